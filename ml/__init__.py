@@ -1,0 +1,1 @@
+"""Plain-Python machine learning for the optimizer: no Django imports here."""
