@@ -1,0 +1,43 @@
+"""The campaign data model. Money is integer micros (1 currency unit = 1,000,000) everywhere."""
+
+from campaigns.models.metrics import (
+    DailyMetric,
+    MetricLevel,
+    ReportImport,
+    ReportKind,
+    SearchTerm,
+    SearchTermDaily,
+)
+from campaigns.models.organizations import Membership, Organization, Role
+from campaigns.models.structure import (
+    Ad,
+    AdGroup,
+    Campaign,
+    CampaignStatus,
+    Keyword,
+    KeywordLevel,
+    MatchType,
+    NegativeKeywordList,
+    Platform,
+)
+
+__all__ = [
+    "Ad",
+    "AdGroup",
+    "Campaign",
+    "CampaignStatus",
+    "DailyMetric",
+    "Keyword",
+    "KeywordLevel",
+    "MatchType",
+    "Membership",
+    "MetricLevel",
+    "NegativeKeywordList",
+    "Organization",
+    "Platform",
+    "ReportImport",
+    "ReportKind",
+    "Role",
+    "SearchTerm",
+    "SearchTermDaily",
+]

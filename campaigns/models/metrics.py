@@ -1,0 +1,150 @@
+"""Performance data imported from the platforms' reports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from campaigns.models.organizations import Organization
+from campaigns.models.structure import Ad, AdGroup, Campaign, Keyword, Platform
+
+
+class MetricLevel(models.TextChoices):
+    CAMPAIGN = "campaign", "Campaign"
+    AD_GROUP = "ad_group", "Ad group"
+    KEYWORD = "keyword", "Keyword"
+    AD = "ad", "Ad"
+
+
+class ReportKind(models.TextChoices):
+    SEARCH_TERMS = "search_terms", "Search terms report"
+    CAMPAIGN = "campaign", "Campaign performance report"
+    AD_GROUP = "ad_group", "Ad group performance report"
+    KEYWORD = "keyword", "Keyword performance report"
+
+
+class ReportImport(models.Model):
+    """One report file that landed, whole: the record of what it replaced."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="imports")
+    platform = models.CharField(max_length=12, choices=Platform.choices)
+    kind = models.CharField(max_length=16, choices=ReportKind.choices)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField()
+    date_from = models.DateField()
+    date_to = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date_from}–{self.date_to} ({self.rows} rows)"
+
+
+class _Counters(models.Model):
+    impressions = models.BigIntegerField(default=0)
+    clicks = models.BigIntegerField(default=0)
+    cost_micros = models.BigIntegerField(default=0)
+    # Conversions can be fractional (data-driven attribution); they are counts, not money.
+    conversions = models.FloatField(default=0.0)
+    conversion_value_micros = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def counter_constraints(cls, prefix: str) -> list[models.CheckConstraint]:
+        return [
+            models.CheckConstraint(
+                condition=Q(impressions__gte=0, clicks__gte=0, cost_micros__gte=0, conversions__gte=0,
+                            conversion_value_micros__gte=0),
+                name=f"{prefix}_counters_non_negative",
+            )
+        ]
+
+
+class DailyMetric(_Counters):
+    """One day of one campaign, ad group, keyword or ad (``level`` says which)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="daily_metrics")
+    date = models.DateField()
+    level = models.CharField(max_length=10, choices=MetricLevel.choices)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="daily_metrics")
+    ad_group = models.ForeignKey(AdGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="daily_metrics")
+    keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.CASCADE, related_name="daily_metrics")
+    ad = models.ForeignKey(Ad, null=True, blank=True, on_delete=models.CASCADE, related_name="daily_metrics")
+    report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["date"]
+        indexes = [models.Index(fields=["organization", "level", "date"], name="dailymetric_org_level_date")]
+        constraints = [
+            *_Counters.counter_constraints("dailymetric"),
+            models.CheckConstraint(
+                condition=(
+                    Q(level=MetricLevel.CAMPAIGN, ad_group=None, keyword=None, ad=None)
+                    | Q(level=MetricLevel.AD_GROUP, ad_group__isnull=False, keyword=None, ad=None)
+                    | Q(level=MetricLevel.KEYWORD, ad_group__isnull=False, keyword__isnull=False, ad=None)
+                    | Q(level=MetricLevel.AD, ad_group__isnull=False, keyword=None, ad__isnull=False)
+                ),
+                name="dailymetric_level_matches_parent",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "date"], condition=Q(level=MetricLevel.CAMPAIGN), name="dailymetric_unique_campaign"
+            ),
+            models.UniqueConstraint(
+                fields=["ad_group", "date"], condition=Q(level=MetricLevel.AD_GROUP), name="dailymetric_unique_ad_group"
+            ),
+            models.UniqueConstraint(
+                fields=["keyword", "date"], condition=Q(level=MetricLevel.KEYWORD), name="dailymetric_unique_keyword"
+            ),
+            models.UniqueConstraint(fields=["ad", "date"], condition=Q(level=MetricLevel.AD), name="dailymetric_unique_ad"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.campaign_id} {self.date}"
+
+
+class SearchTerm(models.Model):
+    """A query people typed that triggered an ad in an ad group; metrics per day in SearchTermDaily."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="search_terms")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="search_terms")
+    ad_group = models.ForeignKey(AdGroup, on_delete=models.CASCADE, related_name="search_terms")
+    text = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["text"]
+        constraints = [models.UniqueConstraint(fields=["ad_group", "text"], name="searchterm_unique_in_ad_group")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SearchTermDaily(_Counters):
+    """One day of a search term, as triggered by one keyword with one match type."""
+
+    search_term = models.ForeignKey(SearchTerm, on_delete=models.CASCADE, related_name="daily")
+    # Denormalised so that replacing a date range of a campaign is one indexed delete.
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    keyword_text = models.CharField(max_length=255, blank=True, default="")
+    match_type = models.CharField(max_length=24, blank=True, default="")
+    report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign", "date"], name="searchtermdaily_campaign_date")]
+        constraints = [
+            *_Counters.counter_constraints("searchtermdaily"),
+            models.UniqueConstraint(
+                fields=["search_term", "date", "keyword_text", "match_type"], name="searchtermdaily_unique_row"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.search_term_id} {self.date}"

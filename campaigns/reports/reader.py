@@ -1,0 +1,286 @@
+"""Streams a Google Ads or Microsoft Advertising report into validated polars chunks.
+
+Real downloads have a title and a date-range line (Microsoft: a block of "Report Name: ..." lines) above the
+header, "Total" rows and a copyright line below the data, UTF-8 or UTF-16 ("Excel CSV", tab-separated)
+encodings and numbers in the account's locale. The file is read a chunk of lines at a time, so memory stays
+bounded by the chunk size, not the file size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import polars as pl
+
+from campaigns.reports import values
+from campaigns.reports.columns import (
+    COUNT_COLUMNS,
+    KIND_REQUIRED,
+    MONEY_COLUMNS,
+    TEXT_COLUMNS,
+    HeaderMatch,
+    match_header,
+    missing_for_best_kind,
+)
+from campaigns.reports.errors import ReportError
+
+HEAD_LINES = 40
+_COMMA_DECIMAL = re.compile(r"\d,\d{1,2}\D*$")
+_DOT_DECIMAL = re.compile(r"\d\.\d{1,2}\D*$")
+_FOOTER = re.compile(r"(?i)^(total\b|©|\(c\))")
+_ROWS_LINE = re.compile(r"^\W*rows:\s*([\d.,]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReportLayout:
+    encoding: str
+    separator: str
+    header_line: int  # 1-based
+    header: HeaderMatch
+    decimal: str
+    date_order: str
+    expected_rows: int | None
+
+    @property
+    def kind(self) -> str:
+        return self.header.kind
+
+    @property
+    def platform(self) -> str:
+        return "microsoft" if self.header.microsoft else "google"
+
+    def column_name(self, canonical_name: str) -> str:
+        return self.header.names[self.header.columns[canonical_name]]
+
+
+def detect_encoding(head: bytes) -> str:
+    if not head:
+        raise ReportError("the file is empty")
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = head[:2000]
+    if sample.count(0) > len(sample) // 4:  # UTF-16 without a BOM: every other byte of ASCII text is zero
+        return "utf-16-le" if sample[1:2] == b"\x00" else "utf-16-be"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not just a character cut at the end of the sample
+            raise ReportError(_encoding_reason(exc)) from None
+    return "utf-8"
+
+
+def _encoding_reason(exc: UnicodeDecodeError) -> str:
+    byte = exc.object[exc.start : exc.start + 1].hex().upper()
+    return (
+        f"unknown encoding: byte 0x{byte} is not UTF-8 or UTF-16 text; download the report again as "
+        "CSV (UTF-8) or Excel CSV (UTF-16)"
+    )
+
+
+class ReportReader:
+    """Reads one report file. ``layout`` is known after construction; ``chunks()`` yields validated rows."""
+
+    def __init__(self, path: str | Path, *, decimal: str | None = None, chunk_rows: int = 50_000) -> None:
+        if decimal not in (None, ",", "."):
+            raise ValueError("decimal must be ',' or '.'")
+        self.path = Path(path)
+        self.chunk_rows = chunk_rows
+        self.rows_read = 0
+        with self.path.open("rb") as raw:
+            encoding = detect_encoding(raw.read(4096))
+        self.layout = self._detect_layout(encoding, decimal)
+
+    def _open(self, encoding: str) -> io.TextIOWrapper:
+        return open(self.path, encoding=encoding, newline="")  # noqa: SIM115 - closed by callers
+
+    def _head(self, encoding: str) -> list[str]:
+        try:
+            with self._open(encoding) as handle:
+                return [line.rstrip("\r\n") for line in islice(handle, HEAD_LINES)]
+        except UnicodeDecodeError as exc:
+            raise ReportError(_encoding_reason(exc)) from None
+
+    def _detect_layout(self, encoding: str, decimal: str | None) -> ReportLayout:
+        head = self._head(encoding)
+        if not any(line.strip() for line in head):
+            raise ReportError("the file is empty")
+        expected_rows = None
+        best: tuple[int, int, list[str]] | None = None
+        for number, line in enumerate(head, start=1):
+            rows_match = _ROWS_LINE.match(line)
+            if rows_match:
+                expected_rows = int(re.sub(r"\D", "", rows_match.group(1)))
+            for separator in ("\t", ",", ";"):
+                if separator not in line:
+                    continue
+                cells = next(csv.reader([line], delimiter=separator))
+                header = match_header(cells)
+                if header:
+                    data = head[number:]
+                    return ReportLayout(
+                        encoding=encoding,
+                        separator=separator,
+                        header_line=number,
+                        header=header,
+                        decimal=decimal or self._infer_decimal(data, separator, header),
+                        date_order="dmy" if header.spanish or not header.microsoft else "mdy",
+                        expected_rows=expected_rows,
+                    )
+                if best is None or len(cells) > len(best[2]):
+                    best = (number, len(cells), cells)
+        if best is None:
+            raise ReportError("no header row found: expected a tab- or comma-separated report with column names")
+        kind, missing = missing_for_best_kind(best[2])
+        raise ReportError(
+            f"wrong header: the {kind.replace('_', ' ')} report needs the column(s) "
+            + ", ".join(repr(name) for name in missing)
+            + f"; the header has {', '.join(repr(cell) for cell in best[2])}",
+            line=best[0],
+        )
+
+    @staticmethod
+    def _infer_decimal(data: list[str], separator: str, header: HeaderMatch) -> str:
+        """The decimal mark that the money cells use; the header's language decides when they don't say."""
+        positions = [header.columns[name] for name in MONEY_COLUMNS if name in header.columns]
+        comma = dot = 0
+        for cells in csv.reader(data, delimiter=separator):
+            for position in positions:
+                if position < len(cells):
+                    comma += bool(_COMMA_DECIMAL.search(cells[position].strip()))
+                    dot += bool(_DOT_DECIMAL.search(cells[position].strip()))
+        if comma and not dot:
+            return ","
+        if dot and not comma:
+            return "."
+        return "," if header.spanish else "."
+
+    # --- streaming --------------------------------------------------------------------------------------
+
+    def chunks(self) -> Iterator[pl.DataFrame]:
+        layout = self.layout
+        width = len(layout.header.names)
+        line_number = layout.header_line
+        last_line = ""
+        with self._open(layout.encoding) as handle:
+            for _ in range(layout.header_line):
+                next(handle)
+            while True:
+                try:
+                    block = list(islice(handle, self.chunk_rows))
+                except UnicodeDecodeError as exc:
+                    raise ReportError(_encoding_reason(exc), line=line_number + 1) from None
+                if not block:
+                    break
+                numbered = []
+                for offset, line in enumerate(block, start=line_number + 1):
+                    stripped = line.rstrip("\r\n")
+                    if stripped.strip(" \t,;"):
+                        numbered.append(f"{offset}{layout.separator}{stripped}")
+                line_number += len(block)
+                last_line = block[-1]
+                if numbered:
+                    frame = self._parse_block(numbered, width)
+                    if frame.height:
+                        self.rows_read += frame.height
+                        yield frame
+        self._check_end(last_line, line_number, width)
+
+    def _check_end(self, last_line: str, line_number: int, width: int) -> None:
+        if last_line and not last_line.endswith(("\n", "\r")):
+            cells = next(csv.reader([last_line], delimiter=self.layout.separator), [])
+            if len(cells) < width and not _FOOTER.match(last_line.strip('"')):
+                raise ReportError(
+                    f"the file ends in the middle of a row ({len(cells)} of {width} columns): it is truncated; "
+                    "download it again",
+                    line=line_number,
+                )
+        expected = self.layout.expected_rows
+        if expected is not None and expected != self.rows_read:
+            raise ReportError(
+                f"the report says it has {expected} rows but {self.rows_read} were found: the file is truncated "
+                "or was edited"
+            )
+        if self.rows_read == 0:
+            raise ReportError("the report has a header but no data rows", line=self.layout.header_line)
+
+    def _parse_block(self, numbered: list[str], width: int) -> pl.DataFrame:
+        names = ["_line", *(f"c{i}" for i in range(width))]
+        try:
+            frame = pl.read_csv(
+                io.BytesIO("\n".join(numbered).encode("utf-8")),
+                has_header=False,
+                new_columns=names,
+                separator=self.layout.separator,
+                infer_schema=False,
+                quote_char='"',
+            )
+        except pl.exceptions.PolarsError:
+            raise self._locate_bad_row(numbered, width) from None
+        frame = frame.with_columns(pl.col("_line").cast(pl.Int64))
+        columns = self.layout.header.columns
+        date_col = f"c{columns['date']}"
+        footer = pl.col("c0").fill_null("").str.strip_chars().str.contains(_FOOTER.pattern) & (
+            pl.col(date_col).is_null() | pl.col(date_col).str.strip_chars().is_in(values.EMPTY_MARKERS)
+        )
+        frame = frame.filter(~footer)
+        selected = frame.select(
+            "_line", *(pl.col(f"c{position}").alias(name) for name, position in columns.items())
+        )
+        return self._validate(selected)
+
+    def _locate_bad_row(self, numbered: list[str], width: int) -> ReportError:
+        for text in numbered:
+            number, _, line = text.partition(self.layout.separator)
+            cells = next(csv.reader([line], delimiter=self.layout.separator), [])
+            if len(cells) > width:
+                return ReportError(f"the row has {len(cells)} columns but the header has {width}", line=int(number))
+        return ReportError("the rows could not be read as a table (unbalanced quotes?)")
+
+    def _validate(self, frame: pl.DataFrame) -> pl.DataFrame:
+        layout = self.layout
+        present = layout.header.columns
+        for name in KIND_REQUIRED[layout.kind]:
+            if name in TEXT_COLUMNS or name == "date":
+                self._fail_first(frame, pl.col(name).fill_null("").str.strip_chars() == "", name, "the value is empty")
+        date_value, date_bad = values.date_expr("date", layout.date_order)
+        self._fail_first(frame, date_bad, "date", "is not a date (expected YYYY-MM-DD or the report's format)")
+        exprs: list[pl.Expr] = [pl.col("_line"), date_value]
+        for name in COUNT_COLUMNS:
+            value, bad = values.count_expr(name, layout.decimal)
+            self._fail_first(frame, bad, name, "is not a whole number")
+            exprs.append(value)
+        for name, parser in [*((n, values.micros_expr) for n in MONEY_COLUMNS), ("conversions", values.float_expr)]:
+            if name not in present:
+                exprs.append(pl.lit(None if name == "budget" else 0, dtype=pl.Int64 if name != "conversions"
+                                    else pl.Float64).alias(name))
+                continue
+            value, bad, negative = parser(name, layout.decimal)
+            self._fail_first(frame, bad, name, "is not a number")
+            self._fail_first(frame, negative, name, "is negative; costs and conversions cannot be below zero")
+            exprs.append(value)
+        for name in TEXT_COLUMNS:
+            exprs.append(
+                pl.col(name).fill_null("").str.strip_chars().alias(name) if name in present
+                else pl.lit("").alias(name)
+            )
+        parsed = frame.select(exprs).with_columns(values.match_type_expr("match_type"))
+        parsed = parsed.with_columns(pl.col("match_type").alias("keyword_match_type"))
+        return parsed.with_columns(values.keyword_syntax_expr("keyword", "keyword_match_type"))
+
+    def _fail_first(self, frame: pl.DataFrame, bad: pl.Expr, name: str, reason: str) -> None:
+        if name not in frame.columns:
+            return
+        failing = frame.filter(bad).head(1)
+        if failing.height:
+            raw = failing[name][0]
+            shown = "" if raw is None else f"{raw!r} "
+            raise ReportError(f"{shown}{reason}", line=int(failing["_line"][0]), column=self.layout.column_name(name))

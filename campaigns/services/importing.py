@@ -1,0 +1,247 @@
+"""Importing report files: all or nothing, re-imports of a date range replace rather than duplicate."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+
+from campaigns.models import (
+    AdGroup,
+    Campaign,
+    DailyMetric,
+    Keyword,
+    Organization,
+    ReportImport,
+    SearchTerm,
+    SearchTermDaily,
+)
+from campaigns.models.structure import KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS
+from campaigns.reports import ReportError, ReportReader
+from campaigns.reports.columns import KIND_KEY
+from campaigns.services import staging
+
+TEXT_LIMITS = {"campaign": 255, "ad_group": 255, "search_term": 500, "keyword": 255, "currency": 3,
+               "campaign_ext": 64, "ad_group_ext": 64}
+_KEY_WORDS = {"date": "day", "campaign": "campaign", "ad_group": "ad group", "search_term": "search term",
+              "keyword": "keyword", "match_type": "match type", "keyword_match_type": "match type"}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    report_import_id: int
+    kind: str
+    platform: str
+    rows: int
+    date_from: date
+    date_to: date
+    campaigns_created: int
+    ad_groups_created: int
+    keywords_created: int
+    rows_replaced: int
+
+
+def import_report(
+    organization: Organization,
+    path: str | Path,
+    *,
+    user: object | None = None,
+    decimal: str | None = None,
+    platform: str | None = None,
+    chunk_rows: int = 50_000,
+) -> ImportResult:
+    """Import one report file into the organization's account, or raise ReportError and write nothing."""
+    path = Path(path)
+    reader = ReportReader(path, decimal=decimal, chunk_rows=chunk_rows)
+    layout = reader.layout
+    platform = platform or layout.platform
+    with transaction.atomic():
+        staging.create()
+        for chunk in reader.chunks():
+            staging.load(chunk)
+        _check_staged(layout.kind, layout.column_name)
+        (date_from, date_to), = staging.fetch("SELECT MIN(date), MAX(date) FROM {staging}")
+        date_from, date_to = _as_date(date_from), _as_date(date_to)
+        report_import = ReportImport.objects.create(
+            organization=organization, platform=platform, kind=layout.kind, filename=path.name[:255],
+            sha256=_sha256(path), rows=reader.rows_read, date_from=date_from, date_to=date_to,
+            created_by=user if getattr(user, "pk", None) else None,
+        )
+        writer = _Writer(organization, platform, layout.kind, layout.header.spanish, report_import)
+        result = writer.run(date_from, date_to)
+        staging.drop()
+    return result
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_staged(kind: str, column_name) -> None:  # type: ignore[no-untyped-def]
+    """Checks that need the whole file: duplicate rows and over-long values."""
+    for name, limit in TEXT_LIMITS.items():
+        rows = staging.fetch(f"SELECT line, {name} FROM {{staging}} WHERE LENGTH({name}) > %s ORDER BY line LIMIT 1",
+                             [limit])
+        if rows:
+            shown = {"campaign_ext": "campaign_id", "ad_group_ext": "ad_group_id"}.get(name, name)
+            raise ReportError(f"{rows[0][1][:40]!r}… is longer than {limit} characters", line=rows[0][0],
+                              column=_safe_column(column_name, shown))
+    # Platforms compare keywords without case, so "Cemento" and "cemento" are the same keyword.
+    key = ", ".join("LOWER(keyword)" if name == "keyword" else name for name in KIND_KEY[kind])
+    rows = staging.fetch(
+        f"SELECT MIN(line), MAX(line) FROM {{staging}} GROUP BY {key} HAVING COUNT(*) > 1 ORDER BY MIN(line) LIMIT 1"
+    )
+    if rows:
+        same = ", ".join(_KEY_WORDS[name] for name in KIND_KEY[kind])
+        raise ReportError(f"duplicate row: repeats line {rows[0][0]} (same {same})", line=rows[0][1])
+    if kind == "keyword":
+        for text, line in staging.fetch("SELECT keyword, MIN(line) FROM {staging} GROUP BY keyword"):
+            if len(text) > KEYWORD_MAX_CHARS or len(text.split()) > KEYWORD_MAX_WORDS:
+                raise ReportError(
+                    f"keyword {text!r} breaks the platforms' limit of {KEYWORD_MAX_CHARS} characters and "
+                    f"{KEYWORD_MAX_WORDS} words", line=line, column=_safe_column(column_name, "keyword"),
+                )
+
+
+def _safe_column(column_name, name: str) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return column_name(name)
+    except KeyError:
+        return name
+
+
+class _Writer:
+    """Moves staged rows into the account tables with set-based SQL."""
+
+    def __init__(self, organization: Organization, platform: str, kind: str, spanish: bool,
+                 report_import: ReportImport) -> None:
+        self.organization = organization
+        self.platform = platform
+        self.kind = kind
+        self.spanish = spanish
+        self.report_import = report_import
+        self.campaign_join = (
+            f"JOIN {Campaign._meta.db_table} c ON c.organization_id = %s AND c.platform = %s AND c.name = s.campaign"
+        )
+        self.ad_group_join = f"JOIN {AdGroup._meta.db_table} g ON g.campaign_id = c.id AND g.name = s.ad_group"
+
+    def run(self, date_from: date, date_to: date) -> ImportResult:
+        campaign_ids, campaigns_created = self._campaigns()
+        ad_groups_created = self._ad_groups() if self.kind != "campaign" else 0
+        keywords_created = self._keywords() if self.kind == "keyword" else 0
+        if self.kind == "search_terms":
+            replaced, _ = SearchTermDaily.objects.filter(
+                campaign_id__in=campaign_ids, date__range=(date_from, date_to)
+            ).delete()
+            self._search_terms()
+        else:
+            replaced, _ = DailyMetric.objects.filter(
+                organization=self.organization, level=self.kind, campaign_id__in=campaign_ids,
+                date__range=(date_from, date_to),
+            ).delete()
+            self._metrics()
+        return ImportResult(
+            report_import_id=self.report_import.pk, kind=self.kind, platform=self.platform,
+            rows=self.report_import.rows, date_from=date_from, date_to=date_to,
+            campaigns_created=campaigns_created, ad_groups_created=ad_groups_created,
+            keywords_created=keywords_created, rows_replaced=replaced,
+        )
+
+    def _campaigns(self) -> tuple[list[int], int]:
+        created = 0
+        ids = []
+        campaigns = Campaign.objects.filter(organization=self.organization, platform=self.platform)
+        staged = staging.fetch(
+            "SELECT campaign, MAX(campaign_ext), MAX(currency), MAX(budget) FROM {staging} GROUP BY campaign"
+        )
+        for name, external_id, currency, budget in staged:
+            campaign = (external_id and campaigns.filter(external_id=external_id).first()) or campaigns.filter(
+                name=name
+            ).first()
+            if campaign is None:
+                campaign = Campaign.objects.create(
+                    organization=self.organization, platform=self.platform, name=name, external_id=external_id,
+                    currency=currency or self.organization.currency, daily_budget_micros=budget or 0,
+                    language="es" if self.spanish else "en",
+                )
+                created += 1
+            elif campaign.name != name:  # renamed on the platform; the id is what identifies it
+                campaign.name = name
+                campaign.save(update_fields=["name", "updated_at"])
+            ids.append(campaign.pk)
+        return ids, created
+
+    def _ad_groups(self) -> int:
+        return staging.execute(
+            f"INSERT INTO {AdGroup._meta.db_table} (campaign_id, name, external_id, status) "
+            f"SELECT c.id, s.ad_group, MAX(s.ad_group_ext), 'enabled' FROM {{staging}} s {self.campaign_join} "
+            "WHERE 1 = 1 GROUP BY c.id, s.ad_group ON CONFLICT DO NOTHING",
+            [self.organization.pk, self.platform],
+        )
+
+    def _keywords(self) -> int:
+        return staging.execute(
+            f"INSERT INTO {Keyword._meta.db_table} "
+            "(organization_id, level, campaign_id, ad_group_id, external_id, text, match_type, negative, status) "
+            "SELECT DISTINCT %s, 'ad_group', c.id, g.id, '', s.keyword, "
+            "CASE WHEN s.keyword_match_type = '' THEN 'broad' ELSE s.keyword_match_type END, %s, 'enabled' "
+            f"FROM {{staging}} s {self.campaign_join} {self.ad_group_join} WHERE 1 = 1 ON CONFLICT DO NOTHING",
+            [self.organization.pk, False, self.organization.pk, self.platform],
+        )
+
+    def _keyword_join(self, kind: str) -> str:
+        match = "COALESCE(NULLIF(s.keyword_match_type, ''), 'broad')" if kind == "keyword" else "s.keyword_match_type"
+        return (
+            f"JOIN {Keyword._meta.db_table} k ON k.ad_group_id = g.id AND k.level = 'ad_group' AND k.negative = %s "
+            f"AND LOWER(k.text) = LOWER(s.keyword) AND k.match_type = {match}"
+        )
+
+    def _search_terms(self) -> None:
+        org, platform = self.organization.pk, self.platform
+        staging.execute(
+            f"INSERT INTO {SearchTerm._meta.db_table} (organization_id, campaign_id, ad_group_id, text) "
+            f"SELECT DISTINCT %s, c.id, g.id, s.search_term FROM {{staging}} s {self.campaign_join} "
+            f"{self.ad_group_join} WHERE 1 = 1 ON CONFLICT DO NOTHING",
+            [org, org, platform],
+        )
+        staging.execute(
+            f"INSERT INTO {SearchTermDaily._meta.db_table} (search_term_id, campaign_id, date, keyword_id, "
+            "keyword_text, match_type, impressions, clicks, cost_micros, conversions, conversion_value_micros, "
+            "report_import_id) "
+            "SELECT t.id, c.id, s.date, k.id, s.keyword, s.match_type, s.impressions, s.clicks, s.cost, "
+            f"s.conversions, s.conversion_value, %s FROM {{staging}} s {self.campaign_join} {self.ad_group_join} "
+            f"JOIN {SearchTerm._meta.db_table} t ON t.ad_group_id = g.id AND t.text = s.search_term "
+            f"LEFT {self._keyword_join('search_terms')}",
+            [self.report_import.pk, org, platform, False],
+        )
+
+    def _metrics(self) -> None:
+        joins = self.campaign_join
+        ad_group, keyword = "NULL", "NULL"
+        params: list[object] = [self.organization.pk, self.kind, self.report_import.pk,
+                                self.organization.pk, self.platform]
+        if self.kind in ("ad_group", "keyword"):
+            joins += " " + self.ad_group_join
+            ad_group = "g.id"
+        if self.kind == "keyword":
+            joins += " " + self._keyword_join("keyword")
+            keyword = "k.id"
+            params.append(False)
+        staging.execute(
+            f"INSERT INTO {DailyMetric._meta.db_table} (organization_id, date, level, campaign_id, ad_group_id, "
+            "keyword_id, ad_id, impressions, clicks, cost_micros, conversions, conversion_value_micros, "
+            f"report_import_id) SELECT %s, s.date, %s, c.id, {ad_group}, {keyword}, NULL, s.impressions, s.clicks, "
+            f"s.cost, s.conversions, s.conversion_value, %s FROM {{staging}} s {joins}",
+            params,
+        )

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The organizations the user belongs to, with their campaigns."""
+    organizations = request.user.organizations.prefetch_related("campaigns").order_by("name")
+    return render(request, "campaigns/home.html", {"organizations": organizations})

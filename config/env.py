@@ -1,0 +1,107 @@
+"""Strict readers for settings that come from the environment.
+
+A malformed value stops start-up with ImproperlyConfigured naming the variable, instead of silently
+falling back to a default that would, say, run production on a SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    """The variable's value, or the default; a variable required (no default) and unset is an error."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if default is None:
+            raise ImproperlyConfigured(f"{name} must be set in the environment")
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    items = [item.strip() for item in raw.split(",")]
+    if any(not item for item in items):
+        raise ImproperlyConfigured(f"{name}={raw!r} has an empty entry: give a comma-separated list")
+    for item in items:
+        if any(ch.isspace() for ch in item):
+            raise ImproperlyConfigured(f"{name}={raw!r}: {item!r} contains whitespace")
+    return items
+
+
+def database_config(name: str, default: str) -> dict:
+    """Django's DATABASES entry from a URL; only SQLite and PostgreSQL are supported."""
+    import dj_database_url
+
+    url = env_str(name, default)
+    scheme = urlsplit(url).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"{name}={_redact(url)!r}: unsupported scheme {scheme!r}; use postgres://USER:PASS@HOST:PORT/NAME "
+            "or sqlite:///PATH"
+        )
+    try:
+        config = dj_database_url.parse(url)
+    except Exception as exc:  # dj_database_url raises ValueError and friends for bad ports, etc.
+        raise ImproperlyConfigured(f"{name}={_redact(url)!r} is not a valid database URL: {exc}") from None
+    if scheme != "sqlite" and not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name}={_redact(url)!r} names no database (add /NAME at the end)")
+    return config
+
+
+BROKER_SCHEMES = {"redis", "rediss", "amqp", "amqps", "pyamqp", "filesystem", "memory"}
+
+
+def broker_url(name: str, default: str) -> str:
+    url = env_str(name, default)
+    scheme = urlsplit(url).scheme
+    if scheme not in BROKER_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name}={_redact(url)!r}: unsupported scheme {scheme!r}; use one of {', '.join(sorted(BROKER_SCHEMES))}"
+        )
+    try:
+        urlsplit(url).port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={_redact(url)!r} is not a valid URL: {exc}") from None
+    return url
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
