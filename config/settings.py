@@ -19,6 +19,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnop"
@@ -86,7 +87,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "campaigns:login"
+LOGIN_REDIRECT_URL = "campaigns:home"
+LOGOUT_REDIRECT_URL = "campaigns:login"
 
 LOGGING = {
     "version": 1,
@@ -106,6 +109,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
     _default_backend = f"file://{CELERY_FS_DIR / 'results'}"
+    for _folder in ("queue", "processed", "results"):
+        (CELERY_FS_DIR / _folder).mkdir(parents=True, exist_ok=True)
 elif CELERY_BROKER_URL.split(":", 1)[0] in {"redis", "rediss"}:
     # Longer than any task's hard limit plus retries, so a late-acked task is redelivered only when its
     # worker is really gone.

@@ -1,0 +1,33 @@
+# The two commands: `make run` and `make test`. Both create .venv and install everything when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test ping lint bench-import
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU wheel. Unpinned, a dependency would pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	bash scripts/run.sh
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+ping: $(STAMP)
+	$(BIN)/python manage.py celery_ping
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench-import: $(STAMP)
+	$(BIN)/python bench/import_bench.py

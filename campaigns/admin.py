@@ -1,0 +1,109 @@
+"""The Django admin for every model; staff who are not superusers see only their organizations' rows."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from campaigns import models
+
+
+class OrganizationScopedAdmin(admin.ModelAdmin):
+    organization_path = "organization"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.organization_path}__memberships__user": request.user})
+
+
+class MembershipInline(admin.TabularInline):
+    model = models.Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(models.Organization)
+class OrganizationAdmin(OrganizationScopedAdmin):
+    organization_path = "pk"
+    list_display = ["name", "slug", "currency", "time_zone"]
+    search_fields = ["name", "slug"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        return queryset if request.user.is_superuser else queryset.filter(memberships__user=request.user)
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(OrganizationScopedAdmin):
+    list_display = ["user", "organization", "role"]
+    list_filter = ["role"]
+
+
+@admin.register(models.Campaign)
+class CampaignAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "organization", "platform", "status", "language", "currency", "daily_budget_micros",
+                    "monthly_cap_micros"]
+    list_filter = ["platform", "status", "organization"]
+    search_fields = ["name", "external_id"]
+
+
+@admin.register(models.AdGroup)
+class AdGroupAdmin(OrganizationScopedAdmin):
+    organization_path = "campaign__organization"
+    list_display = ["name", "campaign", "status"]
+    list_filter = ["status", "campaign__organization"]
+    search_fields = ["name"]
+
+
+@admin.register(models.NegativeKeywordList)
+class NegativeKeywordListAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "organization"]
+
+
+@admin.register(models.Keyword)
+class KeywordAdmin(OrganizationScopedAdmin):
+    list_display = ["text", "match_type", "negative", "level", "ad_group", "campaign", "shared_list", "status"]
+    list_filter = ["match_type", "negative", "level", "status"]
+    search_fields = ["text"]
+    list_select_related = ["ad_group", "campaign", "shared_list"]
+
+
+@admin.register(models.Ad)
+class AdAdmin(OrganizationScopedAdmin):
+    organization_path = "ad_group__campaign__organization"
+    list_display = ["__str__", "ad_group", "path1", "path2", "status"]
+    list_select_related = ["ad_group"]
+
+
+@admin.register(models.DailyMetric)
+class DailyMetricAdmin(OrganizationScopedAdmin):
+    list_display = ["date", "level", "campaign", "ad_group", "keyword", "impressions", "clicks", "cost_micros",
+                    "conversions", "conversion_value_micros"]
+    list_filter = ["level", "organization"]
+    date_hierarchy = "date"
+    list_select_related = ["campaign", "ad_group", "keyword"]
+
+
+@admin.register(models.SearchTerm)
+class SearchTermAdmin(OrganizationScopedAdmin):
+    list_display = ["text", "campaign", "ad_group"]
+    search_fields = ["text"]
+    list_select_related = ["campaign", "ad_group"]
+
+
+@admin.register(models.SearchTermDaily)
+class SearchTermDailyAdmin(OrganizationScopedAdmin):
+    organization_path = "campaign__organization"
+    list_display = ["search_term", "date", "keyword_text", "match_type", "clicks", "cost_micros", "conversions"]
+    date_hierarchy = "date"
+    list_select_related = ["search_term"]
+
+
+@admin.register(models.ReportImport)
+class ReportImportAdmin(OrganizationScopedAdmin):
+    list_display = ["filename", "organization", "platform", "kind", "rows", "date_from", "date_to", "created_at"]
+    list_filter = ["platform", "kind"]

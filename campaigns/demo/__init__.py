@@ -1,0 +1,1 @@
+"""The demo organization: a Spanish building-materials producer, generated from a seed."""

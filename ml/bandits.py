@@ -1,0 +1,415 @@
+"""Daily budget allocation across campaigns: Thompson sampling on a pooled Bayesian response model.
+
+Public API (plain values in, plain values out; no Django)::
+
+    from ml.bandits import BudgetAllocator, CampaignState, DayStats
+    allocator = BudgetAllocator(random_state=0)          # config checked at construction
+    plan = allocator.allocate(states, total_budget_micros)
+    plan.budgets_micros        # {campaign_id: int}, sums to at most the total
+    plan.explanations          # {campaign_id: Explanation}: posterior summary and why it moved
+    plan.propensities          # {campaign_id: Propensity}: what offline evaluation needs
+
+Each call draws one set of parameters from every campaign's posterior (see ``ml.budget_model``) and splits the
+total to maximise the sampled conversions (or value) under floors, ceilings and the change limit
+(``ml.budget_solver``). Campaigns whose response is uncertain get sampled high some days and low on others:
+that is the exploration, paid for in small, capped steps.
+
+Propensities: a budget is a continuous action, so the logged action is its direction — ``"up"``, ``"hold"`` or
+``"down"`` against the current budget (``hold`` within ``hold_tolerance``). The probability of each direction
+under the policy is estimated by re-running the whole allocation on ``propensity_draws`` further posterior draws;
+the realised draw counts as one more, so no probability is ever zero: ``p = (1 + same) / (1 + draws)``. These
+feed ``ml.ope`` (IPW, SNIPW, DR) to judge a new policy on logged plans before it goes live.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ml.budget_model import HistoryArrays, fit_posterior, make_history, point_parameters, sample_parameters
+from ml.budget_solver import Boxes, budget_boxes, round_down, water_fill
+
+MICROS = 1_000_000
+_LOG_MICROS = math.log(MICROS)
+ACTIONS = ("down", "hold", "up")
+STRATEGIES = ("thompson", "greedy", "ucb")
+
+RAISED = "raised: high sampled return"
+CUT = "cut: low sampled return"
+HELD = "held: sampled return close to the account's marginal return"
+AT_FLOOR = "held at floor"
+AT_CEILING = "capped by ceiling"
+RAISE_CAPPED = "raised, capped by max change"
+CUT_CAPPED = "cut, limited by max change"
+RAISED_TO_FLOOR = "raised to floor (beyond max change)"
+CUT_TO_CEILING = "cut to ceiling (beyond max change)"
+TOTAL_CUT = "cut beyond max change: total below the sum of minimum budgets"
+
+
+@dataclass(frozen=True)
+class DayStats:
+    """One campaign-day as reported by the ad platform (money in integer micros)."""
+
+    budget_micros: int
+    spend_micros: int
+    clicks: int
+    conversions: float
+    conversion_value_micros: int
+    impressions: int = 0
+
+
+@dataclass(frozen=True)
+class CampaignState:
+    """A campaign as the allocator sees it: current budget, limits and its history, oldest day first."""
+
+    campaign_id: str
+    daily_budget_micros: int
+    history: Sequence[DayStats]
+    floor_micros: int = 0
+    ceiling_micros: int | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a campaign's budget is what it is.
+
+    ``marginal_return_*`` summarise the posterior of the next currency unit's return at the planned budget
+    (conversions per unit, or value per unit with ``objective="value"``) over the propensity draws.
+    """
+
+    campaign_id: str
+    previous_budget_micros: int
+    budget_micros: int
+    reason: str
+    marginal_return_mean: float
+    marginal_return_p05: float
+    marginal_return_p95: float
+    expected_conversions: float
+    conversions_seen: float
+
+
+@dataclass(frozen=True)
+class Propensity:
+    """The logged action of one campaign and the policy's probability of each action (see module docstring)."""
+
+    action: str
+    probability: float
+    probabilities: dict[str, float]
+    draws: int
+
+
+@dataclass(frozen=True)
+class BudgetPlan:
+    """The output of one allocation."""
+
+    budgets_micros: dict[str, int]
+    explanations: dict[str, Explanation]
+    propensities: dict[str, Propensity]
+    total_budget_micros: int
+    policy: str
+
+
+@dataclass(frozen=True)
+class AllocatorConfig:
+    """Settings of :class:`BudgetAllocator`, checked at construction.
+
+    Attributes:
+        objective: ``"conversions"`` or ``"value"`` (conversion value).
+        strategy: ``"thompson"`` (the policy), ``"greedy"`` (posterior mean) or ``"ucb"`` (optimistic index);
+            the last two exist as baselines.
+        max_change_ratio: Largest relative move of a budget per step, e.g. 0.2 = ±20 %.
+        min_change_micros: Smallest move always allowed, so a campaign with a tiny budget can still grow.
+        history_days: Only the most recent days are read; bounds memory at 10,000 campaigns.
+        discount: Weight multiplier per day of age; 0.97 halves a day's weight in about 23 days.
+        grid_size: Saturation grid points per campaign; cost grows linearly.
+        propensity_draws: Extra posterior draws for propensities and explanations (cost grows linearly).
+        hold_tolerance: Relative move below which a change is logged as ``"hold"``.
+        min_history_days: Campaigns with fewer days are rejected; 0 lets the pooled prior alone decide.
+        ucb_scale: Standard deviations of optimism for ``strategy="ucb"``, multiplied by ``sqrt(log(days))``.
+    """
+
+    objective: str = "conversions"
+    strategy: str = "thompson"
+    max_change_ratio: float = 0.2
+    min_change_micros: int = MICROS
+    history_days: int = 56
+    discount: float = 0.97
+    grid_size: int = 16
+    propensity_draws: int = 64
+    hold_tolerance: float = 0.01
+    min_history_days: int = 1
+    ucb_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.objective in ("conversions", "value"), "objective must be 'conversions' or 'value'"),
+            (self.strategy in STRATEGIES, f"strategy must be one of {STRATEGIES}"),
+            (0.0 < self.max_change_ratio <= 10.0, "max_change_ratio must be in (0, 10]"),
+            (self.min_change_micros >= 0, "min_change_micros must be >= 0"),
+            (self.history_days >= 1, "history_days must be >= 1"),
+            (0.0 < self.discount <= 1.0, "discount must be in (0, 1]"),
+            (2 <= self.grid_size <= 256, "grid_size must be in [2, 256]"),
+            (self.propensity_draws >= 1, "propensity_draws must be >= 1"),
+            (0.0 <= self.hold_tolerance < 1.0, "hold_tolerance must be in [0, 1)"),
+            (self.min_history_days >= 0, "min_history_days must be >= 0"),
+            (self.ucb_scale >= 0.0, "ucb_scale must be >= 0"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"AllocatorConfig: {message}")
+
+
+class BudgetAllocator:
+    """Splits a daily total across campaigns; see the module docstring for the policy.
+
+    Args:
+        random_state: Seed; the same seed, inputs and call order give the same plans.
+        config: Settings; ``AllocatorConfig()`` when omitted.
+        **settings: Shortcuts for config fields, e.g. ``BudgetAllocator(random_state=0, max_change_ratio=0.1)``.
+    """
+
+    def __init__(
+        self, random_state: int | None = None, config: AllocatorConfig | None = None, **settings: object
+    ) -> None:
+        base = config or AllocatorConfig()
+        self.config = AllocatorConfig(**{**base.__dict__, **settings}) if settings else base
+        self.random_state = random_state
+        self.rng = np.random.default_rng(random_state)
+
+    def allocate(self, states: Sequence[CampaignState], total_budget_micros: int) -> BudgetPlan:
+        """Plan tomorrow's budgets.
+
+        Args:
+            states: One entry per campaign, unique ids. Only the last ``history_days`` of each history are read
+                (and validated).
+            total_budget_micros: The most the plan may add up to.
+
+        Returns:
+            The plan, its explanations and its propensities.
+
+        Raises:
+            ValueError: On invalid input, naming the campaign and the field; nothing is drawn from the rng.
+        """
+        account = account_arrays(states, total_budget_micros, self.config.history_days, self.config.min_history_days)
+        return self.allocate_arrays(account, total_budget_micros)
+
+    def allocate_arrays(self, account: AccountArrays, total_budget_micros: int) -> BudgetPlan:
+        """:meth:`allocate` on already validated arrays (benchmarks keep their history as arrays)."""
+        cfg = self.config
+        boxes = budget_boxes(
+            account.current,
+            account.floors,
+            account.ceilings,
+            total_budget_micros,
+            cfg.max_change_ratio,
+            cfg.min_change_micros,
+        )
+        posterior = fit_posterior(
+            account.history, discount=cfg.discount, grid_size=cfg.grid_size, objective=cfg.objective
+        )
+        # Solve in micros so that clipped budgets land exactly on their (integer) bounds.
+        lower, upper, total = boxes.lower.astype(float), boxes.upper.astype(float), float(total_budget_micros)
+        if cfg.strategy == "thompson":
+            log_return, saturation = sample_parameters(posterior, self.rng, 1)
+        else:
+            days = max(account.n_days, 1)
+            optimism = cfg.ucb_scale * math.sqrt(math.log(days + 1.0)) if cfg.strategy == "ucb" else 0.0
+            log_return, saturation = point_parameters(posterior, optimism)
+        spend = water_fill(log_return - _LOG_MICROS, saturation * MICROS, lower, upper, total)[0]
+        budgets = round_down(spend, boxes.lower, boxes.upper, total_budget_micros)
+        # A child stream keeps decisions identical whatever propensity_draws is set to.
+        extra_rng = np.random.default_rng(self.rng.integers(2**63))
+        draw_log_return, draw_saturation = sample_parameters(posterior, extra_rng, cfg.propensity_draws)
+        draw_spend = water_fill(draw_log_return - _LOG_MICROS, draw_saturation * MICROS, lower, upper, total)
+        current = account.current.astype(float)
+        chosen = _directions(budgets.astype(float), current, cfg.hold_tolerance)
+        drawn = _directions(draw_spend, current, cfg.hold_tolerance)
+        # The realised draw counts as one sample, so the logged action never has probability 0.
+        counts = np.stack([(drawn == k).sum(axis=0) + (chosen == k) for k in range(len(ACTIONS))], axis=1)
+        probabilities = counts / (1.0 + cfg.propensity_draws)
+        units = budgets[None, :] / MICROS / draw_saturation
+        marginal = np.exp(draw_log_return - units)
+        expected = (np.exp(draw_log_return) * draw_saturation * -np.expm1(-units)).mean(axis=0)
+        p05, p95 = np.quantile(marginal, [0.05, 0.95], axis=0)
+        mean = marginal.mean(axis=0)
+        reasons = _reasons(budgets, account.current, account.floors, account.ceilings, boxes, chosen)
+        explanations = {}
+        propensities = {}
+        for i, cid in enumerate(account.campaign_ids):
+            explanations[cid] = Explanation(
+                campaign_id=cid,
+                previous_budget_micros=int(account.current[i]),
+                budget_micros=int(budgets[i]),
+                reason=reasons[i],
+                marginal_return_mean=float(mean[i]),
+                marginal_return_p05=float(p05[i]),
+                marginal_return_p95=float(p95[i]),
+                expected_conversions=float(expected[i]),
+                conversions_seen=float(posterior.conversions_seen[i]),
+            )
+            by_action = {a: float(probabilities[i, k]) for k, a in enumerate(ACTIONS)}
+            action = ACTIONS[chosen[i]]
+            propensities[cid] = Propensity(action, by_action[action], by_action, cfg.propensity_draws)
+        return BudgetPlan(
+            budgets_micros=dict(zip(account.campaign_ids, (int(b) for b in budgets), strict=True)),
+            explanations=explanations,
+            propensities=propensities,
+            total_budget_micros=int(total_budget_micros),
+            policy=cfg.strategy,
+        )
+
+
+@dataclass(frozen=True)
+class AccountArrays:
+    """A validated list of :class:`CampaignState` as arrays (money in int64 micros, ceilings float with inf)."""
+
+    campaign_ids: list[str]
+    current: np.ndarray
+    floors: np.ndarray
+    ceilings: np.ndarray
+    history: HistoryArrays
+    n_days: int
+
+
+def account_arrays(
+    states: Sequence[CampaignState], total_budget_micros: int, history_days: int, min_history_days: int
+) -> AccountArrays:
+    """Validate ``states`` and pack them into arrays; raises ``ValueError`` naming campaign and field."""
+    validate_states(states, total_budget_micros, min_history_days)
+    current = np.array([s.daily_budget_micros for s in states], dtype=np.int64)
+    return AccountArrays(
+        campaign_ids=[s.campaign_id for s in states],
+        current=current,
+        floors=np.array([s.floor_micros for s in states], dtype=np.int64),
+        ceilings=np.array([math.inf if s.ceiling_micros is None else float(s.ceiling_micros) for s in states]),
+        history=history_arrays(states, history_days),
+        n_days=max(len(s.history) for s in states),
+    )
+
+
+def validate_states(states: Sequence[CampaignState], total_budget_micros: int, min_history_days: int) -> None:
+    """Raise ``ValueError`` naming the campaign and field of the first invalid input."""
+    if not _is_int(total_budget_micros) or total_budget_micros < 0:
+        raise ValueError(f"total_budget_micros: must be a non-negative integer, got {total_budget_micros!r}")
+    if len(states) == 0:
+        raise ValueError("states: no campaigns to allocate to")
+    seen: set[str] = set()
+    for state in states:
+        cid = state.campaign_id
+        if cid in seen:
+            raise ValueError(f"campaign {cid!r}: campaign_id is duplicated")
+        seen.add(cid)
+        for name in ("daily_budget_micros", "floor_micros"):
+            value = getattr(state, name)
+            if not _is_int(value) or value < 0:
+                raise ValueError(f"campaign {cid!r}: {name} must be a non-negative integer, got {value!r}")
+        ceiling = state.ceiling_micros
+        if ceiling is not None and (not _is_int(ceiling) or ceiling < state.floor_micros):
+            raise ValueError(
+                f"campaign {cid!r}: ceiling_micros must be an integer >= floor_micros "
+                f"({state.floor_micros}), got {ceiling!r}"
+            )
+        if len(state.history) < min_history_days:
+            raise ValueError(
+                f"campaign {cid!r}: history has {len(state.history)} days, at least {min_history_days} needed "
+                "(set min_history_days=0 to let the pooled prior decide for new campaigns)"
+            )
+    floors = sum(s.floor_micros for s in states)
+    if floors > total_budget_micros:
+        raise ValueError(
+            f"floor_micros: campaign floors add up to {floors}, above total_budget_micros {total_budget_micros}"
+        )
+
+
+_DAY_FIELDS = ("spend_micros", "clicks", "conversions", "conversion_value_micros", "budget_micros")
+
+
+def _validate_day(cid: str, day: int, stats: DayStats) -> None:
+    for name in _DAY_FIELDS:
+        value = getattr(stats, name)
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            raise ValueError(f"campaign {cid!r}: history[{day}].{name} must be a number, got {value!r}")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"campaign {cid!r}: history[{day}].{name} must be finite and >= 0, got {value!r}")
+
+
+def history_arrays(states: Sequence[CampaignState], history_days: int) -> HistoryArrays:
+    """Pack (and validate) the last ``history_days`` of every campaign into right-aligned (N, H) arrays."""
+    n_days = max(1, min(history_days, max(len(s.history) for s in states)))
+    table = np.zeros((len(states), n_days, len(_DAY_FIELDS)))
+    valid = np.zeros((len(states), n_days), dtype=bool)
+    for i, state in enumerate(states):
+        recent = state.history[-n_days:]
+        if recent:
+            rows = [(d.spend_micros, d.clicks, d.conversions, d.conversion_value_micros, d.budget_micros) for d in recent]
+            try:
+                table[i, n_days - len(recent) :] = rows
+            except (TypeError, ValueError):
+                rows = []  # a non-number: the slow path below names it
+            if not rows or not (np.isfinite(table[i]).all() and (table[i] >= 0).all()):
+                offset = len(state.history) - len(recent)
+                for day, stats in enumerate(recent):
+                    _validate_day(state.campaign_id, offset + day, stats)
+            valid[i, n_days - len(recent) :] = True
+    return make_history(
+        table[:, :, 0] / MICROS,
+        table[:, :, 1],
+        table[:, :, 2],
+        table[:, :, 3] / MICROS,
+        valid,
+        np.array([s.daily_budget_micros for s in states], dtype=float) / MICROS,
+    )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _directions(new: np.ndarray, old: np.ndarray, tolerance: float) -> np.ndarray:
+    """Index into ACTIONS: 0 down, 1 hold, 2 up; works on (N,) and (M, N)."""
+    band = np.maximum(old * tolerance, 1.0)
+    return np.where(new > old + band, 2, np.where(new < old - band, 0, 1))
+
+
+def _reasons(
+    budgets: np.ndarray,
+    current: np.ndarray,
+    floors: np.ndarray,
+    ceilings: np.ndarray,
+    boxes: Boxes,
+    chosen: np.ndarray,
+) -> list[str]:
+    reasons = []
+    for i in range(len(budgets)):
+        budget = budgets[i]
+        if boxes.total_cut[i] and budget == boxes.lower[i]:
+            reasons.append(TOTAL_CUT)
+        elif budget == floors[i] and floors[i] > boxes.change_upper[i]:
+            reasons.append(RAISED_TO_FLOOR)
+        elif budget == floors[i] and budget == boxes.lower[i] and floors[i] > 0:
+            reasons.append(AT_FLOOR)
+        elif budget == ceilings[i] and ceilings[i] < boxes.change_lower[i]:
+            reasons.append(CUT_TO_CEILING)
+        elif budget == ceilings[i] and budget == boxes.upper[i]:
+            reasons.append(AT_CEILING)
+        elif budget == boxes.change_upper[i] and budget > current[i]:
+            reasons.append(RAISE_CAPPED)
+        elif budget == boxes.change_lower[i] and budget < current[i]:
+            reasons.append(CUT_CAPPED)
+        else:
+            reasons.append((CUT, HELD, RAISED)[chosen[i]])
+    return reasons
+
+
+__all__ = [
+    "AllocatorConfig",
+    "BudgetAllocator",
+    "BudgetPlan",
+    "CampaignState",
+    "DayStats",
+    "Explanation",
+    "Propensity",
+]

