@@ -26,7 +26,8 @@ from scipy.special import gammaln
 # "practically linear". Log-spaced because what matters is the order of magnitude.
 _GRID_LOW, _GRID_HIGH = 0.2, 20.0
 # Weight of the uniform component mixed into the pooled saturation prior, so no grid point is ruled out a priori.
-_UNIFORM_MIX = 0.3
+_UNIFORM_MIX = 0.05
+_EM_STEPS = 30
 # Candidate strengths (pseudo-clicks) of the pooled Beta prior: from "barely informative" to "a few weeks of
 # a typical campaign's clicks".
 _STRENGTH_GRID = np.geomspace(5.0, 3000.0, 24)
@@ -90,11 +91,14 @@ def make_history(
     valid: np.ndarray,
     current_budgets: np.ndarray,
 ) -> HistoryArrays:
-    """Build :class:`HistoryArrays` (currency units, newest day last); the spend scale is the larger of the
-    current budget and the largest day's spend, at least 1."""
+    """Build :class:`HistoryArrays` (currency units, newest day last); the spend scale is the largest of the
+    current budget, the largest day's spend and the account's mean budget (at least 1)."""
     # View-through and cross-device conversions can exceed clicks; the Binomial model cannot, so clip.
     conversions = np.minimum(conversions, clicks)
-    scale = np.maximum(np.maximum(current_budgets, spend.max(axis=1)), 1.0)
+    # A campaign held at its floor is measured on the account's scale: its own tiny budget says nothing about
+    # where its volume runs out, and a grid on it would force it to look saturated.
+    account_scale = max(float(current_budgets.mean()), 1.0)
+    scale = np.maximum(np.maximum(current_budgets, spend.max(axis=1)), account_scale)
     return HistoryArrays(spend, clicks, conversions, value, valid, scale)
 
 
@@ -138,11 +142,20 @@ def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, ob
         _normalise(log_lik), total_clicks, effective_sum, prior_shape, prior_rate
     )
     log_lik = _click_log_lik(data_term, total_clicks, effective_sum, prior_shape, prior_rate)
-    click_shape = prior_shape + total_clicks
-    click_rate = prior_rate + effective_sum
-    saturation_prob = _normalise(log_lik)
-    # Empirical-Bayes step: the account's average posterior shape becomes every campaign's prior.
-    pooled = (1.0 - _UNIFORM_MIX) * saturation_prob.mean(axis=0) + _UNIFORM_MIX / grid_size
+    # Daily volume swings make clicks overdispersed; a Poisson likelihood would be confidently wrong about the
+    # saturation, so temper it by the account's Pearson dispersion (quasi-likelihood).
+    dispersion = _dispersion(log_lik, clicks_w, weight, effective, prior_shape + total_clicks, prior_rate + effective_sum)
+    log_lik = _click_log_lik(
+        data_term / dispersion, total_clicks / dispersion, effective_sum / dispersion, prior_shape, prior_rate
+    )
+    click_shape = prior_shape + total_clicks / dispersion
+    click_rate = prior_rate + effective_sum / dispersion
+    # Empirical Bayes for the saturation: EM on the account-wide distribution of b / scale over the grid, so
+    # many weakly informative campaigns together say where accounts like this one saturate.
+    pooled = np.full(grid_size, 1.0 / grid_size)
+    for _ in range(_EM_STEPS):
+        saturation_prob = _normalise(log_lik + np.log(pooled)[None, :])
+        pooled = (1.0 - _UNIFORM_MIX) * saturation_prob.mean(axis=0) + _UNIFORM_MIX / grid_size
     saturation_prob = _normalise(log_lik + np.log(pooled)[None, :])
 
     cvr_alpha_prior, cvr_beta_prior = _pooled_beta_prior(total_conv, total_clicks)
@@ -209,6 +222,26 @@ def _click_log_lik(
 ) -> np.ndarray:
     """Gamma-Poisson marginal log-likelihood of each saturation grid point, up to terms free of ``b``."""
     return data_term - (shape + clicks)[:, None] * np.log(rate + effective) + shape * np.log(rate)
+
+
+def _dispersion(
+    log_lik: np.ndarray,
+    clicks: np.ndarray,
+    weight: np.ndarray,
+    effective: np.ndarray,
+    shape: np.ndarray,
+    rate: np.ndarray,
+) -> float:
+    """Pearson dispersion of the clicks at each campaign's most likely grid point, pooled by the median."""
+    rows = np.arange(log_lik.shape[0])
+    best = log_lik.argmax(axis=1)
+    expected = (shape / rate[rows, best])[:, None] * effective[rows, best, :]
+    days = weight.sum(axis=1)
+    seen = (clicks.sum(axis=1) >= 1.0) & (days > 1.0)
+    if seen.sum() < 2:
+        return 1.0
+    pearson = (weight * (clicks / np.maximum(weight, 1e-12) - expected) ** 2 / np.maximum(expected, 1e-9)).sum(axis=1)
+    return float(np.clip(np.median(pearson[seen] / days[seen]), 1.0, 50.0))
 
 
 def _pooled_gamma_prior(

@@ -15,6 +15,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
                     "consulta de búsqueda"),
     "keyword": ("keyword", "search keyword", "palabra clave", "palabra clave de búsqueda"),
     "match_type": ("match type", "search term match type", "delivered match type", "keyword match type",
+                   "bid match type",
                    "tipo de concordancia", "tipo de concordancia del término de búsqueda",
                    "tipo de concordancia de la palabra clave", "tipo de concordancia entregado"),
     "impressions": ("impr.", "impressions", "impresiones"),

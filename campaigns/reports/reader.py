@@ -34,7 +34,8 @@ from campaigns.reports.errors import ReportError
 HEAD_LINES = 40
 _COMMA_DECIMAL = re.compile(r"\d,\d{1,2}\D*$")
 _DOT_DECIMAL = re.compile(r"\d\.\d{1,2}\D*$")
-_FOOTER = re.compile(r"(?i)^(total\b|©|\(c\))")
+_TOTAL = r"(?i)^total\b"
+_COPYRIGHT = r"^(©|\(c\) )"
 _ROWS_LINE = re.compile(r"^\W*rows:\s*([\d.,]+)", re.IGNORECASE)
 
 
@@ -187,22 +188,26 @@ class ReportReader:
                         numbered.append(f"{offset}{layout.separator}{stripped}")
                 line_number += len(block)
                 last_line = block[-1]
+                if not last_line.endswith(("\n", "\r")):
+                    self._check_truncated(last_line, line_number, width)
                 if numbered:
                     frame = self._parse_block(numbered, width)
                     if frame.height:
                         self.rows_read += frame.height
                         yield frame
-        self._check_end(last_line, line_number, width)
+        self._check_end(line_number)
 
-    def _check_end(self, last_line: str, line_number: int, width: int) -> None:
-        if last_line and not last_line.endswith(("\n", "\r")):
-            cells = next(csv.reader([last_line], delimiter=self.layout.separator), [])
-            if len(cells) < width and not _FOOTER.match(last_line.strip('"')):
-                raise ReportError(
-                    f"the file ends in the middle of a row ({len(cells)} of {width} columns): it is truncated; "
-                    "download it again",
-                    line=line_number,
-                )
+    def _check_truncated(self, last_line: str, line_number: int, width: int) -> None:
+        """Only the file's last line can lack a newline; one with too few cells was cut off."""
+        cells = next(csv.reader([last_line], delimiter=self.layout.separator), [])
+        if 0 < len(cells) < width and not re.match(_COPYRIGHT, last_line.strip('"')):
+            raise ReportError(
+                f"the file ends in the middle of a row ({len(cells)} of {width} columns): it is truncated; "
+                "download it again",
+                line=line_number,
+            )
+
+    def _check_end(self, line_number: int) -> None:
         expected = self.layout.expected_rows
         if expected is not None and expected != self.rows_read:
             raise ReportError(
@@ -227,9 +232,12 @@ class ReportReader:
             raise self._locate_bad_row(numbered, width) from None
         frame = frame.with_columns(pl.col("_line").cast(pl.Int64))
         columns = self.layout.header.columns
-        date_col = f"c{columns['date']}"
-        footer = pl.col("c0").fill_null("").str.strip_chars().str.contains(_FOOTER.pattern) & (
-            pl.col(date_col).is_null() | pl.col(date_col).str.strip_chars().is_in(values.EMPTY_MARKERS)
+        date_cell = pl.col(f"c{columns['date']}")
+        first_cell = pl.col("c0").fill_null("").str.strip_chars()
+        # "Total: Account" rows leave the date empty; when the date is the first column, it holds "Total".
+        footer = first_cell.str.contains(_COPYRIGHT) | (
+            first_cell.str.contains(_TOTAL)
+            & (date_cell.is_null() | date_cell.str.strip_chars().is_in(values.EMPTY_MARKERS) | (columns["date"] == 0))
         )
         frame = frame.filter(~footer)
         selected = frame.select(

@@ -1,0 +1,61 @@
+"""Shared fixtures: the three personas (owner, teammate, outsider) and report files written to disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture
+def organization(db):
+    from tests.factories import OrganizationFactory
+
+    return OrganizationFactory(name="Materiales Test", slug="materiales-test")
+
+
+@pytest.fixture
+def other_organization(db):
+    from tests.factories import OrganizationFactory
+
+    return OrganizationFactory(name="Competidor", slug="competidor")
+
+
+@pytest.fixture
+def owner(organization):
+    from tests.factories import member
+
+    return member(organization, "owner")
+
+
+@pytest.fixture
+def teammate(organization):
+    from tests.factories import member
+
+    return member(organization, "editor")
+
+
+@pytest.fixture
+def outsider(other_organization):
+    from tests.factories import member
+
+    return member(other_organization, "owner")
+
+
+@pytest.fixture
+def write_report(tmp_path: Path):
+    """Write report text (or bytes) to a file and return its path."""
+
+    def write(content: str | bytes, name: str = "report.csv", encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding=encoding, newline="")
+        return path
+
+    return write
