@@ -10,10 +10,7 @@ policy).
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +28,7 @@ from ml.bandits_baselines import (  # noqa: E402
     ucb_allocator,
 )
 from ml.budget_model import make_history  # noqa: E402
-from ml.simulator import SCENARIOS, SIZES, Market  # noqa: E402
+from ml.simulator import Market  # noqa: E402
 
 POLICIES = ("thompson", "greedy", "ucb", "uniform", "roas", "oracle")
 HISTORY_DAYS = 56
@@ -58,7 +55,9 @@ def make_policy(name: str, market: Market, seed: int) -> Callable[[AccountArrays
     return lambda account, total: policy.allocate_arrays(account, total).budgets_micros
 
 
-def run_policy(scenario: str, n_campaigns: int, seed: int, policy_name: str, days: int, budget_scale: float = 1.0):
+def run_policy(
+    scenario: str, n_campaigns: int, seed: int, policy_name: str, days: int, budget_scale: float = 1.0
+):
     """Play ``days`` days; returns realised and expected conversions per day (arrays of length ``days``)."""
     market = Market.from_scenario(scenario, n_campaigns, seed)
     policy = make_policy(policy_name, market, seed)

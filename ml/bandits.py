@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -193,7 +195,9 @@ class BudgetAllocator:
         Raises:
             ValueError: On invalid input, naming the campaign and the field; nothing is drawn from the rng.
         """
-        account = account_arrays(states, total_budget_micros, self.config.history_days, self.config.min_history_days)
+        account = account_arrays(
+            states, total_budget_micros, self.config.history_days, self.config.min_history_days
+        )
         return self.allocate_arrays(account, total_budget_micros)
 
     def allocate_arrays(self, account: AccountArrays, total_budget_micros: int) -> BudgetPlan:
@@ -236,22 +240,26 @@ class BudgetAllocator:
         p05, p95 = np.quantile(marginal, [0.05, 0.95], axis=0)
         mean = marginal.mean(axis=0)
         reasons = _reasons(budgets, account.current, account.floors, account.ceilings, boxes, chosen)
-        explanations = {}
+        # Python lists once, rather than numpy scalars per campaign: this loop runs 10,000 times.
+        columns = zip(
+            account.campaign_ids,
+            account.current.tolist(),
+            budgets.tolist(),
+            reasons,
+            mean.tolist(),
+            p05.tolist(),
+            p95.tolist(),
+            expected.tolist(),
+            posterior.conversions_seen.tolist(),
+            strict=True,
+        )
+        explanations = {row[0]: Explanation(*row) for row in columns}
         propensities = {}
-        for i, cid in enumerate(account.campaign_ids):
-            explanations[cid] = Explanation(
-                campaign_id=cid,
-                previous_budget_micros=int(account.current[i]),
-                budget_micros=int(budgets[i]),
-                reason=reasons[i],
-                marginal_return_mean=float(mean[i]),
-                marginal_return_p05=float(p05[i]),
-                marginal_return_p95=float(p95[i]),
-                expected_conversions=float(expected[i]),
-                conversions_seen=float(posterior.conversions_seen[i]),
-            )
-            by_action = {a: float(probabilities[i, k]) for k, a in enumerate(ACTIONS)}
-            action = ACTIONS[chosen[i]]
+        for cid, action_index, row in zip(
+            account.campaign_ids, chosen.tolist(), probabilities.tolist(), strict=True
+        ):
+            by_action = dict(zip(ACTIONS, row, strict=True))
+            action = ACTIONS[action_index]
             propensities[cid] = Propensity(action, by_action[action], by_action, cfg.propensity_draws)
         return BudgetPlan(
             budgets_micros=dict(zip(account.campaign_ids, (int(b) for b in budgets), strict=True)),
@@ -284,7 +292,9 @@ def account_arrays(
         campaign_ids=[s.campaign_id for s in states],
         current=current,
         floors=np.array([s.floor_micros for s in states], dtype=np.int64),
-        ceilings=np.array([math.inf if s.ceiling_micros is None else float(s.ceiling_micros) for s in states]),
+        ceilings=np.array(
+            [math.inf if s.ceiling_micros is None else float(s.ceiling_micros) for s in states]
+        ),
         history=history_arrays(states, history_days),
         n_days=max(len(s.history) for s in states),
     )
@@ -324,6 +334,9 @@ def validate_states(states: Sequence[CampaignState], total_budget_micros: int, m
         )
 
 
+# Types a DayStats field may have; anything else (str, bool, None) is named by the slow validation path.
+_NUMBER_TYPES = {int, float, np.int64, np.int32, np.float64, np.float32}
+# Order matters: history_arrays reads columns by position.
 _DAY_FIELDS = ("spend_micros", "clicks", "conversions", "conversion_value_micros", "budget_micros")
 
 
@@ -333,27 +346,41 @@ def _validate_day(cid: str, day: int, stats: DayStats) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
             raise ValueError(f"campaign {cid!r}: history[{day}].{name} must be a number, got {value!r}")
         if not math.isfinite(value) or value < 0:
-            raise ValueError(f"campaign {cid!r}: history[{day}].{name} must be finite and >= 0, got {value!r}")
+            raise ValueError(
+                f"campaign {cid!r}: history[{day}].{name} must be finite and >= 0, got {value!r}"
+            )
 
 
 def history_arrays(states: Sequence[CampaignState], history_days: int) -> HistoryArrays:
     """Pack (and validate) the last ``history_days`` of every campaign into right-aligned (N, H) arrays."""
     n_days = max(1, min(history_days, max(len(s.history) for s in states)))
+    lengths = np.array([min(len(s.history), n_days) for s in states], dtype=np.int64)
+    # One flat list and one conversion: per-campaign numpy assignments dominate at 10,000 campaigns.
+    fields = attrgetter(*_DAY_FIELDS)
+    rows = [fields(d) for s in states for d in s.history[len(s.history) - min(len(s.history), n_days) :]]
+    types = set(map(type, chain.from_iterable(rows)))
+    try:
+        if not types <= _NUMBER_TYPES:
+            raise TypeError("a field is not a number")
+        values = chain.from_iterable(rows)
+        flat = np.fromiter(values, dtype=float, count=len(rows) * len(_DAY_FIELDS)).reshape(
+            -1, len(_DAY_FIELDS)
+        )
+        bad = ~(np.isfinite(flat).all(axis=1) & (flat >= 0).all(axis=1))
+    except (TypeError, ValueError):  # a non-number somewhere: the slow path below names it
+        flat, bad = None, np.ones(len(rows), dtype=bool)
+    if bad.any():
+        # Invalid input only: walk the campaigns (from the first flagged one) to name the bad field.
+        owner = int(np.repeat(np.arange(len(states)), lengths)[int(np.argmax(bad))])
+        for state in states[owner:]:
+            offset = len(state.history) - min(len(state.history), n_days)
+            for day, stats in enumerate(state.history[offset:]):
+                _validate_day(state.campaign_id, offset + day, stats)
+        # Every field passed the strict check (an unusual numeric type, say): convert the slow way.
+        flat = np.array(rows, dtype=float).reshape(-1, len(_DAY_FIELDS))
     table = np.zeros((len(states), n_days, len(_DAY_FIELDS)))
-    valid = np.zeros((len(states), n_days), dtype=bool)
-    for i, state in enumerate(states):
-        recent = state.history[-n_days:]
-        if recent:
-            rows = [(d.spend_micros, d.clicks, d.conversions, d.conversion_value_micros, d.budget_micros) for d in recent]
-            try:
-                table[i, n_days - len(recent) :] = rows
-            except (TypeError, ValueError):
-                rows = []  # a non-number: the slow path below names it
-            if not rows or not (np.isfinite(table[i]).all() and (table[i] >= 0).all()):
-                offset = len(state.history) - len(recent)
-                for day, stats in enumerate(recent):
-                    _validate_day(state.campaign_id, offset + day, stats)
-            valid[i, n_days - len(recent) :] = True
+    valid = np.arange(n_days)[None, :] >= (n_days - lengths)[:, None]
+    table[valid] = flat
     return make_history(
         table[:, :, 0] / MICROS,
         table[:, :, 1],
@@ -382,26 +409,21 @@ def _reasons(
     boxes: Boxes,
     chosen: np.ndarray,
 ) -> list[str]:
-    reasons = []
-    for i in range(len(budgets)):
-        budget = budgets[i]
-        if boxes.total_cut[i] and budget == boxes.lower[i]:
-            reasons.append(TOTAL_CUT)
-        elif budget == floors[i] and floors[i] > boxes.change_upper[i]:
-            reasons.append(RAISED_TO_FLOOR)
-        elif budget == floors[i] and budget == boxes.lower[i] and floors[i] > 0:
-            reasons.append(AT_FLOOR)
-        elif budget == ceilings[i] and ceilings[i] < boxes.change_lower[i]:
-            reasons.append(CUT_TO_CEILING)
-        elif budget == ceilings[i] and budget == boxes.upper[i]:
-            reasons.append(AT_CEILING)
-        elif budget == boxes.change_upper[i] and budget > current[i]:
-            reasons.append(RAISE_CAPPED)
-        elif budget == boxes.change_lower[i] and budget < current[i]:
-            reasons.append(CUT_CAPPED)
-        else:
-            reasons.append((CUT, HELD, RAISED)[chosen[i]])
-    return reasons
+    """One reason per campaign; the first matching condition wins, binding limits before sampled returns."""
+    at_floor = budgets == floors
+    at_ceiling = budgets == ceilings
+    conditions = [
+        boxes.total_cut & (budgets < boxes.change_lower),
+        at_floor & (floors > boxes.change_upper),
+        at_floor & (budgets == boxes.lower) & (floors > 0),
+        at_ceiling & (ceilings < boxes.change_lower),
+        at_ceiling & (budgets == boxes.upper),
+        (budgets == boxes.change_upper) & (budgets > current),
+        (budgets == boxes.change_lower) & (budgets < current),
+    ]
+    choices = [TOTAL_CUT, RAISED_TO_FLOOR, AT_FLOOR, CUT_TO_CEILING, AT_CEILING, RAISE_CAPPED, CUT_CAPPED]
+    by_return = np.array([CUT, HELD, RAISED], dtype=object)[chosen]
+    return np.select(conditions, np.array(choices, dtype=object), default=by_return).tolist()
 
 
 __all__ = [

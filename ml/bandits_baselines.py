@@ -96,7 +96,9 @@ class _BoxedBaseline:
         budgets = round_down(spend, boxes.lower, boxes.upper, total_budget_micros)
         return _deterministic_plan(self.name, account, budgets, total_budget_micros)
 
-    def _spend(self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
+    def _spend(
+        self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float
+    ) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -105,7 +107,9 @@ class UniformAllocator(_BoxedBaseline):
 
     name = "uniform"
 
-    def _spend(self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
+    def _spend(
+        self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float
+    ) -> np.ndarray:
         return proportional_fill(np.ones(len(lower)), lower, upper, total)
 
 
@@ -118,7 +122,9 @@ class RoasAllocator(_BoxedBaseline):
 
     name = "roas"
 
-    def _spend(self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
+    def _spend(
+        self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float
+    ) -> np.ndarray:
         window = self.config.roas_window_days
         spend = account.history.spend[:, -window:].sum(axis=1)
         value = account.history.value[:, -window:].sum(axis=1)
@@ -143,7 +149,9 @@ class OracleAllocator(_BoxedBaseline):
         super().__init__(config)
         self.curves = curves
 
-    def _spend(self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
+    def _spend(
+        self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float
+    ) -> np.ndarray:
         log_return, saturation = self.curves()
         return water_fill(
             log_return[None, :] - _LOG_MICROS, saturation[None, :] * MICROS, lower, upper, total

@@ -27,7 +27,7 @@ from scipy.special import gammaln
 _GRID_LOW, _GRID_HIGH = 0.2, 20.0
 # Weight of the uniform component mixed into the pooled saturation prior, so no grid point is ruled out a priori.
 _UNIFORM_MIX = 0.05
-_EM_STEPS = 30
+_EM_STEPS = 15
 # Candidate strengths (pseudo-clicks) of the pooled Beta prior: from "barely informative" to "a few weeks of
 # a typical campaign's clicks".
 _STRENGTH_GRID = np.geomspace(5.0, 3000.0, 24)
@@ -129,7 +129,8 @@ def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, ob
     effective = grid[:, :, None] * -np.expm1(-ratio)
     effective_sum = (effective * weight[:, None, :]).sum(axis=2)
     with np.errstate(divide="ignore"):
-        log_effective = np.where(clicks_w[:, None, :] > 0, np.log(effective), 0.0)
+        # Clicks on a day without spend cannot happen under the model; a tiny floor keeps them harmless.
+        log_effective = np.where(clicks_w[:, None, :] > 0, np.log(np.maximum(effective, 1e-9)), 0.0)
     data_term = (clicks_w[:, None, :] * log_effective).sum(axis=2)
     # Clicks per unit at low spend (1 / CPC): first a weak prior centred on the account's average rate, then
     # an empirical-Bayes prior fitted to the campaigns' posteriors. CPCs of one account are alike, so a campaign
@@ -144,7 +145,9 @@ def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, ob
     log_lik = _click_log_lik(data_term, total_clicks, effective_sum, prior_shape, prior_rate)
     # Daily volume swings make clicks overdispersed; a Poisson likelihood would be confidently wrong about the
     # saturation, so temper it by the account's Pearson dispersion (quasi-likelihood).
-    dispersion = _dispersion(log_lik, clicks_w, weight, effective, prior_shape + total_clicks, prior_rate + effective_sum)
+    dispersion = _dispersion(
+        log_lik, clicks_w, weight, effective, prior_shape + total_clicks, prior_rate + effective_sum
+    )
     log_lik = _click_log_lik(
         data_term / dispersion, total_clicks / dispersion, effective_sum / dispersion, prior_shape, prior_rate
     )
@@ -240,7 +243,9 @@ def _dispersion(
     seen = (clicks.sum(axis=1) >= 1.0) & (days > 1.0)
     if seen.sum() < 2:
         return 1.0
-    pearson = (weight * (clicks / np.maximum(weight, 1e-12) - expected) ** 2 / np.maximum(expected, 1e-9)).sum(axis=1)
+    pearson = (
+        weight * (clicks / np.maximum(weight, 1e-12) - expected) ** 2 / np.maximum(expected, 1e-9)
+    ).sum(axis=1)
     return float(np.clip(np.median(pearson[seen] / days[seen]), 1.0, 50.0))
 
 
@@ -284,7 +289,12 @@ def _pooled_beta_prior(conversions: np.ndarray, clicks: np.ndarray) -> tuple[flo
     strength = _STRENGTH_GRID[:, None]
     a, b = mean * strength, (1.0 - mean) * strength
     log_lik = (
-        gammaln(strength) - gammaln(a) - gammaln(b) + gammaln(a + y) + gammaln(b + n - y) - gammaln(strength + n)
+        gammaln(strength)
+        - gammaln(a)
+        - gammaln(b)
+        + gammaln(a + y)
+        + gammaln(b + n - y)
+        - gammaln(strength + n)
     ).sum(axis=1)
     best = float(_STRENGTH_GRID[int(np.argmax(log_lik))])
     return mean * best, (1.0 - mean) * best

@@ -108,7 +108,7 @@ def water_fill(
     mu_lower = log_return - lower / saturation  # above this mu, campaign sits at its lower bound
     points = np.concatenate([mu_upper, mu_lower], axis=1)
     slope_changes = np.concatenate([-saturation, saturation], axis=1)
-    order = np.argsort(points, axis=1, kind="stable")
+    order = np.argsort(points, axis=1)
     points = np.take_along_axis(points, order, axis=1)
     slopes = np.cumsum(np.take_along_axis(slope_changes, order, axis=1), axis=1)
     steps = slopes[:, :-1] * np.diff(points, axis=1)
@@ -120,7 +120,9 @@ def water_fill(
     rows = np.arange(n_rows)
     slope = slopes[rows, prev]
     safe_slope = np.where(slope < 0, slope, -1.0)
-    mu = np.where(slope < 0, points[rows, prev] + (total - spent[rows, prev]) / safe_slope, points[rows, first])
+    mu = np.where(
+        slope < 0, points[rows, prev] + (total - spent[rows, prev]) / safe_slope, points[rows, first]
+    )
     spend = saturation * (log_return - mu[:, None])
     return np.clip(spend, lower, upper)
 
@@ -143,13 +145,22 @@ def proportional_fill(weights: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     return np.clip(np.exp(low) * weights, lower, upper)
 
 
-def round_down(spend_micros: np.ndarray, lower: np.ndarray, upper: np.ndarray, total_micros: int) -> np.ndarray:
+def round_down(
+    spend_micros: np.ndarray, lower: np.ndarray, upper: np.ndarray, total_micros: int
+) -> np.ndarray:
     """Turn float micros into int64 micros within the boxes whose sum never exceeds ``total_micros``.
 
-    Flooring already keeps the sum at or below the float sum; the repair loop only fires when float error let
-    the float sum creep past the total by a few micros.
+    Largest-remainder rounding: floor everything, then hand the micros that flooring lost to the campaigns with
+    the largest fractions, so a plan that fills the total fills it to the micro. The repair loop only fires
+    when float error let the float sum creep past the total.
     """
     budgets = np.clip(np.floor(spend_micros).astype(np.int64), lower, upper)
+    target = min(int(total_micros), int(round(float(spend_micros.sum()))))
+    lost = target - int(budgets.sum())
+    if lost > 0:
+        fraction = np.where(budgets < upper, spend_micros - budgets, -1.0)
+        winners = np.argsort(-fraction, kind="stable")[:lost]
+        budgets[winners[fraction[winners] >= 0]] += 1
     excess = int(budgets.sum()) - int(total_micros)
     while excess > 0:
         slack = budgets - lower

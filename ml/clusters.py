@@ -1,11 +1,11 @@
 """Intent clusters: relevant search terms that no ad group covers, grouped into proposals for new ad groups.
 
 The candidates are the terms that matched no ad group (``Match.label is None``) and that no proposed negative
-would block, i.e. unmatched terms that were not judged waste: they converted, resemble a converting matched term
-(see :func:`ml.negatives.related_to_converting`), or cost too little to act on yet.
-They are clustered on their embeddings with seeded spherical k-means (numpy for up to ``faiss_above`` terms,
-faiss k-means above), ``k`` chosen by the cosine silhouette when not given. Each cluster is named by the n-grams
-most over-represented in it relative to the other candidates, reports volume and cost, and suggests starter
+would block, i.e. unmatched terms that were not judged waste: they converted, resemble a converting matched
+term (see :func:`ml.negatives.related_to_converting`), or cost too little to act on yet. They are clustered on
+their embeddings with seeded spherical k-means (numpy for up to ``faiss_above`` terms, faiss k-means above),
+``k`` chosen by the cosine silhouette when not given. Each cluster is named by the n-grams most
+over-represented in it relative to the other candidates, reports volume and cost, and suggests starter
 keywords.
 """
 
@@ -51,8 +51,9 @@ class IntentCluster:
     starter_keywords: tuple[str, ...]
 
 
-def unmatched_relevant(rows: Sequence[SearchTermRow], matches: Sequence[Match],
-                       negatives: Sequence[NegativeSuggestion] = ()) -> list[int]:
+def unmatched_relevant(
+    rows: Sequence[SearchTermRow], matches: Sequence[Match], negatives: Sequence[NegativeSuggestion] = ()
+) -> list[int]:
     """Indices of the rows that matched no ad group and that no proposed negative would block."""
     if len(rows) != len(matches):
         raise ValueError(f"{len(rows)} rows but {len(matches)} matches")
@@ -62,16 +63,27 @@ def unmatched_relevant(rows: Sequence[SearchTermRow], matches: Sequence[Match],
         if match.label is not None:
             continue
         words = tokens(row.text)
-        if any(row.campaign_id in n.campaign_ids and n.ad_group_id in (None, row.ad_group_id)
-               and blocks(neg, n.match_type, words) for neg, n in negative_words):
+        if any(
+            row.campaign_id in n.campaign_ids
+            and n.ad_group_id in (None, row.ad_group_id)
+            and blocks(neg, n.match_type, words)
+            for neg, n in negative_words
+        ):
             continue
         keep.append(i)
     return keep
 
 
 def propose_intent_clusters(
-    rows: Sequence[SearchTermRow], vectors: np.ndarray, *, k: int | None = None, max_k: int = 20,
-    min_terms: int = 3, n_keywords: int = 5, seed: int = 0, faiss_above: int = 20_000,
+    rows: Sequence[SearchTermRow],
+    vectors: np.ndarray,
+    *,
+    k: int | None = None,
+    max_k: int = 20,
+    min_terms: int = 3,
+    n_keywords: int = 5,
+    seed: int = 0,
+    faiss_above: int = 20_000,
 ) -> list[IntentCluster]:
     """Cluster candidate terms into proposed ad groups.
 
@@ -97,8 +109,9 @@ def propose_intent_clusters(
     if len(rows) < max(min_terms, 2):
         return []
     if k is None:
-        k = _choose_k(vectors, max_k=min(max_k, len(rows) // max(min_terms, 1)), seed=seed,
-                      faiss_above=faiss_above)
+        k = _choose_k(
+            vectors, max_k=min(max_k, len(rows) // max(min_terms, 1)), seed=seed, faiss_above=faiss_above
+        )
     assign, centres = _kmeans(vectors, k, seed, faiss_above)
     words = [tokens(row.text) for row in rows]
     clusters = []
@@ -106,19 +119,32 @@ def propose_intent_clusters(
         members = np.flatnonzero(assign == c)
         if len({words[i] for i in members}) < min_terms:
             continue
-        members = sorted(members.tolist(), key=lambda i: (-rows[i].conversions, -rows[i].clicks, rows[i].text))
+        members = sorted(
+            members.tolist(), key=lambda i: (-rows[i].conversions, -rows[i].clicks, rows[i].text)
+        )
         top = _top_ngrams(members, words)
         # phrases first, then members that contain a top n-gram (on-topic), then the rest, by performance
         on_topic = [i for i in members if any(f" {g} " in f" {' '.join(words[i])} " for g in top)]
-        keywords = list(dict.fromkeys([g for g in top if " " in g] + [rows[i].text for i in on_topic]
-                                      + [rows[i].text for i in members]))
-        clusters.append(IntentCluster(
-            name=" / ".join(top[:2]) if top else rows[members[0]].text, top_ngrams=tuple(top),
-            terms=tuple(rows[i].text for i in members), term_ids=tuple(rows[i].term_id for i in members),
-            clicks=sum(rows[i].clicks for i in members), cost_micros=sum(rows[i].cost_micros for i in members),
-            conversions=float(sum(rows[i].conversions for i in members)),
-            cohesion=round(float(np.mean(vectors[members] @ centres[c])), 4),
-            starter_keywords=tuple(keywords[:n_keywords])))
+        keywords = list(
+            dict.fromkeys(
+                [g for g in top if " " in g]
+                + [rows[i].text for i in on_topic]
+                + [rows[i].text for i in members]
+            )
+        )
+        clusters.append(
+            IntentCluster(
+                name=" / ".join(top[:2]) if top else rows[members[0]].text,
+                top_ngrams=tuple(top),
+                terms=tuple(rows[i].text for i in members),
+                term_ids=tuple(rows[i].term_id for i in members),
+                clicks=sum(rows[i].clicks for i in members),
+                cost_micros=sum(rows[i].cost_micros for i in members),
+                conversions=float(sum(rows[i].conversions for i in members)),
+                cohesion=round(float(np.mean(vectors[members] @ centres[c])), 4),
+                starter_keywords=tuple(keywords[:n_keywords]),
+            )
+        )
     return sorted(clusters, key=lambda c: (-c.conversions, -c.clicks, -c.cost_micros, c.name))
 
 
@@ -136,8 +162,8 @@ def _top_ngrams(members: list[int], words: list[tuple[str, ...]], limit: int = 3
         scored.append((-round(score, 9), -len(gram), " ".join(gram)))
     chosen: list[str] = []
     for _, _, gram in sorted(scored):
-        # skip a word already inside a chosen phrase: "portland" adds nothing next to "cemento portland"
-        if any(f" {gram} " in f" {c} " for c in chosen):
+        # skip an n-gram inside a chosen one or around it: "blocks / concrete blocks" names one idea twice
+        if any(f" {gram} " in f" {c} " or f" {c} " in f" {gram} " for c in chosen):
             continue
         chosen.append(gram)
         if len(chosen) == limit:
@@ -146,12 +172,21 @@ def _top_ngrams(members: list[int], words: list[tuple[str, ...]], limit: int = 3
 
 
 def _grams(words: tuple[str, ...]) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)
-            if not all(w in STOPWORDS or len(w) < 3 for w in words[i:i + n])}
+    return {
+        tuple(words[i : i + n])
+        for n in (1, 2, 3)
+        for i in range(len(words) - n + 1)
+        if not all(w in STOPWORDS or len(w) < 3 for w in words[i : i + n])
+    }
 
 
-def _kmeans(vectors: np.ndarray, k: int, seed: int, faiss_above: int, iters: int = 50,
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _kmeans(
+    vectors: np.ndarray,
+    k: int,
+    seed: int,
+    faiss_above: int,
+    iters: int = 50,
+) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
     if len(vectors) > faiss_above:
@@ -194,7 +229,9 @@ def _choose_k(vectors: np.ndarray, max_k: int, seed: int, faiss_above: int, samp
     best_k, best_score = 2, -math.inf
     for k in range(2, max_k + 1):
         assign, _ = _kmeans(vectors, k, seed, faiss_above)
-        score = _silhouette(vectors if rows is None else vectors[rows], assign if rows is None else assign[rows])
+        score = _silhouette(
+            vectors if rows is None else vectors[rows], assign if rows is None else assign[rows]
+        )
         if score > best_score + 1e-9:
             best_k, best_score = k, score
     return best_k

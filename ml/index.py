@@ -1,8 +1,9 @@
 """One FAISS vector index per organization, persisted as a single file with an id mapping back to rows.
 
-Isolation is by construction: an :class:`OrgIndex` reads and writes only ``<base_dir>/<name>.org<org_id>.faiss``
-and refuses a file whose header names another organization, so one organization's index never answers
-another's query. The web app passes ``var/indexes/<org_id>/`` as ``base_dir``.
+Isolation is by construction: an :class:`OrgIndex` reads and writes only
+``<base_dir>/<name>.org<org_id>.faiss`` and refuses a file whose header names another organization, so one
+organization's index never answers another's query. The web app passes ``var/indexes/<org_id>/`` as
+``base_dir``.
 
 File layout (one file, so ``os.replace`` makes a save atomic)::
 
@@ -11,11 +12,11 @@ File layout (one file, so ``os.replace`` makes a save atomic)::
 The header names the organization, index name, dimension, kind and ``nprobe``; the trailing digest catches
 truncated or flipped files before FAISS parses them.
 
-Index kind is chosen from the size: exact inner-product search (``IndexFlatIP`` behind an ``IndexIDMap2``) up to
-``flat_max`` vectors, IVF-Flat above it, with ``nlist`` ≈ 2·√n (a power of two) and ``nprobe`` tunable against
-exact search with :meth:`OrgIndex.tune_nprobe`. IVF-Flat keeps vectors uncompressed, so its memory is the raw
-vectors plus 8 bytes of id per vector and the centroids (about 1.01× the raw vectors for 512-d float32); HNSW
-would need 1.1–1.3× for its graph and cannot remove vectors.
+Index kind is chosen from the size: exact inner-product search (``IndexFlatIP`` behind an ``IndexIDMap2``) up
+to ``flat_max`` vectors, IVF-Flat above it, with ``nlist`` ≈ 2·√n (a power of two) and ``nprobe`` tunable
+against exact search with :meth:`OrgIndex.tune_nprobe`. IVF-Flat keeps vectors uncompressed, so its memory is
+the raw vectors plus 8 bytes of id per vector and the centroids (about 1.01× the raw vectors for 512-d
+float32); HNSW would need 1.1–1.3× for its graph and cannot remove vectors.
 
 Searches run on a GPU when faiss-gpu is installed and a GPU is present (the file always holds the CPU index).
 """
@@ -98,8 +99,16 @@ class OrgIndex:
     """
 
     def __init__(
-        self, org_id: int | str, base_dir: str | os.PathLike[str], dim: int, *, name: str = "search_terms",
-        flat_max: int = 100_000, train_points_per_list: int = 64, seed: int = 1234, use_gpu: bool | None = None,
+        self,
+        org_id: int | str,
+        base_dir: str | os.PathLike[str],
+        dim: int,
+        *,
+        name: str = "search_terms",
+        flat_max: int = 100_000,
+        train_points_per_list: int = 64,
+        seed: int = 1234,
+        use_gpu: bool | None = None,
     ) -> None:
         if not str(org_id) or "/" in str(org_id) or "/" in name:
             raise ValueError(f"org_id and name must be non-empty and contain no '/': {org_id!r}, {name!r}")
@@ -127,7 +136,7 @@ class OrgIndex:
     def __len__(self) -> int:
         return 0 if self._index is None else int(self._index.ntotal)
 
-    # ---- building and updating -------------------------------------------------------------------------------
+    # ---- building and updating -------------------------------------------------------------------------
 
     def rebuild(self, ids: Sequence[int], vectors: np.ndarray) -> None:
         """Replace the contents with exactly these rows, choosing the index kind from their number."""
@@ -182,7 +191,9 @@ class OrgIndex:
         scores[ids < 0] = -np.inf
         return scores, ids
 
-    def tune_nprobe(self, queries: np.ndarray, target_recall: float = 0.99, max_nprobe: int | None = None) -> float:
+    def tune_nprobe(
+        self, queries: np.ndarray, target_recall: float = 0.99, max_nprobe: int | None = None
+    ) -> float:
         """Pick the smallest power-of-two ``nprobe`` whose recall@1 against exact search reaches the target.
 
         IVF-Flat probing every list is exact, so no second copy of the vectors is needed for the reference.
@@ -210,17 +221,25 @@ class OrgIndex:
                 return recall
             nprobe = min(nprobe * 2, limit)
 
-    # ---- persistence ------------------------------------------------------------------------------------------
+    # ---- persistence -----------------------------------------------------------------------------------
 
     def save(self) -> Path:
         """Write the index atomically (temporary file in the same directory, fsync, rename)."""
         faiss = _faiss()
         if self._index is None:
             self.rebuild([], _empty(self.dim))
-        header = json.dumps({
-            "format": _FORMAT, "org_id": self.org_id, "name": self.name, "dim": self.dim, "kind": self.kind,
-            "ntotal": len(self), "nprobe": self.nprobe,
-        }, sort_keys=True).encode()
+        header = json.dumps(
+            {
+                "format": _FORMAT,
+                "org_id": self.org_id,
+                "name": self.name,
+                "dim": self.dim,
+                "kind": self.kind,
+                "ntotal": len(self),
+                "nprobe": self.nprobe,
+            },
+            sort_keys=True,
+        ).encode()
         self.base_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         digest = hashlib.sha256(header)
@@ -259,9 +278,9 @@ class OrgIndex:
         with fh:
             size = os.fstat(fh.fileno()).st_size
             prefix = fh.read(len(MAGIC) + 4)
-            if len(prefix) < len(MAGIC) + 4 or prefix[:len(MAGIC)] != MAGIC:
+            if len(prefix) < len(MAGIC) + 4 or prefix[: len(MAGIC)] != MAGIC:
                 raise IndexCorrupt(f"{self.path}: not an index file")
-            (header_len,) = struct.unpack("<I", prefix[len(MAGIC):])
+            (header_len,) = struct.unpack("<I", prefix[len(MAGIC) :])
             payload_len = size - len(prefix) - header_len - _DIGEST_BYTES
             if payload_len <= 0:
                 raise IndexCorrupt(f"{self.path}: truncated")
@@ -272,11 +291,15 @@ class OrgIndex:
                 raise IndexCorrupt(f"{self.path}: unreadable header") from exc
             if header.get("org_id") != self.org_id or header.get("name") != self.name:
                 raise IndexOrgMismatch(
-                    f"{self.path} holds index {header.get('name')!r} of organization {header.get('org_id')!r}, "
-                    f"not {self.name!r} of {self.org_id!r}")
+                    f"{self.path} holds index {header.get('name')!r} of organization "
+                    f"{header.get('org_id')!r}, "
+                    f"not {self.name!r} of {self.org_id!r}"
+                )
             if header.get("format") != _FORMAT or header.get("dim") != self.dim:
-                raise IndexCorrupt(f"{self.path}: format {header.get('format')}, dim {header.get('dim')}; "
-                                   f"expected format {_FORMAT}, dim {self.dim}")
+                raise IndexCorrupt(
+                    f"{self.path}: format {header.get('format')}, dim {header.get('dim')}; "
+                    f"expected format {_FORMAT}, dim {self.dim}"
+                )
             digest = hashlib.sha256(header_bytes)
             for remaining in _chunks(payload_len):
                 digest.update(fh.read(remaining))
@@ -288,18 +311,25 @@ class OrgIndex:
             except Exception as exc:  # faiss raises RuntimeError with a C++ message
                 raise IndexCorrupt(f"{self.path}: faiss could not read it: {exc}") from exc
         if index.d != self.dim or index.ntotal != header.get("ntotal"):
-            raise IndexCorrupt(f"{self.path}: header says {header.get('ntotal')} vectors of dim {self.dim}, "
-                               f"index has {index.ntotal} of dim {index.d}")
+            raise IndexCorrupt(
+                f"{self.path}: header says {header.get('ntotal')} vectors of dim {self.dim}, "
+                f"index has {index.ntotal} of dim {index.d}"
+            )
         self._index = index
         self._gpu_index = None
         self.nprobe = int(header.get("nprobe", 1))
 
     @classmethod
     def load_or_rebuild(
-        cls, org_id: int | str, base_dir: str | os.PathLike[str], dim: int, rebuild_fn: RebuildFn,
+        cls,
+        org_id: int | str,
+        base_dir: str | os.PathLike[str],
+        dim: int,
+        rebuild_fn: RebuildFn,
         **options: Any,
     ) -> OrgIndex:
-        """Load the organization's index; if it is missing or unusable, rebuild it from ``rebuild_fn`` and save.
+        """Load the organization's index; if it is missing or unusable, rebuild it from ``rebuild_fn`` and
+        save.
 
         Never raises for a bad file: it logs a warning, calls ``rebuild_fn()`` (which should return the
         ``(row_ids, vectors)`` of the organization's rows from the database) and writes a fresh file.
@@ -314,7 +344,7 @@ class OrgIndex:
             index.save()
         return index
 
-    # ---- internals --------------------------------------------------------------------------------------------
+    # ---- internals -------------------------------------------------------------------------------------
 
     def _check(self, ids: Sequence[int], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
@@ -322,7 +352,9 @@ class OrgIndex:
         ids_array = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[1] != self.dim or len(vectors) != len(ids_array):
-            raise ValueError(f"expected {len(ids_array)} vectors of dim {self.dim}, got shape {vectors.shape}")
+            raise ValueError(
+                f"expected {len(ids_array)} vectors of dim {self.dim}, got shape {vectors.shape}"
+            )
         if len(ids_array) and ids_array.min() < 0:
             raise ValueError("ids must be non-negative (-1 means 'no neighbour' in results)")
         return ids_array, vectors

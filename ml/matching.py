@@ -9,9 +9,9 @@ A public API that scripts outside the web app can use::
     matcher.calibrate(texts, labels)           # labelled examples; label None = out of scope (irrelevant)
     matches = matcher.predict(queries)         # each has .label (None when out of scope) and .score
 
-The label is a similarity-weighted vote of the ``k`` nearest fitted texts; the score is the cosine similarity
-to the nearest fitted text of that label, and ``keyword`` is that text. Before :meth:`IntentMatcher.calibrate`
-nothing is flagged out of scope.
+The label is a similarity-weighted vote of the ``k`` nearest fitted texts (k=1 by default); the score is the
+cosine similarity to the nearest fitted text of that label, and ``keyword`` is that text. Before
+:meth:`IntentMatcher.calibrate` nothing is flagged out of scope.
 """
 
 from __future__ import annotations
@@ -90,15 +90,21 @@ class IntentMatcher:
 
     Args:
         embedder: any :class:`ml.embeddings.Embedder`; None uses :func:`ml.embeddings.default_embedder`.
-        k: neighbours that vote for the label. 3 was best on banking77's validation split (a held-out
-            part of train); 1 is plain nearest neighbour.
+        k: neighbours that vote for the label. 1 (plain nearest neighbour) is the default because ad groups
+            have few keywords in uneven numbers, and a vote favours the group with more near-duplicates; on
+            banking77 (~130 examples per intent) k=3 was slightly better (see bench/results/matching.json).
         in_scope_quantile: when calibrating without out-of-scope examples, the share of in-scope examples
             allowed below the threshold.
         chunk_size: queries scored per matrix product; bounds memory at ``chunk_size × fitted texts`` floats.
     """
 
-    def __init__(self, embedder: Embedder | None = None, k: int = 3, in_scope_quantile: float = 0.05,
-                 chunk_size: int = 2048) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        k: int = 1,
+        in_scope_quantile: float = 0.05,
+        chunk_size: int = 2048,
+    ) -> None:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         self._embedder = embedder
@@ -128,12 +134,16 @@ class IntentMatcher:
     def fit(self, texts: Sequence[str], labels: Sequence[Label]) -> IntentMatcher:
         """Remember labelled texts (keywords, ad-group names or descriptions); replaces earlier fits."""
         if len(texts) != len(labels) or not texts:
-            raise ValueError(f"fit needs equally many texts and labels, at least one: {len(texts)}, {len(labels)}")
+            raise ValueError(
+                f"fit needs equally many texts and labels, at least one: {len(texts)}, {len(labels)}"
+            )
         if any(label is None for label in labels):
             raise ValueError("fit labels cannot be None; None means 'out of scope' only in calibrate()")
         return self.fit_vectors(list(texts), labels, self.embedder.encode(list(texts)))
 
-    def fit_vectors(self, texts: Sequence[str], labels: Sequence[Label], vectors: np.ndarray) -> IntentMatcher:
+    def fit_vectors(
+        self, texts: Sequence[str], labels: Sequence[Label], vectors: np.ndarray
+    ) -> IntentMatcher:
         """Like :meth:`fit`, with vectors the caller already has (unit-norm rows, one per text)."""
         import numpy as np
 
@@ -171,15 +181,20 @@ class IntentMatcher:
             threshold, method = _youden_threshold(inside, outside), "youden"
         self.threshold = threshold
         self.calibration = Calibration(
-            threshold=threshold, method=method, in_scope_kept=float(np.mean(inside >= threshold)),
-            out_of_scope_flagged=float(np.mean(outside < threshold)) if len(outside) else None)
+            threshold=threshold,
+            method=method,
+            in_scope_kept=float(np.mean(inside >= threshold)),
+            out_of_scope_flagged=float(np.mean(outside < threshold)) if len(outside) else None,
+        )
         return self.calibration
 
     def predict(self, queries: Sequence[str]) -> list[Match]:
         """Match each query to a fitted label, or None when it scores below the calibrated threshold."""
         return self.predict_vectors(self.embedder.encode(list(queries)))
 
-    def predict_vectors(self, vectors: np.ndarray, threshold: float | None | str = "calibrated") -> list[Match]:
+    def predict_vectors(
+        self, vectors: np.ndarray, threshold: float | None | str = "calibrated"
+    ) -> list[Match]:
         """Like :meth:`predict`, with query vectors the caller already has.
 
         Args:
@@ -196,10 +211,13 @@ class IntentMatcher:
         n_labels = len(self._labels)
         matches: list[Match] = []
         for start in range(0, len(vectors), self.chunk_size):
-            sims = vectors[start:start + self.chunk_size] @ self._vectors.T
+            sims = vectors[start : start + self.chunk_size] @ self._vectors.T
             rows = np.arange(len(sims))
-            top = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else np.tile(
-                np.arange(sims.shape[1]), (len(sims), 1))
+            top = (
+                np.argpartition(-sims, k - 1, axis=1)[:, :k]
+                if k < sims.shape[1]
+                else np.tile(np.arange(sims.shape[1]), (len(sims), 1))
+            )
             votes = np.zeros((len(sims), n_labels))
             for j in range(top.shape[1]):
                 np.add.at(votes, (rows, self._label_ids[top[:, j]]), np.maximum(sims[rows, top[:, j]], 0.0))
@@ -210,8 +228,14 @@ class IntentMatcher:
             for row in rows:
                 score = float(sims[row, nearest[row]])
                 label = self._labels[best[row]]
-                matches.append(Match(label=None if cut is not None and score < cut else label, score=score,
-                                     nearest_label=label, keyword=self._texts[nearest[row]]))
+                matches.append(
+                    Match(
+                        label=None if cut is not None and score < cut else label,
+                        score=score,
+                        nearest_label=label,
+                        keyword=self._texts[nearest[row]],
+                    )
+                )
         return matches
 
 

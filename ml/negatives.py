@@ -1,17 +1,20 @@
-"""Negative-keyword suggestions from matched search terms, each replayed over the account before it is proposed.
+"""Negative-keyword suggestions from matched search terms, each replayed over the account before it is
+proposed.
 
-Waste is a search term that matched no ad group (``Match.label is None``), cost money and never converted. For
-each waste term, broadest first, the candidates are its 1-, 2- and 3-word phrases, then the whole term as an
-exact negative. A candidate is *replayed* over the search terms it would apply to, with the platforms' negative
+Waste is a search term that cost money, never converted, and either matched no ad group (``Match.label is
+None``) or had so many clicks that zero conversions is improbable at its campaign's conversion rate. For each
+waste term, broadest first, the candidates are its 1-, 2- and 3-word phrases, then the whole term as an exact
+negative. A candidate is *replayed* over the search terms it would apply to, with the platforms' negative
 semantics (phrase: the words, in order, anywhere in the term; exact: the same words and nothing else; no close
 variants). A candidate that would have blocked a converting term, or a term that matched an ad group, is
-narrowed (a longer phrase, then exact, then ad-group level) or dropped. A phrase shorter than the whole term must
-also block at least ``min_support`` distinct waste terms, so one odd query does not turn a common word into a
-negative. Only exact and phrase negatives are proposed: Microsoft Advertising accepts no broad negatives.
+narrowed (a longer phrase, then exact, then ad-group level) or dropped. A phrase shorter than the whole term
+must also block at least ``min_support`` distinct waste terms, so one odd query does not turn a common word
+into a negative. Only exact and phrase negatives are proposed: Microsoft Advertising accepts no broad
+negatives.
 
 Level: a negative that is clean in several campaigns becomes one shared-list suggestion; otherwise it is a
-campaign negative, or an ad-group negative when only that narrower scope is clean. Terms that matched another ad
-group than the one that served them get an exact ad-group negative that routes them to the right one.
+campaign negative, or an ad-group negative when only that narrower scope is clean. Terms that matched another
+ad group than the one that served them get an exact ad-group negative that routes them to the right one.
 
 Each suggestion says what it would have blocked (terms, clicks, conversions, cost) and carries the
 campaign-level n-gram statistics behind it.
@@ -36,7 +39,8 @@ AD_GROUP, CAMPAIGN, SHARED_LIST = "ad_group", "campaign", "shared_list"
 # Words that must never be a negative on their own (English and Spanish): they occur in every intent.
 STOPWORDS = frozenset(
     "a an and are as at be by de del el en es for from how i in is it la las los me my near of on or para "
-    "por que the to un una what where with y".split())
+    "por que the to un una what where with y".split()
+)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -108,18 +112,26 @@ def blocks(negative: Sequence[str], match_type: str, term: Sequence[str]) -> boo
     if match_type != PHRASE:
         raise ValueError(f"negatives are exact or phrase, not {match_type!r}")
     n = len(negative)
-    return any(tuple(term[i:i + n]) == tuple(negative) for i in range(len(term) - n + 1))
+    return any(tuple(term[i : i + n]) == tuple(negative) for i in range(len(term) - n + 1))
 
 
-def replay(text: str, match_type: str, rows: Iterable[SearchTermRow], campaign_ids: Iterable[int] | None = None,
-           ad_group_id: int | None = None) -> Blocked:
+def replay(
+    text: str,
+    match_type: str,
+    rows: Iterable[SearchTermRow],
+    campaign_ids: Iterable[int] | None = None,
+    ad_group_id: int | None = None,
+) -> Blocked:
     """What a negative would have blocked among ``rows`` within its scope (campaigns, or one ad group)."""
     negative = tokens(text)
     campaigns = None if campaign_ids is None else set(campaign_ids)
-    hit = [row for row in rows
-           if (campaigns is None or row.campaign_id in campaigns)
-           and (ad_group_id is None or row.ad_group_id == ad_group_id)
-           and blocks(negative, match_type, tokens(row.text))]
+    hit = [
+        row
+        for row in rows
+        if (campaigns is None or row.campaign_id in campaigns)
+        and (ad_group_id is None or row.ad_group_id == ad_group_id)
+        and blocks(negative, match_type, tokens(row.text))
+    ]
     return _summarise(hit)
 
 
@@ -135,13 +147,30 @@ def ngram_stats(rows: Iterable[SearchTermRow], max_n: int = 3) -> dict[tuple[int
             total[2] += row.cost_micros
             total[3] += row.conversions
             total[4] = len(gram)
-    return {key: NgramStat(campaign_id=key[0], ngram=key[1], n=int(t[4]), terms=int(t[0]), clicks=int(t[1]),
-                           cost_micros=int(t[2]), conversions=float(t[3])) for key, t in totals.items()}
+    return {
+        key: NgramStat(
+            campaign_id=key[0],
+            ngram=key[1],
+            n=int(t[4]),
+            terms=int(t[0]),
+            clicks=int(t[1]),
+            cost_micros=int(t[2]),
+            conversions=float(t[3]),
+        )
+        for key, t in totals.items()
+    }
 
 
 def propose_negatives(
-    rows: Sequence[SearchTermRow], matches: Sequence[Match], *, min_cost_micros: int = 1, min_support: int = 2,
-    route_misserved: bool = True, vectors: np.ndarray | None = None, relevance_threshold: float | None = None,
+    rows: Sequence[SearchTermRow],
+    matches: Sequence[Match],
+    *,
+    min_cost_micros: int = 1,
+    min_support: int = 2,
+    route_misserved: bool = True,
+    vectors: np.ndarray | None = None,
+    relevance_threshold: float | None = None,
+    alpha: float = 0.01,
 ) -> list[NegativeSuggestion]:
     """Negative-keyword suggestions for the waste among ``rows``, replayed so none blocks a converting term.
 
@@ -156,20 +185,27 @@ def propose_negatives(
             *and* converted is relevant by association: an intent no ad group covers yet, left for
             :mod:`ml.clusters` instead of becoming a negative.
         relevance_threshold: see ``vectors``.
+        alpha: a term that matched an ad group is still waste when zero conversions in its clicks would have
+            had probability below ``alpha`` at its campaign's conversion rate (see
+            :func:`improbably_unconverted`): evidence overrides a similar-looking meaning.
 
     Returns:
         Suggestions by blocked cost, highest first.
     """
     if len(rows) != len(matches):
         raise ValueError(f"{len(rows)} rows but {len(matches)} matches")
-    protected = [row.conversions > 0 or match.label is not None for row, match in zip(rows, matches, strict=True)]
+    unlikely = set(improbably_unconverted(rows, alpha))
+    protected = [
+        row.conversions > 0 or (match.label is not None and i not in unlikely)
+        for i, (row, match) in enumerate(zip(rows, matches, strict=True))
+    ]
     if vectors is not None and relevance_threshold is not None:
         for i in related_to_converting(rows, matches, vectors, relevance_threshold):
-            protected[i] = True
+            protected[i] = protected[i] or i not in unlikely
     waste = sorted(
-        (i for i, (row, match) in enumerate(zip(rows, matches, strict=True))
-         if not protected[i] and row.cost_micros >= max(min_cost_micros, 1)),
-        key=lambda i: (-rows[i].cost_micros, rows[i].text, i))
+        (i for i, row in enumerate(rows) if not protected[i] and row.cost_micros >= max(min_cost_micros, 1)),
+        key=lambda i: (-rows[i].cost_micros, rows[i].text, i),
+    )
     by_campaign: dict[int, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         by_campaign[row.campaign_id].append(i)
@@ -187,25 +223,61 @@ def propose_negatives(
 
     if route_misserved:
         for i, (row, match) in enumerate(zip(rows, matches, strict=True)):
-            if (match.label is None or match.label == row.ad_group_id or row.conversions > 0
-                    or row.cost_micros < max(min_cost_micros, 1)):
+            if (
+                match.label is None
+                or match.label == row.ad_group_id
+                or row.conversions > 0
+                or i in unlikely
+                or row.cost_micros < max(min_cost_micros, 1)
+            ):
                 continue
             # an exact negative in the serving ad group must not block a copy of the term that converts there
-            if not any(words[j] == words[i] and rows[j].ad_group_id == row.ad_group_id and rows[j].conversions > 0
-                       for j in by_campaign[row.campaign_id]):
-                chosen.setdefault((" ".join(words[i]), EXACT, row.campaign_id, row.ad_group_id),
-                                  f"matches ad group {match.label}, served by {row.ad_group_id}")
+            if not any(
+                words[j] == words[i] and rows[j].ad_group_id == row.ad_group_id and rows[j].conversions > 0
+                for j in by_campaign[row.campaign_id]
+            ):
+                chosen.setdefault(
+                    (" ".join(words[i]), EXACT, row.campaign_id, row.ad_group_id),
+                    f"matches ad group {match.label}, served by {row.ad_group_id}",
+                )
 
     return _merge(chosen, rows, ngram_stats(rows))
 
 
-def related_to_converting(rows: Sequence[SearchTermRow], matches: Sequence[Match], vectors: np.ndarray,
-                          threshold: float) -> list[int]:
-    """Indices of unmatched rows whose cosine similarity to a matched, converting row reaches ``threshold``."""
+def improbably_unconverted(rows: Sequence[SearchTermRow], alpha: float = 0.01) -> list[int]:
+    """Indices of unconverted rows whose zero conversions are improbable at their campaign's conversion rate.
+
+    The rate is the campaign's conversions per click over its *other* terms, so P(0 conversions) is
+    ``(1 - rate) ** clicks``; "cemento dental" with 170 clicks in a campaign converting 6% of clicks has
+    P = 0.94**170 ≈ 3e-5. Embeddings alone cannot separate it from "cemento cola" (same words); this can.
+    """
+    clicks_of: dict[int, int] = defaultdict(int)
+    conversions_of: dict[int, float] = defaultdict(float)
+    for row in rows:
+        clicks_of[row.campaign_id] += row.clicks
+        conversions_of[row.campaign_id] += row.conversions
+    out = []
+    for i, row in enumerate(rows):
+        other_clicks = clicks_of[row.campaign_id] - row.clicks
+        if row.conversions > 0 or row.clicks == 0 or other_clicks <= 0:
+            continue
+        rate = min(conversions_of[row.campaign_id] / other_clicks, 1.0)
+        if (1.0 - rate) ** row.clicks < alpha:
+            out.append(i)
+    return out
+
+
+def related_to_converting(
+    rows: Sequence[SearchTermRow], matches: Sequence[Match], vectors: np.ndarray, threshold: float
+) -> list[int]:
+    """Indices of unmatched rows at least ``threshold`` similar (cosine) to a matched, converting row."""
     import numpy as np
 
-    anchors = [i for i, (row, match) in enumerate(zip(rows, matches, strict=True))
-               if row.conversions > 0 and match.label is not None]
+    anchors = [
+        i
+        for i, (row, match) in enumerate(zip(rows, matches, strict=True))
+        if row.conversions > 0 and match.label is not None
+    ]
     unmatched = [i for i, match in enumerate(matches) if match.label is None]
     if not anchors or not unmatched:
         return []
@@ -215,7 +287,11 @@ def related_to_converting(rows: Sequence[SearchTermRow], matches: Sequence[Match
 
 
 def _narrowest_clean(
-    i: int, scope: list[int], rows: Sequence[SearchTermRow], words: list[tuple[str, ...]], protected: list[bool],
+    i: int,
+    scope: list[int],
+    rows: Sequence[SearchTermRow],
+    words: list[tuple[str, ...]],
+    protected: list[bool],
     min_support: int,
 ) -> tuple[tuple[str, str, int, int | None], str] | None:
     row, term = rows[i], words[i]
@@ -239,18 +315,29 @@ def _narrowest_clean(
     if not any(protected[j] for j in scope if words[j] == term):
         return (exact, EXACT, row.campaign_id, None), "irrelevant, cost, no conversions"
     if not any(protected[j] for j in scope if words[j] == term and rows[j].ad_group_id == row.ad_group_id):
-        return (exact, EXACT, row.campaign_id, row.ad_group_id), "irrelevant here; converts in another ad group"
+        return (
+            exact,
+            EXACT,
+            row.campaign_id,
+            row.ad_group_id,
+        ), "irrelevant here; converts in another ad group"
     return None
 
 
 def _covers(key: tuple[str, str, int, int | None], row: SearchTermRow, term: tuple[str, ...]) -> bool:
     text, match_type, campaign_id, ad_group_id = key
-    return (campaign_id == row.campaign_id and (ad_group_id is None or ad_group_id == row.ad_group_id)
-            and blocks(tokens(text), match_type, term))
+    return (
+        campaign_id == row.campaign_id
+        and (ad_group_id is None or ad_group_id == row.ad_group_id)
+        and blocks(tokens(text), match_type, term)
+    )
 
 
-def _merge(chosen: Mapping[tuple[str, str, int, int | None], str], rows: Sequence[SearchTermRow],
-           stats: Mapping[tuple[int, str], NgramStat]) -> list[NegativeSuggestion]:
+def _merge(
+    chosen: Mapping[tuple[str, str, int, int | None], str],
+    rows: Sequence[SearchTermRow],
+    stats: Mapping[tuple[int, str], NgramStat],
+) -> list[NegativeSuggestion]:
     campaigns_of: dict[tuple[str, str], list[int]] = defaultdict(list)
     for text, match_type, campaign_id, ad_group_id in chosen:
         if ad_group_id is None:
@@ -265,25 +352,42 @@ def _merge(chosen: Mapping[tuple[str, str, int, int | None], str], rows: Sequenc
         suggestions.append(_suggestion(text, match_type, level, ids, None, reason, rows, stats))
     for (text, match_type, campaign_id, ad_group_id), reason in chosen.items():
         if ad_group_id is not None:
-            suggestions.append(_suggestion(text, match_type, AD_GROUP, (campaign_id,), ad_group_id, reason, rows,
-                                           stats))
-    return sorted(suggestions, key=lambda s: (-s.blocked.cost_micros, s.text, s.level, s.campaign_ids,
-                                               s.ad_group_id or 0))
+            suggestions.append(
+                _suggestion(text, match_type, AD_GROUP, (campaign_id,), ad_group_id, reason, rows, stats)
+            )
+    return sorted(
+        suggestions,
+        key=lambda s: (-s.blocked.cost_micros, s.text, s.level, s.campaign_ids, s.ad_group_id or 0),
+    )
 
 
-def _suggestion(text: str, match_type: str, level: str, campaign_ids: tuple[int, ...], ad_group_id: int | None,
-                reason: str, rows: Sequence[SearchTermRow], stats: Mapping[tuple[int, str], NgramStat],
-                ) -> NegativeSuggestion:
+def _suggestion(
+    text: str,
+    match_type: str,
+    level: str,
+    campaign_ids: tuple[int, ...],
+    ad_group_id: int | None,
+    reason: str,
+    rows: Sequence[SearchTermRow],
+    stats: Mapping[tuple[int, str], NgramStat],
+) -> NegativeSuggestion:
     words = tokens(text)
     grams = [" ".join(words)] if len(words) <= 3 else [" ".join(g) for g in dict.fromkeys(_ngrams(words, 3))]
     evidence = tuple(stats[(c, g)] for c in campaign_ids for g in grams if (c, g) in stats)
     return NegativeSuggestion(
-        text=text, match_type=match_type, level=level, campaign_ids=campaign_ids, ad_group_id=ad_group_id,
-        blocked=replay(text, match_type, rows, campaign_ids, ad_group_id), evidence=evidence, reason=reason)
+        text=text,
+        match_type=match_type,
+        level=level,
+        campaign_ids=campaign_ids,
+        ad_group_id=ad_group_id,
+        blocked=replay(text, match_type, rows, campaign_ids, ad_group_id),
+        evidence=evidence,
+        reason=reason,
+    )
 
 
 def _ngrams(words: Sequence[str], n: int) -> list[tuple[str, ...]]:
-    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
 
 
 def _summarise(hit: Sequence[SearchTermRow]) -> Blocked:
@@ -291,5 +395,8 @@ def _summarise(hit: Sequence[SearchTermRow]) -> Blocked:
     for row in hit:
         cost_of[row.text] += row.cost_micros
     return Blocked(
-        terms=tuple(sorted(cost_of, key=lambda t: (-cost_of[t], t))), clicks=sum(r.clicks for r in hit),
-        cost_micros=sum(r.cost_micros for r in hit), conversions=float(sum(r.conversions for r in hit)))
+        terms=tuple(sorted(cost_of, key=lambda t: (-cost_of[t], t))),
+        clicks=sum(r.clicks for r in hit),
+        cost_micros=sum(r.cost_micros for r in hit),
+        conversions=float(sum(r.conversions for r in hit)),
+    )

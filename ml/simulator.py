@@ -44,9 +44,26 @@ SIZES = (10, 50, 200)
 # Mon..Sun multipliers on search volume; trade buyers search on weekdays (assumption, mean 1).
 WEEKDAY_VOLUME = np.array([1.10, 1.12, 1.10, 1.06, 0.98, 0.80, 0.84])
 _PRODUCTS = (
-    "Roof membranes", "Insulation boards", "Cement & mortar", "Drywall", "Timber decking", "Floor tiles",
-    "Paving stones", "Waterproofing", "Facade panels", "Windows", "Steel beams", "Plasterboard screws",
-    "Bricks", "Concrete blocks", "Gutters", "Skylights", "Acoustic panels", "Adhesives", "Primers", "Sealants",
+    "Roof membranes",
+    "Insulation boards",
+    "Cement & mortar",
+    "Drywall",
+    "Timber decking",
+    "Floor tiles",
+    "Paving stones",
+    "Waterproofing",
+    "Facade panels",
+    "Windows",
+    "Steel beams",
+    "Plasterboard screws",
+    "Bricks",
+    "Concrete blocks",
+    "Gutters",
+    "Skylights",
+    "Acoustic panels",
+    "Adhesives",
+    "Primers",
+    "Sealants",
 )
 _MATCH_TYPES = ("exact", "phrase", "broad")
 _WASTE_THEMES = ("DIY ideas", "How to build", "Free samples", "Building jobs", "Cheap materials near me")
@@ -92,7 +109,9 @@ class ScenarioConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.cvr_median < 1.0 or not 0.0 <= self.waste_share <= 1.0:
-            raise ValueError(f"ScenarioConfig {self.name!r}: cvr_median must be in (0, 1), waste_share in [0, 1]")
+            raise ValueError(
+                f"ScenarioConfig {self.name!r}: cvr_median must be in (0, 1), waste_share in [0, 1]"
+            )
         if min(self.cpc_median, self.clicks_median, self.order_value_median, self.budget_tightness) <= 0:
             raise ValueError(f"ScenarioConfig {self.name!r}: medians and budget_tightness must be > 0")
 
@@ -153,7 +172,7 @@ class Market:
         self.shock_factor = np.where(rng.random(n) < 0.5, 0.35, 2.5)
         self.log_cvr_drift = np.zeros(n)
         saturation_spend = self.clicks_cap * self.cpc
-        self.total_budget_micros = int(config.budget_tightness * saturation_spend.sum() * MICROS)
+        self.total_budget_micros = int(config.budget_tightness * saturation_spend.sum()) * MICROS
         weights = rng.lognormal(0.0, 0.5, n) * np.where(self.is_waste, config.waste_budget_weight, 1.0)
         start = weights / weights.sum() * self.total_budget_micros
         self.campaign_ids = [f"c{i:03d}" for i in range(n)]

@@ -30,12 +30,22 @@ AD_GROUP_KEYWORDS = {
 }
 CAMPAIGN_OF = {CEMENT: 1, CONCRETE: 1, MORTAR: 1, REBAR: 2, TILES: 2}
 CALIBRATION = [
-    ("cemento gris precio", CEMENT), ("cement 50kg bag price", CEMENT), ("concreto a domicilio", CONCRETE),
-    ("ready mixed concrete price", CONCRETE), ("mortar mix for bricks", MORTAR), ("mortero para ladrillo", MORTAR),
-    ("rebar price per ton", REBAR), ("varillas de acero", REBAR), ("porcelain floor tile", TILES),
+    ("cemento gris precio", CEMENT),
+    ("cement 50kg bag price", CEMENT),
+    ("concreto a domicilio", CONCRETE),
+    ("ready mixed concrete price", CONCRETE),
+    ("mortar mix for bricks", MORTAR),
+    ("mortero para ladrillo", MORTAR),
+    ("rebar price per ton", REBAR),
+    ("varillas de acero", REBAR),
+    ("porcelain floor tile", TILES),
     ("azulejos para piso", TILES),
-    ("mortar and pestle", None), ("concrete jungle lyrics", None), ("pintura al oleo cuadros", None),
-    ("steel guitar lessons", None), ("tiles game online", None), ("cemento dental para protesis", None),
+    ("mortar and pestle", None),
+    ("concrete jungle lyrics", None),
+    ("pintura al oleo cuadros", None),
+    ("steel guitar lessons", None),
+    ("tiles game online", None),
+    ("cemento dental para protesis", None),
 ]
 # (text, ad group that served it, clicks, cost in micros, conversions)
 SEARCH_TERMS = [
@@ -73,9 +83,18 @@ def embedder() -> CachedEmbedder:
 
 @pytest.fixture(scope="session")
 def demo_rows() -> list[SearchTermRow]:
-    return [SearchTermRow(text=text, campaign_id=CAMPAIGN_OF[ad_group], ad_group_id=ad_group, clicks=clicks,
-                          cost_micros=cost, conversions=conversions, term_id=100 + i)
-            for i, (text, ad_group, clicks, cost, conversions) in enumerate(SEARCH_TERMS)]
+    return [
+        SearchTermRow(
+            text=text,
+            campaign_id=CAMPAIGN_OF[ad_group],
+            ad_group_id=ad_group,
+            clicks=clicks,
+            cost_micros=cost,
+            conversions=conversions,
+            term_id=100 + i,
+        )
+        for i, (text, ad_group, clicks, cost, conversions) in enumerate(SEARCH_TERMS)
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -96,9 +115,20 @@ def read_banking77(split: str) -> list[tuple[str, str]]:
 def banking77_small() -> dict[str, list[tuple[str, str]]]:
     """12 intents: 8 in scope (20 train, 5 calibration, 10 test queries each), 2 out of scope for calibration,
     2 out of scope for test; the first rows of each intent in file order, so the subset is fixed."""
-    intents = ["card_arrival", "exchange_rate", "lost_or_stolen_card", "top_up_failed", "pin_blocked",
-               "cash_withdrawal_charge", "change_pin", "declined_transfer"]
-    calibration_oos, test_oos = ["apple_pay_or_google_pay", "terminate_account"], ["atm_support", "refund_not_showing_up"]
+    intents = [
+        "card_arrival",
+        "exchange_rate",
+        "lost_or_stolen_card",
+        "top_up_failed",
+        "pin_blocked",
+        "cash_withdrawal_charge",
+        "change_pin",
+        "declined_transfer",
+    ]
+    calibration_oos, test_oos = (
+        ["apple_pay_or_google_pay", "terminate_account"],
+        ["atm_support", "refund_not_showing_up"],
+    )
     train, test = read_banking77("train"), read_banking77("test")
 
     def first(rows: list[tuple[str, str]], intent: str, start: int, stop: int) -> list[tuple[str, str]]:

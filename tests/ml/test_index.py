@@ -130,7 +130,9 @@ def test_wrong_dimension_is_corrupt_for_this_model(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 def test_load_or_rebuild_rebuilds_from_the_database_with_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    damage: str,
 ) -> None:
     vectors = unit_vectors(12, seed=4)
     if damage == "corrupt":
@@ -160,7 +162,11 @@ def test_save_leaves_no_temporary_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("ids", "shape", "message"),
-    [([1, 2], (3, 16), "expected 2 vectors of dim 16"), ([1], (1, 8), "dim 16"), ([-1], (1, 16), "non-negative")],
+    [
+        ([1, 2], (3, 16), "expected 2 vectors of dim 16"),
+        ([1], (1, 8), "dim 16"),
+        ([-1], (1, 16), "non-negative"),
+    ],
 )
 def test_bad_input_is_refused(tmp_path: Path, ids: list[int], shape: tuple[int, int], message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ml.embeddings import CachedEmbedder, normalise_rows
+from ml.matching import Calibration, IntentMatcher, SearchTermRow
+
+CEMENT, CONCRETE, MORTAR, REBAR, TILES = 11, 12, 13, 21, 22  # the demo ad groups in conftest
+
+
+def test_demo_terms_match_their_ad_groups_in_either_language(
+    demo_matcher: IntentMatcher, demo_rows: list[SearchTermRow]
+) -> None:
+    queries = [
+        "cemento portland precio",
+        "portland cement price",
+        "concreto premezclado precio m3",
+        "mortero para ladrillo precio",
+        "porcelain floor tiles",
+        "steel rebar 3/8",
+    ]
+    assert [m.label for m in demo_matcher.predict(queries)] == [
+        CEMENT,
+        CEMENT,
+        CONCRETE,
+        MORTAR,
+        TILES,
+        REBAR,
+    ]
+
+
+def test_irrelevant_terms_fall_below_the_calibrated_threshold(demo_matcher: IntentMatcher) -> None:
+    matches = demo_matcher.predict(
+        [
+            "dental cement",
+            "cemento dental para coronas",
+            "rubber cement glue",
+            "tiles game online free",
+            "mortar and pestle set",
+        ]
+    )
+    assert [m.label for m in matches] == [None] * 5
+    assert [m.nearest_label for m in matches] == [CEMENT, REBAR, CEMENT, TILES, MORTAR]
+
+
+def test_calibration_is_chosen_from_the_examples(demo_matcher: IntentMatcher) -> None:
+    assert demo_matcher.calibration == Calibration(
+        threshold=pytest.approx(0.6053, abs=1e-4),
+        method="youden",
+        in_scope_kept=0.8,
+        out_of_scope_flagged=1.0,
+    )
+
+
+def test_match_names_the_nearest_keyword(demo_matcher: IntentMatcher) -> None:
+    match = demo_matcher.predict(["camion de concreto para obra"])[0]
+    assert (match.label, match.keyword) == (CONCRETE, "camion de concreto")
+
+
+def test_youden_threshold_on_plain_vectors() -> None:
+    # 2-d toy: label "a" at angle 0, queries at decreasing cosine; out-of-scope ones are the least similar
+    angles = np.radians([0, 20, 40, 60, 70, 80])
+    vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
+    matcher = IntentMatcher(embedder=None).fit_vectors(["a"], ["a"], vectors[:1])
+    calibration = matcher.calibrate_vectors(["a", "a", "a", None, "a", None], vectors)
+    assert (round(calibration.threshold, 4), calibration.method) == (
+        round(float(np.cos(angles[2])), 4),
+        "youden",
+    )
+    assert (calibration.in_scope_kept, calibration.out_of_scope_flagged) == (0.75, 1.0)
+
+
+def test_quantile_threshold_without_out_of_scope_examples() -> None:
+    angles = np.radians(np.arange(0, 100, 10))
+    vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
+    matcher = IntentMatcher(embedder=None, in_scope_quantile=0.2).fit_vectors(["a"], ["a"], vectors[:1])
+    calibration = matcher.calibrate_vectors(["a"] * 10, vectors)
+    assert (round(calibration.threshold, 4), calibration.method) == (
+        round(float(np.cos(np.radians(80))), 4),
+        "quantile",
+    )
+
+
+def test_uncalibrated_matcher_flags_nothing(embedder: CachedEmbedder) -> None:
+    matcher = IntentMatcher(embedder).fit(["portland cement"], [CEMENT])
+    assert matcher.predict(["guitar lessons"])[0].label == CEMENT
+
+
+def test_banking77_subset_accuracy_and_out_of_scope(
+    embedder: CachedEmbedder, banking77_small: dict[str, list[tuple[str, str]]]
+) -> None:
+    train, calibration, test = (
+        banking77_small["train"],
+        banking77_small["calibration"],
+        banking77_small["test"],
+    )
+    matcher = IntentMatcher(embedder).fit([t for t, _ in train], [label for _, label in train])
+    matcher.calibrate([t for t, _ in calibration], [label or None for _, label in calibration])
+    matches = matcher.predict([t for t, _ in test])
+    in_scope = [(m, label) for m, (_, label) in zip(matches, test, strict=True) if label]
+    out_of_scope = [m for m, (_, label) in zip(matches, test, strict=True) if not label]
+    assert sum(m.label == label for m, label in in_scope) == 68  # of 80
+    assert sum(m.label is None for m in out_of_scope) == 13  # of 20 unseen out-of-scope intents
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "message"),
+    [
+        ([], [], "at least one"),
+        (["a", "b"], ["x"], "equally many"),
+        (["a"], [None], "cannot be None"),
+    ],
+)
+def test_fit_refuses_bad_input(texts: list[str], labels: list[object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        IntentMatcher(embedder=None).fit(texts, labels)
+
+
+def test_predict_before_fit_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match="fit"):
+        IntentMatcher(embedder=None).predict_vectors(np.zeros((1, 2), np.float32))
