@@ -125,13 +125,13 @@ def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, ob
 
     grid = history.scale[:, None] * np.geomspace(_GRID_LOW, _GRID_HIGH, grid_size)[None, :]
     # Discounted "effective spend" b * (1 - exp(-s / b)) per grid point, summed over days: shape (N, K).
-    ratio = history.spend[:, None, :] / grid[:, :, None]
-    effective = grid[:, :, None] * -np.expm1(-ratio)
-    effective_sum = (effective * weight[:, None, :]).sum(axis=2)
-    with np.errstate(divide="ignore"):
-        # Clicks on a day without spend cannot happen under the model; a tiny floor keeps them harmless.
-        log_effective = np.where(clicks_w[:, None, :] > 0, np.log(np.maximum(effective, 1e-9)), 0.0)
-    data_term = (clicks_w[:, None, :] * log_effective).sum(axis=2)
+    # The (N, K, H) block is the cost at 10,000 campaigns: float32 halves it, batched matmuls do the sums.
+    grid32 = grid.astype(np.float32)[:, :, None]
+    effective = grid32 * -np.expm1(-(history.spend.astype(np.float32)[:, None, :] / grid32))
+    effective_sum = (effective @ weight.astype(np.float32)[:, :, None])[:, :, 0].astype(float)
+    # Clicks on a day without spend cannot happen under the model; a tiny floor keeps them harmless.
+    log_effective = np.log(np.maximum(effective, np.float32(1e-9)))
+    data_term = (log_effective @ clicks_w.astype(np.float32)[:, :, None])[:, :, 0].astype(float)
     # Clicks per unit at low spend (1 / CPC): first a weak prior centred on the account's average rate, then
     # an empirical-Bayes prior fitted to the campaigns' posteriors. CPCs of one account are alike, so a campaign
     # whose average CPC is far above the account's low-spend CPC is probably deep into its volume: that is

@@ -102,7 +102,9 @@ class DailyMetric(_Counters):
             models.UniqueConstraint(
                 fields=["keyword", "date"], condition=Q(level=MetricLevel.KEYWORD), name="dailymetric_unique_keyword"
             ),
-            models.UniqueConstraint(fields=["ad", "date"], condition=Q(level=MetricLevel.AD), name="dailymetric_unique_ad"),
+            models.UniqueConstraint(
+                fields=["ad", "date"], condition=Q(level=MetricLevel.AD), name="dailymetric_unique_ad"
+            ),
         ]
 
     def __str__(self) -> str:

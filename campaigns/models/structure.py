@@ -14,7 +14,7 @@ KEYWORD_MAX_CHARS = 80
 KEYWORD_MAX_WORDS = 10
 PATH_MAX_CHARS = 15
 # Words separated by single spaces, no leading/trailing space, at most KEYWORD_MAX_WORDS of them.
-KEYWORD_WORDS_REGEX = r"^[^ ]+( [^ ]+){0,%d}$" % (KEYWORD_MAX_WORDS - 1)
+KEYWORD_WORDS_REGEX = rf"^[^ ]+( [^ ]+){{0,{KEYWORD_MAX_WORDS - 1}}}$"
 
 
 class Platform(models.TextChoices):

@@ -61,7 +61,9 @@ def _settings_and_ads(organization: Organization) -> None:
             ad_group = campaign.ad_groups.get(name=group.name)
             Ad.objects.create(
                 ad_group=ad_group,
-                headlines=[{"text": text, "pin": 1 if index == 0 else None} for index, text in enumerate(group.headlines)],
+                headlines=[
+                    {"text": text, "pin": 1 if index == 0 else None} for index, text in enumerate(group.headlines)
+                ],
                 descriptions=[{"text": text, "pin": None} for text in group.descriptions],
                 path1=group.path[0],
                 path2=group.path[1],

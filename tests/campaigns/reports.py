@@ -1,5 +1,7 @@
 """Report files as the platforms write them, for the import tests."""
 
+# ruff: noqa: E501 - report rows are kept whole, as the platforms write them
+
 from __future__ import annotations
 
 GOOGLE_ES_SEARCH_TERMS = '''Informe de términos de búsqueda

@@ -121,7 +121,7 @@ BAD_INPUTS = [
         b"", "the file is empty", id="empty file",
     ),
     pytest.param(
-        "\n\n".encode(), "the file is empty", id="blank file",
+        b"\n\n", "the file is empty", id="blank file",
     ),
     pytest.param(
         GOOGLE_ES_SEARCH_TERMS.replace("Clics,", "Clicks totales,").encode(),
