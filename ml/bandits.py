@@ -140,7 +140,7 @@ class AllocatorConfig:
     history_days: int = 56
     discount: float = 0.97
     grid_size: int = 16
-    propensity_draws: int = 64
+    propensity_draws: int = 32
     hold_tolerance: float = 0.01
     min_history_days: int = 1
     ucb_scale: float = 1.0
