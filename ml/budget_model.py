@@ -28,6 +28,7 @@ _GRID_LOW, _GRID_HIGH = 0.2, 20.0
 # Weight of the uniform component mixed into the pooled saturation prior, so no grid point is ruled out a priori.
 _UNIFORM_MIX = 0.05
 _EM_STEPS = 15
+_EM_TOLERANCE = 1e-4
 # Candidate strengths (pseudo-clicks) of the pooled Beta prior: from "barely informative" to "a few weeks of
 # a typical campaign's clicks".
 _STRENGTH_GRID = np.geomspace(5.0, 3000.0, 24)
@@ -158,7 +159,11 @@ def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, ob
     pooled = np.full(grid_size, 1.0 / grid_size)
     for _ in range(_EM_STEPS):
         saturation_prob = _normalise(log_lik + np.log(pooled)[None, :])
-        pooled = (1.0 - _UNIFORM_MIX) * saturation_prob.mean(axis=0) + _UNIFORM_MIX / grid_size
+        updated = (1.0 - _UNIFORM_MIX) * saturation_prob.mean(axis=0) + _UNIFORM_MIX / grid_size
+        converged = np.abs(updated - pooled).max() < _EM_TOLERANCE
+        pooled = updated
+        if converged:
+            break
     saturation_prob = _normalise(log_lik + np.log(pooled)[None, :])
 
     cvr_alpha_prior, cvr_beta_prior = _pooled_beta_prior(total_conv, total_clicks)
@@ -182,9 +187,7 @@ def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, ob
     )
 
 
-def sample_parameters(
-    posterior: Posterior, rng: np.random.Generator, n_draws: int
-) -> tuple[np.ndarray, np.ndarray]:
+def sample_parameters(posterior: Posterior, rng: np.random.Generator, n_draws: int) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``(log v, b)`` jointly from the posterior, each of shape (n_draws, N)."""
     n_campaigns = posterior.saturation_prob.shape[0]
     cumulative = np.cumsum(posterior.saturation_prob, axis=1)
@@ -243,9 +246,7 @@ def _dispersion(
     seen = (clicks.sum(axis=1) >= 1.0) & (days > 1.0)
     if seen.sum() < 2:
         return 1.0
-    pearson = (
-        weight * (clicks / np.maximum(weight, 1e-12) - expected) ** 2 / np.maximum(expected, 1e-9)
-    ).sum(axis=1)
+    pearson = (weight * (clicks / np.maximum(weight, 1e-12) - expected) ** 2 / np.maximum(expected, 1e-9)).sum(axis=1)
     return float(np.clip(np.median(pearson[seen] / days[seen]), 1.0, 50.0))
 
 
@@ -289,12 +290,7 @@ def _pooled_beta_prior(conversions: np.ndarray, clicks: np.ndarray) -> tuple[flo
     strength = _STRENGTH_GRID[:, None]
     a, b = mean * strength, (1.0 - mean) * strength
     log_lik = (
-        gammaln(strength)
-        - gammaln(a)
-        - gammaln(b)
-        + gammaln(a + y)
-        + gammaln(b + n - y)
-        - gammaln(strength + n)
+        gammaln(strength) - gammaln(a) - gammaln(b) + gammaln(a + y) + gammaln(b + n - y) - gammaln(strength + n)
     ).sum(axis=1)
     best = float(_STRENGTH_GRID[int(np.argmax(log_lik))])
     return mean * best, (1.0 - mean) * best

@@ -47,9 +47,8 @@ def obp_estimators() -> types.ModuleType:
 def obd(policy: str) -> LoggedRounds:
     """The Open Bandit Dataset sample shipped with obp (ZOZOTOWN, campaign "all", 10,000 rounds, 80 items)."""
     root = Path(importlib.util.find_spec("obp").submodule_search_locations[0])
-    frame = pl.read_csv(
-        root / "dataset" / "obd" / policy / "all" / "all.csv", columns=["item_id", "position", "click", "propensity_score"]
-    )
+    columns = ["item_id", "position", "click", "propensity_score"]
+    frame = pl.read_csv(root / "dataset" / "obd" / policy / "all" / "all.csv", columns=columns)
     return LoggedRounds.from_arrays(
         frame["click"].to_numpy(),
         frame["item_id"].to_numpy(),

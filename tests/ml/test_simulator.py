@@ -42,9 +42,7 @@ def test_noise_does_not_depend_on_other_campaigns_budgets():
     day_base, day_changed = base.step(budgets), changed.step(other)
 
     assert day_base["c004"] != day_changed["c004"]
-    assert {c: s for c, s in day_base.items() if c != "c004"} == {
-        c: s for c, s in day_changed.items() if c != "c004"
-    }
+    assert {c: s for c, s in day_base.items() if c != "c004"} == {c: s for c, s in day_changed.items() if c != "c004"}
 
 
 def test_rates_over_four_weeks_sit_in_the_published_ranges():
@@ -77,7 +75,11 @@ def test_waste_heavy_scenario_gives_waste_the_largest_budgets():
     assert market.is_waste.sum() == 20
     assert budgets[market.is_waste].mean() > 2 * budgets[~market.is_waste].mean()
     assert market.base_cvr[market.is_waste].max() < market.base_cvr[~market.is_waste].min()
-    assert all(market.campaign_names[c].endswith("- broad") for c, w in zip(market.campaign_ids, market.is_waste) if w)
+    assert all(
+        market.campaign_names[c].endswith("- broad")
+        for c, w in zip(market.campaign_ids, market.is_waste, strict=True)
+        if w
+    )
 
 
 def test_more_budget_buys_fewer_extra_clicks():
