@@ -222,3 +222,19 @@ def test_decimal_mark_can_be_given(organization, write_report):
     content += "Roof tiles\t2026-09-02\t1410\t40\t1.234\t1\n"
     import_report(organization, write_report(content), decimal=",")
     assert sorted(DailyMetric.objects.values_list("cost_micros", flat=True)) == [30_000_000, 1_234_000_000]
+
+
+def test_spanish_ad_group_report_with_semicolons_and_bom(organization, write_report):
+    content = (
+        "\ufeffInforme de grupos de anuncios\n"
+        "1 de septiembre de 2026 - 1 de septiembre de 2026\n"
+        "Campaña;Grupo de anuncios;Día;Impr.;Clics;Coste;Conversiones;Valor de conv.\n"
+        "Pladur;Placas;01/09/2026;2.345;61;48,20 €;3;750,00 €\n"
+        "Pladur;Perfiles;01/09/2026;812;9;7,05 €;0;0,00 €\n"
+        "Total: cuenta;;--;3.157;70;55,25 €;3;750,00 €\n"
+    )
+    result = import_report(organization, write_report(content))
+    assert (result.kind, result.rows, result.date_from) == ("ad_group", 2, dt.date(2026, 9, 1))
+    assert sorted(DailyMetric.objects.filter(level="ad_group").values_list(
+        "ad_group__name", "impressions", "clicks", "cost_micros", "conversion_value_micros")) == [
+        ("Perfiles", 812, 9, 7_050_000, 0), ("Placas", 2345, 61, 48_200_000, 750_000_000)]
