@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ml.bandits import MICROS, AccountArrays, BudgetAllocator  # noqa: E402
+from ml.bandits import MICROS, AccountArrays, AllocatorConfig, BudgetAllocator  # noqa: E402
 from ml.bandits_baselines import (  # noqa: E402
     OracleAllocator,
     RoasAllocator,
@@ -37,7 +37,8 @@ from ml.budget_model import make_history  # noqa: E402
 from ml.simulator import SCENARIOS, SIZES, Market  # noqa: E402
 
 POLICIES = ("thompson", "greedy", "ucb", "uniform", "roas", "oracle")
-HISTORY_DAYS = 56
+# Everything the allocator reads by default (90 days), so the bench measures the shipped configuration.
+HISTORY_DAYS = AllocatorConfig().history_days
 # The bench needs budgets only; propensities come from a child random stream, so one draw (the minimum) saves
 # time without changing any decision.
 PROPENSITY_DRAWS = 1

@@ -130,7 +130,9 @@ class AllocatorConfig:
         max_change_ratio: Largest relative move of a budget per step, e.g. 0.2 = ±20 %.
         min_change_micros: Smallest move always allowed, so a campaign with a tiny budget can still grow.
         history_days: Only the most recent days are read; bounds memory at 10,000 campaigns.
-        discount: Weight multiplier per day of age; 0.97 halves a day's weight in about 23 days.
+        discount: Weight multiplier per day of age for conversions; 0.97 halves a day's weight in 23 days.
+        click_discount: The same for the click curve (saturation); it changes slowly and is learned from the
+            rarer days when budgets moved, so it forgets more slowly (0.99: half weight after 69 days).
         grid_size: Saturation grid points per campaign; cost grows linearly.
         propensity_draws: Extra posterior draws for propensities and explanations (cost grows linearly).
         hold_tolerance: Relative move below which a change is logged as ``"hold"``.
@@ -142,8 +144,9 @@ class AllocatorConfig:
     strategy: str = "thompson"
     max_change_ratio: float = 0.2
     min_change_micros: int = MICROS
-    history_days: int = 56
+    history_days: int = 90
     discount: float = 0.97
+    click_discount: float = 0.99
     grid_size: int = 16
     propensity_draws: int = 32
     hold_tolerance: float = 0.01
@@ -158,6 +161,7 @@ class AllocatorConfig:
             (self.min_change_micros >= 0, "min_change_micros must be >= 0"),
             (self.history_days >= 1, "history_days must be >= 1"),
             (0.0 < self.discount <= 1.0, "discount must be in (0, 1]"),
+            (0.0 < self.click_discount <= 1.0, "click_discount must be in (0, 1]"),
             (2 <= self.grid_size <= 256, "grid_size must be in [2, 256]"),
             (self.propensity_draws >= 1, "propensity_draws must be >= 1"),
             (0.0 <= self.hold_tolerance < 1.0, "hold_tolerance must be in [0, 1)"),
@@ -215,7 +219,11 @@ class BudgetAllocator:
             cfg.min_change_micros,
         )
         posterior = fit_posterior(
-            account.history, discount=cfg.discount, grid_size=cfg.grid_size, objective=cfg.objective
+            account.history,
+            discount=cfg.discount,
+            click_discount=cfg.click_discount,
+            grid_size=cfg.grid_size,
+            objective=cfg.objective,
         )
         # Solve in micros so that clipped budgets land exactly on their (integer) bounds.
         lower, upper, total = boxes.lower.astype(float), boxes.upper.astype(float), float(total_budget_micros)

@@ -103,12 +103,16 @@ def make_history(
     return HistoryArrays(spend, clicks, conversions, value, valid, scale)
 
 
-def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, objective: str) -> Posterior:
+def fit_posterior(
+    history: HistoryArrays, *, discount: float, click_discount: float, grid_size: int, objective: str
+) -> Posterior:
     """Fit the pooled priors (empirical Bayes) and the per-campaign posteriors.
 
     Args:
         history: The recent history of every campaign.
-        discount: Weight multiplier per day of age, in (0, 1].
+        discount: Weight multiplier per day of age for conversions and value, in (0, 1].
+        click_discount: The same for the click curve. Saturation is learned from days when the budget was
+            different, which grow rare once budgets settle, so old days should keep their weight longer.
         grid_size: Number of saturation grid points.
         objective: ``"conversions"`` or ``"value"``.
 
@@ -117,10 +121,12 @@ def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, ob
     """
     n_days = history.spend.shape[1]
     age = np.arange(n_days - 1, -1, -1, dtype=float)
-    weight = history.valid * discount**age
+    conv_weight = history.valid * discount**age
+    weight = history.valid * click_discount**age
     clicks_w = history.clicks * weight
-    conv_w = history.conversions * weight
+    conv_w = history.conversions * conv_weight
     total_clicks = clicks_w.sum(axis=1)
+    cvr_clicks = (history.clicks * conv_weight).sum(axis=1)
     total_conv = conv_w.sum(axis=1)
     total_spend = (history.spend * weight).sum(axis=1)
 
@@ -166,9 +172,9 @@ def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, ob
             break
     saturation_prob = _normalise(log_lik + np.log(pooled)[None, :])
 
-    cvr_alpha_prior, cvr_beta_prior = _pooled_beta_prior(total_conv, total_clicks)
+    cvr_alpha_prior, cvr_beta_prior = _pooled_beta_prior(total_conv, cvr_clicks)
     if objective == "value":
-        value_w = (history.value * weight).sum(axis=1)
+        value_w = (history.value * conv_weight).sum(axis=1)
         account_value = value_w.sum() / total_conv.sum() if total_conv.sum() > 0 else 1.0
         value_per_conversion = (value_w + _VALUE_PRIOR_CONVERSIONS * account_value) / (
             total_conv + _VALUE_PRIOR_CONVERSIONS
@@ -181,7 +187,7 @@ def fit_posterior(history: HistoryArrays, *, discount: float, grid_size: int, ob
         click_shape=click_shape,
         click_rate=click_rate,
         cvr_alpha=cvr_alpha_prior + total_conv,
-        cvr_beta=cvr_beta_prior + total_clicks - total_conv,
+        cvr_beta=cvr_beta_prior + cvr_clicks - total_conv,
         value_per_conversion=value_per_conversion,
         conversions_seen=total_conv,
     )
