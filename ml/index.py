@@ -191,9 +191,7 @@ class OrgIndex:
         scores[ids < 0] = -np.inf
         return scores, ids
 
-    def tune_nprobe(
-        self, queries: np.ndarray, target_recall: float = 0.99, max_nprobe: int | None = None
-    ) -> float:
+    def tune_nprobe(self, queries: np.ndarray, target_recall: float = 0.99, max_nprobe: int | None = None) -> float:
         """Pick the smallest power-of-two ``nprobe`` whose recall@1 against exact search reaches the target.
 
         IVF-Flat probing every list is exact, so no second copy of the vectors is needed for the reference.
@@ -352,9 +350,7 @@ class OrgIndex:
         ids_array = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[1] != self.dim or len(vectors) != len(ids_array):
-            raise ValueError(
-                f"expected {len(ids_array)} vectors of dim {self.dim}, got shape {vectors.shape}"
-            )
+            raise ValueError(f"expected {len(ids_array)} vectors of dim {self.dim}, got shape {vectors.shape}")
         if len(ids_array) and ids_array.min() < 0:
             raise ValueError("ids must be non-negative (-1 means 'no neighbour' in results)")
         return ids_array, vectors

@@ -90,9 +90,11 @@ class IntentMatcher:
 
     Args:
         embedder: any :class:`ml.embeddings.Embedder`; None uses :func:`ml.embeddings.default_embedder`.
-        k: neighbours that vote for the label. 1 (plain nearest neighbour) is the default because ad groups
-            have few keywords in uneven numbers, and a vote favours the group with more near-duplicates; on
-            banking77 (~130 examples per intent) k=3 was slightly better (see bench/results/matching.json).
+        k: neighbours that vote for the label. 1 (plain nearest neighbour) is the default: it was best on a
+            validation split of banking77 train, and ad groups have few keywords in uneven numbers, where a
+            vote favours the group with more near-duplicates.
+        min_in_scope_kept: with out-of-scope examples, optionally constrain the threshold to keep at least
+            this share of in-scope examples (a false "irrelevant" costs traffic once it becomes a negative).
         in_scope_quantile: when calibrating without out-of-scope examples, the share of in-scope examples
             allowed below the threshold.
         chunk_size: queries scored per matrix product; bounds memory at ``chunk_size × fitted texts`` floats.
@@ -103,6 +105,7 @@ class IntentMatcher:
         embedder: Embedder | None = None,
         k: int = 1,
         in_scope_quantile: float = 0.05,
+        min_in_scope_kept: float | None = None,
         chunk_size: int = 2048,
     ) -> None:
         if k < 1:
@@ -110,6 +113,7 @@ class IntentMatcher:
         self._embedder = embedder
         self.k = k
         self.in_scope_quantile = in_scope_quantile
+        self.min_in_scope_kept = min_in_scope_kept
         self.chunk_size = chunk_size
         self.threshold: float | None = None
         self.calibration: Calibration | None = None
@@ -134,16 +138,12 @@ class IntentMatcher:
     def fit(self, texts: Sequence[str], labels: Sequence[Label]) -> IntentMatcher:
         """Remember labelled texts (keywords, ad-group names or descriptions); replaces earlier fits."""
         if len(texts) != len(labels) or not texts:
-            raise ValueError(
-                f"fit needs equally many texts and labels, at least one: {len(texts)}, {len(labels)}"
-            )
+            raise ValueError(f"fit needs equally many texts and labels, at least one: {len(texts)}, {len(labels)}")
         if any(label is None for label in labels):
             raise ValueError("fit labels cannot be None; None means 'out of scope' only in calibrate()")
         return self.fit_vectors(list(texts), labels, self.embedder.encode(list(texts)))
 
-    def fit_vectors(
-        self, texts: Sequence[str], labels: Sequence[Label], vectors: np.ndarray
-    ) -> IntentMatcher:
+    def fit_vectors(self, texts: Sequence[str], labels: Sequence[Label], vectors: np.ndarray) -> IntentMatcher:
         """Like :meth:`fit`, with vectors the caller already has (unit-norm rows, one per text)."""
         import numpy as np
 
@@ -161,7 +161,8 @@ class IntentMatcher:
 
         With out-of-scope examples (label None) the threshold maximises Youden's J, i.e. the share of in-scope
         examples kept plus the share of out-of-scope examples flagged; ties go to the lower threshold, which
-        flags less. With in-scope examples only, it is their ``in_scope_quantile`` quantile.
+        flags less (and, with ``min_in_scope_kept``, only thresholds keeping that share of in-scope examples
+        qualify). With in-scope examples only, it is their ``in_scope_quantile`` quantile.
         """
         return self.calibrate_vectors(labels, self.embedder.encode(list(texts)))
 
@@ -178,7 +179,7 @@ class IntentMatcher:
             threshold = float(np.quantile(inside, self.in_scope_quantile, method="lower"))
             method = "quantile"
         else:
-            threshold, method = _youden_threshold(inside, outside), "youden"
+            threshold, method = _youden_threshold(inside, outside, self.min_in_scope_kept), "youden"
         self.threshold = threshold
         self.calibration = Calibration(
             threshold=threshold,
@@ -192,9 +193,7 @@ class IntentMatcher:
         """Match each query to a fitted label, or None when it scores below the calibrated threshold."""
         return self.predict_vectors(self.embedder.encode(list(queries)))
 
-    def predict_vectors(
-        self, vectors: np.ndarray, threshold: float | None | str = "calibrated"
-    ) -> list[Match]:
+    def predict_vectors(self, vectors: np.ndarray, threshold: float | None | str = "calibrated") -> list[Match]:
         """Like :meth:`predict`, with query vectors the caller already has.
 
         Args:
@@ -239,10 +238,14 @@ class IntentMatcher:
         return matches
 
 
-def _youden_threshold(inside: np.ndarray, outside: np.ndarray) -> float:
+def _youden_threshold(inside: np.ndarray, outside: np.ndarray, min_kept: float | None = None) -> float:
     import numpy as np
 
     candidates = np.unique(np.concatenate([inside, outside]))
     kept = 1.0 - np.searchsorted(inside, candidates, side="left") / len(inside)
     flagged = np.searchsorted(outside, candidates, side="left") / len(outside)
-    return float(candidates[int(np.argmax(kept + flagged))])
+    objective = kept + flagged
+    if min_kept is not None:
+        # kept falls as the threshold rises, so the lowest candidate always satisfies the constraint
+        objective = np.where(kept >= min_kept, objective, -np.inf)
+    return float(candidates[int(np.argmax(objective))])

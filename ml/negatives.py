@@ -171,6 +171,7 @@ def propose_negatives(
     vectors: np.ndarray | None = None,
     relevance_threshold: float | None = None,
     alpha: float = 0.01,
+    ad_group_campaigns: Mapping[int, int] | None = None,
 ) -> list[NegativeSuggestion]:
     """Negative-keyword suggestions for the waste among ``rows``, replayed so none blocks a converting term.
 
@@ -179,7 +180,8 @@ def propose_negatives(
         matches: one :class:`ml.matching.Match` per row, in the same order; labels are ad-group ids.
         min_cost_micros: a term must have cost at least this much to be waste.
         min_support: distinct waste terms a phrase shorter than its term must block.
-        route_misserved: also propose exact ad-group negatives for terms served by the wrong ad group.
+        route_misserved: also propose exact ad-group negatives for terms served by the wrong ad group of the
+            same campaign.
         vectors: optional unit-norm embeddings of ``rows``. With ``relevance_threshold`` (use the matcher's
             calibrated threshold), an unmatched term at least that similar to a term that matched an ad group
             *and* converted is relevant by association: an intent no ad group covers yet, left for
@@ -188,6 +190,8 @@ def propose_negatives(
         alpha: a term that matched an ad group is still waste when zero conversions in its clicks would have
             had probability below ``alpha`` at its campaign's conversion rate (see
             :func:`improbably_unconverted`): evidence overrides a similar-looking meaning.
+        ad_group_campaigns: ad group id → campaign id for ad groups that served no row (routing needs to know
+            the matched ad group's campaign); the rows supply the rest.
 
     Returns:
         Suggestions by blocked cost, highest first.
@@ -222,10 +226,13 @@ def propose_negatives(
             chosen[choice[0]] = choice[1]
 
     if route_misserved:
+        campaign_of = {row.ad_group_id: row.campaign_id for row in rows} | dict(ad_group_campaigns or {})
         for i, (row, match) in enumerate(zip(rows, matches, strict=True)):
+            # only within a campaign: an ad-group negative cannot send traffic to another campaign's ad group
             if (
                 match.label is None
                 or match.label == row.ad_group_id
+                or campaign_of.get(match.label) != row.campaign_id
                 or row.conversions > 0
                 or i in unlikely
                 or row.cost_micros < max(min_cost_micros, 1)

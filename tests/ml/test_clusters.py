@@ -8,9 +8,7 @@ from ml.matching import IntentMatcher, Match, SearchTermRow
 from ml.negatives import propose_negatives
 
 
-def row(
-    text: str, clicks: int = 5, cost: int = 1_000_000, conversions: float = 0.0, term_id: int = 0
-) -> SearchTermRow:
+def row(text: str, clicks: int = 5, cost: int = 1_000_000, conversions: float = 0.0, term_id: int = 0) -> SearchTermRow:
     return SearchTermRow(text, 1, 10, clicks, cost, conversions, term_id)
 
 
@@ -86,20 +84,14 @@ def test_demo_uncovered_intent_is_proposed(
 ) -> None:
     vectors = embedder.encode([r.text for r in demo_rows])
     matches = demo_matcher.predict_vectors(vectors)
-    negatives = propose_negatives(
-        demo_rows, matches, vectors=vectors, relevance_threshold=demo_matcher.threshold
-    )
+    negatives = propose_negatives(demo_rows, matches, vectors=vectors, relevance_threshold=demo_matcher.threshold)
     candidates = unmatched_relevant(demo_rows, matches, negatives)
     clusters = propose_intent_clusters([demo_rows[i] for i in candidates], vectors[candidates], min_terms=2)
-    assert [(c.name, c.terms) for c in clusters] == [
+    assert [(c.name, c.terms, c.conversions) for c in clusters] == [
         (
             "blocks",
-            (
-                "varilla corrugada 3/8",
-                "cinder blocks for sale",
-                "concrete blocks price",
-                "block de cemento 15x20",
-            ),
+            ("varilla corrugada 3/8", "concrete blocks 8 inch", "cinder blocks for sale", "block de cemento 15x20"),
+            4.0,
         )
     ]
-    assert isinstance(clusters[0], IntentCluster)
+    assert clusters[0].starter_keywords[:2] == ("concrete blocks 8 inch", "cinder blocks for sale")

@@ -53,11 +53,9 @@ def test_use_rows_are_float32_and_unit_norm(embedder: CachedEmbedder) -> None:
 
 
 def test_use_matches_spanish_and_english_by_meaning(embedder: CachedEmbedder) -> None:
-    es, en, other = embedder.encode(
-        ["cemento portland en saco", "portland cement bag", "dental cement for crowns"]
-    )
-    assert round(float(es @ en), 2) == 0.74
-    assert round(float(es @ other), 2) == 0.45
+    es, en, other = embedder.encode(["cemento portland en saco", "portland cement bag", "dental cement for crowns"])
+    assert round(float(es @ en), 2) == 0.88
+    assert round(float(es @ other), 2) == 0.36
 
 
 def test_encoding_is_deterministic_and_batch_independent(embedder: CachedEmbedder) -> None:
@@ -110,9 +108,7 @@ def test_disk_cache_of_another_model_is_ignored(tmp_path: Path, caplog: pytest.L
     assert "written for counting" in caplog.text
 
 
-def test_corrupt_disk_cache_is_ignored_with_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_corrupt_disk_cache_is_ignored_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "embeddings.npz"
     path.write_bytes(b"\x00garbage")
     with caplog.at_level(logging.WARNING, logger="ml.embeddings"):
@@ -138,4 +134,5 @@ def test_minilm_runs_through_sentence_transformers_offline() -> None:
 
     vectors = minilm_embedder().encode(["portland cement", "cement for building", "dental cement"])
     assert (vectors.shape, vectors.dtype) == ((3, 384), np.float32)
-    assert float(vectors[0] @ vectors[1]) > float(vectors[1] @ vectors[2])
+    # the English model barely tells building cement from dental cement: one reason it is not the default
+    assert (round(float(vectors[0] @ vectors[1]), 2), round(float(vectors[1] @ vectors[2]), 2)) == (0.76, 0.75)

@@ -41,7 +41,7 @@ def test_irrelevant_terms_fall_below_the_calibrated_threshold(demo_matcher: Inte
         ]
     )
     assert [m.label for m in matches] == [None] * 5
-    assert [m.nearest_label for m in matches] == [CEMENT, REBAR, CEMENT, TILES, MORTAR]
+    assert [m.nearest_label for m in matches] == [CONCRETE, REBAR, CEMENT, TILES, MORTAR]
 
 
 def test_calibration_is_chosen_from_the_examples(demo_matcher: IntentMatcher) -> None:
@@ -100,8 +100,8 @@ def test_banking77_subset_accuracy_and_out_of_scope(
     matches = matcher.predict([t for t, _ in test])
     in_scope = [(m, label) for m, (_, label) in zip(matches, test, strict=True) if label]
     out_of_scope = [m for m, (_, label) in zip(matches, test, strict=True) if not label]
-    assert sum(m.label == label for m, label in in_scope) == 68  # of 80
-    assert sum(m.label is None for m in out_of_scope) == 13  # of 20 unseen out-of-scope intents
+    assert sum(m.label == label for m, label in in_scope) == 74  # of 80
+    assert sum(m.label is None for m in out_of_scope) == 10  # of 20 from 2 intents never seen in fit or calibrate
 
 
 @pytest.mark.parametrize(

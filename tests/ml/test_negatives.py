@@ -31,9 +31,7 @@ def row(
 
 
 def matched(label: int | None) -> Match:
-    return Match(
-        label=label, score=0.9 if label is not None else 0.2, nearest_label=label or 10, keyword="kw"
-    )
+    return Match(label=label, score=0.9 if label is not None else 0.2, nearest_label=label or 10, keyword="kw")
 
 
 @pytest.mark.parametrize(
@@ -65,9 +63,7 @@ def test_ngram_stats_count_each_term_once_per_campaign() -> None:
             row("dental", campaign=2, cost=7),
         ]
     )
-    assert stats[(1, "dental")] == NgramStat(
-        1, "dental", 1, terms=2, clicks=20, cost_micros=7, conversions=1.0
-    )
+    assert stats[(1, "dental")] == NgramStat(1, "dental", 1, terms=2, clicks=20, cost_micros=7, conversions=1.0)
     assert stats[(1, "dental cement dental")].n == 3
     assert stats[(2, "dental")].cost_micros == 7
 
@@ -82,9 +78,7 @@ def test_replay_reports_what_a_negative_would_block() -> None:
     assert replay("dental", "phrase", rows, campaign_ids=[1]) == Blocked(
         terms=("dental cement", "cemento dental"), clicks=14, cost_micros=12_000_000, conversions=0.0
     )
-    assert replay("dental cement", "exact", rows, campaign_ids=[1], ad_group_id=11).terms == (
-        "dental cement",
-    )
+    assert replay("dental cement", "exact", rows, campaign_ids=[1], ad_group_id=11).terms == ("dental cement",)
 
 
 def test_shared_word_becomes_one_phrase_negative_and_spares_converting_terms() -> None:
@@ -210,10 +204,7 @@ def test_demo_account_waste_becomes_negatives_and_no_converting_term_is_blocked(
 
     blocked = {t for s in suggestions for t in s.blocked.terms}
     assert blocked == {r.text for r in rows if r.conversions == 0}
-    assert all(
-        replay(s.text, s.match_type, converting, s.campaign_ids, s.ad_group_id).terms == ()
-        for s in suggestions
-    )
+    assert all(replay(s.text, s.match_type, converting, s.campaign_ids, s.ad_group_id).terms == () for s in suggestions)
     assert [(s.text, s.match_type, s.level) for s in suggestions][:3] == [
         ("ladrillos", "phrase", "campaign"),
         ("cemento dental", "phrase", "campaign"),
