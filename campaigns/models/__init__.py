@@ -20,6 +20,7 @@ from campaigns.models.structure import (
     NegativeKeywordList,
     Platform,
 )
+from campaigns.models.suggestions import SearchTermMatch, Suggestion, SuggestionKind, SuggestionStatus
 
 __all__ = [
     "Ad",
@@ -40,4 +41,8 @@ __all__ = [
     "Role",
     "SearchTerm",
     "SearchTermDaily",
+    "SearchTermMatch",
+    "Suggestion",
+    "SuggestionKind",
+    "SuggestionStatus",
 ]
