@@ -217,6 +217,7 @@ def accounts(draw: st.DrawFn) -> tuple[list[CampaignState], int]:
     return states, total
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(accounts(), st.integers(0, 2**32 - 1), st.sampled_from(["thompson", "greedy", "ucb"]))
 def test_plan_never_breaks_the_total_floors_ceilings_or_change_limit(account_and_total, seed, strategy):
