@@ -84,7 +84,9 @@ class Explanation:
     """Why a campaign's budget is what it is.
 
     ``marginal_return_*`` summarise the posterior of the next currency unit's return at the planned budget
-    (conversions per unit, or value per unit with ``objective="value"``) over the propensity draws.
+    (conversions per unit, or value per unit with ``objective="value"``) over the propensity draws;
+    ``expected_return`` is the posterior mean of the day's conversions (or value) at the planned budget and
+    ``conversions_seen`` the discounted conversions the posterior learned from.
     """
 
     campaign_id: str
@@ -94,7 +96,7 @@ class Explanation:
     marginal_return_mean: float
     marginal_return_p05: float
     marginal_return_p95: float
-    expected_conversions: float
+    expected_return: float
     conversions_seen: float
 
 
