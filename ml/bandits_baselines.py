@@ -96,9 +96,7 @@ class _BoxedBaseline:
         budgets = round_down(spend, boxes.lower, boxes.upper, total_budget_micros)
         return _deterministic_plan(self.name, account, budgets, total_budget_micros)
 
-    def _spend(
-        self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float
-    ) -> np.ndarray:
+    def _spend(self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -107,9 +105,7 @@ class UniformAllocator(_BoxedBaseline):
 
     name = "uniform"
 
-    def _spend(
-        self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float
-    ) -> np.ndarray:
+    def _spend(self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
         return proportional_fill(np.ones(len(lower)), lower, upper, total)
 
 
@@ -122,9 +118,7 @@ class RoasAllocator(_BoxedBaseline):
 
     name = "roas"
 
-    def _spend(
-        self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float
-    ) -> np.ndarray:
+    def _spend(self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
         window = self.config.roas_window_days
         spend = account.history.spend[:, -window:].sum(axis=1)
         value = account.history.value[:, -window:].sum(axis=1)
@@ -149,27 +143,19 @@ class OracleAllocator(_BoxedBaseline):
         super().__init__(config)
         self.curves = curves
 
-    def _spend(
-        self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float
-    ) -> np.ndarray:
+    def _spend(self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
         log_return, saturation = self.curves()
-        return water_fill(
-            log_return[None, :] - _LOG_MICROS, saturation[None, :] * MICROS, lower, upper, total
-        )[0]
+        return water_fill(log_return[None, :] - _LOG_MICROS, saturation[None, :] * MICROS, lower, upper, total)[0]
 
 
-def _deterministic_plan(
-    name: str, account: AccountArrays, budgets: np.ndarray, total_budget_micros: int
-) -> BudgetPlan:
+def _deterministic_plan(name: str, account: AccountArrays, budgets: np.ndarray, total_budget_micros: int) -> BudgetPlan:
     current = account.current
     explanations = {}
     propensities = {}
     for i, cid in enumerate(account.campaign_ids):
         old, new = int(current[i]), int(budgets[i])
         action = ACTIONS[1 + (new > old) - (new < old)]
-        explanations[cid] = Explanation(
-            cid, old, new, f"{name} rule", math.nan, math.nan, math.nan, math.nan, math.nan
-        )
+        explanations[cid] = Explanation(cid, old, new, f"{name} rule", math.nan, math.nan, math.nan, math.nan, math.nan)
         propensities[cid] = Propensity(action, 1.0, {a: float(a == action) for a in ACTIONS}, 0)
     return BudgetPlan(
         budgets_micros=dict(zip(account.campaign_ids, (int(b) for b in budgets), strict=True)),

@@ -120,9 +120,7 @@ def water_fill(
     rows = np.arange(n_rows)
     slope = slopes[rows, prev]
     safe_slope = np.where(slope < 0, slope, -1.0)
-    mu = np.where(
-        slope < 0, points[rows, prev] + (total - spent[rows, prev]) / safe_slope, points[rows, first]
-    )
+    mu = np.where(slope < 0, points[rows, prev] + (total - spent[rows, prev]) / safe_slope, points[rows, first])
     spend = saturation * (log_return - mu[:, None])
     return np.clip(spend, lower, upper)
 
@@ -145,9 +143,7 @@ def proportional_fill(weights: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     return np.clip(np.exp(low) * weights, lower, upper)
 
 
-def round_down(
-    spend_micros: np.ndarray, lower: np.ndarray, upper: np.ndarray, total_micros: int
-) -> np.ndarray:
+def round_down(spend_micros: np.ndarray, lower: np.ndarray, upper: np.ndarray, total_micros: int) -> np.ndarray:
     """Turn float micros into int64 micros within the boxes whose sum never exceeds ``total_micros``.
 
     Largest-remainder rounding: floor everything, then hand the micros that flooring lost to the campaigns with

@@ -94,9 +94,7 @@ def doubly_robust(rounds: LoggedRounds, action_dist: np.ndarray, estimated_rewar
     """Doubly robust estimate; ``estimated_rewards[i, a, k]`` is the reward model ``q(x_i, a, k)``."""
     weights = importance_weights(rounds, action_dist)
     if estimated_rewards.shape != action_dist.shape:
-        raise ValueError(
-            f"estimated_rewards has shape {estimated_rewards.shape}, action_dist has {action_dist.shape}"
-        )
+        raise ValueError(f"estimated_rewards has shape {estimated_rewards.shape}, action_dist has {action_dist.shape}")
     rows = np.arange(len(rounds.reward))
     q_slot = estimated_rewards[rows, :, rounds.position]
     direct = (action_dist[rows, :, rounds.position] * q_slot).sum(axis=1)

@@ -109,9 +109,7 @@ class ScenarioConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.cvr_median < 1.0 or not 0.0 <= self.waste_share <= 1.0:
-            raise ValueError(
-                f"ScenarioConfig {self.name!r}: cvr_median must be in (0, 1), waste_share in [0, 1]"
-            )
+            raise ValueError(f"ScenarioConfig {self.name!r}: cvr_median must be in (0, 1), waste_share in [0, 1]")
         if min(self.cpc_median, self.clicks_median, self.order_value_median, self.budget_tightness) <= 0:
             raise ValueError(f"ScenarioConfig {self.name!r}: medians and budget_tightness must be > 0")
 
