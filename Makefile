@@ -13,6 +13,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	# torch first and pinned: the CPU wheel. Unpinned, a dependency would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python obp==0.5.7
 	touch $(STAMP)
 
 install: $(STAMP)

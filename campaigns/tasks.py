@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from celery import shared_task
 
 from campaigns.models import Organization
+from campaigns.services.matching import match_search_terms as run_matching
 from campaigns.services.summary import account_summary
 
 logger = logging.getLogger(__name__)
@@ -34,3 +36,16 @@ def summarize_all_organizations() -> int:
     for organization_id in ids:
         summarize_organization.delay_on_commit(organization_id)
     return len(ids)
+
+
+@shared_task
+def match_search_terms(organization_id: int) -> dict:
+    """Match the organization's search terms and refresh its negative and new-ad-group suggestions."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:  # deleted since the task was queued: nothing to do, and nothing to retry
+        logger.warning("match_search_terms: organization %s no longer exists", organization_id)
+        return {"skipped": "organization not found"}
+    result = run_matching(organization)
+    logger.info("matched %s terms of %s: %s in scope, %s negatives, %s clusters", result.terms, organization.slug,
+                result.in_scope, result.negatives, result.clusters)
+    return asdict(result)

@@ -52,8 +52,12 @@ def import_report(
     decimal: str | None = None,
     platform: str | None = None,
     chunk_rows: int = 50_000,
+    match_after: bool = True,
 ) -> ImportResult:
-    """Import one report file into the organization's account, or raise ReportError and write nothing."""
+    """Import one report file into the organization's account, or raise ReportError and write nothing.
+
+    A search-terms report queues the matching of the new terms once the import has committed.
+    """
     path = Path(path)
     reader = ReportReader(path, decimal=decimal, chunk_rows=chunk_rows)
     layout = reader.layout
@@ -73,6 +77,11 @@ def import_report(
         writer = _Writer(organization, platform, layout.kind, layout.header.spanish, report_import)
         result = writer.run(date_from, date_to)
         staging.drop()
+        if match_after and layout.kind == "search_terms":
+            from campaigns import tasks  # tasks import services; imported here to keep that one-way at load
+
+            organization_id = organization.pk
+            transaction.on_commit(lambda: tasks.match_search_terms.delay(organization_id))
     return result
 
 

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from campaigns.models import Organization
+from campaigns.services.matching import match_search_terms
+
+
+class Command(BaseCommand):
+    help = "Match an organization's search terms to its ad groups and refresh negative / new-ad-group suggestions."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", required=True, help="the organization's slug")
+
+    def handle(self, *args: object, **options: object) -> None:
+        organization = Organization.objects.filter(slug=options["org"]).first()
+        if organization is None:
+            raise CommandError(f"no organization with slug {options['org']!r}")
+        result = match_search_terms(organization)
+        threshold = "uncalibrated" if result.threshold is None else f"{result.threshold:.3f}"
+        self.stdout.write(f"{result.terms} search terms matched ({result.in_scope} in scope, threshold {threshold}): "
+                          f"{result.negatives} negative and {result.clusters} new-ad-group suggestions")

@@ -1,0 +1,171 @@
+"""Matching an organization's search terms to the ad groups whose intent they express, and turning the
+result into suggestions: negative keywords (replayed so none blocks a converting term) and new ad groups for
+relevant intents no ad group covers.
+
+Runs in a Celery worker (it loads the embedding model); the web process never imports this module's ML.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+
+from campaigns.models import (
+    AdGroup,
+    CampaignStatus,
+    Keyword,
+    Organization,
+    SearchTerm,
+    SearchTermMatch,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
+
+if TYPE_CHECKING:
+    from ml.embeddings import Embedder
+
+logger = logging.getLogger(__name__)
+SOURCE = "matching"
+MIN_CALIBRATION_TERMS = 5
+
+
+@dataclass(frozen=True)
+class MatchingResult:
+    terms: int
+    in_scope: int
+    threshold: float | None
+    negatives: int
+    clusters: int
+
+
+def index_dir(organization: Organization) -> Path:
+    return Path(settings.VAR_DIR) / "indexes" / str(organization.pk)
+
+
+def shared_embedder() -> Embedder:
+    """The worker's embedder, with its text → vector cache on disk so re-imports do not re-embed."""
+    from ml.embeddings import default_embedder
+
+    return default_embedder(cache_path=str(Path(settings.VAR_DIR) / "embeddings" / "cache.npz"))
+
+
+def _ad_group_examples(organization: Organization) -> tuple[list[str], list[int], dict[int, int]]:
+    """Texts that say what each live ad group is about: its name and its positive keywords."""
+    groups = AdGroup.objects.filter(campaign__organization=organization).exclude(
+        status=CampaignStatus.REMOVED).exclude(campaign__status=CampaignStatus.REMOVED)
+    texts, labels, campaign_of = [], [], {}
+    for group in groups:
+        texts.append(group.name)
+        labels.append(group.pk)
+        campaign_of[group.pk] = group.campaign_id
+    keywords = Keyword.objects.filter(ad_group__in=groups, negative=False).exclude(status=CampaignStatus.REMOVED)
+    for ad_group_id, text in keywords.values_list("ad_group_id", "text"):
+        texts.append(text)
+        labels.append(ad_group_id)
+    return texts, labels, campaign_of
+
+
+def _search_term_rows(organization: Organization) -> list:
+    from ml.matching import SearchTermRow
+
+    totals = SearchTerm.objects.filter(organization=organization).annotate(
+        clicks=Sum("daily__clicks", default=0), cost=Sum("daily__cost_micros", default=0),
+        conversions=Sum("daily__conversions", default=0.0),
+    ).order_by("pk")
+    return [
+        SearchTermRow(text=t.text, campaign_id=t.campaign_id, ad_group_id=t.ad_group_id, clicks=t.clicks,
+                      cost_micros=t.cost, conversions=t.conversions, term_id=t.pk)
+        for t in totals
+    ]
+
+
+def match_search_terms(organization: Organization, *, embedder: Embedder | None = None) -> MatchingResult:
+    """Match every search term of the organization, save the matches and replace the pending suggestions."""
+    import numpy as np
+
+    from ml.clusters import propose_intent_clusters, unmatched_relevant
+    from ml.index import OrgIndex
+    from ml.matching import IntentMatcher
+    from ml.negatives import propose_negatives
+
+    texts, labels, campaign_of = _ad_group_examples(organization)
+    rows = _search_term_rows(organization)
+    if not texts or not rows:
+        return MatchingResult(terms=len(rows), in_scope=0, threshold=None, negatives=0, clusters=0)
+    embedder = embedder or shared_embedder()
+    matcher = IntentMatcher(embedder=embedder).fit(texts, labels)
+    vectors = embedder.encode([row.text for row in rows])
+    # Calibrate on evidence: terms that converted express the intent of the ad group that served them.
+    converting = [i for i, row in enumerate(rows) if row.conversions > 0]
+    if len(converting) >= MIN_CALIBRATION_TERMS:
+        matcher.calibrate_vectors([rows[i].ad_group_id for i in converting], vectors[converting])
+    matches = matcher.predict_vectors(vectors)
+    negatives = propose_negatives(rows, matches, vectors=vectors, relevance_threshold=matcher.threshold,
+                                  ad_group_campaigns=campaign_of)
+    candidates = unmatched_relevant(rows, matches, negatives)
+    clusters = propose_intent_clusters([rows[i] for i in candidates], vectors[candidates]) if len(
+        candidates) >= 6 else []
+    term_ids = np.array([row.term_id for row in rows], dtype=np.int64)
+    index = OrgIndex.load_or_rebuild(organization.pk, index_dir(organization), vectors.shape[1],
+                                     lambda: (term_ids, vectors))
+    index.rebuild(term_ids, vectors)  # the database is the truth; the file follows it
+    index.save()
+    if hasattr(embedder, "save"):
+        embedder.save()
+    source = f"{SOURCE}:{getattr(embedder, 'name', type(embedder).__name__)}"[:100]
+    _save(organization, rows, matches, matcher.threshold, negatives, clusters, source)
+    return MatchingResult(terms=len(rows), in_scope=sum(m.label is not None for m in matches),
+                          threshold=matcher.threshold, negatives=len(negatives), clusters=len(clusters))
+
+
+@transaction.atomic
+def _save(organization, rows, matches, threshold, negatives, clusters, source) -> None:  # type: ignore[no-untyped-def]
+    SearchTermMatch.objects.filter(search_term__organization=organization).delete()
+    SearchTermMatch.objects.bulk_create(
+        SearchTermMatch(search_term_id=row.term_id, ad_group_id=match.label, nearest_ad_group_id=match.nearest_label,
+                        keyword_text=match.keyword[:255], score=match.score, threshold=threshold or 0.0,
+                        source=source)
+        for row, match in zip(rows, matches, strict=True)
+    )
+    # Re-running replaces what is still waiting for a decision; approved and rejected ones stay as history.
+    Suggestion.objects.filter(organization=organization, status=SuggestionStatus.PENDING,
+                              kind__in=[SuggestionKind.NEGATIVE, SuggestionKind.AD_GROUP],
+                              source__startswith=SOURCE).delete()
+    Suggestion.objects.bulk_create([*(_negative(organization, n, source) for n in negatives),
+                                    *(_cluster(organization, c, source) for c in clusters)])
+
+
+def _negative(organization: Organization, negative, source: str) -> Suggestion:  # type: ignore[no-untyped-def]
+    blocked = negative.blocked
+    return Suggestion(
+        organization=organization, kind=SuggestionKind.NEGATIVE, level=negative.level, text=negative.text[:255],
+        match_type=negative.match_type, source=source,
+        campaign_id=negative.campaign_ids[0] if negative.level != "shared_list" else None,
+        ad_group_id=negative.ad_group_id,
+        evidence={
+            "reason": negative.reason,
+            "campaign_ids": list(negative.campaign_ids),
+            "would_have_blocked": {"terms": list(blocked.terms), "clicks": blocked.clicks,
+                                   "cost_micros": blocked.cost_micros, "conversions": blocked.conversions},
+            "ngrams": [{"campaign_id": s.campaign_id, "ngram": s.ngram, "n": s.n, "terms": s.terms,
+                        "clicks": s.clicks, "cost_micros": s.cost_micros, "conversions": s.conversions}
+                       for s in negative.evidence],
+        },
+    )
+
+
+def _cluster(organization: Organization, cluster, source: str) -> Suggestion:  # type: ignore[no-untyped-def]
+    return Suggestion(
+        organization=organization, kind=SuggestionKind.AD_GROUP, text=cluster.name[:255], source=source,
+        evidence={"terms": list(cluster.terms), "term_ids": list(cluster.term_ids), "clicks": cluster.clicks,
+                  "cost_micros": cluster.cost_micros, "conversions": cluster.conversions,
+                  "cohesion": cluster.cohesion, "starter_keywords": list(cluster.starter_keywords),
+                  "top_ngrams": list(cluster.top_ngrams)},
+    )
