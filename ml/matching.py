@@ -150,10 +150,13 @@ class IntentMatcher:
         index_of: dict[Label, int] = {}
         for label in labels:
             index_of.setdefault(label, len(index_of))
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(texts) or len(labels) != len(texts):
+            raise ValueError(f"{len(texts)} texts, {len(labels)} labels and vectors of shape {vectors.shape}")
         self._texts = list(texts)
         self._labels = list(index_of)
         self._label_ids = np.array([index_of[label] for label in labels], dtype=np.int64)
-        self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._vectors = vectors
         return self
 
     def calibrate(self, texts: Sequence[str], labels: Sequence[Label | None]) -> Calibration:

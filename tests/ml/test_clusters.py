@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.clusters import IntentCluster, propose_intent_clusters, unmatched_relevant
+from ml.clusters import propose_intent_clusters, unmatched_relevant
 from ml.embeddings import CachedEmbedder, normalise_rows
 from ml.matching import IntentMatcher, Match, SearchTermRow
 from ml.negatives import propose_negatives

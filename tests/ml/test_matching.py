@@ -120,3 +120,8 @@ def test_fit_refuses_bad_input(texts: list[str], labels: list[object], message: 
 def test_predict_before_fit_is_an_error() -> None:
     with pytest.raises(RuntimeError, match="fit"):
         IntentMatcher(embedder=None).predict_vectors(np.zeros((1, 2), np.float32))
+
+
+def test_fit_vectors_refuses_misaligned_vectors() -> None:
+    with pytest.raises(ValueError, match=r"2 texts, 2 labels and vectors of shape \(3, 2\)"):
+        IntentMatcher(embedder=None).fit_vectors(["a", "b"], ["x", "y"], np.zeros((3, 2), np.float32))
