@@ -77,7 +77,7 @@ def run_policy(
     budgets = (market.initial_budgets * budget_scale).astype(np.int64)
     floors = (market.floors * budget_scale).astype(np.int64)
     ceilings = np.full(n_campaigns, np.inf)
-    spend, clicks, conversions, value = (np.zeros((n_campaigns, days)) for _ in range(4))
+    spend, clicks, conversions, value, impressions = (np.zeros((n_campaigns, days)) for _ in range(5))
     realised, expected = np.zeros(days), np.zeros(days)
     for day in range(days):
         outcome = market.step_arrays(budgets)
@@ -85,6 +85,7 @@ def run_policy(
         clicks[:, day] = outcome.clicks
         conversions[:, day] = outcome.conversions
         value[:, day] = outcome.conversion_value_micros / MICROS
+        impressions[:, day] = outcome.impressions
         realised[day] = outcome.conversions.sum()
         expected[day] = outcome.expected_conversions.sum()
         window = slice(max(0, day + 1 - HISTORY_DAYS), day + 1)
@@ -96,6 +97,7 @@ def run_policy(
             value[:, window],
             np.ones((n_campaigns, n_days), dtype=bool),
             budgets / MICROS,
+            impressions[:, window],
         )
         account = AccountArrays(market.campaign_ids, budgets, floors, ceilings, history, day + 1)
         plan = policy(account, total)

@@ -87,7 +87,7 @@ def validate_states(states: Sequence[CampaignState], total_budget_micros: int, m
 # Types a DayStats field may have; anything else (str, bool, None) is named by the slow validation path.
 _NUMBER_TYPES = {int, float, np.int64, np.int32, np.float64, np.float32}
 # Order matters: history_arrays reads columns by position.
-_DAY_FIELDS = ("spend_micros", "clicks", "conversions", "conversion_value_micros", "budget_micros")
+_DAY_FIELDS = ("spend_micros", "clicks", "conversions", "conversion_value_micros", "budget_micros", "impressions")
 
 
 def _validate_day(cid: str, day: int, stats: DayStats) -> None:
@@ -134,6 +134,7 @@ def history_arrays(states: Sequence[CampaignState], history_days: int) -> Histor
         table[:, :, 3] / MICROS,
         valid,
         np.array([s.daily_budget_micros for s in states], dtype=float) / MICROS,
+        impressions=table[:, :, 5],
     )
 
 

@@ -34,6 +34,10 @@ _EM_TOLERANCE = 1e-4
 _STRENGTH_GRID = np.geomspace(5.0, 3000.0, 24)
 # Prior strength when fewer than two campaigns have clicks, so nothing can be pooled yet.
 _DEFAULT_PRIOR_CLICKS = 100.0
+# A weekly volume cycle is fitted from two weeks of history on; its log factors get this much prior information
+# (in expected counts), so a cycle is only read from accounts with enough volume.
+_WEEKLY_MIN_DAYS = 14
+_WEEKLY_PRIOR_INFORMATION = 50.0
 # Pseudo-conversions for the per-campaign value per conversion shrinkage (objective "value").
 _VALUE_PRIOR_CONVERSIONS = 3.0
 
@@ -49,6 +53,8 @@ class HistoryArrays:
         value: Shape (N, H).
         valid: Shape (N, H), False where a campaign has fewer than H days.
         scale: Shape (N,): the campaign's spend scale, the unit of its saturation grid.
+        impressions: Shape (N, H), or None when the account does not report them for every campaign-day with
+            clicks; then the saturation is learned from the clicks alone.
     """
 
     spend: np.ndarray
@@ -57,6 +63,7 @@ class HistoryArrays:
     value: np.ndarray
     valid: np.ndarray
     scale: np.ndarray
+    impressions: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -91,16 +98,22 @@ def make_history(
     value: np.ndarray,
     valid: np.ndarray,
     current_budgets: np.ndarray,
+    impressions: np.ndarray | None = None,
 ) -> HistoryArrays:
     """Build :class:`HistoryArrays` (currency units, newest day last); the spend scale is the largest of the
-    current budget, the largest day's spend and the account's mean budget (at least 1)."""
+    current budget, the largest day's spend and the account's mean budget (at least 1).
+
+    ``impressions`` are kept only if every day with clicks reports at least as many impressions as clicks (a
+    platform or an importer that leaves them at 0 falls back to the click curve)."""
     # View-through and cross-device conversions can exceed clicks; the Binomial model cannot, so clip.
     conversions = np.minimum(conversions, clicks)
     # A campaign held at its floor is measured on the account's scale: its own tiny budget says nothing about
     # where its volume runs out, and a grid on it would force it to look saturated.
     account_scale = max(float(current_budgets.mean()), 1.0)
     scale = np.maximum(np.maximum(current_budgets, spend.max(axis=1)), account_scale)
-    return HistoryArrays(spend, clicks, conversions, value, valid, scale)
+    if impressions is not None and (valid & (clicks > 0) & (impressions < clicks)).any():
+        impressions = None
+    return HistoryArrays(spend, clicks, conversions, value, valid, scale, impressions)
 
 
 def fit_posterior(
@@ -131,35 +144,25 @@ def fit_posterior(
     total_spend = (history.spend * weight).sum(axis=1)
 
     grid = history.scale[:, None] * np.geomspace(_GRID_LOW, _GRID_HIGH, grid_size)[None, :]
-    # Discounted "effective spend" b * (1 - exp(-s / b)) per grid point, summed over days: shape (N, K).
-    # The (N, K, H) block is the cost at 10,000 campaigns: float32 halves it, batched matmuls do the sums.
-    grid32 = grid.astype(np.float32)[:, :, None]
-    effective = grid32 * -np.expm1(-(history.spend.astype(np.float32)[:, None, :] / grid32))
-    effective_sum = (effective @ weight.astype(np.float32)[:, :, None])[:, :, 0].astype(float)
-    # Clicks on a day without spend cannot happen under the model; a tiny floor keeps them harmless.
-    log_effective = np.log(np.maximum(effective, np.float32(1e-9)))
-    data_term = (log_effective @ clicks_w.astype(np.float32)[:, :, None])[:, :, 0].astype(float)
-    # Clicks per unit at low spend (1 / CPC): first a weak prior centred on the account's average rate, then
-    # an empirical-Bayes prior fitted to the campaigns' posteriors. CPCs of one account are alike, so a campaign
-    # whose average CPC is far above the account's low-spend CPC is probably deep into its volume: that is
-    # what identifies saturation when a budget has barely moved.
-    account_rate = (total_clicks.sum() + 1.0) / (total_spend.sum() + 1.0)
-    prior_shape, prior_rate = 1.0, 1.0 / account_rate
-    log_lik = _click_log_lik(data_term, total_clicks, effective_sum, prior_shape, prior_rate)
-    prior_shape, prior_rate = _pooled_gamma_prior(
-        _normalise(log_lik), total_clicks, effective_sum, prior_shape, prior_rate
-    )
-    log_lik = _click_log_lik(data_term, total_clicks, effective_sum, prior_shape, prior_rate)
-    # Daily volume swings make clicks overdispersed; a Poisson likelihood would be confidently wrong about the
-    # saturation, so temper it by the account's Pearson dispersion (quasi-likelihood).
-    dispersion = _dispersion(
-        log_lik, clicks_w, weight, effective, prior_shape + total_clicks, prior_rate + effective_sum
-    )
-    log_lik = _click_log_lik(
-        data_term / dispersion, total_clicks / dispersion, effective_sum / dispersion, prior_shape, prior_rate
+    curve_counts = history.clicks if history.impressions is None else history.impressions
+    volume = np.ones(n_days)
+    effective, effective_sum, log_effective = _effective_spend(grid, history.spend, volume, weight)
+    if n_days >= _WEEKLY_MIN_DAYS:
+        # Search volume follows the week (trade buyers search on weekdays); a constant curve would read Monday's
+        # extra volume as noise and tomorrow's Sunday as a weekday. One factor per weekday, shared by the account.
+        log_lik, shape, rate, _ = _curve_fit(curve_counts, weight, effective, effective_sum, log_effective, total_spend)
+        volume = _weekly_volume(log_lik, curve_counts, weight, effective, shape, rate, grid, history.spend)
+        effective, effective_sum, log_effective = _effective_spend(grid, history.spend, volume, weight)
+    log_lik, prior_shape, prior_rate, dispersion = _curve_fit(
+        history.clicks, weight, effective, effective_sum, log_effective, total_spend
     )
     click_shape = prior_shape + total_clicks / dispersion
     click_rate = prior_rate + effective_sum / dispersion
+    if history.impressions is not None:
+        # Impressions follow the same curve as clicks (the click-through rate does not depend on the budget) but
+        # come in counts ~20x larger, so their Poisson noise hides the bend of the curve far less: they carry
+        # the saturation, the clicks keep the clicks-per-unit given it.
+        log_lik = _curve_fit(history.impressions, weight, effective, effective_sum, log_effective, total_spend)[0]
     # Empirical Bayes for the saturation: EM on the account-wide distribution of b / scale over the grid, so
     # many weakly informative campaigns together say where accounts like this one saturate.
     pooled = np.full(grid_size, 1.0 / grid_size)
@@ -181,8 +184,10 @@ def fit_posterior(
         )
     else:
         value_per_conversion = np.ones(len(total_conv))
+    # Tomorrow is one week after the day of age 6.
+    tomorrow = volume[n_days - 7] if n_days >= _WEEKLY_MIN_DAYS else 1.0
     return Posterior(
-        saturation_grid=grid,
+        saturation_grid=grid * tomorrow,
         saturation_prob=saturation_prob,
         click_shape=click_shape,
         click_rate=click_rate,
@@ -191,6 +196,89 @@ def fit_posterior(
         value_per_conversion=value_per_conversion,
         conversions_seen=total_conv,
     )
+
+
+def _effective_spend(
+    grid: np.ndarray, spend: np.ndarray, volume: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``w_t * b * (1 - exp(-s_t / (w_t * b)))`` per campaign, grid point and day (w_t: the day's volume
+    factor), its discounted sum over days and its log: shapes (N, K, H), (N, K), (N, K, H).
+
+    The (N, K, H) block is the cost at 10,000 campaigns: float32 halves it, batched matmuls do the sums.
+    """
+    volume32 = volume.astype(np.float32)[None, None, :]
+    grid32 = grid.astype(np.float32)[:, :, None] * volume32
+    effective = grid32 * -np.expm1(-(spend.astype(np.float32)[:, None, :] / grid32))
+    effective_sum = (effective @ weight.astype(np.float32)[:, :, None])[:, :, 0].astype(float)
+    # Counts on a day without spend cannot happen under the model; a tiny floor keeps them harmless.
+    return effective, effective_sum, np.log(np.maximum(effective, np.float32(1e-9)))
+
+
+def _weekly_volume(
+    log_lik: np.ndarray,
+    counts: np.ndarray,
+    weight: np.ndarray,
+    effective: np.ndarray,
+    shape: float,
+    rate: float,
+    grid: np.ndarray,
+    spend: np.ndarray,
+) -> np.ndarray:
+    """One volume factor per day of the week (mean 1), repeated over the H days, from a curve fitted without.
+
+    A day's counts depend on its volume only as far as the campaign is saturated: the elasticity is
+    ``1 - x e^-x / (1 - e^-x)`` at ``x = s / b``, 0 at low spend. One Poisson scoring step from "no weekly
+    cycle" per weekday, pooled over campaigns at their most likely saturation, gives the log factor.
+    """
+    n_campaigns, n_days = counts.shape
+    rows = np.arange(n_campaigns)
+    best = log_lik.argmax(axis=1)
+    total = (counts * weight).sum(axis=1)
+    per_unit = (shape + total) / (rate + (effective[rows, best, :] * weight).sum(axis=1))
+    expected = per_unit[:, None] * effective[rows, best, :]
+    x = np.maximum(spend / grid[rows, best][:, None], 1e-6)
+    elasticity = 1.0 - x / np.expm1(x)
+    weekday = (n_days - 1 - np.arange(n_days)) % 7
+    score = np.bincount(weekday, ((counts - expected) * elasticity).sum(axis=0), minlength=7)
+    information = np.bincount(weekday, (expected * elasticity**2).sum(axis=0), minlength=7)
+    log_factor = np.clip(score / (information + _WEEKLY_PRIOR_INFORMATION), -0.7, 0.7)
+    log_factor -= log_factor.mean()
+    return np.exp(log_factor)[weekday]
+
+
+def _curve_fit(
+    counts: np.ndarray,
+    weight: np.ndarray,
+    effective: np.ndarray,
+    effective_sum: np.ndarray,
+    log_effective: np.ndarray,
+    total_spend: np.ndarray,
+) -> tuple[np.ndarray, float, float, float]:
+    """Saturation log-likelihood on the grid from daily counts (clicks or impressions) on the curve
+    ``Poisson(k * b * (1 - exp(-s / b)))``, with the pooled Gamma prior of ``k`` and the overdispersion.
+
+    Returns:
+        ``(log_lik, prior_shape, prior_rate, dispersion)``; ``log_lik`` has shape (N, K) and is already tempered.
+    """
+    counts_w = counts * weight
+    total = counts_w.sum(axis=1)
+    data_term = (log_effective @ counts_w.astype(np.float32)[:, :, None])[:, :, 0].astype(float)
+    # Counts per unit at low spend (1 / CPC for clicks): first a weak prior centred on the account's average
+    # rate, then an empirical-Bayes prior fitted to the campaigns' posteriors. CPCs of one account are alike, so
+    # a campaign whose average CPC is far above the account's low-spend CPC is probably deep into its volume:
+    # that is what identifies saturation when a budget has barely moved.
+    account_rate = (total.sum() + 1.0) / (total_spend.sum() + 1.0)
+    prior_shape, prior_rate = 1.0, 1.0 / account_rate
+    log_lik = _click_log_lik(data_term, total, effective_sum, prior_shape, prior_rate)
+    prior_shape, prior_rate = _pooled_gamma_prior(_normalise(log_lik), total, effective_sum, prior_shape, prior_rate)
+    log_lik = _click_log_lik(data_term, total, effective_sum, prior_shape, prior_rate)
+    # Daily volume swings make counts overdispersed; a Poisson likelihood would be confidently wrong about the
+    # saturation, so temper it by the account's Pearson dispersion (quasi-likelihood).
+    dispersion = _dispersion(log_lik, counts_w, weight, effective, prior_shape + total, prior_rate + effective_sum)
+    log_lik = _click_log_lik(
+        data_term / dispersion, total / dispersion, effective_sum / dispersion, prior_shape, prior_rate
+    )
+    return log_lik, prior_shape, prior_rate, dispersion
 
 
 def sample_parameters(posterior: Posterior, rng: np.random.Generator, n_draws: int) -> tuple[np.ndarray, np.ndarray]:
