@@ -106,10 +106,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(CELERY_FS_DIR / "queue"),
         "data_folder_out": str(CELERY_FS_DIR / "queue"),
         "processed_folder": str(CELERY_FS_DIR / "processed"),
+        "control_folder": str(CELERY_FS_DIR / "control"),  # broadcast exchanges; default is ./control
         "store_processed": False,
     }
     _default_backend = f"file://{CELERY_FS_DIR / 'results'}"
-    for _folder in ("queue", "processed", "results"):
+    for _folder in ("queue", "processed", "results", "control"):
         (CELERY_FS_DIR / _folder).mkdir(parents=True, exist_ok=True)
 elif CELERY_BROKER_URL.split(":", 1)[0] in {"redis", "rediss"}:
     # Longer than any task's hard limit plus retries, so a late-acked task is redelivered only when its
