@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 # Saturation grid relative to each campaign's spend scale: from "saturates at a fifth of today's spend" to
 # "practically linear". Log-spaced because what matters is the order of magnitude.
@@ -281,17 +281,34 @@ def _curve_fit(
     return log_lik, prior_shape, prior_rate, dispersion
 
 
-def sample_parameters(posterior: Posterior, rng: np.random.Generator, n_draws: int) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``(log v, b)`` jointly from the posterior, each of shape (n_draws, N)."""
+def sample_parameters(
+    posterior: Posterior, rng: np.random.Generator, n_draws: int, spread: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``(log v, b)`` jointly from the posterior, each of shape (n_draws, N).
+
+    ``spread < 1`` tempers the draws: ``log k`` and ``log cvr`` move towards their posterior means by that factor
+    and the saturation is drawn from the grid probabilities raised to ``1 / spread**2`` (a Gaussian's variance
+    shrinks by ``spread**2``). The random numbers drawn are the same whatever the spread.
+    """
     n_campaigns = posterior.saturation_prob.shape[0]
-    cumulative = np.cumsum(posterior.saturation_prob, axis=1)
+    prob = posterior.saturation_prob
+    if spread != 1.0:
+        prob = _normalise(np.log(np.maximum(prob, 1e-300)) / spread**2)
+    cumulative = np.cumsum(prob, axis=1)
     uniforms = rng.random((n_draws, n_campaigns, 1))
     index = np.minimum((uniforms > cumulative[None, :, :]).sum(axis=2), cumulative.shape[1] - 1)
     rows = np.arange(n_campaigns)[None, :]
     saturation = posterior.saturation_grid[rows, index]
-    clicks_per_unit = rng.gamma(posterior.click_shape[None, :], 1.0 / posterior.click_rate[rows, index])
+    rate = posterior.click_rate[rows, index]
+    clicks_per_unit = rng.gamma(posterior.click_shape[None, :], 1.0 / rate)
     cvr = rng.beta(np.broadcast_to(posterior.cvr_alpha, (n_draws, n_campaigns)), posterior.cvr_beta)
-    return _log_return(cvr, clicks_per_unit, posterior.value_per_conversion), saturation
+    log_return = _log_return(cvr, clicks_per_unit, posterior.value_per_conversion)
+    if spread != 1.0:
+        a, b = posterior.cvr_alpha, posterior.cvr_beta
+        mean = digamma(a) - digamma(a + b) + digamma(posterior.click_shape) - np.log(rate)
+        mean = mean + np.log(posterior.value_per_conversion)
+        log_return = mean + spread * (log_return - mean)
+    return log_return, saturation
 
 
 def point_parameters(posterior: Posterior, optimism: float) -> tuple[np.ndarray, np.ndarray]:

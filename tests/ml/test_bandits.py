@@ -179,6 +179,7 @@ def test_invalid_inputs_are_rejected_naming_campaign_and_field(states, total, me
         ({"click_discount": 0.0}, "click_discount must be in"),
         ({"grid_size": 1}, "grid_size must be in"),
         ({"propensity_draws": 0}, "propensity_draws must be >= 1"),
+        ({"thompson_spread": 0.0}, "thompson_spread must be in"),
         ({"hold_tolerance": 1.0}, "hold_tolerance must be in"),
         ({"min_history_days": -1}, "min_history_days must be >= 0"),
         ({"ucb_scale": -1.0}, "ucb_scale must be >= 0"),
