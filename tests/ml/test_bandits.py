@@ -20,6 +20,7 @@ from ml.bandits import (
     DayStats,
 )
 from ml.bandits_baselines import OracleAllocator, RoasAllocator, UniformAllocator, greedy_allocator, ucb_allocator
+from ml.budget_model import make_history
 from ml.budget_solver import water_fill
 from ml.simulator import Market
 
@@ -156,6 +157,7 @@ def _bad_day(**changes: object) -> list[CampaignState]:
         (_bad_day(conversions=math.inf), 300 * UNIT, r"campaign 'fair': history\[14\].conversions must be finite"),
         (_bad_day(clicks=-3), 300 * UNIT, r"campaign 'fair': history\[14\].clicks must be finite and >= 0"),
         (_bad_day(conversions="2"), 300 * UNIT, r"campaign 'fair': history\[14\].conversions must be a number"),
+        (_bad_day(impressions=-1), 300 * UNIT, r"campaign 'fair': history\[14\].impressions must be finite and >= 0"),
     ],
 )
 def test_invalid_inputs_are_rejected_naming_campaign_and_field(states, total, message):
@@ -282,6 +284,15 @@ def test_baselines_share_the_safety_rules():
     assert plans["roas"].propensities["good"].probability == 1.0
     for plan in plans.values():
         assert all(80 * UNIT <= b <= 120 * UNIT for b in plan.budgets_micros.values())
+
+
+def test_impressions_carry_the_curve_only_when_every_day_with_clicks_reports_them():
+    ones = np.ones((2, 3))
+    reported = make_history(ones * 10, ones * 5, ones * 0, ones * 0, ones > 0, np.array([10.0, 10.0]), ones * 100)
+    partial = make_history(ones * 10, ones * 5, ones * 0, ones * 0, ones > 0, np.array([10.0, 10.0]), ones * 4)
+
+    assert np.array_equal(reported.impressions, ones * 100)
+    assert partial.impressions is None
 
 
 @pytest.mark.slow
