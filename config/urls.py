@@ -3,5 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("campaigns.api.urls")),
     path("", include("campaigns.urls")),
 ]

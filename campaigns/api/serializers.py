@@ -1,0 +1,173 @@
+"""API representations. Money is integer micros; budgets are read-only here (they change only through the
+rebalancing flow, under its invariants)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from campaigns.api.permissions import EDIT_ROLES, organizations_of
+from campaigns.models import (
+    Ad,
+    AdGroup,
+    Campaign,
+    DailyMetric,
+    Keyword,
+    Membership,
+    Organization,
+    ReportImport,
+    SearchTerm,
+    Suggestion,
+)
+
+
+def clean_keyword_text(value: str) -> str:
+    text = " ".join(value.split())
+    if len(text) > 80 or len(text.split()) > 10:
+        raise serializers.ValidationError("A keyword has at most 80 characters and 10 words.")
+    return text
+
+
+class EditableRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key that only accepts rows of organizations where the caller may edit.
+
+    Anything else is "does not exist", so the API never confirms another organization's ids.
+    """
+
+    def __init__(self, organization_path: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.organization_path = organization_path
+        super().__init__(**kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        user = self.context["request"].user
+        editable = organizations_of(user, EDIT_ROLES)
+        key = f"{self.organization_path}__in" if self.organization_path != "pk" else "pk__in"
+        return super().get_queryset().filter(**{key: editable})
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "currency", "time_zone", "created_at"]
+        read_only_fields = ["slug", "created_at"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    organization = EditableRelatedField("pk", queryset=Organization.objects.all())
+
+    class Meta:
+        model = Membership
+        fields = ["id", "organization", "user", "username", "role", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    organization = EditableRelatedField("pk", queryset=Organization.objects.all())
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "organization", "platform", "external_id", "name", "status", "language", "currency",
+                  "daily_budget_micros", "monthly_cap_micros", "created_at", "updated_at"]
+        read_only_fields = ["daily_budget_micros", "created_at", "updated_at"]
+
+
+class AdGroupSerializer(serializers.ModelSerializer):
+    campaign = EditableRelatedField("organization", queryset=Campaign.objects.all())
+
+    class Meta:
+        model = AdGroup
+        fields = ["id", "campaign", "external_id", "name", "status", "max_cpc_micros"]
+
+
+class KeywordSerializer(serializers.ModelSerializer):
+    ad_group = EditableRelatedField("campaign__organization", queryset=AdGroup.objects.all())
+
+    class Meta:
+        model = Keyword
+        fields = ["id", "ad_group", "campaign", "level", "text", "match_type", "negative", "status",
+                  "max_cpc_micros"]
+        read_only_fields = ["campaign", "level"]
+
+    def validate_text(self, value: str) -> str:
+        return clean_keyword_text(value)
+
+    def validate(self, attrs: dict) -> dict:
+        ad_group = attrs.get("ad_group") or getattr(self.instance, "ad_group", None)
+        attrs["campaign"] = ad_group.campaign
+        attrs["organization"] = ad_group.campaign.organization
+        return attrs
+
+
+class AdSerializer(serializers.ModelSerializer):
+    ad_group = EditableRelatedField("campaign__organization", queryset=AdGroup.objects.all())
+
+    class Meta:
+        model = Ad
+        fields = ["id", "ad_group", "external_id", "headlines", "descriptions", "path1", "path2", "final_url",
+                  "status"]
+
+    def validate(self, attrs: dict) -> dict:
+        for field, low, high, pins in (("headlines", 3, 15, {1, 2, 3}), ("descriptions", 2, 4, {1, 2})):
+            items = attrs.get(field, getattr(self.instance, field, []))
+            if not low <= len(items) <= high:
+                raise serializers.ValidationError({field: f"A responsive search ad has {low} to {high} {field}."})
+            for index, item in enumerate(items):
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
+                    raise serializers.ValidationError({field: f"Item {index + 1} needs a non-empty 'text'."})
+                if item.get("pin") not in (None, *pins):
+                    raise serializers.ValidationError({field: f"Item {index + 1}: pin must be one of {sorted(pins)}."})
+        return attrs
+
+
+class DailyMetricSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DailyMetric
+        fields = ["id", "date", "level", "campaign", "ad_group", "keyword", "ad", "impressions", "clicks",
+                  "cost_micros", "conversions", "conversion_value_micros"]
+
+
+class SearchTermSerializer(serializers.ModelSerializer):
+    clicks = serializers.IntegerField(read_only=True)
+    cost_micros = serializers.IntegerField(read_only=True)
+    conversions = serializers.FloatField(read_only=True)
+    matched_ad_group = serializers.IntegerField(source="match.ad_group_id", read_only=True, allow_null=True,
+                                                default=None)
+    relevance = serializers.FloatField(source="match.score", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = SearchTerm
+        fields = ["id", "text", "campaign", "ad_group", "clicks", "cost_micros", "conversions", "matched_ad_group",
+                  "relevance"]
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Suggestion
+        fields = ["id", "organization", "kind", "status", "campaign", "ad_group", "shared_list", "level", "text",
+                  "match_type", "evidence", "source", "created_at", "decided_by", "decided_at"]
+        read_only_fields = [name for name in fields if name not in ("text", "match_type")]
+
+    def validate(self, attrs: dict) -> dict:
+        if self.instance is not None and self.instance.status != "pending":
+            raise serializers.ValidationError("Only pending suggestions can be edited.")
+        kind = self.instance.kind if self.instance else None
+        if "text" in attrs:
+            attrs["text"] = clean_keyword_text(attrs["text"]) if kind in ("keyword", "negative") else " ".join(
+                attrs["text"].split())
+        if kind == "negative" and attrs.get("match_type") == "broad":
+            raise serializers.ValidationError({"match_type": "Negatives are exact or phrase (Microsoft accepts no "
+                                                             "broad negatives)."})
+        return attrs
+
+
+class ReportImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReportImport
+        fields = ["id", "organization", "platform", "kind", "filename", "sha256", "rows", "date_from", "date_to",
+                  "created_by", "created_at"]
+
+
+class ReportUploadSerializer(serializers.Serializer):
+    organization = EditableRelatedField("pk", queryset=Organization.objects.all())
+    file = serializers.FileField()
+    decimal = serializers.ChoiceField(choices=[",", "."], required=False)

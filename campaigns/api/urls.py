@@ -1,0 +1,25 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from campaigns.api import views
+
+router = DefaultRouter()
+router.register("organizations", views.OrganizationViewSet)
+router.register("memberships", views.MembershipViewSet)
+router.register("campaigns", views.CampaignViewSet)
+router.register("ad-groups", views.AdGroupViewSet)
+router.register("keywords", views.KeywordViewSet)
+router.register("ads", views.AdViewSet)
+router.register("daily-metrics", views.DailyMetricViewSet)
+router.register("search-terms", views.SearchTermViewSet)
+router.register("suggestions", views.SuggestionViewSet)
+router.register("imports", views.ReportImportViewSet)
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,153 @@
+"""REST API views: declarative, scoped to the caller's organizations in get_queryset()."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.db.models import Sum
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from campaigns.api import serializers as s
+from campaigns.api.permissions import EDIT_ROLES, OWNER_ROLES, RolePermission
+from campaigns.models import (
+    Ad,
+    AdGroup,
+    Campaign,
+    DailyMetric,
+    Keyword,
+    Membership,
+    Organization,
+    ReportImport,
+    SearchTerm,
+    Suggestion,
+)
+from campaigns.reports import ReportError
+from campaigns.services.importing import import_report
+from campaigns.services.suggestions import SuggestionError, decide
+
+
+class ScopedMixin:
+    """Rows of the caller's organizations only; ``organization_field`` is the path from the model."""
+
+    organization_field = "organization"
+    write_roles = EDIT_ROLES
+    permission_classes = [IsAuthenticated, RolePermission]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        path = "memberships__user" if self.organization_field == "pk" else (
+            f"{self.organization_field}__memberships__user")
+        return super().get_queryset().filter(**{path: self.request.user})  # type: ignore[misc]
+
+
+class OrganizationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                          viewsets.GenericViewSet):
+    queryset = Organization.objects.order_by("name")
+    serializer_class = s.OrganizationSerializer
+    organization_field = "pk"
+    write_roles = OWNER_ROLES
+
+
+class MembershipViewSet(ScopedMixin, viewsets.ModelViewSet):
+    queryset = Membership.objects.select_related("user").order_by("organization_id", "user__username")
+    serializer_class = s.MembershipSerializer
+    write_roles = OWNER_ROLES
+    filterset_fields = ["organization", "role"]
+
+
+class CampaignViewSet(ScopedMixin, viewsets.ModelViewSet):
+    queryset = Campaign.objects.order_by("name", "pk")
+    serializer_class = s.CampaignSerializer
+    filterset_fields = ["organization", "platform", "status"]
+
+
+class AdGroupViewSet(ScopedMixin, viewsets.ModelViewSet):
+    queryset = AdGroup.objects.order_by("campaign_id", "name")
+    serializer_class = s.AdGroupSerializer
+    organization_field = "campaign__organization"
+    filterset_fields = ["campaign", "status"]
+
+
+class KeywordViewSet(ScopedMixin, viewsets.ModelViewSet):
+    queryset = Keyword.objects.order_by("pk")
+    serializer_class = s.KeywordSerializer
+    filterset_fields = ["ad_group", "campaign", "match_type", "negative", "level"]
+
+
+class AdViewSet(ScopedMixin, viewsets.ModelViewSet):
+    queryset = Ad.objects.order_by("pk")
+    serializer_class = s.AdSerializer
+    organization_field = "ad_group__campaign__organization"
+    filterset_fields = ["ad_group", "status"]
+
+
+class DailyMetricViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = DailyMetric.objects.order_by("date", "pk")
+    serializer_class = s.DailyMetricSerializer
+    filterset_fields = {"campaign": ["exact"], "level": ["exact"], "date": ["gte", "lte", "exact"]}
+
+
+class SearchTermViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = SearchTerm.objects.select_related("match").annotate(
+        clicks=Sum("daily__clicks", default=0), cost_micros=Sum("daily__cost_micros", default=0),
+        conversions=Sum("daily__conversions", default=0.0),
+    ).order_by("-cost_micros", "pk")
+    serializer_class = s.SearchTermSerializer
+    filterset_fields = ["campaign", "ad_group"]
+
+
+class SuggestionViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                        viewsets.GenericViewSet):
+    queryset = Suggestion.objects.order_by("-created_at", "pk")
+    serializer_class = s.SuggestionSerializer
+    filterset_fields = ["kind", "status", "campaign", "ad_group", "level"]
+
+    def _decide(self, approve: bool) -> Response:
+        suggestion = self.get_object()  # scoped and permission-checked
+        try:
+            decided = decide(suggestion.pk, approve=approve, user=self.request.user)
+        except SuggestionError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(self.get_serializer(decided).data)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(approve=True)
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(approve=False)
+
+
+class ReportImportViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                          viewsets.GenericViewSet):
+    """Upload a report file (multipart ``file``): it is imported whole, or refused with line and column."""
+
+    queryset = ReportImport.objects.order_by("-created_at", "pk")
+    serializer_class = s.ReportImportSerializer
+    throttle_scope = "imports"
+    filterset_fields = ["organization", "kind", "platform"]
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return s.ReportUploadSerializer if self.action == "create" else s.ReportImportSerializer
+
+    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        upload = s.ReportUploadSerializer(data=request.data, context=self.get_serializer_context())
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / Path(data["file"].name).name
+            with path.open("wb") as handle:
+                for chunk in data["file"].chunks():
+                    handle.write(chunk)
+            try:
+                result = import_report(data["organization"], path, user=request.user, decimal=data.get("decimal"))
+            except ReportError as exc:
+                return Response({"detail": str(exc), "line": exc.line, "column": exc.column},
+                                status=status.HTTP_400_BAD_REQUEST)
+        report_import = ReportImport.objects.get(pk=result.report_import_id)
+        return Response(s.ReportImportSerializer(report_import).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,113 @@
+"""The API's behaviour for members: editing, suggestions, uploads, schema, query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from campaigns.models import Campaign, Keyword, ReportImport, Suggestion
+from tests.campaigns.reports import GOOGLE_ES_SEARCH_TERMS
+from tests.factories import AdGroupFactory, CampaignFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(teammate):
+    client = APIClient()
+    client.force_authenticate(teammate)
+    return client
+
+
+def test_token_authentication(owner):
+    token = Token.objects.create(user=owner)
+    client = APIClient()
+    assert client.get("/api/campaigns/").status_code in (401, 403)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/campaigns/").status_code == 200
+
+
+def test_editor_creates_and_edits_but_budget_is_read_only(api, organization):
+    response = api.post("/api/campaigns/", {"organization": organization.pk, "platform": "google", "name": "Tejas",
+                                            "daily_budget_micros": 999_000_000}, format="json")
+    assert response.status_code == 201, response.json()
+    campaign = Campaign.objects.get(pk=response.json()["id"])
+    assert campaign.daily_budget_micros == 0  # budgets change only through rebalancing, under its invariants
+    ad_group = api.post("/api/ad-groups/", {"campaign": campaign.pk, "name": "Teja árabe"}, format="json").json()
+    keyword = api.post("/api/keywords/", {"ad_group": ad_group["id"], "text": "  teja   arabe ", "match_type": "exact"},
+                       format="json")
+    assert keyword.status_code == 201
+    assert (keyword.json()["text"], keyword.json()["campaign"], keyword.json()["level"]) == (
+        "teja arabe", campaign.pk, "ad_group")
+    too_long = api.post("/api/keywords/", {"ad_group": ad_group["id"], "text": " ".join(["teja"] * 11),
+                                           "match_type": "exact"}, format="json")
+    assert too_long.status_code == 400
+    assert too_long.json() == {"text": ["A keyword has at most 80 characters and 10 words."]}
+
+
+def test_ad_validation_names_the_field(api, organization):
+    ad_group = AdGroupFactory(campaign__organization=organization)
+    response = api.post("/api/ads/", {"ad_group": ad_group.pk, "final_url": "https://example.com/",
+                                      "headlines": [{"text": "Uno"}, {"text": "Dos"}],
+                                      "descriptions": [{"text": "a"}, {"text": "b"}]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"headlines": ["A responsive search ad has 3 to 15 headlines."]}
+
+
+def test_approving_a_negative_adds_it_once(api, organization):
+    campaign = CampaignFactory(organization=organization)
+    suggestion = Suggestion.objects.create(organization=organization, kind="negative", level="campaign",
+                                           campaign=campaign, text="cemento dental", match_type="phrase",
+                                           source="test")
+    edited = api.patch(f"/api/suggestions/{suggestion.pk}/", {"text": "Cemento  Dental"}, format="json")
+    assert edited.status_code == 200 and edited.json()["text"] == "Cemento Dental"
+    assert api.patch(f"/api/suggestions/{suggestion.pk}/", {"match_type": "broad"},
+                     format="json").status_code == 400
+    approved = api.post(f"/api/suggestions/{suggestion.pk}/approve/")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    again = api.post(f"/api/suggestions/{suggestion.pk}/approve/")
+    assert again.status_code == 409
+    assert again.json() == {"detail": "this suggestion was already approved"}
+    negative = Keyword.objects.get(organization=organization, negative=True)
+    assert (negative.level, negative.campaign_id, negative.text, negative.match_type) == (
+        "campaign", campaign.pk, "Cemento Dental", "phrase")
+
+
+def test_upload_imports_whole_or_reports_line_and_column(api, organization):
+    good = SimpleUploadedFile("terminos.csv", GOOGLE_ES_SEARCH_TERMS.encode())
+    response = api.post("/api/imports/", {"organization": organization.pk, "file": good}, format="multipart")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["kind"], response.json()["rows"]) == ("search_terms", 4)
+    bad = SimpleUploadedFile("terminos.csv", GOOGLE_ES_SEARCH_TERMS.replace('"12,50 €"', '"doce"').encode())
+    response = api.post("/api/imports/", {"organization": organization.pk, "file": bad}, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Line 4, column 'Coste': 'doce' is not a number", "line": 4,
+                               "column": "Coste"}
+    assert ReportImport.objects.count() == 1
+
+
+def test_list_queries_do_not_grow_with_rows(api, organization):
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get("/api/search-terms/").status_code == 200
+            assert api.get("/api/keywords/").status_code == 200
+        return len(captured)
+
+    from tests.factories import KeywordFactory
+
+    KeywordFactory(ad_group__campaign__organization=organization)
+    few = queries_for_list()
+    for _ in range(10):
+        KeywordFactory(ad_group__campaign__organization=organization)
+    assert queries_for_list() == few
+
+
+def test_schema_and_docs(api):
+    schema = api.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/suggestions/{id}/approve/" in schema.content
+    assert api.get("/api/docs/").status_code == 200

@@ -1,0 +1,136 @@
+"""The isolation matrix: every API route × method, as an outsider, against an object of another organization.
+
+The routes come from the URL resolver, so a new route that the matrix does not cover fails the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import get_resolver
+from rest_framework.test import APIClient
+
+from campaigns.api.urls import router
+from campaigns.models import (
+    Ad,
+    DailyMetric,
+    Membership,
+    ReportImport,
+    SearchTerm,
+    SearchTermMatch,
+    Suggestion,
+)
+from tests.factories import AdGroupFactory, KeywordFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+METHODS = ("get", "put", "patch", "delete")
+# Routes that are not per-organization data: the schema, its docs, the token endpoint and the API root.
+NOT_DATA = {"api-schema", "api-docs", "api-token", "api-root"}
+
+
+@pytest.fixture
+def victim(organization):
+    """One row of every kind, in the organization the outsider does not belong to."""
+    ad_group = AdGroupFactory(campaign__organization=organization)
+    keyword = KeywordFactory(ad_group=ad_group)
+    campaign = ad_group.campaign
+    term = SearchTerm.objects.create(organization=organization, campaign=campaign, ad_group=ad_group,
+                                     text="cemento cola")
+    SearchTermMatch.objects.create(search_term=term, ad_group=ad_group, nearest_ad_group=ad_group, score=0.9,
+                                   threshold=0.5, source="test")
+    owner = UserFactory(username="victim-owner")
+    objects = {
+        "organizations": organization,
+        "memberships": Membership.objects.create(user=owner, organization=organization, role="owner"),
+        "campaigns": campaign,
+        "ad-groups": ad_group,
+        "keywords": keyword,
+        "ads": Ad.objects.create(ad_group=ad_group, final_url="https://example.com/",
+                                 headlines=[{"text": f"Titular {n}", "pin": None} for n in range(3)],
+                                 descriptions=[{"text": f"Descripción {n}", "pin": None} for n in range(2)]),
+        "daily-metrics": DailyMetric.objects.create(organization=organization, campaign=campaign, level="campaign",
+                                                    date=dt.date(2026, 9, 1), clicks=3, cost_micros=1_500_000),
+        "search-terms": term,
+        "suggestions": Suggestion.objects.create(organization=organization, kind="negative", level="campaign",
+                                                 campaign=campaign, text="cemento dental", match_type="phrase",
+                                                 source="test"),
+        "imports": ReportImport.objects.create(organization=organization, platform="google", kind="campaign",
+                                               filename="r.csv", sha256="0" * 64, rows=1,
+                                               date_from=dt.date(2026, 9, 1), date_to=dt.date(2026, 9, 1)),
+    }
+    assert set(objects) == {prefix for prefix, _, _ in router.registry}, "add the new resource to this fixture"
+    return objects
+
+
+def api_route_names() -> set[str]:
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        if str(pattern.pattern) == "api/":
+            stack = list(pattern.url_patterns)
+            while stack:
+                entry = stack.pop()
+                if hasattr(entry, "url_patterns"):
+                    stack.extend(entry.url_patterns)
+                elif entry.name:
+                    names.add(entry.name)
+    return names
+
+
+def test_outsider_sees_nothing_and_changes_nothing(victim, outsider):
+    client = APIClient()
+    client.force_authenticate(outsider)
+    covered = set(NOT_DATA)
+    before = {prefix: type(obj).objects.count() for prefix, obj in victim.items()}
+    for prefix, viewset, basename in router.registry:
+        obj = victim[prefix]
+        listing = client.get(f"/api/{prefix}/")
+        assert listing.status_code == 200, prefix
+        assert all(row["id"] != obj.pk for row in listing.json()["results"]), f"{prefix} list leaks"
+        covered.add(f"{basename}-list")
+        for method in METHODS:
+            response = getattr(client, method)(f"/api/{prefix}/{obj.pk}/", {}, format="json")
+            assert response.status_code in (404, 405), (prefix, method, response.status_code)
+        covered.add(f"{basename}-detail")
+        for extra in viewset.get_extra_actions():
+            url = f"/api/{prefix}/{obj.pk}/{extra.url_path}/"
+            for method in extra.mapping:
+                assert getattr(client, method)(url, {}, format="json").status_code == 404, (prefix, extra.url_path)
+            covered.add(f"{basename}-{extra.url_name}")
+    assert {prefix: type(obj).objects.count() for prefix, obj in victim.items()} == before
+    victim["suggestions"].refresh_from_db()
+    assert victim["suggestions"].status == "pending"
+    missing = {name for name in api_route_names() if not name.endswith("-root")} - covered
+    assert not missing, f"routes not covered by the isolation matrix: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(("prefix", "payload"), [
+    ("campaigns", lambda v: {"organization": v["campaigns"].organization_id, "platform": "google", "name": "Intrusa"}),
+    ("ad-groups", lambda v: {"campaign": v["campaigns"].pk, "name": "Intruso"}),
+    ("keywords", lambda v: {"ad_group": v["ad-groups"].pk, "text": "intruso", "match_type": "exact"}),
+    ("memberships", lambda v: {"organization": v["organizations"].pk, "user": v["memberships"].user_id,
+                               "role": "owner"}),
+])
+def test_outsider_cannot_create_in_another_organization(victim, outsider, prefix, payload):
+    client = APIClient()
+    client.force_authenticate(outsider)
+    model = type(victim[prefix])
+    before = model.objects.count()
+    response = client.post(f"/api/{prefix}/", payload(victim), format="json")
+    assert response.status_code == 400
+    assert "does not exist" in str(response.json())
+    assert model.objects.count() == before
+
+
+def test_viewer_reads_but_cannot_write(victim, organization):
+    from tests.factories import member
+
+    viewer = member(organization, "viewer")
+    client = APIClient()
+    client.force_authenticate(viewer)
+    assert client.get(f"/api/campaigns/{victim['campaigns'].pk}/").status_code == 200
+    assert client.patch(f"/api/campaigns/{victim['campaigns'].pk}/", {"name": "x"}, format="json").status_code == 403
+    assert client.post(f"/api/suggestions/{victim['suggestions'].pk}/approve/").status_code == 403
+    assert client.post("/api/campaigns/", {"organization": organization.pk, "platform": "google",
+                                           "name": "Nueva"}, format="json").status_code == 403
+    assert client.delete(f"/api/keywords/{victim['keywords'].pk}/").status_code == 403
