@@ -1,0 +1,131 @@
+"""The account as an export sees it: the selected campaigns with their children, each item checked first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from campaigns.exporters.validation import (
+    Problem,
+    ad_findings,
+    as_problems,
+    budget_findings,
+    keyword_findings,
+)
+from campaigns.models import (
+    Ad,
+    AdGroup,
+    Campaign,
+    CampaignStatus,
+    Keyword,
+    KeywordLevel,
+    NegativeKeywordList,
+    Organization,
+)
+
+KEYWORD_ORDER = ("negative", "text", "match_type", "pk")
+
+
+@dataclass
+class ExportAdGroup:
+    ad_group: AdGroup
+    keywords: list[Keyword] = field(default_factory=list)  # positives and ad-group negatives
+    ads: list[Ad] = field(default_factory=list)
+
+
+@dataclass
+class ExportCampaign:
+    campaign: Campaign
+    ad_groups: list[ExportAdGroup] = field(default_factory=list)
+    negatives: list[Keyword] = field(default_factory=list)
+    shared_lists: list[NegativeKeywordList] = field(default_factory=list)
+
+
+@dataclass
+class ExportList:
+    shared_list: NegativeKeywordList
+    keywords: list[Keyword] = field(default_factory=list)
+
+
+@dataclass
+class Account:
+    """What passed the checks, and what did not (``problems``)."""
+
+    organization: Organization
+    platform: str
+    campaigns: list[ExportCampaign] = field(default_factory=list)
+    shared_lists: list[ExportList] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_account(organization: Organization, platform: str, campaign_ids: Iterable[int] | None = None) -> Account:
+    """The organization's live (not removed) structure, in a fixed number of queries, checked for ``platform``."""
+    live_keywords = Keyword.objects.exclude(status=CampaignStatus.REMOVED).order_by(*KEYWORD_ORDER)
+    campaigns = (
+        Campaign.objects.filter(organization=organization).exclude(status=CampaignStatus.REMOVED)
+        .order_by("name", "pk")
+        .prefetch_related(
+            Prefetch("ad_groups", queryset=AdGroup.objects.exclude(status=CampaignStatus.REMOVED).order_by("name")),
+            Prefetch("ad_groups__keywords", queryset=live_keywords),
+            Prefetch("ad_groups__ads", queryset=Ad.objects.exclude(status=CampaignStatus.REMOVED).order_by("pk")),
+            Prefetch("keywords", queryset=live_keywords.filter(level=KeywordLevel.CAMPAIGN), to_attr="negatives"),
+            Prefetch("negative_lists", queryset=NegativeKeywordList.objects.order_by("name", "pk")),
+        )
+    )
+    if campaign_ids is not None:
+        campaigns = campaigns.filter(pk__in=list(campaign_ids))
+    account = Account(organization=organization, platform=platform)
+    for campaign in campaigns:
+        findings = budget_findings(campaign.daily_budget_micros)
+        if findings:
+            account.problems += as_problems(f"campaign {campaign.name!r}", findings)
+            continue
+        account.campaigns.append(_campaign(account, campaign))
+    lists = NegativeKeywordList.objects.filter(organization=organization).order_by("name", "pk").prefetch_related(
+        Prefetch("keywords", queryset=live_keywords))
+    if campaign_ids is not None:
+        wanted = {lst.pk for item in account.campaigns for lst in item.shared_lists}
+        lists = lists.filter(pk__in=wanted)
+    for shared_list in lists:
+        item = f"negative list {shared_list.name!r}"
+        account.shared_lists.append(ExportList(shared_list, _keywords(account, item, shared_list.keywords.all())))
+    return account
+
+
+def _campaign(account: Account, campaign: Campaign) -> ExportCampaign:
+    where = f"campaign {campaign.name!r}"
+    exported = ExportCampaign(campaign, negatives=_keywords(account, where, campaign.negatives),
+                              shared_lists=list(campaign.negative_lists.all()))
+    for ad_group in campaign.ad_groups.all():
+        group_where = f"{where} › ad group {ad_group.name!r}"
+        item = ExportAdGroup(ad_group, keywords=_keywords(account, group_where, ad_group.keywords.all()))
+        for ad in ad_group.ads.all():
+            findings = ad_findings(ad.headlines, ad.descriptions, ad.path1, ad.path2, ad.final_url, account.platform)
+            if findings:
+                account.problems += as_problems(f"{group_where} › ad {ad.pk}", findings)
+            else:
+                item.ads.append(ad)
+        exported.ad_groups.append(item)
+    return exported
+
+
+def _keywords(account: Account, where: str, keywords: Iterable[Keyword]) -> list[Keyword]:
+    kept = []
+    for keyword in keywords:
+        findings = keyword_findings(keyword.text, keyword.match_type, keyword.negative, account.platform)
+        if findings:
+            kind = "negative keyword" if keyword.negative else "keyword"
+            account.problems += as_problems(f"{where} › {kind} {keyword.text!r} ({keyword.match_type})", findings)
+        else:
+            kept.append(keyword)
+    return kept
+
+
+def micros_to_units(micros: int) -> str:
+    """Exact decimal text of a micros amount, at least two decimals: 40_000_000 → "40.00", 1_234_567 → "1.234567"."""
+    sign = "-" if micros < 0 else ""
+    units, rest = divmod(abs(micros), 1_000_000)
+    decimals = f"{rest:06d}".rstrip("0").ljust(2, "0")
+    return f"{sign}{units}.{decimals}"

@@ -1,0 +1,85 @@
+"""Export-time checks: the shared validator (``ml.generation.limits``) plus the few rules it does not hold yet.
+
+TODO: pins, final URLs, positive budgets and Microsoft's "no broad negatives" belong in ``ml/generation/limits.py``,
+the one place these rules should live; they are here only until that module grows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
+
+from ml.generation import limits
+
+HEADLINE_PINS = (1, 2, 3)
+DESCRIPTION_PINS = (1, 2)
+# Platform rules: an item that breaks one of these is refused by the platform. The other reasons of the shared
+# validator (all_caps, blocked_term) are the house's editorial rules: they stop an export but not an import.
+HARD_REASONS = frozenset({"too_few", "too_many", "empty", "too_long", "too_many_words", "duplicate", "exclamation",
+                          "invalid_character", "match_type", "pin", "final_url", "broad_negative", "budget"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One item that was not exported: which item, which rule, and why."""
+
+    item: str
+    rule: str
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A broken rule inside one item: ``field`` names the asset (``headlines``, ``final_url``…), ``index`` its place."""
+
+    field: str
+    index: int | None
+    rule: str
+    detail: str
+
+
+def _platforms(platform: str) -> limits.Rules:
+    return limits.Rules(platforms=(platform,))  # type: ignore[arg-type]
+
+
+def ad_findings(headlines: list[dict], descriptions: list[dict], path1: str, path2: str, final_url: str,
+                platform: str) -> list[Finding]:
+    """Every rule an RSA breaks on ``platform`` (texts, counts, pins, paths, final URL)."""
+    assets = limits.AdAssets(headlines=[str(item.get("text", "")) for item in headlines],
+                             descriptions=[str(item.get("text", "")) for item in descriptions],
+                             path1=path1, path2=path2)
+    found = [Finding(v.field, v.index, v.reason, v.detail) for v in limits.validate_ad(assets, _platforms(platform))]
+    for field_name, items, pins in (("headlines", headlines, HEADLINE_PINS),
+                                    ("descriptions", descriptions, DESCRIPTION_PINS)):
+        for index, item in enumerate(items):
+            if item.get("pin") not in (None, *pins):
+                found.append(Finding(field_name, index, "pin", f"pin {item.get('pin')!r} is not one of {pins}"))
+    if path2 and not path1:
+        found.append(Finding("path2", None, "empty", "path 2 needs a path 1"))
+    url = urlsplit(final_url or "")
+    if url.scheme not in ("http", "https") or not url.netloc:
+        found.append(Finding("final_url", None, "final_url", f"{final_url!r} is not an http(s) URL"))
+    return found
+
+
+def keyword_findings(text: str, match_type: str, negative: bool, platform: str) -> list[Finding]:
+    """Every rule a keyword (or negative keyword) breaks on ``platform``."""
+    violations = limits.check_keyword(limits.KeywordText(text, match_type), None, _platforms(platform))
+    found = [Finding(v.field, v.index, v.reason, v.detail) for v in violations]
+    if negative and match_type == "broad" and platform == "microsoft":
+        found.append(Finding("keywords", None, "broad_negative", "Microsoft Advertising has no broad negatives"))
+    return found
+
+
+def budget_findings(daily_budget_micros: int) -> list[Finding]:
+    if daily_budget_micros <= 0:
+        return [Finding("daily_budget", None, "budget", "the platforms need a daily budget above zero")]
+    return []
+
+
+def as_problems(item: str, findings: list[Finding]) -> list[Problem]:
+    return [Problem(item, f.rule, f"{f.field}{'' if f.index is None else f' {f.index + 1}'}: {f.detail}")
+            for f in findings]
