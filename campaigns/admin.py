@@ -107,3 +107,47 @@ class SearchTermDailyAdmin(OrganizationScopedAdmin):
 class ReportImportAdmin(OrganizationScopedAdmin):
     list_display = ["filename", "organization", "platform", "kind", "rows", "date_from", "date_to", "created_at"]
     list_filter = ["platform", "kind"]
+
+
+@admin.register(models.BudgetPolicy)
+class BudgetPolicyAdmin(OrganizationScopedAdmin):
+    list_display = ["organization", "mode", "max_change_percent", "monthly_cap_micros", "freshness_days",
+                    "kill_switch"]
+
+
+@admin.register(models.GlobalKillSwitch)
+class GlobalKillSwitchAdmin(admin.ModelAdmin):
+    list_display = ["pk", "engaged", "changed_at"]
+
+
+class BudgetPlanItemInline(admin.TabularInline):
+    model = models.BudgetPlanItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ["campaign", "before_micros", "proposed_micros", "after_micros", "reasons", "propensity",
+                       "forced_cut"]
+    exclude = ["posterior"]
+
+
+@admin.register(models.BudgetPlan)
+class BudgetPlanAdmin(OrganizationScopedAdmin):
+    list_display = ["organization", "plan_date", "version", "status", "mode", "total_micros", "policy"]
+    list_filter = ["status", "mode"]
+    inlines = [BudgetPlanItemInline]
+
+
+@admin.register(models.BudgetChange)
+class BudgetChangeAdmin(OrganizationScopedAdmin):
+    """Read-only: the audit is append-only."""
+
+    list_display = ["created_at", "organization", "campaign", "kind", "before_micros", "after_micros", "actor"]
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

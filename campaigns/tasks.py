@@ -49,3 +49,33 @@ def match_search_terms(organization_id: int) -> dict:
     logger.info("matched %s terms of %s: %s in scope, %s negatives, %s clusters", result.terms, organization.slug,
                 result.in_scope, result.negatives, result.clusters)
     return asdict(result)
+
+
+@shared_task
+def rebalance_organization(organization_id: int, plan_date: str) -> dict:
+    """Make (or find) the organization's plan for ``plan_date`` and apply it in automatic mode; safe to rerun."""
+    from datetime import date
+
+    from campaigns.services.rebalancing import run_daily
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return {"skipped": "organization not found"}
+    plan = run_daily(organization, date.fromisoformat(plan_date))
+    return {"plan": plan.pk, "status": plan.status, "mode": plan.mode}
+
+
+@shared_task
+def rebalance_due_organizations() -> int:
+    """Beat: queue today's rebalance for each organization, by its own time zone's date. Running it twice (or
+    two beats by mistake) queues duplicates that find the same plan: one plan per organization per day."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    queued = 0
+    for organization in Organization.objects.only("pk", "time_zone"):
+        local_date = timezone.now().astimezone(ZoneInfo(organization.time_zone)).date()
+        rebalance_organization.delay_on_commit(organization.pk, local_date.isoformat())
+        queued += 1
+    return queued

@@ -73,8 +73,9 @@ TEMPLATES = [
 
 DATABASES = {"default": database_config("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not :memory:, so that worker processes started by integration tests see the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
+    # A file, not :memory:, so that worker processes started by integration tests see the test database; one
+    # per process, so that two test runs in one checkout do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -165,6 +166,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "rebalance-budgets": {
+        "task": "campaigns.tasks.rebalance_due_organizations",
+        "schedule": 3600,  # hourly: each organization's plan is made once per local day, whichever run is first
+    },
     "nightly-account-summaries": {
         "task": "campaigns.tasks.summarize_all_organizations",
         "schedule": 24 * 3600,

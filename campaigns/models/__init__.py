@@ -1,5 +1,14 @@
 """The campaign data model. Money is integer micros (1 currency unit = 1,000,000) everywhere."""
 
+from campaigns.models.budgets import (
+    BudgetChange,
+    BudgetPlan,
+    BudgetPlanItem,
+    BudgetPolicy,
+    GlobalKillSwitch,
+    PlanStatus,
+    RebalanceMode,
+)
 from campaigns.models.metrics import (
     DailyMetric,
     MetricLevel,
@@ -23,6 +32,13 @@ from campaigns.models.structure import (
 from campaigns.models.suggestions import SearchTermMatch, Suggestion, SuggestionKind, SuggestionStatus
 
 __all__ = [
+    "BudgetChange",
+    "BudgetPlan",
+    "BudgetPlanItem",
+    "BudgetPolicy",
+    "GlobalKillSwitch",
+    "PlanStatus",
+    "RebalanceMode",
     "Ad",
     "AdGroup",
     "Campaign",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual, Range
 
@@ -50,6 +50,8 @@ class Campaign(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
     daily_budget_micros = models.BigIntegerField(default=0)
     monthly_cap_micros = models.BigIntegerField(null=True, blank=True)
+    floor_micros = models.BigIntegerField(default=0, help_text="lowest automated budget (exploration, minimum)")
+    ceiling_micros = models.BigIntegerField(null=True, blank=True, help_text="highest automated budget")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -70,6 +72,11 @@ class Campaign(models.Model):
                 name="campaign_cap_non_negative",
             ),
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="campaign_currency_iso"),
+            models.CheckConstraint(
+                condition=Q(floor_micros__gte=0)
+                & (Q(ceiling_micros__isnull=True) | Q(ceiling_micros__gte=F("floor_micros"))),
+                name="campaign_floor_ceiling",
+            ),
             models.CheckConstraint(condition=Q(language__regex=r"^[a-z]{2}$"), name="campaign_language_iso"),
         ]
 

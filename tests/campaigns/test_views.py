@@ -36,6 +36,7 @@ def test_sign_in_page_signs_in(client, owner):
 
 
 @pytest.mark.parametrize("model", ["organization", "membership", "campaign", "adgroup", "negativekeywordlist",
+                                   "budgetpolicy", "globalkillswitch", "budgetplan", "budgetchange",
                                    "keyword", "ad", "dailymetric", "searchterm", "searchtermdaily", "reportimport"])
 def test_admin_changelists_load(admin_client, model, organization):
     CampaignFactory(organization=organization)

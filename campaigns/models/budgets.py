@@ -1,0 +1,158 @@
+"""Budget plans and the append-only audit of every applied budget change."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from campaigns.models.organizations import Organization
+from campaigns.models.structure import Campaign
+
+
+class RebalanceMode(models.TextChoices):
+    DRY_RUN = "dry_run", "Dry run (show only)"
+    APPROVAL = "approval", "Wait for approval"
+    AUTO = "auto", "Apply automatically"
+
+
+class PlanStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    APPLYING = "applying", "Applying"
+    APPLIED = "applied", "Applied"
+    REJECTED = "rejected", "Rejected"
+
+
+class BudgetPolicy(models.Model):
+    """An organization's budget settings: mode, limits and its kill switch."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="budget_policy")
+    mode = models.CharField(max_length=10, choices=RebalanceMode.choices, default=RebalanceMode.DRY_RUN)
+    max_change_percent = models.PositiveSmallIntegerField(default=20)
+    monthly_cap_micros = models.BigIntegerField(null=True, blank=True)
+    freshness_days = models.PositiveSmallIntegerField(default=2, help_text="metrics older than this are stale")
+    kill_switch = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(max_change_percent__lte=100), name="budgetpolicy_change_le_100"),
+            models.CheckConstraint(condition=Q(monthly_cap_micros__isnull=True) | Q(monthly_cap_micros__gte=0),
+                                   name="budgetpolicy_cap_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.get_mode_display()}"
+
+
+class GlobalKillSwitch(models.Model):
+    """One row (pk=1): when engaged, no organization gets an automated budget change."""
+
+    engaged = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return "engaged" if self.engaged else "released"
+
+    @classmethod
+    def is_engaged(cls) -> bool:
+        return cls.objects.filter(pk=1, engaged=True).exists()
+
+
+class BudgetPlan(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="budget_plans")
+    plan_date = models.DateField()
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.PROPOSED)
+    mode = models.CharField(max_length=10, choices=RebalanceMode.choices)
+    total_micros = models.BigIntegerField()
+    policy = models.CharField(max_length=100)
+    notes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-plan_date", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "plan_date", "version"], name="budgetplan_unique_version"),
+            models.CheckConstraint(condition=Q(total_micros__gte=0), name="budgetplan_total_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.plan_date} v{self.version} ({self.status})"
+
+
+class BudgetPlanItem(models.Model):
+    plan = models.ForeignKey(BudgetPlan, on_delete=models.CASCADE, related_name="items")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    before_micros = models.BigIntegerField()
+    proposed_micros = models.BigIntegerField(help_text="what the policy asked for, before the invariants")
+    after_micros = models.BigIntegerField()
+    reasons = models.JSONField(default=list)
+    posterior = models.JSONField(default=dict)
+    propensity = models.FloatField(null=True, blank=True)
+    forced_cut = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["campaign__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "campaign"], name="budgetplanitem_unique_campaign"),
+            models.CheckConstraint(condition=Q(before_micros__gte=0, proposed_micros__gte=0, after_micros__gte=0),
+                                   name="budgetplanitem_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.before_micros} -> {self.after_micros}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("budget changes are an append-only audit: they cannot be updated")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionError("budget changes are an append-only audit: they cannot be deleted")
+
+
+class BudgetChange(models.Model):
+    """One applied budget change; rows are only ever added (a rollback is a new row)."""
+
+    class Kind(models.TextChoices):
+        REBALANCE = "rebalance", "Rebalance"
+        ROLLBACK = "rollback", "Rollback"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="budget_changes")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="budget_changes")
+    plan = models.ForeignKey(BudgetPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="changes")
+    plan_date = models.DateField()
+    plan_version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REBALANCE)
+    before_micros = models.BigIntegerField()
+    after_micros = models.BigIntegerField()
+    actor = models.CharField(max_length=120, help_text="automation:<policy> or user:<username>")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reasons = models.JSONField(default=list)
+    posterior = models.JSONField(default=dict)
+    propensity = models.FloatField(null=True, blank=True)
+    platform_response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "campaign", "plan_date", "plan_version", "kind"],
+                                    name="budgetchange_exactly_once"),
+            models.CheckConstraint(condition=Q(before_micros__gte=0, after_micros__gte=0),
+                                   name="budgetchange_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.plan_date}: {self.before_micros} -> {self.after_micros}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise PermissionError("budget changes are an append-only audit: they cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("budget changes are an append-only audit: they cannot be deleted")

@@ -1,0 +1,246 @@
+"""Daily budget rebalancing: the bandit proposes, the invariants decide, the mode says what happens next.
+
+Exactly once: a plan is unique per (organization, date, version), so two beat processes still make one plan;
+applying takes the plan row with select_for_update and writes each change under a unique key, so a redelivered
+task finds the key and does nothing twice.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import asdict, replace
+from datetime import date, timedelta
+from fractions import Fraction
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+
+from campaigns.models import (
+    BudgetChange,
+    BudgetPlan,
+    BudgetPlanItem,
+    BudgetPolicy,
+    Campaign,
+    CampaignStatus,
+    DailyMetric,
+    GlobalKillSwitch,
+    MetricLevel,
+    Organization,
+    PlanStatus,
+    RebalanceMode,
+)
+from campaigns.platforms import platform_for
+from campaigns.services import budget_rules as rules
+
+HISTORY_DAYS = 90
+NO_HISTORY = "no performance history yet: held"
+
+
+class RebalanceError(ValueError):
+    """A plan action that cannot be taken, with the reason."""
+
+
+def policy_of(organization: Organization) -> BudgetPolicy:
+    return BudgetPolicy.objects.get_or_create(organization=organization)[0]
+
+
+def _history(campaigns: list[Campaign], plan_date: date) -> dict[int, list]:
+    from ml.bandits import DayStats
+
+    rows = DailyMetric.objects.filter(
+        campaign__in=campaigns, level=MetricLevel.CAMPAIGN, date__lt=plan_date,
+        date__gte=plan_date - timedelta(days=HISTORY_DAYS),
+    ).order_by("date").values_list("campaign_id", "cost_micros", "clicks", "conversions", "conversion_value_micros",
+                                   "impressions")
+    budgets = {c.pk: c.daily_budget_micros for c in campaigns}
+    history: dict[int, list] = defaultdict(list)
+    for campaign_id, cost, clicks, conversions, value, impressions in rows:
+        # The daily budget of past days is not in the reports; the current one stands in for it.
+        history[campaign_id].append(DayStats(max(budgets[campaign_id], cost), cost, clicks, conversions, value,
+                                             impressions))
+    return history
+
+
+def _month_spend(campaigns: list[Campaign], plan_date: date) -> dict[int, int]:
+    rows = DailyMetric.objects.filter(campaign__in=campaigns, level=MetricLevel.CAMPAIGN,
+                                      date__gte=plan_date.replace(day=1), date__lt=plan_date)
+    return dict(rows.values_list("campaign_id").annotate(spend=Sum("cost_micros")))
+
+
+def _context(organization: Organization, policy: BudgetPolicy, campaigns: list[Campaign], plan_date: date,
+             month_spend: dict[int, int]) -> rules.Context:
+    latest = DailyMetric.objects.filter(organization=organization).order_by("-date").values_list(
+        "date", flat=True).first()
+    days_in_month = calendar.monthrange(plan_date.year, plan_date.month)[1]
+    return rules.Context(
+        days_left=days_in_month - plan_date.day + 1,
+        max_change_ratio=Fraction(policy.max_change_percent, 100),
+        approved_total_micros=sum(c.daily_budget_micros for c in campaigns),
+        unit_micros=rules.unit_micros(organization.currency),
+        stale=latest is None or latest < plan_date - timedelta(days=policy.freshness_days),
+        kill_switch=policy.kill_switch or GlobalKillSwitch.is_engaged(),
+        org_cap_micros=policy.monthly_cap_micros,
+        org_month_spend_micros=sum(month_spend.values()),
+    )
+
+
+def _last_after(campaign_ids: list[int]) -> dict[int, int]:
+    last: dict[int, int] = {}
+    for campaign_id, after in BudgetChange.objects.filter(campaign_id__in=campaign_ids).order_by(
+            "created_at", "pk").values_list("campaign_id", "after_micros"):
+        last[campaign_id] = after
+    return last
+
+
+def propose(organization: Organization, plan_date: date) -> BudgetPlan:
+    """Today's plan for the organization; the existing one if it was already made (by this or another beat)."""
+    existing = BudgetPlan.objects.filter(organization=organization, plan_date=plan_date).order_by("-version").first()
+    if existing is not None:
+        return existing
+    from ml.bandits import BudgetAllocator, CampaignState
+
+    policy = policy_of(organization)
+    campaigns = list(organization.campaigns.filter(status=CampaignStatus.ENABLED).order_by("pk"))
+    history = _history(campaigns, plan_date)
+    planned = [c for c in campaigns if history.get(c.pk)]
+    states = [CampaignState(str(c.pk), c.daily_budget_micros, history[c.pk], floor_micros=c.floor_micros,
+                            ceiling_micros=c.ceiling_micros) for c in planned]
+    total = sum(c.daily_budget_micros for c in planned)
+    allocator = BudgetAllocator(random_state=organization.pk * 100_003 + plan_date.toordinal(),
+                                max_change_ratio=policy.max_change_percent / 100)
+    proposal = allocator.allocate(states, total) if states else None
+    month_spend = _month_spend(campaigns, plan_date)
+    changed_today = set(BudgetChange.objects.filter(
+        organization=organization, plan_date=plan_date, kind=BudgetChange.Kind.REBALANCE).values_list(
+        "campaign_id", flat=True))
+    last_after = _last_after([c.pk for c in campaigns])
+    inputs = [
+        rules.CampaignInput(
+            campaign_id=c.pk, current_micros=c.daily_budget_micros,
+            proposed_micros=proposal.budgets_micros[str(c.pk)] if proposal and str(c.pk) in proposal.budgets_micros
+            else c.daily_budget_micros,
+            floor_micros=c.floor_micros, ceiling_micros=c.ceiling_micros, month_spend_micros=month_spend.get(c.pk, 0),
+            cap_micros=c.monthly_cap_micros, changed_today=c.pk in changed_today,
+            changed_outside=c.pk in last_after and last_after[c.pk] != c.daily_budget_micros,
+        )
+        for c in campaigns
+    ]
+    ctx = _context(organization, policy, campaigns, plan_date, month_spend)
+    decisions = rules.enforce(inputs, ctx)
+    try:
+        with transaction.atomic():
+            plan = BudgetPlan.objects.create(
+                organization=organization, plan_date=plan_date, version=1, mode=policy.mode,
+                total_micros=ctx.approved_total_micros, policy=proposal.policy if proposal else "none",
+                notes=[note for flag, note in ((ctx.kill_switch, rules.KILL_SWITCH), (ctx.stale, rules.STALE)) if flag],
+            )
+            BudgetPlanItem.objects.bulk_create(
+                _item(plan, item, decision, proposal) for item, decision in zip(inputs, decisions, strict=True)
+            )
+    except IntegrityError:  # another process made today's plan first
+        return BudgetPlan.objects.get(organization=organization, plan_date=plan_date, version=1)
+    return plan
+
+
+def _item(plan: BudgetPlan, item: rules.CampaignInput, decision: rules.Decision, proposal) -> BudgetPlanItem:  # type: ignore[no-untyped-def]
+    key = str(item.campaign_id)
+    explanation = proposal.explanations.get(key) if proposal else None
+    propensity = proposal.propensities.get(key) if proposal else None
+    reasons = ([explanation.reason] if explanation else [NO_HISTORY]) + decision.reasons
+    return BudgetPlanItem(
+        plan=plan, campaign_id=item.campaign_id, before_micros=item.current_micros,
+        proposed_micros=item.proposed_micros, after_micros=decision.after_micros, reasons=reasons,
+        posterior=asdict(explanation) if explanation else {}, forced_cut=decision.forced_cut,
+        propensity=propensity.probability if propensity else None,
+    )
+
+
+def apply(plan_id: int, *, user: object | None = None) -> BudgetPlan:
+    """Apply a plan's changes once. Safe to run twice: applied changes are found by their key and skipped."""
+    with transaction.atomic():
+        plan = BudgetPlan.objects.select_for_update().select_related("organization").get(pk=plan_id)
+        if plan.status == PlanStatus.APPLIED:
+            return plan
+        if plan.status == PlanStatus.REJECTED:
+            raise RebalanceError("this plan was rejected")
+        policy = policy_of(plan.organization)
+        if policy.kill_switch or GlobalKillSwitch.is_engaged():
+            raise RebalanceError(rules.KILL_SWITCH)
+        actor = f"user:{user.username}" if getattr(user, "pk", None) else f"automation:{plan.policy}"
+        for item in plan.items.exclude(after_micros=F("before_micros")):
+            _apply_item(plan, item, actor, user)
+        plan.status = PlanStatus.APPLIED
+        plan.decided_by = user if getattr(user, "pk", None) else None
+        plan.save(update_fields=["status", "decided_by"])
+    return plan
+
+
+def _apply_item(plan: BudgetPlan, item: BudgetPlanItem, actor: str, user: object | None) -> None:
+    campaign = Campaign.objects.select_for_update().get(pk=item.campaign_id)
+    key = dict(organization=plan.organization, campaign=campaign, plan_date=plan.plan_date,
+               plan_version=plan.version, kind=BudgetChange.Kind.REBALANCE)
+    if BudgetChange.objects.filter(**key).exists():
+        return  # applied by an earlier delivery of this task
+    if campaign.daily_budget_micros != item.before_micros:
+        return  # changed since the plan was made; the next plan starts from the new budget
+    response = platform_for(campaign).set_daily_budget(
+        campaign, item.after_micros, f"{plan.organization_id}:{campaign.pk}:{plan.plan_date}:{plan.version}")
+    BudgetChange.objects.create(**key, plan=plan, before_micros=item.before_micros, after_micros=item.after_micros,
+                                actor=actor[:120], user=user if getattr(user, "pk", None) else None,
+                                reasons=item.reasons, posterior=item.posterior, propensity=item.propensity,
+                                platform_response=response)
+    Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=item.after_micros)
+
+
+def reject(plan_id: int, *, user: object) -> BudgetPlan:
+    with transaction.atomic():
+        plan = BudgetPlan.objects.select_for_update().get(pk=plan_id)
+        if plan.status != PlanStatus.PROPOSED:
+            raise RebalanceError(f"only a proposed plan can be rejected; this one is {plan.status}")
+        plan.status = PlanStatus.REJECTED
+        plan.decided_by = user if getattr(user, "pk", None) else None
+        plan.save(update_fields=["status", "decided_by"])
+    return plan
+
+
+def rollback(change_id: int, *, user: object) -> BudgetChange:
+    """Undo an applied change with a new change that passes the same checks (kill switch, limits, caps)."""
+    with transaction.atomic():
+        change = BudgetChange.objects.select_related("organization").get(pk=change_id)
+        campaign = Campaign.objects.select_for_update().get(pk=change.campaign_id)
+        if change.kind != BudgetChange.Kind.REBALANCE:
+            raise RebalanceError("only a rebalance change can be rolled back")
+        key = dict(organization=change.organization, campaign=campaign, plan_date=change.plan_date,
+                   plan_version=change.plan_version, kind=BudgetChange.Kind.ROLLBACK)
+        if BudgetChange.objects.filter(**key).exists():
+            raise RebalanceError("this change was already rolled back")
+        policy = policy_of(change.organization)
+        month_spend = _month_spend([campaign], change.plan_date)
+        ctx = _context(change.organization, policy, [campaign], change.plan_date, month_spend)
+        # Stale data forbids raises by the policy, not a person's undo; the total is this one campaign's.
+        ctx = replace(ctx, stale=False,
+                      approved_total_micros=max(campaign.daily_budget_micros, change.before_micros))
+        decision, = rules.enforce([rules.CampaignInput(
+            campaign_id=campaign.pk, current_micros=campaign.daily_budget_micros, proposed_micros=change.before_micros,
+            floor_micros=campaign.floor_micros, ceiling_micros=campaign.ceiling_micros,
+            month_spend_micros=month_spend.get(campaign.pk, 0), cap_micros=campaign.monthly_cap_micros)], ctx)
+        if decision.after_micros != change.before_micros:
+            raise RebalanceError("the rollback does not pass the checks: " + "; ".join(decision.reasons))
+        response = platform_for(campaign).set_daily_budget(campaign, decision.after_micros, f"rollback:{change.pk}")
+        rolled = BudgetChange.objects.create(
+            **key, plan=change.plan, before_micros=campaign.daily_budget_micros, after_micros=decision.after_micros,
+            actor=f"user:{getattr(user, 'username', 'unknown')}"[:120],
+            user=user if getattr(user, "pk", None) else None,
+            reasons=[f"rollback of change {change.pk}"], platform_response=response)
+        Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=decision.after_micros)
+    return rolled
+
+
+def run_daily(organization: Organization, plan_date: date) -> BudgetPlan:
+    """What the schedule does: make today's plan, and apply it when the organization's mode is automatic."""
+    plan = propose(organization, plan_date)
+    if plan.mode == RebalanceMode.AUTO and plan.status == PlanStatus.PROPOSED and not plan.notes.count(
+            rules.KILL_SWITCH):
+        plan = apply(plan.pk)
+    return plan

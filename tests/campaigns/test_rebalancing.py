@@ -1,0 +1,137 @@
+"""Rebalancing on the demo account: one plan a day, applied exactly once, audited, rolled back under checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from campaigns import tasks
+from campaigns.models import BudgetChange, BudgetPlan, BudgetPolicy, Campaign, GlobalKillSwitch
+from campaigns.services import rebalancing
+from campaigns.services.demo import seed_demo
+
+pytestmark = pytest.mark.django_db
+END = dt.date(2026, 11, 25)
+PLAN_DATE = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def demo():
+    return seed_demo(seed=7, days=90, end=END)
+
+
+def budgets(organization) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return dict(Campaign.objects.filter(organization=organization).values_list("name", "daily_budget_micros"))
+
+
+def test_plan_is_made_once_per_day_and_is_deterministic(demo):
+    plan = rebalancing.propose(demo, PLAN_DATE)
+    assert rebalancing.propose(demo, PLAN_DATE).pk == plan.pk
+    items = {item.campaign.name: item.after_micros for item in plan.items.select_related("campaign")}
+    assert sum(items.values()) <= plan.total_micros == 150_000_000
+    for item in plan.items.all():
+        assert abs(item.after_micros - item.before_micros) <= item.before_micros * 0.2
+        assert item.reasons
+    BudgetPlan.objects.all().delete()
+    again = rebalancing.propose(demo, PLAN_DATE)
+    assert {item.campaign.name: item.after_micros for item in again.items.select_related("campaign")} == items
+    assert budgets(demo) == {"Aislamiento - Búsqueda": 25_000_000, "Cemento - Búsqueda": 40_000_000,
+                             "Ladrillos - Búsqueda": 35_000_000, "Pladur - Búsqueda": 30_000_000,
+                             "Tejas - Búsqueda": 20_000_000}  # dry run by default: nothing applied
+
+
+def test_apply_is_exactly_once_and_audited(demo):
+    plan = rebalancing.propose(demo, PLAN_DATE)
+    changed = {item.campaign_id: item.after_micros for item in plan.items.all()
+               if item.after_micros != item.before_micros}
+    rebalancing.apply(plan.pk)
+    rebalancing.apply(plan.pk)  # a redelivered task
+    assert BudgetChange.objects.count() == len(changed) > 0
+    for change in BudgetChange.objects.all():
+        assert change.after_micros == changed[change.campaign_id]
+        assert change.actor.startswith("automation:")
+        assert change.platform_response["sent"] is False
+        assert change.reasons and change.posterior
+    assert {c.pk: c.daily_budget_micros for c in Campaign.objects.filter(pk__in=changed)} == changed
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(demo):
+    plan = rebalancing.apply(rebalancing.propose(demo, PLAN_DATE).pk)
+    change = plan.changes.first()
+    with pytest.raises(PermissionError):
+        change.save()
+    with pytest.raises(PermissionError):
+        change.delete()
+    with pytest.raises(PermissionError):
+        BudgetChange.objects.filter(pk=change.pk).update(after_micros=0)
+    with pytest.raises(PermissionError):
+        BudgetChange.objects.all().delete()
+
+
+def test_rollback_is_a_new_checked_change_and_happens_once(demo, owner):
+    plan = rebalancing.apply(rebalancing.propose(demo, PLAN_DATE).pk)
+    change = plan.changes.first()
+    rolled = rebalancing.rollback(change.pk, user=owner)
+    assert (rolled.before_micros, rolled.after_micros, rolled.kind) == (change.after_micros, change.before_micros,
+                                                                        "rollback")
+    assert Campaign.objects.get(pk=change.campaign_id).daily_budget_micros == change.before_micros
+    with pytest.raises(rebalancing.RebalanceError, match="already rolled back"):
+        rebalancing.rollback(change.pk, user=owner)
+    BudgetPolicy.objects.filter(organization=demo).update(kill_switch=True)
+    other = plan.changes.filter(kind="rebalance").exclude(pk=change.pk).first()
+    with pytest.raises(rebalancing.RebalanceError, match="kill switch"):
+        rebalancing.rollback(other.pk, user=owner)
+
+
+def test_kill_switches_stop_every_change(demo):
+    GlobalKillSwitch.objects.create(pk=1, engaged=True)
+    plan = rebalancing.propose(demo, PLAN_DATE)
+    assert all(item.after_micros == item.before_micros for item in plan.items.all())
+    with pytest.raises(rebalancing.RebalanceError, match="kill switch"):
+        rebalancing.apply(plan.pk)
+    assert BudgetChange.objects.count() == 0
+
+
+def test_auto_mode_applies_and_the_next_plan_sees_no_outside_change(demo):
+    BudgetPolicy.objects.create(organization=demo, mode="auto")
+    result = tasks.rebalance_organization.apply(args=[demo.pk, PLAN_DATE.isoformat()]).get()
+    assert result["status"] == "applied"
+    again = tasks.rebalance_organization.apply(args=[demo.pk, PLAN_DATE.isoformat()]).get()
+    assert again["plan"] == result["plan"]
+    count = BudgetChange.objects.count()
+    tomorrow = rebalancing.propose(demo, PLAN_DATE + dt.timedelta(days=1))
+    assert all("outside the tool" not in "; ".join(item.reasons) for item in tomorrow.items.all())
+    assert BudgetChange.objects.count() == count
+
+
+def test_change_outside_the_tool_blocks_raises(demo):
+    plan = rebalancing.apply(rebalancing.propose(demo, PLAN_DATE).pk)
+    change = plan.changes.first()
+    Campaign.objects.filter(pk=change.campaign_id).update(daily_budget_micros=change.after_micros + 1_000_000)
+    tomorrow = rebalancing.propose(demo, PLAN_DATE + dt.timedelta(days=1))
+    item = tomorrow.items.get(campaign_id=change.campaign_id)
+    assert item.after_micros <= item.before_micros
+
+
+def test_two_beats_make_one_plan_per_day(demo, other_organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        for _ in range(2):  # two beat processes by mistake
+            assert tasks.rebalance_due_organizations.apply().get() == 2
+    assert len(queued) == 4  # each organization queued twice, and only after commit
+    today = timezone.localdate().isoformat()
+    for organization in (demo, other_organization, demo, other_organization):  # the four deliveries
+        tasks.rebalance_organization.apply(args=[organization.pk, today]).get()
+    assert BudgetPlan.objects.filter(organization=demo).count() == 1
+    assert BudgetPlan.objects.filter(organization=other_organization).count() == 1
+
+
+def test_rebalance_command_dry_run_prints_the_plan_and_writes_nothing(demo, capsys):
+    call_command("rebalance", "--org", demo.slug, "--date", PLAN_DATE.isoformat(), "--dry-run")
+    out = capsys.readouterr().out
+    assert "Budget plan for Materiales Ibéricos S.L. on 2026-11-26" in out
+    assert "Ladrillos - Búsqueda" in out and "why" in out
+    assert "Dry run: nothing was saved." in out
+    assert BudgetPlan.objects.count() == 0
