@@ -16,6 +16,16 @@ import io
 from collections.abc import Iterable
 
 from campaigns.exporters.account import Account, load_account, micros_to_units
+from campaigns.exporters.reading import (
+    AccountImportError,
+    AdIn,
+    CampaignIn,
+    KeywordIn,
+    ParsedAccount,
+    csv_rows,
+    parse_money,
+    read_text,
+)
 from campaigns.models import Keyword, Organization
 
 HEADLINES, DESCRIPTIONS = 15, 4
@@ -103,3 +113,142 @@ def _ad_row(ad) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def _money(micros: int | None) -> str:
     return "" if micros is None else micros_to_units(micros)
+
+
+# The way in: the same columns (and the alternates the help page lists), compared as Editor does, ignoring case,
+# spaces and underscores.
+ALTERNATES = {
+    "campaign": ("campaign", "campaignname"),
+    "budget": ("campaigndailybudget", "dailybudget", "campaignbudget", "budget"),
+    "campaign_status": ("campaignstatus",),
+    "languages": ("languages", "language", "languagetargeting"),
+    "ad_group": ("adgroup", "adgroupname"),
+    "ad_group_status": ("adgroupstatus",),
+    "max_cpc": ("maxcpc", "defaultmaxcpc"),
+    "keyword": ("keyword",),
+    "criterion_type": ("criteriontype", "matchtype", "keywordmatchtype"),
+    "shared_set": ("sharedsetname", "sharedset"),
+    "status": ("status",),
+    "ad_type": ("adtype",),
+    "path1": ("path1",),
+    "path2": ("path2",),
+    "final_url": ("finalurl",),
+}
+STATUS_IN = {"": "enabled", "enabled": "enabled", "active": "enabled", "paused": "paused", "removed": "removed"}
+
+
+def _key(header: str) -> str:
+    return "".join(header.lower().replace("_", " ").split())
+
+
+def parse(data: bytes) -> ParsedAccount:
+    """An Editor CSV (UTF-8 or Editor's UTF-16 tab-separated export) as plain values; raises AccountImportError."""
+    rows = csv_rows(read_text(data))
+    if not rows:
+        raise AccountImportError("the file is empty")
+    header = rows[0]
+    index = {_key(name): position for position, name in enumerate(header)}
+    columns = {field: next((index[a] for a in names if a in index), None) for field, names in ALTERNATES.items()}
+    if columns["campaign"] is None and columns["shared_set"] is None:
+        raise AccountImportError("no 'Campaign' column: is this a Google Ads Editor export?", line=1)
+    parsed = ParsedAccount(platform="google")
+    for line, values in enumerate(rows[1:], start=2):
+        if not any(value.strip() for value in values):
+            continue
+        _Row(header, index, columns, values, line).add_to(parsed)
+    return parsed
+
+
+class _Row:
+    def __init__(self, header: list[str], index: dict[str, int], columns: dict[str, int | None], values: list[str],
+                 line: int) -> None:
+        self.header, self.index, self.columns, self.values, self.line = header, index, columns, values, line
+
+    def get(self, field: str) -> str:
+        position = self.columns[field]
+        return self._at(position)
+
+    def _at(self, position: int | None) -> str:
+        return self.values[position].strip() if position is not None and position < len(self.values) else ""
+
+    def name(self, field: str) -> str:
+        position = self.columns[field]
+        return self.header[position] if position is not None else field
+
+    def status(self, field: str) -> str:
+        value = self.get(field).lower()
+        if value not in STATUS_IN:
+            raise AccountImportError(f"{value!r} is not Enabled, Paused or Removed", line=self.line,
+                                     column=self.name(field))
+        return STATUS_IN[value]
+
+    def money(self, field: str) -> int | None:
+        value = self.get(field)
+        return parse_money(value, self.line, self.name(field)) if value else None
+
+    def add_to(self, parsed: ParsedAccount) -> None:
+        campaign, ad_group, keyword = self.get("campaign"), self.get("ad_group"), self.get("keyword")
+        shared_set, is_ad = self.get("shared_set"), bool(self.get("ad_type") or self._at(self.index.get("headline1")))
+        if shared_set and not campaign:
+            if keyword:
+                parsed.keywords.append(self.keyword(shared_list=shared_set))
+            else:
+                parsed.shared_lists.setdefault(shared_set, self.line)
+        elif shared_set:
+            parsed.associations.append((self.line, campaign, shared_set))
+        elif campaign and ad_group and is_ad:
+            parsed.ads.append(self.ad(campaign, ad_group))
+        elif campaign and keyword:
+            parsed.keywords.append(self.keyword(campaign=campaign, ad_group=ad_group or None))
+        elif campaign and ad_group:
+            parsed.ad_groups[(campaign, ad_group)] = (self.line, self.status("ad_group_status"),
+                                                      self.money("max_cpc"))
+        elif campaign:
+            self.campaign(parsed, campaign)
+        else:
+            raise AccountImportError("a row needs a campaign or a shared set", line=self.line)
+
+    def campaign(self, parsed: ParsedAccount, name: str) -> None:
+        if name in parsed.campaigns:
+            raise AccountImportError(f"campaign {name!r} repeats line {parsed.campaigns[name].line}", line=self.line,
+                                     column=self.name("campaign"))
+        budget = self.money("budget")
+        if budget is None:
+            raise AccountImportError("a campaign row needs its daily budget", line=self.line,
+                                     column=self.name("budget"))
+        language = self.get("languages").split(";")[0].strip().lower()
+        if language and (len(language) != 2 or not language.isalpha()):
+            raise AccountImportError(f"{language!r} is not a two-letter language code", line=self.line,
+                                     column=self.name("languages"))
+        parsed.campaigns[name] = CampaignIn(self.line, name, self.status("campaign_status"), budget, language or None)
+
+    def keyword(self, **parents: str | None) -> KeywordIn:
+        text, kind = self.get("keyword"), self.get("criterion_type").lower()
+        if not kind and text[:1] in '["' and text[-1:] in ']"':  # Editor's [exact] and "phrase" notation
+            kind, text = ("exact" if text[0] == "[" else "phrase"), text[1:-1]
+        negative = kind.startswith(("negative", "campaign negative"))
+        match = kind.removeprefix("campaign ").removeprefix("negative ").strip() or "broad"
+        if match not in MATCH or (kind.startswith("campaign negative") and parents.get("ad_group")):
+            raise AccountImportError(f"{self.get('criterion_type')!r} is not a criterion type of this row",
+                                     line=self.line, column=self.name("criterion_type"))
+        if not negative and (parents.get("shared_list") or not parents.get("ad_group")):
+            raise AccountImportError("only ad groups hold positive keywords; use a Negative criterion type",
+                                     line=self.line, column=self.name("criterion_type"))
+        return KeywordIn(self.line, self.name("keyword"), text, match, negative,
+                         status="enabled" if negative else self.status("status"),
+                         max_cpc_micros=None if negative else self.money("max_cpc"), **parents)
+
+    def ad(self, campaign: str, ad_group: str) -> AdIn:
+        assets: dict[str, list[dict]] = {}
+        for label, count in (("headline", HEADLINES), ("description", DESCRIPTIONS)):
+            assets[label] = []
+            for n in range(1, count + 1):
+                text = self._at(self.index.get(f"{label}{n}"))
+                position = self._at(self.index.get(f"{label}{n}position"))
+                if position and not position.isdigit():
+                    raise AccountImportError(f"{position!r} is not a position", line=self.line,
+                                             column=f"{label.title()} {n} position")
+                if text:
+                    assets[label].append({"text": text, "pin": int(position) if position else None})
+        return AdIn(self.line, campaign, ad_group, assets["headline"], assets["description"], self.get("path1"),
+                    self.get("path2"), self.get("final_url"), self.status("status"))

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from campaigns.exporters.account import Account, load_account
+from campaigns.exporters.reading import AccountImportError, AdIn, CampaignIn, KeywordIn, ParsedAccount, parse_money
 from campaigns.models import Keyword, Organization
 
 STATUS = {"enabled": "Active", "paused": "Paused"}
@@ -159,3 +160,123 @@ def _ad(factory, ad):  # type: ignore[no-untyped-def]
             link.EditorialStatus = link.AssetPerformanceLabel = None
             links.AssetLink.append(link)
     return entity
+
+
+# The way in: read with the SDK's BulkFileReader; other record types of a full download (extensions, targets…) are
+# not part of the account structure this tool keeps and are passed over.
+STATUS_IN = {"Active": "enabled", "Paused": "paused", "Deleted": "removed", None: "enabled", "": "enabled"}
+MATCH_IN = {value: key for key, value in MATCH.items()}
+LANGUAGES_IN = {value: key for key, value in LANGUAGES.items()}
+
+
+def parse(path: Path) -> ParsedAccount:
+    """A bulk file (upload or full download, CSV) as plain values; raises AccountImportError naming line and column."""
+    from bingads.v13.bulk import BulkFileReader, ResultFileType
+    from bingads.v13.bulk import entities as bulk
+
+    lines = _entity_lines(path)
+    parsed = ParsedAccount(platform="microsoft")
+    campaign_names: dict[int, str] = {}
+    list_names: dict[int, str] = {}
+    pending: list[tuple[int, object]] = []  # records that refer to others by id, resolved once all are read
+    try:
+        with BulkFileReader(str(path), result_file_type=ResultFileType.upload) as reader:
+            for number, entity in enumerate(reader):
+                line = lines[number] if number < len(lines) else None
+                if isinstance(entity, bulk.BulkCampaign):
+                    campaign = entity.campaign
+                    campaign_names[campaign.Id] = campaign.Name
+                    languages = list(campaign.Languages.string) if campaign.Languages else []
+                    parsed.campaigns[campaign.Name] = CampaignIn(
+                        line, campaign.Name, _status(campaign.Status, line),
+                        _micros(campaign.DailyBudget, line, "Budget") or 0,
+                        LANGUAGES_IN.get(languages[0]) if languages else None)
+                elif isinstance(entity, bulk.BulkAdGroup):
+                    group = entity.ad_group
+                    bid = group.CpcBid.Amount if group.CpcBid is not None else None
+                    parsed.ad_groups[(entity.campaign_name, group.Name)] = (
+                        line, _status(group.Status, line), _micros(bid, line, "Cpc Bid"))
+                elif isinstance(entity, bulk.BulkKeyword):
+                    keyword = entity.keyword
+                    bid = keyword.Bid.Amount if keyword.Bid is not None else None
+                    parsed.keywords.append(KeywordIn(
+                        line, "Keyword", keyword.Text, _match(keyword.MatchType, line), False,
+                        campaign=entity.campaign_name, ad_group=entity.ad_group_name,
+                        status=_status(keyword.Status, line), max_cpc_micros=_micros(bid, line, "Bid")))
+                elif isinstance(entity, bulk.BulkAdGroupNegativeKeyword):
+                    parsed.keywords.append(_negative_in(entity, line, campaign=entity.campaign_name,
+                                                        ad_group=entity.ad_group_name))
+                elif isinstance(entity, bulk.BulkCampaignNegativeKeyword):
+                    parsed.keywords.append(_negative_in(entity, line, campaign=entity.campaign_name))
+                elif isinstance(entity, bulk.BulkNegativeKeywordList):
+                    negative_list = entity.negative_keyword_list
+                    list_names[negative_list.Id] = negative_list.Name
+                    parsed.shared_lists.setdefault(negative_list.Name, line)
+                elif isinstance(entity, bulk.BulkResponsiveSearchAd):
+                    parsed.ads.append(_ad_in(entity, line))
+                elif isinstance(entity, bulk.BulkSharedNegativeKeyword | bulk.BulkCampaignNegativeKeywordList):
+                    pending.append((line, entity))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        if isinstance(exc, AccountImportError):
+            raise
+        raise AccountImportError(f"the bulk file cannot be read: {exc}") from None
+    for line, entity in pending:
+        if hasattr(entity, "negative_keyword"):
+            name = _by_id(list_names, entity._parent_id, line, "Parent Id")  # type: ignore[attr-defined]
+            parsed.keywords.append(_negative_in(entity, line, shared_list=name))
+        else:
+            association = entity.shared_entity_association  # type: ignore[attr-defined]
+            parsed.associations.append((line, _by_id(campaign_names, association.EntityId, line, "Parent Id"),
+                                        _by_id(list_names, association.SharedEntityId, line, "Id")))
+    return parsed
+
+
+def _entity_lines(path: Path) -> list[int]:
+    """File line of each record the reader yields: every row after the header but the Format Version row."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return [number for number, row in enumerate(rows[1:], start=2) if row and row[0] != "Format Version"]
+
+
+def _status(value: str | None, line: int | None) -> str:
+    if value not in STATUS_IN:
+        raise AccountImportError(f"{value!r} is not Active, Paused or Deleted", line=line, column="Status")
+    return STATUS_IN[value]
+
+
+def _match(value: str | None, line: int | None) -> str:
+    if value not in MATCH_IN:
+        raise AccountImportError(f"{value!r} is not Exact, Phrase or Broad", line=line, column="Match Type")
+    return MATCH_IN[value]
+
+
+def _micros(value: float | None, line: int | None, column: str) -> int | None:
+    return None if value is None else parse_money(repr(float(value)), line, column)  # type: ignore[arg-type]
+
+
+def _by_id(names: dict[int, str], entity_id: int | None, line: int | None, column: str) -> str:
+    if entity_id not in names:
+        raise AccountImportError(f"refers to id {entity_id}, which no record of this file has", line=line,
+                                 column=column)
+    return names[entity_id]
+
+
+def _negative_in(entity, line: int | None, **parents: str | None) -> KeywordIn:  # type: ignore[no-untyped-def]
+    keyword = entity.negative_keyword
+    return KeywordIn(line, "Keyword", keyword.Text or "", _match(keyword.MatchType, line), True,  # type: ignore[arg-type]
+                     **parents)
+
+
+def _ad_in(entity, line: int | None) -> AdIn:  # type: ignore[no-untyped-def]
+    ad = entity.responsive_search_ad
+    assets: dict[str, list[dict]] = {}
+    for label, links in (("Headline", ad.Headlines), ("Description", ad.Descriptions)):
+        assets[label] = [{"text": link.Asset.Text or "",
+                          "pin": int(link.PinnedField.removeprefix(label)) if link.PinnedField else None}
+                         for link in (links.AssetLink if links else [])]
+    urls = list(ad.FinalUrls.string) if ad.FinalUrls else []
+    return AdIn(line, entity.campaign_name, entity.ad_group_name, assets["Headline"],  # type: ignore[arg-type]
+                assets["Description"], ad.Path1 or "", ad.Path2 or "", urls[0] if urls else "",
+                _status(ad.Status, line))
