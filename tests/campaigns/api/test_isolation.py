@@ -6,6 +6,7 @@ The routes come from the URL resolver, so a new route that the matrix does not c
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.urls import get_resolver
@@ -63,6 +64,16 @@ def victim(organization):
     return objects
 
 
+# Per-organization routes outside the router (exports, account import): each is asked about the victim's
+# organization and must answer 404 (reads) or 400 "does not exist" (the upload), changing nothing.
+ORGANIZATION_ROUTES = {
+    "export-google-editor": ("get", "/api/exports/google-editor/?organization={org}", 404),
+    "export-microsoft-bulk": ("get", "/api/exports/microsoft-bulk/?organization={org}", 404),
+    "export-google-ads-payloads": ("get", "/api/exports/google-ads-payloads/?organization={org}", 404),
+    "account-import": ("post", "/api/account-imports/", 400),
+}
+
+
 def api_route_names() -> set[str]:
     names = set()
     for pattern in get_resolver().url_patterns:
@@ -97,6 +108,13 @@ def test_outsider_sees_nothing_and_changes_nothing(victim, outsider):
             for method in extra.mapping:
                 assert getattr(client, method)(url, {}, format="json").status_code == 404, (prefix, extra.url_path)
             covered.add(f"{basename}-{extra.url_name}")
+    for name, (method, url, expected) in ORGANIZATION_ROUTES.items():
+        payload = {"organization": victim["organizations"].pk, "file": io.BytesIO(b"Campaign\r\n")}
+        response = (client.get(url.format(org=victim["organizations"].pk)) if method == "get"
+                    else client.post(url, payload, format="multipart"))
+        assert response.status_code == expected, (name, response.status_code)
+        assert method == "get" or "does not exist" in str(response.json()), name
+        covered.add(name)
     assert {prefix: type(obj).objects.count() for prefix, obj in victim.items()} == before
     victim["suggestions"].refresh_from_db()
     assert victim["suggestions"].status == "pending"

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from rest_framework.test import APIClient
+
+from campaigns.models import Campaign
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_member_downloads_each_export(account, owner):
+    client = client_for(owner)
+    org = account.organization.pk
+    editor = client.get(f"/api/exports/google-editor/?organization={org}")
+    assert editor.status_code == 200
+    assert editor["Content-Disposition"] == 'attachment; filename="materiales-test-google-ads-editor.csv"'
+    assert editor["X-Export-Problems"] == "0"
+    assert editor.content.decode("utf-8-sig").splitlines()[0].startswith("Campaign,Campaign Type,")
+    bulk = client.get(f"/api/exports/microsoft-bulk/?organization={org}&campaign={account.pk}")
+    assert bulk.status_code == 200 and bulk.content.decode("utf-8-sig").startswith("Type,Status,Id,Parent Id,")
+    payloads = client.get(f"/api/exports/google-ads-payloads/?organization={org}&customer_id=1234567890")
+    assert payloads.status_code == 200
+    body = payloads.json()
+    assert body["problems"] == [] and body["requests"][0]["customerId"] == "1234567890"
+    assert client.get("/api/exports/google-editor/?organization=x").status_code == 400
+
+
+def test_editor_uploads_an_account_and_a_bad_file_is_refused_whole(account, other_organization, outsider):
+    content = client_for(member(account.organization, "viewer")).get(
+        f"/api/exports/google-editor/?organization={account.organization.pk}").content
+    client = client_for(outsider)  # owner of other_organization
+    response = client.post("/api/account-imports/", {"organization": other_organization.pk,
+                                                     "file": io.BytesIO(content)}, format="multipart")
+    assert response.status_code == 201
+    assert response.json()["campaigns"] == 2
+    broken = content.replace(b"40.00", b"-40.00")
+    response = client.post("/api/account-imports/", {"organization": other_organization.pk,
+                                                     "file": io.BytesIO(broken)}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["line"] == 10 and response.json()["column"] == "Campaign Daily Budget"
+    assert Campaign.objects.get(organization=other_organization, name="Cemento").daily_budget_micros == 40_000_000
+
+
+def test_viewer_cannot_import(account):
+    viewer = member(account.organization, "viewer")
+    response = client_for(viewer).post("/api/account-imports/", {"organization": account.organization.pk,
+                                                                 "file": io.BytesIO(b"Campaign\r\n")},
+                                       format="multipart")
+    assert response.status_code == 403
