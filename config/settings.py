@@ -126,6 +126,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Where applied budget changes go: "offline" (recorded here, applied with the exported files) or "file:PATH".
+BUDGET_PLATFORM = env_str("BUDGET_PLATFORM", "offline")
+
 # --- Celery -------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = broker_url("CELERY_BROKER_URL", "filesystem://")
 CELERY_FS_DIR = VAR_DIR / "celery"

@@ -16,6 +16,7 @@ from fractions import Fraction
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
+from campaigns.faults import failpoint
 from campaigns.models import (
     BudgetChange,
     BudgetPlan,
@@ -173,6 +174,7 @@ def apply(plan_id: int, *, user: object | None = None) -> BudgetPlan:
         plan.status = PlanStatus.APPLIED
         plan.decided_by = user if getattr(user, "pk", None) else None
         plan.save(update_fields=["status", "decided_by"])
+        failpoint("before_commit", str(plan.pk))
     return plan
 
 
@@ -186,6 +188,7 @@ def _apply_item(plan: BudgetPlan, item: BudgetPlanItem, actor: str, user: object
         return  # changed since the plan was made; the next plan starts from the new budget
     response = platform_for(campaign).set_daily_budget(
         campaign, item.after_micros, f"{plan.organization_id}:{campaign.pk}:{plan.plan_date}:{plan.version}")
+    failpoint("after_platform", f"{plan.pk}-{campaign.pk}")
     BudgetChange.objects.create(**key, plan=plan, before_micros=item.before_micros, after_micros=item.after_micros,
                                 actor=actor[:120], user=user if getattr(user, "pk", None) else None,
                                 reasons=item.reasons, posterior=item.posterior, propensity=item.propensity,
@@ -240,6 +243,7 @@ def rollback(change_id: int, *, user: object) -> BudgetChange:
 def run_daily(organization: Organization, plan_date: date) -> BudgetPlan:
     """What the schedule does: make today's plan, and apply it when the organization's mode is automatic."""
     plan = propose(organization, plan_date)
+    failpoint("after_plan", str(plan.pk))
     if plan.mode == RebalanceMode.AUTO and plan.status == PlanStatus.PROPOSED and not plan.notes.count(
             rules.KILL_SWITCH):
         plan = apply(plan.pk)
