@@ -66,16 +66,19 @@ def rebalance_organization(organization_id: int, plan_date: str) -> dict:
 
 
 @shared_task
-def rebalance_due_organizations() -> int:
+def rebalance_due_organizations(now: str | None = None) -> int:
     """Beat: queue today's rebalance for each organization, by its own time zone's date. Running it twice (or
-    two beats by mistake) queues duplicates that find the same plan: one plan per organization per day."""
+    two beats by mistake) queues duplicates that find the same plan: one plan per organization per day.
+    ``now`` (ISO datetime) replaces the clock for simulations."""
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from django.utils import timezone
 
+    moment = datetime.fromisoformat(now) if now else timezone.now()
     queued = 0
     for organization in Organization.objects.only("pk", "time_zone"):
-        local_date = timezone.now().astimezone(ZoneInfo(organization.time_zone)).date()
+        local_date = moment.astimezone(ZoneInfo(organization.time_zone)).date()
         rebalance_organization.delay_on_commit(organization.pk, local_date.isoformat())
         queued += 1
     return queued

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -135,3 +137,30 @@ def test_rebalance_command_dry_run_prints_the_plan_and_writes_nothing(demo, caps
     assert "Ladrillos - Búsqueda" in out and "why" in out
     assert "Dry run: nothing was saved." in out
     assert BudgetPlan.objects.count() == 0
+
+
+def test_two_beats_for_a_simulated_month_make_one_plan_per_organization_per_day(
+        demo, other_organization, django_capture_on_commit_callbacks):
+    """Two beat processes tick every hour for 30 days; every queued delivery runs (twice over, as a redelivery
+    would): still exactly one plan per organization per local day, and each plan applied once."""
+    BudgetPolicy.objects.create(organization=demo, mode="auto")
+    other_organization.time_zone = "America/Mexico_City"
+    other_organization.save()
+    start = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    for hour in range(0, 30 * 24, 6):  # every 6 hours is enough to cross each local midnight
+        now = (start + dt.timedelta(hours=hour)).isoformat()
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            for _ in range(2):  # the two beats
+                tasks.rebalance_due_organizations.apply(kwargs={"now": now})
+        assert len(queued) == 4
+        for organization in (demo, other_organization):
+            local = dt.datetime.fromisoformat(now).astimezone(ZoneInfo(organization.time_zone)).date().isoformat()
+            for _ in range(2):
+                tasks.rebalance_organization.apply(args=[organization.pk, local])
+    for organization in (demo, other_organization):
+        per_day = Counter(BudgetPlan.objects.filter(organization=organization).values_list("plan_date", flat=True))
+        assert len(per_day) >= 30 and set(per_day.values()) == {1}
+    applied = BudgetPlan.objects.filter(organization=demo, status="applied").count()
+    assert applied == BudgetPlan.objects.filter(organization=demo).count()
+    keys = Counter(BudgetChange.objects.values_list("campaign_id", "plan_date", "plan_version", "kind"))
+    assert set(keys.values()) == {1}
