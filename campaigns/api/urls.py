@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from campaigns.api import exports, views
+from campaigns.api import budgets, exports, views
 
 router = DefaultRouter()
 router.register("organizations", views.OrganizationViewSet)
@@ -16,6 +16,8 @@ router.register("daily-metrics", views.DailyMetricViewSet)
 router.register("search-terms", views.SearchTermViewSet)
 router.register("suggestions", views.SuggestionViewSet)
 router.register("imports", views.ReportImportViewSet)
+router.register("budget-plans", budgets.BudgetPlanViewSet)
+router.register("budget-changes", budgets.BudgetChangeViewSet)
 
 urlpatterns = [
     path("", include(router.urls)),

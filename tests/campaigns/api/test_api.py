@@ -111,3 +111,32 @@ def test_schema_and_docs(api):
     assert schema.status_code == 200
     assert b"/api/suggestions/{id}/approve/" in schema.content
     assert api.get("/api/docs/").status_code == 200
+
+
+def test_budget_plan_approval_applies_once_and_a_change_rolls_back(api, organization, teammate):
+    import datetime as dt
+
+    from campaigns.models import BudgetChange, BudgetPlan, BudgetPlanItem
+
+    campaign = CampaignFactory(organization=organization, daily_budget_micros=40_000_000)
+    plan = BudgetPlan.objects.create(organization=organization, plan_date=dt.date(2026, 11, 26), mode="approval",
+                                     total_micros=40_000_000, policy="thompson")
+    BudgetPlanItem.objects.create(plan=plan, campaign=campaign, before_micros=40_000_000, proposed_micros=36_000_000,
+                                  after_micros=36_000_000, reasons=["cut: low sampled return"])
+    listed = api.get("/api/budget-plans/").json()["results"]
+    assert [(p["id"], p["status"], p["items"][0]["after_micros"]) for p in listed] == [(plan.pk, "proposed",
+                                                                                          36_000_000)]
+    approved = api.post(f"/api/budget-plans/{plan.pk}/approve/")
+    assert approved.status_code == 200 and approved.json()["status"] == "applied"
+    assert api.post(f"/api/budget-plans/{plan.pk}/approve/").json()["status"] == "applied"  # once
+    assert BudgetChange.objects.count() == 1
+    change = BudgetChange.objects.get()
+    assert (change.actor, change.user_id, change.after_micros) == (f"user:{teammate.username}", teammate.pk,
+                                                                   36_000_000)
+    rolled = api.post(f"/api/budget-changes/{change.pk}/rollback/")
+    assert rolled.status_code == 201
+    assert (rolled.json()["kind"], rolled.json()["after_micros"]) == ("rollback", 40_000_000)
+    again = api.post(f"/api/budget-changes/{change.pk}/rollback/")
+    assert again.status_code == 409 and again.json() == {"detail": "this change was already rolled back"}
+    campaign.refresh_from_db()
+    assert campaign.daily_budget_micros == 40_000_000

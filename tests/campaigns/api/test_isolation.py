@@ -15,6 +15,9 @@ from rest_framework.test import APIClient
 from campaigns.api.urls import router
 from campaigns.models import (
     Ad,
+    BudgetChange,
+    BudgetPlan,
+    BudgetPlanItem,
     DailyMetric,
     Membership,
     ReportImport,
@@ -60,6 +63,14 @@ def victim(organization):
                                                filename="r.csv", sha256="0" * 64, rows=1,
                                                date_from=dt.date(2026, 9, 1), date_to=dt.date(2026, 9, 1)),
     }
+    plan = BudgetPlan.objects.create(organization=organization, plan_date=dt.date(2026, 9, 2), mode="approval",
+                                     total_micros=40_000_000, policy="test")
+    BudgetPlanItem.objects.create(plan=plan, campaign=campaign, before_micros=40_000_000,
+                                  proposed_micros=44_000_000, after_micros=44_000_000)
+    objects["budget-plans"] = plan
+    objects["budget-changes"] = BudgetChange.objects.create(
+        organization=organization, campaign=campaign, plan=plan, plan_date=plan.plan_date, plan_version=1,
+        before_micros=36_000_000, after_micros=40_000_000, actor="automation:test")
     assert set(objects) == {prefix for prefix, _, _ in router.registry}, "add the new resource to this fixture"
     return objects
 
@@ -116,6 +127,8 @@ def test_outsider_sees_nothing_and_changes_nothing(victim, outsider):
         assert method == "get" or "does not exist" in str(response.json()), name
         covered.add(name)
     assert {prefix: type(obj).objects.count() for prefix, obj in victim.items()} == before
+    victim["budget-plans"].refresh_from_db()
+    assert victim["budget-plans"].status == "proposed"
     victim["suggestions"].refresh_from_db()
     assert victim["suggestions"].status == "pending"
     missing = {name for name in api_route_names() if not name.endswith("-root")} - covered
