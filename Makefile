@@ -9,6 +9,8 @@ PYTEST_ARGS ?=
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# the browser tests drive Debian's chromium (no browser downloads); gettext compiles the translations
+	command -v chromium >/dev/null && command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium gettext)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU wheel. Unpinned, a dependency would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0

@@ -1,11 +1,23 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.i18n import set_language
 
 from campaigns import views
+from campaigns.web import budgets, dashboard, files, search_terms, switch
 
 app_name = "campaigns"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="campaigns/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("organization/switch/", switch.switch_organization, name="switch_organization"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("search-terms/", search_terms.search_terms, name="search_terms"),
+    path("budgets/", budgets.budgets, name="budgets"),
+    path("budgets/plans/<int:plan_id>/decide/", budgets.decide_plan, name="decide_plan"),
+    path("budgets/changes/<int:change_id>/roll-back/", budgets.roll_back, name="roll_back"),
+    path("exports/", files.exports, name="exports"),
+    path("exports/<slug:kind>/", files.download, name="download"),
+    path("imports/", files.imports, name="imports"),
 ]

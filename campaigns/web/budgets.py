@@ -1,0 +1,67 @@
+"""Budgets: today's budgets against the latest plan, approve (apply) or reject it, the audit and roll back."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from campaigns.models import BudgetChange, BudgetPlan, Membership
+from campaigns.services import rebalancing
+from campaigns.services.rebalancing import RebalanceError
+from campaigns.web.context import organization_view, require_edit
+
+HISTORY_SHOWN = 50
+
+
+@require_GET
+@organization_view
+def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
+    organization = membership.organization
+    plan = BudgetPlan.objects.filter(organization=organization).select_related("decided_by").first()
+    items = {item.campaign_id: item for item in plan.items.all()} if plan else {}
+    campaigns = list(organization.campaigns.order_by("name"))
+    changes = list(BudgetChange.objects.filter(organization=organization).select_related("campaign", "user")
+                   [:HISTORY_SHOWN])
+    rolled_back = set(BudgetChange.objects.filter(organization=organization, kind=BudgetChange.Kind.ROLLBACK)
+                      .values_list("campaign_id", "plan_date", "plan_version"))
+    for change in changes:
+        change.can_roll_back = (change.kind == BudgetChange.Kind.REBALANCE
+                                and (change.campaign_id, change.plan_date, change.plan_version) not in rolled_back)
+    return render(request, "campaigns/budgets.html", {
+        "plan": plan,
+        "rows": [{"campaign": campaign, "item": items.get(campaign.pk)} for campaign in campaigns],
+        "changes": changes,
+    })
+
+
+@require_POST
+@organization_view
+def decide_plan(request: HttpRequest, membership: Membership, plan_id: int) -> HttpResponse:
+    require_edit(membership)
+    plan = get_object_or_404(BudgetPlan, pk=plan_id, organization=membership.organization)
+    try:
+        if request.POST.get("decision") == "apply":
+            rebalancing.apply(plan.pk, user=request.user)
+            messages.success(request, _("Plan applied."))
+        else:
+            rebalancing.reject(plan.pk, user=request.user)
+            messages.success(request, _("Plan rejected."))
+    except RebalanceError as exc:
+        messages.error(request, str(exc))
+    return redirect("campaigns:budgets")
+
+
+@require_POST
+@organization_view
+def roll_back(request: HttpRequest, membership: Membership, change_id: int) -> HttpResponse:
+    require_edit(membership)
+    change = get_object_or_404(BudgetChange, pk=change_id, organization=membership.organization)
+    try:
+        rebalancing.rollback(change.pk, user=request.user)
+        messages.success(request, _("Change rolled back."))
+    except RebalanceError as exc:
+        messages.error(request, str(exc))
+    return redirect("campaigns:budgets")

@@ -1,0 +1,65 @@
+"""The current organization: one of the user's memberships, chosen with the switcher and kept in the session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from campaigns.models import Membership
+
+SESSION_KEY = "current_organization_id"
+
+
+def memberships_of(user: object) -> list[Membership]:
+    return list(Membership.objects.filter(user=user).select_related("organization").order_by("organization__name"))
+
+
+def current_membership(request: HttpRequest) -> Membership | None:
+    """The membership of the organization in the session, or the user's first one (and remember it)."""
+    if not request.user.is_authenticated:
+        return None
+    if not hasattr(request, "_current_membership"):
+        memberships = memberships_of(request.user)
+        wanted = request.session.get(SESSION_KEY)
+        chosen = next((m for m in memberships if m.organization_id == wanted), memberships[0] if memberships else None)
+        if chosen is not None and chosen.organization_id != wanted:
+            request.session[SESSION_KEY] = chosen.organization_id
+        request._current_membership = chosen
+        request._memberships = memberships
+    return request._current_membership
+
+
+def organization_context(request: HttpRequest) -> dict:
+    """Template context: the switcher's choices, the current organization and whether the user may change it."""
+    membership = current_membership(request)
+    return {
+        "memberships": getattr(request, "_memberships", []),
+        "current_membership": membership,
+        "current_organization": membership.organization if membership else None,
+        "can_edit": bool(membership and membership.can_edit),
+    }
+
+
+def organization_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in required; the view gets the current membership (a page says so when the user has none)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+        membership = current_membership(request)
+        if membership is None:
+            return render(request, "campaigns/no_organization.html", status=403)
+        return view(request, membership, *args, **kwargs)
+
+    return wrapper
+
+
+def require_edit(membership: Membership) -> None:
+    """Owners and editors change things; a viewer's POST is refused before anything is read or written."""
+    if not membership.can_edit:
+        raise PermissionDenied("Your role in this organization does not allow this change.")

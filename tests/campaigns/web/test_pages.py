@@ -1,0 +1,154 @@
+"""The marketer's pages: signed-in only, scoped to the current organization, viewers read, text escaped."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from campaigns.models import BudgetChange, Campaign, Keyword, Suggestion
+from campaigns.web.context import SESSION_KEY
+from tests.factories import CampaignFactory, member
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["dashboard", "search_terms", "budgets", "imports", "exports"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_require_sign_in(client, page):
+    response = client.get(reverse(f"campaigns:{page}"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("campaigns:login"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_escape_model_text(client, owner, account, page):
+    client.force_login(owner)
+    body = client.get(reverse(f"campaigns:{page}")).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "<b>gratis</b>" not in body and "<i>well</i>" not in body
+
+
+def test_dashboard_shows_the_arithmetic(client, owner, account):
+    client.force_login(owner)
+    response = client.get(reverse("campaigns:dashboard"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "50.00 EUR" in body  # spend
+    assert "10.00 EUR" in body  # CPA = 50 / 5
+    assert "Cemento &lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert response.context["chart"] == {"days": [1741608000], "spend": [50.0], "conversions": [5.0], "cpa": [10.0]}
+    assert [s.text for s in response.context["negatives"]] == ["gratis"]
+
+
+def test_search_terms_page_lists_terms_and_negatives(client, teammate, account):
+    client.force_login(teammate)
+    body = client.get(reverse("campaigns:search_terms")).content.decode()
+    assert "cemento &lt;b&gt;gratis&lt;/b&gt;" in body
+    assert "3.50 EUR" in body
+    assert f'value="approve:{account["negative"].pk}"' in body
+
+
+def test_editor_approves_a_negative(client, teammate, account):
+    client.force_login(teammate)
+    negative = account["negative"]
+    response = client.post(reverse("campaigns:search_terms"), {"one": f"approve:{negative.pk}"})
+    assert response.status_code == 302
+    negative.refresh_from_db()
+    assert negative.status == "approved"
+    keyword = Keyword.objects.get(negative=True)
+    assert (keyword.text, keyword.match_type, keyword.ad_group_id) == ("gratis", "phrase", account["ad_group"].pk)
+
+
+def test_editor_rejects_in_bulk(client, teammate, account, organization):
+    second = Suggestion.objects.create(organization=organization, kind="negative", text="barato", match_type="exact",
+                                       level="campaign", campaign=account["campaign"], source="test")
+    client.force_login(teammate)
+    client.post(reverse("campaigns:search_terms"), {"decision": "reject", "ids": [account["negative"].pk, second.pk]})
+    assert set(Suggestion.objects.values_list("status", flat=True)) == {"rejected"}
+    assert not Keyword.objects.exists()
+
+
+def test_viewer_sees_no_write_buttons(client, viewer, account):
+    client.force_login(viewer)
+    for page in ("search_terms", "budgets", "imports"):
+        body = client.get(reverse(f"campaigns:{page}")).content.decode()
+        assert "approve:" not in body and "Approve" not in body
+        assert "Roll back" not in body and 'id="import-form"' not in body
+
+
+def test_viewer_post_is_refused_and_changes_nothing(client, viewer, account):
+    client.force_login(viewer)
+    negative, plan = account["negative"], account["plan"]
+    assert client.post(reverse("campaigns:search_terms"), {"one": f"approve:{negative.pk}"}).status_code == 403
+    assert client.post(reverse("campaigns:decide_plan", args=[plan.pk]), {"decision": "apply"}).status_code == 403
+    assert client.post(reverse("campaigns:imports"), {}).status_code == 403
+    negative.refresh_from_db()
+    plan.refresh_from_db()
+    assert (negative.status, plan.status) == ("pending", "proposed")
+    assert not Keyword.objects.exists() and not BudgetChange.objects.exists()
+
+
+def test_another_organizations_objects_are_404(client, outsider, account):
+    client.force_login(outsider)  # an owner, of the other organization
+    assert client.post(reverse("campaigns:decide_plan", args=[account["plan"].pk]),
+                       {"decision": "apply"}).status_code == 404
+    client.post(reverse("campaigns:search_terms"), {"one": f"approve:{account['negative'].pk}"})
+    account["negative"].refresh_from_db()
+    assert account["negative"].status == "pending"
+    body = client.get(reverse("campaigns:dashboard")).content.decode()
+    assert "Cemento" not in body
+
+
+def test_switcher_only_switches_to_my_organizations(client, owner, organization, other_organization):
+    client.force_login(owner)
+    url = reverse("campaigns:switch_organization")
+    assert client.post(url, {"organization": other_organization.pk}).status_code == 404
+    member_of_both = member(other_organization, "viewer")
+    from campaigns.models import Membership
+
+    Membership.objects.create(user=member_of_both, organization=organization, role="editor")
+    CampaignFactory(organization=other_organization, name="Campaña del otro")
+    client.force_login(member_of_both)
+    response = client.post(url, {"organization": other_organization.pk, "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("campaigns:dashboard")
+    assert client.session[SESSION_KEY] == other_organization.pk
+    assert client.get(reverse("campaigns:dashboard")).context["current_organization"] == other_organization
+
+
+def test_budget_plan_applies_and_rolls_back(client, teammate, account):
+    client.force_login(teammate)
+    campaign = account["campaign"]
+    body = client.get(reverse("campaigns:budgets")).content.decode()
+    assert "1.25 – 3.50" in body and "converts &lt;i&gt;well&lt;/i&gt;" in body
+    client.post(reverse("campaigns:decide_plan", args=[account["plan"].pk]), {"decision": "apply"})
+    assert Campaign.objects.get(pk=campaign.pk).daily_budget_micros == 44_000_000
+    change = BudgetChange.objects.get()
+    client.post(reverse("campaigns:roll_back", args=[change.pk]))
+    assert Campaign.objects.get(pk=campaign.pk).daily_budget_micros == 40_000_000
+    assert list(BudgetChange.objects.values_list("kind", flat=True)) == ["rollback", "rebalance"]
+
+
+def test_import_error_names_line_and_column(client, teammate, write_report):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(teammate)
+    bad = SimpleUploadedFile("bad.csv", b"this is not a report\n1,2,3\n")
+    response = client.post(reverse("campaigns:imports"), {"file": bad})
+    assert response.status_code == 400
+    assert 'id="import-error"' in response.content.decode()
+
+
+def test_export_downloads_google_editor_csv(client, viewer, account):
+    client.force_login(viewer)
+    response = client.get(reverse("campaigns:download", args=["google-ads-editor"]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="materiales-test-google-ads-editor.csv"'
+    assert response.content.decode("utf-8-sig").startswith("Campaign,Campaign Type")
+
+
+def test_pages_speak_spanish(client, owner, account):
+    client.force_login(owner)
+    client.post(reverse("campaigns:set_language"), {"language": "es", "next": "/dashboard/"})
+    body = client.get(reverse("campaigns:dashboard")).content.decode()
+    assert "Gasto desperdiciado" in body and "Términos de búsqueda" in body
