@@ -120,7 +120,7 @@ def test_budget_plan_applies_and_rolls_back(client, teammate, account):
     client.force_login(teammate)
     campaign = account["campaign"]
     body = client.get(reverse("campaigns:budgets")).content.decode()
-    assert "1.25 – 3.50" in body and "converts &lt;i&gt;well&lt;/i&gt;" in body
+    assert "1.2500 – 3.5000" in body and "converts &lt;i&gt;well&lt;/i&gt;" in body
     client.post(reverse("campaigns:decide_plan", args=[account["plan"].pk]), {"decision": "apply"})
     assert Campaign.objects.get(pk=campaign.pk).daily_budget_micros == 44_000_000
     change = BudgetChange.objects.get()

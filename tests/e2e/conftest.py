@@ -1,0 +1,78 @@
+"""A real headless Chromium (Debian's, never a downloaded one) against the live server, on the demo organization."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+END = date(2026, 11, 25)
+PASSWORD = "demo-materiales"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo(transactional_db, monkeypatch):
+    """The demo organization over 30 days; matching is a worker's job, so nothing is queued from here."""
+    from campaigns import tasks
+    from campaigns.services.demo import seed_demo
+
+    monkeypatch.setattr(tasks.match_search_terms, "delay", lambda *args, **kwargs: None)
+    return seed_demo(seed=7, days=30, end=END)
+
+
+@pytest.fixture
+def plan(demo):
+    from campaigns.services import rebalancing
+
+    return rebalancing.propose(demo, END + timedelta(days=1))
+
+
+@pytest.fixture
+def negative(demo):
+    from campaigns.models import Campaign, Suggestion
+
+    campaign = Campaign.objects.get(organization=demo, name="Cemento - Búsqueda")
+    ad_group = campaign.ad_groups.order_by("name").first()
+    return Suggestion.objects.create(
+        organization=demo, kind="negative", level="ad_group", campaign=campaign, ad_group=ad_group,
+        text="cemento dental", match_type="phrase", source="e2e",
+        evidence={"reason": "no conversions", "would_have_blocked": {
+            "terms": ["cemento dental", "<script>window.pwned=1</script>"], "clicks": 12, "cost_micros": 9_400_000,
+            "conversions": 0}},
+    )
+
+
+def sign_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
