@@ -30,11 +30,21 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
     for change in changes:
         change.can_roll_back = (change.kind == BudgetChange.Kind.REBALANCE
                                 and (change.campaign_id, change.plan_date, change.plan_version) not in rolled_back)
+    _scale_intervals(list(items.values()))
     return render(request, "campaigns/budgets.html", {
         "plan": plan,
         "rows": [{"campaign": campaign, "item": items.get(campaign.pk)} for campaign in campaigns],
         "changes": changes,
     })
+
+
+def _scale_intervals(items: list) -> None:
+    """Where each posterior interval sits on one shared axis (0 to the largest p95), in percent, for drawing."""
+    top = max((item.posterior.get("marginal_return_p95") or 0 for item in items), default=0)
+    for item in items:
+        low, high = item.posterior.get("marginal_return_p05"), item.posterior.get("marginal_return_p95")
+        if top > 0 and low is not None and high is not None:
+            item.interval = {"left": round(100 * low / top, 1), "width": max(round(100 * (high - low) / top, 1), 1)}
 
 
 @require_POST

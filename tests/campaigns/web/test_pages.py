@@ -121,6 +121,7 @@ def test_budget_plan_applies_and_rolls_back(client, teammate, account):
     campaign = account["campaign"]
     body = client.get(reverse("campaigns:budgets")).content.decode()
     assert "1.2500 – 3.5000" in body and "converts &lt;i&gt;well&lt;/i&gt;" in body
+    assert "left: 35.7%; width: 64.3%" in body  # the interval drawn on a 0 to max(p95) axis
     client.post(reverse("campaigns:decide_plan", args=[account["plan"].pk]), {"decision": "apply"})
     assert Campaign.objects.get(pk=campaign.pk).daily_budget_micros == 44_000_000
     change = BudgetChange.objects.get()
@@ -129,14 +130,36 @@ def test_budget_plan_applies_and_rolls_back(client, teammate, account):
     assert list(BudgetChange.objects.values_list("kind", flat=True)) == ["rollback", "rebalance"]
 
 
-def test_import_error_names_line_and_column(client, teammate, write_report):
+def test_import_error_names_line_and_column_and_writes_nothing(client, teammate):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from campaigns.models import ReportImport
+    from tests.campaigns.reports import GOOGLE_ES_SEARCH_TERMS
+
     client.force_login(teammate)
-    bad = SimpleUploadedFile("bad.csv", b"this is not a report\n1,2,3\n")
-    response = client.post(reverse("campaigns:imports"), {"file": bad})
+    bad = GOOGLE_ES_SEARCH_TERMS.replace('"4,10"', '"-4,10"')
+    response = client.post(reverse("campaigns:imports"),
+                           {"file": SimpleUploadedFile("terminos.csv", bad.encode())})
     assert response.status_code == 400
-    assert 'id="import-error"' in response.content.decode()
+    error = response.context["error"]
+    assert (error.line, error.column) == (5, "Coste")
+    assert "Line 5, column “Coste”:" in " ".join(response.content.decode().split())
+    assert not ReportImport.objects.exists()
+
+
+def test_import_lands_a_report(client, teammate, organization, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from campaigns.models import ReportImport
+    from tests.campaigns.reports import GOOGLE_ES_SEARCH_TERMS
+
+    client.force_login(teammate)
+    with django_capture_on_commit_callbacks(execute=False):  # the matching task is a worker's job
+        response = client.post(reverse("campaigns:imports"),
+                               {"file": SimpleUploadedFile("terminos.csv", GOOGLE_ES_SEARCH_TERMS.encode())})
+    assert response.status_code == 302
+    report = ReportImport.objects.get(organization=organization)
+    assert (report.kind, report.rows, report.created_by) == ("search_terms", 4, teammate)
 
 
 def test_export_downloads_google_editor_csv(client, viewer, account):
