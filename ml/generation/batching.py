@@ -1,0 +1,280 @@
+"""Dynamic batching: one loaded model serves the prompts of many jobs.
+
+Callers (Celery tasks, possibly on several threads of one worker) :meth:`DynamicBatcher.submit` prompts and get
+``concurrent.futures.Future`` objects back. One background thread owns the model: it drains the queue, sorts what
+it found by prompt length and cuts it into batches of 1 to 32 rows whose padded size fits a token budget
+(:func:`plan_batches`), so a batch of short prompts is wide and a batch of long ones narrow. Sorting by length
+keeps left-padding waste small. Each batch decodes under :class:`~ml.generation.decoding.LineLimitProcessor`
+with one limit per row, so headlines, descriptions and keywords of different jobs can share a batch.
+
+A future that is cancelled before its batch starts is skipped (a cancelled job stops costing tokens).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from ml.generation.limits import BOTH_PLATFORMS, AssetLimit, Platform
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 32
+TOKEN_BUDGET = 8192
+
+
+@dataclass(frozen=True)
+class GenerationItem:
+    """One prompt to complete.
+
+    Attributes:
+        prompt: the full prompt text.
+        limit: the width limit and banned characters of every line it writes.
+        max_lines: the row stops after this many lines.
+        max_new_tokens: a hard cap on generated tokens.
+    """
+
+    prompt: str
+    limit: AssetLimit
+    max_lines: int
+    max_new_tokens: int = 96
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The model's continuation of one prompt.
+
+    Attributes:
+        text: generated text (special tokens removed).
+        new_tokens: tokens generated for this row, up to its stop (padding after it is not counted).
+        batch_size: rows in the batch that produced it.
+        seconds: wall time of that batch.
+    """
+
+    text: str
+    new_tokens: int
+    batch_size: int
+    seconds: float
+
+
+def plan_batches(
+    prompt_lengths: Sequence[int],
+    max_new_tokens: Sequence[int],
+    token_budget: int = TOKEN_BUDGET,
+    max_batch: int = MAX_BATCH,
+) -> list[list[int]]:
+    """Group prompts into batches under a token budget.
+
+    A batch's cost is its row count times its longest ``prompt + max_new_tokens`` (left padding makes every row
+    that long). Prompts are taken longest first, so each batch holds similar lengths.
+
+    Args:
+        prompt_lengths: tokens per prompt.
+        max_new_tokens: the generation cap per prompt.
+        token_budget: the most padded tokens one batch may hold (bounds KV-cache memory and latency).
+        max_batch: the most rows in a batch.
+
+    Returns:
+        Batches as lists of indices into ``prompt_lengths``; every index appears exactly once.
+    """
+    order = sorted(range(len(prompt_lengths)), key=lambda i: (-(prompt_lengths[i] + max_new_tokens[i]), i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    width = 0
+    for i in order:
+        row = prompt_lengths[i] + max_new_tokens[i]
+        new_width = max(width, row)
+        if current and (len(current) >= max_batch or new_width * (len(current) + 1) > token_budget):
+            batches.append(current)
+            current, new_width = [], row
+        current.append(i)
+        width = new_width
+    if current:
+        batches.append(current)
+    return batches
+
+
+def run_batch(
+    loaded: Any,
+    items: Sequence[GenerationItem],
+    seed: int = 0,
+    temperature: float = 0.7,
+    top_k: int = 40,
+    platforms: tuple[Platform, ...] = BOTH_PLATFORMS,
+) -> list[Completion]:
+    """Generate for one batch with the limits enforced while decoding.
+
+    Args:
+        loaded: a :class:`~ml.generation.model.LoadedModel`.
+        items: the rows.
+        seed: torch seed set right before sampling; the same batch and seed give the same text.
+        temperature: sampling temperature; 0 decodes greedily.
+        top_k: sample among the k most likely tokens. Top-k, not top-p: top-p sorts the whole 262k vocabulary
+            for every row at every step, which costs more than a small model's forward pass on CPU.
+        platforms: whose widths the limits count.
+
+    Returns:
+        One completion per item, in order.
+    """
+    import torch
+
+    from ml.generation.decoding import LineLimitProcessor, ListStop
+
+    tokenizer = loaded.tokenizer
+    started = time.perf_counter()
+    encoded = tokenizer([item.prompt for item in items], return_tensors="pt", padding=True)
+    encoded = {k: v.to(loaded.device) for k, v in encoded.items()}
+    prompt_len = encoded["input_ids"].shape[1]
+    processor = LineLimitProcessor(tokenizer, [item.limit for item in items], platforms)
+    stop = ListStop(tokenizer, [item.max_lines for item in items])
+    sampling: dict[str, Any] = {"do_sample": False}
+    if temperature > 0:
+        sampling = {"do_sample": True, "temperature": temperature, "top_k": top_k, "top_p": 1.0}
+    torch.manual_seed(seed)
+    with torch.inference_mode():
+        output = loaded.model.generate(
+            **encoded,
+            max_new_tokens=max(item.max_new_tokens for item in items),
+            logits_processor=[processor],
+            stopping_criteria=[stop],
+            pad_token_id=tokenizer.pad_token_id,
+            **sampling,
+        )
+    seconds = time.perf_counter() - started
+    new = output[:, prompt_len:].cpu()
+    completions = []
+    for row, item in enumerate(items):
+        tokens = new[row, : item.max_new_tokens]
+        # finished rows are padded with pad_token_id; the pad token is never generated (it is masked)
+        count = int((tokens != tokenizer.pad_token_id).sum())
+        text = tokenizer.decode(tokens[:count], skip_special_tokens=True)
+        completions.append(Completion(text=text, new_tokens=count, batch_size=len(items), seconds=seconds))
+    return completions
+
+
+@dataclass
+class _Pending:
+    item: GenerationItem
+    future: Future[Completion]
+    length: int
+
+
+class DynamicBatcher:
+    """A thread-safe queue in front of one loaded model.
+
+    Args:
+        loaded: the :class:`~ml.generation.model.LoadedModel` this batcher owns.
+        token_budget: most padded tokens per batch; 8192 keeps a 32-row batch of ~250-token rows.
+        max_batch: most rows per batch (1 to 32).
+        max_wait_s: how long the worker waits for more prompts after the first arrives, trading latency for
+            wider batches.
+        seed: base seed; batch ``n`` samples with ``seed + n``.
+        temperature: sampling temperature (0 = greedy).
+
+    Example:
+        >>> with DynamicBatcher(load_model()) as batcher:
+        ...     futures = [batcher.submit(item) for item in items]
+        ...     texts = [f.result().text for f in futures]
+    """
+
+    def __init__(
+        self,
+        loaded: Any,
+        token_budget: int = TOKEN_BUDGET,
+        max_batch: int = MAX_BATCH,
+        max_wait_s: float = 0.02,
+        seed: int = 0,
+        temperature: float = 0.7,
+    ) -> None:
+        if not 1 <= max_batch <= MAX_BATCH:
+            raise ValueError(f"max_batch must be between 1 and {MAX_BATCH}, got {max_batch}")
+        self.loaded = loaded
+        self.token_budget = token_budget
+        self.max_batch = max_batch
+        self.max_wait_s = max_wait_s
+        self.seed = seed
+        self.temperature = temperature
+        self.batches_run = 0
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def __enter__(self) -> DynamicBatcher:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the worker thread (idempotent; :meth:`submit` starts it too)."""
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="generation-batcher", daemon=True)
+                self._thread.start()
+
+    def close(self) -> None:
+        """Finish queued prompts, then stop the worker thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def submit(self, item: GenerationItem) -> Future[Completion]:
+        """Queue one prompt; the future resolves to its :class:`Completion` (or to the batch's exception)."""
+        length = len(self.loaded.tokenizer(item.prompt).input_ids)
+        future: Future[Completion] = Future()
+        self._queue.put(_Pending(item, future, length))
+        self.start()
+        return future
+
+    def generate_many(self, items: Sequence[GenerationItem]) -> list[Completion]:
+        """Submit every item and wait for all of them, in order."""
+        futures = [self.submit(item) for item in items]
+        return [future.result() for future in futures]
+
+    def _drain(self) -> tuple[list[_Pending], bool]:
+        first = self._queue.get()
+        if first is None:
+            return [], True
+        pending, closing = [first], False
+        deadline = time.monotonic() + self.max_wait_s
+        while True:
+            try:
+                nxt = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if nxt is None:
+                closing = True
+                break
+            pending.append(nxt)
+        return pending, closing
+
+    def _loop(self) -> None:
+        closing = False
+        while not closing:
+            pending, closing = self._drain()
+            live = [p for p in pending if p.future.set_running_or_notify_cancel()]
+            plan = plan_batches(
+                [p.length for p in live], [p.item.max_new_tokens for p in live], self.token_budget, self.max_batch
+            )
+            for indices in plan:
+                batch = [live[i] for i in indices]
+                try:
+                    results = run_batch(
+                        self.loaded, [p.item for p in batch], self.seed + self.batches_run, self.temperature
+                    )
+                except Exception as exc:  # a failed batch fails its futures, never the worker thread
+                    logger.exception("generation batch of %d failed", len(batch))
+                    for p in batch:
+                        p.future.set_exception(exc)
+                else:
+                    for p, result in zip(batch, results, strict=True):
+                        p.future.set_result(result)
+                self.batches_run += 1

@@ -1,0 +1,263 @@
+"""Platform limits enforced while decoding, so a generated line can never be too wide.
+
+The model writes one asset per line. :class:`LineLimitProcessor` keeps, for every row of the batch, the width of
+the line being written and masks every token that would push it past the limit; at the limit only a newline or
+EOS is left. Widths are counted per platform (:func:`ml.generation.limits.char_width`): with Microsoft in the
+target platforms a double-width character counts two, so the stricter count wins. Characters a field may never
+hold (``!`` in headlines, ``@`` in keywords) are masked outright.
+
+The per-token tables (width before the first newline, width after the last, banned, special) are built once per
+(tokenizer, platforms, banned characters) and cached in the process: a 262k vocabulary takes about a second.
+
+:class:`ListStop` ends a row when it has written the wanted number of lines or a blank line (the few-shot
+separator), which is what lets short rows stop early inside a batch.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ml.generation.limits import BOTH_PLATFORMS, AssetLimit, Platform, char_width
+
+if TYPE_CHECKING:
+    import torch
+
+_BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
+_tables_lock = threading.Lock()
+_tables: dict[tuple[Any, ...], TokenTables] = {}
+_text_cache: dict[tuple[Any, ...], list[str | None]] = {}
+_line_cache: dict[tuple[Any, ...], tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+
+
+@dataclass(frozen=True)
+class TokenTables:
+    """Per-token facts the processor needs, as 1-D tensors over the vocabulary.
+
+    Attributes:
+        head_width: width of the token's text before its first newline (the whole text when it has none).
+        tail_width: width after its last newline (meaningful only where has_newline).
+        has_newline: the token contains a newline.
+        forbidden: special tokens, byte continuation pieces at a line start, banned characters; never allowed.
+        eos_ids: ids that end generation.
+    """
+
+    head_width: torch.Tensor
+    tail_width: torch.Tensor
+    has_newline: torch.Tensor
+    forbidden: torch.Tensor
+    eos_ids: tuple[int, ...]
+
+
+def _piece_text(piece: str) -> str:
+    """A SentencePiece token's surface text; byte-fallback pieces become a placeholder of the right width."""
+    match = _BYTE_PIECE.match(piece)
+    if match:
+        byte = int(match.group(1), 16)
+        if byte == 0x0A:
+            return "\n"
+        # A lead byte of a 3- or 4-byte UTF-8 sequence (where CJK lives) counts two, every other byte one: a
+        # character split over byte pieces is over-counted, never under-counted, and an orphan byte that decodes
+        # to U+FFFD is still counted.
+        return "\u3000" if byte >= 0xE0 else "x"
+    return piece.replace("\u2581", " ")
+
+
+def _width(text: str, platforms: Iterable[Platform]) -> int:
+    return max(sum(char_width(c, p) for c in text) for p in platforms)
+
+
+def _token_texts(tokenizer: Any) -> list[str | None]:
+    """Each token's surface text; None for special and control tokens (never generated). Cached per process."""
+    key = ("texts", getattr(tokenizer, "name_or_path", ""), len(tokenizer))
+    with _tables_lock:
+        if key in _text_cache:
+            return _text_cache[key]
+    added = getattr(tokenizer, "added_tokens_decoder", {}) or {}
+    # Gemma lists runs of newlines and spaces as (non-special) added tokens: they are text; every other added
+    # token (<start_of_turn>, <unusedN>, image markers, [multimodal]) is control and never generated
+    control = set(tokenizer.all_special_ids) | {i for i, t in added.items() if getattr(t, "content", "x").strip()}
+    texts: list[str | None] = [
+        None if i in control or piece is None else _piece_text(piece)
+        for i, piece in enumerate(tokenizer.convert_ids_to_tokens(list(range(len(tokenizer)))))
+    ]
+    with _tables_lock:
+        _text_cache[key] = texts
+    return texts
+
+
+def token_tables(
+    tokenizer: Any, platforms: tuple[Platform, ...] = BOTH_PLATFORMS, banned_chars: frozenset[str] = frozenset()
+) -> TokenTables:
+    """Build (or fetch from the process cache) the per-token tables for a tokenizer.
+
+    Args:
+        tokenizer: a transformers tokenizer.
+        platforms: the widths of every listed platform are computed and the largest kept.
+        banned_chars: characters that may never be generated in this field.
+
+    Returns:
+        The tables, on CPU.
+    """
+    import torch
+
+    key = (getattr(tokenizer, "name_or_path", ""), len(tokenizer), platforms, banned_chars)
+    with _tables_lock:
+        if key in _tables:
+            return _tables[key]
+    texts = _token_texts(tokenizer)
+    vocab_size = len(texts)
+    head = torch.zeros(vocab_size, dtype=torch.int32)
+    tail = torch.zeros(vocab_size, dtype=torch.int32)
+    newline = torch.zeros(vocab_size, dtype=torch.bool)
+    forbidden = torch.zeros(vocab_size, dtype=torch.bool)
+    blocked = set(banned_chars) | {"\r", "\t"}
+    for token_id, text in enumerate(texts):
+        if text is None or not blocked.isdisjoint(text):
+            forbidden[token_id] = True
+            continue
+        if text.isascii() and "\n" not in text:
+            head[token_id] = len(text)  # the common case, without a unicodedata lookup per character
+        elif "\n" in text:
+            newline[token_id] = True
+            head[token_id] = _width(text.split("\n", 1)[0], platforms)
+            tail[token_id] = _width(text.rsplit("\n", 1)[1], platforms)
+        else:
+            head[token_id] = _width(text, platforms)
+    eos = tokenizer.eos_token_id
+    eos_ids = tuple(eos) if isinstance(eos, list) else ((eos,) if eos is not None else ())
+    for token_id in eos_ids:
+        forbidden[token_id] = False
+    tables = TokenTables(head, tail, newline, forbidden, eos_ids)
+    with _tables_lock:
+        _tables[key] = tables
+    return tables
+
+
+class LineLimitProcessor:
+    """Logits processor: masks tokens that would make the current line wider than its limit.
+
+    Duck-typed to transformers' ``LogitsProcessor`` so that importing this module never imports transformers.
+
+    One instance serves one ``generate`` call (it keeps per-row state); build a new one for the next batch.
+
+    Args:
+        tokenizer: the model's tokenizer.
+        limits: the field's width limit and banned characters, or one per batch row (rows of a batch may write
+            different fields).
+        platforms: whose width counting applies; the stricter wins.
+
+    Example:
+        >>> processor = LineLimitProcessor(tokenizer, HEADLINE_LIMIT)
+        >>> model.generate(**inputs, logits_processor=LogitsProcessorList([processor]))
+    """
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        limits: AssetLimit | Sequence[AssetLimit],
+        platforms: tuple[Platform, ...] = BOTH_PLATFORMS,
+    ) -> None:
+        import torch
+
+        self.limits = (limits,) if isinstance(limits, AssetLimit) else tuple(limits)
+        kinds = list(dict.fromkeys(self.limits))
+        tables = [token_tables(tokenizer, platforms, kind.banned_chars) for kind in kinds]
+        self.tables = tables[0]
+        self._forbidden_by_kind = torch.stack([t.forbidden for t in tables])
+        self._row_kind = torch.tensor([kinds.index(limit) for limit in self.limits])
+        self._row_max = torch.tensor([limit.max_width for limit in self.limits], dtype=torch.int32)
+        self._prompt_len: int | None = None
+        self._width: torch.Tensor | None = None
+
+    def _advance(self, input_ids: torch.Tensor) -> torch.Tensor:
+        import torch
+
+        if self._prompt_len is None:
+            if len(self.limits) not in (1, input_ids.shape[0]):
+                raise ValueError(f"{len(self.limits)} limits for a batch of {input_ids.shape[0]} rows")
+            self._prompt_len = input_ids.shape[1]
+            self._width = torch.zeros(input_ids.shape[0], dtype=torch.int32, device=input_ids.device)
+            self._tables_on(input_ids.device, input_ids.shape[0])
+        elif input_ids.shape[1] > self._prompt_len:
+            last = input_ids[:, -1]
+            assert self._width is not None
+            self._width = torch.where(self._newline[last], self._tail[last], self._width + self._head[last])
+        assert self._width is not None
+        return self._width
+
+    def _tables_on(self, device: torch.device, rows: int) -> None:
+        self._head = self.tables.head_width.to(device)
+        self._tail = self.tables.tail_width.to(device)
+        self._newline = self.tables.has_newline.to(device)
+        row_kind = self._row_kind.expand(rows) if len(self.limits) == 1 else self._row_kind
+        self._forbidden = self._forbidden_by_kind.to(device)[row_kind.to(device)]
+        self._max = (self._row_max.expand(rows) if len(self.limits) == 1 else self._row_max).to(device)
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        """Return ``scores`` with every over-wide or forbidden token set to -inf."""
+        width = self._advance(input_ids)
+        remaining = (self._max - width).unsqueeze(1)
+        vocab = scores.shape[1]
+        head = self._head[:vocab].unsqueeze(0)
+        mask = (head > remaining) | self._forbidden[:, :vocab]
+        if input_ids.shape[1] == self._prompt_len:
+            # A blank line ends the list (ListStop); as the very first token it would end it before it began.
+            mask = mask | (self._newline[:vocab].unsqueeze(0) & (head == 0))
+        return scores.masked_fill(mask, float("-inf"))
+
+
+def _line_tables(tokenizer: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per token: newline count, holds a blank line, starts with a newline, ends with one (cached per process)."""
+    import torch
+
+    key = ("lines", getattr(tokenizer, "name_or_path", ""), len(tokenizer))
+    with _tables_lock:
+        if key in _line_cache:
+            return _line_cache[key]
+    texts = [t or "" for t in _token_texts(tokenizer)]
+    tables = (
+        torch.tensor([t.count("\n") for t in texts], dtype=torch.int32),
+        torch.tensor([bool(re.search(r"\n\s*\n", t)) for t in texts], dtype=torch.bool),
+        torch.tensor([t.lstrip(" ").startswith("\n") for t in texts], dtype=torch.bool),
+        torch.tensor([t.rstrip(" ").endswith("\n") for t in texts], dtype=torch.bool),
+    )
+    with _tables_lock:
+        _line_cache[key] = tables
+    return tables
+
+
+class ListStop:
+    """A transformers stopping criterion (duck-typed): a row is done after ``max_lines`` newlines, a blank line, or EOS.
+
+    Args:
+        tokenizer: the model's tokenizer (for the newline table).
+        max_lines: lines wanted, for all rows or one number per row.
+    """
+
+    def __init__(self, tokenizer: Any, max_lines: int | Sequence[int]) -> None:
+        import torch
+
+        self.max_lines = torch.tensor([max_lines] if isinstance(max_lines, int) else list(max_lines))
+        self._newlines, self._blank, self._starts, self._ends = _line_tables(tokenizer)
+        self._prompt_len: int | None = None
+        self._lines: torch.Tensor | None = None
+        self._prev_newline: torch.Tensor | None = None
+
+    def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
+        """Return one bool per row: True where the row is finished."""
+        import torch
+
+        last = input_ids[:, -1].cpu()
+        if self._lines is None:
+            self._lines = torch.zeros(input_ids.shape[0], dtype=torch.int32)
+            self._prev_newline = torch.zeros(input_ids.shape[0], dtype=torch.bool)
+        assert self._prev_newline is not None
+        self._lines = self._lines + self._newlines[last]
+        blank = self._blank[last] | (self._prev_newline & self._starts[last])
+        self._prev_newline = self._ends[last]
+        done = (self._lines >= self.max_lines) | blank
+        return done.to(input_ids.device)

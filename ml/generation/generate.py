@@ -1,0 +1,331 @@
+"""The public entry: a product description in, validated keywords, headlines and descriptions out.
+
+Pipeline per request: guardrails on the untrusted text (refuse, or strip suspicious spans) → one prompt per field
+(keywords, headlines, descriptions) → the shared :class:`~ml.generation.batching.DynamicBatcher` decodes them with
+the width limits enforced per row → every line is parsed, validated with :mod:`ml.generation.limits`, checked for
+canaries, deduplicated (keywords also against the ad group's existing ones) and kept only when its embedding is
+close enough to the product description. Every result records the model, quantization, prompt version and seed.
+
+Example (a Celery worker, once per process)::
+
+    loaded = load_model(ModelSettings(cache_dir="var/models"))
+    batcher = DynamicBatcher(loaded)
+    assets = generate_assets(GenerationRequest(description="Cemento Portland ..."), batcher)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from ml.generation.batching import Completion, DynamicBatcher, GenerationItem
+from ml.generation.guardrails import GuardMode, GuardResult, InjectionRefused, contains_canary, inspect
+from ml.generation.limits import (
+    BOTH_PLATFORMS,
+    DESCRIPTION_LIMIT,
+    HEADLINE_LIMIT,
+    KEYWORD_LIMIT,
+    KeywordText,
+    Platform,
+    Rules,
+    Violation,
+    check_keyword,
+    check_text,
+    normalise_for_duplicates,
+)
+from ml.generation.prompts import PROMPT_VERSION, AssetKind, Language, PromptInput, build_prompt, parse_lines
+
+__all__ = [
+    "GeneratedAssets",
+    "GenerationRequest",
+    "InjectionRefused",
+    "KeywordSuggestion",
+    "Provenance",
+    "generate_assets",
+    "generate_many",
+]
+
+# tokens a line may take, generously: limits are enforced by the logits processor, this only caps runaway rows
+_TOKENS_PER_LINE = {"keywords": 9, "headlines": 10, "descriptions": 26}
+_KEYWORD_CLEAN = re.compile(r"[^\w\s'&.+/-]")
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything the marketer gave for one ad group; all text is untrusted.
+
+    Attributes:
+        description: the product or service description.
+        language: ``es`` or ``en``.
+        landing_page: landing-page text, optional.
+        selling_points: optional selling points.
+        brand_terms: brand names (also allowed in capitals).
+        existing_keywords: the ad group's current keywords; suggestions repeating one are dropped.
+        blocked_terms: the organization's blocked terms.
+        platforms: the platforms the ads must fit; the stricter width counting wins.
+        guard_mode: ``refuse`` or ``strip`` (organization setting).
+        n_keywords: keywords to ask the model for.
+        n_headlines: headlines to ask for (3 to 15 end up in an ad).
+        n_descriptions: descriptions to ask for (2 to 4).
+        seed: sampling seed recorded with the result.
+    """
+
+    description: str
+    language: Language = "es"
+    landing_page: str = ""
+    selling_points: tuple[str, ...] = ()
+    brand_terms: tuple[str, ...] = ()
+    existing_keywords: tuple[str, ...] = ()
+    blocked_terms: tuple[str, ...] = ()
+    platforms: tuple[Platform, ...] = BOTH_PLATFORMS
+    guard_mode: GuardMode = "refuse"
+    n_keywords: int = 10
+    n_headlines: int = 8
+    n_descriptions: int = 4
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What produced a suggestion, stored with it so versions can be compared."""
+
+    model: str
+    quantization: str
+    prompt_version: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class KeywordSuggestion:
+    """A suggested keyword with its match type and its similarity to the product description."""
+
+    text: str
+    match_type: str
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedAssets:
+    """The validated output for one request.
+
+    Attributes:
+        keywords: new keywords with match types.
+        headlines: headlines, each within every platform's rules.
+        descriptions: descriptions, each within every platform's rules.
+        provenance: model, quantization, prompt version, seed.
+        guard: the guardrail verdict (``flagged`` and removed spans in strip mode).
+        dropped: why generated lines were dropped (field, index in the model's list, reason).
+        raw_lines: generated lines per field before validation (for measuring the decoder's limits).
+        tokens: prompt plus generated tokens, for the organization's quota.
+    """
+
+    keywords: list[KeywordSuggestion]
+    headlines: list[str]
+    descriptions: list[str]
+    provenance: Provenance
+    guard: GuardResult
+    dropped: list[Violation] = field(default_factory=list)
+    raw_lines: dict[str, list[str]] = field(default_factory=dict)
+    tokens: int = 0
+
+
+def match_type_for(keyword: str) -> str:
+    """Match type by length: short head terms as exact (broad would spend on everything), 3-5 words as phrase,
+    longer tail as broad (exact would almost never match)."""
+    words = len(keyword.split())
+    if words <= 2:
+        return "exact"
+    return "phrase" if words <= 5 else "broad"
+
+
+def prepare(request: GenerationRequest, tokenizer: Any) -> tuple[GuardResult, list[GenerationItem]]:
+    """Guard the untrusted text and build the three prompts of a request.
+
+    Raises:
+        InjectionRefused: the text was flagged and the mode is ``refuse``.
+    """
+    untrusted = " ".join([request.description, request.landing_page, *request.selling_points])
+    guard = inspect(untrusted, mode=request.guard_mode)
+    if guard.flagged:
+        item = PromptInput(description=guard.text, language=request.language, brand_terms=request.brand_terms)
+    else:
+        item = PromptInput(
+            description=request.description,
+            language=request.language,
+            landing_page=request.landing_page,
+            selling_points=request.selling_points,
+            brand_terms=request.brand_terms,
+        )
+    wanted = {"keywords": request.n_keywords, "headlines": request.n_headlines, "descriptions": request.n_descriptions}
+    limits = {"keywords": KEYWORD_LIMIT, "headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT}
+    items = [
+        GenerationItem(
+            prompt=build_prompt(item, kind, tokenizer),
+            limit=limits[kind],
+            max_lines=wanted[kind],
+            max_new_tokens=_TOKENS_PER_LINE[kind] * wanted[kind] + 2,
+        )
+        for kind in ("keywords", "headlines", "descriptions")
+    ]
+    return guard, items
+
+
+def _similarities(embedder: Any, anchor: str, texts: list[str]) -> list[float]:
+    if not texts:
+        return []
+    vectors = embedder.encode([anchor, *texts])
+    return [float(v) for v in vectors[1:] @ vectors[0]]
+
+
+def _keep_close(
+    texts: list[str],
+    field_name: str,
+    anchor: str,
+    embedder: Any,
+    min_similarity: float | None,
+    dropped: list[Violation],
+) -> list[tuple[str, float | None]]:
+    if embedder is None or min_similarity is None:
+        return [(t, None) for t in texts]
+    kept = []
+    for i, (text, sim) in enumerate(zip(texts, _similarities(embedder, anchor, texts), strict=True)):
+        if sim >= min_similarity:
+            kept.append((text, sim))
+        else:
+            dropped.append(Violation(field_name, i, "off_topic", f"similarity {sim:.2f} < {min_similarity}"))
+    return kept
+
+
+def assemble(
+    request: GenerationRequest,
+    guard: GuardResult,
+    completions: Sequence[Completion],
+    loaded: Any,
+    embedder: Any = None,
+    min_similarity: float | None = 0.2,
+) -> GeneratedAssets:
+    """Turn a request's three completions into validated assets.
+
+    Args:
+        request: the request.
+        guard: its guardrail verdict.
+        completions: keywords, headlines, descriptions, in that order.
+        loaded: the model (for provenance).
+        embedder: anything with ``encode(texts) -> unit rows``; None skips the similarity filter.
+        min_similarity: cosine similarity to the description below which a suggestion is dropped.
+
+    Returns:
+        The validated assets.
+    """
+    rules = Rules(
+        blocked_terms=request.blocked_terms, acronyms=frozenset(request.brand_terms), platforms=request.platforms
+    )
+    wanted = {"keywords": request.n_keywords, "headlines": request.n_headlines, "descriptions": request.n_descriptions}
+    kinds: tuple[AssetKind, ...] = ("keywords", "headlines", "descriptions")
+    raw = {kind: parse_lines(c.text, wanted[kind]) for kind, c in zip(kinds, completions, strict=True)}
+    dropped: list[Violation] = []
+    seen = {normalise_for_duplicates(k) for k in request.existing_keywords}
+    clean: dict[str, list[str]] = {}
+    for kind in kinds:
+        clean[kind] = []
+        for i, line in enumerate(raw[kind]):
+            text = " ".join(_KEYWORD_CLEAN.sub(" ", line).lower().split()) if kind == "keywords" else line
+            if kind == "keywords":
+                problems = check_keyword(KeywordText(text, match_type_for(text)), i, rules)
+            else:
+                problems = check_text(text, kind, i, rules)
+            if contains_canary(text, guard.canaries):
+                problems.append(Violation(kind, i, "canary", "repeats text removed by the guardrails"))
+            key = normalise_for_duplicates(text)
+            if key in seen:
+                problems.append(Violation(kind, i, "duplicate", "repeats an existing or earlier item"))
+            if problems:
+                dropped.extend(problems)
+                continue
+            seen.add(key)
+            clean[kind].append(text)
+    anchor = guard.text if guard.flagged else request.description
+    keywords = [
+        KeywordSuggestion(text, match_type_for(text), sim)
+        for text, sim in _keep_close(clean["keywords"], "keywords", anchor, embedder, min_similarity, dropped)
+    ]
+    headlines = [t for t, _ in _keep_close(clean["headlines"], "headlines", anchor, embedder, min_similarity, dropped)]
+    descriptions = [
+        t for t, _ in _keep_close(clean["descriptions"], "descriptions", anchor, embedder, min_similarity, dropped)
+    ]
+    return GeneratedAssets(
+        keywords=keywords,
+        headlines=headlines,
+        descriptions=descriptions,
+        provenance=Provenance(loaded.name, loaded.quantization, PROMPT_VERSION, request.seed),
+        guard=guard,
+        dropped=dropped,
+        raw_lines=raw,
+        tokens=sum(c.new_tokens for c in completions),
+    )
+
+
+def generate_many(
+    requests: Sequence[GenerationRequest],
+    batcher: DynamicBatcher,
+    embedder: Any = None,
+    min_similarity: float | None = 0.2,
+) -> list[GeneratedAssets | InjectionRefused]:
+    """Generate for many requests at once, so their prompts share batches.
+
+    Args:
+        requests: the requests (e.g. every ad group of a campaign).
+        batcher: the worker's batcher around its one loaded model.
+        embedder: see :func:`assemble`.
+        min_similarity: see :func:`assemble`.
+
+    Returns:
+        Per request, the assets or the :class:`InjectionRefused` explaining why nothing was generated.
+    """
+    tokenizer = batcher.loaded.tokenizer
+    pending: list[tuple[GenerationRequest, GuardResult, list[Future[Completion]]] | InjectionRefused] = []
+    for request in requests:
+        try:
+            guard, items = prepare(request, tokenizer)
+        except InjectionRefused as refused:
+            pending.append(refused)
+            continue
+        pending.append((request, guard, [batcher.submit(item) for item in items]))
+    results: list[GeneratedAssets | InjectionRefused] = []
+    for entry in pending:
+        if isinstance(entry, InjectionRefused):
+            results.append(entry)
+            continue
+        request, guard, futures = entry
+        completions = [f.result() for f in futures]
+        results.append(assemble(request, guard, completions, batcher.loaded, embedder, min_similarity))
+    return results
+
+
+def generate_assets(
+    request: GenerationRequest,
+    batcher: DynamicBatcher,
+    embedder: Any = None,
+    min_similarity: float | None = 0.2,
+) -> GeneratedAssets:
+    """Generate validated keywords, headlines and descriptions for one request.
+
+    Args:
+        request: the marketer's input.
+        batcher: the worker's batcher (one per process, around one loaded model).
+        embedder: for the similarity filter; pass ``ml.embeddings.default_embedder()`` in production, None to skip.
+        min_similarity: cosine similarity to the description below which a suggestion is dropped.
+
+    Returns:
+        The assets, each within every platform's rules.
+
+    Raises:
+        InjectionRefused: the text was flagged and the request's guard mode is ``refuse``.
+    """
+    result = generate_many([request], batcher, embedder, min_similarity)[0]
+    if isinstance(result, InjectionRefused):
+        raise result
+    return result

@@ -1,0 +1,287 @@
+"""The one validator of both ad platforms' text rules, shared by generation, import and export.
+
+Plain values in, plain values out: :class:`AdAssets` and :class:`KeywordText` dataclasses go in, a list of
+:class:`Violation` comes out (empty when everything passes). Each violation names the field, the 0-based index of
+the asset inside that field (``None`` for field-level rules such as counts) and a stable reason code, so the
+Django import can turn it into "row 12, column Headline 4: too_long" and generation can drop the one bad asset.
+
+Width is counted per platform. Google Ads counts characters; Microsoft Advertising counts an East Asian wide or
+fullwidth character as two. A text is valid only if it fits on every platform it is meant for, so the default
+checks both and therefore uses the stricter (Microsoft) width.
+
+Example:
+    >>> validate_ad(AdAssets(headlines=["Cemento Portland", "Entrega Hoy"], descriptions=["Sacos de 50 kg."]))[0]
+    Violation(field='headlines', index=None, reason='too_few', detail='2 headlines; at least 3 are required')
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Platform = Literal["google", "microsoft"]
+MatchType = Literal["broad", "phrase", "exact"]
+
+BOTH_PLATFORMS: tuple[Platform, ...] = ("google", "microsoft")
+HEADLINE_MAX = 30
+DESCRIPTION_MAX = 90
+PATH_MAX = 15
+KEYWORD_MAX_CHARS = 80
+KEYWORD_MAX_WORDS = 10
+HEADLINES_MIN, HEADLINES_MAX = 3, 15
+DESCRIPTIONS_MIN, DESCRIPTIONS_MAX = 2, 4
+MATCH_TYPES: frozenset[str] = frozenset({"broad", "phrase", "exact"})
+
+# Upper-case words that are not "shouting": acronyms and units common in Spanish and English ads. Organizations
+# add their own (brand names written in capitals) through Rules.acronyms.
+KNOWN_ACRONYMS: frozenset[str] = frozenset(
+    """
+    AI IA API B2B B2C BBVA CE CEO CRM CV DIY DNI DVD EEUU EU UE ERP FAQ GB GPS HD IBM ISO IT IVA KG KM KW LED LCD
+    LTE MB MM CM ML ONG OK PC PDF PVC PYME PYMES RFC RRHH SA SAS SEO SEM SL SMS SPA SUV TB TI TV UK UN UNAM US USA
+    USB UV VIP WIFI XL XXL AM PM NASA GMAT ISO9001 SAT SII DGT ATM QR RGB USD EUR MXN COP ARS CLP PEN
+    """.split()
+)
+# Characters Google Ads rejects inside keywords.
+KEYWORD_INVALID_CHARS = frozenset("!@%^*()={};~`<>?\\|,")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule.
+
+    Attributes:
+        field: ``headlines``, ``descriptions``, ``path1``, ``path2`` or ``keywords``.
+        index: position of the asset within the field, or None for field-level rules (counts).
+        reason: stable code: ``too_few``, ``too_many``, ``empty``, ``too_long``, ``too_many_words``,
+            ``duplicate``, ``exclamation``, ``all_caps``, ``blocked_term``, ``invalid_character``,
+            ``match_type``.
+        detail: a sentence a marketer can read.
+    """
+
+    field: str
+    index: int | None
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What an organization adds to the platforms' rules.
+
+    Attributes:
+        blocked_terms: competitor trademarks and banned claims; matched as whole words, ignoring case and accents.
+        acronyms: extra upper-case words that are allowed (brand names, product codes).
+        platforms: the platforms the text must fit; the stricter width wins.
+    """
+
+    blocked_terms: tuple[str, ...] = ()
+    acronyms: frozenset[str] = frozenset()
+    platforms: tuple[Platform, ...] = BOTH_PLATFORMS
+
+
+@dataclass(frozen=True)
+class AdAssets:
+    """A responsive search ad's texts."""
+
+    headlines: Sequence[str]
+    descriptions: Sequence[str]
+    path1: str = ""
+    path2: str = ""
+
+
+@dataclass(frozen=True)
+class KeywordText:
+    """A keyword with its match type."""
+
+    text: str
+    match_type: str = "phrase"
+
+
+@dataclass(frozen=True)
+class _Limits:
+    max_width: int
+    exclamations: int  # how many '!' are allowed
+
+
+_HEADLINE = _Limits(HEADLINE_MAX, 0)
+_DESCRIPTION = _Limits(DESCRIPTION_MAX, 1)
+_PATH = _Limits(PATH_MAX, 0)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_DEFAULT_RULES = Rules()
+
+
+def char_width(char: str, platform: Platform) -> int:
+    """Width of one character on a platform: 2 for East Asian wide/fullwidth on Microsoft, otherwise 1."""
+    if platform == "microsoft" and unicodedata.east_asian_width(char) in ("W", "F"):
+        return 2
+    return 1
+
+
+def text_width(text: str, platforms: Platform | Iterable[Platform] = BOTH_PLATFORMS) -> int:
+    """The width a platform's editor counts for ``text``; with several platforms, the largest."""
+    if isinstance(platforms, str):
+        platforms = (platforms,)
+    return max(sum(char_width(c, p) for c in text) for p in platforms)
+
+
+def normalise_for_duplicates(text: str) -> str:
+    """Key under which two texts count as duplicates: case-folded, all whitespace removed."""
+    return "".join(text.casefold().split())
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def blocked_terms_in(text: str, blocked_terms: Sequence[str]) -> list[str]:
+    """The blocked terms that occur in ``text`` as whole words, ignoring case and accents."""
+    folded = _fold(text)
+    found = []
+    for term in blocked_terms:
+        needle = _fold(term).strip()
+        if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", folded):
+            found.append(term)
+    return found
+
+
+def shouted_words(text: str, acronyms: frozenset[str] = frozenset()) -> list[str]:
+    """Words written entirely in capitals that are not known acronyms (single letters never count)."""
+    allowed = KNOWN_ACRONYMS | {a.upper() for a in acronyms}
+    return [w for w in _WORD.findall(text) if w.isupper() and w.upper() not in allowed]
+
+
+def check_text(text: str, field_name: str, index: int | None, rules: Rules = _DEFAULT_RULES) -> list[Violation]:
+    """Rules about one headline, description or path, independent of its siblings.
+
+    Args:
+        text: the asset.
+        field_name: ``headlines``, ``descriptions``, ``path1`` or ``path2``.
+        index: its position, reported back in violations.
+        rules: the organization's additions.
+
+    Returns:
+        The violations, empty when the text passes.
+    """
+    limits = {"headlines": _HEADLINE, "descriptions": _DESCRIPTION}.get(field_name, _PATH)
+    noun = field_name.rstrip("s")
+    out: list[Violation] = []
+    if not text.strip():
+        return [Violation(field_name, index, "empty", f"{noun} is empty")]
+    width = text_width(text, rules.platforms)
+    if width > limits.max_width:
+        out.append(Violation(field_name, index, "too_long", f"{noun} is {width} wide; the limit is {limits.max_width}"))
+    bangs = text.count("!") + (text.count("¡") if limits.exclamations == 0 else 0)
+    if bangs > limits.exclamations:
+        allowed = "no exclamation mark" if limits.exclamations == 0 else "at most one exclamation mark"
+        out.append(Violation(field_name, index, "exclamation", f"{noun} has {bangs}; {allowed} allowed"))
+    shouted = shouted_words(text, rules.acronyms)
+    if shouted:
+        out.append(Violation(field_name, index, "all_caps", f"{noun} writes {', '.join(shouted)} in capitals"))
+    for term in blocked_terms_in(text, rules.blocked_terms):
+        out.append(Violation(field_name, index, "blocked_term", f"{noun} contains the blocked term {term!r}"))
+    return out
+
+
+def _duplicates(texts: Sequence[str], field_name: str) -> list[Violation]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, text in enumerate(texts):
+        key = normalise_for_duplicates(text)
+        if key in seen:
+            out.append(Violation(field_name, i, "duplicate", f"repeats item {seen[key] + 1}"))
+        elif key:
+            seen[key] = i
+    return out
+
+
+def _count(n: int, low: int, high: int, field_name: str) -> list[Violation]:
+    if n < low:
+        return [Violation(field_name, None, "too_few", f"{n} {field_name}; at least {low} are required")]
+    if n > high:
+        return [Violation(field_name, None, "too_many", f"{n} {field_name}; at most {high} are allowed")]
+    return []
+
+
+def validate_ad(ad: AdAssets, rules: Rules = _DEFAULT_RULES) -> list[Violation]:
+    """Every rule of a responsive search ad on the requested platforms.
+
+    Args:
+        ad: headlines, descriptions and the two display-URL path fields.
+        rules: the organization's blocked terms, extra acronyms and target platforms.
+
+    Returns:
+        Violations in field order (counts first, then per asset); empty when the ad can be uploaded.
+    """
+    out = _count(len(ad.headlines), HEADLINES_MIN, HEADLINES_MAX, "headlines")
+    out += _count(len(ad.descriptions), DESCRIPTIONS_MIN, DESCRIPTIONS_MAX, "descriptions")
+    for field_name, texts in (("headlines", ad.headlines), ("descriptions", ad.descriptions)):
+        for i, text in enumerate(texts):
+            out += check_text(text, field_name, i, rules)
+        out += _duplicates(texts, field_name)
+    for field_name, path in (("path1", ad.path1), ("path2", ad.path2)):
+        if path:
+            out += [v for v in check_text(path, field_name, None, rules) if v.reason != "empty"]
+    return out
+
+
+def check_keyword(keyword: KeywordText, index: int | None, rules: Rules = _DEFAULT_RULES) -> list[Violation]:
+    """Rules about one keyword: length, word count, characters, match type and blocked terms."""
+    text = keyword.text
+    out: list[Violation] = []
+    if not text.strip():
+        return [Violation("keywords", index, "empty", "keyword is empty")]
+    if len(text) > KEYWORD_MAX_CHARS:
+        detail = f"keyword is {len(text)} characters; the limit is {KEYWORD_MAX_CHARS}"
+        out.append(Violation("keywords", index, "too_long", detail))
+    words = len(text.split())
+    if words > KEYWORD_MAX_WORDS:
+        detail = f"keyword has {words} words; the limit is {KEYWORD_MAX_WORDS}"
+        out.append(Violation("keywords", index, "too_many_words", detail))
+    bad = sorted({c for c in text if c in KEYWORD_INVALID_CHARS})
+    if bad:
+        out.append(Violation("keywords", index, "invalid_character", f"keyword contains {''.join(bad)!r}"))
+    if keyword.match_type not in MATCH_TYPES:
+        detail = f"match type {keyword.match_type!r} is not one of broad, phrase, exact"
+        out.append(Violation("keywords", index, "match_type", detail))
+    for term in blocked_terms_in(text, rules.blocked_terms):
+        out.append(Violation("keywords", index, "blocked_term", f"keyword contains the blocked term {term!r}"))
+    return out
+
+
+def validate_keywords(keywords: Sequence[KeywordText], rules: Rules = _DEFAULT_RULES) -> list[Violation]:
+    """Every keyword rule, plus duplicates within the list (same text and match type).
+
+    Args:
+        keywords: the keywords of one ad group.
+        rules: the organization's blocked terms.
+
+    Returns:
+        Violations in list order; empty when all keywords can be uploaded.
+    """
+    out: list[Violation] = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, keyword in enumerate(keywords):
+        out += check_keyword(keyword, i, rules)
+        key = (normalise_for_duplicates(keyword.text), keyword.match_type)
+        if key in seen:
+            out.append(Violation("keywords", i, "duplicate", f"repeats keyword {seen[key] + 1}"))
+        else:
+            seen[key] = i
+    return out
+
+
+@dataclass(frozen=True)
+class AssetLimit:
+    """The decoding-time limit of one kind of generated line (used by :mod:`ml.generation.decoding`)."""
+
+    max_width: int
+    banned_chars: frozenset[str] = field(default_factory=frozenset)
+
+
+HEADLINE_LIMIT = AssetLimit(HEADLINE_MAX, frozenset("!¡"))
+DESCRIPTION_LIMIT = AssetLimit(DESCRIPTION_MAX)
+KEYWORD_LIMIT = AssetLimit(KEYWORD_MAX_CHARS, frozenset(KEYWORD_INVALID_CHARS))

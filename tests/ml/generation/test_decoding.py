@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import torch
+
+from ml.generation.batching import GenerationItem, run_batch
+from ml.generation.decoding import LineLimitProcessor, token_tables
+from ml.generation.limits import HEADLINE_LIMIT, AssetLimit, text_width
+
+
+def test_token_tables_know_widths_and_newlines(tiny_model) -> None:
+    tokenizer = tiny_model.tokenizer
+    tables = token_tables(tokenizer)
+    (hello,) = tokenizer(" Hola", add_special_tokens=False).input_ids
+    (kanji,) = tokenizer("日本", add_special_tokens=False).input_ids
+    newline = tokenizer.convert_tokens_to_ids("\n")
+    assert tables.head_width[hello] == 5
+    assert tables.head_width[kanji] == 4  # two double-width characters: Microsoft's count wins
+    assert token_tables(tokenizer, ("google",)).head_width[kanji] == 2
+    assert bool(tables.has_newline[newline]) and tables.head_width[newline] == 0
+    assert bool(tables.forbidden[tokenizer.pad_token_id]) and not bool(tables.forbidden[tokenizer.eos_token_id])
+
+
+def test_processor_masks_what_would_overflow_and_only_a_line_break_fits_at_the_limit(tiny_model) -> None:
+    tokenizer = tiny_model.tokenizer
+    (kanji,) = tokenizer("日本", add_special_tokens=False).input_ids
+    (x,) = tokenizer("x", add_special_tokens=False).input_ids
+    newline = tokenizer.convert_tokens_to_ids("\n")
+    processor = LineLimitProcessor(tokenizer, [AssetLimit(4), AssetLimit(4)], ("microsoft",))
+    prompt = torch.tensor([[2, 10], [2, 10]])
+    scores = torch.zeros(2, len(tokenizer))
+    processor(prompt, scores)
+    # row 0 writes "xxx" (width 3): the two-character kanji token (width 4) no longer fits; row 1 writes "xxxx"
+    ids = prompt
+    for step in range(4):
+        next_tokens = torch.tensor([[x], [x]]) if step < 3 else torch.tensor([[newline], [x]])
+        ids = torch.cat([ids, next_tokens], dim=1)
+        masked = processor(ids, torch.zeros(2, len(tokenizer)))
+        if step == 2:
+            assert masked[0, kanji] == float("-inf") and masked[0, x] == 0
+    assert masked[0, kanji] == 0  # a new line started on row 0
+    allowed = torch.isfinite(masked[1]).nonzero().flatten().tolist()
+    texts = {tokenizer.convert_ids_to_tokens(i) for i in allowed}
+    assert tokenizer.eos_token in texts and "\n" in texts
+    assert {t for t in texts if not t.startswith("\n")} == {tokenizer.eos_token, "<0x0A>"}
+
+
+def test_every_sampled_line_of_a_random_model_fits_its_limit(tiny_model) -> None:
+    items = [GenerationItem("Títulos:\n", HEADLINE_LIMIT, max_lines=6, max_new_tokens=60)] * 4
+    completions = run_batch(tiny_model, items, seed=3, temperature=1.0)
+    lines = [line for c in completions for line in c.text.split("\n")]
+    assert len(lines) >= 8
+    assert max(text_width(line) for line in lines) <= 30
+    assert not any("!" in line for line in lines)
+    again = run_batch(tiny_model, items, seed=3, temperature=1.0)
+    assert [c.new_tokens for c in completions] == [c.new_tokens for c in again]

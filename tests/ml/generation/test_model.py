@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ml.generation.batching import DynamicBatcher
+from ml.generation.generate import GenerationRequest, generate_many
+from ml.generation.limits import AdAssets, Rules, validate_ad
+from ml.generation.model import ModelSettings, converted_dir, default_gguf, load_model
+
+
+def test_models_load_once_per_process(tiny_model_dir) -> None:
+    settings = ModelSettings(path=str(tiny_model_dir), quantization="none", device="cpu")
+    assert load_model(settings) is load_model(settings)
+
+
+def test_gpu_quantizations_are_refused_on_cpu(tiny_model_dir) -> None:
+    with pytest.raises(ValueError, match="needs CUDA"):
+        load_model(ModelSettings(path=str(tiny_model_dir), quantization="4bit", device="cpu"))
+
+
+def test_a_path_that_is_not_a_model_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="neither a .gguf file nor a transformers model directory"):
+        load_model(ModelSettings(path=str(tmp_path), device="cpu"))
+
+
+def test_int8_quantizes_every_linear_layer(tiny_model_int8) -> None:
+    import torch
+
+    linears = [m for m in tiny_model_int8.model.modules() if type(m) is torch.nn.Linear]
+    assert linears == []
+    assert tiny_model_int8.quantization == "int8"
+
+
+@pytest.mark.slow
+def test_the_conversion_is_cached(real_model_dir, model_cache) -> None:
+    started = time.perf_counter()
+    assert converted_dir(default_gguf(model_cache), model_cache) == real_model_dir
+    assert time.perf_counter() - started < 5
+    assert sorted(p.name for p in real_model_dir.iterdir() if p.suffix in (".json", ".safetensors")) == [
+        "config.json",
+        "generation_config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+    ]
+
+
+@pytest.mark.slow
+def test_the_default_model_writes_spanish_ads_within_limits(real_model) -> None:
+    requests = [
+        GenerationRequest(
+            "Cemento Portland gris en sacos de 50 kg, entrega en obra en Monterrey en 24 horas.",
+            n_keywords=5,
+            n_headlines=4,
+            n_descriptions=2,
+            seed=11,
+            blocked_terms=("Cemex",),
+        ),
+        GenerationRequest(
+            "Tinacos de 1100 litros con filtro y garantía de 10 años, envío gratis.",
+            n_keywords=5,
+            n_headlines=4,
+            n_descriptions=2,
+            seed=12,
+        ),
+    ]
+    with DynamicBatcher(real_model, seed=11) as batcher:
+        results = generate_many(requests, batcher)
+    assert real_model.name == "gemma-3-270m-q4_k_m" and real_model.quantization == "int8"
+    for request, result in zip(requests, results, strict=True):
+        assert not isinstance(result, Exception)
+        assert result.provenance.quantization == "int8"
+        ad = AdAssets(result.headlines, result.descriptions)
+        length_rules = [v for v in validate_ad(ad, Rules(blocked_terms=request.blocked_terms)) if v.index is not None]
+        assert length_rules == []
+        assert len(result.headlines) + len(result.descriptions) + len(result.keywords) >= 4
