@@ -81,8 +81,8 @@ def test_screenshots_of_every_page(page, live_server, plan, negative):
         page.goto(f"{live_server.url}/{name}/")
         timings[name] = round((time.perf_counter() - started) * 1000)
         page.screenshot(path=f"/tmp/ui-{name}.png", full_page=True)
-    page.select_option("#language-switcher select", "es")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the switcher submits itself; wait for the page it leads to
+        page.select_option("#language-switcher select", "es")
     assert page.locator("nav").inner_text().split()[:1] == ["Panel"]
     page.goto(f"{live_server.url}/dashboard/")
     assert page.locator("#chart-spend canvas").count() == 1
