@@ -1,0 +1,1 @@
+"""Keyword and responsive-search-ad generation with a local, quantized LLM; entry point: ``generate.py``."""

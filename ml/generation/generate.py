@@ -16,6 +16,7 @@ Example (a Celery worker, once per process)::
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from ml.generation.limits import (
     check_text,
     normalise_for_duplicates,
 )
+from ml.generation.model import ModelSettings, load_model
 from ml.generation.prompts import PROMPT_VERSION, AssetKind, Language, PromptInput, build_prompt, parse_lines
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "Provenance",
     "generate_assets",
     "generate_many",
+    "worker_batcher",
 ]
 
 # tokens a line may take, generously: limits are enforced by the logits processor, this only caps runaway rows
@@ -119,7 +122,7 @@ class GeneratedAssets:
         guard: the guardrail verdict (``flagged`` and removed spans in strip mode).
         dropped: why generated lines were dropped (field, index in the model's list, reason).
         raw_lines: generated lines per field before validation (for measuring the decoder's limits).
-        tokens: prompt plus generated tokens, for the organization's quota.
+        tokens: generated tokens (up to each row's stop), for the organization's quota.
     """
 
     keywords: list[KeywordSuggestion]
@@ -130,6 +133,23 @@ class GeneratedAssets:
     dropped: list[Violation] = field(default_factory=list)
     raw_lines: dict[str, list[str]] = field(default_factory=dict)
     tokens: int = 0
+
+
+_worker_lock = threading.Lock()
+_worker_batchers: dict[ModelSettings, DynamicBatcher] = {}
+
+
+def worker_batcher(settings: ModelSettings | None = None) -> DynamicBatcher:
+    """The process-wide batcher around the process's one loaded model, created on first use.
+
+    Call it inside a Celery task (never at import time): every task of a ``--pool=threads`` worker then shares
+    one model and one queue, so their prompts share batches. A CUDA worker runs with ``--pool=solo``.
+    """
+    settings = settings or ModelSettings()
+    with _worker_lock:
+        if settings not in _worker_batchers:
+            _worker_batchers[settings] = DynamicBatcher(load_model(settings))
+        return _worker_batchers[settings]
 
 
 def match_type_for(keyword: str) -> str:
@@ -147,7 +167,7 @@ def prepare(request: GenerationRequest, tokenizer: Any) -> tuple[GuardResult, li
     Raises:
         InjectionRefused: the text was flagged and the mode is ``refuse``.
     """
-    untrusted = " ".join([request.description, request.landing_page, *request.selling_points])
+    untrusted = " ".join([request.description, request.landing_page, *request.selling_points, *request.brand_terms])
     guard = inspect(untrusted, mode=request.guard_mode)
     if guard.flagged:
         item = PromptInput(description=guard.text, language=request.language, brand_terms=request.brand_terms)

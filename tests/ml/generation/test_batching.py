@@ -60,3 +60,15 @@ def test_a_cancelled_request_is_skipped(tiny_model) -> None:
     assert future.cancelled() == cancelled
     if cancelled:  # the worker may already have started the first one; if not, it never ran
         assert size == 1
+
+
+def test_prefilling_shared_prefixes_once_changes_no_output(tiny_model) -> None:
+    from ml.generation.prompts import PromptInput, build_prompt
+
+    items = [
+        GenerationItem(build_prompt(PromptInput(text, language), "headlines"), HEADLINE_LIMIT, 2, 16)
+        for text, language in [("Cemento gris.", "es"), ("Tinacos de 1100 litros con filtro.", "es"), ("Tanks", "en")]
+    ]
+    shared = run_batch(tiny_model, items, temperature=0, share_prefix=True)
+    plain = run_batch(tiny_model, items, temperature=0, share_prefix=False)
+    assert [c.text[:20] for c in shared] == [c.text[:20] for c in plain]

@@ -25,11 +25,13 @@ def test_a_path_that_is_not_a_model_is_a_clear_error(tmp_path) -> None:
         load_model(ModelSettings(path=str(tmp_path), device="cpu"))
 
 
-def test_int8_quantizes_every_linear_layer(tiny_model_int8) -> None:
+def test_int8_quantizes_the_lm_head_and_keeps_the_blocks_fp32(tiny_model_int8) -> None:
     import torch
 
-    linears = [m for m in tiny_model_int8.model.modules() if type(m) is torch.nn.Linear]
-    assert linears == []
+    model = tiny_model_int8.model
+    assert type(model.lm_head).__name__ == "Linear" and type(model.lm_head) is not torch.nn.Linear
+    assert model.lm_head.weight().dtype == torch.qint8
+    assert type(model.model.layers[0].mlp.down_proj) is torch.nn.Linear
     assert tiny_model_int8.quantization == "int8"
 
 

@@ -1,0 +1,242 @@
+"""Generation benchmark: sequential fp32 vs the batched int8 path on the same 64 prompts (CPU), and a GPU mode.
+
+Run: ``python bench/generation_bench.py`` (CPU, ~15 minutes on 2 cores) → ``bench/results/generation_cpu.json``;
+``python bench/generation_bench.py --gpu`` (bf16 / 8-bit / 4-bit x batch 1, 8, 32; needs CUDA and bitsandbytes)
+→ ``bench/results/generation_gpu.json``.
+
+CPU: each path runs in its own fresh subprocess so peak RSS belongs to that path alone.
+
+* ``sequential-fp32``: the default model in fp32, one prompt at a time, plain sampling (no width processor): the
+  naive way to run it.
+* ``batched-int8``: the default CPU path: int8 LM head (``ml.generation.model.quantize_int8``; the blocks stay
+  fp32, see there why), all 64 prompts submitted at once to the :class:`~ml.generation.batching.DynamicBatcher`
+  (token-budget batches of up to 32 rows, sorted by length, each distinct few-shot prefix prefilled once), the
+  width limits enforced while decoding.
+
+Both use the same prompts (keywords, headlines and descriptions for 64 product descriptions of the test corpus,
+Spanish and English), the same stop rule (the wanted number of lines or a blank line), top-k 40 sampling at
+temperature 0.5 and seeds. Measured: generated tokens/s (tokens up to each row's stop, over the whole wall time
+including prefill), per-prompt latency p50/p95 (batched: from submission to result, all 64 submitted at t=0),
+peak RSS, the share of generated lines within their field's width limit and banned characters, the share passing
+every per-asset rule, and distinct-2 over all lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from itertools import pairwise
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ml.generation.batching import DynamicBatcher, GenerationItem, run_batch  # noqa: E402
+from ml.generation.limits import (  # noqa: E402
+    DESCRIPTION_LIMIT,
+    HEADLINE_LIMIT,
+    KEYWORD_LIMIT,
+    check_text,
+    text_width,
+)
+from ml.generation.model import ModelSettings, load_model  # noqa: E402
+from ml.generation.prompts import PromptInput, build_prompt, parse_lines  # noqa: E402
+
+SEED = 20261126
+N_PROMPTS = 64
+CACHE = ROOT / "var" / "models"
+CORPUS = ROOT / "tests" / "ml" / "generation" / "data" / "benign.jsonl"
+RESULTS = ROOT / "bench" / "results"
+KINDS = ("headlines", "descriptions", "keywords")
+LIMITS = {"headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT, "keywords": KEYWORD_LIMIT}
+LINES = {"headlines": 5, "descriptions": 2, "keywords": 5}
+TOKENS_PER_LINE = {"headlines": 10, "descriptions": 26, "keywords": 9}
+
+
+def workload(tokenizer: object, n: int = N_PROMPTS) -> list[tuple[str, GenerationItem]]:
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line][:n]
+    out = []
+    for i, row in enumerate(rows):
+        kind = KINDS[i % 3]
+        prompt = build_prompt(PromptInput(row["text"], row["language"]), kind, tokenizer)
+        item = GenerationItem(prompt, LIMITS[kind], LINES[kind], TOKENS_PER_LINE[kind] * LINES[kind] + 2)
+        out.append((kind, item))
+    return out
+
+
+def quality(kinds: list[str], texts: list[str]) -> dict[str, float]:
+    lines = [(kind, line) for kind, text in zip(kinds, texts, strict=True) for line in parse_lines(text, 20)]
+    within = [
+        text_width(line) <= LIMITS[kind].max_width and not (set(line) & LIMITS[kind].banned_chars)
+        for kind, line in lines
+    ]
+    valid = [not check_text(line, kind, None) for kind, line in lines if kind != "keywords"]
+    bigrams = [pair for _, line in lines for pair in pairwise(line.lower().split())]
+    return {
+        "lines": len(lines),
+        "share_within_limits": sum(within) / max(1, len(within)),
+        "share_passing_all_ad_rules": sum(valid) / max(1, len(valid)),
+        "distinct_2": len(set(bigrams)) / max(1, len(bigrams)),
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_mode(mode: str) -> dict[str, object]:
+    import torch
+
+    torch.manual_seed(SEED)
+    quantization = "none" if mode == "sequential-fp32" else "int8"
+    started = time.perf_counter()
+    loaded = load_model(ModelSettings(cache_dir=str(CACHE), quantization=quantization, device="cpu"))
+    load_s = time.perf_counter() - started
+    work = workload(loaded.tokenizer)
+    kinds = [kind for kind, _ in work]
+    items = [item for _, item in work]
+    run_batch(loaded, items[:1], seed=SEED, enforce_limits=mode != "sequential-fp32", share_prefix=False)  # warm-up
+    latencies: list[float] = []
+    started = time.perf_counter()
+    if mode == "sequential-fp32":
+        completions = []
+        for i, item in enumerate(items):
+            t0 = time.perf_counter()
+            completions += run_batch(loaded, [item], seed=SEED + i, enforce_limits=False, share_prefix=False)
+            latencies.append(time.perf_counter() - t0)
+            print(f"  {mode}: {i + 1}/{len(items)}", end="\r", flush=True)
+        batches = len(items)
+    else:
+        with DynamicBatcher(loaded, seed=SEED, max_wait_s=0.5) as batcher:
+            t0 = time.perf_counter()
+            futures = [batcher.submit(item) for item in items]
+            for future in futures:
+                future.add_done_callback(lambda _f, t0=t0: latencies.append(time.perf_counter() - t0))
+            completions = [future.result() for future in futures]
+            batches = batcher.batches_run
+    wall = time.perf_counter() - started
+    tokens = sum(c.new_tokens for c in completions)
+    return {
+        "mode": mode,
+        "quantization": quantization,
+        "prompts": len(items),
+        "batches": batches,
+        "generated_tokens": tokens,
+        "wall_s": round(wall, 2),
+        "tokens_per_s": round(tokens / wall, 2),
+        "latency_p50_s": round(percentile(latencies, 0.5), 2),
+        "latency_p95_s": round(percentile(latencies, 0.95), 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "model_load_s": round(load_s, 2),
+        "torch_threads": torch.get_num_threads(),
+        **{k: round(v, 4) for k, v in quality(kinds, [c.text for c in completions]).items()},
+        "samples": {kind: parse_lines(c.text, 3) for kind, c in list(zip(kinds, completions, strict=True))[:3]},
+    }
+
+
+def cpu() -> None:
+    results = []
+    for mode in ("sequential-fp32", "batched-int8"):
+        print(f"running {mode} in a fresh process ...", flush=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--mode", mode], check=True, capture_output=True, text=True, cwd=ROOT
+        )
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    base, batched = results
+    speedup = batched["tokens_per_s"] / base["tokens_per_s"]
+    report = {
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "model": "gemma-3-270m-q4_k_m (converted to safetensors)",
+        "seed": SEED,
+        "results": results,
+        "speedup_tokens_per_s": round(speedup, 2),
+        "goals": {
+            "speedup_at_least_10x": speedup >= 10,
+            "batched_share_within_limits_is_1": batched["share_within_limits"] == 1.0,
+        },
+    }
+    print(f"{'mode':18} {'tok/s':>7} {'p50 s':>7} {'p95 s':>7} {'RSS MB':>8} {'limits':>7} {'rules':>7} {'dist-2':>7}")
+    for r in results:
+        print(
+            f"{r['mode']:18} {r['tokens_per_s']:7.2f} {r['latency_p50_s']:7.2f} {r['latency_p95_s']:7.2f} "
+            f"{r['peak_rss_mb']:8.0f} {r['share_within_limits']:7.3f} {r['share_passing_all_ad_rules']:7.3f} "
+            f"{r['distinct_2']:7.3f}"
+        )
+    print(f"speedup: {speedup:.2f}x (goal 10x)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "generation_cpu.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
+def gpu() -> None:
+    """bf16 / 8-bit / 4-bit x batch 1, 8, 32 on CUDA: generated tokens/s and peak GPU memory."""
+    import torch
+
+    from ml.generation.model import clear_cache
+
+    if not torch.cuda.is_available():
+        raise SystemExit("--gpu needs CUDA")
+    rows = []
+    for quantization in ("bf16", "8bit", "4bit"):
+        clear_cache()
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        loaded = load_model(ModelSettings(cache_dir=str(CACHE), quantization=quantization, device="cuda"))
+        weights_mb = torch.cuda.memory_allocated() / 2**20
+        work = [item for _, item in workload(loaded.tokenizer)]
+        run_batch(loaded, work[:2], seed=SEED)  # warm-up: CUDA kernels, token tables
+        for batch in (1, 8, 32):
+            torch.cuda.reset_peak_memory_stats()
+            torch.cuda.synchronize()
+            started, tokens = time.perf_counter(), 0
+            for start in range(0, len(work), batch):
+                tokens += sum(c.new_tokens for c in run_batch(loaded, work[start : start + batch], seed=SEED))
+            torch.cuda.synchronize()
+            wall = time.perf_counter() - started
+            rows.append(
+                {
+                    "quantization": quantization,
+                    "batch": batch,
+                    "tokens_per_s": round(tokens / wall, 1),
+                    "weights_mb": round(weights_mb, 1),
+                    "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1),
+                }
+            )
+            print(rows[-1], flush=True)
+        del loaded
+    bf16 = {r["batch"]: r["weights_mb"] for r in rows if r["quantization"] == "bf16"}[32]
+    report = {
+        "device": torch.cuda.get_device_name(0),
+        "results": rows,
+        "memory_vs_bf16": {
+            q: round(next(r["weights_mb"] for r in rows if r["quantization"] == q) / bf16, 3) for q in ("8bit", "4bit")
+        },
+        "best_tokens_per_s": max(r["tokens_per_s"] for r in rows),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "generation_gpu.json").write_text(json.dumps(report, indent=2) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gpu", action="store_true", help="run the CUDA matrix instead of the CPU comparison")
+    parser.add_argument("--mode", choices=["sequential-fp32", "batched-int8"], help="(internal) run one CPU path")
+    args = parser.parse_args()
+    if args.mode:
+        print(json.dumps(run_mode(args.mode), ensure_ascii=False))
+    elif args.gpu:
+        gpu()
+    else:
+        cpu()
+
+
+if __name__ == "__main__":
+    main()
