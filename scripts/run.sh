@@ -8,6 +8,8 @@ mkdir -p var/log
 
 $BIN/python manage.py migrate --noinput -v 0
 $BIN/python manage.py seed_demo
+# Today's budget plan for the demo (the organization is in dry-run mode: shown on /budgets/, applied on approval).
+$BIN/python manage.py rebalance --org materiales-ibericos
 
 pids=()
 stop() {
