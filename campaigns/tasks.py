@@ -82,3 +82,15 @@ def rebalance_due_organizations(now: str | None = None) -> int:
         rebalance_organization.delay_on_commit(organization.pk, local_date.isoformat())
         queued += 1
     return queued
+
+
+@shared_task
+def generate_campaign_suggestions(campaign_id: int) -> dict:
+    """On queue ``llm`` (see CELERY_TASK_ROUTES): fresh keyword and ad suggestions for one campaign."""
+    from campaigns.models import Campaign
+    from campaigns.services.generating import generate_for_campaign
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return {"skipped": "campaign not found"}
+    return asdict(generate_for_campaign(campaign))
