@@ -3,12 +3,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from campaigns.exporters import google_ads_api
 from campaigns.exporters.google_editor import export_google_editor
 from campaigns.exporters.microsoft_bulk import export_microsoft_bulk
-from campaigns.models import Organization
+from campaigns.management.organizations import organization_from_option
 
 
 class Command(BaseCommand):
@@ -22,10 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--customer-id", default="0", help="Google Ads customer id for the payloads' names")
 
     def handle(self, *args: object, **options: object) -> None:
-        try:
-            organization = Organization.objects.get(slug=options["org"])
-        except Organization.DoesNotExist:
-            raise CommandError(f"no organization with slug {options['org']!r}") from None
+        organization = organization_from_option(options["org"])
         campaigns = options["campaign"]
         if options["format"] == "google-editor":
             content, account = export_google_editor(organization, campaigns)  # type: ignore[arg-type]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns.models import Organization
+from campaigns.management.organizations import organization_from_option
 from campaigns.services.account_import import AccountImportError, import_account
 
 
@@ -14,10 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="the organization's slug")
 
     def handle(self, *args: object, **options: object) -> None:
-        try:
-            organization = Organization.objects.get(slug=options["org"])
-        except Organization.DoesNotExist:
-            raise CommandError(f"no organization with slug {options['org']!r}") from None
+        organization = organization_from_option(options["org"])
         try:
             result = import_account(organization, str(options["path"]))
         except AccountImportError as exc:

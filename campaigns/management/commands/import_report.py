@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns.models import Organization
+from campaigns.management.organizations import organization_from_option
 from campaigns.reports import ReportError
 from campaigns.services.importing import import_report
 
@@ -17,10 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--platform", choices=["google", "microsoft"], help="default: detected from the header")
 
     def handle(self, *args: object, **options: object) -> None:
-        try:
-            organization = Organization.objects.get(slug=options["org"])
-        except Organization.DoesNotExist:
-            raise CommandError(f"no organization with slug {options['org']!r}") from None
+        organization = organization_from_option(options["org"])
         try:
             result = import_report(organization, options["path"], decimal=options["decimal"],
                                    platform=options["platform"])

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from campaigns.models import Organization
+from campaigns.management.organizations import organization_from_option
 from campaigns.services.matching import match_search_terms
 
 
@@ -13,9 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="the organization's slug")
 
     def handle(self, *args: object, **options: object) -> None:
-        organization = Organization.objects.filter(slug=options["org"]).first()
-        if organization is None:
-            raise CommandError(f"no organization with slug {options['org']!r}")
+        organization = organization_from_option(options["org"])
         result = match_search_terms(organization)
         threshold = "uncalibrated" if result.threshold is None else f"{result.threshold:.3f}"
         self.stdout.write(f"{result.terms} search terms matched ({result.in_scope} in scope, threshold {threshold}): "

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import Organization
+from campaigns.management.organizations import organization_from_option
 from campaigns.services import rebalancing
 from campaigns.templatetags.campaign_money import money
 
@@ -22,11 +22,7 @@ class Command(BaseCommand):
         mode.add_argument("--apply", action="store_true", help="apply the plan now (under the invariants)")
 
     def handle(self, *args: object, **options: object) -> None:
-        org = options["org"]
-        lookup = {"pk": int(org)} if str(org).isdigit() else {"slug": org}
-        organization = Organization.objects.filter(**lookup).first()
-        if organization is None:
-            raise CommandError(f"no organization {org!r}")
+        organization = organization_from_option(options["org"])
         try:
             plan_date = date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
         except ValueError:
