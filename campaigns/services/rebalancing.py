@@ -244,7 +244,6 @@ def run_daily(organization: Organization, plan_date: date) -> BudgetPlan:
     """What the schedule does: make today's plan, and apply it when the organization's mode is automatic."""
     plan = propose(organization, plan_date)
     failpoint("after_plan", str(plan.pk))
-    if plan.mode == RebalanceMode.AUTO and plan.status == PlanStatus.PROPOSED and not plan.notes.count(
-            rules.KILL_SWITCH):
+    if plan.mode == RebalanceMode.AUTO and plan.status == PlanStatus.PROPOSED and rules.KILL_SWITCH not in plan.notes:
         plan = apply(plan.pk)
     return plan
