@@ -9,6 +9,8 @@ from campaigns.models.budgets import (
     PlanStatus,
     RebalanceMode,
 )
+from campaigns.models.credentials import CredentialPlatform, PlatformCredential
+from campaigns.models.jobs import FINISHED_STATUSES, GenerationJob, JobStatus
 from campaigns.models.metrics import (
     DailyMetric,
     MetricLevel,
@@ -17,7 +19,7 @@ from campaigns.models.metrics import (
     SearchTerm,
     SearchTermDaily,
 )
-from campaigns.models.organizations import Membership, Organization, Role
+from campaigns.models.organizations import Membership, Organization, Role, UserPreference
 from campaigns.models.structure import (
     Ad,
     AdGroup,
@@ -32,6 +34,12 @@ from campaigns.models.structure import (
 from campaigns.models.suggestions import SearchTermMatch, Suggestion, SuggestionKind, SuggestionStatus
 
 __all__ = [
+    "CredentialPlatform",
+    "FINISHED_STATUSES",
+    "GenerationJob",
+    "JobStatus",
+    "PlatformCredential",
+    "UserPreference",
     "BudgetChange",
     "BudgetPlan",
     "BudgetPlanItem",

@@ -53,3 +53,13 @@ class Membership(models.Model):
     @property
     def can_edit(self) -> bool:
         return self.role in (Role.OWNER, Role.EDITOR)
+
+
+class UserPreference(models.Model):
+    """What one person chose for themselves, whatever the organization: the UI language."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="es")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

@@ -44,6 +44,8 @@ class Suggestion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     decided_at = models.DateTimeField(null=True, blank=True)
+    job = models.ForeignKey("campaigns.GenerationJob", null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="suggestions")
 
     class Meta:
         ordering = ["-created_at", "pk"]
