@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync"]
 END = date(2026, 11, 25)
 PASSWORD = "demo-materiales"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+LAPTOP = {"width": 1366, "height": 768}
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +34,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    context = browser.new_context(viewport=LAPTOP, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -76,3 +79,13 @@ def sign_in(page, live_server, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def screenshot(page, name: str, *, full_page: bool = False) -> Path:
+    """Save what a laptop (1366x768) shows of the page as docs/screenshots/<name>.png, for the README."""
+    page.set_viewport_size(LAPTOP)
+    page.wait_for_load_state("networkidle")  # charts and htmx swaps are drawn before the picture
+    path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
