@@ -61,7 +61,8 @@ def load(frame: pl.DataFrame) -> None:
                 copy.write(buffer.getvalue())
         else:
             placeholders = ", ".join(["%s"] * len(LOADED))
-            rows = ordered.with_columns(pl.col("date").cast(pl.String)).iter_rows()
+            # a list, not an iterator: a chunk is bounded, and cursor wrappers (django-prometheus) call len() on it
+            rows = ordered.with_columns(pl.col("date").cast(pl.String)).rows()
             cursor.executemany(f"INSERT INTO {STAGING_TABLE} ({names}) VALUES ({placeholders})", rows)
 
 
