@@ -7,6 +7,7 @@ falling back to a default that would, say, run production on a SQLite file.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -50,9 +51,19 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
-def env_list(name: str, default: list[str]) -> list[str]:
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def env_list(name: str, default: list[str] | None) -> list[str]:
+    """A comma-separated list; with no default the variable is required."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
+        if default is None:
+            raise ImproperlyConfigured(f"{name} must be set in the environment (a comma-separated list)")
         return default
     items = [item.strip() for item in raw.split(",")]
     if any(not item for item in items):
@@ -61,6 +72,26 @@ def env_list(name: str, default: list[str]) -> list[str]:
         if any(ch.isspace() for ch in item):
             raise ImproperlyConfigured(f"{name}={raw!r}: {item!r} contains whitespace")
     return items
+
+
+def secret_key(default: str | None) -> str:
+    """SECRET_KEY, or the contents of the file SECRET_KEY_FILE names (a mounted secret); never both."""
+    value, path = os.environ.get("SECRET_KEY"), os.environ.get("SECRET_KEY_FILE")
+    if value and path:
+        raise ImproperlyConfigured("SECRET_KEY and SECRET_KEY_FILE are both set: set only one")
+    if path:
+        try:
+            value = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"SECRET_KEY_FILE={path!r} cannot be read: {exc.strerror}") from None
+        if not value:
+            raise ImproperlyConfigured(f"SECRET_KEY_FILE={path!r} is empty")
+        return value
+    if value:
+        return value
+    if default is None:
+        raise ImproperlyConfigured("SECRET_KEY must be set in the environment (or SECRET_KEY_FILE naming a file)")
+    return default
 
 
 def database_config(name: str, default: str) -> dict:

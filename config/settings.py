@@ -1,7 +1,9 @@
 """Settings, all from the environment (see README: "Settings").
 
-Embedded defaults (SQLite and Celery's filesystem transport under var/) need no server; production sets
-DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=0.
+Embedded defaults (SQLite and Celery's filesystem transport under var/) need no server. DJANGO_ENV=production is
+the one switch for a deployment: DEBUG off, SECRET_KEY (or SECRET_KEY_FILE), ALLOWED_HOSTS and CREDENTIALS_KEYS
+required, HTTPS-only cookies, HSTS, the SSL redirect behind the proxy's X-Forwarded-Proto, hashed and compressed
+static files, JSON logs (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -11,7 +13,16 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import broker_url, database_config, env_bool, env_int, env_list, env_str
+from config.env import (
+    broker_url,
+    database_config,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+)
 
 # Models and data ship inside packages; the hub is never contacted.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -21,12 +32,28 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", True)
+DJANGO_ENV = env_choice("DJANGO_ENV", ("development", "production"), "development")
+PRODUCTION = DJANGO_ENV == "production"
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production")
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnop"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else None)
+SECRET_KEY = secret_key(_DEV_SECRET if DEBUG else None)
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", None if PRODUCTION else ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+if PRODUCTION:
+    # TLS ends at the proxy, which must set X-Forwarded-Proto (and strip it from clients' requests).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes and scrapes inside the network
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_prometheus",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -43,7 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -73,7 +104,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_config("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# django-prometheus' wrappers of the same backends count queries, errors and connections for /metrics.
+_ENGINE = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_ENGINE}"
+if _ENGINE == "sqlite3":
     # A file, not :memory:, so that worker processes started by integration tests see the test database; one
     # per process, so that two test runs in one checkout do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
@@ -92,17 +126,30 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = VAR_DIR / "static"  # manage.py collectstatic; whitenoise serves it
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production serves hashed, compressed copies (collectstatic first); development and tests read static/ as is.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]  # vendored htmx and uPlot: no JavaScript build step
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LOGIN_URL = "campaigns:login"
 LOGIN_REDIRECT_URL = "campaigns:home"
 LOGOUT_REDIRECT_URL = "campaigns:login"
 
+LOG_FORMAT = env_choice("LOG_FORMAT", ("json", "text"), "json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
@@ -127,7 +174,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Campaigns, search terms, suggestions and imports. Money is integer micros.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # `check --deploy` is about the deployment's settings; the schema's own warnings are for the API tests
+    # (`manage.py spectacular --validate --fail-on-warn`), not a reason to refuse a deployment.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
+
+# Tokens the LLM may generate per organization per local day (generation jobs are refused past it).
+GENERATION_DAILY_TOKEN_QUOTA = env_int("GENERATION_DAILY_TOKEN_QUOTA", 2_000_000, minimum=1)
 
 # Where applied budget changes go: "offline" (recorded here, applied with the exported files) or "file:PATH".
 BUDGET_PLATFORM = env_str("BUDGET_PLATFORM", "offline")
@@ -161,7 +214,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"campaigns.tasks.generate_*": {"queue": "llm"}}
+CELERY_TASK_ROUTES = {
+    "campaigns.tasks.generate_*": {"queue": "llm"},
+    "campaigns.tasks.run_generation_job": {"queue": "llm"},
+}
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 20 * 60, minimum=1)
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
