@@ -151,3 +151,19 @@ class BudgetChangeAdmin(OrganizationScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(models.PlatformCredential)
+class PlatformCredentialAdmin(OrganizationScopedAdmin):
+    """Which organizations have credentials, under which key; never the secrets (``manage.py set_credentials``)."""
+
+    list_display = ["organization", "platform", "key_id", "updated_at"]
+    list_filter = ["platform", "key_id"]
+    fields = ["organization", "platform", "key_id", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

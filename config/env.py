@@ -6,7 +6,10 @@ falling back to a default that would, say, run production on a SQLite file.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -92,6 +95,33 @@ def secret_key(default: str | None) -> str:
     if default is None:
         raise ImproperlyConfigured("SECRET_KEY must be set in the environment (or SECRET_KEY_FILE naming a file)")
     return default
+
+
+_KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def credentials_keys(name: str, default: str | None) -> list[tuple[str, bytes]]:
+    """``key_id:base64-of-32-bytes`` entries, comma-separated: the first encrypts, all of them decrypt.
+
+    Errors name the entry by position and key id, never by its key material.
+    """
+    raw = env_str(name, default)
+    keys: list[tuple[str, bytes]] = []
+    for position, entry in enumerate(raw.split(","), start=1):
+        key_id, colon, encoded = entry.strip().partition(":")
+        where = f"{name}: entry {position}"
+        if not colon or not _KEY_ID.fullmatch(key_id):
+            raise ImproperlyConfigured(f"{where} is not KEY_ID:BASE64 (KEY_ID: 1-64 of A-Z a-z 0-9 _ . -)")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            raise ImproperlyConfigured(f"{where} ({key_id!r}) is not valid base64") from None
+        if len(key) != 32:
+            raise ImproperlyConfigured(f"{where} ({key_id!r}) is {len(key)} bytes; AES-256 needs 32")
+        if key_id in {existing for existing, _ in keys}:
+            raise ImproperlyConfigured(f"{where}: key id {key_id!r} appears twice")
+        keys.append((key_id, key))
+    return keys
 
 
 def database_config(name: str, default: str) -> dict:

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     broker_url,
+    credentials_keys,
     database_config,
     env_bool,
     env_choice,
@@ -43,6 +44,10 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", None if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Ad-platform credentials are encrypted with the first of these keys (campaigns/services/credentials.py). Outside
+# production a fixed development key stands in, so nothing encrypted with it is a secret.
+_DEV_CREDENTIALS_KEY = "dev:ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="
+CREDENTIALS_KEYS = credentials_keys("CREDENTIALS_KEYS", None if PRODUCTION else _DEV_CREDENTIALS_KEY)
 
 if PRODUCTION:
     # TLS ends at the proxy, which must set X-Forwarded-Proto (and strip it from clients' requests).

@@ -3,6 +3,7 @@ over HTTPS only, logs are JSON; /healthz and /readyz answer."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -22,7 +23,8 @@ from config.logs import JsonFormatter
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-PRODUCTION = {"DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "ads.example.com"}
+PRODUCTION = {"DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "ads.example.com",
+              "CREDENTIALS_KEYS": f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}"}
 _OURS = {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "DJANGO_ENV",
          "PROMETHEUS_MULTIPROC_DIR", "CREDENTIALS_KEYS", "LOG_FORMAT", "VAR_DIR"}
 
