@@ -27,11 +27,13 @@ Public API for scripts and the demo seeder::
     budgets = market.initial_budgets_micros               # {campaign_id: int}
     day = market.step(budgets)                            # {campaign_id: DayStats}, then the day advances
     market.campaign_names["c000"]                         # "Roof membranes - exact"
+
+    # or a market of known campaigns (the demo account): Market.from_curves([CampaignCurve(...), ...], seed=7)
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,6 +125,40 @@ SCENARIO_CONFIGS = {
 
 
 @dataclass(frozen=True)
+class CampaignCurve:
+    """One known campaign's true parameters, for a market built by hand (money in currency units).
+
+    Attributes:
+        campaign_id: Identifier used in :meth:`Market.step`.
+        name: Display name.
+        cpc: Cost per click at low spend.
+        clicks_per_day: Clicks available per day on an average weekday (search volume after CTR).
+        cvr: Conversion rate per click.
+        order_value: Average order value.
+        ctr: Click-through rate (impressions = clicks / ctr on average).
+        budget_micros: The marketer's current daily budget.
+        is_waste: True for a campaign that spends without converting (reporting only).
+    """
+
+    campaign_id: str
+    name: str
+    cpc: float
+    clicks_per_day: float
+    cvr: float
+    order_value: float
+    ctr: float
+    budget_micros: int
+    is_waste: bool = False
+
+    def __post_init__(self) -> None:
+        if min(self.cpc, self.clicks_per_day, self.order_value) <= 0 or self.budget_micros < 0:
+            raise ValueError(f"CampaignCurve {self.campaign_id!r}: cpc, clicks_per_day and order_value must be > 0, "
+                             "budget_micros >= 0")
+        if not 0.0 <= self.cvr < 1.0 or not 0.0 < self.ctr <= 1.0:
+            raise ValueError(f"CampaignCurve {self.campaign_id!r}: cvr must be in [0, 1), ctr in (0, 1]")
+
+
+@dataclass(frozen=True)
 class DayArrays:
     """One simulated day for all campaigns as arrays (money in micros)."""
 
@@ -154,6 +190,7 @@ class Market:
         self.config = config
         self.seed = seed
         self.day = 0
+        self.weekday_offset = 0  # WEEKDAY_VOLUME index of day 0 (0 = Monday)
         rng = np.random.default_rng([seed, n_campaigns])
         n = n_campaigns
         self.is_waste = np.zeros(n, dtype=bool)
@@ -186,6 +223,38 @@ class Market:
             raise ValueError(f"scenario must be one of {SCENARIOS}, got {name!r}")
         return cls(SCENARIO_CONFIGS[name], n_campaigns, seed)
 
+    @classmethod
+    def from_curves(cls, curves: Sequence[CampaignCurve], *, seed: int, start_weekday: int = 0,
+                    volume_noise: float = 0.15) -> Market:
+        """A market of known campaigns (the demo account), with the scenario's noise and weekday profile.
+
+        Args:
+            curves: The campaigns, at least one, with distinct ids.
+            seed: Seed of every day's noise.
+            start_weekday: Weekday of day 0 (0 = Monday), so the weekly cycle falls on the calendar.
+            volume_noise: Log-normal day-to-day noise of volume.
+        """
+        if not curves or len({c.campaign_id for c in curves}) != len(curves):
+            raise ValueError("curves: give at least one campaign, with distinct campaign ids")
+        if not 0 <= start_weekday <= 6:
+            raise ValueError(f"start_weekday must be in 0..6, got {start_weekday}")
+        market = cls(ScenarioConfig("custom", waste_share=0.0, volume_noise=volume_noise), len(curves), seed)
+        market.weekday_offset = start_weekday
+        market.is_waste = np.array([c.is_waste for c in curves])
+        market.cpc = np.array([c.cpc for c in curves], dtype=float)
+        # clicks_per_day is an average weekday's volume; the profile's mean is not exactly 1
+        market.clicks_cap = np.array([c.clicks_per_day for c in curves], dtype=float) / WEEKDAY_VOLUME.mean()
+        market.base_cvr = np.array([c.cvr for c in curves], dtype=float)
+        market.order_value = np.array([c.order_value for c in curves], dtype=float)
+        market.ctr = np.array([c.ctr for c in curves], dtype=float)
+        market.shock_day = np.full(len(curves), -1)
+        market.initial_budgets = np.array([c.budget_micros for c in curves], dtype=np.int64)
+        market.total_budget_micros = int(market.initial_budgets.sum())
+        market.floors = np.zeros(len(curves), dtype=np.int64)
+        market.campaign_ids = [c.campaign_id for c in curves]
+        market.campaign_names = {c.campaign_id: c.name for c in curves}
+        return market
+
     @property
     def initial_budgets_micros(self) -> dict[str, int]:
         """The marketer's current split of the total, before any policy acts."""
@@ -202,7 +271,7 @@ class Market:
         Expected conversions at spend ``s`` are ``v * b * (1 - exp(-s / b))``; the day's volume noise is unknown
         even to the oracle, the weekday profile and drift are known.
         """
-        volume = self.clicks_cap * WEEKDAY_VOLUME[self.day % 7]
+        volume = self.clicks_cap * WEEKDAY_VOLUME[(self.day + self.weekday_offset) % 7]
         return np.log(self._cvr_today() / self.cpc), volume * self.cpc
 
     def step(self, budgets_micros: Mapping[str, int]) -> dict[str, DayStats]:
@@ -235,7 +304,7 @@ class Market:
         pacing = rng.uniform(0.95, 1.0, n)
         click_u, conv_u, value_u, impression_u = (rng.random(n) for _ in range(4))
         cvr = self._cvr_today()
-        volume = self.clicks_cap * WEEKDAY_VOLUME[self.day % 7] * volume_noise
+        volume = self.clicks_cap * WEEKDAY_VOLUME[(self.day + self.weekday_offset) % 7] * volume_noise
         saturation = volume * self.cpc
         # Past ~95 % of the volume there are no auctions left to enter, so the rest of the budget stays unspent.
         spend_target = np.minimum(budgets_micros / MICROS, 3.0 * saturation) * pacing

@@ -2,6 +2,11 @@
 
 Each search term carries its own rates: ``cvr`` 0 marks the classic waste of the trade (dental cement, toy
 bricks, medical plaster, video-game blocks, jobs, DIY tutorials).
+
+The story of the seed: the marketer's budgets follow habit, not returns. Cement and insulation sell and run out of
+budget long before they run out of searches; bricks, plasterboard and tiles have far more budget than buying
+searches, so their money goes on ever dearer clicks and on the waste (toy bricks, video-game blocks, jobs).
+Rebalancing moves budget from the latter to the former.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class CampaignSpec:
     daily_budget: float  # euros
     order_value: float  # euros, average
     groups: tuple[Group, ...] = field(default_factory=tuple)
+    volume: float = 2.0  # the terms' daily impressions are multiplied by this (how big the market is)
 
 
 def _t(text: str, keyword: str, imp: float, ctr: float, cvr: float, cpc: float) -> Term:
@@ -62,7 +68,7 @@ CATALOG: tuple[CampaignSpec, ...] = (
             _t("trabajo en fabrica de cemento", "cemento", 18, 0.04, 0.0, 0.35),
             _t("como hacer cemento casero tutorial", "cemento", 22, 0.03, 0.0, 0.30),
         )),
-    )),
+    ), volume=6.0),
     CampaignSpec("Ladrillos - Búsqueda", 35.0, 420.0, (
         Group("Ladrillo cara vista", ("Ladrillo Cara Vista", "Muestras Gratis en 48 h", "Gran Variedad de Acabados"),
               ("Ladrillo cara vista rojo, blanco y rústico. Pide muestras sin compromiso.",
@@ -104,7 +110,7 @@ CATALOG: tuple[CampaignSpec, ...] = (
             _t("aislamiento termico casa", "aislamiento termico", 35, 0.05, 0.03, 0.70),
             _t("curso aislamiento gratis", "aislamiento", 12, 0.04, 0.0, 0.35),
         )),
-    )),
+    ), volume=6.0),
     CampaignSpec("Tejas - Búsqueda", 20.0, 520.0, (
         Group("Teja cerámica", ("Teja Cerámica Mixta", "Fabricación Propia", "Presupuesto en 24 h"),
               ("Teja cerámica mixta, plana y árabe. Pide presupuesto para tu cubierta.",

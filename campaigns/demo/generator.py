@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from campaigns.demo.catalog import CATALOG
+from campaigns.demo.catalog import CATALOG, CampaignSpec
+from ml.bandits import DayStats
+from ml.simulator import CampaignCurve, Market
 
-DAY_OF_WEEK = (1.1, 1.15, 1.1, 1.05, 1.0, 0.75, 0.6)  # Monday first: builders search on workdays
 MATCH_NAMES = {"exact": "Concordancia exacta", "phrase": "Concordancia de frase", "broad": "Concordancia amplia"}
 
 
@@ -46,26 +47,80 @@ class TermDay:
     value_micros: int
 
 
+def _curve(index: int, spec: CampaignSpec) -> CampaignCurve:
+    """The campaign's true response curve, from its search terms' rates (click-weighted)."""
+    terms = [term for group in spec.groups for term in group.terms]
+    clicks = np.array([t.daily_impressions * spec.volume * t.ctr for t in terms])
+    impressions = np.array([t.daily_impressions * spec.volume for t in terms])
+    return CampaignCurve(
+        campaign_id=str(index), name=spec.name, cpc=float(clicks @ [t.cpc for t in terms] / clicks.sum()),
+        clicks_per_day=float(clicks.sum()), cvr=float(clicks @ [t.cvr for t in terms] / clicks.sum()),
+        order_value=spec.order_value, ctr=float(clicks.sum() / impressions.sum()),
+        budget_micros=int(spec.daily_budget * 1_000_000),
+    )
+
+
 def simulate(seed: int, days: int, end: date) -> list[TermDay]:
-    rng = np.random.default_rng(seed)
+    """Play the demo account on the market simulator, then split each campaign-day over its search terms."""
+    start = end - timedelta(days=days - 1)
+    market = Market.from_curves([_curve(i, spec) for i, spec in enumerate(CATALOG)], seed=seed,
+                                start_weekday=start.weekday())
+    rng = np.random.default_rng([seed, 1])
     rows = []
     for offset in range(days):
-        day = end - timedelta(days=days - 1 - offset)
-        season = DAY_OF_WEEK[day.weekday()]
-        for campaign in CATALOG:
-            for group in campaign.groups:
-                for term in group.terms:
-                    impressions = int(rng.poisson(term.daily_impressions * 2 * season))
-                    if impressions == 0:
-                        continue  # the platforms leave out rows without impressions
-                    clicks = int(rng.binomial(impressions, term.ctr))
-                    cpc_cents = np.maximum(1, np.round(term.cpc * 100 * rng.lognormal(0, 0.25, clicks)))
-                    conversions = int(rng.binomial(clicks, term.cvr)) if clicks else 0
-                    value = sum(campaign.order_value * rng.lognormal(0, 0.3) for _ in range(conversions))
-                    rows.append(TermDay(campaign.name, group.name, term.text, term.keyword, day, impressions,
-                                        clicks, int(cpc_cents.sum()) * 10_000, conversions,
-                                        round(value * 100) * 10_000))
+        day = start + timedelta(days=offset)
+        stats = market.step(_budgets_on(offset, days))
+        for index, spec in enumerate(CATALOG):
+            rows += _split(spec, day, stats[str(index)], rng)
     return rows
+
+
+def _budgets_on(offset: int, days: int) -> dict[str, int]:
+    """The marketer's budgets on a day: today's, after two earlier settings a month apart (-30 % then +20 %
+    for half the campaigns, the other way round for the rest), as a marketer trying things by hand would."""
+    period = min(2, 3 * offset // days) if days >= 30 else 2
+    budgets = {}
+    for index, spec in enumerate(CATALOG):
+        factor = (0.7, 1.2, 1.0)[period] if index % 2 == 0 else (1.2, 0.7, 1.0)[period]
+        budgets[str(index)] = int(round(spec.daily_budget * factor * 100)) * 10_000
+    return budgets
+
+
+def _split(spec: CampaignSpec, day: date, stats: DayStats, rng: np.random.Generator) -> list[TermDay]:
+    """One campaign-day over its terms: clicks by the terms' volume, orders only on the terms that buy, cost by
+    the terms' CPCs, impressions by their CTRs."""
+    terms = [(group, term) for group in spec.groups for term in group.terms]
+    volume = np.array([t.daily_impressions * t.ctr for _, t in terms])
+    clicks = rng.multinomial(stats.clicks, volume / volume.sum())
+    conversions = np.zeros(len(terms), dtype=np.int64)
+    buying = clicks * np.array([t.cvr for _, t in terms])
+    for _ in range(int(stats.conversions)):  # a handful a day: each order lands on a term with a click left
+        spare = np.where(conversions < clicks, buying, 0.0)
+        if spare.sum() == 0:
+            break
+        conversions[rng.choice(len(terms), p=spare / spare.sum())] += 1
+    cost_weight = clicks * np.array([t.cpc for _, t in terms])
+    cost_cents = _integer_split(round(stats.spend_micros / 10_000), cost_weight)
+    value_cents = _integer_split(round(stats.conversion_value_micros / 10_000), conversions.astype(float))
+    rows = []
+    for i, (group, term) in enumerate(terms):
+        impressions = int(clicks[i] + rng.poisson(volume[i] * spec.volume * (1 - term.ctr) / term.ctr
+                                                  * stats.clicks / max(volume.sum() * spec.volume, 1e-9)))
+        if impressions == 0:
+            continue  # the platforms leave out rows without impressions
+        rows.append(TermDay(spec.name, group.name, term.text, term.keyword, day, impressions, int(clicks[i]),
+                            int(cost_cents[i]) * 10_000, int(conversions[i]), int(value_cents[i]) * 10_000))
+    return rows
+
+
+def _integer_split(total: int, weights: np.ndarray) -> np.ndarray:
+    """``total`` split in proportion to ``weights`` in whole units that add up to it exactly."""
+    if total <= 0 or weights.sum() <= 0:
+        return np.zeros(len(weights), dtype=np.int64)
+    exact = total * weights / weights.sum()
+    parts = np.floor(exact).astype(np.int64)
+    parts[np.argsort(parts - exact)[: total - int(parts.sum())]] += 1
+    return parts
 
 
 def _write(path: Path, title: str, start: date, end: date, header: list[str], rows: list[list[str]],
@@ -115,11 +170,12 @@ def write_reports(directory: Path, *, seed: int, days: int, end: date) -> dict[s
         keyword_rows,
         ["Total: cuenta", "", "", "", "--", str(imp), str(clicks), "EUR", cost, str(conv), value],
     )
-    budgets = {spec.name: spec.daily_budget for spec in CATALOG}
+    index_of = {spec.name: str(index) for index, spec in enumerate(CATALOG)}
     campaign_rows = []
     for (campaign, day), items in by_campaign.items():
         c_imp, c_clicks, c_cost, c_conv, c_value = _totals(items)
-        campaign_rows.append([campaign, f"{day:%Y-%m-%d}", euros(int(budgets[campaign] * 1_000_000)), "EUR",
+        budget = _budgets_on((day - start).days, days)[index_of[campaign]]
+        campaign_rows.append([campaign, f"{day:%Y-%m-%d}", euros(budget), "EUR",
                               str(c_imp), str(c_clicks), c_cost, str(c_conv), c_value])
     campaigns = _write(
         directory / "campanas.csv", "Informe de campañas", start, end,

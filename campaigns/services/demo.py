@@ -54,9 +54,11 @@ def _users(organization: Organization) -> None:
 def _settings_and_ads(organization: Organization) -> None:
     for spec in CATALOG:
         campaign = Campaign.objects.get(organization=organization, name=spec.name)
-        campaign.monthly_cap_micros = int(spec.daily_budget * 30.4 * 1_000_000)
+        # the client approved half as much again as today's pace per campaign, so budget can move to what sells
+        campaign.monthly_cap_micros = int(spec.daily_budget * 1.5 * 30.4 * 1_000_000)
         campaign.language = "es"
-        campaign.save(update_fields=["monthly_cap_micros", "language", "updated_at"])
+        campaign.daily_budget_micros = int(spec.daily_budget * 1_000_000)  # today's, not the report's largest
+        campaign.save(update_fields=["monthly_cap_micros", "language", "daily_budget_micros", "updated_at"])
         for group in spec.groups:
             ad_group = campaign.ad_groups.get(name=group.name)
             Ad.objects.create(

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from campaigns import tasks
-from campaigns.models import BudgetChange, BudgetPlan, BudgetPolicy, Campaign, GlobalKillSwitch
+from campaigns.models import BudgetChange, BudgetPlan, BudgetPolicy, Campaign, DailyMetric, GlobalKillSwitch
 from campaigns.services import rebalancing
 from campaigns.services.demo import seed_demo
 
@@ -75,17 +76,22 @@ def test_audit_rows_cannot_be_changed_or_deleted(demo):
 
 def test_rollback_is_a_new_checked_change_and_happens_once(demo, owner):
     plan = rebalancing.apply(rebalancing.propose(demo, PLAN_DATE).pk)
-    change = plan.changes.first()
+    raises = list(plan.changes.filter(kind="rebalance", after_micros__gt=F("before_micros")).order_by("pk"))
+    change = raises[0]
     rolled = rebalancing.rollback(change.pk, user=owner)
     assert (rolled.before_micros, rolled.after_micros, rolled.kind) == (change.after_micros, change.before_micros,
                                                                         "rollback")
     assert Campaign.objects.get(pk=change.campaign_id).daily_budget_micros == change.before_micros
     with pytest.raises(rebalancing.RebalanceError, match="already rolled back"):
         rebalancing.rollback(change.pk, user=owner)
+    # Undoing a full 20 % cut is a 25 % raise: the same change limit refuses it, with the reason.
+    cut = plan.changes.get(kind="rebalance", campaign__name="Tejas - Búsqueda")
+    assert cut.after_micros * 10 == cut.before_micros * 8
+    with pytest.raises(rebalancing.RebalanceError, match="maximum change"):
+        rebalancing.rollback(cut.pk, user=owner)
     BudgetPolicy.objects.filter(organization=demo).update(kill_switch=True)
-    other = plan.changes.filter(kind="rebalance").exclude(pk=change.pk).first()
     with pytest.raises(rebalancing.RebalanceError, match="kill switch"):
-        rebalancing.rollback(other.pk, user=owner)
+        rebalancing.rollback(raises[1].pk, user=owner)
 
 
 def test_kill_switches_stop_every_change(demo):
@@ -164,3 +170,27 @@ def test_two_beats_for_a_simulated_month_make_one_plan_per_organization_per_day(
     assert applied == BudgetPlan.objects.filter(organization=demo).count()
     keys = Counter(BudgetChange.objects.values_list("campaign_id", "plan_date", "plan_version", "kind"))
     assert set(keys.values()) == {1}
+
+
+def test_demo_plan_follows_the_seed_story(demo):
+    """The seed's story: cement and insulation sell and run out of budget; bricks, plasterboard and tiles buy
+    dear clicks and waste. The plan moves budget from the latter to the former and keeps the total."""
+    plan = rebalancing.propose(demo, PLAN_DATE)
+    change = {item.campaign.name: item.after_micros - item.before_micros
+              for item in plan.items.select_related("campaign")}
+    assert change["Cemento - Búsqueda"] > 0 and change["Aislamiento - Búsqueda"] > 0
+    assert change["Pladur - Búsqueda"] < 0 and change["Tejas - Búsqueda"] < 0 and change["Ladrillos - Búsqueda"] < 0
+    assert sum(change.values()) == 0  # budget moved, not added
+
+
+def test_demo_history_spends_the_budget_and_the_sellers_have_the_lowest_cost_per_order(demo):
+    from django.db.models import Sum
+
+    totals = {row["campaign__name"]: row for row in DailyMetric.objects.filter(level="campaign").values(
+        "campaign__name").annotate(cost=Sum("cost_micros"), conversions=Sum("conversions"))}
+    cpa = {name: row["cost"] / row["conversions"] for name, row in totals.items()}
+    assert sorted(cpa, key=cpa.get)[:2] == ["Cemento - Búsqueda", "Aislamiento - Búsqueda"]
+    last_month = DailyMetric.objects.filter(level="campaign", date__gt=END - dt.timedelta(days=30)).values(
+        "campaign__name", "campaign__daily_budget_micros").annotate(cost=Sum("cost_micros"))
+    for row in last_month:  # the budgets bind: a campaign spends most of its budget (up to 3x its saturation)
+        assert row["cost"] / 30 >= 0.6 * row["campaign__daily_budget_micros"], row["campaign__name"]

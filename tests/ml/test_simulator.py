@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ml.bandits import DayStats
-from ml.simulator import SCENARIO_CONFIGS, SCENARIOS, Market, ScenarioConfig
+from ml.simulator import SCENARIO_CONFIGS, SCENARIOS, CampaignCurve, Market, ScenarioConfig
 
 
 def test_first_day_is_exact_for_a_seed():
@@ -121,3 +121,38 @@ def test_step_needs_a_budget_for_every_campaign():
     with pytest.raises(ValueError, match="no budget for campaign 'c007'"):
         market.step(budgets)
     assert market.day == 0
+
+
+def _curves() -> list[CampaignCurve]:
+    return [CampaignCurve("a", "Cement", cpc=0.5, clicks_per_day=120.0, cvr=0.05, order_value=180.0, ctr=0.06,
+                          budget_micros=40_000_000),
+            CampaignCurve("b", "Tiles", cpc=0.6, clicks_per_day=8.0, cvr=0.03, order_value=520.0, ctr=0.05,
+                          budget_micros=20_000_000)]
+
+
+def test_a_market_of_known_campaigns_follows_their_curves():
+    market = Market.from_curves(_curves(), seed=3, start_weekday=2)
+    assert market.initial_budgets_micros == {"a": 40_000_000, "b": 20_000_000}
+    assert market.campaign_names == {"a": "Cement", "b": "Tiles"}
+    days = [market.step(market.initial_budgets_micros) for _ in range(28)]
+    clicks = {cid: sum(d[cid].clicks for d in days) / 28 for cid in ("a", "b")}
+    # Cement is budget-limited (spends its 40 on a 60-a-day volume); tiles run out of searches at 3x saturation.
+    assert 0.95 * 40_000_000 <= min(d["a"].spend_micros for d in days)
+    assert max(d["b"].spend_micros for d in days) < 20_000_000
+    assert 50 < clicks["a"] < 68 and 6.5 < clicks["b"] < 8.5  # 120 (1 - e^-2/3) = 58.6; 8 (1 - e^-3) = 7.6
+    again = Market.from_curves(_curves(), seed=3, start_weekday=2)
+    assert again.step(again.initial_budgets_micros) == days[0]
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda: Market.from_curves([], seed=0), "at least one campaign"),
+    (lambda: Market.from_curves(_curves() + _curves()[:1], seed=0), "distinct campaign ids"),
+    (lambda: Market.from_curves(_curves(), seed=0, start_weekday=7), "start_weekday"),
+    (lambda: CampaignCurve("x", "X", cpc=0.0, clicks_per_day=1.0, cvr=0.1, order_value=1.0, ctr=0.1,
+                           budget_micros=1), "cpc"),
+    (lambda: CampaignCurve("x", "X", cpc=1.0, clicks_per_day=1.0, cvr=1.5, order_value=1.0, ctr=0.1,
+                           budget_micros=1), "cvr must be in"),
+])
+def test_invalid_known_campaigns_are_rejected(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
