@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from pathlib import Path
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError, transaction
 
 from campaigns.models import Organization
 from campaigns.services.matching import match_search_terms as run_matching
 from campaigns.services.summary import account_summary
 
 logger = logging.getLogger(__name__)
+# The database went away (a restart, a failover) or a transaction lost a race: the task is safe to run again, so it
+# retries with backoff instead of failing; ~2 minutes in all before it gives up.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_ON_DATABASE = {"autoretry_for": DATABASE_UNAVAILABLE, "retry_backoff": 1, "retry_backoff_max": 16,
+                     "retry_jitter": False, "max_retries": 12}
 
 
 @shared_task
@@ -51,7 +58,7 @@ def match_search_terms(organization_id: int) -> dict:
     return asdict(result)
 
 
-@shared_task
+@shared_task(**RETRY_ON_DATABASE)
 def rebalance_organization(organization_id: int, plan_date: str) -> dict:
     """Make (or find) the organization's plan for ``plan_date`` and apply it in automatic mode; safe to rerun."""
     from datetime import date
@@ -66,20 +73,27 @@ def rebalance_organization(organization_id: int, plan_date: str) -> dict:
 
 
 @shared_task
-def rebalance_due_organizations(now: str | None = None) -> int:
+def rebalance_due_organizations(now: str | None = None, queue: str | None = None) -> int:
     """Beat: queue today's rebalance for each organization, by its own time zone's date. Running it twice (or
     two beats by mistake) queues duplicates that find the same plan: one plan per organization per day.
-    ``now`` (ISO datetime) replaces the clock for simulations."""
+    It is also the recovery of rebalances a broker lost (a Redis restart without persistence drops its queues): the
+    next run queues them again. ``now`` (ISO datetime) replaces the clock for simulations; ``queue`` sends the
+    rebalances to another queue than their route's (a dedicated pool, a catch-up run)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from django.conf import settings
     from django.utils import timezone
 
+    if now is None and settings.CLOCK_FILE:  # a simulated clock (see settings)
+        now = Path(settings.CLOCK_FILE).read_text().strip()
     moment = datetime.fromisoformat(now) if now else timezone.now()
+    queue = queue or settings.REBALANCE_QUEUE
+    options = {"queue": queue} if queue else {}
     queued = 0
     for organization in Organization.objects.only("pk", "time_zone"):
-        local_date = moment.astimezone(ZoneInfo(organization.time_zone)).date()
-        rebalance_organization.delay_on_commit(organization.pk, local_date.isoformat())
+        args = (organization.pk, moment.astimezone(ZoneInfo(organization.time_zone)).date().isoformat())
+        transaction.on_commit(lambda args=args: rebalance_organization.apply_async(args, **options))
         queued += 1
     return queued
 
@@ -94,3 +108,18 @@ def generate_campaign_suggestions(campaign_id: int) -> dict:
     if campaign is None:
         return {"skipped": "campaign not found"}
     return asdict(generate_for_campaign(campaign))
+
+
+@shared_task(bind=True, max_retries=None)
+def run_generation_job(self, job_id: int) -> dict:  # type: ignore[no-untyped-def]
+    """On queue ``llm``: run a generation job once (a duplicate delivery claims nothing); a failed attempt is
+    retried with backoff, counted in the job, until the job fails with its error."""
+    from campaigns.services.generation_jobs import RetryLater, run_job
+
+    try:
+        job = run_job(job_id)
+    except RetryLater as exc:
+        raise self.retry(exc=exc, countdown=exc.countdown) from exc
+    if job is None:
+        return {"skipped": "nothing to claim: the job is running elsewhere, finished, cancelled or missing"}
+    return {"job": job.pk, "status": job.status, "done": job.done_requests, "tokens": job.tokens_generated}
