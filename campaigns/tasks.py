@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from pathlib import Path
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
@@ -82,13 +81,9 @@ def rebalance_due_organizations(now: str | None = None, queue: str | None = None
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from django.conf import settings
     from django.utils import timezone
 
-    if now is None and settings.CLOCK_FILE:  # a simulated clock (see settings)
-        now = Path(settings.CLOCK_FILE).read_text().strip()
     moment = datetime.fromisoformat(now) if now else timezone.now()
-    queue = queue or settings.REBALANCE_QUEUE
     options = {"queue": queue} if queue else {}
     queued = 0
     for organization in Organization.objects.only("pk", "time_zone"):
@@ -108,18 +103,3 @@ def generate_campaign_suggestions(campaign_id: int) -> dict:
     if campaign is None:
         return {"skipped": "campaign not found"}
     return asdict(generate_for_campaign(campaign))
-
-
-@shared_task(bind=True, max_retries=None)
-def run_generation_job(self, job_id: int) -> dict:  # type: ignore[no-untyped-def]
-    """On queue ``llm``: run a generation job once (a duplicate delivery claims nothing); a failed attempt is
-    retried with backoff, counted in the job, until the job fails with its error."""
-    from campaigns.services.generation_jobs import RetryLater, run_job
-
-    try:
-        job = run_job(job_id)
-    except RetryLater as exc:
-        raise self.retry(exc=exc, countdown=exc.countdown) from exc
-    if job is None:
-        return {"skipped": "nothing to claim: the job is running elsewhere, finished, cancelled or missing"}
-    return {"job": job.pk, "status": job.status, "done": job.done_requests, "tokens": job.tokens_generated}
