@@ -1,16 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.i18n import set_language
 
 from campaigns import views
-from campaigns.web import budgets, dashboard, files, search_terms, switch
+from campaigns.web import budgets, dashboard, files, language, members, search_terms, settings_page, structure, switch
 
 app_name = "campaigns"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="campaigns/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("organization/switch/", switch.switch_organization, name="switch_organization"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("search-terms/", search_terms.search_terms, name="search_terms"),
@@ -20,4 +19,10 @@ urlpatterns = [
     path("exports/", files.exports, name="exports"),
     path("exports/<slug:kind>/", files.download, name="download"),
     path("imports/", files.imports, name="imports"),
+    path("campaigns/<int:campaign_id>/", structure.campaign_detail, name="campaign"),
+    path("ad-groups/<int:ad_group_id>/", structure.ad_group_detail, name="ad_group"),
+    path("members/", members.members, name="members"),
+    path("members/add/", members.add_member, name="add_member"),
+    path("members/<int:membership_id>/", members.change_member, name="change_member"),
+    path("settings/", settings_page.settings_page, name="settings"),
 ]

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from campaigns.models import Membership
+from campaigns.models import Membership, Role
 
 SESSION_KEY = "current_organization_id"
 
@@ -42,6 +42,7 @@ def organization_context(request: HttpRequest) -> dict:
         "current_membership": membership,
         "current_organization": membership.organization if membership else None,
         "can_edit": bool(membership and membership.can_edit),
+        "is_owner": bool(membership and membership.role == Role.OWNER),
     }
 
 
@@ -63,3 +64,9 @@ def require_edit(membership: Membership) -> None:
     """Owners and editors change things; a viewer's POST is refused before anything is read or written."""
     if not membership.can_edit:
         raise PermissionDenied("Your role in this organization does not allow this change.")
+
+
+def require_owner(membership: Membership) -> None:
+    """Members and settings are the owners' business; editors and viewers are refused."""
+    if membership.role != Role.OWNER:
+        raise PermissionDenied("Only the organization's owners manage its members and settings.")

@@ -67,11 +67,11 @@ def _spend_by_campaign(organization: Organization, summary: dict) -> list[dict]:
     if period is None:
         return []
     rows = list(DailyMetric.objects.filter(organization=organization, level=MetricLevel.CAMPAIGN, date__range=period)
-                .values("campaign__name").annotate(cost=Sum("cost_micros"), conversions=Sum("conversions"))
-                .order_by("-cost"))
+                .values("campaign_id", "campaign__name")
+                .annotate(cost=Sum("cost_micros"), conversions=Sum("conversions")).order_by("-cost"))
     largest = max((row["cost"] for row in rows), default=0) or 1
-    return [{"name": row["campaign__name"], "cost_micros": row["cost"], "conversions": row["conversions"],
-             "percent": round(100 * row["cost"] / largest)} for row in rows]
+    return [{"id": row["campaign_id"], "name": row["campaign__name"], "cost_micros": row["cost"],
+             "conversions": row["conversions"], "percent": round(100 * row["cost"] / largest)} for row in rows]
 
 
 def top_negatives(organization: Organization, limit: int = TOP) -> list[Suggestion]:
