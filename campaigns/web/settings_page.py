@@ -47,7 +47,8 @@ class MoneyField(forms.CharField):
 
 
 class BudgetPolicyForm(forms.Form):
-    mode = forms.ChoiceField(label=gettext_lazy("Mode"), choices=RebalanceMode.choices)
+    mode = forms.ChoiceField(label=gettext_lazy("Mode"),
+                             choices=[(value, gettext_lazy(label)) for value, label in RebalanceMode.choices])
     monthly_cap_micros = MoneyField(label=gettext_lazy("Organization monthly cap"), required=False,
                                     help_text=gettext_lazy("In the account's currency; empty means no cap."))
     max_change_percent = forms.IntegerField(label=gettext_lazy("Change limit (% per day)"), min_value=0,
