@@ -103,3 +103,18 @@ def generate_campaign_suggestions(campaign_id: int) -> dict:
     if campaign is None:
         return {"skipped": "campaign not found"}
     return asdict(generate_for_campaign(campaign))
+
+
+@shared_task(bind=True, max_retries=None)
+def run_generation_job(self, job_id: int) -> dict:  # type: ignore[no-untyped-def]
+    """On queue ``llm``: run a generation job once (a duplicate delivery claims nothing); a failed attempt is
+    retried with backoff, counted in the job, until the job fails with its error."""
+    from campaigns.services.generation_jobs import RetryLater, run_job
+
+    try:
+        job = run_job(job_id)
+    except RetryLater as exc:
+        raise self.retry(exc=exc, countdown=exc.countdown) from exc
+    if job is None:
+        return {"skipped": "nothing to claim: the job is running elsewhere, finished, cancelled or missing"}
+    return {"job": job.pk, "status": job.status, "done": job.done_requests, "tokens": job.tokens_generated}

@@ -3,6 +3,7 @@ from django.urls import path
 
 from campaigns import views
 from campaigns.web import budgets, dashboard, files, language, members, search_terms, settings_page, structure, switch
+from campaigns.web import generate as generation
 
 app_name = "campaigns"
 urlpatterns = [
@@ -19,6 +20,12 @@ urlpatterns = [
     path("exports/", files.exports, name="exports"),
     path("exports/<slug:kind>/", files.download, name="download"),
     path("imports/", files.imports, name="imports"),
+    path("campaigns/<int:campaign_id>/generate/", generation.generate, name="generate"),
+    path("campaigns/<int:campaign_id>/generate/decide/", generation.decide_many, name="generate_decide"),
+    path("generation-jobs/<int:job_id>/", generation.job_progress, name="generation_job"),
+    path("generation-jobs/<int:job_id>/cancel/", generation.cancel, name="cancel_generation"),
+    path("suggestions/<int:suggestion_id>/edit/", generation.edit, name="suggestion_edit"),
+    path("suggestions/<int:suggestion_id>/validate/", generation.validate, name="suggestion_validate"),
     path("campaigns/<int:campaign_id>/", structure.campaign_detail, name="campaign"),
     path("ad-groups/<int:ad_group_id>/", structure.ad_group_detail, name="ad_group"),
     path("members/", members.members, name="members"),

@@ -18,6 +18,7 @@ from campaigns.models import (
     SearchTerm,
     Suggestion,
 )
+from campaigns.services.suggestions import AD_TEXT_FIELDS, SuggestionError, clean_ad_text
 
 
 def clean_keyword_text(value: str) -> str:
@@ -151,7 +152,12 @@ class SuggestionSerializer(serializers.ModelSerializer):
         if self.instance is not None and self.instance.status != "pending":
             raise serializers.ValidationError("Only pending suggestions can be edited.")
         kind = self.instance.kind if self.instance else None
-        if "text" in attrs:
+        if "text" in attrs and kind in AD_TEXT_FIELDS:
+            try:  # the shared validator: a headline past 30 (a description past 90) is refused with the reason
+                attrs["text"] = clean_ad_text(kind, attrs["text"])
+            except SuggestionError as exc:
+                raise serializers.ValidationError({"text": f"{exc}."}) from None
+        elif "text" in attrs:
             attrs["text"] = clean_keyword_text(attrs["text"]) if kind in ("keyword", "negative") else " ".join(
                 attrs["text"].split())
         if kind == "negative" and attrs.get("match_type") == "broad":

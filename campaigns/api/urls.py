@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from campaigns.api import budgets, exports, views
+from campaigns.api import budgets, exports, generation, views
 
 router = DefaultRouter()
 router.register("organizations", views.OrganizationViewSet)
@@ -18,12 +18,14 @@ router.register("suggestions", views.SuggestionViewSet)
 router.register("imports", views.ReportImportViewSet)
 router.register("budget-plans", budgets.BudgetPlanViewSet)
 router.register("budget-changes", budgets.BudgetChangeViewSet)
+router.register("generation-jobs", generation.GenerationJobViewSet)
 
 urlpatterns = [
     path("", include(router.urls)),
     path("exports/google-editor/", exports.GoogleEditorExportView.as_view(), name="export-google-editor"),
     path("exports/microsoft-bulk/", exports.MicrosoftBulkExportView.as_view(), name="export-microsoft-bulk"),
     path("exports/google-ads-payloads/", exports.GoogleAdsPayloadsView.as_view(), name="export-google-ads-payloads"),
+    path("exports/google-ads/send/", exports.GoogleAdsSendView.as_view(), name="export-google-ads-send"),
     path("account-imports/", exports.AccountImportView.as_view(), name="account-import"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import (
+    Ad,
+    CampaignStatus,
     Keyword,
     KeywordLevel,
     NegativeKeywordList,
@@ -15,6 +17,7 @@ from campaigns.models import (
 )
 
 SHARED_LIST_NAME = "Negativas del optimizador"
+AD_TEXT_FIELDS = {SuggestionKind.HEADLINE: ("headlines", 15), SuggestionKind.DESCRIPTION: ("descriptions", 4)}
 
 
 class SuggestionError(ValueError):
@@ -43,8 +46,59 @@ def _apply(suggestion: Suggestion) -> None:
         if suggestion.ad_group_id is None:
             raise SuggestionError("a keyword suggestion needs an ad group")
         _add_keyword(suggestion, negative=False)
-    # Ad text and new ad groups are applied by their own flows (generation, ad group creation); approving
-    # them records the decision.
+    elif suggestion.kind in AD_TEXT_FIELDS:
+        _add_ad_text(suggestion)
+    # New ad groups are applied by their own flow (ad group creation); approving them records the decision.
+
+
+def clean_ad_text(kind: str, text: str) -> str:
+    """A headline or description as the marketer edited it, if both platforms' rules (the shared validator) pass.
+
+    Raises:
+        SuggestionError: with every broken rule, e.g. "headline is 41 wide; the limit is 30".
+    """
+    from ml.generation.limits import check_text
+
+    text = " ".join(text.split())
+    field_name, _most = AD_TEXT_FIELDS[kind]
+    problems = check_text(text, field_name, None)
+    if problems:
+        raise SuggestionError("; ".join(problem.detail for problem in problems))
+    return text
+
+
+@transaction.atomic
+def edit_text(suggestion_id: int, text: str) -> Suggestion:
+    """Change a pending headline or description; text the shared validator refuses changes nothing."""
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion_id)
+    if suggestion.status != SuggestionStatus.PENDING:
+        raise SuggestionError("only pending suggestions can be edited")
+    if suggestion.kind not in AD_TEXT_FIELDS:
+        raise SuggestionError("only headlines and descriptions are edited here")
+    suggestion.text = clean_ad_text(suggestion.kind, text)
+    suggestion.save(update_fields=["text"])
+    return suggestion
+
+
+def _add_ad_text(suggestion: Suggestion) -> None:
+    """Add an approved headline or description to the first ad of its ad group with room for it (live ads first),
+    so the exports carry it; text an ad already has is not added twice."""
+    from ml.generation.limits import normalise_for_duplicates
+
+    field_name, most = AD_TEXT_FIELDS[suggestion.kind]
+    text = clean_ad_text(suggestion.kind, suggestion.text)
+    ads = sorted(Ad.objects.select_for_update().filter(ad_group_id=suggestion.ad_group_id)
+                 .exclude(status=CampaignStatus.REMOVED), key=lambda ad: (ad.status != CampaignStatus.ENABLED, ad.pk))
+    if not ads:
+        raise SuggestionError("this ad group has no ad to add the text to; create an ad first")
+    key = normalise_for_duplicates(text)
+    if any(normalise_for_duplicates(item["text"]) == key for ad in ads for item in getattr(ad, field_name)):
+        return
+    ad = next((ad for ad in ads if len(getattr(ad, field_name)) < most), None)
+    if ad is None:
+        raise SuggestionError(f"every ad of this ad group already has {most} {field_name}")
+    setattr(ad, field_name, [*getattr(ad, field_name), {"text": text, "pin": None}])
+    ad.save(update_fields=[field_name])
 
 
 def _add_keyword(suggestion: Suggestion, *, negative: bool) -> Keyword:

@@ -48,6 +48,7 @@ __all__ = [
     "Provenance",
     "generate_assets",
     "generate_many",
+    "token_budget",
     "worker_batcher",
 ]
 
@@ -161,6 +162,15 @@ def match_type_for(keyword: str) -> str:
     return "phrase" if words <= 5 else "broad"
 
 
+def _wanted(request: GenerationRequest) -> dict[str, int]:
+    return {"keywords": request.n_keywords, "headlines": request.n_headlines, "descriptions": request.n_descriptions}
+
+
+def token_budget(request: GenerationRequest) -> int:
+    """The most tokens a request can generate (its three rows' caps): what a quota must reserve for it."""
+    return sum(_TOKENS_PER_LINE[kind] * n + 2 for kind, n in _wanted(request).items())
+
+
 def prepare(request: GenerationRequest, tokenizer: Any) -> tuple[GuardResult, list[GenerationItem]]:
     """Guard the untrusted text and build the three prompts of a request.
 
@@ -179,7 +189,7 @@ def prepare(request: GenerationRequest, tokenizer: Any) -> tuple[GuardResult, li
             selling_points=request.selling_points,
             brand_terms=request.brand_terms,
         )
-    wanted = {"keywords": request.n_keywords, "headlines": request.n_headlines, "descriptions": request.n_descriptions}
+    wanted = _wanted(request)
     limits = {"keywords": KEYWORD_LIMIT, "headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT}
     items = [
         GenerationItem(
@@ -243,7 +253,7 @@ def assemble(
     rules = Rules(
         blocked_terms=request.blocked_terms, acronyms=frozenset(request.brand_terms), platforms=request.platforms
     )
-    wanted = {"keywords": request.n_keywords, "headlines": request.n_headlines, "descriptions": request.n_descriptions}
+    wanted = _wanted(request)
     kinds: tuple[AssetKind, ...] = ("keywords", "headlines", "descriptions")
     raw = {kind: parse_lines(c.text, wanted[kind]) for kind, c in zip(kinds, completions, strict=True)}
     dropped: list[Violation] = []

@@ -19,6 +19,7 @@ from campaigns.models import (
     BudgetPlan,
     BudgetPlanItem,
     DailyMetric,
+    GenerationJob,
     Membership,
     ReportImport,
     SearchTerm,
@@ -71,6 +72,8 @@ def victim(organization):
     objects["budget-changes"] = BudgetChange.objects.create(
         organization=organization, campaign=campaign, plan=plan, plan_date=plan.plan_date, plan_version=1,
         before_micros=36_000_000, after_micros=40_000_000, actor="automation:test")
+    objects["generation-jobs"] = GenerationJob.objects.create(organization=organization, campaign=campaign,
+                                                              product_text="Cemento cola", total_requests=1)
     assert set(objects) == {prefix for prefix, _, _ in router.registry}, "add the new resource to this fixture"
     return objects
 
@@ -131,6 +134,8 @@ def test_outsider_sees_nothing_and_changes_nothing(victim, outsider):
     assert victim["budget-plans"].status == "proposed"
     victim["suggestions"].refresh_from_db()
     assert victim["suggestions"].status == "pending"
+    victim["generation-jobs"].refresh_from_db()
+    assert victim["generation-jobs"].status == "queued"
     missing = {name for name in api_route_names() if not name.endswith("-root")} - covered
     assert not missing, f"routes not covered by the isolation matrix: {sorted(missing)}"
 
@@ -139,6 +144,7 @@ def test_outsider_sees_nothing_and_changes_nothing(victim, outsider):
     ("campaigns", lambda v: {"organization": v["campaigns"].organization_id, "platform": "google", "name": "Intrusa"}),
     ("ad-groups", lambda v: {"campaign": v["campaigns"].pk, "name": "Intruso"}),
     ("keywords", lambda v: {"ad_group": v["ad-groups"].pk, "text": "intruso", "match_type": "exact"}),
+    ("generation-jobs", lambda v: {"campaign": v["campaigns"].pk, "product_text": "cemento"}),
     ("memberships", lambda v: {"organization": v["organizations"].pk, "user": v["memberships"].user_id,
                                "role": "owner"}),
 ])

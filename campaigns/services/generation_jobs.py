@@ -1,0 +1,260 @@
+"""Generation jobs: a marketer asks for suggestions, a worker on queue ``llm`` writes them, the marketer watches.
+
+Lifecycle. ``create_job`` checks the campaign and ad group belong to the organization, refuses product text that
+the injection guardrail flags and refuses a job that could take the organization past its daily token quota, then
+queues ``run_generation_job`` after the commit. ``run_job`` claims the job with a conditional update
+(queued → running), so a duplicate or redelivered message finds nothing to claim and does nothing. It generates a
+few ad groups per step (their prompts share the model's batches) and saves each step in one transaction with the
+job's progress: **suggestions are saved per ad group, never half**. A cancelled job stops between steps, and a step
+that finishes after the cancel is discarded, so nothing is saved after the marketer pressed cancel; the ad groups
+finished before it keep their suggestions. A failed attempt puts the job back in the queue (up to ``MAX_ATTEMPTS``)
+and the retry resumes at the first ad group not done (``result["done_ad_groups"]``), so no ad group is generated
+or saved twice. A worker killed mid-job leaves the job running; a later delivery may reclaim it once the task's
+hard time limit has passed since it started, because by then no attempt can still be alive.
+
+Generated text that repeats (case- and space-insensitively) the ad group's ad text, its keywords, its pending
+suggestions or an earlier line of the same job is dropped before saving (counted in ``result["duplicates"]``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from campaigns.models import (
+    AdGroup,
+    Campaign,
+    GenerationJob,
+    JobStatus,
+    Keyword,
+    Organization,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
+from campaigns.services import generating
+
+MAX_ATTEMPTS = 3
+GROUPS_PER_STEP = 4  # 3 prompts per ad group: 12 rows share a batch, and cancel is seen every few seconds
+MAX_PRODUCT_TEXT = 2000
+UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class GenerationJobError(ValueError):
+    """A job that cannot be created or changed, with the reason for the marketer."""
+
+
+class RetryLater(RuntimeError):
+    """An attempt failed and the job is queued again: the task should run it later."""
+
+    def __init__(self, job_id: int, attempts: int, reason: str) -> None:
+        super().__init__(f"generation job {job_id}: attempt {attempts} failed ({reason}); queued again")
+        self.countdown = 5 * 2 ** (attempts - 1)
+
+
+def _key(text: str) -> str:
+    from ml.generation.limits import normalise_for_duplicates
+
+    return normalise_for_duplicates(text)
+
+
+# --- creating -------------------------------------------------------------------------------------------------
+
+def day_start(organization: Organization, now: datetime | None = None) -> datetime:
+    """Midnight of the organization's local day: the quota restarts there."""
+    local = (now or timezone.now()).astimezone(ZoneInfo(organization.time_zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def tokens_committed_today(organization: Organization) -> int:
+    """Tokens generated today plus the most that today's unfinished jobs may still generate."""
+    from ml.generation.generate import GenerationRequest, token_budget
+
+    jobs = GenerationJob.objects.filter(organization=organization, created_at__gte=day_start(organization))
+    used = jobs.aggregate(total=Sum("tokens_generated", default=0))["total"]
+    left = jobs.filter(status__in=UNFINISHED).aggregate(
+        left=Sum(F("total_requests") - F("done_requests"), default=0))["left"]
+    return used + left * token_budget(GenerationRequest(description=""))
+
+
+def check_product_text(text: str) -> str:
+    """The product text, or a refusal: it is untrusted and must not carry instructions for the model."""
+    from ml.generation.guardrails import InjectionRefused, inspect
+
+    text = text.strip()
+    if len(text) > MAX_PRODUCT_TEXT:
+        raise GenerationJobError(f"The product text has {len(text)} characters; the limit is {MAX_PRODUCT_TEXT}.")
+    try:
+        inspect(text, mode="refuse")
+    except InjectionRefused as refused:
+        raise GenerationJobError(str(refused)) from None
+    return text
+
+
+@transaction.atomic
+def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int | None = None,
+               product_text: str = "", user: Any = None) -> GenerationJob:
+    """Queue a generation job for a campaign (or one of its ad groups) of ``organization``."""
+    from ml.generation.generate import GenerationRequest, token_budget
+
+    # One creation at a time per organization, so two requests cannot both fit under the quota.
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    campaign = Campaign.objects.filter(pk=campaign_id, organization=organization).first()
+    if campaign is None:
+        raise GenerationJobError("That campaign does not exist in this organization.")
+    if ad_group_id is not None and not AdGroup.objects.filter(pk=ad_group_id, campaign=campaign).exists():
+        raise GenerationJobError("That ad group does not exist in this campaign.")
+    text = check_product_text(product_text)
+    groups = generating.live_ad_groups(campaign, ad_group_id)
+    if not groups:
+        raise GenerationJobError("This campaign has no active ad group to write suggestions for.")
+    quota = settings.GENERATION_DAILY_TOKEN_QUOTA
+    needed = len(groups) * token_budget(GenerationRequest(description=""))
+    committed = tokens_committed_today(organization)
+    if committed + needed > quota:
+        raise GenerationJobError(
+            f"Today's generation quota is used up: {committed} of {quota} tokens are used or reserved, and this "
+            f"job may need {needed}. It restarts at midnight ({organization.time_zone}).")
+    job = GenerationJob.objects.create(
+        organization=organization, campaign=campaign, ad_group_id=ad_group_id, product_text=text,
+        total_requests=len(groups), created_by=user if getattr(user, "pk", None) else None,
+    )
+    transaction.on_commit(lambda: _queue(job.pk))
+    return job
+
+
+def _queue(job_id: int) -> None:
+    from campaigns.tasks import run_generation_job
+
+    run_generation_job.delay(job_id)
+
+
+def cancel_job(job: GenerationJob) -> GenerationJob:
+    """Cancel a queued or running job; the worker stops before its next step and saves nothing more."""
+    cancelled = GenerationJob.objects.filter(pk=job.pk, status__in=UNFINISHED).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now())
+    job.refresh_from_db()
+    if not cancelled:
+        raise GenerationJobError(f"This job has already {job.get_status_display().lower()}.")
+    return job
+
+
+# --- running (in the worker) ----------------------------------------------------------------------------------
+
+def claim(job_id: int) -> bool:
+    """Queued → running, once: a duplicate delivery claims nothing. A job left running by a killed worker is
+    reclaimed after the task's hard time limit, when no attempt can still be alive."""
+    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=stale)
+    return GenerationJob.objects.filter(claimable, pk=job_id, attempts__lt=MAX_ATTEMPTS).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1, error="") == 1
+
+
+def run_job(job_id: int, *, batcher: Any = None, embedder: Any = None,
+            groups_per_step: int = GROUPS_PER_STEP) -> GenerationJob | None:
+    """Run a queued job; None when there was nothing to claim (a duplicate, a cancelled or finished job).
+
+    Raises:
+        RetryLater: the attempt failed and the job is queued again for another attempt.
+    """
+    if not claim(job_id):
+        return None
+    job = GenerationJob.objects.select_related("campaign").get(pk=job_id)
+    try:
+        _run_steps(job, batcher, embedder, groups_per_step)
+    except Exception as exc:  # any failure of the model or the database: counted, retried, then failed
+        _attempt_failed(job, exc)
+    job.refresh_from_db()
+    return job
+
+
+def _run_steps(job: GenerationJob, batcher: Any, embedder: Any, groups_per_step: int) -> None:
+    from campaigns.services.matching import shared_embedder
+    from ml.generation.generate import generate_many
+
+    done = set(job.result.get("done_ad_groups", []))
+    groups = [g for g in generating.live_ad_groups(job.campaign, job.ad_group_id) if g.pk not in done]
+    batcher = batcher or generating.worker_batcher()
+    embedder = embedder or shared_embedder()
+    for start in range(0, len(groups), groups_per_step):
+        if not GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists():
+            return  # cancelled between steps
+        step = groups[start:start + groups_per_step]
+        requests = [generating.build_request(job.campaign, group, job.product_text) for group in step]
+        results = generate_many(requests, batcher, embedder)
+        if not _save_step(job, step, results):
+            return
+    GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.SUCCEEDED, finished_at=timezone.now())
+
+
+def _save_step(job: GenerationJob, groups: list[AdGroup], results: list[Any]) -> bool:
+    """Save one step's suggestions with the job's progress, in one transaction; False if the job was cancelled."""
+    from ml.generation.generate import InjectionRefused
+
+    with transaction.atomic():
+        locked = GenerationJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != JobStatus.RUNNING:
+            return False  # cancelled while the step ran: what it made is discarded
+        result = dict(locked.result)
+        rows: list[Suggestion] = []
+        for group, generated in zip(groups, results, strict=True):
+            if isinstance(generated, InjectionRefused):
+                result.setdefault("refused", {})[str(group.pk)] = str(generated)
+            else:
+                kept, duplicates = drop_duplicates(group, generating.suggestion_rows(job.campaign, group, generated,
+                                                                                    job=locked))
+                rows += kept
+                result["duplicates"] = result.get("duplicates", 0) + duplicates
+                locked.tokens_generated += generated.tokens
+        Suggestion.objects.bulk_create(rows)
+        for kind in SuggestionKind.values:
+            count = sum(1 for row in rows if row.kind == kind)
+            if count:
+                result[f"{kind}s"] = result.get(f"{kind}s", 0) + count
+        result["done_ad_groups"] = [*result.get("done_ad_groups", []), *(g.pk for g in groups)]
+        locked.result = result
+        locked.done_requests = min(locked.total_requests, locked.done_requests + len(groups))
+        locked.save(update_fields=["result", "done_requests", "tokens_generated"])
+    return True
+
+
+def drop_duplicates(group: AdGroup, rows: list[Suggestion]) -> tuple[list[Suggestion], int]:
+    """Rows whose text is new for the ad group: not its ad text, keywords or pending suggestions, nor repeated."""
+    seen: dict[str, set[str]] = {
+        SuggestionKind.HEADLINE: {_key(t) for ad in group.ads.all() for t in ad.headline_texts},
+        SuggestionKind.DESCRIPTION: {_key(t) for ad in group.ads.all() for t in ad.description_texts},
+        SuggestionKind.KEYWORD: {_key(t) for t in Keyword.objects.filter(ad_group=group, negative=False)
+                                 .values_list("text", flat=True)},
+    }
+    pending = Suggestion.objects.filter(ad_group=group, status=SuggestionStatus.PENDING,
+                                        kind__in=generating.GENERATED_KINDS).values_list("kind", "text")
+    for kind, text in pending:
+        seen[kind].add(_key(text))
+    kept = []
+    for row in rows:
+        key = _key(row.text)
+        if key not in seen[row.kind]:
+            seen[row.kind].add(key)
+            kept.append(row)
+    return kept, len(rows) - len(kept)
+
+
+def _attempt_failed(job: GenerationJob, exc: Exception) -> None:
+    reason = f"{type(exc).__name__}: {exc}"[:500]
+    job.refresh_from_db()
+    if job.attempts < MAX_ATTEMPTS:
+        requeued = GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.QUEUED, error=reason)
+        if requeued:
+            raise RetryLater(job.pk, job.attempts, reason) from exc
+        return
+    GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED, error=f"Failed after {job.attempts} attempts: {reason}", finished_at=timezone.now())
+

@@ -1,0 +1,141 @@
+"""Generate: product text → a job with a progress bar (htmx polling) → the suggestions to edit, approve or reject."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaigns.models import Campaign, GenerationJob, Membership, Suggestion, SuggestionStatus
+from campaigns.services.generating import GENERATED_KINDS, SOURCE
+from campaigns.services.generation_jobs import MAX_PRODUCT_TEXT, GenerationJobError, cancel_job, create_job
+from campaigns.services.suggestions import AD_TEXT_FIELDS, SuggestionError, clean_ad_text, decide, edit_text
+from campaigns.web.context import organization_view, require_edit
+from campaigns.web.counters import counter_context
+
+
+class GenerateForm(forms.Form):
+    product_text = forms.CharField(label=gettext_lazy("What do you sell?"), max_length=MAX_PRODUCT_TEXT,
+                                   required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+    ad_group = forms.TypedChoiceField(label=gettext_lazy("Ad group"), coerce=int, required=False, empty_value=None)
+
+
+def _campaign(membership: Membership, campaign_id: int) -> Campaign:
+    return get_object_or_404(Campaign, pk=campaign_id, organization=membership.organization)
+
+
+def _pending(campaign: Campaign):  # type: ignore[no-untyped-def]
+    return (Suggestion.objects.filter(campaign=campaign, status=SuggestionStatus.PENDING, kind__in=GENERATED_KINDS,
+                                      source__startswith=SOURCE)
+            .select_related("ad_group").order_by("ad_group__name", "kind", "pk"))
+
+
+@require_http_methods(["GET", "POST"])
+@organization_view
+def generate(request: HttpRequest, membership: Membership, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(membership, campaign_id)
+    groups = list(campaign.ad_groups.order_by("name").values_list("pk", "name"))
+    form = GenerateForm(request.POST or None)
+    form.fields["ad_group"].choices = [("", _("All ad groups")), *groups]
+    status = 200
+    if request.method == "POST":
+        require_edit(membership)
+        if form.is_valid():
+            try:
+                create_job(membership.organization, campaign.pk, ad_group_id=form.cleaned_data["ad_group"],
+                           product_text=form.cleaned_data["product_text"], user=request.user)
+                return redirect("campaigns:generate", campaign_id=campaign.pk)
+            except GenerationJobError as exc:
+                form.add_error("product_text", str(exc))
+        status = 400
+    job = GenerationJob.objects.filter(campaign=campaign).first()
+    return render(request, "campaigns/generate.html", {
+        "campaign": campaign, "form": form, "job": job, "suggestions": _pending(campaign),
+        **counter_context(campaign.platform),
+    }, status=status)
+
+
+@require_GET
+@organization_view
+def job_progress(request: HttpRequest, membership: Membership, job_id: int) -> HttpResponse:
+    """The progress fragment htmx polls; once the job has finished the page reloads to show the suggestions."""
+    job = get_object_or_404(GenerationJob, pk=job_id, organization=membership.organization)
+    response = render(request, "campaigns/_generation_job.html", {"job": job})
+    if job.finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+@organization_view
+def cancel(request: HttpRequest, membership: Membership, job_id: int) -> HttpResponse:
+    require_edit(membership)
+    job = get_object_or_404(GenerationJob, pk=job_id, organization=membership.organization)
+    try:
+        cancel_job(job)
+        messages.success(request, _("Generation cancelled."))
+    except GenerationJobError as exc:
+        messages.warning(request, str(exc))
+    return redirect("campaigns:generate", campaign_id=job.campaign_id)
+
+
+@require_POST
+@organization_view
+def decide_many(request: HttpRequest, membership: Membership, campaign_id: int) -> HttpResponse:
+    """Approve or reject the checked suggestions; approved keywords and ad text land in the account."""
+    require_edit(membership)
+    campaign = _campaign(membership, campaign_id)
+    decision = request.POST.get("decision")
+    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    if decision not in ("approve", "reject"):
+        messages.error(request, _("Choose approve or reject."))
+        return redirect("campaigns:generate", campaign_id=campaign.pk)
+    done = 0
+    for suggestion_id in _pending(campaign).filter(pk__in=ids).values_list("pk", flat=True):
+        try:
+            decide(suggestion_id, approve=decision == "approve", user=request.user)
+            done += 1
+        except SuggestionError as exc:
+            messages.warning(request, str(exc))
+    text = (ngettext("%(count)d suggestion approved.", "%(count)d suggestions approved.", done) if decision == "approve"
+            else ngettext("%(count)d suggestion rejected.", "%(count)d suggestions rejected.", done))
+    messages.success(request, text % {"count": done})
+    return redirect("campaigns:generate", campaign_id=campaign.pk)
+
+
+def _suggestion(membership: Membership, suggestion_id: int) -> Suggestion:
+    return get_object_or_404(Suggestion, pk=suggestion_id, organization=membership.organization,
+                             kind__in=list(AD_TEXT_FIELDS))
+
+
+@require_POST
+@organization_view
+def edit(request: HttpRequest, membership: Membership, suggestion_id: int) -> HttpResponse:
+    """Save an edited headline or description (htmx): the row again, or the reason it was refused (400)."""
+    require_edit(membership)
+    suggestion = _suggestion(membership, suggestion_id)
+    text = request.POST.get(f"text-{suggestion.pk}", "")
+    try:
+        suggestion = edit_text(suggestion.pk, text)
+    except SuggestionError as exc:
+        return render(request, "campaigns/_suggestion_row.html", {
+            "suggestion": suggestion, "text": text, "error": str(exc)}, status=400)
+    return render(request, "campaigns/_suggestion_row.html", {
+        "suggestion": suggestion, "text": suggestion.text, "saved": True})
+
+
+@require_POST
+@organization_view
+def validate(request: HttpRequest, membership: Membership, suggestion_id: int) -> HttpResponse:
+    """The shared validator's verdict on the text as it is being typed (htmx); it changes nothing."""
+    suggestion = _suggestion(membership, suggestion_id)
+    try:
+        clean_ad_text(suggestion.kind, request.POST.get(f"text-{suggestion.pk}", ""))
+        error = ""
+    except SuggestionError as exc:
+        error = str(exc)
+    return render(request, "campaigns/_text_feedback.html", {"suggestion": suggestion, "error": error})
