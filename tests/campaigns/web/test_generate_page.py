@@ -142,3 +142,15 @@ def test_another_organizations_campaign_job_and_suggestion_are_404(client, outsi
         client.post(reverse("campaigns:suggestion_edit", args=[headline.pk]), {}),
     ]
     assert [response.status_code for response in responses] == [404, 404, 404, 404, 404]
+
+
+def test_the_page_speaks_spanish(client, teammate, group):
+    generated(group, "headline", "Teja Árabe")
+    GenerationJob.objects.create(organization=group.campaign.organization, campaign=group.campaign, total_requests=2,
+                                 done_requests=1, status="running")
+    client.force_login(teammate)
+    client.cookies["django_language"] = "es"
+    body = client.get(page_url(group)).content.decode()
+    for text in ("Generar sugerencias para Tejas", "¿Qué vendes?", "Todos los grupos de anuncios", "En curso",
+                 "1 de 2 grupos de anuncios", "Sugerencias por revisar", "Título", "Guardar", "Cancelar"):
+        assert text in body, text
