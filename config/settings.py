@@ -183,6 +183,8 @@ SPECTACULAR_SETTINGS = {
     # `check --deploy` is about the deployment's settings; the schema's own warnings are for the API tests
     # (`manage.py spectacular --validate --fail-on-warn`), not a reason to refuse a deployment.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "campaigns.api.schema.add_error_responses"],
 }
 
 # Tokens the LLM may generate per organization per local day (generation jobs are refused past it).

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from campaigns.api.schema import CONFLICT
 from campaigns.api.views import ScopedMixin
 from campaigns.models import BudgetChange, BudgetPlan, BudgetPlanItem
 from campaigns.services import rebalancing
@@ -47,6 +49,7 @@ class BudgetPlanViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = BudgetPlanSerializer
     filterset_fields = ["organization", "status", "plan_date"]
 
+    @extend_schema(request=None, responses={200: BudgetPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Approve and apply the plan (under the invariants, exactly once)."""
@@ -57,6 +60,7 @@ class BudgetPlanViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
             return _refused(exc)
         return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
 
+    @extend_schema(request=None, responses={200: BudgetPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         plan = self.get_object()
@@ -74,6 +78,7 @@ class BudgetChangeViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     serializer_class = BudgetChangeSerializer
     filterset_fields = ["organization", "campaign", "kind", "plan_date"]
 
+    @extend_schema(request=None, responses={201: BudgetChangeSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def rollback(self, request: Request, pk: str | None = None) -> Response:
         change = self.get_object()

@@ -3,6 +3,9 @@ rebalancing flow, under its invariants)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.core.validators import RegexValidator
+from django.db.models import Model
 from rest_framework import serializers
 
 from campaigns.api.permissions import EDIT_ROLES, organizations_of
@@ -45,14 +48,42 @@ class EditableRelatedField(serializers.PrimaryKeyRelatedField):
         return super().get_queryset().filter(**{key: editable})
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class ConstrainedSerializer(serializers.ModelSerializer):
+    """Writes that break a model constraint (a check or a uniqueness rule) are a 400 naming it, not a database error.
+
+    The fields' own validators catch the usual cases with a clearer message; this is the net under them.
+    """
+
+    def create(self, validated_data: dict) -> Model:
+        return self._checked_save(self.Meta.model(**validated_data))
+
+    def update(self, instance: Model, validated_data: dict) -> Model:
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return self._checked_save(instance)
+
+    def _checked_save(self, instance: Model) -> Model:
+        try:
+            instance.validate_constraints()
+        except ModelValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from None
+        instance.save()
+        return instance
+
+
+NON_NEGATIVE = {"min_value": 0}
+CURRENCY = {"validators": [RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code in capitals, such as EUR.")]}
+
+
+class OrganizationSerializer(ConstrainedSerializer):
     class Meta:
         model = Organization
         fields = ["id", "name", "slug", "currency", "time_zone", "created_at"]
         read_only_fields = ["slug", "created_at"]
+        extra_kwargs = {"currency": CURRENCY}
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ConstrainedSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     organization = EditableRelatedField("pk", queryset=Organization.objects.all())
 
@@ -62,7 +93,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(ConstrainedSerializer):
     organization = EditableRelatedField("pk", queryset=Organization.objects.all())
 
     class Meta:
@@ -70,17 +101,20 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = ["id", "organization", "platform", "external_id", "name", "status", "language", "currency",
                   "daily_budget_micros", "monthly_cap_micros", "created_at", "updated_at"]
         read_only_fields = ["daily_budget_micros", "created_at", "updated_at"]
+        extra_kwargs = {"monthly_cap_micros": NON_NEGATIVE, "currency": CURRENCY,
+                        "language": {"validators": [RegexValidator(r"^[a-z]{2}$", "An ISO 639-1 code: es, en…")]}}
 
 
-class AdGroupSerializer(serializers.ModelSerializer):
+class AdGroupSerializer(ConstrainedSerializer):
     campaign = EditableRelatedField("organization", queryset=Campaign.objects.all())
 
     class Meta:
         model = AdGroup
         fields = ["id", "campaign", "external_id", "name", "status", "max_cpc_micros"]
+        extra_kwargs = {"max_cpc_micros": NON_NEGATIVE}
 
 
-class KeywordSerializer(serializers.ModelSerializer):
+class KeywordSerializer(ConstrainedSerializer):
     ad_group = EditableRelatedField("campaign__organization", queryset=AdGroup.objects.all())
 
     class Meta:
@@ -88,6 +122,7 @@ class KeywordSerializer(serializers.ModelSerializer):
         fields = ["id", "ad_group", "campaign", "level", "text", "match_type", "negative", "status",
                   "max_cpc_micros"]
         read_only_fields = ["campaign", "level"]
+        extra_kwargs = {"max_cpc_micros": NON_NEGATIVE}
 
     def validate_text(self, value: str) -> str:
         return clean_keyword_text(value)
@@ -99,7 +134,7 @@ class KeywordSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class AdSerializer(serializers.ModelSerializer):
+class AdSerializer(ConstrainedSerializer):
     ad_group = EditableRelatedField("campaign__organization", queryset=AdGroup.objects.all())
 
     class Meta:
@@ -117,6 +152,9 @@ class AdSerializer(serializers.ModelSerializer):
                     raise serializers.ValidationError({field: f"Item {index + 1} needs a non-empty 'text'."})
                 if item.get("pin") not in (None, *pins):
                     raise serializers.ValidationError({field: f"Item {index + 1}: pin must be one of {sorted(pins)}."})
+        if attrs.get("path2", getattr(self.instance, "path2", "")) and not attrs.get(
+                "path1", getattr(self.instance, "path1", "")):
+            raise serializers.ValidationError({"path2": "A second path needs a first one."})
         return attrs
 
 
@@ -141,7 +179,7 @@ class SearchTermSerializer(serializers.ModelSerializer):
                   "relevance"]
 
 
-class SuggestionSerializer(serializers.ModelSerializer):
+class SuggestionSerializer(ConstrainedSerializer):
     class Meta:
         model = Suggestion
         fields = ["id", "organization", "kind", "status", "campaign", "ad_group", "shared_list", "level", "text",

@@ -5,15 +5,18 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from django.db.models import Sum
+from django.db.models import ProtectedError, Sum
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns.api import serializers as s
 from campaigns.api.permissions import EDIT_ROLES, OWNER_ROLES, RolePermission
+from campaigns.api.schema import CONFLICT
 from campaigns.models import (
     Ad,
     AdGroup,
@@ -31,6 +34,11 @@ from campaigns.services.importing import import_report
 from campaigns.services.suggestions import SuggestionError, decide
 
 
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
 class ScopedMixin:
     """Rows of the caller's organizations only; ``organization_field`` is the path from the model."""
 
@@ -42,6 +50,13 @@ class ScopedMixin:
         path = "memberships__user" if self.organization_field == "pk" else (
             f"{self.organization_field}__memberships__user")
         return super().get_queryset().filter(**{path: self.request.user})  # type: ignore[misc]
+
+    def perform_destroy(self, instance) -> None:  # type: ignore[no-untyped-def]
+        try:
+            instance.delete()
+        except ProtectedError:  # the append-only budget audit keeps its campaigns
+            raise Conflict(f"This {instance._meta.verbose_name} has budget changes on record, which are kept; "
+                           "pause it instead.") from None
 
 
 class OrganizationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
@@ -114,10 +129,12 @@ class SuggestionViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(decided).data)
 
+    @extend_schema(request=None, responses={200: s.SuggestionSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         return self._decide(approve=True)
 
+    @extend_schema(request=None, responses={200: s.SuggestionSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         return self._decide(approve=False)
@@ -135,6 +152,8 @@ class ReportImportViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return s.ReportUploadSerializer if self.action == "create" else s.ReportImportSerializer
 
+    @extend_schema(request={"multipart/form-data": s.ReportUploadSerializer},
+                   responses={201: s.ReportImportSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         upload = s.ReportUploadSerializer(data=request.data, context=self.get_serializer_context())
         upload.is_valid(raise_exception=True)

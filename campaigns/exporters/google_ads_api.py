@@ -6,7 +6,8 @@ One ``GoogleAdsService.Mutate`` request per export, so the whole account lands a
 updated (``amount_micros`` with an update mask). Sending goes through :func:`send`, the one network edge, which takes
 a ``GoogleAdsClient`` (or anything with its ``get_service``); ``validate_only`` makes it a dry run.
 
-Stored, encrypted platform credentials need a model and are not part of this module: the caller builds the client.
+Stored, encrypted platform credentials are not this module's business: ``campaigns.services.google_ads_sending``
+builds the client from them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import importlib
 import json
 from collections.abc import Iterable
 from types import ModuleType
+
+from django.db.models import QuerySet
 
 from campaigns.exporters.account import Account, ExportCampaign, load_account
 from campaigns.models import Campaign, Keyword, Organization
@@ -88,13 +91,15 @@ def send(client: object, request: object, *, validate_only: bool = True) -> obje
     return service.mutate(request=request)
 
 
+def campaigns_of(organization: Organization, campaign_ids: Iterable[int] | None = None) -> QuerySet[Campaign]:
+    campaigns = Campaign.objects.filter(organization=organization)
+    return campaigns if campaign_ids is None else campaigns.filter(pk__in=list(campaign_ids))
+
+
 def push(organization: Organization, client: object, customer_id: str, campaign_ids: Iterable[int] | None = None,
          *, validate_only: bool = True) -> tuple[object, Account]:
     """Build the account's request and send it (a dry run unless ``validate_only`` is False)."""
-    campaigns = Campaign.objects.filter(organization=organization)
-    if campaign_ids is not None:
-        campaigns = campaigns.filter(pk__in=list(campaign_ids))
-    names = budget_resource_names(client, customer_id, campaigns)
+    names = budget_resource_names(client, customer_id, campaigns_of(organization, campaign_ids))
     request, account = build_request(organization, customer_id, campaign_ids, names)
     return send(client, request, validate_only=validate_only), account
 

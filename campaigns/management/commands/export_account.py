@@ -3,12 +3,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaigns.exporters import google_ads_api
 from campaigns.exporters.google_editor import export_google_editor
 from campaigns.exporters.microsoft_bulk import export_microsoft_bulk
 from campaigns.management.organizations import organization_from_option
+from campaigns.services.credentials import CredentialError
+from campaigns.services.google_ads_sending import SendError, send_google_ads
 
 
 class Command(BaseCommand):
@@ -16,14 +18,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="the organization's slug")
-        parser.add_argument("--format", required=True, choices=["google-editor", "microsoft-bulk", "google-ads"])
-        parser.add_argument("-o", "--output", required=True, help="the file to write")
+        parser.add_argument("--format", choices=["google-editor", "microsoft-bulk", "google-ads"])
+        parser.add_argument("-o", "--output", help="the file to write")
         parser.add_argument("--campaign", type=int, action="append", help="only these campaign ids (repeatable)")
         parser.add_argument("--customer-id", default="0", help="Google Ads customer id for the payloads' names")
+        parser.add_argument("--send", action="store_true", help="send the Google Ads API request with the stored "
+                            "credentials instead of writing a file: a dry run (validate_only) unless --for-real")
+        parser.add_argument("--for-real", action="store_true", help="with --send: apply the changes on Google")
 
     def handle(self, *args: object, **options: object) -> None:
         organization = organization_from_option(options["org"])
         campaigns = options["campaign"]
+        if options["send"]:
+            return self.send(organization, campaigns, for_real=bool(options["for_real"]))  # type: ignore[arg-type]
+        if options["for_real"] or not options["format"] or not options["output"]:
+            raise CommandError("give --format and -o to write a file, or --send [--for-real] to send to Google Ads")
         if options["format"] == "google-editor":
             content, account = export_google_editor(organization, campaigns)  # type: ignore[arg-type]
         elif options["format"] == "microsoft-bulk":
@@ -37,3 +46,16 @@ class Command(BaseCommand):
             self.stderr.write(f"left out: {problem.item}: {problem.rule}: {problem.detail}")
         self.stdout.write(f"Wrote {options['output']}: {len(account.campaigns)} campaigns, "
                           f"{len(account.problems)} items left out.")
+
+    def send(self, organization: object, campaigns: list[int] | None, *, for_real: bool) -> None:
+        try:
+            result = send_google_ads(organization, validate_only=not for_real, campaign_ids=campaigns)  # type: ignore[arg-type]
+        except SendError as exc:
+            raise CommandError("; ".join([str(exc), *exc.platform_errors])) from None
+        except CredentialError as exc:
+            raise CommandError(str(exc)) from None
+        for problem in result.problems:
+            self.stderr.write(f"left out: {problem['item']}: {problem['rule']}: {problem['detail']}")
+        what = "applied" if result.sent and not result.validate_only else "dry run"
+        self.stdout.write(f"Google Ads ({what}): {result.operations} operations, {len(result.results)} results, "
+                          f"{len(result.problems)} items left out: {result.detail}.")

@@ -84,6 +84,7 @@ ORGANIZATION_ROUTES = {
     "export-google-editor": ("get", "/api/exports/google-editor/?organization={org}", 404),
     "export-microsoft-bulk": ("get", "/api/exports/microsoft-bulk/?organization={org}", 404),
     "export-google-ads-payloads": ("get", "/api/exports/google-ads-payloads/?organization={org}", 404),
+    "export-google-ads-send": ("post", "/api/exports/google-ads/send/", 400),
     "account-import": ("post", "/api/account-imports/", 400),
 }
 

@@ -32,3 +32,21 @@ def test_import_account_round_trip_and_errors(account, other_organization, tmp_p
     with pytest.raises(CommandError, match="Line 5, column 'Campaign Daily Budget': 'doce' is not an amount"):
         call_command("import_account", str(out), "--org", "competidor")
     assert Campaign.objects.get(organization=other_organization, name="Azulejos").daily_budget_micros == 12_345_678
+
+
+def test_export_account_sends_a_dry_run_or_for_real(account, organization, capsys, google_ads_edge):
+    from campaigns.services.credentials import store_credentials
+
+    with pytest.raises(CommandError, match="^this organization has no stored Google Ads credentials"):
+        call_command("export_account", "--org", "materiales-test", "--send", "--for-real")
+    with pytest.raises(CommandError, match="^give --format and -o to write a file, or --send"):
+        call_command("export_account", "--org", "materiales-test", "--for-real")
+    store_credentials(organization, "google_ads", {"developer_token": "dev", "client_id": "id", "client_secret": "s",
+                                                   "refresh_token": "r", "customer_id": "987-654-3210"})
+    call_command("export_account", "--org", "materiales-test", "--send")
+    call_command("export_account", "--org", "materiales-test", "--send", "--for-real")
+    assert [(call.method, call.request.customer_id, call.request.validate_only) for call in google_ads_edge.calls] == [
+        ("GoogleAdsService/Mutate", "9876543210", True), ("GoogleAdsService/Mutate", "9876543210", False)]
+    assert capsys.readouterr().out == (
+        "Google Ads (dry run): 22 operations, 0 results, 0 items left out: validated by Google; nothing was changed.\n"
+        "Google Ads (applied): 22 operations, 0 results, 0 items left out: applied by Google.\n")
