@@ -1,0 +1,99 @@
+"""Load test (issue 9): 50 concurrent users for 2 minutes on the main pages and the REST API, against gunicorn on
+PostgreSQL with the production settings, on loopback. Half the users are marketers in the browser (signed in:
+dashboard, search terms, budgets, imports, exports), half are scripts with a token (campaigns, ad groups, keywords,
+search terms, suggestions, budget plans). Each user waits 0.5-2 s between requests, as people and polite scripts do.
+
+The naive way, in the same run and with the same settings and load: Django's development server (`make run`'s
+web process: one process, a thread per request), for a shorter time.
+
+    .venv/bin/python bench/load_bench.py            # writes bench/results/load.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.load import harness  # noqa: E402
+
+DATABASE = "adoptimizer_load"
+LOCUSTFILE = Path(__file__).resolve().parent / "load" / "locustfile.py"
+RESULTS = Path(__file__).resolve().parent / "results" / "load.json"
+MAX_ERROR_RATE = 0.001
+
+
+def seed() -> dict:
+    """The demo organization (90 days of reports) and today's dry-run budget plan, as `make run` has them."""
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from campaigns.models import Campaign, Keyword, SearchTerm
+    from campaigns.services import rebalancing
+    from campaigns.services.demo import seed_demo
+
+    organization = seed_demo(seed=7, days=90, end=timezone.localdate() - timedelta(days=1))
+    rebalancing.propose(organization, timezone.localdate())
+    token, _ = Token.objects.get_or_create(user=organization.members.get(username="demo"))  # a script's stored token
+    return {"token": token.key, "organization": organization.slug, "campaigns": Campaign.objects.count(),
+            "keywords": Keyword.objects.count(), "search_terms": SearchTerm.objects.count()}
+
+
+def summarize(stats: dict[str, dict]) -> dict:
+    total = stats.pop("Aggregated")
+    rate = total["failures"] / total["requests"] if total["requests"] else 1.0
+    return {"endpoints": stats, "total": total, "error_rate": round(rate, 6)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=120)
+    parser.add_argument("--baseline-seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2 * multiprocessing.cpu_count() + 1)
+    parser.add_argument("--wait", default="0.5,2", help="seconds between a user's requests, MIN,MAX")
+    args = parser.parse_args()
+
+    env = harness.production_env(DATABASE)
+    harness.create_database(DATABASE)
+    harness.setup_django(env)
+    data = seed()
+    logs = Path(tempfile.mkdtemp(prefix="load-bench-"))
+    locust_env = {**env, "LOAD_WAIT": args.wait, "LOAD_TOKEN": data.pop("token")}
+    runs = {}
+    for name, seconds in (("gunicorn", args.seconds), ("runserver", args.baseline_seconds)):
+        server = (harness.start_gunicorn(env, args.workers, logs / "gunicorn.log") if name == "gunicorn"
+                  else harness.start_runserver(env, logs / "runserver.log"))
+        try:
+            stats = harness.run_locust(LOCUSTFILE, server.url, args.users, seconds, logs / name, locust_env,
+                                       ["WebUser", "ApiUser"], spawn_rate=max(1, args.users // 10))
+        finally:
+            server.stop()
+        runs[name] = {"server": name, "workers": server.workers, "seconds": seconds, **summarize(stats)}
+        harness.print_table(f"{name} ({server.workers} worker processes), {args.users} users, {seconds} s", stats)
+        print(f"error rate {runs[name]['error_rate']:.4%}, {runs[name]['total']['rps']} requests/s")
+    harness.drop_database(DATABASE)
+
+    gunicorn = runs["gunicorn"]
+    result = {
+        "what": "50 concurrent users, 2 minutes, main pages (signed in) and REST API (token), on loopback",
+        "setup": {"database": "PostgreSQL 15", "settings": "DJANGO_ENV=production", "users": args.users,
+                  "think_time_s": args.wait, "cpu_cores": multiprocessing.cpu_count(), "data": data,
+                  "load_generator": "locust (FastHttpUser), its own process on the same 2 cores"},
+        "goal": {"max_error_rate": MAX_ERROR_RATE,
+                 "met": gunicorn["error_rate"] < MAX_ERROR_RATE},
+        "p95_ms_per_endpoint": {name: row["p95"] for name, row in gunicorn["endpoints"].items()},
+        "runs": runs,
+    }
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nerror rate {gunicorn['error_rate']:.4%} (goal < {MAX_ERROR_RATE:.1%}): "
+          f"{'met' if result['goal']['met'] else 'NOT met'}; written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
