@@ -70,8 +70,7 @@ def add_rows(organization: Organization, count: int, member: object) -> dict[str
             "budget-plans": plan,
             "generation-jobs": GenerationJob.objects.create(organization=organization, campaign=campaign,
                                                             ad_group=ad_group, product_text="cemento cola flexible",
-                                                            status="running", total_requests=4, done_requests=2,
-                                                            created_by=member),
+                                                            total_requests=4, created_by=member),
             "budget-changes": BudgetChange.objects.create(
                 organization=organization, campaign=campaign, plan=plan, plan_date=day, plan_version=1,
                 before_micros=36_000_000, after_micros=40_000_000, actor="automation:test"),

@@ -5,7 +5,6 @@ The routes come from the URL resolver, so a new route that the matrix does not c
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
@@ -13,20 +12,9 @@ from django.urls import get_resolver
 from rest_framework.test import APIClient
 
 from campaigns.api.urls import router
-from campaigns.models import (
-    Ad,
-    BudgetChange,
-    BudgetPlan,
-    BudgetPlanItem,
-    DailyMetric,
-    GenerationJob,
-    Membership,
-    ReportImport,
-    SearchTerm,
-    SearchTermMatch,
-    Suggestion,
-)
-from tests.factories import AdGroupFactory, KeywordFactory, UserFactory
+from campaigns.models import Membership
+from tests.campaigns.api.rows import add_rows
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "put", "patch", "delete")
@@ -37,44 +25,11 @@ NOT_DATA = {"api-schema", "api-docs", "api-token", "api-root"}
 @pytest.fixture
 def victim(organization):
     """One row of every kind, in the organization the outsider does not belong to."""
-    ad_group = AdGroupFactory(campaign__organization=organization)
-    keyword = KeywordFactory(ad_group=ad_group)
-    campaign = ad_group.campaign
-    term = SearchTerm.objects.create(organization=organization, campaign=campaign, ad_group=ad_group,
-                                     text="cemento cola")
-    SearchTermMatch.objects.create(search_term=term, ad_group=ad_group, nearest_ad_group=ad_group, score=0.9,
-                                   threshold=0.5, source="test")
     owner = UserFactory(username="victim-owner")
-    objects = {
-        "organizations": organization,
-        "memberships": Membership.objects.create(user=owner, organization=organization, role="owner"),
-        "campaigns": campaign,
-        "ad-groups": ad_group,
-        "keywords": keyword,
-        "ads": Ad.objects.create(ad_group=ad_group, final_url="https://example.com/",
-                                 headlines=[{"text": f"Titular {n}", "pin": None} for n in range(3)],
-                                 descriptions=[{"text": f"Descripción {n}", "pin": None} for n in range(2)]),
-        "daily-metrics": DailyMetric.objects.create(organization=organization, campaign=campaign, level="campaign",
-                                                    date=dt.date(2026, 9, 1), clicks=3, cost_micros=1_500_000),
-        "search-terms": term,
-        "suggestions": Suggestion.objects.create(organization=organization, kind="negative", level="campaign",
-                                                 campaign=campaign, text="cemento dental", match_type="phrase",
-                                                 source="test"),
-        "imports": ReportImport.objects.create(organization=organization, platform="google", kind="campaign",
-                                               filename="r.csv", sha256="0" * 64, rows=1,
-                                               date_from=dt.date(2026, 9, 1), date_to=dt.date(2026, 9, 1)),
-    }
-    plan = BudgetPlan.objects.create(organization=organization, plan_date=dt.date(2026, 9, 2), mode="approval",
-                                     total_micros=40_000_000, policy="test")
-    BudgetPlanItem.objects.create(plan=plan, campaign=campaign, before_micros=40_000_000,
-                                  proposed_micros=44_000_000, after_micros=44_000_000)
-    objects["budget-plans"] = plan
-    objects["budget-changes"] = BudgetChange.objects.create(
-        organization=organization, campaign=campaign, plan=plan, plan_date=plan.plan_date, plan_version=1,
-        before_micros=36_000_000, after_micros=40_000_000, actor="automation:test")
-    objects["generation-jobs"] = GenerationJob.objects.create(organization=organization, campaign=campaign,
-                                                              product_text="Cemento cola", total_requests=1)
-    assert set(objects) == {prefix for prefix, _, _ in router.registry}, "add the new resource to this fixture"
+    Membership.objects.create(user=owner, organization=organization, role="owner")
+    objects = {prefix: rows[0] for prefix, rows in add_rows(organization, 1, owner).items()}
+    objects["organizations"] = organization
+    assert set(objects) == {prefix for prefix, _, _ in router.registry}, "add the new resource to rows.add_rows"
     return objects
 
 
