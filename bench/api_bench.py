@@ -109,6 +109,7 @@ def main() -> None:
             locust_env = {**env, "LOAD_WAIT": wait, "LOAD_TOKEN": token, "LOAD_CAMPAIGN_PAGES": str(pages)}
             try:
                 harness.warm(f"{server.url}/api/campaigns/?page=1", headers)
+                load_before = harness.load_average()
                 stats = harness.run_locust(LOCUSTFILE, server.url, args.users, args.seconds,
                                            logs / f"{load}-{max_age}", locust_env, ["CampaignListUser"])
             finally:
@@ -116,6 +117,7 @@ def main() -> None:
             row = stats[LIST_NAME]
             runs.append({"server": "gunicorn", "workers": server.workers, "db_connections": connections,
                          "load": load, "think_time_s": wait, "clients": args.users, "seconds": args.seconds, **row,
+                         "load_average_before_after": [load_before, harness.load_average()],
                          "meets_goal": row["failures"] == 0 and (row["p95"] or 1e9) <= GOAL_P95_MS})
     harness.drop_database(DATABASE)
 

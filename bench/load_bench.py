@@ -1,7 +1,7 @@
 """Load test (issue 9): 50 concurrent users for 2 minutes on the main pages and the REST API, against gunicorn on
 PostgreSQL with the production settings, on loopback. Half the users are marketers in the browser (signed in:
 dashboard, search terms, budgets, imports, exports), half are scripts with a token (campaigns, ad groups, keywords,
-search terms, suggestions, budget plans). Each user waits 0.5-2 s between requests, as people and polite scripts do.
+search terms, suggestions, budget plans). Each user waits 1-3 s between requests, as people and polite scripts do.
 
 The naive way, in the same run and with the same settings and load: Django's development server (`make run`'s
 web process: one process, a thread per request), for a shorter time.
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--baseline-seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2 * multiprocessing.cpu_count() + 1)
-    parser.add_argument("--wait", default="0.5,2", help="seconds between a user's requests, MIN,MAX")
+    parser.add_argument("--wait", default="1,3", help="seconds between a user's requests, MIN,MAX")
     args = parser.parse_args()
 
     env = harness.production_env(DATABASE)
@@ -69,12 +69,14 @@ def main() -> None:
     for name, seconds in (("gunicorn", args.seconds), ("runserver", args.baseline_seconds)):
         server = (harness.start_gunicorn(env, args.workers, logs / "gunicorn.log") if name == "gunicorn"
                   else harness.start_runserver(env, logs / "runserver.log"))
+        load_before = harness.load_average()
         try:
             stats = harness.run_locust(LOCUSTFILE, server.url, args.users, seconds, logs / name, locust_env,
                                        ["WebUser", "ApiUser"], spawn_rate=max(1, args.users // 10))
         finally:
             server.stop()
-        runs[name] = {"server": name, "workers": server.workers, "seconds": seconds, **summarize(stats)}
+        runs[name] = {"server": name, "workers": server.workers, "seconds": seconds,
+                      "load_average_before_after": [load_before, harness.load_average()], **summarize(stats)}
         harness.print_table(f"{name} ({server.workers} worker processes), {args.users} users, {seconds} s", stats)
         print(f"error rate {runs[name]['error_rate']:.4%}, {runs[name]['total']['rps']} requests/s")
     harness.drop_database(DATABASE)

@@ -28,6 +28,11 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:543
 PERCENTILES = {"p50": "50%", "p95": "95%", "p99": "99%"}
 
 
+def load_average() -> list[float]:
+    """1, 5 and 15 minute load averages: the machine's other work competes with the bench for its cores."""
+    return [round(value, 2) for value in os.getloadavg()]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

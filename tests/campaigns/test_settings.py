@@ -32,6 +32,7 @@ def start(env: dict[str, str], code: str = "import django; django.setup(); print
         ({"DEBUG": "0"}, "SECRET_KEY must be set"),
         ({"ALLOWED_HOSTS": "a.example,,b.example"}, "ALLOWED_HOSTS='a.example,,b.example' has an empty entry"),
         ({"CELERY_TASK_TIME_LIMIT": "ten"}, "CELERY_TASK_TIME_LIMIT='ten' is not an integer"),
+        ({"DB_CONN_MAX_AGE": "-1"}, "DB_CONN_MAX_AGE=-1 must be at least 0"),
     ],
 )
 def test_malformed_environment_stops_start_up_naming_the_variable(env, message):
@@ -63,3 +64,13 @@ def test_web_process_never_imports_the_ml_stack():
     result = start({}, code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_production_keeps_database_connections_and_development_does_not():
+    code = ("import django; django.setup(); from django.conf import settings as s; "
+            "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])")
+    production = {"DJANGO_ENV": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "ads.example.com",
+                  "CREDENTIALS_KEYS": "k1:" + "A" * 43 + "=", "DATABASE_URL": "postgres://u:p@db.internal:5432/ads"}
+    assert start(production, code).stdout.strip() == "60 True"
+    assert start({**production, "DB_CONN_MAX_AGE": "0"}, code).stdout.strip() == "0 True"
+    assert start({}, code).stdout.strip() == "0 True"  # development and tests: a connection per request
