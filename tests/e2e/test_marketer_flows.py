@@ -8,7 +8,7 @@ import pytest
 from django.db.models import F
 
 from campaigns.models import BudgetChange, Keyword, PlanStatus, Suggestion
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -74,17 +74,19 @@ def test_viewer_sees_no_write_buttons_and_a_forged_post_is_refused(page, live_se
 
 
 def test_screenshots_of_every_page(page, live_server, plan, negative):
+    page.goto(f"{live_server.url}/accounts/login/")
+    screenshot(page, "sign-in")
     sign_in(page, live_server, "demo")
     timings = {}
     for name in ("dashboard", "search-terms", "budgets", "imports", "exports"):
         started = time.perf_counter()
         page.goto(f"{live_server.url}/{name}/")
         timings[name] = round((time.perf_counter() - started) * 1000)
-        page.screenshot(path=f"/tmp/ui-{name}.png", full_page=True)
+        screenshot(page, name)
     with page.expect_navigation():  # the switcher submits itself; wait for the page it leads to
         page.select_option("#language-switcher select", "es")
     assert page.locator("nav").inner_text().split()[:1] == ["Panel"]
     page.goto(f"{live_server.url}/dashboard/")
     assert page.locator("#chart-spend canvas").count() == 1
-    page.screenshot(path="/tmp/ui-dashboard-es.png", full_page=True)
+    screenshot(page, "dashboard-es")
     print("page load ms:", timings)
