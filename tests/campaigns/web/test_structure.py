@@ -131,3 +131,15 @@ def test_another_organizations_campaign_and_ad_group_are_404(client, outsider, a
     assert client.get(reverse("campaigns:campaign", args=[account["campaign"].pk])).status_code == 404
     assert client.get(reverse("campaigns:ad_group", args=[account["ad_group"].pk])).status_code == 404
     assert client.post(reverse("campaigns:ad_group", args=[account["ad_group"].pk]), {}).status_code == 404
+
+
+def test_ad_and_keyword_text_render_as_text(client, owner, account, organization):
+    KeywordFactory(ad_group=account["ad_group"], text="<b>cemento</b>", match_type="exact")
+    Ad.objects.create(ad_group=account["ad_group"], headlines=[{"text": t, "pin": None} for t in
+                                                               ['"><script>alert(1)</script>', "B", "C"]],
+                      descriptions=[{"text": "d1", "pin": None}, {"text": "d2", "pin": None}],
+                      final_url="https://example.com/?a=<i>")
+    client.force_login(owner)
+    body = client.get(reverse("campaigns:ad_group", args=[account["ad_group"].pk])).content.decode()
+    assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in body and "<script>alert(1)" not in body
+    assert "&lt;b&gt;cemento&lt;/b&gt;" in body and "<b>cemento</b>" not in body and "<i>" not in body
