@@ -143,3 +143,11 @@ def test_ad_and_keyword_text_render_as_text(client, owner, account, organization
     body = client.get(reverse("campaigns:ad_group", args=[account["ad_group"].pk])).content.decode()
     assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in body and "<script>alert(1)" not in body
     assert "&lt;b&gt;cemento&lt;/b&gt;" in body and "<b>cemento</b>" not in body and "<i>" not in body
+
+
+def test_the_new_pages_require_sign_in(client, account):
+    for url in (reverse("campaigns:campaign", args=[account["campaign"].pk]),
+                reverse("campaigns:ad_group", args=[account["ad_group"].pk]),
+                reverse("campaigns:members"), reverse("campaigns:settings")):
+        response = client.get(url)
+        assert (response.status_code, response["Location"]) == (302, f"{reverse('campaigns:login')}?next={url}")
