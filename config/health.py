@@ -1,4 +1,5 @@
-"""Liveness (``/healthz``: the process answers) and readiness (``/readyz``: the database and the broker answer).
+"""Liveness (``/healthz``: the process answers), readiness (``/readyz``: the database and the broker answer) and the
+Prometheus scrape (``/metrics``, see campaigns/metrics.py).
 
 A load balancer takes a web process out of rotation while ``/readyz`` is 503; an orchestrator restarts it only when
 ``/healthz`` stops answering. Both skip sessions, CSRF and login, and the SSL redirect (see settings).
@@ -6,12 +7,13 @@ A load balancer takes a web process out of rotation while ``/readyz`` is 503; an
 
 from __future__ import annotations
 
+import hmac
 import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -67,3 +69,17 @@ def readyz(request: HttpRequest) -> JsonResponse:
     failed = sorted(name for name, result in checks.items() if result != "ok")
     body = {"status": "unavailable" if failed else "ok", "failed": failed, "checks": checks}
     return JsonResponse(body, status=503 if failed else 200)
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format; with METRICS_TOKEN set, only for ``Authorization: Bearer <token>``."""
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from campaigns.metrics import exposition
+
+    token = settings.METRICS_TOKEN
+    if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+        return HttpResponse("a bearer token is required\n", status=401, content_type="text/plain")
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)

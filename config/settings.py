@@ -197,6 +197,11 @@ GENERATION_DAILY_TOKEN_QUOTA = env_int("GENERATION_DAILY_TOKEN_QUOTA", 2_000_000
 # Where applied budget changes go: "offline" (recorded here, applied with the exported files) or "file:PATH".
 BUDGET_PLATFORM = env_str("BUDGET_PLATFORM", "offline")
 
+# Prometheus: a worker serves its own metrics on this port (0: off); /metrics asks for this bearer token when set.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0, minimum=0)
+WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "0.0.0.0")
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
 # --- Celery -------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = broker_url("CELERY_BROKER_URL", "filesystem://")
 CELERY_FS_DIR = VAR_DIR / "celery"

@@ -16,6 +16,7 @@ from fractions import Fraction
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
+from campaigns import metrics
 from campaigns.faults import failpoint
 from campaigns.models import (
     BudgetChange,
@@ -139,6 +140,7 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
             BudgetPlanItem.objects.bulk_create(
                 _item(plan, item, decision, proposal) for item, decision in zip(inputs, decisions, strict=True)
             )
+            transaction.on_commit(lambda: metrics.record_plan(plan.mode, decisions))
     except IntegrityError:  # another process made today's plan first
         return BudgetPlan.objects.get(organization=organization, plan_date=plan_date, version=1)
     return plan
@@ -194,6 +196,7 @@ def _apply_item(plan: BudgetPlan, item: BudgetPlanItem, actor: str, user: object
                                 reasons=item.reasons, posterior=item.posterior, propensity=item.propensity,
                                 platform_response=response)
     Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=item.after_micros)
+    transaction.on_commit(metrics.record_change_applied)
 
 
 def reject(plan_id: int, *, user: object) -> BudgetPlan:

@@ -8,6 +8,9 @@ keeps left-padding waste small. Each batch decodes under :class:`~ml.generation.
 with one limit per row, so headlines, descriptions and keywords of different jobs can share a batch.
 
 A future that is cancelled before its batch starts is skipped (a cancelled job stops costing tokens).
+
+After each batch the functions given to :func:`add_batch_listener` get its :class:`BatchStats` (rows, tokens,
+seconds, device memory): the app turns them into metrics without this package knowing about it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +65,61 @@ class Completion:
     new_tokens: int
     batch_size: int
     seconds: float
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    """What one batch cost.
+
+    Attributes:
+        rows: prompts in the batch.
+        new_tokens: tokens generated, all rows together (padding not counted).
+        seconds: wall time of the batch, prefill included.
+        device: the model's device ("cpu", "cuda:0", ...).
+        memory_allocated_bytes: CUDA memory held by torch after the batch; None off CUDA.
+        peak_memory_bytes: the most CUDA memory torch held since the process started; None off CUDA.
+    """
+
+    rows: int
+    new_tokens: int
+    seconds: float
+    device: str
+    memory_allocated_bytes: int | None = None
+    peak_memory_bytes: int | None = None
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.new_tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+_batch_listeners: list[Callable[[BatchStats], None]] = []
+
+
+def add_batch_listener(listener: Callable[[BatchStats], None]) -> None:
+    """Call ``listener`` after every batch of every batcher in this process (once, however often it is added)."""
+    if listener not in _batch_listeners:
+        _batch_listeners.append(listener)
+
+
+def batch_stats(loaded: Any, completions: Sequence[Completion]) -> BatchStats:
+    """The :class:`BatchStats` of one batch's completions, with CUDA memory when the model is on a GPU."""
+    device = str(getattr(loaded, "device", "cpu"))
+    allocated = peak = None
+    if device.startswith("cuda"):
+        import torch
+
+        allocated, peak = torch.cuda.memory_allocated(device), torch.cuda.max_memory_allocated(device)
+    return BatchStats(rows=len(completions), new_tokens=sum(c.new_tokens for c in completions),
+                      seconds=completions[0].seconds if completions else 0.0, device=device,
+                      memory_allocated_bytes=allocated, peak_memory_bytes=peak)
+
+
+def _notify(stats: BatchStats) -> None:
+    for listener in list(_batch_listeners):
+        try:
+            listener(stats)
+        except Exception:  # a broken metrics hook must never fail generation
+            logger.exception("batch listener %r failed", listener)
 
 
 def plan_batches(
@@ -343,6 +401,8 @@ class DynamicBatcher:
                     for p in batch:
                         p.future.set_exception(exc)
                 else:
+                    if _batch_listeners:
+                        _notify(batch_stats(self.loaded, results))
                     for p, result in zip(batch, results, strict=True):
                         p.future.set_result(result)
                 self.batches_run += 1
