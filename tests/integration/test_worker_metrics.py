@@ -71,7 +71,7 @@ def test_prefork_worker_serves_the_tasks_of_all_its_children(tmp_path):
         count = ("celery_task_duration_seconds_count", (("task", "campaigns.tasks.ping"),))
         assert samples[count] == 6
         children = {path.name for path in folder.glob("counter_*.db")}
-        assert "counter_999999.db" not in children and len(children) >= 2  # the main process and its children
+        assert children and "counter_999999.db" not in children  # one file per child that ran a task
     finally:
         print(stop(worker)[-3000:])
 
