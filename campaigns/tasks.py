@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from pathlib import Path
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
@@ -81,9 +82,13 @@ def rebalance_due_organizations(now: str | None = None, queue: str | None = None
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from django.conf import settings
     from django.utils import timezone
 
+    if now is None and settings.CLOCK_FILE:  # a simulated clock (see settings)
+        now = Path(settings.CLOCK_FILE).read_text().strip()
     moment = datetime.fromisoformat(now) if now else timezone.now()
+    queue = queue or settings.REBALANCE_QUEUE
     options = {"queue": queue} if queue else {}
     queued = 0
     for organization in Organization.objects.only("pk", "time_zone"):

@@ -244,10 +244,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Rebalancing: how often beat looks for organizations whose local day needs a plan, and the queue of those runs
+# (empty: the default queue). CLOCK_FILE (a file holding an ISO datetime with its offset) replaces the wall clock
+# of that lookup for simulations and the two-beats test; never set it in production.
+REBALANCE_BEAT_SECONDS = env_int("REBALANCE_BEAT_SECONDS", 3600, minimum=1)
+REBALANCE_QUEUE = env_str("REBALANCE_QUEUE", "")
+CLOCK_FILE = env_str("CLOCK_FILE", "")
+if CLOCK_FILE and PRODUCTION:
+    raise ImproperlyConfigured("CLOCK_FILE replaces the wall clock: it must not be set when DJANGO_ENV=production")
 CELERY_BEAT_SCHEDULE = {
     "rebalance-budgets": {
         "task": "campaigns.tasks.rebalance_due_organizations",
-        "schedule": 3600,  # hourly: each organization's plan is made once per local day, whichever run is first
+        # hourly by default: each organization's plan is made once per local day, whichever run is first
+        "schedule": REBALANCE_BEAT_SECONDS,
+        "options": {"queue": REBALANCE_QUEUE} if REBALANCE_QUEUE else {},
     },
     "nightly-account-summaries": {
         "task": "campaigns.tasks.summarize_all_organizations",
