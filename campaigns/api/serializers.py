@@ -134,8 +134,20 @@ class KeywordSerializer(ConstrainedSerializer):
         return attrs
 
 
+class HeadlineSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    pin = serializers.ChoiceField(choices=[1, 2, 3], allow_null=True, default=None)
+
+
+class DescriptionSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    pin = serializers.ChoiceField(choices=[1, 2], allow_null=True, default=None)
+
+
 class AdSerializer(ConstrainedSerializer):
     ad_group = EditableRelatedField("campaign__organization", queryset=AdGroup.objects.all())
+    headlines = HeadlineSerializer(many=True)
+    descriptions = DescriptionSerializer(many=True)
 
     class Meta:
         model = Ad
@@ -143,15 +155,11 @@ class AdSerializer(ConstrainedSerializer):
                   "status"]
 
     def validate(self, attrs: dict) -> dict:
-        for field, low, high, pins in (("headlines", 3, 15, {1, 2, 3}), ("descriptions", 2, 4, {1, 2})):
-            items = attrs.get(field, getattr(self.instance, field, []))
-            if not low <= len(items) <= high:
+        for field, low, high in (("headlines", 3, 15), ("descriptions", 2, 4)):
+            if field in attrs:
+                attrs[field] = [dict(item) for item in attrs[field]]  # plain JSON, exactly {"text", "pin"}
+            if not low <= len(attrs.get(field, getattr(self.instance, field, []))) <= high:
                 raise serializers.ValidationError({field: f"A responsive search ad has {low} to {high} {field}."})
-            for index, item in enumerate(items):
-                if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
-                    raise serializers.ValidationError({field: f"Item {index + 1} needs a non-empty 'text'."})
-                if item.get("pin") not in (None, *pins):
-                    raise serializers.ValidationError({field: f"Item {index + 1}: pin must be one of {sorted(pins)}."})
         if attrs.get("path2", getattr(self.instance, "path2", "")) and not attrs.get(
                 "path1", getattr(self.instance, "path1", "")):
             raise serializers.ValidationError({"path2": "A second path needs a first one."})

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from campaigns.models import Campaign, Keyword, ReportImport, Suggestion
+from campaigns.models import Ad, Campaign, Keyword, ReportImport, Suggestion
 from tests.campaigns.reports import GOOGLE_ES_SEARCH_TERMS
 from tests.factories import AdGroupFactory, CampaignFactory
 
@@ -56,6 +56,25 @@ def test_ad_validation_names_the_field(api, organization):
                                       "descriptions": [{"text": "a"}, {"text": "b"}]}, format="json")
     assert response.status_code == 400
     assert response.json() == {"headlines": ["A responsive search ad has 3 to 15 headlines."]}
+
+
+def test_ad_assets_are_text_and_pin_only(api, organization):
+    ad_group = AdGroupFactory(campaign__organization=organization)
+    headlines = [{"text": "Cemento cola", "pin": 1}, {"text": "Envío 24 h"}, {"text": "Sacos de 25 kg", "pin": None}]
+    response = api.post("/api/ads/", {"ad_group": ad_group.pk, "final_url": "https://example.com/", "path1": "cemento",
+                                      "headlines": headlines, "descriptions": [{"text": "Uno."}, {"text": "Dos."}]},
+                        format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["headlines"] == [{"text": "Cemento cola", "pin": 1}, {"text": "Envío 24 h", "pin": None},
+                                            {"text": "Sacos de 25 kg", "pin": None}]
+    ad_id = response.json()["id"]
+    assert api.patch(f"/api/ads/{ad_id}/", {"headlines": 7}, format="json").json() == {
+        "headlines": {"non_field_errors": ['Expected a list of items but got type "int".']}}
+    assert api.patch(f"/api/ads/{ad_id}/", {"path1": "", "path2": "cola"}, format="json").json() == {
+        "path2": ["A second path needs a first one."]}
+    assert api.patch(f"/api/ads/{ad_id}/", {"descriptions": [{"text": "Uno.", "pin": 3}, {"text": "Dos."}]},
+                     format="json").json() == {"descriptions": {"0": {"pin": ['"3" is not a valid choice.']}}}
+    assert Ad.objects.get(pk=ad_id).descriptions == [{"text": "Uno.", "pin": None}, {"text": "Dos.", "pin": None}]
 
 
 def test_approving_a_negative_adds_it_once(api, organization):
