@@ -189,6 +189,9 @@ SPECTACULAR_SETTINGS = {
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "campaigns.api.schema.add_error_responses"],
+    # Choice sets shared by several models get one name each (else the schema names them by a hash).
+    "ENUM_NAME_OVERRIDES": {"CampaignStatusEnum": "campaigns.models.CampaignStatus",
+                            "KeywordLevelEnum": "campaigns.models.KeywordLevel"},
 }
 
 # Tokens the LLM may generate per organization per local day (generation jobs are refused past it).
