@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from prometheus_client.parser import text_string_to_metric_families
 
 from config.logs import JsonFormatter
 
@@ -141,6 +142,17 @@ def test_gunicorn_serves_https_only_with_hashed_compressed_static_files(gunicorn
                                                                  "Accept-Encoding": "gzip"})
     assert (status, headers["Content-Encoding"]) == (200, "gzip")
     assert headers["Cache-Control"] == "max-age=315360000, public, immutable"
+
+    # /metrics gathers every gunicorn worker through PROMETHEUS_MULTIPROC_DIR (set by the config file)
+    status, headers, body = fetch(f"{base}/metrics")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain; version=")
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(body.decode()) for s in family.samples}
+    healthz = (("method", "GET"), ("transport", "http"), ("view", "healthz"))
+    # the test's one and the fixture's polling (a poll that timed out while the worker imported Django counts too)
+    assert samples[("django_http_requests_total_by_view_transport_method_total", healthz)] >= 2
+    assert samples[("celery_broker_up", ())] == 1
+    assert list((var / "prometheus" / "web").glob("counter_*.db"))
 
 
 def test_json_log_lines():
