@@ -82,7 +82,7 @@ def profile(token: str, pages: int, rounds: int = 10) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=int, default=45, help="per run; there are four")
+    parser.add_argument("--seconds", type=int, default=60, help="per run; there are four")
     parser.add_argument("--workers", type=int, default=2 * multiprocessing.cpu_count() + 1)
     parser.add_argument("--profile-only", action="store_true", help="seed and profile, keep the database, no load")
     args = parser.parse_args()
