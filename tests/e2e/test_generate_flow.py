@@ -66,19 +66,27 @@ def test_generate_review_refuse_a_long_headline_approve_and_export(page, live_se
     row = headlines.first
     suggestion = Suggestion.objects.get(pk=int(row.get_attribute("id").removeprefix("suggestion-")))
     field = row.locator(f"input[name='text-{suggestion.pk}']")
+    edited = f"{live_server.url}/suggestions/{suggestion.pk}/edit/"
     field.fill(TOO_LONG)
-    assert row.locator(".counter").inner_text() == "41/30"  # counted as typed, before any request
+    assert row.locator(".counter").inner_text() == "41/30"  # counted in the browser as typed
     refused = "Refused: headline is 41 wide; the limit is 30"
     expect(page.locator(f"#feedback-{suggestion.pk}")).to_have_text(refused)  # the server's validator, as typed
-    page.wait_for_load_state("networkidle")
-    page.locator(f"#suggestion-{suggestion.pk}").get_by_role("button", name="Save").click()
+    page.locator(f"#suggestion-{suggestion.pk}").evaluate("row => row.dataset.before = 'save'")
+    with page.expect_response(edited) as save:
+        row.get_by_role("button", name="Save").click()
+    assert save.value.status == 400
+    # the answer has replaced the row and htmx has settled it (its inputs listen again)
+    page.wait_for_selector(f"#suggestion-{suggestion.pk}:not([data-before]):not(.htmx-added)")
     expect(page.locator(f"#suggestion-{suggestion.pk} .feedback.error")).to_have_text(refused)  # refused on save
     original = suggestion.text
     suggestion.refresh_from_db()
-    assert suggestion.text == original  # refused on save: nothing changed
+    assert suggestion.text == original  # nothing changed
 
     page.locator(f"input[name='text-{suggestion.pk}']").fill(APPROVED)
-    page.locator(f"#suggestion-{suggestion.pk}").get_by_role("button", name="Save").click()
+    expect(page.locator(f"#feedback-{suggestion.pk}")).to_have_text("")  # validated as typed: nothing to say
+    with page.expect_response(edited) as save:
+        page.locator(f"#suggestion-{suggestion.pk}").get_by_role("button", name="Save").click()
+    assert save.value.status == 200
     expect(page.locator(f"#feedback-{suggestion.pk}")).to_have_text("Saved.")
     page.locator(f"#suggestion-{suggestion.pk} input[name=ids]").check()
     page.get_by_role("button", name="Approve selected").click()
