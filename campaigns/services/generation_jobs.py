@@ -10,7 +10,8 @@ that finishes after the cancel is discarded, so nothing is saved after the marke
 finished before it keep their suggestions. A failed attempt puts the job back in the queue (up to ``MAX_ATTEMPTS``)
 and the retry resumes at the first ad group not done (``result["done_ad_groups"]``), so no ad group is generated
 or saved twice. A worker killed mid-job leaves the job running; a later delivery may reclaim it once the task's
-hard time limit has passed since it started, because by then no attempt can still be alive.
+hard time limit has passed since it started, because by then no attempt can still be alive: a delivery that
+finds the job running asks to be run again at that moment (``seconds_until_reclaimable``).
 
 Generated text that repeats (case- and space-insensitively) the ad group's ad text, its keywords, its pending
 suggestions or an earlier line of the same job is dropped before saving (counted in ``result["duplicates"]``).
@@ -18,6 +19,7 @@ suggestions or an earlier line of the same job is dropped before saving (counted
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -149,11 +151,27 @@ def cancel_job(job: GenerationJob) -> GenerationJob:
 
 def claim(job_id: int) -> bool:
     """Queued → running, once: a duplicate delivery claims nothing. A job left running by a killed worker is
-    reclaimed after the task's hard time limit, when no attempt can still be alive."""
-    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    reclaimed after the task's hard time limit, when no attempt can still be alive (failed if it was the last)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    GenerationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, started_at__lt=stale,
+                                 attempts__gte=MAX_ATTEMPTS).update(
+        status=JobStatus.FAILED, finished_at=now,
+        error=f"Failed after {MAX_ATTEMPTS} attempts: the worker running the last one was lost.")
     claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=stale)
     return GenerationJob.objects.filter(claimable, pk=job_id, attempts__lt=MAX_ATTEMPTS).update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1, error="") == 1
+        status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, error="") == 1
+
+
+def seconds_until_reclaimable(job_id: int) -> int | None:
+    """For a job running elsewhere: how long until a delivery may reclaim it (if its worker was killed, the
+    message is redelivered at once, while the job still looks alive); None when there is nothing to wait for."""
+    started_at = GenerationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).values_list(
+        "started_at", flat=True).first()
+    if started_at is None:
+        return None
+    stale_at = started_at + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return max(1, math.ceil((stale_at - timezone.now()).total_seconds()) + 1)
 
 
 def run_job(job_id: int, *, batcher: Any = None, embedder: Any = None,

@@ -22,6 +22,7 @@ from campaigns.services.generation_jobs import (
     create_job,
     drop_duplicates,
     run_job,
+    seconds_until_reclaimable,
 )
 from ml.generation.limits import KeywordText, Rules, check_keyword, check_text
 
@@ -100,6 +101,20 @@ def test_a_job_is_claimed_once_and_a_stale_running_job_can_be_reclaimed(demo, se
     assert claim(job.pk) is True  # the first worker was killed: past the hard limit it cannot be alive
     job.refresh_from_db()
     assert (job.status, job.attempts) == ("running", 2)
+
+
+def test_a_delivery_that_finds_the_job_running_comes_back_when_it_could_be_reclaimed(demo, settings):
+    job = new_job(demo)
+    assert seconds_until_reclaimable(job.pk) is None  # queued: claim it now
+    assert claim(job.pk) is True
+    GenerationJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(seconds=200))
+    assert seconds_until_reclaimable(job.pk) == settings.CELERY_TASK_TIME_LIMIT - 200 + 1
+    GenerationJob.objects.filter(pk=job.pk).update(
+        attempts=3, started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1))
+    assert claim(job.pk) is False  # the last attempt's worker was lost: the job fails instead of hanging
+    job.refresh_from_db()
+    assert (job.status, job.error) == ("failed", "Failed after 3 attempts: the worker running the last one was lost.")
+    assert seconds_until_reclaimable(job.pk) is None
 
 
 def test_generated_text_repeating_the_ad_group_or_itself_is_dropped(demo):
