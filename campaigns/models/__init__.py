@@ -1,5 +1,6 @@
 """The campaign data model. Money is integer micros (1 currency unit = 1,000,000) everywhere."""
 
+from campaigns.models.audit import SettingsChange
 from campaigns.models.budgets import (
     BudgetChange,
     BudgetPlan,
@@ -19,7 +20,7 @@ from campaigns.models.metrics import (
     SearchTerm,
     SearchTermDaily,
 )
-from campaigns.models.organizations import Membership, Organization, Role, UserPreference
+from campaigns.models.organizations import InjectionPolicy, Membership, Organization, Role, UserPreference
 from campaigns.models.structure import (
     Ad,
     AdGroup,
@@ -34,6 +35,8 @@ from campaigns.models.structure import (
 from campaigns.models.suggestions import SearchTermMatch, Suggestion, SuggestionKind, SuggestionStatus
 
 __all__ = [
+    "InjectionPolicy",
+    "SettingsChange",
     "CredentialPlatform",
     "FINISHED_STATUSES",
     "GenerationJob",

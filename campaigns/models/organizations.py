@@ -11,6 +11,11 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+class InjectionPolicy(models.TextChoices):
+    REFUSE = "refuse", "Refuse the request"
+    STRIP = "strip", "Strip the offending sentences"
+
+
 class Organization(models.Model):
     """An advertiser's account in the tool: every other row belongs to exactly one organization."""
 
@@ -20,11 +25,17 @@ class Organization(models.Model):
     time_zone = models.CharField(max_length=64, default="Europe/Madrid")
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
+    # Generation guardrails: terms the LLM's output must never contain, and what to do with marketer text that
+    # tries to instruct the model.
+    blocked_terms = models.JSONField(default=list, blank=True)
+    injection_policy = models.CharField(max_length=6, choices=InjectionPolicy.choices, default=InjectionPolicy.REFUSE)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="organization_currency_iso"),
+            models.CheckConstraint(condition=Q(injection_policy__in=InjectionPolicy.values),
+                                   name="organization_injection_policy_valid"),
         ]
 
     def __str__(self) -> str:
