@@ -219,17 +219,20 @@ def test_restarting_the_broker_and_postgresql_mid_batch_loses_no_rebalance():
     try:
         # The beat's run, with the rebalances sent to this test's queue (stale messages of other runs stay away).
         assert tasks.rebalance_due_organizations(now=NOW, queue=queue) == ORGANIZATIONS
-        wait_plans(organization_ids, ORGANIZATIONS // 4, 120)
-        database.restart()  # the rebalances running now lose their connection and retry
-        connections.close_all()  # this process's connection died with the server; the next query opens a new one
+        wait_plans(organization_ids, ORGANIZATIONS // 10, 120)  # the workers are at it; most are still to do
         done_before = plans_made(organization_ids, PLAN_DATE, PlanStatus.APPLIED)
         broker.restart()
-        back = time.monotonic()
-        assert done_before < ORGANIZATIONS  # the restarts did land in the middle of the batch
         if not broker.keeps_messages:
             assert broker.queued(queue) == 0  # the rebalances still queued died with Redis
             # The beat's next run queues every organization again.
             assert tasks.rebalance_due_organizations(now=NOW, queue=queue) == ORGANIZATIONS
+        # The workers reconnected and are at work again when PostgreSQL goes down under them.
+        done_between = wait_plans(organization_ids, done_before + 3, 60)
+        database.restart()  # the rebalances running now lose their connection and retry
+        back = time.monotonic()
+        connections.close_all()  # this process's connection died with the server; the next query opens a new one
+        # Both restarts landed in the middle of the batch.
+        assert done_before < done_between < ORGANIZATIONS, (done_before, done_between)
         done = wait_plans(organization_ids, ORGANIZATIONS, RECOVERY_SECONDS)
         recovered_in = time.monotonic() - back
         # Both workers are alive and serving: each makes the next day's plan of one organization, from a queue
@@ -255,8 +258,9 @@ def test_restarting_the_broker_and_postgresql_mid_batch_loses_no_rebalance():
     events = Counter(event for output in outputs.values() for line in output.splitlines()
                      for event in ("retry: Retry in", "Connection to broker lost", "Connected to") if event in line)
     print(dict(events))
-    print(f"{done_before}/{ORGANIZATIONS} applied before the restarts; all {done} applied {recovered_in:.1f} s "
-          f"after ({settings.CELERY_BROKER_URL.split(':', 1)[0]}, broker keeps messages: {broker.keeps_messages})")
+    print(f"applied before the broker's restart: {done_before}/{ORGANIZATIONS}, before PostgreSQL's: "
+          f"{done_between}; all {done} applied {recovered_in:.1f} s after "
+          f"({settings.CELERY_BROKER_URL.split(':', 1)[0]}, broker keeps messages: {broker.keeps_messages})")
     assert done == ORGANIZATIONS and recovered_in <= RECOVERY_SECONDS, log
     assert alive == {"w1": True, "w2": True} and served == 2, log
     # Exactly once: one applied plan per organization, and one audit row per changed budget, as planned.
