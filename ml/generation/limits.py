@@ -41,7 +41,7 @@ KNOWN_ACRONYMS: frozenset[str] = frozenset(
     """
     AI IA API B2B B2C BBVA CE CEO CRM CV DIY DNI DVD EEUU EU UE ERP FAQ GB GPS HD IBM ISO IT IVA KG KM KW LED LCD
     LTE MB MM CM ML ONG OK PC PDF PVC PYME PYMES RFC RRHH SA SAS SEO SEM SL SMS SPA SUV TB TI TV UK UN UNAM US USA
-    USB UV VIP WIFI XL XXL AM PM NASA GMAT ISO9001 SAT SII DGT ATM QR RGB USD EUR MXN COP ARS CLP PEN
+    USB UV VIP WIFI XL XXL AM PM NASA GMAT ISO9001 SAT SII DGT ATM QR RGB USD EUR MXN COP ARS CLP PEN CEM
     """.split()
 )
 # Characters Google Ads rejects inside keywords.
@@ -109,7 +109,9 @@ class _Limits:
 _HEADLINE = _Limits(HEADLINE_MAX, 0)
 _DESCRIPTION = _Limits(DESCRIPTION_MAX, 1)
 _PATH = _Limits(PATH_MAX, 0)
-_WORD = re.compile(r"[^\W\d_]{2,}")
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits: "C2TE" is one token, not "C" and "TE"
+# Roman numerals up to 39 (CEM II, Fase III, siglo XXI): a numbering, not emphasis.
+_ROMAN = re.compile(r"X{0,3}(IX|IV|V?I{0,3})")
 _DEFAULT_RULES = Rules()
 
 
@@ -149,9 +151,15 @@ def blocked_terms_in(text: str, blocked_terms: Sequence[str]) -> list[str]:
 
 
 def shouted_words(text: str, acronyms: frozenset[str] = frozenset()) -> list[str]:
-    """Words written entirely in capitals that are not known acronyms (single letters never count)."""
+    """Words written entirely in capitals for emphasis ("OFERTA"), which the platforms refuse.
+
+    Not counted: single letters, known acronyms and the organization's own, small Roman numerals, and tokens with a
+    digit in them, which are product codes and standards ("C2TE", "A1", "42,5"), not shouting.
+    """
     allowed = KNOWN_ACRONYMS | {a.upper() for a in acronyms}
-    return [w for w in _WORD.findall(text) if w.isupper() and w.upper() not in allowed]
+    return [w for w in _TOKEN.findall(text)
+            if len(w) >= 2 and w.isupper() and not any(c.isdigit() for c in w)
+            and w.upper() not in allowed and not _ROMAN.fullmatch(w)]
 
 
 def check_text(text: str, field_name: str, index: int | None, rules: Rules = _DEFAULT_RULES) -> list[Violation]:

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
+from campaigns.exporters.validation import ad_findings
 from campaigns.models import Ad, Campaign, DailyMetric, Membership, SearchTerm, SearchTermDaily
 from campaigns.services.demo import DEMO_SLUG, seed_demo
 from campaigns.services.summary import account_summary
@@ -57,13 +58,15 @@ def test_waste_terms_spend_and_never_convert():
     assert buying["conv"] > 0
 
 
-def test_demo_ads_respect_the_platform_limits():
+def test_demo_ads_pass_every_rule_of_both_platforms():
+    """Product codes and standards ("Cemento cola C2TE", "CEM II") are not capitals for emphasis."""
     seed_demo(seed=7, days=5, end=END)
-    ads = list(Ad.objects.all())
+    ads = list(Ad.objects.order_by("pk"))
     assert len(ads) == 7  # one per ad group
     for ad in ads:
-        assert all(len(text) <= 30 for text in ad.headline_texts)
-        assert all(len(text) <= 90 for text in ad.description_texts)
+        for platform in ("google", "microsoft"):
+            assert ad_findings(ad.headlines, ad.descriptions, ad.path1, ad.path2, ad.final_url, platform) == []
+    assert "C2TE" in ads[0].description_texts[0] and "CEM II" in ads[1].headline_texts[1]
 
 
 def test_summary_matches_the_rows():
