@@ -87,12 +87,19 @@ def _context(organization: Organization, policy: BudgetPolicy, campaigns: list[C
     )
 
 
-def _last_after(campaign_ids: list[int]) -> dict[int, int]:
-    last: dict[int, int] = {}
-    for campaign_id, after in BudgetChange.objects.filter(campaign_id__in=campaign_ids).order_by(
-            "created_at", "pk").values_list("campaign_id", "after_micros"):
-        last[campaign_id] = after
-    return last
+def _last_known(campaign_ids: list[int]) -> dict[int, int]:
+    """The budget the tool last knew of each campaign: the newest of its audited changes (the budget after) and
+    its plans (the budget when the plan was made). A budget that differs now was changed outside the tool."""
+    events: dict[int, tuple] = {}
+    for campaign_id, moment, before in BudgetPlanItem.objects.filter(campaign_id__in=campaign_ids).values_list(
+            "campaign_id", "plan__created_at", "before_micros"):
+        if campaign_id not in events or events[campaign_id][0] <= moment:
+            events[campaign_id] = (moment, before)
+    for campaign_id, moment, after in BudgetChange.objects.filter(campaign_id__in=campaign_ids).values_list(
+            "campaign_id", "created_at", "after_micros"):
+        if campaign_id not in events or events[campaign_id][0] <= moment:
+            events[campaign_id] = (moment, after)
+    return {campaign_id: budget for campaign_id, (_, budget) in events.items()}
 
 
 def propose(organization: Organization, plan_date: date) -> BudgetPlan:
@@ -116,7 +123,7 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
     changed_today = set(BudgetChange.objects.filter(
         organization=organization, plan_date=plan_date, kind=BudgetChange.Kind.REBALANCE).values_list(
         "campaign_id", flat=True))
-    last_after = _last_after([c.pk for c in campaigns])
+    last_known = _last_known([c.pk for c in campaigns])
     inputs = [
         rules.CampaignInput(
             campaign_id=c.pk, current_micros=c.daily_budget_micros,
@@ -124,7 +131,7 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
             else c.daily_budget_micros,
             floor_micros=c.floor_micros, ceiling_micros=c.ceiling_micros, month_spend_micros=month_spend.get(c.pk, 0),
             cap_micros=c.monthly_cap_micros, changed_today=c.pk in changed_today,
-            changed_outside=c.pk in last_after and last_after[c.pk] != c.daily_budget_micros,
+            changed_outside=c.pk in last_known and last_known[c.pk] != c.daily_budget_micros,
         )
         for c in campaigns
     ]
