@@ -200,7 +200,7 @@ class SuggestionSerializer(ConstrainedSerializer):
         kind = self.instance.kind if self.instance else None
         if "text" in attrs and kind in AD_TEXT_FIELDS:
             try:  # the shared validator: a headline past 30 (a description past 90) is refused with the reason
-                attrs["text"] = clean_ad_text(kind, attrs["text"])
+                attrs["text"] = clean_ad_text(kind, attrs["text"], self.instance.organization.blocked_terms)
             except SuggestionError as exc:
                 raise serializers.ValidationError({"text": f"{exc}."}) from None
         elif "text" in attrs:

@@ -57,12 +57,15 @@ def live_ad_groups(campaign: Campaign, ad_group_id: int | None = None) -> list[A
 
 
 def build_request(campaign: Campaign, group: AdGroup, product_text: str = "") -> Any:
-    """The generation request for one ad group (an ``ml.generation.generate.GenerationRequest``)."""
+    """The generation request for one ad group (an ``ml.generation.generate.GenerationRequest``), under the
+    organization's blocked terms and injection policy."""
     from ml.generation.generate import GenerationRequest
 
+    organization = campaign.organization
     return GenerationRequest(
         description=ad_group_description(group, product_text), language="en" if campaign.language == "en" else "es",
         existing_keywords=tuple(k.text for k in group.keywords.all() if not k.negative),
+        blocked_terms=tuple(organization.blocked_terms), guard_mode=organization.injection_policy,
         platforms=(campaign.platform,), seed=group.pk,
     )
 

@@ -85,15 +85,17 @@ def tokens_committed_today(organization: Organization) -> int:
     return used + left * token_budget(GenerationRequest(description=""))
 
 
-def check_product_text(text: str) -> str:
-    """The product text, or a refusal: it is untrusted and must not carry instructions for the model."""
+def check_product_text(text: str, policy: str = "refuse") -> str:
+    """The product text, or a refusal: it is untrusted and must not carry instructions for the model. Under the
+    organization's ``strip`` policy it is accepted (the worker removes the flagged sentences) unless nothing
+    would be left."""
     from ml.generation.guardrails import InjectionRefused, inspect
 
     text = text.strip()
     if len(text) > MAX_PRODUCT_TEXT:
         raise GenerationJobError(f"The product text has {len(text)} characters; the limit is {MAX_PRODUCT_TEXT}.")
     try:
-        inspect(text, mode="refuse")
+        inspect(text, mode="strip" if policy == "strip" else "refuse")
     except InjectionRefused as refused:
         raise GenerationJobError(str(refused)) from None
     return text
@@ -112,7 +114,7 @@ def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int
         raise GenerationJobError("That campaign does not exist in this organization.")
     if ad_group_id is not None and not AdGroup.objects.filter(pk=ad_group_id, campaign=campaign).exists():
         raise GenerationJobError("That ad group does not exist in this campaign.")
-    text = check_product_text(product_text)
+    text = check_product_text(product_text, organization.injection_policy)
     groups = generating.live_ad_groups(campaign, ad_group_id)
     if not groups:
         raise GenerationJobError("This campaign has no active ad group to write suggestions for.")
@@ -183,7 +185,7 @@ def run_job(job_id: int, *, batcher: Any = None, embedder: Any = None,
     """
     if not claim(job_id):
         return None
-    job = GenerationJob.objects.select_related("campaign").get(pk=job_id)
+    job = GenerationJob.objects.select_related("campaign__organization").get(pk=job_id)
     try:
         _run_steps(job, batcher, embedder, groups_per_step)
     except Exception as exc:  # any failure of the model or the database: counted, retried, then failed

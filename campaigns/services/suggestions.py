@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,17 +53,18 @@ def _apply(suggestion: Suggestion) -> None:
     # New ad groups are applied by their own flow (ad group creation); approving them records the decision.
 
 
-def clean_ad_text(kind: str, text: str) -> str:
-    """A headline or description as the marketer edited it, if both platforms' rules (the shared validator) pass.
+def clean_ad_text(kind: str, text: str, blocked_terms: Sequence[str] = ()) -> str:
+    """A headline or description as the marketer edited it, if both platforms' rules (the shared validator) and
+    the organization's blocked terms pass.
 
     Raises:
         SuggestionError: with every broken rule, e.g. "headline is 41 wide; the limit is 30".
     """
-    from ml.generation.limits import check_text
+    from ml.generation.limits import Rules, check_text
 
     text = " ".join(text.split())
     field_name, _most = AD_TEXT_FIELDS[kind]
-    problems = check_text(text, field_name, None)
+    problems = check_text(text, field_name, None, Rules(blocked_terms=tuple(blocked_terms)))
     if problems:
         raise SuggestionError("; ".join(problem.detail for problem in problems))
     return text
@@ -75,7 +78,7 @@ def edit_text(suggestion_id: int, text: str) -> Suggestion:
         raise SuggestionError("only pending suggestions can be edited")
     if suggestion.kind not in AD_TEXT_FIELDS:
         raise SuggestionError("only headlines and descriptions are edited here")
-    suggestion.text = clean_ad_text(suggestion.kind, text)
+    suggestion.text = clean_ad_text(suggestion.kind, text, suggestion.organization.blocked_terms)
     suggestion.save(update_fields=["text"])
     return suggestion
 
@@ -86,7 +89,7 @@ def _add_ad_text(suggestion: Suggestion) -> None:
     from ml.generation.limits import normalise_for_duplicates
 
     field_name, most = AD_TEXT_FIELDS[suggestion.kind]
-    text = clean_ad_text(suggestion.kind, suggestion.text)
+    text = clean_ad_text(suggestion.kind, suggestion.text, suggestion.organization.blocked_terms)
     ads = sorted(Ad.objects.select_for_update().filter(ad_group_id=suggestion.ad_group_id)
                  .exclude(status=CampaignStatus.REMOVED), key=lambda ad: (ad.status != CampaignStatus.ENABLED, ad.pk))
     if not ads:

@@ -134,7 +134,8 @@ def validate(request: HttpRequest, membership: Membership, suggestion_id: int) -
     """The shared validator's verdict on the text as it is being typed (htmx); it changes nothing."""
     suggestion = _suggestion(membership, suggestion_id)
     try:
-        clean_ad_text(suggestion.kind, request.POST.get(f"text-{suggestion.pk}", ""))
+        clean_ad_text(suggestion.kind, request.POST.get(f"text-{suggestion.pk}", ""),
+                      membership.organization.blocked_terms)
         error = ""
     except SuggestionError as exc:
         error = str(exc)

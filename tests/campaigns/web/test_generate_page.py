@@ -75,6 +75,12 @@ def test_a_headline_past_30_characters_is_refused_and_a_valid_edit_saved(client,
     check = client.post(reverse("campaigns:suggestion_validate", args=[headline.pk]),
                         {f"text-{headline.pk}": "TEJA GRATIS"})
     assert "Refused: headline writes TEJA, GRATIS in capitals" in check.content.decode()
+    group.campaign.organization.blocked_terms = ["Uralita"]
+    group.campaign.organization.save(update_fields=["blocked_terms"])
+    check = client.post(reverse("campaigns:suggestion_validate", args=[headline.pk]),
+                        {f"text-{headline.pk}": "Tejas como Uralita"})
+    assert "Refused: headline contains the blocked term &#x27;Uralita&#x27;" in check.content.decode()
+    assert client.post(url, {f"text-{headline.pk}": "Tejas como uralita"}).status_code == 400
 
 
 def test_bulk_approval_puts_keywords_and_ad_text_in_the_account_and_the_export(client, teammate, group):
