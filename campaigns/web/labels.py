@@ -11,4 +11,5 @@ CHOICE_LABELS = (
     gettext_noop("Enabled"), gettext_noop("Paused"), gettext_noop("Removed"),
     gettext_noop("Exact"), gettext_noop("Phrase"), gettext_noop("Broad"),
     gettext_noop("Dry run (show only)"), gettext_noop("Wait for approval"), gettext_noop("Apply automatically"),
+    gettext_noop("Refuse the request"), gettext_noop("Strip the offending sentences"),
 )

@@ -31,7 +31,8 @@ def test_dashboard_row_leads_to_the_campaign_and_its_ad_group(page, live_server,
 
 
 def _valid_ad(organization) -> Ad:
-    """The first demo ad that passes every rule (one writes the product code C2TE, which reads as capitals)."""
+    """The first demo ad that passes every rule (all of them do since product codes such as C2TE stopped counting
+    as capitals)."""
     from campaigns.exporters.validation import ad_findings
 
     return next(ad for ad in Ad.objects.filter(ad_group__campaign__organization=organization).order_by("pk")
@@ -111,10 +112,20 @@ def test_owner_changes_the_budget_policy(page, live_server, demo):
         "separators.")
     assert not BudgetPolicy.objects.filter(organization=demo, mode="approval").exists()
     page.fill("#id_monthly_cap_micros", "12345,60")
+    page.fill("#id_blocked_terms", "Cemex\n  holcim \nCEMEX")
+    page.select_option("#id_injection_policy", "strip")
     page.get_by_role("button", name="Save settings").click()
     assert page.locator(".messages").inner_text() == "Settings saved."
     policy = BudgetPolicy.objects.get(organization=demo)
     assert (policy.mode, policy.monthly_cap_micros) == ("approval", 12_345_600_000)
+    demo.refresh_from_db()
+    assert (demo.blocked_terms, demo.injection_policy) == (["Cemex", "holcim"], "strip")
+    newest = page.locator("#settings-history tbody tr").first
+    assert newest.locator("td").nth(1).inner_text() == "demo"
+    assert newest.locator("div").all_inner_texts() == [
+        "Mode: Dry run (show only) → Wait for approval", "Organization monthly cap: no cap → 12,345.60 EUR",
+        "Blocked terms: none → “Cemex”, “holcim”",
+        "Injection policy: Refuse the request → Strip the offending sentences"]
     screenshot(page, "settings")
 
 
