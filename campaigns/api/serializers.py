@@ -21,6 +21,7 @@ from campaigns.models import (
     SearchTerm,
     Suggestion,
 )
+from campaigns.services.policy import MAX_BLOCKED_TERM_CHARS, MAX_BLOCKED_TERMS, clean_blocked_terms
 from campaigns.services.suggestions import AD_TEXT_FIELDS, SuggestionError, clean_ad_text
 
 
@@ -57,17 +58,20 @@ class ConstrainedSerializer(serializers.ModelSerializer):
     def create(self, validated_data: dict) -> Model:
         return self._checked_save(self.Meta.model(**validated_data))
 
+    # True: an update saves only the fields it was given (other fields of the row are written elsewhere, under a lock)
+    saves_given_fields_only = False
+
     def update(self, instance: Model, validated_data: dict) -> Model:
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        return self._checked_save(instance)
+        return self._checked_save(instance, list(validated_data) if self.saves_given_fields_only else None)
 
-    def _checked_save(self, instance: Model) -> Model:
+    def _checked_save(self, instance: Model, update_fields: list[str] | None = None) -> Model:
         try:
             instance.validate_constraints()
         except ModelValidationError as exc:
             raise serializers.ValidationError(serializers.as_serializer_error(exc)) from None
-        instance.save()
+        instance.save(update_fields=update_fields)
         return instance
 
 
@@ -76,11 +80,27 @@ CURRENCY = {"validators": [RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code in ca
 
 
 class OrganizationSerializer(ConstrainedSerializer):
+    """The organization and its generation guardrails (owners change them; the view saves the guardrails through
+    the settings service, which audits them)."""
+
+    blocked_terms = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False,
+        help_text=f"Terms generated text never contains: at most {MAX_BLOCKED_TERMS}, each at most "
+                  f"{MAX_BLOCKED_TERM_CHARS} characters; spaces are collapsed, blanks and repeats (ignoring case) "
+                  "dropped.")
+    saves_given_fields_only = True  # the guardrails are saved apart; this copy must not write them back
+
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "currency", "time_zone", "created_at"]
+        fields = ["id", "name", "slug", "currency", "time_zone", "blocked_terms", "injection_policy", "created_at"]
         read_only_fields = ["slug", "created_at"]
         extra_kwargs = {"currency": CURRENCY}
+
+    def validate_blocked_terms(self, value: list[str]) -> list[str]:
+        try:
+            return clean_blocked_terms(value, numbered="item")
+        except ModelValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
 
 class MembershipSerializer(ConstrainedSerializer):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from django.db import transaction
 from django.db.models import ProtectedError, Sum
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +32,8 @@ from campaigns.models import (
 )
 from campaigns.reports import ReportError
 from campaigns.services.importing import import_report
+from campaigns.services.memberships import MembershipError, check_an_owner_stays, remove_member
+from campaigns.services.policy import GUARDRAIL_FIELDS, update_settings
 from campaigns.services.suggestions import SuggestionError, decide
 
 
@@ -66,12 +69,37 @@ class OrganizationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     organization_field = "pk"
     write_roles = OWNER_ROLES
 
+    @transaction.atomic
+    def perform_update(self, serializer: s.OrganizationSerializer) -> None:
+        # The guardrails go through the settings service (row lock, a SettingsChange row); the serializer saves
+        # only the other fields it was given.
+        guardrails = {name: serializer.validated_data.pop(name) for name in GUARDRAIL_FIELDS
+                      if name in serializer.validated_data}
+        update_settings(serializer.instance, user=self.request.user, **guardrails)
+        serializer.save()
+
 
 class MembershipViewSet(ScopedMixin, viewsets.ModelViewSet):
     queryset = Membership.objects.select_related("user").order_by("organization_id", "user__username")
     serializer_class = s.MembershipSerializer
     write_roles = OWNER_ROLES
     filterset_fields = ["organization", "role"]
+
+    def perform_update(self, serializer: s.MembershipSerializer) -> None:
+        membership, values = serializer.instance, serializer.validated_data
+        try:
+            with transaction.atomic():
+                check_an_owner_stays(membership.organization, membership.pk, role=values.get("role", membership.role),
+                                     moves_to=getattr(values.get("organization"), "pk", None))
+                serializer.save()
+        except MembershipError as exc:
+            raise ValidationError({"role": [str(exc)]}) from None
+
+    def perform_destroy(self, instance: Membership) -> None:
+        try:
+            remove_member(instance.organization, instance.pk)
+        except MembershipError as exc:
+            raise Conflict(str(exc)) from None
 
 
 class CampaignViewSet(ScopedMixin, viewsets.ModelViewSet):

@@ -42,13 +42,26 @@ def change_role(organization: Organization, membership_id: int, role: str) -> Me
     """Give a member another role; demoting the last owner is refused."""
     if role not in Role.values:
         raise MembershipError(_("Choose a role: owner, editor or viewer."))
-    membership = Membership.objects.select_for_update().select_related("user").get(
-        pk=membership_id, organization=organization)
-    if membership.role == Role.OWNER and role != Role.OWNER and _locked_owner_count(organization) <= 1:
-        raise MembershipError(_("%(who)s is the last owner: make someone else an owner first.")
-                              % {"who": membership.user.get_username()})
+    membership = check_an_owner_stays(organization, membership_id, role=role)
     membership.role = role
     membership.save(update_fields=["role"])
+    return membership
+
+
+def check_an_owner_stays(organization: Organization, membership_id: int, *, role: str,
+                         moves_to: int | None = None) -> Membership:
+    """The membership, locked, if giving it ``role`` (and moving it to organization ``moves_to``) leaves its
+    organization an owner; the caller saves the change in the same transaction.
+
+    Raises:
+        MembershipError: it is the last owner and would be demoted or moved away.
+    """
+    membership = Membership.objects.select_for_update().select_related("user").get(
+        pk=membership_id, organization=organization)
+    leaves = role != Role.OWNER or moves_to not in (None, organization.pk)
+    if membership.role == Role.OWNER and leaves and _locked_owner_count(organization) <= 1:
+        raise MembershipError(_("%(who)s is the last owner: make someone else an owner first.")
+                              % {"who": membership.user.get_username()})
     return membership
 
 

@@ -82,8 +82,8 @@ def update_settings(organization: Organization, *, user: object, actor: str = ""
     if guardrails:  # the organization's row first, then its policy's: every writer locks in this order
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         guardrail_changes = _save(locked, _changed(locked, guardrails))
-        for name, (_before, after) in guardrail_changes.items():
-            setattr(organization, name, after)  # the caller's copy shows what was saved
+        for name in GUARDRAIL_FIELDS:  # the caller's copy shows what is saved now
+            setattr(organization, name, getattr(locked, name))
     changes: dict[str, tuple] = {}  # in the settings page's order: the budget policy, then the guardrails
     policy_values = {name: values[name] for name in POLICY_FIELDS if name in values}
     if policy_values:

@@ -64,5 +64,11 @@ def settings_history(organization: Organization, limit: int = HISTORY_ROWS) -> l
     """The organization's latest settings changes, newest first (one query, users joined)."""
     rows = SettingsChange.objects.filter(organization=organization).select_related("user")[:limit]
     return [HistoryRow(change, change.user.get_username() if change.user else change.actor,
-                       [_field(name, *pair, organization.currency) for name, pair in change.changes.items()])
+                       [_field(name, *change.changes[name], organization.currency) for name in _in_page_order(change)])
             for change in rows]
+
+
+def _in_page_order(change: SettingsChange) -> list[str]:
+    # PostgreSQL's jsonb keeps no key order: list the fields as the page does
+    order = list(FIELD_LABELS)
+    return sorted(change.changes, key=lambda name: (order.index(name) if name in order else len(order), name))
