@@ -180,7 +180,8 @@ def test_demo_plan_follows_the_seed_story(demo):
               for item in plan.items.select_related("campaign")}
     assert change["Cemento - Búsqueda"] > 0 and change["Aislamiento - Búsqueda"] > 0
     assert change["Pladur - Búsqueda"] < 0 and change["Tejas - Búsqueda"] < 0 and change["Ladrillos - Búsqueda"] < 0
-    assert sum(change.values()) == 0  # budget moved, not added
+    # budget moved, not added: rounding the raises down to whole cents may leave a few cents of the total unused
+    assert -len(change) * 10_000 <= sum(change.values()) <= 0
 
 
 def test_demo_history_spends_the_budget_and_the_sellers_have_the_lowest_cost_per_order(demo):
