@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from ml.generation.generate import (
     generate_many,
     match_type_for,
 )
-from ml.generation.limits import KeywordText, check_keyword, check_text
+from ml.generation.limits import KeywordText, blocked_terms_in, check_keyword, check_text
 from ml.generation.prompts import PROMPT_VERSION
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -87,3 +88,22 @@ def test_no_canary_reaches_any_output_in_strip_mode(batcher) -> None:
         assert result.guard.flagged
         outputs = [k.text for k in result.keywords] + result.headlines + result.descriptions
         assert not any(row["canary"].casefold() in o.casefold() for o in outputs)
+
+
+def test_a_blocked_term_never_reaches_the_output(tiny_model) -> None:
+    """The organization's blocked terms: a line the model writes with one (in any case) is dropped, the rest kept.
+
+    Each run gets a fresh batcher with the same seed, so the model writes the same lines both times.
+    """
+
+    def run(blocked_terms: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        with DynamicBatcher(tiny_model, seed=3) as batcher:
+            return generate_assets(GenerationRequest(CEMENT, blocked_terms=blocked_terms), batcher)
+
+    free = run(())
+    kept = [k.text for k in free.keywords] + free.headlines + free.descriptions
+    word = max((w for text in kept for w in re.findall(r"[^\W\d_]{4,}", text)), key=len)  # a word it wrote
+    blocked = run((word.upper(),))
+    now = [k.text for k in blocked.keywords] + blocked.headlines + blocked.descriptions
+    assert now == [text for text in kept if not blocked_terms_in(text, [word])] != kept
+    assert {v.reason for v in blocked.dropped} - {v.reason for v in free.dropped} == {"blocked_term"}
