@@ -27,7 +27,10 @@ BIN = Path(sys.executable).parent
 PRODUCTION = {"DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "ads.example.com",
               "CREDENTIALS_KEYS": f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}"}
 _OURS = {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "DJANGO_ENV",
-         "PROMETHEUS_MULTIPROC_DIR", "CREDENTIALS_KEYS", "LOG_FORMAT", "VAR_DIR"}
+         "PROMETHEUS_MULTIPROC_DIR", "CREDENTIALS_KEYS", "LOG_FORMAT", "VAR_DIR",
+         # the browser tests' conftest sets this in the test process (Playwright runs an event loop); a deployment
+         # never has it, and check --deploy rightly refuses it
+         "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
