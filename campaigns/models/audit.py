@@ -5,19 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from campaigns.models.append_only import AppendOnlyModel
 from campaigns.models.organizations import Organization
 
 
-class SettingsAuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
-        raise PermissionError("settings changes are an append-only audit: they cannot be updated")
-
-    def delete(self):  # type: ignore[no-untyped-def]
-        raise PermissionError("settings changes are an append-only audit: they cannot be deleted")
-
-
-class SettingsChange(models.Model):
+class SettingsChange(AppendOnlyModel):
     """Who changed which settings of an organization, from what to what, and when."""
+
+    audit_name = "settings changes"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="settings_changes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -26,18 +21,8 @@ class SettingsChange(models.Model):
     changes = models.JSONField(help_text="{field: [before, after]}")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SettingsAuditQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.created_at:%Y-%m-%d %H:%M}: {', '.join(self.changes)}"
-
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise PermissionError("settings changes are an append-only audit: they cannot be updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise PermissionError("settings changes are an append-only audit: they cannot be deleted")

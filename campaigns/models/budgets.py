@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from campaigns.models.append_only import AppendOnlyModel
 from campaigns.models.organizations import Organization
 from campaigns.models.structure import Campaign
 
@@ -104,16 +105,10 @@ class BudgetPlanItem(models.Model):
         return f"{self.campaign_id}: {self.before_micros} -> {self.after_micros}"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
-        raise PermissionError("budget changes are an append-only audit: they cannot be updated")
-
-    def delete(self):  # type: ignore[no-untyped-def]
-        raise PermissionError("budget changes are an append-only audit: they cannot be deleted")
-
-
-class BudgetChange(models.Model):
+class BudgetChange(AppendOnlyModel):
     """One applied budget change; rows are only ever added (a rollback is a new row)."""
+
+    audit_name = "budget changes"
 
     class Kind(models.TextChoices):
         REBALANCE = "rebalance", "Rebalance"
@@ -135,8 +130,6 @@ class BudgetChange(models.Model):
     platform_response = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
@@ -148,11 +141,3 @@ class BudgetChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.plan_date}: {self.before_micros} -> {self.after_micros}"
-
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise PermissionError("budget changes are an append-only audit: they cannot be updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise PermissionError("budget changes are an append-only audit: they cannot be deleted")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.db import DataError, IntegrityError, transaction
 
-from campaigns.models import Ad, Campaign, DailyMetric, Keyword, NegativeKeywordList
+from campaigns.models import Ad, Campaign, DailyMetric, Keyword, NegativeKeywordList, SettingsChange
 from tests.factories import AdGroupFactory, CampaignFactory, KeywordFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +107,17 @@ def test_campaign_names_unique_per_platform_within_organization():
     assert not refused(lambda: Campaign.objects.create(organization=campaign.organization, platform="microsoft",
                                                        name="Cemento"))
     assert not refused(lambda: CampaignFactory(name="Cemento"))  # another organization
+
+
+def test_settings_changes_are_an_append_only_audit(organization):
+    change = SettingsChange.objects.create(organization=organization, actor="user:ana",
+                                           changes={"kill_switch": [False, True]})
+    with pytest.raises(PermissionError, match="settings changes are an append-only audit: they cannot be updated"):
+        change.save()
+    with pytest.raises(PermissionError, match="settings changes are an append-only audit: they cannot be deleted"):
+        change.delete()
+    with pytest.raises(PermissionError, match="cannot be updated"):
+        SettingsChange.objects.filter(pk=change.pk).update(actor="user:eve")
+    with pytest.raises(PermissionError, match="cannot be deleted"):
+        SettingsChange.objects.all().delete()
+    assert SettingsChange.objects.get(pk=change.pk).actor == "user:ana"
