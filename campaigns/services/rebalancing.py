@@ -90,16 +90,15 @@ def _context(organization: Organization, policy: BudgetPolicy, campaigns: list[C
 def _last_known(campaign_ids: list[int]) -> dict[int, int]:
     """The budget the tool last knew of each campaign: the newest of its audited changes (the budget after) and
     its plans (the budget when the plan was made). A budget that differs now was changed outside the tool."""
-    events: dict[int, tuple] = {}
-    for campaign_id, moment, before in BudgetPlanItem.objects.filter(campaign_id__in=campaign_ids).values_list(
-            "campaign_id", "plan__created_at", "before_micros"):
-        if campaign_id not in events or events[campaign_id][0] <= moment:
-            events[campaign_id] = (moment, before)
-    for campaign_id, moment, after in BudgetChange.objects.filter(campaign_id__in=campaign_ids).values_list(
-            "campaign_id", "created_at", "after_micros"):
-        if campaign_id not in events or events[campaign_id][0] <= moment:
-            events[campaign_id] = (moment, after)
-    return {campaign_id: budget for campaign_id, (_, budget) in events.items()}
+    plans = BudgetPlanItem.objects.filter(campaign_id__in=campaign_ids).values_list(
+        "campaign_id", "plan__created_at", "before_micros")
+    changes = BudgetChange.objects.filter(campaign_id__in=campaign_ids).values_list(
+        "campaign_id", "created_at", "after_micros")
+    newest: dict[int, tuple] = {}
+    for campaign_id, moment, budget in (*plans, *changes):  # a change wins over a plan made at the same moment
+        if campaign_id not in newest or newest[campaign_id][0] <= moment:
+            newest[campaign_id] = (moment, budget)
+    return {campaign_id: budget for campaign_id, (_, budget) in newest.items()}
 
 
 def propose(organization: Organization, plan_date: date) -> BudgetPlan:
