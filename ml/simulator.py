@@ -171,6 +171,60 @@ class DayArrays:
     expected_conversions: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Campaigns:
+    """A market's campaigns as arrays (money in currency units, budgets and floors in micros)."""
+
+    ids: list[str]
+    names: dict[str, str]
+    is_waste: np.ndarray
+    cpc: np.ndarray
+    clicks_cap: np.ndarray
+    base_cvr: np.ndarray
+    order_value: np.ndarray
+    ctr: np.ndarray
+    shock_day: np.ndarray  # -1: never
+    shock_factor: np.ndarray
+    total_budget_micros: int
+    budgets: np.ndarray
+    floors: np.ndarray
+
+
+def _draw_campaigns(config: ScenarioConfig, n: int, seed: int) -> _Campaigns:
+    """Campaigns drawn from a scenario's distributions; the same (seed, n) always gives the same campaigns."""
+    rng = np.random.default_rng([seed, n])
+    is_waste = np.zeros(n, dtype=bool)
+    is_waste[rng.permutation(n)[: int(round(config.waste_share * n))]] = True
+    cpc = rng.lognormal(np.log(config.cpc_median), config.cpc_sigma, n)
+    clicks_cap = rng.lognormal(np.log(config.clicks_median), config.clicks_sigma, n)
+    clicks_cap[is_waste] *= 2.0  # broad informational queries have plenty of volume
+    cvr = np.clip(rng.lognormal(np.log(config.cvr_median), config.cvr_sigma, n), 0.002, 0.3)
+    base_cvr = np.where(is_waste, cvr * config.waste_cvr_factor, cvr)
+    order_value = rng.lognormal(np.log(config.order_value_median), 0.3, n)
+    ctr = rng.uniform(0.03, 0.08, n)
+    shocked = rng.random(n) < config.shock_share
+    shock_day = np.where(shocked, rng.integers(20, 71, n), -1)
+    shock_factor = np.where(rng.random(n) < 0.5, 0.35, 2.5)
+    saturation_spend = clicks_cap * cpc
+    total_budget_micros = int(config.budget_tightness * saturation_spend.sum()) * MICROS
+    weights = rng.lognormal(0.0, 0.5, n) * np.where(is_waste, config.waste_budget_weight, 1.0)
+    start = weights / weights.sum() * total_budget_micros
+    ids = [f"c{i:03d}" for i in range(n)]
+    # Budgets in whole cents, as the platforms require; the floors keep every campaign minimally explored.
+    budgets = (np.floor(start / 10_000) * 10_000).astype(np.int64)
+    floors = np.full(n, (total_budget_micros // n // 20) // 10_000 * 10_000, dtype=np.int64)
+    names = {cid: _name(i, bool(is_waste[i]), rng) for i, cid in enumerate(ids)}
+    return _Campaigns(ids, names, is_waste, cpc, clicks_cap, base_cvr, order_value, ctr, shock_day, shock_factor,
+                      total_budget_micros, budgets, floors)
+
+
+def _name(i: int, is_waste: bool, rng: np.random.Generator) -> str:
+    if is_waste:
+        return f"{_WASTE_THEMES[i % len(_WASTE_THEMES)]} - broad"
+    product = _PRODUCTS[i % len(_PRODUCTS)]
+    return f"{product} - {_MATCH_TYPES[int(rng.integers(len(_MATCH_TYPES)))]}"
+
+
 class Market:
     """A seeded market of campaigns; each :meth:`step` plays one day.
 
@@ -182,39 +236,25 @@ class Market:
         config: The scenario.
         n_campaigns: Number of campaigns, >= 1.
         seed: Seed of the campaign parameters and of every day's noise.
+        campaigns: Known campaigns (see :meth:`from_curves`) instead of ones drawn from the scenario.
+        start_weekday: Weekday of day 0 (0 = Monday).
     """
 
-    def __init__(self, config: ScenarioConfig, n_campaigns: int, seed: int) -> None:
+    def __init__(self, config: ScenarioConfig, n_campaigns: int, seed: int, *,
+                 campaigns: _Campaigns | None = None, start_weekday: int = 0) -> None:
         if n_campaigns < 1:
             raise ValueError(f"n_campaigns must be >= 1, got {n_campaigns}")
         self.config = config
         self.seed = seed
         self.day = 0
-        self.weekday_offset = 0  # WEEKDAY_VOLUME index of day 0 (0 = Monday)
-        rng = np.random.default_rng([seed, n_campaigns])
-        n = n_campaigns
-        self.is_waste = np.zeros(n, dtype=bool)
-        self.is_waste[rng.permutation(n)[: int(round(config.waste_share * n))]] = True
-        self.cpc = rng.lognormal(np.log(config.cpc_median), config.cpc_sigma, n)
-        self.clicks_cap = rng.lognormal(np.log(config.clicks_median), config.clicks_sigma, n)
-        self.clicks_cap[self.is_waste] *= 2.0  # broad informational queries have plenty of volume
-        cvr = np.clip(rng.lognormal(np.log(config.cvr_median), config.cvr_sigma, n), 0.002, 0.3)
-        self.base_cvr = np.where(self.is_waste, cvr * config.waste_cvr_factor, cvr)
-        self.order_value = rng.lognormal(np.log(config.order_value_median), 0.3, n)
-        self.ctr = rng.uniform(0.03, 0.08, n)
-        shocked = rng.random(n) < config.shock_share
-        self.shock_day = np.where(shocked, rng.integers(20, 71, n), -1)
-        self.shock_factor = np.where(rng.random(n) < 0.5, 0.35, 2.5)
-        self.log_cvr_drift = np.zeros(n)
-        saturation_spend = self.clicks_cap * self.cpc
-        self.total_budget_micros = int(config.budget_tightness * saturation_spend.sum()) * MICROS
-        weights = rng.lognormal(0.0, 0.5, n) * np.where(self.is_waste, config.waste_budget_weight, 1.0)
-        start = weights / weights.sum() * self.total_budget_micros
-        self.campaign_ids = [f"c{i:03d}" for i in range(n)]
-        # Budgets in whole cents, as the platforms require; the floors keep every campaign minimally explored.
-        self.initial_budgets = (np.floor(start / 10_000) * 10_000).astype(np.int64)
-        self.floors = np.full(n, (self.total_budget_micros // n // 20) // 10_000 * 10_000, dtype=np.int64)
-        self.campaign_names = {cid: self._name(i, rng) for i, cid in enumerate(self.campaign_ids)}
+        self.weekday_offset = start_weekday  # WEEKDAY_VOLUME index of day 0 (0 = Monday)
+        c = campaigns or _draw_campaigns(config, n_campaigns, seed)
+        self.campaign_ids, self.campaign_names, self.is_waste = c.ids, c.names, c.is_waste
+        self.cpc, self.clicks_cap, self.base_cvr = c.cpc, c.clicks_cap, c.base_cvr
+        self.order_value, self.ctr = c.order_value, c.ctr
+        self.shock_day, self.shock_factor = c.shock_day, c.shock_factor
+        self.total_budget_micros, self.initial_budgets, self.floors = c.total_budget_micros, c.budgets, c.floors
+        self.log_cvr_drift = np.zeros(n_campaigns)
 
     @classmethod
     def from_scenario(cls, name: str, n_campaigns: int = 50, seed: int = 0) -> Market:
@@ -238,22 +278,21 @@ class Market:
             raise ValueError("curves: give at least one campaign, with distinct campaign ids")
         if not 0 <= start_weekday <= 6:
             raise ValueError(f"start_weekday must be in 0..6, got {start_weekday}")
-        market = cls(ScenarioConfig("custom", waste_share=0.0, volume_noise=volume_noise), len(curves), seed)
-        market.weekday_offset = start_weekday
-        market.is_waste = np.array([c.is_waste for c in curves])
-        market.cpc = np.array([c.cpc for c in curves], dtype=float)
-        # clicks_per_day is an average weekday's volume; the profile's mean is not exactly 1
-        market.clicks_cap = np.array([c.clicks_per_day for c in curves], dtype=float) / WEEKDAY_VOLUME.mean()
-        market.base_cvr = np.array([c.cvr for c in curves], dtype=float)
-        market.order_value = np.array([c.order_value for c in curves], dtype=float)
-        market.ctr = np.array([c.ctr for c in curves], dtype=float)
-        market.shock_day = np.full(len(curves), -1)
-        market.initial_budgets = np.array([c.budget_micros for c in curves], dtype=np.int64)
-        market.total_budget_micros = int(market.initial_budgets.sum())
-        market.floors = np.zeros(len(curves), dtype=np.int64)
-        market.campaign_ids = [c.campaign_id for c in curves]
-        market.campaign_names = {c.campaign_id: c.name for c in curves}
-        return market
+        n = len(curves)
+        budgets = np.array([c.budget_micros for c in curves], dtype=np.int64)
+        campaigns = _Campaigns(
+            ids=[c.campaign_id for c in curves], names={c.campaign_id: c.name for c in curves},
+            is_waste=np.array([c.is_waste for c in curves]), cpc=np.array([c.cpc for c in curves], dtype=float),
+            # clicks_per_day is an average weekday's volume; the profile's mean is not exactly 1
+            clicks_cap=np.array([c.clicks_per_day for c in curves], dtype=float) / WEEKDAY_VOLUME.mean(),
+            base_cvr=np.array([c.cvr for c in curves], dtype=float),
+            order_value=np.array([c.order_value for c in curves], dtype=float),
+            ctr=np.array([c.ctr for c in curves], dtype=float),
+            shock_day=np.full(n, -1), shock_factor=np.ones(n),
+            total_budget_micros=int(budgets.sum()), budgets=budgets, floors=np.zeros(n, dtype=np.int64),
+        )
+        config = ScenarioConfig("custom", waste_share=0.0, volume_noise=volume_noise)
+        return cls(config, n, seed, campaigns=campaigns, start_weekday=start_weekday)
 
     @property
     def initial_budgets_micros(self) -> dict[str, int]:
@@ -337,12 +376,6 @@ class Market:
         steps = rng.normal(0.0, 1.0, len(self.campaign_ids))
         if self.config.drift_sigma > 0:
             self.log_cvr_drift = self.log_cvr_drift + self.config.drift_sigma * steps
-
-    def _name(self, i: int, rng: np.random.Generator) -> str:
-        if self.is_waste[i]:
-            return f"{_WASTE_THEMES[i % len(_WASTE_THEMES)]} - broad"
-        product = _PRODUCTS[i % len(_PRODUCTS)]
-        return f"{product} - {_MATCH_TYPES[int(rng.integers(len(_MATCH_TYPES)))]}"
 
 
 def _poisson_quantile(mean: np.ndarray, uniform: np.ndarray) -> np.ndarray:
