@@ -75,15 +75,16 @@ def simulate(seed: int, days: int, end: date) -> list[TermDay]:
     return rows
 
 
-def _budgets_on(offset: int, days: int) -> dict[str, int]:
-    """The marketer's budgets on a day: today's, after two earlier settings a month apart (-30 % then +20 %
-    for half the campaigns, the other way round for the rest), as a marketer trying things by hand would."""
+def _budget(index: int, offset: int, days: int) -> int:
+    """The marketer's budget of one campaign on a day: today's, after two earlier settings a month apart (-30 %
+    then +20 % for half the campaigns, the other way round for the rest), as a marketer trying things by hand."""
     period = min(2, 3 * offset // days) if days >= 30 else 2
-    budgets = {}
-    for index, spec in enumerate(CATALOG):
-        factor = (0.7, 1.2, 1.0)[period] if index % 2 == 0 else (1.2, 0.7, 1.0)[period]
-        budgets[str(index)] = int(round(spec.daily_budget * factor * 100)) * 10_000
-    return budgets
+    factor = (0.7, 1.2, 1.0)[period] if index % 2 == 0 else (1.2, 0.7, 1.0)[period]
+    return int(round(CATALOG[index].daily_budget * factor * 100)) * 10_000
+
+
+def _budgets_on(offset: int, days: int) -> dict[str, int]:
+    return {str(index): _budget(index, offset, days) for index in range(len(CATALOG))}
 
 
 def _split(spec: CampaignSpec, day: date, stats: DayStats, rng: np.random.Generator) -> list[TermDay]:
@@ -102,10 +103,10 @@ def _split(spec: CampaignSpec, day: date, stats: DayStats, rng: np.random.Genera
     cost_weight = clicks * np.array([t.cpc for _, t in terms])
     cost_cents = _integer_split(round(stats.spend_micros / 10_000), cost_weight)
     value_cents = _integer_split(round(stats.conversion_value_micros / 10_000), conversions.astype(float))
+    expected_clicks = stats.clicks * volume / volume.sum()
     rows = []
     for i, (group, term) in enumerate(terms):
-        impressions = int(clicks[i] + rng.poisson(volume[i] * spec.volume * (1 - term.ctr) / term.ctr
-                                                  * stats.clicks / max(volume.sum() * spec.volume, 1e-9)))
+        impressions = int(clicks[i] + rng.poisson(expected_clicks[i] * (1 - term.ctr) / term.ctr))
         if impressions == 0:
             continue  # the platforms leave out rows without impressions
         rows.append(TermDay(spec.name, group.name, term.text, term.keyword, day, impressions, int(clicks[i]),
@@ -170,11 +171,11 @@ def write_reports(directory: Path, *, seed: int, days: int, end: date) -> dict[s
         keyword_rows,
         ["Total: cuenta", "", "", "", "--", str(imp), str(clicks), "EUR", cost, str(conv), value],
     )
-    index_of = {spec.name: str(index) for index, spec in enumerate(CATALOG)}
+    index_of = {spec.name: index for index, spec in enumerate(CATALOG)}
     campaign_rows = []
     for (campaign, day), items in by_campaign.items():
         c_imp, c_clicks, c_cost, c_conv, c_value = _totals(items)
-        budget = _budgets_on((day - start).days, days)[index_of[campaign]]
+        budget = _budget(index_of[campaign], (day - start).days, days)
         campaign_rows.append([campaign, f"{day:%Y-%m-%d}", euros(budget), "EUR",
                               str(c_imp), str(c_clicks), c_cost, str(c_conv), c_value])
     campaigns = _write(
