@@ -8,22 +8,19 @@ from datetime import date, timedelta
 from django.db.models import Sum
 
 from campaigns.models import DailyMetric, MetricLevel, Organization, SearchTermDaily
+from campaigns.services.performance import METRIC_SUMS, latest_period
 from ml.arithmetic import TermStats, summarize, wasted_spend
 
 
 def account_summary(organization: Organization, *, days: int = 30, end: date | None = None,
                     waste_min_clicks: int = 3) -> dict:
     """JSON-ready totals and rates of the organization's campaigns over the last ``days`` days of data."""
-    metrics = DailyMetric.objects.filter(organization=organization, level=MetricLevel.CAMPAIGN)
-    end = end or metrics.order_by("-date").values_list("date", flat=True).first()
-    if end is None:
+    period = (end - timedelta(days=days - 1), end) if end else latest_period(organization, days)
+    if period is None:
         return {"organization": organization.slug, "date_from": None, "date_to": None, "days": 0}
-    start = end - timedelta(days=days - 1)
-    totals = metrics.filter(date__range=(start, end)).aggregate(
-        impressions=Sum("impressions", default=0), clicks=Sum("clicks", default=0),
-        cost_micros=Sum("cost_micros", default=0), conversions=Sum("conversions", default=0.0),
-        conversion_value_micros=Sum("conversion_value_micros", default=0),
-    )
+    start, end = period
+    totals = DailyMetric.objects.filter(organization=organization, level=MetricLevel.CAMPAIGN,
+                                        date__range=period).aggregate(**METRIC_SUMS)
     terms = (
         SearchTermDaily.objects.filter(campaign__organization=organization, date__range=(start, end))
         .values("search_term__text")
