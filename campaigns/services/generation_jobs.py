@@ -41,6 +41,7 @@ from campaigns.models import (
     SuggestionStatus,
 )
 from campaigns.services import generating
+from ml.generation.limits import normalise_for_duplicates as duplicate_key
 
 MAX_ATTEMPTS = 3
 GROUPS_PER_STEP = 4  # 3 prompts per ad group: 12 rows share a batch, and cancel is seen every few seconds
@@ -58,12 +59,6 @@ class RetryLater(RuntimeError):
     def __init__(self, job_id: int, attempts: int, reason: str) -> None:
         super().__init__(f"generation job {job_id}: attempt {attempts} failed ({reason}); queued again")
         self.countdown = 5 * 2 ** (attempts - 1)
-
-
-def _key(text: str) -> str:
-    from ml.generation.limits import normalise_for_duplicates
-
-    return normalise_for_duplicates(text)
 
 
 # --- creating -------------------------------------------------------------------------------------------------
@@ -247,19 +242,20 @@ def _save_step(job: GenerationJob, groups: list[AdGroup], results: list[Any]) ->
 
 def drop_duplicates(group: AdGroup, rows: list[Suggestion]) -> tuple[list[Suggestion], int]:
     """Rows whose text is new for the ad group: not its ad text, keywords or pending suggestions, nor repeated."""
+    ads = list(group.ads.all())
     seen: dict[str, set[str]] = {
-        SuggestionKind.HEADLINE: {_key(t) for ad in group.ads.all() for t in ad.headline_texts},
-        SuggestionKind.DESCRIPTION: {_key(t) for ad in group.ads.all() for t in ad.description_texts},
-        SuggestionKind.KEYWORD: {_key(t) for t in Keyword.objects.filter(ad_group=group, negative=False)
+        SuggestionKind.HEADLINE: {duplicate_key(t) for ad in ads for t in ad.headline_texts},
+        SuggestionKind.DESCRIPTION: {duplicate_key(t) for ad in ads for t in ad.description_texts},
+        SuggestionKind.KEYWORD: {duplicate_key(t) for t in Keyword.objects.filter(ad_group=group, negative=False)
                                  .values_list("text", flat=True)},
     }
     pending = Suggestion.objects.filter(ad_group=group, status=SuggestionStatus.PENDING,
                                         kind__in=generating.GENERATED_KINDS).values_list("kind", "text")
     for kind, text in pending:
-        seen[kind].add(_key(text))
+        seen[kind].add(duplicate_key(text))
     kept = []
     for row in rows:
-        key = _key(row.text)
+        key = duplicate_key(row.text)
         if key not in seen[row.kind]:
             seen[row.kind].add(key)
             kept.append(row)
