@@ -77,7 +77,7 @@ def run_policy(
     budgets = (market.initial_budgets * budget_scale).astype(np.int64)
     floors = (market.floors * budget_scale).astype(np.int64)
     ceilings = np.full(n_campaigns, np.inf)
-    spend, clicks, conversions, value, impressions = (np.zeros((n_campaigns, days)) for _ in range(5))
+    spend, clicks, conversions, value, impressions, day_budgets = (np.zeros((n_campaigns, days)) for _ in range(6))
     realised, expected = np.zeros(days), np.zeros(days)
     for day in range(days):
         outcome = market.step_arrays(budgets)
@@ -86,6 +86,7 @@ def run_policy(
         conversions[:, day] = outcome.conversions
         value[:, day] = outcome.conversion_value_micros / MICROS
         impressions[:, day] = outcome.impressions
+        day_budgets[:, day] = outcome.budget_micros / MICROS
         realised[day] = outcome.conversions.sum()
         expected[day] = outcome.expected_conversions.sum()
         window = slice(max(0, day + 1 - HISTORY_DAYS), day + 1)
@@ -98,6 +99,8 @@ def run_policy(
             np.ones((n_campaigns, n_days), dtype=bool),
             budgets / MICROS,
             impressions[:, window],
+            # The day's budget, as every DayStats reports it (``ml.budget_inputs.history_arrays`` reads it too).
+            day_budgets[:, window],
         )
         account = AccountArrays(market.campaign_ids, budgets, floors, ceilings, history, day + 1)
         plan = policy(account, total)

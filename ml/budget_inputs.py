@@ -135,6 +135,7 @@ def history_arrays(states: Sequence[CampaignState], history_days: int) -> Histor
         valid,
         np.array([s.daily_budget_micros for s in states], dtype=float) / MICROS,
         impressions=table[:, :, 5],
+        budgets=table[:, :, 4] / MICROS,
     )
 
 

@@ -13,6 +13,11 @@ Inference is exact on a grid: ``b_i`` takes one of ``grid_size`` values relative
 conversions). Priors are empirical Bayes, pooled over the account, so a campaign with a handful of conversions
 borrows the account's conversion rate and saturation shape instead of trusting its own noise. Older days count
 less (``discount`` per day) so the posterior follows drift.
+
+A day that left part of its budget unspent (spend below 90 % of the day's budget) ran out of search volume: its
+clicks are the whole day's volume ``k_i * b_i``, read as such rather than at the day's spend. Spend on such a day
+follows the volume (it stops where the auctions do), so reading it as the cause of the clicks would make a
+saturated campaign look like an expensive, unsaturated one.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ _WEEKLY_PRIOR_INFORMATION = 50.0
 _WEEKLY_CAMPAIGNS = 1000
 # Pseudo-conversions for the per-campaign value per conversion shrinkage (objective "value").
 _VALUE_PRIOR_CONVERSIONS = 3.0
+# Share of the budget below which a day's spend counts as limited by search volume (platforms pace to ~100 %).
+_CAPPED_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class HistoryArrays:
         scale: Shape (N,): the campaign's spend scale, the unit of its saturation grid.
         impressions: Shape (N, H), or None when the account does not report them for every campaign-day with
             clicks; then the saturation is learned from the clicks alone.
+        budget: Shape (N, H), the day's budget (0 where unknown), or None when not reported.
     """
 
     spend: np.ndarray
@@ -65,6 +73,7 @@ class HistoryArrays:
     valid: np.ndarray
     scale: np.ndarray
     impressions: np.ndarray | None = None
+    budget: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,7 @@ def make_history(
     valid: np.ndarray,
     current_budgets: np.ndarray,
     impressions: np.ndarray | None = None,
+    budgets: np.ndarray | None = None,
 ) -> HistoryArrays:
     """Build :class:`HistoryArrays` (currency units, newest day last); the spend scale is the largest of the
     current budget, the largest day's spend and the account's mean budget (at least 1).
@@ -114,7 +124,7 @@ def make_history(
     scale = np.maximum(np.maximum(current_budgets, spend.max(axis=1)), account_scale)
     if impressions is not None and (valid & (clicks > 0) & (impressions < clicks)).any():
         impressions = None
-    return HistoryArrays(spend, clicks, conversions, value, valid, scale, impressions)
+    return HistoryArrays(spend, clicks, conversions, value, valid, scale, impressions, budgets)
 
 
 def fit_posterior(
@@ -146,12 +156,19 @@ def fit_posterior(
 
     grid = history.scale[:, None] * np.geomspace(_GRID_LOW, _GRID_HIGH, grid_size)[None, :]
     curve_counts = history.clicks if history.impressions is None else history.impressions
+    spend = history.spend
+    if history.budget is not None:
+        # A day that left a clear part of its budget unspent ran out of search volume (no auctions left at
+        # the bid): its counts are the whole day's volume, whatever the spend. Reading such a day at its spend
+        # would mistake the volume's daily swings, which move spend and clicks together, for a linear curve.
+        capped = history.valid & (spend > 0) & (spend < _CAPPED_SHARE * history.budget)
+        spend = np.where(capped, np.inf, spend)
     volume = np.ones(n_days)
     if n_days >= _WEEKLY_MIN_DAYS:
         # Search volume follows the week (trade buyers search on weekdays); a constant curve would read Monday's
         # extra volume as noise and tomorrow's Sunday as a weekday. One factor per weekday, shared by the account.
-        volume = _account_week(grid, history.spend, curve_counts, weight, total_spend)
-    effective, effective_sum, log_effective = _effective_spend(grid, history.spend, volume, weight)
+        volume = _account_week(grid, spend, curve_counts, weight, total_spend)
+    effective, effective_sum, log_effective = _effective_spend(grid, spend, volume, weight)
     log_lik, prior_shape, prior_rate, dispersion = _curve_fit(
         history.clicks, weight, effective, effective_sum, log_effective, total_spend
     )
@@ -250,7 +267,7 @@ def _weekly_volume(
     total = (counts * weight).sum(axis=1)
     per_unit = (shape + total) / (rate + (effective[rows, best, :] * weight).sum(axis=1))
     expected = per_unit[:, None] * effective[rows, best, :]
-    x = np.maximum(spend / grid[rows, best][:, None], 1e-6)
+    x = np.clip(spend / grid[rows, best][:, None], 1e-6, 50.0)
     elasticity = 1.0 - x / np.expm1(x)
     weekday = (n_days - 1 - np.arange(n_days)) % 7
     score = np.bincount(weekday, ((counts - expected) * elasticity).sum(axis=0), minlength=7)

@@ -55,12 +55,11 @@ def _history(campaigns: list[Campaign], plan_date: date) -> dict[int, list]:
         date__gte=plan_date - timedelta(days=HISTORY_DAYS),
     ).order_by("date").values_list("campaign_id", "cost_micros", "clicks", "conversions", "conversion_value_micros",
                                    "impressions")
-    budgets = {c.pk: c.daily_budget_micros for c in campaigns}
     history: dict[int, list] = defaultdict(list)
     for campaign_id, cost, clicks, conversions, value, impressions in rows:
-        # The daily budget of past days is not in the reports; the current one stands in for it.
-        history[campaign_id].append(DayStats(max(budgets[campaign_id], cost), cost, clicks, conversions, value,
-                                             impressions))
+        # The daily budget of past days is not in the reports: 0 says "unknown". The current budget must not stand
+        # in for it, or the model would read every day spent below a since-raised budget as volume-limited.
+        history[campaign_id].append(DayStats(0, cost, clicks, conversions, value, impressions))
     return history
 
 

@@ -19,7 +19,7 @@ from ml.bandits import (
     DayStats,
 )
 from ml.bandits_baselines import OracleAllocator, RoasAllocator, UniformAllocator, greedy_allocator, ucb_allocator
-from ml.budget_model import make_history
+from ml.budget_model import fit_posterior, make_history, point_parameters
 from ml.budget_solver import water_fill
 from ml.simulator import Market
 
@@ -292,6 +292,26 @@ def test_impressions_carry_the_curve_only_when_every_day_with_clicks_reports_the
 
     assert np.array_equal(reported.impressions, ones * 100)
     assert partial.impressions is None
+
+
+def test_days_that_leave_budget_unspent_are_read_as_saturated():
+    # Five campaigns far from saturation at a CPC of 3.5, and one that spends until its volume runs out (true
+    # saturation spend 140): its spend and clicks swing together with the day's volume.
+    rng = np.random.default_rng(0)
+    days = 60
+    spend = np.vstack([np.full((5, days), 100.0), 3.0 * 3.5 * 40.0 * rng.lognormal(0.0, 0.15, days)])
+    clicks = np.vstack([rng.poisson(100.0 / 3.5, (5, days)), np.round(0.95 * spend[5] / (3.0 * 3.5))])
+    budgets = np.vstack([spend[:5], np.full(days, 2.0 * spend[5].max())])
+
+    def saturation(day_budgets: np.ndarray | None) -> float:
+        history = make_history(
+            spend, clicks, clicks * 0.0, clicks * 0.0, spend > 0, budgets[:, -1], clicks * 20.0, day_budgets
+        )
+        posterior = fit_posterior(history, discount=0.97, click_discount=0.99, grid_size=16, objective="conversions")
+        return float(point_parameters(posterior, 0.0)[1][0, 5])
+
+    # With the budgets reported the campaign is saturated below its spend; without, it looks linear.
+    assert saturation(budgets) < spend[5].mean() < saturation(None)
 
 
 @pytest.mark.slow
