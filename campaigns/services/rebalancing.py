@@ -8,10 +8,13 @@ task finds the key and does nothing twice.
 from __future__ import annotations
 
 import calendar
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import asdict, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -47,19 +50,68 @@ def policy_of(organization: Organization) -> BudgetPolicy:
     return BudgetPolicy.objects.get_or_create(organization=organization)[0]
 
 
-def _history(campaigns: list[Campaign], plan_date: date) -> dict[int, list]:
+class _Record(NamedTuple):
+    """One audited budget of a campaign: the budget just before ``moment`` and the one known from it on."""
+
+    moment: datetime
+    before_micros: int
+    budget_micros: int
+
+
+def _audit_trail(campaign_ids: list[int]) -> dict[int, list[_Record]]:
+    """Each campaign's audited budgets, oldest first: its plans (the budget when the plan was made, before and
+    after alike) and its applied changes, rebalances and rollbacks (the budget before and after). At the same
+    moment a change comes after a plan. Two queries, whatever the number of campaigns."""
+    plans = BudgetPlanItem.objects.filter(campaign_id__in=campaign_ids).order_by().values_list(
+        "campaign_id", "plan__created_at", "pk", "before_micros", "before_micros")
+    changes = BudgetChange.objects.filter(campaign_id__in=campaign_ids).order_by().values_list(
+        "campaign_id", "created_at", "pk", "before_micros", "after_micros")
+    ordered: dict[int, list[tuple]] = defaultdict(list)
+    for rank, rows in enumerate((plans, changes)):
+        for campaign_id, moment, pk, before, budget in rows:
+            ordered[campaign_id].append((moment, rank, pk, before, budget))
+    return {campaign_id: [_Record(moment, before, budget) for moment, _, _, before, budget in sorted(rows)]
+            for campaign_id, rows in ordered.items()}
+
+
+def _known_budgets(records: list[_Record], current_micros: int, zone: ZoneInfo) -> tuple[list[date], list[int]]:
+    """The days on which a record was made (in the organization's time zone, the zone of ``plan_date``) and the
+    budget known from each such day until the next one, 0 where unknown. The newest record made on or before a day
+    speaks for it (a rebalance runs at the start of its day). Its budget holds only while nothing shows an edit
+    outside the tool: the next record must start from it, or, after the last record, the budget must still be it."""
+    days: list[date] = []
+    budgets: list[int] = []
+    following = [record.before_micros for record in records[1:]] + [current_micros] if records else []
+    for record, then in zip(records, following, strict=True):
+        day = record.moment.astimezone(zone).date()
+        budget = record.budget_micros if then == record.budget_micros else 0
+        if days and days[-1] == day:
+            budgets[-1] = budget
+        else:
+            days.append(day)
+            budgets.append(budget)
+    return days, budgets
+
+
+def _history(campaigns: list[Campaign], plan_date: date, trail: dict[int, list[_Record]],
+             zone: ZoneInfo) -> dict[int, list]:
     from ml.bandits import DayStats
 
     rows = DailyMetric.objects.filter(
         campaign__in=campaigns, level=MetricLevel.CAMPAIGN, date__lt=plan_date,
         date__gte=plan_date - timedelta(days=HISTORY_DAYS),
-    ).order_by("date").values_list("campaign_id", "cost_micros", "clicks", "conversions", "conversion_value_micros",
-                                   "impressions")
+    ).order_by("date").values_list("campaign_id", "date", "cost_micros", "clicks", "conversions",
+                                   "conversion_value_micros", "impressions")
+    # The reports carry no budget: a day's budget is the one the audit trail knows, 0 ("unknown") elsewhere. The
+    # current budget must not stand in for it, or the model would read every day spent below a since-raised budget
+    # as volume-limited.
+    known = {c.pk: _known_budgets(trail.get(c.pk, []), c.daily_budget_micros, zone) for c in campaigns}
     history: dict[int, list] = defaultdict(list)
-    for campaign_id, cost, clicks, conversions, value, impressions in rows:
-        # The daily budget of past days is not in the reports: 0 says "unknown". The current budget must not stand
-        # in for it, or the model would read every day spent below a since-raised budget as volume-limited.
-        history[campaign_id].append(DayStats(0, cost, clicks, conversions, value, impressions))
+    for campaign_id, day, cost, clicks, conversions, value, impressions in rows:
+        days, budgets = known[campaign_id]
+        newest = bisect_right(days, day) - 1  # the newest record made on or before the day; -1: none yet
+        budget = budgets[newest] if newest >= 0 else 0
+        history[campaign_id].append(DayStats(budget, cost, clicks, conversions, value, impressions))
     return history
 
 
@@ -86,20 +138,6 @@ def _context(organization: Organization, policy: BudgetPolicy, campaigns: list[C
     )
 
 
-def _last_known(campaign_ids: list[int]) -> dict[int, int]:
-    """The budget the tool last knew of each campaign: the newest of its audited changes (the budget after) and
-    its plans (the budget when the plan was made). A budget that differs now was changed outside the tool."""
-    plans = BudgetPlanItem.objects.filter(campaign_id__in=campaign_ids).values_list(
-        "campaign_id", "plan__created_at", "before_micros")
-    changes = BudgetChange.objects.filter(campaign_id__in=campaign_ids).values_list(
-        "campaign_id", "created_at", "after_micros")
-    newest: dict[int, tuple] = {}
-    for campaign_id, moment, budget in (*plans, *changes):  # a change wins over a plan made at the same moment
-        if campaign_id not in newest or newest[campaign_id][0] <= moment:
-            newest[campaign_id] = (moment, budget)
-    return {campaign_id: budget for campaign_id, (_, budget) in newest.items()}
-
-
 def propose(organization: Organization, plan_date: date) -> BudgetPlan:
     """Today's plan for the organization; the existing one if it was already made (by this or another beat)."""
     existing = BudgetPlan.objects.filter(organization=organization, plan_date=plan_date).order_by("-version").first()
@@ -109,7 +147,8 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
 
     policy = policy_of(organization)
     campaigns = list(organization.campaigns.filter(status=CampaignStatus.ENABLED).order_by("pk"))
-    history = _history(campaigns, plan_date)
+    trail = _audit_trail([c.pk for c in campaigns])
+    history = _history(campaigns, plan_date, trail, ZoneInfo(organization.time_zone))
     planned = [c for c in campaigns if history.get(c.pk)]
     states = [CampaignState(str(c.pk), c.daily_budget_micros, history[c.pk], floor_micros=c.floor_micros,
                             ceiling_micros=c.ceiling_micros) for c in planned]
@@ -121,7 +160,8 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
     changed_today = set(BudgetChange.objects.filter(
         organization=organization, plan_date=plan_date, kind=BudgetChange.Kind.REBALANCE).values_list(
         "campaign_id", flat=True))
-    last_known = _last_known([c.pk for c in campaigns])
+    # the budget the tool last knew of each campaign: one that differs now was changed outside the tool
+    last_known = {campaign_id: records[-1].budget_micros for campaign_id, records in trail.items()}
     inputs = [
         rules.CampaignInput(
             campaign_id=c.pk, current_micros=c.daily_budget_micros,

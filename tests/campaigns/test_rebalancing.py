@@ -12,9 +12,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from campaigns import tasks
-from campaigns.models import BudgetChange, BudgetPlan, BudgetPolicy, Campaign, DailyMetric, GlobalKillSwitch
+from campaigns.models import (
+    BudgetChange,
+    BudgetPlan,
+    BudgetPlanItem,
+    BudgetPolicy,
+    Campaign,
+    DailyMetric,
+    GlobalKillSwitch,
+)
 from campaigns.services import rebalancing
 from campaigns.services.demo import seed_demo
+from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db
 END = dt.date(2026, 11, 25)
@@ -195,3 +204,80 @@ def test_demo_history_spends_the_budget_and_the_sellers_have_the_lowest_cost_per
         "campaign__name", "campaign__daily_budget_micros").annotate(cost=Sum("cost_micros"))
     for row in last_month:  # the budgets bind: a campaign spends most of its budget (up to 3x its saturation)
         assert row["cost"] / 30 >= 0.6 * row["campaign__daily_budget_micros"], row["campaign__name"]
+
+
+EUR = 1_000_000
+
+
+def _plan(campaign: Campaign, before: int, made: dt.datetime | None = None, after: int | None = None) -> BudgetPlan:
+    """A plan of the tool that found the campaign at ``before`` and asks for ``after`` (made ``made``, or now)."""
+    after = before if after is None else after
+    plan = BudgetPlan.objects.create(organization=campaign.organization, plan_date=(made or timezone.now()).date(),
+                                     mode="approval", total_micros=max(before, after), policy="test")
+    BudgetPlanItem.objects.create(plan=plan, campaign=campaign, before_micros=before, proposed_micros=after,
+                                  after_micros=after)
+    if made is not None:
+        BudgetPlan.objects.filter(pk=plan.pk).update(created_at=made)
+    return plan
+
+
+def _made(campaign: Campaign, day: dt.date, hour: int = 6) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=ZoneInfo(campaign.organization.time_zone))
+
+
+def _budgets_by_day(campaign: Campaign, days: list[dt.date]) -> list[int]:
+    """The budgets the bandit's history gets for ``days`` (each one reported), as the rebalance reads them."""
+    for day in days:
+        DailyMetric.objects.get_or_create(organization=campaign.organization, campaign=campaign, level="campaign",
+                                          date=day, defaults=dict(cost_micros=30 * EUR, clicks=60, impressions=900))
+    campaign.refresh_from_db()
+    trail = rebalancing._audit_trail([campaign.pk])
+    history = rebalancing._history([campaign], max(days) + dt.timedelta(days=1), trail,
+                                   ZoneInfo(campaign.organization.time_zone))
+    return [day.budget_micros for day in history[campaign.pk]]
+
+
+def test_history_has_the_budgets_of_the_tools_own_plans_and_changes(organization, owner):
+    campaign = CampaignFactory(organization=organization, daily_budget_micros=40 * EUR)
+    plan = _plan(campaign, 40 * EUR, after=44 * EUR)  # today's plan, applied: a change from 40 to 44 euros
+    change = rebalancing.apply(plan.pk).changes.get()
+    today = change.created_at.astimezone(ZoneInfo(organization.time_zone)).date()
+    _plan(campaign, 40 * EUR, _made(campaign, today - dt.timedelta(days=4)))
+    days = [today - dt.timedelta(days=back) for back in range(6, -1, -1)]
+    # before the first record: unknown; the old plan's 40 until today; today's change counts for today
+    assert _budgets_by_day(campaign, days) == [0, 0, 40 * EUR, 40 * EUR, 40 * EUR, 40 * EUR, 44 * EUR]
+    rebalancing.rollback(change.pk, user=owner)  # a rollback is the tool's own change too
+    assert _budgets_by_day(campaign, days) == [0, 0, 40 * EUR, 40 * EUR, 40 * EUR, 40 * EUR, 40 * EUR]
+
+
+def test_a_budget_edited_outside_the_tool_makes_the_days_since_the_last_record_unknown(organization):
+    campaign = CampaignFactory(organization=organization, daily_budget_micros=50 * EUR)
+    start = dt.date(2026, 10, 1)
+    days = [start + dt.timedelta(days=offset) for offset in range(7)]
+    _plan(campaign, 40 * EUR, _made(campaign, days[1]))
+    _plan(campaign, 50 * EUR, _made(campaign, days[3]))  # found 50: edited outside the tool since the first plan
+    # the first plan's 40 is not known to have held (the next record starts from 50); the second plan's 50 is
+    assert _budgets_by_day(campaign, days) == [0, 0, 0, 50 * EUR, 50 * EUR, 50 * EUR, 50 * EUR]
+    Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=55 * EUR)  # edited again, after the last plan
+    assert _budgets_by_day(campaign, days) == [0] * 7
+
+
+def test_history_days_are_the_organizations_local_days(organization):
+    organization.time_zone = "America/Mexico_City"
+    organization.save()
+    campaign = CampaignFactory(organization=organization, daily_budget_micros=40 * EUR)
+    # 03:00 UTC is still the evening before in Mexico City (and already the same day in Madrid)
+    _plan(campaign, 40 * EUR, dt.datetime(2026, 11, 20, 3, tzinfo=dt.UTC))
+    days = [dt.date(2026, 11, 18) + dt.timedelta(days=offset) for offset in range(4)]
+    assert _budgets_by_day(campaign, days) == [0, 40 * EUR, 40 * EUR, 40 * EUR]
+
+
+def test_the_audit_trail_takes_two_queries_whatever_the_number_of_campaigns(organization,
+                                                                            django_assert_num_queries):
+    campaigns = [CampaignFactory(organization=organization, daily_budget_micros=(20 + n) * EUR) for n in range(3)]
+    for day, campaign in enumerate(campaigns, start=1):
+        _plan(campaign, campaign.daily_budget_micros, _made(campaign, dt.date(2026, 10, day)))
+    with django_assert_num_queries(2):
+        trail = rebalancing._audit_trail([c.pk for c in campaigns])
+    assert {pk: [record.budget_micros for record in records] for pk, records in trail.items()} == {
+        c.pk: [c.daily_budget_micros] for c in campaigns}
