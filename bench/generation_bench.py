@@ -8,10 +8,11 @@ CPU: each path runs in its own fresh subprocess so peak RSS belongs to that path
 
 * ``sequential-fp32``: the default model in fp32, one prompt at a time through transformers' ``model.generate``,
   plain sampling (no width processor): the naive way to run it.
-* ``batched-int8``: the default CPU path: int8 LM head (``ml.generation.model.quantize_int8``; the blocks stay
-  fp32, see there why), all 64 prompts submitted at once to the :class:`~ml.generation.batching.DynamicBatcher`
-  (token-budget batches of up to 32 rows, sorted by length, each distinct few-shot prefix prefilled once), decoded
-  by :func:`ml.generation.loop.decode` (finished rows leave the batch, preallocated KV cache), the width limits
+* ``batched-int8``: the default CPU path: int8 LM head (``ml.generation.model.quantize_int8``; the blocks are not
+  int8, see there why: they run in bf16 on a CPU with native bf16, as this one has, else fp32), all 64 prompts
+  submitted at once to the :class:`~ml.generation.batching.DynamicBatcher` (token-budget batches of up to 32
+  rows, sorted by length, each distinct few-shot prefix prefilled once), decoded by
+  :func:`ml.generation.loop.decode` (finished rows leave the batch, preallocated KV cache), the width limits
   enforced while decoding.
 
 Both use the same prompts (keywords, headlines and descriptions for 64 product descriptions of the test corpus,
@@ -132,7 +133,8 @@ def run_mode(mode: str) -> dict[str, object]:
     tokens = sum(c.new_tokens for c in completions)
     return {
         "mode": mode,
-        "quantization": quantization,
+        "quantization": loaded.quantization,
+        "engine": engine,
         "prompts": len(items),
         "batches": batches,
         "generated_tokens": tokens,
