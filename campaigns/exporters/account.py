@@ -102,7 +102,8 @@ def _campaign(account: Account, campaign: Campaign) -> ExportCampaign:
         group_where = f"{where} › ad group {ad_group.name!r}"
         item = ExportAdGroup(ad_group, keywords=_keywords(account, group_where, ad_group.keywords.all()))
         for ad in ad_group.ads.all():
-            findings = ad_findings(ad.headlines, ad.descriptions, ad.path1, ad.path2, ad.final_url, account.platform)
+            findings = ad_findings(ad.headlines, ad.descriptions, ad.path1, ad.path2, ad.final_url, account.platform,
+                                   account.organization.blocked_terms)
             if findings:
                 account.problems += as_problems(f"{group_where} › ad {ad.pk}", findings)
             else:
@@ -114,7 +115,8 @@ def _campaign(account: Account, campaign: Campaign) -> ExportCampaign:
 def _keywords(account: Account, where: str, keywords: Iterable[Keyword]) -> list[Keyword]:
     kept = []
     for keyword in keywords:
-        findings = keyword_findings(keyword.text, keyword.match_type, keyword.negative, account.platform)
+        findings = keyword_findings(keyword.text, keyword.match_type, keyword.negative, account.platform,
+                                    account.organization.blocked_terms)
         if findings:
             kind = "negative keyword" if keyword.negative else "keyword"
             account.problems += as_problems(f"{where} › {kind} {keyword.text!r} ({keyword.match_type})", findings)

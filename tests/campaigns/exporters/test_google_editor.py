@@ -80,3 +80,38 @@ def test_campaign_filter_and_zero_budget(account):
     content, result = export_google_editor(account.organization)
     assert {row["Campaign"] for row in read(content)} == {"", "Cemento"}
     assert [(p.item, p.rule) for p in result.problems] == [("campaign 'Azulejos'", "budget")]
+
+
+def test_the_organizations_blocked_terms_stop_ads_and_keywords_but_not_negatives(account):
+    organization = account.organization
+    organization.blocked_terms = ["Cemex", "el más barato"]
+    organization.save()
+    cola = account.ad_groups.get(name="Cemento cola")
+    bad = make_ad(cola, first="Mejor que Cemex")
+    account.keywords.filter(text="cemento cola flexible").update(text="cemento cemex")
+    account.keywords.filter(text="dental").update(text="cemex")  # a negative naming the competitor is wanted
+    content, result = export_google_editor(organization, campaign_ids=[account.pk])
+    rows = read(content)
+    assert "cemento cemex" not in [row["Keyword"] for row in rows]
+    assert "cemex" in [row["Keyword"] for row in rows]
+    assert [(p.item, p.rule) for p in result.problems] == [
+        ("campaign 'Cemento' › ad group 'Cemento cola' › keyword 'cemento cemex' (phrase)", "blocked_term"),
+        (f"campaign 'Cemento' › ad group 'Cemento cola' › ad {bad.pk}", "blocked_term"),
+    ]
+    assert "Cemex" in result.problems[1].detail
+
+
+def test_an_ad_edit_with_a_blocked_term_is_refused_and_changes_nothing(account):
+    from campaigns.services.ads import edit_ad_text
+
+    organization = account.organization
+    organization.blocked_terms = ["Cemex"]
+    organization.save()
+    ad = account.ad_groups.get(name="Cemento cola").ads.get()
+    before = (ad.headlines, ad.descriptions)
+    findings = edit_ad_text(ad.pk, headlines=["Igual que Cemex", *[h["text"] for h in ad.headlines[1:]]],
+                            descriptions=[d["text"] for d in ad.descriptions], path1=ad.path1, path2=ad.path2,
+                            platform="google")
+    assert [(f.field, f.index, f.rule) for f in findings] == [("headlines", 0, "blocked_term")]
+    ad.refresh_from_db()
+    assert (ad.headlines, ad.descriptions) == before
