@@ -30,10 +30,39 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def fresh_result_backend() -> None:
+    """Make this process build its result backend anew: earlier integration tests kill workers and restart the
+    broker, and on RabbitMQ an ``rpc://`` reply consumer opened before that can stay deaf (the worker's reply was
+    seen sent, never received), so ``result.get()`` timed out now and then in CI. A new backend consumes its reply
+    queue afresh."""
+    from config.celery_app import app
+
+    app._backend_cache = None
+    vars(app._local).pop("backend", None)
+
+
+def round_trip(task, args: list, queue: str) -> tuple:  # noqa: ANN001
+    """Send ``task`` to the worker and wait for its reply; once more with a fresh result backend if no reply came.
+
+    Known: on RabbitMQ with ``rpc://``, after the earlier integration tests (workers SIGKILLed, the broker
+    restarted) this process's reply consumer now and then never sees a reply the worker's log shows it sent. The
+    second send is a full round trip of its own; both failing is a failure."""
+    from celery.exceptions import TimeoutError as CeleryTimeout
+
+    result = task.apply_async(args=args, queue=queue)
+    try:
+        return result, result.get(timeout=45)
+    except CeleryTimeout:
+        fresh_result_backend()
+        result = task.apply_async(args=args, queue=queue)
+        return result, result.get(timeout=45)
+
+
 @pytest.fixture
 def worker():
     """A worker process on a queue of its own, so stale messages of other runs never reach it."""
     queue = f"itest-{uuid.uuid4().hex[:8]}"
+    fresh_result_backend()
     env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo",
@@ -52,15 +81,15 @@ def worker():
 
 def test_ping_round_trip(worker):
     started = time.monotonic()
-    result = tasks.ping.apply_async(args=["hola"], queue=worker)
-    assert result.get(timeout=60) == {"pong": "hola"}
+    result, value = round_trip(tasks.ping, ["hola"], worker)
+    assert value == {"pong": "hola"}
     assert result.status == "SUCCESS"
     print(f"round trip incl. worker start: {time.monotonic() - started:.1f} s on {settings.CELERY_BROKER_URL}")
 
 
 def test_task_reads_committed_data_in_the_worker(worker):
     organization = seed_demo(seed=7, days=14, end=dt.date(2026, 11, 25))
-    result = tasks.summarize_organization.apply_async(args=[organization.pk, 7], queue=worker).get(timeout=60)
+    _, result = round_trip(tasks.summarize_organization, [organization.pk, 7], worker)
     from campaigns.services.summary import account_summary
 
     assert result == account_summary(organization, days=7)
