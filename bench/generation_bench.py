@@ -186,11 +186,8 @@ def cpu() -> None:
 def gguf_sha256(path: Path) -> str:
     import hashlib
 
-    digest = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, batch1_prompts: int = 16) -> None:

@@ -90,11 +90,8 @@ def _as_date(value: object) -> date:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _check_staged(kind: str, column_name) -> None:  # type: ignore[no-untyped-def]
