@@ -42,12 +42,15 @@ class GenerationItem:
         limit: the width limit and banned characters of every line it writes.
         max_lines: the row stops after this many lines.
         max_new_tokens: a hard cap on generated tokens.
+        alphabet: the script the line is written in (a key of :data:`~ml.generation.decoding.ALPHABETS`, e.g.
+            ``LANGUAGE_ALPHABET["es"]``); tokens outside it are never written. None allows every script.
     """
 
     prompt: str
     limit: AssetLimit
     max_lines: int
     max_new_tokens: int = 96
+    alphabet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,17 +207,19 @@ def run_batch(
     else:
         encoded = dict(tokenizer([item.prompt for item in items], return_tensors="pt", padding=True))
     encoded = {k: v.to(loaded.device) if hasattr(v, "to") else v for k, v in encoded.items()}
-    processor = LineLimitProcessor(tokenizer, [item.limit for item in items], platforms)
+    processor = LineLimitProcessor(tokenizer, [item.limit for item in items], platforms,
+                                   [item.alphabet for item in items])
     stop = ListStop(tokenizer, [item.max_lines for item in items])
     if engine == "auto":
         engine = "generate" if str(loaded.device).startswith("cuda") else "loop"
-    if engine == "loop":
-        from ml.generation.loop import decode
+    from ml.generation.loop import MODEL_LOCK, decode
 
+    if engine == "loop":
         rows = decode(loaded, encoded, [item.max_new_tokens for item in items],
                       processor if enforce_limits else None, stop, temperature, top_k)
     elif engine == "generate":
-        rows = _generate(loaded, encoded, items, processor if enforce_limits else None, stop, temperature, top_k)
+        with MODEL_LOCK:
+            rows = _generate(loaded, encoded, items, processor if enforce_limits else None, stop, temperature, top_k)
     else:
         raise ValueError(f"engine must be 'loop' or 'generate', got {engine!r}")
     seconds = time.perf_counter() - started

@@ -7,7 +7,14 @@ target platforms a double-width character counts two, so the stricter count wins
 hold (``!`` in headlines, ``@`` in keywords) are masked outright.
 
 The per-token tables (width before the first newline, width after the last, banned, special) are built once per
-(tokenizer, platforms, banned characters) and cached in the process: a 262k vocabulary takes about a second.
+(tokenizer, platforms, banned characters, alphabet) and cached in the process: a 262k vocabulary takes about a
+second.
+
+An *alphabet* (:data:`ALPHABETS`, chosen per row from the ad's language by :data:`LANGUAGE_ALPHABET`) bans every
+token with a character outside the script the ad is written in: a Spanish or English ad never holds Cyrillic, CJK,
+Arabic or emoji, yet 40% of Gemma's multilingual vocabulary is made of them. Besides keeping such tokens out of ads,
+it lets the decode loop compute the LM head only for the tokens some row of the batch may write
+(:meth:`LineLimitProcessor.vocab_ids`), which gives the same text at 60% of the head's cost.
 
 :class:`ListStop` ends a row when it has written the wanted number of lines or a blank line (the few-shot
 separator), which is what lets short rows stop early inside a batch.
@@ -17,7 +24,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +40,22 @@ _text_cache: dict[tuple[Any, ...], list[str | None]] = {}
 _line_cache: dict[tuple[Any, ...], tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]] = {}
 
 
+def _latin(char: str) -> bool:
+    """Letters, digits and signs of Latin-script ads (Spanish, English and the brand names they quote).
+
+    ASCII, Latin-1 and Latin Extended-A/B (U+0000-U+024F), typographic punctuation (dashes, quotes, ellipsis,
+    U+2010-U+2027, per mille and guillemets U+2030-U+203A), currency signs (U+20A0-U+20BF) and the trade mark sign.
+    """
+    code = ord(char)
+    return code < 0x250 or 0x2010 <= code <= 0x2027 or 0x2030 <= code <= 0x203A or 0x20A0 <= code <= 0x20BF \
+        or code == 0x2122
+
+
+ALPHABETS: dict[str, Callable[[str], bool]] = {"latin": _latin}
+# the alphabet generated ads of each language are written in; a language not listed gets the whole vocabulary
+LANGUAGE_ALPHABET: dict[str, str] = {"es": "latin", "en": "latin"}
+
+
 @dataclass(frozen=True)
 class TokenTables:
     """Per-token facts the processor needs, as 1-D tensors over the vocabulary.
@@ -41,7 +64,9 @@ class TokenTables:
         head_width: width of the token's text before its first newline (the whole text when it has none).
         tail_width: width after its last newline (meaningful only where has_newline).
         has_newline: the token contains a newline.
-        forbidden: special tokens, byte continuation pieces at a line start, banned characters; never allowed.
+        forbidden: special tokens, banned characters, characters outside the alphabet; never allowed.
+        emittable: tokens the alphabet allows (whatever the field's banned characters): special tokens and tokens
+            outside the alphabet are not; EOS is.
         eos_ids: ids that end generation.
     """
 
@@ -49,6 +74,7 @@ class TokenTables:
     tail_width: torch.Tensor
     has_newline: torch.Tensor
     forbidden: torch.Tensor
+    emittable: torch.Tensor
     eos_ids: tuple[int, ...]
 
 
@@ -90,7 +116,10 @@ def _token_texts(tokenizer: Any) -> list[str | None]:
 
 
 def token_tables(
-    tokenizer: Any, platforms: tuple[Platform, ...] = BOTH_PLATFORMS, banned_chars: frozenset[str] = frozenset()
+    tokenizer: Any,
+    platforms: tuple[Platform, ...] = BOTH_PLATFORMS,
+    banned_chars: frozenset[str] = frozenset(),
+    alphabet: str | None = None,
 ) -> TokenTables:
     """Build (or fetch from the process cache) the per-token tables for a tokenizer.
 
@@ -98,13 +127,21 @@ def token_tables(
         tokenizer: a transformers tokenizer.
         platforms: the widths of every listed platform are computed and the largest kept.
         banned_chars: characters that may never be generated in this field.
+        alphabet: a key of :data:`ALPHABETS`: tokens with a character outside it are never generated; None
+            allows every script.
 
     Returns:
         The tables, on CPU.
+
+    Raises:
+        ValueError: an unknown alphabet.
     """
     import torch
 
-    key = (getattr(tokenizer, "name_or_path", ""), len(tokenizer), platforms, banned_chars)
+    if alphabet is not None and alphabet not in ALPHABETS:
+        raise ValueError(f"unknown alphabet {alphabet!r}; known: {', '.join(sorted(ALPHABETS))}")
+    in_alphabet = ALPHABETS[alphabet] if alphabet is not None else None
+    key = (getattr(tokenizer, "name_or_path", ""), len(tokenizer), platforms, banned_chars, alphabet)
     with _tables_lock:
         if key in _tables:
             return _tables[key]
@@ -114,13 +151,15 @@ def token_tables(
     tail = torch.zeros(vocab_size, dtype=torch.int32)
     newline = torch.zeros(vocab_size, dtype=torch.bool)
     forbidden = torch.zeros(vocab_size, dtype=torch.bool)
+    emittable = torch.zeros(vocab_size, dtype=torch.bool)
     blocked = set(banned_chars) | {"\r", "\t"}
     for token_id, text in enumerate(texts):
         if text is None:
             forbidden[token_id] = True
             continue
+        emittable[token_id] = in_alphabet is None or text.isascii() or all(in_alphabet(c) for c in text)
         # a banned token still gets its widths: rows of other fields in the same batch share these width tables
-        forbidden[token_id] = not blocked.isdisjoint(text)
+        forbidden[token_id] = not blocked.isdisjoint(text) or not emittable[token_id]
         if text.isascii() and "\n" not in text:
             head[token_id] = len(text)  # the common case, without a unicodedata lookup per character
         elif "\n" in text:
@@ -133,7 +172,8 @@ def token_tables(
     eos_ids = tuple(eos) if isinstance(eos, list) else ((eos,) if eos is not None else ())
     for token_id in eos_ids:
         forbidden[token_id] = False
-    tables = TokenTables(head, tail, newline, forbidden, eos_ids)
+        emittable[token_id] = True
+    tables = TokenTables(head, tail, newline, forbidden, emittable, eos_ids)
     with _tables_lock:
         _tables[key] = tables
     return tables
@@ -151,6 +191,10 @@ class LineLimitProcessor:
         limits: the field's width limit and banned characters, or one per batch row (rows of a batch may write
             different fields).
         platforms: whose width counting applies; the stricter wins.
+        alphabets: the alphabet (a key of :data:`ALPHABETS`) of all rows or of each row; None allows every script.
+
+    Raises:
+        ValueError: as many alphabets as limits are needed when both are given per row.
 
     Example:
         >>> processor = LineLimitProcessor(tokenizer, HEADLINE_LIMIT)
@@ -162,18 +206,47 @@ class LineLimitProcessor:
         tokenizer: Any,
         limits: AssetLimit | Sequence[AssetLimit],
         platforms: tuple[Platform, ...] = BOTH_PLATFORMS,
+        alphabets: str | None | Sequence[str | None] = None,
     ) -> None:
         import torch
 
         self.limits = (limits,) if isinstance(limits, AssetLimit) else tuple(limits)
-        kinds = list(dict.fromkeys(self.limits))
-        tables = [token_tables(tokenizer, platforms, kind.banned_chars) for kind in kinds]
+        if alphabets is None or isinstance(alphabets, str):
+            self.alphabets: tuple[str | None, ...] = (alphabets,) * len(self.limits)
+        else:
+            self.alphabets = tuple(alphabets)
+            if len(self.alphabets) != len(self.limits):
+                raise ValueError(f"{len(self.alphabets)} alphabets for {len(self.limits)} limits")
+        row_keys = list(zip(self.limits, self.alphabets, strict=True))
+        kinds = list(dict.fromkeys(row_keys))
+        tables = [token_tables(tokenizer, platforms, limit.banned_chars, alphabet) for limit, alphabet in kinds]
         self.tables = tables[0]
         self._forbidden_by_kind = torch.stack([t.forbidden for t in tables])
-        self._row_kind = torch.tensor([kinds.index(limit) for limit in self.limits])
+        self._emittable_by_kind = torch.stack([t.emittable for t in tables])
+        self._row_kind = torch.tensor([kinds.index(key) for key in row_keys])
         self._row_max = torch.tensor([limit.max_width for limit in self.limits], dtype=torch.int32)
         self._prompt_len: int | None = None
         self._width: torch.Tensor | None = None
+        self._vocab: torch.Tensor | None = None
+
+    def vocab_ids(self) -> torch.Tensor | None:
+        """The ids of every token some row's alphabet allows (ascending), or None when a row allows every script.
+
+        Every other token is masked in every row, so logits computed for these ids alone give the same choices.
+        """
+        if any(alphabet is None for alphabet in self.alphabets):
+            return None
+        return self._emittable_by_kind.any(0).nonzero().squeeze(1)
+
+    def restrict(self, vocab_ids: torch.Tensor) -> None:
+        """Take scores over ``vocab_ids`` only (column j is token ``vocab_ids[j]``); call before the first step.
+
+        Args:
+            vocab_ids: ascending token ids, a superset of :meth:`vocab_ids` (tokens outside it cannot be written).
+        """
+        if self._width is not None:
+            raise RuntimeError("restrict() must come before the first step")
+        self._vocab = vocab_ids
 
     def _advance(self, input_ids: torch.Tensor) -> torch.Tensor:
         import torch
@@ -196,7 +269,15 @@ class LineLimitProcessor:
         self._tail = self.tables.tail_width.to(device)
         self._newline = self.tables.has_newline.to(device)
         row_kind = self._row_kind.expand(rows) if len(self.limits) == 1 else self._row_kind
-        self._forbidden = self._forbidden_by_kind.to(device)[row_kind.to(device)]
+        forbidden = self._forbidden_by_kind.to(device)
+        # the mask's columns: the whole vocabulary, or the restricted one (the width update keeps full-vocab tables,
+        # indexed by token id)
+        self._mask_head, self._mask_newline = self._head, self._newline
+        if self._vocab is not None:
+            vocab = self._vocab.to(device)
+            forbidden = forbidden[:, vocab]
+            self._mask_head, self._mask_newline = self._head[vocab], self._newline[vocab]
+        self._forbidden = forbidden[row_kind.to(device)]
         self._max = (self._row_max.expand(rows) if len(self.limits) == 1 else self._row_max).to(device)
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
@@ -234,11 +315,11 @@ class LineLimitProcessor:
     def _mask(self, width: torch.Tensor, scores: torch.Tensor, first: bool) -> torch.Tensor:
         remaining = (self._max - width).unsqueeze(1)
         vocab = scores.shape[1]
-        head = self._head[:vocab].unsqueeze(0)
+        head = self._mask_head[:vocab].unsqueeze(0)
         mask = (head > remaining) | self._forbidden[:, :vocab]
         if first:
             # A blank line ends the list (ListStop); as the very first token it would end it before it began.
-            mask = mask | (self._newline[:vocab].unsqueeze(0) & (head == 0))
+            mask = mask | (self._mask_newline[:vocab].unsqueeze(0) & (head == 0))
         return scores.masked_fill(mask, float("-inf"))
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ml.generation.batching import Completion, DynamicBatcher, GenerationItem
+from ml.generation.decoding import LANGUAGE_ALPHABET
 from ml.generation.guardrails import GuardMode, GuardResult, InjectionRefused, contains_canary, inspect
 from ml.generation.limits import (
     BOTH_PLATFORMS,
@@ -197,6 +198,7 @@ def prepare(request: GenerationRequest, tokenizer: Any) -> tuple[GuardResult, li
             limit=limits[kind],
             max_lines=wanted[kind],
             max_new_tokens=_TOKENS_PER_LINE[kind] * wanted[kind] + 2,
+            alphabet=LANGUAGE_ALPHABET.get(request.language),
         )
         for kind in ("keywords", "headlines", "descriptions")
     ]

@@ -30,7 +30,7 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -76,6 +76,7 @@ class LoadedModel:
         quantization: the quantization actually applied (``none``, ``int8``, ``int8+bf16``, ``bf16``, ``8bit``,
             ``4bit``).
         device: ``cpu`` or ``cuda``.
+        heads: LM heads over a part of the vocabulary (:func:`restricted_head`), kept between batches.
     """
 
     model: Any
@@ -83,6 +84,7 @@ class LoadedModel:
     name: str
     quantization: str
     device: str
+    heads: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def default_gguf(cache_dir: str | Path) -> Path:
@@ -196,15 +198,79 @@ def _fp32_input(head: Any) -> Any:
     """Wrap the int8 LM head of a bf16 model: the dynamic-quantized linear takes fp32 activations."""
     import torch
 
-    class Float32Input(torch.nn.Module):
-        def __init__(self, inner: Any) -> None:
-            super().__init__()
-            self.inner = inner
+    global _Float32Input
+    if _Float32Input is None:
 
-        def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-            return self.inner(hidden.float())
+        class Float32Input(torch.nn.Module):
+            def __init__(self, inner: Any) -> None:
+                super().__init__()
+                self.inner = inner
 
-    return Float32Input(head)
+            def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+                return self.inner(hidden.float())
+
+        _Float32Input = Float32Input
+    return _Float32Input(head)
+
+
+_Float32Input: Any = None
+
+
+def head_rows(head: Any, ids: Any) -> Any | None:
+    """An LM head that computes only the logits of tokens ``ids`` (rows of ``head``), each exactly as ``head`` does.
+
+    Handles a plain ``nn.Linear`` (fp32/bf16), the dynamic int8 linear of :func:`quantize_int8` (its weights are
+    scaled per output row, so a row subset keeps its scales and its logits bit for bit) and the bf16 model's fp32
+    wrapper around it.
+
+    Args:
+        head: the model's ``lm_head``.
+        ids: ascending token ids (a 1-D long tensor).
+
+    Returns:
+        The smaller head, or None for a kind of head this function does not know.
+    """
+    import torch
+    from torch.ao.nn.quantized import dynamic as qdynamic
+
+    if _Float32Input is not None and isinstance(head, _Float32Input):
+        inner = head_rows(head.inner, ids)
+        return None if inner is None else _fp32_input(inner)
+    if isinstance(head, qdynamic.Linear):
+        weight = head.weight()
+        if weight.qscheme() != torch.per_channel_affine or weight.q_per_channel_axis() != 0:
+            return None
+        rows = torch._make_per_channel_quantized_tensor(
+            weight.int_repr()[ids].contiguous(), weight.q_per_channel_scales()[ids].contiguous(),
+            weight.q_per_channel_zero_points()[ids].contiguous(), 0,
+        )
+        bias = head.bias()
+        small = qdynamic.Linear(head.in_features, len(ids), bias_=bias is not None, dtype=torch.qint8)
+        small.set_weight_bias(rows, None if bias is None else bias[ids].contiguous())
+        return small
+    if type(head) is torch.nn.Linear:
+        small = torch.nn.Linear(head.in_features, len(ids), bias=head.bias is not None,
+                                device=head.weight.device, dtype=head.weight.dtype)
+        with torch.no_grad():
+            small.weight.copy_(head.weight[ids])
+            if head.bias is not None:
+                small.bias.copy_(head.bias[ids])
+        return small
+    return None
+
+
+def restricted_head(loaded: LoadedModel, ids: Any) -> Any | None:
+    """:func:`head_rows` for ``loaded``'s model, kept for the next batch with the same ids (one at a time)."""
+    import torch
+
+    with _load_lock:
+        cached = loaded.heads.get("rows")
+        if cached is not None and torch.equal(cached[0], ids):
+            return cached[1]
+    head = head_rows(getattr(loaded.model, "lm_head", None), ids)
+    with _load_lock:
+        loaded.heads["rows"] = (ids.clone(), head)
+    return head
 
 
 def blocks_to_bf16(model: Any) -> Any:

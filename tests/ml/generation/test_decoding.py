@@ -71,3 +71,56 @@ def test_a_token_banned_in_one_field_keeps_its_width_for_the_others(tiny_model) 
         masked = processor.mask_scores(torch.tensor([comma, comma]), torch.zeros(2, len(tokenizer)))
     assert processor._width.tolist() == [3, 3]
     assert masked[1, comma] == float("-inf")  # ",,," is already 3 wide
+
+
+def test_the_latin_alphabet_keeps_other_scripts_out_of_spanish_and_english_ads(tiny_model) -> None:
+    tokenizer = tiny_model.tokenizer
+    latin = token_tables(tokenizer, alphabet="latin")
+    every = token_tables(tokenizer)
+    (kanji,) = tokenizer("日本", add_special_tokens=False).input_ids
+    russian = tokenizer(" Москва", add_special_tokens=False).input_ids
+    spanish = tokenizer(" señal, pingüino: 20 € «oferta» — ¿sí?", add_special_tokens=False).input_ids
+    for token in [kanji, *russian]:
+        assert bool(latin.forbidden[token]) and not bool(latin.emittable[token])
+        assert not bool(every.forbidden[token]) and bool(every.emittable[token])
+    assert not any(bool(latin.forbidden[t]) for t in spanish)
+    assert bool(latin.emittable[tokenizer.eos_token_id]) and not bool(latin.emittable[tokenizer.pad_token_id])
+    share = float(latin.emittable.float().mean())
+    assert 0.5 < share < 0.7  # the head computes ~60% of Gemma's vocabulary for a Latin-script batch
+
+
+def test_vocab_ids_cover_every_row_and_a_row_without_alphabet_needs_the_whole_vocabulary(tiny_model) -> None:
+    import pytest
+
+    from ml.generation.limits import KEYWORD_LIMIT
+
+    tokenizer = tiny_model.tokenizer
+    processor = LineLimitProcessor(tokenizer, [HEADLINE_LIMIT, KEYWORD_LIMIT], alphabets="latin")
+    ids = processor.vocab_ids()
+    assert torch.equal(ids, token_tables(tokenizer, alphabet="latin").emittable.nonzero().squeeze(1))
+    (bang,) = tokenizer("!", add_special_tokens=False).input_ids
+    assert bang in set(ids.tolist())  # banned in headlines, but a keyword-free field could still write it
+    assert LineLimitProcessor(tokenizer, [HEADLINE_LIMIT, KEYWORD_LIMIT], alphabets=["latin", None]).vocab_ids() is None
+    with pytest.raises(ValueError, match="unknown alphabet"):
+        LineLimitProcessor(tokenizer, HEADLINE_LIMIT, alphabets="klingon")
+    with pytest.raises(ValueError, match="2 alphabets for 1 limits"):
+        LineLimitProcessor(tokenizer, [HEADLINE_LIMIT], alphabets=["latin", "latin"])
+
+
+def test_a_restricted_processor_masks_the_same_tokens_as_the_whole_one(tiny_model) -> None:
+    tokenizer = tiny_model.tokenizer
+    limits = [HEADLINE_LIMIT, AssetLimit(4)]
+    whole = LineLimitProcessor(tokenizer, limits, alphabets="latin")
+    part = LineLimitProcessor(tokenizer, limits, alphabets="latin")
+    ids = part.vocab_ids()
+    part.restrict(ids)
+    (word,) = tokenizer(" Hola", add_special_tokens=False).input_ids
+    last = None
+    for _ in range(3):
+        full_scores = whole.mask_scores(last, torch.zeros(2, len(tokenizer)))
+        part_scores = part.mask_scores(last, torch.zeros(2, len(ids)))
+        assert torch.equal(full_scores[:, ids], part_scores)
+        outside = torch.ones(len(tokenizer), dtype=torch.bool)
+        outside[ids] = False
+        assert bool(torch.isinf(full_scores[:, outside]).all())  # nothing left out could have been written
+        last = torch.tensor([word, word])

@@ -98,3 +98,39 @@ def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(tiny_mo
     generate = run_batch(loaded, items, temperature=0, engine="generate")
     assert [c.text for c in loop] == [c.text for c in generate]
     assert len({c.new_tokens for c in loop}) > 1  # rows did finish at different steps
+
+
+@pytest.mark.parametrize("temperature", [0, 1.0])
+def test_the_restricted_head_writes_what_the_whole_head_writes(tiny_model, tiny_model_int8, temperature) -> None:
+    from dataclasses import replace
+
+    from ml.generation.decoding import LANGUAGE_ALPHABET, LineLimitProcessor, ListStop
+    from ml.generation.loop import decode
+
+    items = [replace(item, alphabet=LANGUAGE_ALPHABET["es"]) for item in _mixed_items()]
+    for loaded in (tiny_model, tiny_model_int8):
+        tokenizer = loaded.tokenizer
+        encoded = dict(tokenizer([item.prompt for item in items], return_tensors="pt", padding=True))
+        runs = []
+        for restrict in (True, False):
+            processor = LineLimitProcessor(tokenizer, [i.limit for i in items], alphabets=[i.alphabet for i in items])
+            stop = ListStop(tokenizer, [i.max_lines for i in items])
+            torch.manual_seed(11)
+            runs.append(decode(loaded, encoded, [i.max_new_tokens for i in items], processor, stop, temperature, 40,
+                               restrict_vocab=restrict))
+        assert runs[0] == runs[1]
+        ids, head = loaded.heads["rows"]
+        assert head is not loaded.model.lm_head and len(ids) < 0.7 * len(tokenizer)
+        assert all(t in set(ids.tolist()) for row in runs[0] for t in row)
+
+
+def test_run_batch_uses_the_alphabet_of_each_row(tiny_model) -> None:
+    from dataclasses import replace
+
+    from ml.generation.decoding import ALPHABETS
+
+    in_latin = ALPHABETS["latin"]
+    anything = run_batch(tiny_model, _mixed_items(), seed=2, temperature=1.0)
+    assert not all(in_latin(c) for c in "".join(c.text for c in anything))  # random weights write any script
+    latin = run_batch(tiny_model, [replace(item, alphabet="latin") for item in _mixed_items()], seed=2, temperature=1.0)
+    assert all(in_latin(c) for c in "".join(c.text for c in latin))

@@ -53,6 +53,23 @@ def test_int8_with_bf16_blocks_keeps_the_int8_head_and_generates(tiny_model_dir)
     assert all(1 <= c.new_tokens <= 12 for c in completions)
 
 
+@pytest.mark.parametrize(("quantization", "blocks"), [("none", "fp32"), ("int8", "fp32"), ("int8", "bf16")])
+def test_a_head_over_some_rows_gives_those_rows_logits_exactly(tiny_model_dir, quantization, blocks) -> None:
+    import torch
+
+    from ml.generation.model import head_rows
+
+    loaded = load_model(ModelSettings(path=str(tiny_model_dir), quantization=quantization, device="cpu",
+                                      cpu_blocks=blocks))
+    head = loaded.model.lm_head
+    ids = torch.tensor([0, 7, 500, 1000, 262143])
+    small = head_rows(head, ids)
+    hidden = torch.randn(3, 64, dtype=torch.bfloat16 if blocks == "bf16" else torch.float32)
+    with torch.inference_mode():
+        assert torch.equal(small(hidden), head(hidden)[:, ids])
+    assert head_rows(torch.nn.Identity(), ids) is None  # a kind of head it does not know: the caller keeps the whole
+
+
 def test_auto_picks_bf16_blocks_only_on_a_cpu_with_native_bf16(tiny_model_int8) -> None:
     from ml.generation.model import cpu_has_native_bf16
 
