@@ -249,8 +249,10 @@ def head_rows(head: Any, ids: Any) -> Any | None:
         small.set_weight_bias(rows, None if bias is None else bias[ids].contiguous())
         return small
     if type(head) is torch.nn.Linear:
-        small = torch.nn.Linear(head.in_features, len(ids), bias=head.bias is not None,
-                                device=head.weight.device, dtype=head.weight.dtype)
+        # skip_init: a new Linear draws its initial weights from the global generator, which would move the
+        # caller's seeded sampling (the first batch, which builds the head, would sample otherwise than the next)
+        small = torch.nn.utils.skip_init(torch.nn.Linear, head.in_features, len(ids), bias=head.bias is not None,
+                                         device=head.weight.device, dtype=head.weight.dtype)
         with torch.no_grad():
             small.weight.copy_(head.weight[ids])
             if head.bias is not None:

@@ -134,3 +134,17 @@ def test_run_batch_uses_the_alphabet_of_each_row(tiny_model) -> None:
     assert not all(in_latin(c) for c in "".join(c.text for c in anything))  # random weights write any script
     latin = run_batch(tiny_model, [replace(item, alphabet="latin") for item in _mixed_items()], seed=2, temperature=1.0)
     assert all(in_latin(c) for c in "".join(c.text for c in latin))
+
+
+def test_building_the_restricted_head_leaves_the_seeded_sampling_alone(tiny_model, tiny_model_int8) -> None:
+    """Regression: a new ``nn.Linear`` initialises its weights from the global generator, so the batch that built the
+    restricted head sampled other text than the same seeded batch once the head was cached."""
+    from dataclasses import replace
+
+    items = [replace(item, alphabet="latin") for item in _mixed_items()]
+    for loaded in (tiny_model, tiny_model_int8):
+        loaded.heads.clear()
+        built = run_batch(loaded, items, seed=4, temperature=1.0)
+        assert "rows" in loaded.heads
+        cached = run_batch(loaded, items, seed=4, temperature=1.0)
+        assert [c.text for c in built] == [c.text for c in cached]
