@@ -245,22 +245,7 @@ def decode(
         Each row's generated token ids, the stopping token included.
     """
     restricted = vocabulary_head(loaded, processor) if restrict_vocab else None
-    head, vocab = restricted if restricted is not None else (None, None)
-    with MODEL_LOCK, swapped_head(loaded.model, head):
-        return _decode(loaded, encoded, max_new_tokens, processor, stop, temperature, top_k, vocab)
-
-
-def _decode(
-    loaded: Any,
-    encoded: dict[str, Any],
-    max_new_tokens: Sequence[int],
-    processor: Any | None,
-    stop: Any,
-    temperature: float,
-    top_k: int,
-    vocab: torch.Tensor | None,
-) -> list[list[int]]:
-    """:func:`decode`'s loop; ``vocab`` maps the logits' columns to token ids when the head is restricted."""
+    head, vocab = restricted if restricted is not None else (None, None)  # vocab: the logits' columns' token ids
     model = loaded.model
     input_ids, mask = encoded["input_ids"], encoded["attention_mask"]
     cache = encoded.get("cache")
@@ -275,7 +260,7 @@ def _decode(
     kwargs: dict[str, Any] = {"use_cache": True}
     if cache is not None:
         kwargs[name] = cache
-    with torch.inference_mode():
+    with MODEL_LOCK, swapped_head(model, head), torch.inference_mode():
         out = model(input_ids=input_ids[:, done_at:], attention_mask=mask, position_ids=positions[:, done_at:],
                     logits_to_keep=1, **kwargs)
         cache = output_cache(out)
