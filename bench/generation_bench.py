@@ -8,8 +8,9 @@ CPU: each path runs in its own fresh subprocess so peak RSS belongs to that path
 
 * ``sequential-fp32``: the default model in fp32, one prompt at a time through transformers' ``model.generate``,
   plain sampling (no width processor): the naive way to run it.
-* ``batched-int8``: the default CPU path: int8 LM head (``ml.generation.model.quantize_int8``; the blocks are not
-  int8, see there why: they run in bf16 on a CPU with native bf16, as this one has, else fp32), all 64 prompts
+* ``batched-int8``: the default CPU path: int8 LM head (``ml.generation.model.quantize_int8``) and the blocks in
+  bf16 on a CPU with native bf16, else int8 in the decode steps (:mod:`ml.generation.decode_int8`: per-token
+  activation scales, smoothed outlier channels, ``down_proj`` and prompt passes fp32), all 64 prompts
   submitted at once to the :class:`~ml.generation.batching.DynamicBatcher` (token-budget batches of up to 32
   rows, sorted by length, each distinct few-shot prefix prefilled once), decoded by
   :func:`ml.generation.loop.decode` (finished rows leave the batch, preallocated KV cache), the width limits
@@ -17,6 +18,9 @@ CPU: each path runs in its own fresh subprocess so peak RSS belongs to that path
   computed only for the tokens that alphabet allows (``ml.generation.loop``: the same text, ~60% of the head).
 * ``batched-int8-whole-head``: the same, but the LM head computes the whole 262k vocabulary (what the restricted
   head saves, measured in the same run).
+* ``batched-int8-head-only``: the same as ``batched-int8`` with fp32 blocks (only the LM head int8): what the
+  blocks' int8 decode steps add, in the same run (how far each moves the predictions from fp32:
+  ``bench/decode_int8_quality.py``).
 
 All use the same prompts (keywords, headlines and descriptions for 64 product descriptions of the test corpus,
 Spanish and English), the same stop rule (the wanted number of lines or a blank line), top-k 40 sampling at
@@ -65,6 +69,7 @@ DEFAULT_MODEL_NAME_LABEL = "gemma-3-270m-q4_k_m (GGUF from the gemma3-270m-q4-k-
 KINDS = ("headlines", "descriptions", "keywords")
 LIMITS = {"headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT, "keywords": KEYWORD_LIMIT}
 LINES = {"headlines": 5, "descriptions": 2, "keywords": 5}
+MODES = ("sequential-fp32", "batched-int8", "batched-int8-whole-head", "batched-int8-head-only")
 TOKENS_PER_LINE = {"headlines": 10, "descriptions": 26, "keywords": 9}
 
 
@@ -107,7 +112,8 @@ def run_mode(mode: str) -> dict[str, object]:
     torch.manual_seed(SEED)
     quantization = "none" if mode == "sequential-fp32" else "int8"
     started = time.perf_counter()
-    loaded = load_model(ModelSettings(cache_dir=str(CACHE), quantization=quantization, device="cpu"))
+    blocks = "fp32" if mode == "batched-int8-head-only" else "auto"
+    loaded = load_model(ModelSettings(cache_dir=str(CACHE), quantization=quantization, device="cpu", cpu_blocks=blocks))
     load_s = time.perf_counter() - started
     work = workload(loaded.tokenizer)
     kinds = [kind for kind, _ in work]
@@ -161,13 +167,13 @@ def run_mode(mode: str) -> dict[str, object]:
 
 def cpu() -> None:
     results = []
-    for mode in ("sequential-fp32", "batched-int8", "batched-int8-whole-head"):
+    for mode in MODES:
         print(f"running {mode} in a fresh process ...", flush=True)
         out = subprocess.run(
             [sys.executable, __file__, "--mode", mode], check=True, capture_output=True, text=True, cwd=ROOT
         )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    base, batched, whole_head = results
+    base, batched, whole_head, head_only = results
     speedup = batched["tokens_per_s"] / base["tokens_per_s"]
     report = {
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
@@ -177,20 +183,22 @@ def cpu() -> None:
         "results": results,
         "speedup_tokens_per_s": round(speedup, 2),
         "restricted_head_vs_whole_head": round(batched["tokens_per_s"] / whole_head["tokens_per_s"], 2),
+        "int8_decode_blocks_vs_fp32_blocks": round(batched["tokens_per_s"] / head_only["tokens_per_s"], 2),
         "goals": {
             "speedup_at_least_10x": speedup >= 10,
             "batched_share_within_limits_is_1": batched["share_within_limits"] == 1.0,
         },
     }
-    print(f"{'mode':18} {'tok/s':>7} {'p50 s':>7} {'p95 s':>7} {'RSS MB':>8} {'limits':>7} {'rules':>7} {'dist-2':>7}")
+    print(f"{'mode':24} {'tok/s':>7} {'p50 s':>7} {'p95 s':>7} {'RSS MB':>8} {'limits':>7} {'rules':>7} {'dist-2':>7}")
     for r in results:
         print(
-            f"{r['mode']:18} {r['tokens_per_s']:7.2f} {r['latency_p50_s']:7.2f} {r['latency_p95_s']:7.2f} "
+            f"{r['mode']:24} {r['tokens_per_s']:7.2f} {r['latency_p50_s']:7.2f} {r['latency_p95_s']:7.2f} "
             f"{r['peak_rss_mb']:8.0f} {r['share_within_limits']:7.3f} {r['share_passing_all_ad_rules']:7.3f} "
             f"{r['distinct_2']:7.3f}"
         )
     print(f"speedup: {speedup:.2f}x (goal 10x); restricted head vs whole head: "
-          f"{report['restricted_head_vs_whole_head']:.2f}x; {report['machine']['cpu']}")
+          f"{report['restricted_head_vs_whole_head']:.2f}x; int8 decode blocks vs fp32 blocks: "
+          f"{report['int8_decode_blocks_vs_fp32_blocks']:.2f}x; {report['machine']['cpu']}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "generation_cpu.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
@@ -320,7 +328,7 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gpu", action="store_true", help="run the CUDA matrix instead of the CPU comparison")
-    parser.add_argument("--mode", choices=["sequential-fp32", "batched-int8", "batched-int8-whole-head"],
+    parser.add_argument("--mode", choices=MODES,
                         help="(internal) run one CPU path")
     parser.add_argument("--model", help="GPU mode: the GGUF file (default: assembled from the packages)")
     parser.add_argument("--cache", type=Path, default=CACHE, help="where the GGUF is converted (default var/models)")

@@ -37,6 +37,7 @@ _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 _tables_lock = threading.Lock()
 _tables: dict[tuple[Any, ...], TokenTables] = {}
 _text_cache: dict[tuple[Any, ...], list[str | None]] = {}
+_list_cache: dict[tuple[Any, ...], Any] = {}
 _line_cache: dict[tuple[Any, ...], tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]] = {}
 
 
@@ -115,6 +116,46 @@ def _token_texts(tokenizer: Any) -> list[str | None]:
     return texts
 
 
+def _token_widths(text: str | None, platforms: tuple[Platform, ...]) -> tuple[int, int, bool]:
+    """A token's width before its first newline, after its last, and whether it holds one (zeros for control)."""
+    if text is None:
+        return 0, 0, False
+    if "\n" not in text:
+        # the common case, ASCII, without a unicodedata lookup per character
+        return (len(text) if text.isascii() else _width(text, platforms)), 0, False
+    return _width(text.split("\n", 1)[0], platforms), _width(text.rsplit("\n", 1)[1], platforms), True
+
+
+def _width_tables(tokenizer: Any, platforms: tuple[Platform, ...]) -> tuple[list[int], list[int], list[bool]]:
+    """Per token: width before its first newline, width after its last, holds a newline (cached per process)."""
+    key = ("widths", getattr(tokenizer, "name_or_path", ""), len(tokenizer), platforms)
+    with _tables_lock:
+        if key in _list_cache:
+            return _list_cache[key]
+    rows = [_token_widths(text, platforms) for text in _token_texts(tokenizer)]
+    head, tail, newline = (list(column) for column in zip(*rows, strict=True))
+    tables = (head, tail, newline)
+    with _tables_lock:
+        _list_cache[key] = tables
+    return tables
+
+
+def _alphabet_table(tokenizer: Any, alphabet: str | None) -> list[bool]:
+    """Per token: every character is in ``alphabet`` (None: any script); False for control tokens (cached)."""
+    key = ("alphabet", getattr(tokenizer, "name_or_path", ""), len(tokenizer), alphabet)
+    with _tables_lock:
+        if key in _list_cache:
+            return _list_cache[key]
+    in_alphabet = ALPHABETS[alphabet] if alphabet is not None else None
+    table = [
+        text is not None and (in_alphabet is None or text.isascii() or all(in_alphabet(c) for c in text))
+        for text in _token_texts(tokenizer)
+    ]
+    with _tables_lock:
+        _list_cache[key] = table
+    return table
+
+
 def token_tables(
     tokenizer: Any,
     platforms: tuple[Platform, ...] = BOTH_PLATFORMS,
@@ -122,6 +163,10 @@ def token_tables(
     alphabet: str | None = None,
 ) -> TokenTables:
     """Build (or fetch from the process cache) the per-token tables for a tokenizer.
+
+    The widths (per platforms) and the alphabet check (per alphabet) are computed once and shared by every field's
+    tables; a field adds only its banned characters. The tables are built as Python lists and turned into tensors
+    once (setting 262k tensor elements one by one took seconds per field).
 
     Args:
         tokenizer: a transformers tokenizer.
@@ -140,40 +185,31 @@ def token_tables(
 
     if alphabet is not None and alphabet not in ALPHABETS:
         raise ValueError(f"unknown alphabet {alphabet!r}; known: {', '.join(sorted(ALPHABETS))}")
-    in_alphabet = ALPHABETS[alphabet] if alphabet is not None else None
     key = (getattr(tokenizer, "name_or_path", ""), len(tokenizer), platforms, banned_chars, alphabet)
     with _tables_lock:
         if key in _tables:
             return _tables[key]
-    texts = _token_texts(tokenizer)
-    vocab_size = len(texts)
-    head = torch.zeros(vocab_size, dtype=torch.int32)
-    tail = torch.zeros(vocab_size, dtype=torch.int32)
-    newline = torch.zeros(vocab_size, dtype=torch.bool)
-    forbidden = torch.zeros(vocab_size, dtype=torch.bool)
-    emittable = torch.zeros(vocab_size, dtype=torch.bool)
+    head, tail, newline = _width_tables(tokenizer, platforms)
+    emittable = list(_alphabet_table(tokenizer, alphabet))
     blocked = set(banned_chars) | {"\r", "\t"}
-    for token_id, text in enumerate(texts):
-        if text is None:
-            forbidden[token_id] = True
-            continue
-        emittable[token_id] = in_alphabet is None or text.isascii() or all(in_alphabet(c) for c in text)
-        # a banned token still gets its widths: rows of other fields in the same batch share these width tables
-        forbidden[token_id] = not blocked.isdisjoint(text) or not emittable[token_id]
-        if text.isascii() and "\n" not in text:
-            head[token_id] = len(text)  # the common case, without a unicodedata lookup per character
-        elif "\n" in text:
-            newline[token_id] = True
-            head[token_id] = _width(text.split("\n", 1)[0], platforms)
-            tail[token_id] = _width(text.rsplit("\n", 1)[1], platforms)
-        else:
-            head[token_id] = _width(text, platforms)
+    # a banned token still gets its widths: rows of other fields in the same batch share these width tables
+    forbidden = [
+        text is None or not ok or not blocked.isdisjoint(text)
+        for text, ok in zip(_token_texts(tokenizer), emittable, strict=True)
+    ]
     eos = tokenizer.eos_token_id
     eos_ids = tuple(eos) if isinstance(eos, list) else ((eos,) if eos is not None else ())
     for token_id in eos_ids:
         forbidden[token_id] = False
         emittable[token_id] = True
-    tables = TokenTables(head, tail, newline, forbidden, emittable, eos_ids)
+    tables = TokenTables(
+        torch.tensor(head, dtype=torch.int32),
+        torch.tensor(tail, dtype=torch.int32),
+        torch.tensor(newline, dtype=torch.bool),
+        torch.tensor(forbidden, dtype=torch.bool),
+        torch.tensor(emittable, dtype=torch.bool),
+        eos_ids,
+    )
     with _tables_lock:
         _tables[key] = tables
     return tables

@@ -166,6 +166,21 @@ def build_prompt(item: PromptInput, kind: AssetKind, tokenizer: Any = None) -> s
     return f"{intro}\n\n{examples}\n{query}"
 
 
+def calibration_texts() -> list[str]:
+    """The intro and worked examples of every language and field, answers included.
+
+    Text like what the model reads and writes, to measure its activation ranges once when it loads
+    (:mod:`ml.generation.decode_int8`); no marketer text is in it.
+    """
+    kinds: tuple[AssetKind, ...] = ("keywords", "headlines", "descriptions")
+    return [
+        f"{_HEADER[language]['intro']}\n\n"
+        + "\n".join(_block(language, ex["product"], kind, ex[kind]) for ex in examples)
+        for language, examples in _EXAMPLES.items()
+        for kind in kinds
+    ]
+
+
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)])\s+")
 
 
