@@ -20,8 +20,10 @@ text (headlines that echo the prompt), for three reasons this module removes one
   when the model loads, on a fp32 pass over calibration prompts (the few-shot prompts of both languages and every
   field, BOS excluded).
 
-``down_proj`` stays fp32: its input (the gated MLP product) holds the largest outliers, and keeping it fp32 halved
-the divergence from the fp32 blocks for ~10% of the step (measured by ``bench/decode_int8_quality.py``).
+``down_proj`` stays fp32: its input (the gated MLP product) holds the largest outliers. Measured by
+``bench/decode_int8_quality.py`` (the default model, 64 prompts, 1,672 generated positions teacher-forced against
+fp32): the int8 head alone agrees with fp32's top-1 token at 0.967 of positions (mean KL 0.012); with these decode
+steps 0.956 (KL 0.015); without smoothing 0.943 (KL 0.034); with ``down_proj`` int8 as well 0.951 (KL 0.024).
 """
 
 from __future__ import annotations

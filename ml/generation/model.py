@@ -205,8 +205,9 @@ def _int8_head(head: Any) -> Any:
     left every other row of the batch a few levels, and a row's logits depended on its batch-mates.
     :func:`~ml.generation.decode_int8.per_row_int8` gives each row its own scale through the same kernel (the head
     has no bias). The input is also cast to fp32 (the bf16 blocks' output).
-    Measured on the default model (``bench/decode_int8_quality.py``): top-1 agreement with the fp32 head, teacher-
-    forced, rose from 0.868 to {head_agreement}.
+    Measured on the default model (``bench/decode_int8_quality.py``, 1,672 generated positions teacher-forced,
+    fp32 blocks): top-1 agreement with the fp32 model rose from 0.868 to 0.967 and the mean KL fell from 0.225 to
+    0.012.
     """
     import torch
 
