@@ -2,11 +2,11 @@
 
 Run: ``python bench/decode_int8_quality.py`` (~5 minutes on 2 cores) → ``bench/results/decode_int8_quality.json``.
 
-The fp32 model (``quantization="none"``) writes greedy continuations of the generation benchmark's 64 prompts
-(keywords, headlines, descriptions; Spanish and English; limits enforced, batches as the batcher plans them). Each
-configuration then reads the same prompts and is fed the same continuation token by token, one decode step at a
-time as in generation (prompt pass, then one-token steps in batches of up to 32 rows). At every generated position
-its next-token distribution is compared with fp32's over the tokens an ad may hold (the Latin alphabet): top-1
+The fp32 model (``quantization="none"``) writes greedy continuations of the generation benchmark's 64 prompts (keywords,
+headlines, descriptions; Spanish and English; limits enforced, batches as the batcher plans them). Each configuration
+then reads the same prompts and is fed the same continuation token by token, one decode step at a time as in generation
+(the shared prefix, each row's prompt tail, then one-token steps in batches of up to 32 rows). At every generated
+position its next-token distribution is compared with fp32's over the tokens an ad may hold (the Latin alphabet): top-1
 agreement, mean KL(fp32 || config), and the share of positions where fp32's token is in the config's top 5.
 
 Configurations: ``int8`` with fp32 blocks (the int8 LM head alone, activations scaled per row) and
@@ -66,7 +66,7 @@ def forced_logits(loaded, items, plan, refs) -> list[torch.Tensor]:
         done = cache.get_seq_length()
         steps = max(len(refs[i]) for i in batch)
         logits = []
-        with torch.inference_mode():
+        with torch.inference_mode(), decode_int8.without_first_token():  # as the decode loop runs the prompt tails
             result = model(input_ids=ids[:, done:], attention_mask=mask, position_ids=positions[:, done:],
                            past_key_values=cache, use_cache=True, logits_to_keep=1)
             logits.append(result.logits[:, -1].float())

@@ -10,7 +10,7 @@ CPU: each path runs in its own fresh subprocess so peak RSS belongs to that path
   plain sampling (no width processor): the naive way to run it.
 * ``batched-int8``: the default CPU path: int8 LM head (``ml.generation.model.quantize_int8``) and the blocks in
   bf16 on a CPU with native bf16, else int8 in the decode steps (:mod:`ml.generation.decode_int8`: per-token
-  activation scales, smoothed outlier channels, ``down_proj`` and prompt passes fp32), all 64 prompts
+  activation scales, smoothed outlier channels; ``down_proj`` and the few-shot prefix pass fp32), all 64 prompts
   submitted at once to the :class:`~ml.generation.batching.DynamicBatcher` (token-budget batches of up to 32
   rows, sorted by length, each distinct few-shot prefix prefilled once), decoded by
   :func:`ml.generation.loop.decode` (finished rows leave the batch, preallocated KV cache), the width limits

@@ -5,10 +5,11 @@ products; fbgemm's dynamic int8 linear does the same products about twice as fas
 ``[32, 640] x [640, 2048]`` in 0.52 ms against 1.17 ms). Plain ``quantize_dynamic`` of the blocks wrecked Gemma's
 text (headlines that echo the prompt), for three reasons this module removes one by one:
 
-* **The prompt pass stays fp32.** Gemma's first token (BOS) carries activations hundreds of times larger than any
-  other, and a prompt pass holds it in every row. :class:`DecodeInt8Linear` keeps the fp32 linear and uses the int8
-  copy only for one-token inputs, the decode steps, which never hold BOS. The prompt is prefilled once per batch; the
-  steps are most of the work.
+* **The first token stays fp32.** Gemma's first token (BOS) carries activations hundreds of times larger than any
+  other. :class:`DecodeInt8Linear` keeps the fp32 linear and uses the int8 copy only for one-token inputs (the
+  decode steps, which never hold BOS) and for passes the caller marks with :func:`without_first_token`: the decode
+  loop's pass over each row's own prompt tail, after the shared few-shot prefix (whose pass, BOS included, stays
+  fp32).
 * **One scale per token, not per batch.** fbgemm scales activations per tensor: one row with large values crushes
   every other row of the batch to a few levels. :func:`per_row_int8` gives each row its own scale through the same
   kernel (a linear layer without bias commutes with a per-row scale), for one reduction, two multiplications and
@@ -28,7 +29,9 @@ steps 0.956 (KL 0.015); without smoothing 0.943 (KL 0.034); with ``down_proj`` i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import torch
@@ -37,6 +40,19 @@ from torch import nn
 # linear layers of a decoder block whose decode-step product runs in int8 (names as in Gemma, Llama, Mistral, Qwen)
 INT8_LINEARS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj")
 SMOOTHING_ALPHA = 0.5
+_WITHOUT_FIRST_TOKEN: ContextVar[bool] = ContextVar("prompt_pass_without_first_token", default=False)
+
+
+@contextmanager
+def without_first_token() -> Iterator[None]:
+    """Within this block, passes of several tokens also run int8: the caller knows none of them holds a sequence's
+    first token (the decode loop's pass over the rows' own prompt tails, after the shared few-shot prefix)."""
+    token = _WITHOUT_FIRST_TOKEN.set(True)
+    try:
+        yield
+    finally:
+        _WITHOUT_FIRST_TOKEN.reset(token)
+
 
 
 def per_row_int8(int8: Any, x: torch.Tensor) -> torch.Tensor:
@@ -57,10 +73,11 @@ def per_row_int8(int8: Any, x: torch.Tensor) -> torch.Tensor:
 
 
 class DecodeInt8Linear(nn.Module):
-    """A bias-free ``nn.Linear`` whose one-token inputs go through a smoothed int8 copy with per-row scales.
+    """A bias-free ``nn.Linear`` whose decode-step inputs go through a smoothed int8 copy with per-row scales.
 
     Args:
-        linear: the fp32 layer; kept, and used for every input longer than one token (prompt passes).
+        linear: the fp32 layer; kept, and used for every input longer than one token outside
+            :func:`without_first_token` (a pass over a prompt's start).
         input_absmax: per input channel, the largest absolute activation seen in calibration; None: no smoothing.
         alpha: how much of the activations' range moves onto the weights (0: none, 1: all).
 
@@ -111,7 +128,7 @@ class DecodeInt8Linear(nn.Module):
         return self.linear.out_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() < 2 or x.shape[-2] != 1 or x.dtype != torch.float32:
+        if x.dim() < 2 or x.dtype != torch.float32 or (x.shape[-2] != 1 and not _WITHOUT_FIRST_TOKEN.get()):
             return self.linear(x)
         return per_row_int8(self.int8, x * self.inverse_smoothing)
 

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import torch
 from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
+
+from ml.generation.decode_int8 import without_first_token
 
 # Held while a batch decodes: the loop may swap the model's LM head for a smaller one, so no other batch may run
 # the same model meanwhile (one batching thread owns a model; this makes it a rule).
@@ -260,9 +262,12 @@ def decode(
     kwargs: dict[str, Any] = {"use_cache": True}
     if cache is not None:
         kwargs[name] = cache
+    # the rows' own prompt tails hold no first token when a prefilled prefix precedes them: int8 blocks may run them
+    tail_pass = without_first_token() if done_at > 0 else nullcontext()
     with MODEL_LOCK, swapped_head(model, head), torch.inference_mode():
-        out = model(input_ids=input_ids[:, done_at:], attention_mask=mask, position_ids=positions[:, done_at:],
-                    logits_to_keep=1, **kwargs)
+        with tail_pass:
+            out = model(input_ids=input_ids[:, done_at:], attention_mask=mask, position_ids=positions[:, done_at:],
+                        logits_to_keep=1, **kwargs)
         cache = output_cache(out)
         droppable = preallocate(cache, input_ids.shape[1] + int(caps.max()) + 1)
         last_pos = positions[:, -1]

@@ -10,12 +10,12 @@ temporary directory and renames it into place, so two workers starting together 
 Quantization by setting:
 
 * ``int8`` (CPU default): dynamic int8 quantization (per-channel weights) of the LM head with
-  ``torch.ao.quantization.quantize_dynamic``. The 262k-token LM head is most of the per-token compute of a 270M
-  model. The blocks: on a CPU with native bf16 matrix units (AMX or AVX512-BF16, asked of torch) they and the
-  embedding run in bf16 (Gemma's training dtype), about 2x faster than fp32 there. Elsewhere their linear layers
-  (but ``down_proj``) get an int8 copy for the decode steps, with per-token activation scales and smoothed outlier
-  channels, while prompt passes stay fp32 (:mod:`ml.generation.decode_int8`; plain per-tensor int8 blocks wrecked
-  Gemma's text, see :func:`quantize_int8`). The recorded quantization says which: ``int8+bf16``,
+  ``torch.ao.quantization.quantize_dynamic``. The 262k-token LM head is most of the per-token compute of a 270M model.
+  The blocks: on a CPU with native bf16 matrix units (AMX or AVX512-BF16, asked of torch) they and the embedding run in
+  bf16 (Gemma's training dtype), about 2x faster than fp32 there. Elsewhere their linear layers (but ``down_proj``) get
+  an int8 copy for the decode steps, with per-token activation scales and smoothed outlier channels, while the pass over
+  the shared few-shot prefix (BOS included) stays fp32 (:mod:`ml.generation.decode_int8`; plain per-tensor int8 blocks
+  wrecked Gemma's text, see :func:`quantize_int8`). The recorded quantization says which: ``int8+bf16``,
   ``int8+int8-decode`` or, with ``ModelSettings.cpu_blocks="fp32"``, ``int8`` (head only).
 * ``none``: fp32 on CPU (the reference for quality and the sequential baseline).
 * ``bf16``, ``8bit``, ``4bit`` (GPU): bf16 weights, or bitsandbytes 8-bit / 4-bit NF4 weights with bf16 compute;
@@ -56,7 +56,8 @@ class ModelSettings:
         threads: torch intra-op threads on CPU; None keeps torch's default.
         cpu_blocks: the transformer blocks under CPU ``int8``: ``auto`` (bf16 where the CPU has native bf16 matrix
             units, else int8 decode steps), ``fp32``, ``bf16`` or ``int8`` (the blocks' linear layers but
-            ``down_proj`` run int8 in decode steps and fp32 in prompt passes: :mod:`ml.generation.decode_int8`).
+            ``down_proj`` run int8 in decode steps and prompt tails, fp32 over the few-shot prefix:
+            :mod:`ml.generation.decode_int8`).
     """
 
     path: str | None = None

@@ -32,6 +32,21 @@ def test_prompt_passes_stay_exactly_fp32_and_decode_steps_come_close() -> None:
     assert int8.weight is layer.weight and (int8.in_features, int8.out_features) == (64, 48)
 
 
+def test_a_pass_marked_without_the_first_token_runs_int8_and_marks_nothing_after_it() -> None:
+    from ml.generation.decode_int8 import without_first_token
+
+    layer = _linear()
+    int8 = DecodeInt8Linear(layer)
+    tail = torch.randn(2, 5, 64)
+    with torch.inference_mode():
+        with without_first_token():
+            marked = int8(tail)
+        assert not torch.equal(marked, layer(tail))  # the int8 copy ran
+        assert _relative_error(marked, layer(tail)).max() < 0.03
+        assert torch.equal(marked[:, 2:3], int8(tail[:, 2:3]))  # each token on its own scale, as in a decode step
+        assert torch.equal(int8(tail), layer(tail))  # after the block: fp32 again
+
+
 def test_each_row_gets_its_own_scale_so_a_loud_row_does_not_crush_the_others() -> None:
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
