@@ -36,9 +36,7 @@ if TYPE_CHECKING:
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 _tables_lock = threading.Lock()
 _tables: dict[tuple[Any, ...], TokenTables] = {}
-_text_cache: dict[tuple[Any, ...], list[str | None]] = {}
-_list_cache: dict[tuple[Any, ...], Any] = {}
-_line_cache: dict[tuple[Any, ...], tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+_per_token: dict[tuple[Any, ...], Any] = {}
 
 
 def _latin(char: str) -> bool:
@@ -97,23 +95,32 @@ def _width(text: str, platforms: Iterable[Platform]) -> int:
     return max(sum(char_width(c, p) for c in text) for p in platforms)
 
 
+def _per_token_cached(kind: str, tokenizer: Any, options: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """``build()``, computed once per process for this kind of per-token table, tokenizer and options."""
+    key = (kind, getattr(tokenizer, "name_or_path", ""), len(tokenizer), *options)
+    with _tables_lock:
+        if key in _per_token:
+            return _per_token[key]
+    value = build()
+    with _tables_lock:
+        _per_token[key] = value
+    return value
+
+
 def _token_texts(tokenizer: Any) -> list[str | None]:
     """Each token's surface text; None for special and control tokens (never generated). Cached per process."""
-    key = ("texts", getattr(tokenizer, "name_or_path", ""), len(tokenizer))
-    with _tables_lock:
-        if key in _text_cache:
-            return _text_cache[key]
+    return _per_token_cached("texts", tokenizer, (), lambda: _build_token_texts(tokenizer))
+
+
+def _build_token_texts(tokenizer: Any) -> list[str | None]:
     added = getattr(tokenizer, "added_tokens_decoder", {}) or {}
     # Gemma lists runs of newlines and spaces as (non-special) added tokens: they are text; every other added
     # token (<start_of_turn>, <unusedN>, image markers, [multimodal]) is control and never generated
     control = set(tokenizer.all_special_ids) | {i for i, t in added.items() if getattr(t, "content", "x").strip()}
-    texts: list[str | None] = [
+    return [
         None if i in control or piece is None else _piece_text(piece)
         for i, piece in enumerate(tokenizer.convert_ids_to_tokens(list(range(len(tokenizer)))))
     ]
-    with _tables_lock:
-        _text_cache[key] = texts
-    return texts
 
 
 def _token_widths(text: str | None, platforms: tuple[Platform, ...]) -> tuple[int, int, bool]:
@@ -128,32 +135,22 @@ def _token_widths(text: str | None, platforms: tuple[Platform, ...]) -> tuple[in
 
 def _width_tables(tokenizer: Any, platforms: tuple[Platform, ...]) -> tuple[list[int], list[int], list[bool]]:
     """Per token: width before its first newline, width after its last, holds a newline (cached per process)."""
-    key = ("widths", getattr(tokenizer, "name_or_path", ""), len(tokenizer), platforms)
-    with _tables_lock:
-        if key in _list_cache:
-            return _list_cache[key]
-    rows = [_token_widths(text, platforms) for text in _token_texts(tokenizer)]
-    head, tail, newline = (list(column) for column in zip(*rows, strict=True))
-    tables = (head, tail, newline)
-    with _tables_lock:
-        _list_cache[key] = tables
-    return tables
+
+    def build() -> tuple[list[int], list[int], list[bool]]:
+        rows = [_token_widths(text, platforms) for text in _token_texts(tokenizer)]
+        head, tail, newline = (list(column) for column in zip(*rows, strict=True))
+        return head, tail, newline
+
+    return _per_token_cached("widths", tokenizer, (platforms,), build)
 
 
 def _alphabet_table(tokenizer: Any, alphabet: str | None) -> list[bool]:
     """Per token: every character is in ``alphabet`` (None: any script); False for control tokens (cached)."""
-    key = ("alphabet", getattr(tokenizer, "name_or_path", ""), len(tokenizer), alphabet)
-    with _tables_lock:
-        if key in _list_cache:
-            return _list_cache[key]
     in_alphabet = ALPHABETS[alphabet] if alphabet is not None else None
-    table = [
+    return _per_token_cached("alphabet", tokenizer, (alphabet,), lambda: [
         text is not None and (in_alphabet is None or text.isascii() or all(in_alphabet(c) for c in text))
         for text in _token_texts(tokenizer)
-    ]
-    with _tables_lock:
-        _list_cache[key] = table
-    return table
+    ])
 
 
 def token_tables(
@@ -363,20 +360,16 @@ def _line_tables(tokenizer: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
     """Per token: newline count, holds a blank line, starts with a newline, ends with one (cached per process)."""
     import torch
 
-    key = ("lines", getattr(tokenizer, "name_or_path", ""), len(tokenizer))
-    with _tables_lock:
-        if key in _line_cache:
-            return _line_cache[key]
-    texts = [t or "" for t in _token_texts(tokenizer)]
-    tables = (
-        torch.tensor([t.count("\n") for t in texts], dtype=torch.int32),
-        torch.tensor([bool(re.search(r"\n\s*\n", t)) for t in texts], dtype=torch.bool),
-        torch.tensor([t.lstrip(" ").startswith("\n") for t in texts], dtype=torch.bool),
-        torch.tensor([t.rstrip(" ").endswith("\n") for t in texts], dtype=torch.bool),
-    )
-    with _tables_lock:
-        _line_cache[key] = tables
-    return tables
+    def build() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        texts = [t or "" for t in _token_texts(tokenizer)]
+        return (
+            torch.tensor([t.count("\n") for t in texts], dtype=torch.int32),
+            torch.tensor([bool(re.search(r"\n\s*\n", t)) for t in texts], dtype=torch.bool),
+            torch.tensor([t.lstrip(" ").startswith("\n") for t in texts], dtype=torch.bool),
+            torch.tensor([t.rstrip(" ").endswith("\n") for t in texts], dtype=torch.bool),
+        )
+
+    return _per_token_cached("lines", tokenizer, (), build)
 
 
 class ListStop:
