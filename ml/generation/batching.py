@@ -201,33 +201,44 @@ def run_batch(
 
     tokenizer = loaded.tokenizer
     started = time.perf_counter()
+    # rows that share a few-shot prefix side by side: prefix attention reads each prefix once per run of rows
+    order = sorted(range(len(items)), key=lambda i: _prefix_text(items[i].prompt)) if share_prefix else None
+    if order is not None:
+        items = [items[i] for i in order]
     torch.manual_seed(seed)
+    if engine == "auto":
+        engine = "generate" if str(loaded.device).startswith("cuda") else "loop"
+    if engine not in ("loop", "generate"):
+        raise ValueError(f"engine must be 'loop' or 'generate', got {engine!r}")
     if share_prefix:
-        encoded = prefill_shared_prefixes(loaded, [item.prompt for item in items])
+        # the decode loop reads each prefix once (shared layout); model.generate gets the copied one
+        longest = max(item.max_new_tokens for item in items) if engine == "loop" else None
+        encoded = prefill_shared_prefixes(loaded, [item.prompt for item in items], longest)
     else:
         encoded = dict(tokenizer([item.prompt for item in items], return_tensors="pt", padding=True))
     encoded = {k: v.to(loaded.device) if hasattr(v, "to") else v for k, v in encoded.items()}
     processor = LineLimitProcessor(tokenizer, [item.limit for item in items], platforms,
                                    [item.alphabet for item in items])
     stop = ListStop(tokenizer, [item.max_lines for item in items])
-    if engine == "auto":
-        engine = "generate" if str(loaded.device).startswith("cuda") else "loop"
     from ml.generation.loop import MODEL_LOCK, decode
 
     if engine == "loop":
         rows = decode(loaded, encoded, [item.max_new_tokens for item in items],
                       processor if enforce_limits else None, stop, temperature, top_k)
-    elif engine == "generate":
+    else:
         with MODEL_LOCK:
             rows = _generate(loaded, encoded, items, processor if enforce_limits else None, stop, temperature, top_k)
-    else:
-        raise ValueError(f"engine must be 'loop' or 'generate', got {engine!r}")
     seconds = time.perf_counter() - started
     completions = []
     for tokens, item in zip(rows, items, strict=True):
         tokens = tokens[: item.max_new_tokens]
         text = tokenizer.decode(tokens, skip_special_tokens=True)
         completions.append(Completion(text=text, new_tokens=len(tokens), batch_size=len(items), seconds=seconds))
+    if order is not None:
+        in_order: list[Completion] = [completions[0]] * len(items)
+        for position, original in enumerate(order):
+            in_order[original] = completions[position]
+        completions = in_order
     return completions
 
 
@@ -269,24 +280,34 @@ def _prefix_text(prompt: str) -> str:
     return prompt[:cut] if cut > 0 else ""
 
 
-def prefill_shared_prefixes(loaded: Any, prompts: Sequence[str]) -> dict[str, Any]:
+def prefill_shared_prefixes(loaded: Any, prompts: Sequence[str], max_new_tokens: int | None = None) -> dict[str, Any]:
     """Run the few-shot prefixes once per distinct prefix and lay the rows out for ``generate``.
 
     Prompts of one language and field share ~85% of their tokens (intro and examples). Each distinct prefix is
-    prefilled once (left-padded together), its cache rows are gathered for the rows that use it, and each row's
-    own tail (the product) follows, left-padded *after* the prefix; the attention mask hides both paddings and
-    generate derives positions from the mask, so every row sees exactly its own prompt.
+    prefilled once (left-padded together) and each row's own tail (the product) follows, left-padded *after* the
+    prefix; the attention mask hides both paddings and positions come from the mask, so every row sees exactly its
+    own prompt.
+
+    Two cache layouts:
+
+    * shared (``max_new_tokens`` given, the model runs :mod:`~ml.generation.prefix_attention`, and the whole
+      sequence fits every sliding window): each distinct prefix's keys and values are held once
+      (:class:`~ml.generation.prefix_attention.SharedPrefixLayer`), and a prefix computed for an earlier batch is
+      taken from ``loaded.prefixes`` instead of being run again (:func:`shared_prefix_cache`);
+    * copied (otherwise, e.g. for ``model.generate``): the prefix cache rows are gathered for the rows that use them.
 
     Args:
         loaded: the :class:`~ml.generation.model.LoadedModel`.
         prompts: full prompts.
+        max_new_tokens: the longest continuation any row may write (sizes the shared layout's buffers); None
+            asks for the copied layout.
 
     Returns:
-        ``input_ids``, ``attention_mask`` and ``cache`` for ``model.generate``.
+        ``input_ids``, ``attention_mask`` and ``cache`` for ``model.generate`` or :func:`ml.generation.loop.decode`.
     """
     import torch
 
-    tokenizer, model = loaded.tokenizer, loaded.model
+    tokenizer = loaded.tokenizer
     pad = tokenizer.pad_token_id
     full = [tokenizer(p).input_ids for p in prompts]
     prefixes: list[list[int]] = []
@@ -301,25 +322,101 @@ def prefill_shared_prefixes(loaded: Any, prompts: Sequence[str]) -> dict[str, An
     width = max(len(p) for p in distinct)
     pre_ids = torch.tensor([[pad] * (width - len(p)) + list(p) for p in distinct])
     pre_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in distinct])
-    positions = (pre_mask.cumsum(-1) - 1).clamp(min=0)
-    device = loaded.device
-    with torch.inference_mode():
-        out = model(
-            input_ids=pre_ids.to(device),
-            attention_mask=pre_mask.to(device),
-            position_ids=positions.to(device),
-            use_cache=True,
-            logits_to_keep=1,
-        )
-    cache = out.past_key_values
-    cache.reorder_cache(row_group.to(device))
     tails = [ids[len(p) :] for ids, p in zip(full, prefixes, strict=True)]
     tail_width = max(len(t) for t in tails)
     input_ids = torch.tensor([[pad] * width + [pad] * (tail_width - len(t)) + t for t in tails])
     input_ids[:, :width] = pre_ids[row_group]
     tail_mask = torch.tensor([[0] * (tail_width - len(t)) + [1] * len(t) for t in tails])
     attention_mask = torch.cat([pre_mask[row_group], tail_mask], dim=1)
+    cache = None
+    if max_new_tokens is not None:
+        cache = shared_prefix_cache(loaded, distinct, row_group, width + tail_width + max_new_tokens + 1)
+    if cache is None:
+        cache = _prefill(loaded, pre_ids, pre_mask)
+        cache.reorder_cache(row_group.to(loaded.device))
     return {"input_ids": input_ids, "attention_mask": attention_mask, "cache": cache}
+
+
+def _prefill(loaded: Any, ids: Any, mask: Any) -> Any:
+    """The KV cache of left-padded prompts (positions from the mask)."""
+    import torch
+
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    device = loaded.device
+    with torch.inference_mode():
+        out = loaded.model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                           position_ids=positions.to(device), use_cache=True, logits_to_keep=1)
+    return out.past_key_values
+
+
+# Prefix caches kept per loaded model for later batches: a worker runs the same few prefixes (language x field)
+# for every job. 256 MB holds ~37 of Gemma 3 270M's (~7 MB each); the least recently used go first.
+PREFIX_STORE_BYTES = 256 * 2**20
+
+
+def shared_prefix_cache(loaded: Any, distinct: Sequence[tuple[int, ...]], row_group: Any, capacity: int) -> Any:
+    """A cache whose layers hold each distinct prefix once; None when this model or length cannot use one.
+
+    Prefixes not in ``loaded.prefixes`` are prefilled together and stored there (least recently used dropped
+    past :data:`PREFIX_STORE_BYTES`).
+
+    Args:
+        loaded: the :class:`~ml.generation.model.LoadedModel`.
+        distinct: the distinct prefixes' token ids.
+        row_group: each row's index into ``distinct``.
+        capacity: positions per row: the widest prefix, the widest tail and the longest continuation.
+    """
+    import torch
+    from transformers.cache_utils import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
+
+    from ml.generation.loop import MODEL_LOCK
+    from ml.generation.prefix_attention import SharedPrefixLayer, SharedPrefixSlidingLayer, uses_prefix_attention
+
+    model, pad = loaded.model, loaded.tokenizer.pad_token_id
+    if not uses_prefix_attention(model):
+        return None
+    cache = DynamicCache(config=model.config)
+    kinds = [type(layer) for layer in cache.layers]
+    windows = [getattr(layer, "sliding_window", None) for layer in cache.layers]
+    if any(kind not in (DynamicLayer, DynamicSlidingWindowLayer) for kind in kinds) or any(
+            window is not None and capacity >= window for window in windows):
+        return None
+    device = loaded.device
+    with MODEL_LOCK:
+        store = loaded.prefixes
+        missing = [p for p in distinct if p not in store]
+        if missing:
+            width = max(len(p) for p in missing)
+            ids = torch.tensor([[pad] * (width - len(p)) + list(p) for p in missing])
+            mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in missing])
+            computed = _prefill(loaded, ids, mask)
+            for j, p in enumerate(missing):
+                store[p] = [(layer.keys[j, :, width - len(p):].clone(), layer.values[j, :, width - len(p):].clone())
+                            for layer in computed.layers]
+        for p in distinct:
+            store.move_to_end(p)
+        entries = [store[p] for p in distinct]
+        while len(store) > len(distinct) and _store_bytes(store) > PREFIX_STORE_BYTES:
+            store.popitem(last=False)
+    width = max(len(p) for p in distinct)
+    group = row_group.to(device)
+    for i, window in enumerate(windows):
+        keys, values = entries[0][i]
+        shape = (len(distinct), keys.shape[0], width, keys.shape[-1])
+        prefix_keys, prefix_values = keys.new_zeros(shape), values.new_zeros(shape)
+        for j, entry in enumerate(entries):
+            k, v = entry[i]
+            prefix_keys[j, :, width - k.shape[-2]:] = k
+            prefix_values[j, :, width - v.shape[-2]:] = v
+        if window is None:
+            cache.layers[i] = SharedPrefixLayer(prefix_keys, prefix_values, group, capacity)
+        else:
+            cache.layers[i] = SharedPrefixSlidingLayer(prefix_keys, prefix_values, group, window, capacity)
+    return cache
+
+
+def _store_bytes(store: Any) -> int:
+    return sum(t.numel() * t.element_size() for layers in store.values() for kv in layers for t in kv)
 
 
 @dataclass

@@ -112,6 +112,12 @@ class GrowingLayer(DynamicLayer):
             new[:, :, : self._length] = old[:, :, : self._length]
             setattr(self, name, new)
 
+    def reserve(self, capacity: int) -> None:
+        """Make room for ``capacity`` positions per row (no copy when there is room already)."""
+        if capacity > self._keys.shape[-2]:
+            self._grow(capacity)
+            self._expose()
+
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any):
         end = self._length + key_states.shape[-2]
         if end > self._keys.shape[-2]:
@@ -183,7 +189,9 @@ def preallocate(cache: Any, capacity: int) -> bool:
             layers[i] = GrowingLayer(layer.keys, layer.values, capacity)
         elif type(layer) is DynamicSlidingWindowLayer and layer.is_initialized and capacity < layer.sliding_window:
             layers[i] = GrowingSlidingLayer(layer.keys, layer.values, capacity, layer.sliding_window)
-        elif not isinstance(layer, GrowingLayer):
+        elif isinstance(layer, GrowingLayer):
+            layer.reserve(capacity)
+        else:
             swapped = False
     return swapped
 

@@ -31,6 +31,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -80,6 +81,8 @@ class LoadedModel:
             ``4bit``).
         device: ``cpu`` or ``cuda``.
         heads: LM heads over a part of the vocabulary (:func:`restricted_head`), kept between batches.
+        prefixes: the KV caches of few-shot prefixes already run, by token ids
+            (:func:`~ml.generation.batching.shared_prefix_cache`), kept between batches.
     """
 
     model: Any
@@ -88,6 +91,7 @@ class LoadedModel:
     quantization: str
     device: str
     heads: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    prefixes: OrderedDict[tuple[int, ...], Any] = field(default_factory=OrderedDict, repr=False, compare=False)
 
 
 def default_gguf(cache_dir: str | Path) -> Path:
@@ -382,6 +386,10 @@ def _load_uncached(settings: ModelSettings) -> LoadedModel:
 
                 if quantize_decode_linears(model, tokenizer, calibration_texts()):
                     quantization = "int8+int8-decode"
+    if device == "cpu":
+        from ml.generation import prefix_attention
+
+        prefix_attention.enable(model)  # each shared few-shot prefix read once per step, not once per row
     model.eval()
     logger.info("loaded %s (%s) on %s", name, quantization, device)
     return LoadedModel(model=model, tokenizer=tokenizer, name=name, quantization=quantization, device=device)
