@@ -45,7 +45,7 @@ def reference(loaded, items, plan) -> list[list[int]]:
     out: list[list[int]] = [[] for _ in items]
     for n, batch in enumerate(plan):
         rows = [items[i] for i in batch]
-        encoded = prefill_shared_prefixes(loaded, [r.prompt for r in rows])
+        encoded = prefill_shared_prefixes(loaded, [r.prompt for r in rows], max(r.max_new_tokens for r in rows))
         processor = LineLimitProcessor(loaded.tokenizer, [r.limit for r in rows], alphabets=[r.alphabet for r in rows])
         stop = ListStop(loaded.tokenizer, [r.max_lines for r in rows])
         torch.manual_seed(SEED + n)
@@ -60,11 +60,12 @@ def forced_logits(loaded, items, plan, refs) -> list[torch.Tensor]:
     model, pad = loaded.model, loaded.tokenizer.pad_token_id
     out: list[torch.Tensor] = [torch.empty(0) for _ in items]
     for batch in plan:
-        encoded = prefill_shared_prefixes(loaded, [items[i].prompt for i in batch])
+        steps = max(len(refs[i]) for i in batch)
+        # the layout generation uses: each few-shot prefix held once (prefix attention)
+        encoded = prefill_shared_prefixes(loaded, [items[i].prompt for i in batch], steps)
         ids, mask, cache = encoded["input_ids"], encoded["attention_mask"], encoded["cache"]
         positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
         done = cache.get_seq_length()
-        steps = max(len(refs[i]) for i in batch)
         logits = []
         with torch.inference_mode(), decode_int8.without_first_token():  # as the decode loop runs the prompt tails
             result = model(input_ids=ids[:, done:], attention_mask=mask, position_ids=positions[:, done:],
@@ -117,6 +118,8 @@ def main() -> None:
         ("int8+int8-decode (default without native bf16)", {}),
         ("int8 decode steps without smoothing", {"alpha": None}),
         ("int8 decode steps with down_proj int8 too", {"names": (*decode_int8.INT8_LINEARS, "down_proj")}),
+        *[(f"int8 decode steps with down_proj int8, its {k} loudest input channels fp32",
+           {"names": (*decode_int8.INT8_LINEARS, "down_proj"), "outliers": {"down_proj": k}}) for k in (32, 128)],
     ]
     rows = []
     for label, decode_options in configs:
