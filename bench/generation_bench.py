@@ -12,7 +12,8 @@ CPU: each path runs in its own fresh subprocess so peak RSS belongs to that path
   bf16 on a CPU with native bf16, else int8 in the decode steps (:mod:`ml.generation.decode_int8`: per-token
   activation scales, smoothed outlier channels; ``down_proj`` and the few-shot prefix pass fp32), all 64 prompts
   submitted at once to the :class:`~ml.generation.batching.DynamicBatcher` (token-budget batches of up to 32
-  rows, sorted by length, each distinct few-shot prefix prefilled once), decoded by
+  rows, sorted by length, each distinct few-shot prefix prefilled once, held once in the KV cache and read once per
+  step by :mod:`ml.generation.prefix_attention`, and kept for later batches), decoded by
   :func:`ml.generation.loop.decode` (finished rows leave the batch, preallocated KV cache), the width limits
   enforced while decoding, each row in its language's alphabet (Latin for Spanish and English), with the LM head
   computed only for the tokens that alphabet allows (``ml.generation.loop``: the same text, ~60% of the head).

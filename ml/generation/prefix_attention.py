@@ -35,12 +35,6 @@ PREFIX_ATTENTION = "prefix_sdpa"
 _pending = threading.local()
 
 
-def _prefix_mask(*args: Any, **kwargs: Any) -> torch.Tensor | None:
-    # the prefix-aware attention needs an explicit mask (SDPA's is_causal shortcut would skip building one)
-    kwargs["allow_is_causal_skip"] = False
-    return sdpa_mask(*args, **kwargs)
-
-
 class SharedPrefixLayer(GrowingLayer):
     """A full-attention cache layer: shared prefixes stored once, each row's own positions in a growing buffer.
 
@@ -143,7 +137,8 @@ def prefix_attention(
         query: ``[rows, heads, q, dim]``.
         key: the rows' own keys as the layer's ``update`` returned them, ``[rows, kv_heads, own, dim]``.
         value: the rows' own values, same shape.
-        attention_mask: boolean ``[rows, 1, q, prefix + own]`` (True attends), from :func:`_prefix_mask`.
+        attention_mask: boolean ``[rows, 1, q, prefix + own]`` (True attends), or None where SDPA's mask function
+            left causality to the kernel (no padding).
         dropout: must be 0 (inference only).
         scaling: the score scale (``dim ** -0.5`` when None).
 
@@ -174,6 +169,12 @@ def prefix_attention(
     scores.mul_(scale)
     if attention_mask is not None:
         allowed = attention_mask[:, :, -q_len:, -(width + own):]  # [rows, 1, q, width + own], shared by the heads
+    elif q_len > 1:  # no padding anywhere: SDPA's mask function left the causal mask to the kernel
+        allowed = torch.ones((q_len, width + own), dtype=torch.bool, device=query.device).tril(width + own - q_len)
+        allowed = allowed.expand(rows, 1, q_len, width + own)
+    else:
+        allowed = None
+    if allowed is not None:
         scores.view(rows, kv_heads, per_kv, q_len, width + own).masked_fill_(~allowed[:, :, None], float("-inf"))
     probs = torch.softmax(scores, dim=-1)
     out = torch.matmul(probs[..., width:], value)
@@ -186,7 +187,7 @@ def prefix_attention(
 
 
 AttentionInterface.register(PREFIX_ATTENTION, prefix_attention)
-ALL_MASK_ATTENTION_FUNCTIONS.register(PREFIX_ATTENTION, _prefix_mask)
+ALL_MASK_ATTENTION_FUNCTIONS.register(PREFIX_ATTENTION, sdpa_mask)  # the same masks as SDPA, shortcuts included
 
 
 def enable(model: Any) -> bool:

@@ -80,6 +80,24 @@ def test_smoothing_evens_out_an_outlier_channel() -> None:
     assert smoothed < 0.03
 
 
+def test_outlier_channels_run_fp32_beside_the_int8_product() -> None:
+    layer = _linear()
+    generator = torch.Generator().manual_seed(2)
+    step = torch.randn(8, 1, 64, generator=generator)
+    step[..., [5, 9]] *= 200  # two channels far louder than the rest, and the weights read them at full size
+    absmax = step.abs().reshape(-1, 64).amax(0)
+    with torch.inference_mode():
+        want = layer(step)
+        plain = DecodeInt8Linear(layer, absmax, alpha=None)
+        split = DecodeInt8Linear(layer, absmax, alpha=None, outliers=2)
+        assert split.outlier_channels.tolist() == [5, 9]
+        assert torch.equal(split.int8.weight().dequantize()[:, [5, 9]], torch.zeros(48, 2))
+        assert _relative_error(split(step), want).mean() < _relative_error(plain(step), want).mean() / 3
+        torch.testing.assert_close(split(step[:3]), split(step)[:3], rtol=1e-5, atol=1e-5)  # rows stay independent
+    with pytest.raises(ValueError, match="chosen by calibration"):
+        DecodeInt8Linear(layer, outliers=2)
+
+
 def test_bad_layers_are_refused_with_what_is_wrong() -> None:
     with pytest.raises(ValueError, match="without bias"):
         DecodeInt8Linear(nn.Linear(8, 4, bias=True))

@@ -30,7 +30,7 @@ def _fresh(tiny_model: LoadedModel, model=None) -> LoadedModel:
                        quantization="none", device="cpu")
 
 
-def _logits(loaded: LoadedModel, encoded: dict, steps: int, drop_after: int) -> list[torch.Tensor]:
+def _logits(loaded: LoadedModel, encoded: dict, steps: int, drop_after: int | None) -> list[torch.Tensor]:
     """The tail pass and ``steps`` one-token steps fed fixed tokens; rows 1 and 3 leave after ``drop_after``."""
     model = loaded.model
     ids, mask, cache = encoded["input_ids"], encoded["attention_mask"], encoded["cache"]
@@ -44,7 +44,7 @@ def _logits(loaded: LoadedModel, encoded: dict, steps: int, drop_after: int) -> 
         assert preallocate(cache, ids.shape[1] + steps + 1)
         last, live = positions[:, -1], torch.arange(ids.shape[0])
         for step in range(steps):
-            if step == drop_after:
+            if drop_after is not None and step == drop_after:
                 keep = torch.tensor([0, 2, 4])
                 select_rows(cache, keep)
                 mask, last, live = mask[keep], last[keep], live[keep]
@@ -55,6 +55,30 @@ def _logits(loaded: LoadedModel, encoded: dict, steps: int, drop_after: int) -> 
                            use_cache=True)
             out.append(result.logits[:, -1])
     return out
+
+
+def test_one_row_without_padding_attends_as_over_a_copied_prefix(tiny_model) -> None:
+    """No padding anywhere: SDPA's mask function gives no mask for the one-token steps."""
+    loaded = _fresh(tiny_model)
+    shared = prefill_shared_prefixes(loaded, _prompts()[:1], max_new_tokens=8)
+    assert bool(shared["attention_mask"].all())
+    copied = prefill_shared_prefixes(loaded, _prompts()[:1])
+    for a, b in zip(_logits(loaded, shared, 4, None), _logits(loaded, copied, 4, None), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_without_a_shared_prefix_layer_the_model_runs_sdpa_exactly(tiny_model, tiny_model_dir) -> None:
+    from transformers import AutoModelForCausalLM
+
+    sdpa = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32).eval()
+    assert sdpa.config._attn_implementation == "sdpa" and uses_prefix_attention(tiny_model.model)
+    batch = tiny_model.tokenizer(_prompts()[:3], return_tensors="pt", padding=True)
+    single = tiny_model.tokenizer(_prompts()[:1], return_tensors="pt")
+    with torch.inference_mode():
+        for inputs in (batch, single):
+            assert torch.equal(tiny_model.model(**inputs).logits, sdpa(**inputs).logits)
+            assert torch.equal(tiny_model.model.generate(**inputs, max_new_tokens=6, do_sample=False),
+                               sdpa.generate(**inputs, max_new_tokens=6, do_sample=False))
 
 
 def test_prefix_attention_equals_attention_over_copied_prefixes(tiny_model) -> None:
