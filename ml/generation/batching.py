@@ -435,7 +435,8 @@ class DynamicBatcher:
             the longest continuation); for Gemma 3 270M that is ~440 MB of fp32 KV cache.
         max_batch: most rows per batch (1 to 32).
         max_wait_s: how long the worker waits for more prompts after the first arrives, trading latency for
-            wider batches.
+            wider batches; it stops waiting once a full batch (``max_batch`` prompts) is there, and then takes
+            only what has already arrived.
         seed: base seed; batch ``n`` samples with ``seed + n``.
         temperature: sampling temperature (0 = greedy).
 
@@ -508,8 +509,10 @@ class DynamicBatcher:
         pending, closing = [first], False
         deadline = time.monotonic() + self.max_wait_s
         while True:
+            # once a full batch is waiting, take what has already arrived and go: waiting longer only delays it
+            wait = 0.0 if len(pending) >= self.max_batch else max(0.0, deadline - time.monotonic())
             try:
-                nxt = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
             if nxt is None:

@@ -72,3 +72,15 @@ def test_prefilling_shared_prefixes_once_changes_no_output(tiny_model) -> None:
     shared = run_batch(tiny_model, items, temperature=0, share_prefix=True)
     plain = run_batch(tiny_model, items, temperature=0, share_prefix=False)
     assert [c.text[:20] for c in shared] == [c.text[:20] for c in plain]
+
+
+def test_a_full_batch_does_not_wait_out_the_gathering_window(tiny_model) -> None:
+    import time
+
+    items = [GenerationItem(f"Títulos {i}:\n", HEADLINE_LIMIT, max_lines=1, max_new_tokens=2) for i in range(2)]
+    with DynamicBatcher(tiny_model, max_batch=2, max_wait_s=60, temperature=0) as batcher:
+        started = time.monotonic()
+        futures = [batcher.submit(item) for item in items]
+        assert all(f.result(timeout=50).new_tokens >= 1 for f in futures)  # two rows fill a batch: no 60 s wait
+        assert time.monotonic() - started < 50
+        batcher.close()  # the close marker ends the wait for more
