@@ -28,7 +28,10 @@ Spanish and English), the same stop rule (the wanted number of lines or a blank 
 temperature 0.5 and seeds. Measured: generated tokens/s (tokens up to each row's stop, over the whole wall time
 including prefill), per-prompt latency p50/p95 (batched: from submission to result, all 64 submitted at t=0),
 peak RSS, the share of generated lines within their field's width limit and banned characters, the share passing
-every per-asset rule, and distinct-2 over all lines.
+every per-asset rule, and distinct-2 over all lines. ``batched-int8`` then runs the same prompts a second time
+(other seeds) through a new batcher on the same loaded model and reports that pass apart (``second_pass_*``): a
+worker's steady state, with the few-shot prefixes already in the prefix store; the headline figures and the speedup
+are the first, cold pass.
 """
 
 from __future__ import annotations
@@ -147,6 +150,17 @@ def run_mode(mode: str) -> dict[str, object]:
             batches = batcher.batches_run
     wall = time.perf_counter() - started
     tokens = sum(c.new_tokens for c in completions)
+    second: dict[str, float] = {}
+    if mode == "batched-int8":
+        # the same prompts again through a new batcher (other seeds): a worker's steady state, with the few-shot
+        # prefixes already in the model's prefix store; the headline figures above are the first, cold pass
+        with DynamicBatcher(loaded, seed=SEED + 1000, max_wait_s=0.5) as batcher:
+            t0 = time.perf_counter()
+            again = batcher.generate_many(items)
+            second_wall = time.perf_counter() - t0
+        second_tokens = sum(c.new_tokens for c in again)
+        second = {"second_pass_wall_s": round(second_wall, 2), "second_pass_generated_tokens": second_tokens,
+                  "second_pass_tokens_per_s": round(second_tokens / second_wall, 2)}
     return {
         "mode": mode,
         "quantization": loaded.quantization,
@@ -163,6 +177,7 @@ def run_mode(mode: str) -> dict[str, object]:
         "torch_threads": torch.get_num_threads(),
         **{k: round(v, 4) for k, v in quality(kinds, [c.text for c in completions]).items()},
         "samples": {kind: parse_lines(c.text, 3) for kind, c in list(zip(kinds, completions, strict=True))[:3]},
+        **second,
     }
 
 
@@ -185,6 +200,7 @@ def cpu() -> None:
         "speedup_tokens_per_s": round(speedup, 2),
         "restricted_head_vs_whole_head": round(batched["tokens_per_s"] / whole_head["tokens_per_s"], 2),
         "int8_decode_blocks_vs_fp32_blocks": round(batched["tokens_per_s"] / head_only["tokens_per_s"], 2),
+        "second_pass_speedup_tokens_per_s": round(batched["second_pass_tokens_per_s"] / base["tokens_per_s"], 2),
         "goals": {
             "speedup_at_least_10x": speedup >= 10,
             "batched_share_within_limits_is_1": batched["share_within_limits"] == 1.0,
@@ -200,6 +216,8 @@ def cpu() -> None:
     print(f"speedup: {speedup:.2f}x (goal 10x); restricted head vs whole head: "
           f"{report['restricted_head_vs_whole_head']:.2f}x; int8 decode blocks vs fp32 blocks: "
           f"{report['int8_decode_blocks_vs_fp32_blocks']:.2f}x; {report['machine']['cpu']}")
+    print(f"batched-int8 second pass (prefix store warm): {batched['second_pass_tokens_per_s']:.2f} tokens/s, "
+          f"{report['second_pass_speedup_tokens_per_s']:.2f}x the sequential rate")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "generation_cpu.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 

@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH = 32
 TOKEN_BUDGET = 12288
+# with a full batch waiting, the batcher still takes prompts that arrive within this gap of the last one
+FULL_BATCH_GAP_S = 0.01
 
 
 @dataclass(frozen=True)
@@ -435,8 +437,8 @@ class DynamicBatcher:
             the longest continuation); for Gemma 3 270M that is ~440 MB of fp32 KV cache.
         max_batch: most rows per batch (1 to 32).
         max_wait_s: how long the worker waits for more prompts after the first arrives, trading latency for
-            wider batches; it stops waiting once a full batch (``max_batch`` prompts) is there, and then takes
-            only what has already arrived.
+            wider batches; once a full batch (``max_batch`` prompts) is there it stops waiting, taking only
+            prompts that arrive within :data:`FULL_BATCH_GAP_S` of the last.
         seed: base seed; batch ``n`` samples with ``seed + n``.
         temperature: sampling temperature (0 = greedy).
 
@@ -509,8 +511,10 @@ class DynamicBatcher:
         pending, closing = [first], False
         deadline = time.monotonic() + self.max_wait_s
         while True:
-            # once a full batch is waiting, take what has already arrived and go: waiting longer only delays it
-            wait = 0.0 if len(pending) >= self.max_batch else max(0.0, deadline - time.monotonic())
+            # once a full batch is waiting, take only what keeps arriving back to back (a caller submitting a
+            # list) and go: waiting out the window would only delay a batch that is already full
+            remaining = max(0.0, deadline - time.monotonic())
+            wait = min(remaining, FULL_BATCH_GAP_S) if len(pending) >= self.max_batch else remaining
             try:
                 nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
