@@ -13,9 +13,10 @@ batched product, and takes one softmax over both: the same attention as over the
 prefix read once per step instead of once per row.
 
 Gemma's attention calls the layer's ``update`` and then the attention function, in that order, on the same thread;
-``update`` leaves the layer in a thread-local slot that the attention function takes, and only when the key tensor
-it is given is the one ``update`` returned. Any other call (a plain cache, the prefix pass itself, ``generate``)
-runs transformers' SDPA attention unchanged.
+``update`` leaves the layer in a thread-local slot that the attention function takes; a key tensor other than the
+one ``update`` returned (a model that transforms the keys in between) is refused rather than attended without its
+prefix. Any other call (a plain cache, the prefix pass itself, ``generate``) runs transformers' SDPA attention
+unchanged.
 """
 
 from __future__ import annotations
@@ -147,9 +148,12 @@ def prefix_attention(
     """
     layer = getattr(_pending, "layer", None)
     _pending.layer = None
-    if layer is None or key is not layer.keys:
+    if layer is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
                                       **kwargs)
+    if key is not layer.keys:  # SDPA over these keys would silently leave the shared prefix out
+        raise RuntimeError(f"{type(module).__name__} changed the keys between the cache and the attention function: "
+                           "this model cannot use a shared-prefix cache (prefill without max_new_tokens)")
     if dropout:
         raise ValueError("prefix attention is for inference: dropout must be 0")
     rows, heads, q_len, dim = query.shape

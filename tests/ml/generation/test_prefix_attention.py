@@ -145,3 +145,18 @@ def test_models_without_prefix_attention_or_with_short_windows_copy_the_prefix(t
 def test_bad_prefix_shapes_are_refused() -> None:
     with pytest.raises(ValueError, match="must share one"):
         SharedPrefixLayer(torch.zeros(2, 1, 4, 8), torch.zeros(2, 1, 5, 8), torch.tensor([0, 1]))
+
+
+def test_keys_changed_after_the_cache_are_refused_not_attended_without_their_prefix() -> None:
+    from ml.generation.prefix_attention import prefix_attention
+
+    layer = SharedPrefixLayer(torch.zeros(1, 1, 4, 8), torch.zeros(1, 1, 4, 8), torch.tensor([0]), capacity=6)
+    keys, values = layer.update(torch.ones(1, 1, 1, 8), torch.ones(1, 1, 1, 8))
+
+    class Attention:
+        num_key_value_groups = 2
+
+    with pytest.raises(RuntimeError, match="changed the keys"):
+        prefix_attention(Attention(), torch.ones(1, 2, 1, 8), keys.repeat(1, 2, 1, 1), values, None)
+    out, _ = prefix_attention(Attention(), torch.ones(1, 2, 1, 8), keys, values, None)  # no layer pending: SDPA
+    assert out.shape == (1, 1, 2, 8)
