@@ -321,22 +321,27 @@ def prefill_shared_prefixes(loaded: Any, prompts: Sequence[str], max_new_tokens:
         prefixes.append(ids[:common])
     distinct = list(dict.fromkeys(tuple(p) for p in prefixes))
     row_group = torch.tensor([distinct.index(tuple(p)) for p in prefixes])
-    width = max(len(p) for p in distinct)
-    pre_ids = torch.tensor([[pad] * (width - len(p)) + list(p) for p in distinct])
-    pre_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in distinct])
-    tails = [ids[len(p) :] for ids, p in zip(full, prefixes, strict=True)]
-    tail_width = max(len(t) for t in tails)
-    input_ids = torch.tensor([[pad] * width + [pad] * (tail_width - len(t)) + t for t in tails])
-    input_ids[:, :width] = pre_ids[row_group]
-    tail_mask = torch.tensor([[0] * (tail_width - len(t)) + [1] * len(t) for t in tails])
+    pre_ids, pre_mask = _left_padded(distinct, pad)
+    tail_ids, tail_mask = _left_padded([ids[len(p) :] for ids, p in zip(full, prefixes, strict=True)], pad)
+    input_ids = torch.cat([pre_ids[row_group], tail_ids], dim=1)
     attention_mask = torch.cat([pre_mask[row_group], tail_mask], dim=1)
     cache = None
     if max_new_tokens is not None:
-        cache = shared_prefix_cache(loaded, distinct, row_group, width + tail_width + max_new_tokens + 1)
+        cache = shared_prefix_cache(loaded, distinct, row_group, input_ids.shape[1] + max_new_tokens + 1)
     if cache is None:
         cache = _prefill(loaded, pre_ids, pre_mask)
         cache.reorder_cache(row_group.to(loaded.device))
     return {"input_ids": input_ids, "attention_mask": attention_mask, "cache": cache}
+
+
+def _left_padded(rows: Sequence[Sequence[int]], pad: int) -> tuple[Any, Any]:
+    """Token rows left-padded to the longest, and their attention mask (0 over the padding)."""
+    import torch
+
+    width = max(len(row) for row in rows)
+    ids = torch.tensor([[pad] * (width - len(row)) + list(row) for row in rows])
+    mask = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in rows])
+    return ids, mask
 
 
 def _prefill(loaded: Any, ids: Any, mask: Any) -> Any:
@@ -368,7 +373,6 @@ def shared_prefix_cache(loaded: Any, distinct: Sequence[tuple[int, ...]], row_gr
         row_group: each row's index into ``distinct``.
         capacity: positions per row: the widest prefix, the widest tail and the longest continuation.
     """
-    import torch
     from transformers.cache_utils import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
 
     from ml.generation.loop import MODEL_LOCK
@@ -388,9 +392,8 @@ def shared_prefix_cache(loaded: Any, distinct: Sequence[tuple[int, ...]], row_gr
         store = loaded.prefixes
         missing = [p for p in distinct if p not in store]
         if missing:
-            width = max(len(p) for p in missing)
-            ids = torch.tensor([[pad] * (width - len(p)) + list(p) for p in missing])
-            mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in missing])
+            ids, mask = _left_padded(missing, pad)
+            width = ids.shape[1]
             computed = _prefill(loaded, ids, mask)
             for j, p in enumerate(missing):
                 store[p] = [(layer.keys[j, :, width - len(p):].clone(), layer.values[j, :, width - len(p):].clone())
