@@ -1,8 +1,9 @@
 """Generation benchmark: sequential fp32 vs the batched int8 path on the same 64 prompts (CPU), and a GPU mode.
 
 Run: ``python bench/generation_bench.py`` (CPU, ~15 minutes on 2 cores) → ``bench/results/generation_cpu.json``;
-``python bench/generation_bench.py --gpu`` (bf16 / 8-bit / 4-bit x batch 1, 8, 32; needs CUDA and bitsandbytes)
-→ ``bench/results/generation_gpu.json`` (see :func:`gpu`).
+``python bench/generation_bench.py --gpu`` (bf16 / 8-bit / 4-bit x batch 1, 8, 32 with the CUDA-graph engine, and
+the eager engines at 32 rows in the same run; needs CUDA and bitsandbytes) → ``bench/results/generation_gpu.json``
+(see :func:`gpu`).
 
 CPU: each path runs in its own fresh subprocess so peak RSS belongs to that path alone.
 
@@ -243,14 +244,21 @@ def gguf_sha256(path: Path) -> str:
 def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, batch1_prompts: int = 16) -> None:
     """bf16 / 8-bit / 4-bit x batch 1, 8, 32 on CUDA: generated tokens/s, weight and peak GPU memory, limits.
 
-    Every row of the matrix decodes with the default engine (finished rows leave the batch). bf16 also runs
-    batch 32 through ``model.generate`` too (same prompts), and bf16 wider batches (64, 128) to show where the GPU
-    saturates; the app's batcher stops at 32 rows. Batch 1 runs the first ``batch1_prompts`` prompts (one at a
-    time is slow and its rate does not depend on how many); the other rows run all 64 (128 for the wide batches).
-    The report is rewritten after every row, so a run cut short still leaves what it measured.
+    The matrix runs the default CUDA engine, ``graph`` (:mod:`ml.generation.static_decode`: fixed shapes, one
+    decode step replayed as a CUDA graph). In the same run, on the same prompts, each quantization also runs
+    32-row batches through that step run eagerly (``graph-eager``: what the capture adds) and through
+    ``model.generate`` (the previous default); bf16 also through the loop that drops finished rows (``loop``) and
+    wider batches (64, 128) to show where the GPU saturates (the app's batcher stops at 32 rows). Each row first runs
+    its first batch once untimed (the graph of that shape is captured there; a later batch of another length may
+    still capture one inside the timed run, counted in ``graphs_built``). Batch 1 runs the first ``batch1_prompts``
+    prompts; the other rows run all 64 (128 for the wide batches). Before the matrix, bf16 decodes 32 prompts
+    greedily three ways (replayed graph, the same step eagerly, the loop) and records the share of rows whose text
+    is the same (``graph_check``). The report is rewritten after every row, so a run cut short still leaves what it
+    measured.
     """
     import torch
 
+    from ml.generation import static_decode
     from ml.generation.model import clear_cache, default_gguf
 
     if not torch.cuda.is_available():
@@ -268,14 +276,14 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
     rows: list[dict[str, object]] = report["results"]  # type: ignore[assignment]
 
     def save() -> None:
-        weights = {r["quantization"]: r["weights_mb"] for r in rows}
-        if "bf16" in weights:
+        weights = {r["quantization"]: r["weights_mb"] for r in rows if "weights_mb" in r}
+        if weights.get("bf16"):
             report["memory_vs_bf16"] = {q: round(weights[q] / weights["bf16"], 3) for q in ("8bit", "4bit")
                                         if q in weights}
-        matrix = [r for r in rows if r["engine"] == "loop" and r["batch"] <= 32]
+        matrix = [r for r in rows if r["engine"] == "graph" and r["batch"] <= 32 and "tokens_per_s" in r]
         if matrix:
             report["best_tokens_per_s_batch_le_32"] = max(r["tokens_per_s"] for r in matrix)
-        report["best_tokens_per_s"] = max(r["tokens_per_s"] for r in rows)
+        report["best_tokens_per_s"] = max((r["tokens_per_s"] for r in rows if "tokens_per_s" in r), default=None)
         report["goals"] = {
             "tokens_per_s_at_least_2000": report["best_tokens_per_s_batch_le_32"] >= 2000 if matrix else None,
             "8bit_memory_at_most_55pct": report.get("memory_vs_bf16", {}).get("8bit", 9) <= 0.55,
@@ -286,7 +294,17 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
             target.mkdir(parents=True, exist_ok=True)
             (target / "generation_gpu.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
-    plan = [("loop", 1, batch1_prompts), ("loop", 8, 64), ("loop", 32, 64), ("generate", 32, 64)]
+    def decode_all(loaded: object, items: list[GenerationItem], batch: int, engine: str,
+                   temperature: float = 0.5) -> list:
+        static_decode.CAPTURE = engine != "graph-eager"
+        completions = []
+        for start in range(0, len(items), batch):
+            completions += run_batch(loaded, items[start : start + batch], seed=SEED + start,
+                                     engine=engine.split("-")[0], temperature=temperature)
+        return completions
+
+    plan = [("graph", 1, batch1_prompts), ("graph", 8, 64), ("graph", 32, 64), ("graph-eager", 32, 64),
+            ("generate", 32, 64)]
     for quantization in ("bf16", "8bit", "4bit"):
         if time.perf_counter() - began > budget_s:
             print(f"time budget spent; skipping {quantization}", flush=True)
@@ -301,26 +319,48 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
         weights_mb = (torch.cuda.memory_allocated() - before) / 2**20
         work = workload(loaded.tokenizer, 128)
         run_batch(loaded, [item for _, item in work[:4]], seed=SEED)  # warm-up: CUDA kernels, token tables
-        extra = [("loop", 64, 128), ("loop", 128, 128), ("generate", 128, 128)] if quantization == "bf16" else []
+        if quantization == "bf16":
+            items = [item for _, item in work[:32]]
+            texts = {engine: [c.text for c in decode_all(loaded, items, 32, engine, temperature=0)]
+                     for engine in ("graph", "graph-eager", "loop")}
+            report["graph_check"] = {
+                "rows": len(items),
+                "captured": all(g.captured for key, g in loaded.graphs.items() if key[-1]),
+                "same_text_graph_vs_eager_step": sum(a == b for a, b in zip(texts["graph"], texts["graph-eager"],
+                                                                            strict=True)) / len(items),
+                "same_text_graph_vs_loop": sum(a == b for a, b in zip(texts["graph"], texts["loop"],
+                                                                      strict=True)) / len(items),
+            }
+            print("graph check:", report["graph_check"], flush=True)
+        extra = [("loop", 32, 64), ("graph", 64, 128), ("graph", 128, 128)] if quantization == "bf16" else []
         for engine, batch, n in plan + extra:
             if time.perf_counter() - began > budget_s:
                 break
             kinds = [kind for kind, _ in work[:n]]
             items = [item for _, item in work[:n]]
-            torch.cuda.synchronize()
-            torch.cuda.reset_peak_memory_stats()
-            started, completions = time.perf_counter(), []
-            for start in range(0, n, batch):
-                completions += run_batch(loaded, items[start : start + batch], seed=SEED + start, engine=engine)
-            torch.cuda.synchronize()
-            wall = time.perf_counter() - started
+            row: dict[str, object] = {"quantization": quantization, "engine": engine, "batch": batch, "prompts": n}
+            try:
+                decode_all(loaded, items[:batch], batch, engine)  # untimed: this shape's graph is captured here
+                graphs_before = len(loaded.graphs)
+                torch.cuda.synchronize()
+                torch.cuda.reset_peak_memory_stats()
+                started = time.perf_counter()
+                completions = decode_all(loaded, items, batch, engine)
+                torch.cuda.synchronize()
+                wall = time.perf_counter() - started
+            except Exception as exc:  # one failing configuration must not lose the others' figures
+                row["error"] = f"{type(exc).__name__}: {exc}"[:500]
+                rows.append(row)
+                print(row, flush=True)
+                save()
+                continue
             tokens = sum(c.new_tokens for c in completions)
             q = quality(kinds, [c.text for c in completions])
-            rows.append({
-                "quantization": quantization,
-                "engine": engine,
-                "batch": batch,
-                "prompts": n,
+            if engine.startswith("graph"):
+                used = [g for key, g in loaded.graphs.items() if key[-1] == (engine == "graph")]
+                row["captured"] = bool(used) and all(g.captured for g in used)
+                row["graphs_built"] = max(0, len(loaded.graphs) - graphs_before)
+            row.update({
                 "generated_tokens": tokens,
                 "wall_s": round(wall, 2),
                 "tokens_per_s": round(tokens / wall, 1),
@@ -332,14 +372,20 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
                 "distinct_2": round(q["distinct_2"], 4),
                 "sample": parse_lines(completions[0].text, 2),
             })
-            print({k: v for k, v in rows[-1].items() if k != "sample"}, flush=True)
+            rows.append(row)
+            print({k: v for k, v in row.items() if k != "sample"}, flush=True)
             save()
+        static_decode.CAPTURE = True
         del loaded
         clear_cache()
+        torch.cuda.empty_cache()
     save()
-    print(f"{'quant':6} {'engine':9} {'batch':>5} {'tok/s':>8} {'weights MB':>10} {'peak MB':>8} {'limits':>7}")
+    print(f"{'quant':6} {'engine':11} {'batch':>5} {'tok/s':>8} {'weights MB':>10} {'peak MB':>8} {'limits':>7}")
     for r in rows:
-        print(f"{r['quantization']:6} {r['engine']:9} {r['batch']:5} {r['tokens_per_s']:8.1f} {r['weights_mb']:10.1f} "
+        if "tokens_per_s" not in r:
+            print(f"{r['quantization']:6} {r['engine']:11} {r['batch']:5} {r['error']}")
+            continue
+        print(f"{r['quantization']:6} {r['engine']:11} {r['batch']:5} {r['tokens_per_s']:8.1f} {r['weights_mb']:10.1f} "
               f"{r['peak_gpu_mb']:8.1f} {r['share_within_limits']:7.3f}")
     print("memory vs bf16:", report.get("memory_vs_bf16"), "goals:", report.get("goals"))
 

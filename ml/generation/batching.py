@@ -30,6 +30,7 @@ from ml.generation.prompts import DATA_OPEN
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 32
+ENGINES = ("loop", "generate", "graph")
 TOKEN_BUDGET = 12288
 # with a full batch waiting, the batcher still takes prompts that arrive within this gap of the last one
 FULL_BATCH_GAP_S = 0.01
@@ -188,11 +189,12 @@ def run_batch(
         enforce_limits: False decodes without the width processor (the benchmark's unconstrained baseline).
         share_prefix: prefill each distinct few-shot prefix once (see :func:`prefill_shared_prefixes`).
         engine: ``loop`` decodes with :func:`ml.generation.loop.decode`, which drops finished rows from the batch;
-            ``generate`` uses transformers' ``model.generate``, which keeps them to the end. Both apply the same
-            processor, sampling and stop rule. ``auto`` (default) picks what measured faster on each device
-            (``bench/results/generation_*.json``): ``loop`` on CPU (2-3x ``generate`` on a 28-row batch),
-            ``generate`` on CUDA (at <= 32 rows on an H100 the loop's per-step overhead cost more than the
-            dropped rows saved; it wins only from ~64 rows up).
+            ``generate`` uses transformers' ``model.generate``, which keeps them to the end; ``graph`` uses
+            :func:`ml.generation.static_decode.decode_static`, fixed shapes replayed as a CUDA graph on a GPU
+            (eagerly elsewhere), falling back to ``generate`` for a model or batch it cannot take. All apply the
+            same processor, stop rule and top-k sampling. ``auto`` (default) picks what measured faster on each
+            device (``bench/results/generation_*.json``): ``loop`` on CPU (2-3x ``generate`` on a 28-row batch),
+            ``graph`` on CUDA (a step of the eager engines there is bound by kernel launches).
 
     Returns:
         One completion per item, in order.
@@ -209,9 +211,9 @@ def run_batch(
         items = [items[i] for i in order]
     torch.manual_seed(seed)
     if engine == "auto":
-        engine = "generate" if str(loaded.device).startswith("cuda") else "loop"
-    if engine not in ("loop", "generate"):
-        raise ValueError(f"engine must be 'loop' or 'generate', got {engine!r}")
+        engine = "graph" if str(loaded.device).startswith("cuda") else "loop"
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
     if share_prefix:
         # the decode loop reads each prefix once (shared layout); model.generate gets the copied one
         longest = max(item.max_new_tokens for item in items) if engine == "loop" else None
@@ -224,10 +226,16 @@ def run_batch(
     stop = ListStop(tokenizer, [item.max_lines for item in items])
     from ml.generation.loop import MODEL_LOCK, decode
 
+    rows = None
     if engine == "loop":
         rows = decode(loaded, encoded, [item.max_new_tokens for item in items],
                       processor if enforce_limits else None, stop, temperature, top_k)
-    else:
+    elif engine == "graph":
+        from ml.generation.static_decode import decode_static
+
+        rows = decode_static(loaded, encoded, [item.max_new_tokens for item in items],
+                             processor if enforce_limits else None, stop, temperature, top_k)
+    if rows is None:
         with MODEL_LOCK:
             rows = _generate(loaded, encoded, items, processor if enforce_limits else None, stop, temperature, top_k)
     seconds = time.perf_counter() - started

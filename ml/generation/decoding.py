@@ -77,13 +77,20 @@ class TokenTables:
     eos_ids: tuple[int, ...]
 
 
-def _piece_text(piece: str) -> str:
-    """A SentencePiece token's surface text; byte-fallback pieces become a placeholder of the right width."""
+def _piece_text(piece: str) -> str | None:
+    """A SentencePiece token's surface text; None for a piece never to be written.
+
+    A byte-fallback piece of a printable ASCII character is that character (``<0x29>`` is ``)``: banned in keywords
+    like the ``)`` token itself). The byte pieces of ASCII control characters, newline included, are never written:
+    after an unfinished multi-byte sequence the decoder turns a ``<0x0A>`` into U+FFFD with it, so the line the
+    width count ended would go on (newlines come from the ``\n`` pieces). A non-ASCII byte becomes a placeholder of
+    the right width.
+    """
     match = _BYTE_PIECE.match(piece)
     if match:
         byte = int(match.group(1), 16)
-        if byte == 0x0A:
-            return "\n"
+        if byte < 0x80:
+            return chr(byte) if 0x20 <= byte < 0x7F else None
         # A lead byte of a 3- or 4-byte UTF-8 sequence (where CJK lives) counts two, every other byte one: a
         # character split over byte pieces is over-counted, never under-counted, and an orphan byte that decodes
         # to U+FFFD is still counted.
@@ -338,6 +345,23 @@ class LineLimitProcessor:
             self._width = torch.where(self._newline[last], self._tail[last], self._width + self._head[last])
         return self._mask(self._width, scores, first=last_tokens is None)
 
+    def static_tables(self, rows: int) -> tuple[torch.Tensor, ...]:
+        """The tables a fixed-shape decoder (:mod:`~ml.generation.static_decode`) applies this processor's rule with.
+
+        Args:
+            rows: the batch's rows.
+
+        Returns:
+            ``(tables, forbidden_by_kind, row_kind, max_width)`` on CPU: the :class:`TokenTables` holding the
+            per-token widths (the same object for every batch of one tokenizer and platforms), the banned tokens
+            of each kind of row ``[kinds, vocab]``, each row's kind and each row's width limit.
+        """
+        row_kind = self._row_kind.expand(rows) if len(self.limits) == 1 else self._row_kind
+        max_width = self._row_max.expand(rows) if len(self.limits) == 1 else self._row_max
+        if row_kind.shape[0] != rows:
+            raise ValueError(f"{len(self.limits)} limits for a batch of {rows} rows")
+        return self.tables, self._forbidden_by_kind, row_kind, max_width
+
     def select(self, keep: torch.Tensor) -> None:
         """Keep only the rows ``keep`` (indices into the current rows): the others finished and left the batch."""
         assert self._width is not None
@@ -407,6 +431,17 @@ class ListStop:
         blank = self._blank[last] | (self._prev_newline & self._starts[last])
         self._prev_newline = self._ends[last]
         return (self._lines >= self.max_lines) | blank
+
+    def static_tables(self, rows: int) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+        """``((newlines, blank, starts, ends), max_lines)`` on CPU: the per-token tables (the same tensors for
+        every batch of one tokenizer) and each row's line count.
+
+        A fixed-shape decoder (:mod:`~ml.generation.static_decode`) applies the same rule on the device with them.
+        """
+        max_lines = self.max_lines.expand(rows) if self.max_lines.shape[0] == 1 else self.max_lines
+        if max_lines.shape[0] != rows:
+            raise ValueError(f"{self.max_lines.shape[0]} line counts for a batch of {rows} rows")
+        return (self._newlines, self._blank, self._starts, self._ends), max_lines
 
     def select(self, keep: torch.Tensor) -> None:
         """Keep only the rows ``keep`` (indices into the current rows, on CPU)."""

@@ -83,6 +83,8 @@ class LoadedModel:
         heads: LM heads over a part of the vocabulary (:func:`restricted_head`), kept between batches.
         prefixes: the KV caches of few-shot prefixes already run, by token ids
             (:func:`~ml.generation.batching.shared_prefix_cache`), kept between batches.
+        graphs: the fixed-shape decode steps (CUDA graphs on a GPU) by shape
+            (:class:`~ml.generation.static_decode.DecodeGraph`), kept between batches.
     """
 
     model: Any
@@ -92,6 +94,7 @@ class LoadedModel:
     device: str
     heads: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     prefixes: OrderedDict[tuple[int, ...], Any] = field(default_factory=OrderedDict, repr=False, compare=False)
+    graphs: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict, repr=False, compare=False)
 
 
 def default_gguf(cache_dir: str | Path) -> Path:

@@ -4,7 +4,7 @@ import torch
 
 from ml.generation.batching import GenerationItem, run_batch
 from ml.generation.decoding import LineLimitProcessor, token_tables
-from ml.generation.limits import HEADLINE_LIMIT, AssetLimit, text_width
+from ml.generation.limits import HEADLINE_LIMIT, KEYWORD_LIMIT, AssetLimit, text_width
 
 
 def test_token_tables_know_widths_and_newlines(tiny_model) -> None:
@@ -41,7 +41,7 @@ def test_processor_masks_what_would_overflow_and_only_a_line_break_fits_at_the_l
     allowed = torch.isfinite(masked[1]).nonzero().flatten().tolist()
     texts = {tokenizer.convert_ids_to_tokens(i) for i in allowed}
     assert tokenizer.eos_token in texts and "\n" in texts
-    assert {t for t in texts if not t.startswith("\n")} == {tokenizer.eos_token, "<0x0A>"}
+    assert {t for t in texts if not t.startswith("\n")} == {tokenizer.eos_token}
 
 
 def test_every_sampled_line_of_a_random_model_fits_its_limit(tiny_model) -> None:
@@ -124,3 +124,20 @@ def test_a_restricted_processor_masks_the_same_tokens_as_the_whole_one(tiny_mode
         outside[ids] = False
         assert bool(torch.isinf(full_scores[:, outside]).all())  # nothing left out could have been written
         last = torch.tensor([word, word])
+
+
+def test_byte_fallback_pieces_of_banned_ascii_characters_are_banned_too(tiny_model) -> None:
+    """Regression: ``<0x29>`` (the byte piece of ``)``) counted as a harmless one-wide placeholder, so a keyword
+    could end in ``)`` although the ``)`` token itself was masked."""
+    tokenizer = tiny_model.tokenizer
+    byte = {value: tokenizer.convert_tokens_to_ids(f"<0x{value:02X}>")
+            for value in (0x29, 0x21, 0x41, 0x09, 0x0A, 0x01)}
+    keywords = token_tables(tokenizer, banned_chars=KEYWORD_LIMIT.banned_chars, alphabet="latin")
+    headlines = token_tables(tokenizer, banned_chars=HEADLINE_LIMIT.banned_chars, alphabet="latin")
+    assert keywords.forbidden[byte[0x29]] and not headlines.forbidden[byte[0x29]]
+    assert headlines.forbidden[byte[0x21]]
+    assert not keywords.forbidden[byte[0x41]] and keywords.head_width[byte[0x41]] == 1
+    assert keywords.forbidden[byte[0x09]] and keywords.forbidden[byte[0x01]]  # tab and control bytes: never
+    # <0xD9><0x0A> decodes to two U+FFFD: a newline byte would end a line the text does not end
+    assert headlines.forbidden[byte[0x0A]] and "\n" not in tokenizer.decode([tokenizer.convert_tokens_to_ids("<0xD9>"),
+                                                                            byte[0x0A]])
