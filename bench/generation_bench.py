@@ -313,8 +313,14 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
         torch.cuda.empty_cache()
         before = torch.cuda.memory_allocated()
         t0 = time.perf_counter()
-        loaded = load_model(ModelSettings(path=str(gguf), cache_dir=str(cache), quantization=quantization,
-                                          device="cuda"))
+        try:
+            loaded = load_model(ModelSettings(path=str(gguf), cache_dir=str(cache), quantization=quantization,
+                                              device="cuda"))
+        except Exception as exc:  # e.g. bitsandbytes missing: the other quantizations still run
+            rows.append({"quantization": quantization, "engine": "load", "batch": 0, "prompts": 0,
+                         "error": f"{type(exc).__name__}: {exc}"[:500]})
+            print(rows[-1], flush=True)
+            continue
         load_s = time.perf_counter() - t0
         weights_mb = (torch.cuda.memory_allocated() - before) / 2**20
         work = workload(loaded.tokenizer, 128)

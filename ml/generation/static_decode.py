@@ -243,7 +243,6 @@ class DecodeGraph:
                 self._step()
         except Exception:  # a kernel that synchronises (data-dependent shapes) cannot be recorded
             logger.warning("decode step could not be captured as a CUDA graph; it runs eagerly", exc_info=True)
-            torch.cuda.synchronize()
             return
         self.graph, self.captured = graph, True
 
