@@ -324,6 +324,8 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
         load_s = time.perf_counter() - t0
         weights_mb = (torch.cuda.memory_allocated() - before) / 2**20
         work = workload(loaded.tokenizer, 128)
+        print(quantization, "attention:", loaded.model.config._attn_implementation, "graph engine refusal at 384:",
+              static_decode.refusal(loaded, 384), "capturable:", static_decode.capturable(loaded.model), flush=True)
         run_batch(loaded, [item for _, item in work[:4]], seed=SEED)  # warm-up: CUDA kernels, token tables
         if quantization == "bf16":
             items = [item for _, item in work[:32]]

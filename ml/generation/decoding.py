@@ -102,6 +102,20 @@ def _width(text: str, platforms: Iterable[Platform]) -> int:
     return max(sum(char_width(c, p) for c in text) for p in platforms)
 
 
+def fit_columns(table: torch.Tensor, width: int, fill: Any) -> torch.Tensor:
+    """``table`` cut or padded (with ``fill``) along its last dimension to ``width`` columns.
+
+    A model's logits may have more columns than its tokenizer has tokens (Gemma 3's 262,144 against 262,143 in some
+    tokenizer versions): the padding columns get ``fill`` (width 0, or banned).
+    """
+    import torch
+
+    have = table.shape[-1]
+    if have >= width:
+        return table[..., :width]
+    return torch.cat([table, table.new_full((*table.shape[:-1], width - have), fill)], dim=-1)
+
+
 def _per_token_cached(kind: str, tokenizer: Any, options: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     """``build()``, computed once per process for this kind of per-token table, tokenizer and options."""
     key = (kind, getattr(tokenizer, "name_or_path", ""), len(tokenizer), *options)
@@ -372,11 +386,11 @@ class LineLimitProcessor:
     def _mask(self, width: torch.Tensor, scores: torch.Tensor, first: bool) -> torch.Tensor:
         remaining = (self._max - width).unsqueeze(1)
         vocab = scores.shape[1]
-        head = self._mask_head[:vocab].unsqueeze(0)
-        mask = (head > remaining) | self._forbidden[:, :vocab]
+        head = fit_columns(self._mask_head, vocab, 0).unsqueeze(0)
+        mask = (head > remaining) | fit_columns(self._forbidden, vocab, True)
         if first:
             # A blank line ends the list (ListStop); as the very first token it would end it before it began.
-            mask = mask | (self._mask_newline[:vocab].unsqueeze(0) & (head == 0))
+            mask = mask | (fit_columns(self._mask_newline, vocab, False).unsqueeze(0) & (head == 0))
         return scores.masked_fill(mask, float("-inf"))
 
 

@@ -313,8 +313,10 @@ def _load_gpu(model_dir: Path, quantization: str) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
 
+    # SDPA explicitly: the CUDA-graph decode engine (ml/generation/static_decode.py) masks with SDPA's boolean masks
     if quantization == "bf16":
-        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16, device_map="cuda")
+        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16, device_map="cuda",
+                                                    attn_implementation="sdpa")
     from transformers import BitsAndBytesConfig
 
     if quantization == "8bit":
@@ -322,7 +324,7 @@ def _load_gpu(model_dir: Path, quantization: str) -> Any:
     else:
         config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
     model = AutoModelForCausalLM.from_pretrained(
-        model_dir, quantization_config=config, dtype=torch.bfloat16, device_map="cuda"
+        model_dir, quantization_config=config, dtype=torch.bfloat16, device_map="cuda", attn_implementation="sdpa"
     )
     # bitsandbytes leaves the (tied) token table in bf16: for a small model that is most of its memory
     from ml.generation.tied_quant import quantize_tied_embeddings

@@ -32,6 +32,7 @@ from typing import Any
 import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
 
+from ml.generation.decoding import fit_columns
 from ml.generation.loop import MODEL_LOCK, cache_kwarg, eos_ids, output_cache
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,12 @@ def bucket(rows: int, length: int) -> tuple[int, int] | None:
 
 
 def applicable(loaded: Any, length: int) -> bool:
-    """Whether this engine can decode ``loaded``'s model for sequences of ``length`` positions.
+    """Whether this engine can decode ``loaded``'s model for sequences of ``length`` positions (:func:`refusal`)."""
+    return refusal(loaded, length) is None
+
+
+def refusal(loaded: Any, length: int) -> str | None:
+    """Why this engine cannot decode ``loaded``'s model for sequences of ``length`` positions; None when it can.
 
     The model must attend with SDPA (the boolean mask is SDPA's), its cache must be made of plain full-attention
     and sliding-window layers, and every sliding window must hold the whole sequence (the mask is the same for
@@ -93,22 +99,23 @@ def applicable(loaded: Any, length: int) -> bool:
     """
     model = loaded.model
     config = getattr(model, "config", None)
-    if config is None or getattr(config, "_attn_implementation", None) not in _ATTENTION:
-        return False
+    implementation = getattr(config, "_attn_implementation", None)
+    if config is None or implementation not in _ATTENTION:
+        return f"attention implementation {implementation!r} is not SDPA"
     try:
         cache = DynamicCache(config=config)
-    except Exception:  # a config transformers cannot build a cache from
-        return False
+    except Exception as exc:  # a config transformers cannot build a cache from
+        return f"no cache for this config ({exc})"
     layers = getattr(cache, "layers", None)
     if not layers:
-        return False
+        return "the cache has no layers"
     for layer in layers:
         if type(layer) not in (DynamicLayer, DynamicSlidingWindowLayer):
-            return False
+            return f"cache layer {type(layer).__name__} is not a plain full or sliding-window layer"
         window = getattr(layer, "sliding_window", None)
         if window is not None and length > window:
-            return False
-    return True
+            return f"{length} positions do not fit the sliding window of {window}"
+    return None
 
 
 def capturable(model: Any) -> bool:
@@ -122,15 +129,6 @@ def capturable(model: Any) -> bool:
         if type(module).__name__ == "Linear8bitLt" and getattr(state, "threshold", 0) > 0:
             return False
     return True
-
-
-def _fit(table: torch.Tensor, width: int, fill: Any) -> torch.Tensor:
-    """``table`` cut or padded (with ``fill``) along its last dimension to ``width`` columns."""
-    have = table.shape[-1]
-    if have >= width:
-        return table[..., :width]
-    pad = table.new_full((*table.shape[:-1], width - have), fill)
-    return torch.cat([table, pad], dim=-1)
 
 
 class DecodeGraph:
@@ -277,13 +275,13 @@ class DecodeGraph:
         if processor is not None:
             tables, forbidden, row_kind, max_width = processor.static_tables(batch)
             if self._width_tables is not tables:  # the per-token widths: copied once per tokenizer and platforms
-                self.head_width.copy_(_fit(tables.head_width, self.vocab, 0))
-                self.tail_width.copy_(_fit(tables.tail_width, self.vocab, 0))
-                self.has_newline.copy_(_fit(tables.has_newline, self.vocab, False))
+                self.head_width.copy_(fit_columns(tables.head_width, self.vocab, 0))
+                self.tail_width.copy_(fit_columns(tables.tail_width, self.vocab, 0))
+                self.has_newline.copy_(fit_columns(tables.has_newline, self.vocab, False))
                 self.blank_first.copy_(self.has_newline & (self.head_width == 0))
                 self._width_tables = tables
             self.forbidden.zero_()
-            self.forbidden[:batch] = _fit(forbidden.to(device), self.vocab, True)[row_kind.to(device)]
+            self.forbidden[:batch] = fit_columns(forbidden.to(device), self.vocab, True)[row_kind.to(device)]
             self.max_width.zero_()
             self.max_width[:batch] = max_width.to(device)
         self.width.zero_()
@@ -292,7 +290,7 @@ class DecodeGraph:
         if self._line_tables is not line_tables[0]:
             for buffer, table, fill in zip((self.newlines, self.blank, self.starts, self.ends), line_tables,
                                            (0, False, False, False), strict=True):
-                buffer.copy_(_fit(table, self.vocab, fill))
+                buffer.copy_(fit_columns(table, self.vocab, fill))
             self._line_tables = line_tables[0]
         self.lines.zero_()
         self.max_lines.zero_()
@@ -363,7 +361,9 @@ def decode_static(
     batch, prompt = input_ids.shape
     longest = int(max(max_new_tokens))
     shape = bucket(batch, prompt + longest + 1)
-    if shape is None or not applicable(loaded, shape[1]):
+    why = f"{batch} rows, more than {ROW_BUCKETS[-1]}" if shape is None else refusal(loaded, shape[1])
+    if why is not None:
+        logger.info("fixed-shape decoding not used: %s", why)
         return None
     model = loaded.model
     positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
