@@ -241,7 +241,8 @@ def gguf_sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, batch1_prompts: int = 16) -> None:
+def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, batch1_prompts: int = 16,
+        quantizations: tuple[str, ...] = ("bf16", "8bit", "4bit")) -> None:
     """bf16 / 8-bit / 4-bit x batch 1, 8, 32 on CUDA: generated tokens/s, weight and peak GPU memory, limits.
 
     The matrix runs the default CUDA engine, ``graph`` (:mod:`ml.generation.static_decode`: fixed shapes, one
@@ -305,7 +306,7 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
 
     plan = [("graph", 1, batch1_prompts), ("graph", 8, 64), ("graph", 32, 64), ("graph-eager", 32, 64),
             ("generate", 32, 64)]
-    for quantization in ("bf16", "8bit", "4bit"):
+    for quantization in quantizations:
         if time.perf_counter() - began > budget_s:
             print(f"time budget spent; skipping {quantization}", flush=True)
             break
@@ -415,11 +416,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS, help="GPU mode: also write the report here")
     parser.add_argument("--budget-s", type=float, default=420.0, help="GPU mode: start no new row after this")
     parser.add_argument("--batch1-prompts", type=int, default=16, help="GPU mode: prompts run one at a time")
+    parser.add_argument("--quantizations", default="bf16,8bit,4bit", help="GPU mode: which, comma-separated")
     args = parser.parse_args()
     if args.mode:
         print(json.dumps(run_mode(args.mode), ensure_ascii=False))
     elif args.gpu:
-        gpu(args.model, args.cache, args.out, args.budget_s, args.batch1_prompts)
+        gpu(args.model, args.cache, args.out, args.budget_s, args.batch1_prompts,
+            tuple(q for q in args.quantizations.split(",") if q))
     else:
         cpu()
 
