@@ -117,6 +117,58 @@ def _gguf_cache_name(gguf: Path) -> str:
     return f"{gguf.stem}-{key}"
 
 
+# A sentence every tokenizer of a model family must split the same way, and how (BOS included).
+TOKENIZER_PROBE = "Cemento gris en sacos de 50 kg. Tinacos Rotoplas, envío gratis."
+PROBE_IDS: dict[tuple[str, int], list[int]] = {
+    # (GGUF architecture, vocabulary size): every Gemma 3 model shares this tokenizer
+    ("gemma3", 262144): [2, 212558, 52006, 696, 8806, 585, 569, 236743, 236810, 236771, 11944, 236761, 49495, 41345,
+                         17622, 26463, 236764, 83200, 38029, 236761],
+}
+
+
+def check_gguf_tokenizer(tokenizer: Any, gguf: str | Path) -> None:
+    """Raise when a tokenizer converted from ``gguf`` does not read text the way the GGUF's model does.
+
+    transformers' GGUF tokenizer conversion differs between versions: 5.17 turned Gemma 3's into one that drops the
+    BOS token and splits words otherwise (the same token list), and the model then writes nonsense ("30 30 30 ...").
+    Checked: a spread of token ids against the GGUF's token list, the BOS the GGUF asks for, and, for a model family
+    in :data:`PROBE_IDS`, the exact ids of :data:`TOKENIZER_PROBE`.
+
+    Raises:
+        RuntimeError: what differs, and what to do.
+    """
+    import transformers
+    from gguf import GGUFReader
+
+    fields = GGUFReader(str(gguf)).fields
+
+    def value(name: str) -> Any:
+        found = fields.get(name)
+        return None if found is None else found.contents()
+
+    problems = []
+    tokens = value("tokenizer.ggml.tokens") or []
+    if tokens:
+        ids = list(range(0, len(tokens), max(1, len(tokens) // 257)))
+        for token_id, got in zip(ids, tokenizer.convert_ids_to_tokens(ids), strict=True):
+            if got != tokens[token_id]:
+                problems.append(f"token {token_id} is {got!r}, the GGUF's is {tokens[token_id]!r}")
+                break
+    encoded = tokenizer(TOKENIZER_PROBE).input_ids
+    bos = value("tokenizer.ggml.bos_token_id")
+    if value("tokenizer.ggml.add_bos_token") and bos is not None and encoded[:1] != [bos]:
+        problems.append(f"text does not start with the BOS token {bos}")
+    expected = PROBE_IDS.get((value("general.architecture"), len(tokens)))
+    if expected is not None and encoded != expected:
+        problems.append(f"{TOKENIZER_PROBE!r} became {encoded}, not {expected}")
+    if problems:
+        raise RuntimeError(
+            f"transformers {transformers.__version__} converted the tokenizer of {gguf} wrongly: {'; '.join(problems)}."
+            " The model would read every prompt as other words. Install the transformers version requirements.txt"
+            " resolves to, or point the model setting at a transformers model directory."
+        )
+
+
 def converted_dir(gguf: str | Path, cache_dir: str | Path) -> Path:
     """Return a safetensors directory converted from a GGUF file, converting on first use.
 
@@ -126,6 +178,10 @@ def converted_dir(gguf: str | Path, cache_dir: str | Path) -> Path:
 
     Returns:
         A directory ``AutoModelForCausalLM.from_pretrained`` loads without the ``gguf`` package.
+
+    Raises:
+        RuntimeError: this transformers version converts the GGUF's tokenizer wrongly (:func:`check_gguf_tokenizer`);
+            nothing is written.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -138,6 +194,7 @@ def converted_dir(gguf: str | Path, cache_dir: str | Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=cache_dir))
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        check_gguf_tokenizer(tokenizer, gguf)
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         # The weights are already de-quantized to fp32; the GGUF "quantizer" left on the model only blocks saving.
         model.hf_quantizer = None

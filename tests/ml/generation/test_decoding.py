@@ -141,3 +141,12 @@ def test_byte_fallback_pieces_of_banned_ascii_characters_are_banned_too(tiny_mod
     # <0xD9><0x0A> decodes to two U+FFFD: a newline byte would end a line the text does not end
     assert headlines.forbidden[byte[0x0A]] and "\n" not in tokenizer.decode([tokenizer.convert_tokens_to_ids("<0xD9>"),
                                                                             byte[0x0A]])
+
+
+def test_logits_wider_than_the_tokenizer_are_masked_past_its_last_token(tiny_model) -> None:
+    """transformers 5.17's Gemma tokenizer had 262,143 tokens for the model's 262,144 logits: generate crashed."""
+    tokenizer = tiny_model.tokenizer
+    processor = LineLimitProcessor(tokenizer, [HEADLINE_LIMIT, KEYWORD_LIMIT])
+    masked = processor(torch.tensor([[2, 10], [2, 10]]), torch.zeros(2, len(tokenizer) + 3))
+    assert masked.shape == (2, len(tokenizer) + 3)
+    assert torch.isinf(masked[:, len(tokenizer):]).all() and torch.isfinite(masked[:, :len(tokenizer)]).any(dim=1).all()

@@ -140,3 +140,18 @@ def test_the_int8_head_scales_each_row_alone(tiny_model_dir) -> None:
         assert torch.equal(head(loud)[1:], head(hidden[1:]))
         exact = torch.nn.functional.linear(hidden, loaded.model.model.embed_tokens.weight)
         assert ((head(loud)[1:] - exact[1:]).norm(dim=-1) / exact[1:].norm(dim=-1)).max() < 0.05
+
+
+def test_the_converted_tokenizer_reads_text_as_the_gguf_model_does(model_cache, real_model_dir) -> None:
+    from transformers import AutoTokenizer
+
+    from ml.generation.model import TOKENIZER_PROBE, check_gguf_tokenizer
+
+    gguf = default_gguf(model_cache)
+    tokenizer = AutoTokenizer.from_pretrained(real_model_dir)
+    check_gguf_tokenizer(tokenizer, gguf)  # the conversion the cache holds passes
+    # transformers 5.17's conversion dropped the BOS (and split words otherwise): such a tokenizer is refused
+    without_bos = AutoTokenizer.from_pretrained(real_model_dir, add_bos_token=False)
+    assert without_bos(TOKENIZER_PROBE).input_ids[0] != tokenizer.bos_token_id
+    with pytest.raises(RuntimeError, match="does not start with the BOS token 2.*became"):
+        check_gguf_tokenizer(without_bos, gguf)
