@@ -66,3 +66,19 @@ def tiny_model_int8(tiny_model_dir: Path) -> LoadedModel:
 @pytest.fixture(scope="session")
 def real_model(real_model_dir: Path) -> LoadedModel:
     return load_model(ModelSettings(path=None, cache_dir=str(CACHE), quantization="int8", device="cpu"))
+
+
+@pytest.fixture
+def mixed_items() -> list:
+    """Four rows of a batch as the batcher mixes them: keywords, headlines and descriptions, Spanish and English,
+    different line counts and token caps (the same-prefix rows of one field side by side)."""
+    from ml.generation.batching import GenerationItem
+    from ml.generation.limits import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
+    from ml.generation.prompts import PromptInput, build_prompt
+
+    rows = [("keywords", KEYWORD_LIMIT, 3, 20), ("headlines", HEADLINE_LIMIT, 4, 30),
+            ("descriptions", DESCRIPTION_LIMIT, 2, 40), ("headlines", HEADLINE_LIMIT, 1, 8)]
+    texts = [("Cemento gris en sacos de 50 kg.", "es"), ("Tinacos de 1100 litros con filtro.", "es"),
+             ("Water tanks with free delivery.", "en"), ("Ladrillo rojo recocido.", "es")]
+    return [GenerationItem(build_prompt(PromptInput(text, language), kind), limit, lines, cap)
+            for (kind, limit, lines, cap), (text, language) in zip(rows, texts, strict=True)]

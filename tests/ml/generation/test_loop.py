@@ -5,33 +5,22 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ml.generation.batching import GenerationItem, run_batch
-from ml.generation.limits import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT, text_width
+from ml.generation.batching import run_batch
+from ml.generation.limits import text_width
 from ml.generation.loop import GrowingLayer, GrowingSlidingLayer, preallocate, select_rows
 
 
-def _mixed_items() -> list[GenerationItem]:
-    from ml.generation.prompts import PromptInput, build_prompt
-
-    rows = [("keywords", KEYWORD_LIMIT, 3, 20), ("headlines", HEADLINE_LIMIT, 4, 30),
-            ("descriptions", DESCRIPTION_LIMIT, 2, 40), ("headlines", HEADLINE_LIMIT, 1, 8)]
-    texts = [("Cemento gris en sacos de 50 kg.", "es"), ("Tinacos de 1100 litros con filtro.", "es"),
-             ("Water tanks with free delivery.", "en"), ("Ladrillo rojo recocido.", "es")]
-    return [GenerationItem(build_prompt(PromptInput(text, language), kind), limit, lines, cap)
-            for (kind, limit, lines, cap), (text, language) in zip(rows, texts, strict=True)]
-
-
 @pytest.mark.parametrize("share_prefix", [True, False])
-def test_greedy_loop_writes_what_generate_writes(tiny_model, share_prefix) -> None:
-    items = _mixed_items()
+def test_greedy_loop_writes_what_generate_writes(tiny_model, share_prefix, mixed_items) -> None:
+    items = list(mixed_items)
     loop = run_batch(tiny_model, items, temperature=0, share_prefix=share_prefix, engine="loop")
     generate = run_batch(tiny_model, items, temperature=0, share_prefix=share_prefix, engine="generate")
     assert [c.text for c in loop] == [c.text for c in generate]
     assert [c.new_tokens for c in loop] == [c.new_tokens for c in generate]
 
 
-def test_each_row_stops_at_its_own_cap_and_limits_hold_in_a_mixed_batch(tiny_model) -> None:
-    items = _mixed_items()
+def test_each_row_stops_at_its_own_cap_and_limits_hold_in_a_mixed_batch(tiny_model, mixed_items) -> None:
+    items = list(mixed_items)
     completions = run_batch(tiny_model, items, seed=5, temperature=1.0, engine="loop")
     for item, completion in zip(items, completions, strict=True):
         assert 1 <= completion.new_tokens <= item.max_new_tokens
@@ -42,9 +31,9 @@ def test_each_row_stops_at_its_own_cap_and_limits_hold_in_a_mixed_batch(tiny_mod
     assert [c.text for c in again] == [c.text for c in completions]  # seeded
 
 
-def test_unknown_engine_is_refused(tiny_model) -> None:
+def test_unknown_engine_is_refused(tiny_model, mixed_items) -> None:
     with pytest.raises(ValueError, match="engine must be"):
-        run_batch(tiny_model, _mixed_items()[:1], engine="fast")
+        run_batch(tiny_model, list(mixed_items)[:1], engine="fast")
 
 
 def test_growing_layers_match_dynamic_layers_and_drop_rows() -> None:
@@ -80,7 +69,8 @@ def test_a_window_too_short_keeps_the_original_layer() -> None:
     assert type(cache.layers[0]) is DynamicSlidingWindowLayer
 
 
-def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(tiny_model, tiny_model_dir) -> None:
+def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(
+        tiny_model, tiny_model_dir, mixed_items) -> None:
     """A sliding window shorter than prompt + continuation keeps transformers' own layer; finished rows then stay
     in the batch, their tokens no longer recorded, and the output is still exactly ``generate``'s."""
     from transformers import AutoConfig, AutoModelForCausalLM
@@ -93,7 +83,7 @@ def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(tiny_mo
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32).eval()
     loaded = LoadedModel(model=model, tokenizer=tiny_model.tokenizer, name="tiny-window", quantization="none",
                          device="cpu")
-    items = _mixed_items()
+    items = list(mixed_items)
     loop = run_batch(loaded, items, temperature=0, engine="loop")
     generate = run_batch(loaded, items, temperature=0, engine="generate")
     assert [c.text for c in loop] == [c.text for c in generate]
@@ -101,13 +91,14 @@ def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(tiny_mo
 
 
 @pytest.mark.parametrize("temperature", [0, 1.0])
-def test_the_restricted_head_writes_what_the_whole_head_writes(tiny_model, tiny_model_int8, temperature) -> None:
+def test_the_restricted_head_writes_what_the_whole_head_writes(
+        tiny_model, tiny_model_int8, temperature, mixed_items) -> None:
     from dataclasses import replace
 
     from ml.generation.decoding import LANGUAGE_ALPHABET, LineLimitProcessor, ListStop
     from ml.generation.loop import decode
 
-    items = [replace(item, alphabet=LANGUAGE_ALPHABET["es"]) for item in _mixed_items()]
+    items = [replace(item, alphabet=LANGUAGE_ALPHABET["es"]) for item in list(mixed_items)]
     for loaded in (tiny_model, tiny_model_int8):
         tokenizer = loaded.tokenizer
         encoded = dict(tokenizer([item.prompt for item in items], return_tensors="pt", padding=True))
@@ -124,24 +115,25 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(tiny_model, tiny_
         assert all(t in set(ids.tolist()) for row in runs[0] for t in row)
 
 
-def test_run_batch_uses_the_alphabet_of_each_row(tiny_model) -> None:
+def test_run_batch_uses_the_alphabet_of_each_row(tiny_model, mixed_items) -> None:
     from dataclasses import replace
 
     from ml.generation.decoding import ALPHABETS
 
     in_latin = ALPHABETS["latin"]
-    anything = run_batch(tiny_model, _mixed_items(), seed=2, temperature=1.0)
+    anything = run_batch(tiny_model, list(mixed_items), seed=2, temperature=1.0)
     assert not all(in_latin(c) for c in "".join(c.text for c in anything))  # random weights write any script
-    latin = run_batch(tiny_model, [replace(item, alphabet="latin") for item in _mixed_items()], seed=2, temperature=1.0)
+    latin = run_batch(tiny_model, [replace(item, alphabet="latin") for item in mixed_items], seed=2, temperature=1.0)
     assert all(in_latin(c) for c in "".join(c.text for c in latin))
 
 
-def test_building_the_restricted_head_leaves_the_seeded_sampling_alone(tiny_model, tiny_model_int8) -> None:
+def test_building_the_restricted_head_leaves_the_seeded_sampling_alone(
+        tiny_model, tiny_model_int8, mixed_items) -> None:
     """Regression: a new ``nn.Linear`` initialises its weights from the global generator, so the batch that built the
     restricted head sampled other text than the same seeded batch once the head was cached."""
     from dataclasses import replace
 
-    items = [replace(item, alphabet="latin") for item in _mixed_items()]
+    items = [replace(item, alphabet="latin") for item in list(mixed_items)]
     for loaded in (tiny_model, tiny_model_int8):
         loaded.heads.clear()
         built = run_batch(loaded, items, seed=4, temperature=1.0)

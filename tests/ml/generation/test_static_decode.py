@@ -9,40 +9,29 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ml.generation.batching import GenerationItem, run_batch
-from ml.generation.limits import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT, text_width
+from ml.generation.batching import run_batch
+from ml.generation.limits import text_width
 from ml.generation.static_decode import LENGTH_STEP, StaticLayer, applicable, bucket, decode_static
 
 
-def _mixed_items() -> list[GenerationItem]:
-    from ml.generation.prompts import PromptInput, build_prompt
-
-    rows = [("keywords", KEYWORD_LIMIT, 3, 20), ("headlines", HEADLINE_LIMIT, 4, 30),
-            ("descriptions", DESCRIPTION_LIMIT, 2, 40), ("headlines", HEADLINE_LIMIT, 1, 8)]
-    texts = [("Cemento gris en sacos de 50 kg.", "es"), ("Tinacos de 1100 litros con filtro.", "es"),
-             ("Water tanks with free delivery.", "en"), ("Ladrillo rojo recocido.", "es")]
-    return [GenerationItem(build_prompt(PromptInput(text, language), kind), limit, lines, cap)
-            for (kind, limit, lines, cap), (text, language) in zip(rows, texts, strict=True)]
-
-
 @pytest.mark.parametrize("share_prefix", [True, False])
-def test_greedy_static_engine_writes_what_the_loop_writes(tiny_model, share_prefix) -> None:
-    items = _mixed_items()
+def test_greedy_static_engine_writes_what_the_loop_writes(tiny_model, share_prefix, mixed_items) -> None:
+    items = list(mixed_items)
     static = run_batch(tiny_model, items, temperature=0, share_prefix=share_prefix, engine="graph")
     loop = run_batch(tiny_model, items, temperature=0, share_prefix=share_prefix, engine="loop")
     assert [c.text for c in static] == [c.text for c in loop]
     assert [c.new_tokens for c in static] == [c.new_tokens for c in loop]
 
 
-def test_without_limits_the_static_engine_still_matches_the_loop(tiny_model) -> None:
-    items = _mixed_items()
+def test_without_limits_the_static_engine_still_matches_the_loop(tiny_model, mixed_items) -> None:
+    items = list(mixed_items)
     static = run_batch(tiny_model, items, temperature=0, enforce_limits=False, engine="graph")
     loop = run_batch(tiny_model, items, temperature=0, enforce_limits=False, engine="loop")
     assert [c.text for c in static] == [c.text for c in loop]
 
 
-def test_sampled_rows_keep_their_limits_and_caps_and_a_seed_repeats(tiny_model) -> None:
-    items = _mixed_items() * 2
+def test_sampled_rows_keep_their_limits_and_caps_and_a_seed_repeats(tiny_model, mixed_items) -> None:
+    items = list(mixed_items) * 2
     completions = run_batch(tiny_model, items, seed=11, temperature=1.0, engine="graph")
     for item, completion in zip(items, completions, strict=True):
         assert 1 <= completion.new_tokens <= item.max_new_tokens
@@ -55,8 +44,8 @@ def test_sampled_rows_keep_their_limits_and_caps_and_a_seed_repeats(tiny_model) 
     assert [c.text for c in other] != [c.text for c in completions]
 
 
-def test_a_smaller_batch_reuses_the_graph_and_its_padding_rows_change_nothing(tiny_model) -> None:
-    items = _mixed_items()
+def test_a_smaller_batch_reuses_the_graph_and_its_padding_rows_change_nothing(tiny_model, mixed_items) -> None:
+    items = list(mixed_items)
     tiny_model.graphs.clear()
     run_batch(tiny_model, items, temperature=0, share_prefix=False, engine="graph")
     assert len(tiny_model.graphs) == 1
@@ -76,9 +65,9 @@ def test_bucket_pads_rows_to_a_power_of_two_and_length_to_a_step() -> None:
     assert bucket(129, 10) is None
 
 
-def test_a_model_that_does_not_attend_with_sdpa_falls_back_to_generate(tiny_model) -> None:
+def test_a_model_that_does_not_attend_with_sdpa_falls_back_to_generate(tiny_model, mixed_items) -> None:
     eager = tiny_model
-    items = _mixed_items()[:2]
+    items = list(mixed_items)[:2]
     implementation = eager.model.config._attn_implementation
     eager.model.config._attn_implementation = "eager"
     try:
