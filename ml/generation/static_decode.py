@@ -237,7 +237,8 @@ class DecodeGraph:
         torch.cuda.current_stream().wait_stream(stream)
         graph = torch.cuda.CUDAGraph()
         try:
-            with torch.cuda.graph(graph):
+            # thread_local: CUDA work of other threads of the worker (metrics, other models) may go on meanwhile
+            with torch.cuda.graph(graph, capture_error_mode="thread_local"):
                 self._step()
         except Exception:  # a kernel that synchronises (data-dependent shapes) cannot be recorded
             logger.warning("decode step could not be captured as a CUDA graph; it runs eagerly", exc_info=True)
