@@ -302,15 +302,13 @@ class LineLimitProcessor:
             raise RuntimeError("restrict() must come before the first step")
         self._vocab = vocab_ids
 
-    def _advance(self, input_ids: torch.Tensor) -> torch.Tensor:
+    def _advance(self, input_ids: torch.Tensor, vocab: int) -> torch.Tensor:
         import torch
 
         if self._prompt_len is None:
-            if len(self.limits) not in (1, input_ids.shape[0]):
-                raise ValueError(f"{len(self.limits)} limits for a batch of {input_ids.shape[0]} rows")
+            self._tables_on(input_ids.device, input_ids.shape[0], vocab)  # refuses a wrong number of limits
             self._prompt_len = input_ids.shape[1]
             self._width = torch.zeros(input_ids.shape[0], dtype=torch.int32, device=input_ids.device)
-            self._tables_on(input_ids.device, input_ids.shape[0])
         elif input_ids.shape[1] > self._prompt_len:
             last = input_ids[:, -1]
             assert self._width is not None
@@ -318,25 +316,36 @@ class LineLimitProcessor:
         assert self._width is not None
         return self._width
 
-    def _tables_on(self, device: torch.device, rows: int) -> None:
+    def _per_row(self, rows: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each row's kind (index into the kinds' tables) and width limit, for a batch of ``rows``."""
+        if len(self.limits) == 1:
+            return self._row_kind.expand(rows), self._row_max.expand(rows)
+        if len(self.limits) != rows:
+            raise ValueError(f"{len(self.limits)} limits for a batch of {rows} rows")
+        return self._row_kind, self._row_max
+
+    def _tables_on(self, device: torch.device, rows: int, width: int) -> None:
+        """Move the tables to ``device`` for ``rows`` rows, the mask's fitted to the scores' ``width`` columns once."""
         self._head = self.tables.head_width.to(device)
         self._tail = self.tables.tail_width.to(device)
         self._newline = self.tables.has_newline.to(device)
-        row_kind = self._row_kind.expand(rows) if len(self.limits) == 1 else self._row_kind
+        row_kind, max_width = self._per_row(rows)
         forbidden = self._forbidden_by_kind.to(device)
         # the mask's columns: the whole vocabulary, or the restricted one (the width update keeps full-vocab tables,
         # indexed by token id)
-        self._mask_head, self._mask_newline = self._head, self._newline
+        mask_head, mask_newline = self._head, self._newline
         if self._vocab is not None:
             vocab = self._vocab.to(device)
             forbidden = forbidden[:, vocab]
-            self._mask_head, self._mask_newline = self._head[vocab], self._newline[vocab]
-        self._forbidden = forbidden[row_kind.to(device)]
-        self._max = (self._row_max.expand(rows) if len(self.limits) == 1 else self._row_max).to(device)
+            mask_head, mask_newline = self._head[vocab], self._newline[vocab]
+        self._mask_head = fit_columns(mask_head, width, 0)
+        self._mask_newline = fit_columns(mask_newline, width, False)
+        self._forbidden = fit_columns(forbidden, width, True)[row_kind.to(device)]
+        self._max = max_width.to(device)
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
         """Return ``scores`` with every over-wide or forbidden token set to -inf (``generate``'s interface)."""
-        width = self._advance(input_ids)
+        width = self._advance(input_ids, scores.shape[1])
         return self._mask(width, scores, first=input_ids.shape[1] == self._prompt_len)
 
     def mask_scores(self, last_tokens: torch.Tensor | None, scores: torch.Tensor) -> torch.Tensor:
@@ -349,10 +358,8 @@ class LineLimitProcessor:
         import torch
 
         if last_tokens is None:
-            if len(self.limits) not in (1, scores.shape[0]):
-                raise ValueError(f"{len(self.limits)} limits for a batch of {scores.shape[0]} rows")
+            self._tables_on(scores.device, scores.shape[0], scores.shape[1])  # refuses a wrong number of limits
             self._width = torch.zeros(scores.shape[0], dtype=torch.int32, device=scores.device)
-            self._tables_on(scores.device, scores.shape[0])
         else:
             assert self._width is not None
             last = last_tokens.to(scores.device)
@@ -370,10 +377,7 @@ class LineLimitProcessor:
             per-token widths (the same object for every batch of one tokenizer and platforms), the banned tokens
             of each kind of row ``[kinds, vocab]``, each row's kind and each row's width limit.
         """
-        row_kind = self._row_kind.expand(rows) if len(self.limits) == 1 else self._row_kind
-        max_width = self._row_max.expand(rows) if len(self.limits) == 1 else self._row_max
-        if row_kind.shape[0] != rows:
-            raise ValueError(f"{len(self.limits)} limits for a batch of {rows} rows")
+        row_kind, max_width = self._per_row(rows)
         return self.tables, self._forbidden_by_kind, row_kind, max_width
 
     def select(self, keep: torch.Tensor) -> None:
@@ -385,12 +389,11 @@ class LineLimitProcessor:
 
     def _mask(self, width: torch.Tensor, scores: torch.Tensor, first: bool) -> torch.Tensor:
         remaining = (self._max - width).unsqueeze(1)
-        vocab = scores.shape[1]
-        head = fit_columns(self._mask_head, vocab, 0).unsqueeze(0)
-        mask = (head > remaining) | fit_columns(self._forbidden, vocab, True)
+        head = self._mask_head.unsqueeze(0)  # fitted to the scores' columns by _tables_on
+        mask = (head > remaining) | self._forbidden
         if first:
             # A blank line ends the list (ListStop); as the very first token it would end it before it began.
-            mask = mask | (fit_columns(self._mask_newline, vocab, False).unsqueeze(0) & (head == 0))
+            mask = mask | (self._mask_newline.unsqueeze(0) & (head == 0))
         return scores.masked_fill(mask, float("-inf"))
 
 

@@ -227,6 +227,29 @@ def eos_ids(loaded: Any) -> tuple[int, ...]:
     return tuple(sorted(ids))
 
 
+def prompt_pass(model: Any, encoded: dict[str, Any]) -> tuple[Any, torch.Tensor]:
+    """The forward over each row's prompt not yet in ``encoded``'s cache (all of it when there is none).
+
+    Positions come from the attention mask (left padding); the rows' own prompt tails hold no first token when a
+    prefilled prefix precedes them, so int8 blocks may run them (:func:`without_first_token`). Call it with the
+    model locked and under ``torch.inference_mode``.
+
+    Returns:
+        The forward's output (last-position logits, the cache with the whole prompt) and every row's positions.
+    """
+    input_ids, mask = encoded["input_ids"], encoded["attention_mask"]
+    cache = encoded.get("cache")
+    positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
+    done_at = cache.get_seq_length() if cache is not None else 0
+    kwargs: dict[str, Any] = {"use_cache": True}
+    if cache is not None:
+        kwargs[cache_kwarg(model)] = cache
+    with without_first_token() if done_at > 0 else nullcontext():
+        out = model(input_ids=input_ids[:, done_at:], attention_mask=mask, position_ids=positions[:, done_at:],
+                    logits_to_keep=1, **kwargs)
+    return out, positions
+
+
 def decode(
     loaded: Any,
     encoded: dict[str, Any],
@@ -258,24 +281,15 @@ def decode(
     head, vocab = restricted if restricted is not None else (None, None)  # vocab: the logits' columns' token ids
     model = loaded.model
     input_ids, mask = encoded["input_ids"], encoded["attention_mask"]
-    cache = encoded.get("cache")
     rows = input_ids.shape[0]
-    positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
-    done_at = cache.get_seq_length() if cache is not None else 0
     caps = torch.tensor(list(max_new_tokens))
     ends = torch.tensor(eos_ids(loaded), dtype=torch.long)
     out_tokens: list[list[int]] = [[] for _ in range(rows)]
     live = torch.arange(rows)  # original row index of each row still in the batch
     name = cache_kwarg(model)
     kwargs: dict[str, Any] = {"use_cache": True}
-    if cache is not None:
-        kwargs[name] = cache
-    # the rows' own prompt tails hold no first token when a prefilled prefix precedes them: int8 blocks may run them
-    tail_pass = without_first_token() if done_at > 0 else nullcontext()
     with MODEL_LOCK, swapped_head(model, head), torch.inference_mode():
-        with tail_pass:
-            out = model(input_ids=input_ids[:, done_at:], attention_mask=mask, position_ids=positions[:, done_at:],
-                        logits_to_keep=1, **kwargs)
+        out, positions = prompt_pass(model, encoded)
         cache = output_cache(out)
         droppable = preallocate(cache, input_ids.shape[1] + int(caps.max()) + 1)
         last_pos = positions[:, -1]

@@ -33,7 +33,7 @@ import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
 
 from ml.generation.decoding import fit_columns
-from ml.generation.loop import MODEL_LOCK, cache_kwarg, eos_ids, output_cache
+from ml.generation.loop import MODEL_LOCK, cache_kwarg, eos_ids, output_cache, prompt_pass
 
 logger = logging.getLogger(__name__)
 
@@ -366,16 +366,8 @@ def decode_static(
     if why is not None:
         logger.info("fixed-shape decoding not used: %s", why)
         return None
-    model = loaded.model
-    positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
-    cache = encoded.get("cache")
-    done_at = cache.get_seq_length() if cache is not None else 0
-    kwargs: dict[str, Any] = {"use_cache": True}
-    if cache is not None:
-        kwargs[cache_kwarg(model)] = cache
     with MODEL_LOCK, torch.inference_mode():
-        out = model(input_ids=input_ids[:, done_at:], attention_mask=mask, position_ids=positions[:, done_at:],
-                    logits_to_keep=1, **kwargs)
+        out, positions = prompt_pass(loaded.model, encoded)
         cache = output_cache(out)
         logits = out.logits[:, -1, :]
         kv = [(layer.keys.shape[1], layer.keys.shape[-1], layer.keys.dtype) for layer in cache.layers]
