@@ -19,8 +19,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ml.bandits import BudgetAllocator, CampaignState, DayStats  # noqa: E402
-from ml.bandits_baselines import RoasAllocator  # noqa: E402
+from ml.budgets import BudgetAllocator, CampaignState, DayStats  # noqa: E402
+from ml.budgets.baselines import RoasAllocator  # noqa: E402
 
 UNIT = 1_000_000
 RESULTS = ROOT / "bench" / "results" / "bandit_speed.json"
