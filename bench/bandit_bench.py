@@ -22,21 +22,20 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from ml.budgets import AllocatorConfig, BudgetAllocator  # noqa: E402
-from ml.budgets.baselines import (  # noqa: E402
+from ml.budgets import AllocatorConfig, BudgetAllocator
+from ml.budgets.baselines import (
     OracleAllocator,
     RoasAllocator,
     UniformAllocator,
     greedy_allocator,
     ucb_allocator,
 )
-from ml.budgets.inputs import AccountArrays  # noqa: E402
-from ml.budgets.model import make_history  # noqa: E402
-from ml.budgets.simulator import SCENARIOS, SIZES, Market  # noqa: E402
-from ml.budgets.types import MICROS  # noqa: E402
+from ml.budgets.inputs import AccountArrays
+from ml.budgets.model import make_history
+from ml.budgets.simulator import SCENARIOS, SIZES, Market
+from ml.budgets.types import MICROS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 POLICIES = ("thompson", "greedy", "ucb", "uniform", "roas", "oracle")
 # Everything the allocator reads by default (90 days), so the bench measures the shipped configuration.

@@ -29,13 +29,12 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from ml.matching.embeddings import CachedEmbedder, E5Embedder, UseEmbedder  # noqa: E402
-from ml.matching.index import OrgIndex  # noqa: E402
-from ml.matching.matcher import IntentMatcher  # noqa: E402
+from ml.matching.embeddings import CachedEmbedder, E5Embedder, UseEmbedder
+from ml.matching.index import OrgIndex
+from ml.matching.matcher import IntentMatcher
 
 SEED = 20260401
 ROOT = Path(__file__).resolve().parents[1]
@@ -287,7 +286,6 @@ def fresh_process_load(directory: str, dim: int) -> dict:
 
     code = f"""
 import json, os, sys, time
-sys.path.insert(0, {str(ROOT)!r})
 import faiss
 from ml.matching.index import OrgIndex
 def rss():
