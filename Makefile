@@ -7,14 +7,15 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test ping lint bench-import
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# the browser tests drive Debian's chromium (no browser downloads); gettext compiles the translations
 	command -v chromium >/dev/null && command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium gettext)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU wheel. Unpinned, a dependency would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	# the project itself, editable, with its dependencies and the dev extra (pyproject.toml): no sys.path edits
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python obp==0.5.7
 	touch $(STAMP)
 

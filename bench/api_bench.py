@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.load import harness  # noqa: E402
+from load import harness  # bench/load/harness.py: the script's own folder is on sys.path
 
 DATABASE = "adoptimizer_api"
 CAMPAIGNS = 1_000

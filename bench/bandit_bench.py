@@ -2,7 +2,7 @@
 
 Prints a table and writes ``bench/results/bandits.json`` plus one regret-over-time PNG per scenario
 (``bench/results/bandits_<scenario>.png``), and the Open Bandit Dataset checks: our OPE estimators against obp's
-on the same inputs, and our ad-rotation policy's off-policy click rate against the logged Thompson sampling one.
+on the same inputs, for an evaluation policy that ranks items by Beta-posterior draws.
 
     python bench/bandit_bench.py            # the full run: 20 seeds x 90 days (about 15 minutes, one core)
     python bench/bandit_bench.py --quick    # 2 seeds x 30 days, written to a scratch folder: a smoke test
@@ -22,19 +22,20 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from ml.bandits import MICROS, AccountArrays, AllocatorConfig, BudgetAllocator  # noqa: E402
-from ml.bandits_baselines import (  # noqa: E402
+from ml.budgets import AllocatorConfig, BudgetAllocator
+from ml.budgets.baselines import (
     OracleAllocator,
     RoasAllocator,
     UniformAllocator,
     greedy_allocator,
     ucb_allocator,
 )
-from ml.budget_model import make_history  # noqa: E402
-from ml.simulator import SCENARIOS, SIZES, Market  # noqa: E402
+from ml.budgets.inputs import AccountArrays
+from ml.budgets.model import make_history
+from ml.budgets.simulator import SCENARIOS, SIZES, Market
+from ml.budgets.types import MICROS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 POLICIES = ("thompson", "greedy", "ucb", "uniform", "roas", "oracle")
 # Everything the allocator reads by default (90 days), so the bench measures the shipped configuration.
@@ -99,7 +100,7 @@ def run_policy(
             np.ones((n_campaigns, n_days), dtype=bool),
             budgets / MICROS,
             impressions[:, window],
-            # The day's budget, as every DayStats reports it (``ml.budget_inputs.history_arrays`` reads it too).
+            # The day's budget, as every DayStats reports it (``ml.budgets.inputs.history_arrays`` reads it too).
             day_budgets[:, window],
         )
         account = AccountArrays(market.campaign_ids, budgets, floors, ceilings, history, day + 1)
@@ -193,15 +194,14 @@ def plot_regret(runs: dict, days: int, out_dir: Path) -> list[str]:
 
 
 def obd_results() -> dict:
-    """Open Bandit Dataset: our estimators vs obp's, our rotation policy vs the logged Thompson sampling."""
+    """Open Bandit Dataset: our estimators vs obp's on the same logs and evaluation policy."""
     import importlib
     import importlib.util
     import types
 
     import polars as pl
 
-    from ml.ope import LoggedRounds, estimate_all
-    from ml.rotation import BernoulliThompson, evaluate_bernoulli_thompson
+    from ml.budgets.ope import LoggedRounds, estimate_all
 
     root = Path(importlib.util.find_spec("obp").submodule_search_locations[0])
 
@@ -236,17 +236,9 @@ def obd_results() -> dict:
     def part(rounds: LoggedRounds, s: slice) -> LoggedRounds:
         return LoggedRounds(rounds.reward[s], rounds.action[s], rounds.pscore[s], rounds.position[s])
 
-    # Cross-fitting: train on one half, evaluate on the other, both ways.
-    crossfit = [
-        evaluate_bernoulli_thompson(part(random_logs, folds[i]), part(random_logs, folds[1 - i]), 80, 3, 0)
-        for i in range(2)
-    ]
-    rotation = {key: float(np.mean([c[key] for c in crossfit])) for key in crossfit[0]}
-
-    policy = BernoulliThompson(80, random_state=0)
-    policy.update(random_logs.action[folds[0]], random_logs.reward[folds[0]])
     test = part(random_logs, folds[1])
-    dist = np.broadcast_to(policy.action_probabilities(3), (len(test.reward), 80, 3)).copy()
+    probabilities = thompson_ranking(random_logs.action[folds[0]], random_logs.reward[folds[0]], 80, 3, seed=0)
+    dist = np.broadcast_to(probabilities, (len(test.reward), 80, 3)).copy()
     q = np.full(dist.shape, float(random_logs.reward[folds[0]].mean()))
     ours = estimate_all(test, dist, q)
     inputs = dict(reward=test.reward, action=test.action, position=test.position, pscore=test.pscore, action_dist=dist)
@@ -260,11 +252,30 @@ def obd_results() -> dict:
         "estimators_vs_obp": {
             k: {"ours": ours[k], "obp": theirs[k], "abs_diff": abs(ours[k] - theirs[k])} for k in ours
         },
-        "rotation_policy_ctr_offpolicy_on_random_logs": rotation,
         "logged_random_policy_ctr": float(random_logs.reward.mean()),
         "logged_bernoulli_ts_policy_ctr": float(bts_logs.reward.mean()),
         "paper_full_data_ctr": {"bernoulli_ts": 0.0050, "random": 0.0035},
     }
+
+
+def thompson_ranking(
+    items: np.ndarray, clicks: np.ndarray, n_items: int, slots: int, seed: int, simulations: int = 1000
+) -> np.ndarray:
+    """Probability that each item is shown in each slot, shape (n_items, slots), when every request ranks the
+    items by one draw from their Beta(1 + clicks, 1 + misses) posteriors (estimated over ``simulations`` draws).
+
+    Only an evaluation policy for comparing estimators: the ad platforms rotate ads themselves, so the app has no
+    rotation policy of its own.
+    """
+    rng = np.random.default_rng(seed)
+    shown, clicked = np.zeros(n_items), np.zeros(n_items)
+    np.add.at(shown, items, 1.0)
+    np.add.at(clicked, items, np.asarray(clicks, dtype=float))
+    alpha, beta = 1.0 + clicked, 1.0 + shown - clicked
+    draws = rng.beta(np.broadcast_to(alpha, (simulations, n_items)), beta)
+    ranked = np.argsort(-draws, axis=1, kind="stable")[:, :slots]
+    counts = np.stack([np.bincount(ranked[:, slot], minlength=n_items) for slot in range(slots)], axis=1)
+    return counts / simulations
 
 
 def print_table(summary: dict) -> None:

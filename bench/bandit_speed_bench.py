@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from ml.budgets import BudgetAllocator, CampaignState, DayStats
+from ml.budgets.baselines import RoasAllocator
 
-from ml.bandits import BudgetAllocator, CampaignState, DayStats  # noqa: E402
-from ml.bandits_baselines import RoasAllocator  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 UNIT = 1_000_000
 RESULTS = ROOT / "bench" / "results" / "bandit_speed.json"

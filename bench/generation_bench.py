@@ -51,7 +51,6 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from ml.generation.batching import DynamicBatcher, GenerationItem, run_batch  # noqa: E402
 from ml.generation.decoding import LANGUAGE_ALPHABET  # noqa: E402

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,7 +28,6 @@ def setup() -> None:
     os.environ.pop("DATABASE_URL", None)
     os.environ["CELERY_BROKER_URL"] = "memory://"  # create_job queues the task; the bench runs the job itself
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()

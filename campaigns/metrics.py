@@ -3,7 +3,8 @@
 django-prometheus adds requests, latencies and database queries. The web serves everything at ``/metrics``; a
 worker serves its own on ``WORKER_METRICS_PORT`` (its tasks and, on the ``llm`` queue, generation). Several
 processes of one kind (gunicorn workers, a prefork pool) share ``PROMETHEUS_MULTIPROC_DIR``, so one scrape sees all
-of them. Imported by ``config.celery_app`` in every process: nothing here reads settings at import time.
+of them. ``connect()`` hooks the Celery and generation listeners; ``CampaignsConfig.ready()`` calls it in every
+Django process (web, worker, beat). Nothing here reads settings at import time.
 """
 
 from __future__ import annotations
@@ -66,12 +67,10 @@ INVARIANTS = {
 _started: dict[str, float] = {}
 
 
-@signals.task_prerun.connect
 def _task_started(task_id: str, **kwargs: object) -> None:
     _started[task_id] = time.perf_counter()
 
 
-@signals.task_postrun.connect
 def _task_finished(task_id: str, task: object, state: str | None = None, **kwargs: object) -> None:
     name = getattr(task, "name", "unknown")
     started = _started.pop(task_id, None)
@@ -80,7 +79,6 @@ def _task_finished(task_id: str, task: object, state: str | None = None, **kwarg
     TASKS.labels(name, state or "UNKNOWN").inc()
 
 
-@signals.task_failure.connect
 def _task_failed(sender: object = None, exception: BaseException | None = None, **kwargs: object) -> None:
     TASK_FAILURES.labels(getattr(sender, "name", "unknown"), type(exception).__name__).inc()
 
@@ -94,9 +92,6 @@ def record_batch(stats: BatchStats) -> None:
     if stats.memory_allocated_bytes is not None:
         LLM_GPU_MEMORY.labels(stats.device, "allocated").set(stats.memory_allocated_bytes)
         LLM_GPU_MEMORY.labels(stats.device, "peak").set(stats.peak_memory_bytes or 0)
-
-
-add_batch_listener(record_batch)
 
 
 # --- Budget rebalancing ---------------------------------------------------------------------------------------
@@ -122,11 +117,10 @@ class QueueDepthCollector(Collector):
         self.timeout_s = timeout_s
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        from celery import current_app as app
         from django.conf import settings
         from kombu import Connection
         from kombu.exceptions import ChannelError
-
-        from config.celery_app import app
 
         queues = self.queues or sorted(q.name for q in app.conf.task_queues)
         depth = GaugeMetricFamily("celery_queue_depth", "Messages waiting in the Celery queue", labels=["queue"])
@@ -179,7 +173,6 @@ def _pool_forks(worker: object) -> bool:
     return not any(kind in name.lower() for kind in ("solo", "thread", "gevent", "eventlet"))
 
 
-@signals.worker_init.connect
 def _prepare_worker_metrics(sender: object = None, **kwargs: object) -> None:
     """In the worker's main process, before the pool starts: a forking pool needs the multiprocess folder."""
     from django.conf import settings
@@ -200,7 +193,6 @@ def _prepare_worker_metrics(sender: object = None, **kwargs: object) -> None:
         stale.unlink()
 
 
-@signals.worker_ready.connect
 def _serve_worker_metrics(**kwargs: object) -> None:
     from django.conf import settings
     from prometheus_client import start_http_server
@@ -211,9 +203,30 @@ def _serve_worker_metrics(**kwargs: object) -> None:
         logger.info("worker metrics on %s:%d/metrics", settings.WORKER_METRICS_ADDR, port)
 
 
-@signals.worker_process_shutdown.connect
 def _forget_child(pid: int | None = None, **kwargs: object) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid or os.getpid())
+
+
+# --- Hooking up ---------------------------------------------------------------------------------------------------
+_SIGNALS = (
+    (signals.task_prerun, _task_started),
+    (signals.task_postrun, _task_finished),
+    (signals.task_failure, _task_failed),
+    (signals.worker_init, _prepare_worker_metrics),
+    (signals.worker_ready, _serve_worker_metrics),
+    (signals.worker_process_shutdown, _forget_child),
+)
+
+
+def connect() -> None:
+    """Hook the metrics to Celery's signals and to every generation batch; calling it again changes nothing.
+
+    Called from ``CampaignsConfig.ready()``, so a process counts from the moment Django is set up (a worker sets
+    Django up before it sends ``worker_init``) and importing this module registers nothing by itself.
+    """
+    for signal, receiver in _SIGNALS:
+        signal.connect(receiver, weak=False, dispatch_uid=f"campaigns.metrics.{receiver.__name__}")
+    add_batch_listener(record_batch)

@@ -13,6 +13,4 @@ app = Celery("adoptimizer")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("default"), Queue("llm"))
 app.autodiscover_tasks()
-
-# Task, generation and worker metrics hook into Celery's signals in every process that loads the app.
-import campaigns.metrics  # noqa: E402,F401
+# Task, generation and worker metrics hook into Celery's signals in CampaignsConfig.ready() (campaigns/apps.py).

@@ -76,7 +76,6 @@ def setup_django(env: dict[str, str]) -> None:
     """This process becomes a client of the bench database: migrate and collect static files."""
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
     import django
     from django.core.management import call_command
 

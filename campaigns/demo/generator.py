@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from campaigns.demo.catalog import CATALOG, CampaignSpec
-from ml.bandits import DayStats
-from ml.simulator import CampaignCurve, Market
+from ml.budgets import DayStats
+from ml.budgets.simulator import CampaignCurve, Market
 
 MATCH_NAMES = {"exact": "Concordancia exacta", "phrase": "Concordancia de frase", "broad": "Concordancia amplia"}
 

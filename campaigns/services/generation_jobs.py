@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, Sum
@@ -47,6 +48,7 @@ MAX_ATTEMPTS = 3
 GROUPS_PER_STEP = 4  # 3 prompts per ad group: 12 rows share a batch, and cancel is seen every few seconds
 MAX_PRODUCT_TEXT = 2000
 UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
+RUN_JOB_TASK = "campaigns.tasks.run_generation_job"
 
 
 class GenerationJobError(ValueError):
@@ -129,9 +131,9 @@ def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int
 
 
 def _queue(job_id: int) -> None:
-    from campaigns.tasks import run_generation_job
-
-    run_generation_job.delay(job_id)
+    # By name, as beat and the task routes do: the task module imports this one, so this one does not import it
+    # (campaigns/apps.py imports the tasks at start-up; a missing registration is a KeyError here, not a skip).
+    current_app.tasks[RUN_JOB_TASK].delay(job_id)
 
 
 def cancel_job(job: GenerationJob) -> GenerationJob:

@@ -29,7 +29,7 @@ from campaigns.models import (
 )
 
 if TYPE_CHECKING:
-    from ml.embeddings import Embedder
+    from ml.matching.embeddings import Embedder
 
 logger = logging.getLogger(__name__)
 SOURCE = "matching"
@@ -51,7 +51,7 @@ def index_dir(organization: Organization) -> Path:
 
 def shared_embedder() -> Embedder:
     """The worker's embedder, with its text → vector cache on disk so re-imports do not re-embed."""
-    from ml.embeddings import default_embedder
+    from ml.matching.embeddings import default_embedder
 
     return default_embedder(cache_path=str(Path(settings.VAR_DIR) / "embeddings" / "cache.npz"))
 
@@ -73,7 +73,7 @@ def _ad_group_examples(organization: Organization) -> tuple[list[str], list[int]
 
 
 def _search_term_rows(organization: Organization) -> list:
-    from ml.matching import SearchTermRow
+    from ml.matching.matcher import SearchTermRow
 
     totals = SearchTerm.objects.filter(organization=organization).annotate(
         clicks=Sum("daily__clicks", default=0), cost=Sum("daily__cost_micros", default=0),
@@ -90,10 +90,10 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
     """Match every search term of the organization, save the matches and replace the pending suggestions."""
     import numpy as np
 
-    from ml.clusters import propose_intent_clusters, unmatched_relevant
-    from ml.index import OrgIndex
-    from ml.matching import IntentMatcher
-    from ml.negatives import propose_negatives
+    from ml.matching.clusters import propose_intent_clusters, unmatched_relevant
+    from ml.matching.index import OrgIndex
+    from ml.matching.matcher import IntentMatcher
+    from ml.matching.negatives import propose_negatives
 
     texts, labels, campaign_of = _ad_group_examples(organization)
     rows = _search_term_rows(organization)

@@ -95,7 +95,7 @@ def _known_budgets(records: list[_Record], current_micros: int, zone: ZoneInfo) 
 
 def _history(campaigns: list[Campaign], plan_date: date, trail: dict[int, list[_Record]],
              zone: ZoneInfo) -> dict[int, list]:
-    from ml.bandits import DayStats
+    from ml.budgets import DayStats
 
     rows = DailyMetric.objects.filter(
         campaign__in=campaigns, level=MetricLevel.CAMPAIGN, date__lt=plan_date,
@@ -143,7 +143,7 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
     existing = BudgetPlan.objects.filter(organization=organization, plan_date=plan_date).order_by("-version").first()
     if existing is not None:
         return existing
-    from ml.bandits import BudgetAllocator, CampaignState
+    from ml.budgets import BudgetAllocator, CampaignState
 
     policy = policy_of(organization)
     campaigns = list(organization.campaigns.filter(status=CampaignStatus.ENABLED).order_by("pk"))

@@ -348,7 +348,7 @@ def generate_assets(
     Args:
         request: the marketer's input.
         batcher: the worker's batcher (one per process, around one loaded model).
-        embedder: for the similarity filter; pass ``ml.embeddings.default_embedder()`` in production, None to skip.
+        embedder: for the similarity filter; pass ``ml.matching.default_embedder()`` in production, None to skip.
         min_similarity: cosine similarity to the description below which a suggestion is dropped.
 
     Returns:

@@ -9,7 +9,7 @@ import pytest
 from campaigns.models import SearchTerm, SearchTermMatch, Suggestion
 from campaigns.services.demo import seed_demo
 from campaigns.services.matching import index_dir, match_search_terms
-from ml.negatives import blocks, tokens
+from ml.matching.negatives import blocks, tokens
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 WASTE = ("cemento dental", "ladrillos lego", "yeso medico para escayola brazo", "bloques minecraft",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
@@ -41,12 +42,26 @@ def value(samples: dict, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-batches: list[BatchStats] = []
-add_batch_listener(batches.append)
+_recording: list[list[BatchStats]] = []
+
+
+def _record(stats: BatchStats) -> None:
+    for sink in _recording:
+        sink.append(stats)
+
+
+@pytest.fixture
+def batches() -> Iterator[list[BatchStats]]:
+    """The generation batches run during one test (the listener is added on first use, not at import)."""
+    recorded: list[BatchStats] = []
+    add_batch_listener(_record)  # once per process, however many tests ask for it
+    _recording.append(recorded)
+    yield recorded
+    _recording.remove(recorded)
 
 
 @pytest.mark.slow
-def test_metrics_after_a_generation_run_and_a_rebalance(client, django_capture_on_commit_callbacks):
+def test_metrics_after_a_generation_run_and_a_rebalance(client, django_capture_on_commit_callbacks, batches):
     organization = seed_demo(seed=7, days=90, end=END)
     # Automatic mode; yesterday's data counts as stale (no raises) and one campaign's monthly cap forces a cut.
     BudgetPolicy.objects.update_or_create(organization=organization, defaults={"mode": "auto", "freshness_days": 0})

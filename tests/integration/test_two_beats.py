@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,29 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def _firings(log: Path) -> int:
+    return log.read_text().count("Sending due task rebalance-budgets")
+
+
+def _wait(done: Callable[[], bool], seconds: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, f"{what}: not after {seconds} s\n{log.read_text()[-3000:]}"
+        time.sleep(0.2)
+
+
+def _fired_again(logs: list[Path], seen: list[int]) -> bool:
+    return all(_firings(log) >= n + EXTRA_BEATS for log, n in zip(logs, seen, strict=True))
+
+
+def _all_queued_rebalances_ran(log: Path, firings: int) -> bool:
+    """Every firing's rebalance_due_organizations ran, and so did every rebalance it queued (its return value)."""
+    text = log.read_text()
+    due = re.findall(r"rebalance_due_organizations\[[^\]]+\] succeeded in [0-9.]+s: (\d+)", text)
+    ran = len(re.findall(r"rebalance_organization\[[^\]]+\] succeeded", text))
+    return len(due) == firings and ran == sum(map(int, due))
+
+
 def test_two_beats_for_a_simulated_month_make_one_plan_per_organization_per_day(tmp_path):
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serializes the worker processes' writes (its lock retries make a simulated day take "
@@ -57,10 +82,12 @@ def test_two_beats_for_a_simulated_month_make_one_plan_per_organization_per_day(
            "CLOCK_FILE": str(clock), "REBALANCE_BEAT_SECONDS": str(BEAT_SECONDS), "REBALANCE_QUEUE": queue,
            # the filesystem broker's folders of this run only: each poll lists its whole folder
            "VAR_DIR": str(tmp_path / "var")}
+    # INFO: the worker logs each task it finishes, which is how the end of the run is known (no fixed wait)
     worker = _process(["worker", "-Q", queue, "--concurrency", "2", "--without-heartbeat", "--without-gossip",
-                       "--without-mingle", "--loglevel", "WARNING"], env, tmp_path / "worker.log")
-    beats = [_process(["beat", "--loglevel", "INFO", "-s", str(tmp_path / f"beat-{n}")], env,
-                      tmp_path / f"beat-{n}.log") for n in (1, 2)]
+                       "--without-mingle", "--loglevel", "INFO"], env, tmp_path / "worker.log")
+    beat_logs = [tmp_path / f"beat-{n}.log" for n in (1, 2)]
+    beats = [_process(["beat", "--loglevel", "INFO", "-s", str(tmp_path / f"beat-{n}")], env, log)
+             for n, log in zip((1, 2), beat_logs, strict=True)]
     started = time.monotonic()
     try:
         for day in range(DAYS):
@@ -70,10 +97,16 @@ def test_two_beats_for_a_simulated_month_make_one_plan_per_organization_per_day(
             while BudgetPlan.objects.filter(plan_date=moment.date()).count() < 2 and time.monotonic() < deadline:
                 time.sleep(0.2)
             print(f"day {day + 1}: plans after {time.monotonic() - started:.1f} s")
-            time.sleep(EXTRA_BEATS * BEAT_SECONDS + 0.2)
+            # The duplicates: each beat fires EXTRA_BEATS more times on this day once its plans exist.
+            seen = [_firings(log) for log in beat_logs]
+            _wait(lambda seen=seen: _fired_again(beat_logs, seen), 60, f"day {day + 1}: both beats firing again",
+                  beat_logs[0])
         for beat in beats:
             _stop(beat)
-        time.sleep(3)  # the last duplicates run
+        # The last duplicates run: every firing of either beat, and every rebalance it queued, is done.
+        firings = sum(_firings(log) for log in beat_logs)
+        worker_log = tmp_path / "worker.log"
+        _wait(lambda: _all_queued_rebalances_ran(worker_log, firings), 120, "the queued rebalances", worker_log)
     finally:
         for process in (*beats, worker):
             if process.poll() is None:

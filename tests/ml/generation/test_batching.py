@@ -50,16 +50,19 @@ def test_one_batcher_serves_many_threads(tiny_model) -> None:
 
 
 def test_a_cancelled_request_is_skipped(tiny_model) -> None:
-    batcher = DynamicBatcher(tiny_model, temperature=0)
+    # The gate: the worker collects prompts for max_wait_s after the first, and close() ends that wait. With a
+    # wait far longer than the test, neither prompt can start before close(), so the cancel always wins.
+    batcher = DynamicBatcher(tiny_model, temperature=0, max_wait_s=600)
     item = GenerationItem("Títulos:\n", HEADLINE_LIMIT, max_lines=1, max_new_tokens=4)
     future = batcher.submit(item)
     cancelled = future.cancel()
     kept = batcher.submit(item)
-    size = kept.result(timeout=60).batch_size
-    batcher.close()
-    assert future.cancelled() == cancelled
-    if cancelled:  # the worker may already have started the first one; if not, it never ran
-        assert size == 1
+    batcher.close()  # finishes the queued prompts: the cancelled one is dropped, the kept one runs alone
+
+    assert cancelled is True
+    assert future.cancelled() is True
+    assert kept.result(timeout=0).batch_size == 1
+    assert batcher.batches_run == 1
 
 
 def test_prefilling_shared_prefixes_once_changes_no_output(tiny_model) -> None:

@@ -2,23 +2,23 @@
 
 Public API (plain values in, plain values out; no Django)::
 
-    from ml.bandits import BudgetAllocator, CampaignState, DayStats
+    from ml.budgets import BudgetAllocator, CampaignState, DayStats
     allocator = BudgetAllocator(random_state=0)          # config checked at construction
     plan = allocator.allocate(states, total_budget_micros)
     plan.budgets_micros        # {campaign_id: int}, sums to at most the total
     plan.explanations          # {campaign_id: Explanation}: posterior summary and why it moved
     plan.propensities          # {campaign_id: Propensity}: what offline evaluation needs
 
-Each call draws one set of parameters from every campaign's posterior (see ``ml.budget_model``) and splits the
+Each call draws one set of parameters from every campaign's posterior (see ``ml.budgets.model``) and splits the
 total to maximise the sampled conversions (or value) under floors, ceilings and the change limit
-(``ml.budget_solver``). Campaigns whose response is uncertain get sampled high some days and low on others:
+(``ml.budgets.solver``). Campaigns whose response is uncertain get sampled high some days and low on others:
 that is the exploration, paid for in small, capped steps.
 
 Propensities: a budget is a continuous action, so the logged action is its direction — ``"up"``, ``"hold"`` or
 ``"down"`` against the current budget (``hold`` within ``hold_tolerance``). The probability of each direction
 under the policy is estimated by re-running the whole allocation on ``propensity_draws`` further posterior draws;
 the realised draw counts as one more, so no probability is ever zero: ``p = (1 + same) / (1 + draws)``. These
-feed ``ml.ope`` (IPW, SNIPW, DR) to judge a new policy on logged plans before it goes live.
+feed ``ml.budgets.ope`` (IPW, SNIPW, DR) to judge a new policy on logged plans before it goes live.
 
 Limits, strongest first: the total is never exceeded; floors and ceilings hold; each budget moves at most
 ``max_change_ratio`` (or ``min_change_micros``, whichever is larger) from ``daily_budget_micros``. When the
@@ -36,12 +36,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml.budget_inputs import MICROS, AccountArrays, account_arrays, history_arrays, validate_states
-from ml.budget_model import fit_posterior, point_parameters, sample_parameters
-from ml.budget_solver import Boxes, budget_boxes, round_down, water_fill
+from ml.budgets.inputs import AccountArrays, account_arrays
+from ml.budgets.model import fit_posterior, point_parameters, sample_parameters
+from ml.budgets.solver import Boxes, budget_boxes, round_down, water_fill
+from ml.budgets.types import ACTIONS, MICROS, BudgetPlan, CampaignState, Explanation, Propensity
 
 _LOG_MICROS = math.log(MICROS)
-ACTIONS = ("down", "hold", "up")
 STRATEGIES = ("thompson", "greedy", "ucb")
 
 RAISED = "raised: high sampled return"
@@ -54,71 +54,6 @@ CUT_CAPPED = "cut, limited by max change"
 RAISED_TO_FLOOR = "raised to floor (beyond max change)"
 CUT_TO_CEILING = "cut to ceiling (beyond max change)"
 TOTAL_CUT = "cut beyond max change: total below the sum of minimum budgets"
-
-
-@dataclass(frozen=True)
-class DayStats:
-    """One campaign-day as reported by the ad platform (money in integer micros)."""
-
-    budget_micros: int
-    spend_micros: int
-    clicks: int
-    conversions: float
-    conversion_value_micros: int
-    impressions: int = 0
-
-
-@dataclass(frozen=True)
-class CampaignState:
-    """A campaign as the allocator sees it: current budget, limits and its history, oldest day first."""
-
-    campaign_id: str
-    daily_budget_micros: int
-    history: Sequence[DayStats]
-    floor_micros: int = 0
-    ceiling_micros: int | None = None
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Why a campaign's budget is what it is.
-
-    ``marginal_return_*`` summarise the posterior of the next currency unit's return at the planned budget
-    (conversions per unit, or value per unit with ``objective="value"``) over the propensity draws;
-    ``expected_return`` is the posterior mean of the day's conversions (or value) at the planned budget and
-    ``conversions_seen`` the discounted conversions the posterior learned from.
-    """
-
-    campaign_id: str
-    previous_budget_micros: int
-    budget_micros: int
-    reason: str
-    marginal_return_mean: float
-    marginal_return_p05: float
-    marginal_return_p95: float
-    expected_return: float
-    conversions_seen: float
-
-
-@dataclass(frozen=True)
-class Propensity:
-    """The logged action of one campaign and the policy's probability of each action (see module docstring)."""
-
-    action: str
-    probability: float
-    probabilities: dict[str, float]
-    draws: int
-
-
-@dataclass(frozen=True)
-class BudgetPlan:
-    """The output of one allocation."""
-
-    budgets_micros: dict[str, int]
-    explanations: dict[str, Explanation]
-    propensities: dict[str, Propensity]
-    total_budget_micros: int
-    policy: str
 
 
 @dataclass(frozen=True)
@@ -138,7 +73,7 @@ class AllocatorConfig:
         grid_size: Saturation grid points per campaign; cost grows linearly.
         propensity_draws: Extra posterior draws for propensities and explanations (cost grows linearly).
         thompson_spread: Tempering of the Thompson draws: 1 samples the posterior, smaller values sample a
-            posterior narrowed by this factor (see ``ml.budget_model.sample_parameters``). Every step moves a
+            posterior narrowed by this factor (see ``ml.budgets.model.sample_parameters``). Every step moves a
             budget by at most ``max_change_ratio`` and a 90-day posterior already explores through its budgets'
             drift, so full-width draws mostly add jitter: on the simulator 0.5 beat 1.0 and 0.3. Since the model
             reads unspent budget as saturation, greedy (posterior mean) is about 0.5 point of the oracle ahead
@@ -322,16 +257,4 @@ def _reasons(
     return np.select(conditions, np.array(choices, dtype=object), default=by_return).tolist()
 
 
-__all__ = [
-    "AccountArrays",
-    "account_arrays",
-    "history_arrays",
-    "validate_states",
-    "AllocatorConfig",
-    "BudgetAllocator",
-    "BudgetPlan",
-    "CampaignState",
-    "DayStats",
-    "Explanation",
-    "Propensity",
-]
+__all__ = ["STRATEGIES", "AllocatorConfig", "BudgetAllocator"]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.bandits import (
+from ml.budgets.allocator import (
     AT_CEILING,
     AT_FLOOR,
     CUT_CAPPED,
@@ -15,13 +15,12 @@ from ml.bandits import (
     TOTAL_CUT,
     AllocatorConfig,
     BudgetAllocator,
-    CampaignState,
-    DayStats,
 )
-from ml.bandits_baselines import OracleAllocator, RoasAllocator, UniformAllocator, greedy_allocator, ucb_allocator
-from ml.budget_model import fit_posterior, make_history, point_parameters
-from ml.budget_solver import water_fill
-from ml.simulator import Market
+from ml.budgets.baselines import OracleAllocator, RoasAllocator, UniformAllocator, greedy_allocator, ucb_allocator
+from ml.budgets.model import fit_posterior, make_history, point_parameters
+from ml.budgets.simulator import Market
+from ml.budgets.solver import water_fill
+from ml.budgets.types import CampaignState, DayStats
 
 UNIT = 1_000_000
 

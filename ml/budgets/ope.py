@@ -13,7 +13,7 @@ single-slot problems), the logging policy's probability of that action (``pscore
 action distribution ``action_dist[i, a, k]``.
 
 Budget plans fit the same shape: each campaign-day is a round whose action is the direction of the budget move
-(index into ``ml.bandits.ACTIONS``), ``pscore`` is ``plan.propensities[cid].probability`` and the new policy's
+(index into ``ml.budgets.types.ACTIONS``), ``pscore`` is ``plan.propensities[cid].probability`` and the new policy's
 ``probabilities`` give ``action_dist``; see :func:`budget_rounds`.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml.bandits import ACTIONS, Propensity
+from ml.budgets.types import ACTIONS, Propensity
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def budget_rounds(
         target: Per day, the evaluated policy's ``propensities`` on the same states.
 
     Returns:
-        The rounds and ``action_dist`` with shape (n, 3, 1) over ``ml.bandits.ACTIONS``.
+        The rounds and ``action_dist`` with shape (n, 3, 1) over ``ml.budgets.types.ACTIONS``.
     """
     reward, action, pscore, dist = [], [], [], []
     for day, (plan, outcome, new) in enumerate(zip(logged, rewards, target, strict=True)):

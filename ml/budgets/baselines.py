@@ -1,7 +1,7 @@
 """Baseline budget policies to compare the Thompson-sampling allocator against.
 
 Every baseline obeys the same safety rules as the policy (floors, ceilings, the change limit and the total, see
-``ml.budget_solver``) and starts from the same budgets, so differences come from the decisions alone:
+``ml.budgets.solver``) and starts from the same budgets, so differences come from the decisions alone:
 
 * :class:`UniformAllocator`: move towards an equal split.
 * :class:`RoasAllocator`: budgets proportional to the last 30 days' ROAS, the rule a marketer applies by hand.
@@ -20,19 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml.bandits import (
-    ACTIONS,
-    MICROS,
-    AccountArrays,
-    AllocatorConfig,
-    BudgetAllocator,
-    BudgetPlan,
-    CampaignState,
-    Explanation,
-    Propensity,
-    account_arrays,
-)
-from ml.budget_solver import budget_boxes, proportional_fill, round_down, water_fill
+from ml.budgets.allocator import AllocatorConfig, BudgetAllocator
+from ml.budgets.inputs import AccountArrays, account_arrays
+from ml.budgets.solver import budget_boxes, proportional_fill, round_down, water_fill
+from ml.budgets.types import ACTIONS, MICROS, BudgetPlan, CampaignState, Explanation, Propensity
 
 _LOG_MICROS = math.log(MICROS)
 
@@ -77,7 +68,7 @@ class _BoxedBaseline:
         self.config = config or BaselineConfig()
 
     def allocate(self, states: Sequence[CampaignState], total_budget_micros: int) -> BudgetPlan:
-        """Same contract as :meth:`ml.bandits.BudgetAllocator.allocate`."""
+        """Same contract as :meth:`ml.budgets.allocator.BudgetAllocator.allocate`."""
         account = account_arrays(states, total_budget_micros, self.config.roas_window_days, 0)
         return self.allocate_arrays(account, total_budget_micros)
 
@@ -131,7 +122,7 @@ class OracleAllocator(_BoxedBaseline):
     """Knows the true expected curves: ``curves()`` returns ``(log v, b)`` in currency units for today.
 
     Args:
-        curves: Usually ``market.true_curves`` of an ``ml.simulator.Market``.
+        curves: Usually ``market.true_curves`` of an ``ml.budgets.simulator.Market``.
         config: Safety rules (the oracle obeys them too).
     """
 

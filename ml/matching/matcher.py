@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-    from ml.embeddings import Embedder
+    from ml.matching.embeddings import Embedder
 
 Label = Hashable
 
@@ -89,7 +89,8 @@ class IntentMatcher:
     """Nearest-neighbour intent matcher over embedded keywords.
 
     Args:
-        embedder: any :class:`ml.embeddings.Embedder`; None uses :func:`ml.embeddings.default_embedder`.
+        embedder: any :class:`ml.matching.embeddings.Embedder`; None uses
+            :func:`ml.matching.embeddings.default_embedder`.
         k: neighbours that vote for the label. 1 (plain nearest neighbour) is the default: it was best on a
             validation split of banking77 train, and ad groups have few keywords in uneven numbers, where a
             vote favours the group with more near-duplicates.
@@ -125,7 +126,7 @@ class IntentMatcher:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from ml.embeddings import default_embedder
+            from ml.matching.embeddings import default_embedder
 
             self._embedder = default_embedder()
         return self._embedder

@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.bandits import DayStats
-from ml.simulator import SCENARIO_CONFIGS, SCENARIOS, CampaignCurve, Market, ScenarioConfig
+from ml.budgets import DayStats
+from ml.budgets.simulator import SCENARIO_CONFIGS, SCENARIOS, CampaignCurve, Market, ScenarioConfig
 
 
 def test_first_day_is_exact_for_a_seed():

@@ -12,10 +12,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from ml.embeddings import CachedEmbedder, UseEmbedder  # noqa: E402
-from ml.matching import IntentMatcher, SearchTermRow  # noqa: E402
+from ml.matching.embeddings import CachedEmbedder, UseEmbedder  # noqa: E402
+from ml.matching.matcher import IntentMatcher, SearchTermRow  # noqa: E402
 
-BANKING77 = Path(__file__).resolve().parents[3] / "shared" / "data" / "banking77"
+BANKING77 = Path(__file__).resolve().parents[4] / "shared" / "data" / "banking77"
 if not BANKING77.exists():
     BANKING77 = Path("/work/shared/data/banking77")
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ml.matching import Match, SearchTermRow
+from ml.matching.matcher import Match, SearchTermRow
 
 if TYPE_CHECKING:
     import numpy as np
@@ -185,7 +185,7 @@ def propose_negatives(
         vectors: optional unit-norm embeddings of ``rows``. With ``relevance_threshold`` (use the matcher's
             calibrated threshold), an unmatched term at least that similar to a term that matched an ad group
             *and* converted is relevant by association: an intent no ad group covers yet, left for
-            :mod:`ml.clusters` instead of becoming a negative.
+            :mod:`ml.matching.clusters` instead of becoming a negative.
         relevance_threshold: see ``vectors``.
         alpha: a term that matched an ad group is still waste when zero conversions in its clicks would have
             had probability below ``alpha`` at its campaign's conversion rate (see

@@ -12,7 +12,7 @@ language better, and it is an order of magnitude faster on CPU; e5 was a little 
 banking77.
 
 Example:
-    >>> from ml.embeddings import default_embedder
+    >>> from ml.matching import default_embedder
     >>> vectors = default_embedder().encode(["cemento portland", "portland cement"])
     >>> vectors.shape
     (2, 512)

@@ -2,7 +2,7 @@
 
 The candidates are the terms that matched no ad group (``Match.label is None``) and that no proposed negative
 would block, i.e. unmatched terms that were not judged waste: they converted, resemble a converting matched
-term (see :func:`ml.negatives.related_to_converting`), or cost too little to act on yet. They are clustered on
+term (see :func:`ml.matching.negatives.related_to_converting`), or cost too little to act on yet. They are clustered on
 their embeddings with seeded spherical k-means (numpy for up to ``faiss_above`` terms, faiss k-means above),
 ``k`` chosen by the cosine silhouette when not given. Each cluster is named by the n-grams most
 over-represented in it relative to the other candidates, reports volume and cost, and suggests starter
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ml.matching import Match, SearchTermRow
-from ml.negatives import STOPWORDS, NegativeSuggestion, blocks, tokens
+from ml.matching.matcher import Match, SearchTermRow
+from ml.matching.negatives import STOPWORDS, NegativeSuggestion, blocks, tokens
 
 if TYPE_CHECKING:
     import numpy as np

@@ -9,17 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ml.budget_model import HistoryArrays, make_history
-
-if TYPE_CHECKING:
-    from ml.bandits import CampaignState, DayStats
-
-# Micros per currency unit: money is integer micros everywhere outside the model.
-MICROS = 1_000_000
+from ml.budgets.model import HistoryArrays, make_history
+from ml.budgets.types import MICROS, CampaignState, DayStats
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from ml.embeddings import CachedEmbedder
-from ml.matching import IntentMatcher, Match, SearchTermRow
-from ml.negatives import (
+from ml.matching.embeddings import CachedEmbedder
+from ml.matching.matcher import IntentMatcher, Match, SearchTermRow
+from ml.matching.negatives import (
     Blocked,
     NgramStat,
     blocks,

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.index import IndexCorrupt, IndexMissing, IndexOrgMismatch, OrgIndex, ivf_nlist
+from ml.matching.index import IndexCorrupt, IndexMissing, IndexOrgMismatch, OrgIndex, ivf_nlist
 
 
 def unit_vectors(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:
@@ -143,7 +143,7 @@ def test_load_or_rebuild_rebuilds_from_the_database_with_a_warning(
         calls.append(1)
         return list(range(500, 512)), vectors
 
-    with caplog.at_level(logging.WARNING, logger="ml.index"):
+    with caplog.at_level(logging.WARNING, logger="ml.matching.index"):
         index = OrgIndex.load_or_rebuild(5, tmp_path, 16, rows_from_database)
     assert (len(calls), len(index)) == (1, 12)
     assert index.search(vectors[[3]], k=1)[1].tolist() == [[503]]
@@ -179,7 +179,7 @@ def test_duplicate_ids_in_one_add_are_refused(tmp_path: Path) -> None:
 
 
 def test_gpu_search_matches_cpu(tmp_path: Path) -> None:
-    from ml.index import gpu_available
+    from ml.matching.index import gpu_available
 
     if not gpu_available():
         pytest.skip("faiss-gpu and a CUDA device are needed")

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml.bandits import MICROS, DayStats
+from ml.budgets.types import MICROS, DayStats
 
 SCENARIOS = ("stationary", "sparse", "waste_heavy", "drift")
 SIZES = (10, 50, 200)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.clusters import propose_intent_clusters, unmatched_relevant
-from ml.embeddings import CachedEmbedder, normalise_rows
-from ml.matching import IntentMatcher, Match, SearchTermRow
-from ml.negatives import propose_negatives
+from ml.matching.clusters import propose_intent_clusters, unmatched_relevant
+from ml.matching.embeddings import CachedEmbedder, normalise_rows
+from ml.matching.matcher import IntentMatcher, Match, SearchTermRow
+from ml.matching.negatives import propose_negatives
 
 
 def row(text: str, clicks: int = 5, cost: int = 1_000_000, conversions: float = 0.0, term_id: int = 0) -> SearchTermRow:

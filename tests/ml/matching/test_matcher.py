@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.embeddings import CachedEmbedder, normalise_rows
-from ml.matching import Calibration, IntentMatcher, SearchTermRow
+from ml.matching.embeddings import CachedEmbedder, normalise_rows
+from ml.matching.matcher import Calibration, IntentMatcher, SearchTermRow
 
 CEMENT, CONCRETE, MORTAR, REBAR, TILES = 11, 12, 13, 21, 22  # the demo ad groups in conftest
 

