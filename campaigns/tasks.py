@@ -126,3 +126,21 @@ def run_generation_job(self, job_id: int) -> dict:  # type: ignore[no-untyped-de
             raise self.retry(countdown=wait)
         return {"skipped": "nothing to claim: the job is running elsewhere, finished, cancelled or missing"}
     return {"job": job.pk, "status": job.status, "done": job.done_requests, "tokens": job.tokens_generated}
+
+
+@shared_task(bind=True, max_retries=None)
+def run_import_job(self, job_id: int) -> dict:  # type: ignore[no-untyped-def]
+    """Import an uploaded report once (a duplicate delivery claims nothing); a failed attempt is retried with
+    backoff, counted in the job, until the job fails with its error. The stored file goes when the job ends."""
+    from campaigns.services.import_jobs import RetryLater, run_job, seconds_until_reclaimable
+
+    try:
+        job = run_job(job_id)
+    except RetryLater as exc:
+        raise self.retry(exc=exc, countdown=exc.countdown) from exc
+    if job is None:
+        wait = seconds_until_reclaimable(job_id)
+        if wait is not None and not self.request.is_eager:  # running elsewhere, or its worker was killed
+            raise self.retry(countdown=wait)
+        return {"skipped": "nothing to claim: the job is running elsewhere, finished or missing"}
+    return {"job": job.pk, "status": job.status, "rows": job.rows_read}

@@ -20,6 +20,7 @@ urlpatterns = [
     path("exports/", files.exports, name="exports"),
     path("exports/<slug:kind>/", files.download, name="download"),
     path("imports/", files.imports, name="imports"),
+    path("import-jobs/<int:job_id>/", files.import_job, name="import_job"),
     path("campaigns/<int:campaign_id>/generate/", generation.generate, name="generate"),
     path("campaigns/<int:campaign_id>/generate/decide/", generation.decide_many, name="generate_decide"),
     path("generation-jobs/<int:job_id>/", generation.job_progress, name="generation_job"),

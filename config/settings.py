@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "campaigns.uploads.UploadLimitMiddleware",  # refuses an oversized body before anything reads it
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -196,6 +197,13 @@ SPECTACULAR_SETTINGS = {
 
 # Tokens the LLM may generate per organization per local day (generation jobs are refused past it).
 GENERATION_DAILY_TOKEN_QUOTA = env_int("GENERATION_DAILY_TOKEN_QUOTA", 2_000_000, minimum=1)
+# Report uploads: a body over the limit is refused from its Content-Length, unread (413). An accepted file is kept in
+# IMPORT_UPLOAD_DIR until its import job ends; in production the web and the workers must share that folder.
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 200, minimum=1)
+IMPORT_UPLOAD_DIR = Path(env_str("IMPORT_UPLOAD_DIR", str(VAR_DIR / "uploads"))).resolve()
+# Django's own copy of a large upload goes beside it, so that storing it is a rename, not a second copy.
+FILE_UPLOAD_TEMP_DIR = str(IMPORT_UPLOAD_DIR / "incoming")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 
 # Where applied budget changes go: "offline" (recorded here, applied with the exported files) or "file:PATH".
 BUDGET_PLATFORM = env_str("BUDGET_PLATFORM", "offline")

@@ -59,3 +59,23 @@ def write_report(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run at once in the test's process (the project's eager mode), then the mode is switched off."""
+    from config.celery_app import app
+
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def upload_dir(settings, tmp_path: Path) -> Path:
+    """Uploads and Django's temporary copies of them go to a folder of this test's own, to be inspected."""
+    folder = tmp_path / "uploads"
+    (folder / "incoming").mkdir(parents=True)
+    settings.IMPORT_UPLOAD_DIR = folder
+    settings.FILE_UPLOAD_TEMP_DIR = str(folder / "incoming")
+    return folder

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.db import transaction
 from django.db.models import ProtectedError, Sum
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -16,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns.api import serializers as s
+from campaigns.api.import_jobs import ImportJobSerializer
 from campaigns.api.permissions import EDIT_ROLES, OWNER_ROLES, RolePermission
 from campaigns.api.schema import CONFLICT
 from campaigns.models import (
@@ -23,6 +22,7 @@ from campaigns.models import (
     AdGroup,
     Campaign,
     DailyMetric,
+    ImportJob,
     Keyword,
     Membership,
     Organization,
@@ -31,7 +31,7 @@ from campaigns.models import (
     Suggestion,
 )
 from campaigns.reports import ReportError
-from campaigns.services.importing import import_report
+from campaigns.services.import_jobs import create_job
 from campaigns.services.memberships import MembershipError, check_an_owner_stays, remove_member
 from campaigns.services.policy import GUARDRAIL_FIELDS, update_settings
 from campaigns.services.suggestions import SuggestionError, decide
@@ -170,7 +170,8 @@ class SuggestionViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
 class ReportImportViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           viewsets.GenericViewSet):
-    """Upload a report file (multipart ``file``): it is imported whole, or refused with line and column."""
+    """Upload a report file (multipart ``file``): 202 with an import job to poll (it lands whole, or fails with line
+    and column); a file whose head is not a report is refused at once (400), an oversized one unread (413)."""
 
     queryset = ReportImport.objects.order_by("-created_at", "pk")
     serializer_class = s.ReportImportSerializer
@@ -181,20 +182,23 @@ class ReportImportViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return s.ReportUploadSerializer if self.action == "create" else s.ReportImportSerializer
 
     @extend_schema(request={"multipart/form-data": s.ReportUploadSerializer},
-                   responses={201: s.ReportImportSerializer})
+                   responses={202: ImportJobSerializer, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT})
     def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         upload = s.ReportUploadSerializer(data=request.data, context=self.get_serializer_context())
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
-        with tempfile.TemporaryDirectory() as directory:
-            path = Path(directory) / Path(data["file"].name).name
-            with path.open("wb") as handle:
-                for chunk in data["file"].chunks():
-                    handle.write(chunk)
-            try:
-                result = import_report(data["organization"], path, user=request.user, decimal=data.get("decimal"))
-            except ReportError as exc:
-                return Response({"detail": str(exc), "line": exc.line, "column": exc.column},
-                                status=status.HTTP_400_BAD_REQUEST)
-        report_import = ReportImport.objects.get(pk=result.report_import_id)
-        return Response(s.ReportImportSerializer(report_import).data, status=status.HTTP_201_CREATED)
+        try:
+            job = create_job(data["organization"], data["file"], user=request.user, decimal=data.get("decimal"))
+        except ReportError as exc:
+            return Response({"detail": str(exc), "line": exc.line, "column": exc.column},
+                            status=status.HTTP_400_BAD_REQUEST)
+        body = ImportJobSerializer(job, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class ImportJobViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Report import jobs: poll one after uploading to ``/api/imports/``."""
+
+    queryset = ImportJob.objects.order_by("-created_at", "-pk")
+    serializer_class = ImportJobSerializer
+    filterset_fields = ["organization", "status"]

@@ -11,6 +11,7 @@ from campaigns.models.budgets import (
     RebalanceMode,
 )
 from campaigns.models.credentials import CredentialPlatform, PlatformCredential
+from campaigns.models.imports import ImportJob
 from campaigns.models.jobs import FINISHED_STATUSES, GenerationJob, JobStatus
 from campaigns.models.metrics import (
     DailyMetric,
@@ -40,6 +41,7 @@ __all__ = [
     "CredentialPlatform",
     "FINISHED_STATUSES",
     "GenerationJob",
+    "ImportJob",
     "JobStatus",
     "PlatformCredential",
     "UserPreference",

@@ -29,9 +29,12 @@ from campaigns.reports.columns import (
     match_header,
     missing_for_best_kind,
 )
-from campaigns.reports.errors import ReportError
+from campaigns.reports.errors import ReportError, shown
 
 HEAD_LINES = 40
+# The head is read a line at a time, each at most this long: a real title or header line is a few hundred
+# characters, and a file of one 20 MB line must not become a 20 MB string, nor a million header cells.
+HEAD_LINE_CHARS = 64 * 1024
 _COMMA_DECIMAL = re.compile(r"\d,\d{1,2}\D*$")
 _DOT_DECIMAL = re.compile(r"\d\.\d{1,2}\D*$")
 _TOTAL = r"(?i)^total\b"
@@ -96,6 +99,8 @@ class ReportReader:
         self.path = Path(path)
         self.chunk_rows = chunk_rows
         self.rows_read = 0
+        self.chars_read = 0
+        self.size_bytes = self.path.stat().st_size
         with self.path.open("rb") as raw:
             encoding = detect_encoding(raw.read(4096))
         self.layout = self._detect_layout(encoding, decimal)
@@ -103,15 +108,27 @@ class ReportReader:
     def _open(self, encoding: str) -> io.TextIOWrapper:
         return open(self.path, encoding=encoding, newline="")  # noqa: SIM115 - closed by callers
 
-    def _head(self, encoding: str) -> list[str]:
+    def _head(self, encoding: str) -> tuple[list[str], set[int]]:
+        """The first lines, each cut to HEAD_LINE_CHARS, and the (1-based) numbers of the lines that were cut."""
+        lines: list[str] = []
+        cut: set[int] = set()
         try:
             with self._open(encoding) as handle:
-                return [line.rstrip("\r\n") for line in islice(handle, HEAD_LINES)]
+                while len(lines) < HEAD_LINES:
+                    line = handle.readline(HEAD_LINE_CHARS)
+                    if not line:
+                        break
+                    if not line.endswith(("\n", "\r")) and len(line) == HEAD_LINE_CHARS:
+                        cut.add(len(lines) + 1)
+                        while (rest := handle.readline(HEAD_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
+                            pass  # skip the rest of the long line, a bounded piece at a time
+                    lines.append(line.rstrip("\r\n"))
         except UnicodeDecodeError as exc:
             raise ReportError(_encoding_reason(exc)) from None
+        return lines, cut
 
     def _detect_layout(self, encoding: str, decimal: str | None) -> ReportLayout:
-        head = self._head(encoding)
+        head, cut = self._head(encoding)
         if not any(line.strip() for line in head):
             raise ReportError("the file is empty")
         expected_rows = None
@@ -120,13 +137,18 @@ class ReportReader:
             rows_match = _ROWS_LINE.match(line)
             if rows_match:
                 expected_rows = int(re.sub(r"\D", "", rows_match.group(1)))
+            if number in cut:
+                continue  # a header line is never this long
             for separator in ("\t", ",", ";"):
                 if separator not in line:
                     continue
-                cells = next(csv.reader([line], delimiter=separator))
+                cells = split_line(line, separator, number)
                 header = match_header(cells)
                 if header:
                     data = head[number:]
+                    long_rows = sorted(n for n in cut if n > number)
+                    if long_rows:
+                        raise _cell_too_long(head[long_rows[0] - 1], separator, long_rows[0], header.names)
                     return ReportLayout(
                         encoding=encoding,
                         separator=separator,
@@ -139,12 +161,17 @@ class ReportReader:
                 if best is None or len(cells) > len(best[2]):
                     best = (number, len(cells), cells)
         if best is None:
-            raise ReportError("no header row found: expected a tab- or comma-separated report with column names")
+            longest = f" (line {min(cut)} has over {HEAD_LINE_CHARS:,} characters)" if cut else ""
+            raise ReportError("no header row found: expected a tab- or comma-separated report with column "
+                              f"names{longest}")
         kind, missing = missing_for_best_kind(best[2])
+        cells = best[2]
+        listed = ", ".join(shown(cell, 60) for cell in cells[:HEADER_CELLS_SHOWN])
+        more = f" and {len(cells) - HEADER_CELLS_SHOWN:,} more" if len(cells) > HEADER_CELLS_SHOWN else ""
         raise ReportError(
             f"wrong header: the {kind.replace('_', ' ')} report needs the column(s) "
             + ", ".join(repr(name) for name in missing)
-            + f"; the header has {', '.join(repr(cell) for cell in best[2])}",
+            + f"; the header has {len(cells):,} column(s): {listed}{more}",
             line=best[0],
         )
 
@@ -153,7 +180,7 @@ class ReportReader:
         """The decimal mark that the money cells use; the header's language decides when they don't say."""
         positions = [header.columns[name] for name in MONEY_COLUMNS if name in header.columns]
         comma = dot = 0
-        for cells in csv.reader(data, delimiter=separator):
+        for cells in (split_line(line, separator, None) for line in data):
             for position in positions:
                 if position < len(cells):
                     comma += bool(_COMMA_DECIMAL.search(cells[position].strip()))
@@ -163,6 +190,12 @@ class ReportReader:
         if dot and not comma:
             return "."
         return "," if header.spanish else "."
+
+    @property
+    def fraction_read(self) -> float:
+        """How far ``chunks()`` has got through the file, 0 to 1 (from characters: exact for ASCII text)."""
+        per_char = 2 if self.layout.encoding.startswith("utf-16") else 1
+        return min(1.0, self.chars_read * per_char / self.size_bytes) if self.size_bytes else 1.0
 
     # --- streaming --------------------------------------------------------------------------------------
 
@@ -187,6 +220,7 @@ class ReportReader:
                     if stripped.strip(" \t,;"):
                         numbered.append(f"{offset}{layout.separator}{stripped}")
                 line_number += len(block)
+                self.chars_read += sum(map(len, block))
                 last_line = block[-1]
                 if not last_line.endswith(("\n", "\r")):
                     self._check_truncated(last_line, line_number, width)
@@ -199,7 +233,7 @@ class ReportReader:
 
     def _check_truncated(self, last_line: str, line_number: int, width: int) -> None:
         """Only the file's last line can lack a newline; one with too few cells was cut off."""
-        cells = next(csv.reader([last_line], delimiter=self.layout.separator), [])
+        cells = split_line(last_line, self.layout.separator, line_number, self.layout.header.names)
         if 0 < len(cells) < width and not re.match(_COPYRIGHT, last_line.strip('"')):
             raise ReportError(
                 f"the file ends in the middle of a row ({len(cells)} of {width} columns): it is truncated; "
@@ -248,7 +282,7 @@ class ReportReader:
     def _locate_bad_row(self, numbered: list[str], width: int) -> ReportError:
         for text in numbered:
             number, _, line = text.partition(self.layout.separator)
-            cells = next(csv.reader([line], delimiter=self.layout.separator), [])
+            cells = split_line(line, self.layout.separator, int(number), self.layout.header.names)
             if len(cells) > width:
                 return ReportError(f"the row has {len(cells)} columns but the header has {width}", line=int(number))
         return ReportError("the rows could not be read as a table (unbalanced quotes?)")
@@ -290,5 +324,29 @@ class ReportReader:
         failing = frame.filter(bad).head(1)
         if failing.height:
             raw = failing[name][0]
-            shown = "" if raw is None else f"{raw!r} "
-            raise ReportError(f"{shown}{reason}", line=int(failing["_line"][0]), column=self.layout.column_name(name))
+            echoed = "" if raw is None else f"{shown(raw)} "
+            raise ReportError(f"{echoed}{reason}", line=int(failing["_line"][0]), column=self.layout.column_name(name))
+
+
+HEADER_CELLS_SHOWN = 30
+
+
+def split_line(line: str, separator: str, number: int | None, names: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """One line's cells; a cell past the csv module's size limit is a ReportError naming its line and column."""
+    try:
+        return next(csv.reader([line], delimiter=separator), [])
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _cell_too_long(line, separator, number, names) from None
+        raise ReportError(f"the row cannot be read as CSV ({exc})", line=number) from None
+
+
+def _cell_too_long(line: str, separator: str, number: int | None, names: tuple[str, ...] | list[str]) -> ReportError:
+    """The first over-long cell of ``line`` (found without the csv module, which is what refuses it)."""
+    limit = min(csv.field_size_limit(), HEAD_LINE_CHARS) // 2
+    for position, piece in enumerate(line.split(separator)):
+        if len(piece) > limit:
+            column = names[position] if position < len(names) else f"#{position + 1}"
+            return ReportError(f"a cell has over {limit:,} characters ({shown(piece, 40)}); report cells are far "
+                               "shorter: is this the right file?", line=number, column=column)
+    return ReportError(f"the row has over {HEAD_LINE_CHARS:,} characters: is this the right file?", line=number)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from campaigns.models import (
 from campaigns.models.structure import KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS
 from campaigns.reports import ReportError, ReportReader
 from campaigns.reports.columns import KIND_KEY
+from campaigns.reports.errors import shown
 from campaigns.services import staging
 
 TEXT_LIMITS = {"campaign": 255, "ad_group": 255, "search_term": 500, "keyword": 255, "currency": 3,
@@ -53,36 +55,53 @@ def import_report(
     platform: str | None = None,
     chunk_rows: int = 50_000,
     match_after: bool = True,
+    filename: str | None = None,
+    progress: Callable[[ReportReader], None] | None = None,
 ) -> ImportResult:
     """Import one report file into the organization's account, or raise ReportError and write nothing.
 
-    A search-terms report queues the matching of the new terms once the import has committed.
+    The rows stream into a temporary staging table, each chunk in its own short transaction, and ``progress`` (if
+    given) is called after each chunk inside that transaction, so what it writes is visible to others as the import
+    goes. Nothing reaches the account's tables until the last step, one transaction that moves every staged row
+    home or none. A search-terms report queues the matching of the new terms once the import has committed.
     """
     path = Path(path)
     reader = ReportReader(path, decimal=decimal, chunk_rows=chunk_rows)
     layout = reader.layout
     platform = platform or layout.platform
-    with transaction.atomic():
-        staging.create()
+    staging.create()
+    try:
         for chunk in reader.chunks():
-            staging.load(chunk)
-        _check_staged(layout.kind, layout.column_name)
-        (date_from, date_to), = staging.fetch("SELECT MIN(date), MAX(date) FROM {staging}")
-        date_from, date_to = _as_date(date_from), _as_date(date_to)
-        report_import = ReportImport.objects.create(
-            organization=organization, platform=platform, kind=layout.kind, filename=path.name[:255],
-            sha256=_sha256(path), rows=reader.rows_read, date_from=date_from, date_to=date_to,
-            created_by=user if getattr(user, "pk", None) else None,
-        )
-        writer = _Writer(organization, platform, layout.kind, layout.header.spanish, report_import)
-        result = writer.run(date_from, date_to)
-        staging.drop()
-        if match_after and layout.kind == "search_terms":
-            from campaigns import tasks  # tasks import services; imported here to keep that one-way at load
+            with transaction.atomic():
+                staging.load(chunk)
+                if progress is not None:
+                    progress(reader)
+        with transaction.atomic():
+            result = _move_home(organization, path, reader, platform, user, filename or path.name)
+            if match_after and layout.kind == "search_terms":
+                from campaigns import tasks  # tasks import services; imported here to keep that one-way at load
 
-            organization_id = organization.pk
-            transaction.on_commit(lambda: tasks.match_search_terms.delay(organization_id))
+                organization_id = organization.pk
+                transaction.on_commit(lambda: tasks.match_search_terms.delay(organization_id))
+    finally:
+        staging.drop()
     return result
+
+
+def _move_home(organization: Organization, path: Path, reader: ReportReader, platform: str, user: object | None,
+               filename: str) -> ImportResult:
+    """Checks that need every row, then the rows into the account's tables (inside the caller's transaction)."""
+    layout = reader.layout
+    _check_staged(layout.kind, layout.column_name)
+    (date_from, date_to), = staging.fetch("SELECT MIN(date), MAX(date) FROM {staging}")
+    date_from, date_to = _as_date(date_from), _as_date(date_to)
+    report_import = ReportImport.objects.create(
+        organization=organization, platform=platform, kind=layout.kind, filename=filename[:255],
+        sha256=_sha256(path), rows=reader.rows_read, date_from=date_from, date_to=date_to,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    writer = _Writer(organization, platform, layout.kind, layout.header.spanish, report_import)
+    return writer.run(date_from, date_to)
 
 
 def _as_date(value: object) -> date:
@@ -100,9 +119,9 @@ def _check_staged(kind: str, column_name) -> None:  # type: ignore[no-untyped-de
         rows = staging.fetch(f"SELECT line, {name} FROM {{staging}} WHERE LENGTH({name}) > %s ORDER BY line LIMIT 1",
                              [limit])
         if rows:
-            shown = {"campaign_ext": "campaign_id", "ad_group_ext": "ad_group_id"}.get(name, name)
+            named = {"campaign_ext": "campaign_id", "ad_group_ext": "ad_group_id"}.get(name, name)
             raise ReportError(f"{rows[0][1][:40]!r}… is longer than {limit} characters", line=rows[0][0],
-                              column=_safe_column(column_name, shown))
+                              column=_safe_column(column_name, named))
     # Platforms compare keywords without case, so "Cemento" and "cemento" are the same keyword.
     key = ", ".join("LOWER(keyword)" if name == "keyword" else name for name in KIND_KEY[kind])
     rows = staging.fetch(
@@ -115,7 +134,7 @@ def _check_staged(kind: str, column_name) -> None:  # type: ignore[no-untyped-de
         for text, line in staging.fetch("SELECT keyword, MIN(line) FROM {staging} GROUP BY keyword"):
             if len(text) > KEYWORD_MAX_CHARS or len(text.split()) > KEYWORD_MAX_WORDS:
                 raise ReportError(
-                    f"keyword {text!r} breaks the platforms' limit of {KEYWORD_MAX_CHARS} characters and "
+                    f"keyword {shown(text)} breaks the platforms' limit of {KEYWORD_MAX_CHARS} characters and "
                     f"{KEYWORD_MAX_WORDS} words", line=line, column=_safe_column(column_name, "keyword"),
                 )
 

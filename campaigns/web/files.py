@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.exporters.google_editor import export_google_editor
 from campaigns.exporters.microsoft_bulk import export_microsoft_bulk
-from campaigns.models import Membership, ReportImport
+from campaigns.models import ImportJob, Membership, ReportImport
 from campaigns.reports import ReportError
-from campaigns.services.importing import import_report
+from campaigns.services.import_jobs import create_job
 from campaigns.web.context import organization_view, require_edit
 
 EXPORTERS = {
@@ -54,6 +51,7 @@ class ReportUploadForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 @organization_view
 def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Upload a report: it is stored and imported by a worker while a progress bar shows how far it got."""
     form = ReportUploadForm()
     error = None
     if request.method == "POST":
@@ -61,23 +59,26 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
         form = ReportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                result = _import(request, membership, form.cleaned_data)
-            except ReportError as exc:
+                create_job(membership.organization, form.cleaned_data["file"], user=request.user,
+                           decimal=form.cleaned_data.get("decimal") or None)
+            except ReportError as exc:  # the file's head is not a report: refused now, nothing kept
                 error = exc
             else:
-                messages.success(request, _("Imported %(rows)d rows (%(start)s – %(end)s).") % {
-                    "rows": result.rows, "start": result.date_from, "end": result.date_to})
+                messages.success(request, _("The report is uploaded; it is being imported."))
                 return redirect("campaigns:imports")
-    history = ReportImport.objects.filter(organization=membership.organization).select_related("created_by")[:20]
-    return render(request, "campaigns/imports.html", {"form": form, "error": error, "history": history},
+    organization = membership.organization
+    history = ReportImport.objects.filter(organization=organization).select_related("created_by")[:20]
+    job = ImportJob.objects.filter(organization=organization).first()
+    return render(request, "campaigns/imports.html", {"form": form, "error": error, "history": history, "job": job},
                   status=400 if error else 200)
 
 
-def _import(request: HttpRequest, membership: Membership, data: dict):  # type: ignore[no-untyped-def]
-    upload = data["file"]
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / Path(upload.name).name
-        with path.open("wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-        return import_report(membership.organization, path, user=request.user, decimal=data.get("decimal") or None)
+@require_GET
+@organization_view
+def import_job(request: HttpRequest, membership: Membership, job_id: int) -> HttpResponse:
+    """The progress fragment htmx polls; once the job has finished the page reloads to show it in the history."""
+    job = get_object_or_404(ImportJob, pk=job_id, organization=membership.organization)
+    response = render(request, "campaigns/_import_job.html", {"job": job})
+    if job.finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response

@@ -13,6 +13,7 @@ from campaigns.models import (
     BudgetPlanItem,
     DailyMetric,
     GenerationJob,
+    ImportJob,
     Membership,
     Organization,
     ReportImport,
@@ -71,6 +72,8 @@ def add_rows(organization: Organization, count: int, member: object) -> dict[str
             "generation-jobs": GenerationJob.objects.create(organization=organization, campaign=campaign,
                                                             ad_group=ad_group, product_text="cemento cola flexible",
                                                             total_requests=4, created_by=member),
+            "import-jobs": ImportJob.objects.create(organization=organization, filename=f"r{n}.csv",
+                                                    status="failed", error="the file is empty", created_by=member),
             "budget-changes": BudgetChange.objects.create(
                 organization=organization, campaign=campaign, plan=plan, plan_date=day, plan_version=1,
                 before_micros=36_000_000, after_micros=40_000_000, actor="automation:test"),

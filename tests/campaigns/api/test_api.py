@@ -96,17 +96,30 @@ def test_approving_a_negative_adds_it_once(api, organization):
         "campaign", campaign.pk, "Cemento Dental", "phrase")
 
 
-def test_upload_imports_whole_or_reports_line_and_column(api, organization):
+def test_upload_imports_whole_or_reports_line_and_column(api, organization, eager_tasks, upload_dir,
+                                                         django_capture_on_commit_callbacks):
+    # The upload answers 202 with a job; the job (run here by the eager worker once the upload has committed)
+    # imports the file whole, or fails with the line and column and imports nothing.
     good = SimpleUploadedFile("terminos.csv", GOOGLE_ES_SEARCH_TERMS.encode())
-    response = api.post("/api/imports/", {"organization": organization.pk, "file": good}, format="multipart")
-    assert response.status_code == 201, response.json()
-    assert (response.json()["kind"], response.json()["rows"]) == ("search_terms", 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/imports/", {"organization": organization.pk, "file": good}, format="multipart")
+    assert response.status_code == 202, response.json()
+    assert (response.json()["status"], response.json()["url"]) == (
+        "queued", f"http://testserver/api/import-jobs/{response.json()['id']}/")
+    job = api.get(response.json()["url"]).json()
+    assert (job["status"], job["progress_percent"], job["rows_read"], job["detail"]) == ("succeeded", 100, 4, "")
+    report = api.get(f"/api/imports/{job['report_import']}/").json()
+    assert (report["kind"], report["rows"], report["filename"]) == ("search_terms", 4, "terminos.csv")
     bad = SimpleUploadedFile("terminos.csv", GOOGLE_ES_SEARCH_TERMS.replace('"12,50 €"', '"doce"').encode())
-    response = api.post("/api/imports/", {"organization": organization.pk, "file": bad}, format="multipart")
-    assert response.status_code == 400
-    assert response.json() == {"detail": "Line 4, column 'Coste': 'doce' is not a number", "line": 4,
-                               "column": "Coste"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/imports/", {"organization": organization.pk, "file": bad}, format="multipart")
+    assert response.status_code == 202
+    job = api.get(response.json()["url"]).json()
+    assert {key: job[key] for key in ("status", "detail", "line", "column", "report_import")} == {
+        "status": "failed", "detail": "Line 4, column 'Coste': 'doce' is not a number", "line": 4,
+        "column": "Coste", "report_import": None}
     assert ReportImport.objects.count() == 1
+    assert list(upload_dir.rglob("*")) == [upload_dir / "incoming"]  # both stored files went with their jobs
 
 
 def test_list_queries_do_not_grow_with_rows(api, organization):
