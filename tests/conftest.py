@@ -63,12 +63,13 @@ def write_report(tmp_path: Path):
 
 @pytest.fixture
 def eager_tasks():
-    """Celery tasks run at once in the test's process (the project's eager mode), then the mode is switched off."""
+    """Celery tasks sent with delay() run at once in the test's process, then the app's own setting is back."""
     from config.celery_app import app
 
+    before = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield app
-    app.conf.task_always_eager = False
+    app.conf.task_always_eager = before
 
 
 @pytest.fixture

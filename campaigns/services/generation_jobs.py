@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, Sum
@@ -41,7 +40,7 @@ from campaigns.models import (
     SuggestionKind,
     SuggestionStatus,
 )
-from campaigns.services import generating
+from campaigns.services import generating, queue
 from ml.generation.limits import normalise_for_duplicates as duplicate_key
 
 MAX_ATTEMPTS = 3
@@ -131,9 +130,7 @@ def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int
 
 
 def _queue(job_id: int) -> None:
-    # By name, as beat and the task routes do: the task module imports this one, so this one does not import it
-    # (campaigns/apps.py imports the tasks at start-up; a missing registration is a KeyError here, not a skip).
-    current_app.tasks[RUN_JOB_TASK].delay(job_id)
+    queue.delay(RUN_JOB_TASK, job_id)
 
 
 def cancel_job(job: GenerationJob) -> GenerationJob:

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from campaigns.models import ImportJob, JobStatus, Organization
 from campaigns.reports import ReportError, ReportReader
+from campaigns.services import queue
 from campaigns.services.importing import import_report
 
 MAX_ATTEMPTS = 3
@@ -99,9 +100,7 @@ def _store(upload: UploadedFile) -> Path:
 
 
 def _queue(job_id: int) -> None:
-    from campaigns.tasks import run_import_job
-
-    run_import_job.delay(job_id)
+    queue.delay("campaigns.tasks.run_import_job", job_id)
 
 
 # --- running (in the worker) ----------------------------------------------------------------------------------

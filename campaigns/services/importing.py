@@ -24,7 +24,7 @@ from campaigns.models.structure import KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS
 from campaigns.reports import ReportError, ReportReader
 from campaigns.reports.columns import KIND_KEY
 from campaigns.reports.errors import shown
-from campaigns.services import staging
+from campaigns.services import queue, staging
 
 TEXT_LIMITS = {"campaign": 255, "ad_group": 255, "search_term": 500, "keyword": 255, "currency": 3,
                "campaign_ext": 64, "ad_group_ext": 64}
@@ -79,10 +79,8 @@ def import_report(
         with transaction.atomic():
             result = _move_home(organization, path, reader, platform, user, filename or path.name)
             if match_after and layout.kind == "search_terms":
-                from campaigns import tasks  # tasks import services; imported here to keep that one-way at load
-
                 organization_id = organization.pk
-                transaction.on_commit(lambda: tasks.match_search_terms.delay(organization_id))
+                transaction.on_commit(lambda: queue.delay("campaigns.tasks.match_search_terms", organization_id))
     finally:
         staging.drop()
     return result

@@ -21,17 +21,6 @@ def test_summarize_organization_returns_the_service_result():
     assert result["days"] == 7
 
 
-@pytest.fixture
-def eager_tasks():
-    """Tasks sent with delay() run in this process for one test, then the app's own setting is back."""
-    from config.celery_app import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield app
-    app.conf.task_always_eager = before
-
-
 def test_nightly_digest_queues_only_after_commit(django_capture_on_commit_callbacks, eager_tasks, organization,
                                                  other_organization):
     with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
