@@ -142,6 +142,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minim
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "campaigns.web.account.locked_out"
+# The client's address for the lockout and the throttles: X-Forwarded-For's entry added by the nearest of this many
+# trusted proxies (production: one, which must append or set the header), else REMOTE_ADDR. Never the whole header,
+# which a client could vary to dodge both.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "campaigns.web.account.client_ip"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 2 * 3600, minimum=300)  # seconds a reset link works
 # Password reset mail: printed on the console outside production; SMTP from the environment in production.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION
@@ -198,6 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "imports": env_str("API_THROTTLE_IMPORTS", "30/hour"),
         "generation": env_str("API_THROTTLE_GENERATION", "60/hour"),

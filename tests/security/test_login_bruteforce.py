@@ -119,6 +119,24 @@ def test_token_endpoint_is_throttled_per_address(owner):
     assert statuses == [400] * 10 + [429]  # API_THROTTLE_AUTH: 10 a minute, whatever the usernames
 
 
+def test_a_forged_forwarded_for_header_dodges_neither_throttle_nor_lockout(owner):
+    client = APIClient()
+    statuses = [client.post(reverse("api-token"), {"username": owner.username, "password": "wrong-guess"},
+                            format="json", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(11)]
+    assert statuses == [400] * 4 + [429] * 7  # locked at the fifth failure, as if the header were absent
+    assert AccessAttempt.objects.get().ip_address == "127.0.0.1"
+
+
+def test_behind_a_trusted_proxy_the_address_it_saw_is_locked_out(owner, settings, unthrottled):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}  # production's TRUSTED_PROXY_COUNT
+    attacker = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")  # the proxy appended .7
+    for _ in range(5):
+        web_login(attacker, owner.username, "wrong-guess")
+    assert web_login(attacker, owner.username, PASSWORD).status_code == 429
+    colleague = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.8")  # same proxy, another client
+    assert web_login(colleague, owner.username, PASSWORD).status_code == 302
+
+
 def test_each_login_gets_a_new_expiring_token_stored_hashed(owner, settings):
     first, second = new_token(owner), new_token(owner)
     assert first != second
