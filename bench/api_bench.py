@@ -35,7 +35,7 @@ LIST_NAME = "/api/campaigns/?page=N"
 def seed() -> dict:
     """One organization with 1,000 campaigns, its owner with a token, and a second organization the list must skip."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from campaigns.models import Campaign, Membership, Organization
 
@@ -49,7 +49,7 @@ def seed() -> dict:
                  monthly_cap_micros=310_000_000 + n * 310_000)
         for organization in organizations for n in range(CAMPAIGNS)
     )
-    return {"token": Token.objects.create(user=owner).key, "campaigns_listed": CAMPAIGNS,
+    return {"token": AuthToken.objects.create(user=owner)[1], "campaigns_listed": CAMPAIGNS,
             "campaigns_in_database": Campaign.objects.count()}
 
 

@@ -29,7 +29,7 @@ MAX_ERROR_RATE = 0.001
 def seed() -> dict:
     """The demo organization (90 days of reports) and today's dry-run budget plan, as `make run` has them."""
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from campaigns.models import Campaign, Keyword, SearchTerm
     from campaigns.services import rebalancing
@@ -37,8 +37,8 @@ def seed() -> dict:
 
     organization = seed_demo(seed=7, days=90, end=timezone.localdate() - timedelta(days=1))
     rebalancing.propose(organization, timezone.localdate())
-    token, _ = Token.objects.get_or_create(user=organization.members.get(username="demo"))  # a script's stored token
-    return {"token": token.key, "organization": organization.slug, "campaigns": Campaign.objects.count(),
+    _, token = AuthToken.objects.create(user=organization.members.get(username="demo"))  # a script's stored token
+    return {"token": token, "organization": organization.slug, "campaigns": Campaign.objects.count(),
             "keywords": Keyword.objects.count(), "search_terms": SearchTerm.objects.count()}
 
 

@@ -4,9 +4,9 @@ The server runs the production settings behind no proxy, so each request carries
 (``X-Forwarded-Proto: https``) and the session and CSRF cookies, which are HTTPS-only, are sent by hand.
 
 Environment: LOAD_USERNAME / LOAD_PASSWORD (who signs in), LOAD_TOKEN (the API token a script keeps; without it,
-each API user asks /api/auth/token/ for one), LOAD_WAIT ("MIN,MAX" seconds between a user's requests;
-"0" for back-to-back), LOAD_CAMPAIGN_PAGES (pages of the campaign list that CampaignListUser walks),
-LOAD_PAGE_SIZE (sent as ?page_size= when set).
+each API user asks /api/auth/token/ for one, which the "auth" throttle allows 10 times a minute per address by
+default), LOAD_WAIT ("MIN,MAX" seconds between a user's requests; "0" for back-to-back), LOAD_CAMPAIGN_PAGES
+(pages of the campaign list that CampaignListUser walks), LOAD_PAGE_SIZE (sent as ?page_size= when set).
 """
 
 from __future__ import annotations

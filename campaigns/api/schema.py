@@ -36,6 +36,8 @@ def add_error_responses(result: dict, generator: object, request: object, public
             has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
             if method in _WRITES or has_query:
                 responses.setdefault("400", _response("Invalid input", "ValidationErrors"))
+            if (path, method) in throttled:  # the token endpoint too: its throttle and the login lockout
+                responses.setdefault("429", _response("Too many requests; retry later", "ErrorDetail"))
             if path in _ANONYMOUS:
                 continue
             responses.setdefault("401", _response("Not authenticated", "ErrorDetail"))
@@ -44,6 +46,4 @@ def add_error_responses(result: dict, generator: object, request: object, public
             responses.setdefault("404", _response("Not found", "ErrorDetail"))
             if method == "delete":  # rows that the budget audit keeps
                 responses.setdefault("409", _response("Kept for the record; cannot be deleted", "ErrorDetail"))
-            if (path, method) in throttled:
-                responses.setdefault("429", _response("Too many requests; retry later", "ErrorDetail"))
     return result

@@ -1,9 +1,8 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from campaigns.api import budgets, exports, generation, views
+from campaigns.api import auth, budgets, exports, generation, views
 
 router = DefaultRouter()
 router.register("organizations", views.OrganizationViewSet)
@@ -28,7 +27,9 @@ urlpatterns = [
     path("exports/google-ads-payloads/", exports.GoogleAdsPayloadsView.as_view(), name="export-google-ads-payloads"),
     path("exports/google-ads/send/", exports.GoogleAdsSendView.as_view(), name="export-google-ads-send"),
     path("account-imports/", exports.AccountImportView.as_view(), name="account-import"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", auth.TokenLoginView.as_view(), name="api-token"),
+    path("auth/logout/", auth.TokenLogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", auth.TokenLogoutAllView.as_view(), name="api-logout-all"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

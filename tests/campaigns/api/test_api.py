@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from campaigns.models import Ad, Campaign, Keyword, ReportImport, Suggestion
@@ -24,10 +24,10 @@ def api(teammate):
 
 
 def test_token_authentication(owner):
-    token = Token.objects.create(user=owner)
+    _, token = AuthToken.objects.create(user=owner)
     client = APIClient()
     assert client.get("/api/campaigns/").status_code in (401, 403)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/campaigns/").status_code == 200
 
 

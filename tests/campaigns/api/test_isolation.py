@@ -18,8 +18,8 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "put", "patch", "delete")
-# Routes that are not per-organization data: the schema, its docs, the token endpoint and the API root.
-NOT_DATA = {"api-schema", "api-docs", "api-token", "api-root"}
+# Routes that are not per-organization data: the schema, its docs, the token endpoints and the API root.
+NOT_DATA = {"api-schema", "api-docs", "api-token", "api-logout", "api-logout-all", "api-root"}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -66,7 +66,7 @@ def account(in_process, organization, owner, other_organization):
     ids = {prefix: [row.pk for row in found] for prefix, found in rows.items()}
     ids["organizations"] = [organization.pk]
     ids["memberships"] = [m.user_id for m in rows["memberships"]]  # "user" fields take user ids
-    return {"token": Token.objects.create(user=owner).key, "ids": ids}
+    return {"token": AuthToken.objects.create(user=owner)[1], "ids": ids}
 
 
 def aim_at_rows(case: schemathesis.Case, ids: dict[str, list[int]]) -> None:
