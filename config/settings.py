@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -72,12 +73,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here, not from a CDN
     "campaigns",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +92,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): only our own scripts, styles and images (docs/security.md). The pages keep
+# no inline <script>, <style>, style="" or on…="" (static/campaigns/site.js and site.css hold them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Swagger UI's and uPlot's icons are data: URLs
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -192,6 +210,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Campaigns, search terms, suggestions and imports. Money is integer micros.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page describe every endpoint: for signed-in users (session or token) only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",  # drf-spectacular-sidecar's copy, served as our static files
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # `check --deploy` is about the deployment's settings; the schema's own warnings are for the API tests
     # (`manage.py spectacular --validate --fail-on-warn`), not a reason to refuse a deployment.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
@@ -208,10 +231,15 @@ GENERATION_DAILY_TOKEN_QUOTA = env_int("GENERATION_DAILY_TOKEN_QUOTA", 2_000_000
 # Where applied budget changes go: "offline" (recorded here, applied with the exported files) or "file:PATH".
 BUDGET_PLATFORM = env_str("BUDGET_PLATFORM", "offline")
 
-# Prometheus: a worker serves its own metrics on this port (0: off); /metrics asks for this bearer token when set.
+# Prometheus: a worker serves its own metrics on this port (0: off); /metrics asks for this bearer token when set,
+# and production must set it: the scrape names campaigns' counts and the site's traffic.
 WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0, minimum=0)
 WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "0.0.0.0")
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_TOKEN_MIN = 20
+if PRODUCTION and len(METRICS_TOKEN) < METRICS_TOKEN_MIN:
+    raise ImproperlyConfigured(f"METRICS_TOKEN must be set, {METRICS_TOKEN_MIN} characters or more, when "
+                               "DJANGO_ENV=production: /metrics answers only to that bearer token")
 
 # --- Celery -------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = broker_url("CELERY_BROKER_URL", "filesystem://")

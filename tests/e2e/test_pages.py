@@ -137,3 +137,20 @@ def test_a_spanish_user_signs_in_to_spanish_pages(page, live_server, demo):
     page.goto(f"{live_server.url}/dashboard/")
     assert page.locator("nav").inner_text().split()[:1] == ["Panel"]
     assert page.locator("html").get_attribute("lang") == "es"
+
+
+def test_the_api_docs_page_draws_from_our_own_files(page, live_server, demo):
+    """Swagger UI from drf-spectacular-sidecar under the policy: its script runs (the page fixture fails the test
+    on any refusal) and it loads the schema, which only a signed-in user can read."""
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    sign_in(page, live_server, "visor")
+    page.goto(f"{live_server.url}/api/docs/")
+    assert page.locator(".swagger-ui .info .title").inner_text().startswith("Ad optimizer API")
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    operations = sum(method in ("get", "post", "put", "patch", "delete") for item in paths.values() for method in item)
+    page.locator(".swagger-ui .opblock").nth(operations - 1).wait_for()
+    assert page.locator(".swagger-ui .opblock").count() == operations
+    assert [url for url in requests if not url.startswith(live_server.url)] == []
