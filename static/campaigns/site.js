@@ -20,4 +20,5 @@ document.addEventListener("change", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => applyDataStyles(document));
-document.addEventListener("htmx:afterSwap", (event) => applyDataStyles(event.target));
+// an outerHTML swap replaces its target, so the new content is looked for from the document
+document.addEventListener("htmx:afterSettle", () => applyDataStyles(document));
