@@ -74,12 +74,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus text format; with METRICS_TOKEN set, only for ``Authorization: Bearer <token>``."""
+    """Prometheus text format; with METRICS_TOKEN set (required in production), only for ``Authorization: Bearer
+    <token>``, compared in constant time."""
     from prometheus_client import CONTENT_TYPE_LATEST
 
     from campaigns.metrics import exposition
 
     token = settings.METRICS_TOKEN
-    if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+    # bytes, not str: compare_digest refuses a str with non-ASCII characters (a 500), and a header can hold them
+    given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+    if token and not hmac.compare_digest(given, f"Bearer {token}".encode()):
         return HttpResponse("a bearer token is required\n", status=401, content_type="text/plain")
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -12,6 +12,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "axes",  # locks a username+address out after repeated failed logins (web and API)
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here, not from a CDN
     "campaigns",
 ]
 
@@ -81,6 +83,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "campaigns.uploads.UploadLimitMiddleware",  # refuses an oversized body before anything reads it
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -93,6 +96,21 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out login into the lockout answer (429)
 ]
+
+# Content-Security-Policy (django-csp): only our own scripts, styles and images (docs/security.md). The pages keep
+# no inline <script>, <style>, style="" or on…="" (static/campaigns/site.js and site.css hold them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Swagger UI's and uPlot's icons are data: URLs
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -193,6 +211,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+# The most a JSON (or form) body may hold; uploaded files are not counted. The API's largest request is a few
+# kilobytes; Django's default is 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024, minimum=1024)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",  # scripts: "Authorization: Token KEY" from POST /api/auth/token/
@@ -203,6 +225,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON nested too deep or too large is a JSON 400, not a 500 or an HTML page (campaigns/api/parsers.py, errors.py)
+    "DEFAULT_PARSER_CLASSES": ["campaigns.api.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
+    "EXCEPTION_HANDLER": "campaigns.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
@@ -220,6 +246,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Campaigns, search terms, suggestions and imports. Money is integer micros.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page describe every endpoint: for signed-in users (session or token) only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",  # drf-spectacular-sidecar's copy, served as our static files
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # `check --deploy` is about the deployment's settings; the schema's own warnings are for the API tests
     # (`manage.py spectacular --validate --fail-on-warn`), not a reason to refuse a deployment.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
@@ -243,10 +274,15 @@ Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 # Where applied budget changes go: "offline" (recorded here, applied with the exported files) or "file:PATH".
 BUDGET_PLATFORM = env_str("BUDGET_PLATFORM", "offline")
 
-# Prometheus: a worker serves its own metrics on this port (0: off); /metrics asks for this bearer token when set.
+# Prometheus: a worker serves its own metrics on this port (0: off); /metrics asks for this bearer token when set,
+# and production must set it: the scrape names campaigns' counts and the site's traffic.
 WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0, minimum=0)
 WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "0.0.0.0")
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_TOKEN_MIN = 20
+if PRODUCTION and len(METRICS_TOKEN) < METRICS_TOKEN_MIN:
+    raise ImproperlyConfigured(f"METRICS_TOKEN must be set, {METRICS_TOKEN_MIN} characters or more, when "
+                               "DJANGO_ENV=production: /metrics answers only to that bearer token")
 
 # --- Celery -------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = broker_url("CELERY_BROKER_URL", "filesystem://")

@@ -49,6 +49,7 @@ def production_env(database: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CREDENTIALS_KEYS": f"bench:{key}",
+        "METRICS_TOKEN": secrets.token_urlsafe(32),
         "VAR_DIR": tempfile.mkdtemp(prefix=f"{database}-var-"),
         "LOG_LEVEL": "WARNING",
         "GUNICORN_ACCESSLOG": "/dev/null",  # an access line per request would be a large part of the work measured

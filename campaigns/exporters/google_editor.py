@@ -16,6 +16,7 @@ import io
 from collections.abc import Iterable
 
 from campaigns.exporters.account import Account, load_account, micros_to_units
+from campaigns.exporters.cells import neutralise, restore
 from campaigns.exporters.reading import (
     AccountImportError,
     AdIn,
@@ -71,7 +72,8 @@ def render(account: Account) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows(account):
-        writer.writerow(row)
+        # Every cell, not only names: a spreadsheet runs any cell, and no number or status here starts so.
+        writer.writerow({column: neutralise(value) for column, value in row.items()})
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -169,7 +171,9 @@ class _Row:
         return self._at(position)
 
     def _at(self, position: int | None) -> str:
-        return self.values[position].strip() if position is not None and position < len(self.values) else ""
+        if position is None or position >= len(self.values):
+            return ""
+        return restore(self.values[position].strip())
 
     def name(self, field: str) -> str:
         position = self.columns[field]

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from campaigns.exporters.account import Account, load_account
+from campaigns.exporters.cells import neutralise, restore
 from campaigns.exporters.reading import AccountImportError, AdIn, CampaignIn, KeywordIn, ParsedAccount, parse_money
 from campaigns.models import Keyword, Organization
 
@@ -52,14 +53,15 @@ def entities(account: Account) -> Iterable[object]:
     time_zone = TIME_ZONES.get(account.organization.time_zone)
     for shared in account.shared_lists:
         negative_list = factory.create("NegativeKeywordList")
-        negative_list.Id, negative_list.Name, negative_list.Type = -shared.shared_list.pk, shared.shared_list.name, (
-            "NegativeKeywordList")
+        negative_list.Id, negative_list.Type = -shared.shared_list.pk, "NegativeKeywordList"
+        negative_list.Name = neutralise(shared.shared_list.name)
         yield bulk.BulkNegativeKeywordList(status="Active", negative_keyword_list=negative_list)
         for keyword in shared.keywords:
             yield bulk.BulkSharedNegativeKeyword(status="Active", negative_keyword=_negative(keyword),
                                                  negative_keyword_list_id=-shared.shared_list.pk)
     for item in account.campaigns:
         campaign = item.campaign
+        campaign_name = neutralise(campaign.name)  # every name cell: docs/security.md
         yield bulk.BulkCampaign(campaign=_campaign(factory, campaign, time_zone))
         for shared_list in item.shared_lists:
             association = factory.create("SharedEntityAssociation")
@@ -68,23 +70,24 @@ def entities(account: Account) -> Iterable[object]:
             yield bulk.BulkCampaignNegativeKeywordList(status="Active", shared_entity_association=association)
         for keyword in item.negatives:
             yield bulk.BulkCampaignNegativeKeyword(status="Active", negative_keyword=_negative(keyword),
-                                                   campaign_id=-campaign.pk, campaign_name=campaign.name)
+                                                   campaign_id=-campaign.pk, campaign_name=campaign_name)
         for group in item.ad_groups:
             ad_group = group.ad_group
-            entity = bulk.BulkAdGroup(campaign_id=-campaign.pk, campaign_name=campaign.name)
+            ad_group_name = neutralise(ad_group.name)
+            entity = bulk.BulkAdGroup(campaign_id=-campaign.pk, campaign_name=campaign_name)
             entity.ad_group = _ad_group(factory, ad_group)
             yield entity
             for keyword in group.keywords:
                 if keyword.negative:
                     yield bulk.BulkAdGroupNegativeKeyword(
                         status="Active", negative_keyword=_negative(keyword), ad_group_id=-ad_group.pk,
-                        ad_group_name=ad_group.name, campaign_name=campaign.name)
+                        ad_group_name=ad_group_name, campaign_name=campaign_name)
                 else:
                     yield bulk.BulkKeyword(ad_group_id=-ad_group.pk, keyword=_keyword(factory, keyword),
-                                           campaign_name=campaign.name, ad_group_name=ad_group.name)
+                                           campaign_name=campaign_name, ad_group_name=ad_group_name)
             for ad in group.ads:
-                yield bulk.BulkResponsiveSearchAd(ad_group_id=-ad_group.pk, campaign_name=campaign.name,
-                                                  ad_group_name=ad_group.name, ad=_ad(factory, ad))
+                yield bulk.BulkResponsiveSearchAd(ad_group_id=-ad_group.pk, campaign_name=campaign_name,
+                                                  ad_group_name=ad_group_name, ad=_ad(factory, ad))
 
 
 def _factory():  # type: ignore[no-untyped-def]
@@ -99,7 +102,7 @@ def units(micros: int) -> float:
 
 def _campaign(factory, campaign, time_zone: str | None):  # type: ignore[no-untyped-def]
     entity = factory.create("Campaign")
-    entity.Id, entity.Name, entity.Status = -campaign.pk, campaign.name, STATUS[campaign.status]
+    entity.Id, entity.Name, entity.Status = -campaign.pk, neutralise(campaign.name), STATUS[campaign.status]
     entity.DailyBudget, entity.BudgetType = units(campaign.daily_budget_micros), "DailyBudgetStandard"
     entity.CampaignType = ["Search"]
     entity.TimeZone = time_zone
@@ -111,7 +114,7 @@ def _campaign(factory, campaign, time_zone: str | None):  # type: ignore[no-unty
 
 def _ad_group(factory, ad_group):  # type: ignore[no-untyped-def]
     entity = factory.create("AdGroup")
-    entity.Id, entity.Name, entity.Status = -ad_group.pk, ad_group.name, STATUS[ad_group.status]
+    entity.Id, entity.Name, entity.Status = -ad_group.pk, neutralise(ad_group.name), STATUS[ad_group.status]
     entity.CpcBid = _bid(factory, ad_group.max_cpc_micros)
     for name in ("AdRotation", "BiddingScheme", "Network", "PrivacyStatus", "AdGroupType"):
         if hasattr(entity, name):
@@ -129,7 +132,8 @@ def _bid(factory, micros: int | None):  # type: ignore[no-untyped-def]
 
 def _keyword(factory, keyword: Keyword):  # type: ignore[no-untyped-def]
     entity = factory.create("Keyword")
-    entity.Text, entity.MatchType, entity.Status = keyword.text, MATCH[keyword.match_type], STATUS[keyword.status]
+    entity.Text, entity.MatchType = neutralise(keyword.text), MATCH[keyword.match_type]
+    entity.Status = STATUS[keyword.status]
     entity.Bid = _bid(factory, keyword.max_cpc_micros)
     for name in ("BiddingScheme", "EditorialStatus"):
         setattr(entity, name, None)
@@ -138,7 +142,7 @@ def _keyword(factory, keyword: Keyword):  # type: ignore[no-untyped-def]
 
 def _negative(keyword: Keyword):  # type: ignore[no-untyped-def]
     entity = _factory().create("NegativeKeyword")
-    entity.Text, entity.MatchType, entity.Type = keyword.text, MATCH[keyword.match_type], "NegativeKeyword"
+    entity.Text, entity.MatchType, entity.Type = neutralise(keyword.text), MATCH[keyword.match_type], "NegativeKeyword"
     return entity
 
 
@@ -148,7 +152,7 @@ PINS = {"headlines": "Headline{}", "descriptions": "Description{}"}
 def _ad(factory, ad):  # type: ignore[no-untyped-def]
     entity = factory.create("ResponsiveSearchAd")
     entity.Type, entity.Status = "ResponsiveSearch", STATUS[ad.status]
-    entity.Path1, entity.Path2 = ad.path1 or None, ad.path2 or None
+    entity.Path1, entity.Path2 = neutralise(ad.path1) or None, neutralise(ad.path2) or None
     entity.FinalUrls.string.append(ad.final_url)
     entity.EditorialStatus = None
     for field_name, links in (("headlines", entity.Headlines), ("descriptions", entity.Descriptions)):
@@ -185,6 +189,7 @@ def parse(path: Path) -> ParsedAccount:
                 line = lines[number] if number < len(lines) else None
                 if isinstance(entity, bulk.BulkCampaign):
                     campaign = entity.campaign
+                    campaign.Name = restore(campaign.Name)
                     campaign_names[campaign.Id] = campaign.Name
                     languages = list(campaign.Languages.string) if campaign.Languages else []
                     parsed.campaigns[campaign.Name] = CampaignIn(
@@ -194,24 +199,24 @@ def parse(path: Path) -> ParsedAccount:
                 elif isinstance(entity, bulk.BulkAdGroup):
                     group = entity.ad_group
                     bid = group.CpcBid.Amount if group.CpcBid is not None else None
-                    parsed.ad_groups[(entity.campaign_name, group.Name)] = (
+                    parsed.ad_groups[(restore(entity.campaign_name), restore(group.Name))] = (
                         line, _status(group.Status, line), _micros(bid, line, "Cpc Bid"))
                 elif isinstance(entity, bulk.BulkKeyword):
                     keyword = entity.keyword
                     bid = keyword.Bid.Amount if keyword.Bid is not None else None
                     parsed.keywords.append(KeywordIn(
-                        line, "Keyword", keyword.Text, _match(keyword.MatchType, line), False,
-                        campaign=entity.campaign_name, ad_group=entity.ad_group_name,
+                        line, "Keyword", restore(keyword.Text), _match(keyword.MatchType, line), False,
+                        campaign=restore(entity.campaign_name), ad_group=restore(entity.ad_group_name),
                         status=_status(keyword.Status, line), max_cpc_micros=_micros(bid, line, "Bid")))
                 elif isinstance(entity, bulk.BulkAdGroupNegativeKeyword):
-                    parsed.keywords.append(_negative_in(entity, line, campaign=entity.campaign_name,
-                                                        ad_group=entity.ad_group_name))
+                    parsed.keywords.append(_negative_in(entity, line, campaign=restore(entity.campaign_name),
+                                                        ad_group=restore(entity.ad_group_name)))
                 elif isinstance(entity, bulk.BulkCampaignNegativeKeyword):
-                    parsed.keywords.append(_negative_in(entity, line, campaign=entity.campaign_name))
+                    parsed.keywords.append(_negative_in(entity, line, campaign=restore(entity.campaign_name)))
                 elif isinstance(entity, bulk.BulkNegativeKeywordList):
                     negative_list = entity.negative_keyword_list
-                    list_names[negative_list.Id] = negative_list.Name
-                    parsed.shared_lists.setdefault(negative_list.Name, line)
+                    list_names[negative_list.Id] = restore(negative_list.Name)
+                    parsed.shared_lists.setdefault(list_names[negative_list.Id], line)
                 elif isinstance(entity, bulk.BulkResponsiveSearchAd):
                     parsed.ads.append(_ad_in(entity, line))
                 elif isinstance(entity, bulk.BulkSharedNegativeKeyword | bulk.BulkCampaignNegativeKeywordList):
@@ -265,7 +270,7 @@ def _by_id(names: dict[int, str], entity_id: int | None, line: int | None, colum
 
 def _negative_in(entity, line: int | None, **parents: str | None) -> KeywordIn:  # type: ignore[no-untyped-def]
     keyword = entity.negative_keyword
-    return KeywordIn(line, "Keyword", keyword.Text or "", _match(keyword.MatchType, line), True,  # type: ignore[arg-type]
+    return KeywordIn(line, "Keyword", restore(keyword.Text or ""), _match(keyword.MatchType, line), True,  # type: ignore[arg-type]
                      **parents)
 
 
@@ -277,6 +282,6 @@ def _ad_in(entity, line: int | None) -> AdIn:  # type: ignore[no-untyped-def]
                           "pin": int(link.PinnedField.removeprefix(label)) if link.PinnedField else None}
                          for link in (links.AssetLink if links else [])]
     urls = list(ad.FinalUrls.string) if ad.FinalUrls else []
-    return AdIn(line, entity.campaign_name, entity.ad_group_name, assets["Headline"],  # type: ignore[arg-type]
-                assets["Description"], ad.Path1 or "", ad.Path2 or "", urls[0] if urls else "",
+    return AdIn(line, restore(entity.campaign_name), restore(entity.ad_group_name), assets["Headline"],  # type: ignore[arg-type]
+                assets["Description"], restore(ad.Path1 or ""), restore(ad.Path2 or ""), urls[0] if urls else "",
                 _status(ad.Status, line))

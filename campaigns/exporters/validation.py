@@ -15,7 +15,8 @@ from ml.generation import limits
 HEADLINE_PINS = (1, 2, 3)
 DESCRIPTION_PINS = (1, 2)
 # Platform rules: an item that breaks one of these is refused by the platform. The other reasons of the shared
-# validator (all_caps, blocked_term) are the house's editorial rules: they stop an export but not an import.
+# validator (all_caps, blocked_term, formula_start) are the house's rules: they stop an export but not an import
+# (formula_start: text a spreadsheet would run as a formula, docs/security.md).
 HARD_REASONS = frozenset({"too_few", "too_many", "empty", "too_long", "too_many_words", "duplicate", "exclamation",
                           "invalid_character", "match_type", "pin", "final_url", "broad_negative", "budget"})
 

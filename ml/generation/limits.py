@@ -46,6 +46,10 @@ KNOWN_ACRONYMS: frozenset[str] = frozenset(
 )
 # Characters Google Ads rejects inside keywords.
 KEYWORD_INVALID_CHARS = frozenset("!@%^*()={};~`<>?\\|,")
+# First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"): ad text and keywords
+# starting with one are refused, as they cannot be written safely into the CSV files the platforms import
+# (docs/security.md, "Spreadsheet formulas in exports"). Empty strings are not in it: `"" in` would be true.
+FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class Violation:
         index: position of the asset within the field, or None for field-level rules (counts).
         reason: stable code: ``too_few``, ``too_many``, ``empty``, ``too_long``, ``too_many_words``,
             ``duplicate``, ``exclamation``, ``all_caps``, ``blocked_term``, ``invalid_character``,
-            ``match_type``.
+            ``match_type``, ``formula_start``.
         detail: a sentence a marketer can read.
     """
 
@@ -182,6 +186,7 @@ def check_text(text: str, field_name: str, index: int | None, rules: Rules = _DE
     width = text_width(text, rules.platforms)
     if width > limits.max_width:
         out.append(Violation(field_name, index, "too_long", f"{noun} is {width} wide; the limit is {limits.max_width}"))
+    out += _formula_start(text, field_name, index, noun)
     bangs = text.count("!") + (text.count("¡") if limits.exclamations == 0 else 0)
     if bangs > limits.exclamations:
         allowed = "no exclamation mark" if limits.exclamations == 0 else "at most one exclamation mark"
@@ -192,6 +197,13 @@ def check_text(text: str, field_name: str, index: int | None, rules: Rules = _DE
     for term in blocked_terms_in(text, rules.blocked_terms):
         out.append(Violation(field_name, index, "blocked_term", f"{noun} contains the blocked term {term!r}"))
     return out
+
+
+def _formula_start(text: str, field_name: str, index: int | None, noun: str) -> list[Violation]:
+    if text[:1] not in FORMULA_STARTS:
+        return []
+    detail = f"{noun} starts with {text[0]!r}, which a spreadsheet opening the export runs as a formula"
+    return [Violation(field_name, index, "formula_start", detail)]
 
 
 def _duplicates(texts: Sequence[str], field_name: str) -> list[Violation]:
@@ -249,6 +261,7 @@ def check_keyword(keyword: KeywordText, index: int | None, rules: Rules = _DEFAU
     if words > KEYWORD_MAX_WORDS:
         detail = f"keyword has {words} words; the limit is {KEYWORD_MAX_WORDS}"
         out.append(Violation("keywords", index, "too_many_words", detail))
+    out += _formula_start(text, "keywords", index, "keyword")
     bad = sorted({c for c in text if c in KEYWORD_INVALID_CHARS})
     if bad:
         out.append(Violation("keywords", index, "invalid_character", f"keyword contains {''.join(bad)!r}"))

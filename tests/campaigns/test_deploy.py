@@ -25,9 +25,10 @@ from config.logs import JsonFormatter
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PRODUCTION = {"DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "ads.example.com",
-              "CREDENTIALS_KEYS": f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}"}
+              "CREDENTIALS_KEYS": f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+              "METRICS_TOKEN": secrets.token_urlsafe(32)}
 _OURS = {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "DJANGO_ENV",
-         "PROMETHEUS_MULTIPROC_DIR", "CREDENTIALS_KEYS", "LOG_FORMAT", "VAR_DIR",
+         "PROMETHEUS_MULTIPROC_DIR", "CREDENTIALS_KEYS", "LOG_FORMAT", "VAR_DIR", "METRICS_TOKEN",
          # the browser tests' conftest sets this in the test process (Playwright runs an event loop); a deployment
          # never has it, and check --deploy rightly refuses it
          "DJANGO_ALLOW_ASYNC_UNSAFE"}
@@ -66,6 +67,8 @@ def test_check_deploy_passes_in_production(tmp_path):
         ({"SECRET_KEY_FILE": "/nonexistent/secret"}, "SECRET_KEY and SECRET_KEY_FILE are both set"),
         ({"SECRET_KEY": "", "SECRET_KEY_FILE": "/nonexistent/secret"},
          "SECRET_KEY_FILE='/nonexistent/secret' cannot be read: No such file or directory"),
+        ({"METRICS_TOKEN": ""}, "METRICS_TOKEN must be set, 20 characters or more, when DJANGO_ENV=production: "
+                                "/metrics answers only to that bearer token"),
     ],
 )
 def test_production_refuses_to_start_without_its_settings(tmp_path, change, message):
@@ -147,7 +150,8 @@ def test_gunicorn_serves_https_only_with_hashed_compressed_static_files(gunicorn
     assert headers["Cache-Control"] == "max-age=315360000, public, immutable"
 
     # /metrics gathers every gunicorn worker through PROMETHEUS_MULTIPROC_DIR (set by the config file)
-    status, headers, body = fetch(f"{base}/metrics")
+    assert fetch(f"{base}/metrics")[0] == 401  # production: only for the scraper's token
+    status, headers, body = fetch(f"{base}/metrics", Authorization=f"Bearer {PRODUCTION['METRICS_TOKEN']}")
     assert status == 200 and headers["Content-Type"].startswith("text/plain; version=")
     samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
                for family in text_string_to_metric_families(body.decode()) for s in family.samples}

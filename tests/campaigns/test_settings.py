@@ -70,7 +70,8 @@ def test_production_keeps_database_connections_and_development_does_not():
     code = ("import django; django.setup(); from django.conf import settings as s; "
             "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])")
     production = {"DJANGO_ENV": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "ads.example.com",
-                  "CREDENTIALS_KEYS": "k1:" + "A" * 43 + "=", "DATABASE_URL": "postgres://u:p@db.internal:5432/ads"}
+                  "CREDENTIALS_KEYS": "k1:" + "A" * 43 + "=", "DATABASE_URL": "postgres://u:p@db.internal:5432/ads",
+                  "METRICS_TOKEN": "m" * 32}
     assert start(production, code).stdout.strip() == "60 True"
     assert start({**production, "DB_CONN_MAX_AGE": "0"}, code).stdout.strip() == "0 True"
     assert start({}, code).stdout.strip() == "0 True"  # development and tests: a connection per request

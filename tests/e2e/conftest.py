@@ -34,11 +34,16 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A page whose test fails if the browser refused anything under the Content-Security-Policy."""
     context = browser.new_context(viewport=LAPTOP, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert refused == [], "the browser refused content under the Content-Security-Policy"
 
 
 @pytest.fixture

@@ -137,3 +137,45 @@ def test_a_spanish_user_signs_in_to_spanish_pages(page, live_server, demo):
     page.goto(f"{live_server.url}/dashboard/")
     assert page.locator("nav").inner_text().split()[:1] == ["Panel"]
     assert page.locator("html").get_attribute("lang") == "es"
+
+
+def test_the_api_docs_page_draws_from_our_own_files(page, live_server, demo):
+    """Swagger UI from drf-spectacular-sidecar under the policy: its script runs (the page fixture fails the test
+    on any refusal) and it loads the schema, which only a signed-in user can read."""
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    sign_in(page, live_server, "visor")
+    page.goto(f"{live_server.url}/api/docs/")
+    assert page.locator(".swagger-ui .info .title").inner_text().startswith("Ad optimizer API")
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    operations = sum(method in ("get", "post", "put", "patch", "delete") for item in paths.values() for method in item)
+    page.locator(".swagger-ui .opblock").nth(operations - 1).wait_for()
+    assert page.locator(".swagger-ui .opblock").count() == operations
+    assert [url for url in requests if not url.startswith(live_server.url)] == []
+
+
+def test_behaviour_moved_out_of_the_html_still_works(page, live_server, plan, negative):
+    """What the policy made us move into static/campaigns/site.js: bars and intervals drawn from their data-*
+    attributes, and "select all"."""
+    sign_in(page, live_server, "editora")
+    page.goto(f"{live_server.url}/dashboard/")
+    page.wait_for_load_state("networkidle")
+    # numbers, not text: the browser writes "8.0%" back as "8%"
+    bars = page.locator(".bar").evaluate_all("bars => bars.map(b => [+b.dataset.width, parseFloat(b.style.width)])")
+    assert len(bars) == page.locator("#spend-by-campaign tbody tr").count() > 0
+    assert [drawn for _, drawn in bars] == [data for data, _ in bars]
+    page.goto(f"{live_server.url}/budgets/")
+    spans = page.locator(".interval span").evaluate_all(
+        "spans => spans.map(s => [+s.dataset.left, parseFloat(s.style.left), +s.dataset.width, "
+        "parseFloat(s.style.width)])")
+    assert len(spans) == page.locator(".interval").count() > 0
+    assert [(b, d) for _, b, _, d in spans] == [(a, c) for a, _, c, _ in spans]
+    page.goto(f"{live_server.url}/search-terms/")
+    boxes = page.locator("input[name=ids]")
+    assert boxes.count() >= 1 and not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    page.locator("input[data-select-all]").check()
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    page.locator("input[data-select-all]").uncheck()
+    assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))

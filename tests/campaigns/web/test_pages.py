@@ -121,7 +121,7 @@ def test_budget_plan_applies_and_rolls_back(client, teammate, account):
     campaign = account["campaign"]
     body = client.get(reverse("campaigns:budgets")).content.decode()
     assert "1.2500 – 3.5000" in body and "converts &lt;i&gt;well&lt;/i&gt;" in body
-    assert "left: 35.7%; width: 64.3%" in body  # the interval drawn on a 0 to max(p95) axis
+    assert 'data-left="35.7" data-width="64.3"' in body  # the interval drawn on a 0 to max(p95) axis
     client.post(reverse("campaigns:decide_plan", args=[account["plan"].pk]), {"decision": "apply"})
     assert Campaign.objects.get(pk=campaign.pk).daily_budget_micros == 44_000_000
     change = BudgetChange.objects.get()
