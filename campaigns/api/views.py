@@ -89,8 +89,8 @@ class MembershipViewSet(ScopedMixin, viewsets.ModelViewSet):
         membership, values = serializer.instance, serializer.validated_data
         try:
             with transaction.atomic():
-                check_an_owner_stays(membership.organization, membership.pk, role=values.get("role", membership.role),
-                                     moves_to=getattr(values.get("organization"), "pk", None))
+                # the organization cannot change (MembershipSerializer.placed_by): only the role can demote
+                check_an_owner_stays(membership.organization, membership.pk, role=values.get("role", membership.role))
                 serializer.save()
         except MembershipError as exc:
             raise ValidationError({"role": [str(exc)]}) from None

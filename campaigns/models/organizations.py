@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from campaigns.models.validators import validate_currency, validate_time_zone
+
 
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"
@@ -21,8 +23,8 @@ class Organization(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
-    currency = models.CharField(max_length=3, default="EUR")
-    time_zone = models.CharField(max_length=64, default="Europe/Madrid")
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    time_zone = models.CharField(max_length=64, default="Europe/Madrid", validators=[validate_time_zone])
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
     # Generation guardrails: terms the LLM's output must never contain, and what to do with marketer text that
