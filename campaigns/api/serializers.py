@@ -15,6 +15,7 @@ from campaigns.models import (
     AdGroup,
     Campaign,
     DailyMetric,
+    Invitation,
     Keyword,
     Membership,
     Organization,
@@ -133,6 +134,22 @@ class MembershipSerializer(ConstrainedSerializer):
         model = Membership
         fields = ["id", "organization", "user", "username", "role", "created_at"]
         read_only_fields = ["created_at"]
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """An owner's invitation; the answer is the same whether an account with that email exists or not, and the
+    token is only in the email."""
+
+    organization = EditableRelatedField("pk", queryset=Organization.objects.all())
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "organization", "email", "role", "invited_by", "created_at", "accepted_at"]
+        read_only_fields = ["invited_by", "created_at", "accepted_at"]
+
+
+class AcceptInvitationSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="the token from the invitation email")
 
 
 class CampaignSerializer(ConstrainedSerializer):
