@@ -33,6 +33,9 @@ TASK_SECONDS = Histogram("celery_task_duration_seconds", "Wall time of a Celery 
 TASK_FAILURES = Counter("celery_task_failures", "Celery task runs that raised, by task and exception type",
                         ["task", "exception"])
 
+ORGANIZATION_SKIPS = Counter("organization_loop_failures", "Organizations a loop over all organizations skipped "
+                             "because their step raised (the others still ran), by loop", ["loop"])
+
 LLM_TOKENS = Counter("llm_generated_tokens", "Tokens the LLM generated (padding not counted)")
 LLM_SECONDS = Counter("llm_generation_seconds", "Wall time spent generating batches")
 LLM_TOKENS_PER_SECOND = Gauge("llm_tokens_per_second", "Generated tokens per second of the last batch",

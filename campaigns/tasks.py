@@ -9,6 +9,7 @@ from pathlib import Path
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 
+from campaigns import metrics
 from campaigns.models import Organization
 from campaigns.services.matching import match_search_terms as run_matching
 from campaigns.services.summary import account_summary
@@ -38,7 +39,8 @@ def summarize_organization(organization_id: int, days: int = 30) -> dict:
 
 @shared_task
 def summarize_all_organizations() -> int:
-    """The nightly digest that celery beat starts; one task per organization."""
+    """The nightly digest that celery beat starts; one task per organization (each fails on its own, and queueing
+    an id cannot fail for one organization only)."""
     ids = list(Organization.objects.values_list("pk", flat=True))
     for organization_id in ids:
         summarize_organization.delay_on_commit(organization_id)
@@ -91,11 +93,22 @@ def rebalance_due_organizations(now: str | None = None, queue: str | None = None
     queue = queue or settings.REBALANCE_QUEUE
     options = {"queue": queue} if queue else {}
     queued = 0
-    for organization in Organization.objects.only("pk", "time_zone"):
-        args = (organization.pk, moment.astimezone(ZoneInfo(organization.time_zone)).date().isoformat())
+    for organization in Organization.objects.only("pk", "slug", "time_zone"):
+        # One organization's bad data (a time zone stored before the model validated it) must not stop the others.
+        try:
+            args = (organization.pk, moment.astimezone(ZoneInfo(organization.time_zone)).date().isoformat())
+        except Exception:
+            skip_organization("rebalance_due_organizations", organization)
+            continue
         transaction.on_commit(lambda args=args: rebalance_organization.apply_async(args, **options))
         queued += 1
     return queued
+
+
+def skip_organization(loop: str, organization: Organization) -> None:
+    """Log (with the traceback) and count an organization that ``loop`` skipped; called inside ``except``."""
+    logger.exception("%s: organization %s (%s) skipped", loop, organization.pk, organization.slug)
+    metrics.ORGANIZATION_SKIPS.labels(loop).inc()
 
 
 @shared_task

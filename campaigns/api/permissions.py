@@ -30,7 +30,11 @@ def organization_of(obj: Model, path: str) -> int:
 
 
 class RolePermission(permissions.BasePermission):
-    """Reads for any member; writes for the view's ``write_roles`` in the object's organization."""
+    """Reads for any member; writes for the view's ``write_roles`` in the object's organization.
+
+    ``has_permission`` is only the first gate (a 403 for callers who hold those roles nowhere): the organization a
+    write *targets* is checked by the serializer's EditableRelatedField, with the same roles.
+    """
 
     message = "Your role in this organization does not allow this change."
 

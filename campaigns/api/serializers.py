@@ -9,11 +9,13 @@ from django.db.models import Model
 from rest_framework import serializers
 
 from campaigns.api.permissions import EDIT_ROLES, organizations_of
+from campaigns.exporters.validation import ad_findings
 from campaigns.models import (
     Ad,
     AdGroup,
     Campaign,
     DailyMetric,
+    Invitation,
     Keyword,
     Membership,
     Organization,
@@ -21,6 +23,7 @@ from campaigns.models import (
     SearchTerm,
     Suggestion,
 )
+from campaigns.models.validators import validate_currency
 from campaigns.services.policy import MAX_BLOCKED_TERM_CHARS, MAX_BLOCKED_TERMS, clean_blocked_terms
 from campaigns.services.suggestions import AD_TEXT_FIELDS, SuggestionError, clean_ad_text
 
@@ -33,7 +36,9 @@ def clean_keyword_text(value: str) -> str:
 
 
 class EditableRelatedField(serializers.PrimaryKeyRelatedField):
-    """A foreign key that only accepts rows of organizations where the caller may edit.
+    """A foreign key that only accepts rows of organizations where the caller holds the view's ``write_roles``:
+    the *target* organization decides, for create and update (owners only for memberships; owners and editors
+    elsewhere; owners and editors when no view names roles, as for the exports' inputs).
 
     Anything else is "does not exist", so the API never confirms another organization's ids.
     """
@@ -44,16 +49,34 @@ class EditableRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         user = self.context["request"].user
-        editable = organizations_of(user, EDIT_ROLES)
+        roles = getattr(self.context.get("view"), "write_roles", EDIT_ROLES)
+        writable = organizations_of(user, roles)
         key = f"{self.organization_path}__in" if self.organization_path != "pk" else "pk__in"
-        return super().get_queryset().filter(**{key: editable})
+        return super().get_queryset().filter(**{key: writable})
 
 
 class ConstrainedSerializer(serializers.ModelSerializer):
     """Writes that break a model constraint (a check or a uniqueness rule) are a 400 naming it, not a database error.
 
     The fields' own validators catch the usual cases with a clearer message; this is the net under them.
+
+    Ownership is set once: the foreign keys in ``placed_by`` put the row in a tenant (its organization, or the
+    parent that belongs to one) and never change after creation. An update that gives another value is a 400
+    naming the field, checked before anything else; repeating the current value (a PUT) is accepted.
     """
+
+    placed_by: tuple[str, ...] = ()
+
+    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
+        if self.instance is not None and hasattr(data, "get"):
+            moved = [name for name in self.placed_by
+                     if name in data and str(data.get(name)) != str(getattr(self.instance, f"{name}_id"))]
+            if moved:
+                noun = self.Meta.model._meta.verbose_name
+                raise serializers.ValidationError({name: [
+                    f"The {self.Meta.model._meta.get_field(name).verbose_name} is set when the {noun} is created "
+                    "and cannot change."] for name in moved})
+        return super().to_internal_value(data)
 
     def create(self, validated_data: dict) -> Model:
         return self._checked_save(self.Meta.model(**validated_data))
@@ -76,7 +99,7 @@ class ConstrainedSerializer(serializers.ModelSerializer):
 
 
 NON_NEGATIVE = {"min_value": 0}
-CURRENCY = {"validators": [RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code in capitals, such as EUR.")]}
+CURRENCY = {"validators": [validate_currency]}
 
 
 class OrganizationSerializer(ConstrainedSerializer):
@@ -93,8 +116,7 @@ class OrganizationSerializer(ConstrainedSerializer):
     class Meta:
         model = Organization
         fields = ["id", "name", "slug", "currency", "time_zone", "blocked_terms", "injection_policy", "created_at"]
-        read_only_fields = ["slug", "created_at"]
-        extra_kwargs = {"currency": CURRENCY}
+        read_only_fields = ["slug", "created_at"]  # time zone and currency: the model's validators
 
     def validate_blocked_terms(self, value: list[str]) -> list[str]:
         try:
@@ -106,6 +128,7 @@ class OrganizationSerializer(ConstrainedSerializer):
 class MembershipSerializer(ConstrainedSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     organization = EditableRelatedField("pk", queryset=Organization.objects.all())
+    placed_by = ("organization", "user")  # another user would be a grant nobody made
 
     class Meta:
         model = Membership
@@ -113,8 +136,25 @@ class MembershipSerializer(ConstrainedSerializer):
         read_only_fields = ["created_at"]
 
 
+class InvitationSerializer(serializers.ModelSerializer):
+    """An owner's invitation; the answer is the same whether an account with that email exists or not, and the
+    token is only in the email."""
+
+    organization = EditableRelatedField("pk", queryset=Organization.objects.all())
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "organization", "email", "role", "invited_by", "created_at", "accepted_at"]
+        read_only_fields = ["invited_by", "created_at", "accepted_at"]
+
+
+class AcceptInvitationSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="the token from the invitation email")
+
+
 class CampaignSerializer(ConstrainedSerializer):
     organization = EditableRelatedField("pk", queryset=Organization.objects.all())
+    placed_by = ("organization",)
 
     class Meta:
         model = Campaign
@@ -127,6 +167,7 @@ class CampaignSerializer(ConstrainedSerializer):
 
 class AdGroupSerializer(ConstrainedSerializer):
     campaign = EditableRelatedField("organization", queryset=Campaign.objects.all())
+    placed_by = ("campaign",)
 
     class Meta:
         model = AdGroup
@@ -136,6 +177,7 @@ class AdGroupSerializer(ConstrainedSerializer):
 
 class KeywordSerializer(ConstrainedSerializer):
     ad_group = EditableRelatedField("campaign__organization", queryset=AdGroup.objects.all())
+    placed_by = ("ad_group",)  # campaign and organization follow from it
 
     class Meta:
         model = Keyword
@@ -168,6 +210,7 @@ class AdSerializer(ConstrainedSerializer):
     ad_group = EditableRelatedField("campaign__organization", queryset=AdGroup.objects.all())
     headlines = HeadlineSerializer(many=True)
     descriptions = DescriptionSerializer(many=True)
+    placed_by = ("ad_group",)
 
     class Meta:
         model = Ad
@@ -183,7 +226,29 @@ class AdSerializer(ConstrainedSerializer):
         if attrs.get("path2", getattr(self.instance, "path2", "")) and not attrs.get(
                 "path1", getattr(self.instance, "path1", "")):
             raise serializers.ValidationError({"path2": "A second path needs a first one."})
+        problems = ad_text_problems(attrs, self.instance)
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
+
+
+def ad_text_problems(attrs: dict, instance: Ad | None) -> dict[str, list[str]]:
+    """The shared validator's findings (the campaign's platform and the organization's blocked terms) for the ad
+    as it would be saved, by field: "Headline 1: headline is 41 wide; the limit is 30."."""
+    def value(name: str) -> object:
+        return attrs[name] if name in attrs else getattr(instance, name, "")  # "": not given on create
+
+    for name in ("headlines", "descriptions"):
+        if name in attrs:  # the same spacing rule as an edited suggestion (clean_ad_text)
+            attrs[name] = [{**item, "text": " ".join(str(item["text"]).split())} for item in attrs[name]]
+    campaign = value("ad_group").campaign
+    findings = ad_findings(value("headlines"), value("descriptions"), value("path1") or "", value("path2") or "",
+                           value("final_url") or "", campaign.platform, campaign.organization.blocked_terms)
+    problems: dict[str, list[str]] = {}
+    for finding in findings:
+        where = f"{finding.field[:-1].capitalize()} {finding.index + 1}: " if finding.index is not None else ""
+        problems.setdefault(finding.field, []).append(f"{where}{finding.detail}.")
+    return problems
 
 
 class DailyMetricSerializer(serializers.ModelSerializer):

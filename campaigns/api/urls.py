@@ -7,6 +7,7 @@ from campaigns.api import auth, budgets, exports, generation, views
 router = DefaultRouter()
 router.register("organizations", views.OrganizationViewSet)
 router.register("memberships", views.MembershipViewSet)
+router.register("invitations", views.InvitationViewSet)
 router.register("campaigns", views.CampaignViewSet)
 router.register("ad-groups", views.AdGroupViewSet)
 router.register("keywords", views.KeywordViewSet)

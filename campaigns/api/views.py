@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import ProtectedError, Sum
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -23,14 +23,17 @@ from campaigns.models import (
     Campaign,
     DailyMetric,
     ImportJob,
+    Invitation,
     Keyword,
     Membership,
     Organization,
     ReportImport,
+    Role,
     SearchTerm,
     Suggestion,
 )
 from campaigns.reports import ReportError
+from campaigns.services import invitations
 from campaigns.services.import_jobs import create_job
 from campaigns.services.memberships import MembershipError, check_an_owner_stays, remove_member
 from campaigns.services.policy import GUARDRAIL_FIELDS, update_settings
@@ -79,7 +82,10 @@ class OrganizationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         serializer.save()
 
 
-class MembershipViewSet(ScopedMixin, viewsets.ModelViewSet):
+class MembershipViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                        mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Members, their roles, leaving. Nobody is added here: people join by accepting an invitation."""
+
     queryset = Membership.objects.select_related("user").order_by("organization_id", "user__username")
     serializer_class = s.MembershipSerializer
     write_roles = OWNER_ROLES
@@ -89,8 +95,8 @@ class MembershipViewSet(ScopedMixin, viewsets.ModelViewSet):
         membership, values = serializer.instance, serializer.validated_data
         try:
             with transaction.atomic():
-                check_an_owner_stays(membership.organization, membership.pk, role=values.get("role", membership.role),
-                                     moves_to=getattr(values.get("organization"), "pk", None))
+                # the organization cannot change (MembershipSerializer.placed_by): only the role can demote
+                check_an_owner_stays(membership.organization, membership.pk, role=values.get("role", membership.role))
                 serializer.save()
         except MembershipError as exc:
             raise ValidationError({"role": [str(exc)]}) from None
@@ -100,6 +106,41 @@ class MembershipViewSet(ScopedMixin, viewsets.ModelViewSet):
             remove_member(instance.organization, instance.pk)
         except MembershipError as exc:
             raise Conflict(str(exc)) from None
+
+
+class InvitationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                        mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Owners invite an email address to a role (and withdraw invitations); the invited person accepts with the
+    emailed token, and only then becomes a member."""
+
+    queryset = Invitation.objects.order_by("-created_at", "-pk")
+    serializer_class = s.InvitationSerializer
+    write_roles = OWNER_ROLES
+    filterset_fields = ["organization", "role"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        # Invited addresses are personal data: owners see them, other members do not.
+        return super().get_queryset().filter(organization__memberships__user=self.request.user,
+                                             organization__memberships__role__in=OWNER_ROLES)
+
+    def perform_create(self, serializer: s.InvitationSerializer) -> None:
+        data = serializer.validated_data
+        serializer.instance = invitations.invite(data["organization"], data["email"], data.get("role", Role.VIEWER),
+                                                 invited_by=self.request.user)
+
+    @extend_schema(request=s.AcceptInvitationSerializer, responses={201: s.MembershipSerializer, 400: OpenApiResponse(
+        inline_serializer("InvitationRefused", {"detail": serializers.CharField()}),
+        description="Unknown, used or expired token, another email address, or already a member.")})
+    @action(detail=False, methods=["post"], permission_classes=[IsAuthenticated])
+    def accept(self, request: Request) -> Response:
+        """Accept an invitation sent to the signed-in user's email address: the membership it offered."""
+        given = s.AcceptInvitationSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            membership = invitations.accept(given.validated_data["token"], request.user)
+        except invitations.InvitationError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
 class CampaignViewSet(ScopedMixin, viewsets.ModelViewSet):

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0005_settings_audit_and_guardrails'),
+        ('campaigns', '0006_invitations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

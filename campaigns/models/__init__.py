@@ -21,7 +21,14 @@ from campaigns.models.metrics import (
     SearchTerm,
     SearchTermDaily,
 )
-from campaigns.models.organizations import InjectionPolicy, Membership, Organization, Role, UserPreference
+from campaigns.models.organizations import (
+    InjectionPolicy,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    UserPreference,
+)
 from campaigns.models.structure import (
     Ad,
     AdGroup,
@@ -37,6 +44,7 @@ from campaigns.models.suggestions import SearchTermMatch, Suggestion, Suggestion
 
 __all__ = [
     "InjectionPolicy",
+    "Invitation",
     "SettingsChange",
     "CredentialPlatform",
     "FINISHED_STATUSES",

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from campaigns.models.validators import validate_currency, validate_time_zone
+
 
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"
@@ -21,8 +23,8 @@ class Organization(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
-    currency = models.CharField(max_length=3, default="EUR")
-    time_zone = models.CharField(max_length=64, default="Europe/Madrid")
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    time_zone = models.CharField(max_length=64, default="Europe/Madrid", validators=[validate_time_zone])
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
     # Generation guardrails: terms the LLM's output must never contain, and what to do with marketer text that
@@ -74,3 +76,24 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.language}"
+
+
+class Invitation(models.Model):
+    """An owner's offer of a role, sent to an email address; it becomes a membership only when the person it was
+    sent to accepts it. The token travels only in the email: the row keeps its SHA-256."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization} ({self.role})"

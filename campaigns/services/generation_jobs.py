@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
@@ -66,7 +66,12 @@ class RetryLater(RuntimeError):
 
 def day_start(organization: Organization, now: datetime | None = None) -> datetime:
     """Midnight of the organization's local day: the quota restarts there."""
-    local = (now or timezone.now()).astimezone(ZoneInfo(organization.time_zone))
+    try:
+        zone = ZoneInfo(organization.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):  # stored before the model validated it: a 400, not a 500
+        raise GenerationJobError(f"The organization's time zone “{organization.time_zone}” is not an IANA time zone; "
+                                 "an owner must set a valid one in the settings.") from None
+    local = (now or timezone.now()).astimezone(zone)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 

@@ -40,3 +40,29 @@ def test_celery_configuration():
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
     assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit
+
+
+def test_one_organization_with_a_broken_time_zone_does_not_stop_the_hourly_rebalance(
+        django_capture_on_commit_callbacks, caplog, organization, other_organization):
+    from prometheus_client import REGISTRY
+
+    from campaigns.models import BudgetPlan, Organization
+    from config.celery_app import app
+
+    # "Competidor" sorts first: the broken one comes before the healthy one, as in the incident.
+    Organization.objects.filter(pk=other_organization.pk).update(time_zone="Mars/Olympus")  # past every validator
+    labels = {"loop": "rebalance_due_organizations"}
+    before = REGISTRY.get_sample_value("organization_loop_failures_total", labels) or 0.0
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.rebalance_due_organizations.apply(kwargs={"now": "2026-12-01T10:00:00+00:00"}).get() == 1
+    finally:
+        app.conf.task_always_eager = False
+    assert list(BudgetPlan.objects.values_list("organization__slug", "plan_date")) == [
+        ("materiales-test", dt.date(2026, 12, 1))]
+    assert REGISTRY.get_sample_value("organization_loop_failures_total", labels) == before + 1
+    [record] = [r for r in caplog.records if r.name == "campaigns.tasks"]
+    assert (record.levelname, record.getMessage()) == (
+        "ERROR", f"rebalance_due_organizations: organization {other_organization.pk} (competidor) skipped")
+    assert "ZoneInfoNotFoundError" in record.exc_text or "Mars/Olympus" in str(record.exc_info[1])

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 # Per list: authentication is forced, so these are the page's count, its rows and what the rows need.
 QUERIES = {
     "organization-list": 2, "membership-list": 2, "campaign-list": 2, "adgroup-list": 2, "keyword-list": 2,
+    "invitation-list": 2,
     "ad-list": 2, "dailymetric-list": 2, "searchterm-list": 2, "suggestion-list": 2, "reportimport-list": 2,
     "budgetplan-list": 4, "budgetchange-list": 2, "generationjob-list": 2, "importjob-list": 2,
 }
