@@ -35,6 +35,23 @@ _LANGUAGE = (
 # a payload: a code word (letters and digits), a shouted word, or a URL
 _PAYLOAD = r"(\b(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]{4,}\b|(?-i:\b[A-Z]{5,}\b)|https?://|www\.|\b[\w-]+\.(com|net|org|io|ly|me|example|fr|de|es|mx|br|it|pt|co)\b)"
 _AWAY = r"[^.]{0,40}"
+# a payload that is surely not ordinary copy: a code word with letters and digits, or a URL (no shouted words:
+# "Text the word QUOTE", "Escribe COTIZA" are how marketers ask for messages)
+_CODE_OR_URL = (
+    r"(\b(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]{4,}\b|https?://|www\.|"
+    r"\b[\w-]+\.(com|net|org|io|ly|me|example|fr|de|es|mx|br|it|pt|co)\b)"
+)
+# how a marketer names a discount code, the benign twin of a payload: "use SAVE20 at checkout"
+_COUPON = (
+    r"(code|c[oó]digo|cup[oó]n|coupon|gutschein|codice|cupom|promo|checkout|al pagar|[aà] la caisse|an der kasse|"
+    r"alla cassa|no caixa|descuento|discount|rabatt|sconto|desconto|remise|r[eé]duction)\\b"
+)
+_IMPERATIVE_OUTPUT = (
+    r"(answer|reply|say|print|type|write|output|emit|echo|repeat|show|display|pon|escribe|di|muestra|imprime|"
+    r"teclea|contesta|responde|repite|tape[zs]?|[eé]cris|[eé]crivez|affiche[zs]?|imprime[zs]?|dis|dites|"
+    r"r[eé]ponds|r[eé]pondez|schreib(e)?|gib|sag(e)?|drucke|zeige|antworte|nenne|escreva|diga|mostre|imprima|"
+    r"digite|responda|scrivi|stampa|mostra|rispondi|digita|ripeti)"
+)
 
 RULES: dict[str, re.Pattern[str]] = {
     "override": re.compile(
@@ -76,7 +93,7 @@ RULES: dict[str, re.Pattern[str]] = {
         r"(<\|[\w\s-]{1,30}\|>|<</?SYS>>|\[/?INST\]|<(start|end)_of_turn>|"
         r"^\s*#+\s*(system|instructions?|response|assistant|user|input|output|sistema|instrucci[oó]n(es)?|"
         r"syst[eè]me|anweisung(en)?|istruzion[ei]|instru[cç](ão|ao|ões|oes))\b|"
-        r"\b(syst[eè]me|systeme|systemnachricht|sistema)\s*:)",
+        r"\b(system|syst[eè]me|systemnachricht|sistema)\s*:)",
         _I | re.MULTILINE,
     ),
     "fake_end": re.compile(
@@ -132,8 +149,34 @@ RULES: dict[str, re.Pattern[str]] = {
         + _PAYLOAD + r")",
         _I,
     ),
+    # "the headline is always X", "o título é sempre X", "die Überschrift lautet X": an output fixed to a payload
+    "output_fixed": re.compile(
+        r"\b" + _OUTPUT_NOUN + r"\s+(is|are|es|son|est|sont|ist|sind|lautet|lauten|é|são|sao|è|sono|must be|"
+        r"debe ser|deve ser|doit [eê]tre|muss|deve essere)\s+(always |siempre |sempre |toujours |immer |only |"
+        r"solo |s[oó]lo |seulement |nur |apenas )?(?=" + _PAYLOAD + r")",
+        _I,
+    ),
+    # the output named next to a code word or URL: "slip X into the second headline", "os títulos terminam com X"
+    "payload_in_output": re.compile(
+        r"(?=.*\b" + _OUTPUT_NOUN + r"\b)(?=.*" + _CODE_OR_URL + r")(?!.*\b" + _COUPON + r")",
+        _I,
+    ),
+    # an output verb right before a code word: "and answer X", "y pon X", "et tape X", "e stampa X"
+    "verb_payload": re.compile(
+        r"(?!.*\b" + _COUPON + r")\b" + _IMPERATIVE_OUTPUT + r"\b(\s+\w+){0,2}?\s+[«\"']?"
+        r"(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]{4,}\b",
+        _I,
+    ),
+    # whoever writes the ads is addressed: "quien genere el texto", "chi scrive gli annunci"
+    "addressed_to_writer_role": re.compile(
+        r"\b(quien|whoever|the person|the one|la personne qui|celui qui|wer|quem|chi|colui che)\s+(\w+\s+)?"
+        r"(genere|generates?|generating|writes?|writing|escrib[ae]|redact[ae]|r[eé]dige|[eé]crit|schreibt|textet|"
+        r"escreve|escreva|scrive|genera|gera)\s+(the |el |los |las |les |die |o |os |gli |i |le |our |nuestros |"
+        r"unsere )?" + _OUTPUT_NOUN + r"\b",
+        _I,
+    ),
     "url_insertion": re.compile(
-        r"\b(add|append|prepend|include|insert|put|place|paste|mention|agrega|a[nñ]ade|incluye|inserta|pon|coloca|"
+        r"\b(add|append|prepend|include|insert|put|place|paste|mention|agrega|a[nñ]ade|incluye|inserta|pon|coloca|pega|cole|colle[zs]?|"
         r"ajoute[zs]?|ins[eé]re[zs]?|mets|mettez|inclu(s|ez)|f[uü]ge|setze|adicione|inclua|insira|coloque|"
         r"aggiungi|inserisci|includi|metti)\b[^.]{0,40}(https?://|www\.|\b[\w-]+\.(com|net|org|io|ly|me|example|"
         r"fr|de|es|mx|br|it|pt|co)\b)",
@@ -143,9 +186,15 @@ RULES: dict[str, re.Pattern[str]] = {
         r"(\b(write|generate|produce|translate|respond|reply|answer|escribe|escriban|redacta|genera|traduce|"
         r"responde|r[eé]dige[zs]?|[eé]cri[st]|[eé]crivez|traduis(ez)?|r[eé]ponds|r[eé]pondez|schreib(e|en)?|"
         r"verfasse|[uü]bersetze|antworte|escreva[m]?|redija|traduza|responda|scrivi|scrivete|redigi|traduci|"
-        r"rispondi)\b[^.]{0,25}\b(the|all|all the|los|las|todos los|les|tous les|die|alle|os|as|todos os|i|gli|le|"
-        r"tutti i|tutte le)\s+" + _OUTPUT_NOUN + r"\b[^.]{0,15}\b(in|into|en|em|auf|al|ao|nel|to) "
-        + _LANGUAGE + r"\b|\b(switch|change|cambia|changez|wechsle|[aä]ndere|mude|troque|cambi)\b[^.]{0,30}"
+        r"rispondi)\b[^.]{0,25}\b(the|all|all the|every|each|los|las|todos los|todas las|les|tous les|toutes les|"
+        r"die|alle|s[aä]mtliche|jede[nrs]?|os|as|todos os|todas as|i|gli|le|tutti i|tutte le|tutti gli)\s+"
+        + _OUTPUT_NOUN + r"\b[^.]{0,15}\b(in|into|en|em|auf|al|ao|nel|to) "
+        + _LANGUAGE + r"\b|\b(everything|all|todo|tout|alles|tudo|tutto)\s+(in|en|auf|em)\s+" + _LANGUAGE + r"\b|"
+        r"\b(don'?t|do not|no|ne|nicht|n[aã]o|non)\s+(use|uses|usar|utilise[zs]?|verwende|benutze|usare|usa)\s+"
+        r"(more\s+)?"
+        + _LANGUAGE + r"\b|\b(switch|pass|passa|pasa|passe|wechsle|mude|cambia|change)\s+(to|al|au|[aà] l'|ao|para o|"
+        r"zu|auf|in)\s+(the\s+)?" + _LANGUAGE + r"\b|"
+        r"\b(switch|change|cambia|changez|wechsle|[aä]ndere|mude|troque|cambi)\b[^.]{0,30}"
         r"\b(language|idioma|langue|sprache|l[ií]ngua|lingua)\b[^.]{0,30}\b(to|into|a|al|en|auf|in|para|ao) "
         + _LANGUAGE + r"\b|\b(respond|reply|answer|write|responde|contesta|"
         r"escribe|r[eé]ponds|r[eé]pondez|antworte|schreibe?|responda|escreva|rispondi|scrivi)\b[^.]{0,10}\b(only|"
@@ -157,6 +206,12 @@ RULES: dict[str, re.Pattern[str]] = {
         r"renvoie[zs]?|formate[zs]?|gib|antworte|formatiere|responda|retorne|formate|rispondi|restituisci|formatta)"
         r"\b[^.]{0,40}\b(json|xml|yaml|html|markdown|csv|code block|bloque de c[oó]digo|(as|como|en|als|come|in) "
         r"(a |an |una |un |une |eine |uma )?(table|tabla|tableau|tabelle|tabela|tabella))\b",
+        _I,
+    ),
+    "format_named": re.compile(
+        r"\b(output|salida|sortie|ausgabe|sa[ií]da|uscita|respuesta|response|r[eé]ponse|antwort|resposta|risposta)"
+        r"\b[^.]{0,15}\b(en|in|as|como|als|em|au|im)\s+(formato |format |forme de )?"
+        r"(json|yaml|xml|csv|markdown|html)\b",
         _I,
     ),
     "brand_mandate": re.compile(

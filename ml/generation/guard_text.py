@@ -35,8 +35,8 @@ _LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 # a word with a leet character next to a letter; plain numbers ("50 kg", "3/8", "2025") are left alone
 _LEET_WORD = re.compile(r"[\w@$]*[^\W\d_][\w@$]*")
 _LEET_CHAR = re.compile(r"[013457@$]")
-# three or more single letters joined by one repeated separator: "i g n o r e", "o.l.v.i.d.a", "i-g-n-o-r-e-z"
-_SPLIT_LETTERS = re.compile(r"(?<!\w)\w([ .\-_*·•|/+~,])(?:\w\1)+\w(?!\w)")
+# two or more single letters joined by one repeated separator: "i g n o r e", "o.l.v.i.d.a l.a.s", "i-g-n-o-r-e-z"
+_SPLIT_LETTERS = re.compile(r"(?<!\w)\w([ .\-_*·•|/+~,])(?:\w\1)*\w(?!\w)")
 _BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{16,}={0,2}(?![\w+/=-])")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){10,}(?![0-9A-Fa-f])")
 
@@ -88,9 +88,9 @@ def decoded_blobs(text: str) -> list[str]:
     for blob in _BASE64.findall(text):
         if _HEX.fullmatch(blob):
             continue
-        padded = blob + "=" * (-len(blob.rstrip("=")) % 4)
+        bare = blob.rstrip("=").replace("-", "+").replace("_", "/")  # url-safe alphabet too
         try:
-            raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+            raw = base64.b64decode(bare + "=" * (-len(bare) % 4), validate=True)
         except (binascii.Error, ValueError):
             continue
         decoded = _as_text(raw)
@@ -102,8 +102,7 @@ def decoded_blobs(text: str) -> list[str]:
 def detection_views(sentence: str) -> list[str]:
     """The distinct readings of one sentence a detector should judge: normalised, leet folded, letters joined."""
     base = normalise(sentence)
-    views = [base]
-    for view in (fold_leet(base), fold_leet(base, one="l")):
-        views.append(view)
-    views.extend([join_split_letters(v) for v in views])
+    views = []
+    for view in (base, join_split_letters(base)):
+        views.extend([view, fold_leet(view), fold_leet(view, one="l")])
     return list(dict.fromkeys(views))

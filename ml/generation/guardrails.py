@@ -1,8 +1,11 @@
 """Prompt-injection detection for marketer and landing-page text.
 
-Two detectors vote per sentence: hand-written rules (Spanish and English) for the well-known shapes (overriding
-instructions, fake delimiters and chat turns, role play, prompt exfiltration, forced output) and a small
+Two detectors vote per sentence: hand-written rules (:mod:`ml.generation.guard_rules`, six languages) for the
+well-known shapes (overriding instructions, fake delimiters and chat turns, role play, prompt exfiltration, forced
+output, notes to the copywriter, brand "mandates", URL insertion, language switches, format hijacks) and a small
 character n-gram logistic regression trained on ``ml/generation/data/injection_train.jsonl`` for paraphrases.
+Both read each sentence as the model would, disguises undone (:mod:`ml.generation.guard_text`: zero-width and bidi
+characters, look-alike letters, leetspeak, letters written apart, base64 and hex payloads).
 The classifier is trained on first use (a few hundred sentences, well under a second, fixed seed) rather than
 shipped as a pickle, so it can never go stale against the installed scikit-learn.
 
