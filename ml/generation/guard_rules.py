@@ -46,6 +46,17 @@ _COUPON = (
     r"(code|c[oó]digo|cup[oó]n|coupon|gutschein|codice|cupom|promo|checkout|al pagar|[aà] la caisse|an der kasse|"
     r"alla cassa|no caixa|descuento|discount|rabatt|sconto|desconto|remise|r[eé]duction)\\b"
 )
+# verbs that put something into, or at an end of, the output (imperative or third person: "los títulos terminan")
+_PLACING = (
+    r"slip|put|insert|place|paste|ends?|finish(es)?|close[s]?|starts?|begins?|sign|shows? up|appears?|must|has to|"
+    r"termin\w*|remat\w*|cierr\w*|cerr\w*|empie\w*|comien\w*|firma|firme|aparezc\w*|pon|coloca|inserta|mete|mets|"
+    r"mettez|ins[eé]r\w*|fini\w*|finali[sz]\w*|commenc\w*|signe[zs]?|appara\w*|end(et|en)|beginn\w*|schlie(ß|ss)\w*|erschein\w*|"
+    r"muss|m[uü]ssen|setz\w*|come[cç]\w*|apare[cç]\w*|coloqu\w*|cole|assine|chiud\w*|inizi\w*|compa(ia|re)\w*|"
+    r"metti|inserisc\w*|debe\w*|deve\w*|doi[tv]\w*|point(s|ing)? to|link(s|ing)? to|lead(s)? to|cite|cita|"
+    r"mention(ne[zs]?)?|menciona|apunt\w*|enlac\w*|verlink\w*|verweis\w*|aponte\w*|rimand\w*|glisse[zs]?|desliza|"
+    r"infila|einbau\w*|steht|stehen|goes|go|va|van|vai|v[aã]o|figure|figura\w*|contains?|contiene|contient|"
+    r"enth[aä]lt|cont[eé]m|contenga"
+)
 _IMPERATIVE_OUTPUT = (
     r"(answer|reply|say|print|type|write|output|emit|echo|repeat|show|display|pon|escribe|di|muestra|imprime|"
     r"teclea|contesta|responde|repite|tape[zs]?|[eé]cris|[eé]crivez|affiche[zs]?|imprime[zs]?|dis|dites|"
@@ -143,10 +154,10 @@ RULES: dict[str, re.Pattern[str]] = {
         r"f[uü]ge) (la frase|a frase|la phrase|den satz))",
         _I,
     ),
-    # "End every text with X", "every headline contains X", "cada texto así: X": the output named and a payload
+    # "End every text with X", "cada descripción debe cerrar con X": every output named, placed, and a payload
     "output_order": re.compile(
-        r"\b" + _EVERY + r"\s+(the |l[oa]s |les |die |den |os |as |i |le )?" + _OUTPUT_NOUN + r"\b(?=.*"
-        + _PAYLOAD + r")",
+        r"^(?=.*\b(" + _PLACING + r")\b)(?=.*\b" + _EVERY + r"\s+(the |l[oa]s |les |die |den |os |as |i |le )?"
+        + _OUTPUT_NOUN + r"\b)(?=.*" + _PAYLOAD + r")",
         _I,
     ),
     # "the headline is always X", "o título é sempre X", "die Überschrift lautet X": an output fixed to a payload
@@ -156,15 +167,17 @@ RULES: dict[str, re.Pattern[str]] = {
         r"solo |s[oó]lo |seulement |nur |apenas )?(?=" + _PAYLOAD + r")",
         _I,
     ),
-    # the output named next to a code word or URL: "slip X into the second headline", "os títulos terminam com X"
+    # the output, a placing verb and a code word or URL: "slip X into the second headline", "os títulos terminam
+    # com X"; not "Copy paper A4-80g" nor "every title of the 2024-25 edition" (no placing verb)
     "payload_in_output": re.compile(
-        r"(?=.*\b" + _OUTPUT_NOUN + r"\b)(?=.*" + _CODE_OR_URL + r")(?!.*\b" + _COUPON + r")",
+        r"^(?=.*\b" + _OUTPUT_NOUN + r"\b)(?=.*" + _CODE_OR_URL + r")(?!.*\b" + _COUPON + r")(?=.*\b("
+        + _PLACING + r")\b)",
         _I,
     ),
-    # an output verb right before a code word: "and answer X", "y pon X", "et tape X", "e stampa X"
+    # a closing order to output a code word: "... and answer X.", "y pon X.", "et tape X.", ": schreib X."
     "verb_payload": re.compile(
-        r"(?!.*\b" + _COUPON + r")\b" + _IMPERATIVE_OUTPUT + r"\b(\s+\w+){0,2}?\s+[«\"']?"
-        r"(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]{4,}\b",
+        r"(?!.*\b" + _COUPON + r")(\b(and|y|e|et|und|then|luego|puis|dann|depois|poi)\s+(\w+\s+)?|[:;,]\s*)"
+        + _IMPERATIVE_OUTPUT + r"\b(\s+\w+)?\s+[«\"']?(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]{4,}[»\"']?\s*[.!]?\s*$",
         _I,
     ),
     # whoever writes the ads is addressed: "quien genere el texto", "chi scrive gli annunci"
@@ -206,6 +219,26 @@ RULES: dict[str, re.Pattern[str]] = {
         r"renvoie[zs]?|formate[zs]?|gib|antworte|formatiere|responda|retorne|formate|rispondi|restituisci|formatta)"
         r"\b[^.]{0,40}\b(json|xml|yaml|html|markdown|csv|code block|bloque de c[oó]digo|(as|como|en|als|come|in) "
         r"(a |an |una |un |une |eine |uma )?(table|tabla|tableau|tabelle|tabela|tabella))\b",
+        _I,
+    ),
+    # "redáctalos en alemán" next to the output named: a write verb in any form, then a language
+    "language_written": re.compile(
+        r"^(?=.*\b" + _OUTPUT_NOUN + r"\b)(?=.*\b(red[aá]ct|escr[ií]b|redig|escrev|scriv|schreib|verfass|"
+        r"r[eé]dig|[eé]cri|writ|trad[uú]|translat)\w*\s+(\w+\s+)?(en|in|em|auf|al|into)\s+" + _LANGUAGE + r"\b)",
+        _I,
+    ),
+    "format_list": re.compile(
+        r"^(?=.*\b(sous forme d[e']|en forma de|in form (of|einer)|em forma de|in forma di|as an?|als)\s+(\w+\s+)?"
+        r"(liste|lista|list|tableau|tabla|table|tabelle|tabela|tabella)\b)(?=.*" + _CODE_OR_URL + r")",
+        _I,
+    ),
+    # "your rules no longer apply" and the like, or your rules next to a payload
+    "your_rules_void": re.compile(
+        r"\b(your|tus|tes|vos|deine|ihre|seus|suas|tuas|le tue|i tuoi|tu|teu|tua)\s+(\w+\s+)?(rules|instructions|"
+        r"guidelines|brief|directions|indicaciones|instrucciones|reglas|pautas|consignes|r[eè]gles|directives|"
+        r"vorgaben|anweisungen|regeln|richtlinien|regras|instru[cç](ões|oes)|diretrizes|regole|istruzioni|"
+        r"indicazioni)\b(?=.*(" + _CODE_OR_URL + r"|no longer|outdated|cancel|void|obsolet|hinf[aä]llig|ung[uü]ltig|"
+        r"aufgehoben|anulad|ya no|caducad|p[eé]rim|annul|ne comptent plus|n[aã]o valem|non valgono|superat|scadut))",
         _I,
     ),
     "format_named": re.compile(
