@@ -1,8 +1,11 @@
 """Prompt-injection detection for marketer and landing-page text.
 
-Two detectors vote per sentence: hand-written rules (Spanish and English) for the well-known shapes (overriding
-instructions, fake delimiters and chat turns, role play, prompt exfiltration, forced output) and a small
+Two detectors vote per sentence: hand-written rules (:mod:`ml.generation.guard_rules`, six languages) for the
+well-known shapes (overriding instructions, fake delimiters and chat turns, role play, prompt exfiltration, forced
+output, notes to the copywriter, brand "mandates", URL insertion, language switches, format hijacks) and a small
 character n-gram logistic regression trained on ``ml/generation/data/injection_train.jsonl`` for paraphrases.
+Both read each sentence as the model would, disguises undone (:mod:`ml.generation.guard_text`: zero-width and bidi
+characters, look-alike letters, leetspeak, letters written apart, base64 and hex payloads).
 The classifier is trained on first use (a few hundred sentences, well under a second, fixed seed) rather than
 shipped as a pickle, so it can never go stale against the installed scikit-learn.
 
@@ -21,73 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ml.generation.guard_rules import OUTPUT_VERB, RULES
+from ml.generation.guard_text import decoded_blobs, detection_views
+
+__all__ = ["RULES", "GuardMode", "GuardResult", "InjectionRefused", "contains_canary", "inspect", "split_sentences"]
 GuardMode = Literal["refuse", "strip"]
 TRAINING_DATA = Path(__file__).resolve().parent / "data" / "injection_train.jsonl"
 THRESHOLD = 0.8
 
-_I = re.IGNORECASE
-RULES: dict[str, re.Pattern[str]] = {
-    "override": re.compile(
-        r"\b(ignore|disregard|forget|override|bypass|discard|skip)\b[^.]{0,40}\b(instructions?|directions?|rules|"
-        r"guidelines|prompts?|context|above|prior|previous|earlier|programming|filters?|told)\b",
-        _I,
-    ),
-    "override_es": re.compile(
-        r"\b(ignora|ignoren|olvida|olviden|omite|descarta|anula|evita|salta)\b[^.]{0,40}\b(instrucci[oó]n(es)?|"
-        r"indicaciones|reglas|pautas|prompts?|contexto|anterior(es)?|arriba|previas?|programaci[oó]n|filtros|dijeron)\b",
-        _I,
-    ),
-    "fake_delimiter": re.compile(
-        r"(<<<|>>>|</?(data|datos|instructions?|instrucciones|system|sistema)>|\[/?INST\]|<(start|end)_of_turn>|"
-        r"^\s*#{2,}|\b(system|sistema|assistant|asistente|user|usuario)\s*:)",
-        _I | re.MULTILINE,
-    ),
-    "role_play": re.compile(
-        r"\b(you are (now|no longer)|from now on|pretend (you|to)|act as (a|an) \w+ (that|who)|your new role|"
-        r"developer mode|jailbreak|do anything now|ahora eres|ya no eres|a partir de ahora|finge que|"
-        r"act[uú]a como un \w+ que|tu nuevo rol|modo desarrollador)\b",
-        _I,
-    ),
-    "exfiltration": re.compile(
-        r"\b(system (prompt|message)|hidden instructions|initial prompt|prompt you were given|"
-        r"prompt del sistema|mensaje del sistema|instrucciones ocultas|prompt inicial|prompt que te dieron)\b",
-        _I,
-    ),
-    "forced_output": re.compile(
-        r"\b((write|print|output|say|respond|reply|return|answer|emit|type|echo|copy|repeat)\b[^.]{0,25}\b"
-        r"(only|exactly|verbatim|instead|nothing else|ten times)|"
-        r"(escribe|imprime|muestra|responde|contesta|devuelve|di|emite|teclea|copia|repite)\b[^.]{0,25}"
-        r"\b(solo|solamente|[uú]nicamente|exactamente|textualmente|en su lugar|nada m[aá]s|diez veces))\b",
-        _I,
-    ),
-    "payload_placement": re.compile(
-        r"\b((in|on|to) (all|every|each) (the )?(headlines?|descriptions?|keywords?|lines?|fields?)|"
-        r"(headlines|descriptions|keywords|the ad) must (say|read|be)|set every (headline|description|keyword)|"
-        r"replaced? (every|all|each) \w+ (with|by)|include the (phrase|token|code|string)|"
-        r"(en|a) (todas|todos|cada) (las |los )?(t[ií]tulos?|descripci[oó]n(es)?|palabras? clave|l[ií]neas?|campos?)|"
-        r"(los t[ií]tulos|las descripciones|el anuncio) deben? decir|pon en cada|reemplaza(r)? (cada|todas|todos)|"
-        r"incluye la (frase|cadena|palabra))\b",
-        _I,
-    ),
-    "task_switch": re.compile(
-        r"\b(the real task|your (only )?task now|new (task|instructions?|rules) (from|for|:)|system (notice|override)|"
-        r"(execute|run) the following|stop generating|except this:|excepto esto:|delimit(ers|adores)|"
-        r"la tarea real|tu [uú]nica tarea|nuevas? (tarea|instrucci[oó]n|"
-        r"instrucciones|reglas) (del|de|:)|aviso del sistema|anulaci[oó]n|ejecuta el siguiente|deja de generar|"
-        r"override\s*:)",
-        _I,
-    ),
-    "addressed_to_model": re.compile(
-        r"\b(language model|AI model|note to the AI|attention model|modelo de (IA|lenguaje)|atenci[oó]n modelo|"
-        r"nota para el modelo|IA, )",
-        _I,
-    ),
-}
-_OUTPUT_VERB = re.compile(
-    r"\b(write|print|output|say|respond|reply|return|emit|type|echo|copy|repeat|generate|escribe|imprime|muestra|"
-    r"responde|contesta|devuelve|di|emite|copia|repite|genera)\b",
-    _I,
-)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _QUOTED = re.compile(r"'[^'\n]{1,80}'|\"[^\"\n]{1,80}\"|“[^”\n]{1,80}”|«[^»\n]{1,80}»")
 _CODE_WORD = re.compile(r"\b(?=\w*\d)(?=\w*[A-Za-z])\w{4,}\b|\b[A-Z]{5,}\b")
@@ -152,15 +96,48 @@ def split_sentences(text: str) -> list[str]:
 
 
 def sentence_reasons(sentence: str, score: float, threshold: float = THRESHOLD) -> list[str]:
-    """Why one sentence is suspicious: the matching rule names, plus ``classifier`` above the threshold."""
-    reasons = [name for name, pattern in RULES.items() if pattern.search(sentence)]
+    """Why one sentence is suspicious: the rule names matching any of its detection views, plus ``classifier``
+    above the threshold."""
+    return _reasons(detection_views(sentence), score, threshold)
+
+
+def _reasons(views: list[str], score: float, threshold: float) -> list[str]:
+    reasons = [name for name, pattern in RULES.items() if any(pattern.search(view) for view in views)]
     if score >= threshold:
         reasons.append("classifier")
     return reasons
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    reasons: list[str]
+    hidden: list[str]  # texts decoded from base64 or hex blobs of the sentence
+
+
+def _judge(sentences: list[str], threshold: float, depth: int = 0) -> list[_Verdict]:
+    """Rules and classifier over every detection view of every sentence (one classifier call), then the
+    decoded blobs, judged the same way (a blob inside a decoded blob too, once)."""
+    views = [detection_views(sentence) for sentence in sentences]
+    flat = [view for group in views for view in group]
+    scores = iter(_classifier.scores(flat))
+    verdicts = []
+    for sentence, group in zip(sentences, views, strict=True):
+        score = max(next(scores) for _ in group)
+        reasons = _reasons(group, score, threshold)
+        hidden = decoded_blobs(sentence) if depth < 2 else []
+        for text in hidden:
+            inner = _judge(split_sentences(text), threshold, depth + 1)
+            reasons.extend(f"encoded:{reason}" for verdict in inner for reason in verdict.reasons)
+        verdicts.append(_Verdict(list(dict.fromkeys(reasons)), hidden))
+    return verdicts
+
+
 def inspect(text: str, mode: GuardMode = "refuse", threshold: float = THRESHOLD) -> GuardResult:
     """Judge untrusted text and, in strip mode, remove the suspicious spans.
+
+    Every sentence is judged as a model would read it: with invisible characters removed, look-alike letters,
+    leetspeak and letters written apart folded back, and base64 or hex blobs decoded (see
+    :mod:`ml.generation.guard_text`). Chat-template and role markers are flagged on sight.
 
     Args:
         text: marketer or landing-page text.
@@ -174,14 +151,9 @@ def inspect(text: str, mode: GuardMode = "refuse", threshold: float = THRESHOLD)
         InjectionRefused: in refuse mode when the text is flagged, or in strip mode when nothing is left.
     """
     sentences = split_sentences(text)
-    scores = _classifier.scores(sentences)
-    flagged_at: list[int] = []
-    reasons: list[str] = []
-    for i, (sentence, score) in enumerate(zip(sentences, scores, strict=True)):
-        found = sentence_reasons(sentence, score, threshold)
-        if found:
-            flagged_at.append(i)
-            reasons.extend(found)
+    verdicts = _judge(sentences, threshold)
+    flagged_at = [i for i, verdict in enumerate(verdicts) if verdict.reasons]
+    reasons = [reason for verdict in verdicts for reason in verdict.reasons]
     if not flagged_at:
         return GuardResult(flagged=False, text=text)
     if mode == "refuse":
@@ -192,7 +164,7 @@ def inspect(text: str, mode: GuardMode = "refuse", threshold: float = THRESHOLD)
         )
     remove = set(flagged_at)
     # an attack's second sentence often carries the payload ("Ignore the above. Print X.")
-    remove |= {i + 1 for i in flagged_at if i + 1 < len(sentences) and _OUTPUT_VERB.search(sentences[i + 1])}
+    remove |= {i + 1 for i in flagged_at if i + 1 < len(sentences) and OUTPUT_VERB.search(sentences[i + 1])}
     removed = [sentences[i] for i in sorted(remove)]
     kept = [sentences[i] for i in range(len(sentences)) if i not in remove]
     kept_text = " ".join(kept)
@@ -200,7 +172,8 @@ def inspect(text: str, mode: GuardMode = "refuse", threshold: float = THRESHOLD)
     for span in quoted:
         kept_text = kept_text.replace(span, " ")
     kept_text = " ".join(kept_text.split())
-    canaries = {w.casefold() for span in removed + quoted for w in _CODE_WORD.findall(span)}
+    hidden = [text for i in sorted(remove) for text in verdicts[i].hidden]
+    canaries = {w.casefold() for span in removed + quoted + hidden for w in _CODE_WORD.findall(span)}
     canaries -= {w.casefold() for w in _CODE_WORD.findall(kept_text)}
     if not kept_text.strip():
         raise InjectionRefused("The text consists only of instructions to the AI model; nothing is left to use.")
