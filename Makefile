@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test ping lint bench-import
 
-$(STAMP): pyproject.toml requirements.txt requirements-dev.txt
+$(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# the browser tests drive Debian's chromium (no browser downloads); gettext compiles the translations
 	command -v chromium >/dev/null && command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium gettext)

@@ -167,7 +167,7 @@ AXES_LOCKOUT_CALLABLE = "campaigns.web.account.locked_out"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "campaigns.web.account.client_ip"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 2 * 3600, minimum=300)  # seconds a reset link works
-# Invitations and password reset mail: printed on the console outside production; SMTP from the environment in production.
+# Invitations and password reset mail: the console outside production, SMTP from the environment in production.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION
                         else "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -164,7 +164,7 @@ def check_gguf_tokenizer(tokenizer: Any, gguf: str | Path) -> None:
     if problems:
         raise RuntimeError(
             f"transformers {transformers.__version__} converted the tokenizer of {gguf} wrongly: {'; '.join(problems)}."
-            " The model would read every prompt as other words. Install the transformers version requirements.txt"
+            " The model would read every prompt as other words. Install the transformers version pyproject.toml"
             " resolves to, or point the model setting at a transformers model directory."
         )
 
