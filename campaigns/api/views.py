@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import ProtectedError, Sum
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -128,9 +128,9 @@ class InvitationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
         serializer.instance = invitations.invite(data["organization"], data["email"], data.get("role", Role.VIEWER),
                                                  invited_by=self.request.user)
 
-    @extend_schema(request=s.AcceptInvitationSerializer, responses={201: s.MembershipSerializer, 400: OpenApiResponse(
-        inline_serializer("InvitationRefused", {"detail": serializers.CharField()}),
-        description="Unknown, used or expired token, another email address, or already a member.")})
+    # 400 is the schema's ValidationErrors: a blank token is a field error, a refused one {"detail"} (unknown, used
+    # or expired token, another email address, or already a member).
+    @extend_schema(request=s.AcceptInvitationSerializer, responses={201: s.MembershipSerializer})
     @action(detail=False, methods=["post"], permission_classes=[IsAuthenticated])
     def accept(self, request: Request) -> Response:
         """Accept an invitation sent to the signed-in user's email address: the membership it offered."""
