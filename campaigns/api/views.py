@@ -126,7 +126,8 @@ class InvitationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def perform_create(self, serializer: s.InvitationSerializer) -> None:
         data = serializer.validated_data
         serializer.instance = invitations.invite(data["organization"], data["email"], data.get("role", Role.VIEWER),
-                                                 invited_by=self.request.user)
+                                                 invited_by=self.request.user,
+                                                 site_url=self.request.build_absolute_uri("/"))
 
     @extend_schema(request=s.AcceptInvitationSerializer, responses={201: s.MembershipSerializer, 400: OpenApiResponse(
         inline_serializer("InvitationRefused", {"detail": serializers.CharField()}),
