@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 from celery import signals
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -196,14 +197,17 @@ def _prepare_worker_metrics(sender: object = None, **kwargs: object) -> None:
         stale.unlink()
 
 
-def _serve_worker_metrics(**kwargs: object) -> None:
+def serve_worker_metrics(**kwargs: object) -> WSGIServer | None:
+    """Prometheus' server in this process on WORKER_METRICS_PORT (none when 0), bound to WORKER_METRICS_ADDR."""
     from django.conf import settings
     from prometheus_client import start_http_server
 
     port = settings.WORKER_METRICS_PORT
-    if port:
-        start_http_server(port, addr=settings.WORKER_METRICS_ADDR, registry=_process_registry())
-        logger.info("worker metrics on %s:%d/metrics", settings.WORKER_METRICS_ADDR, port)
+    if not port:
+        return None
+    server, _ = start_http_server(port, addr=settings.WORKER_METRICS_ADDR, registry=_process_registry())
+    logger.info("worker metrics on %s:%d/metrics", settings.WORKER_METRICS_ADDR, port)
+    return server
 
 
 def _forget_child(pid: int | None = None, **kwargs: object) -> None:
@@ -219,7 +223,7 @@ _SIGNALS = (
     (signals.task_postrun, _task_finished),
     (signals.task_failure, _task_failed),
     (signals.worker_init, _prepare_worker_metrics),
-    (signals.worker_ready, _serve_worker_metrics),
+    (signals.worker_ready, serve_worker_metrics),
     (signals.worker_process_shutdown, _forget_child),
 )
 

@@ -5,6 +5,7 @@ from campaigns import views
 from campaigns.web import account as accounts
 from campaigns.web import budgets, dashboard, files, language, members, search_terms, settings_page, structure, switch
 from campaigns.web import generate as generation
+from campaigns.web import invitations as invitation_page
 
 app_name = "campaigns"
 urlpatterns = [
@@ -39,7 +40,9 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/", structure.campaign_detail, name="campaign"),
     path("ad-groups/<int:ad_group_id>/", structure.ad_group_detail, name="ad_group"),
     path("members/", members.members, name="members"),
-    path("members/add/", members.add_member, name="add_member"),
+    path("members/invite/", members.invite, name="invite_member"),
+    path("members/invitations/<int:invitation_id>/revoke/", members.revoke_invitation, name="revoke_invitation"),
+    path("invitations/<str:token>/", invitation_page.accept_invitation, name="accept_invitation"),
     path("members/<int:membership_id>/", members.change_member, name="change_member"),
     path("settings/", settings_page.settings_page, name="settings"),
 ]

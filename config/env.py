@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -159,6 +160,20 @@ def broker_url(name: str, default: str) -> str:
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name}={_redact(url)!r} is not a valid URL: {exc}") from None
     return url
+
+
+def worker_metrics_addr(name: str, default: str, *, refuse_all_interfaces: bool) -> str:
+    """An IP address to bind to; with ``refuse_all_interfaces``, not the wildcard (0.0.0.0 or ::)."""
+    value = env_str(name, default)
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an IP address") from None
+    if refuse_all_interfaces and address.is_unspecified:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} would serve the worker's metrics, which have no token, on every interface: bind an "
+            "internal address, or set WORKER_METRICS_ALL_INTERFACES=1 if only a private network reaches the port")
+    return value
 
 
 def _redact(url: str) -> str:

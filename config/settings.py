@@ -25,6 +25,7 @@ from config.env import (
     env_list,
     env_str,
     secret_key,
+    worker_metrics_addr,
 )
 
 # Models and data ship inside packages; the hub is never contacted.
@@ -277,7 +278,11 @@ BUDGET_PLATFORM = env_str("BUDGET_PLATFORM", "offline")
 # Prometheus: a worker serves its own metrics on this port (0: off); /metrics asks for this bearer token when set,
 # and production must set it: the scrape names campaigns' counts and the site's traffic.
 WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0, minimum=0)
-WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "0.0.0.0")
+# The worker's server has no token: loopback unless told otherwise, and every interface in production only when
+# WORKER_METRICS_ALL_INTERFACES says the network in front of it is private (docs/deploy.md, Metrics).
+WORKER_METRICS_ADDR = worker_metrics_addr("WORKER_METRICS_ADDR", "127.0.0.1",
+                                          refuse_all_interfaces=PRODUCTION and WORKER_METRICS_PORT > 0
+                                          and not env_bool("WORKER_METRICS_ALL_INTERFACES", False))
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 METRICS_TOKEN_MIN = 20
 if PRODUCTION and len(METRICS_TOKEN) < METRICS_TOKEN_MIN:

@@ -126,7 +126,8 @@ class InvitationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def perform_create(self, serializer: s.InvitationSerializer) -> None:
         data = serializer.validated_data
         serializer.instance = invitations.invite(data["organization"], data["email"], data.get("role", Role.VIEWER),
-                                                 invited_by=self.request.user)
+                                                 invited_by=self.request.user,
+                                                 site_url=self.request.build_absolute_uri("/"))
 
     # 400 is the schema's ValidationErrors: a blank token is a field error, a refused one {"detail"} (unknown, used
     # or expired token, another email address, or already a member).

@@ -1,10 +1,9 @@
-"""Managing an organization's members: add an existing user, change a role, remove; the last owner stays."""
+"""Managing an organization's members: change a role, remove; the last owner stays. People join by invitation
+(campaigns.services.invitations)."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from campaigns.models import Membership, Organization, Role
@@ -18,23 +17,6 @@ def _locked_owner_count(organization: Organization) -> int:
     """The owners, counted under row locks so two concurrent demotions cannot both pass the check."""
     return len(list(Membership.objects.select_for_update().filter(organization=organization, role=Role.OWNER)
                     .values_list("pk", flat=True)))
-
-
-@transaction.atomic
-def add_member(organization: Organization, identifier: str, role: str) -> Membership:
-    """Add an existing user, found by username or email (case-insensitive), with ``role``."""
-    if role not in Role.values:
-        raise MembershipError(_("Choose a role: owner, editor or viewer."))
-    identifier = identifier.strip()
-    users = list(get_user_model().objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))[:2]
-                 ) if identifier else []
-    if len(users) != 1:
-        raise MembershipError(_("No single user has the username or email “%(who)s”.") % {"who": identifier})
-    try:
-        with transaction.atomic():
-            return Membership.objects.create(organization=organization, user=users[0], role=role)
-    except IntegrityError as exc:
-        raise MembershipError(_("%(who)s is already a member.") % {"who": users[0].get_username()}) from exc
 
 
 @transaction.atomic

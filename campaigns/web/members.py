@@ -1,49 +1,69 @@
-"""Members and roles (owners only): list, add an existing user, change a role, remove; the last owner stays."""
+"""Members and roles (owners only): list, invite by email, withdraw an invitation, change a role, remove; the last
+owner stays. Nobody is added without accepting (campaigns.web.invitations)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.models import Membership, Role
-from campaigns.services import memberships
+from campaigns.models import Invitation, Membership, Role
+from campaigns.services import invitations, memberships
 from campaigns.services.memberships import MembershipError
 from campaigns.web.context import organization_view, require_owner
 
 
-class AddMemberForm(forms.Form):
-    who = forms.CharField(label=gettext_lazy("Username or email"), max_length=254)
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices, initial=Role.VIEWER)
+
+
+def _page(request: HttpRequest, membership: Membership, form: InviteForm, status: int = 200) -> HttpResponse:
+    organization = membership.organization
+    rows = Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
+    now = timezone.now()
+    pending = [(row, invitations.expires_at(row), invitations.expires_at(row) < now)
+               for row in invitations.pending(organization)]
+    return render(request, "campaigns/members.html", {"rows": rows, "form": form, "roles": Role.choices,
+                                                      "pending": pending}, status=status)
 
 
 @require_GET
 @organization_view
 def members(request: HttpRequest, membership: Membership) -> HttpResponse:
     require_owner(membership)
-    rows = (Membership.objects.filter(organization=membership.organization).select_related("user")
-            .order_by("user__username"))
-    return render(request, "campaigns/members.html", {"rows": rows, "form": AddMemberForm(), "roles": Role.choices})
+    return _page(request, membership, InviteForm())
 
 
 @require_POST
 @organization_view
-def add_member(request: HttpRequest, membership: Membership) -> HttpResponse:
+def invite(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Email an invitation; the message is the same whether or not the address has an account."""
     require_owner(membership)
-    form = AddMemberForm(request.POST)
+    form = InviteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give a username or email and a role."))
-        return redirect("campaigns:members")
+        return _page(request, membership, form, status=400)
+    invitations.invite(membership.organization, form.cleaned_data["email"], form.cleaned_data["role"],
+                       invited_by=request.user, site_url=request.build_absolute_uri("/"))
+    messages.success(request, _("Invitation sent to %(email)s. They join when they accept it.")
+                     % {"email": form.cleaned_data["email"]})
+    return redirect("campaigns:members")
+
+
+@require_POST
+@organization_view
+def revoke_invitation(request: HttpRequest, membership: Membership, invitation_id: int) -> HttpResponse:
+    require_owner(membership)
     try:
-        added = memberships.add_member(membership.organization, form.cleaned_data["who"], form.cleaned_data["role"])
-    except MembershipError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("%(who)s added.") % {"who": added.user.get_username()})
+        withdrawn = invitations.revoke(membership.organization, invitation_id)
+    except Invitation.DoesNotExist as exc:
+        raise Http404 from exc
+    messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": withdrawn.email})
     return redirect("campaigns:members")
 
 

@@ -28,7 +28,8 @@ PRODUCTION = {"DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(50
               "CREDENTIALS_KEYS": f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
               "METRICS_TOKEN": secrets.token_urlsafe(32)}
 _OURS = {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "DJANGO_ENV",
-         "PROMETHEUS_MULTIPROC_DIR", "CREDENTIALS_KEYS", "LOG_FORMAT", "VAR_DIR", "METRICS_TOKEN",
+         "PROMETHEUS_MULTIPROC_DIR", "CREDENTIALS_KEYS", "WORKER_METRICS_PORT", "WORKER_METRICS_ADDR",
+         "WORKER_METRICS_ALL_INTERFACES", "LOG_FORMAT", "VAR_DIR", "METRICS_TOKEN",
          # the browser tests' conftest sets this in the test process (Playwright runs an event loop); a deployment
          # never has it, and check --deploy rightly refuses it
          "DJANGO_ALLOW_ASYNC_UNSAFE"}
@@ -69,6 +70,11 @@ def test_check_deploy_passes_in_production(tmp_path):
          "SECRET_KEY_FILE='/nonexistent/secret' cannot be read: No such file or directory"),
         ({"METRICS_TOKEN": ""}, "METRICS_TOKEN must be set, 20 characters or more, when DJANGO_ENV=production: "
                                 "/metrics answers only to that bearer token"),
+        *[({"WORKER_METRICS_PORT": "9100", "WORKER_METRICS_ADDR": wildcard},
+           f"WORKER_METRICS_ADDR='{wildcard}' would serve the worker's metrics, which have no token, on every "
+           "interface: bind an internal address, or set WORKER_METRICS_ALL_INTERFACES=1 if only a private network "
+           "reaches the port") for wildcard in ("0.0.0.0", "::")],
+        ({"WORKER_METRICS_ADDR": "metrics.internal"}, "WORKER_METRICS_ADDR='metrics.internal' is not an IP address"),
     ],
 )
 def test_production_refuses_to_start_without_its_settings(tmp_path, change, message):
@@ -86,6 +92,20 @@ def test_secret_key_from_a_file(tmp_path):
                             env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == secret_file.read_text().strip()
+
+
+@pytest.mark.parametrize(("change", "address"), [
+    ({"WORKER_METRICS_PORT": "9100"}, "127.0.0.1"),
+    ({"WORKER_METRICS_PORT": "9100", "WORKER_METRICS_ADDR": "10.0.3.7"}, "10.0.3.7"),
+    ({"WORKER_METRICS_PORT": "9100", "WORKER_METRICS_ADDR": "0.0.0.0", "WORKER_METRICS_ALL_INTERFACES": "1"},
+     "0.0.0.0"),
+])
+def test_worker_metrics_address_in_production(tmp_path, change, address):
+    """Loopback by default; an internal address, or every interface only when explicitly allowed."""
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+                             "print(settings.WORKER_METRICS_ADDR)"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60, env=production_env(tmp_path, **change))
+    assert (result.returncode, result.stdout.strip()) == (0, address), result.stderr
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ Counters are process-wide, so each assertion compares a scrape before with a scr
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from prometheus_client.parser import text_string_to_metric_families
 
 from campaigns import tasks
-from campaigns.metrics import INVARIANTS, QueueDepthCollector
+from campaigns.metrics import INVARIANTS, QueueDepthCollector, serve_worker_metrics
 from campaigns.models import BudgetChange, BudgetPlan, BudgetPolicy, Campaign, Suggestion
 from campaigns.services.demo import seed_demo
 from config.celery_app import app
@@ -157,6 +159,21 @@ def test_metrics_token(client, settings):
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scraper").status_code == 200
+
+
+def test_worker_metrics_server_listens_on_loopback_by_default(settings):
+    """It has no token, so only this machine reaches it unless WORKER_METRICS_ADDR says otherwise."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        settings.WORKER_METRICS_PORT = probe.getsockname()[1]
+    server = serve_worker_metrics()
+    try:
+        assert server.server_address == ("127.0.0.1", settings.WORKER_METRICS_PORT)
+        with urllib.request.urlopen(f"http://127.0.0.1:{settings.WORKER_METRICS_PORT}/metrics", timeout=5) as answer:
+            assert (answer.status, "celery_tasks_total" in answer.read().decode()) == (200, True)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_database_queries_are_counted(client, organization):

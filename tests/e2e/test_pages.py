@@ -179,3 +179,34 @@ def test_behaviour_moved_out_of_the_html_still_works(page, live_server, plan, ne
     assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
     page.locator("input[data-select-all]").uncheck()
     assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
+
+
+def test_django_admin_signs_in_and_saves_under_the_policy(page, live_server, demo):
+    """Django's own admin pages under our Content-Security-Policy: the page fixture fails the test on any refusal.
+    The organization's change page runs the most admin JavaScript (inline rows, the user autocomplete)."""
+    from django.contrib.auth import get_user_model
+
+    from tests.e2e.conftest import PASSWORD
+
+    get_user_model().objects.create_superuser("raiz", "raiz@example.com", PASSWORD)
+    page.goto(f"{live_server.url}/admin/")
+    page.wait_for_url(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "raiz")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    page.goto(f"{live_server.url}/admin/campaigns/organization/{demo.pk}/change/")
+    rows = page.locator("#memberships-group tr.form-row:not(.empty-form)")
+    before = rows.count()
+    page.locator("#memberships-group .add-row a").click()  # inlines.js made this link
+    assert rows.count() == before + 1
+    # the user autocomplete (jQuery + select2) drew a widget for every row, the new one included
+    assert page.locator("#memberships-group tr.form-row:not(.empty-form) .select2-container").count() == before + 1
+    campaign = Campaign.objects.get(organization=demo, name="Cemento - Búsqueda")
+    page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign.pk}/change/")
+    page.fill("#id_name", "Cemento - Búsqueda (admin)")
+    page.click("input[name=_save]")
+    page.wait_for_url(f"{live_server.url}/admin/campaigns/campaign/")
+    assert "was changed successfully" in page.locator(".messagelist").inner_text()
+    campaign.refresh_from_db()
+    assert campaign.name == "Cemento - Búsqueda (admin)"

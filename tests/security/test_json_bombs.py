@@ -7,7 +7,7 @@ import json
 import pytest
 from django.conf import settings
 from django.test import RequestFactory
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from campaigns.api import errors
 from campaigns.models import Campaign
@@ -19,16 +19,16 @@ DEEP_OBJECTS = '{"a":' * 100_000
 NESTED_DETAIL = "JSON parse error - the document is nested too deeply"
 # POST and PATCH endpoints that read a JSON body, with the owner's token
 ENDPOINTS = [("post", "/api/campaigns/"), ("post", "/api/keywords/"), ("post", "/api/generation-jobs/"),
-             ("post", "/api/exports/google-ads/send/"), ("post", "/api/memberships/")]
+             ("post", "/api/exports/google-ads/send/"), ("post", "/api/invitations/")]
 
 
 @pytest.fixture
 def api(client, owner):  # type: ignore[no-untyped-def]
-    token = Token.objects.create(user=owner)
+    _, token = AuthToken.objects.create(user=owner)
 
     def call(method: str, path: str, body: str | bytes):  # type: ignore[no-untyped-def]
         return getattr(client, method)(path, data=body, content_type="application/json",
-                                       HTTP_AUTHORIZATION=f"Token {token.key}")
+                                       HTTP_AUTHORIZATION=f"Token {token}")
 
     return call
 

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 ROOT = Path(__file__).resolve().parents[2]
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -68,14 +68,26 @@ def test_metrics_answers_only_the_token_compared_as_bytes(client, settings):
 def test_the_schema_and_its_docs_need_a_signed_in_user(client, owner, path):
     response = client.get(path)
     assert response.status_code == 401  # token authentication, the first scheme, asks for credentials
-    assert response.content in (b"401 Unauthorized",  # the docs page's HTML renderer
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.content in (b'{"detail": "Authentication credentials were not provided."}',  # the docs
                                 b"detail:\n  string: Authentication credentials were not provided.\n"
                                 b"  code: not_authenticated\n")  # the schema's YAML
     assert b"paths" not in response.content and b"swagger" not in response.content.lower()
-    token = Token.objects.create(user=owner)
-    assert client.get(path, HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    _, token = AuthToken.objects.create(user=owner)
+    assert client.get(path, HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
     client.force_login(owner)
     assert client.get(path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_signed_out_browser_opening_the_docs_is_sent_to_sign_in(client):
+    """Its start-up script, fetched by a <script> tag, gets the JSON 401 instead: it cannot follow a login page."""
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = client.get("/api/docs/", HTTP_ACCEPT=browser)
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/api/docs/")
+    script = client.get("/api/docs/?script=", HTTP_ACCEPT="*/*")
+    assert (script.status_code, script["Content-Type"], script.json()) == (
+        401, "application/json", {"detail": "Authentication credentials were not provided."})
 
 
 class Resources(HTMLParser):

@@ -36,7 +36,9 @@ def invite(owner, organization, email, capture, role="editor") -> tuple[dict, st
     assert response.status_code == 201, response.json()
     [message] = mail.outbox[sent:]
     assert (message.to, message.subject) == ([email], "Invitation to Materiales Test")
-    return response.json(), message.body.split("\n\n")[2]
+    link, token = message.body.split("\n\n")[2:5:2]
+    assert link == f"http://testserver/invitations/{token}/"  # the web page that accepts it
+    return response.json(), token
 
 
 def test_inviting_answers_the_same_whether_the_account_exists(owner, organization,
