@@ -9,15 +9,15 @@ CPU: each path runs in its own fresh subprocess so peak RSS belongs to that path
 
 * ``sequential-fp32``: the default model in fp32, one prompt at a time through transformers' ``model.generate``,
   plain sampling (no width processor): the naive way to run it.
-* ``batched-int8``: the default CPU path: int8 LM head (``ml.generation.model.quantize_int8``) and the blocks in
-  bf16 on a CPU with native bf16, else int8 in the decode steps (:mod:`ml.generation.decode_int8`: per-token
+* ``batched-int8``: the default CPU path: int8 LM head (``model.quantize.quantize_int8``) and the blocks in
+  bf16 on a CPU with native bf16, else int8 in the decode steps (:mod:`ml.generation.model.decode_int8`: per-token
   activation scales, smoothed outlier channels; ``down_proj`` and the few-shot prefix pass fp32), all 64 prompts
   submitted at once to the :class:`~ml.generation.batching.DynamicBatcher` (token-budget batches of up to 32
   rows, sorted by length, each distinct few-shot prefix prefilled once, held once in the KV cache and read once per
-  step by :mod:`ml.generation.prefix_attention`, and kept for later batches), decoded by
-  :func:`ml.generation.loop.decode` (finished rows leave the batch, preallocated KV cache), the width limits
+  step by :mod:`ml.generation.cache.prefix_attention`, and kept for later batches), decoded by
+  :func:`ml.generation.engines.loop.decode` (finished rows leave the batch, preallocated KV cache), the width limits
   enforced while decoding, each row in its language's alphabet (Latin for Spanish and English), with the LM head
-  computed only for the tokens that alphabet allows (``ml.generation.loop``: the same text, ~60% of the head).
+  computed only for the tokens that alphabet allows (``ml.generation.engines.loop``: the same text, ~60% of the head).
 * ``batched-int8-whole-head``: the same, but the LM head computes the whole 262k vocabulary (what the restricted
   head saves, measured in the same run).
 * ``batched-int8-head-only``: the same as ``batched-int8`` with fp32 blocks (only the LM head int8): what the
@@ -52,17 +52,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 
-from ml.generation.batching import DynamicBatcher, GenerationItem, run_batch  # noqa: E402
-from ml.generation.decoding import LANGUAGE_ALPHABET  # noqa: E402
-from ml.generation.limits import (  # noqa: E402
+from ml.ad_rules import (  # noqa: E402
     DESCRIPTION_LIMIT,
     HEADLINE_LIMIT,
     KEYWORD_LIMIT,
     check_text,
     text_width,
 )
-from ml.generation.model import ModelSettings, cpu_has_native_bf16, load_model  # noqa: E402
+from ml.generation.batching import DynamicBatcher, GenerationItem, run_batch  # noqa: E402
+from ml.generation.model.loading import ModelSettings, load_model  # noqa: E402
+from ml.generation.model.quantize import cpu_has_native_bf16  # noqa: E402
 from ml.generation.prompts import PromptInput, build_prompt, parse_lines  # noqa: E402
+from ml.generation.rules import LANGUAGE_ALPHABET  # noqa: E402
 
 SEED = 20261126
 N_PROMPTS = 64
@@ -124,7 +125,7 @@ def run_mode(mode: str) -> dict[str, object]:
     items = [item for _, item in work]
     engine = "generate" if mode == "sequential-fp32" else "loop"
     if mode == "batched-int8-whole-head":
-        from ml.generation import loop
+        from ml.generation.engines import loop
 
         loop.MIN_HEAD_CUT = 1.0  # never restrict: the LM head computes all 262k tokens (the alphabet still masks)
     run_batch(loaded, items[:1], seed=SEED, enforce_limits=mode != "sequential-fp32", share_prefix=False,
@@ -244,7 +245,7 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
         quantizations: tuple[str, ...] = ("bf16", "8bit", "4bit")) -> None:
     """bf16 / 8-bit / 4-bit x batch 1, 8, 32 on CUDA: generated tokens/s, weight and peak GPU memory, limits.
 
-    The matrix runs the default CUDA engine, ``graph`` (:mod:`ml.generation.static_decode`: fixed shapes, one
+    The matrix runs the default CUDA engine, ``graph`` (:mod:`ml.generation.engines.static`: fixed shapes, one
     decode step replayed as a CUDA graph). In the same run, on the same prompts, each quantization also runs
     32-row batches through that step run eagerly (``graph-eager``: what the capture adds) and through
     ``model.generate`` (the previous default); bf16 also through the loop that drops finished rows (``loop``) and
@@ -259,8 +260,9 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
     import torch
     import transformers
 
-    from ml.generation import static_decode
-    from ml.generation.model import clear_cache, default_gguf
+    from ml.generation.engines import static as static_decode
+    from ml.generation.model.gguf import default_gguf
+    from ml.generation.model.loading import clear_cache
 
     if not torch.cuda.is_available():
         raise SystemExit("--gpu needs CUDA")

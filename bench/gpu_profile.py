@@ -18,7 +18,7 @@ def main() -> None:
 
     from bench.generation_bench import SEED, workload
     from ml.generation.batching import run_batch
-    from ml.generation.model import ModelSettings, load_model
+    from ml.generation.model.loading import ModelSettings, load_model
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)

@@ -1,9 +1,9 @@
 """GPU smoke check before the long GPU benchmark: the stack imports and every quantization decodes on CUDA.
 
 Run on the GPU machine first (``python bench/gpu_smoke.py``): it needs no model files. It builds a tiny random
-Gemma 3 (the real vocabulary size, two narrow layers), saves it, loads it through ``ml.generation.model``'s GPU
+Gemma 3 (the real vocabulary size, two narrow layers), saves it, loads it through ``ml.generation.model.loading``'s GPU
 path in bf16, 8-bit and 4-bit (bitsandbytes Linear layers plus the shared quantized token table), and decodes a
-4-row batch with :func:`ml.generation.loop.decode`, checking that each row stops at its own token cap.
+4-row batch with :func:`ml.generation.engines.loop.decode`, checking that each row stops at its own token cap.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ def main() -> None:
     import transformers
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig
 
-    from ml.generation.loop import decode
-    from ml.generation.model import LoadedModel, _load_gpu
+    from ml.generation.engines.loop import decode
+    from ml.generation.model.loading import LoadedModel, _load_gpu
 
     print("torch", torch.__version__, "transformers", transformers.__version__, "bitsandbytes",
           bitsandbytes.__version__, "gpu", torch.cuda.get_device_name(0), flush=True)

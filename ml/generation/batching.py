@@ -4,7 +4,7 @@ Callers (Celery tasks, possibly on several threads of one worker) :meth:`Dynamic
 ``concurrent.futures.Future`` objects back. One background thread owns the model: it drains the queue, sorts what
 it found by prompt length and cuts it into batches of 1 to 32 rows whose padded size fits a token budget
 (:func:`plan_batches`), so a batch of short prompts is wide and a batch of long ones narrow. Sorting by length
-keeps left-padding waste small. Each batch decodes under :class:`~ml.generation.decoding.LineLimitProcessor`
+keeps left-padding waste small. Each batch decodes under :class:`~ml.generation.rules.LineLimitProcessor`
 with one limit per row, so headlines, descriptions and keywords of different jobs can share a batch.
 
 A future that is cancelled before its batch starts is skipped (a cancelled job stops costing tokens).
@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from ml.generation.limits import BOTH_PLATFORMS, AssetLimit, Platform
+from ml.ad_rules import BOTH_PLATFORMS, AssetLimit, Platform
 from ml.generation.prompts import DATA_OPEN
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class GenerationItem:
         limit: the width limit and banned characters of every line it writes.
         max_lines: the row stops after this many lines.
         max_new_tokens: a hard cap on generated tokens.
-        alphabet: the script the line is written in (a key of :data:`~ml.generation.decoding.ALPHABETS`, e.g.
+        alphabet: the script the line is written in (a key of :data:`~ml.generation.rules.ALPHABETS`, e.g.
             ``LANGUAGE_ALPHABET["es"]``); tokens outside it are never written. None allows every script.
     """
 
@@ -179,7 +179,7 @@ def run_batch(
     """Generate for one batch with the limits enforced while decoding.
 
     Args:
-        loaded: a :class:`~ml.generation.model.LoadedModel`.
+        loaded: a :class:`~ml.generation.model.loading.LoadedModel`.
         items: the rows.
         seed: torch seed set right before sampling; the same batch and seed give the same text.
         temperature: sampling temperature; 0 decodes greedily.
@@ -188,9 +188,9 @@ def run_batch(
         platforms: whose widths the limits count.
         enforce_limits: False decodes without the width processor (the benchmark's unconstrained baseline).
         share_prefix: prefill each distinct few-shot prefix once (see :func:`prefill_shared_prefixes`).
-        engine: ``loop`` decodes with :func:`ml.generation.loop.decode`, which drops finished rows from the batch;
+        engine: ``loop`` decodes with :func:`~.engines.loop.decode`, which drops finished rows from the batch;
             ``generate`` uses transformers' ``model.generate``, which keeps them to the end; ``graph`` uses
-            :func:`ml.generation.static_decode.decode_static`, fixed shapes replayed as a CUDA graph on a GPU
+            :func:`ml.generation.engines.static.decode_static`, fixed shapes replayed as a CUDA graph on a GPU
             (eagerly elsewhere), falling back to ``generate`` for a model or batch it cannot take. All apply the
             same processor, stop rule and top-k sampling. ``auto`` (default) picks what measured faster on each
             device (``bench/results/generation_*.json``): ``loop`` on CPU (2-3x ``generate`` on a 28-row batch),
@@ -201,7 +201,7 @@ def run_batch(
     """
     import torch
 
-    from ml.generation.decoding import LineLimitProcessor, ListStop
+    from ml.generation.rules import LineLimitProcessor, ListStop
 
     tokenizer = loaded.tokenizer
     started = time.perf_counter()
@@ -224,20 +224,21 @@ def run_batch(
     processor = LineLimitProcessor(tokenizer, [item.limit for item in items], platforms,
                                    [item.alphabet for item in items])
     stop = ListStop(tokenizer, [item.max_lines for item in items])
-    from ml.generation.loop import MODEL_LOCK, decode
+    from ml.generation.engines.hf import generate
+    from ml.generation.engines.loop import decode
 
     rows = None
     if engine == "loop":
         rows = decode(loaded, encoded, [item.max_new_tokens for item in items],
                       processor if enforce_limits else None, stop, temperature, top_k)
     elif engine == "graph":
-        from ml.generation.static_decode import decode_static
+        from ml.generation.engines.static import decode_static
 
         rows = decode_static(loaded, encoded, [item.max_new_tokens for item in items],
                              processor if enforce_limits else None, stop, temperature, top_k)
     if rows is None:
-        with MODEL_LOCK:
-            rows = _generate(loaded, encoded, items, processor if enforce_limits else None, stop, temperature, top_k)
+        rows = generate(loaded, encoded, [item.max_new_tokens for item in items],
+                        processor if enforce_limits else None, stop, temperature, top_k)
     seconds = time.perf_counter() - started
     completions = []
     for tokens, item in zip(rows, items, strict=True):
@@ -250,37 +251,6 @@ def run_batch(
             in_order[original] = completions[position]
         completions = in_order
     return completions
-
-
-def _generate(
-    loaded: Any, encoded: dict[str, Any], items: Sequence[GenerationItem], processor: Any, stop: Any,
-    temperature: float, top_k: int,
-) -> list[list[int]]:
-    """``model.generate`` over the whole batch; each row's tokens up to its stop (the padding after it dropped)."""
-    import torch
-
-    from ml.generation.loop import cache_kwarg
-
-    tokenizer = loaded.tokenizer
-    prompt_len = encoded["input_ids"].shape[1]
-    inputs = dict(encoded)
-    if "cache" in inputs:
-        inputs[cache_kwarg(loaded.model)] = inputs.pop("cache")
-    sampling: dict[str, Any] = {"do_sample": False}
-    if temperature > 0:
-        sampling = {"do_sample": True, "temperature": temperature, "top_k": top_k, "top_p": 1.0}
-    with torch.inference_mode():
-        output = loaded.model.generate(
-            **inputs,
-            max_new_tokens=max(item.max_new_tokens for item in items),
-            logits_processor=[processor] if processor is not None else [],
-            stopping_criteria=[stop],
-            pad_token_id=tokenizer.pad_token_id,
-            **sampling,
-        )
-    new = output[:, prompt_len:].cpu()
-    # finished rows are padded with pad_token_id; the pad token is never generated (it is masked)
-    return [[t for t in new[row].tolist() if t != tokenizer.pad_token_id] for row in range(len(items))]
 
 
 def _prefix_text(prompt: str) -> str:
@@ -300,20 +270,20 @@ def prefill_shared_prefixes(loaded: Any, prompts: Sequence[str], max_new_tokens:
 
     Two cache layouts:
 
-    * shared (``max_new_tokens`` given, the model runs :mod:`~ml.generation.prefix_attention`, and the whole
+    * shared (``max_new_tokens`` given, the model runs :mod:`~ml.generation.cache.prefix_attention`, and the whole
       sequence fits every sliding window): each distinct prefix's keys and values are held once
-      (:class:`~ml.generation.prefix_attention.SharedPrefixLayer`), and a prefix computed for an earlier batch is
+      (:class:`~ml.generation.cache.prefix_attention.SharedPrefixLayer`), and a prefix computed for an earlier batch is
       taken from ``loaded.prefixes`` instead of being run again (:func:`shared_prefix_cache`);
     * copied (otherwise, e.g. for ``model.generate``): the prefix cache rows are gathered for the rows that use them.
 
     Args:
-        loaded: the :class:`~ml.generation.model.LoadedModel`.
+        loaded: the :class:`~ml.generation.model.loading.LoadedModel`.
         prompts: full prompts.
         max_new_tokens: the longest continuation any row may write (sizes the shared layout's buffers); None
             asks for the copied layout.
 
     Returns:
-        ``input_ids``, ``attention_mask`` and ``cache`` for ``model.generate`` or :func:`ml.generation.loop.decode`.
+        ``input_ids``, ``attention_mask`` and ``cache`` for ``model.generate`` or :func:`~.engines.loop.decode`.
     """
     import torch
 
@@ -376,15 +346,15 @@ def shared_prefix_cache(loaded: Any, distinct: Sequence[tuple[int, ...]], row_gr
     past :data:`PREFIX_STORE_BYTES`).
 
     Args:
-        loaded: the :class:`~ml.generation.model.LoadedModel`.
+        loaded: the :class:`~ml.generation.model.loading.LoadedModel`.
         distinct: the distinct prefixes' token ids.
         row_group: each row's index into ``distinct``.
         capacity: positions per row: the widest prefix, the widest tail and the longest continuation.
     """
     from transformers.cache_utils import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
 
-    from ml.generation.loop import MODEL_LOCK
-    from ml.generation.prefix_attention import SharedPrefixLayer, SharedPrefixSlidingLayer, uses_prefix_attention
+    from ml.generation.cache.prefix_attention import SharedPrefixLayer, SharedPrefixSlidingLayer, uses_prefix_attention
+    from ml.generation.model.forward import MODEL_LOCK
 
     model, pad = loaded.model, loaded.tokenizer.pad_token_id
     if not uses_prefix_attention(model):
@@ -443,7 +413,7 @@ class DynamicBatcher:
     """A thread-safe queue in front of one loaded model.
 
     Args:
-        loaded: the :class:`~ml.generation.model.LoadedModel` this batcher owns.
+        loaded: the :class:`~ml.generation.model.loading.LoadedModel` this batcher owns.
         token_budget: most padded tokens per batch; 12288 keeps a 32-row batch of ~380-token rows (prompt plus
             the longest continuation); for Gemma 3 270M that is ~440 MB of fp32 KV cache.
         max_batch: most rows per batch (1 to 32).

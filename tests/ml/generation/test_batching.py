@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import threading
 
+from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT
 from ml.generation.batching import DynamicBatcher, GenerationItem, plan_batches, run_batch
-from ml.generation.limits import DESCRIPTION_LIMIT, HEADLINE_LIMIT
 
 
 def test_plan_batches_groups_similar_lengths_under_the_token_budget() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from ml.ad_rules import text_width
 from ml.generation.batching import run_batch
-from ml.generation.limits import text_width
-from ml.generation.loop import GrowingLayer, GrowingSlidingLayer, preallocate, select_rows
+from ml.generation.cache.layers import GrowingLayer, GrowingSlidingLayer, preallocate, select_rows
 
 
 @pytest.mark.parametrize("share_prefix", [True, False])
@@ -75,7 +75,7 @@ def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(
     in the batch, their tokens no longer recorded, and the output is still exactly ``generate``'s."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from ml.generation.model import LoadedModel
+    from ml.generation.model.loading import LoadedModel
 
     config = AutoConfig.from_pretrained(tiny_model_dir)
     config.sliding_window = 16
@@ -95,8 +95,8 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(
         tiny_model, tiny_model_int8, temperature, mixed_items) -> None:
     from dataclasses import replace
 
-    from ml.generation.decoding import LANGUAGE_ALPHABET, LineLimitProcessor, ListStop
-    from ml.generation.loop import decode
+    from ml.generation.engines.loop import decode
+    from ml.generation.rules import LANGUAGE_ALPHABET, LineLimitProcessor, ListStop
 
     items = [replace(item, alphabet=LANGUAGE_ALPHABET["es"]) for item in list(mixed_items)]
     for loaded in (tiny_model, tiny_model_int8):
@@ -118,7 +118,7 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(
 def test_run_batch_uses_the_alphabet_of_each_row(tiny_model, mixed_items) -> None:
     from dataclasses import replace
 
-    from ml.generation.decoding import ALPHABETS
+    from ml.generation.rules import ALPHABETS
 
     in_latin = ALPHABETS["latin"]
     anything = run_batch(tiny_model, list(mixed_items), seed=2, temperature=1.0)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
+from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
 from ml.generation import batching
 from ml.generation.batching import GenerationItem, prefill_shared_prefixes, run_batch
-from ml.generation.limits import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
-from ml.generation.loop import preallocate, select_rows
-from ml.generation.model import LoadedModel
-from ml.generation.prefix_attention import SharedPrefixLayer, SharedPrefixSlidingLayer, uses_prefix_attention
+from ml.generation.cache.layers import preallocate, select_rows
+from ml.generation.cache.prefix_attention import SharedPrefixLayer, SharedPrefixSlidingLayer, uses_prefix_attention
+from ml.generation.model.loading import LoadedModel
 from ml.generation.prompts import PromptInput, build_prompt
 
 # rows of three prefixes (language x field), interleaved: rows of one prefix are not side by side
@@ -148,7 +148,7 @@ def test_bad_prefix_shapes_are_refused() -> None:
 
 
 def test_keys_changed_after_the_cache_are_refused_not_attended_without_their_prefix() -> None:
-    from ml.generation.prefix_attention import prefix_attention
+    from ml.generation.cache.prefix_attention import prefix_attention
 
     layer = SharedPrefixLayer(torch.zeros(1, 1, 4, 8), torch.zeros(1, 1, 4, 8), torch.tensor([0]), capacity=6)
     keys, values = layer.update(torch.ones(1, 1, 1, 8), torch.ones(1, 1, 1, 8))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from ml.ad_rules import text_width
 from ml.generation.batching import run_batch
-from ml.generation.limits import text_width
-from ml.generation.static_decode import LENGTH_STEP, StaticLayer, applicable, bucket, decode_static
+from ml.generation.cache.layers import StaticLayer
+from ml.generation.engines.static import LENGTH_STEP, applicable, bucket, decode_static
 
 
 @pytest.mark.parametrize("share_prefix", [True, False])
@@ -102,7 +103,7 @@ def test_static_layer_writes_at_the_shared_index() -> None:
 def test_a_model_with_llm_int8_outlier_layers_runs_its_step_eagerly() -> None:
     from types import SimpleNamespace
 
-    from ml.generation.static_decode import capturable
+    from ml.generation.engines.static import capturable
 
     class Linear8bitLt(torch.nn.Module):  # bitsandbytes' class name; the check reads only the name and threshold
         def __init__(self, threshold: float) -> None:

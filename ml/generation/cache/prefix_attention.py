@@ -29,7 +29,7 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
 
-from ml.generation.loop import GrowingLayer
+from ml.generation.cache.layers import GrowingLayer
 
 PREFIX_ATTENTION = "prefix_sdpa"
 

@@ -2,7 +2,7 @@
 
 The model writes one asset per line. :class:`LineLimitProcessor` keeps, for every row of the batch, the width of
 the line being written and masks every token that would push it past the limit; at the limit only a newline or
-EOS is left. Widths are counted per platform (:func:`ml.generation.limits.char_width`): with Microsoft in the
+EOS is left. Widths are counted per platform (:func:`ml.ad_rules.char_width`): with Microsoft in the
 target platforms a double-width character counts two, so the stricter count wins. Characters a field may never
 hold (``!`` in headlines, ``@`` in keywords) are masked outright.
 
@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ml.generation.limits import BOTH_PLATFORMS, AssetLimit, Platform, char_width
+from ml.ad_rules import BOTH_PLATFORMS, AssetLimit, Platform, char_width
 
 if TYPE_CHECKING:
     import torch
@@ -367,7 +367,7 @@ class LineLimitProcessor:
         return self._mask(self._width, scores, first=last_tokens is None)
 
     def static_tables(self, rows: int) -> tuple[torch.Tensor, ...]:
-        """The tables a fixed-shape decoder (:mod:`~ml.generation.static_decode`) applies this processor's rule with.
+        """The tables a fixed-shape decoder (:mod:`~ml.generation.engines.static`) applies this processor's rule with.
 
         Args:
             rows: the batch's rows.
@@ -453,7 +453,7 @@ class ListStop:
         """``((newlines, blank, starts, ends), max_lines)`` on CPU: the per-token tables (the same tensors for
         every batch of one tokenizer) and each row's line count.
 
-        A fixed-shape decoder (:mod:`~ml.generation.static_decode`) applies the same rule on the device with them.
+        A fixed-shape decoder (:mod:`~ml.generation.engines.static`) applies the same rule on the device with them.
         """
         max_lines = self.max_lines.expand(rows) if self.max_lines.shape[0] == 1 else self.max_lines
         if max_lines.shape[0] != rows:

@@ -9,9 +9,9 @@ step can be recorded as a CUDA graph and replayed:
   device tensor, and the attention mask is a ``[rows, 1, 1, length]`` boolean buffer that hides what is not
   written yet; rows are padded up to a bucket (1, 2, 4, ... 128) and lengths to a multiple of 64, so a few graphs
   serve every batch (kept per loaded model, :data:`GRAPHS_KEPT`);
-* one step is everything between two forwards: the width limits of :class:`~ml.generation.decoding.LineLimitProcessor`
+* one step is everything between two forwards: the width limits of :class:`~ml.generation.rules.LineLimitProcessor`
   (the same tables and rule), top-k sampling (Gumbel-max over the top k, the same distribution as ``multinomial``
-  over their softmax, drawn without leaving the device), the stop rule of :class:`~ml.generation.decoding.ListStop`
+  over their softmax, drawn without leaving the device), the stop rule of :class:`~ml.generation.rules.ListStop`
   (lines written, blank line, EOS, each row's token cap), recording the token, then the model's forward for it;
 * finished rows are not dropped (the shapes are fixed): they keep computing and are ignored, which a GPU pays
   little for at these widths; the host reads the rows' "done" flags only every :data:`CHECK_EVERY` steps.
@@ -32,8 +32,9 @@ from typing import Any
 import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
 
-from ml.generation.decoding import fit_columns
-from ml.generation.loop import MODEL_LOCK, cache_kwarg, eos_ids, output_cache, prompt_pass
+from ml.generation.cache.layers import StaticLayer
+from ml.generation.model.forward import MODEL_LOCK, cache_kwarg, eos_ids, output_cache, prompt_pass
+from ml.generation.rules import fit_columns
 
 logger = logging.getLogger(__name__)
 
@@ -46,35 +47,6 @@ GRAPHS_KEPT = 6
 # record the step as a CUDA graph on a GPU (False runs the same step eagerly there: the benchmark's comparison)
 CAPTURE = True
 _ATTENTION = ("sdpa", "prefix_sdpa")
-
-
-class StaticLayer(DynamicLayer):
-    """A KV cache layer of fixed shape ``[rows, heads, length, dim]``, written at the position ``index`` holds.
-
-    Args:
-        keys: the key buffer.
-        values: the value buffer, same shape.
-        index: a one-element long tensor on the same device: the position the next token's keys go to (shared by
-            every layer; the engine advances it inside the graph).
-    """
-
-    def __init__(self, keys: torch.Tensor, values: torch.Tensor, index: torch.Tensor) -> None:
-        super().__init__()
-        self.device = keys.device
-        self.is_initialized = True
-        self.keys, self.values = keys, values
-        self._index = index
-
-    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any):
-        self.keys.index_copy_(2, self._index, key_states)
-        self.values.index_copy_(2, self._index, value_states)
-        return self.keys, self.values
-
-    def get_seq_length(self) -> int:
-        return self.keys.shape[-2]
-
-    def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
-        return self.keys.shape[-2], 0
 
 
 def bucket(rows: int, length: int) -> tuple[int, int] | None:
@@ -135,7 +107,7 @@ class DecodeGraph:
     """The buffers and (on CUDA) the captured graph of one decode step for one shape.
 
     Args:
-        loaded: the :class:`~ml.generation.model.LoadedModel`.
+        loaded: the :class:`~ml.generation.model.loading.LoadedModel`.
         rows: batch rows (a bucket; real batches may be smaller, the rest are padding rows).
         length: KV positions per row (prompt, continuation and one spare).
         vocab: the logits' width.
@@ -255,8 +227,8 @@ class DecodeGraph:
             mask: ``[batch, prompt]``: its attention mask.
             last_pos: ``[batch]``: each row's last position.
             caps: each row's token cap.
-            processor: a :class:`~ml.generation.decoding.LineLimitProcessor` (its tables), or None.
-            stop: a :class:`~ml.generation.decoding.ListStop`.
+            processor: a :class:`~ml.generation.rules.LineLimitProcessor` (its tables), or None.
+            stop: a :class:`~ml.generation.rules.ListStop`.
             temperature: sampling temperature.
         """
         batch, prompt = mask.shape
@@ -345,12 +317,12 @@ def decode_static(
     """Generate for every row with the fixed-shape step (a replayed CUDA graph on CUDA).
 
     Args:
-        loaded: the :class:`~ml.generation.model.LoadedModel`.
+        loaded: the :class:`~ml.generation.model.loading.LoadedModel`.
         encoded: ``input_ids`` and ``attention_mask`` (left-padded), and optionally ``cache``: a copied-layout cache
             of a prefilled prefix of those ids (:func:`~ml.generation.batching.prefill_shared_prefixes`).
         max_new_tokens: the cap per row.
-        processor: a :class:`~ml.generation.decoding.LineLimitProcessor`, or None.
-        stop: a :class:`~ml.generation.decoding.ListStop`.
+        processor: a :class:`~ml.generation.rules.LineLimitProcessor`, or None.
+        stop: a :class:`~ml.generation.rules.ListStop`.
         temperature: 0 for greedy.
         top_k: sample among the k most likely tokens.
 
