@@ -45,6 +45,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -60,6 +61,7 @@ from ml.ad_rules import (  # noqa: E402
     text_width,
 )
 from ml.generation.batching import DynamicBatcher, GenerationItem, run_batch  # noqa: E402
+from ml.generation.engines.base import DecodeOptions  # noqa: E402
 from ml.generation.model.loading import ModelSettings, load_model  # noqa: E402
 from ml.generation.model.quantize import cpu_has_native_bf16  # noqa: E402
 from ml.generation.prompts import PromptInput, build_prompt, parse_lines  # noqa: E402
@@ -124,25 +126,23 @@ def run_mode(mode: str) -> dict[str, object]:
     kinds = [kind for kind, _ in work]
     items = [item for _, item in work]
     engine = "generate" if mode == "sequential-fp32" else "loop"
-    if mode == "batched-int8-whole-head":
-        from ml.generation.engines import loop
-
-        loop.MIN_HEAD_CUT = 1.0  # never restrict: the LM head computes all 262k tokens (the alphabet still masks)
-    run_batch(loaded, items[:1], seed=SEED, enforce_limits=mode != "sequential-fp32", share_prefix=False,
-              engine=engine)  # warm-up
+    # whole-head: the LM head computes all 262k tokens (the alphabet still masks)
+    options = DecodeOptions(engine=engine, restrict_vocab=mode != "batched-int8-whole-head")
+    warm_up = replace(options, enforce_limits=mode != "sequential-fp32", share_prefix=False)
+    run_batch(loaded, items[:1], seed=SEED, options=warm_up)
     latencies: list[float] = []
     started = time.perf_counter()
     if mode == "sequential-fp32":
         completions = []
         for i, item in enumerate(items):
             t0 = time.perf_counter()
-            completions += run_batch(loaded, [item], seed=SEED + i, enforce_limits=False, share_prefix=False,
-                                     engine="generate")
+            completions += run_batch(loaded, [item], seed=SEED + i,
+                                     options=DecodeOptions(engine="generate", enforce_limits=False, share_prefix=False))
             latencies.append(time.perf_counter() - t0)
             print(f"  {mode}: {i + 1}/{len(items)}", end="\r", flush=True)
         batches = len(items)
     else:
-        with DynamicBatcher(loaded, seed=SEED, max_wait_s=0.5) as batcher:
+        with DynamicBatcher(loaded, seed=SEED, max_wait_s=0.5, options=options) as batcher:
             t0 = time.perf_counter()
             futures = [batcher.submit(item) for item in items]
             for future in futures:
@@ -155,7 +155,7 @@ def run_mode(mode: str) -> dict[str, object]:
     if mode == "batched-int8":
         # the same prompts again through a new batcher (other seeds): a worker's steady state, with the few-shot
         # prefixes already in the model's prefix store; the headline figures above are the first, cold pass
-        with DynamicBatcher(loaded, seed=SEED + 1000, max_wait_s=0.5) as batcher:
+        with DynamicBatcher(loaded, seed=SEED + 1000, max_wait_s=0.5, options=options) as batcher:
             t0 = time.perf_counter()
             again = batcher.generate_many(items)
             second_wall = time.perf_counter() - t0
@@ -300,11 +300,11 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
 
     def decode_all(loaded: object, items: list[GenerationItem], batch: int, engine: str,
                    temperature: float = 0.5) -> list:
-        static_decode.CAPTURE = engine != "graph-eager"
+        options = DecodeOptions(engine=engine.split("-")[0], capture=engine != "graph-eager")
         completions = []
         for start in range(0, len(items), batch):
             completions += run_batch(loaded, items[start : start + batch], seed=SEED + start,
-                                     engine=engine.split("-")[0], temperature=temperature)
+                                     temperature=temperature, options=options)
         return completions
 
     plan = [("graph", 1, batch1_prompts), ("graph", 8, 64), ("graph", 32, 64), ("graph-eager", 32, 64),
@@ -394,7 +394,6 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
             rows.append(row)
             print({k: v for k, v in row.items() if k != "sample"}, flush=True)
             save()
-        static_decode.CAPTURE = True
         del loaded
         clear_cache()
         torch.cuda.empty_cache()

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ml.ad_rules import BOTH_PLATFORMS, AssetLimit, Platform
+from ml.generation.engines.base import DEFAULT_OPTIONS, DecodeOptions
 from ml.generation.prompts import DATA_OPEN
 
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 32
-ENGINES = ("loop", "generate", "graph")
 TOKEN_BUDGET = 12288
 # with a full batch waiting, the batcher still takes prompts that arrive within this gap of the last one
 FULL_BATCH_GAP_S = 0.01
@@ -172,9 +172,7 @@ def run_batch(
     temperature: float = 0.5,
     top_k: int = 40,
     platforms: tuple[Platform, ...] = BOTH_PLATFORMS,
-    enforce_limits: bool = True,
-    share_prefix: bool = True,
-    engine: str = "auto",
+    options: DecodeOptions = DEFAULT_OPTIONS,
 ) -> list[Completion]:
     """Generate for one batch with the limits enforced while decoding.
 
@@ -186,15 +184,7 @@ def run_batch(
         top_k: sample among the k most likely tokens. Top-k, not top-p: top-p sorts the whole 262k vocabulary
             for every row at every step, which costs more than a small model's forward pass on CPU.
         platforms: whose widths the limits count.
-        enforce_limits: False decodes without the width processor (the benchmark's unconstrained baseline).
-        share_prefix: prefill each distinct few-shot prefix once (see :func:`prefill_shared_prefixes`).
-        engine: ``loop`` decodes with :func:`~.engines.loop.decode`, which drops finished rows from the batch;
-            ``generate`` uses transformers' ``model.generate``, which keeps them to the end; ``graph`` uses
-            :func:`ml.generation.engines.static.decode_static`, fixed shapes replayed as a CUDA graph on a GPU
-            (eagerly elsewhere), falling back to ``generate`` for a model or batch it cannot take. All apply the
-            same processor, stop rule and top-k sampling. ``auto`` (default) picks what measured faster on each
-            device (``bench/results/generation_*.json``): ``loop`` on CPU (2-3x ``generate`` on a 28-row batch),
-            ``graph`` on CUDA (a step of the eager engines there is bound by kernel launches).
+        options: the engine and what it may skip (:class:`~ml.generation.engines.base.DecodeOptions`).
 
     Returns:
         One completion per item, in order.
@@ -206,15 +196,12 @@ def run_batch(
     tokenizer = loaded.tokenizer
     started = time.perf_counter()
     # rows that share a few-shot prefix side by side: prefix attention reads each prefix once per run of rows
-    order = sorted(range(len(items)), key=lambda i: _prefix_text(items[i].prompt)) if share_prefix else None
+    order = sorted(range(len(items)), key=lambda i: _prefix_text(items[i].prompt)) if options.share_prefix else None
     if order is not None:
         items = [items[i] for i in order]
     torch.manual_seed(seed)
-    if engine == "auto":
-        engine = "graph" if str(loaded.device).startswith("cuda") else "loop"
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
-    if share_prefix:
+    engine = options.engine_for(loaded.device)
+    if options.share_prefix:
         # the decode loop reads each prefix once (shared layout); model.generate gets the copied one
         longest = max(item.max_new_tokens for item in items) if engine == "loop" else None
         encoded = prefill_shared_prefixes(loaded, [item.prompt for item in items], longest)
@@ -230,15 +217,15 @@ def run_batch(
     rows = None
     if engine == "loop":
         rows = decode(loaded, encoded, [item.max_new_tokens for item in items],
-                      processor if enforce_limits else None, stop, temperature, top_k)
+                      processor if options.enforce_limits else None, stop, temperature, top_k, options)
     elif engine == "graph":
         from ml.generation.engines.static import decode_static
 
         rows = decode_static(loaded, encoded, [item.max_new_tokens for item in items],
-                             processor if enforce_limits else None, stop, temperature, top_k)
+                             processor if options.enforce_limits else None, stop, temperature, top_k, options)
     if rows is None:
         rows = generate(loaded, encoded, [item.max_new_tokens for item in items],
-                        processor if enforce_limits else None, stop, temperature, top_k)
+                        processor if options.enforce_limits else None, stop, temperature, top_k)
     seconds = time.perf_counter() - started
     completions = []
     for tokens, item in zip(rows, items, strict=True):
@@ -422,6 +409,7 @@ class DynamicBatcher:
             prompts that arrive within :data:`FULL_BATCH_GAP_S` of the last.
         seed: base seed; batch ``n`` samples with ``seed + n``.
         temperature: sampling temperature (0 = greedy).
+        options: how every batch decodes (:class:`~ml.generation.engines.base.DecodeOptions`).
 
     Example:
         >>> with DynamicBatcher(load_model()) as batcher:
@@ -437,6 +425,7 @@ class DynamicBatcher:
         max_wait_s: float = 0.02,
         seed: int = 0,
         temperature: float = 0.5,
+        options: DecodeOptions = DEFAULT_OPTIONS,
     ) -> None:
         if not 1 <= max_batch <= MAX_BATCH:
             raise ValueError(f"max_batch must be between 1 and {MAX_BATCH}, got {max_batch}")
@@ -446,6 +435,7 @@ class DynamicBatcher:
         self.max_wait_s = max_wait_s
         self.seed = seed
         self.temperature = temperature
+        self.options = options
         self.batches_run = 0
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -518,7 +508,8 @@ class DynamicBatcher:
                 batch = [live[i] for i in indices]
                 try:
                     results = run_batch(
-                        self.loaded, [p.item for p in batch], self.seed + self.batches_run, self.temperature
+                        self.loaded, [p.item for p in batch], self.seed + self.batches_run, self.temperature,
+                        options=self.options,
                     )
                 except Exception as exc:  # a failed batch fails its futures, never the worker thread
                     logger.exception("generation batch of %d failed", len(batch))

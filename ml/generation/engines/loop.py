@@ -31,10 +31,10 @@ from typing import Any
 import torch
 
 from ml.generation.cache.layers import preallocate, select_rows
+from ml.generation.engines.base import DEFAULT_OPTIONS, DecodeOptions
 from ml.generation.model.forward import MODEL_LOCK, cache_kwarg, eos_ids, output_cache, prompt_pass
 
-# Restrict the head only when it saves at least this share of its rows (a smaller cut does not pay for the copy);
-# 1.0 never restricts (the benchmark's whole-head comparison).
+# Restrict the head only when it saves at least this share of its rows (a smaller cut does not pay for the copy).
 MIN_HEAD_CUT = 0.1
 
 
@@ -84,7 +84,7 @@ def decode(
     stop: Any,
     temperature: float,
     top_k: int,
-    restrict_vocab: bool = True,
+    options: DecodeOptions = DEFAULT_OPTIONS,
 ) -> list[list[int]]:
     """Generate for every row until its stop rule, EOS or its own token cap; finished rows leave the batch.
 
@@ -97,13 +97,12 @@ def decode(
         stop: a :class:`~ml.generation.rules.ListStop`.
         temperature: 0 for greedy.
         top_k: sample among the k most likely tokens.
-        restrict_vocab: compute the LM head only for the tokens the processor lets some row write (the same text;
-            False computes the whole vocabulary, for comparison).
+        options: ``restrict_vocab`` computes the LM head only for the tokens the processor lets some row write.
 
     Returns:
         Each row's generated token ids, the stopping token included.
     """
-    restricted = vocabulary_head(loaded, processor) if restrict_vocab else None
+    restricted = vocabulary_head(loaded, processor) if options.restrict_vocab else None
     head, vocab = restricted if restricted is not None else (None, None)  # vocab: the logits' columns' token ids
     model = loaded.model
     input_ids, mask = encoded["input_ids"], encoded["attention_mask"]

@@ -33,6 +33,7 @@ import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
 
 from ml.generation.cache.layers import StaticLayer
+from ml.generation.engines.base import DEFAULT_OPTIONS, DecodeOptions
 from ml.generation.model.forward import MODEL_LOCK, cache_kwarg, eos_ids, output_cache, prompt_pass
 from ml.generation.rules import fit_columns
 
@@ -44,8 +45,6 @@ LENGTH_STEP = 64
 CHECK_EVERY = 8
 # graphs (with their buffers) kept per loaded model, least recently used dropped first
 GRAPHS_KEPT = 6
-# record the step as a CUDA graph on a GPU (False runs the same step eagerly there: the benchmark's comparison)
-CAPTURE = True
 _ATTENTION = ("sdpa", "prefix_sdpa")
 
 
@@ -313,6 +312,7 @@ def decode_static(
     stop: Any,
     temperature: float,
     top_k: int,
+    options: DecodeOptions = DEFAULT_OPTIONS,
 ) -> list[list[int]] | None:
     """Generate for every row with the fixed-shape step (a replayed CUDA graph on CUDA).
 
@@ -325,6 +325,7 @@ def decode_static(
         stop: a :class:`~ml.generation.rules.ListStop`.
         temperature: 0 for greedy.
         top_k: sample among the k most likely tokens.
+        options: ``capture`` records the step as a CUDA graph on a GPU (else it runs eagerly there).
 
     Returns:
         Each row's generated token ids, the stopping token included; None when this model or batch cannot use the
@@ -343,7 +344,7 @@ def decode_static(
         cache = output_cache(out)
         logits = out.logits[:, -1, :]
         kv = [(layer.keys.shape[1], layer.keys.shape[-1], layer.keys.dtype) for layer in cache.layers]
-        on_cuda = str(loaded.device).startswith("cuda") and CAPTURE
+        on_cuda = str(loaded.device).startswith("cuda") and options.capture
         key = (*shape, logits.shape[-1], tuple(kv), temperature <= 0, top_k, processor is not None, on_cuda)
         graph = _graph(loaded, key, lambda: DecodeGraph(loaded, shape[0], shape[1], logits.shape[-1], kv,
                                                         greedy=temperature <= 0, top_k=top_k,
