@@ -34,7 +34,7 @@ from ml.generation.engines.loop import decode  # noqa: E402
 from ml.generation.model import decode_int8  # noqa: E402
 from ml.generation.model.loading import ModelSettings, clear_cache, load_model  # noqa: E402
 from ml.generation.prompts import calibration_texts  # noqa: E402
-from ml.generation.rules import LineLimitProcessor, ListStop, token_tables  # noqa: E402
+from ml.generation.rules import BatchRules, LineLimitProcessor, ListStop, Sampling, token_tables  # noqa: E402
 
 
 def reference(loaded, items, plan) -> list[list[int]]:
@@ -46,8 +46,9 @@ def reference(loaded, items, plan) -> list[list[int]]:
         processor = LineLimitProcessor(loaded.tokenizer, [r.limit for r in rows], alphabets=[r.alphabet for r in rows])
         stop = ListStop(loaded.tokenizer, [r.max_lines for r in rows])
         torch.manual_seed(SEED + n)
-        for i, tokens in zip(batch, decode(loaded, encoded, [r.max_new_tokens for r in rows], processor, stop, 0.0, 40),
-                             strict=True):
+        tokens_per_row = decode(loaded, encoded, [r.max_new_tokens for r in rows], BatchRules(processor, stop),
+                                Sampling(temperature=0))
+        for i, tokens in zip(batch, tokens_per_row, strict=True):
             out[i] = tokens
     return out
 

@@ -34,6 +34,7 @@ def main() -> None:
 
     from ml.generation.engines.loop import decode
     from ml.generation.model.loading import LoadedModel, _load_gpu
+    from ml.generation.rules import BatchRules, Sampling
 
     print("torch", torch.__version__, "transformers", transformers.__version__, "bitsandbytes",
           bitsandbytes.__version__, "gpu", torch.cuda.get_device_name(0), flush=True)
@@ -54,7 +55,8 @@ def main() -> None:
             mask = torch.ones_like(ids)
             mask[0, :3] = 0
             t0 = time.perf_counter()
-            rows = decode(loaded, {"input_ids": ids, "attention_mask": mask}, [5, 9, 3, 7], None, _NeverStop(), 0.5, 40)
+            encoded = {"input_ids": ids, "attention_mask": mask}
+            rows = decode(loaded, encoded, [5, 9, 3, 7], BatchRules(None, _NeverStop()), Sampling(0.5, 40))
             torch.cuda.synchronize()
             assert [len(r) for r in rows] == [5, 9, 3, 7], [len(r) for r in rows]
             print(f"{quantization}: ok, weights {weights:.1f} MB, decode {time.perf_counter() - t0:.2f} s, "

@@ -26,6 +26,7 @@ from typing import Any
 
 from ml.ad_rules import BOTH_PLATFORMS, AssetLimit, Platform
 from ml.generation.engines.base import DEFAULT_OPTIONS, DecodeOptions
+from ml.generation.engines.base import engine as decoder
 from ml.generation.prompts import DATA_OPEN
 
 logger = logging.getLogger(__name__)
@@ -191,7 +192,7 @@ def run_batch(
     """
     import torch
 
-    from ml.generation.rules import LineLimitProcessor, ListStop
+    from ml.generation.rules import BatchRules, LineLimitProcessor, ListStop, Sampling
 
     tokenizer = loaded.tokenizer
     started = time.perf_counter()
@@ -208,24 +209,16 @@ def run_batch(
     else:
         encoded = dict(tokenizer([item.prompt for item in items], return_tensors="pt", padding=True))
     encoded = {k: v.to(loaded.device) if hasattr(v, "to") else v for k, v in encoded.items()}
-    processor = LineLimitProcessor(tokenizer, [item.limit for item in items], platforms,
-                                   [item.alphabet for item in items])
-    stop = ListStop(tokenizer, [item.max_lines for item in items])
-    from ml.generation.engines.hf import generate
-    from ml.generation.engines.loop import decode
-
-    rows = None
-    if engine == "loop":
-        rows = decode(loaded, encoded, [item.max_new_tokens for item in items],
-                      processor if options.enforce_limits else None, stop, temperature, top_k, options)
-    elif engine == "graph":
-        from ml.generation.engines.static import decode_static
-
-        rows = decode_static(loaded, encoded, [item.max_new_tokens for item in items],
-                             processor if options.enforce_limits else None, stop, temperature, top_k, options)
-    if rows is None:
-        rows = generate(loaded, encoded, [item.max_new_tokens for item in items],
-                        processor if options.enforce_limits else None, stop, temperature, top_k)
+    limits = None
+    if options.enforce_limits:
+        limits = LineLimitProcessor(tokenizer, [item.limit for item in items], platforms,
+                                    [item.alphabet for item in items])
+    rules = BatchRules(limits, ListStop(tokenizer, [item.max_lines for item in items]))
+    caps = [item.max_new_tokens for item in items]
+    sampling = Sampling(temperature, top_k)
+    rows = decoder(engine)(loaded, encoded, caps, rules, sampling, options)
+    if rows is None:  # the engine cannot take this model or batch
+        rows = decoder("generate")(loaded, encoded, caps, rules, sampling, options)
     seconds = time.perf_counter() - started
     completions = []
     for tokens, item in zip(rows, items, strict=True):

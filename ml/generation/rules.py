@@ -1,4 +1,13 @@
-"""Platform limits enforced while decoding, so a generated line can never be too wide.
+"""The decoding rule, written once: what a row may write next, how it is drawn, and when the row is done.
+
+Every engine (:mod:`~ml.generation.engines`) applies the same rule with the same tables: the stateful adapters
+below (:class:`LineLimitProcessor`, :class:`ListStop`, shaped like transformers' logits processor and stopping
+criterion) for ``loop`` and ``generate``, and the fixed-shape step of ``static`` on its device buffers. The rule
+itself is the functions :func:`banned_tokens` and :func:`next_width` (the width limit), :func:`next_lines` (the list
+stop), :func:`row_ended` (EOS and each row's token cap) and :func:`choose` (greedy or top-k sampling); an engine
+keeps its state and calls them.
+
+Platform limits are enforced while decoding, so a generated line can never be too wide.
 
 The model writes one asset per line. :class:`LineLimitProcessor` keeps, for every row of the batch, the width of
 the line being written and masks every token that would push it past the limit; at the limit only a newline or
@@ -233,6 +242,121 @@ def token_tables(
     return tables
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """How the next token is drawn from the allowed ones.
+
+    Attributes:
+        temperature: 0 (or less) picks the most likely token (greedy); otherwise the scores are divided by it.
+        top_k: draw among the k most likely tokens. Top-k, not top-p: top-p sorts the whole 262k vocabulary for
+            every row at every step, which costs more than a small model's forward pass on CPU.
+    """
+
+    temperature: float = 0.5
+    top_k: int = 40
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature <= 0
+
+
+@dataclass(frozen=True)
+class BatchRules:
+    """The rule's per-batch state every engine takes: the width limits (None: unconstrained) and the list stop.
+
+    Attributes:
+        limits: a :class:`LineLimitProcessor` with one limit per row, or None to write without limits.
+        stop: a :class:`ListStop` with each row's line count.
+    """
+
+    limits: LineLimitProcessor | None
+    stop: ListStop
+
+
+def next_width(width: torch.Tensor, tokens: torch.Tensor, head_width: torch.Tensor, tail_width: torch.Tensor,
+               has_newline: torch.Tensor) -> torch.Tensor:
+    """Each row's width of the line being written after it wrote ``tokens`` (a newline starts a new line)."""
+    import torch
+
+    return torch.where(has_newline[tokens], tail_width[tokens], width + head_width[tokens])
+
+
+def banned_tokens(width: torch.Tensor, max_width: torch.Tensor, head_width: torch.Tensor, forbidden: torch.Tensor,
+                  blank_first: torch.Tensor, first: bool | torch.Tensor) -> torch.Tensor:
+    """``[rows, vocab]``: True where a token may not come next.
+
+    A token is banned when its text before any newline does not fit the row's room (``max_width - width``), when
+    the row's field forbids it, or, as the row's first token, when it starts with a blank line (a blank line ends
+    the list, :func:`next_lines`, so as the first token it would end it before it began).
+
+    Args:
+        width: ``[rows]`` the width written on each row's current line.
+        max_width: ``[rows]`` each row's limit.
+        head_width: ``[vocab]`` each token's width before its first newline.
+        forbidden: ``[rows, vocab]`` each row's forbidden tokens.
+        blank_first: ``[vocab]`` tokens that are a newline with nothing before it.
+        first: whether this is the rows' first token (a bool, or a one-element bool tensor on the device).
+    """
+    mask = (head_width.unsqueeze(0) > (max_width - width).unsqueeze(1)) | forbidden
+    if isinstance(first, bool):
+        return mask | blank_first.unsqueeze(0) if first else mask
+    return mask | (blank_first & first)
+
+
+def next_lines(lines: torch.Tensor, prev_newline: torch.Tensor, tokens: torch.Tensor,
+               tables: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], max_lines: torch.Tensor,
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The list stop after each row wrote ``tokens``: a row is done after ``max_lines`` newlines or a blank line.
+
+    Args:
+        lines: ``[rows]`` newlines written so far.
+        prev_newline: ``[rows]`` the previous token ended with a newline (with the next starting with one, a blank
+            line).
+        tokens: ``[rows]`` the tokens just written.
+        tables: ``(newlines, blank, starts, ends)`` per token (:func:`line_tables`).
+        max_lines: ``[rows]`` the lines each row wants.
+
+    Returns:
+        ``(lines, prev_newline, done)`` after the tokens.
+    """
+    newlines, blank, starts, ends = tables
+    lines = lines + newlines[tokens]
+    blank_line = blank[tokens] | (prev_newline & starts[tokens])
+    return lines, ends[tokens], (lines >= max_lines) | blank_line
+
+
+def row_ended(tokens: torch.Tensor, eos: torch.Tensor, written: torch.Tensor | int,
+              caps: torch.Tensor) -> torch.Tensor:
+    """``[rows]``: True where a row wrote an end-of-sequence token or has written its cap of tokens."""
+    return (tokens.unsqueeze(1) == eos.unsqueeze(0)).any(dim=1) | (caps <= written)
+
+
+def choose(scores: torch.Tensor, top_k: int, temperature: float | torch.Tensor | None,
+           noise: torch.Tensor | None = None) -> torch.Tensor:
+    """Each row's next token from its (masked) scores.
+
+    Args:
+        scores: ``[rows, vocab]``.
+        top_k: draw among the k highest scores.
+        temperature: None for greedy (argmax); else a number or a one-element tensor on the scores' device.
+        noise: ``[rows, top_k]`` scratch on the device: draw by Gumbel-max (``argmax(s / T + G)``, ``G = -log E``
+            with ``E ~ Exp(1)``, the same distribution as ``softmax(s / T)``) without leaving the device, as a CUDA
+            graph must; None draws with ``torch.multinomial`` (under the caller's seed).
+    """
+    import torch
+
+    if temperature is None:
+        return scores.argmax(dim=-1)
+    # top-k before the temperature: the same k tokens and values, one division of k numbers per row instead of the
+    # whole vocabulary
+    top_scores, top_ids = scores.topk(min(top_k, scores.shape[-1]), dim=-1)
+    if noise is None:
+        choice = torch.multinomial(torch.softmax(top_scores / temperature, dim=-1), 1)
+    else:
+        choice = (top_scores / temperature - noise.exponential_().log()).argmax(dim=-1, keepdim=True)
+    return top_ids.gather(1, choice).squeeze(1)
+
+
 class LineLimitProcessor:
     """Logits processor: masks tokens that would make the current line wider than its limit.
 
@@ -312,7 +436,7 @@ class LineLimitProcessor:
         elif input_ids.shape[1] > self._prompt_len:
             last = input_ids[:, -1]
             assert self._width is not None
-            self._width = torch.where(self._newline[last], self._tail[last], self._width + self._head[last])
+            self._width = next_width(self._width, last, self._head, self._tail, self._newline)
         assert self._width is not None
         return self._width
 
@@ -339,7 +463,7 @@ class LineLimitProcessor:
             forbidden = forbidden[:, vocab]
             mask_head, mask_newline = self._head[vocab], self._newline[vocab]
         self._mask_head = fit_columns(mask_head, width, 0)
-        self._mask_newline = fit_columns(mask_newline, width, False)
+        self._mask_blank_first = fit_columns(mask_newline, width, False) & (self._mask_head == 0)
         self._forbidden = fit_columns(forbidden, width, True)[row_kind.to(device)]
         self._max = max_width.to(device)
 
@@ -363,7 +487,7 @@ class LineLimitProcessor:
         else:
             assert self._width is not None
             last = last_tokens.to(scores.device)
-            self._width = torch.where(self._newline[last], self._tail[last], self._width + self._head[last])
+            self._width = next_width(self._width, last, self._head, self._tail, self._newline)
         return self._mask(self._width, scores, first=last_tokens is None)
 
     def static_tables(self, rows: int) -> tuple[torch.Tensor, ...]:
@@ -388,16 +512,11 @@ class LineLimitProcessor:
         self._max = self._max[keep]
 
     def _mask(self, width: torch.Tensor, scores: torch.Tensor, first: bool) -> torch.Tensor:
-        remaining = (self._max - width).unsqueeze(1)
-        head = self._mask_head.unsqueeze(0)  # fitted to the scores' columns by _tables_on
-        mask = (head > remaining) | self._forbidden
-        if first:
-            # A blank line ends the list (ListStop); as the very first token it would end it before it began.
-            mask = mask | (self._mask_newline.unsqueeze(0) & (head == 0))
-        return scores.masked_fill(mask, float("-inf"))
+        banned = banned_tokens(width, self._max, self._mask_head, self._forbidden, self._mask_blank_first, first)
+        return scores.masked_fill(banned, float("-inf"))
 
 
-def _line_tables(tokenizer: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def line_tables(tokenizer: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per token: newline count, holds a blank line, starts with a newline, ends with one (cached per process)."""
     import torch
 
@@ -425,7 +544,7 @@ class ListStop:
         import torch
 
         self.max_lines = torch.tensor([max_lines] if isinstance(max_lines, int) else list(max_lines))
-        self._newlines, self._blank, self._starts, self._ends = _line_tables(tokenizer)
+        self._newlines, self._blank, self._starts, self._ends = line_tables(tokenizer)
         self._prompt_len: int | None = None
         self._lines: torch.Tensor | None = None
         self._prev_newline: torch.Tensor | None = None
@@ -444,10 +563,10 @@ class ListStop:
             if self.max_lines.shape[0] == 1:
                 self.max_lines = self.max_lines.expand(last.shape[0])
         assert self._prev_newline is not None
-        self._lines = self._lines + self._newlines[last]
-        blank = self._blank[last] | (self._prev_newline & self._starts[last])
-        self._prev_newline = self._ends[last]
-        return (self._lines >= self.max_lines) | blank
+        tables = (self._newlines, self._blank, self._starts, self._ends)
+        lines, prev_newline, done = next_lines(self._lines, self._prev_newline, last, tables, self.max_lines)
+        self._lines, self._prev_newline = lines, prev_newline
+        return done
 
     def static_tables(self, rows: int) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
         """``((newlines, blank, starts, ends), max_lines)`` on CPU: the per-token tables (the same tensors for

@@ -11,22 +11,35 @@ from typing import Any
 
 import torch
 
+from ml.generation.engines.base import DEFAULT_OPTIONS, DecodeOptions
 from ml.generation.model.forward import MODEL_LOCK, cache_kwarg
+from ml.generation.rules import BatchRules, Sampling
 
 
-def generate(
-    loaded: Any, encoded: dict[str, Any], max_new_tokens: Sequence[int], processor: Any, stop: Any,
-    temperature: float, top_k: int,
+def decode(
+    loaded: Any,
+    encoded: dict[str, Any],
+    max_new_tokens: Sequence[int],
+    rules: BatchRules,
+    sampling: Sampling,
+    options: DecodeOptions = DEFAULT_OPTIONS,
 ) -> list[list[int]]:
-    """``model.generate`` over the whole batch; each row's tokens up to its stop (the padding after it dropped)."""
+    """``model.generate`` over the whole batch; each row's tokens up to its stop (the padding after it dropped).
+
+    The width limits and list stop are the rule's transformers-shaped adapters; the draw is transformers' sampler
+    (temperature, then top-k, then multinomial: the same distribution as :func:`~ml.generation.rules.choose`).
+    EOS and the token caps end rows as ``generate`` does (a row that reaches its own cap before the longest keeps
+    writing; its tokens past the cap are cut by the caller).
+    """
+    processor, stop = rules.limits, rules.stop
     tokenizer = loaded.tokenizer
     prompt_len = encoded["input_ids"].shape[1]
     inputs = dict(encoded)
     if "cache" in inputs:
         inputs[cache_kwarg(loaded.model)] = inputs.pop("cache")
-    sampling: dict[str, Any] = {"do_sample": False}
-    if temperature > 0:
-        sampling = {"do_sample": True, "temperature": temperature, "top_k": top_k, "top_p": 1.0}
+    draw: dict[str, Any] = {"do_sample": False}
+    if not sampling.greedy:
+        draw = {"do_sample": True, "temperature": sampling.temperature, "top_k": sampling.top_k, "top_p": 1.0}
     with MODEL_LOCK, torch.inference_mode():
         output = loaded.model.generate(
             **inputs,
@@ -34,7 +47,7 @@ def generate(
             logits_processor=[processor] if processor is not None else [],
             stopping_criteria=[stop],
             pad_token_id=tokenizer.pad_token_id,
-            **sampling,
+            **draw,
         )
     new = output[:, prompt_len:].cpu()
     # finished rows are padded with pad_token_id; the pad token is never generated (it is masked)

@@ -12,8 +12,8 @@ writes into a buffer sized for the prompt plus the longest continuation and hand
 part, so attention sees exactly the tokens it saw before. Layers of other kinds (a model configured by the user may
 bring them) are left as they are, and rows are then not dropped, only skipped.
 
-Sampling matches ``generate``'s order: logits processors, temperature, top-k, softmax, multinomial under the
-caller's seed; temperature 0 is greedy.
+The width limit, stop and sampling rule are :mod:`ml.generation.rules`' (the same functions the other engines
+run); sampling draws with ``multinomial`` under the caller's seed; temperature 0 is greedy.
 
 The LM head computes only the tokens some row may write. Every row of a Spanish or English batch masks the ~40% of
 Gemma's 262k vocabulary that is written in other scripts (:data:`~ml.generation.rules.LANGUAGE_ALPHABET`), so
@@ -33,6 +33,7 @@ import torch
 from ml.generation.cache.layers import preallocate, select_rows
 from ml.generation.engines.base import DEFAULT_OPTIONS, DecodeOptions
 from ml.generation.model.forward import MODEL_LOCK, cache_kwarg, eos_ids, output_cache, prompt_pass
+from ml.generation.rules import BatchRules, Sampling, choose, row_ended
 
 # Restrict the head only when it saves at least this share of its rows (a smaller cut does not pay for the copy).
 MIN_HEAD_CUT = 0.1
@@ -80,10 +81,8 @@ def decode(
     loaded: Any,
     encoded: dict[str, Any],
     max_new_tokens: Sequence[int],
-    processor: Any | None,
-    stop: Any,
-    temperature: float,
-    top_k: int,
+    rules: BatchRules,
+    sampling: Sampling,
     options: DecodeOptions = DEFAULT_OPTIONS,
 ) -> list[list[int]]:
     """Generate for every row until its stop rule, EOS or its own token cap; finished rows leave the batch.
@@ -93,15 +92,15 @@ def decode(
         encoded: ``input_ids`` and ``attention_mask`` (left-padded), and optionally ``cache``: the KV cache of a
             prefilled prefix of those ids (:func:`~ml.generation.batching.prefill_shared_prefixes`).
         max_new_tokens: the cap per row.
-        processor: a :class:`~ml.generation.rules.LineLimitProcessor`, or None.
-        stop: a :class:`~ml.generation.rules.ListStop`.
-        temperature: 0 for greedy.
-        top_k: sample among the k most likely tokens.
+        rules: the batch's width limits (or None) and list stop (:class:`~ml.generation.rules.BatchRules`).
+        sampling: greedy or top-k (:class:`~ml.generation.rules.Sampling`).
         options: ``restrict_vocab`` computes the LM head only for the tokens the processor lets some row write.
 
     Returns:
         Each row's generated token ids, the stopping token included.
     """
+    processor, stop = rules.limits, rules.stop
+    temperature = None if sampling.greedy else sampling.temperature
     restricted = vocabulary_head(loaded, processor) if options.restrict_vocab else None
     head, vocab = restricted if restricted is not None else (None, None)  # vocab: the logits' columns' token ids
     model = loaded.model
@@ -125,14 +124,7 @@ def decode(
             scores = out.logits[:, -1, :].float()
             if processor is not None:
                 scores = processor.mask_scores(last, scores)
-            if temperature > 0:
-                # top-k before the temperature: the same k tokens and values, one division of k numbers per row
-                # instead of the whole vocabulary
-                top_scores, top_ids = scores.topk(min(top_k, scores.shape[-1]), dim=-1)
-                choice = torch.multinomial(torch.softmax(top_scores / temperature, dim=-1), 1)
-                nxt = top_ids.gather(1, choice).squeeze(1)
-            else:
-                nxt = scores.argmax(dim=-1)
+            nxt = choose(scores, sampling.top_k, temperature)
             if vocab is not None:
                 nxt = vocab[nxt]
             step += 1
@@ -140,7 +132,7 @@ def decode(
             for slot, (row, token) in enumerate(zip(live.tolist(), nxt_cpu.tolist(), strict=True)):
                 if not skipped[slot]:
                     out_tokens[row].append(token)
-            finished = stop.update(nxt_cpu) | torch.isin(nxt_cpu, ends) | (caps[live] <= step) | skipped
+            finished = stop.update(nxt_cpu) | row_ended(nxt_cpu, ends, step, caps[live]) | skipped
             if bool(finished.all()):
                 break
             if bool(finished.any()):

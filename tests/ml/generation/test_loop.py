@@ -103,7 +103,7 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(
     from dataclasses import replace
 
     from ml.generation.engines.loop import decode
-    from ml.generation.rules import LANGUAGE_ALPHABET, LineLimitProcessor, ListStop
+    from ml.generation.rules import LANGUAGE_ALPHABET, BatchRules, LineLimitProcessor, ListStop, Sampling
 
     items = [replace(item, alphabet=LANGUAGE_ALPHABET["es"]) for item in list(mixed_items)]
     for loaded in (tiny_model, tiny_model_int8):
@@ -114,8 +114,8 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(
             processor = LineLimitProcessor(tokenizer, [i.limit for i in items], alphabets=[i.alphabet for i in items])
             stop = ListStop(tokenizer, [i.max_lines for i in items])
             torch.manual_seed(11)
-            runs.append(decode(loaded, encoded, [i.max_new_tokens for i in items], processor, stop, temperature, 40,
-                               options=DecodeOptions(restrict_vocab=restrict)))
+            runs.append(decode(loaded, encoded, [i.max_new_tokens for i in items], BatchRules(processor, stop),
+                               Sampling(temperature, 40), DecodeOptions(restrict_vocab=restrict)))
         assert runs[0] == runs[1]
         ids, head = loaded.heads["rows"]
         assert head is not loaded.model.lm_head and len(ids) < 0.7 * len(tokenizer)

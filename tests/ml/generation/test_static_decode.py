@@ -13,7 +13,8 @@ from ml.ad_rules import text_width
 from ml.generation.batching import run_batch
 from ml.generation.cache.layers import StaticLayer
 from ml.generation.engines.base import DecodeOptions
-from ml.generation.engines.static import LENGTH_STEP, applicable, bucket, decode_static
+from ml.generation.engines.static import LENGTH_STEP, applicable, bucket, decode
+from ml.generation.rules import BatchRules, ListStop, Sampling
 
 
 @pytest.mark.parametrize("share_prefix", [True, False])
@@ -75,7 +76,8 @@ def test_a_model_that_does_not_attend_with_sdpa_falls_back_to_generate(tiny_mode
     try:
         assert not applicable(eager, 128)
         encoded = {"input_ids": torch.ones(2, 5, dtype=torch.long), "attention_mask": torch.ones(2, 5)}
-        assert decode_static(eager, encoded, [4, 4], None, None, 0, 40) is None
+        rules = BatchRules(None, ListStop(eager.tokenizer, 1))
+        assert decode(eager, encoded, [4, 4], rules, Sampling(temperature=0)) is None
         static = run_batch(eager, items, temperature=0, options=DecodeOptions(share_prefix=False, engine="graph"))
         generate = run_batch(eager, items, temperature=0, options=DecodeOptions(share_prefix=False, engine="generate"))
     finally:
