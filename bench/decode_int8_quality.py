@@ -29,10 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 import torch  # noqa: E402
 from generation_bench import CACHE, RESULTS, SEED, cpu_model, workload  # noqa: E402
 
-from ml.generation.batching import plan_batches, prefill_shared_prefixes  # noqa: E402
+from ml.generation.cache.prefix_store import prefill_shared_prefixes  # noqa: E402
 from ml.generation.engines.loop import decode  # noqa: E402
 from ml.generation.model import decode_int8  # noqa: E402
 from ml.generation.model.loading import ModelSettings, clear_cache, load_model  # noqa: E402
+from ml.generation.planning import plan_batches  # noqa: E402
 from ml.generation.prompts import calibration_texts  # noqa: E402
 from ml.generation.rules import BatchRules, LineLimitProcessor, ListStop, Sampling, token_tables  # noqa: E402
 

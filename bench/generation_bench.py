@@ -60,12 +60,14 @@ from ml.ad_rules import (  # noqa: E402
     check_text,
     text_width,
 )
-from ml.generation.batching import DynamicBatcher, GenerationItem, run_batch  # noqa: E402
+from ml.generation.batching import DynamicBatcher  # noqa: E402
 from ml.generation.engines.base import DecodeOptions  # noqa: E402
+from ml.generation.items import GenerationItem  # noqa: E402
 from ml.generation.model.loading import ModelSettings, load_model  # noqa: E402
 from ml.generation.model.quantize import cpu_has_native_bf16  # noqa: E402
 from ml.generation.prompts import PromptInput, build_prompt, parse_lines  # noqa: E402
 from ml.generation.rules import LANGUAGE_ALPHABET  # noqa: E402
+from ml.generation.run import run_batch  # noqa: E402
 
 SEED = 20261126
 N_PROMPTS = 64

@@ -17,9 +17,9 @@ def main() -> None:
     from torch.profiler import ProfilerActivity, profile
 
     from bench.generation_bench import SEED, workload
-    from ml.generation.batching import run_batch
     from ml.generation.engines.base import DecodeOptions
     from ml.generation.model.loading import ModelSettings, load_model
+    from ml.generation.run import run_batch
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)

@@ -35,8 +35,9 @@ from ml.ad_rules import (
     check_text,
     normalise_for_duplicates,
 )
-from ml.generation.batching import Completion, DynamicBatcher, GenerationItem
+from ml.generation.batching import DynamicBatcher
 from ml.generation.guardrails import GuardMode, GuardResult, InjectionRefused, contains_canary, inspect
+from ml.generation.items import Completion, GenerationItem
 from ml.generation.model.loading import ModelSettings, load_model
 from ml.generation.prompts import PROMPT_VERSION, AssetKind, Language, PromptInput, build_prompt, parse_lines
 from ml.generation.rules import LANGUAGE_ALPHABET

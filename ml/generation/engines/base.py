@@ -71,7 +71,7 @@ class Engine(Protocol):
     Args:
         loaded: the :class:`~ml.generation.model.loading.LoadedModel`.
         encoded: ``input_ids`` and ``attention_mask`` (left-padded), and optionally ``cache``: the KV cache of a
-            prefilled prefix of those ids (:func:`~ml.generation.batching.prefill_shared_prefixes`).
+            prefilled prefix of those ids (:func:`~ml.generation.cache.prefix_store.prefill_shared_prefixes`).
         max_new_tokens: each row's token cap.
         rules: the batch's width limits (or None) and list stop.
         sampling: greedy or top-k.

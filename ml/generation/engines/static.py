@@ -321,7 +321,7 @@ def decode(
     Args:
         loaded: the :class:`~ml.generation.model.loading.LoadedModel`.
         encoded: ``input_ids`` and ``attention_mask`` (left-padded), and optionally ``cache``: a copied-layout cache
-            of a prefilled prefix of those ids (:func:`~ml.generation.batching.prefill_shared_prefixes`).
+            of a prefilled prefix of those ids (:func:`~ml.generation.cache.prefix_store.prefill_shared_prefixes`).
         max_new_tokens: the cap per row.
         rules: the batch's width limits (or None) and list stop (:class:`~ml.generation.rules.BatchRules`).
         sampling: greedy or top-k (:class:`~ml.generation.rules.Sampling`).

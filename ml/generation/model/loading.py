@@ -81,7 +81,7 @@ class LoadedModel:
         device: ``cpu`` or ``cuda``.
         heads: LM heads over a part of the vocabulary (:func:`restricted_head`), kept between batches.
         prefixes: the KV caches of few-shot prefixes already run, by token ids
-            (:func:`~ml.generation.batching.shared_prefix_cache`), kept between batches.
+            (:func:`~ml.generation.cache.prefix_store.shared_prefix_cache`), kept between batches.
         graphs: the fixed-shape decode steps (CUDA graphs on a GPU) by shape
             (:class:`~ml.generation.engines.static.DecodeGraph`), kept between batches.
     """

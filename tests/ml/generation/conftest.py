@@ -74,7 +74,7 @@ def mixed_items() -> list:
     """Four rows of a batch as the batcher mixes them: keywords, headlines and descriptions, Spanish and English,
     different line counts and token caps (the same-prefix rows of one field side by side)."""
     from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
-    from ml.generation.batching import GenerationItem
+    from ml.generation.items import GenerationItem
     from ml.generation.prompts import PromptInput, build_prompt
 
     rows = [("keywords", KEYWORD_LIMIT, 3, 20), ("headlines", HEADLINE_LIMIT, 4, 30),

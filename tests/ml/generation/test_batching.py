@@ -3,8 +3,11 @@ from __future__ import annotations
 import threading
 
 from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT
-from ml.generation.batching import DynamicBatcher, GenerationItem, plan_batches, run_batch
+from ml.generation.batching import DynamicBatcher
 from ml.generation.engines.base import DecodeOptions
+from ml.generation.items import GenerationItem
+from ml.generation.planning import plan_batches
+from ml.generation.run import run_batch
 
 
 def test_plan_batches_groups_similar_lengths_under_the_token_budget() -> None:

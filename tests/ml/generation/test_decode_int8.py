@@ -128,7 +128,8 @@ def test_calibration_leaves_out_the_first_token(tiny_model_dir) -> None:
 
 def test_int8_blocks_load_and_write_within_limits(tiny_model_dir) -> None:
     from ml.ad_rules import HEADLINE_LIMIT, text_width
-    from ml.generation.batching import GenerationItem, run_batch
+    from ml.generation.items import GenerationItem
+    from ml.generation.run import run_batch
 
     loaded = load_model(ModelSettings(path=str(tiny_model_dir), quantization="int8", device="cpu", cpu_blocks="int8"))
     layer = loaded.model.model.layers[0]

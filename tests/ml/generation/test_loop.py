@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from ml.ad_rules import text_width
-from ml.generation.batching import run_batch
 from ml.generation.cache.layers import GrowingLayer, GrowingSlidingLayer, preallocate, select_rows
 from ml.generation.engines.base import DecodeOptions
+from ml.generation.run import run_batch
 
 
 @pytest.mark.parametrize("share_prefix", [True, False])

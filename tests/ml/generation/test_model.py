@@ -42,7 +42,8 @@ def test_int8_with_bf16_blocks_keeps_the_int8_head_and_generates(tiny_model_dir)
     import torch
 
     from ml.ad_rules import HEADLINE_LIMIT
-    from ml.generation.batching import GenerationItem, run_batch
+    from ml.generation.items import GenerationItem
+    from ml.generation.run import run_batch
 
     loaded = load_model(ModelSettings(path=str(tiny_model_dir), quantization="int8", device="cpu", cpu_blocks="bf16"))
     model = loaded.model

@@ -6,12 +6,14 @@ import pytest
 import torch
 
 from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
-from ml.generation import batching
-from ml.generation.batching import GenerationItem, prefill_shared_prefixes, run_batch
+from ml.generation.cache import prefix_store
 from ml.generation.cache.layers import preallocate, select_rows
 from ml.generation.cache.prefix_attention import SharedPrefixLayer, SharedPrefixSlidingLayer, uses_prefix_attention
+from ml.generation.cache.prefix_store import prefill_shared_prefixes
+from ml.generation.items import GenerationItem
 from ml.generation.model.loading import LoadedModel
 from ml.generation.prompts import PromptInput, build_prompt
+from ml.generation.run import run_batch
 
 # rows of three prefixes (language x field), interleaved: rows of one prefix are not side by side
 ROWS = [("Cemento gris en sacos de 50 kg.", "es", "headlines"), ("Water tanks with delivery.", "en", "headlines"),
@@ -115,7 +117,7 @@ def test_each_prefix_runs_once_and_later_batches_reuse_it(tiny_model, monkeypatc
     prefill_shared_prefixes(loaded, prompts, max_new_tokens=8)
     assert widths == [2, 1]  # nothing new: no prefix pass at all
     # past the byte budget the least recently used prefixes go, never those of the batch being built
-    monkeypatch.setattr(batching, "PREFIX_STORE_BYTES", 1)
+    monkeypatch.setattr(prefix_store, "PREFIX_STORE_BYTES", 1)
     prefill_shared_prefixes(loaded, prompts[3:4], max_new_tokens=8)
     assert list(loaded.prefixes) == [next(reversed(loaded.prefixes))] and len(loaded.prefixes) == 1
 

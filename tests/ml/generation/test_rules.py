@@ -3,8 +3,9 @@ from __future__ import annotations
 import torch
 
 from ml.ad_rules import HEADLINE_LIMIT, KEYWORD_LIMIT, AssetLimit, text_width
-from ml.generation.batching import GenerationItem, run_batch
+from ml.generation.items import GenerationItem
 from ml.generation.rules import LineLimitProcessor, token_tables
+from ml.generation.run import run_batch
 
 
 def test_token_tables_know_widths_and_newlines(tiny_model) -> None:

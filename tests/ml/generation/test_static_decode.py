@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from ml.ad_rules import text_width
-from ml.generation.batching import run_batch
 from ml.generation.cache.layers import StaticLayer
 from ml.generation.engines.base import DecodeOptions
 from ml.generation.engines.static import LENGTH_STEP, applicable, bucket, decode
 from ml.generation.rules import BatchRules, ListStop, Sampling
+from ml.generation.run import run_batch
 
 
 @pytest.mark.parametrize("share_prefix", [True, False])
