@@ -35,7 +35,8 @@ from ml.generation.model import decode_int8  # noqa: E402
 from ml.generation.model.loading import ModelSettings, clear_cache, load_model  # noqa: E402
 from ml.generation.planning import plan_batches  # noqa: E402
 from ml.generation.prompts import calibration_texts  # noqa: E402
-from ml.generation.rules import BatchRules, LineLimitProcessor, ListStop, Sampling, token_tables  # noqa: E402
+from ml.generation.rules import BatchRules, LineLimitProcessor, ListStop, Sampling  # noqa: E402
+from ml.generation.tables import token_tables  # noqa: E402
 
 
 def reference(loaded, items, plan) -> list[list[int]]:

@@ -66,8 +66,8 @@ from ml.generation.items import GenerationItem  # noqa: E402
 from ml.generation.model.loading import ModelSettings, load_model  # noqa: E402
 from ml.generation.model.quantize import cpu_has_native_bf16  # noqa: E402
 from ml.generation.prompts import PromptInput, build_prompt, parse_lines  # noqa: E402
-from ml.generation.rules import LANGUAGE_ALPHABET  # noqa: E402
 from ml.generation.run import run_batch  # noqa: E402
+from ml.generation.tables import LANGUAGE_ALPHABET  # noqa: E402
 
 SEED = 20261126
 N_PROMPTS = 64

@@ -40,7 +40,7 @@ from ml.generation.guardrails import GuardMode, GuardResult, InjectionRefused, c
 from ml.generation.items import Completion, GenerationItem
 from ml.generation.model.loading import ModelSettings, load_model
 from ml.generation.prompts import PROMPT_VERSION, AssetKind, Language, PromptInput, build_prompt, parse_lines
-from ml.generation.rules import LANGUAGE_ALPHABET
+from ml.generation.tables import LANGUAGE_ALPHABET
 
 __all__ = [
     "GeneratedAssets",

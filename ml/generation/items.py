@@ -16,7 +16,7 @@ class GenerationItem:
         limit: the width limit and banned characters of every line it writes.
         max_lines: the row stops after this many lines.
         max_new_tokens: a hard cap on generated tokens.
-        alphabet: the script the line is written in (a key of :data:`~ml.generation.rules.ALPHABETS`, e.g.
+        alphabet: the script the line is written in (a key of :data:`~ml.generation.tables.ALPHABETS`, e.g.
             ``LANGUAGE_ALPHABET["es"]``); tokens outside it are never written. None allows every script.
     """
 

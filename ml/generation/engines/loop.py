@@ -16,7 +16,7 @@ The width limit, stop and sampling rule are :mod:`ml.generation.rules`' (the sam
 run); sampling draws with ``multinomial`` under the caller's seed; temperature 0 is greedy.
 
 The LM head computes only the tokens some row may write. Every row of a Spanish or English batch masks the ~40% of
-Gemma's 262k vocabulary that is written in other scripts (:data:`~ml.generation.rules.LANGUAGE_ALPHABET`), so
+Gemma's 262k vocabulary that is written in other scripts (:data:`~ml.generation.tables.LANGUAGE_ALPHABET`), so
 the loop swaps in a head over the allowed rows (:func:`~.model.quantize.restricted_head`) while it runs, and the
 processor masks and the sampler work on those columns: the logits of the kept tokens are the same numbers, so the
 text is the same, for 60% of the head's weights read, masked and ranked per step.

@@ -39,11 +39,11 @@ from ml.generation.rules import (
     Sampling,
     banned_tokens,
     choose,
-    fit_columns,
     next_lines,
     next_width,
     row_ended,
 )
+from ml.generation.tables import fit_columns
 
 logger = logging.getLogger(__name__)
 

@@ -103,7 +103,8 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(
     from dataclasses import replace
 
     from ml.generation.engines.loop import decode
-    from ml.generation.rules import LANGUAGE_ALPHABET, BatchRules, LineLimitProcessor, ListStop, Sampling
+    from ml.generation.rules import BatchRules, LineLimitProcessor, ListStop, Sampling
+    from ml.generation.tables import LANGUAGE_ALPHABET
 
     items = [replace(item, alphabet=LANGUAGE_ALPHABET["es"]) for item in list(mixed_items)]
     for loaded in (tiny_model, tiny_model_int8):
@@ -125,7 +126,7 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(
 def test_run_batch_uses_the_alphabet_of_each_row(tiny_model, mixed_items) -> None:
     from dataclasses import replace
 
-    from ml.generation.rules import ALPHABETS
+    from ml.generation.tables import ALPHABETS
 
     in_latin = ALPHABETS["latin"]
     anything = run_batch(tiny_model, list(mixed_items), seed=2, temperature=1.0)

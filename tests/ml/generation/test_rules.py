@@ -4,8 +4,9 @@ import torch
 
 from ml.ad_rules import HEADLINE_LIMIT, KEYWORD_LIMIT, AssetLimit, text_width
 from ml.generation.items import GenerationItem
-from ml.generation.rules import LineLimitProcessor, token_tables
+from ml.generation.rules import LineLimitProcessor
 from ml.generation.run import run_batch
+from ml.generation.tables import token_tables
 
 
 def test_token_tables_know_widths_and_newlines(tiny_model) -> None:
