@@ -10,7 +10,7 @@ position its next-token distribution is compared with fp32's over the tokens an 
 agreement, mean KL(fp32 || config), and the share of positions where fp32's token is in the config's top 5.
 
 Configurations: ``int8`` with fp32 blocks (the int8 LM head alone, activations scaled per row) and
-``int8+int8-decode`` (that head plus the blocks' int8 decode steps of :mod:`ml.generation.decode_int8`), and, to
+``int8+int8-decode`` (that head plus the blocks' int8 decode steps of :mod:`ml.generation.model.decode_int8`), and, to
 show what the parts buy, the int8 head with fbgemm's one activation scale per batch (as it was before), the
 decode-step int8 without smoothing, and with ``down_proj`` in int8 too.
 """
@@ -29,12 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 import torch  # noqa: E402
 from generation_bench import CACHE, RESULTS, SEED, cpu_model, workload  # noqa: E402
 
-from ml.generation import decode_int8  # noqa: E402
-from ml.generation.batching import plan_batches, prefill_shared_prefixes  # noqa: E402
-from ml.generation.decoding import LineLimitProcessor, ListStop, token_tables  # noqa: E402
-from ml.generation.loop import decode  # noqa: E402
-from ml.generation.model import ModelSettings, clear_cache, load_model  # noqa: E402
+from ml.generation.cache.prefix_store import prefill_shared_prefixes  # noqa: E402
+from ml.generation.engines.loop import decode  # noqa: E402
+from ml.generation.model import decode_int8  # noqa: E402
+from ml.generation.model.loading import ModelSettings, clear_cache, load_model  # noqa: E402
+from ml.generation.planning import plan_batches  # noqa: E402
 from ml.generation.prompts import calibration_texts  # noqa: E402
+from ml.generation.rules import BatchRules, LineLimitProcessor, ListStop, Sampling  # noqa: E402
+from ml.generation.tables import token_tables  # noqa: E402
 
 
 def reference(loaded, items, plan) -> list[list[int]]:
@@ -46,8 +48,9 @@ def reference(loaded, items, plan) -> list[list[int]]:
         processor = LineLimitProcessor(loaded.tokenizer, [r.limit for r in rows], alphabets=[r.alphabet for r in rows])
         stop = ListStop(loaded.tokenizer, [r.max_lines for r in rows])
         torch.manual_seed(SEED + n)
-        for i, tokens in zip(batch, decode(loaded, encoded, [r.max_new_tokens for r in rows], processor, stop, 0.0, 40),
-                             strict=True):
+        tokens_per_row = decode(loaded, encoded, [r.max_new_tokens for r in rows], BatchRules(processor, stop),
+                                Sampling(temperature=0))
+        for i, tokens in zip(batch, tokens_per_row, strict=True):
             out[i] = tokens
     return out
 

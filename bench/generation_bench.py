@@ -9,15 +9,15 @@ CPU: each path runs in its own fresh subprocess so peak RSS belongs to that path
 
 * ``sequential-fp32``: the default model in fp32, one prompt at a time through transformers' ``model.generate``,
   plain sampling (no width processor): the naive way to run it.
-* ``batched-int8``: the default CPU path: int8 LM head (``ml.generation.model.quantize_int8``) and the blocks in
-  bf16 on a CPU with native bf16, else int8 in the decode steps (:mod:`ml.generation.decode_int8`: per-token
+* ``batched-int8``: the default CPU path: int8 LM head (``model.quantize.quantize_int8``) and the blocks in
+  bf16 on a CPU with native bf16, else int8 in the decode steps (:mod:`ml.generation.model.decode_int8`: per-token
   activation scales, smoothed outlier channels; ``down_proj`` and the few-shot prefix pass fp32), all 64 prompts
   submitted at once to the :class:`~ml.generation.batching.DynamicBatcher` (token-budget batches of up to 32
   rows, sorted by length, each distinct few-shot prefix prefilled once, held once in the KV cache and read once per
-  step by :mod:`ml.generation.prefix_attention`, and kept for later batches), decoded by
-  :func:`ml.generation.loop.decode` (finished rows leave the batch, preallocated KV cache), the width limits
+  step by :mod:`ml.generation.cache.prefix_attention`, and kept for later batches), decoded by
+  :func:`ml.generation.engines.loop.decode` (finished rows leave the batch, preallocated KV cache), the width limits
   enforced while decoding, each row in its language's alphabet (Latin for Spanish and English), with the LM head
-  computed only for the tokens that alphabet allows (``ml.generation.loop``: the same text, ~60% of the head).
+  computed only for the tokens that alphabet allows (``ml.generation.engines.loop``: the same text, ~60% of the head).
 * ``batched-int8-whole-head``: the same, but the LM head computes the whole 262k vocabulary (what the restricted
   head saves, measured in the same run).
 * ``batched-int8-head-only``: the same as ``batched-int8`` with fp32 blocks (only the LM head int8): what the
@@ -45,6 +45,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -52,17 +53,21 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 
-from ml.generation.batching import DynamicBatcher, GenerationItem, run_batch  # noqa: E402
-from ml.generation.decoding import LANGUAGE_ALPHABET  # noqa: E402
-from ml.generation.limits import (  # noqa: E402
+from ml.ad_rules import (  # noqa: E402
     DESCRIPTION_LIMIT,
     HEADLINE_LIMIT,
     KEYWORD_LIMIT,
     check_text,
     text_width,
 )
-from ml.generation.model import ModelSettings, cpu_has_native_bf16, load_model  # noqa: E402
+from ml.generation.batching import DynamicBatcher  # noqa: E402
+from ml.generation.engines.base import DecodeOptions  # noqa: E402
+from ml.generation.items import GenerationItem  # noqa: E402
+from ml.generation.model.loading import ModelSettings, load_model  # noqa: E402
+from ml.generation.model.quantize import cpu_has_native_bf16  # noqa: E402
 from ml.generation.prompts import PromptInput, build_prompt, parse_lines  # noqa: E402
+from ml.generation.run import run_batch  # noqa: E402
+from ml.generation.tables import LANGUAGE_ALPHABET  # noqa: E402
 
 SEED = 20261126
 N_PROMPTS = 64
@@ -123,25 +128,23 @@ def run_mode(mode: str) -> dict[str, object]:
     kinds = [kind for kind, _ in work]
     items = [item for _, item in work]
     engine = "generate" if mode == "sequential-fp32" else "loop"
-    if mode == "batched-int8-whole-head":
-        from ml.generation import loop
-
-        loop.MIN_HEAD_CUT = 1.0  # never restrict: the LM head computes all 262k tokens (the alphabet still masks)
-    run_batch(loaded, items[:1], seed=SEED, enforce_limits=mode != "sequential-fp32", share_prefix=False,
-              engine=engine)  # warm-up
+    # whole-head: the LM head computes all 262k tokens (the alphabet still masks)
+    options = DecodeOptions(engine=engine, restrict_vocab=mode != "batched-int8-whole-head")
+    warm_up = replace(options, enforce_limits=mode != "sequential-fp32", share_prefix=False)
+    run_batch(loaded, items[:1], seed=SEED, options=warm_up)
     latencies: list[float] = []
     started = time.perf_counter()
     if mode == "sequential-fp32":
         completions = []
         for i, item in enumerate(items):
             t0 = time.perf_counter()
-            completions += run_batch(loaded, [item], seed=SEED + i, enforce_limits=False, share_prefix=False,
-                                     engine="generate")
+            completions += run_batch(loaded, [item], seed=SEED + i,
+                                     options=DecodeOptions(engine="generate", enforce_limits=False, share_prefix=False))
             latencies.append(time.perf_counter() - t0)
             print(f"  {mode}: {i + 1}/{len(items)}", end="\r", flush=True)
         batches = len(items)
     else:
-        with DynamicBatcher(loaded, seed=SEED, max_wait_s=0.5) as batcher:
+        with DynamicBatcher(loaded, seed=SEED, max_wait_s=0.5, options=options) as batcher:
             t0 = time.perf_counter()
             futures = [batcher.submit(item) for item in items]
             for future in futures:
@@ -154,7 +157,7 @@ def run_mode(mode: str) -> dict[str, object]:
     if mode == "batched-int8":
         # the same prompts again through a new batcher (other seeds): a worker's steady state, with the few-shot
         # prefixes already in the model's prefix store; the headline figures above are the first, cold pass
-        with DynamicBatcher(loaded, seed=SEED + 1000, max_wait_s=0.5) as batcher:
+        with DynamicBatcher(loaded, seed=SEED + 1000, max_wait_s=0.5, options=options) as batcher:
             t0 = time.perf_counter()
             again = batcher.generate_many(items)
             second_wall = time.perf_counter() - t0
@@ -244,7 +247,7 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
         quantizations: tuple[str, ...] = ("bf16", "8bit", "4bit")) -> None:
     """bf16 / 8-bit / 4-bit x batch 1, 8, 32 on CUDA: generated tokens/s, weight and peak GPU memory, limits.
 
-    The matrix runs the default CUDA engine, ``graph`` (:mod:`ml.generation.static_decode`: fixed shapes, one
+    The matrix runs the default CUDA engine, ``graph`` (:mod:`ml.generation.engines.static`: fixed shapes, one
     decode step replayed as a CUDA graph). In the same run, on the same prompts, each quantization also runs
     32-row batches through that step run eagerly (``graph-eager``: what the capture adds) and through
     ``model.generate`` (the previous default); bf16 also through the loop that drops finished rows (``loop``) and
@@ -259,8 +262,9 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
     import torch
     import transformers
 
-    from ml.generation import static_decode
-    from ml.generation.model import clear_cache, default_gguf
+    from ml.generation.engines import static as static_decode
+    from ml.generation.model.gguf import default_gguf
+    from ml.generation.model.loading import clear_cache
 
     if not torch.cuda.is_available():
         raise SystemExit("--gpu needs CUDA")
@@ -298,11 +302,11 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
 
     def decode_all(loaded: object, items: list[GenerationItem], batch: int, engine: str,
                    temperature: float = 0.5) -> list:
-        static_decode.CAPTURE = engine != "graph-eager"
+        options = DecodeOptions(engine=engine.split("-")[0], capture=engine != "graph-eager")
         completions = []
         for start in range(0, len(items), batch):
             completions += run_batch(loaded, items[start : start + batch], seed=SEED + start,
-                                     engine=engine.split("-")[0], temperature=temperature)
+                                     temperature=temperature, options=options)
         return completions
 
     plan = [("graph", 1, batch1_prompts), ("graph", 8, 64), ("graph", 32, 64), ("graph-eager", 32, 64),
@@ -392,7 +396,6 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
             rows.append(row)
             print({k: v for k, v in row.items() if k != "sample"}, flush=True)
             save()
-        static_decode.CAPTURE = True
         del loaded
         clear_cache()
         torch.cuda.empty_cache()

@@ -17,8 +17,9 @@ def main() -> None:
     from torch.profiler import ProfilerActivity, profile
 
     from bench.generation_bench import SEED, workload
-    from ml.generation.batching import run_batch
-    from ml.generation.model import ModelSettings, load_model
+    from ml.generation.engines.base import DecodeOptions
+    from ml.generation.model.loading import ModelSettings, load_model
+    from ml.generation.run import run_batch
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
@@ -30,12 +31,12 @@ def main() -> None:
     for engine, batch in (("loop", 1), ("generate", 1), ("loop", 32), ("generate", 32)):
         torch.cuda.synchronize()
         t0 = time.perf_counter()
-        done = run_batch(loaded, items[:batch], seed=SEED, engine=engine)
+        done = run_batch(loaded, items[:batch], seed=SEED, options=DecodeOptions(engine=engine))
         torch.cuda.synchronize()
         wall = time.perf_counter() - t0
         print(f"== {engine} batch {batch}: {sum(c.new_tokens for c in done)} tokens in {wall:.2f} s", flush=True)
         with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
-            run_batch(loaded, items[:batch], seed=SEED, engine=engine)
+            run_batch(loaded, items[:batch], seed=SEED, options=DecodeOptions(engine=engine))
             torch.cuda.synchronize()
         print(prof.key_averages().table(sort_by="cpu_time_total", row_limit=18, max_name_column_width=60), flush=True)
 

@@ -1,9 +1,9 @@
 """GPU smoke check before the long GPU benchmark: the stack imports and every quantization decodes on CUDA.
 
 Run on the GPU machine first (``python bench/gpu_smoke.py``): it needs no model files. It builds a tiny random
-Gemma 3 (the real vocabulary size, two narrow layers), saves it, loads it through ``ml.generation.model``'s GPU
+Gemma 3 (the real vocabulary size, two narrow layers), saves it, loads it through ``ml.generation.model.loading``'s GPU
 path in bf16, 8-bit and 4-bit (bitsandbytes Linear layers plus the shared quantized token table), and decodes a
-4-row batch with :func:`ml.generation.loop.decode`, checking that each row stops at its own token cap.
+4-row batch with :func:`ml.generation.engines.loop.decode`, checking that each row stops at its own token cap.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ def main() -> None:
     import transformers
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig
 
-    from ml.generation.loop import decode
-    from ml.generation.model import LoadedModel, _load_gpu
+    from ml.generation.engines.loop import decode
+    from ml.generation.model.loading import LoadedModel, _load_gpu
+    from ml.generation.rules import BatchRules, Sampling
 
     print("torch", torch.__version__, "transformers", transformers.__version__, "bitsandbytes",
           bitsandbytes.__version__, "gpu", torch.cuda.get_device_name(0), flush=True)
@@ -54,7 +55,8 @@ def main() -> None:
             mask = torch.ones_like(ids)
             mask[0, :3] = 0
             t0 = time.perf_counter()
-            rows = decode(loaded, {"input_ids": ids, "attention_mask": mask}, [5, 9, 3, 7], None, _NeverStop(), 0.5, 40)
+            encoded = {"input_ids": ids, "attention_mask": mask}
+            rows = decode(loaded, encoded, [5, 9, 3, 7], BatchRules(None, _NeverStop()), Sampling(0.5, 40))
             torch.cuda.synchronize()
             assert [len(r) for r in rows] == [5, 9, 3, 7], [len(r) for r in rows]
             print(f"{quantization}: ok, weights {weights:.1f} MB, decode {time.perf_counter() - t0:.2f} s, "

@@ -3,13 +3,13 @@
 The Editor CSV and the Microsoft bulk file are meant for the platforms' importers, but marketers open both in a
 spreadsheet, which runs a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a formula
 (OWASP "CSV injection"). Ad text and keywords starting so are refused before they reach a file (the ``formula_start``
-rule of ``ml.generation.limits``); names, which the platforms accept freely, are written with a leading apostrophe,
+rule of ``ml.ad_rules``); names, which the platforms accept freely, are written with a leading apostrophe,
 which a spreadsheet reads as "this cell is text" and our own import removes again.
 """
 
 from __future__ import annotations
 
-from ml.generation.limits import FORMULA_STARTS
+from ml.ad_rules import FORMULA_STARTS
 
 QUOTE = "'"
 # A line feed too: Microsoft's SDK reads the bulk file with universal newlines, so a name's leading carriage return

@@ -1,6 +1,6 @@
-"""Export-time checks: the shared validator (``ml.generation.limits``) plus the few rules it does not hold yet.
+"""Export-time checks: the shared validator (``ml.ad_rules``) plus the few rules it does not hold yet.
 
-TODO: pins, final URLs, positive budgets and Microsoft's "no broad negatives" belong in ``ml/generation/limits.py``,
+TODO: pins, final URLs, positive budgets and Microsoft's "no broad negatives" belong in ``ml/ad_rules.py``,
 the one place these rules should live; they are here only until that module grows them.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
-from ml.generation import limits
+from ml import ad_rules
 
 HEADLINE_PINS = (1, 2, 3)
 DESCRIPTION_PINS = (1, 2)
@@ -43,19 +43,19 @@ class Finding:
     detail: str
 
 
-def _platforms(platform: str, blocked_terms: Sequence[str] = ()) -> limits.Rules:
-    return limits.Rules(platforms=(platform,), blocked_terms=tuple(blocked_terms))  # type: ignore[arg-type]
+def _platforms(platform: str, blocked_terms: Sequence[str] = ()) -> ad_rules.Rules:
+    return ad_rules.Rules(platforms=(platform,), blocked_terms=tuple(blocked_terms))  # type: ignore[arg-type]
 
 
 def ad_findings(headlines: list[dict], descriptions: list[dict], path1: str, path2: str, final_url: str,
                 platform: str, blocked_terms: Sequence[str] = ()) -> list[Finding]:
     """Every rule an RSA breaks on ``platform`` (texts, counts, pins, paths, final URL), and the organization's
     ``blocked_terms`` (competitor trademarks, banned claims) when given."""
-    assets = limits.AdAssets(headlines=[str(item.get("text", "")) for item in headlines],
+    assets = ad_rules.AdAssets(headlines=[str(item.get("text", "")) for item in headlines],
                              descriptions=[str(item.get("text", "")) for item in descriptions],
                              path1=path1, path2=path2)
     rules = _platforms(platform, blocked_terms)
-    found = [Finding(v.field, v.index, v.reason, v.detail) for v in limits.validate_ad(assets, rules)]
+    found = [Finding(v.field, v.index, v.reason, v.detail) for v in ad_rules.validate_ad(assets, rules)]
     for field_name, items, pins in (("headlines", headlines, HEADLINE_PINS),
                                     ("descriptions", descriptions, DESCRIPTION_PINS)):
         for index, item in enumerate(items):
@@ -74,7 +74,7 @@ def keyword_findings(text: str, match_type: str, negative: bool, platform: str,
     """Every rule a keyword (or negative keyword) breaks on ``platform``. ``blocked_terms`` apply to keywords only:
     a negative keyword naming a competitor ("-cemex") is how a marketer keeps their searches out."""
     rules = _platforms(platform, () if negative else blocked_terms)
-    violations = limits.check_keyword(limits.KeywordText(text, match_type), None, rules)
+    violations = ad_rules.check_keyword(ad_rules.KeywordText(text, match_type), None, rules)
     found = [Finding(v.field, v.index, v.reason, v.detail) for v in violations]
     if negative and match_type == "broad" and platform == "microsoft":
         found.append(Finding("keywords", None, "broad_negative", "Microsoft Advertising has no broad negatives"))

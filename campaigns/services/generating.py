@@ -57,9 +57,9 @@ def live_ad_groups(campaign: Campaign, ad_group_id: int | None = None) -> list[A
 
 
 def build_request(campaign: Campaign, group: AdGroup, product_text: str = "") -> Any:
-    """The generation request for one ad group (an ``ml.generation.generate.GenerationRequest``), under the
+    """The generation request for one ad group (an ``ml.generation.api.GenerationRequest``), under the
     organization's blocked terms and injection policy."""
-    from ml.generation.generate import GenerationRequest
+    from ml.generation.api import GenerationRequest
 
     organization = campaign.organization
     return GenerationRequest(
@@ -71,8 +71,8 @@ def build_request(campaign: Campaign, group: AdGroup, product_text: str = "") ->
 
 
 def worker_batcher() -> Any:
-    from ml.generation.generate import worker_batcher as batcher_for
-    from ml.generation.model import ModelSettings
+    from ml.generation.api import worker_batcher as batcher_for
+    from ml.generation.model.loading import ModelSettings
 
     return batcher_for(ModelSettings(cache_dir=str(Path(settings.VAR_DIR) / "models")))
 
@@ -95,7 +95,7 @@ def suggestion_rows(campaign: Campaign, group: AdGroup, result: Any,
 def generate_for_campaign(campaign: Campaign, *, batcher=None, embedder=None) -> GenerationSummary:  # type: ignore[no-untyped-def]
     """Replace the campaign's pending generated suggestions with fresh ones, one request per live ad group."""
     from campaigns.services.matching import shared_embedder
-    from ml.generation.generate import InjectionRefused, generate_many
+    from ml.generation.api import InjectionRefused, generate_many
 
     groups = live_ad_groups(campaign)
     requests = [build_request(campaign, group) for group in groups]

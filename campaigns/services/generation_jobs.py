@@ -41,7 +41,7 @@ from campaigns.models import (
     SuggestionStatus,
 )
 from campaigns.services import generating, queue
-from ml.generation.limits import normalise_for_duplicates as duplicate_key
+from ml.ad_rules import normalise_for_duplicates as duplicate_key
 
 MAX_ATTEMPTS = 3
 GROUPS_PER_STEP = 4  # 3 prompts per ad group: 12 rows share a batch, and cancel is seen every few seconds
@@ -77,7 +77,7 @@ def day_start(organization: Organization, now: datetime | None = None) -> dateti
 
 def tokens_committed_today(organization: Organization) -> int:
     """Tokens generated today plus the most that today's unfinished jobs may still generate."""
-    from ml.generation.generate import GenerationRequest, token_budget
+    from ml.generation.api import GenerationRequest, token_budget
 
     jobs = GenerationJob.objects.filter(organization=organization, created_at__gte=day_start(organization))
     used = jobs.aggregate(total=Sum("tokens_generated", default=0))["total"]
@@ -106,7 +106,7 @@ def check_product_text(text: str, policy: str = "refuse") -> str:
 def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int | None = None,
                product_text: str = "", user: Any = None) -> GenerationJob:
     """Queue a generation job for a campaign (or one of its ad groups) of ``organization``."""
-    from ml.generation.generate import GenerationRequest, token_budget
+    from ml.generation.api import GenerationRequest, token_budget
 
     # One creation at a time per organization, so two requests cannot both fit under the quota.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
@@ -195,7 +195,7 @@ def run_job(job_id: int, *, batcher: Any = None, embedder: Any = None,
 
 def _run_steps(job: GenerationJob, batcher: Any, embedder: Any, groups_per_step: int) -> None:
     from campaigns.services.matching import shared_embedder
-    from ml.generation.generate import generate_many
+    from ml.generation.api import generate_many
 
     done = set(job.result.get("done_ad_groups", []))
     groups = [g for g in generating.live_ad_groups(job.campaign, job.ad_group_id) if g.pk not in done]
@@ -215,7 +215,7 @@ def _run_steps(job: GenerationJob, batcher: Any, embedder: Any, groups_per_step:
 
 def _save_step(job: GenerationJob, groups: list[AdGroup], results: list[Any]) -> bool:
     """Save one step's suggestions with the job's progress, in one transaction; False if the job was cancelled."""
-    from ml.generation.generate import InjectionRefused
+    from ml.generation.api import InjectionRefused
 
     with transaction.atomic():
         locked = GenerationJob.objects.select_for_update().get(pk=job.pk)

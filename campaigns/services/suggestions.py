@@ -60,7 +60,7 @@ def clean_ad_text(kind: str, text: str, blocked_terms: Sequence[str] = ()) -> st
     Raises:
         SuggestionError: with every broken rule, e.g. "headline is 41 wide; the limit is 30".
     """
-    from ml.generation.limits import Rules, check_text
+    from ml.ad_rules import Rules, check_text
 
     text = " ".join(text.split())
     field_name, _most = AD_TEXT_FIELDS[kind]
@@ -86,7 +86,7 @@ def edit_text(suggestion_id: int, text: str) -> Suggestion:
 def _add_ad_text(suggestion: Suggestion) -> None:
     """Add an approved headline or description to the first ad of its ad group with room for it (live ads first),
     so the exports carry it; text an ad already has is not added twice."""
-    from ml.generation.limits import normalise_for_duplicates
+    from ml.ad_rules import normalise_for_duplicates
 
     field_name, most = AD_TEXT_FIELDS[suggestion.kind]
     text = clean_ad_text(suggestion.kind, suggestion.text, suggestion.organization.blocked_terms)

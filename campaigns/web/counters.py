@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 
-from ml.generation.limits import char_width
+from ml.ad_rules import char_width
 
 _LAST_CODE_POINT = 0x3FFFF  # planes 0-3 hold every East Asian wide character
 

@@ -15,10 +15,10 @@ from campaigns.services import performance
 from campaigns.services.ads import edit_ad_text
 from campaigns.web.context import organization_view, require_edit
 from campaigns.web.counters import counter_context
-from ml.generation import limits
+from ml import ad_rules
 
-FIELD_LIMITS = {"headlines": limits.HEADLINE_MAX, "descriptions": limits.DESCRIPTION_MAX,
-                "path1": limits.PATH_MAX, "path2": limits.PATH_MAX}
+FIELD_LIMITS = {"headlines": ad_rules.HEADLINE_MAX, "descriptions": ad_rules.DESCRIPTION_MAX,
+                "path1": ad_rules.PATH_MAX, "path2": ad_rules.PATH_MAX}
 
 
 @require_GET
@@ -82,7 +82,7 @@ def _ad_fields(ad: Ad, platform: str, submitted: dict | None) -> dict:
 
     def field(name: str, text: str, label: str) -> dict:
         return {"name": name, "text": text, "label": label, "limit": FIELD_LIMITS[name],
-                "width": limits.text_width(text, platform)}
+                "width": ad_rules.text_width(text, platform)}
 
     return {
         "ad": ad,

@@ -170,7 +170,7 @@ def calibration_texts() -> list[str]:
     """The intro and worked examples of every language and field, answers included.
 
     Text like what the model reads and writes, to measure its activation ranges once when it loads
-    (:mod:`ml.generation.decode_int8`); no marketer text is in it.
+    (:mod:`ml.generation.model.decode_int8`); no marketer text is in it.
     """
     kinds: tuple[AssetKind, ...] = ("keywords", "headlines", "descriptions")
     return [

@@ -9,7 +9,7 @@ import pytest
 from campaigns import tasks
 from campaigns.models import Campaign, Suggestion
 from campaigns.services.demo import seed_demo
-from ml.generation.limits import KeywordText, Rules, check_keyword, check_text
+from ml.ad_rules import KeywordText, Rules, check_keyword, check_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

@@ -24,7 +24,7 @@ from campaigns.services.generation_jobs import (
     run_job,
     seconds_until_reclaimable,
 )
-from ml.generation.limits import KeywordText, Rules, check_keyword, check_text
+from ml.ad_rules import KeywordText, Rules, check_keyword, check_text
 
 pytestmark = pytest.mark.django_db
 PRODUCT = "Teja cerámica mixta roja para cubiertas, fabricada en Toledo, venta por palé con entrega en obra."

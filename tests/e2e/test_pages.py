@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaigns.models import Ad, AdGroup, BudgetPolicy, Campaign, Membership
-from ml.generation.limits import text_width
+from ml.ad_rules import text_width
 from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e

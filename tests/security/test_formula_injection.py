@@ -17,7 +17,7 @@ from campaigns.exporters.google_editor import export_google_editor
 from campaigns.exporters.microsoft_bulk import export_microsoft_bulk
 from campaigns.models import Ad, AdGroup, Campaign, Keyword, NegativeKeywordList
 from campaigns.services.account_import import import_account
-from ml.generation.limits import Rules, check_text
+from ml.ad_rules import Rules, check_text
 
 pytestmark = pytest.mark.django_db
 

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
+from ml.generation.api import GenerationRequest, InjectionRefused, generate_many
 from ml.generation.batching import DynamicBatcher
-from ml.generation.generate import GenerationRequest, InjectionRefused, generate_many
 from ml.generation.guardrails import inspect
 from tests.ml.generation.conftest import model_cache, real_model, real_model_dir  # noqa: F401 (fixtures)
 

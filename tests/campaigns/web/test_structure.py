@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from campaigns.models import Ad, DailyMetric
 from campaigns.web.counters import wide_ranges
-from ml.generation.limits import char_width
+from ml.ad_rules import char_width
 from tests.campaigns.web.conftest import DAY
 from tests.factories import AdGroupFactory, CampaignFactory, KeywordFactory
 

@@ -15,7 +15,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from ml.generation.model import LoadedModel, ModelSettings, converted_dir, default_gguf, load_model  # noqa: E402
+from ml.generation.model.gguf import converted_dir, default_gguf  # noqa: E402
+from ml.generation.model.loading import LoadedModel, ModelSettings, load_model  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 CACHE = Path(os.environ.get("ML_MODEL_CACHE", REPO / "var" / "models"))
@@ -72,8 +73,8 @@ def real_model(real_model_dir: Path) -> LoadedModel:
 def mixed_items() -> list:
     """Four rows of a batch as the batcher mixes them: keywords, headlines and descriptions, Spanish and English,
     different line counts and token caps (the same-prefix rows of one field side by side)."""
-    from ml.generation.batching import GenerationItem
-    from ml.generation.limits import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
+    from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
+    from ml.generation.items import GenerationItem
     from ml.generation.prompts import PromptInput, build_prompt
 
     rows = [("keywords", KEYWORD_LIMIT, 3, 20), ("headlines", HEADLINE_LIMIT, 4, 30),

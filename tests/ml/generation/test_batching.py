@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import threading
 
-from ml.generation.batching import DynamicBatcher, GenerationItem, plan_batches, run_batch
-from ml.generation.limits import DESCRIPTION_LIMIT, HEADLINE_LIMIT
+from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT
+from ml.generation.batching import DynamicBatcher
+from ml.generation.engines.base import DecodeOptions
+from ml.generation.items import GenerationItem
+from ml.generation.planning import plan_batches
+from ml.generation.run import run_batch
 
 
 def test_plan_batches_groups_similar_lengths_under_the_token_budget() -> None:
@@ -72,8 +76,8 @@ def test_prefilling_shared_prefixes_once_changes_no_output(tiny_model) -> None:
         GenerationItem(build_prompt(PromptInput(text, language), "headlines"), HEADLINE_LIMIT, 2, 16)
         for text, language in [("Cemento gris.", "es"), ("Tinacos de 1100 litros con filtro.", "es"), ("Tanks", "en")]
     ]
-    shared = run_batch(tiny_model, items, temperature=0, share_prefix=True)
-    plain = run_batch(tiny_model, items, temperature=0, share_prefix=False)
+    shared = run_batch(tiny_model, items, temperature=0, options=DecodeOptions(share_prefix=True))
+    plain = run_batch(tiny_model, items, temperature=0, options=DecodeOptions(share_prefix=False))
     assert [c.text[:20] for c in shared] == [c.text[:20] for c in plain]
 
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from ml.generation.decode_int8 import DecodeInt8Linear, calibrate, quantize_decode_linears
-from ml.generation.model import ModelSettings, load_model
+from ml.generation.model.decode_int8 import DecodeInt8Linear, calibrate, quantize_decode_linears
+from ml.generation.model.loading import ModelSettings, load_model
 
 
 def _linear(rows: int = 48, cols: int = 64, seed: int = 0) -> nn.Linear:
@@ -33,7 +33,7 @@ def test_prompt_passes_stay_exactly_fp32_and_decode_steps_come_close() -> None:
 
 
 def test_a_pass_marked_without_the_first_token_runs_int8_and_marks_nothing_after_it() -> None:
-    from ml.generation.decode_int8 import without_first_token
+    from ml.generation.model.decode_int8 import without_first_token
 
     layer = _linear()
     int8 = DecodeInt8Linear(layer)
@@ -127,8 +127,9 @@ def test_calibration_leaves_out_the_first_token(tiny_model_dir) -> None:
 
 
 def test_int8_blocks_load_and_write_within_limits(tiny_model_dir) -> None:
-    from ml.generation.batching import GenerationItem, run_batch
-    from ml.generation.limits import HEADLINE_LIMIT, text_width
+    from ml.ad_rules import HEADLINE_LIMIT, text_width
+    from ml.generation.items import GenerationItem
+    from ml.generation.run import run_batch
 
     loaded = load_model(ModelSettings(path=str(tiny_model_dir), quantization="int8", device="cpu", cpu_blocks="int8"))
     layer = loaded.model.model.layers[0]

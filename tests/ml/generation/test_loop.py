@@ -5,35 +5,42 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ml.generation.batching import run_batch
-from ml.generation.limits import text_width
-from ml.generation.loop import GrowingLayer, GrowingSlidingLayer, preallocate, select_rows
+from ml.ad_rules import text_width
+from ml.generation.cache.layers import GrowingLayer, GrowingSlidingLayer, preallocate, select_rows
+from ml.generation.engines.base import DecodeOptions
+from ml.generation.run import run_batch
 
 
 @pytest.mark.parametrize("share_prefix", [True, False])
 def test_greedy_loop_writes_what_generate_writes(tiny_model, share_prefix, mixed_items) -> None:
     items = list(mixed_items)
-    loop = run_batch(tiny_model, items, temperature=0, share_prefix=share_prefix, engine="loop")
-    generate = run_batch(tiny_model, items, temperature=0, share_prefix=share_prefix, engine="generate")
+    loop = run_batch(tiny_model, items, temperature=0, options=DecodeOptions("loop", share_prefix=share_prefix))
+    generate = run_batch(tiny_model, items, temperature=0, options=DecodeOptions("generate", share_prefix=share_prefix))
     assert [c.text for c in loop] == [c.text for c in generate]
     assert [c.new_tokens for c in loop] == [c.new_tokens for c in generate]
 
 
 def test_each_row_stops_at_its_own_cap_and_limits_hold_in_a_mixed_batch(tiny_model, mixed_items) -> None:
     items = list(mixed_items)
-    completions = run_batch(tiny_model, items, seed=5, temperature=1.0, engine="loop")
+    completions = run_batch(tiny_model, items, seed=5, temperature=1.0, options=DecodeOptions(engine="loop"))
     for item, completion in zip(items, completions, strict=True):
         assert 1 <= completion.new_tokens <= item.max_new_tokens
         for line in completion.text.split("\n"):
             assert text_width(line) <= item.limit.max_width
             assert not set(line) & item.limit.banned_chars
-    again = run_batch(tiny_model, items, seed=5, temperature=1.0, engine="loop")
+    again = run_batch(tiny_model, items, seed=5, temperature=1.0, options=DecodeOptions(engine="loop"))
     assert [c.text for c in again] == [c.text for c in completions]  # seeded
 
 
-def test_unknown_engine_is_refused(tiny_model, mixed_items) -> None:
-    with pytest.raises(ValueError, match="engine must be"):
-        run_batch(tiny_model, list(mixed_items)[:1], engine="fast")
+def test_unknown_engine_is_refused_when_the_options_are_built() -> None:
+    with pytest.raises(ValueError, match="engine must be 'auto' or one of 'loop', 'generate', 'graph', got 'fast'"):
+        DecodeOptions(engine="fast")
+
+
+def test_auto_engine_is_the_loop_on_cpu_and_the_graph_on_cuda() -> None:
+    assert DecodeOptions().engine_for("cpu") == "loop"
+    assert DecodeOptions().engine_for("cuda:0") == "graph"
+    assert DecodeOptions(engine="generate").engine_for("cuda") == "generate"
 
 
 def test_growing_layers_match_dynamic_layers_and_drop_rows() -> None:
@@ -75,7 +82,7 @@ def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(
     in the batch, their tokens no longer recorded, and the output is still exactly ``generate``'s."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from ml.generation.model import LoadedModel
+    from ml.generation.model.loading import LoadedModel
 
     config = AutoConfig.from_pretrained(tiny_model_dir)
     config.sliding_window = 16
@@ -84,8 +91,8 @@ def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(
     loaded = LoadedModel(model=model, tokenizer=tiny_model.tokenizer, name="tiny-window", quantization="none",
                          device="cpu")
     items = list(mixed_items)
-    loop = run_batch(loaded, items, temperature=0, engine="loop")
-    generate = run_batch(loaded, items, temperature=0, engine="generate")
+    loop = run_batch(loaded, items, temperature=0, options=DecodeOptions(engine="loop"))
+    generate = run_batch(loaded, items, temperature=0, options=DecodeOptions(engine="generate"))
     assert [c.text for c in loop] == [c.text for c in generate]
     assert len({c.new_tokens for c in loop}) > 1  # rows did finish at different steps
 
@@ -95,8 +102,9 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(
         tiny_model, tiny_model_int8, temperature, mixed_items) -> None:
     from dataclasses import replace
 
-    from ml.generation.decoding import LANGUAGE_ALPHABET, LineLimitProcessor, ListStop
-    from ml.generation.loop import decode
+    from ml.generation.engines.loop import decode
+    from ml.generation.rules import BatchRules, LineLimitProcessor, ListStop, Sampling
+    from ml.generation.tables import LANGUAGE_ALPHABET
 
     items = [replace(item, alphabet=LANGUAGE_ALPHABET["es"]) for item in list(mixed_items)]
     for loaded in (tiny_model, tiny_model_int8):
@@ -107,8 +115,8 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(
             processor = LineLimitProcessor(tokenizer, [i.limit for i in items], alphabets=[i.alphabet for i in items])
             stop = ListStop(tokenizer, [i.max_lines for i in items])
             torch.manual_seed(11)
-            runs.append(decode(loaded, encoded, [i.max_new_tokens for i in items], processor, stop, temperature, 40,
-                               restrict_vocab=restrict))
+            runs.append(decode(loaded, encoded, [i.max_new_tokens for i in items], BatchRules(processor, stop),
+                               Sampling(temperature, 40), DecodeOptions(restrict_vocab=restrict)))
         assert runs[0] == runs[1]
         ids, head = loaded.heads["rows"]
         assert head is not loaded.model.lm_head and len(ids) < 0.7 * len(tokenizer)
@@ -118,7 +126,7 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(
 def test_run_batch_uses_the_alphabet_of_each_row(tiny_model, mixed_items) -> None:
     from dataclasses import replace
 
-    from ml.generation.decoding import ALPHABETS
+    from ml.generation.tables import ALPHABETS
 
     in_latin = ALPHABETS["latin"]
     anything = run_batch(tiny_model, list(mixed_items), seed=2, temperature=1.0)

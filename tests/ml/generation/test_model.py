@@ -4,10 +4,11 @@ import time
 
 import pytest
 
+from ml.ad_rules import AdAssets, Rules, validate_ad
+from ml.generation.api import GenerationRequest, generate_many
 from ml.generation.batching import DynamicBatcher
-from ml.generation.generate import GenerationRequest, generate_many
-from ml.generation.limits import AdAssets, Rules, validate_ad
-from ml.generation.model import ModelSettings, converted_dir, default_gguf, load_model
+from ml.generation.model.gguf import converted_dir, default_gguf
+from ml.generation.model.loading import ModelSettings, load_model
 
 
 def test_models_load_once_per_process(tiny_model_dir) -> None:
@@ -40,8 +41,9 @@ def test_int8_quantizes_the_lm_head_and_keeps_the_blocks_fp32(tiny_model_dir) ->
 def test_int8_with_bf16_blocks_keeps_the_int8_head_and_generates(tiny_model_dir) -> None:
     import torch
 
-    from ml.generation.batching import GenerationItem, run_batch
-    from ml.generation.limits import HEADLINE_LIMIT
+    from ml.ad_rules import HEADLINE_LIMIT
+    from ml.generation.items import GenerationItem
+    from ml.generation.run import run_batch
 
     loaded = load_model(ModelSettings(path=str(tiny_model_dir), quantization="int8", device="cpu", cpu_blocks="bf16"))
     model = loaded.model
@@ -57,7 +59,7 @@ def test_int8_with_bf16_blocks_keeps_the_int8_head_and_generates(tiny_model_dir)
 def test_a_head_over_some_rows_gives_those_rows_logits_exactly(tiny_model_dir, quantization, blocks) -> None:
     import torch
 
-    from ml.generation.model import head_rows
+    from ml.generation.model.quantize import head_rows
 
     loaded = load_model(ModelSettings(path=str(tiny_model_dir), quantization=quantization, device="cpu",
                                       cpu_blocks=blocks))
@@ -75,7 +77,7 @@ def test_a_head_over_some_rows_gives_those_rows_logits_exactly(tiny_model_dir, q
 
 
 def test_auto_picks_bf16_blocks_only_on_a_cpu_with_native_bf16(tiny_model_int8) -> None:
-    from ml.generation.model import cpu_has_native_bf16
+    from ml.generation.model.quantize import cpu_has_native_bf16
 
     assert tiny_model_int8.quantization == ("int8+bf16" if cpu_has_native_bf16() else "int8+int8-decode")
 
@@ -115,7 +117,7 @@ def test_the_default_model_writes_spanish_ads_within_limits(real_model) -> None:
     ]
     with DynamicBatcher(real_model, seed=11) as batcher:
         results = generate_many(requests, batcher)
-    from ml.generation.model import cpu_has_native_bf16
+    from ml.generation.model.quantize import cpu_has_native_bf16
 
     expected = "int8+bf16" if cpu_has_native_bf16() else "int8+int8-decode"
     assert real_model.name == "gemma-3-270m-q4_k_m" and real_model.quantization == expected
@@ -145,7 +147,7 @@ def test_the_int8_head_scales_each_row_alone(tiny_model_dir) -> None:
 def test_the_converted_tokenizer_reads_text_as_the_gguf_model_does(model_cache, real_model_dir) -> None:
     from transformers import AutoTokenizer
 
-    from ml.generation.model import TOKENIZER_PROBE, check_gguf_tokenizer
+    from ml.generation.model.gguf import TOKENIZER_PROBE, check_gguf_tokenizer
 
     gguf = default_gguf(model_cache)
     tokenizer = AutoTokenizer.from_pretrained(real_model_dir)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ml.generation import batching
-from ml.generation.batching import GenerationItem, prefill_shared_prefixes, run_batch
-from ml.generation.limits import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
-from ml.generation.loop import preallocate, select_rows
-from ml.generation.model import LoadedModel
-from ml.generation.prefix_attention import SharedPrefixLayer, SharedPrefixSlidingLayer, uses_prefix_attention
+from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
+from ml.generation.cache import prefix_store
+from ml.generation.cache.layers import preallocate, select_rows
+from ml.generation.cache.prefix_attention import SharedPrefixLayer, SharedPrefixSlidingLayer, uses_prefix_attention
+from ml.generation.cache.prefix_store import prefill_shared_prefixes
+from ml.generation.items import GenerationItem
+from ml.generation.model.loading import LoadedModel
 from ml.generation.prompts import PromptInput, build_prompt
+from ml.generation.run import run_batch
 
 # rows of three prefixes (language x field), interleaved: rows of one prefix are not side by side
 ROWS = [("Cemento gris en sacos de 50 kg.", "es", "headlines"), ("Water tanks with delivery.", "en", "headlines"),
@@ -115,7 +117,7 @@ def test_each_prefix_runs_once_and_later_batches_reuse_it(tiny_model, monkeypatc
     prefill_shared_prefixes(loaded, prompts, max_new_tokens=8)
     assert widths == [2, 1]  # nothing new: no prefix pass at all
     # past the byte budget the least recently used prefixes go, never those of the batch being built
-    monkeypatch.setattr(batching, "PREFIX_STORE_BYTES", 1)
+    monkeypatch.setattr(prefix_store, "PREFIX_STORE_BYTES", 1)
     prefill_shared_prefixes(loaded, prompts[3:4], max_new_tokens=8)
     assert list(loaded.prefixes) == [next(reversed(loaded.prefixes))] and len(loaded.prefixes) == 1
 
@@ -148,7 +150,7 @@ def test_bad_prefix_shapes_are_refused() -> None:
 
 
 def test_keys_changed_after_the_cache_are_refused_not_attended_without_their_prefix() -> None:
-    from ml.generation.prefix_attention import prefix_attention
+    from ml.generation.cache.prefix_attention import prefix_attention
 
     layer = SharedPrefixLayer(torch.zeros(1, 1, 4, 8), torch.zeros(1, 1, 4, 8), torch.tensor([0]), capacity=6)
     keys, values = layer.update(torch.ones(1, 1, 1, 8), torch.ones(1, 1, 1, 8))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ml.generation.tied_quant import QuantizedEmbedding, QuantizedHead, QuantizedTable, quantize_tied_embeddings
+from ml.generation.model.tied_quant import QuantizedEmbedding, QuantizedHead, QuantizedTable, quantize_tied_embeddings
 
 
 def _tiny(tie: bool = True):  # noqa: ANN202

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ml.generation.limits import (
+from ml.ad_rules import (
     AdAssets,
     KeywordText,
     Rules,

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import torch
 
-from ml.generation.batching import GenerationItem, run_batch
-from ml.generation.decoding import LineLimitProcessor, token_tables
-from ml.generation.limits import HEADLINE_LIMIT, KEYWORD_LIMIT, AssetLimit, text_width
+from ml.ad_rules import HEADLINE_LIMIT, KEYWORD_LIMIT, AssetLimit, text_width
+from ml.generation.items import GenerationItem
+from ml.generation.rules import LineLimitProcessor
+from ml.generation.run import run_batch
+from ml.generation.tables import token_tables
 
 
 def test_token_tables_know_widths_and_newlines(tiny_model) -> None:
@@ -58,7 +60,7 @@ def test_every_sampled_line_of_a_random_model_fits_its_limit(tiny_model) -> None
 def test_a_token_banned_in_one_field_keeps_its_width_for_the_others(tiny_model) -> None:
     """Regression: the width tables are shared by every row of a mixed batch; a comma (banned in keywords) once
     counted 0 there, so a headline row in a batch led by a keyword row could write 31 characters."""
-    from ml.generation.limits import KEYWORD_LIMIT
+    from ml.ad_rules import KEYWORD_LIMIT
 
     tokenizer = tiny_model.tokenizer
     (comma,) = tokenizer(",", add_special_tokens=False).input_ids
@@ -92,7 +94,7 @@ def test_the_latin_alphabet_keeps_other_scripts_out_of_spanish_and_english_ads(t
 def test_vocab_ids_cover_every_row_and_a_row_without_alphabet_needs_the_whole_vocabulary(tiny_model) -> None:
     import pytest
 
-    from ml.generation.limits import KEYWORD_LIMIT
+    from ml.ad_rules import KEYWORD_LIMIT
 
     tokenizer = tiny_model.tokenizer
     processor = LineLimitProcessor(tokenizer, [HEADLINE_LIMIT, KEYWORD_LIMIT], alphabets="latin")

@@ -297,7 +297,7 @@ def validate_keywords(keywords: Sequence[KeywordText], rules: Rules = _DEFAULT_R
 
 @dataclass(frozen=True)
 class AssetLimit:
-    """The decoding-time limit of one kind of generated line (used by :mod:`ml.generation.decoding`)."""
+    """The decoding-time limit of one kind of generated line (used by :mod:`ml.generation.rules`)."""
 
     max_width: int
     banned_chars: frozenset[str] = field(default_factory=frozenset)

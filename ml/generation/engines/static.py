@@ -9,10 +9,9 @@ step can be recorded as a CUDA graph and replayed:
   device tensor, and the attention mask is a ``[rows, 1, 1, length]`` boolean buffer that hides what is not
   written yet; rows are padded up to a bucket (1, 2, 4, ... 128) and lengths to a multiple of 64, so a few graphs
   serve every batch (kept per loaded model, :data:`GRAPHS_KEPT`);
-* one step is everything between two forwards: the width limits of :class:`~ml.generation.decoding.LineLimitProcessor`
-  (the same tables and rule), top-k sampling (Gumbel-max over the top k, the same distribution as ``multinomial``
-  over their softmax, drawn without leaving the device), the stop rule of :class:`~ml.generation.decoding.ListStop`
-  (lines written, blank line, EOS, each row's token cap), recording the token, then the model's forward for it;
+* one step is everything between two forwards: the rule of :mod:`ml.generation.rules` (the same functions and
+  tables the other engines apply: width limits, top-k sampling drawn by Gumbel-max without leaving the device, the
+  list stop, EOS and each row's token cap) on device buffers, recording the token, then the model's forward for it;
 * finished rows are not dropped (the shapes are fixed): they keep computing and are ignored, which a GPU pays
   little for at these widths; the host reads the rows' "done" flags only every :data:`CHECK_EVERY` steps.
 
@@ -32,8 +31,19 @@ from typing import Any
 import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
 
-from ml.generation.decoding import fit_columns
-from ml.generation.loop import MODEL_LOCK, cache_kwarg, eos_ids, output_cache, prompt_pass
+from ml.generation.cache.layers import StaticLayer
+from ml.generation.engines.base import DEFAULT_OPTIONS, DecodeOptions
+from ml.generation.model.forward import MODEL_LOCK, cache_kwarg, eos_ids, output_cache, prompt_pass
+from ml.generation.rules import (
+    BatchRules,
+    Sampling,
+    banned_tokens,
+    choose,
+    next_lines,
+    next_width,
+    row_ended,
+)
+from ml.generation.tables import fit_columns
 
 logger = logging.getLogger(__name__)
 
@@ -43,38 +53,7 @@ LENGTH_STEP = 64
 CHECK_EVERY = 8
 # graphs (with their buffers) kept per loaded model, least recently used dropped first
 GRAPHS_KEPT = 6
-# record the step as a CUDA graph on a GPU (False runs the same step eagerly there: the benchmark's comparison)
-CAPTURE = True
 _ATTENTION = ("sdpa", "prefix_sdpa")
-
-
-class StaticLayer(DynamicLayer):
-    """A KV cache layer of fixed shape ``[rows, heads, length, dim]``, written at the position ``index`` holds.
-
-    Args:
-        keys: the key buffer.
-        values: the value buffer, same shape.
-        index: a one-element long tensor on the same device: the position the next token's keys go to (shared by
-            every layer; the engine advances it inside the graph).
-    """
-
-    def __init__(self, keys: torch.Tensor, values: torch.Tensor, index: torch.Tensor) -> None:
-        super().__init__()
-        self.device = keys.device
-        self.is_initialized = True
-        self.keys, self.values = keys, values
-        self._index = index
-
-    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any):
-        self.keys.index_copy_(2, self._index, key_states)
-        self.values.index_copy_(2, self._index, value_states)
-        return self.keys, self.values
-
-    def get_seq_length(self) -> int:
-        return self.keys.shape[-2]
-
-    def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
-        return self.keys.shape[-2], 0
 
 
 def bucket(rows: int, length: int) -> tuple[int, int] | None:
@@ -135,7 +114,7 @@ class DecodeGraph:
     """The buffers and (on CUDA) the captured graph of one decode step for one shape.
 
     Args:
-        loaded: the :class:`~ml.generation.model.LoadedModel`.
+        loaded: the :class:`~ml.generation.model.loading.LoadedModel`.
         rows: batch rows (a bucket; real batches may be smaller, the rest are padding rows).
         length: KV positions per row (prompt, continuation and one spare).
         vocab: the logits' width.
@@ -191,30 +170,27 @@ class DecodeGraph:
             self._capture()
 
     def _step(self) -> None:
-        """Choose each row's next token from ``logits``, record it and update the stop state, run the forward."""
+        """Choose each row's next token from ``logits``, record it and update the stop state, run the forward.
+
+        The rule is :mod:`ml.generation.rules`' on the device buffers; every tensor stays on the device (no host
+        sync), so the step can be recorded as a CUDA graph.
+        """
         scores = self.logits
         if self.limits:
-            remaining = (self.max_width - self.width).unsqueeze(1)
-            banned = (self.head_width.unsqueeze(0) > remaining) | self.forbidden | (self.blank_first & self.first)
+            banned = banned_tokens(self.width, self.max_width, self.head_width, self.forbidden, self.blank_first,
+                                   self.first)
             scores = scores.masked_fill(banned, float("-inf"))
-        if self.greedy:
-            nxt = scores.argmax(dim=-1)
-        else:
-            top_scores, top_ids = scores.topk(self.top_k, dim=-1)
-            # Gumbel-max: argmax(s / T + G), G = -log(E) with E ~ Exp(1), draws from softmax(s / T)
-            choice = (top_scores / self.temperature - self.noise.exponential_().log()).argmax(dim=-1, keepdim=True)
-            nxt = top_ids.gather(1, choice).squeeze(1)
+        nxt = choose(scores, self.top_k, None if self.greedy else self.temperature, self.noise)
         live = ~self.done
         self.tokens.index_copy_(1, self.step_at, torch.where(live, nxt, 0).unsqueeze(1))
         self.count += live
-        self.lines += self.newlines[nxt]
-        blank = self.blank[nxt] | (self.prev_newline & self.starts[nxt])
-        self.prev_newline.copy_(self.ends[nxt])
-        ended = (nxt.unsqueeze(1) == self.eos.unsqueeze(0)).any(dim=1)
-        self.done |= (self.lines >= self.max_lines) | blank | ended | (self.count >= self.caps)
+        tables = (self.newlines, self.blank, self.starts, self.ends)
+        lines, prev_newline, list_done = next_lines(self.lines, self.prev_newline, nxt, tables, self.max_lines)
+        self.lines.copy_(lines)
+        self.prev_newline.copy_(prev_newline)
+        self.done |= list_done | row_ended(nxt, self.eos, self.count, self.caps)
         if self.limits:
-            grown = self.width + self.head_width[nxt]
-            self.width.copy_(torch.where(self.has_newline[nxt], self.tail_width[nxt], grown))
+            self.width.copy_(next_width(self.width, nxt, self.head_width, self.tail_width, self.has_newline))
         self.first.zero_()
         self.mask.index_fill_(3, self.index, True)
         self.positions += 1
@@ -246,7 +222,7 @@ class DecodeGraph:
         self.graph, self.captured = graph, True
 
     def load(self, cache: Any, logits: torch.Tensor, mask: torch.Tensor, last_pos: torch.Tensor,
-             caps: Sequence[int], processor: Any | None, stop: Any, temperature: float) -> None:
+             caps: Sequence[int], rules: BatchRules, sampling: Sampling) -> None:
         """Set the buffers for a batch from its prompt pass.
 
         Args:
@@ -255,9 +231,8 @@ class DecodeGraph:
             mask: ``[batch, prompt]``: its attention mask.
             last_pos: ``[batch]``: each row's last position.
             caps: each row's token cap.
-            processor: a :class:`~ml.generation.decoding.LineLimitProcessor` (its tables), or None.
-            stop: a :class:`~ml.generation.decoding.ListStop`.
-            temperature: sampling temperature.
+            rules: the batch's width limits (their tables; None: unconstrained) and list stop.
+            sampling: greedy or top-k (the temperature is a buffer: one graph serves every temperature).
         """
         batch, prompt = mask.shape
         for layer, prompt_layer in zip(self.cache.layers, cache.layers, strict=True):
@@ -273,8 +248,8 @@ class DecodeGraph:
         self.logits.zero_()
         self.logits[:batch] = logits
         device = self.logits.device
-        if processor is not None:
-            tables, forbidden, row_kind, max_width = processor.static_tables(batch)
+        if rules.limits is not None:
+            tables, forbidden, row_kind, max_width = rules.limits.static_tables(batch)
             if self._width_tables is not tables:  # the per-token widths: copied once per tokenizer and platforms
                 self.head_width.copy_(fit_columns(tables.head_width, self.vocab, 0))
                 self.tail_width.copy_(fit_columns(tables.tail_width, self.vocab, 0))
@@ -287,7 +262,7 @@ class DecodeGraph:
             self.max_width[:batch] = max_width.to(device)
         self.width.zero_()
         self.first.fill_(True)
-        line_tables, max_lines = stop.static_tables(batch)
+        line_tables, max_lines = rules.stop.static_tables(batch)
         if self._line_tables is not line_tables[0]:
             for buffer, table, fill in zip((self.newlines, self.blank, self.starts, self.ends), line_tables,
                                            (0, False, False, False), strict=True):
@@ -302,7 +277,7 @@ class DecodeGraph:
         self.caps[:batch] = torch.tensor(list(caps), device=device)
         self.done.fill_(True)
         self.done[:batch] = False
-        self.temperature.fill_(temperature if temperature > 0 else 1.0)
+        self.temperature.fill_(1.0 if sampling.greedy else sampling.temperature)
 
     def run(self, batch: int, max_steps: int) -> list[list[int]]:
         """Step until every real row is done (or ``max_steps``); each row's tokens, the stopping token included."""
@@ -333,26 +308,24 @@ def _graph(loaded: Any, key: tuple[Any, ...], build: Any) -> DecodeGraph:
     return graph
 
 
-def decode_static(
+def decode(
     loaded: Any,
     encoded: dict[str, Any],
     max_new_tokens: Sequence[int],
-    processor: Any | None,
-    stop: Any,
-    temperature: float,
-    top_k: int,
+    rules: BatchRules,
+    sampling: Sampling,
+    options: DecodeOptions = DEFAULT_OPTIONS,
 ) -> list[list[int]] | None:
     """Generate for every row with the fixed-shape step (a replayed CUDA graph on CUDA).
 
     Args:
-        loaded: the :class:`~ml.generation.model.LoadedModel`.
+        loaded: the :class:`~ml.generation.model.loading.LoadedModel`.
         encoded: ``input_ids`` and ``attention_mask`` (left-padded), and optionally ``cache``: a copied-layout cache
-            of a prefilled prefix of those ids (:func:`~ml.generation.batching.prefill_shared_prefixes`).
+            of a prefilled prefix of those ids (:func:`~ml.generation.cache.prefix_store.prefill_shared_prefixes`).
         max_new_tokens: the cap per row.
-        processor: a :class:`~ml.generation.decoding.LineLimitProcessor`, or None.
-        stop: a :class:`~ml.generation.decoding.ListStop`.
-        temperature: 0 for greedy.
-        top_k: sample among the k most likely tokens.
+        rules: the batch's width limits (or None) and list stop (:class:`~ml.generation.rules.BatchRules`).
+        sampling: greedy or top-k (:class:`~ml.generation.rules.Sampling`).
+        options: ``capture`` records the step as a CUDA graph on a GPU (else it runs eagerly there).
 
     Returns:
         Each row's generated token ids, the stopping token included; None when this model or batch cannot use the
@@ -371,10 +344,11 @@ def decode_static(
         cache = output_cache(out)
         logits = out.logits[:, -1, :]
         kv = [(layer.keys.shape[1], layer.keys.shape[-1], layer.keys.dtype) for layer in cache.layers]
-        on_cuda = str(loaded.device).startswith("cuda") and CAPTURE
-        key = (*shape, logits.shape[-1], tuple(kv), temperature <= 0, top_k, processor is not None, on_cuda)
+        on_cuda = str(loaded.device).startswith("cuda") and options.capture
+        limits, greedy, top_k = rules.limits is not None, sampling.greedy, sampling.top_k
+        key = (*shape, logits.shape[-1], tuple(kv), greedy, top_k, limits, on_cuda)
         graph = _graph(loaded, key, lambda: DecodeGraph(loaded, shape[0], shape[1], logits.shape[-1], kv,
-                                                        greedy=temperature <= 0, top_k=top_k,
-                                                        limits=processor is not None, capture=on_cuda))
-        graph.load(cache, logits, mask, positions[:, -1], max_new_tokens, processor, stop, temperature)
+                                                        greedy=greedy, top_k=top_k, limits=limits,
+                                                        capture=on_cuda))
+        graph.load(cache, logits, mask, positions[:, -1], max_new_tokens, rules, sampling)
         return graph.run(batch, longest)

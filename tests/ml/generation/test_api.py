@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ml.generation.batching import DynamicBatcher
-from ml.generation.generate import (
+from ml.ad_rules import KeywordText, blocked_terms_in, check_keyword, check_text
+from ml.generation.api import (
     GenerationRequest,
     InjectionRefused,
     Provenance,
@@ -15,7 +15,7 @@ from ml.generation.generate import (
     generate_many,
     match_type_for,
 )
-from ml.generation.limits import KeywordText, blocked_terms_in, check_keyword, check_text
+from ml.generation.batching import DynamicBatcher
 from ml.generation.prompts import PROMPT_VERSION
 
 DATA = Path(__file__).resolve().parent / "data"

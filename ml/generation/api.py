@@ -2,7 +2,7 @@
 
 Pipeline per request: guardrails on the untrusted text (refuse, or strip suspicious spans) → one prompt per field
 (keywords, headlines, descriptions) → the shared :class:`~ml.generation.batching.DynamicBatcher` decodes them with
-the width limits enforced per row → every line is parsed, validated with :mod:`ml.generation.limits`, checked for
+the width limits enforced per row → every line is parsed, validated with :mod:`ml.ad_rules`, checked for
 canaries, deduplicated (keywords also against the ad group's existing ones) and kept only when its embedding is
 close enough to the product description. Every result records the model, quantization, prompt version and seed.
 
@@ -22,10 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from ml.generation.batching import Completion, DynamicBatcher, GenerationItem
-from ml.generation.decoding import LANGUAGE_ALPHABET
-from ml.generation.guardrails import GuardMode, GuardResult, InjectionRefused, contains_canary, inspect
-from ml.generation.limits import (
+from ml.ad_rules import (
     BOTH_PLATFORMS,
     DESCRIPTION_LIMIT,
     HEADLINE_LIMIT,
@@ -38,8 +35,12 @@ from ml.generation.limits import (
     check_text,
     normalise_for_duplicates,
 )
-from ml.generation.model import ModelSettings, load_model
+from ml.generation.batching import DynamicBatcher
+from ml.generation.guardrails import GuardMode, GuardResult, InjectionRefused, contains_canary, inspect
+from ml.generation.items import Completion, GenerationItem
+from ml.generation.model.loading import ModelSettings, load_model
 from ml.generation.prompts import PROMPT_VERSION, AssetKind, Language, PromptInput, build_prompt, parse_lines
+from ml.generation.tables import LANGUAGE_ALPHABET
 
 __all__ = [
     "GeneratedAssets",

@@ -29,7 +29,7 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
 
-from ml.generation.loop import GrowingLayer
+from ml.generation.cache.layers import GrowingLayer
 
 PREFIX_ATTENTION = "prefix_sdpa"
 
@@ -89,7 +89,7 @@ class SharedPrefixLayer(GrowingLayer):
 
     def runs(self) -> list[tuple[int, int, int]]:
         """``(prefix, first row, end row)`` for each run of consecutive rows that share a prefix (few when the
-        rows are ordered by prefix, as :func:`~ml.generation.batching.run_batch` orders them)."""
+        rows are ordered by prefix, as :func:`~ml.generation.run.run_batch` orders them)."""
         if self._runs is None:
             values, counts = torch.unique_consecutive(self.group, return_counts=True)
             ends = counts.cumsum(0).tolist()
