@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.budgets.inputs import AccountArrays, account_arrays
+from ml.budgets.limits import response_limits
 from ml.budgets.model import fit_posterior, point_parameters, sample_parameters
 from ml.budgets.solver import Boxes, budget_boxes, capped_fill, round_down
 from ml.budgets.types import ACTIONS, MICROS, BudgetPlan, CampaignState, Explanation, Propensity
@@ -206,6 +207,9 @@ class BudgetAllocator:
         p05, p95 = np.quantile(marginal, [0.05, 0.95], axis=0)
         mean = marginal.mean(axis=0)
         reasons = _reasons(budgets, account.current, account.floors, account.ceilings, boxes, chosen)
+        limits, evidence, _ = response_limits(posterior, account.history, budgets / MICROS)
+        caps = posterior.spend_cap.cap
+        cap_micros = [None if math.isinf(c) else int(c * MICROS) for c in caps.tolist()]
         # Python lists once, rather than numpy scalars per campaign: this loop runs 10,000 times.
         columns = zip(
             account.campaign_ids,
@@ -217,6 +221,11 @@ class BudgetAllocator:
             p95.tolist(),
             expected.tolist(),
             posterior.conversions_seen.tolist(),
+            limits,
+            evidence,
+            cap_micros,
+            posterior.spend_cap.unspent_days.astype(int).tolist(),
+            posterior.spend_cap.bound_days.astype(int).tolist(),
             strict=True,
         )
         explanations = {row[0]: Explanation(*row) for row in columns}
