@@ -1,4 +1,4 @@
-"""Baseline budget policies to compare the Thompson-sampling allocator against.
+"""Baseline budget policies to compare the allocator against.
 
 Every baseline obeys the same safety rules as the policy (floors, ceilings, the change limit and the total, see
 ``ml.budgets.solver``) and starts from the same budgets, so differences come from the decisions alone:
