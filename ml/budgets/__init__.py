@@ -1,4 +1,4 @@
-"""Daily budgets across campaigns: the response model, the solver, the Thompson-sampling allocator, its
+"""Daily budgets across campaigns: the response model, the spend cap, the solver, the allocator, its
 baselines, the market simulator and offline evaluation. Plain values in and out; no Django.
 
     from ml.budgets import BudgetAllocator, CampaignState, DayStats

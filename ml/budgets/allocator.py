@@ -1,4 +1,5 @@
-"""Daily budget allocation across campaigns: Thompson sampling on a pooled Bayesian response model.
+"""Daily budget allocation across campaigns on a pooled Bayesian response model (posterior mean by default,
+Thompson sampling or UCB by choice).
 
 Public API (plain values in, plain values out; no Django)::
 
@@ -9,16 +10,21 @@ Public API (plain values in, plain values out; no Django)::
     plan.explanations          # {campaign_id: Explanation}: posterior summary and why it moved
     plan.propensities          # {campaign_id: Propensity}: what offline evaluation needs
 
-Each call draws one set of parameters from every campaign's posterior (see ``ml.budgets.model``) and splits the
-total to maximise the sampled conversions (or value) under floors, ceilings and the change limit
-(``ml.budgets.solver``). Campaigns whose response is uncertain get sampled high some days and low on others:
-that is the exploration, paid for in small, capped steps.
+Each call fits every campaign's posterior (see ``ml.budgets.model``: a curve that may stop at a spend cap) and
+splits the total to maximise the expected conversions (or value) under floors, ceilings and the change limit
+(``ml.budgets.solver``). ``strategy="thompson"`` draws one set of parameters instead, so uncertain campaigns get
+sampled high some days and low on others. On every market of ``bench/bandit_bench.py`` (three response
+families, drifting curves, campaigns that start far below their kink) the posterior mean was ahead of Thompson
+sampling, also where exploration should pay: the change limit and the budgets' own drift already move every
+campaign through its curve, and sampled jitter costs more than it teaches. So the default is greedy.
 
-Propensities: a budget is a continuous action, so the logged action is its direction — ``"up"``, ``"hold"`` or
-``"down"`` against the current budget (``hold`` within ``hold_tolerance``). The probability of each direction
-under the policy is estimated by re-running the whole allocation on ``propensity_draws`` further posterior draws;
-the realised draw counts as one more, so no probability is ever zero: ``p = (1 + same) / (1 + draws)``. These
-feed ``ml.budgets.ope`` (IPW, SNIPW, DR) to judge a new policy on logged plans before it goes live.
+Propensities: whatever the strategy, they are those of Thompson sampling on the same posterior (with greedy, the
+chance each direction has under the posterior's uncertainty, not the probability 1 of a deterministic choice;
+offline evaluation needs that overlap). A budget is a continuous action, so the logged action is its direction —
+``"up"``, ``"hold"`` or ``"down"`` against the current budget (``hold`` within ``hold_tolerance``). The probability
+of each direction under the policy is estimated by re-running the whole allocation on ``propensity_draws`` further
+posterior draws; the realised draw counts as one more, so no probability is ever zero: ``p = (1 + same) / (1 +
+draws)``. These feed ``ml.budgets.ope`` (IPW, SNIPW, DR) to judge a new policy on logged plans before it goes live.
 
 Limits, strongest first: the total is never exceeded; floors and ceilings hold; each budget moves at most
 ``max_change_ratio`` (or ``min_change_micros``, whichever is larger) from ``daily_budget_micros``. When the
@@ -37,8 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.budgets.inputs import AccountArrays, account_arrays
+from ml.budgets.limits import response_limits
 from ml.budgets.model import fit_posterior, point_parameters, sample_parameters
-from ml.budgets.solver import Boxes, budget_boxes, round_down, water_fill
+from ml.budgets.solver import Boxes, budget_boxes, capped_fill, round_down
 from ml.budgets.types import ACTIONS, MICROS, BudgetPlan, CampaignState, Explanation, Propensity
 
 _LOG_MICROS = math.log(MICROS)
@@ -62,8 +69,8 @@ class AllocatorConfig:
 
     Attributes:
         objective: ``"conversions"`` or ``"value"`` (conversion value).
-        strategy: ``"thompson"`` (the policy), ``"greedy"`` (posterior mean) or ``"ucb"`` (optimistic index);
-            the last two exist as baselines.
+        strategy: ``"greedy"`` (posterior mean, the default), ``"thompson"`` (one posterior draw) or ``"ucb"``
+            (optimistic index); see the module docstring for why greedy.
         max_change_ratio: Largest relative move of a budget per step, e.g. 0.2 = ±20 %.
         min_change_micros: Smallest move always allowed, so a campaign with a tiny budget can still grow.
         history_days: Only the most recent days are read; bounds memory at 10,000 campaigns.
@@ -75,16 +82,15 @@ class AllocatorConfig:
         thompson_spread: Tempering of the Thompson draws: 1 samples the posterior, smaller values sample a
             posterior narrowed by this factor (see ``ml.budgets.model.sample_parameters``). Every step moves a
             budget by at most ``max_change_ratio`` and a 90-day posterior already explores through its budgets'
-            drift, so full-width draws mostly add jitter: on the simulator 0.5 beat 1.0 and 0.3. Since the model
-            reads unspent budget as saturation, greedy (posterior mean) is about 0.5 point of the oracle ahead
-            of it in every cell of ``bench/bandit_bench.py``; Thompson stays the policy for its propensities.
+            drift, so full-width draws mostly add jitter: on the simulator 0.5 beat 1.0 and 0.3. Also the
+            spread of the propensity draws.
         hold_tolerance: Relative move below which a change is logged as ``"hold"``.
         min_history_days: Campaigns with fewer days are rejected; 0 lets the pooled prior alone decide.
         ucb_scale: Standard deviations of optimism for ``strategy="ucb"``, multiplied by ``sqrt(log(days))``.
     """
 
     objective: str = "conversions"
-    strategy: str = "thompson"
+    strategy: str = "greedy"
     max_change_ratio: float = 0.2
     min_change_micros: int = MICROS
     history_days: int = 90
@@ -178,14 +184,17 @@ class BudgetAllocator:
             days = max(account.n_days, 1)
             optimism = cfg.ucb_scale * math.sqrt(math.log(days + 1.0)) if cfg.strategy == "ucb" else 0.0
             log_return, saturation = point_parameters(posterior, optimism)
-        spend = water_fill(log_return - _LOG_MICROS, saturation * MICROS, lower, upper, total)[0]
+        cap = posterior.spend_cap.cap * MICROS
+        spend = capped_fill(log_return - _LOG_MICROS, saturation * MICROS, cap, lower, upper, total)[0]
         budgets = round_down(spend, boxes.lower, boxes.upper, total_budget_micros)
         # A child stream keeps decisions identical whatever propensity_draws is set to.
         extra_rng = np.random.default_rng(self.rng.integers(2**63))
         draw_log_return, draw_saturation = sample_parameters(
             posterior, extra_rng, cfg.propensity_draws, cfg.thompson_spread
         )
-        draw_spend = water_fill(draw_log_return - _LOG_MICROS, draw_saturation * MICROS, lower, upper, total)
+        draw_spend = capped_fill(
+            draw_log_return - _LOG_MICROS, draw_saturation * MICROS, cap, lower, upper, total
+        )
         current = account.current.astype(float)
         chosen = _directions(budgets.astype(float), current, cfg.hold_tolerance)
         drawn = _directions(draw_spend, current, cfg.hold_tolerance)
@@ -198,6 +207,9 @@ class BudgetAllocator:
         p05, p95 = np.quantile(marginal, [0.05, 0.95], axis=0)
         mean = marginal.mean(axis=0)
         reasons = _reasons(budgets, account.current, account.floors, account.ceilings, boxes, chosen)
+        limits, evidence, _ = response_limits(posterior, account.history, budgets / MICROS)
+        caps = posterior.spend_cap.cap
+        cap_micros = [None if math.isinf(c) else int(c * MICROS) for c in caps.tolist()]
         # Python lists once, rather than numpy scalars per campaign: this loop runs 10,000 times.
         columns = zip(
             account.campaign_ids,
@@ -209,6 +221,11 @@ class BudgetAllocator:
             p95.tolist(),
             expected.tolist(),
             posterior.conversions_seen.tolist(),
+            limits,
+            evidence,
+            cap_micros,
+            posterior.spend_cap.unspent_days.astype(int).tolist(),
+            posterior.spend_cap.bound_days.astype(int).tolist(),
             strict=True,
         )
         explanations = {row[0]: Explanation(*row) for row in columns}

@@ -1,4 +1,4 @@
-"""Baseline budget policies to compare the Thompson-sampling allocator against.
+"""Baseline budget policies to compare the allocator against.
 
 Every baseline obeys the same safety rules as the policy (floors, ceilings, the change limit and the total, see
 ``ml.budgets.solver``) and starts from the same budgets, so differences come from the decisions alone:
@@ -22,7 +22,7 @@ import numpy as np
 
 from ml.budgets.allocator import AllocatorConfig, BudgetAllocator
 from ml.budgets.inputs import AccountArrays, account_arrays
-from ml.budgets.solver import budget_boxes, proportional_fill, round_down, water_fill
+from ml.budgets.solver import budget_boxes, capped_fill, proportional_fill, round_down
 from ml.budgets.types import ACTIONS, MICROS, BudgetPlan, CampaignState, Explanation, Propensity
 
 _LOG_MICROS = math.log(MICROS)
@@ -119,11 +119,12 @@ class RoasAllocator(_BoxedBaseline):
 
 
 class OracleAllocator(_BoxedBaseline):
-    """Knows the true expected curves: ``curves()`` returns ``(log v, b)`` in currency units for today.
+    """Knows the true expected curves: ``curves()`` returns ``(log v, b)`` or ``(log v, b, cap)`` in currency
+    units for today (see :func:`ml.budgets.solver.capped_fill`).
 
     Args:
-        curves: Usually ``market.true_curves`` of an ``ml.budgets.simulator.Market``.
-        config: Safety rules (the oracle obeys them too).
+        curves: Usually ``market.true_response`` of an ``ml.budgets.simulator.Market``.
+        config: Safety rules (the oracle obeys them too); :func:`free_oracle_config` lifts the change limit.
     """
 
     name = "oracle"
@@ -135,8 +136,17 @@ class OracleAllocator(_BoxedBaseline):
         self.curves = curves
 
     def _spend(self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
-        log_return, saturation = self.curves()
-        return water_fill(log_return[None, :] - _LOG_MICROS, saturation[None, :] * MICROS, lower, upper, total)[0]
+        log_return, saturation, *cap = self.curves()
+        cap_micros = cap[0] * MICROS if cap else np.full(len(lower), np.inf)
+        return capped_fill(
+            log_return[None, :] - _LOG_MICROS, saturation[None, :] * MICROS, cap_micros, lower, upper, total
+        )[0]
+
+
+def free_oracle_config() -> BaselineConfig:
+    """Rules for an oracle free of the change limit (floors and the total still hold): the best split of each
+    day with no memory of yesterday's, which no policy under the product's safety rule can reach."""
+    return BaselineConfig(max_change_ratio=10.0, min_change_micros=2**50)
 
 
 def _deterministic_plan(name: str, account: AccountArrays, budgets: np.ndarray, total_budget_micros: int) -> BudgetPlan:

@@ -14,10 +14,13 @@ conversions). Priors are empirical Bayes, pooled over the account, so a campaign
 borrows the account's conversion rate and saturation shape instead of trusting its own noise. Older days count
 less (``discount`` per day) so the posterior follows drift.
 
-A day that left part of its budget unspent (spend below 90 % of the day's budget) ran out of search volume: its
-clicks are the whole day's volume ``k_i * b_i``, read as such rather than at the day's spend. Spend on such a day
-follows the volume (it stops where the auctions do), so reading it as the cause of the clicks would make a
-saturated campaign look like an expensive, unsaturated one.
+A day that left part of its budget unspent (spend below 90 % of the day's budget) ran out of auctions to win at
+the bid: past that spend, budget buys nothing. So the curve has a cap, ``v_i * b_i * (1 - exp(-min(s, c_i) /
+b_i))``: the cap ``c_i`` is learned from the spends of such days, the days whose budget bound telling only that
+it lies above their spend (``ml.budgets.spend_cap``); the curve itself is read from every day at its spend. A
+manual bid is then linear up to a kink (``b_i`` large, ``c_i`` at the kink), automated bidding has no cap, and a
+smooth curve may bend and stop. Reading an unspent day's clicks as the whole volume at infinite spend instead
+turns a manual bid's kink into a gentle bend and cuts the budget of a campaign that is not saturated at all.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import digamma, gammaln
+
+from ml.budgets.spend_cap import SpendCap, fit_spend_cap, no_cap
 
 # Saturation grid relative to each campaign's spend scale: from "saturates at a fifth of today's spend" to
 # "practically linear". Log-spaced because what matters is the order of magnitude.
@@ -46,8 +51,6 @@ _WEEKLY_PRIOR_INFORMATION = 50.0
 _WEEKLY_CAMPAIGNS = 1000
 # Pseudo-conversions for the per-campaign value per conversion shrinkage (objective "value").
 _VALUE_PRIOR_CONVERSIONS = 3.0
-# Share of the budget below which a day's spend counts as limited by search volume (platforms pace to ~100 %).
-_CAPPED_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class Posterior:
         cvr_beta: Shape (N,), Beta posterior beta.
         value_per_conversion: Shape (N,), shrunk estimate; 1.0 everywhere when the objective is conversions.
         conversions_seen: Shape (N,), discounted conversions the posterior has seen.
+        spend_cap: Where each campaign stops spending (``inf``: nowhere seen), with its evidence.
     """
 
     saturation_grid: np.ndarray
@@ -99,6 +103,7 @@ class Posterior:
     cvr_beta: np.ndarray
     value_per_conversion: np.ndarray
     conversions_seen: np.ndarray
+    spend_cap: SpendCap
 
 
 def make_history(
@@ -157,12 +162,10 @@ def fit_posterior(
     grid = history.scale[:, None] * np.geomspace(_GRID_LOW, _GRID_HIGH, grid_size)[None, :]
     curve_counts = history.clicks if history.impressions is None else history.impressions
     spend = history.spend
-    if history.budget is not None:
-        # A day that left a clear part of its budget unspent ran out of search volume (no auctions left at
-        # the bid): its counts are the whole day's volume, whatever the spend. Reading such a day at its spend
-        # would mistake the volume's daily swings, which move spend and clicks together, for a linear curve.
-        capped = history.valid & (spend > 0) & (spend < _CAPPED_SHARE * history.budget)
-        spend = np.where(capped, np.inf, spend)
+    if history.budget is None:
+        spend_cap = no_cap(*spend.shape)
+    else:
+        spend_cap = fit_spend_cap(spend, history.budget, history.valid, weight)
     volume = np.ones(n_days)
     if n_days >= _WEEKLY_MIN_DAYS:
         # Search volume follows the week (trade buyers search on weekdays); a constant curve would read Monday's
@@ -211,6 +214,7 @@ def fit_posterior(
         cvr_beta=cvr_beta_prior + cvr_clicks - total_conv,
         value_per_conversion=value_per_conversion,
         conversions_seen=total_conv,
+        spend_cap=spend_cap,
     )
 
 

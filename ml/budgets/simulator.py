@@ -21,6 +21,25 @@ $4-6 once campaigns push into their volume), CTR 3-8 %, conversion rates around 
 scenario, a handful of orders a day across the account) and orders worth a few hundred dollars. The weekday
 profile (B2B trade buyers search on weekdays) and the noise levels are assumptions, not measurements.
 
+Three families of response, one per way a platform turns a budget into clicks (``ScenarioConfig.response``; a
+``"mixed"`` account draws each campaign's family at random, as real accounts mix bidding strategies):
+
+* ``"manual"`` -- manual CPC bids (Google Ads "Manual CPC", Microsoft Advertising "Manual CPC"): every click costs
+  about the bid, so clicks are ``min(budget / cpc, volume)``: linear, then flat. Past the kink the auctions the bid
+  can win are used up and the rest of the budget stays unspent; below it the platform throttles serving to pace
+  the budget, so the whole budget is spent.
+* ``"smooth"`` -- a bid that wins cheap auctions first and dearer ones later (enhanced CPC, or a keyword set whose
+  queries differ in competition): clicks rise with diminishing returns, ``volume * (1 - exp(-s / (volume * cpc)))``,
+  and the bid stops winning auctions at ``s = volume * cpc``: past it (63 % of the volume, while the next click
+  still costs only e times the first) the budget is left unspent, well before the curve flattens.
+* ``"auto"`` -- automated bidding (Maximize clicks / conversions, target CPA): the platform raises bids until the
+  whole budget is spent, so clicks get dearer as the budget grows and nothing is left unspent until the volume
+  is exhausted (three times the saturation spend). The original simulator; ``SCENARIO_CONFIGS`` use it.
+
+``FAMILY_SCENARIOS`` are the markets the budget bench (``bench/bandit_bench.py``) runs every family on: 30 % of
+campaigns wasteful, sparse conversions (the median campaign converts less than twice a day), a budget that binds
+for some campaigns and not others, the marketer's uneven split as the start.
+
 Public API for scripts and the demo seeder::
 
     market = Market.from_scenario("waste_heavy", n_campaigns=50, seed=0)
@@ -42,6 +61,13 @@ from ml.budgets.types import MICROS, DayStats
 
 SCENARIOS = ("stationary", "sparse", "waste_heavy", "drift")
 SIZES = (10, 50, 200)
+RESPONSES = ("manual", "smooth", "auto", "mixed")
+_FAMILIES = RESPONSES[:3]
+# Spend, in units of the saturation spend ``volume * cpc``, past which no auction is left at the bid.
+_SPEND_CAP = {"manual": 1.0, "smooth": 1.0, "auto": 3.0}
+# The manual family's curve is linear up to the kink; the solvers' exponential family stands for it with a
+# saturation this many times the kink, so its marginal return falls by 1 % between zero and the kink.
+_LINEAR_SATURATION = 100.0
 
 # Mon..Sun multipliers on search volume; trade buyers search on weekdays (assumption, mean 1).
 WEEKDAY_VOLUME = np.array([1.10, 1.12, 1.10, 1.06, 0.98, 0.80, 0.84])
@@ -91,6 +117,8 @@ class ScenarioConfig:
         volume_noise: Log-normal day-to-day noise of volume.
         drift_sigma: Daily random-walk step of log conversion rates (0 = stationary).
         shock_share: Share of campaigns whose conversion rate jumps once, between days 20 and 70.
+        response: How budget becomes clicks, one of :data:`RESPONSES` (see the module docstring).
+        start_sigma: Log-normal spread of the marketer's starting split (before the waste weight).
     """
 
     name: str
@@ -108,8 +136,12 @@ class ScenarioConfig:
     volume_noise: float = 0.15
     drift_sigma: float = 0.0
     shock_share: float = 0.0
+    response: str = "auto"
+    start_sigma: float = 0.5
 
     def __post_init__(self) -> None:
+        if self.response not in RESPONSES or self.start_sigma < 0:
+            raise ValueError(f"ScenarioConfig {self.name!r}: response must be one of {RESPONSES}, start_sigma >= 0")
         if not 0.0 < self.cvr_median < 1.0 or not 0.0 <= self.waste_share <= 1.0:
             raise ValueError(f"ScenarioConfig {self.name!r}: cvr_median must be in (0, 1), waste_share in [0, 1]")
         if min(self.cpc_median, self.clicks_median, self.order_value_median, self.budget_tightness) <= 0:
@@ -121,6 +153,16 @@ SCENARIO_CONFIGS = {
     "sparse": ScenarioConfig("sparse", cvr_median=0.012, clicks_median=15.0),
     "waste_heavy": ScenarioConfig("waste_heavy", waste_share=0.4, waste_budget_weight=2.5),
     "drift": ScenarioConfig("drift", drift_sigma=0.03, shock_share=0.25),
+}
+# Markets for every response family: the base one is the issue's "new user" account, its total 30 % of what
+# would saturate every campaign (about half of what the converting ones could use, so the budget binds for some
+# and not others); "unexplored" starts the split so uneven that many good campaigns sit far below their kink,
+# where nothing yet shows where it is.
+FAMILY_SCENARIOS = {
+    "base": ScenarioConfig("base", waste_share=0.3, budget_tightness=0.3),
+    "waste_heavy": ScenarioConfig("waste_heavy", waste_share=0.4, waste_budget_weight=2.5, budget_tightness=0.3),
+    "drift": ScenarioConfig("drift", waste_share=0.3, budget_tightness=0.3, drift_sigma=0.03, shock_share=0.25),
+    "unexplored": ScenarioConfig("unexplored", waste_share=0.3, budget_tightness=0.3, start_sigma=1.5),
 }
 
 
@@ -188,6 +230,7 @@ class _Campaigns:
     total_budget_micros: int
     budgets: np.ndarray
     floors: np.ndarray
+    family: np.ndarray | None = None  # index into _FAMILIES per campaign; None: automated bidding everywhere
 
 
 def _draw_campaigns(config: ScenarioConfig, n: int, seed: int) -> _Campaigns:
@@ -207,15 +250,20 @@ def _draw_campaigns(config: ScenarioConfig, n: int, seed: int) -> _Campaigns:
     shock_factor = np.where(rng.random(n) < 0.5, 0.35, 2.5)
     saturation_spend = clicks_cap * cpc
     total_budget_micros = int(config.budget_tightness * saturation_spend.sum()) * MICROS
-    weights = rng.lognormal(0.0, 0.5, n) * np.where(is_waste, config.waste_budget_weight, 1.0)
+    weights = rng.lognormal(0.0, config.start_sigma, n) * np.where(is_waste, config.waste_budget_weight, 1.0)
     start = weights / weights.sum() * total_budget_micros
     ids = [f"c{i:03d}" for i in range(n)]
     # Budgets in whole cents, as the platforms require; the floors keep every campaign minimally explored.
     budgets = (np.floor(start / 10_000) * 10_000).astype(np.int64)
     floors = np.full(n, (total_budget_micros // n // 20) // 10_000 * 10_000, dtype=np.int64)
     names = {cid: _name(i, bool(is_waste[i]), rng) for i, cid in enumerate(ids)}
+    # A stream of its own, so adding families left every earlier market's numbers as they were.
+    if config.response == "mixed":
+        family = np.random.default_rng([seed, n, 7]).integers(len(_FAMILIES), size=n)
+    else:
+        family = np.full(n, _FAMILIES.index(config.response))
     return _Campaigns(ids, names, is_waste, cpc, clicks_cap, base_cvr, order_value, ctr, shock_day, shock_factor,
-                      total_budget_micros, budgets, floors)
+                      total_budget_micros, budgets, floors, family)
 
 
 def _name(i: int, is_waste: bool, rng: np.random.Generator) -> str:
@@ -255,6 +303,11 @@ class Market:
         self.shock_day, self.shock_factor = c.shock_day, c.shock_factor
         self.total_budget_micros, self.initial_budgets, self.floors = c.total_budget_micros, c.budgets, c.floors
         self.log_cvr_drift = np.zeros(n_campaigns)
+        family = np.full(n_campaigns, _FAMILIES.index("auto")) if c.family is None else c.family
+        self.family = [_FAMILIES[f] for f in family.tolist()]
+        self.spend_cap = np.array([_SPEND_CAP[f] for f in _FAMILIES])[family]
+        # Manual bids: clicks linear in spend up to the kink (every click costs the bid).
+        self.is_linear = family == _FAMILIES.index("manual")
 
     @classmethod
     def from_scenario(cls, name: str, n_campaigns: int = 50, seed: int = 0) -> Market:
@@ -262,6 +315,16 @@ class Market:
         if name not in SCENARIO_CONFIGS:
             raise ValueError(f"scenario must be one of {SCENARIOS}, got {name!r}")
         return cls(SCENARIO_CONFIGS[name], n_campaigns, seed)
+
+    @classmethod
+    def from_family(cls, response: str, scenario: str, n_campaigns: int = 20, seed: int = 0) -> Market:
+        """A market of one :data:`FAMILY_SCENARIOS` scenario whose campaigns answer as ``response`` does."""
+        if scenario not in FAMILY_SCENARIOS:
+            raise ValueError(f"scenario must be one of {tuple(FAMILY_SCENARIOS)}, got {scenario!r}")
+        if response not in RESPONSES:
+            raise ValueError(f"response must be one of {RESPONSES}, got {response!r}")
+        config = FAMILY_SCENARIOS[scenario]
+        return cls(ScenarioConfig(**{**config.__dict__, "response": response}), n_campaigns, seed)
 
     @classmethod
     def from_curves(cls, curves: Sequence[CampaignCurve], *, seed: int, start_weekday: int = 0,
@@ -313,6 +376,16 @@ class Market:
         volume = self.clicks_cap * WEEKDAY_VOLUME[(self.day + self.weekday_offset) % 7]
         return np.log(self._cvr_today() / self.cpc), volume * self.cpc
 
+    def true_response(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Today's expected response of every family as ``(log v, b, cap)`` in currency units, for the oracles.
+
+        Expected conversions at budget ``s`` are ``v * b * (1 - exp(-min(s, cap) / b))``; a manual-bid campaign's
+        linear piece is stood for by ``b`` = 100 kinks (see ``_LINEAR_SATURATION``).
+        """
+        log_return, saturation = self.true_curves()
+        cap = self.spend_cap * saturation
+        return log_return, np.where(self.is_linear, _LINEAR_SATURATION * saturation, saturation), cap
+
     def step(self, budgets_micros: Mapping[str, int]) -> dict[str, DayStats]:
         """Play one day with the given budgets (every campaign id needed) and return its stats per campaign."""
         missing = [cid for cid in self.campaign_ids if cid not in budgets_micros]
@@ -345,9 +418,12 @@ class Market:
         cvr = self._cvr_today()
         volume = self.clicks_cap * WEEKDAY_VOLUME[(self.day + self.weekday_offset) % 7] * volume_noise
         saturation = volume * self.cpc
-        # Past ~95 % of the volume there are no auctions left to enter, so the rest of the budget stays unspent.
-        spend_target = np.minimum(budgets_micros / MICROS, 3.0 * saturation) * pacing
-        expected_clicks = volume * -np.expm1(-spend_target / saturation)
+        # Past the family's spend cap (~95 % of the volume for automated bidding, the kink for manual bids) no
+        # auction is left at the bid, so the rest of the budget stays unspent.
+        spend_target = np.minimum(budgets_micros / MICROS, self.spend_cap * saturation) * pacing
+        expected_clicks = np.where(
+            self.is_linear, spend_target / self.cpc, volume * -np.expm1(-spend_target / saturation)
+        )
         clicks = _poisson_quantile(expected_clicks, click_u)
         conversions = _binomial_quantile(clicks, cvr, conv_u)
         # The platform paces spend to the budget; how many clicks that buys is the auction's luck. A day without

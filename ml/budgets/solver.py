@@ -125,6 +125,36 @@ def water_fill(
     return np.clip(spend, lower, upper)
 
 
+def capped_fill(
+    log_return: np.ndarray,
+    saturation: np.ndarray,
+    cap: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    total: float,
+) -> np.ndarray:
+    """:func:`water_fill` for curves that stop at a spend cap: ``v_i * b_i * (1 - exp(-min(x_i, cap_i) / b_i))``.
+
+    Budget above a cap buys nothing on an average day (the auctions the bid can win run out), so the curves are
+    filled up to their caps first; what the total has left over then goes to the campaigns sitting at their cap,
+    in proportion to their headroom, where it is spent only on days of more volume than usual.
+
+    Args:
+        log_return, saturation, lower, upper, total: As for :func:`water_fill`.
+        cap: Shape (N,), the spend each campaign can use (``inf`` where none is known).
+
+    Returns:
+        Budgets, shape (M, N), as floats.
+    """
+    capped_upper = np.clip(cap, lower, upper)
+    spend = water_fill(log_return, saturation, lower, capped_upper, total)
+    left = total - spend.sum(axis=1, keepdims=True)
+    headroom = np.where(capped_upper < upper, upper - capped_upper, 0.0) * (spend >= capped_upper)
+    room = headroom.sum(axis=1, keepdims=True)
+    share = np.where(room > 0, np.minimum(np.maximum(left, 0.0) / np.where(room > 0, room, 1.0), 1.0), 0.0)
+    return spend + headroom * share
+
+
 def proportional_fill(weights: np.ndarray, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
     """Split ``total`` in proportion to ``weights`` (shape (N,)), clipped to the boxes: ``clip(c * w, lo, hi)``.
 

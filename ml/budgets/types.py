@@ -47,6 +47,12 @@ class Explanation:
     (conversions per unit, or value per unit with ``objective="value"``) over the propensity draws;
     ``expected_return`` is the posterior mean of the day's conversions (or value) at the planned budget and
     ``conversions_seen`` the discounted conversions the posterior learned from.
+
+    ``limit`` says what holds the campaign back at the planned budget (``"limited by budget"``, ``"limited by
+    volume"`` or ``"diminishing returns"``, see ``ml.budgets.limits``) and ``limit_evidence`` why, in the
+    marketer's words; ``spend_cap_micros`` is where it stops spending (None: never seen), ``unspent_days`` and
+    ``bound_days`` the days of the last six weeks that left budget unspent or reached it. Baselines leave them
+    empty.
     """
 
     campaign_id: str
@@ -58,6 +64,11 @@ class Explanation:
     marginal_return_p95: float
     expected_return: float
     conversions_seen: float
+    limit: str = ""
+    limit_evidence: str = ""
+    spend_cap_micros: int | None = None
+    unspent_days: int = 0
+    bound_days: int = 0
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaigns.models import BudgetChange, Campaign, Keyword, Suggestion
+from campaigns.models import BudgetChange, BudgetPlanItem, Campaign, Keyword, Suggestion
 from campaigns.web.context import SESSION_KEY
 from tests.factories import CampaignFactory, member
 
@@ -128,6 +128,19 @@ def test_budget_plan_applies_and_rolls_back(client, teammate, account):
     client.post(reverse("campaigns:roll_back", args=[change.pk]))
     assert Campaign.objects.get(pk=campaign.pk).daily_budget_micros == 40_000_000
     assert list(BudgetChange.objects.values_list("kind", flat=True)) == ["rollback", "rebalance"]
+
+
+def test_budget_page_says_what_holds_each_campaign_back(client, teammate, account):
+    # The allocator's explanation (ml.budgets.limits) travels in the item's posterior; the page shows it as is.
+    evidence = "left budget unspent on 9 of the last 42 days, stopping near 38.00 a day: more budget would not be spent"
+    BudgetPlanItem.objects.filter(plan=account["plan"]).update(
+        posterior={"marginal_return_p05": 1.25, "marginal_return_p95": 3.5, "limit": "limited by volume",
+                   "limit_evidence": evidence})
+    client.force_login(teammate)
+
+    body = client.get(reverse("campaigns:budgets")).content.decode()
+
+    assert f'<div class="limit"><strong>Limited by volume</strong>: {evidence}</div>' in body
 
 
 def test_import_error_names_line_and_column_and_writes_nothing(client, teammate, eager_tasks, upload_dir,

@@ -53,7 +53,7 @@ def test_seeded_plan_is_exact():
     assert plan.explanations["good"].reason == RAISE_CAPPED
     assert plan.explanations["waste"].reason == CUT_CAPPED
     assert plan.propensities["waste"].action == "down"
-    assert plan.policy == "thompson"
+    assert plan.policy == "greedy"
 
 
 def test_money_flows_from_waste_to_the_converter_over_days():
@@ -293,24 +293,47 @@ def test_impressions_carry_the_curve_only_when_every_day_with_clicks_reports_the
     assert partial.impressions is None
 
 
-def test_days_that_leave_budget_unspent_are_read_as_saturated():
-    # Five campaigns far from saturation at a CPC of 3.5, and one that spends until its volume runs out (true
-    # saturation spend 140): its spend and clicks swing together with the day's volume.
+def test_days_that_leave_budget_unspent_tell_where_spending_stops():
+    # Five campaigns far from saturation at a CPC of 3.5, and one that spends until its volume runs out (around
+    # 420 a day): its spend and clicks swing together with the day's volume, its budget is twice its top spend.
+    # The old model read those days as "saturated below its spend" and cut the budget; a cap at the spend it
+    # stops at is what they show, and below it the clicks are linear in spend.
     rng = np.random.default_rng(0)
     days = 60
     spend = np.vstack([np.full((5, days), 100.0), 3.0 * 3.5 * 40.0 * rng.lognormal(0.0, 0.15, days)])
     clicks = np.vstack([rng.poisson(100.0 / 3.5, (5, days)), np.round(0.95 * spend[5] / (3.0 * 3.5))])
     budgets = np.vstack([spend[:5], np.full(days, 2.0 * spend[5].max())])
 
-    def saturation(day_budgets: np.ndarray | None) -> float:
+    def fitted(day_budgets: np.ndarray | None) -> tuple[np.ndarray, float]:
         history = make_history(
             spend, clicks, clicks * 0.0, clicks * 0.0, spend > 0, budgets[:, -1], clicks * 20.0, day_budgets
         )
         posterior = fit_posterior(history, discount=0.97, click_discount=0.99, grid_size=16, objective="conversions")
-        return float(point_parameters(posterior, 0.0)[1][0, 5])
+        return posterior.spend_cap.cap, float(point_parameters(posterior, 0.0)[1][0, 5])
 
-    # With the budgets reported the campaign is saturated below its spend; without, it looks linear.
-    assert saturation(budgets) < spend[5].mean() < saturation(None)
+    cap, saturation = fitted(budgets)
+    assert np.isinf(cap[:5]).all()
+    assert 0.9 * np.median(spend[5]) < cap[5] < 1.1 * np.median(spend[5])
+    assert saturation > 2.0 * cap[5]
+    assert np.isinf(fitted(None)[0]).all()
+
+
+def test_a_cap_is_not_ratcheted_down_by_the_days_that_ran_out():
+    # Budget held at the true median cap (100): half the days bind (spend = budget), half run out below it. The
+    # mean of the days that ran out is about 88; the censored fit must see through it.
+    rng = np.random.default_rng(1)
+    days = 90
+    volume_cap = 100.0 * rng.lognormal(0.0, 0.15, (40, days))
+    budget = np.full((40, days), 100.0)
+    spend = np.minimum(budget, volume_cap)
+    history = make_history(spend, spend / 2.0, spend * 0.0, spend * 0.0, spend > 0, budget[:, -1], None, budget)
+
+    posterior = fit_posterior(history, discount=0.97, click_discount=0.99, grid_size=16, objective="conversions")
+
+    unspent = spend < 0.9 * budget
+    assert spend[unspent].mean() < 90.0
+    assert 95.0 < np.median(posterior.spend_cap.cap) < 105.0
+    assert 0.1 < posterior.spend_cap.sigma < 0.2
 
 
 @pytest.mark.slow
