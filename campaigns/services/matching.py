@@ -132,7 +132,7 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
         matcher.calibrate_vectors([rows[i].ad_group_id for i in converting], vectors[converting])
     matches = matcher.predict_vectors(vectors)
     theme = _account_theme(organization, campaign_of)
-    negatives = propose_negatives(rows, matches, vectors=vectors, relevance_threshold=matcher.threshold,
+    negatives = propose_negatives(rows, matches, vectors=vectors, relevance_threshold=matcher.similarity_threshold,
                                   ad_group_campaigns=campaign_of, theme=theme)
     candidates = unmatched_relevant(rows, matches, negatives)
     clusters = propose_intent_clusters([rows[i] for i in candidates], vectors[candidates]) if len(

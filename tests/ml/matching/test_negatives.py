@@ -242,7 +242,11 @@ def test_demo_account_waste_becomes_negatives_and_no_converting_term_is_blocked(
     vectors = embedder.encode([r.text for r in rows])
     theme = AccountTheme(theme_keywords, campaign_of, group_names, campaign_names, ("Materiales Ibéricos S.L.",))
     suggestions = propose_negatives(
-        rows, matcher.predict_vectors(vectors), vectors=vectors, relevance_threshold=matcher.threshold, theme=theme
+        rows,
+        matcher.predict_vectors(vectors),
+        vectors=vectors,
+        relevance_threshold=matcher.similarity_threshold,
+        theme=theme,
     )
 
     blocked = {t for s in suggestions for t in s.blocked.terms}

@@ -95,7 +95,7 @@ def solar(embedder: CachedEmbedder) -> tuple[list[SearchTermRow], list[NegativeS
         brand_terms=(BRAND,),
     )
     suggestions = propose_negatives(rows, matcher.predict_vectors(vectors), vectors=vectors,
-                                    relevance_threshold=matcher.threshold, theme=theme)
+                                    relevance_threshold=matcher.similarity_threshold, theme=theme)
     return rows, suggestions
 
 
