@@ -115,7 +115,9 @@ class IntentMatcher:
         oos_weight: the out-of-scope trade-off for the logistic head's threshold: it maximises (in-scope
             examples kept *and* correctly labelled) + ``oos_weight`` × (out-of-scope examples flagged). Below 1
             a lost relevant term counts more than a missed irrelevant one: a wrong "irrelevant" becomes a
-            negative keyword that cuts the advertiser's traffic.
+            negative keyword that cuts the advertiser's traffic. On banking77 (bench/matching_bench.py) 0.3
+            gave 88.4% in-scope accuracy with 58.8% out-of-scope recall on USE (87.9/72.5 on USE+MiniLM);
+            0.5 gave 79.2/86.3.
         k: (nearest head) neighbours that vote for the label. 1 (plain nearest neighbour) is the default: it
             was best on a validation split of banking77 train, and ad groups have few keywords in uneven
             numbers, where a vote favours the group with more near-duplicates.
@@ -135,7 +137,7 @@ class IntentMatcher:
         chunk_size: int = 2048,
         head: str = "logistic",
         C: float = 10.0,
-        oos_weight: float = 0.5,
+        oos_weight: float = 0.3,
     ) -> None:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
