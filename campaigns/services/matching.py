@@ -153,9 +153,12 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
 @transaction.atomic
 def _save(organization, rows, matches, threshold, negatives, clusters, source, theme) -> None:  # type: ignore[no-untyped-def]
     SearchTermMatch.objects.filter(search_term__organization=organization).delete()
+    # calibrated on converting terms only, the matcher's threshold is on the cosine similarity (see
+    # ml.matching.matcher.Calibration.on), so the saved relevance is that similarity, comparable to the threshold
     SearchTermMatch.objects.bulk_create(
         SearchTermMatch(search_term_id=row.term_id, ad_group_id=match.label, nearest_ad_group_id=match.nearest_label,
-                        keyword_text=match.keyword[:255], score=match.score, threshold=threshold or 0.0,
+                        keyword_text=match.keyword[:255],
+                        score=match.score if match.similarity is None else match.similarity, threshold=threshold or 0.0,
                         source=source)
         for row, match in zip(rows, matches, strict=True)
     )
