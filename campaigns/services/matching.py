@@ -72,6 +72,30 @@ def _ad_group_examples(organization: Organization) -> tuple[list[str], list[int]
     return texts, labels, campaign_of
 
 
+BRAND_NAME_WORDS = frozenset({"brand", "branded", "marca"})
+
+
+def _account_theme(organization: Organization, campaign_of: dict[int, int]):  # type: ignore[no-untyped-def]
+    """The account's own vocabulary for the negatives' approvability rules: keywords, names, brand terms.
+
+    Brand terms are the organization's name and the keywords of ad groups in a campaign or ad group named as a
+    brand one ("Brand", "Marca"), the usual way an account separates them.
+    """
+    from ml.matching.theme import AccountTheme, tokens
+
+    groups = AdGroup.objects.filter(pk__in=campaign_of).select_related("campaign")
+    keywords: dict[int, list[str]] = {pk: [] for pk in campaign_of}
+    for ad_group_id, text in Keyword.objects.filter(ad_group_id__in=campaign_of, negative=False).exclude(
+            status=CampaignStatus.REMOVED).values_list("ad_group_id", "text"):
+        keywords[ad_group_id].append(text)
+    brand_groups = {g.pk for g in groups if BRAND_NAME_WORDS & set(tokens(f"{g.name} {g.campaign.name}"))}
+    return AccountTheme(
+        keywords=keywords, campaign_of=campaign_of, ad_group_names={g.pk: g.name for g in groups},
+        campaign_names={g.campaign_id: g.campaign.name for g in groups},
+        brand_terms=(organization.name, *(k for g in brand_groups for k in keywords[g])),
+    )
+
+
 def _search_term_rows(organization: Organization) -> list:
     from ml.matching.matcher import SearchTermRow
 
@@ -107,8 +131,9 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
     if len(converting) >= MIN_CALIBRATION_TERMS:
         matcher.calibrate_vectors([rows[i].ad_group_id for i in converting], vectors[converting])
     matches = matcher.predict_vectors(vectors)
-    negatives = propose_negatives(rows, matches, vectors=vectors, relevance_threshold=matcher.threshold,
-                                  ad_group_campaigns=campaign_of)
+    theme = _account_theme(organization, campaign_of)
+    negatives = propose_negatives(rows, matches, vectors=vectors, relevance_threshold=matcher.similarity_threshold,
+                                  ad_group_campaigns=campaign_of, theme=theme)
     candidates = unmatched_relevant(rows, matches, negatives)
     clusters = propose_intent_clusters([rows[i] for i in candidates], vectors[candidates]) if len(
         candidates) >= 6 else []
@@ -120,17 +145,20 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
     if hasattr(embedder, "save"):
         embedder.save()
     source = f"{SOURCE}:{getattr(embedder, 'name', type(embedder).__name__)}"[:100]
-    _save(organization, rows, matches, matcher.threshold, negatives, clusters, source)
+    _save(organization, rows, matches, matcher.threshold, negatives, clusters, source, theme)
     return MatchingResult(terms=len(rows), in_scope=sum(m.label is not None for m in matches),
                           threshold=matcher.threshold, negatives=len(negatives), clusters=len(clusters))
 
 
 @transaction.atomic
-def _save(organization, rows, matches, threshold, negatives, clusters, source) -> None:  # type: ignore[no-untyped-def]
+def _save(organization, rows, matches, threshold, negatives, clusters, source, theme) -> None:  # type: ignore[no-untyped-def]
     SearchTermMatch.objects.filter(search_term__organization=organization).delete()
+    # calibrated on converting terms only, the matcher's threshold is on the cosine similarity (see
+    # ml.matching.matcher.Calibration.on), so the saved relevance is that similarity, comparable to the threshold
     SearchTermMatch.objects.bulk_create(
         SearchTermMatch(search_term_id=row.term_id, ad_group_id=match.label, nearest_ad_group_id=match.nearest_label,
-                        keyword_text=match.keyword[:255], score=match.score, threshold=threshold or 0.0,
+                        keyword_text=match.keyword[:255],
+                        score=match.score if match.similarity is None else match.similarity, threshold=threshold or 0.0,
                         source=source)
         for row, match in zip(rows, matches, strict=True)
     )
@@ -138,12 +166,15 @@ def _save(organization, rows, matches, threshold, negatives, clusters, source) -
     Suggestion.objects.filter(organization=organization, status=SuggestionStatus.PENDING,
                               kind__in=[SuggestionKind.NEGATIVE, SuggestionKind.AD_GROUP],
                               source__startswith=SOURCE).delete()
-    Suggestion.objects.bulk_create([*(_negative(organization, n, source) for n in negatives),
+    Suggestion.objects.bulk_create([*(_negative(organization, n, source, theme) for n in negatives),
                                     *(_cluster(organization, c, source) for c in clusters)])
 
 
-def _negative(organization: Organization, negative, source: str) -> Suggestion:  # type: ignore[no-untyped-def]
+def _negative(organization: Organization, negative, source: str, theme) -> Suggestion:  # type: ignore[no-untyped-def]
+    """A negative as a suggestion row. Only waste claims savings: sculpting moves traffic, it saves nothing."""
     blocked = negative.blocked
+    moves = {"route_to": {"ad_group_id": negative.route_to, "path": theme.path(negative.route_to)}} if (
+        negative.route_to is not None) else {}
     return Suggestion(
         organization=organization, kind=SuggestionKind.NEGATIVE, level=negative.level, text=negative.text[:255],
         match_type=negative.match_type, source=source,
@@ -151,6 +182,9 @@ def _negative(organization: Organization, negative, source: str) -> Suggestion: 
         ad_group_id=negative.ad_group_id,
         evidence={
             "reason": negative.reason,
+            "kind": negative.kind,
+            **moves,
+            "would_have_saved_micros": blocked.cost_micros if negative.kind == "waste" else 0,
             "campaign_ids": list(negative.campaign_ids),
             "would_have_blocked": {"terms": list(blocked.terms), "clicks": blocked.clicks,
                                    "cost_micros": blocked.cost_micros, "conversions": blocked.conversions},

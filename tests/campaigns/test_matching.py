@@ -79,3 +79,18 @@ def test_matching_task_runs_the_service(demo):
     assert result["terms"] == 30
     assert result["negatives"] == Suggestion.objects.filter(organization=demo, kind="negative").count()
     assert tasks.match_search_terms.apply(args=[987654]).get() == {"skipped": "organization not found"}
+
+
+def test_demo_top_opportunity_never_blocks_the_campaigns_own_keyword(demo):
+    from campaigns.models import Keyword
+    from campaigns.web.dashboard import top_negatives
+
+    match_search_terms(demo)
+    top = top_negatives(demo)
+    assert [n.text for n in top][:1] == ["ladrillos lego"]  # was the phrase "ladrillos", the campaign's keyword
+    for negative in Suggestion.objects.filter(organization=demo, kind="negative"):
+        keywords = Keyword.objects.filter(organization=demo, negative=False, ad_group__campaign_id__in=(
+            negative.evidence["campaign_ids"]))
+        assert not [k.text for k in keywords if blocks(tokens(negative.text), negative.match_type, tokens(k.text))]
+        assert negative.evidence["kind"] == "waste"
+        assert negative.evidence["would_have_saved_micros"] == negative.evidence["would_have_blocked"]["cost_micros"]

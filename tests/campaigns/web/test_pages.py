@@ -194,3 +194,23 @@ def test_pages_speak_spanish(client, owner, account):
     client.post(reverse("campaigns:set_language"), {"language": "es", "next": "/dashboard/"})
     body = client.get(reverse("campaigns:dashboard")).content.decode()
     assert "Gasto desperdiciado" in body and "Términos de búsqueda" in body
+
+
+def test_sculpting_negatives_are_shown_apart_and_never_as_savings(client, teammate, account, organization):
+    sculpting = Suggestion.objects.create(
+        organization=organization, kind="negative", text="cemento cola saco", match_type="exact", level="ad_group",
+        campaign=account["campaign"], ad_group=account["ad_group"], source="test",
+        evidence={"kind": "sculpting", "reason": "belongs to Cemento › Cemento cola",
+                  "route_to": {"ad_group_id": 99, "path": "Cemento › Cemento cola"},
+                  "would_have_saved_micros": 0,
+                  "would_have_blocked": {"terms": ["cemento cola saco"], "clicks": 9, "cost_micros": 90_000_000,
+                                         "conversions": 0.0}})
+    client.force_login(teammate)
+    response = client.get(reverse("campaigns:search_terms"))
+    assert [s.pk for s in response.context["waste"]] == [account["negative"].pk]
+    assert [s.pk for s in response.context["sculpting"]] == [sculpting.pk]
+    body = response.content.decode()
+    section = body[body.index('id="sculpting-negatives"'):]
+    assert "Cemento › Cemento cola" in section and f'value="approve:{sculpting.pk}"' in section
+    # the costlier sculpting negative is not a dashboard "would have saved" opportunity
+    assert [s.text for s in client.get(reverse("campaigns:dashboard")).context["negatives"]] == ["gratis"]

@@ -84,7 +84,9 @@ def test_demo_uncovered_intent_is_proposed(
 ) -> None:
     vectors = embedder.encode([r.text for r in demo_rows])
     matches = demo_matcher.predict_vectors(vectors)
-    negatives = propose_negatives(demo_rows, matches, vectors=vectors, relevance_threshold=demo_matcher.threshold)
+    negatives = propose_negatives(
+        demo_rows, matches, vectors=vectors, relevance_threshold=demo_matcher.similarity_threshold
+    )
     candidates = unmatched_relevant(demo_rows, matches, negatives)
     clusters = propose_intent_clusters([demo_rows[i] for i in candidates], vectors[candidates], min_terms=2)
     assert [(c.name, c.terms, c.conversions) for c in clusters] == [

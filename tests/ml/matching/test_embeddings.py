@@ -137,3 +137,38 @@ def test_minilm_runs_through_sentence_transformers_offline() -> None:
     assert (vectors.shape, vectors.dtype) == ((3, 384), np.float32)
     # the English model barely tells building cement from dental cement: one reason it is not the default
     assert (round(float(vectors[0] @ vectors[1]), 2), round(float(vectors[1] @ vectors[2]), 2)) == (0.76, 0.75)
+
+
+class _TableEmbedder:
+    """A fixed text → vector table: an Embedder with known answers."""
+
+    def __init__(self, name: str, table: dict[str, list[float]]) -> None:
+        self.name, self.dim, self.table = name, len(next(iter(table.values()))), table
+
+    def encode(self, texts):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        from ml.matching.embeddings import normalise_rows
+
+        return normalise_rows(np.array([self.table[t] for t in texts], dtype=np.float32))
+
+
+def test_concatenated_cosine_is_the_mean_of_the_parts() -> None:
+    import numpy as np
+
+    from ml.matching.embeddings import ConcatEmbedder
+
+    first = _TableEmbedder("a", {"x": [1.0, 0.0], "y": [0.0, 1.0]})  # cosine 0
+    second = _TableEmbedder("b", {"x": [1.0, 0.0, 0.0], "y": [1.0, 0.0, 0.0]})  # cosine 1
+    both = ConcatEmbedder([first, second])
+    vectors = both.encode(["x", "y"])
+    assert (both.name, both.dim, vectors.shape) == ("a+b", 5, (2, 5))
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    assert float(vectors[0] @ vectors[1]) == pytest.approx(0.5)
+
+
+def test_concatenation_needs_two_embedders() -> None:
+    from ml.matching.embeddings import ConcatEmbedder
+
+    with pytest.raises(ValueError, match="at least two"):
+        ConcatEmbedder([_TableEmbedder("a", {"x": [1.0]})])

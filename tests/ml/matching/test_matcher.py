@@ -50,6 +50,7 @@ def test_calibration_is_chosen_from_the_examples(demo_matcher: IntentMatcher) ->
         method="youden",
         in_scope_kept=0.8,
         out_of_scope_flagged=1.0,
+        similarity_threshold=pytest.approx(demo_matcher.similarity_threshold),
     )
 
 
@@ -62,7 +63,7 @@ def test_youden_threshold_on_plain_vectors() -> None:
     # 2-d toy: label "a" at angle 0, queries at decreasing cosine; out-of-scope ones are the least similar
     angles = np.radians([0, 20, 40, 60, 70, 80])
     vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
-    matcher = IntentMatcher(embedder=None).fit_vectors(["a"], ["a"], vectors[:1])
+    matcher = IntentMatcher(embedder=None, head="nearest").fit_vectors(["a"], ["a"], vectors[:1])
     calibration = matcher.calibrate_vectors(["a", "a", "a", None, "a", None], vectors)
     assert (round(calibration.threshold, 4), calibration.method) == (
         round(float(np.cos(angles[2])), 4),
@@ -87,21 +88,29 @@ def test_uncalibrated_matcher_flags_nothing(embedder: CachedEmbedder) -> None:
     assert matcher.predict(["guitar lessons"])[0].label == CEMENT
 
 
+@pytest.mark.parametrize(
+    ("head", "in_scope_correct", "out_of_scope_flagged"), [("nearest", 74, 10), ("logistic", 75, 19)]
+)
 def test_banking77_subset_accuracy_and_out_of_scope(
-    embedder: CachedEmbedder, banking77_small: dict[str, list[tuple[str, str]]]
+    embedder: CachedEmbedder,
+    banking77_small: dict[str, list[tuple[str, str]]],
+    head: str,
+    in_scope_correct: int,
+    out_of_scope_flagged: int,
 ) -> None:
     train, calibration, test = (
         banking77_small["train"],
         banking77_small["calibration"],
         banking77_small["test"],
     )
-    matcher = IntentMatcher(embedder).fit([t for t, _ in train], [label for _, label in train])
+    matcher = IntentMatcher(embedder, head=head).fit([t for t, _ in train], [label for _, label in train])
     matcher.calibrate([t for t, _ in calibration], [label or None for _, label in calibration])
     matches = matcher.predict([t for t, _ in test])
     in_scope = [(m, label) for m, (_, label) in zip(matches, test, strict=True) if label]
     out_of_scope = [m for m, (_, label) in zip(matches, test, strict=True) if not label]
-    assert sum(m.label == label for m, label in in_scope) == 74  # of 80
-    assert sum(m.label is None for m in out_of_scope) == 10  # of 20 from 2 intents never seen in fit or calibrate
+    assert sum(m.label == label for m, label in in_scope) == in_scope_correct  # of 80
+    # of 20, from 2 intents never seen in fit or calibrate
+    assert sum(m.label is None for m in out_of_scope) == out_of_scope_flagged
 
 
 @pytest.mark.parametrize(
@@ -125,3 +134,36 @@ def test_predict_before_fit_is_an_error() -> None:
 def test_fit_vectors_refuses_misaligned_vectors() -> None:
     with pytest.raises(ValueError, match=r"2 texts, 2 labels and vectors of shape \(3, 2\)"):
         IntentMatcher(embedder=None).fit_vectors(["a", "b"], ["x", "y"], np.zeros((3, 2), np.float32))
+
+
+def test_logistic_threshold_trades_out_of_scope_recall_for_in_scope_accuracy() -> None:
+    # two labels on the axes; calibration queries at decreasing confidence, the last two out of scope
+    angles = np.radians([0, 90, 10, 80, 30, 60, 45, 44])
+    vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
+    labels = ["x", "y", "x", "y", "x", "y", None, None]
+    cautious = IntentMatcher(embedder=None, C=100.0).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
+    calibration = cautious.calibrate_vectors(labels, vectors)
+    assert (calibration.method, calibration.on, calibration.in_scope_kept, calibration.out_of_scope_flagged) == (
+        "trade_off", "score", 1.0, 1.0
+    )
+    assert [m.label for m in cautious.predict_vectors(vectors)] == ["x", "y", "x", "y", "x", "y", None, None]
+
+
+def test_logistic_head_without_out_of_scope_examples_thresholds_the_similarity() -> None:
+    angles = np.radians(np.arange(0, 100, 10))
+    vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
+    matcher = IntentMatcher(embedder=None, in_scope_quantile=0.2).fit_vectors(["a", "b"], ["a", "b"], vectors[[0, 9]])
+    calibration = matcher.calibrate_vectors(["a"] * 5 + ["b"] * 5, vectors)
+    assert (calibration.method, calibration.on, round(calibration.threshold, 4)) == (
+        "quantile", "similarity", round(float(np.cos(np.radians(40))), 4)
+    )
+    assert calibration.similarity_threshold == calibration.threshold
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"head": "mlp"}, "head must be"), ({"C": 0.0}, "C must be positive"), ({"oos_weight": -1.0}, "oos_weight")],
+)
+def test_matcher_options_are_checked(options: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        IntentMatcher(embedder=None, **options)

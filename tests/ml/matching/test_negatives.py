@@ -17,6 +17,7 @@ from ml.matching.negatives import (
     replay,
     tokens,
 )
+from ml.matching.theme import AccountTheme
 
 
 def row(
@@ -138,14 +139,52 @@ def test_same_negative_in_several_campaigns_becomes_a_shared_list() -> None:
     assert suggestions[0].blocked.cost_micros == 13_000_000
 
 
-def test_term_served_by_the_wrong_ad_group_is_routed() -> None:
+BUILDING_THEME = AccountTheme(
+    keywords={11: ("cement bags",), 13: ("mortar mix",)},
+    campaign_of={11: 1, 13: 1},
+    ad_group_names={11: "Cement bags", 13: "Mortar"},
+    campaign_names={1: "Cement - Search"},
+)
+
+
+def test_term_served_by_the_wrong_ad_group_is_routed_by_name_as_sculpting() -> None:
     rows = [
         row("cement bag 25 kg", ad_group=13, cost=5_000_000),
         row("cement bags", ad_group=11, conversions=2.0),
     ]
-    suggestions = propose_negatives(rows, [matched(11), matched(11)])
-    assert [(s.text, s.match_type, s.level, s.ad_group_id, s.reason) for s in suggestions] == [
-        ("cement bag 25 kg", "exact", "ad_group", 13, "matches ad group 11, served by 13")
+    suggestions = propose_negatives(rows, [matched(11), matched(11)], theme=BUILDING_THEME)
+    assert [(s.text, s.match_type, s.level, s.ad_group_id, s.kind, s.route_to, s.reason) for s in suggestions] == [
+        ("cement bag 25 kg", "exact", "ad_group", 13, "sculpting", 11, "belongs to Cement - Search › Cement bags")
+    ]
+
+
+def test_no_sculpting_without_a_word_of_the_other_ad_group() -> None:
+    # the embedding says "mortar mix bag" belongs to ad group 11, but nothing in it is 11's and not 13's
+    rows = [row("mortar mix bag", ad_group=13, cost=5_000_000), row("mortar mix", ad_group=13, conversions=1.0)]
+    assert propose_negatives(rows, [matched(11), matched(13)], theme=BUILDING_THEME) == []
+
+
+def test_negatives_keep_off_the_accounts_theme() -> None:
+    theme = AccountTheme(
+        keywords={10: ("solar quote", "solar"), 11: ("solar panels",), 12: ("nem 3",)},
+        campaign_of={10: 1, 11: 1, 12: 1},
+        ad_group_names={10: "Solar Quotes/Estimates", 11: "Home/Residential Solar", 12: "CA - NEM 3.0"},
+        campaign_names={1: "Solar - Search", 2: "Brand"},
+        brand_terms=("SunPeak Solar LLC",),
+    )
+    rows = [
+        row("solar quote", cost=9_000_000),  # the ad group's own keyword
+        row("solar quotes austin", cost=8_000_000),
+        row("solar panels for home", ad_group=11, cost=7_000_000),
+        row("nem3 solar", ad_group=12, cost=6_000_000),
+        row("sunpeak reviews", cost=5_000_000),  # the brand, run together
+        row("solar eclipse glasses", cost=4_000_000),
+        row("solar eclipse 2026", cost=3_000_000),
+        row("solar panel installer", ad_group=11, conversions=1.0),
+    ]
+    suggestions = propose_negatives(rows, [matched(None)] * len(rows), theme=theme)
+    assert [(s.text, s.match_type, s.kind, s.blocked.terms) for s in suggestions] == [
+        ("eclipse", "phrase", "waste", ("solar eclipse glasses", "solar eclipse 2026"))
     ]
 
 
@@ -172,10 +211,13 @@ def test_demo_account_waste_becomes_negatives_and_no_converting_term_is_blocked(
     from campaigns.demo.generator import keyword_match, simulate
 
     texts, labels, ad_group_ids = [], [], {}
+    theme_keywords, campaign_of, group_names, campaign_names = {}, {}, {}, {}
     for c, campaign in enumerate(CATALOG, start=1):
+        campaign_names[c] = campaign.name
         for g, group in enumerate(campaign.groups):
             ad_group_ids[(campaign.name, group.name)] = (c, c * 10 + g)
             keywords = sorted({keyword_match(t.keyword)[0] for t in group.terms})
+            theme_keywords[c * 10 + g], campaign_of[c * 10 + g], group_names[c * 10 + g] = keywords, c, group.name
             # ad copy and multi-word keywords state the intent; one-word broad keywords are where waste enters
             for text in [
                 group.name,
@@ -198,15 +240,24 @@ def test_demo_account_waste_becomes_negatives_and_no_converting_term_is_blocked(
     # no hand-labelled irrelevant terms here: the threshold is the 5% quantile of the converting terms' scores
     matcher.calibrate([r.text for r in converting], [r.ad_group_id for r in converting])
     vectors = embedder.encode([r.text for r in rows])
+    theme = AccountTheme(theme_keywords, campaign_of, group_names, campaign_names, ("Materiales Ibéricos S.L.",))
     suggestions = propose_negatives(
-        rows, matcher.predict_vectors(vectors), vectors=vectors, relevance_threshold=matcher.threshold
+        rows,
+        matcher.predict_vectors(vectors),
+        vectors=vectors,
+        relevance_threshold=matcher.similarity_threshold,
+        theme=theme,
     )
 
     blocked = {t for s in suggestions for t in s.blocked.terms}
     assert blocked == {r.text for r in rows if r.conversions == 0}
     assert all(replay(s.text, s.match_type, converting, s.campaign_ids, s.ad_group_id).terms == () for s in suggestions)
+    # the top one used to be the phrase "ladrillos", the campaign's own keyword; now each has an off-theme word
     assert [(s.text, s.match_type, s.level) for s in suggestions][:3] == [
-        ("ladrillos", "phrase", "campaign"),
+        ("ladrillos lego", "phrase", "campaign"),
         ("cemento dental", "phrase", "campaign"),
         ("bloques minecraft", "phrase", "campaign"),
     ]
+    assert {s.kind for s in suggestions} == {"waste"}
+    for s in suggestions:
+        assert not theme.blocks_keyword(tokens(s.text), s.match_type, theme.ad_groups(s.campaign_ids, s.ad_group_id))
