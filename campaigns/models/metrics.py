@@ -41,6 +41,8 @@ class ReportImport(models.Model):
     segmented_by_day = models.BooleanField(default=True)
     # The file's own "Total: ..." lines, by label: {"Other search terms": {"cost_micros": ..., ...}}
     totals = models.JSONField(default=dict, blank=True)
+    # Figures the file has no column for ("conversions", "conversion_value"): unknown, though stored as 0.
+    unknown_columns = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 

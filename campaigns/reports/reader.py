@@ -402,7 +402,8 @@ class ReportReader:
         if failing.height:
             raw = failing[name][0]
             echoed = "" if raw is None else f"{shown(raw)} "
-            raise ReportError(f"{echoed}{reason}", line=int(failing["_line"][0]), column=self.layout.column_name(name))
+            raise ReportError(f"{echoed}{reason} ({self.layout.kind_words}: correct the cell, or download the report "
+                              "again)", line=int(failing["_line"][0]), column=self.layout.column_name(name))
 
 
 HEADER_CELLS_SHOWN = 30

@@ -31,6 +31,7 @@ from campaigns.services.report_values import EXCLUDED_SQL, STATUS_SQL, budget_ty
 
 TEXT_LIMITS = {"campaign": 255, "ad_group": 255, "search_term": 500, "keyword": 255, "currency": 3,
                "campaign_ext": 64, "ad_group_ext": 64}
+UNKNOWN_WHEN_ABSENT = ("conversions", "conversion_value")
 TOTAL_FIELDS = {"impressions": "impressions", "clicks": "clicks", "cost": "cost_micros", "conversions": "conversions",
                 "conversion_value": "conversion_value_micros"}
 
@@ -49,6 +50,7 @@ class ImportResult:
     rows_replaced: int
     segmented_by_day: bool = True
     totals: dict | None = None
+    unknown_columns: tuple[str, ...] = ()
 
 
 def import_report(
@@ -109,6 +111,7 @@ def _move_home(organization: Organization, path: Path, reader: ReportReader, pla
         organization=organization, platform=platform, kind=layout.kind, filename=filename[:255],
         sha256=_sha256(path), rows=reader.rows_read, date_from=date_from, date_to=date_to,
         segmented_by_day=layout.segmented_by_day, totals=_totals(reader),
+        unknown_columns=[name for name in UNKNOWN_WHEN_ABSENT if name not in layout.header.columns],
         created_by=user if getattr(user, "pk", None) else None,
     )
     writer = _Writer(organization, platform, layout.kind, layout.header.spanish, report_import, period_end)
@@ -210,6 +213,7 @@ class _Writer:
             campaigns_created=campaigns_created, ad_groups_created=ad_groups_created,
             keywords_created=keywords_created, rows_replaced=replaced,
             segmented_by_day=self.period_end is None, totals=self.report_import.totals,
+            unknown_columns=tuple(self.report_import.unknown_columns),
         )
 
     def _campaigns(self) -> tuple[list[int], int]:

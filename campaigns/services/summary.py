@@ -38,6 +38,7 @@ def account_summary(organization: Organization, *, days: int = 30, end: date | N
         **asdict(summarize(**totals)),
         "wasted_spend_micros": waste.total_micros,
         "search_term_cost_without_term_micros": unlisted_search_term_cost(organization, start, end),
+        "unknown": unknown_figures(organization, start, end),
         "wasted_share_of_search_term_cost": waste.share_of_cost,
         "top_waste": [{"text": t.text, "clicks": t.clicks, "cost_micros": t.cost_micros} for t in waste.terms[:10]],
     }
@@ -49,3 +50,10 @@ def unlisted_search_term_cost(organization: Organization, start: date, end: date
     imports = ReportImport.objects.filter(organization=organization, kind="search_terms", date_from__gte=start,
                                           date_to__lte=end)
     return sum((i.totals.get("Other search terms") or {}).get("cost_micros") or 0 for i in imports)
+
+
+def unknown_figures(organization: Organization, start: date, end: date) -> list[str]:
+    """Figures some campaign report of [start, end] had no column for: their totals above are a floor, not zero."""
+    imports = ReportImport.objects.filter(organization=organization, kind="campaign", date_from__lte=end,
+                                          date_to__gte=start).values_list("unknown_columns", flat=True)
+    return sorted({name for names in imports for name in names})

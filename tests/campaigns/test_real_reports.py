@@ -252,3 +252,11 @@ def test_report_without_days_and_without_range_line_is_refused(organization, wri
 ])
 def test_date_range_lines_in_every_interface_language(line, month_first, expected):
     assert parse_range(line, month_first=month_first, today=dt.date(2026, 12, 5)) == expected
+
+
+def test_a_missing_conversions_column_is_unknown_not_zero(organization, write_report):
+    text = GOOGLE_EN_CAMPAIGNS_ALL_TIME.replace("Conv. rate,Conversions,Cost / conv.", "Conv. rate,Conv,Cost / conv.")
+    text = text.replace("All time", '"January 5, 2026 - February 3, 2026"')
+    result = import_report(organization, write_report(text))
+    assert result.unknown_columns == ("conversions", "conversion_value")
+    assert account_summary(organization)["unknown"] == ["conversion_value", "conversions"]
