@@ -317,8 +317,12 @@ class _Writer:
             "SELECT DISTINCT %s, 'ad_group', c.id, g.id, '', s.search_term, 'exact', %s, 'enabled' "
             f"FROM {{staging}} s {self.campaign_join} {self.ad_group_join} "
             f"WHERE {EXCLUDED_SQL.format(column='s.added_excluded')} = 1 AND LENGTH(s.search_term) <= %s "
+            # a term no keyword could be (too long, too many words, odd spacing) is left as an excluded row only
+            "AND LENGTH(s.search_term) - LENGTH(REPLACE(s.search_term, ' ', '')) < %s "
+            "AND s.search_term NOT LIKE '%%  %%' AND s.search_term NOT LIKE ' %%' AND s.search_term NOT LIKE '%% ' "
             "ON CONFLICT DO NOTHING",
-            [self.organization.pk, True, self.organization.pk, self.platform, KEYWORD_MAX_CHARS],
+            [self.organization.pk, True, self.organization.pk, self.platform, KEYWORD_MAX_CHARS,
+             KEYWORD_MAX_WORDS],
         )
 
     def _metrics(self) -> None:

@@ -78,7 +78,12 @@ def test_google_search_terms_without_days_land_as_one_period_and_reconcile(organ
 
 
 def test_excluded_term_is_already_a_negative_and_close_variants_are_not_keywords(organization, write_report):
-    import_report(organization, write_report(GOOGLE_EN_SEARCH_TERMS_PERIOD))
+    long_term = " ".join(["tile"] * 11)  # excluded on the platform, but no keyword can hold it
+    grout = "grout colours,Broad match,None,S_Tiles_ES,Grout,grout,\"2,050\",57,57,EUR,1004.60,0.50,Search\n"
+    text = GOOGLE_EN_SEARCH_TERMS_PERIOD.replace(
+        grout, f"{grout}{long_term},Broad match,Excluded,S_Tiles_ES,Grout,grout,1,0,0,EUR,0.00,0.00,Search\n")
+    import_report(organization, write_report(text))
+    assert SearchTermDaily.objects.filter(excluded=True).count() == 2
     negatives = Keyword.objects.filter(negative=True).values_list("text", "match_type", "ad_group__name")
     assert list(negatives) == [("free tile samples", "exact", "Samples")]
     assert Campaign.objects.get().campaign_type == "search"
