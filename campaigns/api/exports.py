@@ -124,6 +124,7 @@ class AccountImportResultSerializer(serializers.Serializer):
     ads = serializers.IntegerField()
     shared_lists = serializers.IntegerField()
     created = serializers.IntegerField()
+    skipped = serializers.DictField(child=serializers.IntegerField())
 
 
 def refuse_viewers(request: Request) -> Response | None:

@@ -35,6 +35,19 @@ MATCH = {"exact": "Exact", "phrase": "Phrase", "broad": "Broad"}
 SHARED_SET_TYPE = "Negative keywords"
 AD_TYPE = "Responsive search ad"
 CAMPAIGN_TYPE = "Search"
+# Editor columns (as _key writes them) whose value makes a row one of an entity type not modelled here; such a row
+# is counted under that type and skipped, so that an account export with targeting and assets imports.
+OTHER_ENTITIES = {
+    "location": "locations", "locationid": "locations", "radius": "locations", "proximity": "locations",
+    "audiencesegment": "audiences", "audience": "audiences", "userlist": "audiences", "interest": "audiences",
+    "sitelinktext": "extensions", "callouttext": "extensions", "structuredsnippetheader": "extensions",
+    "phonenumber": "extensions", "promotiontarget": "extensions", "imagename": "extensions",
+    "label": "labels", "adschedule": "ad schedules", "assetgroup": "asset groups", "placement": "placements",
+    "topic": "topics", "agerange": "demographics", "gender": "demographics", "householdincome": "demographics",
+    "device": "devices",
+}
+# What Editor writes in a position cell of an unpinned asset.
+UNPINNED = {"", "-", "–", "—", "--", " --"}
 
 
 def _ad_columns() -> list[str]:
@@ -190,10 +203,19 @@ class _Row:
         value = self.get(field)
         return parse_money(value, self.line, self.name(field)) if value else None
 
+    def other_entity(self) -> str | None:
+        for key, entity in OTHER_ENTITIES.items():
+            if self._at(self.index.get(key)) not in UNPINNED:
+                return entity
+        return None
+
     def add_to(self, parsed: ParsedAccount) -> None:
         campaign, ad_group, keyword = self.get("campaign"), self.get("ad_group"), self.get("keyword")
         shared_set, is_ad = self.get("shared_set"), bool(self.get("ad_type") or self._at(self.index.get("headline1")))
-        if shared_set and not campaign:
+        other = None if keyword or is_ad else self.other_entity()
+        if other:
+            parsed.skipped[other] = parsed.skipped.get(other, 0) + 1
+        elif shared_set and not campaign:
             if keyword:
                 parsed.keywords.append(self.keyword(shared_list=shared_set))
             else:
@@ -249,6 +271,7 @@ class _Row:
             for n in range(1, count + 1):
                 text = self._at(self.index.get(f"{label}{n}"))
                 position = self._at(self.index.get(f"{label}{n}position"))
+                position = "" if position in UNPINNED else position
                 if position and not position.isdigit():
                     raise AccountImportError(f"{position!r} is not a position", line=self.line,
                                              column=f"{label.title()} {n} position")

@@ -61,6 +61,8 @@ class ParsedAccount:
     ads: list[AdIn] = field(default_factory=list)
     shared_lists: dict[str, int] = field(default_factory=dict)
     associations: list[tuple[int, str, str]] = field(default_factory=list)  # line, campaign, list
+    # Rows of entity types the product does not model (locations, audiences, extensions ...): counted, not read.
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class AccountImportResult:
     ads: int
     shared_lists: int
     created: int
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 def parse_money(value: str, line: int, column: str) -> int:

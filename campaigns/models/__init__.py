@@ -14,12 +14,15 @@ from campaigns.models.credentials import CredentialPlatform, PlatformCredential
 from campaigns.models.imports import ImportJob
 from campaigns.models.jobs import FINISHED_STATUSES, GenerationJob, JobStatus
 from campaigns.models.metrics import (
+    DAYS_ONLY,
     DailyMetric,
     MetricLevel,
     ReportImport,
     ReportKind,
     SearchTerm,
     SearchTermDaily,
+    in_span,
+    overlapping,
 )
 from campaigns.models.organizations import (
     InjectionPolicy,
@@ -32,8 +35,10 @@ from campaigns.models.organizations import (
 from campaigns.models.structure import (
     Ad,
     AdGroup,
+    BudgetType,
     Campaign,
     CampaignStatus,
+    CampaignType,
     Keyword,
     KeywordLevel,
     MatchType,
@@ -64,7 +69,12 @@ __all__ = [
     "AdGroup",
     "Campaign",
     "CampaignStatus",
+    "DAYS_ONLY",
+    "BudgetType",
+    "CampaignType",
     "DailyMetric",
+    "in_span",
+    "overlapping",
     "Keyword",
     "KeywordLevel",
     "MatchType",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -35,6 +37,12 @@ class ReportImport(models.Model):
     rows = models.PositiveIntegerField()
     date_from = models.DateField()
     date_to = models.DateField()
+    # False for a report downloaded without a Day segment: its rows are one period, date_from to date_to.
+    segmented_by_day = models.BooleanField(default=True)
+    # The file's own "Total: ..." lines, by label: {"Other search terms": {"cost_micros": ..., ...}}
+    totals = models.JSONField(default=dict, blank=True)
+    # Figures the file has no column for ("conversions", "conversion_value"): unknown, though stored as 0.
+    unknown_columns = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -43,6 +51,23 @@ class ReportImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.date_from}–{self.date_to} ({self.rows} rows)"
+
+
+def in_span(start: date, end: date) -> Q:
+    """Rows of days in [start, end] and period rows wholly inside it.
+
+    An import keeps the rows of one campaign and level from overlapping in time (a new file replaces every row it
+    overlaps), so summing what this selects never counts a day twice, whether it came daily or in a period.
+    """
+    return Q(date__gte=start) & (Q(date_to__isnull=True, date__lte=end) | Q(date_to__lte=end))
+
+
+DAYS_ONLY = Q(date_to__isnull=True)  # per-day series (charts, the bandit's history) never see period rows
+
+
+def overlapping(start: date, end: date) -> Q:
+    """Rows, daily or period, that share at least one day with [start, end]: what a new import replaces."""
+    return Q(date__lte=end) & (Q(date_to__isnull=True, date__gte=start) | Q(date_to__gte=start))
 
 
 class _Counters(models.Model):
@@ -68,10 +93,12 @@ class _Counters(models.Model):
 
 
 class DailyMetric(_Counters):
-    """One day of one campaign, ad group, keyword or ad (``level`` says which)."""
+    """One day of one campaign, ad group, keyword or ad (``level`` says which); with ``date_to``, one period
+    (``date`` to ``date_to``) from a report downloaded without a Day segment."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="daily_metrics")
     date = models.DateField()
+    date_to = models.DateField(null=True, blank=True, help_text="last day of a period row; empty for one day")
     level = models.CharField(max_length=10, choices=MetricLevel.choices)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="daily_metrics")
     ad_group = models.ForeignKey(AdGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="daily_metrics")
@@ -134,9 +161,14 @@ class SearchTermDaily(_Counters):
     # Denormalised so that replacing a date range of a campaign is one indexed delete.
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
+    date_to = models.DateField(null=True, blank=True, help_text="last day of a period row; empty for one day")
     keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     keyword_text = models.CharField(max_length=255, blank=True, default="")
+    # The search term's match type: exact, exact_cv (close variant), phrase, phrase_cv, broad, pmax, ai_max ...
     match_type = models.CharField(max_length=24, blank=True, default="")
+    keyword_match_type = models.CharField(max_length=6, blank=True, default="")
+    # "Excluded" in the report: the term is already a negative and is never proposed as one again.
+    excluded = models.BooleanField(default=False)
     report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
@@ -144,7 +176,8 @@ class SearchTermDaily(_Counters):
         constraints = [
             *_Counters.counter_constraints("searchtermdaily"),
             models.UniqueConstraint(
-                fields=["search_term", "date", "keyword_text", "match_type"], name="searchtermdaily_unique_row"
+                fields=["search_term", "date", "keyword_text", "keyword_match_type", "match_type"],
+                name="searchtermdaily_unique_row"
             ),
         ]
 

@@ -28,6 +28,22 @@ class CampaignStatus(models.TextChoices):
     REMOVED = "removed", "Removed"
 
 
+class CampaignType(models.TextChoices):
+    SEARCH = "search", "Search"
+    PERFORMANCE_MAX = "performance_max", "Performance Max"
+    DISPLAY = "display", "Display"
+    VIDEO = "video", "Video"
+    DEMAND_GEN = "demand_gen", "Demand Gen"
+    SHOPPING = "shopping", "Shopping"
+    SMART = "smart", "Smart"
+    OTHER = "other", "Other"
+
+
+class BudgetType(models.TextChoices):
+    DAILY = "daily", "Daily"
+    CAMPAIGN_TOTAL = "campaign_total", "Campaign total"
+
+
 class MatchType(models.TextChoices):
     EXACT = "exact", "Exact"
     PHRASE = "phrase", "Phrase"
@@ -48,7 +64,12 @@ class Campaign(models.Model):
     status = models.CharField(max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.ENABLED)
     language = models.CharField(max_length=2, default="es", help_text="ISO 639-1 code of the ads' language")
     currency = models.CharField(max_length=3, default="EUR")
+    campaign_type = models.CharField(max_length=16, choices=CampaignType.choices, default=CampaignType.SEARCH)
     daily_budget_micros = models.BigIntegerField(default=0)
+    # A "Campaign total" budget is spent over the campaign's life, never per day: it is kept here, and the daily
+    # budget stays 0 ("unknown"), so that no rule reads it as a daily amount.
+    budget_type = models.CharField(max_length=16, choices=BudgetType.choices, default=BudgetType.DAILY)
+    total_budget_micros = models.BigIntegerField(null=True, blank=True)
     monthly_cap_micros = models.BigIntegerField(null=True, blank=True)
     floor_micros = models.BigIntegerField(default=0, help_text="lowest automated budget (exploration, minimum)")
     ceiling_micros = models.BigIntegerField(null=True, blank=True, help_text="highest automated budget")

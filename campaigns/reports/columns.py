@@ -6,43 +6,69 @@ from dataclasses import dataclass
 
 # canonical name -> the header texts (lower-cased) that mean it
 ALIASES: dict[str, tuple[str, ...]] = {
-    "date": ("day", "date", "día", "dia", "fecha", "gregorian date", "time period", "período", "periodo"),
-    "campaign": ("campaign", "campaign name", "campaña", "nombre de la campaña", "campaña (nombre)"),
+    "date": ("day", "date", "día", "dia", "fecha", "gregorian date", "time period", "período", "periodo",
+             "tag", "jour", "giorno"),
+    "campaign": ("campaign", "campaign name", "campaña", "nombre de la campaña", "campaña (nombre)",
+                 "kampagne", "campagne", "campagna", "campanha"),
     "campaign_id": ("campaign id", "id. de campaña", "id de campaña", "id. de la campaña"),
-    "ad_group": ("ad group", "ad group name", "grupo de anuncios", "nombre del grupo de anuncios"),
+    "ad_group": ("ad group", "ad group name", "grupo de anuncios", "nombre del grupo de anuncios",
+                 "anzeigengruppe", "groupe d'annonces", "gruppo di annunci", "grupo de anúncios"),
     "ad_group_id": ("ad group id", "id. del grupo de anuncios", "id del grupo de anuncios"),
     "search_term": ("search term", "search query", "término de búsqueda", "termino de busqueda",
-                    "consulta de búsqueda"),
-    "keyword": ("keyword", "search keyword", "palabra clave", "palabra clave de búsqueda"),
+                    "consulta de búsqueda", "suchbegriff", "terme de recherche", "termine di ricerca",
+                    "termo de pesquisa"),
+    "keyword": ("keyword", "search keyword", "palabra clave", "palabra clave de búsqueda", "mot clé",
+                "mot-clé", "parola chiave", "palavra-chave"),
     "match_type": ("match type", "search term match type", "delivered match type", "keyword match type",
                    "bid match type",
                    "tipo de concordancia", "tipo de concordancia del término de búsqueda",
-                   "tipo de concordancia de la palabra clave", "tipo de concordancia entregado"),
-    "impressions": ("impr.", "impressions", "impresiones"),
-    "clicks": ("clicks", "clics"),
-    "cost": ("cost", "spend", "coste", "costo", "gasto", "inversión"),
-    "conversions": ("conversions", "conv.", "conversiones"),
+                   "tipo de concordancia de la palabra clave", "tipo de concordancia entregado",
+                   "keyword-option", "type de correspondance", "tipo di corrispondenza", "tipo de correspondência"),
+    "impressions": ("impr.", "impressions", "impresiones", "impressionen", "impressioni", "impressões"),
+    "clicks": ("clicks", "clics", "klicks", "clic", "cliques"),
+    "interactions": ("interactions", "interacciones", "interaktionen", "interazioni", "interações"),
+    "cost": ("cost", "spend", "coste", "costo", "gasto", "inversión", "kosten", "coût", "custo"),
+    "conversions": ("conversions", "conv.", "conversiones", "conversioni", "conversões"),
     "conversion_value": ("conv. value", "conversion value", "total conv. value", "revenue", "valor de conv.",
-                         "valor de conversión", "valor de conversiones", "ingresos"),
-    "currency": ("currency code", "currency", "código de moneda", "moneda"),
+                         "valor de conversión", "valor de conversiones", "ingresos", "conv.-wert",
+                         "valeur de conv.", "valore conv.", "valor da conv."),
+    "currency": ("currency code", "currency", "código de moneda", "moneda", "währungscode",
+                 "code de la devise", "codice valuta", "código da moeda"),
     "budget": ("budget", "daily budget", "presupuesto", "presupuesto diario"),
+    "budget_type": ("budget type", "tipo de presupuesto", "budgettyp", "type de budget", "tipo di budget",
+                    "tipo de orçamento"),
+    "campaign_type": ("campaign type", "tipo de campaña", "kampagnentyp", "type de campagne", "tipo di campagna",
+                      "tipo de campanha"),
+    # The status of the report's own entity (the campaign in a campaign report, the keyword in a keyword
+    # report); the plain "Status" column is Google's serving status ("Eligible", "Limited"), not this.
+    "status": ("campaign status", "ad group status", "keyword status", "estado de la campaña",
+               "estado del grupo de anuncios", "estado de la palabra clave", "kampagnenstatus",
+               "état de la campagne", "stato campagna", "status da campanha"),
+    "added_excluded": ("added/excluded", "añadido/excluido", "agregado/excluido", "hinzugefügt/ausgeschlossen",
+                       "ajouté/exclu", "aggiunto/escluso", "adicionado/excluído"),
 }
 _LOOKUP = {alias: canonical for canonical, aliases in ALIASES.items() for alias in aliases}
 
 SPANISH_HINTS = {"día", "dia", "fecha", "campaña", "clics", "coste", "costo", "gasto", "impresiones",
                  "conversiones", "grupo de anuncios", "palabra clave", "término de búsqueda"}
+# Interface languages that write decimals with a comma (German, French, Italian, Portuguese besides Spanish).
+COMMA_HINTS = SPANISH_HINTS | {"kampagne", "klicks", "kosten", "campagne", "coût", "campagna", "costo", "campanha",
+                               "custo", "cliques", "anzeigengruppe", "gruppo di annunci"}
 MICROSOFT_HINTS = {"spend", "campaign name", "ad group name", "gregorian date", "time period", "revenue",
                    "delivered match type", "gasto", "ingresos"}
 
+# The Day (or Date / Week / Month) column is optional: a report without it is one period, given by the
+# date-range line above the header.
 KIND_REQUIRED: dict[str, tuple[str, ...]] = {
-    "search_terms": ("date", "campaign", "ad_group", "search_term", "impressions", "clicks", "cost", "conversions"),
-    "keyword": ("date", "campaign", "ad_group", "keyword", "impressions", "clicks", "cost", "conversions"),
-    "ad_group": ("date", "campaign", "ad_group", "impressions", "clicks", "cost", "conversions"),
-    "campaign": ("date", "campaign", "impressions", "clicks", "cost", "conversions"),
+    "search_terms": ("campaign", "ad_group", "search_term", "impressions", "clicks", "cost"),
+    "keyword": ("campaign", "ad_group", "keyword", "impressions", "clicks", "cost"),
+    "ad_group": ("campaign", "ad_group", "impressions", "clicks", "cost"),
+    "campaign": ("campaign", "impressions", "clicks", "cost"),
 }
-# The columns that identify one row; two rows with the same key are duplicates.
+# What a kind's rows are summed under: rows the platform lists separately stay apart (an exact and a
+# close-variant match of one term; keywords [x] and "x"), rows that differ only in columns not stored are summed.
 KIND_KEY: dict[str, tuple[str, ...]] = {
-    "search_terms": ("date", "campaign", "ad_group", "search_term", "keyword", "match_type"),
+    "search_terms": ("date", "campaign", "ad_group", "search_term", "keyword", "keyword_match_type", "match_type"),
     "keyword": ("date", "campaign", "ad_group", "keyword", "keyword_match_type"),
     "ad_group": ("date", "campaign", "ad_group"),
     "campaign": ("date", "campaign"),
@@ -50,7 +76,7 @@ KIND_KEY: dict[str, tuple[str, ...]] = {
 MONEY_COLUMNS = ("cost", "conversion_value", "budget")
 COUNT_COLUMNS = ("impressions", "clicks")
 TEXT_COLUMNS = ("campaign", "campaign_id", "ad_group", "ad_group_id", "search_term", "keyword", "match_type",
-                "currency")
+                "currency", "budget_type", "campaign_type", "status", "added_excluded")
 
 
 def canonical(header: str) -> str | None:
@@ -64,6 +90,7 @@ class HeaderMatch:
     names: list[str]  # the header as written
     spanish: bool
     microsoft: bool
+    comma_locale: bool = False
 
 
 def match_header(cells: list[str]) -> HeaderMatch | None:
@@ -74,6 +101,8 @@ def match_header(cells: list[str]) -> HeaderMatch | None:
         name = _LOOKUP.get(text)
         if name and name not in columns:
             columns[name] = position
+    if "clicks" not in columns and "interactions" in columns:
+        columns["clicks"] = columns["interactions"]  # Display / Video / Performance Max reports count interactions
     for kind in ("search_terms", "keyword", "ad_group", "campaign"):
         if all(name in columns for name in KIND_REQUIRED[kind]):
             return HeaderMatch(
@@ -82,6 +111,7 @@ def match_header(cells: list[str]) -> HeaderMatch | None:
                 names=[cell.strip().strip('"') for cell in cells],
                 spanish=any(text in SPANISH_HINTS for text in lowered),
                 microsoft=any(text in MICROSOFT_HINTS for text in lowered),
+                comma_locale=any(text in COMMA_HINTS for text in lowered),
             )
     return None
 
@@ -89,5 +119,10 @@ def match_header(cells: list[str]) -> HeaderMatch | None:
 def missing_for_best_kind(cells: list[str]) -> tuple[str, list[str]]:
     """For a header that fits no kind: the closest kind and the columns it lacks, for the error message."""
     present = {canonical(cell) for cell in cells} - {None}
-    best = min(KIND_REQUIRED, key=lambda kind: len(set(KIND_REQUIRED[kind]) - present))
+    if "interactions" in present:
+        present.add("clicks")
+    # The column that only one kind has says what the file is, even when other columns are missing.
+    telling = [kind for kind, column in (("search_terms", "search_term"), ("keyword", "keyword"),
+                                         ("ad_group", "ad_group")) if column in present]
+    best = telling[0] if telling else min(KIND_REQUIRED, key=lambda kind: len(set(KIND_REQUIRED[kind]) - present))
     return best, [name for name in KIND_REQUIRED[best] if name not in present]

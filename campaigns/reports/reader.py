@@ -14,12 +14,13 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from itertools import islice
 from pathlib import Path
 
 import polars as pl
 
-from campaigns.reports import values
+from campaigns.reports import periods, values
 from campaigns.reports.columns import (
     COUNT_COLUMNS,
     KIND_REQUIRED,
@@ -37,7 +38,12 @@ HEAD_LINES = 40
 HEAD_LINE_CHARS = 64 * 1024
 _COMMA_DECIMAL = re.compile(r"\d,\d{1,2}\D*$")
 _DOT_DECIMAL = re.compile(r"\d\.\d{1,2}\D*$")
-_TOTAL = r"(?i)^total\b"
+# A total line's label cell: "Total: Search terms", "Total : compte", "Totale: account", "Gesamt: Konto", or a
+# bare "Total" (Microsoft). A search term such as "total gym" has no colon, so it stays a row.
+_TOTAL = r"(?i)^(total|totale|gesamt|totaal)\s*(:|$)"
+_LABEL_PREFIX = r"(?i)^(total|totale|gesamt|totaal)\s*:?\s*"
+KIND_WORDS = {"search_terms": "search terms report", "keyword": "keyword report", "ad_group": "ad group report",
+              "campaign": "campaign report"}
 _COPYRIGHT = r"^(©|\(c\) )"
 _ROWS_LINE = re.compile(r"^\W*rows:\s*([\d.,]+)", re.IGNORECASE)
 
@@ -51,6 +57,17 @@ class ReportLayout:
     decimal: str
     date_order: str
     expected_rows: int | None
+    # For a report without a Day column: the days its rows cover, from the date-range line above the header.
+    period: tuple[date, date] | None = None
+
+    @property
+    def segmented_by_day(self) -> bool:
+        return "date" in self.header.columns
+
+    @property
+    def kind_words(self) -> str:
+        platform = "Microsoft Advertising" if self.header.microsoft else "Google Ads"
+        return f"{platform} {KIND_WORDS[self.kind]}"
 
     @property
     def kind(self) -> str:
@@ -93,12 +110,16 @@ def _encoding_reason(exc: UnicodeDecodeError) -> str:
 class ReportReader:
     """Reads one report file. ``layout`` is known after construction; ``chunks()`` yields validated rows."""
 
-    def __init__(self, path: str | Path, *, decimal: str | None = None, chunk_rows: int = 50_000) -> None:
+    def __init__(self, path: str | Path, *, decimal: str | None = None, chunk_rows: int = 50_000,
+                 today: date | None = None) -> None:
         if decimal not in (None, ",", "."):
             raise ValueError("decimal must be ',' or '.'")
         self.path = Path(path)
         self.chunk_rows = chunk_rows
+        self.today = today or date.today()
         self.rows_read = 0
+        # The file's "Total: ..." lines: (line, label, {impressions, clicks, cost, conversions, conversion_value})
+        self.totals: list[tuple[int, str, dict[str, int | float | None]]] = []
         self.chars_read = 0
         self.size_bytes = self.path.stat().st_size
         with self.path.open("rb") as raw:
@@ -149,7 +170,7 @@ class ReportReader:
                     long_rows = sorted(n for n in cut if n > number)
                     if long_rows:
                         raise _cell_too_long(head[long_rows[0] - 1], separator, long_rows[0], header.names)
-                    return ReportLayout(
+                    return self._with_period(head[: number - 1], ReportLayout(
                         encoding=encoding,
                         separator=separator,
                         header_line=number,
@@ -157,7 +178,7 @@ class ReportReader:
                         decimal=decimal or self._infer_decimal(data, separator, header),
                         date_order="dmy" if header.spanish or not header.microsoft else "mdy",
                         expected_rows=expected_rows,
-                    )
+                    ))
                 if best is None or len(cells) > len(best[2]):
                     best = (number, len(cells), cells)
         if best is None:
@@ -166,6 +187,13 @@ class ReportReader:
                               f"names{longest}")
         kind, missing = missing_for_best_kind(best[2])
         cells = best[2]
+        if missing == ["campaign", "ad_group"] or missing == ["campaign"]:
+            raise ReportError(
+                f"this is a {KIND_WORDS[kind]} downloaded from inside one campaign: it has no Campaign column, so "
+                "its rows cannot be placed; download it again from the account's report page, or add the Campaign"
+                + (" and Ad group columns" if "ad_group" in missing else " column"),
+                line=best[0],
+            )
         listed = ", ".join(shown(cell, 60) for cell in cells[:HEADER_CELLS_SHOWN])
         more = f" and {len(cells) - HEADER_CELLS_SHOWN:,} more" if len(cells) > HEADER_CELLS_SHOWN else ""
         raise ReportError(
@@ -174,6 +202,22 @@ class ReportReader:
             + f"; the header has {len(cells):,} column(s): {listed}{more}",
             line=best[0],
         )
+
+    def _with_period(self, above: list[str], layout: ReportLayout) -> ReportLayout:
+        """The layout with the date range of the lines above the header; a report without days needs one."""
+        month_first = layout.header.microsoft and not layout.header.spanish
+        for line in above:
+            found = periods.parse_range(line, month_first=month_first, today=self.today)
+            if found:
+                return ReportLayout(**{**layout.__dict__, "period": found})
+        if not layout.segmented_by_day:
+            raise ReportError(
+                f"this is a {layout.kind_words} without a Day column and without its date-range line above the "
+                "header, so the days its rows cover are unknown; download it again as the platform writes it (the "
+                "date range on line 2) or add the Day segment",
+                line=layout.header_line,
+            )
+        return layout
 
     @staticmethod
     def _infer_decimal(data: list[str], separator: str, header: HeaderMatch) -> str:
@@ -189,7 +233,7 @@ class ReportReader:
             return ","
         if dot and not comma:
             return "."
-        return "," if header.spanish else "."
+        return "," if header.comma_locale else "."
 
     @property
     def fraction_read(self) -> float:
@@ -266,18 +310,46 @@ class ReportReader:
             raise self._locate_bad_row(numbered, width) from None
         frame = frame.with_columns(pl.col("_line").cast(pl.Int64))
         columns = self.layout.header.columns
-        date_cell = pl.col(f"c{columns['date']}")
         first_cell = pl.col("c0").fill_null("").str.strip_chars()
-        # "Total: Account" rows leave the date empty; when the date is the first column, it holds "Total".
-        footer = first_cell.str.contains(_COPYRIGHT) | (
-            first_cell.str.contains(_TOTAL)
-            & (date_cell.is_null() | date_cell.str.strip_chars().is_in(values.EMPTY_MARKERS) | (columns["date"] == 0))
-        )
-        frame = frame.filter(~footer)
+        # A total line's label is its first cell that is not empty or "--": the first column in search terms and
+        # campaign reports, the third (after " --" and an empty cell) in keyword reports.
+        label = pl.coalesce([
+            pl.when(~pl.col(f"c{i}").fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS))
+            .then(pl.col(f"c{i}").str.strip_chars()) for i in range(min(width, 6))
+        ]).fill_null("")
+        frame = frame.with_columns(label.alias("_label"))
+        footer = first_cell.str.contains(_COPYRIGHT)
+        is_total = pl.col("_label").str.contains(_TOTAL)
+        self._keep_totals(frame.filter(is_total & ~footer))
+        frame = frame.filter(~footer & ~is_total)
         selected = frame.select(
             "_line", *(pl.col(f"c{position}").alias(name) for name, position in columns.items())
         )
         return self._validate(selected)
+
+    def _keep_totals(self, frame: pl.DataFrame) -> None:
+        """The figures of the file's total lines, read leniently: a total's "--" is unknown, not an error."""
+        if not frame.height:
+            return
+        columns = self.layout.header.columns
+        decimal = self.layout.decimal
+        exprs: list[pl.Expr] = [pl.col("_line"), pl.col("_label").str.replace(_LABEL_PREFIX, "").alias("label")]
+        for name in ("impressions", "clicks", "cost", "conversions", "conversion_value"):
+            if name not in columns:
+                exprs.append(pl.lit(None).alias(name))
+                continue
+            cell = pl.col(f"c{columns[name]}")
+            unknown = cell.is_null() | cell.str.strip_chars().is_in(values.EMPTY_MARKERS)
+            parser = {"impressions": values.count_expr, "clicks": values.count_expr}.get(name)
+            if parser is not None:
+                value, bad = parser(f"c{columns[name]}", decimal)
+            else:
+                parse = values.float_expr if name == "conversions" else values.micros_expr
+                value, bad, _ = parse(f"c{columns[name]}", decimal)
+            exprs.append(pl.when(unknown | bad).then(None).otherwise(value).alias(name))
+        for row in frame.select(exprs).iter_rows(named=True):
+            label = row.pop("label") or "Total"
+            self.totals.append((row.pop("_line"), label, row))
 
     def _locate_bad_row(self, numbered: list[str], width: int) -> ReportError:
         for text in numbered:
@@ -290,11 +362,16 @@ class ReportReader:
     def _validate(self, frame: pl.DataFrame) -> pl.DataFrame:
         layout = self.layout
         present = layout.header.columns
-        for name in KIND_REQUIRED[layout.kind]:
+        required = [*KIND_REQUIRED[layout.kind], *(("date",) if layout.segmented_by_day else ())]
+        for name in required:
             if name in TEXT_COLUMNS or name == "date":
                 self._fail_first(frame, pl.col(name).fill_null("").str.strip_chars() == "", name, "the value is empty")
-        date_value, date_bad = values.date_expr("date", layout.date_order)
-        self._fail_first(frame, date_bad, "date", "is not a date (expected YYYY-MM-DD or the report's format)")
+        if layout.segmented_by_day:
+            date_value, date_bad = values.date_expr("date", layout.date_order)
+            self._fail_first(frame, date_bad, "date", "is not a date (expected YYYY-MM-DD or the report's format)")
+        else:  # one period: every row is stored from its first day, with its last day beside it
+            assert layout.period is not None
+            date_value = pl.lit(layout.period[0], dtype=pl.Date).alias("date")
         exprs: list[pl.Expr] = [pl.col("_line"), date_value]
         for name in COUNT_COLUMNS:
             value, bad = values.count_expr(name, layout.decimal)
@@ -315,7 +392,7 @@ class ReportReader:
                 else pl.lit("").alias(name)
             )
         parsed = frame.select(exprs).with_columns(values.match_type_expr("match_type"))
-        parsed = parsed.with_columns(pl.col("match_type").alias("keyword_match_type"))
+        parsed = parsed.with_columns(values.base_match_type("match_type").alias("keyword_match_type"))
         return parsed.with_columns(values.keyword_syntax_expr("keyword", "keyword_match_type"))
 
     def _fail_first(self, frame: pl.DataFrame, bad: pl.Expr, name: str, reason: str) -> None:
@@ -325,7 +402,8 @@ class ReportReader:
         if failing.height:
             raw = failing[name][0]
             echoed = "" if raw is None else f"{shown(raw)} "
-            raise ReportError(f"{echoed}{reason}", line=int(failing["_line"][0]), column=self.layout.column_name(name))
+            raise ReportError(f"{echoed}{reason} ({self.layout.kind_words}: correct the cell, or download the report "
+                              "again)", line=int(failing["_line"][0]), column=self.layout.column_name(name))
 
 
 HEADER_CELLS_SHOWN = 30

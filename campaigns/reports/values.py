@@ -68,16 +68,36 @@ def date_expr(column: str, order: str) -> tuple[pl.Expr, pl.Expr]:
     return parsed.alias(column), parsed.is_null().alias(f"{column}__bad")
 
 
+_EXACT = "exact|exakt|esatta|exata"
+_PHRASE = "phrase|frase|wortgruppe|expression"
+_BROAD = "broad|amplia|ampla|weitgehend|large|generica"
+_CLOSE = "close variant|variante|nahe"
+
+
 def match_type_expr(column: str) -> pl.Expr:
-    """"Exact match (close variant)", "Concordancia de frase", "Phrase" ... -> exact / phrase / broad / ""."""
+    """"Exact match (close variant)" -> exact_cv, "Concordancia de frase" -> phrase, "Performance Max" -> pmax ...
+
+    The close-variant and Performance Max / AI Max rows are listed apart by the platform, so they stay apart.
+    """
     text = pl.col(column).fill_null("").str.to_lowercase()
+    close = text.str.contains(_CLOSE)
     return (
-        pl.when(text.str.contains("exact")).then(pl.lit("exact"))
-        .when(text.str.contains("phrase|frase")).then(pl.lit("phrase"))
-        .when(text.str.contains("broad|amplia")).then(pl.lit("broad"))
+        pl.when(text.str.contains("performance max")).then(pl.lit("pmax"))
+        .when(text.str.contains("ai max")).then(pl.lit("ai_max"))
+        .when(text.str.contains(_EXACT) & close).then(pl.lit("exact_cv"))
+        .when(text.str.contains(_EXACT)).then(pl.lit("exact"))
+        .when(text.str.contains(_PHRASE) & close).then(pl.lit("phrase_cv"))
+        .when(text.str.contains(_PHRASE)).then(pl.lit("phrase"))
+        .when(text.str.contains(_BROAD)).then(pl.lit("broad"))
         .otherwise(pl.lit(""))
         .alias(column)
     )
+
+
+def base_match_type(column: str) -> pl.Expr:
+    """exact / phrase / broad / "" from a detailed match type: what a keyword can be."""
+    text = pl.col(column)
+    return pl.when(text.is_in(["pmax", "ai_max"])).then(pl.lit("")).otherwise(text.str.replace("_cv", "", literal=True))
 
 
 def keyword_syntax_expr(keyword: str, match_type: str) -> list[pl.Expr]:
@@ -89,5 +109,6 @@ def keyword_syntax_expr(keyword: str, match_type: str) -> list[pl.Expr]:
         .otherwise(pl.lit(""))
     )
     bare = text.str.strip_chars('[]"').str.replace_all(r"(^|\s)\+", "$1").str.replace_all(r"\s+", " ")
-    resolved = pl.when(pl.col(match_type) == "").then(syntax_type).otherwise(pl.col(match_type))
+    # The brackets and quotes say what the keyword is; the match type column may describe the search term instead.
+    resolved = pl.when(syntax_type != "").then(syntax_type).otherwise(pl.col(match_type))
     return [bare.alias(keyword), resolved.alias(match_type)]

@@ -132,7 +132,7 @@ def write(organization: Organization, parsed: ParsedAccount) -> AccountImportRes
         created += _write_ad(ad, ad_group_of(ad.campaign, ad.ad_group))
     return AccountImportResult(platform=parsed.platform, campaigns=len(campaigns), ad_groups=len(ad_groups),
                                keywords=len(parsed.keywords), ads=len(parsed.ads), shared_lists=len(lists),
-                               created=created)
+                               created=created, skipped=dict(sorted(parsed.skipped.items())))
 
 
 def _write_keyword(organization, keyword: KeywordIn, campaigns, lists, ad_group_of) -> int:  # type: ignore[no-untyped-def]

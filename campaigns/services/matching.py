@@ -19,6 +19,7 @@ from django.db.models import Sum
 from campaigns.models import (
     AdGroup,
     CampaignStatus,
+    CampaignType,
     Keyword,
     Organization,
     SearchTerm,
@@ -43,6 +44,10 @@ class MatchingResult:
     threshold: float | None
     negatives: int
     clusters: int
+    # Terms left out: those of Performance Max / Display / ... campaigns (ad-group matching and negatives are
+    # search-campaign features) and those the reports list as "Excluded" (already negatives).
+    not_search: int = 0
+    excluded: int = 0
 
 
 def index_dir(organization: Organization) -> Path:
@@ -99,7 +104,7 @@ def _account_theme(organization: Organization, campaign_of: dict[int, int]):  # 
 def _search_term_rows(organization: Organization) -> list:
     from ml.matching.matcher import SearchTermRow
 
-    totals = SearchTerm.objects.filter(organization=organization).annotate(
+    totals = _matchable_terms(organization).annotate(
         clicks=Sum("daily__clicks", default=0), cost=Sum("daily__cost_micros", default=0),
         conversions=Sum("daily__conversions", default=0.0),
     ).order_by("pk")
@@ -108,6 +113,18 @@ def _search_term_rows(organization: Organization) -> list:
                       cost_micros=t.cost, conversions=t.conversions, term_id=t.pk)
         for t in totals
     ]
+
+
+def _matchable_terms(organization: Organization):  # type: ignore[no-untyped-def]
+    return (SearchTerm.objects.filter(organization=organization, campaign__campaign_type=CampaignType.SEARCH)
+            .exclude(daily__excluded=True))
+
+
+def _left_out(organization: Organization) -> dict[str, int]:
+    terms = SearchTerm.objects.filter(organization=organization)
+    return {"not_search": terms.exclude(campaign__campaign_type=CampaignType.SEARCH).count(),
+            "excluded": terms.filter(campaign__campaign_type=CampaignType.SEARCH, daily__excluded=True)
+            .distinct().count()}
 
 
 def match_search_terms(organization: Organization, *, embedder: Embedder | None = None) -> MatchingResult:
@@ -122,7 +139,8 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
     texts, labels, campaign_of = _ad_group_examples(organization)
     rows = _search_term_rows(organization)
     if not texts or not rows:
-        return MatchingResult(terms=len(rows), in_scope=0, threshold=None, negatives=0, clusters=0)
+        return MatchingResult(terms=len(rows), in_scope=0, threshold=None, negatives=0, clusters=0,
+                              **_left_out(organization))
     embedder = embedder or shared_embedder()
     matcher = IntentMatcher(embedder=embedder).fit(texts, labels)
     vectors = embedder.encode([row.text for row in rows])
@@ -147,7 +165,8 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
     source = f"{SOURCE}:{getattr(embedder, 'name', type(embedder).__name__)}"[:100]
     _save(organization, rows, matches, matcher.threshold, negatives, clusters, source, theme)
     return MatchingResult(terms=len(rows), in_scope=sum(m.label is not None for m in matches),
-                          threshold=matcher.threshold, negatives=len(negatives), clusters=len(clusters))
+                          threshold=matcher.threshold, negatives=len(negatives), clusters=len(clusters),
+                          **_left_out(organization))
 
 
 @transaction.atomic

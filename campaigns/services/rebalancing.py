@@ -22,6 +22,7 @@ from django.db.models import F, Sum
 from campaigns import metrics
 from campaigns.faults import failpoint
 from campaigns.models import (
+    DAYS_ONLY,
     BudgetChange,
     BudgetPlan,
     BudgetPlanItem,
@@ -34,6 +35,7 @@ from campaigns.models import (
     Organization,
     PlanStatus,
     RebalanceMode,
+    in_span,
 )
 from campaigns.platforms import platform_for
 from campaigns.services import budget_rules as rules
@@ -97,8 +99,9 @@ def _history(campaigns: list[Campaign], plan_date: date, trail: dict[int, list[_
              zone: ZoneInfo) -> dict[int, list]:
     from ml.budgets import DayStats
 
+    # The bandit learns from days; a period row (a report without days) is not a day's response to a budget.
     rows = DailyMetric.objects.filter(
-        campaign__in=campaigns, level=MetricLevel.CAMPAIGN, date__lt=plan_date,
+        DAYS_ONLY, campaign__in=campaigns, level=MetricLevel.CAMPAIGN, date__lt=plan_date,
         date__gte=plan_date - timedelta(days=HISTORY_DAYS),
     ).order_by("date").values_list("campaign_id", "date", "cost_micros", "clicks", "conversions",
                                    "conversion_value_micros", "impressions")
@@ -116,8 +119,8 @@ def _history(campaigns: list[Campaign], plan_date: date, trail: dict[int, list[_
 
 
 def _month_spend(campaigns: list[Campaign], plan_date: date) -> dict[int, int]:
-    rows = DailyMetric.objects.filter(campaign__in=campaigns, level=MetricLevel.CAMPAIGN,
-                                      date__gte=plan_date.replace(day=1), date__lt=plan_date)
+    rows = DailyMetric.objects.filter(in_span(plan_date.replace(day=1), plan_date - timedelta(days=1)),
+                                      campaign__in=campaigns, level=MetricLevel.CAMPAIGN)
     return dict(rows.values_list("campaign_id").annotate(spend=Sum("cost_micros")))
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from campaigns.models import (
+    DAYS_ONLY,
     BudgetPlan,
     DailyMetric,
     Membership,
@@ -18,6 +19,7 @@ from campaigns.models import (
     Suggestion,
     SuggestionKind,
     SuggestionStatus,
+    in_span,
 )
 from campaigns.services.summary import account_summary
 from campaigns.web.context import organization_view
@@ -51,7 +53,9 @@ def _daily_series(organization: Organization, summary: dict) -> dict:
     series: dict[str, list] = {"days": [], "spend": [], "conversions": [], "cpa": []}
     if period is None:
         return series
-    rows = (DailyMetric.objects.filter(organization=organization, level=MetricLevel.CAMPAIGN, date__range=period)
+    # Charts are per day: period rows (reports without days) have no day to be drawn on.
+    rows = (DailyMetric.objects.filter(DAYS_ONLY, organization=organization, level=MetricLevel.CAMPAIGN,
+                                       date__range=period)
             .values("date").annotate(cost=Sum("cost_micros"), conversions=Sum("conversions")).order_by("date"))
     for row in rows:
         cpa = cpa_micros(row["cost"], row["conversions"])
@@ -66,7 +70,7 @@ def _spend_by_campaign(organization: Organization, summary: dict) -> list[dict]:
     period = _period(summary)
     if period is None:
         return []
-    rows = list(DailyMetric.objects.filter(organization=organization, level=MetricLevel.CAMPAIGN, date__range=period)
+    rows = list(DailyMetric.objects.filter(in_span(*period), organization=organization, level=MetricLevel.CAMPAIGN)
                 .values("campaign_id", "campaign__name")
                 .annotate(cost=Sum("cost_micros"), conversions=Sum("conversions")).order_by("-cost"))
     largest = max((row["cost"] for row in rows), default=0) or 1

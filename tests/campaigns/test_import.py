@@ -22,7 +22,6 @@ from tests.campaigns.reports import (
     GOOGLE_EN_CAMPAIGNS,
     GOOGLE_ES_SEARCH_TERMS,
     MICROSOFT_EN_KEYWORDS,
-    replace_line,
 )
 from tests.factories import KeywordFactory
 
@@ -152,11 +151,6 @@ BAD_INPUTS = [
         GOOGLE_ES_SEARCH_TERMS.replace("2026-09-02,7", "2026-09-31,7").encode(),
         "Line 6, column 'Día': '2026-09-31' is not a date",
         id="bad date",
-    ),
-    pytest.param(
-        replace_line(GOOGLE_ES_SEARCH_TERMS, 7, GOOGLE_ES_SEARCH_TERMS.split("\n")[3]).encode(),
-        "Line 7: duplicate row: repeats line 4 (same day, campaign, ad group, search term, keyword, match type)",
-        id="duplicate rows",
     ),
     pytest.param(
         GOOGLE_ES_SEARCH_TERMS[: GOOGLE_ES_SEARCH_TERMS.index("ladrillos lego") + 40].encode(),

@@ -94,3 +94,19 @@ def test_demo_top_opportunity_never_blocks_the_campaigns_own_keyword(demo):
         assert not [k.text for k in keywords if blocks(tokens(negative.text), negative.match_type, tokens(k.text))]
         assert negative.evidence["kind"] == "waste"
         assert negative.evidence["would_have_saved_micros"] == negative.evidence["would_have_blocked"]["cost_micros"]
+
+
+def test_excluded_terms_and_non_search_campaigns_are_left_out_and_said(demo):
+    from campaigns.models import Campaign, SearchTermDaily
+
+    SearchTermDaily.objects.filter(search_term__text="cemento dental").update(excluded=True)
+    display = Campaign.objects.get(organization=demo, name="Ladrillos - Búsqueda")
+    display.campaign_type = "display"
+    display.save(update_fields=["campaign_type"])
+    in_display = SearchTerm.objects.filter(organization=demo, campaign=display).count()
+    result = match_search_terms(demo)
+    assert (result.excluded, result.not_search, result.terms) == (1, in_display, 30 - 1 - in_display)
+    left_out = {"cemento dental", *SearchTerm.objects.filter(campaign=display).values_list("text", flat=True)}
+    blocked = {term for n in Suggestion.objects.filter(organization=demo, kind="negative")
+               for term in n.evidence["would_have_blocked"]["terms"]}
+    assert not blocked & left_out

@@ -24,3 +24,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Imported a {result.platform} account: {result.campaigns} campaigns, {result.ad_groups} "
                           f"ad groups, {result.keywords} keywords, {result.ads} ads, {result.shared_lists} negative "
                           f"lists ({result.created} new items).")
+        if result.skipped:
+            listed = ", ".join(f"{count} {entity}" for entity, count in result.skipped.items())
+            self.stdout.write(f"Skipped rows of types this product does not model: {listed}.")

@@ -116,7 +116,9 @@ def test_upload_imports_whole_or_reports_line_and_column(api, organization, eage
     assert response.status_code == 202
     job = api.get(response.json()["url"]).json()
     assert {key: job[key] for key in ("status", "detail", "line", "column", "report_import")} == {
-        "status": "failed", "detail": "Line 4, column 'Coste': 'doce' is not a number", "line": 4,
+        "status": "failed", "line": 4,
+        "detail": "Line 4, column 'Coste': 'doce' is not a number (Google Ads search terms report: correct the cell, "
+                  "or download the report again)",
         "column": "Coste", "report_import": None}
     assert ReportImport.objects.count() == 1
     assert list(upload_dir.rglob("*")) == [upload_dir / "incoming"]  # both stored files went with their jobs

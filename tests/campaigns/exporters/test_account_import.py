@@ -96,3 +96,34 @@ def test_bad_file_names_line_and_column_and_writes_nothing(account, other_organi
         import_account(other_organization, path)
     assert str(error.value) == message
     assert snapshot(other_organization) == {"campaigns": [], "ad_groups": [], "keywords": [], "ads": [], "lists": []}
+
+
+EDITOR_WITH_TARGETING = (
+    "Campaign,Campaign Type,Campaign Status,Campaign Daily Budget,Languages,Location,Radius,Audience segment,"
+    "Sitelink text,Label,Ad Group,Ad Group Status,Max CPC,Keyword,Criterion Type,Status,Ad type,"
+    "Headline 1,Headline 1 position,Headline 2,Headline 2 position,Headline 3,Headline 3 position,"
+    "Description 1,Description 1 position,Description 2,Description 2 position,Path 1,Path 2,Final URL\n"
+    "Tiles,Search,Enabled,25.00,es,,,,,,,,,,,,,,,,,,,,,,,,,\n"
+    "Tiles,,,,,\"Madrid, Spain\",,,,,,,,,,Enabled,,,,,,,,,,,,,,\n"
+    "Tiles,,,,,Valencia,20,,,,,,,,,Enabled,,,,,,,,,,,,,,\n"
+    "Tiles,,,,,,,Home improvement,,,,,,,,Enabled,,,,,,,,,,,,,,\n"
+    "Tiles,,,,,,,,Free samples,,,,,,,Enabled,,,,,,,,,,,,,,\n"
+    ",,,,,,,,,Brand,,,,,,,,,,,,,,,,,,,,\n"
+    "Tiles,,,,,,,,,,Adhesives,Enabled,0.80,,,,,,,,,,,,,,,,,\n"
+    "Tiles,,,,,,,,,,Adhesives,,,tile adhesive,Exact,Paused,,,,,,,,,,,,,,\n"
+    "Tiles,,,,,,,,,,Adhesives,,,,,Enabled,Responsive search ad,Tile adhesive,1,Fast delivery,–,"
+    "Flexible adhesive, --,Order tile adhesive today.,--,Free delivery over 50 euros.,,tiles,adhesive,"
+    "https://example.com/adhesive\n"
+)
+
+
+def test_editor_export_with_targeting_rows_skips_them_and_reads_unpinned_dashes(organization, tmp_path):
+    path = tmp_path / "editor.csv"
+    path.write_text(EDITOR_WITH_TARGETING, encoding="utf-8")
+    result = import_account(organization, path)
+    assert (result.campaigns, result.ad_groups, result.keywords, result.ads) == (1, 1, 1, 1)
+    assert result.skipped == {"audiences": 1, "extensions": 1, "labels": 1, "locations": 2}
+    ad = Ad.objects.get()
+    assert [h["pin"] for h in ad.headlines] == [1, None, None]
+    assert [d["pin"] for d in ad.descriptions] == [None, None]
+    assert Keyword.objects.get().status == "paused"

@@ -1,0 +1,87 @@
+"""The date-range line above a report's header, in the interface languages the platforms write it in.
+
+Google Ads: "January 17, 2024 - February 15, 2024", "1 ene 2024 - 31 ene 2024", "1 de septiembre de 2026 -
+2 de septiembre de 2026", "01.01.2024 - 31.01.2024", "1 janv. 2024 - 31 janv. 2024", "All time", "Todo el
+periodo". Microsoft Advertising: "Report Time: 1/1/2024,1/31/2024" or "... - ...".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+# "All time" downloads have no first day; Google Ads (AdWords) served its first ads in October 2000, so no
+# account's data starts before this.
+ALL_TIME_FROM = date(2000, 10, 1)
+
+ALL_TIME = {"all time", "todo el periodo", "todo el período", "gesamtzeitraum", "gesamter zeitraum",
+            "toute la période", "toute la periode", "sempre", "tutto il periodo", "todo o período", "todo o periodo"}
+
+# The first letters of a month's name (accents removed) in English, Spanish, German, French, Italian, Portuguese.
+_MONTHS = {
+    "jan": 1, "ene": 1, "gen": 1, "janv": 1, "feb": 2, "fev": 2, "fevr": 2, "mar": 3, "mrz": 3, "marz": 3,
+    "apr": 4, "abr": 4, "avr": 4, "may": 5, "mai": 5, "mag": 5, "jun": 6, "juin": 6, "giu": 6, "jul": 7,
+    "juil": 7, "lug": 7, "aug": 8, "ago": 8, "aou": 8, "sep": 9, "set": 9, "oct": 10, "okt": 10, "ott": 10,
+    "out": 10, "nov": 11, "dec": 12, "dez": 12, "dic": 12,
+}
+_SPLIT = re.compile(r"\s+[-–—]\s+|\s*,\s*(?=\d{1,2}/)")
+_NUMERIC = re.compile(r"^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})$")
+_PREFIX = re.compile(r"^\s*report time\s*:\s*", re.IGNORECASE)
+_NOISE = {"de", "del", "di", "du", "of"}
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+def _month(word: str) -> int | None:
+    word = _plain(word).strip(".")
+    for size in (4, 3):
+        if len(word) >= size and word[:size] in _MONTHS:
+            if size == 3 and word[:3] == "jui":
+                return None
+            return _MONTHS[word[:size]]
+    return None
+
+
+def _one_date(text: str, month_first: bool) -> date | None:
+    text = text.strip().strip('"').strip()
+    numeric = _NUMERIC.match(text)
+    if numeric:
+        a, b, c = (int(part) for part in numeric.groups())
+        if a > 31:
+            year, month, day = a, b, c
+        else:
+            month, day = (a, b) if month_first else (b, a)
+            year = c
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    words = [w for w in re.split(r"[\s,]+", text) if w and _plain(w).strip(".") not in _NOISE]
+    numbers = [int(w.strip(".")) for w in words if w.strip(".").isdigit()]
+    months = [m for m in (_month(w) for w in words if not w.strip(".").isdigit()) if m]
+    if len(numbers) != 2 or len(months) != 1:
+        return None
+    day, year = (numbers[0], numbers[1]) if numbers[1] > 31 else (numbers[1], numbers[0])
+    try:
+        return date(year, months[0], day)
+    except ValueError:
+        return None
+
+
+def parse_range(line: str, *, month_first: bool, today: date) -> tuple[date, date] | None:
+    """(first day, last day) that ``line`` names, or None when it is not a date-range line."""
+    text = _PREFIX.sub("", line.strip().strip('"')).strip().strip('"').strip()
+    if not text or len(text) > 80:
+        return None
+    if _plain(text) in {_plain(name) for name in ALL_TIME}:
+        return ALL_TIME_FROM, today
+    parts = _SPLIT.split(text)
+    if len(parts) != 2:
+        return None
+    start, end = (_one_date(part, month_first) for part in parts)
+    if start is None or end is None or end < start:
+        return None
+    return start, end

@@ -1,0 +1,111 @@
+"""Report files laid out byte for byte as the platforms download them, with invented accounts and numbers.
+
+Each mirrors a layout studied in real downloads published in public repositories: the title line, the quoted
+date-range line (or "All time"), the header as written, " --" and "< 10%" cells, thousands separators only in some
+columns, and the "Total: ..." lines in the column where the platform puts them. Every total line adds up to the
+rows above it, as in the real files, so the tests can check the import reconciles to the cent.
+"""
+
+# ruff: noqa: E501 - report rows are kept whole, as the platforms write them
+
+from __future__ import annotations
+
+import csv
+import io
+
+# Google Ads, English, search terms, no Day segment; "Other search terms" and per-type totals below the rows.
+GOOGLE_EN_SEARCH_TERMS_PERIOD = '''Search terms report
+"January 5, 2026 - February 3, 2026"
+Search term,Match type,Added/Excluded,Campaign,Ad group,Keyword,Impr.,Interactions,Clicks,Currency code,Cost,Conversions,Campaign type
+tile adhesive,Exact match,Added,S_Tiles_ES,Adhesives,[tile adhesive],"1,204",88,88,EUR,61.20,4.00,Search
+tile adhesive,Exact match (close variant),None,S_Tiles_ES,Adhesives,[tile adhesive],310,21,21,EUR,14.35,1.00,Search
+tile adhesive,Phrase match,None,S_Tiles_ES,Adhesives,"""tile adhesive""",95,6,6,EUR,4.05,0.00,Search
+free tile samples,Phrase match (close variant),Excluded,S_Tiles_ES,Samples,"""tile samples""",40,3,3,EUR,2.10,0.00,Search
+grout colours,Broad match,None,S_Tiles_ES,Grout,grout,"2,050",57,57,EUR,1004.60,0.50,Search
+Total: Search terms,,,,,,"3,699",175,175,EUR,1086.30,5.50,
+Total: Other search terms,,,,,,0,0,112,EUR,701.14,2.00,
+Total: Account,,,,,,"6,023",287,287,EUR,1787.44,7.50,
+Total: Search,,,,,,"6,023",287,287,EUR,1787.44,7.50,Search
+Total: Display,,,,,,0,0,0,EUR,0.00,0.00,Display
+'''
+
+# Google Ads, English, keyword report: status first, keywords with their [ ] and " " syntax, " --" cells, and the
+# total lines' label in the third column after " --" and an empty cell.
+GOOGLE_EN_KEYWORDS_PERIOD = '''Search keyword report
+"January 5, 2026 - February 3, 2026"
+Keyword status,Keyword,Match type,Campaign,Ad group,Status,Status reasons,Currency code,Max. CPC,Cost,Clicks,Impr.,CTR,Avg. CPC,Conv. rate,Conv. value,Conversions,Cost / conv.
+Enabled,[tile adhesive],Exact match,S_Tiles_ES,Adhesives,Eligible,,EUR, --,75.55,109,"1,514",7.20%,0.69,4.59%,"1,250.00",5.00,15.11
+Enabled,"""tile adhesive""",Phrase match,S_Tiles_ES,Adhesives,Eligible,,EUR, --,4.05,6,95,6.32%,0.68,0.00%,0.00,0.00,0.00
+Paused,"""tile samples""",Phrase match,S_Tiles_ES,Samples,Paused,paused,EUR, --,2.10,3,40,7.50%,0.70,0.00%,0.00,0.00,0.00
+Enabled,grout,Broad match,S_Tiles_ES,Grout,Limited,low quality,EUR,1.20,1004.60,57,"2,050",2.78%,17.62,0.88%,180.00,0.50,"2,009.20"
+Enabled,[grout sealer],Exact match,S_Tiles_ES,Grout,Not eligible,rarely served,EUR, --,0.00,0,0, --,0,0.00%,0.00,0.00,0.00
+ --,,Total: All but removed keywords, --, --, --,,EUR, --,1086.30,175,"3,699",4.73%,6.21,3.14%,"1,430.00",5.50,197.51
+,,Total: Keywords in your account,,,,,EUR,,1121.84,181,"3,802",4.76%,6.20,3.04%,"1,430.00",5.50,203.97
+'''
+
+# Google Ads, English, campaign report over "All time": budget types, campaign types, paused campaigns,
+# Interactions beside Clicks, "< 10%" cells, a campaign name with a comma.
+GOOGLE_EN_CAMPAIGNS_ALL_TIME = '''Campaign report
+All time
+Campaign status,Campaign,Budget,Budget name,Budget type,Status,Status reasons,Campaign type,Impr.,Interactions,Interaction rate,Currency code,Avg. cost,Cost,Search lost IS (budget),Avg. CPC,Search impr. share,Clicks,Conv. rate,Conversions,Cost / conv.
+Enabled,S_Tiles_ES,25.00, --,Daily,Eligible,,Search,"120,400","6,210",5.16%,EUR,0.84,5216.40,12.10%,0.84,< 10%,"6,210",3.10%,192.51,27.10
+Paused,PMax_Tiles,10.00, --,Daily,Paused,campaign paused,Performance Max,"88,015","3,120",3.54%,EUR,0.35,1092.00, --,1.91, --,571,1.05%,6.00,182.00
+Paused,"Tiles, grout & more_Display",5.00, --,Daily,Paused,campaign paused; most ads disapproved,Display,"1,204,880","2,051",0.17%,EUR,0.21,430.71, --,0.21, --,"2,051",0.10%,2.00,215.36
+Enabled,Spring promo,300.00, --,Campaign Total,Eligible,,Search,"9,900",410,4.14%,EUR,0.61,250.10,30.00%,0.61,< 10%,410,2.44%,10.00,25.01
+Total: Campaigns, --, --, --, --, --,, --,"1,423,195","11,791",0.83%,EUR,0.59,6989.21,13.20%,0.76,< 10%,"9,242",2.28%,210.51,33.20
+Total: Account,,,,,,,,"1,423,300","11,795",0.83%,EUR,0.59,6990.05,13.20%,0.76,< 10%,"9,246",2.28%,210.51,33.21
+Total: Search,,,,,,,Search,"130,300","6,620",5.08%,EUR,0.83,5466.50,12.50%,0.83,< 10%,"6,620",3.06%,202.51,26.99
+Total: Performance Max,,,,,,,Performance Max,"88,015","3,120",3.54%,EUR,0.35,1092.00, --,1.91, --,571,1.05%,6.00,182.00
+Total: Display,,,,,,,Display,"1,204,880","2,051",0.17%,EUR,0.21,430.71, --,0.21, --,"2,051",0.10%,2.00,215.36
+'''
+
+# Google Ads, Spanish interface: abbreviated months on the date-range line, comma decimals, dot thousands.
+GOOGLE_ES_SEARCH_TERMS_PERIOD = '''Informe de términos de búsqueda
+"1 ene 2026 - 31 ene 2026"
+Término de búsqueda,Tipo de concordancia,Añadido/Excluido,Campaña,Grupo de anuncios,Palabra clave,Impr.,Clics,Código de moneda,Coste,Conversiones,Tipo de campaña
+cemento cola,Concordancia exacta,Añadido,Cemento,Cemento cola,[cemento cola],"1.234",12,EUR,"12,50",1,Búsqueda
+cemento cola,Concordancia exacta (variante aproximada),Ninguno,Cemento,Cemento cola,[cemento cola],410,4,EUR,"3,05",0,Búsqueda
+cemento dental,Concordancia amplia,Excluido,Cemento,Cemento gris,cemento,40,3,EUR,"4,10",0,Búsqueda
+Total: términos de búsqueda,,,,,,"1.684",19,EUR,"19,65",1,
+Total: otros términos de búsqueda,,,,,,0,7,EUR,"8,20",0,
+Total: cuenta,,,,,,"2.100",26,EUR,"27,85",1,
+'''
+
+# Google Ads search terms downloaded from inside one Performance Max campaign: no Campaign or Ad group column.
+GOOGLE_EN_PMAX_CAMPAIGN_SEARCH_TERMS = '''Search terms report
+"January 5, 2026 - February 3, 2026"
+Search term,Match type,Added/Excluded,Clicks,Impr.,CTR,Currency code,Avg. CPC,Cost,Conv. rate,Conversions,Cost / conv.
+tile shop near me,Performance Max,None,3,40,7.50%,EUR,0.41,1.23,0.00%,0.00,0.00
+Total: Search terms,,,3,40,7.50%,EUR,0.41,1.23,0.00%,0.00,0.00
+'''
+
+# Microsoft Advertising keyword report, summary (no day): the "Report Time" line holds the range.
+MICROSOFT_EN_KEYWORDS_PERIOD = (
+    '"Report Name: Keyword Performance Report"\n'
+    '"Report Time: 1/1/2026,1/31/2026"\n'
+    '"Time Zone: (GMT+01:00) Brussels, Copenhagen, Madrid, Paris"\n'
+    '"Last Completed Available Day: 2/3/2026 11:59:59 PM"\n'
+    '"Last Completed Available Hour: 2/3/2026 11:00:00 PM"\n'
+    '"Report Aggregation: Summary"\n'
+    '"Report Filter: "\n'
+    '"Potential Incomplete Data: false"\n'
+    '"Rows: 3"\n'
+    "\n"
+    "Account name\tCampaign name\tAd group\tKeyword\tBid match type\tImpressions\tClicks\tSpend\tConversions\t"
+    "Revenue\tCurrency code\n"
+    "Tejas Norte\tBricks\tFace bricks\tface brick\tExact\t2,300\t58\t41.29\t3\t1,250.50\tEUR\n"
+    "Tejas Norte\tBricks\tFace bricks\tface brick\tPhrase\t800\t12\t9.05\t0\t0.00\tEUR\n"
+    "Tejas Norte\tBricks\tClinker\tclinker brick\tBroad\t95\t2\t1.10\t0\t0.00\tEUR\n"
+    "Total\t-\t-\t-\t-\t3,195\t72\t51.44\t3\t1,250.50\t-\n"
+    "\n"
+    "\u00a92026 Microsoft Corporation. All rights reserved. \n"
+)
+
+
+def as_excel_csv(text: str) -> str:
+    """The same report as Google's "Excel CSV" download writes it: tab-separated (encode it as UTF-16)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    for row in csv.reader(io.StringIO(text)):
+        writer.writerow(row)
+    return out.getvalue()
