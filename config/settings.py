@@ -259,6 +259,7 @@ SPECTACULAR_SETTINGS = {
                              "campaigns.api.schema.add_error_responses"],
     # Choice sets shared by several models get one name each (else the schema names them by a hash).
     "ENUM_NAME_OVERRIDES": {"CampaignStatusEnum": "campaigns.models.CampaignStatus",
+                            "JobStatusEnum": "campaigns.models.JobStatus",  # generation and import jobs
                             "KeywordLevelEnum": "campaigns.models.KeywordLevel"},
 }
 
