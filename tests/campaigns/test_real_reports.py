@@ -119,7 +119,8 @@ def test_keyword_report_totals_in_the_third_column_and_both_syntaxes_kept(organi
         ("tile samples", "phrase", "paused"),
     ]
     totals = ReportImport.objects.get().totals
-    assert sorted(totals, key=lambda label: totals[label]["line"]) == ["All but removed keywords", "Keywords in your account"]
+    assert sorted(totals, key=lambda label: totals[label]["line"]) == [
+        "All but removed keywords", "Keywords in your account"]
     names = ("impressions", "clicks", "cost_micros", "conversions", "conversion_value_micros")
     rows = DailyMetric.objects.filter(level="keyword")
     assert stored(rows, *names) == figures(totals["All but removed keywords"], *names) == (
