@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from campaigns import metrics
 from campaigns.models import Organization
 from campaigns.services.matching import match_search_terms as run_matching
+from campaigns.services.queue import RetryLater
 from campaigns.services.summary import account_summary
 
 logger = logging.getLogger(__name__)
@@ -123,37 +124,38 @@ def generate_campaign_suggestions(campaign_id: int) -> dict:
     return asdict(generate_for_campaign(campaign))
 
 
+def _run_job_once(task, service, job_id: int, skipped: str, summary) -> dict:  # type: ignore[no-untyped-def]
+    """A job's attempt (``service.run_job``): a failed attempt is retried with its backoff; a job claimed elsewhere
+    (or whose worker was killed) is tried again once it can be reclaimed."""
+    try:
+        job = service.run_job(job_id)
+    except RetryLater as exc:
+        raise task.retry(exc=exc, countdown=exc.countdown) from exc
+    if job is None:
+        wait = service.seconds_until_reclaimable(job_id)
+        if wait is not None and not task.request.is_eager:  # running elsewhere, or its worker was killed
+            raise task.retry(countdown=wait)
+        return {"skipped": skipped}
+    return summary(job)
+
+
 @shared_task(bind=True, max_retries=None)
 def run_generation_job(self, job_id: int) -> dict:  # type: ignore[no-untyped-def]
     """On queue ``llm``: run a generation job once (a duplicate delivery claims nothing); a failed attempt is
     retried with backoff, counted in the job, until the job fails with its error."""
-    from campaigns.services.generation_jobs import RetryLater, run_job, seconds_until_reclaimable
+    from campaigns.services import generation_jobs
 
-    try:
-        job = run_job(job_id)
-    except RetryLater as exc:
-        raise self.retry(exc=exc, countdown=exc.countdown) from exc
-    if job is None:
-        wait = seconds_until_reclaimable(job_id)
-        if wait is not None and not self.request.is_eager:  # running elsewhere, or its worker was killed
-            raise self.retry(countdown=wait)
-        return {"skipped": "nothing to claim: the job is running elsewhere, finished, cancelled or missing"}
-    return {"job": job.pk, "status": job.status, "done": job.done_requests, "tokens": job.tokens_generated}
+    return _run_job_once(
+        self, generation_jobs, job_id, "nothing to claim: the job is running elsewhere, finished, cancelled or missing",
+        lambda job: {"job": job.pk, "status": job.status, "done": job.done_requests, "tokens": job.tokens_generated})
 
 
 @shared_task(bind=True, max_retries=None)
 def run_import_job(self, job_id: int) -> dict:  # type: ignore[no-untyped-def]
     """Import an uploaded report once (a duplicate delivery claims nothing); a failed attempt is retried with
     backoff, counted in the job, until the job fails with its error. The stored file goes when the job ends."""
-    from campaigns.services.import_jobs import RetryLater, run_job, seconds_until_reclaimable
+    from campaigns.services import import_jobs
 
-    try:
-        job = run_job(job_id)
-    except RetryLater as exc:
-        raise self.retry(exc=exc, countdown=exc.countdown) from exc
-    if job is None:
-        wait = seconds_until_reclaimable(job_id)
-        if wait is not None and not self.request.is_eager:  # running elsewhere, or its worker was killed
-            raise self.retry(countdown=wait)
-        return {"skipped": "nothing to claim: the job is running elsewhere, finished or missing"}
-    return {"job": job.pk, "status": job.status, "rows": job.rows_read}
+    return _run_job_once(
+        self, import_jobs, job_id, "nothing to claim: the job is running elsewhere, finished or missing",
+        lambda job: {"job": job.pk, "status": job.status, "rows": job.rows_read})

@@ -41,6 +41,7 @@ from campaigns.models import (
     SuggestionStatus,
 )
 from campaigns.services import generating, queue
+from campaigns.services.queue import RetryLater
 from ml.ad_rules import normalise_for_duplicates as duplicate_key
 
 MAX_ATTEMPTS = 3
@@ -52,14 +53,6 @@ RUN_JOB_TASK = "campaigns.tasks.run_generation_job"
 
 class GenerationJobError(ValueError):
     """A job that cannot be created or changed, with the reason for the marketer."""
-
-
-class RetryLater(RuntimeError):
-    """An attempt failed and the job is queued again: the task should run it later."""
-
-    def __init__(self, job_id: int, attempts: int, reason: str) -> None:
-        super().__init__(f"generation job {job_id}: attempt {attempts} failed ({reason}); queued again")
-        self.countdown = 5 * 2 ** (attempts - 1)
 
 
 # --- creating -------------------------------------------------------------------------------------------------
@@ -273,7 +266,7 @@ def _attempt_failed(job: GenerationJob, exc: Exception) -> None:
         requeued = GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
             status=JobStatus.QUEUED, error=reason)
         if requeued:
-            raise RetryLater(job.pk, job.attempts, reason) from exc
+            raise RetryLater("generation job", job.pk, job.attempts, reason) from exc
         return
     GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
         status=JobStatus.FAILED, error=f"Failed after {job.attempts} attempts: {reason}", finished_at=timezone.now())

@@ -32,17 +32,10 @@ from campaigns.models import ImportJob, JobStatus, Organization
 from campaigns.reports import ReportError, ReportReader
 from campaigns.services import queue
 from campaigns.services.importing import import_report
+from campaigns.services.queue import RetryLater
 
 MAX_ATTEMPTS = 3
 READING_SHARE = 90  # percent of the bar for reading the file; the rest is the final move of the rows home
-
-
-class RetryLater(RuntimeError):
-    """An attempt failed and the job is queued again: the task should run it later."""
-
-    def __init__(self, job_id: int, attempts: int, reason: str) -> None:
-        super().__init__(f"import job {job_id}: attempt {attempts} failed ({reason}); queued again")
-        self.countdown = 5 * 2 ** (attempts - 1)
 
 
 def upload_dir() -> Path:
@@ -185,7 +178,7 @@ def _attempt_failed(job: ImportJob, exc: Exception) -> None:
         requeued = ImportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
             status=JobStatus.QUEUED, error=reason)
         if requeued:
-            raise RetryLater(job.pk, job.attempts, reason) from exc
+            raise RetryLater("import job", job.pk, job.attempts, reason) from exc
         return
     _finish(job.pk, JobStatus.FAILED, error=f"Failed after {job.attempts} attempts: {reason}")
 

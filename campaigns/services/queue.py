@@ -10,6 +10,14 @@ from __future__ import annotations
 from celery import current_app
 
 
+class RetryLater(RuntimeError):
+    """An attempt of a job failed and the job is queued again: the task should run it later, with backoff."""
+
+    def __init__(self, what: str, job_id: int, attempts: int, reason: str) -> None:
+        super().__init__(f"{what} {job_id}: attempt {attempts} failed ({reason}); queued again")
+        self.countdown = 5 * 2 ** (attempts - 1)
+
+
 def delay(task_name: str, *args: object) -> None:
     """Send ``task_name`` with ``args`` to the broker (call it from ``transaction.on_commit``)."""
     current_app.tasks[task_name].delay(*args)
