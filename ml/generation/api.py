@@ -20,7 +20,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ml.ad_rules import (
     BOTH_PLATFORMS,
@@ -77,6 +77,8 @@ class GenerationRequest:
         n_headlines: headlines to ask for (3 to 15 end up in an ad).
         n_descriptions: descriptions to ask for (2 to 4).
         seed: sampling seed recorded with the result.
+        strategy: ``full`` (over-generate, keep whole, true, distinct lines, ranked) or ``plain`` (one sample per
+            field, validated only: the pipeline before issue 17, kept as the quality benchmark's baseline).
     """
 
     description: str
@@ -92,6 +94,7 @@ class GenerationRequest:
     n_headlines: int = 8
     n_descriptions: int = 4
     seed: int = 0
+    strategy: Literal["full", "plain"] = "full"
 
 
 @dataclass(frozen=True)
