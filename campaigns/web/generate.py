@@ -41,7 +41,7 @@ def _campaign(membership: Membership, campaign_id: int) -> Campaign:
 def _pending(campaign: Campaign):  # type: ignore[no-untyped-def]
     return (Suggestion.objects.filter(campaign=campaign, status=SuggestionStatus.PENDING, kind__in=GENERATED_KINDS,
                                       source__startswith=SOURCE)
-            .select_related("ad_group").order_by("ad_group__name", "kind", "pk"))
+            .select_related("ad_group", "campaign").order_by("ad_group__name", "kind", "pk"))
 
 
 def _ad_cards(campaign: Campaign, job: GenerationJob | None) -> list[dict[str, Any]]:
