@@ -41,10 +41,10 @@ class StrengthHintSerializer(serializers.Serializer):
 
 
 class AdStrengthSerializer(serializers.Serializer):
-    """Ad strength as ``ml.ad_strength`` computes it (docs/generation.md, Ad strength)."""
+    """Ad strength as ``ml.ad_strength`` computes it (docs/generation.md, "Previews, ad strength and …")."""
 
     level = serializers.ChoiceField(choices=LEVELS)
-    label = serializers.CharField(help_text="the level in the request's language")
+    level_label = serializers.CharField(help_text="the level in the request's language")
     score = serializers.IntegerField(min_value=0, max_value=100)
     hints = StrengthHintSerializer(many=True)
 

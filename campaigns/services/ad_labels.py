@@ -89,7 +89,7 @@ def strength_data(strength: AdStrength) -> dict[str, Any]:
     """The meter for a page or the API: level code and label, score, and the hints as code, count and sentence."""
     return {
         "level": strength.level,
-        "label": level_label(strength.level),
+        "level_label": level_label(strength.level),
         "score": strength.score,
         "hints": [{"code": hint.code, "count": hint.count, "message": hint_text(hint)} for hint in strength.hints],
     }

@@ -126,13 +126,13 @@ def test_a_jobs_detail_has_each_ad_groups_preview_strength_and_the_lines_not_sug
                     "descriptions": ["Tejas de Toledo.", "Pide presupuesto."],
                     "new_headlines": ["Teja Mixta Roja de Toledo 24h"], "new_descriptions": []},
         # 3 headlines (15) + 2 descriptions (10) + 1 with the keyword (6) + a short one (6)
-        "strength": {"level": "poor", "label": "Poor", "score": 37, "hints": [
+        "strength": {"level": "poor", "level_label": "Poor", "score": 37, "hints": [
             {"code": "add_headlines", "count": 7, "message": "Add 7 more distinct headlines"},
             {"code": "keyword_headlines", "count": 2, "message": "Include a keyword in 2 more headlines"},
             {"code": "add_descriptions", "count": 2, "message": "Add 2 more distinct descriptions"},
             {"code": "long_headline", "count": 1, "message": "Add a long headline (25 characters or more)"}]},
         # + a long headline with the keyword: 20 + 10 + 12 + 12
-        "proposed_strength": {"level": "average", "label": "Average", "score": 54, "hints": [
+        "proposed_strength": {"level": "average", "level_label": "Average", "score": 54, "hints": [
             {"code": "add_headlines", "count": 6, "message": "Add 6 more distinct headlines"},
             {"code": "keyword_headlines", "count": 1, "message": "Include a keyword in 1 more headline"},
             {"code": "add_descriptions", "count": 2, "message": "Add 2 more distinct descriptions"}]},
@@ -141,7 +141,7 @@ def test_a_jobs_detail_has_each_ad_groups_preview_strength_and_the_lines_not_sug
     assert (listed[0]["dropped"], "ads" in listed[0]) == (dropped, False)  # the list stays cheap
     spanish = api.get(f"/api/generation-jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="es").json()
     assert spanish["dropped"][0]["reason_text"] == "No habla de lo que vendes."
-    assert (spanish["ads"][0]["strength"]["label"], spanish["ads"][0]["proposed_strength"]["label"]) == (
+    assert (spanish["ads"][0]["strength"]["level_label"], spanish["ads"][0]["proposed_strength"]["level_label"]) == (
         "Deficiente", "Normal")
     assert spanish["ads"][0]["strength"]["hints"][0]["message"] == "Añade 7 títulos distintos más"
 
