@@ -260,7 +260,9 @@ SPECTACULAR_SETTINGS = {
     # Choice sets shared by several models get one name each (else the schema names them by a hash).
     "ENUM_NAME_OVERRIDES": {"CampaignStatusEnum": "campaigns.models.CampaignStatus",
                             "JobStatusEnum": "campaigns.models.JobStatus",  # generation and import jobs
-                            "KeywordLevelEnum": "campaigns.models.KeywordLevel"},
+                            "KeywordLevelEnum": "campaigns.models.KeywordLevel",
+                            "AdStrengthLevelEnum": "ml.ad_strength.LEVELS",
+                            "AdStrengthHintEnum": "ml.ad_strength.HINT_CODES"},
 }
 
 # Tokens the LLM may generate per organization per local day (generation jobs are refused past it).
