@@ -33,8 +33,10 @@ class OrganizationAdminForm(forms.ModelForm):
     """Currency and time zone chosen from their lists; blocked terms one per line (the settings page's field), not
     the JSON list the model stores."""
 
-    currency = forms.ChoiceField(choices=currency_choices, initial="EUR")
-    time_zone = forms.ChoiceField(choices=time_zone_choices)
+    currency = forms.ChoiceField(choices=currency_choices,
+                                 initial=models.Organization._meta.get_field("currency").default)
+    time_zone = forms.ChoiceField(choices=time_zone_choices,
+                                  initial=models.Organization._meta.get_field("time_zone").default)
     blocked_terms = BlockedTermsField(required=False, help_text=gettext_lazy(
         "One per line: generated text never contains them (whole words, ignoring case and accents)."))
 

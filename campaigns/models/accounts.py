@@ -8,8 +8,7 @@ class AccountConfirmation(models.Model):
     """A sign-up's email confirmation: the account stays inactive until its link is opened. Only an account with a
     pending row here can be switched on by a link, never one that an admin switched off."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="account_confirmation")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_confirmation")
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 

@@ -25,12 +25,13 @@ def free_slug(base: str) -> str:
     while candidate in taken:
         number += 1
         suffix = f"-{number}"
-        candidate = base[:SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+        candidate = base[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
     return candidate
 
 
-def create_organization(owner: AbstractBaseUser, *, name: str, slug: str, currency: str,
-                        time_zone: str) -> Organization:
+def create_organization(
+    owner: AbstractBaseUser, *, name: str, slug: str, currency: str, time_zone: str
+) -> Organization:
     """The new organization with ``owner`` as its owner; the model's validators check every field first.
 
     Raises:

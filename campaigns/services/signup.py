@@ -35,8 +35,13 @@ def normalize_email(email: str) -> str:
 
 def account_for(email: str) -> AbstractBaseUser | None:
     """The account that holds this address as its email or its username (sign-ups use the address as both)."""
-    return (get_user_model().objects.filter(Q(username__iexact=email) | Q(email__iexact=email))
-            .select_related("account_confirmation").order_by("pk").first())
+    return (
+        get_user_model()
+        .objects.filter(Q(username__iexact=email) | Q(email__iexact=email))
+        .select_related("account_confirmation")
+        .order_by("pk")
+        .first()
+    )
 
 
 def new_account(email: str) -> AbstractBaseUser:
@@ -83,27 +88,39 @@ def confirmation_token(user: AbstractBaseUser) -> str:
 
 def _mail_link(user: AbstractBaseUser, site_url: str, *, again: bool = False) -> None:
     link = site_url.rstrip("/") + reverse("campaigns:confirm_account", args=[confirmation_token(user)])
-    opening = (_("Someone (probably you) signed up again with this address, which is still waiting for its "
-                 "confirmation.") if again else _("Thank you for signing up."))
-    body = "\n\n".join([
-        opening,
-        _("To switch your account on, open this link within %(days)d days, then sign in with your email address "
-          "and the password you chose first:") % {"days": CONFIRMATION_DAYS},
-        link,
-        _("If you did not sign up, ignore this email: the account stays switched off."),
-    ])
+    opening = (
+        _("Someone (probably you) signed up again with this address, which is still waiting for its confirmation.")
+        if again
+        else _("Thank you for signing up.")
+    )
+    body = "\n\n".join(
+        [
+            opening,
+            _(
+                "To switch your account on, open this link within %(days)d days, then sign in with your email address "
+                "and the password you chose first:"
+            )
+            % {"days": CONFIRMATION_DAYS},
+            link,
+            _("If you did not sign up, ignore this email: the account stays switched off."),
+        ]
+    )
     subject, address = _("Confirm your email address"), user.email  # in the language of the request, not later
     transaction.on_commit(lambda: send_mail(subject, body, None, [address]))
 
 
 def _mail_existing(user: AbstractBaseUser, site_url: str) -> None:
     site = site_url.rstrip("/")
-    body = "\n\n".join([
-        _("Someone (probably you) tried to sign up with this address, which already has an account."),
-        _("Sign in here:"), site + reverse("campaigns:login"),
-        _("Forgot the password? Choose a new one here:"), site + reverse("campaigns:password_reset"),
-        _("If it was not you, ignore this email: nothing was changed."),
-    ])
+    body = "\n\n".join(
+        [
+            _("Someone (probably you) tried to sign up with this address, which already has an account."),
+            _("Sign in here:"),
+            site + reverse("campaigns:login"),
+            _("Forgot the password? Choose a new one here:"),
+            site + reverse("campaigns:password_reset"),
+            _("If it was not you, ignore this email: nothing was changed."),
+        ]
+    )
     subject, address = _("You already have an account"), user.email or user.get_username()
     transaction.on_commit(lambda: send_mail(subject, body, None, [address]))
 
@@ -117,8 +134,9 @@ def check_token(token: str) -> int:
     try:
         user_id = signing.loads(token, salt=_SALT, max_age=timedelta(days=CONFIRMATION_DAYS))["user"]
     except signing.SignatureExpired as exc:
-        raise ConfirmationError(_("This link has expired. Sign up again with the same address to get a new "
-                                  "one.")) from exc
+        raise ConfirmationError(
+            _("This link has expired. Sign up again with the same address to get a new one.")
+        ) from exc
     except (signing.BadSignature, KeyError, TypeError) as exc:
         raise ConfirmationError(_("This link is not valid. Check that it was copied whole.")) from exc
     if not AccountConfirmation.objects.filter(user_id=user_id, confirmed_at__isnull=True).exists():
@@ -136,7 +154,8 @@ def confirm(token: str) -> AbstractBaseUser:
         user_id = check_token(token)
         # claimed with a conditional update: of two clicks at once, one switches the account on
         if not AccountConfirmation.objects.filter(user_id=user_id, confirmed_at__isnull=True).update(
-                confirmed_at=timezone.now()):
+            confirmed_at=timezone.now()
+        ):
             raise ConfirmationError(_("This link was already used. Sign in with your email address."))
         user = get_user_model().objects.get(pk=user_id)
         user.is_active = True

@@ -42,15 +42,24 @@ def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 class OrganizationForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     slug = forms.CharField(
-        label=gettext_lazy("Short name"), max_length=SLUG_MAX_LENGTH, required=False,
-        help_text=gettext_lazy("Lower-case letters, digits and hyphens, used in file names. Leave it empty to "
-                               "make it from the name."))
-    currency = forms.ChoiceField(label=gettext_lazy("Currency"), choices=currency_choices, initial="EUR",
-                                 help_text=gettext_lazy("The currency of your Google Ads and Microsoft Advertising "
-                                                        "accounts (ISO 4217 code)."))
-    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=time_zone_choices,
-                                  help_text=gettext_lazy("The time zone of your ad accounts: it decides where each "
-                                                         "day starts and ends."))
+        label=gettext_lazy("Short name"),
+        max_length=SLUG_MAX_LENGTH,
+        required=False,
+        help_text=gettext_lazy(
+            "Lower-case letters, digits and hyphens, used in file names. Leave it empty to make it from the name."
+        ),
+    )
+    currency = forms.ChoiceField(
+        label=gettext_lazy("Currency"),
+        choices=currency_choices,
+        initial="EUR",
+        help_text=gettext_lazy("The currency of your Google Ads and Microsoft Advertising accounts (ISO 4217 code)."),
+    )
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
+        choices=time_zone_choices,
+        help_text=gettext_lazy("The time zone of your ad accounts: it decides where each day starts and ends."),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -65,8 +74,14 @@ class OrganizationForm(forms.Form):
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].strip()
         if slug and not _SLUG.fullmatch(slug):
-            raise ValidationError(_("“%(slug)s” is not a short name: use lower-case letters, digits and single "
-                                    "hyphens, such as materiales-ibericos.") % {"slug": slug}, code="invalid")
+            raise ValidationError(
+                _(
+                    "“%(slug)s” is not a short name: use lower-case letters, digits and single "
+                    "hyphens, such as materiales-ibericos."
+                )
+                % {"slug": slug},
+                code="invalid",
+            )
         if slug and Organization.objects.filter(slug=slug).exists():
             raise ValidationError(_("Another organization has this short name; choose another."), code="taken")
         return slug
@@ -94,8 +109,10 @@ def new_organization(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             request.session[SESSION_KEY] = organization.pk
-            messages.success(request, _("%(organization)s is ready. Start by importing a report.")
-                             % {"organization": organization.name})
+            messages.success(
+                request,
+                _("%(organization)s is ready. Start by importing a report.") % {"organization": organization.name},
+            )
             return redirect("campaigns:dashboard")
     status = 400 if request.method == "POST" else 200
     return render(request, "campaigns/organization_form.html", {"form": form}, status=status)

@@ -20,9 +20,12 @@ MAX_TOKENS = 10
 
 def _render(request: HttpRequest, *, new_token: str = "", error: str = "", status: int = 200) -> HttpResponse:
     tokens = get_token_model().objects.filter(user=request.user).order_by("-created")
-    return render(request, "campaigns/profile.html", {"tokens": tokens, "now": timezone.now(),
-                                                      "new_token": new_token, "error": error,
-                                                      "max_tokens": MAX_TOKENS}, status=status)
+    return render(
+        request,
+        "campaigns/profile.html",
+        {"tokens": tokens, "now": timezone.now(), "new_token": new_token, "error": error, "max_tokens": MAX_TOKENS},
+        status=status,
+    )
 
 
 @never_cache
@@ -39,8 +42,11 @@ def create_token(request: HttpRequest) -> HttpResponse:
     tokens = get_token_model().objects
     live = tokens.filter(user=request.user, expiry__gt=timezone.now()).count()
     if live >= MAX_TOKENS:
-        return _render(request, status=400, error=_(
-            "You already have %(count)d API tokens: revoke one you no longer use first.") % {"count": live})
+        return _render(
+            request,
+            status=400,
+            error=_("You already have %(count)d API tokens: revoke one you no longer use first.") % {"count": live},
+        )
     _instance, token = tokens.create(user=request.user)
     return _render(request, new_token=token)
 

@@ -39,22 +39,37 @@ def throttled(request: HttpRequest) -> HttpResponse | None:
     if request.method != "POST" or throttle.allow_request(request, None):
         return None
     minutes = max(1, round((throttle.wait() or 60) / 60))
-    response = render(request, MESSAGE, {
-        "title": _("Too many requests"),
-        "message": _("Too many sign-ups or password resets from your address: try again in %(minutes)d minutes.")
-        % {"minutes": minutes}}, status=429)
+    response = render(
+        request,
+        MESSAGE,
+        {
+            "title": _("Too many requests"),
+            "message": _("Too many sign-ups or password resets from your address: try again in %(minutes)d minutes.")
+            % {"minutes": minutes},
+        },
+        status=429,
+    )
     response["Retry-After"] = str(minutes * 60)
     return response
 
 
 class SignUpForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=EMAIL_MAX_LENGTH,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
-    password1 = forms.CharField(label=gettext_lazy("Password"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text=password_validation.password_validators_help_text_html())
-    password2 = forms.CharField(label=gettext_lazy("Password again"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    email = forms.EmailField(
+        label=gettext_lazy("Email address"),
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password1 = forms.CharField(
+        label=gettext_lazy("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=gettext_lazy("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean_email(self) -> str:
         return signup.normalize_email(self.cleaned_data["email"])
@@ -71,8 +86,10 @@ class SignUpForm(forms.Form):
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, where an address is found whatever its case (sign-ups store it lower-cased)."""
 
-    username = UsernameField(label=gettext_lazy("Email address or username"),
-                             widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    username = UsernameField(
+        label=gettext_lazy("Email address or username"),
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
@@ -90,8 +107,9 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         return refused
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        signup.sign_up(form.cleaned_data["email"], form.cleaned_data["password1"],
-                       site_url=request.build_absolute_uri("/"))
+        signup.sign_up(
+            form.cleaned_data["email"], form.cleaned_data["password1"], site_url=request.build_absolute_uri("/")
+        )
         return redirect("campaigns:signup_done")
     status = 400 if request.method == "POST" else 200
     return render(request, "campaigns/signup.html", {"form": form}, status=status)
@@ -99,9 +117,17 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 
 def sign_up_done(request: HttpRequest) -> HttpResponse:
     # the same page whether or not the address had an account: the email says which
-    return render(request, MESSAGE, {"title": _("Check your inbox"), "message": _(
-        "We sent an email to the address you gave. Open the link in it to switch your account on, then sign in. "
-        "If nothing arrives within a few minutes, look in the spam folder.")})
+    return render(
+        request,
+        MESSAGE,
+        {
+            "title": _("Check your inbox"),
+            "message": _(
+                "We sent an email to the address you gave. Open the link in it to switch your account on, "
+                "then sign in. If nothing arrives within a few minutes, look in the spam folder."
+            ),
+        },
+    )
 
 
 @never_cache

@@ -37,8 +37,10 @@ def sign_up(client, django_capture_on_commit_callbacks):
 
     def post(email: str, password: str = PASSWORD, password2: str | None = None, on: Client = client):
         with django_capture_on_commit_callbacks(execute=True):
-            return on.post(reverse("campaigns:signup"), {"email": email, "password1": password,
-                                                         "password2": password if password2 is None else password2})
+            return on.post(
+                reverse("campaigns:signup"),
+                {"email": email, "password1": password, "password2": password if password2 is None else password2},
+            )
 
     return post
 
@@ -73,7 +75,11 @@ def test_sign_up_confirm_then_sign_in_with_the_address(client, sign_up):
     assert response.status_code == 302 and response["Location"] == reverse("campaigns:signup_done")
     ana = User.objects.get()
     assert (ana.username, ana.email, ana.is_active, ana.check_password(PASSWORD)) == (
-        "ana@example.com", "ana@example.com", False, True)
+        "ana@example.com",
+        "ana@example.com",
+        False,
+        True,
+    )
     assert AccountConfirmation.objects.get(user=ana).confirmed_at is None
     [message] = mail.outbox
     assert (message.to, message.subject) == (["ana@example.com"], "Confirm your email address")
@@ -88,7 +94,8 @@ def test_sign_up_confirm_then_sign_in_with_the_address(client, sign_up):
     response = client.post(link, follow=True)
     assert response.redirect_chain == [(reverse("campaigns:login"), 302)]
     assert [str(m) for m in response.context["messages"]] == [
-        "Your email address is confirmed. Sign in with it and your password."]
+        "Your email address is confirmed. Sign in with it and your password."
+    ]
     ana.refresh_from_db()
     assert ana.is_active is True
     assert AccountConfirmation.objects.get(user=ana).confirmed_at is not None
@@ -140,22 +147,44 @@ def test_an_account_an_admin_switched_off_is_never_switched_on_by_signing_up(cli
     assert User.objects.get().is_active is False
 
 
-@pytest.mark.parametrize(("email", "password", "password2", "field", "error"), [
-    ("no-es-un-correo", PASSWORD, None, "email", "Enter a valid email address."),
-    ("", PASSWORD, None, "email", "This field is required."),
-    ("ana@example.com", PASSWORD, "otra-cosa-distinta-88", "password2",
-     "The two passwords differ: type the same one twice."),
-    ("ana@example.com", "Tq9$vbn", None, "password2",
-     "This password is too short. It must contain at least 12 characters."),
-    ("ana@example.com", "password1234", None, "password2", "This password is too common."),
-    ("ana@example.com", "804718293651", None, "password2", "This password is entirely numeric."),
-    ("anamaria.lopez@example.com", "anamarialopez", None, "password2",
-     "The password is too similar to the username."),
-    (f"{'a' * 140}@example.com", PASSWORD, None, "email", "Ensure this value has at most 150 characters "
-                                                         "(it has 152)."),
-])
-def test_bad_input_is_refused_with_its_reason_and_nothing_is_written(sign_up, email, password, password2, field,
-                                                                     error):
+@pytest.mark.parametrize(
+    ("email", "password", "password2", "field", "error"),
+    [
+        ("no-es-un-correo", PASSWORD, None, "email", "Enter a valid email address."),
+        ("", PASSWORD, None, "email", "This field is required."),
+        (
+            "ana@example.com",
+            PASSWORD,
+            "otra-cosa-distinta-88",
+            "password2",
+            "The two passwords differ: type the same one twice.",
+        ),
+        (
+            "ana@example.com",
+            "Tq9$vbn",
+            None,
+            "password2",
+            "This password is too short. It must contain at least 12 characters.",
+        ),
+        ("ana@example.com", "password1234", None, "password2", "This password is too common."),
+        ("ana@example.com", "804718293651", None, "password2", "This password is entirely numeric."),
+        (
+            "anamaria.lopez@example.com",
+            "anamarialopez",
+            None,
+            "password2",
+            "The password is too similar to the username.",
+        ),
+        (
+            f"{'a' * 140}@example.com",
+            PASSWORD,
+            None,
+            "email",
+            "Ensure this value has at most 150 characters (it has 152).",
+        ),
+    ],
+)
+def test_bad_input_is_refused_with_its_reason_and_nothing_is_written(sign_up, email, password, password2, field, error):
     response = sign_up(email, password, password2)
     assert response.status_code == 400
     assert error in response.context["form"].errors[field]
