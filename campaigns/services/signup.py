@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -33,7 +33,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def account_for(email: str) -> AbstractBaseUser | None:
+def account_for(email: str) -> AbstractUser | None:
     """The account that holds this address as its email or its username (sign-ups use the address as both)."""
     return (
         get_user_model()
@@ -44,7 +44,7 @@ def account_for(email: str) -> AbstractBaseUser | None:
     )
 
 
-def new_account(email: str) -> AbstractBaseUser:
+def new_account(email: str) -> AbstractUser:
     """An unsaved account for the address, for the password validators to compare the password with."""
     return get_user_model()(username=email, email=email)
 
@@ -61,6 +61,8 @@ def sign_up(email: str, password: str, *, site_url: str) -> None:
             _mail_link(user, site_url)
             return
         existing = account_for(email)  # created by a request that ran alongside this one
+        if existing is None:
+            return
     make_password(password)  # the same hashing work as a new account: the answer's timing tells nothing
     confirmation = getattr(existing, "account_confirmation", None)
     if confirmation is not None and confirmation.pending and not existing.is_active:
@@ -69,7 +71,7 @@ def sign_up(email: str, password: str, *, site_url: str) -> None:
         _mail_existing(existing, site_url)
 
 
-def _create(email: str, password: str) -> AbstractBaseUser | None:
+def _create(email: str, password: str) -> AbstractUser | None:
     user = new_account(email)
     user.is_active = False
     user.set_password(password)
@@ -82,11 +84,11 @@ def _create(email: str, password: str) -> AbstractBaseUser | None:
     return user
 
 
-def confirmation_token(user: AbstractBaseUser) -> str:
+def confirmation_token(user: AbstractUser) -> str:
     return signing.dumps({"user": user.pk}, salt=_SALT)
 
 
-def _mail_link(user: AbstractBaseUser, site_url: str, *, again: bool = False) -> None:
+def _mail_link(user: AbstractUser, site_url: str, *, again: bool = False) -> None:
     link = site_url.rstrip("/") + reverse("campaigns:confirm_account", args=[confirmation_token(user)])
     opening = (
         _("Someone (probably you) signed up again with this address, which is still waiting for its confirmation.")
@@ -109,7 +111,7 @@ def _mail_link(user: AbstractBaseUser, site_url: str, *, again: bool = False) ->
     transaction.on_commit(lambda: send_mail(subject, body, None, [address]))
 
 
-def _mail_existing(user: AbstractBaseUser, site_url: str) -> None:
+def _mail_existing(user: AbstractUser, site_url: str) -> None:
     site = site_url.rstrip("/")
     body = "\n\n".join(
         [
@@ -144,7 +146,7 @@ def check_token(token: str) -> int:
     return user_id
 
 
-def confirm(token: str) -> AbstractBaseUser:
+def confirm(token: str) -> AbstractUser:
     """Switch on the account the link was made for, once.
 
     Raises:

@@ -58,12 +58,9 @@ class OrganizationForm(forms.Form):
     time_zone = forms.ChoiceField(
         label=gettext_lazy("Time zone"),
         choices=time_zone_choices,
+        initial=lambda: settings.TIME_ZONE,  # read when the form is drawn, never at import
         help_text=gettext_lazy("The time zone of your ad accounts: it decides where each day starts and ends."),
     )
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["time_zone"].initial = settings.TIME_ZONE
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
@@ -87,7 +84,8 @@ class OrganizationForm(forms.Form):
         return slug
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "name" in cleaned and "slug" in cleaned and not cleaned["slug"]:
             derived = slug_from(cleaned["name"])
             if not derived:
