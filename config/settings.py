@@ -236,6 +236,8 @@ REST_FRAMEWORK = {
         "imports": env_str("API_THROTTLE_IMPORTS", "30/hour"),
         "generation": env_str("API_THROTTLE_GENERATION", "60/hour"),
         "auth": env_str("API_THROTTLE_AUTH", "10/minute"),  # POST /api/auth/token/, per client address
+        # the sign-up and password-reset forms (each sends an email), per client address
+        "account_mail": env_str("ACCOUNT_MAIL_THROTTLE", "10/hour"),
     },
 }
 REST_KNOX = {
