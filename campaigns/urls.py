@@ -4,6 +4,7 @@ from django.urls import path
 from campaigns import views
 from campaigns.web import account as accounts
 from campaigns.web import budgets, dashboard, files, language, members, search_terms, settings_page, structure, switch
+from campaigns.web import campaign_list as campaign_list_page
 from campaigns.web import generate as generation
 from campaigns.web import invitations as invitation_page
 
@@ -37,6 +38,7 @@ urlpatterns = [
     path("generation-jobs/<int:job_id>/cancel/", generation.cancel, name="cancel_generation"),
     path("suggestions/<int:suggestion_id>/edit/", generation.edit, name="suggestion_edit"),
     path("suggestions/<int:suggestion_id>/validate/", generation.validate, name="suggestion_validate"),
+    path("campaigns/", campaign_list_page.campaign_list, name="campaigns"),
     path("campaigns/<int:campaign_id>/", structure.campaign_detail, name="campaign"),
     path("ad-groups/<int:ad_group_id>/", structure.ad_group_detail, name="ad_group"),
     path("members/", members.members, name="members"),
