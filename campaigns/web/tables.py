@@ -45,6 +45,7 @@ class Column:
     sortable: bool = True
     decimals: int = 2
     help: Any = ""  # what the column means, shown with its header
+    lookups: tuple[str, ...] = ()  # the ORM paths ?q= searches for this column (default: ``order``)
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,13 @@ class Spec:
     """A table of a page. ``in_memory`` tables sort and filter in Python, after ``decorate`` has attached values
     computed outside the database (an ad group's totals); the others sort, filter and page in the database."""
 
-    name: str  # the parameters' prefix ("" on a page with one table) and the HTML id of the table
+    name: str  # the parameters' prefix ("" on a page with one table)
     caption: Any
     columns: tuple[Column, ...]
     default_sort: str  # a column key, "-" first for descending
     search: tuple[str, ...]  # the column keys ?q= looks in
     scope: str = "organization"  # the rows' path to their organization
-    filename: str = "table"
+    filename: str = "table"  # the CSV's name and the table's HTML id
     per_page: int = PER_PAGE
     in_memory: bool = False
 
@@ -70,6 +71,8 @@ class Spec:
             raise ValueError(f"{self.name}: search names a missing column")
         if not self.in_memory and any(c.sortable and not c.order for c in self.columns):
             raise ValueError(f"{self.name}: a sortable column of a database table needs its order path")
+        if not self.in_memory and any(not (c.order or c.lookups) for c in self.columns if c.key in self.search):
+            raise ValueError(f"{self.name}: a searched column of a database table needs its paths")
 
     def param(self, name: str) -> str:
         return f"{self.name}-{name}" if self.name else name
@@ -101,7 +104,7 @@ class Table:
     anchor: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.anchor = self.spec.name or self.spec.filename
+        self.anchor = self.spec.filename
 
     @property
     def wants_csv(self) -> bool:
@@ -278,7 +281,8 @@ def csv_download(tables: Iterable[Table], *, currency: str, basename: str) -> St
 def _search_q(columns: list[Column], query: str) -> Q:
     condition = Q()
     for column in columns:
-        condition |= Q(**{f"{column.order}__icontains": query})
+        for path in column.lookups or (column.order,):
+            condition |= Q(**{f"{path}__icontains": query})
     return condition
 
 

@@ -207,8 +207,8 @@ def test_sculpting_negatives_are_shown_apart_and_never_as_savings(client, teamma
                                          "conversions": 0.0}})
     client.force_login(teammate)
     response = client.get(reverse("campaigns:search_terms"))
-    assert [s.pk for s in response.context["waste"]] == [account["negative"].pk]
-    assert [s.pk for s in response.context["sculpting"]] == [sculpting.pk]
+    assert [s.pk for s in response.context["waste"].rows] == [account["negative"].pk]
+    assert [s.pk for s in response.context["sculpting"].rows] == [sculpting.pk]
     body = response.content.decode()
     section = body[body.index('id="sculpting-negatives"'):]
     assert "Cemento › Cemento cola" in section and f'value="approve:{sculpting.pk}"' in section
