@@ -85,7 +85,7 @@ def test_screenshots_of_every_page(page, live_server, plan, negative):
         screenshot(page, name)
     with page.expect_navigation():  # the switcher submits itself; wait for the page it leads to
         page.select_option("#language-switcher select", "es")
-    assert page.locator("nav").inner_text().split()[:1] == ["Panel"]
+    assert page.locator("header nav").inner_text().split()[:1] == ["Panel"]
     page.goto(f"{live_server.url}/dashboard/")
     assert page.locator("#chart-spend canvas").count() == 1
     screenshot(page, "dashboard-es")
