@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import BudgetChange, BudgetPlan, Membership
@@ -19,14 +19,14 @@ from campaigns.web.context import organization_view, require_edit
 from campaigns.web.tables import DATETIME, MONEY, Column, Spec
 
 HISTORY = Spec(
-    name="", caption=_lazy("History"), filename="budget-history",
-    columns=(Column("when", _lazy("When"), attrgetter("created_at"), DATETIME, order="created_at"),
-             Column("campaign", _lazy("Campaign"), lambda change: change.campaign.name, order="campaign__name"),
-             Column("kind", _lazy("Kind"), lambda change: _(change.get_kind_display()), order="kind"),
-             Column("before", _lazy("Before"), attrgetter("before_micros"), MONEY, order="before_micros"),
-             Column("after", _lazy("After"), attrgetter("after_micros"), MONEY, order="after_micros"),
-             Column("who", _lazy("Who"), attrgetter("actor"), order="actor"),
-             Column("why", _lazy("Why"), lambda change: " ".join(change.reasons or []), sortable=False)),
+    name="", caption=gettext_lazy("History"), filename="budget-history",
+    columns=(Column("when", gettext_lazy("When"), attrgetter("created_at"), DATETIME, order="created_at"),
+             Column("campaign", gettext_lazy("Campaign"), lambda change: change.campaign.name, order="campaign__name"),
+             Column("kind", gettext_lazy("Kind"), lambda change: _(change.get_kind_display()), order="kind"),
+             Column("before", gettext_lazy("Before"), attrgetter("before_micros"), MONEY, order="before_micros"),
+             Column("after", gettext_lazy("After"), attrgetter("after_micros"), MONEY, order="after_micros"),
+             Column("who", gettext_lazy("Who"), attrgetter("actor"), order="actor"),
+             Column("why", gettext_lazy("Why"), lambda change: " ".join(change.reasons or []), sortable=False)),
     default_sort="-when", search=("campaign", "who"))
 
 

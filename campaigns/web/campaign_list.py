@@ -7,7 +7,7 @@ from operator import attrgetter
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from campaigns.models import Campaign, Membership
@@ -18,12 +18,12 @@ from campaigns.web.metric_columns import METRIC_COLUMNS
 from campaigns.web.tables import MONEY, Column, Spec
 
 CAMPAIGNS = Spec(
-    name="", caption=_lazy("Campaigns"), filename="campaigns", in_memory=True,
-    columns=(Column("name", _lazy("Campaign"), attrgetter("name")),
-             Column("platform", _lazy("Platform"), lambda row: row.get_platform_display()),
-             Column("status", _lazy("Status"), lambda row: _(row.get_status_display())),
-             Column("daily_budget", _lazy("Daily budget"), attrgetter("daily_budget_micros"), MONEY),
-             Column("monthly_cap", _lazy("Monthly cap"), attrgetter("monthly_cap_micros"), MONEY),
+    name="", caption=gettext_lazy("Campaigns"), filename="campaigns", in_memory=True,
+    columns=(Column("name", gettext_lazy("Campaign"), attrgetter("name")),
+             Column("platform", gettext_lazy("Platform"), lambda row: row.get_platform_display()),
+             Column("status", gettext_lazy("Status"), lambda row: _(row.get_status_display())),
+             Column("daily_budget", gettext_lazy("Daily budget"), attrgetter("daily_budget_micros"), MONEY),
+             Column("monthly_cap", gettext_lazy("Monthly cap"), attrgetter("monthly_cap_micros"), MONEY),
              *METRIC_COLUMNS),
     default_sort="-cost", search=("name",))
 

@@ -14,11 +14,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 PRESETS = {
-    "last_7": _lazy("Last 7 days"), "last_30": _lazy("Last 30 days"), "last_90": _lazy("Last 90 days"),
-    "this_month": _lazy("This month"), "last_month": _lazy("Last month"),
+    "last_7": gettext_lazy("Last 7 days"), "last_30": gettext_lazy("Last 30 days"),
+    "last_90": gettext_lazy("Last 90 days"),
+    "this_month": gettext_lazy("This month"), "last_month": gettext_lazy("Last month"),
 }
 CUSTOM = "custom"
 DEFAULT = "last_30"

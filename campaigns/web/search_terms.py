@@ -10,8 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from campaigns.models import Membership, SearchTerm, Suggestion, SuggestionKind, SuggestionStatus
@@ -21,7 +20,7 @@ from campaigns.web.context import organization_view, require_edit
 from campaigns.web.tables import COUNT, DATETIME, MONEY, NUMBER, Column, Spec
 
 BLOCKED = "evidence__would_have_blocked__"
-RELEVANCE_HELP = _lazy("how close the search term is to the intent of the ad group it was matched to, from 0 "
+RELEVANCE_HELP = gettext_lazy("how close the search term is to the intent of the ad group it was matched to, from 0 "
                        "(unrelated) to 1 (the same meaning); below the matching threshold a term is out of scope.")
 
 
@@ -37,51 +36,52 @@ def _blocked(name: str, default: object = None) -> object:
 
 def _negative_columns(middle: Column, cost_label: object) -> tuple[Column, ...]:
     return (
-        Column("text", _lazy("Negative"), attrgetter("text"), order="text"),
-        Column("match_type", _lazy("Match type"), lambda s: _(s.get_match_type_display()), order="match_type"),
-        Column("level", _lazy("Level"), lambda s: _(s.get_level_display()), order="level"),
-        Column("where", _lazy("Where"), _where, sortable=False,
+        Column("text", gettext_lazy("Negative"), attrgetter("text"), order="text"),
+        Column("match_type", gettext_lazy("Match type"), lambda s: _(s.get_match_type_display()), order="match_type"),
+        Column("level", gettext_lazy("Level"), lambda s: _(s.get_level_display()), order="level"),
+        Column("where", gettext_lazy("Where"), _where, sortable=False,
                lookups=("campaign__name", "ad_group__name", "ad_group__campaign__name")),
         middle,
         Column("cost", cost_label, _blocked("cost_micros"), MONEY, order=f"{BLOCKED}cost_micros"),
-        Column("clicks", _lazy("Clicks"), _blocked("clicks"), COUNT, order=f"{BLOCKED}clicks"),
+        Column("clicks", gettext_lazy("Clicks"), _blocked("clicks"), COUNT, order=f"{BLOCKED}clicks"),
     )
 
 
 WASTE = Spec(
-    name="waste", caption=_lazy("Waste: no ad group is relevant"), filename="pending-negatives",
-    columns=_negative_columns(Column("blocked", _lazy("Would have blocked"),
+    name="waste", caption=gettext_lazy("Waste: no ad group is relevant"), filename="pending-negatives",
+    columns=_negative_columns(Column("blocked", gettext_lazy("Would have blocked"),
                                      lambda s: ", ".join(_blocked("terms", [])(s)), sortable=False),
-                              _lazy("Would have saved")),
+                              gettext_lazy("Would have saved")),
     default_sort="-cost", search=("text", "where"))
 SCULPTING = Spec(
-    name="sculpting", caption=_lazy("Sculpting: the term belongs to another ad group"),
+    name="sculpting", caption=gettext_lazy("Sculpting: the term belongs to another ad group"),
     filename="sculpting-negatives",
-    columns=_negative_columns(Column("route", _lazy("Traffic would go to"),
+    columns=_negative_columns(Column("route", gettext_lazy("Traffic would go to"),
                                      lambda s: (s.evidence.get("route_to") or {}).get("path"), sortable=False),
-                              _lazy("Cost moved")),
+                              gettext_lazy("Cost moved")),
     default_sort="-cost", search=("text", "where"))
 DECIDED = Spec(
-    name="decided", caption=_lazy("Recently decided"), filename="decided-negatives", per_page=20,
-    columns=(Column("text", _lazy("Negative"), attrgetter("text"), order="text"),
-             Column("match_type", _lazy("Match type"), lambda s: _(s.get_match_type_display()), order="match_type"),
-             Column("status", _lazy("Decision"), lambda s: _(s.get_status_display()), order="status"),
-             Column("by", _lazy("By"), lambda s: s.decided_by.username if s.decided_by else None,
+    name="decided", caption=gettext_lazy("Recently decided"), filename="decided-negatives", per_page=20,
+    columns=(Column("text", gettext_lazy("Negative"), attrgetter("text"), order="text"),
+             Column("match_type", gettext_lazy("Match type"), lambda s: _(s.get_match_type_display()),
+                    order="match_type"),
+             Column("status", gettext_lazy("Decision"), lambda s: _(s.get_status_display()), order="status"),
+             Column("by", gettext_lazy("By"), lambda s: s.decided_by.username if s.decided_by else None,
                     order="decided_by__username"),
-             Column("when", _lazy("When"), attrgetter("decided_at"), DATETIME, order="decided_at")),
+             Column("when", gettext_lazy("When"), attrgetter("decided_at"), DATETIME, order="decided_at")),
     default_sort="-when", search=("text", "by"))
 TERMS = Spec(
-    name="terms", caption=_lazy("Search terms"), filename="search-terms",
-    columns=(Column("text", _lazy("Search term"), attrgetter("text"), order="text"),
-             Column("served_by", _lazy("Served by"),
+    name="terms", caption=gettext_lazy("Search terms"), filename="search-terms",
+    columns=(Column("text", gettext_lazy("Search term"), attrgetter("text"), order="text"),
+             Column("served_by", gettext_lazy("Served by"),
                     lambda t: f"{t.ad_group.campaign.name} › {t.ad_group.name}" if t.ad_group else None,
                     order="ad_group__campaign__name", lookups=("ad_group__campaign__name", "ad_group__name")),
-             Column("matched", _lazy("Matched ad group"), lambda t: _matched(t), order="match__ad_group__name"),
-             Column("relevance", _lazy("Relevance"), lambda t: t.match.score if _has_match(t) else None, NUMBER,
+             Column("matched", gettext_lazy("Matched ad group"), lambda t: _matched(t), order="match__ad_group__name"),
+             Column("relevance", gettext_lazy("Relevance"), lambda t: t.match.score if _has_match(t) else None, NUMBER,
                     order="match__score", help=RELEVANCE_HELP),
-             Column("clicks", _lazy("Clicks"), attrgetter("clicks"), COUNT, order="clicks"),
-             Column("cost", _lazy("Cost"), attrgetter("cost_micros"), MONEY, order="cost_micros"),
-             Column("conversions", _lazy("Conversions"), attrgetter("conversions"), NUMBER, order="conversions",
+             Column("clicks", gettext_lazy("Clicks"), attrgetter("clicks"), COUNT, order="clicks"),
+             Column("cost", gettext_lazy("Cost"), attrgetter("cost_micros"), MONEY, order="cost_micros"),
+             Column("conversions", gettext_lazy("Conversions"), attrgetter("conversions"), NUMBER, order="conversions",
                     decimals=1)),
     default_sort="-cost", search=("text", "served_by", "matched"))
 

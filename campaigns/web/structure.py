@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.exporters.validation import Finding
@@ -30,19 +30,19 @@ FIELD_LIMITS = {"headlines": ad_rules.HEADLINE_MAX, "descriptions": ad_rules.DES
 
 
 AD_GROUPS = Spec(
-    name="", caption=_lazy("Ad groups"), filename="ad-groups", scope="campaign__organization", in_memory=True,
-    columns=(Column("name", _lazy("Ad group"), attrgetter("name")),
-             Column("status", _lazy("Status"), lambda row: _(row.get_status_display())),
-             Column("keywords", _lazy("Keywords"), attrgetter("keyword_count"), COUNT),
-             Column("ads", _lazy("Ads"), attrgetter("ad_count"), COUNT), *METRIC_COLUMNS),
+    name="", caption=gettext_lazy("Ad groups"), filename="ad-groups", scope="campaign__organization", in_memory=True,
+    columns=(Column("name", gettext_lazy("Ad group"), attrgetter("name")),
+             Column("status", gettext_lazy("Status"), lambda row: _(row.get_status_display())),
+             Column("keywords", gettext_lazy("Keywords"), attrgetter("keyword_count"), COUNT),
+             Column("ads", gettext_lazy("Ads"), attrgetter("ad_count"), COUNT), *METRIC_COLUMNS),
     default_sort="name", search=("name",))
 KEYWORDS = Spec(
-    name="", caption=_lazy("Keywords"), filename="keywords", scope="ad_group__campaign__organization",
+    name="", caption=gettext_lazy("Keywords"), filename="keywords", scope="ad_group__campaign__organization",
     in_memory=True,
-    columns=(Column("text", _lazy("Keyword"), attrgetter("text")),
-             Column("match_type", _lazy("Match type"), lambda row: _(row.get_match_type_display())),
-             Column("status", _lazy("Status"), lambda row: _(row.get_status_display())),
-             Column("kind", _lazy("Kind"), lambda row: _("negative") if row.negative else _("keyword")),
+    columns=(Column("text", gettext_lazy("Keyword"), attrgetter("text")),
+             Column("match_type", gettext_lazy("Match type"), lambda row: _(row.get_match_type_display())),
+             Column("status", gettext_lazy("Status"), lambda row: _(row.get_status_display())),
+             Column("kind", gettext_lazy("Kind"), lambda row: _("negative") if row.negative else _("keyword")),
              *METRIC_COLUMNS),
     default_sort="-cost", search=("text",))
 
