@@ -15,8 +15,9 @@ from ml.arithmetic import Summary
 CONVERSIONS, CONVERSION_VALUE = "conversions", "conversion_value"
 
 
-def unknown_figures(missing_columns: Iterable[str], *, conversions: float,
-                    conversion_value_micros: int) -> frozenset[str]:
+def unknown_figures(
+    missing_columns: Iterable[str], *, conversions: float, conversion_value_micros: int
+) -> frozenset[str]:
     """The figures of a period that no number can be shown for: the columns its campaign reports lacked
     (``services.summary.unknown_figures``), and the conversion value when the account counts conversions but gives
     none of them a value (its reports carry the column, all zeros): a ROAS of 0 would read "the sales were worth
@@ -40,8 +41,11 @@ def without_unknown(summary: Summary, unknown: Collection[str]) -> Summary:
 
 def of_period(organization: Organization, period: Period) -> frozenset[str]:
     """:func:`unknown_figures` of the organization's campaign data over ``period`` (two queries)."""
-    totals = (DailyMetric.objects.filter(in_span(*period), organization=organization, level=MetricLevel.CAMPAIGN)
-              .aggregate(conversions=Sum("conversions", default=0.0),
-                         value=Sum("conversion_value_micros", default=0)))
-    return unknown_figures(account.unknown_figures(organization, *period), conversions=totals["conversions"],
-                           conversion_value_micros=totals["value"])
+    totals = DailyMetric.objects.filter(
+        in_span(*period), organization=organization, level=MetricLevel.CAMPAIGN
+    ).aggregate(conversions=Sum("conversions", default=0.0), value=Sum("conversion_value_micros", default=0))
+    return unknown_figures(
+        account.unknown_figures(organization, *period),
+        conversions=totals["conversions"],
+        conversion_value_micros=totals["value"],
+    )

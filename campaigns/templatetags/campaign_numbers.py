@@ -28,11 +28,12 @@ def localize_number(value: float | int | Decimal, decimals: int = 0) -> str:
 
 @register.filter
 def count(value: int | None) -> str:
-    """A whole number grouped by thousands: 12345 -> "12,345" ("12 345" in Spanish); None -> "—"."""
-    return "—" if value is None else localize_number(value)
+    """A whole number grouped by thousands: 12345 -> "12,345" ("12 345" in Spanish); None (or a template's
+    missing value, "") -> "—"."""
+    return "—" if value is None or value == "" else localize_number(value)
 
 
 @register.filter
 def decimal(value: float | None, decimals: int = 2) -> str:
-    """A number with ``decimals`` places in the active language: 0.6612 -> "0.66" ("0,66"); None -> "—"."""
-    return "—" if value is None else localize_number(value, decimals)
+    """A number with ``decimals`` places in the active language: 0.6612 -> "0.66" ("0,66"); None or "" -> "—"."""
+    return "—" if value is None or value == "" else localize_number(value, decimals)

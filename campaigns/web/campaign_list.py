@@ -18,14 +18,21 @@ from campaigns.web.metric_columns import METRIC_COLUMNS
 from campaigns.web.tables import MONEY, Column, Spec
 
 CAMPAIGNS = Spec(
-    name="", caption=gettext_lazy("Campaigns"), filename="campaigns", in_memory=True,
-    columns=(Column("name", gettext_lazy("Campaign"), attrgetter("name")),
-             Column("platform", gettext_lazy("Platform"), lambda row: row.get_platform_display()),
-             Column("status", gettext_lazy("Status"), lambda row: _(row.get_status_display())),
-             Column("daily_budget", gettext_lazy("Daily budget"), attrgetter("daily_budget_micros"), MONEY),
-             Column("monthly_cap", gettext_lazy("Monthly cap"), attrgetter("monthly_cap_micros"), MONEY),
-             *METRIC_COLUMNS),
-    default_sort="-cost", search=("name",))
+    name="",
+    caption=gettext_lazy("Campaigns"),
+    filename="campaigns",
+    in_memory=True,
+    columns=(
+        Column("name", gettext_lazy("Campaign"), attrgetter("name")),
+        Column("platform", gettext_lazy("Platform"), lambda row: row.get_platform_display()),
+        Column("status", gettext_lazy("Status"), lambda row: _(row.get_status_display())),
+        Column("daily_budget", gettext_lazy("Daily budget"), attrgetter("daily_budget_micros"), MONEY),
+        Column("monthly_cap", gettext_lazy("Monthly cap"), attrgetter("monthly_cap_micros"), MONEY),
+        *METRIC_COLUMNS,
+    ),
+    default_sort="-cost",
+    search=("name",),
+)
 
 
 @require_GET

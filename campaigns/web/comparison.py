@@ -40,7 +40,7 @@ class Figure:
 
     @property
     def verdict(self) -> str:
-        """"better" / "worse" for the colour; the sign and the words carry the meaning without it."""
+        """ "better" / "worse" for the colour; the sign and the words carry the meaning without it."""
         if not self.delta or not self.better:
             return ""
         return "better" if (self.delta > 0) == (self.better == "up") else "worse"
@@ -100,8 +100,11 @@ def _known(summary: dict) -> dict[str, Any]:
     """A summary's figures with those its reports do not know set to None (a period without data: all None)."""
     if not summary.get("date_from") or not has_data(summary):
         return dict.fromkeys(("cost_micros", "clicks", "conversions", "cpa_micros", "roas", "wasted_spend_micros"))
-    unknown = unknowns.unknown_figures(summary["unknown"], conversions=summary["conversions"],
-                                       conversion_value_micros=summary["conversion_value_micros"])
+    unknown = unknowns.unknown_figures(
+        summary["unknown"],
+        conversions=summary["conversions"],
+        conversion_value_micros=summary["conversion_value_micros"],
+    )
     known = dict(summary)
     if unknowns.CONVERSIONS in unknown:
         known.update(conversions=None, cpa_micros=None)

@@ -23,6 +23,11 @@ METRIC_COLUMNS = (
     Column("ctr", _("CTR"), _total("ctr"), PERCENT),
     Column("cpc", _("CPC"), _total("cpc_micros"), MONEY),
     Column("cpa", _("CPA"), _total("cpa_micros"), MONEY),
-    Column("roas", _("ROAS"), _total("roas"), NUMBER,
-           help=_("conversion value per unit of spend; — where the reports give the conversions no value")),
+    Column(
+        "roas",
+        _("ROAS"),
+        _total("roas"),
+        NUMBER,
+        help=_("conversion value per unit of spend; — where the reports give the conversions no value"),
+    ),
 )

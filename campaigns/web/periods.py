@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 PRESETS = {
-    "last_7": gettext_lazy("Last 7 days"), "last_30": gettext_lazy("Last 30 days"),
+    "last_7": gettext_lazy("Last 7 days"),
+    "last_30": gettext_lazy("Last 30 days"),
     "last_90": gettext_lazy("Last 90 days"),
-    "this_month": gettext_lazy("This month"), "last_month": gettext_lazy("Last month"),
+    "this_month": gettext_lazy("This month"),
+    "last_month": gettext_lazy("Last month"),
 }
 CUSTOM = "custom"
 DEFAULT = "last_30"

@@ -140,7 +140,8 @@ class Table:
         """Links to the first, previous, next and last pages (None where there is none) and where we are."""
         page, last = self.page, self.page.paginator.num_pages
         return {
-            "number": page.number, "pages": last,
+            "number": page.number,
+            "pages": last,
             "first": self.page_url(1) if page.number > 2 else None,
             "previous": self.page_url(page.number - 1) if page.has_previous() else None,
             "next": self.page_url(page.number + 1) if page.has_next() else None,
@@ -190,8 +191,9 @@ class Table:
         delimiter = ";" if decimal_separator == "," else ","
         columns = self.spec.columns
         header = [_csv_label(column, currency) for column in columns]
-        rows = self.rows_source.iterator(chunk_size=2000) if isinstance(self.rows_source, QuerySet) \
-            else self.rows_source
+        rows = (
+            self.rows_source.iterator(chunk_size=2000) if isinstance(self.rows_source, QuerySet) else self.rows_source
+        )
 
         language = get_language()
 
@@ -201,8 +203,9 @@ class Table:
                 writer = csv.writer(_Echo(), delimiter=delimiter)
                 yield "\ufeff" + writer.writerow(header)  # the byte-order mark makes Excel read UTF-8
                 for row in rows:
-                    yield writer.writerow([_csv_cell(column, column.value(row), decimal_separator)
-                                           for column in columns])
+                    yield writer.writerow(
+                        [_csv_cell(column, column.value(row), decimal_separator) for column in columns]
+                    )
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{basename}-{self.spec.filename}.csv"'
@@ -243,8 +246,13 @@ def _csv_cell(column: Column, value: Any, decimal_separator: str) -> str:
     return neutralise(str(value))
 
 
-def bind(request: HttpRequest, spec: Spec, rows: QuerySet, organization: Organization,
-         decorate: Callable[[list], None] | None = None) -> Table:
+def bind(
+    request: HttpRequest,
+    spec: Spec,
+    rows: QuerySet,
+    organization: Organization,
+    decorate: Callable[[list], None] | None = None,
+) -> Table:
     """``rows`` of ``organization`` only, filtered by ``?q=`` and sorted by ``?sort=`` (a column the spec allows;
     anything else falls back to the default order)."""
     params = request.GET
@@ -274,8 +282,7 @@ def bind(request: HttpRequest, spec: Spec, rows: QuerySet, organization: Organiz
 
 def csv_download(tables: Iterable[Table], *, currency: str, basename: str) -> StreamingHttpResponse | None:
     """The CSV of the page's table that asked for one (``?format=csv``), or None to render the page."""
-    return next((table.csv_response(currency=currency, basename=basename) for table in tables if table.wants_csv),
-                None)
+    return next((table.csv_response(currency=currency, basename=basename) for table in tables if table.wants_csv), None)
 
 
 def _search_q(columns: list[Column], query: str) -> Q:
@@ -290,8 +297,7 @@ def _matching(rows: list, columns: list[Column], query: str) -> list:
     if not query:
         return rows
     needle = query.casefold()
-    return [row for row in rows
-            if any(needle in str(column.value(row) or "").casefold() for column in columns)]
+    return [row for row in rows if any(needle in str(column.value(row) or "").casefold() for column in columns)]
 
 
 def _sorted(rows: list, column: Column, descending: bool) -> list:
