@@ -51,7 +51,7 @@ class Figure:
         if self.kind == "money":
             return money(round(value), self.currency)
         if self.kind == "count":
-            return count(value)
+            return count(round(value))
         return decimal(value, 1 if self.kind == "number" else 2)
 
     @property

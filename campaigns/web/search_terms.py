@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q, QuerySet, Sum
@@ -30,7 +32,7 @@ def _where(suggestion: Suggestion) -> str:
     return suggestion.campaign.name if suggestion.campaign else _("Shared list")
 
 
-def _blocked(name: str, default: object = None) -> object:
+def _blocked(name: str, default: object = None) -> Callable[[Suggestion], Any]:
     return lambda suggestion: (suggestion.evidence.get("would_have_blocked") or {}).get(name, default)
 
 

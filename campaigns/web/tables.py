@@ -10,7 +10,7 @@ whatever the view passed.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,9 +19,8 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
-from django.utils.translation import get_language, override
 
 from campaigns.exporters.cells import neutralise
 from campaigns.models import Organization
@@ -115,9 +114,10 @@ class Table:
         paginator = Paginator(self.rows_source, self.spec.per_page, allow_empty_first_page=True)
         return paginator.get_page(self.params.get(self.spec.param("page")))
 
-    @property
-    def rows(self) -> Sequence:
-        return self.page.object_list
+    @cached_property
+    def rows(self) -> list:
+        """The rows of the page asked for."""
+        return list(self.page.object_list)
 
     @property
     def q_param(self) -> str:
@@ -183,38 +183,23 @@ class Table:
     def notes(self) -> list[Header]:
         return [header for header in self.headers if header.help]
 
-    def csv_response(self, *, currency: str, basename: str) -> StreamingHttpResponse:
+    def csv_response(self, *, currency: str, basename: str) -> HttpResponse:
         """Every row that the filter keeps, in the table's order: cells in the marketer's language, text cells
         neutralised for spreadsheets (docs/security.md)."""
         decimal_separator, _thousands = separators()
         # Where a comma is the decimal separator, spreadsheets expect semicolons between cells (Excel, LibreOffice).
         delimiter = ";" if decimal_separator == "," else ","
-        columns = self.spec.columns
-        header = [_csv_label(column, currency) for column in columns]
         rows = (
             self.rows_source.iterator(chunk_size=2000) if isinstance(self.rows_source, QuerySet) else self.rows_source
         )
-
-        language = get_language()
-
-        def lines() -> Iterator[str]:
-            # the rows are read while the response streams, after the view returned: in the request's language
-            with override(language):
-                writer = csv.writer(_Echo(), delimiter=delimiter)
-                yield "\ufeff" + writer.writerow(header)  # the byte-order mark makes Excel read UTF-8
-                for row in rows:
-                    yield writer.writerow(
-                        [_csv_cell(column, column.value(row), decimal_separator) for column in columns]
-                    )
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{basename}-{self.spec.filename}.csv"'
+        response.write("\ufeff")  # the byte-order mark makes Excel read UTF-8
+        writer = csv.writer(response, delimiter=delimiter)
+        writer.writerow([_csv_label(column, currency) for column in self.spec.columns])
+        for row in rows:
+            writer.writerow([_csv_cell(column, column.value(row), decimal_separator) for column in self.spec.columns])
         return response
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def _csv_label(column: Column, currency: str) -> str:
@@ -274,13 +259,14 @@ def bind(
     else:
         if query:
             rows = rows.filter(_search_q(searched, query))
+        assert column.order is not None  # Spec.__post_init__: a database table's sortable columns have one
         expression = F(column.order)
         ordering = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
         source = rows.order_by(ordering, "-pk" if descending else "pk")
     return Table(spec, params, source, column.key, descending, query)
 
 
-def csv_download(tables: Iterable[Table], *, currency: str, basename: str) -> StreamingHttpResponse | None:
+def csv_download(tables: Iterable[Table], *, currency: str, basename: str) -> HttpResponse | None:
     """The CSV of the page's table that asked for one (``?format=csv``), or None to render the page."""
     return next((table.csv_response(currency=currency, basename=basename) for table in tables if table.wants_csv), None)
 

@@ -36,7 +36,7 @@ def _negative(organization, campaign, text: str, cost_micros: int, clicks: int =
 
 def _csv(response) -> str:
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return b"".join(response.streaming_content).decode()
+    return response.content.decode()
 
 
 @pytest.fixture
