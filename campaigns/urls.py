@@ -18,13 +18,14 @@ from campaigns.web import (
     structure,
     switch,
 )
+from campaigns.web import campaign_list as campaign_list_page
 from campaigns.web import generate as generation
 from campaigns.web import invitations as invitation_page
 
 app_name = "campaigns"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("campaigns/", views.campaign_list, name="campaign_list"),
+    path("campaigns/all/", views.campaign_list, name="campaign_list"),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="campaigns/login.html",
                                                          authentication_form=signup.SignInForm), name="login"),
     path("accounts/signup/", signup.sign_up, name="signup"),
@@ -62,6 +63,7 @@ urlpatterns = [
     path("generation-jobs/<int:job_id>/cancel/", generation.cancel, name="cancel_generation"),
     path("suggestions/<int:suggestion_id>/edit/", generation.edit, name="suggestion_edit"),
     path("suggestions/<int:suggestion_id>/validate/", generation.validate, name="suggestion_validate"),
+    path("campaigns/", campaign_list_page.campaign_list, name="campaigns"),
     path("campaigns/<int:campaign_id>/", structure.campaign_detail, name="campaign"),
     path("ad-groups/<int:ad_group_id>/", structure.ad_group_detail, name="ad_group"),
     path("members/", members.members, name="members"),

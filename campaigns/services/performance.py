@@ -53,3 +53,10 @@ def keyword_totals(ad_group: AdGroup, period: Period) -> dict[int, Summary]:
     rows = (DailyMetric.objects.filter(in_span(*period), ad_group=ad_group, level=MetricLevel.KEYWORD)
             .values("keyword_id").annotate(**METRIC_SUMS).order_by())
     return {row["keyword_id"]: _summary(row) for row in rows}
+
+
+def campaigns_totals(organization: Organization, period: Period) -> dict[int, Summary]:
+    """Per campaign of the organization: its own campaign rows."""
+    rows = (DailyMetric.objects.filter(in_span(*period), organization=organization, level=MetricLevel.CAMPAIGN)
+            .values("campaign_id").annotate(**METRIC_SUMS).order_by())
+    return {row["campaign_id"]: _summary(row) for row in rows}

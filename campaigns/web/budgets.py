@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import BudgetChange, BudgetPlan, Membership
 from campaigns.services import rebalancing
 from campaigns.services.rebalancing import RebalanceError
+from campaigns.web import tables
 from campaigns.web.context import organization_view, require_edit
+from campaigns.web.tables import DATETIME, MONEY, Column, Spec
 
-HISTORY_SHOWN = 50
+HISTORY = Spec(
+    name="", caption=gettext_lazy("History"), filename="budget-history",
+    columns=(Column("when", gettext_lazy("When"), attrgetter("created_at"), DATETIME, order="created_at"),
+             Column("campaign", gettext_lazy("Campaign"), lambda change: change.campaign.name, order="campaign__name"),
+             Column("kind", gettext_lazy("Kind"), lambda change: _(change.get_kind_display()), order="kind"),
+             Column("before", gettext_lazy("Before"), attrgetter("before_micros"), MONEY, order="before_micros"),
+             Column("after", gettext_lazy("After"), attrgetter("after_micros"), MONEY, order="after_micros"),
+             Column("who", gettext_lazy("Who"), attrgetter("actor"), order="actor"),
+             Column("why", gettext_lazy("Why"), lambda change: " ".join(change.reasons or []), sortable=False)),
+    default_sort="-when", search=("campaign", "who"))
 
 
 @require_GET
@@ -23,8 +37,10 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
     plan = BudgetPlan.objects.filter(organization=organization).select_related("decided_by").first()
     items = {item.campaign_id: item for item in plan.items.all()} if plan else {}
     campaigns = list(organization.campaigns.order_by("name"))
-    changes = list(BudgetChange.objects.filter(organization=organization).select_related("campaign", "user")
-                   [:HISTORY_SHOWN])
+    history = tables.bind(request, HISTORY, BudgetChange.objects.select_related("campaign", "user"), organization)
+    if history.wants_csv:
+        return history.csv_response(currency=organization.currency, basename=organization.slug)
+    changes = list(history.rows)
     rolled_back = set(BudgetChange.objects.filter(organization=organization, kind=BudgetChange.Kind.ROLLBACK)
                       .values_list("campaign_id", "plan_date", "plan_version"))
     for change in changes:
@@ -34,7 +50,7 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "campaigns/budgets.html", {
         "plan": plan,
         "rows": [{"campaign": campaign, "item": items.get(campaign.pk)} for campaign in campaigns],
-        "changes": changes,
+        "changes": changes, "table": history,
     })
 
 

@@ -1,12 +1,18 @@
-"""The dashboard: the account's arithmetic over the last 30 days of data, charts and the top opportunities."""
+"""The dashboard: the account's arithmetic over a chosen period against the one before, charts and the top
+opportunities."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from campaigns.models import (
     DAYS_ONLY,
@@ -21,7 +27,10 @@ from campaigns.models import (
     SuggestionStatus,
     in_span,
 )
+from campaigns.services import unknowns
+from campaigns.services.performance import latest_period
 from campaigns.services.summary import account_summary
+from campaigns.web import comparison, periods
 from campaigns.web.context import organization_view
 from ml.arithmetic import MICROS, cpa_micros
 
@@ -31,46 +40,58 @@ TOP = 5
 @organization_view
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization = membership.organization
-    summary = account_summary(organization)
+    latest = latest_period(organization, 1)
+    context: dict = {"negatives": top_negatives(organization), "budget_moves": _budget_moves(organization)}
+    if latest is None:  # no data yet: the page says how to import some
+        return render(request, "campaigns/dashboard.html", context)
+    newest = latest[1]
+    period, period_error = periods.choose(request.GET, newest)
+    previous = period.previous()
+    summary = account_summary(organization, days=period.days, end=period.end)
+    before = account_summary(organization, days=previous.days, end=previous.end)
+    figures = comparison.figures(summary, before, organization.currency)
     return render(request, "campaigns/dashboard.html", {
-        "summary": summary,
-        "chart": _daily_series(organization, summary),
-        "spend_by_campaign": _spend_by_campaign(organization, summary),
-        "negatives": top_negatives(organization),
-        "budget_moves": _budget_moves(organization),
+        **context, "summary": summary, "figures": figures, "newest": newest,
+        "period": period, "previous": previous, "period_error": period_error,
+        "previous_has_data": comparison.has_data(before),
+        "presets": [{"key": key, "label": label, "url": f"?{urlencode({'range': key})}",
+                     "current": key == period.preset} for key, label in periods.PRESETS.items()],
+        "chart": _daily_series(organization, period, cpa_known=unknowns.CONVERSIONS not in summary["unknown"]),
+        "spend_by_campaign": _spend_by_campaign(organization, period),
     })
 
 
-def _period(summary: dict) -> tuple[date, date] | None:
-    if not summary.get("date_from"):
-        return None
-    return date.fromisoformat(summary["date_from"]), date.fromisoformat(summary["date_to"])
-
-
-def _daily_series(organization: Organization, summary: dict) -> dict:
-    """Columns for the charts: day (unix seconds), spend and CPA in currency units, conversions."""
-    period = _period(summary)
-    series: dict[str, list] = {"days": [], "spend": [], "conversions": [], "cpa": []}
-    if period is None:
-        return series
+def _daily_series(organization: Organization, period: periods.Period, *, cpa_known: bool) -> dict:
+    """Columns for the charts: day (unix seconds, noon UTC), spend and CPA in currency units, conversions; the
+    bounds of the time axis (midnight UTC), the currency and the labels."""
+    series: dict[str, Any] = {"days": [], "spend": [], "conversions": [], "cpa": []}
     # Charts are per day: period rows (reports without days) have no day to be drawn on.
-    rows = (DailyMetric.objects.filter(DAYS_ONLY, organization=organization, level=MetricLevel.CAMPAIGN,
-                                       date__range=period)
-            .values("date").annotate(cost=Sum("cost_micros"), conversions=Sum("conversions")).order_by("date"))
+    rows = list(DailyMetric.objects.filter(DAYS_ONLY, organization=organization, level=MetricLevel.CAMPAIGN,
+                                       date__range=(period.start, period.end))
+                .values("date").annotate(cost=Sum("cost_micros"), conversions=Sum("conversions")).order_by("date"))
     for row in rows:
-        cpa = cpa_micros(row["cost"], row["conversions"])
-        series["days"].append(int(datetime.combine(row["date"], time(12), tzinfo=UTC).timestamp()))
+        cpa = cpa_micros(row["cost"], row["conversions"]) if cpa_known else None
+        series["days"].append(_seconds(row["date"], time(12)))
         series["spend"].append(round(row["cost"] / MICROS, 2))
         series["conversions"].append(round(row["conversions"], 2))
         series["cpa"].append(None if cpa is None else round(cpa / MICROS, 2))
-    return series
+    # the time axis spans the days of data (whole days), not the period asked for: a day of data is a day wide
+    first, last = (rows[0]["date"], rows[-1]["date"]) if rows else (period.start, period.end)
+    return {
+        **series,
+        "start": _seconds(first), "end": _seconds(last + timedelta(days=1)),
+        "currency": organization.currency, "locale": get_language() or settings.LANGUAGE_CODE,
+        "labels": {"day": _("Day"), "spend": _("Spend"), "conversions": _("Conversions"), "cpa": _("CPA")},
+    }
 
 
-def _spend_by_campaign(organization: Organization, summary: dict) -> list[dict]:
-    period = _period(summary)
-    if period is None:
-        return []
-    rows = list(DailyMetric.objects.filter(in_span(*period), organization=organization, level=MetricLevel.CAMPAIGN)
+def _seconds(day: date, at: time = time(0)) -> int:
+    return int(datetime.combine(day, at, tzinfo=UTC).timestamp())
+
+
+def _spend_by_campaign(organization: Organization, period: periods.Period) -> list[dict]:
+    rows = list(DailyMetric.objects.filter(in_span(period.start, period.end), organization=organization,
+                                           level=MetricLevel.CAMPAIGN)
                 .values("campaign_id", "campaign__name")
                 .annotate(cost=Sum("cost_micros"), conversions=Sum("conversions")).order_by("-cost"))
     largest = max((row["cost"] for row in rows), default=0) or 1

@@ -12,4 +12,6 @@ CHOICE_LABELS = (
     gettext_noop("Exact"), gettext_noop("Phrase"), gettext_noop("Broad"),
     gettext_noop("Dry run (show only)"), gettext_noop("Wait for approval"), gettext_noop("Apply automatically"),
     gettext_noop("Refuse the request"), gettext_noop("Strip the offending sentences"),
+    gettext_noop("Shared negative list"), gettext_noop("Pending"), gettext_noop("Approved"), gettext_noop("Rejected"),
+    gettext_noop("Rebalance"), gettext_noop("Rollback"),
 )

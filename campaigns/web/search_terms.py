@@ -2,20 +2,100 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any
+
 from django.contrib import messages
-from django.db.models import Sum
+from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from campaigns.models import Membership, SearchTerm, Suggestion, SuggestionKind, SuggestionStatus
 from campaigns.services.suggestions import SuggestionError, decide
+from campaigns.web import tables
 from campaigns.web.context import organization_view, require_edit
+from campaigns.web.tables import COUNT, DATETIME, MONEY, NUMBER, Column, Spec
 
-TERMS_SHOWN = 200
-DECIDED_SHOWN = 20
+BLOCKED = "evidence__would_have_blocked__"
+RELEVANCE_HELP = gettext_lazy("how close the search term is to the intent of the ad group it was matched to, from 0 "
+                       "(unrelated) to 1 (the same meaning); below the matching threshold a term is out of scope.")
+
+
+def _where(suggestion: Suggestion) -> str:
+    if suggestion.ad_group:
+        return f"{suggestion.ad_group.campaign.name} › {suggestion.ad_group.name}"
+    return suggestion.campaign.name if suggestion.campaign else _("Shared list")
+
+
+def _blocked(name: str, default: object = None) -> Callable[[Suggestion], Any]:
+    return lambda suggestion: (suggestion.evidence.get("would_have_blocked") or {}).get(name, default)
+
+
+def _negative_columns(middle: Column, cost_label: object) -> tuple[Column, ...]:
+    return (
+        Column("text", gettext_lazy("Negative"), attrgetter("text"), order="text"),
+        Column("match_type", gettext_lazy("Match type"), lambda s: _(s.get_match_type_display()), order="match_type"),
+        Column("level", gettext_lazy("Level"), lambda s: _(s.get_level_display()), order="level"),
+        Column("where", gettext_lazy("Where"), _where, sortable=False,
+               lookups=("campaign__name", "ad_group__name", "ad_group__campaign__name")),
+        middle,
+        Column("cost", cost_label, _blocked("cost_micros"), MONEY, order=f"{BLOCKED}cost_micros"),
+        Column("clicks", gettext_lazy("Clicks"), _blocked("clicks"), COUNT, order=f"{BLOCKED}clicks"),
+    )
+
+
+WASTE = Spec(
+    name="waste", caption=gettext_lazy("Waste: no ad group is relevant"), filename="pending-negatives",
+    columns=_negative_columns(Column("blocked", gettext_lazy("Would have blocked"),
+                                     lambda s: ", ".join(_blocked("terms", [])(s)), sortable=False),
+                              gettext_lazy("Would have saved")),
+    default_sort="-cost", search=("text", "where"))
+SCULPTING = Spec(
+    name="sculpting", caption=gettext_lazy("Sculpting: the term belongs to another ad group"),
+    filename="sculpting-negatives",
+    columns=_negative_columns(Column("route", gettext_lazy("Traffic would go to"),
+                                     lambda s: (s.evidence.get("route_to") or {}).get("path"), sortable=False),
+                              gettext_lazy("Cost moved")),
+    default_sort="-cost", search=("text", "where"))
+DECIDED = Spec(
+    name="decided", caption=gettext_lazy("Recently decided"), filename="decided-negatives", per_page=20,
+    columns=(Column("text", gettext_lazy("Negative"), attrgetter("text"), order="text"),
+             Column("match_type", gettext_lazy("Match type"), lambda s: _(s.get_match_type_display()),
+                    order="match_type"),
+             Column("status", gettext_lazy("Decision"), lambda s: _(s.get_status_display()), order="status"),
+             Column("by", gettext_lazy("By"), lambda s: s.decided_by.username if s.decided_by else None,
+                    order="decided_by__username"),
+             Column("when", gettext_lazy("When"), attrgetter("decided_at"), DATETIME, order="decided_at")),
+    default_sort="-when", search=("text", "by"))
+TERMS = Spec(
+    name="terms", caption=gettext_lazy("Search terms"), filename="search-terms",
+    columns=(Column("text", gettext_lazy("Search term"), attrgetter("text"), order="text"),
+             Column("served_by", gettext_lazy("Served by"),
+                    lambda t: f"{t.ad_group.campaign.name} › {t.ad_group.name}" if t.ad_group else None,
+                    order="ad_group__campaign__name", lookups=("ad_group__campaign__name", "ad_group__name")),
+             Column("matched", gettext_lazy("Matched ad group"), lambda t: _matched(t), order="match__ad_group__name"),
+             Column("relevance", gettext_lazy("Relevance"), lambda t: t.match.score if _has_match(t) else None, NUMBER,
+                    order="match__score", help=RELEVANCE_HELP),
+             Column("clicks", gettext_lazy("Clicks"), attrgetter("clicks"), COUNT, order="clicks"),
+             Column("cost", gettext_lazy("Cost"), attrgetter("cost_micros"), MONEY, order="cost_micros"),
+             Column("conversions", gettext_lazy("Conversions"), attrgetter("conversions"), NUMBER, order="conversions",
+                    decimals=1)),
+    default_sort="-cost", search=("text", "served_by", "matched"))
+
+
+def _has_match(term: SearchTerm) -> bool:
+    return getattr(term, "match", None) is not None
+
+
+def _matched(term: SearchTerm) -> str:
+    if not _has_match(term):
+        return _("not matched yet")
+    return term.match.ad_group.name if term.match.ad_group else _("out of scope")
 
 
 @require_http_methods(["GET", "POST"])
@@ -24,25 +104,30 @@ def search_terms(request: HttpRequest, membership: Membership) -> HttpResponse:
     if request.method == "POST":
         require_edit(membership)
         _decide(request, membership)
-        return redirect("campaigns:search_terms")
+        # back to the same pages, order and filters of the tables
+        query = request.GET.urlencode()
+        return redirect(reverse("campaigns:search_terms") + (f"?{query}" if query else ""))
     organization = membership.organization
-    terms = (SearchTerm.objects.filter(organization=organization)
-             .select_related("ad_group__campaign", "match__ad_group")
+    negatives = Suggestion.objects.filter(kind=SuggestionKind.NEGATIVE)
+    pending = negatives.filter(status=SuggestionStatus.PENDING).select_related("campaign", "ad_group__campaign")
+    sculpting = Q(evidence__kind="sculpting")
+    terms = (SearchTerm.objects.select_related("ad_group__campaign", "match__ad_group")
              .annotate(cost_micros=Sum("daily__cost_micros"), clicks=Sum("daily__clicks"),
-                       conversions=Sum("daily__conversions"))
-             .order_by("-cost_micros", "text")[:TERMS_SHOWN])
-    negatives = Suggestion.objects.filter(organization=organization, kind=SuggestionKind.NEGATIVE)
-    pending = list(negatives.filter(status=SuggestionStatus.PENDING).select_related("campaign", "ad_group__campaign"))
-    return render(request, "campaigns/search_terms.html", {
-        "terms": terms,
-        "terms_total": SearchTerm.objects.filter(organization=organization).count(),
-        "pending": pending,
-        # shown apart: waste saves money, sculpting only moves traffic to another ad group
-        "waste": [s for s in pending if s.evidence.get("kind", "waste") == "waste"],
-        "sculpting": [s for s in pending if s.evidence.get("kind") == "sculpting"],
-        "decided": negatives.exclude(status=SuggestionStatus.PENDING).select_related("decided_by")
-        .order_by("-decided_at", "pk")[:DECIDED_SHOWN],
-    })
+                       conversions=Sum("daily__conversions")))
+    # shown apart: waste saves money, sculpting only moves traffic to another ad group (rows from before the
+    # split carry no kind and were all waste)
+    page_tables = {
+        "waste": tables.bind(request, WASTE, pending.filter(Q(evidence__kind__isnull=True) | ~sculpting), organization),
+        "sculpting": tables.bind(request, SCULPTING, pending.filter(sculpting), organization),
+        "decided": tables.bind(request, DECIDED, _decided(negatives), organization),
+        "terms": tables.bind(request, TERMS, terms, organization),
+    }
+    download = tables.csv_download(page_tables.values(), currency=organization.currency, basename=organization.slug)
+    return download or render(request, "campaigns/search_terms.html", page_tables)
+
+
+def _decided(negatives: QuerySet) -> QuerySet:
+    return negatives.exclude(status=SuggestionStatus.PENDING).select_related("decided_by")
 
 
 def _decide(request: HttpRequest, membership: Membership) -> None:

@@ -2,42 +2,82 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.exporters.validation import Finding
-from campaigns.models import Ad, AdGroup, Campaign, Keyword, KeywordLevel, Membership
-from campaigns.services import performance
+from campaigns.models import Ad, AdGroup, Campaign, Keyword, KeywordLevel, Membership, Organization
+from campaigns.services import performance, unknowns
 from campaigns.services.ads import edit_ad_text
+from campaigns.web import tables
 from campaigns.web.context import organization_view, require_edit
 from campaigns.web.counters import counter_context
+from campaigns.web.metric_columns import METRIC_COLUMNS
+from campaigns.web.tables import COUNT, Column, Spec
 from ml import ad_rules
+from ml.arithmetic import Summary
 
 FIELD_LIMITS = {"headlines": ad_rules.HEADLINE_MAX, "descriptions": ad_rules.DESCRIPTION_MAX,
                 "path1": ad_rules.PATH_MAX, "path2": ad_rules.PATH_MAX}
 
 
+AD_GROUPS = Spec(
+    name="", caption=gettext_lazy("Ad groups"), filename="ad-groups", scope="campaign__organization", in_memory=True,
+    columns=(Column("name", gettext_lazy("Ad group"), attrgetter("name")),
+             Column("status", gettext_lazy("Status"), lambda row: _(row.get_status_display())),
+             Column("keywords", gettext_lazy("Keywords"), attrgetter("keyword_count"), COUNT),
+             Column("ads", gettext_lazy("Ads"), attrgetter("ad_count"), COUNT), *METRIC_COLUMNS),
+    default_sort="name", search=("name",))
+KEYWORDS = Spec(
+    name="", caption=gettext_lazy("Keywords"), filename="keywords", scope="ad_group__campaign__organization",
+    in_memory=True,
+    columns=(Column("text", gettext_lazy("Keyword"), attrgetter("text")),
+             Column("match_type", gettext_lazy("Match type"), lambda row: _(row.get_match_type_display())),
+             Column("status", gettext_lazy("Status"), lambda row: _(row.get_status_display())),
+             Column("kind", gettext_lazy("Kind"), lambda row: _("negative") if row.negative else _("keyword")),
+             *METRIC_COLUMNS),
+    default_sort="-cost", search=("text",))
+
+
 @require_GET
 @organization_view
 def campaign_detail(request: HttpRequest, membership: Membership, campaign_id: int) -> HttpResponse:
-    campaign = get_object_or_404(Campaign, pk=campaign_id, organization=membership.organization)
-    period = performance.latest_period(membership.organization)
+    organization = membership.organization
+    campaign = get_object_or_404(Campaign, pk=campaign_id, organization=organization)
+    period = performance.latest_period(organization)
+    shown = _shown(organization, period)
     totals = performance.ad_group_totals(campaign, period) if period else {}
-    ad_groups = list(campaign.ad_groups.annotate(ad_count=Count("ads", distinct=True)).order_by("name"))
     keyword_counts = dict(Keyword.objects.filter(ad_group__campaign=campaign, negative=False)
                           .values_list("ad_group_id").annotate(n=Count("pk")).order_by())
-    for ad_group in ad_groups:
-        ad_group.totals = totals.get(ad_group.pk)
-        ad_group.keyword_count = keyword_counts.get(ad_group.pk, 0)
+
+    def decorate(ad_groups: list[AdGroup]) -> None:
+        for ad_group in ad_groups:
+            ad_group.totals = shown(totals.get(ad_group.pk))
+            ad_group.keyword_count = keyword_counts.get(ad_group.pk, 0)
+
+    table = tables.bind(request, AD_GROUPS, campaign.ad_groups.annotate(ad_count=Count("ads", distinct=True)),
+                        organization, decorate)
+    if table.wants_csv:
+        return table.csv_response(currency=organization.currency, basename=f"{organization.slug}-{campaign.pk}")
     return render(request, "campaigns/campaign.html", {
-        "campaign": campaign, "period": period, "ad_groups": ad_groups,
-        "totals": performance.campaign_totals(campaign, period) if period else None,
+        "campaign": campaign, "period": period, "table": table,
+        "totals": shown(performance.campaign_totals(campaign, period)) if period else None,
         "negatives": Keyword.objects.filter(campaign=campaign, level=KeywordLevel.CAMPAIGN).order_by("text"),
     })
+
+
+def _shown(organization: Organization, period: performance.Period | None) -> Callable[[Summary | None], Summary | None]:
+    """A function hiding the figures the organization's reports of ``period`` do not know (services.unknowns)."""
+    unknown = unknowns.of_period(organization, period) if period else frozenset()
+    return lambda summary: None if summary is None else unknowns.without_unknown(summary, unknown)
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,14 +102,22 @@ def ad_group_detail(request: HttpRequest, membership: Membership, ad_group_id: i
             messages.success(request, _("Ad saved."))
             return redirect("campaigns:ad_group", ad_group.pk)
         submitted = {ad.pk: texts}
-    period = performance.latest_period(membership.organization)
-    keywords = list(ad_group.keywords.order_by("negative", "text"))
+    organization = membership.organization
+    period = performance.latest_period(organization)
+    shown = _shown(organization, period)
     totals = performance.keyword_totals(ad_group, period) if period else {}
-    for keyword in keywords:
-        keyword.totals = totals.get(keyword.pk)
+
+    def decorate(keywords: list[Keyword]) -> None:
+        for keyword in keywords:
+            keyword.totals = shown(totals.get(keyword.pk))
+
+    table = tables.bind(request, KEYWORDS, ad_group.keywords.all(), organization, decorate)
+    if request.method == "GET" and table.wants_csv:
+        return table.csv_response(currency=organization.currency, basename=f"{organization.slug}-{ad_group.pk}")
     return render(request, "campaigns/ad_group.html", {
-        "ad_group": ad_group, "campaign": ad_group.campaign, "period": period, "keywords": keywords,
-        "totals": (performance.ad_group_totals(ad_group.campaign, period).get(ad_group.pk) if period else None),
+        "ad_group": ad_group, "campaign": ad_group.campaign, "period": period, "table": table,
+        "totals": (shown(performance.ad_group_totals(ad_group.campaign, period).get(ad_group.pk)) if period
+                   else None),
         "ads": [_ad_fields(ad, platform, submitted.get(ad.pk)) for ad in ads],
         "findings": [_describe(finding) for finding in findings], **counter_context(platform),
     }, status=400 if findings else 200)

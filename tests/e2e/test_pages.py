@@ -95,7 +95,7 @@ def test_owner_manages_members_and_the_last_owner_stays(page, live_server, demo)
 
 def test_editor_sees_no_members_link_and_reads_settings(page, live_server, demo):
     sign_in(page, live_server, "editora")
-    assert page.locator("nav").get_by_role("link", name="Members").count() == 0
+    assert page.locator("header nav").get_by_role("link", name="Members").count() == 0
     assert page.goto(f"{live_server.url}/members/").status == 403
     page.goto(f"{live_server.url}/settings/")
     assert page.locator("#read-only").count() == 1 and page.locator("#budget-policy button").count() == 0
@@ -135,7 +135,7 @@ def test_a_spanish_user_signs_in_to_spanish_pages(page, live_server, demo):
     UserPreference.objects.create(user=Membership.objects.get(organization=demo, role="viewer").user, language="es")
     sign_in(page, live_server, "visor")  # the browser's locale is en-US
     page.goto(f"{live_server.url}/dashboard/")
-    assert page.locator("nav").inner_text().split()[:1] == ["Panel"]
+    assert page.locator("header nav").inner_text().split()[:1] == ["Panel"]
     assert page.locator("html").get_attribute("lang") == "es"
 
 

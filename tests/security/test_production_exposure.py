@@ -138,7 +138,7 @@ def test_the_swagger_page_loads_only_our_static_files(client, owner):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/accounts/login/", "/", "/dashboard/", "/search-terms/", "/budgets/",
+@pytest.mark.parametrize("path", ["/accounts/login/", "/", "/dashboard/", "/campaigns/", "/search-terms/", "/budgets/",
                                   "/imports/", "/exports/", "/members/", "/settings/", "/api/docs/"])
 def test_pages_carry_the_policy_and_nothing_inline_it_would_block(client, owner, path):
     client.force_login(owner)

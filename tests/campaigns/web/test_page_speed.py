@@ -78,7 +78,8 @@ def _grow(organization, campaign, ad_group, plan, start: int, stop: int) -> None
 
 def _urls(account: dict) -> dict[str, str]:
     return {
-        "dashboard": reverse("campaigns:dashboard"), "search_terms": reverse("campaigns:search_terms"),
+        "dashboard": reverse("campaigns:dashboard"), "campaigns": reverse("campaigns:campaigns"),
+        "search_terms": reverse("campaigns:search_terms"),
         "budgets": reverse("campaigns:budgets"), "imports": reverse("campaigns:imports"),
         "exports": reverse("campaigns:exports"), "members": reverse("campaigns:members"),
         "settings": reverse("campaigns:settings"),
@@ -94,7 +95,7 @@ def _queries(client, url: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("page", ["dashboard", "search_terms", "budgets", "imports", "exports", "members",
+@pytest.mark.parametrize("page", ["dashboard", "campaigns", "search_terms", "budgets", "imports", "exports", "members",
                                   "settings", "campaign", "ad_group", "generate"])
 def test_queries_do_not_grow_with_rows(client, owner, organization, account, page):
     plan = BudgetPlan.objects.create(organization=organization, plan_date=DAY - timedelta(days=1), mode="approval",

@@ -40,7 +40,7 @@ def test_campaign_page_shows_ad_groups_with_their_arithmetic(client, viewer, acc
     response = client.get(reverse("campaigns:campaign", args=[account["campaign"].pk]))
     body = response.content.decode()
     assert response.status_code == 200
-    [ad_group] = response.context["ad_groups"]
+    [ad_group] = response.context["table"].rows
     assert (ad_group.keyword_count, ad_group.ad_count) == (1, 1)
     totals = ad_group.totals  # the keyword rows summed: CTR 40/400, CPC 20/40, CPA 20/4, ROAS 80/20
     assert (totals.ctr, totals.cpc_micros, totals.cpa_micros, totals.roas) == (0.1, 500_000, 5_000_000, 4.0)
@@ -61,7 +61,7 @@ def test_ad_group_page_lists_keywords_and_ads_with_counters(client, viewer, acco
     response = client.get(reverse("campaigns:ad_group", args=[account["ad_group"].pk]))
     body = " ".join(response.content.decode().split())
     assert response.status_code == 200
-    assert [(k.text, k.match_type, k.totals.clicks) for k in response.context["keywords"]] == [
+    assert [(k.text, k.match_type, k.totals.clicks) for k in response.context["table"].rows] == [
         ("cemento gris", "phrase", 40)]
     assert 'value="Entrega en 24 h" data-limit="30" data-platform="google" readonly>' in body
     assert '<span class="counter" aria-live="polite">15/30</span>' in body

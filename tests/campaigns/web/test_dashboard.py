@@ -1,0 +1,211 @@
+"""The dashboard: a chosen period against the one before it, in the organization's currency, unknown figures
+shown as unknown, and charts whose time axis fits the data."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import translation
+
+from campaigns.models import DailyMetric, ReportImport
+from campaigns.web import periods
+from campaigns.web.periods import Period
+from tests.campaigns.web.conftest import DAY
+from tests.factories import CampaignFactory
+
+pytestmark = pytest.mark.django_db
+
+NEWEST = date(2026, 1, 14)
+
+
+def _day(
+    organization, campaign, day: date, cost: int, clicks: int = 10, conversions: float = 1, value: int = 0
+) -> None:
+    DailyMetric.objects.create(
+        organization=organization,
+        campaign=campaign,
+        level="campaign",
+        date=day,
+        impressions=10 * clicks,
+        clicks=clicks,
+        cost_micros=cost,
+        conversions=conversions,
+        conversion_value_micros=value,
+    )
+
+
+@pytest.mark.parametrize(
+    ("preset", "start", "end"),
+    [
+        ("last_7", date(2026, 1, 8), NEWEST),
+        ("last_30", date(2025, 12, 16), NEWEST),
+        ("last_90", date(2025, 10, 17), NEWEST),
+        ("this_month", date(2026, 1, 1), NEWEST),
+        ("last_month", date(2025, 12, 1), date(2025, 12, 31)),
+    ],
+)
+def test_presets_end_on_the_newest_day_of_data(preset, start, end):
+    period, error = periods.choose(QueryDict(f"range={preset}"), NEWEST)
+    assert (period, error) == (Period(preset, start, end), None)
+
+
+def test_the_previous_period_has_the_same_length_just_before():
+    assert Period("this_month", date(2026, 3, 1), date(2026, 3, 10)).previous() == Period(
+        "this_month", date(2026, 2, 19), date(2026, 2, 28)
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("range=custom&from=2026-01-10&to=2026-01-01", "The custom period starts after it ends."),
+        ("range=custom&from=2026-01-10", "Choose both dates of the custom period."),
+        ("range=custom&from=yesterday&to=2026-01-01", "Choose both dates of the custom period."),
+        ("range=custom&from=2020-01-01&to=2026-01-01", "A period can be at most 731 days long."),
+        ("range=forever", None),
+    ],
+)
+def test_a_period_that_cannot_be_shown_falls_back_to_the_last_30_days(query, error):
+    with translation.override("en"):  # the messages are translated: an earlier test's request may have left "es"
+        assert periods.choose(QueryDict(query), NEWEST) == (Period("last_30", date(2025, 12, 16), NEWEST), error)
+
+
+def test_a_custom_period_reads_iso_and_the_languages_own_format():
+    assert periods.choose(QueryDict("range=custom&from=2025-12-24&to=2026-01-02"), NEWEST)[0] == Period(
+        "custom", date(2025, 12, 24), date(2026, 1, 2)
+    )
+    with translation.override("es"):
+        assert periods.choose(QueryDict("range=custom&from=24/12/2025&to=02/01/2026"), NEWEST)[0] == Period(
+            "custom", date(2025, 12, 24), date(2026, 1, 2)
+        )
+
+
+def test_each_figure_is_compared_with_the_previous_period(client, owner, organization):
+    campaign = CampaignFactory(organization=organization)
+    for offset in range(7):  # this week: 20 a day, 2 conversions; the week before: 10 a day, 1 conversion
+        _day(organization, campaign, NEWEST - timedelta(days=offset), 20_000_000, conversions=2, value=60_000_000)
+        _day(organization, campaign, NEWEST - timedelta(days=7 + offset), 10_000_000, value=40_000_000)
+    client.force_login(owner)
+    response = client.get(reverse("campaigns:dashboard"), {"range": "last_7"})
+    figures = {f.key: f for f in response.context["figures"]}
+    assert (figures["cost_micros"].value, figures["cost_micros"].previous) == (140_000_000, 70_000_000)
+    assert (figures["cost_micros"].delta_shown, figures["cost_micros"].change_shown) == ("+70.00 EUR", "+100.0%")
+    assert (figures["cpa_micros"].shown, figures["cpa_micros"].delta_shown) == ("10.00 EUR", "0.00 EUR")
+    assert (figures["roas"].shown, figures["roas"].previous_shown, figures["roas"].change_shown) == (
+        "3.00",
+        "4.00",
+        "-25.0%",
+    )
+    assert [(key, f.verdict) for key, f in figures.items()] == [
+        ("cost_micros", ""),
+        ("clicks", ""),
+        ("conversions", "better"),
+        ("cpa_micros", ""),
+        ("roas", "worse"),
+        ("wasted_spend_micros", ""),
+    ]
+    body = " ".join(response.content.decode().split())
+    assert "From 01/08/2026 to 01/14/2026, compared with the period before, from 01/01/2026 to 01/07/2026." in body
+    assert (
+        '<div class="change "><abbr title="change against the period before">Δ</abbr> +70.00 EUR (+100.0%)'
+        '</div> <div class="muted">before: 70.00 EUR</div>'
+    ) in body
+    assert '<a href="?range=last_7" aria-current="true">Last 7 days</a>' in body
+
+
+def test_a_period_with_no_data_before_shows_no_change(client, owner, organization, account):
+    client.force_login(owner)
+    response = client.get(reverse("campaigns:dashboard"))
+    assert response.context["previous_has_data"] is False
+    assert [f.delta for f in response.context["figures"]] == [None] * 6
+    body = response.content.decode()
+    assert "(no data then)" in body and "Δ" not in body
+
+
+def test_money_is_in_the_organizations_currency_everywhere(client, owner, organization):
+    organization.currency = "USD"
+    organization.save()
+    _day(organization, CampaignFactory(organization=organization), DAY, 12_345_670_000, conversions=3)
+    client.force_login(owner)
+    response = client.get(reverse("campaigns:dashboard"))
+    body = response.content.decode()
+    assert "12,345.67 USD" in body and "4,115.22 USD" in body  # spend, CPA
+    assert "EUR" not in body and "€" not in body
+    assert response.context["chart"]["currency"] == "USD"
+    assert "€" not in (Path(__file__).parents[3] / "static" / "campaigns" / "dashboard.js").read_text()
+
+
+def test_roas_is_unknown_when_the_reports_carry_no_conversion_value(client, owner, organization):
+    campaign = CampaignFactory(organization=organization)
+    _day(organization, campaign, DAY, 50_000_000, conversions=5, value=0)
+    ReportImport.objects.create(
+        organization=organization,
+        platform="google",
+        kind="campaign",
+        filename="c.csv",
+        sha256="0" * 64,
+        rows=1,
+        date_from=DAY,
+        date_to=DAY,
+        unknown_columns=["conversion_value"],
+    )
+    client.force_login(owner)
+    response = client.get(reverse("campaigns:dashboard"))
+    roas = next(f for f in response.context["figures"] if f.key == "roas")
+    assert (roas.value, roas.shown) == (None, "—")
+    body = " ".join(response.content.decode().split())
+    assert (
+        '<div class="label">ROAS</div> <div class="value">—</div> <div class="muted">unknown: the reports give '
+        "the conversions no value</div>"
+    ) in body
+    campaigns = client.get(reverse("campaigns:campaigns")).context["table"]
+    assert [c.totals.roas for c in campaigns.rows] == [None]
+
+
+def test_conversions_without_any_value_leave_roas_unknown_not_zero(client, owner, organization):
+    _day(organization, CampaignFactory(organization=organization), DAY, 50_000_000, conversions=5, value=0)
+    client.force_login(owner)
+    roas = next(f for f in client.get(reverse("campaigns:dashboard")).context["figures"] if f.key == "roas")
+    assert roas.shown == "—"
+
+
+def test_one_day_of_data_spans_one_day_of_the_time_axis(client, owner, organization, account):
+    client.force_login(owner)
+    chart = client.get(reverse("campaigns:dashboard"), {"range": "last_90"}).context["chart"]
+    midnight = int(datetime(2025, 3, 10, tzinfo=UTC).timestamp())
+    assert (chart["start"], chart["days"], chart["end"]) == (midnight, [midnight + 43_200], midnight + 86_400)
+
+
+def test_the_charts_speak_the_pages_language(client, owner, account):
+    client.force_login(owner)
+    client.post(reverse("campaigns:set_language"), {"language": "es", "next": "/"})
+    response = client.get(reverse("campaigns:dashboard"), {"range": "last_7"})
+    chart = response.context["chart"]
+    assert (chart["locale"], chart["labels"]) == (
+        "es",
+        {"day": "Día", "spend": "Gasto", "conversions": "Conversiones", "cpa": "CPA"},
+    )
+    body = response.content.decode()
+    assert '<a href="?range=last_7" aria-current="true">Últimos 7 días</a>' in body
+    assert "50,00 EUR" in body and "Del 04/03/2025 al 10/03/2025" in body
+
+
+def test_a_refused_custom_period_says_why(client, owner, account):
+    client.force_login(owner)
+    response = client.get(reverse("campaigns:dashboard"), {"range": "custom", "from": "2025-03-10", "to": "2025-03-01"})
+    assert response.status_code == 200
+    assert (
+        '<p class="error" role="alert" id="period-error">The custom period starts after it ends.</p>'
+        in response.content.decode()
+    )
+    assert response.context["period"].preset == "last_30"
+
+
+def test_an_organization_without_data_is_told_to_import(client, owner):
+    client.force_login(owner)
+    response = client.get(reverse("campaigns:dashboard"))
+    assert "No performance data yet" in response.content.decode() and "chart-data" not in response.content.decode()
