@@ -1,0 +1,273 @@
+"""Ad-quality benchmark (issue 17): how many returned lines a marketer can publish, judged by ``bench/ad_judge.py``.
+
+Run: ``python bench/ad_quality_bench.py`` (all 40 dev briefs; long on two cores) or
+``python bench/ad_quality_bench.py --limit 6 --out bench/results/ad_quality_smoke.json`` (a smoke run).
+
+One process loads the default model once (int8 on CPU) and, in the same run:
+
+* for each strategy (``plain``: the pipeline before issue 17, the baseline; ``full``: the new one), submits every
+  brief at once through :func:`ml.generation.api.generate_many` (15 headlines, 4 descriptions, 10 keywords asked
+  for each) and judges every returned line with :func:`bench.ad_judge.judge_ad`: usable share, lines cut by the
+  width limit (not whole and within 3 characters of the limit), briefs with a full ad (>= 10 distinct usable
+  headlines, >= 3 descriptions, >= 8 keywords), mean usable lines per field, seconds per brief;
+* usable lines per second of the full pipeline batched int8 (the run above) against the full pipeline sequential
+  fp32 (``quantization="none"``, one brief at a time, one prompt per batch) on the first ``--seq-briefs`` briefs;
+* the time for one full ad: one brief through :func:`ml.generation.api.generate_assets`, model warm.
+
+Writes ``bench/results/ad_quality.json``: settings, per-brief figures, totals, sample lines kept and dropped with
+the judge's reasons, and the generator's own ``dropped`` reasons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.ad_judge import LIMITS, AdVerdict, judge_ad  # noqa: E402
+from ml.ad_rules import text_width  # noqa: E402
+from ml.generation.api import GeneratedAssets, GenerationRequest, generate_assets, generate_many  # noqa: E402
+from ml.generation.batching import DynamicBatcher  # noqa: E402
+from ml.generation.model.loading import ModelSettings, load_model  # noqa: E402
+
+SEED = 20261217
+WANTED = {"n_headlines": 15, "n_descriptions": 4, "n_keywords": 10}
+FIELDS = (("headlines", "headline"), ("descriptions", "description"), ("keywords", "keyword"))
+CUT_MARGIN = 3  # a line this close to its limit that is not whole was cut by the limit
+SAMPLES_PER_CRITERION = 8
+
+
+def load_briefs(path: Path, limit: int | None) -> list[dict[str, Any]]:
+    """The briefs of a JSONL file, the first ``limit`` of them."""
+    briefs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return briefs[:limit] if limit else briefs
+
+
+def request_for(brief: dict[str, Any], strategy: str, index: int) -> GenerationRequest:
+    """The generation request for one brief."""
+    return GenerationRequest(
+        description=brief["description"],
+        language=brief["language"],
+        landing_page=brief.get("landing_page") or "",
+        selling_points=tuple(brief.get("selling_points") or ()),
+        brand_terms=tuple(brief.get("brand_terms") or ()),
+        seed=SEED + index,
+        strategy=strategy,  # type: ignore[arg-type]
+        **WANTED,
+    )
+
+
+def returned_lines(result: Any) -> dict[str, list[str]]:
+    """The lines a result returns per field (none when the guardrails refused the brief)."""
+    if not isinstance(result, GeneratedAssets):
+        return {"headlines": [], "descriptions": [], "keywords": []}
+    return {
+        "headlines": list(result.headlines),
+        "descriptions": list(result.descriptions),
+        "keywords": [k.text for k in result.keywords],
+    }
+
+
+def _is_cut(line: str, kind: str, criteria: list[str]) -> bool:
+    return "whole" in criteria and text_width(line) >= LIMITS[kind] - CUT_MARGIN
+
+
+def brief_figures(brief: dict[str, Any], result: Any) -> tuple[dict[str, Any], AdVerdict]:
+    """Judge one brief's returned lines: counts, and every line with the judge's reasons."""
+    lines = returned_lines(result)
+    verdict = judge_ad(brief, lines["headlines"], lines["descriptions"], lines["keywords"])
+    figures: dict[str, Any] = {"id": brief["id"], "language": brief["language"], "industry": brief["industry"]}
+    judged: dict[str, list[dict[str, Any]]] = {}
+    returned = usable = cut = 0
+    for field_name, kind in FIELDS:
+        pairs = getattr(verdict, field_name)
+        returned += len(pairs)
+        usable += sum(v.usable for _, v in pairs)
+        cut += sum(_is_cut(line, kind, v.criteria) for line, v in pairs)
+        figures[f"returned_{field_name}"] = len(pairs)
+        figures[f"usable_{field_name}"] = len(verdict.usable(field_name))
+        judged[field_name] = [{"line": line, "usable": v.usable, "reasons": v.reasons} for line, v in pairs]
+    figures.update(returned=returned, usable=usable, cut_by_limit=cut, full_ad=verdict.full_ad)
+    figures["distinct_usable_headlines"] = verdict.distinct_usable_headlines
+    figures["refused"] = None if isinstance(result, GeneratedAssets) else str(result)
+    figures["generator_dropped"] = dict(Counter(v.reason for v in getattr(result, "dropped", [])))
+    figures["lines"] = judged
+    return figures, verdict
+
+
+def totals(per_brief: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """A strategy's totals over its briefs."""
+    n = len(per_brief) or 1
+    returned = sum(b["returned"] for b in per_brief)
+    usable = sum(b["usable"] for b in per_brief)
+    failed = Counter(
+        reason.split(":", 1)[0]
+        for b in per_brief
+        for lines in b["lines"].values()
+        for entry in lines
+        for reason in dict.fromkeys(r.split(":", 1)[0] for r in entry["reasons"])
+    )
+    return {
+        "briefs": len(per_brief),
+        "returned_lines": returned,
+        "usable_lines": usable,
+        "usable_share": round(usable / returned, 3) if returned else 0.0,
+        "cut_by_limit": sum(b["cut_by_limit"] for b in per_brief),
+        "full_ads": sum(b["full_ad"] for b in per_brief),
+        "mean_usable_headlines": round(sum(b["usable_headlines"] for b in per_brief) / n, 2),
+        "mean_usable_descriptions": round(sum(b["usable_descriptions"] for b in per_brief) / n, 2),
+        "mean_usable_keywords": round(sum(b["usable_keywords"] for b in per_brief) / n, 2),
+        "seconds": round(seconds, 2),
+        "seconds_per_brief": round(seconds / n, 2),
+        "usable_lines_per_second": round(usable / seconds, 3) if seconds else 0.0,
+        "lines_failing": dict(failed.most_common()),
+        "generator_dropped": dict(sum((Counter(b["generator_dropped"]) for b in per_brief), Counter())),
+    }
+
+
+def samples(per_brief: list[dict[str, Any]]) -> dict[str, Any]:
+    """Up to a few kept lines per field and a few dropped lines per failed criterion, with the judge's reasons."""
+    kept: dict[str, list[str]] = {}
+    dropped: dict[str, list[dict[str, Any]]] = {}
+    for brief in per_brief:
+        for field_name, entries in brief["lines"].items():
+            for entry in entries:
+                if entry["usable"]:
+                    bucket = kept.setdefault(field_name, [])
+                    if len(bucket) < SAMPLES_PER_CRITERION:
+                        bucket.append(f"{brief['id']}: {entry['line']}")
+                    continue
+                criterion = entry["reasons"][0].split(":", 1)[0]
+                bucket2 = dropped.setdefault(criterion, [])
+                if len(bucket2) < SAMPLES_PER_CRITERION:
+                    bucket2.append({"brief": brief["id"], "field": field_name, **entry})
+    return {"kept": kept, "dropped": dropped}
+
+
+def run_strategy(
+    briefs: list[dict[str, Any]], strategy: str, batcher: DynamicBatcher, embedder: Any
+) -> tuple[list[dict[str, Any]], float]:
+    """Every brief submitted at once; each judged."""
+    requests = [request_for(b, strategy, i) for i, b in enumerate(briefs)]
+    start = time.perf_counter()
+    results = generate_many(requests, batcher, embedder)
+    seconds = time.perf_counter() - start
+    return [brief_figures(b, r)[0] for b, r in zip(briefs, results, strict=True)], seconds
+
+
+def sequential_fp32(briefs: list[dict[str, Any]], cache_dir: str, embedder: Any) -> dict[str, Any]:
+    """The full pipeline in fp32, one brief at a time and one prompt per batch: the naive way to run it."""
+    loaded = load_model(ModelSettings(cache_dir=cache_dir, quantization="none"))
+    with DynamicBatcher(loaded, max_batch=1) as batcher:
+        generate_assets(request_for(briefs[0], "full", 999), batcher, embedder)  # warm, like the batched path
+        per_brief = []
+        start = time.perf_counter()
+        for i, brief in enumerate(briefs):
+            per_brief.append(brief_figures(brief, generate_assets(request_for(brief, "full", i), batcher, embedder))[0])
+        seconds = time.perf_counter() - start
+    result = totals(per_brief, seconds)
+    result["quantization"] = loaded.quantization
+    return result
+
+
+def print_table(strategy: str, per_brief: list[dict[str, Any]], total: dict[str, Any]) -> None:
+    """The per-brief table and the totals of one strategy."""
+    print(f"\n== strategy {strategy}")
+    print(f"{'brief':28} {'usable':>9} {'cut':>4} {'H':>3} {'D':>3} {'K':>3} full")
+    for b in per_brief:
+        print(
+            f"{b['id']:28} {b['usable']:>4}/{b['returned']:<4} {b['cut_by_limit']:>4} {b['usable_headlines']:>3} "
+            f"{b['usable_descriptions']:>3} {b['usable_keywords']:>3} {'yes' if b['full_ad'] else 'no'}"
+        )
+    print(
+        f"usable {total['usable_lines']}/{total['returned_lines']} ({total['usable_share']:.1%}), "
+        f"cut by limit {total['cut_by_limit']}, full ads {total['full_ads']}/{total['briefs']}, "
+        f"mean usable H/D/K {total['mean_usable_headlines']}/{total['mean_usable_descriptions']}/"
+        f"{total['mean_usable_keywords']}, {total['seconds_per_brief']} s/brief"
+    )
+    print("failing criteria (lines):", total["lines_failing"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--briefs", type=Path, default=ROOT / "bench" / "data" / "ad_briefs" / "dev.jsonl")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N briefs")
+    parser.add_argument("--strategies", default="plain,full")
+    parser.add_argument("--seq-briefs", type=int, default=6, help="briefs for the sequential fp32 run (0 skips)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ad_quality.json")
+    parser.add_argument("--cache-dir", default=str(ROOT / "var" / "models"), help="where GGUF conversions are kept")
+    args = parser.parse_args(argv)
+    briefs = load_briefs(args.briefs, args.limit)
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+
+    from ml.matching import default_embedder
+
+    embedder = default_embedder()
+    loaded = load_model(ModelSettings(cache_dir=args.cache_dir))
+    report: dict[str, Any] = {
+        "settings": {
+            "briefs": str(args.briefs.relative_to(ROOT) if args.briefs.is_relative_to(ROOT) else args.briefs),
+            "n_briefs": len(briefs),
+            "strategies": strategies,
+            "requested": WANTED,
+            "seed": SEED,
+            "model": loaded.name,
+            "quantization": loaded.quantization,
+            "device": loaded.device,
+            "cpu_count": os.cpu_count(),
+            "machine": platform.processor() or platform.machine(),
+            "cut_margin": CUT_MARGIN,
+        },
+        "strategies": {},
+    }
+    with DynamicBatcher(loaded) as batcher:
+        generate_assets(request_for(briefs[0], "plain", 999), batcher, embedder)  # warm: prefixes, heads, caches
+        for strategy in strategies:
+            per_brief, seconds = run_strategy(briefs, strategy, batcher, embedder)
+            total = totals(per_brief, seconds)
+            report["strategies"][strategy] = {"totals": total, "samples": samples(per_brief), "briefs": per_brief}
+            print_table(strategy, per_brief, total)
+        start = time.perf_counter()
+        one = generate_assets(request_for(briefs[0], "full", 0), batcher, embedder)
+        one_seconds = time.perf_counter() - start
+        one_figures, _ = brief_figures(briefs[0], one)
+        report["one_full_ad"] = {"brief": briefs[0]["id"], "seconds": round(one_seconds, 2), **{
+            k: one_figures[k] for k in ("usable", "returned", "full_ad")
+        }}  # fmt: skip
+    print(f"\none brief, model warm: {one_seconds:.1f} s ({one_figures['usable']}/{one_figures['returned']} usable)")
+
+    if args.seq_briefs and "full" in report["strategies"]:
+        seq = sequential_fp32(briefs[: args.seq_briefs], args.cache_dir, embedder)
+        batched = report["strategies"]["full"]["totals"]
+        seq_rate = seq["usable_lines_per_second"]
+        ratio = batched["usable_lines_per_second"] / seq_rate if seq_rate else None
+        report["throughput"] = {
+            "batched_int8": {k: batched[k] for k in ("briefs", "usable_lines", "seconds", "usable_lines_per_second")},
+            "sequential_fp32": {
+                k: seq[k] for k in ("briefs", "usable_lines", "seconds", "usable_lines_per_second", "quantization")
+            },
+            "ratio": round(ratio, 2) if ratio else None,
+        }
+        print(
+            f"usable lines/s: batched int8 {batched['usable_lines_per_second']} vs sequential fp32 "
+            f"{seq['usable_lines_per_second']} ({seq['briefs']} briefs): {report['throughput']['ratio']}x"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
