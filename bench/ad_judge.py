@@ -49,8 +49,9 @@ NEAR_DUPLICATE_JACCARD = 0.8
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _COMPOUND_END = re.compile(r"\b\d+-(?:year|month|week|day|night|hour|minute|inch|foot|pound|step|piece)$")
 _TRAILING_CUT = ",:;-–—&/+($#@"
-_SUFFIXES = ("aciones", "iciones", "amientos", "imientos", "amiento", "imiento", "ciones", "mente", "ings", "ing",
-             "ies", "es", "s", "ed", "a", "o", "e")  # fmt: skip
+_SUFFIXES = ("aciones", "iciones", "amientos", "imientos", "amiento", "imiento", "ciones", "siones", "cion", "sion",
+             "mente", "ings", "ing", "ies", "ed")  # fmt: skip
+SPELLED_MIN_ZIPF = 2.0  # below this wordfreq holds typos and cut words ("reparaci" 1.0, "calid" 1.4)
 
 
 def fold(text: str) -> str:
@@ -68,9 +69,17 @@ def stem(word: str) -> str:
     """A crude stem shared by Spanish and English inflections: ``reparación``/``reparamos`` → ``repar``."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    return word[:5]
+            return word[: -len(suffix)][:5]
+    return base(word)[:5]
+
+
+def base(word: str) -> str:
+    """The word without a plural ending and a final gender vowel: ``perros``, ``perra`` → ``perr``."""
+    if word.endswith("s") and len(word) > 4:
+        word = word[:-1]
+    if word[-1:] in ("a", "e", "o") and len(word) > 4:
+        word = word[:-1]
+    return word
 
 
 def _is_number(token: str) -> bool:
@@ -118,6 +127,7 @@ class Brief:
     language: str
     text: str
     words: frozenset[str]
+    bases: frozenset[str]
     stems: frozenset[str]
     specific_stems: frozenset[str]
     numbers: frozenset[str]
@@ -143,6 +153,7 @@ class Brief:
             language=language,
             text=text,
             words=frozenset(words) | {p for w in words for p in _parts(w)},
+            bases=frozenset(base(p) for w in words for p in _parts(w)),
             stems=frozenset(stems),
             specific_stems=frozenset((stems - generic) | {stem(w) for w in brand_words}),
             numbers=frozenset(numbers),
@@ -211,7 +222,7 @@ def _completes(fragment: str, brief: Brief) -> str | None:
     """The brief word that ``fragment`` is the cut-off start of, if any."""
     if len(fragment) < 2:
         return None
-    longer = sorted(w for w in brief.words if w.startswith(fragment) and len(w) >= len(fragment) + 2)
+    longer = sorted(w for w in brief.words if w.startswith(fragment) and len(w) > len(fragment))
     return longer[0] if longer else None
 
 
@@ -220,12 +231,16 @@ def _spelled(words: list[str], brief: Brief) -> list[str]:
     for word in words:
         if _is_number(word) or word in UNITS or word in brief.words:
             continue
-        if all(p in brief.words or stem(p) in brief.stems or frequency(p, brief.language) > 0 for p in _parts(word)):
+        if all(p in brief.words or base(p) in brief.bases or _spelled_word(p, brief.language) for p in _parts(word)):
             if frequency(word, brief.language) < 2.5 and _completes(word, brief):
                 unknown.append(word)
             continue
         unknown.append(word)
     return [f"spelled: {w!r}" for w in dict.fromkeys(unknown)]
+
+
+def _spelled_word(word: str, language: str) -> bool:
+    return frequency(word, language) >= SPELLED_MIN_ZIPF or (len(word) <= 2 and frequency(word, language) > 0)
 
 
 def _clean(line: str, words: list[str], brief: Brief) -> list[str]:

@@ -83,9 +83,11 @@ def _is_cut(line: str, kind: str, criteria: list[str]) -> bool:
     return "whole" in criteria and text_width(line) >= LIMITS[kind] - CUT_MARGIN
 
 
-def brief_figures(brief: dict[str, Any], result: Any) -> tuple[dict[str, Any], AdVerdict]:
-    """Judge one brief's returned lines: counts, and every line with the judge's reasons."""
-    lines = returned_lines(result)
+def brief_figures(
+    brief: dict[str, Any], result: Any, lines: dict[str, list[str]] | None = None
+) -> tuple[dict[str, Any], AdVerdict]:
+    """Judge one brief's returned lines (or ``lines`` kept from an earlier run): counts, every line with reasons."""
+    lines = lines if lines is not None else returned_lines(result)
     verdict = judge_ad(brief, lines["headlines"], lines["descriptions"], lines["keywords"])
     figures: dict[str, Any] = {"id": brief["id"], "language": brief["language"], "industry": brief["industry"]}
     judged: dict[str, list[dict[str, Any]]] = {}
@@ -100,8 +102,9 @@ def brief_figures(brief: dict[str, Any], result: Any) -> tuple[dict[str, Any], A
         judged[field_name] = [{"line": line, "usable": v.usable, "reasons": v.reasons} for line, v in pairs]
     figures.update(returned=returned, usable=usable, cut_by_limit=cut, full_ad=verdict.full_ad)
     figures["distinct_usable_headlines"] = verdict.distinct_usable_headlines
-    figures["refused"] = None if isinstance(result, GeneratedAssets) else str(result)
-    figures["generator_dropped"] = dict(Counter(v.reason for v in getattr(result, "dropped", [])))
+    if result is not None:
+        figures["refused"] = None if isinstance(result, GeneratedAssets) else str(result)
+        figures["generator_dropped"] = dict(Counter(v.reason for v in getattr(result, "dropped", [])))
     figures["lines"] = judged
     return figures, verdict
 
@@ -176,9 +179,57 @@ def sequential_fp32(briefs: list[dict[str, Any]], cache_dir: str, embedder: Any)
         for i, brief in enumerate(briefs):
             per_brief.append(brief_figures(brief, generate_assets(request_for(brief, "full", i), batcher, embedder))[0])
         seconds = time.perf_counter() - start
-    result = totals(per_brief, seconds)
-    result["quantization"] = loaded.quantization
-    return result
+    return {"quantization": loaded.quantization, "totals": totals(per_brief, seconds), "briefs": per_brief}
+
+
+def throughput(report: dict[str, Any]) -> dict[str, Any]:
+    """Usable lines per second: the full pipeline batched int8 against sequential fp32."""
+    batched = report["strategies"]["full"]["totals"]
+    seq = report["sequential_fp32"]["totals"]
+    keys = ("briefs", "usable_lines", "seconds", "usable_lines_per_second")
+    rate = seq["usable_lines_per_second"]
+    ratio = batched["usable_lines_per_second"] / rate if rate else None
+    return {
+        "batched_int8": {k: batched[k] for k in keys},
+        "sequential_fp32": {k: seq[k] for k in keys},
+        "ratio": round(ratio, 2) if ratio else None,
+    }
+
+
+def rejudge(path: Path, briefs_path: Path) -> dict[str, Any]:
+    """Judge the lines an earlier run stored again with the current judge (no model): for changing the judge."""
+    report = json.loads(path.read_text(encoding="utf-8"))
+    briefs = {b["id"]: b for b in load_briefs(briefs_path, None)}
+    for strategy, entry in report["strategies"].items():
+        per_brief = []
+        for old in entry["briefs"]:
+            lines = {name: [e["line"] for e in old["lines"][name]] for name, _ in FIELDS}
+            figures, _ = brief_figures(briefs[old["id"]], None, lines)
+            per_brief.append({**figures, "refused": old["refused"], "generator_dropped": old["generator_dropped"]})
+        total = totals(per_brief, entry["totals"]["seconds"])
+        report["strategies"][strategy] = {"totals": total, "samples": samples(per_brief), "briefs": per_brief}
+        print_table(strategy, per_brief, total)
+    if "sequential_fp32" in report:
+        seq = report["sequential_fp32"]
+        per_brief = []
+        for old in seq["briefs"]:
+            lines = {name: [e["line"] for e in old["lines"][name]] for name, _ in FIELDS}
+            figures, _ = brief_figures(briefs[old["id"]], None, lines)
+            per_brief.append({**figures, "refused": old["refused"], "generator_dropped": old["generator_dropped"]})
+        seq.update(totals=totals(per_brief, seq["totals"]["seconds"]), briefs=per_brief)
+        report["throughput"] = throughput(report)
+        print_throughput(report["throughput"])
+    report["settings"]["rejudged"] = True
+    return report
+
+
+def print_throughput(figures: dict[str, Any]) -> None:
+    """The usable-lines-per-second comparison."""
+    batched, seq = figures["batched_int8"], figures["sequential_fp32"]
+    print(
+        f"usable lines/s: batched int8 {batched['usable_lines_per_second']} ({batched['briefs']} briefs) vs "
+        f"sequential fp32 {seq['usable_lines_per_second']} ({seq['briefs']} briefs): {figures['ratio']}x"
+    )
 
 
 def print_table(strategy: str, per_brief: list[dict[str, Any]], total: dict[str, Any]) -> None:
@@ -207,7 +258,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seq-briefs", type=int, default=6, help="briefs for the sequential fp32 run (0 skips)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ad_quality.json")
     parser.add_argument("--cache-dir", default=str(ROOT / "var" / "models"), help="where GGUF conversions are kept")
+    parser.add_argument("--rejudge", type=Path, help="judge the lines of this earlier result again; no generation")
     args = parser.parse_args(argv)
+    if args.rejudge:
+        report = rejudge(args.rejudge, args.briefs)
+        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+        return 0
     briefs = load_briefs(args.briefs, args.limit)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
 
@@ -248,21 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\none brief, model warm: {one_seconds:.1f} s ({one_figures['usable']}/{one_figures['returned']} usable)")
 
     if args.seq_briefs and "full" in report["strategies"]:
-        seq = sequential_fp32(briefs[: args.seq_briefs], args.cache_dir, embedder)
-        batched = report["strategies"]["full"]["totals"]
-        seq_rate = seq["usable_lines_per_second"]
-        ratio = batched["usable_lines_per_second"] / seq_rate if seq_rate else None
-        report["throughput"] = {
-            "batched_int8": {k: batched[k] for k in ("briefs", "usable_lines", "seconds", "usable_lines_per_second")},
-            "sequential_fp32": {
-                k: seq[k] for k in ("briefs", "usable_lines", "seconds", "usable_lines_per_second", "quantization")
-            },
-            "ratio": round(ratio, 2) if ratio else None,
-        }
-        print(
-            f"usable lines/s: batched int8 {batched['usable_lines_per_second']} vs sequential fp32 "
-            f"{seq['usable_lines_per_second']} ({seq['briefs']} briefs): {report['throughput']['ratio']}x"
-        )
+        report["sequential_fp32"] = sequential_fp32(briefs[: args.seq_briefs], args.cache_dir, embedder)
+        report["throughput"] = throughput(report)
+        print_throughput(report["throughput"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
