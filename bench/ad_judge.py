@@ -48,7 +48,7 @@ NEAR_DUPLICATE_JACCARD = 0.8
 # numbers with inner separators (1.200, 4,5, 7:00), then words with inner apostrophes or hyphens (e-bike, you'll)
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _COMPOUND_END = re.compile(r"\b\d+-(?:year|month|week|day|night|hour|minute|inch|foot|pound|step|piece)$")
-_TRAILING_CUT = ",:;-–—&/+($#@"
+_TRAILING_CUT = ",:;-–—&/($#@"
 _SUFFIXES = ("aciones", "iciones", "amientos", "imientos", "amiento", "imiento", "ciones", "siones", "cion", "sion",
              "mente", "ings", "ing", "ies", "ed")  # fmt: skip
 SPELLED_MIN_ZIPF = 2.0  # below this wordfreq holds typos and cut words ("reparaci" 1.0, "calid" 1.4)
@@ -101,8 +101,9 @@ def _folded_frequencies(language: str) -> dict[str, float]:
 
     folded: dict[str, float] = {}
     for word, freq in get_frequency_dict(language).items():
-        key = fold(word)
-        folded[key] = max(folded.get(key, 0.0), freq)
+        if not word.isascii():  # only accented words fold to another key
+            key = fold(word)
+            folded[key] = max(folded.get(key, 0.0), freq)
     return folded
 
 
@@ -114,10 +115,10 @@ def frequency(word: str, language: str) -> float:
     from wordfreq import zipf_frequency
 
     zipf = zipf_frequency(word, language)
-    if zipf > 0:
+    if zipf >= 3.0:  # common enough for every use; spare loading the folded list
         return zipf
     freq = _folded_frequencies(language).get(word, 0.0)
-    return round(math.log10(freq) + 9, 2) if freq > 0 else 0.0
+    return max(zipf, round(math.log10(freq) + 9, 2) if freq > 0 else 0.0)
 
 
 @dataclass(frozen=True)
@@ -192,8 +193,9 @@ def _whole(line: str, words: list[str], brief: Brief) -> list[str]:
     if stripped.endswith(("...", "…")):
         reasons.append("whole: trails off")
     folded = fold(stripped)
-    if brief.language == "en" and _COMPOUND_END.search(folded):
-        reasons.append("whole: ends on an adjective like '25-year' without its noun")
+    compound = _COMPOUND_END.search(folded) if brief.language == "en" else None
+    if compound:
+        reasons.append(f"whole: ends on {compound.group(0)!r} without its noun")
     if words and not _is_number(words[-1]):
         last = words[-1]
         if last in DANGLING[brief.language] and not COMPLETE_ENDINGS.search(folded.rstrip(".!?")):
@@ -245,7 +247,7 @@ def _spelled_word(word: str, language: str) -> bool:
 
 def _clean(line: str, words: list[str], brief: Brief) -> list[str]:
     reasons = []
-    content = [stem(w) for w in words if _is_content(w, brief.language)]
+    content = [base(w) for w in words if _is_content(w, brief.language)]
     repeated = sorted({s for s in content if content.count(s) > 1})
     if repeated:
         reasons.append(f"clean: repeats {', '.join(repeated)}")

@@ -83,13 +83,10 @@ def _is_cut(line: str, kind: str, criteria: list[str]) -> bool:
     return "whole" in criteria and text_width(line) >= LIMITS[kind] - CUT_MARGIN
 
 
-def brief_figures(
-    brief: dict[str, Any], result: Any, lines: dict[str, list[str]] | None = None
-) -> tuple[dict[str, Any], AdVerdict]:
-    """Judge one brief's returned lines (or ``lines`` kept from an earlier run): counts, every line with reasons."""
-    lines = lines if lines is not None else returned_lines(result)
-    verdict = judge_ad(brief, lines["headlines"], lines["descriptions"], lines["keywords"])
-    figures: dict[str, Any] = {"id": brief["id"], "language": brief["language"], "industry": brief["industry"]}
+def judged_lines(brief: dict[str, Any], lines: dict[str, list[str]]) -> tuple[dict[str, Any], AdVerdict]:
+    """Judge one brief's lines per field: counts, and every line with the judge's reasons."""
+    verdict = judge_ad(brief, lines.get("headlines", []), lines.get("descriptions", []), lines.get("keywords", []))
+    figures: dict[str, Any] = {}
     judged: dict[str, list[dict[str, Any]]] = {}
     returned = usable = cut = 0
     for field_name, kind in FIELDS:
@@ -100,13 +97,44 @@ def brief_figures(
         figures[f"returned_{field_name}"] = len(pairs)
         figures[f"usable_{field_name}"] = len(verdict.usable(field_name))
         judged[field_name] = [{"line": line, "usable": v.usable, "reasons": v.reasons} for line, v in pairs]
-    figures.update(returned=returned, usable=usable, cut_by_limit=cut, full_ad=verdict.full_ad)
-    figures["distinct_usable_headlines"] = verdict.distinct_usable_headlines
-    if result is not None:
-        figures["refused"] = None if isinstance(result, GeneratedAssets) else str(result)
-        figures["generator_dropped"] = dict(Counter(v.reason for v in getattr(result, "dropped", [])))
-    figures["lines"] = judged
+    figures.update(returned=returned, usable=usable, cut_by_limit=cut, full_ad=verdict.full_ad, lines=judged)
     return figures, verdict
+
+
+def brief_figures(
+    brief: dict[str, Any], result: Any, stored: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], AdVerdict]:
+    """Judge one brief's returned lines and, apart, every line the model generated before the generator's own
+    validation (``raw``); from a result, or from the ``stored`` figures of an earlier run (``--rejudge``)."""
+    if stored is not None:
+        lines = {name: [e["line"] for e in stored["lines"][name]] for name, _ in FIELDS}
+        raw = {name: [e["line"] for e in stored["raw"]["lines"].get(name, [])] for name, _ in FIELDS}
+        extra = {"refused": stored["refused"], "generator_dropped": stored["generator_dropped"]}
+    else:
+        lines = returned_lines(result)
+        raw = dict(result.raw_lines) if isinstance(result, GeneratedAssets) else {}
+        extra = {
+            "refused": None if isinstance(result, GeneratedAssets) else str(result),
+            "generator_dropped": dict(Counter(v.reason for v in getattr(result, "dropped", []))),
+        }
+    figures, verdict = judged_lines(brief, lines)
+    raw_figures, _ = judged_lines(brief, raw)
+    figures = {"id": brief["id"], "language": brief["language"], "industry": brief["industry"], **figures, **extra}
+    figures["distinct_usable_headlines"] = verdict.distinct_usable_headlines
+    figures["raw"] = {k: raw_figures[k] for k in ("returned", "usable", "cut_by_limit", "lines")}
+    return figures, verdict
+
+
+def _failing(per_brief: list[dict[str, Any]], key: str | None = None) -> dict[str, int]:
+    """Lines failing each criterion (a line counts once per criterion)."""
+    failed = Counter(
+        criterion
+        for b in per_brief
+        for lines in (b[key] if key else b)["lines"].values()
+        for entry in lines
+        for criterion in dict.fromkeys(r.split(":", 1)[0] for r in entry["reasons"])
+    )
+    return dict(failed.most_common())
 
 
 def totals(per_brief: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
@@ -114,13 +142,8 @@ def totals(per_brief: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     n = len(per_brief) or 1
     returned = sum(b["returned"] for b in per_brief)
     usable = sum(b["usable"] for b in per_brief)
-    failed = Counter(
-        reason.split(":", 1)[0]
-        for b in per_brief
-        for lines in b["lines"].values()
-        for entry in lines
-        for reason in dict.fromkeys(r.split(":", 1)[0] for r in entry["reasons"])
-    )
+    raw_generated = sum(b["raw"]["returned"] for b in per_brief)
+    raw_usable = sum(b["raw"]["usable"] for b in per_brief)
     return {
         "briefs": len(per_brief),
         "returned_lines": returned,
@@ -134,17 +157,22 @@ def totals(per_brief: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "seconds_per_brief": round(seconds / n, 2),
         "usable_lines_per_second": round(usable / seconds, 3) if seconds else 0.0,
-        "lines_failing": dict(failed.most_common()),
+        "lines_failing": _failing(per_brief),
+        "raw_generated_lines": raw_generated,
+        "raw_usable_lines": raw_usable,
+        "raw_usable_share": round(raw_usable / raw_generated, 3) if raw_generated else 0.0,
+        "raw_cut_by_limit": sum(b["raw"]["cut_by_limit"] for b in per_brief),
+        "raw_lines_failing": _failing(per_brief, "raw"),
         "generator_dropped": dict(sum((Counter(b["generator_dropped"]) for b in per_brief), Counter())),
     }
 
 
-def samples(per_brief: list[dict[str, Any]]) -> dict[str, Any]:
+def samples(per_brief: list[dict[str, Any]], key: str | None = None) -> dict[str, Any]:
     """Up to a few kept lines per field and a few dropped lines per failed criterion, with the judge's reasons."""
     kept: dict[str, list[str]] = {}
     dropped: dict[str, list[dict[str, Any]]] = {}
     for brief in per_brief:
-        for field_name, entries in brief["lines"].items():
+        for field_name, entries in (brief[key] if key else brief)["lines"].items():
             for entry in entries:
                 if entry["usable"]:
                     bucket = kept.setdefault(field_name, [])
@@ -203,19 +231,20 @@ def rejudge(path: Path, briefs_path: Path) -> dict[str, Any]:
     for strategy, entry in report["strategies"].items():
         per_brief = []
         for old in entry["briefs"]:
-            lines = {name: [e["line"] for e in old["lines"][name]] for name, _ in FIELDS}
-            figures, _ = brief_figures(briefs[old["id"]], None, lines)
-            per_brief.append({**figures, "refused": old["refused"], "generator_dropped": old["generator_dropped"]})
+            per_brief.append(brief_figures(briefs[old["id"]], None, old)[0])
         total = totals(per_brief, entry["totals"]["seconds"])
-        report["strategies"][strategy] = {"totals": total, "samples": samples(per_brief), "briefs": per_brief}
+        report["strategies"][strategy] = {
+            "totals": total,
+            "samples": samples(per_brief),
+            "raw_samples": samples(per_brief, "raw"),
+            "briefs": per_brief,
+        }
         print_table(strategy, per_brief, total)
     if "sequential_fp32" in report:
         seq = report["sequential_fp32"]
         per_brief = []
         for old in seq["briefs"]:
-            lines = {name: [e["line"] for e in old["lines"][name]] for name, _ in FIELDS}
-            figures, _ = brief_figures(briefs[old["id"]], None, lines)
-            per_brief.append({**figures, "refused": old["refused"], "generator_dropped": old["generator_dropped"]})
+            per_brief.append(brief_figures(briefs[old["id"]], None, old)[0])
         seq.update(totals=totals(per_brief, seq["totals"]["seconds"]), briefs=per_brief)
         report["throughput"] = throughput(report)
         print_throughput(report["throughput"])
@@ -248,6 +277,12 @@ def print_table(strategy: str, per_brief: list[dict[str, Any]], total: dict[str,
         f"{total['mean_usable_keywords']}, {total['seconds_per_brief']} s/brief"
     )
     print("failing criteria (lines):", total["lines_failing"])
+    print(
+        f"before the generator's own checks: {total['raw_usable_lines']}/{total['raw_generated_lines']} usable "
+        f"({total['raw_usable_share']:.1%}), cut by limit {total['raw_cut_by_limit']}; failing: "
+        f"{total['raw_lines_failing']}"
+    )
+    print("generator dropped:", total["generator_dropped"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -293,7 +328,12 @@ def main(argv: list[str] | None = None) -> int:
         for strategy in strategies:
             per_brief, seconds = run_strategy(briefs, strategy, batcher, embedder)
             total = totals(per_brief, seconds)
-            report["strategies"][strategy] = {"totals": total, "samples": samples(per_brief), "briefs": per_brief}
+            report["strategies"][strategy] = {
+                "totals": total,
+                "samples": samples(per_brief),
+                "raw_samples": samples(per_brief, "raw"),
+                "briefs": per_brief,
+            }
             print_table(strategy, per_brief, total)
         start = time.perf_counter()
         one = generate_assets(request_for(briefs[0], "full", 0), batcher, embedder)
