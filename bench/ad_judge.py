@@ -32,8 +32,10 @@ from bench.ad_lexicon import (
     CLAIMS,
     COMPLETE_ENDINGS,
     DANGLING,
+    FOREIGN_WORDS,
     GENERIC_WORDS,
     INGREDIENT_FREE,
+    MEASURES,
     NUMBER_WORDS,
     STOP_WORDS,
     UNITS,
@@ -48,6 +50,8 @@ NEAR_DUPLICATE_JACCARD = 0.8
 # numbers with inner separators (1.200, 4,5, 7:00), then words with inner apostrophes or hyphens (e-bike, you'll)
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _COMPOUND_END = re.compile(r"\b\d+-(?:year|month|week|day|night|hour|minute|inch|foot|pound|step|piece)$")
+_NUMBER_THEN_UNIT = re.compile(r"(?<![\d.,:])(\d+(?:[.,:]\d+)*)(?![\d])\s*([€%]|[^\W\d_]+)?")
+NEAR_LIMIT = 3  # characters: a line this close to its limit may have been cut by it
 _TRAILING_CUT = ",:;-–—&/($#@"
 _SUFFIXES = ("aciones", "iciones", "amientos", "imientos", "amiento", "imiento", "ciones", "siones", "cion", "sion",
              "mente", "ings", "ing", "ies", "ed")  # fmt: skip
@@ -132,6 +136,7 @@ class Brief:
     stems: frozenset[str]
     specific_stems: frozenset[str]
     numbers: frozenset[str]
+    number_units: dict[str, str]
     brand_words: frozenset[str]
 
     @classmethod
@@ -145,21 +150,38 @@ class Brief:
         text = INGREDIENT_FREE.sub(r"\1less", fold(" . ".join(parts)))
         words = tokens(text)
         content = [w for w in words if _is_content(w, language)]
-        generic = {stem(w) for w in GENERIC_WORDS[language]}
         brand_words = frozenset(w for b in brands for w in tokens(b))
         numbers = {f for w in words if _is_number(w) for f in number_forms(w)}
         numbers |= {NUMBER_WORDS[language][w] for w in words if w in NUMBER_WORDS[language]}
         stems = {stem(p) for w in content for p in _parts(w)}
+        specific = {stem(p) for w in content for p in _parts(w) if not _generic(p, language)}
         return cls(
             language=language,
             text=text,
             words=frozenset(words) | {p for w in words for p in _parts(w)},
             bases=frozenset(base(p) for w in words for p in _parts(w)),
             stems=frozenset(stems),
-            specific_stems=frozenset((stems - generic) | {stem(w) for w in brand_words}),
+            specific_stems=frozenset(specific | {stem(w) for w in brand_words}),
             numbers=frozenset(numbers),
+            number_units=_number_units(text),
             brand_words=brand_words,
         )
+
+
+def _number_units(text: str) -> dict[str, str]:
+    """The unit each number of the brief always comes with (``15`` → ``minutos``), for numbers that always have one."""
+    units: dict[str, set[str | None]] = {}
+    for match in _NUMBER_THEN_UNIT.finditer(text):
+        unit = match.group(2)
+        unit = unit if unit and (unit in UNITS or unit in MEASURES or unit in "€%") else None
+        for form in number_forms(match.group(1)):
+            units.setdefault(form, set()).add(unit)
+    return {n: next(iter(u)) for n, u in units.items() if len(u) == 1 and None not in u}  # type: ignore[misc]
+
+
+def _generic(word: str, language: str) -> bool:
+    generic = GENERIC_WORDS[language]
+    return any(word.endswith(ending) and word[: len(word) - len(ending)] in generic for ending in ("", "s", "es"))
 
 
 def _parts(word: str) -> list[str]:
@@ -183,11 +205,15 @@ class Verdict:
         return [r.split(":", 1)[0] for r in self.reasons]
 
 
-def _whole(line: str, words: list[str], brief: Brief) -> list[str]:
-    stripped = line.rstrip()
+def _whole(line: str, words: list[str], brief: Brief, kind: Kind) -> list[str]:
+    stripped = line.strip()
     reasons = []
     if not stripped:
         return ["whole: empty"]
+    near_limit = text_width(stripped) >= LIMITS[kind] - NEAR_LIMIT
+    first = next((c for c in stripped if c.isalnum()), "")
+    if kind != "keyword" and first.islower() and words[0] not in brief.brand_words:
+        reasons.append("whole: starts in lower case, mid-sentence")
     if stripped[-1] in _TRAILING_CUT:
         reasons.append(f"whole: ends on {stripped[-1]!r}")
     if stripped.endswith(("...", "…")):
@@ -198,9 +224,12 @@ def _whole(line: str, words: list[str], brief: Brief) -> list[str]:
         reasons.append(f"whole: ends on {compound.group(0)!r} without its noun")
     if words and not _is_number(words[-1]):
         last = words[-1]
+        after_number = len(words) > 1 and _is_number(words[-2])
         if last in DANGLING[brief.language] and not COMPLETE_ENDINGS.search(folded.rstrip(".!?")):
             reasons.append(f"whole: ends on {last!r}")
-        elif last not in brief.words and frequency(last, brief.language) < 3.0:
+        elif len(last) == 1 and not after_number and stripped[-1].isalpha():
+            reasons.append(f"whole: ends on the letter {last!r}")
+        elif last not in brief.words and (near_limit or frequency(last, brief.language) < 3.0):
             cut_from = _completes(last, brief)
             if cut_from:
                 reasons.append(f"whole: {last!r} cut from {cut_from!r}")
@@ -211,6 +240,11 @@ def _whole(line: str, words: list[str], brief: Brief) -> list[str]:
             longer = sorted(n for n in brief.numbers - line_numbers if any(n.startswith(f) for f in last_forms))
             if longer:
                 reasons.append(f"whole: {words[-1]} cut from {longer[0]}")
+        unit = next((brief.number_units[f] for f in last_forms if f in brief.number_units), None)
+        if unit and re.search(r"\d$", stripped):
+            reasons.append(f"whole: {words[-1]} without its {unit!r}")
+    if kind == "description" and near_limit and stripped[-1] not in '.!?)»”"':
+        reasons.append("whole: stops at the limit mid-sentence")
     pairs = (("(", ")"), ("¿", "?"), ("¡", "!"), ("«", "»"), ("“", "”"))
     for opening, closing in pairs:
         if stripped.count(opening) > stripped.count(closing):
@@ -224,6 +258,8 @@ def _completes(fragment: str, brief: Brief) -> str | None:
     """The brief word that ``fragment`` is the cut-off start of, if any."""
     if len(fragment) < 2:
         return None
+    if base(fragment) in brief.bases and frequency(fragment, brief.language) >= SPELLED_MIN_ZIPF:
+        return None  # an inflection of a brief word ("bici" of "bicis"), not a cut
     longer = sorted(w for w in brief.words if w.startswith(fragment) and len(w) > len(fragment))
     return longer[0] if longer else None
 
@@ -274,9 +310,14 @@ def _true(line: str, words: list[str], brief: Brief) -> list[str]:
 
 
 def _topic(words: list[str], brief: Brief, kind: Kind) -> list[str]:
-    stems = {stem(p) for w in words if _is_content(w, brief.language) for p in _parts(w)}
-    stems |= {stem(w) for w in words if w in brief.brand_words}
-    if stems & brief.specific_stems:
+    parts = [p for w in words if _is_content(w, brief.language) for p in _parts(w)]
+    foreign = [p for p in parts if p in FOREIGN_WORDS and stem(p) not in brief.stems]
+    if foreign:
+        return [f"topic: {foreign[0]!r} belongs to the prompt's examples or the demo catalog, not this brief"]
+    stems = {stem(p) for p in parts}
+    specific = {stem(p) for p in parts if not _generic(p, brief.language)}
+    specific |= {stem(w) for w in words if w in brief.brand_words}
+    if specific & brief.specific_stems:
         return []
     if stems & brief.stems:
         return ["topic: generic, only words any business uses"]
@@ -347,7 +388,7 @@ def judge_line(line: str, kind: Kind, brief: Any, others: Sequence[str] = ()) ->
         return Verdict(False, ["whole: no words"])
     reasons = [
         *_limits(line, words, kind),
-        *_whole(line, words, info),
+        *_whole(line, words, info, kind),
         *_spelled(words, info),
         *_clean(line, words, info),
         *_true(line, words, info),

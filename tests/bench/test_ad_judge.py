@@ -21,6 +21,11 @@ TALLER = {
     "selling_points": ["bicis eléctricas", "recogida a domicilio"],
     "brand_terms": ["Pedalea"],
 }
+DENTAL = {
+    "language": "es",
+    "description": "Clínica dental en Valencia con implantes, ortodoncia invisible y blanqueamiento.",
+    "brand_terms": [],
+}
 SACOS = {
     "language": "es",
     "description": "Abono orgánico para huerto en sacos de 50 kg.",
@@ -84,6 +89,16 @@ CASES = [
     (SOLAR, "headline", "Solar panels with 25-year", "whole"),
     (SOLAR, "headline", "Solar installation in Arizon", "whole"),
     (CAKES, "headline", "Custom cakes and cupcakes:", "whole"),
+    (TALLER, "headline", "Cambio de cámaras en 15", "whole"),
+    (TALLER, "description", "y cambio de cámaras en 15 minutos en Sevilla.", "whole"),
+    (DENTAL, "headline", "Clínica Dental Valencia con Im", "whole"),
+    (PIENSO, "headline", "Pienso Natural Para Perros y G", "whole"),
+    (
+        DENTAL,
+        "description",
+        "Clínica dental en Valencia con implantes, ortodoncia invisible y blanqueamiento. Financiar",
+        "whole",
+    ),
     # 2. spelled
     (TALLER, "headline", "Reparación de bicis eléctricaz", "spelled"),
     (LITTER, "headline", "Dust-free littr for cats", "spelled"),
@@ -93,6 +108,7 @@ CASES = [
     (TALLER, "description", "Taller de bicicletas en Sevilla, haz clic aquí para pedir cita.", "clean"),
     (SOLAR, "description", "Solar installation in Arizona. Visit www.sunridge.com for a free quote.", "clean"),
     (PIENSO, "headline", "Pienso para perros {marca}", "clean"),
+    (SOLAR, "description", "Descriptions (max. 90 characters): solar panels", "clean"),
     # 4. true
     (PIENSO, "headline", "Pienso natural en 24 horas", "true"),
     (PIENSO, "headline", "Pienso con 80% de pollo", "true"),
@@ -111,6 +127,7 @@ CASES = [
     (LITTER, "headline", "Great service every day", "topic"),
     (SOLAR, "keyword", "best price today", "topic"),
     (CAKES, "headline", "Yoga classes for beginners", "topic"),
+    (TALLER, "keyword", "cemento de bicicleta", "topic"),
     # 6. distinct is checked against earlier lines in test_near_duplicates below
     # 7. language
     (TALLER, "keyword", "bike repair seville", "language"),
