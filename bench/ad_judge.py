@@ -21,10 +21,8 @@ Also ``limit`` (wider than the platforms allow) and ``fragment`` (a one-word hea
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Literal
 
 from bench.ad_lexicon import (
@@ -33,12 +31,24 @@ from bench.ad_lexicon import (
     COMPLETE_ENDINGS,
     DANGLING,
     FOREIGN_WORDS,
-    GENERIC_WORDS,
     INGREDIENT_FREE,
-    MEASURES,
     NUMBER_WORDS,
     STOP_WORDS,
     UNITS,
+)
+from bench.ad_text import (
+    SPELLED_MIN_ZIPF,
+    Brief,
+    base,
+    fold,
+    frequency,
+    is_content,
+    is_generic,
+    is_number,
+    number_forms,
+    parts,
+    stem,
+    tokens,
 )
 from ml.ad_rules import DESCRIPTION_MAX, HEADLINE_MAX, KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS, text_width
 
@@ -47,149 +57,11 @@ LIMITS = {"headline": HEADLINE_MAX, "description": DESCRIPTION_MAX, "keyword": K
 FULL_AD = {"headlines": 10, "descriptions": 3, "keywords": 8}
 NEAR_DUPLICATE_JACCARD = 0.8
 
-# numbers with inner separators (1.200, 4,5, 7:00), then words with inner apostrophes or hyphens (e-bike, you'll)
-_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _COMPOUND_END = re.compile(r"\b\d+-(?:year|month|week|day|night|hour|minute|inch|foot|pound|step|piece)$")
-_NUMBER_THEN_UNIT = re.compile(r"(?<![\d.,:])(\d+(?:[.,:]\d+)*)(?![\d])\s*([€%]|[^\W\d_]+)?")
 NEAR_LIMIT = 3  # characters: a line this close to its limit may have been cut by it
 _TRAILING_CUT = ",:;-–—&/($#@"
-_SUFFIXES = ("aciones", "iciones", "amientos", "imientos", "amiento", "imiento", "ciones", "siones", "cion", "sion",
-             "mente", "ings", "ing", "ies", "ed")  # fmt: skip
-SPELLED_MIN_ZIPF = 2.0  # below this wordfreq holds typos and cut words ("reparaci" 1.0, "calid" 1.4)
 
-
-def fold(text: str) -> str:
-    """Lower case without accents: the form every comparison uses (keywords are often typed without accents)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("’", "'"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def tokens(text: str) -> list[str]:
-    """The folded words and numbers of a text, in order."""
-    return _TOKEN.findall(fold(text))
-
-
-def stem(word: str) -> str:
-    """A crude stem shared by Spanish and English inflections: ``reparación``/``reparamos`` → ``repar``."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)][:5]
-    return base(word)[:5]
-
-
-def base(word: str) -> str:
-    """The word without a plural ending and a final gender vowel: ``perros``, ``perra`` → ``perr``."""
-    if word.endswith("s") and len(word) > 4:
-        word = word[:-1]
-    if word[-1:] in ("a", "e", "o") and len(word) > 4:
-        word = word[:-1]
-    return word
-
-
-def _is_number(token: str) -> bool:
-    return token[0].isdigit()
-
-
-def number_forms(token: str) -> set[str]:
-    """How a number may be written elsewhere: ``7:00`` also as ``7``, ``4,5`` as ``4.5`` (separators dropped)."""
-    parts = re.split(r"[.,:]", token)
-    forms = {"".join(parts)}
-    if len(parts) > 1 and all(set(p) == {"0"} for p in parts[1:]):
-        forms.add(parts[0])
-    return {f.lstrip("0") or "0" for f in forms}
-
-
-@lru_cache(maxsize=4)
-def _folded_frequencies(language: str) -> dict[str, float]:
-    from wordfreq import get_frequency_dict
-
-    folded: dict[str, float] = {}
-    for word, freq in get_frequency_dict(language).items():
-        if not word.isascii():  # only accented words fold to another key
-            key = fold(word)
-            folded[key] = max(folded.get(key, 0.0), freq)
-    return folded
-
-
-@lru_cache(maxsize=65536)
-def frequency(word: str, language: str) -> float:
-    """wordfreq's Zipf frequency of a folded word, the highest over its accented spellings (0 = unknown)."""
-    import math
-
-    from wordfreq import zipf_frequency
-
-    zipf = zipf_frequency(word, language)
-    if zipf >= 3.0:  # common enough for every use; spare loading the folded list
-        return zipf
-    freq = _folded_frequencies(language).get(word, 0.0)
-    return max(zipf, round(math.log10(freq) + 9, 2) if freq > 0 else 0.0)
-
-
-@dataclass(frozen=True)
-class Brief:
-    """A product brief as the judge reads it: its folded words, stems and numbers."""
-
-    language: str
-    text: str
-    words: frozenset[str]
-    bases: frozenset[str]
-    stems: frozenset[str]
-    specific_stems: frozenset[str]
-    numbers: frozenset[str]
-    number_units: dict[str, str]
-    brand_words: frozenset[str]
-
-    @classmethod
-    def of(cls, brief: Any) -> Brief:
-        """Build from a mapping with the benchmark's fields (or a :class:`Brief` itself)."""
-        if isinstance(brief, Brief):
-            return brief
-        language = brief["language"]
-        brands = list(brief.get("brand_terms") or ())
-        parts = [brief["description"], *(brief.get("selling_points") or ()), brief.get("landing_page") or "", *brands]
-        text = INGREDIENT_FREE.sub(r"\1less", fold(" . ".join(parts)))
-        words = tokens(text)
-        content = [w for w in words if _is_content(w, language)]
-        brand_words = frozenset(w for b in brands for w in tokens(b))
-        numbers = {f for w in words if _is_number(w) for f in number_forms(w)}
-        numbers |= {NUMBER_WORDS[language][w] for w in words if w in NUMBER_WORDS[language]}
-        stems = {stem(p) for w in content for p in _parts(w)}
-        specific = {stem(p) for w in content for p in _parts(w) if not _generic(p, language)}
-        return cls(
-            language=language,
-            text=text,
-            words=frozenset(words) | {p for w in words for p in _parts(w)},
-            bases=frozenset(base(p) for w in words for p in _parts(w)),
-            stems=frozenset(stems),
-            specific_stems=frozenset(specific | {stem(w) for w in brand_words}),
-            numbers=frozenset(numbers),
-            number_units=_number_units(text),
-            brand_words=brand_words,
-        )
-
-
-def _number_units(text: str) -> dict[str, str]:
-    """The unit each number of the brief always comes with (``15`` → ``minutos``), for numbers that always have one."""
-    units: dict[str, set[str | None]] = {}
-    for match in _NUMBER_THEN_UNIT.finditer(text):
-        unit = match.group(2)
-        unit = unit if unit and (unit in UNITS or unit in MEASURES or unit in "€%") else None
-        for form in number_forms(match.group(1)):
-            units.setdefault(form, set()).add(unit)
-    return {n: next(iter(u)) for n, u in units.items() if len(u) == 1 and None not in u}  # type: ignore[misc]
-
-
-def _generic(word: str, language: str) -> bool:
-    generic = GENERIC_WORDS[language]
-    return any(word.endswith(ending) and word[: len(word) - len(ending)] in generic for ending in ("", "s", "es"))
-
-
-def _parts(word: str) -> list[str]:
-    return [p for p in re.split(r"['-]", word) if p]
-
-
-def _is_content(word: str, language: str) -> bool:
-    return not _is_number(word) and len(word) >= 3 and word not in STOP_WORDS[language]
+__all__ = ["FULL_AD", "AdVerdict", "Brief", "Verdict", "judge_ad", "judge_line"]
 
 
 @dataclass(frozen=True)
@@ -222,9 +94,9 @@ def _whole(line: str, words: list[str], brief: Brief, kind: Kind) -> list[str]:
     compound = _COMPOUND_END.search(folded) if brief.language == "en" else None
     if compound:
         reasons.append(f"whole: ends on {compound.group(0)!r} without its noun")
-    if words and not _is_number(words[-1]):
+    if words and not is_number(words[-1]):
         last = words[-1]
-        after_number = len(words) > 1 and _is_number(words[-2])
+        after_number = len(words) > 1 and is_number(words[-2])
         if last in DANGLING[brief.language] and not COMPLETE_ENDINGS.search(folded.rstrip(".!?")):
             reasons.append(f"whole: ends on {last!r}")
         elif len(last) == 1 and not after_number and stripped[-1].isalpha():
@@ -235,7 +107,7 @@ def _whole(line: str, words: list[str], brief: Brief, kind: Kind) -> list[str]:
                 reasons.append(f"whole: {last!r} cut from {cut_from!r}")
     elif words:
         last_forms = number_forms(words[-1])
-        line_numbers = {f for w in words if _is_number(w) for f in number_forms(w)}
+        line_numbers = {f for w in words if is_number(w) for f in number_forms(w)}
         if not last_forms & brief.numbers:
             longer = sorted(n for n in brief.numbers - line_numbers if any(n.startswith(f) for f in last_forms))
             if longer:
@@ -267,9 +139,9 @@ def _completes(fragment: str, brief: Brief) -> str | None:
 def _spelled(words: list[str], brief: Brief) -> list[str]:
     unknown = []
     for word in words:
-        if _is_number(word) or word in UNITS or word in brief.words:
+        if is_number(word) or word in UNITS or word in brief.words:
             continue
-        if all(p in brief.words or base(p) in brief.bases or _spelled_word(p, brief.language) for p in _parts(word)):
+        if all(p in brief.words or base(p) in brief.bases or _spelled_word(p, brief.language) for p in parts(word)):
             if frequency(word, brief.language) < 2.5 and _completes(word, brief):
                 unknown.append(word)
             continue
@@ -283,7 +155,7 @@ def _spelled_word(word: str, language: str) -> bool:
 
 def _clean(line: str, words: list[str], brief: Brief) -> list[str]:
     reasons = []
-    content = [base(w) for w in words if _is_content(w, brief.language)]
+    content = [base(w) for w in words if is_content(w, brief.language)]
     repeated = sorted({s for s in content if content.count(s) > 1})
     if repeated:
         reasons.append(f"clean: repeats {', '.join(repeated)}")
@@ -297,7 +169,7 @@ def _clean(line: str, words: list[str], brief: Brief) -> list[str]:
 
 def _true(line: str, words: list[str], brief: Brief) -> list[str]:
     reasons = []
-    numbers = [w for w in words if _is_number(w)] + [w for w in words if w in NUMBER_WORDS[brief.language]]
+    numbers = [w for w in words if is_number(w)] + [w for w in words if w in NUMBER_WORDS[brief.language]]
     for number in dict.fromkeys(numbers):
         forms = {NUMBER_WORDS[brief.language][number]} if number in NUMBER_WORDS[brief.language] else None
         if not (forms or number_forms(number)) & brief.numbers:
@@ -310,12 +182,12 @@ def _true(line: str, words: list[str], brief: Brief) -> list[str]:
 
 
 def _topic(words: list[str], brief: Brief, kind: Kind) -> list[str]:
-    parts = [p for w in words if _is_content(w, brief.language) for p in _parts(w)]
-    foreign = [p for p in parts if p in FOREIGN_WORDS and stem(p) not in brief.stems]
+    content = [p for w in words if is_content(w, brief.language) for p in parts(w)]
+    foreign = [p for p in content if p in FOREIGN_WORDS and stem(p) not in brief.stems]
     if foreign:
         return [f"topic: {foreign[0]!r} belongs to the prompt's examples or the demo catalog, not this brief"]
-    stems = {stem(p) for p in parts}
-    specific = {stem(p) for p in parts if not _generic(p, brief.language)}
+    stems = {stem(p) for p in content}
+    specific = {stem(p) for p in content if not is_generic(p, brief.language)}
     specific |= {stem(w) for w in words if w in brief.brand_words}
     if specific & brief.specific_stems:
         return []
@@ -325,7 +197,7 @@ def _topic(words: list[str], brief: Brief, kind: Kind) -> list[str]:
 
 
 def _key(words: list[str]) -> frozenset[str]:
-    return frozenset(stem(p) for w in words for p in _parts(w))
+    return frozenset(stem(p) for w in words for p in parts(w))
 
 
 def _distinct(words: list[str], others: Sequence[str]) -> list[str]:
@@ -342,7 +214,7 @@ def _language(words: list[str], brief: Brief) -> list[str]:
     other = "en" if own == "es" else "es"
     votes = {own: 0, other: 0}
     for word in words:
-        if _is_number(word) or word in brief.words or word in UNITS or len(word) < 2:
+        if is_number(word) or word in brief.words or word in UNITS or len(word) < 2:
             continue
         if word in STOP_WORDS[own] and word not in STOP_WORDS[other]:
             votes[own] += 1
