@@ -115,6 +115,10 @@ def _whole(line: str, words: list[str], brief: Brief, kind: Kind) -> list[str]:
         unit = next((brief.number_units[f] for f in last_forms if f in brief.number_units), None)
         if unit and re.search(r"\d$", stripped):
             reasons.append(f"whole: {words[-1]} without its {unit!r}")
+    for brand in brief.brands:
+        cut_at = next((k for k in range(len(brand) - 1, 0, -1) if tuple(words[-k:]) == brand[:k]), 0)
+        if cut_at and stripped[-1].isalnum():
+            reasons.append(f"whole: brand {' '.join(brand)!r} cut after {cut_at} of its {len(brand)} words")
     if kind == "description" and near_limit and stripped[-1] not in '.!?)»”"':
         reasons.append("whole: stops at the limit mid-sentence")
     pairs = (("(", ")"), ("¿", "?"), ("¡", "!"), ("«", "»"), ("“", "”"))

@@ -16,7 +16,7 @@ DANGLING = {
         y e o u ni de del la el lo los las un una unos unas para con en por a al que sin tu tus su sus mi mis
         nuestro nuestra nuestros nuestras vuestro vuestra este esta estos estas ese esa esos esas se le les nos
         te me como desde hasta hacia entre sobre tras segun cada muy tan cual cuyo cuya donde cuando pero sino
-        mas
+        mas primer tercer gran buen mal algun ningun cualquier
         """.split()
     ),
     "en": frozenset(

@@ -41,7 +41,7 @@ def stem(word: str) -> str:
 
 def base(word: str) -> str:
     """The word without a plural ending and a final gender vowel: ``perros``, ``perra`` → ``perr``."""
-    if word.endswith("s") and len(word) > 4:
+    if word.endswith("s") and len(word) > 3:
         word = word[:-1]
     if word[-1:] in ("a", "e", "o") and len(word) > 4:
         word = word[:-1]
@@ -98,6 +98,7 @@ class Brief:
     numbers: frozenset[str]
     number_units: dict[str, str]
     brand_words: frozenset[str]
+    brands: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def of(cls, brief: Any) -> Brief:
@@ -125,6 +126,7 @@ class Brief:
             numbers=frozenset(numbers),
             number_units=_number_units(text),
             brand_words=brand_words,
+            brands=tuple(tuple(tokens(b)) for b in brands if tokens(b)),
         )
 
 

@@ -24,7 +24,7 @@ TALLER = {
 DENTAL = {
     "language": "es",
     "description": "Clínica dental en Valencia con implantes, ortodoncia invisible y blanqueamiento.",
-    "brand_terms": [],
+    "brand_terms": ["Sonrisa Turia"],
 }
 SACOS = {
     "language": "es",
@@ -75,6 +75,7 @@ CASES = [
     (SOLAR, "headline", "$0 down solar financing", None),
     (SOLAR, "headline", "25-year panel warranty", None),
     (SOLAR, "headline", "Solar + battery storage, AZ", None),
+    (DENTAL, "headline", "Clínica Sonrisa Turia Valencia", None),
     (CAKES, "headline", "Gluten free birthday cakes", None),
     (CAKES, "keyword", "custom birthday cakes", None),
     # 1. whole
@@ -93,6 +94,8 @@ CASES = [
     (TALLER, "description", "y cambio de cámaras en 15 minutos en Sevilla.", "whole"),
     (DENTAL, "headline", "Clínica Dental Valencia con Im", "whole"),
     (PIENSO, "headline", "Pienso Natural Para Perros y G", "whole"),
+    (DENTAL, "headline", "Pide cita en Clínica Sonrisa", "whole"),
+    (DENTAL, "headline", "Implantes: primer", "whole"),
     (
         DENTAL,
         "description",
