@@ -61,7 +61,7 @@ _COMPOUND_END = re.compile(r"\b\d+-(?:year|month|week|day|night|hour|minute|inch
 NEAR_LIMIT = 3  # characters: a line this close to its limit may have been cut by it
 _TRAILING_CUT = ",:;-–—&/($#@"
 
-__all__ = ["FULL_AD", "AdVerdict", "Brief", "Verdict", "judge_ad", "judge_line"]
+__all__ = ["FULL_AD", "AdVerdict", "Brief", "Kind", "Verdict", "judge_ad", "judge_line"]
 
 
 @dataclass(frozen=True)

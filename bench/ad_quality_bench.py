@@ -28,7 +28,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -41,6 +41,8 @@ from ml.generation.api import GeneratedAssets, GenerationRequest, generate_asset
 from ml.generation.batching import DynamicBatcher  # noqa: E402
 from ml.generation.model.loading import ModelSettings, load_model  # noqa: E402
 
+Strategy = Literal["plain", "full"]
+STRATEGIES: dict[str, Strategy] = {"plain": "plain", "full": "full"}
 SEED = 20261217
 WANTED = {"n_headlines": 15, "n_descriptions": 4, "n_keywords": 10}
 FIELDS = (("headlines", "headline"), ("descriptions", "description"), ("keywords", "keyword"))
@@ -54,7 +56,7 @@ def load_briefs(path: Path, limit: int | None) -> list[dict[str, Any]]:
     return briefs[:limit] if limit else briefs
 
 
-def request_for(brief: dict[str, Any], strategy: str, index: int) -> GenerationRequest:
+def request_for(brief: dict[str, Any], strategy: Strategy, index: int) -> GenerationRequest:
     """The generation request for one brief."""
     return GenerationRequest(
         description=brief["description"],
@@ -63,8 +65,10 @@ def request_for(brief: dict[str, Any], strategy: str, index: int) -> GenerationR
         selling_points=tuple(brief.get("selling_points") or ()),
         brand_terms=tuple(brief.get("brand_terms") or ()),
         seed=SEED + index,
-        strategy=strategy,  # type: ignore[arg-type]
-        **WANTED,
+        strategy=strategy,
+        n_headlines=WANTED["n_headlines"],
+        n_descriptions=WANTED["n_descriptions"],
+        n_keywords=WANTED["n_keywords"],
     )
 
 
@@ -187,7 +191,7 @@ def samples(per_brief: list[dict[str, Any]], key: str | None = None) -> dict[str
 
 
 def run_strategy(
-    briefs: list[dict[str, Any]], strategy: str, batcher: DynamicBatcher, embedder: Any
+    briefs: list[dict[str, Any]], strategy: Strategy, batcher: DynamicBatcher, embedder: Any
 ) -> tuple[list[dict[str, Any]], float]:
     """Every brief submitted at once; each judged."""
     requests = [request_for(b, strategy, i) for i, b in enumerate(briefs)]
@@ -296,12 +300,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rejudge", type=Path, help="judge the lines of this earlier result again; no generation")
     args = parser.parse_args(argv)
     if args.rejudge:
-        report = rejudge(args.rejudge, args.briefs)
-        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        rejudged = rejudge(args.rejudge, args.briefs)
+        args.out.write_text(json.dumps(rejudged, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
         return 0
     briefs = load_briefs(args.briefs, args.limit)
-    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    strategies: list[Strategy] = []
+    for name in (s.strip() for s in args.strategies.split(",") if s.strip()):
+        if name not in STRATEGIES:
+            parser.error(f"--strategies: {name!r} is not one of {', '.join(STRATEGIES)}")
+        strategies.append(STRATEGIES[name])
 
     from ml.matching import default_embedder
 

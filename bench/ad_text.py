@@ -132,13 +132,13 @@ class Brief:
 
 def _number_units(text: str) -> dict[str, str]:
     """The unit each number of the brief always comes with (``15`` → ``minutos``), for numbers that always have one."""
-    units: dict[str, set[str | None]] = {}
+    units: dict[str, set[str]] = {}
     for match in _NUMBER_THEN_UNIT.finditer(text):
-        unit = match.group(2)
-        unit = unit if unit and (unit in UNITS or unit in MEASURES or unit in "€%") else None
+        unit = match.group(2) or ""
+        unit = unit if unit in UNITS or unit in MEASURES or unit in ("€", "%") else ""  # "" = no unit
         for form in number_forms(match.group(1)):
             units.setdefault(form, set()).add(unit)
-    return {n: next(iter(u)) for n, u in units.items() if len(u) == 1 and None not in u}  # type: ignore[misc]
+    return {n: u.pop() for n, u in units.items() if len(u) == 1 and "" not in u}
 
 
 def is_generic(word: str, language: str) -> bool:

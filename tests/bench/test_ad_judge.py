@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.ad_judge import FULL_AD, Brief, judge_ad, judge_line
+from bench.ad_judge import FULL_AD, Brief, Kind, judge_ad, judge_line
 
 PIENSO = {
     "language": "es",
@@ -143,8 +143,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("brief", "kind", "line", "failed"), CASES, ids=[c[2] for c in CASES])
-def test_hand_labelled_lines(brief: dict, kind: str, line: str, failed: str | None) -> None:
-    verdict = judge_line(line, kind, brief)  # type: ignore[arg-type]
+def test_hand_labelled_lines(brief: dict, kind: Kind, line: str, failed: str | None) -> None:
+    verdict = judge_line(line, kind, brief)
     if failed is None:
         assert verdict.reasons == []
         assert verdict.usable
@@ -176,9 +176,9 @@ def test_a_number_cut_from_the_brief_says_which() -> None:
 )
 def test_near_duplicates(earlier: str, line: str) -> None:
     brief = PIENSO if "pienso" in earlier.lower() else LITTER
-    kind = "keyword" if earlier.islower() else "headline"
+    kind: Kind = "keyword" if earlier.islower() else "headline"
 
-    verdict = judge_line(line, kind, brief, [earlier])  # type: ignore[arg-type]
+    verdict = judge_line(line, kind, brief, [earlier])
 
     assert verdict.reasons == [f"distinct: near-duplicate of {earlier!r}"]
 
