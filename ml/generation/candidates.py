@@ -31,7 +31,16 @@ def _edges_ok(phrase: str, language: str) -> bool:
     return bool(tokens) and tokens[0] not in dangling - {"el", "la", "los", "las", "the"} and tokens[-1] not in dangling
 
 
-def spans(text: str, language: str, min_words: int, max_words: int, max_width: int) -> list[str]:
+# a phrase may start after these words, and end before these (they join two phrases)
+JOIN_BEFORE = frozenset("con para sin with for without plus".split())
+JOIN_AFTER = JOIN_BEFORE | frozenset("y e o u and or en desde in at".split())
+_CONJUNCTIONS = frozenset("y e o u and or".split())
+# a phrase holding one of these is half a clause ("tutors who scored")
+_CLAUSE_WORDS = frozenset("que quien quienes cuyo donde who whom whose that which where made hecho hecha".split())
+
+
+def spans(text: str, language: str, min_words: int, max_words: int, max_width: int,
+          no_conjunction: bool = False) -> list[str]:
     """Every run of ``min_words`` to ``max_words`` words inside one clause of ``text`` that starts and ends on a
     content word (or an article at the start) and fits ``max_width``, longest first."""
     stops = STOP_WORDS.get(language, frozenset())
@@ -44,10 +53,15 @@ def spans(text: str, language: str, min_words: int, max_words: int, max_width: i
                 first, last = fold(run[0]).strip(".,"), fold(run[-1]).strip(".,")
                 if first in stops or last in stops or not first or not last:
                     continue
-                # a phrase of its own: at the clause's edges or next to a function word, never half a noun phrase
+                # a phrase of its own: at the clause's edges or next to a word that joins phrases, never half a
+                # noun phrase ("bicicletas en el centro") or half an expression ("envío gratis a partir")
                 before = fold(tokens[start - 1]) if start > 0 else ""
                 after = fold(tokens[start + size]) if start + size < len(tokens) else ""
-                if (before and before not in stops) or (after and after not in stops):
+                if (before and before not in JOIN_BEFORE) or (after and after not in JOIN_AFTER):
+                    continue
+                if no_conjunction and any(fold(t) in _CONJUNCTIONS for t in run):
+                    continue
+                if any(fold(t).strip(".,") in _CLAUSE_WORDS for t in run):
                     continue
                 phrase = " ".join(run).strip(" .,")
                 if len(phrase) <= max_width:
@@ -55,7 +69,8 @@ def spans(text: str, language: str, min_words: int, max_words: int, max_width: i
     return list(dict.fromkeys(out))
 
 
-def headline_candidates(description: str, selling_points: Sequence[str], language: str) -> list[str]:
+def headline_candidates(description: str, selling_points: Sequence[str], language: str,
+                        brand_terms: Sequence[str] = ()) -> list[str]:
     """Selling points, and whole phrases of the description, that fit a headline (2 words or more)."""
     phrases = [p.strip(" .") for p in selling_points]
     phrases += [c.strip(" .") for c in _CLAUSE.split(description)]
@@ -64,8 +79,34 @@ def headline_candidates(description: str, selling_points: Sequence[str], languag
         phrase = " ".join(phrase.split())
         if len(phrase.split()) >= 2 and _fits(phrase, HEADLINE_LIMIT.max_width) and _edges_ok(phrase, language):
             out.append(_sentence_case(phrase))
-    out += [_sentence_case(p) for p in spans(description, language, 2, 5, HEADLINE_LIMIT.max_width)]
+    width = HEADLINE_LIMIT.max_width
+    out += [_sentence_case(p) for p in spans(description, language, 2, 5, width)]
+    out += [_sentence_case(p) for point in selling_points for p in spans(point, language, 2, 5, width)]
+    out += combinations(description, language, brand_terms, width, title=True)
     return list(dict.fromkeys(out))
+
+
+def places(description: str, brand_terms: Sequence[str] = ()) -> list[str]:
+    """Place names of the description: capitalised words after "in", "en", "de", "at" inside a sentence."""
+    brands = {fold(b) for b in brand_terms}
+    found = re.findall(r"(?<=\s)(?:in|en|de|at|near)\s+((?:[A-ZÁÉÍÓÚÑ][\w'’-]+)(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)?)",
+                       description)
+    return [p for p in dict.fromkeys(found) if fold(p) not in brands]
+
+
+def combinations(description: str, language: str, brand_terms: Sequence[str], width: int,
+                 title: bool) -> list[str]:
+    """What a brief says in two places joined the way ads and searches join them: the product with the place it
+    is sold in ("Fontaneros en Zaragoza", "dentist austin")."""
+    heads = [p for p in spans(description, language, 2, 3, width, no_conjunction=True)
+             if not any(ch.isdigit() for ch in p) and not any(w[:1].isupper() for w in p.split()[1:])][:3]
+    joiner = " en " if language == "es" else " in "
+    out = []
+    for head in heads:
+        for place in places(description, brand_terms)[:2]:
+            if fold(place) not in fold(head):
+                out.append(f"{head}{joiner}{place}" if title else f"{head} {place}")
+    return [_sentence_case(c) if title else c.lower() for c in out if len(c) <= width and len(c.split()) >= 2]
 
 
 def description_candidates(description: str, selling_points: Sequence[str], language: str) -> list[str]:
@@ -98,9 +139,7 @@ def description_candidates(description: str, selling_points: Sequence[str], lang
 def keyword_candidates(description: str, selling_points: Sequence[str], language: str,
                        brand_terms: Sequence[str] = ()) -> list[str]:
     """Phrases of the description a buyer would type (2 to 4 words, content words at both ends), lower case."""
-    out = [p.lower() for p in spans(description, language, 2, 4, KEYWORD_LIMIT.max_width)
+    out = [p.lower() for p in spans(description, language, 2, 4, KEYWORD_LIMIT.max_width, no_conjunction=True)
            if not any(ch.isdigit() for ch in p)]
-    for brand in brand_terms:
-        if out:
-            out.append(f"{brand.lower()} {out[0]}")
+    out += combinations(description, language, brand_terms, KEYWORD_LIMIT.max_width, title=False)
     return [k for k in dict.fromkeys(out) if len(k) <= KEYWORD_LIMIT.max_width]

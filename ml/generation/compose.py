@@ -7,8 +7,9 @@ worked examples closest to the brief, so rows differ), and :func:`assemble_full`
 2. each must pass the platforms' rules (:mod:`ml.ad_rules`), the guardrails' canaries and the marketer's checks
    (:mod:`ml.generation.quality`: not cut, not dangling, no invented number or claim, no copied example, on topic);
 3. selling points and whole phrases of the brief join as candidates (:mod:`ml.generation.candidates`);
-4. candidates far from the brief (embedding similarity) are dropped, and the rest are ranked and picked for variety
-   (:mod:`ml.generation.ranking`).
+4. descriptions far from the brief (embedding similarity) are dropped (headlines and keywords may use only the
+   brief's words, :mod:`ml.generation.quality`, so a short line's similarity says little), and the rest are
+   ranked by fluency and similarity and picked for variety (:mod:`ml.generation.ranking`).
 
 A field gets fewer lines than asked rather than a bad one. Every dropped line is reported with its reason.
 """
@@ -38,16 +39,18 @@ from ml.generation.prompts import (
     example_bank,
     nearest_examples,
 )
-from ml.generation.quality import MIN_END_PROBABILITY, Brief, check_line, example_keys, example_stems
+from ml.generation.quality import MIN_END_PROBABILITY, Brief, check_line, example_keys, example_stems, extra_words
 from ml.generation.ranking import Candidate, select
 from ml.generation.tables import LANGUAGE_ALPHABET
 
 # rows asked per field, and lines per row: over-generation, so that whole, true, distinct lines are left
-ROWS = {"headlines": 4, "descriptions": 3, "keywords": 3}
+ROWS = {"headlines": 6, "descriptions": 2, "keywords": 4}
 LINES_PER_ROW = {"headlines": 10, "descriptions": 4, "keywords": 10}
 TOKENS_PER_LINE = {"keywords": 9, "headlines": 10, "descriptions": 26}
 _LIMITS = {"keywords": KEYWORD_LIMIT, "headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT}
 KINDS = ("keywords", "headlines", "descriptions")
+# a line with a word the brief does not use must be at least this close to the brief by meaning
+EXTRA_SIMILARITY = 0.5
 
 
 def row_tokens() -> int:
@@ -82,7 +85,7 @@ def brief_phrases(description: str, selling_points: Sequence[str], language: str
                   brand_terms: Sequence[str] = ()) -> dict[str, list[str]]:
     """Per field, the whole phrases of the brief that fit it (:mod:`ml.generation.candidates`)."""
     return {
-        "headlines": headline_candidates(description, selling_points, language),
+        "headlines": headline_candidates(description, selling_points, language, brand_terms),
         "descriptions": description_candidates(description, selling_points, language),
         "keywords": keyword_candidates(description, selling_points, language, brand_terms),
     }
@@ -175,7 +178,8 @@ def assemble_full(request: Any, guard: GuardResult, kinds: Sequence[str], comple
     text = guard.text if guard.flagged else " | ".join(
         [request.description, *request.selling_points, request.landing_page, *request.brand_terms])
     examples = bank_lines(request.language)
-    brief = Brief(text, request.language, example_keys(examples), example_stems(examples, request.language))
+    brief = Brief(text, request.language, example_keys(examples), example_stems(examples, request.language),
+                  tuple(request.brand_terms))
     rules = Rules(blocked_terms=request.blocked_terms, acronyms=frozenset(request.brand_terms),
                   platforms=request.platforms)
     description = guard.text if guard.flagged else request.description
@@ -194,7 +198,7 @@ def assemble_full(request: Any, guard: GuardResult, kinds: Sequence[str], comple
     for kind in KINDS:
         pool = candidates_for(kind, lines[kind], brief, rules, guard, from_brief[kind], dropped)
         anchor = " ".join([description, *points])
-        pool = _with_similarity(pool, kind, anchor, embedder, min_similarity, dropped)
+        pool = _with_similarity(pool, kind, anchor, embedder, min_similarity, dropped, brief)
         taken = request.existing_keywords if kind == "keywords" else ()
         kept, duplicates = select(pool, wanted[kind], request.language, taken)
         dropped.extend(Violation(kind, None, "duplicate", "repeats a line already chosen", c.text)
@@ -214,14 +218,16 @@ def _continuations_cut(lines: list[ScoredLine]) -> list[ScoredLine]:
 
 
 def _with_similarity(pool: list[Candidate], kind: str, anchor: str, embedder: Any, min_similarity: float | None,
-                     dropped: list[Violation]) -> list[Candidate]:
+                     dropped: list[Violation], brief: Brief) -> list[Candidate]:
     if embedder is None or not pool:
         return pool
     vectors = embedder.encode([anchor, *[c.text for c in pool]])
     kept = []
     for candidate, vector in zip(pool, vectors[1:], strict=True):
         similarity = float(vector @ vectors[0])
-        if min_similarity is not None and similarity < min_similarity and candidate.source == "model":
+        floor = EXTRA_SIMILARITY if extra_words(candidate.text, kind, brief) else (
+            min_similarity if kind == "descriptions" else None)
+        if floor is not None and similarity < floor and candidate.source == "model":
             dropped.append(Violation(kind, None, "off_topic", f"similarity {similarity:.2f} < {min_similarity}",
                                      candidate.text))
             continue

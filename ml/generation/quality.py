@@ -59,12 +59,13 @@ CLAIMS = {
     "es": ("gratis", "gratuit", "regalo", "garantia", "garantiz", "certific", "homolog", "oficial", "mejor",
            "lider", "numero 1", "n.º 1", "descuento", "oferta", "rebaja", "promocion", "urgente", "inmediat",
            "mismo dia", "24 h", "24/7", "ecologic", "organic", "artesan", "hecho a mano", "premi", "barat",
-           "economic", "low cost", "sin compromiso", "devolucion", "financia", "plazos", "envio"),
+           "economic", "asequible", "low cost", "sin compromiso", "devolucion", "financia", "plazos", "envio"),
     "en": ("free", "gift", "guarantee", "warrant", "certified", "accredited", "official", "best", "leading",
-           "number one", "#1", "no. 1", "discount", "sale", "offer", "deal", "save", "cheap", "lowest", "same day",
+           "number one", "#1", "no. 1", "discount", "sale", "offer", "deal", "save", "cheap", "affordable", "low-cost", "low cost", "lowest", "same day",
            "same-day", "next day", "next-day", "24/7", "24 hour", "24-hour", "organic", "eco", "handmade",
            "hand-made", "award", "no obligation", "refund", "money back", "finance", "shipping", "delivery"),
 }
+_UNITS = frozenset("kg cm mm km ml mes meses dia dias day days hour hours hora horas min eur usd".split())
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _BAD_END = re.compile(r"[,:;\-–—&/+(\[{«\"“]$")
@@ -82,7 +83,7 @@ def words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """A crude stem for Spanish and English: enough to match "collars" to "collar", "clases" to "clase"."""
-    for suffix in ("iones", "ion", "es", "s"):
+    for suffix in ("iones", "ion", "ing", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)][:6]
     return word[:6]
@@ -102,6 +103,7 @@ class Brief:
     language: str
     example_lines: frozenset[str] = frozenset()
     example_stems: frozenset[str] = frozenset()
+    brand_terms: tuple[str, ...] = ()
 
     @property
     def folded(self) -> str:
@@ -128,8 +130,8 @@ AD_WORDS = {
     "en": frozenset("order book discover shop buy choose get call contact visit try find today now online store "
                     "quality service services customer customers home".split()),
 }
-EXTRA_WORDS = {"keywords": 0, "headlines": 1, "descriptions": 3}
-_BOILERPLATE = re.compile(r"<<|>>|\||\(m[aá]x|^\w[\w ]{0,20}:$", re.IGNORECASE)
+EXTRA_WORDS = {"keywords": 1, "headlines": 1, "descriptions": 2}
+_BOILERPLATE = re.compile(r"<<|>>|\||\(m[aá]x|^\w[\w ]{0,20}:$|;", re.IGNORECASE)
 
 
 def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
@@ -149,19 +151,28 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
     last = tokens[-1] if tokens else ""
     if last.isdigit() and last not in known_numbers and any(k.startswith(last) for k in known_numbers):
         return "cut"
+    if last.isdigit() and re.search(rf"(?<![\d.,]){last}\s?(?:%|[^\W\d_]+)", brief.text) \
+            and not re.search(rf"(?<![\d.,]){last}(?![\d%])(?!\s?[^\W\d_])", brief.text):
+        return "cut"  # "99" where the brief only writes "99%", "7" where it writes "7 days"
+    if kind != "keywords" and text[:1].islower() and fold(tokens[0] if tokens else "") not in words(
+            " ".join(brief.brand_terms)):
+        return "cut"  # the rest of a line the limit cut ("from recycled paper")
+    if len(last) == 1 and last.isalpha() and last not in words(brief.text) and last not in ("y", "e", "o", "u", "a"):
+        return "cut"
     if _BAD_END.search(text.rstrip()) or (tokens and tokens[-1] in DANGLING[language]) or _unbalanced(text):
         return "dangling"
     content = [w for w in tokens if w not in stops and not w.isdigit()]
     min_words = {"headlines": 2, "descriptions": 5, "keywords": 1}.get(kind, 1)
     if len(tokens) < min_words or not content:
         return "fragment"
-    if len(set(content)) < len(content) or _repeated_pair(tokens):
+    repeatable = [w for w in content if len(w) > 2 and w not in _UNITS]
+    if len(set(repeatable)) < len(repeatable) or _repeated_pair(tokens):
         return "repeated_word"
     if any(n not in known_numbers for n in numbers):
         return "invented_number"
     if _invented_claim(folded, brief.folded, language):
         return "invented_claim"
-    stems = {stem(w) for w in content}
+    stems = {stem(w) for w in repeatable}
     known = brief.content_stems()
     if _key(text) in brief.example_lines or (stems - known) & brief.example_stems:
         return "example_copy"
@@ -169,10 +180,19 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
         return "wrong_language"
     if not stems & known:
         return "off_topic"
-    allowed = known | {stem(w) for w in SEARCH_WORDS[language] | (AD_WORDS[language] if kind != "keywords" else set())}
-    if len(stems - allowed) > EXTRA_WORDS.get(kind, 0):
+    if extra_words(text, kind, brief) > EXTRA_WORDS.get(kind, 0):
         return "unsupported"
     return None
+
+
+def extra_words(text: str, kind: str, brief: Brief) -> int:
+    """How many content words of ``text`` are neither the brief's nor words any ad or search adds."""
+    language = brief.language if brief.language in STOP_WORDS else "en"
+    common = SEARCH_WORDS[language] | (AD_WORDS[language] if kind != "keywords" else frozenset())
+    allowed = brief.content_stems() | {stem(w) for w in common}
+    stems = {stem(w) for w in words(text) if w not in STOP_WORDS[language] and len(w) > 2 and w not in _UNITS
+             and not w.isdigit()}
+    return len(stems - allowed)
 
 
 def example_keys(lines: Iterable[str]) -> frozenset[str]:
