@@ -84,7 +84,7 @@ class GenerationRequest:
         platforms: the platforms the ads must fit; the stricter width counting wins.
         guard_mode: ``refuse`` or ``strip`` (organization setting).
         n_keywords: keywords to ask the model for.
-        n_headlines: headlines to ask for (3 to 15 end up in an ad).
+        n_headlines: headlines to ask for (3 to 15 end up in an ad; 15 by default, a full responsive ad).
         n_descriptions: descriptions to ask for (2 to 4).
         seed: sampling seed recorded with the result.
         strategy: ``full`` (over-generate, keep whole, true, distinct lines, ranked) or ``plain`` (one sample per
@@ -101,7 +101,7 @@ class GenerationRequest:
     platforms: tuple[Platform, ...] = BOTH_PLATFORMS
     guard_mode: GuardMode = "refuse"
     n_keywords: int = 10
-    n_headlines: int = 8
+    n_headlines: int = 15
     n_descriptions: int = 4
     seed: int = 0
     strategy: Literal["full", "plain"] = "full"
