@@ -61,7 +61,8 @@ CLAIMS = {
            "mismo dia", "24 h", "24/7", "ecologic", "organic", "artesan", "hecho a mano", "premi", "barat",
            "economic", "asequible", "low cost", "sin compromiso", "devolucion", "financia", "plazos", "envio"),
     "en": ("free", "gift", "guarantee", "warrant", "certified", "accredited", "official", "best", "leading",
-           "number one", "#1", "no. 1", "discount", "sale", "offer", "deal", "save", "cheap", "affordable", "low-cost", "low cost", "lowest", "same day",
+           "number one", "#1", "no. 1", "discount", "sale", "offer", "deal", "save", "cheap", "affordable",
+           "low-cost", "low cost", "lowest", "same day",
            "same-day", "next day", "next-day", "24/7", "24 hour", "24-hour", "organic", "eco", "handmade",
            "hand-made", "award", "no obligation", "refund", "money back", "finance", "shipping", "delivery"),
 }
