@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from campaigns import models
+from campaigns.web.organizations import currency_choices, time_zone_choices
+from campaigns.web.settings_page import BlockedTermsField
 
 
 class OrganizationScopedAdmin(admin.ModelAdmin):
@@ -25,11 +29,29 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class OrganizationAdminForm(forms.ModelForm):
+    """Currency and time zone chosen from their lists; blocked terms one per line (the settings page's field), not
+    the JSON list the model stores."""
+
+    currency = forms.ChoiceField(choices=currency_choices,
+                                 initial=models.Organization._meta.get_field("currency").default)
+    time_zone = forms.ChoiceField(choices=time_zone_choices,
+                                  initial=models.Organization._meta.get_field("time_zone").default)
+    blocked_terms = BlockedTermsField(required=False, help_text=gettext_lazy(
+        "One per line: generated text never contains them (whole words, ignoring case and accents)."))
+
+    class Meta:
+        model = models.Organization
+        fields = ["name", "slug", "currency", "time_zone", "blocked_terms", "injection_policy"]
+
+
 @admin.register(models.Organization)
 class OrganizationAdmin(OrganizationScopedAdmin):
     organization_path = "pk"
+    form = OrganizationAdminForm
     list_display = ["name", "slug", "currency", "time_zone"]
     search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

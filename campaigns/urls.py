@@ -1,20 +1,44 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
 from campaigns import views
 from campaigns.web import account as accounts
-from campaigns.web import budgets, dashboard, files, language, members, search_terms, settings_page, structure, switch
+from campaigns.web import (
+    budgets,
+    dashboard,
+    files,
+    language,
+    members,
+    organizations,
+    profile,
+    search_terms,
+    settings_page,
+    signup,
+    structure,
+    switch,
+)
 from campaigns.web import generate as generation
 from campaigns.web import invitations as invitation_page
 
 app_name = "campaigns"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="campaigns/login.html"), name="login"),
+    path("campaigns/", views.campaign_list, name="campaign_list"),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="campaigns/login.html",
+                                                         authentication_form=signup.SignInForm), name="login"),
+    path("accounts/signup/", signup.sign_up, name="signup"),
+    path("accounts/signup/sent/", signup.sign_up_done, name="signup_done"),
+    path("accounts/confirm/<str:token>/", signup.confirm_account, name="confirm_account"),
+    path("register/", RedirectView.as_view(pattern_name="campaigns:signup")),
+    path("accounts/profile/", profile.profile, name="profile"),
+    path("accounts/profile/tokens/", profile.create_token, name="create_token"),
+    path("accounts/profile/tokens/<str:token_key>/revoke/", profile.revoke_token, name="revoke_token"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/change/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/change/done/", accounts.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("accounts/password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/", RedirectView.as_view(pattern_name="campaigns:password_reset")),
     path("accounts/password/reset/sent/", accounts.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("accounts/password/reset/<uidb64>/<token>/", accounts.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
@@ -22,6 +46,7 @@ urlpatterns = [
          name="password_reset_complete"),
     path("i18n/setlang/", language.set_language, name="set_language"),
     path("organization/switch/", switch.switch_organization, name="switch_organization"),
+    path("organizations/new/", organizations.new_organization, name="new_organization"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("search-terms/", search_terms.search_terms, name="search_terms"),
     path("budgets/", budgets.budgets, name="budgets"),

@@ -236,6 +236,8 @@ REST_FRAMEWORK = {
         "imports": env_str("API_THROTTLE_IMPORTS", "30/hour"),
         "generation": env_str("API_THROTTLE_GENERATION", "60/hour"),
         "auth": env_str("API_THROTTLE_AUTH", "10/minute"),  # POST /api/auth/token/, per client address
+        # the sign-up and password-reset forms (each sends an email), per client address
+        "account_mail": env_str("ACCOUNT_MAIL_THROTTLE", "10/hour"),
     },
 }
 REST_KNOX = {
@@ -260,7 +262,9 @@ SPECTACULAR_SETTINGS = {
     # Choice sets shared by several models get one name each (else the schema names them by a hash).
     "ENUM_NAME_OVERRIDES": {"CampaignStatusEnum": "campaigns.models.CampaignStatus",
                             "JobStatusEnum": "campaigns.models.JobStatus",  # generation and import jobs
-                            "KeywordLevelEnum": "campaigns.models.KeywordLevel"},
+                            "KeywordLevelEnum": "campaigns.models.KeywordLevel",
+                            "AdStrengthLevelEnum": "ml.ad_strength.LEVELS",
+                            "AdStrengthHintEnum": "ml.ad_strength.HINT_CODES"},
 }
 
 # Tokens the LLM may generate per organization per local day (generation jobs are refused past it).

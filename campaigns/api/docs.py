@@ -1,15 +1,22 @@
-"""The API's docs page for signed-in users; a signed-out visitor gets the sign-in page (a browser) or a JSON 401
-(anything else), where drf-spectacular's HTML renderer answered a bare text "401 Unauthorized"."""
+"""The API's docs pages (Swagger UI and ReDoc, from drf-spectacular-sidecar's files) for signed-in users; a
+signed-out visitor gets the sign-in page (a browser) or a JSON 401 (anything else), where drf-spectacular's HTML
+renderer answered a bare text "401 Unauthorized"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, JsonResponse
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 
-class ApiDocsView(SpectacularSwaggerSplitView):
+class SignInFirst:
+    """For a docs view: a browser is sent to the sign-in page, anything else gets the API's JSON 401."""
+
     def handle_exception(self, exc: Exception) -> HttpResponse:
         if not isinstance(exc, NotAuthenticated | AuthenticationFailed):
             return super().handle_exception(exc)
@@ -22,3 +29,18 @@ class ApiDocsView(SpectacularSwaggerSplitView):
         if "WWW-Authenticate" in answer:
             response["WWW-Authenticate"] = answer["WWW-Authenticate"]
         return response
+
+
+class ApiDocsView(SignInFirst, SpectacularSwaggerSplitView):
+    pass
+
+
+class ApiRedocView(SignInFirst, SpectacularRedocView):
+    """ReDoc draws with styled-components, which writes <style> elements at run time and offers no nonce from a
+    prebuilt bundle, and builds its search index in a worker made from a blob: this one page allows inline styles
+    and blob workers (scripts stay our own files). It shows only our schema. Its footer's logo, an image from
+    Redocly's CDN, is refused: the page makes no request outside the site."""
+
+    @classmethod
+    def as_view(cls, **initkwargs: object) -> Callable[..., HttpResponse]:
+        return csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(super().as_view(**initkwargs))

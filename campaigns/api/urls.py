@@ -34,4 +34,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # the split view serves its start-up script as a file (?script): the Content-Security-Policy runs no inline script
     path("docs/", docs.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", docs.ApiRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

@@ -1,5 +1,6 @@
 """The campaign data model. Money is integer micros (1 currency unit = 1,000,000) everywhere."""
 
+from campaigns.models.accounts import AccountConfirmation
 from campaigns.models.audit import SettingsChange
 from campaigns.models.budgets import (
     BudgetChange,
@@ -48,6 +49,7 @@ from campaigns.models.structure import (
 from campaigns.models.suggestions import SearchTermMatch, Suggestion, SuggestionKind, SuggestionStatus
 
 __all__ = [
+    "AccountConfirmation",
     "InjectionPolicy",
     "Invitation",
     "SettingsChange",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from campaigns.models.append_only import AppendOnlyModel
 from campaigns.models.organizations import Organization
@@ -35,6 +36,8 @@ class BudgetPolicy(models.Model):
     kill_switch = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = gettext_lazy("budget policy")
+        verbose_name_plural = gettext_lazy("budget policies")
         constraints = [
             models.CheckConstraint(condition=Q(max_change_percent__lte=100), name="budgetpolicy_change_le_100"),
             models.CheckConstraint(condition=Q(monthly_cap_micros__isnull=True) | Q(monthly_cap_micros__gte=0),
@@ -50,6 +53,10 @@ class GlobalKillSwitch(models.Model):
 
     engaged = models.BooleanField(default=False)
     changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("global kill switch")
+        verbose_name_plural = gettext_lazy("global kill switches")
 
     def __str__(self) -> str:
         return "engaged" if self.engaged else "released"

@@ -36,6 +36,9 @@ class GenerationJob(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     result = models.JSONField(default=dict, blank=True)
+    # Generated lines not saved as suggestions, and why: [{"ad_group", "field", "index", "reason", "detail", "text"}]
+    # (``campaigns.services.generation_jobs.dropped_lines``), shown as "Lines not suggested and why".
+    dropped = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -15,11 +15,14 @@ finds the job running asks to be run again at that moment (``seconds_until_recla
 
 Generated text that repeats (case- and space-insensitively) the ad group's ad text, its keywords, its pending
 suggestions or an earlier line of the same job is dropped before saving (counted in ``result["duplicates"]``).
+Every line not saved, by the generator's checks or by that one, is kept in ``job.dropped`` with its reason code
+(``dropped_lines``), so the marketer can see what was left out and why.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -223,7 +226,8 @@ def _save_step(job: GenerationJob, groups: list[AdGroup], results: list[Any]) ->
                 kept, duplicates = drop_duplicates(group, generating.suggestion_rows(job.campaign, group, generated,
                                                                                     job=locked))
                 rows += kept
-                result["duplicates"] = result.get("duplicates", 0) + duplicates
+                result["duplicates"] = result.get("duplicates", 0) + len(duplicates)
+                locked.dropped = [*locked.dropped, *dropped_lines(group.pk, generated, duplicates)]
                 locked.tokens_generated += generated.tokens
         Suggestion.objects.bulk_create(rows)
         for kind in SuggestionKind.values:
@@ -233,12 +237,13 @@ def _save_step(job: GenerationJob, groups: list[AdGroup], results: list[Any]) ->
         result["done_ad_groups"] = [*result.get("done_ad_groups", []), *(g.pk for g in groups)]
         locked.result = result
         locked.done_requests = min(locked.total_requests, locked.done_requests + len(groups))
-        locked.save(update_fields=["result", "done_requests", "tokens_generated"])
+        locked.save(update_fields=["result", "dropped", "done_requests", "tokens_generated"])
     return True
 
 
-def drop_duplicates(group: AdGroup, rows: list[Suggestion]) -> tuple[list[Suggestion], int]:
-    """Rows whose text is new for the ad group: not its ad text, keywords or pending suggestions, nor repeated."""
+def drop_duplicates(group: AdGroup, rows: list[Suggestion]) -> tuple[list[Suggestion], list[Suggestion]]:
+    """Rows whose text is new for the ad group (not its ad text, keywords or pending suggestions, nor repeated),
+    and the rows dropped for repeating one."""
     ads = list(group.ads.all())
     seen: dict[str, set[str]] = {
         SuggestionKind.HEADLINE: {duplicate_key(t) for ad in ads for t in ad.headline_texts},
@@ -250,13 +255,32 @@ def drop_duplicates(group: AdGroup, rows: list[Suggestion]) -> tuple[list[Sugges
                                         kind__in=generating.GENERATED_KINDS).values_list("kind", "text")
     for kind, text in pending:
         seen[kind].add(duplicate_key(text))
-    kept = []
+    kept, dropped = [], []
     for row in rows:
         key = duplicate_key(row.text)
         if key not in seen[row.kind]:
             seen[row.kind].add(key)
             kept.append(row)
-    return kept, len(rows) - len(kept)
+        else:
+            dropped.append(row)
+    return kept, dropped
+
+
+def dropped_lines(ad_group_id: int, generated: Any, duplicates: Sequence[Suggestion] = ()) -> list[dict[str, Any]]:
+    """What ``job.dropped`` keeps of one ad group's generated lines that were not saved: the generator's
+    ``GeneratedAssets.dropped`` (its index is the line's place in the model's list, ``raw_lines``, so the text is
+    known when that list has it) and the lines ``drop_duplicates`` removed."""
+    out = []
+    for violation in generated.dropped:
+        lines = generated.raw_lines.get(violation.field, [])
+        index = violation.index
+        text = lines[index] if index is not None and 0 <= index < len(lines) else ""
+        out.append({"ad_group": ad_group_id, "field": violation.field, "index": index, "reason": violation.reason,
+                    "detail": violation.detail, "text": text})
+    for row in duplicates:
+        out.append({"ad_group": ad_group_id, "field": f"{row.kind}s", "index": None, "reason": "duplicate",
+                    "detail": "repeats the ad group's text, keywords or a pending suggestion", "text": row.text})
+    return out
 
 
 def _attempt_failed(job: GenerationJob, exc: Exception) -> None:

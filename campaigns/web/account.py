@@ -1,5 +1,6 @@
 """Signing in safely: password change and reset (Django's views on our templates, revoking API tokens when the
-password changes) and the answer to a login that django-axes has locked out."""
+password changes; a reset is throttled per address, as sign-up is) and the answer to a login that django-axes has
+locked out."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from rest_framework.throttling import BaseThrottle
 
 from campaigns.services.api_tokens import revoke_api_tokens
+from campaigns.web.signup import throttled
 
 FORM = "campaigns/account_form.html"
 MESSAGE = "campaigns/account_message.html"
@@ -43,6 +45,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "campaigns/password_reset_email.txt"
     subject_template_name = "campaigns/password_reset_subject.txt"
     success_url = reverse_lazy("campaigns:password_reset_done")
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        return throttled(request) or super().post(request, *args, **kwargs)  # each one sends an email
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

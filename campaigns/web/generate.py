@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns.models import Campaign, GenerationJob, Membership, Suggestion, SuggestionStatus
+from campaigns.models import AdGroup, Campaign, GenerationJob, Membership, Suggestion, SuggestionStatus
+from campaigns.services.ad_labels import dropped_data, field_label, strength_data
+from campaigns.services.ad_previews import previews
 from campaigns.services.generating import GENERATED_KINDS, SOURCE
 from campaigns.services.generation_jobs import MAX_PRODUCT_TEXT, GenerationJobError, cancel_job, create_job
 from campaigns.services.suggestions import AD_TEXT_FIELDS, SuggestionError, clean_ad_text, decide, edit_text
@@ -37,7 +41,25 @@ def _campaign(membership: Membership, campaign_id: int) -> Campaign:
 def _pending(campaign: Campaign):  # type: ignore[no-untyped-def]
     return (Suggestion.objects.filter(campaign=campaign, status=SuggestionStatus.PENDING, kind__in=GENERATED_KINDS,
                                       source__startswith=SOURCE)
-            .select_related("ad_group").order_by("ad_group__name", "kind", "pk"))
+            .select_related("ad_group", "campaign").order_by("ad_group__name", "kind", "pk"))
+
+
+def _ad_cards(campaign: Campaign, job: GenerationJob | None) -> list[dict[str, Any]]:
+    """A preview card per ad group with pending generated text or in the latest job, with its ad strength now and
+    with the suggestions approved."""
+    ids = set(_pending(campaign).values_list("ad_group_id", flat=True))
+    ids.update(job.result.get("done_ad_groups", []) if job else [])
+    return [{"preview": preview, "approved": strength_data(preview.approved),
+             "proposed": strength_data(preview.proposed)} for preview in previews(campaign, ids)]
+
+
+def _dropped(campaign: Campaign, job: GenerationJob | None) -> list[dict[str, Any]]:
+    """The latest job's lines not suggested, with the ad group's name, the kind and the reason in words."""
+    if job is None or not job.dropped:
+        return []
+    names = dict(AdGroup.objects.filter(campaign=campaign).values_list("pk", "name"))
+    return [{**dropped_data(entry), "ad_group_name": names.get(entry.get("ad_group"), ""),
+             "field_label": field_label(entry.get("field", ""))} for entry in job.dropped]
 
 
 @require_http_methods(["GET", "POST"])
@@ -61,6 +83,7 @@ def generate(request: HttpRequest, membership: Membership, campaign_id: int) -> 
     job = GenerationJob.objects.filter(campaign=campaign).first()
     return render(request, "campaigns/generate.html", {
         "campaign": campaign, "form": form, "job": job, "suggestions": _pending(campaign),
+        "ad_cards": _ad_cards(campaign, job), "dropped": _dropped(campaign, job),
         **counter_context(campaign.platform),
     }, status=status)
 

@@ -17,6 +17,7 @@ from campaigns.services import generating
 from campaigns.services.demo import seed_demo
 from campaigns.services.generation_jobs import (
     GenerationJobError,
+    _save_step,
     cancel_job,
     claim,
     create_job,
@@ -24,7 +25,9 @@ from campaigns.services.generation_jobs import (
     run_job,
     seconds_until_reclaimable,
 )
-from ml.ad_rules import KeywordText, Rules, check_keyword, check_text
+from ml.ad_rules import KeywordText, Rules, Violation, check_keyword, check_text
+from ml.generation.api import GeneratedAssets, Provenance
+from ml.generation.guardrails import inspect
 
 pytestmark = pytest.mark.django_db
 PRODUCT = "Teja cerámica mixta roja para cubiertas, fabricada en Toledo, venta por palé con entrega en obra."
@@ -147,7 +150,40 @@ def test_generated_text_repeating_the_ad_group_or_itself_is_dropped(demo):
     kept, dropped = drop_duplicates(group, rows)
     assert [row.text for row in kept] == ["Teja Árabe Envejecida", "Tejas de barro cocido con garantía de 30 años.",
                                           "teja árabe"]
-    assert dropped == 5
+    assert [row.text for row in dropped] == [" " + ad.headline_texts[0].upper() + " ", "tejas para  tu tejado",
+                                             "teja árabe envejecida", ad.description_texts[0].lower(), "Teja Mixta"]
+
+
+def test_the_lines_a_step_does_not_save_are_kept_on_the_job_with_their_text_and_reason(demo):
+    job = new_job(demo)
+    group = job.campaign.ad_groups.get()
+    ad = Ad.objects.get(ad_group=group)
+    assert claim(job.pk)
+    raw = ["Teja Árabe Envejecida", "Teja árabe envejecida hecha a mano", "TEJAS GRATIS", ad.headline_texts[0]]
+    generated = GeneratedAssets(
+        keywords=[], headlines=[raw[0], raw[3]], descriptions=[], tokens=42,
+        provenance=Provenance("packaged-model", "int8", "v1", group.pk), guard=inspect(PRODUCT),
+        dropped=[Violation("headlines", 1, "too_long", "headline is 34 wide; the limit is 30"),
+                 Violation("headlines", 2, "all_caps", "headline writes TEJAS, GRATIS in capitals"),
+                 Violation("descriptions", 7, "cut", "stops mid-word"),  # past the raw list: the text is unknown
+                 Violation("descriptions", None, "too_few", "1 descriptions; at least 2 are required")],
+        raw_lines={"headlines": raw, "descriptions": ["Tejas de barro"]})
+    assert _save_step(job, [group], [generated]) is True
+    job.refresh_from_db()
+    assert list(Suggestion.objects.filter(job=job).values_list("text", flat=True)) == ["Teja Árabe Envejecida"]
+    assert job.dropped == [
+        {"ad_group": group.pk, "field": "headlines", "index": 1, "reason": "too_long",
+         "detail": "headline is 34 wide; the limit is 30", "text": raw[1]},
+        {"ad_group": group.pk, "field": "headlines", "index": 2, "reason": "all_caps",
+         "detail": "headline writes TEJAS, GRATIS in capitals", "text": "TEJAS GRATIS"},
+        {"ad_group": group.pk, "field": "descriptions", "index": 7, "reason": "cut", "detail": "stops mid-word",
+         "text": ""},
+        {"ad_group": group.pk, "field": "descriptions", "index": None, "reason": "too_few",
+         "detail": "1 descriptions; at least 2 are required", "text": ""},
+        {"ad_group": group.pk, "field": "headlines", "index": None, "reason": "duplicate",
+         "detail": "repeats the ad group's text, keywords or a pending suggestion", "text": ad.headline_texts[0]},
+    ]
+    assert (job.result["duplicates"], job.result["headlines"], job.tokens_generated) == (1, 1, 42)
 
 
 def test_a_job_that_keeps_failing_fails_with_its_error_after_three_attempts(demo):

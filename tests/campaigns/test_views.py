@@ -17,11 +17,18 @@ def test_home_requires_sign_in(client):
     assert response["Location"].startswith(reverse("campaigns:login"))
 
 
-def test_home_shows_only_my_organizations(client, owner, organization, other_organization, outsider):
+def test_home_leads_to_the_dashboard_or_to_creating_an_organization(client, owner):
+    client.force_login(owner)
+    assert client.get(reverse("campaigns:home"))["Location"] == reverse("campaigns:dashboard")
+    client.force_login(UserFactory(username="nadie"))
+    assert client.get(reverse("campaigns:home"))["Location"] == reverse("campaigns:new_organization")
+
+
+def test_campaign_list_shows_only_my_organizations(client, owner, organization, other_organization, outsider):
     CampaignFactory(organization=organization, name="Cemento <b>gris</b>", daily_budget_micros=40_500_000)
     CampaignFactory(organization=other_organization, name="Secreto del competidor")
     client.force_login(owner)
-    response = client.get(reverse("campaigns:home"))
+    response = client.get(reverse("campaigns:campaign_list"))
     body = response.content.decode()
     assert response.status_code == 200
     assert "Cemento &lt;b&gt;gris&lt;/b&gt;" in body  # escaped, never rendered as markup

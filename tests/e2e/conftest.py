@@ -83,7 +83,7 @@ def sign_in(page, live_server, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/dashboard/")  # "/" sends a member of an organization there
 
 
 def screenshot(page, name: str, *, full_page: bool = False) -> Path:

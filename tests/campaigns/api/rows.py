@@ -75,7 +75,12 @@ def add_rows(organization: Organization, count: int, member: object) -> dict[str
             "budget-plans": plan,
             "generation-jobs": GenerationJob.objects.create(organization=organization, campaign=campaign,
                                                             ad_group=ad_group, product_text="cemento cola flexible",
-                                                            total_requests=4, created_by=member),
+                                                            total_requests=4, done_requests=1, created_by=member,
+                                                            result={"done_ad_groups": [ad_group.pk]},
+                                                            dropped=[{"ad_group": ad_group.pk, "field": "headlines",
+                                                                      "index": 0, "reason": "too_long",
+                                                                      "detail": "headline is 31 wide; the limit is 30",
+                                                                      "text": "Cemento cola flexible en sacos 25"}]),
             "import-jobs": ImportJob.objects.create(organization=organization, filename=f"r{n}.csv",
                                                     status="failed", error="the file is empty", created_by=member),
             "budget-changes": BudgetChange.objects.create(

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from campaigns.exporters.google_editor import export_google_editor
 from campaigns.models import Ad, GenerationJob, Keyword, Suggestion
-from tests.factories import AdGroupFactory, CampaignFactory
+from tests.factories import AdGroupFactory, CampaignFactory, KeywordFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +160,137 @@ def test_the_page_speaks_spanish(client, teammate, group):
     for text in ("Generar sugerencias para Tejas", "¿Qué vendes?", "Todos los grupos de anuncios", "En curso",
                  "1 de 2 grupos de anuncios", "Sugerencias por revisar", "Título", "Guardar", "Cancelar"):
         assert text in body, text
+
+
+# --- previews, ad strength and the lines not suggested ---------------------------------------------------------
+
+def card(body: str, group) -> str:  # type: ignore[no-untyped-def]
+    return body.split(f'id="ad-preview-{group.pk}"')[1].split("</article>")[0]
+
+
+def test_each_ad_group_shows_its_ad_as_on_google_with_the_new_lines_first_and_its_strength(client, teammate, group):
+    Ad.objects.filter(ad_group=group).update(path1="tejas", path2="mixta")
+    KeywordFactory(ad_group=group, text="teja mixta")
+    generated(group, "headline", "Teja Árabe Envejecida")
+    generated(group, "headline", "Tejas de Toledo")
+    generated(group, "description", "Tejas cerámicas fabricadas en Toledo desde 1950.")
+    client.force_login(teammate)
+    shown = card(client.get(page_url(group)).content.decode(), group)
+    assert '<span class="serp-domain">example.com/tejas/mixta</span>' in shown
+    assert '<p class="serp-title">Teja Árabe Envejecida | Tejas de Toledo | Teja Mixta</p>' in shown
+    assert ('<p class="serp-description">Tejas cerámicas fabricadas en Toledo desde 1950. Tejas de Toledo.</p>'
+            in shown)
+    # Now: 3 headlines (15), 2 descriptions (10), 1 with the keyword (6), a short one (6) = 37.
+    assert f'id="strength-approved-{group.pk}" data-level="poor"' in shown
+    assert 'value="37">37/100</meter>' in shown and '<strong class="strength-poor">Poor</strong>' in shown
+    # Approved: 5 headlines (25), 3 descriptions (15), 6 + 6 = 52.
+    assert f'id="strength-proposed-{group.pk}" data-level="average"' in shown
+    assert '<strong class="strength-average">Average</strong>' in shown
+    assert f'<label for="meter-proposed-{group.pk}">With these suggestions approved</label>' in shown
+    hints = [line.split(">", 1)[1] for line in shown.split("<li ")[1:]]
+    assert [hint.split("</li>")[0] for hint in hints] == [
+        "Add 5 more distinct headlines", "Include a keyword in 2 more headlines", "Add 1 more distinct description",
+        "Add a long headline (25 characters or more)"]
+
+
+def test_after_approval_the_strength_counts_the_approved_lines(client, teammate, group):
+    KeywordFactory(ad_group=group, text="teja mixta")
+    headline = generated(group, "headline", "Teja Mixta Roja de Toledo 24h")
+    GenerationJob.objects.create(organization=group.campaign.organization, campaign=group.campaign,
+                                 total_requests=1, done_requests=1, status="succeeded",
+                                 result={"done_ad_groups": [group.pk]})
+    client.force_login(teammate)
+    client.post(reverse("campaigns:generate_decide", args=[group.campaign_id]),
+                {"decision": "approve", "ids": [headline.pk]})
+    shown = card(client.get(page_url(group)).content.decode(), group)  # still shown: the job wrote for it
+    # 4 headlines (20), 2 descriptions (10), 2 with the keyword (12), short and long (12) = 54.
+    assert 'value="54">54/100</meter>' in shown and "strength-proposed" not in shown
+    assert '<strong class="strength-average">Average</strong>' in shown
+
+
+def test_an_ad_group_without_an_ad_shows_the_campaigns_domain(client, teammate, group):
+    bare = AdGroupFactory(campaign=group.campaign, name="Teja árabe")
+    generated(bare, "headline", "Teja Árabe")
+    client.force_login(teammate)
+    shown = card(client.get(page_url(group)).content.decode(), bare)
+    assert '<span class="serp-domain">example.com</span>' in shown
+    assert '<p class="serp-title">Teja Árabe</p>' in shown and "serp-description" not in shown
+    assert "Add keywords to the ad group, then use them in headlines" in shown
+
+
+def test_the_lines_not_suggested_are_listed_with_the_reason_in_words(client, teammate, group):
+    GenerationJob.objects.create(
+        organization=group.campaign.organization, campaign=group.campaign, total_requests=1, done_requests=1,
+        status="succeeded", result={"done_ad_groups": [group.pk]}, dropped=[
+            {"ad_group": group.pk, "field": "headlines", "index": 1, "reason": "too_long", "detail": "",
+             "text": "Teja árabe envejecida hecha a mano"},
+            {"ad_group": group.pk, "field": "descriptions", "index": 0, "reason": "invented_number", "detail": "",
+             "text": "<b>50%</b> de descuento"},
+            {"ad_group": group.pk, "field": "keywords", "index": 3, "reason": "a_new_code", "detail": "", "text": ""},
+        ])
+    client.force_login(teammate)
+    body = client.get(page_url(group)).content.decode()
+    section = body.split('<details id="dropped-lines">')[1].split("</details>")[0]
+    assert "<summary>Lines not suggested and why (3)</summary>" in section
+    rows = [row.split("</tr>")[0] for row in section.split('<tr data-reason="')[1:]]
+    assert rows == [
+        'too_long"><td>Teja mixta</td><td>Headline</td><td>Teja árabe envejecida hecha a mano</td>'
+        "<td>Too long for the ad platforms.</td>",
+        'invented_number"><td>Teja mixta</td><td>Description</td><td>&lt;b&gt;50%&lt;/b&gt; de descuento</td>'
+        "<td>Gives a number (a price, a discount, a time) that your description does not.</td>",
+        'a_new_code"><td>Teja mixta</td><td>Keyword</td><td><span class="muted">(text not kept)</span></td>'
+        "<td>Did not pass the checks.</td>",
+    ]
+    client.cookies["django_language"] = "es"
+    body = client.get(page_url(group)).content.decode()
+    for text in ("Líneas no sugeridas y por qué (3)", "Demasiado largo para las plataformas de anuncios.",
+                 "Da una cifra (un precio, un descuento, un plazo) que tu descripción no da.",
+                 "No ha pasado las comprobaciones.", "Tus anuncios tal como se verán en Google", "Deficiente",
+                 "Añade 7 títulos distintos más", "Añade un título largo (25 caracteres o más)"):
+        assert text in body, text
+
+
+def test_the_previews_take_as_many_queries_for_ten_ad_groups_as_for_two(client, teammate, group):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(page_url(group)).status_code == 200
+        return len(captured)
+
+    generated(group, "headline", "Teja Árabe")
+    generated(AdGroupFactory(campaign=group.campaign, name="Sin anuncio"), "headline", "Teja Árabe")  # no ad
+    client.force_login(teammate)
+    client.get(page_url(group))
+    two = queries()
+    for n in range(8):
+        other = AdGroupFactory(campaign=group.campaign, name=f"Grupo {n}")
+        KeywordFactory(ad_group=other, text=f"teja {n}")
+        generated(other, "description", f"Tejas del modelo {n}.")
+    body = client.get(page_url(group)).content.decode()
+    assert body.count('class="ad-preview"') == 10
+    assert queries() == two
+
+
+def test_every_reason_code_level_and_hint_has_a_spanish_sentence():
+    from django.utils import translation
+
+    from campaigns.services.ad_labels import DROP_REASONS, LEVEL_LABELS, hint_text
+    from ml.ad_strength import HINT_CODES, Hint
+
+    assert {"too_long", "duplicate", "off_topic", "all_caps", "canary", "cut", "dangling", "invented_number",
+            "invented_claim", "example_copy", "repeated_word", "fragment", "wrong_language"} <= set(DROP_REASONS)
+    with translation.override("en"):
+        english = {code: str(text) for code, text in DROP_REASONS.items()}
+    with translation.override("es"):
+        spanish = {code: str(text) for code, text in DROP_REASONS.items()}
+        hints = [hint_text(Hint(code, 2, "")) for code in HINT_CODES]
+        levels = [str(label) for label in LEVEL_LABELS.values()]
+    assert [code for code in english if english[code] == spanish[code]] == []
+    assert levels == ["Deficiente", "Normal", "Buena", "Excelente"]
+    assert hints == ["Añade 2 títulos distintos más", "Reescribe 2 títulos que repiten otro",
+                     "Incluye una palabra clave en 2 títulos más",
+                     "Añade palabras clave al grupo de anuncios y úsalas en los títulos",
+                     "Añade 2 descripciones distintas más", "Añade un título corto (20 caracteres o menos)",
+                     "Añade un título largo (25 caracteres o más)"]

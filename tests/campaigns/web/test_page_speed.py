@@ -53,7 +53,9 @@ def _grow(organization, campaign, ad_group, plan, start: int, stop: int) -> None
         BudgetChange.objects.create(organization=organization, campaign=other, plan=plan, plan_date=DAY,
                                     plan_version=1, before_micros=40_000_000, after_micros=44_000_000,
                                     actor="user:x", user=_user(f"changer{i}"))
-        AdGroupFactory(campaign=campaign, name=f"Grupo {i}")
+        group = AdGroupFactory(campaign=campaign, name=f"Grupo {i}")
+        Suggestion.objects.create(organization=organization, kind="headline", campaign=campaign, ad_group=group,
+                                  text=f"Título nuevo {i}", source="generation:test")
         keyword = KeywordFactory(ad_group=ad_group, text=f"cemento {i}")
         DailyMetric.objects.create(organization=organization, campaign=campaign, level="keyword", ad_group=ad_group,
                                    keyword=keyword, date=DAY, clicks=3, impressions=30, cost_micros=1_000_000)
@@ -82,6 +84,7 @@ def _urls(account: dict) -> dict[str, str]:
         "settings": reverse("campaigns:settings"),
         "campaign": reverse("campaigns:campaign", args=[account["campaign"].pk]),
         "ad_group": reverse("campaigns:ad_group", args=[account["ad_group"].pk]),
+        "generate": reverse("campaigns:generate", args=[account["campaign"].pk]),
     }
 
 
@@ -92,7 +95,7 @@ def _queries(client, url: str) -> int:
 
 
 @pytest.mark.parametrize("page", ["dashboard", "search_terms", "budgets", "imports", "exports", "members",
-                                  "settings", "campaign", "ad_group"])
+                                  "settings", "campaign", "ad_group", "generate"])
 def test_queries_do_not_grow_with_rows(client, owner, organization, account, page):
     plan = BudgetPlan.objects.create(organization=organization, plan_date=DAY - timedelta(days=1), mode="approval",
                                      total_micros=0, policy="thompson")

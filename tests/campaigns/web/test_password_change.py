@@ -28,7 +28,7 @@ def test_the_user_menu_links_to_it_and_the_login_page_to_the_reset(client, owner
     login_page = client.get(reverse("campaigns:login")).content.decode()
     assert f'href="{reverse("campaigns:password_reset")}"' in login_page
     client.force_login(owner)
-    home = client.get(reverse("campaigns:home")).content.decode()
+    home = client.get(reverse("campaigns:dashboard")).content.decode()
     assert f'href="{reverse("campaigns:password_change")}"' in home
     page = client.get(reverse("campaigns:password_change"))
     assert page.status_code == 200
@@ -46,8 +46,8 @@ def test_a_change_keeps_this_session_and_ends_the_others(client, owner):
     assert "API tokens made with the old password no longer work" in done.content.decode()
     owner.refresh_from_db()
     assert owner.check_password(NEW_PASSWORD)
-    assert client.get(reverse("campaigns:home")).status_code == 200
-    assert other_browser.get(reverse("campaigns:home")).status_code == 302  # signed out by the new password hash
+    assert client.get(reverse("campaigns:dashboard")).status_code == 200
+    assert other_browser.get(reverse("campaigns:dashboard")).status_code == 302  # signed out by the new password hash
 
 
 def test_a_wrong_old_password_changes_nothing(client, owner):
@@ -63,7 +63,7 @@ def test_a_wrong_old_password_changes_nothing(client, owner):
 def test_the_pages_speak_spanish(client, owner):
     client.force_login(owner)
     client.post(reverse("campaigns:set_language"), {"language": "es", "next": "/"})
-    home = client.get(reverse("campaigns:home")).content.decode()
+    home = client.get(reverse("campaigns:dashboard")).content.decode()
     assert "Cambiar contraseña" in home
     done = client.get(change(client, PASSWORD, NEW_PASSWORD)["Location"]).content.decode()
     assert "Tu contraseña se ha cambiado." in done
