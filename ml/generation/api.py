@@ -19,7 +19,7 @@ import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ml.ad_rules import (
@@ -245,7 +245,7 @@ def _keep_close(
         if sim >= min_similarity:
             kept.append((text, sim))
         else:
-            dropped.append(Violation(field_name, i, "off_topic", f"similarity {sim:.2f} < {min_similarity}"))
+            dropped.append(Violation(field_name, None, "off_topic", f"similarity {sim:.2f} < {min_similarity}", text))
     return kept
 
 
@@ -293,7 +293,7 @@ def assemble(
             if key in seen:
                 problems.append(Violation(kind, i, "duplicate", "repeats an existing or earlier item"))
             if problems:
-                dropped.extend(problems)
+                dropped.extend(replace(p, text=text) for p in problems)
                 continue
             seen.add(key)
             clean[kind].append(text)
