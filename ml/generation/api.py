@@ -241,7 +241,7 @@ def _keep_close(
     if embedder is None or min_similarity is None:
         return [(t, None) for t in texts]
     kept = []
-    for i, (text, sim) in enumerate(zip(texts, _similarities(embedder, anchor, texts), strict=True)):
+    for text, sim in zip(texts, _similarities(embedder, anchor, texts), strict=True):
         if sim >= min_similarity:
             kept.append((text, sim))
         else:
