@@ -39,8 +39,9 @@ _CONJUNCTIONS = frozenset("y e o u and or".split())
 _CLAUSE_WORDS = frozenset("que quien quienes cuyo donde who whom whose that which where made hecho hecha".split())
 
 
-def spans(text: str, language: str, min_words: int, max_words: int, max_width: int,
-          no_conjunction: bool = False) -> list[str]:
+def spans(
+    text: str, language: str, min_words: int, max_words: int, max_width: int, no_conjunction: bool = False
+) -> list[str]:
     """Every run of ``min_words`` to ``max_words`` words inside one clause of ``text`` that starts and ends on a
     content word (or an article at the start) and fits ``max_width``, longest first."""
     stops = STOP_WORDS.get(language, frozenset())
@@ -49,7 +50,7 @@ def spans(text: str, language: str, min_words: int, max_words: int, max_width: i
         tokens = clause.split()
         for size in range(min(max_words, len(tokens)), min_words - 1, -1):
             for start in range(len(tokens) - size + 1):
-                run = tokens[start:start + size]
+                run = tokens[start : start + size]
                 first, last = fold(run[0]).strip(".,"), fold(run[-1]).strip(".,")
                 if first in stops or last in stops or not first or not last:
                     continue
@@ -69,8 +70,9 @@ def spans(text: str, language: str, min_words: int, max_words: int, max_width: i
     return list(dict.fromkeys(out))
 
 
-def headline_candidates(description: str, selling_points: Sequence[str], language: str,
-                        brand_terms: Sequence[str] = ()) -> list[str]:
+def headline_candidates(
+    description: str, selling_points: Sequence[str], language: str, brand_terms: Sequence[str] = ()
+) -> list[str]:
     """Selling points, and whole phrases of the description, that fit a headline (2 words or more)."""
     phrases = [p.strip(" .") for p in selling_points]
     phrases += [c.strip(" .") for c in _CLAUSE.split(description)]
@@ -89,17 +91,20 @@ def headline_candidates(description: str, selling_points: Sequence[str], languag
 def places(description: str, brand_terms: Sequence[str] = ()) -> list[str]:
     """Place names of the description: capitalised words after "in", "en", "de", "at" inside a sentence."""
     brands = {fold(b) for b in brand_terms}
-    found = re.findall(r"(?<=\s)(?:in|en|de|at|near)\s+((?:[A-ZÁÉÍÓÚÑ][\w'’-]+)(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)?)",
-                       description)
+    found = re.findall(
+        r"(?<=\s)(?:in|en|de|at|near)\s+((?:[A-ZÁÉÍÓÚÑ][\w'’-]+)(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)?)", description
+    )
     return [p for p in dict.fromkeys(found) if fold(p) not in brands]
 
 
-def combinations(description: str, language: str, brand_terms: Sequence[str], width: int,
-                 title: bool) -> list[str]:
+def combinations(description: str, language: str, brand_terms: Sequence[str], width: int, title: bool) -> list[str]:
     """What a brief says in two places joined the way ads and searches join them: the product with the place it
     is sold in ("Fontaneros en Zaragoza", "dentist austin")."""
-    heads = [p for p in spans(description, language, 2, 3, width, no_conjunction=True)
-             if not any(ch.isdigit() for ch in p) and not any(w[:1].isupper() for w in p.split()[1:])][:3]
+    heads = [
+        p
+        for p in spans(description, language, 2, 3, width, no_conjunction=True)
+        if not any(ch.isdigit() for ch in p) and not any(w[:1].isupper() for w in p.split()[1:])
+    ][:3]
     joiner = " en " if language == "es" else " in "
     out = []
     for head in heads:
@@ -136,10 +141,14 @@ def description_candidates(description: str, selling_points: Sequence[str], lang
     return list(dict.fromkeys(out))
 
 
-def keyword_candidates(description: str, selling_points: Sequence[str], language: str,
-                       brand_terms: Sequence[str] = ()) -> list[str]:
+def keyword_candidates(
+    description: str, selling_points: Sequence[str], language: str, brand_terms: Sequence[str] = ()
+) -> list[str]:
     """Phrases of the description a buyer would type (2 to 4 words, content words at both ends), lower case."""
-    out = [p.lower() for p in spans(description, language, 2, 4, KEYWORD_LIMIT.max_width, no_conjunction=True)
-           if not any(ch.isdigit() for ch in p)]
+    out = [
+        p.lower()
+        for p in spans(description, language, 2, 4, KEYWORD_LIMIT.max_width, no_conjunction=True)
+        if not any(ch.isdigit() for ch in p)
+    ]
     out += combinations(description, language, brand_terms, KEYWORD_LIMIT.max_width, title=False)
     return [k for k in dict.fromkeys(out) if len(k) <= KEYWORD_LIMIT.max_width]

@@ -71,18 +71,24 @@ def plan_rows(item: PromptInput, embedder: Any = None) -> list[tuple[str, Genera
         for r in range(ROWS[kind]):
             shown = [examples[r % len(examples)], examples[(r + 1) % len(examples)]] if len(examples) > 1 else examples
             primed = [phrases[kind][r % len(phrases[kind])]] if phrases[kind] else []
-            rows.append((kind, GenerationItem(
-                prompt=build_bank_prompt(item, kind, shown, primed),  # type: ignore[arg-type]
-                limit=_LIMITS[kind],
-                max_lines=LINES_PER_ROW[kind],
-                max_new_tokens=TOKENS_PER_LINE[kind] * LINES_PER_ROW[kind] + 2,
-                alphabet=LANGUAGE_ALPHABET.get(item.language),
-            )))
+            rows.append(
+                (
+                    kind,
+                    GenerationItem(
+                        prompt=build_bank_prompt(item, kind, shown, primed),  # type: ignore[arg-type]
+                        limit=_LIMITS[kind],
+                        max_lines=LINES_PER_ROW[kind],
+                        max_new_tokens=TOKENS_PER_LINE[kind] * LINES_PER_ROW[kind] + 2,
+                        alphabet=LANGUAGE_ALPHABET.get(item.language),
+                    ),
+                )
+            )
     return rows
 
 
-def brief_phrases(description: str, selling_points: Sequence[str], language: str,
-                  brand_terms: Sequence[str] = ()) -> dict[str, list[str]]:
+def brief_phrases(
+    description: str, selling_points: Sequence[str], language: str, brand_terms: Sequence[str] = ()
+) -> dict[str, list[str]]:
     """Per field, the whole phrases of the brief that fit it (:mod:`ml.generation.candidates`)."""
     return {
         "headlines": headline_candidates(description, selling_points, language, brand_terms),
@@ -118,8 +124,15 @@ def _platform_problems(text: str, kind: str, index: int, rules: Rules, guard: Gu
     return problems
 
 
-def candidates_for(kind: str, lines: Sequence[ScoredLine], brief: Brief, rules: Rules, guard: GuardResult,
-                   brief_lines: Sequence[str], dropped: list[Violation]) -> list[Candidate]:
+def candidates_for(
+    kind: str,
+    lines: Sequence[ScoredLine],
+    brief: Brief,
+    rules: Rules,
+    guard: GuardResult,
+    brief_lines: Sequence[str],
+    dropped: list[Violation],
+) -> list[Candidate]:
     """The lines of one field that pass every check, the model's and the brief's, each text once."""
     found: dict[str, Candidate] = {}
     sources = [(line, "model") for line in lines] + [(ScoredLine(text), "brief") for text in brief_lines]
@@ -129,7 +142,11 @@ def candidates_for(kind: str, lines: Sequence[ScoredLine], brief: Brief, rules: 
         problems = _platform_problems(text, kind, index, rules, guard)
         reason = None if problems else check_line(line, kind, brief)
         if problems or reason:
-            if source == "model":
+            if source == "brief":  # the brief's own phrase: only a term the organization blocked is news
+                dropped.extend(
+                    Violation(kind, None, p.reason, p.detail, text) for p in problems if p.reason == "blocked_term"
+                )
+            else:
                 dropped.extend(Violation(kind, index, p.reason, p.detail, text) for p in problems)
                 if reason:
                     dropped.append(Violation(kind, index, reason, _REASONS.get(reason, reason), text))
@@ -166,27 +183,41 @@ def bank_lines(language: str) -> list[str]:
     return out
 
 
-def assemble_full(request: Any, guard: GuardResult, kinds: Sequence[str], completions: Sequence[Completion],
-                  tokenizer: Any, embedder: Any = None, min_similarity: float | None = 0.2,
-                  ) -> tuple[dict[str, list[Candidate]], list[Violation], dict[str, list[str]]]:
+def assemble_full(
+    request: Any,
+    guard: GuardResult,
+    kinds: Sequence[str],
+    completions: Sequence[Completion],
+    tokenizer: Any,
+    embedder: Any = None,
+    min_similarity: float | None = 0.2,
+) -> tuple[dict[str, list[Candidate]], list[Violation], dict[str, list[str]]]:
     """Turn a request's rows into its chosen lines per field.
 
     Returns:
         ``(chosen, dropped, raw)``: per field the chosen candidates in order, every dropped line with its reason,
         and per field every line the model wrote.
     """
-    text = guard.text if guard.flagged else " | ".join(
-        [request.description, *request.selling_points, request.landing_page, *request.brand_terms])
+    text = (
+        guard.text
+        if guard.flagged
+        else " | ".join([request.description, *request.selling_points, request.landing_page, *request.brand_terms])
+    )
     examples = bank_lines(request.language)
-    brief = Brief(text, request.language, example_keys(examples), example_stems(examples, request.language),
-                  tuple(request.brand_terms))
-    rules = Rules(blocked_terms=request.blocked_terms, acronyms=frozenset(request.brand_terms),
-                  platforms=request.platforms)
+    brief = Brief(
+        text,
+        request.language,
+        example_keys(examples),
+        example_stems(examples, request.language),
+        tuple(request.brand_terms),
+    )
+    rules = Rules(
+        blocked_terms=request.blocked_terms, acronyms=frozenset(request.brand_terms), platforms=request.platforms
+    )
     description = guard.text if guard.flagged else request.description
     points = () if guard.flagged else request.selling_points
     from_brief = brief_phrases(description, points, request.language, request.brand_terms)
-    wanted = {"keywords": request.n_keywords, "headlines": request.n_headlines,
-              "descriptions": request.n_descriptions}
+    wanted = {"keywords": request.n_keywords, "headlines": request.n_headlines, "descriptions": request.n_descriptions}
     dropped: list[Violation] = []
     raw: dict[str, list[str]] = {kind: [] for kind in KINDS}
     lines: dict[str, list[ScoredLine]] = {kind: [] for kind in KINDS}
@@ -201,8 +232,11 @@ def assemble_full(request: Any, guard: GuardResult, kinds: Sequence[str], comple
         pool = _with_similarity(pool, kind, anchor, embedder, min_similarity, dropped, brief)
         taken = request.existing_keywords if kind == "keywords" else ()
         kept, duplicates = select(pool, wanted[kind], request.language, taken)
-        dropped.extend(Violation(kind, None, "duplicate", "repeats a line already chosen", c.text)
-                       for c in duplicates if c.source == "model")
+        dropped.extend(
+            Violation(kind, None, "duplicate", "repeats a line already chosen", c.text)
+            for c in duplicates
+            if c.source == "model"
+        )
         chosen[kind] = kept
     return chosen, dropped, raw
 
@@ -217,19 +251,30 @@ def _continuations_cut(lines: list[ScoredLine]) -> list[ScoredLine]:
     return out
 
 
-def _with_similarity(pool: list[Candidate], kind: str, anchor: str, embedder: Any, min_similarity: float | None,
-                     dropped: list[Violation], brief: Brief) -> list[Candidate]:
+def _with_similarity(
+    pool: list[Candidate],
+    kind: str,
+    anchor: str,
+    embedder: Any,
+    min_similarity: float | None,
+    dropped: list[Violation],
+    brief: Brief,
+) -> list[Candidate]:
     if embedder is None or not pool:
         return pool
     vectors = embedder.encode([anchor, *[c.text for c in pool]])
     kept = []
     for candidate, vector in zip(pool, vectors[1:], strict=True):
         similarity = float(vector @ vectors[0])
-        floor = EXTRA_SIMILARITY if extra_words(candidate.text, kind, brief) else (
-            min_similarity if kind == "descriptions" else None)
+        floor = (
+            EXTRA_SIMILARITY
+            if extra_words(candidate.text, kind, brief)
+            else (min_similarity if kind == "descriptions" else None)
+        )
         if floor is not None and similarity < floor and candidate.source == "model":
-            dropped.append(Violation(kind, None, "off_topic", f"similarity {similarity:.2f} < {min_similarity}",
-                                     candidate.text))
+            dropped.append(
+                Violation(kind, None, "off_topic", f"similarity {similarity:.2f} < {min_similarity}", candidate.text)
+            )
             continue
         kept.append(Candidate(candidate.text, candidate.source, candidate.logprob, similarity))
     return kept

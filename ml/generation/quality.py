@@ -48,23 +48,96 @@ STOP_WORDS = {
 }
 # words a line cannot end on: they need a next word
 DANGLING = {
-    "es": frozenset("a al ante con de del desde e el en entre hacia hasta la las los mas más o para por que sin "
-                    "sobre su sus tu tus u un una unas unos y mi mis nuestro nuestra nuestros nuestras cada muy "
-                    "como".split()),
-    "en": frozenset("a an and as at by for from in into of on or our than that the their this to with your "
-                    "every each".split()),
+    "es": frozenset(
+        "a al ante con de del desde e el en entre hacia hasta la las los mas más o para por que sin "
+        "sobre su sus tu tus u un una unas unos y mi mis nuestro nuestra nuestros nuestras cada muy "
+        "como".split()
+    ),
+    "en": frozenset(
+        "a an and as at by for from in into of on or our than that the their this to with your every each".split()
+    ),
 }
 # claim stems (accent-free, lower case): a line may make the claim only when the brief makes it
 CLAIMS = {
-    "es": ("gratis", "gratuit", "regalo", "garantia", "garantiz", "certific", "homolog", "oficial", "mejor",
-           "lider", "numero 1", "n.º 1", "descuento", "oferta", "rebaja", "promocion", "urgente", "inmediat",
-           "mismo dia", "24 h", "24/7", "ecologic", "organic", "artesan", "hecho a mano", "premi", "barat",
-           "economic", "asequible", "low cost", "sin compromiso", "devolucion", "financia", "plazos", "envio"),
-    "en": ("free", "gift", "guarantee", "warrant", "certified", "accredited", "official", "best", "leading",
-           "number one", "#1", "no. 1", "discount", "sale", "offer", "deal", "save", "cheap", "affordable",
-           "low-cost", "low cost", "lowest", "same day",
-           "same-day", "next day", "next-day", "24/7", "24 hour", "24-hour", "organic", "eco", "handmade",
-           "hand-made", "award", "no obligation", "refund", "money back", "finance", "shipping", "delivery"),
+    "es": (
+        "gratis",
+        "gratuit",
+        "regalo",
+        "garantia",
+        "garantiz",
+        "certific",
+        "homolog",
+        "oficial",
+        "mejor",
+        "lider",
+        "numero 1",
+        "n.º 1",
+        "descuento",
+        "oferta",
+        "rebaja",
+        "promocion",
+        "urgente",
+        "inmediat",
+        "mismo dia",
+        "24 h",
+        "24/7",
+        "ecologic",
+        "organic",
+        "artesan",
+        "hecho a mano",
+        "premi",
+        "barat",
+        "economic",
+        "asequible",
+        "low cost",
+        "sin compromiso",
+        "devolucion",
+        "financia",
+        "plazos",
+        "envio",
+    ),
+    "en": (
+        "free",
+        "gift",
+        "guarantee",
+        "warrant",
+        "certified",
+        "accredited",
+        "official",
+        "best",
+        "leading",
+        "number one",
+        "#1",
+        "no. 1",
+        "discount",
+        "sale",
+        "offer",
+        "deal",
+        "save",
+        "cheap",
+        "affordable",
+        "low-cost",
+        "low cost",
+        "lowest",
+        "same day",
+        "same-day",
+        "next day",
+        "next-day",
+        "24/7",
+        "24 hour",
+        "24-hour",
+        "organic",
+        "eco",
+        "handmade",
+        "hand-made",
+        "award",
+        "no obligation",
+        "refund",
+        "money back",
+        "finance",
+        "shipping",
+        "delivery",
+    ),
 }
 _UNITS = frozenset("kg cm mm km ml mes meses dia dias day days hour hours hora horas min eur usd".split())
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -120,16 +193,20 @@ class Brief:
 
 # words a buyer adds to a product in a search, and verbs and words an ad adds to a brief without claiming anything
 SEARCH_WORDS = {
-    "es": frozenset("comprar compra precio precios online cerca tienda donde venta mejor barato madrid".split()) - {
-        "mejor", "barato", "madrid"},
+    "es": frozenset("comprar compra precio precios online cerca tienda donde venta mejor barato madrid".split())
+    - {"mejor", "barato", "madrid"},
     "en": frozenset("buy price prices online near me shop store cost where order".split()),
 }
 AD_WORDS = {
-    "es": frozenset("pide reserva descubre compra elige consigue llama contacta visita prueba aprovecha encuentra "
-                    "ahora hoy tienda online nuestro nuestra nuestros nuestras calidad servicio servicios web "
-                    "atención cliente clientes casa tu tus".split()),
-    "en": frozenset("order book discover shop buy choose get call contact visit try find today now online store "
-                    "quality service services customer customers home".split()),
+    "es": frozenset(
+        "pide reserva descubre compra elige consigue llama contacta visita prueba aprovecha encuentra "
+        "ahora hoy tienda online nuestro nuestra nuestros nuestras calidad servicio servicios web "
+        "atención cliente clientes casa tu tus".split()
+    ),
+    "en": frozenset(
+        "order book discover shop buy choose get call contact visit try find today now online store "
+        "quality service services customer customers home".split()
+    ),
 }
 EXTRA_WORDS = {"keywords": 1, "headlines": 1, "descriptions": 2}
 _BOILERPLATE = re.compile(r"<<|>>|\||\(m[aá]x|^\w[\w ]{0,20}:$|;", re.IGNORECASE)
@@ -152,11 +229,17 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
     last = tokens[-1] if tokens else ""
     if last.isdigit() and last not in known_numbers and any(k.startswith(last) for k in known_numbers):
         return "cut"
-    if last.isdigit() and re.search(rf"(?<![\d.,]){last}\s?(?:%|[^\W\d_]+)", brief.text) \
-            and not re.search(rf"(?<![\d.,]){last}(?![\d%])(?!\s?[^\W\d_])", brief.text):
+    if (
+        last.isdigit()
+        and re.search(rf"(?<![\d.,]){last}\s?(?:%|[^\W\d_]+)", brief.text)
+        and not re.search(rf"(?<![\d.,]){last}(?![\d%])(?!\s?[^\W\d_])", brief.text)
+    ):
         return "cut"  # "99" where the brief only writes "99%", "7" where it writes "7 days"
-    if kind != "keywords" and text[:1].islower() and fold(tokens[0] if tokens else "") not in words(
-            " ".join(brief.brand_terms)):
+    if (
+        kind != "keywords"
+        and text[:1].islower()
+        and fold(tokens[0] if tokens else "") not in words(" ".join(brief.brand_terms))
+    ):
         return "cut"  # the rest of a line the limit cut ("from recycled paper")
     if len(last) == 1 and last.isalpha() and last not in words(brief.text) and last not in ("y", "e", "o", "u", "a"):
         return "cut"
@@ -191,8 +274,11 @@ def extra_words(text: str, kind: str, brief: Brief) -> int:
     language = brief.language if brief.language in STOP_WORDS else "en"
     common = SEARCH_WORDS[language] | (AD_WORDS[language] if kind != "keywords" else frozenset())
     allowed = brief.content_stems() | {stem(w) for w in common}
-    stems = {stem(w) for w in words(text) if w not in STOP_WORDS[language] and len(w) > 2 and w not in _UNITS
-             and not w.isdigit()}
+    stems = {
+        stem(w)
+        for w in words(text)
+        if w not in STOP_WORDS[language] and len(w) > 2 and w not in _UNITS and not w.isdigit()
+    }
     return len(stems - allowed)
 
 
@@ -205,8 +291,12 @@ def example_stems(texts: Iterable[str], language: str) -> frozenset[str]:
     """The content-word stems of the prompt examples' products and answers (brief words are exempted later)."""
     stops = STOP_WORDS.get(language, frozenset())
     common = AD_WORDS.get(language, frozenset()) | SEARCH_WORDS.get(language, frozenset())
-    return frozenset(stem(w) for t in texts for w in words(t) if w not in stops and w not in common
-                     and not w.isdigit() and len(w) > 2)
+    return frozenset(
+        stem(w)
+        for t in texts
+        for w in words(t)
+        if w not in stops and w not in common and not w.isdigit() and len(w) > 2
+    )
 
 
 def _key(text: str) -> str:
@@ -214,8 +304,12 @@ def _key(text: str) -> str:
 
 
 def _unbalanced(text: str) -> bool:
-    return text.count("(") != text.count(")") or text.count('"') % 2 == 1 or text.count("¿") > text.count("?") \
+    return (
+        text.count("(") != text.count(")")
+        or text.count('"') % 2 == 1
+        or text.count("¿") > text.count("?")
         or text.count("¡") > text.count("!")
+    )
 
 
 def _repeated_pair(tokens: list[str]) -> bool:

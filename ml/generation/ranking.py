@@ -57,8 +57,9 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / max(len(a | b), 1)
 
 
-def select(candidates: Sequence[Candidate], wanted: int, language: str,
-           taken: Sequence[str] = ()) -> tuple[list[Candidate], list[Candidate]]:
+def select(
+    candidates: Sequence[Candidate], wanted: int, language: str, taken: Sequence[str] = ()
+) -> tuple[list[Candidate], list[Candidate]]:
     """Choose up to ``wanted`` candidates by maximal marginal relevance.
 
     Args:

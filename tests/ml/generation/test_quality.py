@@ -32,8 +32,10 @@ def completion(pieces: list[str], logprobs: list[float]) -> tuple[Completion, Pi
 
 
 def test_each_line_keeps_its_mean_and_the_probability_of_its_end() -> None:
-    row, tokenizer = completion(["Sacos", " de", " 5", "\n", "Entrega", " hoy", "\n\n", "Otro"],
-                                [-1.0, -0.5, -0.3, math.log(0.01), -0.2, -0.4, math.log(0.6), -0.1])
+    row, tokenizer = completion(
+        ["Sacos", " de", " 5", "\n", "Entrega", " hoy", "\n\n", "Otro"],
+        [-1.0, -0.5, -0.3, math.log(0.01), -0.2, -0.4, math.log(0.6), -0.1],
+    )
 
     lines = scored_lines(row, tokenizer, max_items=10)
 
@@ -58,35 +60,42 @@ def test_without_a_trace_lines_come_from_the_text_unscored() -> None:
     assert lines[0].ended_by_model(0.1)
 
 
-BRIEF_ES = Brief("Pienso natural para perros adultos sin cereales, con 70% de pollo fresco. Sacos de 3 kg y 12 kg. "
-                 "| Envío gratis desde 39 €", "es",
-                 example_keys(["Pollo fresco natural"]), example_stems(["Cerrajero urgente en Madrid"], "es"))
+BRIEF_ES = Brief(
+    "Pienso natural para perros adultos sin cereales, con 70% de pollo fresco. Sacos de 3 kg y 12 kg. "
+    "| Envío gratis desde 39 €",
+    "es",
+    example_keys(["Pollo fresco natural"]),
+    example_stems(["Cerrajero urgente en Madrid"], "es"),
+)
 BRIEF_EN = Brief("Mobile bike repair in Portland: we fix flats, brakes and gears at your home or office.", "en")
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("Pienso natural para perros", None),
-    ("Envío gratis desde 39 €", None),
-    ("Sacos de 3 kg y 12 kg", None),
-    ("Pienso natural para perros y", "dangling"),
-    ("Pienso natural para perros,", "dangling"),
-    ("Pienso natural para perros y g", "cut"),
-    ("Sacos de 1", "cut"),  # the start of 12
-    ("Pienso (sin cereales", "dangling"),
-    ("Pienso", "fragment"),
-    ("Pienso natural, pienso natural", "repeated_word"),
-    ("Sacos de 20 kg", "invented_number"),
-    ("Pienso con garantía", "invented_claim"),
-    ("Pollo fresco natural", "example_copy"),
-    ("Cerrajero para perros", "example_copy"),
-    ("Títulos (máx. 30 caracteres):", "boilerplate"),
-    ("Pollo fresco>>>", "boilerplate"),
-    ("Natural food for your dogs", "wrong_language"),
-    ("Calidad y servicio", "off_topic"),
-    ("Peces y gatos con pollo fresco", "unsupported"),
-    ("Pollo fresco al 70", "cut"),  # the brief writes 70%
-    ("pollo fresco sin cereales", "cut"),  # the rest of a cut line
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Pienso natural para perros", None),
+        ("Envío gratis desde 39 €", None),
+        ("Sacos de 3 kg y 12 kg", None),
+        ("Pienso natural para perros y", "dangling"),
+        ("Pienso natural para perros,", "dangling"),
+        ("Pienso natural para perros y g", "cut"),
+        ("Sacos de 1", "cut"),  # the start of 12
+        ("Pienso (sin cereales", "dangling"),
+        ("Pienso", "fragment"),
+        ("Pienso natural, pienso natural", "repeated_word"),
+        ("Sacos de 20 kg", "invented_number"),
+        ("Pienso con garantía", "invented_claim"),
+        ("Pollo fresco natural", "example_copy"),
+        ("Cerrajero para perros", "example_copy"),
+        ("Títulos (máx. 30 caracteres):", "boilerplate"),
+        ("Pollo fresco>>>", "boilerplate"),
+        ("Natural food for your dogs", "wrong_language"),
+        ("Calidad y servicio", "off_topic"),
+        ("Peces y gatos con pollo fresco", "unsupported"),
+        ("Pollo fresco al 70", "cut"),  # the brief writes 70%
+        ("pollo fresco sin cereales", "cut"),  # the rest of a cut line
+    ],
+)
 def test_spanish_headlines(text: str, reason: str | None) -> None:
     assert check_line(ScoredLine(text), "headlines", BRIEF_ES) == reason
 
@@ -97,22 +106,27 @@ def test_a_line_the_limit_ended_is_cut_whatever_it_reads() -> None:
     assert check_line(line, "headlines", BRIEF_ES) == "cut"
 
 
-@pytest.mark.parametrize(("text", "kind", "reason"), [
-    ("mobile bike repair portland", "keywords", None),
-    ("bike repair near me", "keywords", None),
-    ("cheap bike repair", "keywords", "invented_claim"),
-    ("bike repair and", "keywords", "dangling"),
-    ("Book Mobile Bike Repair", "headlines", None),
-    ("We fix flats, brakes and gears at your home or office.", "descriptions", None),
-    ("Same-day bike repair in Portland.", "descriptions", "invented_claim"),
-    ("Bike repair.", "descriptions", "fragment"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind", "reason"),
+    [
+        ("mobile bike repair portland", "keywords", None),
+        ("bike repair near me", "keywords", None),
+        ("cheap bike repair", "keywords", "invented_claim"),
+        ("bike repair and", "keywords", "dangling"),
+        ("Book Mobile Bike Repair", "headlines", None),
+        ("We fix flats, brakes and gears at your home or office.", "descriptions", None),
+        ("Same-day bike repair in Portland.", "descriptions", "invented_claim"),
+        ("Bike repair.", "descriptions", "fragment"),
+    ],
+)
 def test_english_lines(text: str, kind: str, reason: str | None) -> None:
     assert check_line(ScoredLine(text), kind, BRIEF_EN) == reason
 
 
 def test_brief_phrases_are_whole_and_fit() -> None:
-    description = "Panadería artesanal en Granada: pan de masa madre, bollería y tartas por encargo. Abrimos de 7:00 a 14:00."
+    description = (
+        "Panadería artesanal en Granada: pan de masa madre, bollería y tartas por encargo. Abrimos de 7:00 a 14:00."
+    )
     points = ["Masa madre natural", "Envío gratis a partir de 20 €"]
 
     headlines = headline_candidates(description, points, "es")
@@ -128,8 +142,12 @@ def test_brief_phrases_are_whole_and_fit() -> None:
 
 
 def test_selection_keeps_the_best_and_never_a_near_duplicate() -> None:
-    pool = [Candidate("Pienso natural para perros", "model", -0.3), Candidate("Pienso para perros natural", "model", -0.2),
-            Candidate("Envío gratis desde 39 €", "brief"), Candidate("Sacos de 3 kg y 12 kg", "model", -1.5)]
+    pool = [
+        Candidate("Pienso natural para perros", "model", -0.3),
+        Candidate("Pienso para perros natural", "model", -0.2),
+        Candidate("Envío gratis desde 39 €", "brief"),
+        Candidate("Sacos de 3 kg y 12 kg", "model", -1.5),
+    ]
 
     kept, duplicates = select(pool, 3, "es")
 
@@ -138,6 +156,8 @@ def test_selection_keeps_the_best_and_never_a_near_duplicate() -> None:
 
 
 def test_selection_skips_lines_already_in_use() -> None:
-    kept, duplicates = select([Candidate("pienso natural perros", "model", -0.1)], 5, "es", taken=["Pienso natural perros"])
+    kept, duplicates = select(
+        [Candidate("pienso natural perros", "model", -0.1)], 5, "es", taken=["Pienso natural perros"]
+    )
 
     assert kept == [] and len(duplicates) == 1
