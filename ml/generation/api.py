@@ -167,7 +167,7 @@ def worker_batcher(settings: ModelSettings | None = None) -> DynamicBatcher:
     settings = settings or ModelSettings()
     with _worker_lock:
         if settings not in _worker_batchers:
-            _worker_batchers[settings] = DynamicBatcher(load_model(settings))
+            _worker_batchers[settings] = DynamicBatcher(load_model(settings), temperature=compose.TEMPERATURE)
         return _worker_batchers[settings]
 
 
