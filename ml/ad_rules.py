@@ -63,12 +63,14 @@ class Violation:
             ``duplicate``, ``exclamation``, ``all_caps``, ``blocked_term``, ``invalid_character``,
             ``match_type``, ``formula_start``.
         detail: a sentence a marketer can read.
+        text: the line it is about, when there is one (a dropped suggestion says what was dropped).
     """
 
     field: str
     index: int | None
     reason: str
     detail: str
+    text: str = ""
 
 
 @dataclass(frozen=True)

@@ -83,12 +83,20 @@ def suggestion_rows(campaign: Campaign, group: AdGroup, result: Any,
     p = result.provenance
     source = f"{SOURCE}:{p.model}:{p.quantization}:{p.prompt_version}"[:100]
     base = dict(organization_id=campaign.organization_id, campaign=campaign, ad_group=group, source=source, job=job)
+    sources = getattr(result, "sources", {}) or {}
+
+    def origin(field: str, i: int) -> str:
+        return sources.get(field, [])[i] if i < len(sources.get(field, [])) else "model"
+
     rows = [Suggestion(kind=SuggestionKind.KEYWORD, text=k.text, match_type=k.match_type,
-                       evidence={"similarity": k.similarity, "seed": p.seed}, **base) for k in result.keywords]
-    rows += [Suggestion(kind=SuggestionKind.HEADLINE, text=text, evidence={"seed": p.seed}, **base)
-             for text in result.headlines]
-    rows += [Suggestion(kind=SuggestionKind.DESCRIPTION, text=text, evidence={"seed": p.seed}, **base)
-             for text in result.descriptions]
+                       evidence={"similarity": k.similarity, "seed": p.seed, "origin": origin("keywords", i)}, **base)
+            for i, k in enumerate(result.keywords)]
+    rows += [Suggestion(kind=SuggestionKind.HEADLINE, text=text, evidence={"seed": p.seed,
+                                                                           "origin": origin("headlines", i)}, **base)
+             for i, text in enumerate(result.headlines)]
+    rows += [Suggestion(kind=SuggestionKind.DESCRIPTION, text=text,
+                        evidence={"seed": p.seed, "origin": origin("descriptions", i)}, **base)
+             for i, text in enumerate(result.descriptions)]
     return rows
 
 

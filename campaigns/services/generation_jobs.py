@@ -268,13 +268,13 @@ def drop_duplicates(group: AdGroup, rows: list[Suggestion]) -> tuple[list[Sugges
 
 def dropped_lines(ad_group_id: int, generated: Any, duplicates: Sequence[Suggestion] = ()) -> list[dict[str, Any]]:
     """What ``job.dropped`` keeps of one ad group's generated lines that were not saved: the generator's
-    ``GeneratedAssets.dropped`` (its index is the line's place in the model's list, ``raw_lines``, so the text is
-    known when that list has it) and the lines ``drop_duplicates`` removed."""
+    ``GeneratedAssets.dropped`` (each carries its line's text; an older result's index into ``raw_lines`` is the
+    fallback) and the lines ``drop_duplicates`` removed."""
     out = []
     for violation in generated.dropped:
         lines = generated.raw_lines.get(violation.field, [])
         index = violation.index
-        text = lines[index] if index is not None and 0 <= index < len(lines) else ""
+        text = getattr(violation, "text", "") or (lines[index] if index is not None and 0 <= index < len(lines) else "")
         out.append({"ad_group": ad_group_id, "field": violation.field, "index": index, "reason": violation.reason,
                     "detail": violation.detail, "text": text})
     for row in duplicates:

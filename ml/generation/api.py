@@ -19,7 +19,7 @@ import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ml.ad_rules import (
@@ -35,11 +35,21 @@ from ml.ad_rules import (
     check_text,
     normalise_for_duplicates,
 )
+from ml.generation import compose
 from ml.generation.batching import DynamicBatcher
+from ml.generation.compose import match_type_for
 from ml.generation.guardrails import GuardMode, GuardResult, InjectionRefused, contains_canary, inspect
 from ml.generation.items import Completion, GenerationItem
 from ml.generation.model.loading import ModelSettings, load_model
-from ml.generation.prompts import PROMPT_VERSION, AssetKind, Language, PromptInput, build_prompt, parse_lines
+from ml.generation.prompts import (
+    PROMPT_VERSION,
+    PROMPT_VERSION_FULL,
+    AssetKind,
+    Language,
+    PromptInput,
+    build_prompt,
+    parse_lines,
+)
 from ml.generation.tables import LANGUAGE_ALPHABET
 
 __all__ = [
@@ -74,7 +84,7 @@ class GenerationRequest:
         platforms: the platforms the ads must fit; the stricter width counting wins.
         guard_mode: ``refuse`` or ``strip`` (organization setting).
         n_keywords: keywords to ask the model for.
-        n_headlines: headlines to ask for (3 to 15 end up in an ad).
+        n_headlines: headlines to ask for (3 to 15 end up in an ad; 15 by default, a full responsive ad).
         n_descriptions: descriptions to ask for (2 to 4).
         seed: sampling seed recorded with the result.
         strategy: ``full`` (over-generate, keep whole, true, distinct lines, ranked) or ``plain`` (one sample per
@@ -91,7 +101,7 @@ class GenerationRequest:
     platforms: tuple[Platform, ...] = BOTH_PLATFORMS
     guard_mode: GuardMode = "refuse"
     n_keywords: int = 10
-    n_headlines: int = 8
+    n_headlines: int = 15
     n_descriptions: int = 4
     seed: int = 0
     strategy: Literal["full", "plain"] = "full"
@@ -129,6 +139,8 @@ class GeneratedAssets:
         dropped: why generated lines were dropped (field, index in the model's list, reason).
         raw_lines: generated lines per field before validation (for measuring the decoder's limits).
         tokens: generated tokens (up to each row's stop), for the organization's quota.
+        sources: per field, where each kept line came from: ``model`` or ``brief`` (a selling point or phrase of
+            the marketer's, kept whole).
     """
 
     keywords: list[KeywordSuggestion]
@@ -139,6 +151,7 @@ class GeneratedAssets:
     dropped: list[Violation] = field(default_factory=list)
     raw_lines: dict[str, list[str]] = field(default_factory=dict)
     tokens: int = 0
+    sources: dict[str, list[str]] = field(default_factory=dict)
 
 
 _worker_lock = threading.Lock()
@@ -154,17 +167,8 @@ def worker_batcher(settings: ModelSettings | None = None) -> DynamicBatcher:
     settings = settings or ModelSettings()
     with _worker_lock:
         if settings not in _worker_batchers:
-            _worker_batchers[settings] = DynamicBatcher(load_model(settings))
+            _worker_batchers[settings] = DynamicBatcher(load_model(settings), temperature=compose.TEMPERATURE)
         return _worker_batchers[settings]
-
-
-def match_type_for(keyword: str) -> str:
-    """Match type by length: short head terms as exact (broad would spend on everything), 3-5 words as phrase,
-    longer tail as broad (exact would almost never match)."""
-    words = len(keyword.split())
-    if words <= 2:
-        return "exact"
-    return "phrase" if words <= 5 else "broad"
 
 
 def _wanted(request: GenerationRequest) -> dict[str, int]:
@@ -172,12 +176,14 @@ def _wanted(request: GenerationRequest) -> dict[str, int]:
 
 
 def token_budget(request: GenerationRequest) -> int:
-    """The most tokens a request can generate (its three rows' caps): what a quota must reserve for it."""
+    """The most tokens a request can generate (its rows' caps): what a quota must reserve for it."""
+    if request.strategy == "full":
+        return compose.row_tokens()
     return sum(_TOKENS_PER_LINE[kind] * n + 2 for kind, n in _wanted(request).items())
 
 
-def prepare(request: GenerationRequest, tokenizer: Any) -> tuple[GuardResult, list[GenerationItem]]:
-    """Guard the untrusted text and build the three prompts of a request.
+def _guarded_input(request: GenerationRequest) -> tuple[GuardResult, PromptInput]:
+    """Guard the untrusted text; what the prompts may show of it.
 
     Raises:
         InjectionRefused: the text was flagged and the mode is ``refuse``.
@@ -185,15 +191,23 @@ def prepare(request: GenerationRequest, tokenizer: Any) -> tuple[GuardResult, li
     untrusted = " ".join([request.description, request.landing_page, *request.selling_points, *request.brand_terms])
     guard = inspect(untrusted, mode=request.guard_mode)
     if guard.flagged:
-        item = PromptInput(description=guard.text, language=request.language, brand_terms=request.brand_terms)
-    else:
-        item = PromptInput(
-            description=request.description,
-            language=request.language,
-            landing_page=request.landing_page,
-            selling_points=request.selling_points,
-            brand_terms=request.brand_terms,
-        )
+        return guard, PromptInput(description=guard.text, language=request.language, brand_terms=request.brand_terms)
+    return guard, PromptInput(
+        description=request.description,
+        language=request.language,
+        landing_page=request.landing_page,
+        selling_points=request.selling_points,
+        brand_terms=request.brand_terms,
+    )
+
+
+def prepare(request: GenerationRequest, tokenizer: Any) -> tuple[GuardResult, list[GenerationItem]]:
+    """Guard the untrusted text and build the three prompts of a ``plain`` request.
+
+    Raises:
+        InjectionRefused: the text was flagged and the mode is ``refuse``.
+    """
+    guard, item = _guarded_input(request)
     wanted = _wanted(request)
     limits = {"keywords": KEYWORD_LIMIT, "headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT}
     items = [
@@ -227,11 +241,11 @@ def _keep_close(
     if embedder is None or min_similarity is None:
         return [(t, None) for t in texts]
     kept = []
-    for i, (text, sim) in enumerate(zip(texts, _similarities(embedder, anchor, texts), strict=True)):
+    for text, sim in zip(texts, _similarities(embedder, anchor, texts), strict=True):
         if sim >= min_similarity:
             kept.append((text, sim))
         else:
-            dropped.append(Violation(field_name, i, "off_topic", f"similarity {sim:.2f} < {min_similarity}"))
+            dropped.append(Violation(field_name, None, "off_topic", f"similarity {sim:.2f} < {min_similarity}", text))
     return kept
 
 
@@ -279,7 +293,7 @@ def assemble(
             if key in seen:
                 problems.append(Violation(kind, i, "duplicate", "repeats an existing or earlier item"))
             if problems:
-                dropped.extend(problems)
+                dropped.extend(replace(p, text=text) for p in problems)
                 continue
             seen.add(key)
             clean[kind].append(text)
@@ -322,23 +336,49 @@ def generate_many(
         Per request, the assets or the :class:`InjectionRefused` explaining why nothing was generated.
     """
     tokenizer = batcher.loaded.tokenizer
-    pending: list[tuple[GenerationRequest, GuardResult, list[Future[Completion]]] | InjectionRefused] = []
+    pending: list[tuple[GenerationRequest, GuardResult, list[str], list[Future[Completion]]] | InjectionRefused] = []
     for request in requests:
         try:
-            guard, items = prepare(request, tokenizer)
+            if request.strategy == "full":
+                guard, item = _guarded_input(request)
+                rows = compose.plan_rows(item, embedder)
+                kinds, items = [kind for kind, _ in rows], [row for _, row in rows]
+            else:
+                guard, items = prepare(request, tokenizer)
+                kinds = ["keywords", "headlines", "descriptions"]
         except InjectionRefused as refused:
             pending.append(refused)
             continue
-        pending.append((request, guard, [batcher.submit(item) for item in items]))
+        pending.append((request, guard, kinds, [batcher.submit(item) for item in items]))
     results: list[GeneratedAssets | InjectionRefused] = []
     for entry in pending:
         if isinstance(entry, InjectionRefused):
             results.append(entry)
             continue
-        request, guard, futures = entry
+        request, guard, kinds, futures = entry
         completions = [f.result() for f in futures]
-        results.append(assemble(request, guard, completions, batcher.loaded, embedder, min_similarity))
+        if request.strategy == "full":
+            results.append(_assemble_full(request, guard, kinds, completions, batcher.loaded, embedder, min_similarity))
+        else:
+            results.append(assemble(request, guard, completions, batcher.loaded, embedder, min_similarity))
     return results
+
+
+def _assemble_full(request: GenerationRequest, guard: GuardResult, kinds: list[str], completions: list[Completion],
+                   loaded: Any, embedder: Any, min_similarity: float | None) -> GeneratedAssets:
+    chosen, dropped, raw = compose.assemble_full(request, guard, kinds, completions, loaded.tokenizer, embedder,
+                                                 min_similarity)
+    return GeneratedAssets(
+        keywords=[KeywordSuggestion(c.text, match_type_for(c.text), c.similarity) for c in chosen["keywords"]],
+        headlines=[c.text for c in chosen["headlines"]],
+        descriptions=[c.text for c in chosen["descriptions"]],
+        provenance=Provenance(loaded.name, loaded.quantization, PROMPT_VERSION_FULL, request.seed),
+        guard=guard,
+        dropped=dropped,
+        raw_lines=raw,
+        tokens=sum(c.new_tokens for c in completions),
+        sources={kind: [c.source for c in chosen[kind]] for kind in chosen},
+    )
 
 
 def generate_assets(

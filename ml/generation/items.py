@@ -36,9 +36,14 @@ class Completion:
         new_tokens: tokens generated for this row, up to its stop (padding after it is not counted).
         batch_size: rows in the batch that produced it.
         seconds: wall time of that batch.
+        token_ids: the generated token ids, up to the row's stop.
+        logprobs: the model's log-probability of each of those tokens before the width mask and sampling
+            (:class:`~ml.generation.rules.TokenTrace`); empty when the engine does not record them.
     """
 
     text: str
     new_tokens: int
     batch_size: int
     seconds: float
+    token_ids: tuple[int, ...] = ()
+    logprobs: tuple[float, ...] = ()

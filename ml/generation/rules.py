@@ -47,6 +47,33 @@ class Sampling:
         return self.temperature <= 0
 
 
+class TokenTrace:
+    """Each row's log-probability of every token it wrote, under the model's own distribution: the scores before
+    the width mask, the field's banned characters and top-k (over the columns the engine computed: the row's
+    alphabet when the LM head is restricted).
+
+    The width mask can leave a row nothing but a newline while the model meant to go on ("Sacos de 5|0 kg"); the
+    newline it then writes is one the model itself gives a low probability. The caller reads that per line
+    (:mod:`ml.generation.lines`) to tell a line the model ended from one the limit ended, and ranks lines by the
+    model's mean log-probability. An engine that cannot record (``graph``) leaves it empty.
+
+    Args:
+        rows: the batch's rows.
+    """
+
+    def __init__(self, rows: int) -> None:
+        self.logprobs: list[list[float]] = [[] for _ in range(rows)]
+
+    def record(self, rows: Sequence[int], raw_scores: torch.Tensor, columns: torch.Tensor) -> None:
+        """Add, for each live row ``rows[i]``, the log-probability of column ``columns[i]`` of its raw scores."""
+        import torch
+
+        chosen = raw_scores.gather(1, columns.unsqueeze(1)).squeeze(1)
+        values = (chosen - torch.logsumexp(raw_scores, dim=-1)).tolist()
+        for row, value in zip(rows, values, strict=True):
+            self.logprobs[row].append(value)
+
+
 @dataclass(frozen=True)
 class BatchRules:
     """The rule's per-batch state every engine takes: the width limits (None: unconstrained) and the list stop.
@@ -54,10 +81,12 @@ class BatchRules:
     Attributes:
         limits: a :class:`LineLimitProcessor` with one limit per row, or None to write without limits.
         stop: a :class:`ListStop` with each row's line count.
+        trace: where an engine records each written token's log-probability, or None.
     """
 
     limits: LineLimitProcessor | None
     stop: ListStop
+    trace: TokenTrace | None = None
 
 
 def next_width(width: torch.Tensor, tokens: torch.Tensor, head_width: torch.Tensor, tail_width: torch.Tensor,

@@ -40,7 +40,7 @@ def run_batch(
     """
     import torch
 
-    from ml.generation.rules import BatchRules, LineLimitProcessor, ListStop, Sampling
+    from ml.generation.rules import BatchRules, LineLimitProcessor, ListStop, Sampling, TokenTrace
 
     tokenizer = loaded.tokenizer
     started = time.perf_counter()
@@ -61,7 +61,8 @@ def run_batch(
     if options.enforce_limits:
         limits = LineLimitProcessor(tokenizer, [item.limit for item in items], platforms,
                                     [item.alphabet for item in items])
-    rules = BatchRules(limits, ListStop(tokenizer, [item.max_lines for item in items]))
+    trace = TokenTrace(len(items))
+    rules = BatchRules(limits, ListStop(tokenizer, [item.max_lines for item in items]), trace)
     caps = [item.max_new_tokens for item in items]
     sampling = Sampling(temperature, top_k)
     rows = decoder(engine)(loaded, encoded, caps, rules, sampling, options)
@@ -69,10 +70,11 @@ def run_batch(
         rows = decoder("generate")(loaded, encoded, caps, rules, sampling, options)
     seconds = time.perf_counter() - started
     completions = []
-    for tokens, item in zip(rows, items, strict=True):
+    for tokens, logprobs, item in zip(rows, trace.logprobs, items, strict=True):
         tokens = tokens[: item.max_new_tokens]
         text = tokenizer.decode(tokens, skip_special_tokens=True)
-        completions.append(Completion(text=text, new_tokens=len(tokens), batch_size=len(items), seconds=seconds))
+        completions.append(Completion(text=text, new_tokens=len(tokens), batch_size=len(items), seconds=seconds,
+                                      token_ids=tuple(tokens), logprobs=tuple(logprobs[: len(tokens)])))
     if order is not None:
         in_order: list[Completion] = [completions[0]] * len(items)
         for position, original in enumerate(order):

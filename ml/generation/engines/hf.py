@@ -48,7 +48,16 @@ def decode(
             stopping_criteria=[stop],
             pad_token_id=tokenizer.pad_token_id,
             **draw,
+            **({"output_logits": True, "return_dict_in_generate": True} if rules.trace is not None else {}),
         )
-    new = output[:, prompt_len:].cpu()
+    sequences = output.sequences if rules.trace is not None else output
+    new = sequences[:, prompt_len:].cpu()
     # finished rows are padded with pad_token_id; the pad token is never generated (it is masked)
-    return [[t for t in new[row].tolist() if t != tokenizer.pad_token_id] for row in range(len(new))]
+    rows = [[t for t in new[row].tolist() if t != tokenizer.pad_token_id] for row in range(len(new))]
+    if rules.trace is not None:
+        for step, logits in enumerate(output.logits):
+            writing = [row for row, tokens in enumerate(rows) if step < len(tokens)]
+            if writing:
+                columns = torch.tensor([rows[row][step] for row in writing], device=logits.device)
+                rules.trace.record(writing, logits[writing].float(), columns)
+    return rows

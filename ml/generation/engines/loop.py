@@ -121,14 +121,15 @@ def decode(
         last: torch.Tensor | None = None
         step = 0
         while True:
-            scores = out.logits[:, -1, :].float()
-            if processor is not None:
-                scores = processor.mask_scores(last, scores)
-            nxt = choose(scores, sampling.top_k, temperature)
-            if vocab is not None:
-                nxt = vocab[nxt]
+            raw = out.logits[:, -1, :].float()
+            scores = processor.mask_scores(last, raw) if processor is not None else raw
+            columns = choose(scores, sampling.top_k, temperature)
+            nxt = vocab[columns] if vocab is not None else columns
             step += 1
             nxt_cpu = nxt.cpu()
+            writing = (~skipped).nonzero().squeeze(1)
+            if rules.trace is not None and len(writing):
+                rules.trace.record(live[writing].tolist(), raw[writing.to(raw.device)], columns[writing.to(raw.device)])
             for slot, (row, token) in enumerate(zip(live.tolist(), nxt_cpu.tolist(), strict=True)):
                 if not skipped[slot]:
                     out_tokens[row].append(token)

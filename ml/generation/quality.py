@@ -1,0 +1,332 @@
+"""The generator's own checks of a line a marketer would publish: whole, true, clean, on topic, in language.
+
+:mod:`ml.ad_rules` says whether a platform accepts a line; this module says whether a marketer would. A line fails
+with one reason code (the first that applies), which the API and the Generate page show for every dropped line:
+
+* ``cut``: the width limit or the token cap ended it, not the model (:meth:`ScoredLine.ended_by_model`), or it ends
+  on the first digits of a number the brief writes longer ("Sacos de 5" for 50 kg);
+* ``dangling``: it ends on a word that needs a next one ("y", "de", "with"), a comma, colon, hyphen or an open
+  bracket;
+* ``fragment``: too few words to say anything (a one-word headline, a description under five words);
+* ``repeated_word``: a content word or a word pair twice in the line;
+* ``invented_number`` / ``invented_claim``: a number, price, percentage or time, or a claim ("free shipping",
+  "garantía", "certified"), that the brief does not state;
+* ``example_copy``: a line of a prompt example, or one with a word that only the examples use ("locksmiths" in
+  an ad for bike repair);
+* ``boilerplate``: the prompt's own text (a field header, the data delimiters ``<<<`` ``>>>``, a ``|``);
+* ``unsupported``: more words than a line may add to the brief's (keywords: only the brief's words and search
+  words like "comprar", "near me"; headlines one more, descriptions three);
+* ``wrong_language``: written in the other language;
+* ``off_topic``: no content word of the brief (a line that would fit any business).
+
+Independent of the benchmark's judge (``bench/ad_judge.py``), which scores the output apart from these rules.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ml.generation.lines import ScoredLine
+
+# a line the model ends has a newline it gives at least this probability; below, the limit chose the end
+MIN_END_PROBABILITY = 0.1
+
+STOP_WORDS = {
+    "es": frozenset(
+        "a al ante con contra de del desde e el en entre hacia hasta la las lo los mas más o para pero por que se "
+        "sin sobre su sus tu tus u un una unas unos y mi mis nuestro nuestra nuestros nuestras cada muy ya te le "
+        "les es son está están como cuando donde todo toda todos todas este esta estos estas".split()
+    ),
+    "en": frozenset(
+        "a an and are as at be by for from in into is it its of on or our than that the their this to with your "
+        "you we us all any each every has have how just more most no not now only so very what when where which "
+        "who will".split()
+    ),
+}
+# words a line cannot end on: they need a next word
+DANGLING = {
+    "es": frozenset(
+        "a al ante con de del desde e el en entre hacia hasta la las los mas más o para por que sin "
+        "sobre su sus tu tus u un una unas unos y mi mis nuestro nuestra nuestros nuestras cada muy "
+        "como".split()
+    ),
+    "en": frozenset(
+        "a an and as at by for from in into of on or our than that the their this to with your every each".split()
+    ),
+}
+# claim stems (accent-free, lower case): a line may make the claim only when the brief makes it
+CLAIMS = {
+    "es": (
+        "gratis",
+        "gratuit",
+        "regalo",
+        "garantia",
+        "garantiz",
+        "certific",
+        "homolog",
+        "oficial",
+        "mejor",
+        "lider",
+        "numero 1",
+        "n.º 1",
+        "descuento",
+        "oferta",
+        "rebaja",
+        "promocion",
+        "urgente",
+        "inmediat",
+        "mismo dia",
+        "24 h",
+        "24/7",
+        "ecologic",
+        "organic",
+        "artesan",
+        "hecho a mano",
+        "premi",
+        "barat",
+        "economic",
+        "asequible",
+        "low cost",
+        "sin compromiso",
+        "devolucion",
+        "financia",
+        "plazos",
+        "envio",
+    ),
+    "en": (
+        "free",
+        "gift",
+        "guarantee",
+        "warrant",
+        "certified",
+        "accredited",
+        "official",
+        "best",
+        "leading",
+        "number one",
+        "#1",
+        "no. 1",
+        "discount",
+        "sale",
+        "offer",
+        "deal",
+        "save",
+        "cheap",
+        "affordable",
+        "low-cost",
+        "low cost",
+        "lowest",
+        "same day",
+        "same-day",
+        "next day",
+        "next-day",
+        "24/7",
+        "24 hour",
+        "24-hour",
+        "organic",
+        "eco",
+        "handmade",
+        "hand-made",
+        "award",
+        "no obligation",
+        "refund",
+        "money back",
+        "finance",
+        "shipping",
+        "delivery",
+    ),
+}
+_UNITS = frozenset("kg cm mm km ml mes meses dia dias day days hour hours hora horas min eur usd".split())
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_BAD_END = re.compile(r"[,:;\-–—&/+(\[{«\"“]$")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for comparing words."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def stem(word: str) -> str:
+    """A crude stem for Spanish and English: enough to match "collars" to "collar", "clases" to "clase"."""
+    for suffix in ("iones", "ion", "ing", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)][:6]
+    return word[:6]
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What the marketer gave, folded once for the checks.
+
+    Args:
+        text: description, selling points, landing page and brand terms, joined.
+        language: ``es`` or ``en``.
+        example_lines: every line of the prompt examples of this language (answers the model may copy).
+    """
+
+    text: str
+    language: str
+    example_lines: frozenset[str] = frozenset()
+    example_stems: frozenset[str] = frozenset()
+    brand_terms: tuple[str, ...] = ()
+
+    @property
+    def folded(self) -> str:
+        return fold(self.text)
+
+    def numbers(self) -> set[str]:
+        return {n.replace(",", ".") for n in _NUMBER.findall(self.text)}
+
+    def content_stems(self) -> set[str]:
+        stops = STOP_WORDS.get(self.language, frozenset())
+        return {stem(w) for w in words(self.text) if w not in stops and len(w) > 2 and not w.isdigit()}
+
+
+# words a buyer adds to a product in a search, and verbs and words an ad adds to a brief without claiming anything
+SEARCH_WORDS = {
+    "es": frozenset("comprar compra precio precios online cerca tienda donde venta mejor barato madrid".split())
+    - {"mejor", "barato", "madrid"},
+    "en": frozenset("buy price prices online near me shop store cost where order".split()),
+}
+AD_WORDS = {
+    "es": frozenset(
+        "pide reserva descubre compra elige consigue llama contacta visita prueba aprovecha encuentra "
+        "ahora hoy tienda online nuestro nuestra nuestros nuestras calidad servicio servicios web "
+        "atención cliente clientes casa tu tus".split()
+    ),
+    "en": frozenset(
+        "order book discover shop buy choose get call contact visit try find today now online store "
+        "quality service services customer customers home".split()
+    ),
+}
+EXTRA_WORDS = {"keywords": 1, "headlines": 1, "descriptions": 2}
+_BOILERPLATE = re.compile(r"<<|>>|\||\(m[aá]x|^\w[\w ]{0,20}:$|;", re.IGNORECASE)
+
+
+def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
+    """The reason a marketer would not publish ``line`` as a ``kind`` (``headlines``, ``descriptions``,
+    ``keywords``) for ``brief``, or None when it passes."""
+    text = line.text
+    folded = fold(text)
+    tokens = words(text)
+    language = brief.language if brief.language in STOP_WORDS else "en"
+    stops = STOP_WORDS[language]
+    if not line.ended_by_model(MIN_END_PROBABILITY):
+        return "cut"
+    if _BOILERPLATE.search(text):
+        return "boilerplate"
+    numbers = [n.replace(",", ".") for n in _NUMBER.findall(text)]
+    known_numbers = brief.numbers()
+    last = tokens[-1] if tokens else ""
+    if last.isdigit() and last not in known_numbers and any(k.startswith(last) for k in known_numbers):
+        return "cut"
+    if (
+        last.isdigit()
+        and re.search(rf"(?<![\d.,]){last}\s?(?:%|[^\W\d_]+)", brief.text)
+        and not re.search(rf"(?<![\d.,]){last}(?![\d%])(?!\s?[^\W\d_])", brief.text)
+    ):
+        return "cut"  # "99" where the brief only writes "99%", "7" where it writes "7 days"
+    if (
+        kind != "keywords"
+        and text[:1].islower()
+        and fold(tokens[0] if tokens else "") not in words(" ".join(brief.brand_terms))
+    ):
+        return "cut"  # the rest of a line the limit cut ("from recycled paper")
+    if len(last) == 1 and last.isalpha() and last not in words(brief.text) and last not in ("y", "e", "o", "u", "a"):
+        return "cut"
+    if _BAD_END.search(text.rstrip()) or (tokens and tokens[-1] in DANGLING[language]) or _unbalanced(text):
+        return "dangling"
+    content = [w for w in tokens if w not in stops and not w.isdigit()]
+    min_words = {"headlines": 2, "descriptions": 5, "keywords": 1}.get(kind, 1)
+    if len(tokens) < min_words or not content:
+        return "fragment"
+    repeatable = [w for w in content if len(w) > 2 and w not in _UNITS]
+    if len(set(repeatable)) < len(repeatable) or _repeated_pair(tokens):
+        return "repeated_word"
+    if any(n not in known_numbers for n in numbers):
+        return "invented_number"
+    if _invented_claim(folded, brief.folded, language):
+        return "invented_claim"
+    stems = {stem(w) for w in repeatable}
+    known = brief.content_stems()
+    if _key(text) in brief.example_lines or (stems - known) & brief.example_stems:
+        return "example_copy"
+    if _other_language(tokens, language):
+        return "wrong_language"
+    if not stems & known:
+        return "off_topic"
+    if extra_words(text, kind, brief) > EXTRA_WORDS.get(kind, 0):
+        return "unsupported"
+    return None
+
+
+def extra_words(text: str, kind: str, brief: Brief) -> int:
+    """How many content words of ``text`` are neither the brief's nor words any ad or search adds."""
+    language = brief.language if brief.language in STOP_WORDS else "en"
+    common = SEARCH_WORDS[language] | (AD_WORDS[language] if kind != "keywords" else frozenset())
+    allowed = brief.content_stems() | {stem(w) for w in common}
+    stems = {
+        stem(w)
+        for w in words(text)
+        if w not in STOP_WORDS[language] and len(w) > 2 and w not in _UNITS and not w.isdigit()
+    }
+    return len(stems - allowed)
+
+
+def example_keys(lines: Iterable[str]) -> frozenset[str]:
+    """The keys :func:`check_line` compares example lines by."""
+    return frozenset(_key(line) for line in lines)
+
+
+def example_stems(texts: Iterable[str], language: str) -> frozenset[str]:
+    """The content-word stems of the prompt examples' products and answers (brief words are exempted later)."""
+    stops = STOP_WORDS.get(language, frozenset())
+    common = AD_WORDS.get(language, frozenset()) | SEARCH_WORDS.get(language, frozenset())
+    return frozenset(
+        stem(w)
+        for t in texts
+        for w in words(t)
+        if w not in stops and w not in common and not w.isdigit() and len(w) > 2
+    )
+
+
+def _key(text: str) -> str:
+    return " ".join(words(text))
+
+
+def _unbalanced(text: str) -> bool:
+    return (
+        text.count("(") != text.count(")")
+        or text.count('"') % 2 == 1
+        or text.count("¿") > text.count("?")
+        or text.count("¡") > text.count("!")
+    )
+
+
+def _repeated_pair(tokens: list[str]) -> bool:
+    pairs = list(zip(tokens, tokens[1:], strict=False))
+    return len(set(pairs)) < len(pairs)
+
+
+def _invented_claim(line: str, brief: str, language: str) -> bool:
+    for claim in CLAIMS[language]:
+        pattern = r"(?<![\w])" + re.escape(claim)
+        if re.search(pattern, line) and not re.search(pattern, brief):
+            return True
+    return False
+
+
+def _other_language(tokens: list[str], language: str) -> bool:
+    other = "en" if language == "es" else "es"
+    own = sum(t in STOP_WORDS[language] for t in tokens)
+    foreign = sum(t in STOP_WORDS[other] and t not in STOP_WORDS[language] for t in tokens)
+    return foreign >= 2 and foreign > own

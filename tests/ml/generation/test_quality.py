@@ -1,0 +1,163 @@
+"""The full pipeline's own checks of a line, line scoring from the token trace, brief phrases and the selection."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ml.generation.candidates import description_candidates, headline_candidates, keyword_candidates
+from ml.generation.items import Completion
+from ml.generation.lines import ScoredLine, scored_lines
+from ml.generation.quality import Brief, check_line, example_keys, example_stems
+from ml.generation.ranking import Candidate, select
+
+
+class PieceTokenizer:
+    """Each id decodes to the piece at that index; id 0 is the end-of-text token."""
+
+    all_special_ids = [0]
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = ["<eos>", *pieces]
+
+    def decode(self, ids: list[int]) -> str:
+        return "".join(self.pieces[i] for i in ids)
+
+
+def completion(pieces: list[str], logprobs: list[float]) -> tuple[Completion, PieceTokenizer]:
+    tokenizer = PieceTokenizer(pieces)
+    ids = tuple(range(1, len(pieces) + 1))
+    return Completion("".join(pieces), len(ids), 1, 0.0, ids, tuple(logprobs)), tokenizer
+
+
+def test_each_line_keeps_its_mean_and_the_probability_of_its_end() -> None:
+    row, tokenizer = completion(
+        ["Sacos", " de", " 5", "\n", "Entrega", " hoy", "\n\n", "Otro"],
+        [-1.0, -0.5, -0.3, math.log(0.01), -0.2, -0.4, math.log(0.6), -0.1],
+    )
+
+    lines = scored_lines(row, tokenizer, max_items=10)
+
+    assert [line.text for line in lines] == ["Sacos de 5", "Entrega hoy"]
+    assert lines[0].mean_logprob == pytest.approx(-0.6)
+    assert not lines[0].ended_by_model(0.1)  # the limit ended it: the model gave its newline 1 %
+    assert lines[1].ended_by_model(0.1)
+
+
+def test_a_line_the_token_cap_ended_is_not_ended_by_the_model() -> None:
+    row, tokenizer = completion(["Clases", " de", " mate"], [-0.5, -0.5, -0.5])
+
+    (line,) = scored_lines(row, tokenizer, max_items=10)
+
+    assert line.text == "Clases de mate" and not line.ended_by_model(0.1)
+
+
+def test_without_a_trace_lines_come_from_the_text_unscored() -> None:
+    lines = scored_lines(Completion("- Uno dos\n- Tres cuatro\n\nCinco", 5, 1, 0.0), PieceTokenizer([]), 10)
+
+    assert [line.text for line in lines] == ["Uno dos", "Tres cuatro"]
+    assert lines[0].ended_by_model(0.1)
+
+
+BRIEF_ES = Brief(
+    "Pienso natural para perros adultos sin cereales, con 70% de pollo fresco. Sacos de 3 kg y 12 kg. "
+    "| Envío gratis desde 39 €",
+    "es",
+    example_keys(["Pollo fresco natural"]),
+    example_stems(["Cerrajero urgente en Madrid"], "es"),
+)
+BRIEF_EN = Brief("Mobile bike repair in Portland: we fix flats, brakes and gears at your home or office.", "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Pienso natural para perros", None),
+        ("Envío gratis desde 39 €", None),
+        ("Sacos de 3 kg y 12 kg", None),
+        ("Pienso natural para perros y", "dangling"),
+        ("Pienso natural para perros,", "dangling"),
+        ("Pienso natural para perros y g", "cut"),
+        ("Sacos de 1", "cut"),  # the start of 12
+        ("Pienso (sin cereales", "dangling"),
+        ("Pienso", "fragment"),
+        ("Pienso natural, pienso natural", "repeated_word"),
+        ("Sacos de 20 kg", "invented_number"),
+        ("Pienso con garantía", "invented_claim"),
+        ("Pollo fresco natural", "example_copy"),
+        ("Cerrajero para perros", "example_copy"),
+        ("Títulos (máx. 30 caracteres):", "boilerplate"),
+        ("Pollo fresco>>>", "boilerplate"),
+        ("Natural food for your dogs", "wrong_language"),
+        ("Calidad y servicio", "off_topic"),
+        ("Peces y gatos con pollo fresco", "unsupported"),
+        ("Pollo fresco al 70", "cut"),  # the brief writes 70%
+        ("pollo fresco sin cereales", "cut"),  # the rest of a cut line
+    ],
+)
+def test_spanish_headlines(text: str, reason: str | None) -> None:
+    assert check_line(ScoredLine(text), "headlines", BRIEF_ES) == reason
+
+
+def test_a_line_the_limit_ended_is_cut_whatever_it_reads() -> None:
+    line = ScoredLine("Pienso natural para perros", -0.5, math.log(0.02))
+
+    assert check_line(line, "headlines", BRIEF_ES) == "cut"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "reason"),
+    [
+        ("mobile bike repair portland", "keywords", None),
+        ("bike repair near me", "keywords", None),
+        ("cheap bike repair", "keywords", "invented_claim"),
+        ("bike repair and", "keywords", "dangling"),
+        ("Book Mobile Bike Repair", "headlines", None),
+        ("We fix flats, brakes and gears at your home or office.", "descriptions", None),
+        ("Same-day bike repair in Portland.", "descriptions", "invented_claim"),
+        ("Bike repair.", "descriptions", "fragment"),
+    ],
+)
+def test_english_lines(text: str, kind: str, reason: str | None) -> None:
+    assert check_line(ScoredLine(text), kind, BRIEF_EN) == reason
+
+
+def test_brief_phrases_are_whole_and_fit() -> None:
+    description = (
+        "Panadería artesanal en Granada: pan de masa madre, bollería y tartas por encargo. Abrimos de 7:00 a 14:00."
+    )
+    points = ["Masa madre natural", "Envío gratis a partir de 20 €"]
+
+    headlines = headline_candidates(description, points, "es")
+    descriptions = description_candidates(description, points, "es")
+    keywords = keyword_candidates(description, points, "es")
+
+    assert "Masa madre natural" in headlines and "Panadería artesanal en Granada" in headlines
+    assert "Pan de masa madre" in headlines
+    assert not any(h in headlines for h in ("Abrimos de 7", "00 a 14", "Envío gratis a partir"))
+    assert all(len(h) <= 30 for h in headlines) and all(len(d) <= 90 for d in descriptions)
+    assert "Panadería artesanal en Granada: pan de masa madre, bollería y tartas por encargo." in descriptions
+    assert "pan de masa madre" in keywords and "bollería y tartas" not in keywords  # no "y" in a keyword
+
+
+def test_selection_keeps_the_best_and_never_a_near_duplicate() -> None:
+    pool = [
+        Candidate("Pienso natural para perros", "model", -0.3),
+        Candidate("Pienso para perros natural", "model", -0.2),
+        Candidate("Envío gratis desde 39 €", "brief"),
+        Candidate("Sacos de 3 kg y 12 kg", "model", -1.5),
+    ]
+
+    kept, duplicates = select(pool, 3, "es")
+
+    assert [c.text for c in kept][0] == "Pienso para perros natural"
+    assert len(kept) == 3 and [c.text for c in duplicates] == ["Pienso natural para perros"]
+
+
+def test_selection_skips_lines_already_in_use() -> None:
+    kept, duplicates = select(
+        [Candidate("pienso natural perros", "model", -0.1)], 5, "es", taken=["Pienso natural perros"]
+    )
+
+    assert kept == [] and len(duplicates) == 1
