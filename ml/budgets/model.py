@@ -184,15 +184,17 @@ def fit_posterior(
         log_lik = _curve_fit(history.impressions, weight, effective, effective_sum, log_effective, total_spend)[0]
     # Empirical Bayes for the saturation: EM on the account-wide distribution of b / scale over the grid, so
     # many weakly informative campaigns together say where accounts like this one saturate.
+    # The likelihood is exponentiated once; each step only reweights it by the pooled prior.
+    likelihood = np.exp(log_lik - log_lik.max(axis=1, keepdims=True))
     pooled = np.full(grid_size, 1.0 / grid_size)
     for _ in range(_EM_STEPS):
-        saturation_prob = _normalise(log_lik + np.log(pooled)[None, :])
+        saturation_prob = _reweight(likelihood, pooled)
         updated = (1.0 - _UNIFORM_MIX) * saturation_prob.mean(axis=0) + _UNIFORM_MIX / grid_size
         converged = np.abs(updated - pooled).max() < _EM_TOLERANCE
         pooled = updated
         if converged:
             break
-    saturation_prob = _normalise(log_lik + np.log(pooled)[None, :])
+    saturation_prob = _reweight(likelihood, pooled)
 
     cvr_alpha_prior, cvr_beta_prior = _pooled_beta_prior(total_conv, cvr_clicks)
     if objective == "value":
@@ -241,12 +243,19 @@ def _effective_spend(
 
     The (N, K, H) block is the cost at 10,000 campaigns: float32 halves it, batched matmuls do the sums.
     """
-    volume32 = volume.astype(np.float32)[None, None, :]
-    grid32 = grid.astype(np.float32)[:, :, None] * volume32
-    effective = grid32 * -np.expm1(-(spend.astype(np.float32)[:, None, :] / grid32))
+    # One (N, K, H) block, filled in place: x = s_t / (w_t * b), then w_t * b * -expm1(-x). Fresh temporaries of
+    # this size cost more in page faults than the arithmetic itself.
+    volume32 = volume.astype(np.float32)
+    grid32 = grid.astype(np.float32)[:, :, None]
+    effective = np.multiply((spend / volume).astype(np.float32)[:, None, :], np.float32(-1.0) / grid32)
+    np.expm1(effective, out=effective)
+    np.multiply(effective, -grid32, out=effective)
+    np.multiply(effective, volume32[None, None, :], out=effective)
     effective_sum = (effective @ weight.astype(np.float32)[:, :, None])[:, :, 0].astype(float)
     # Counts on a day without spend cannot happen under the model; a tiny floor keeps them harmless.
-    return effective, effective_sum, np.log(np.maximum(effective, np.float32(1e-9)))
+    log_effective = np.maximum(effective, np.float32(1e-9))
+    np.log(log_effective, out=log_effective)
+    return effective, effective_sum, log_effective
 
 
 def _weekly_volume(
@@ -414,6 +423,13 @@ def _pooled_gamma_prior(
     spread = float(np.clip(mean_i[seen].var() - var_i[seen].mean(), 0.1**2, 1.5**2))
     new_shape = 1.0 / np.expm1(spread)
     return new_shape, new_shape / np.exp(centre + spread / 2.0)
+
+
+def _reweight(likelihood: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """Posterior over the grid from a row-scaled likelihood (N, K) and a prior (K,)."""
+    joint = likelihood * prior[None, :]
+    joint /= joint.sum(axis=1, keepdims=True)
+    return joint
 
 
 def _normalise(log_weights: np.ndarray) -> np.ndarray:
