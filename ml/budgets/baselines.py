@@ -74,6 +74,11 @@ class _BoxedBaseline:
 
     def allocate_arrays(self, account: AccountArrays, total_budget_micros: int) -> BudgetPlan:
         """Plan from validated arrays."""
+        budgets = self.budgets_arrays(account, total_budget_micros)
+        return _deterministic_plan(self.name, account, budgets, total_budget_micros)
+
+    def budgets_arrays(self, account: AccountArrays, total_budget_micros: int) -> np.ndarray:
+        """The budgets alone (int64 micros), as :meth:`ml.budgets.allocator.BudgetAllocator.budgets_arrays`."""
         boxes = budget_boxes(
             account.current,
             account.floors,
@@ -84,8 +89,7 @@ class _BoxedBaseline:
         )
         lower, upper = boxes.lower.astype(float), boxes.upper.astype(float)
         spend = self._spend(account, lower, upper, float(total_budget_micros))
-        budgets = round_down(spend, boxes.lower, boxes.upper, total_budget_micros)
-        return _deterministic_plan(self.name, account, budgets, total_budget_micros)
+        return round_down(spend, boxes.lower, boxes.upper, total_budget_micros)
 
     def _spend(self, account: AccountArrays, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:
         raise NotImplementedError
