@@ -143,12 +143,24 @@ class SearchTerm(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="search_terms")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="search_terms")
-    ad_group = models.ForeignKey(AdGroup, on_delete=models.CASCADE, related_name="search_terms")
+    # Empty for a Performance Max term: those campaigns have no ad groups, so their terms belong to the campaign.
+    # No index of its own: the unique (ad_group, text) index starts with it.
+    ad_group = models.ForeignKey(AdGroup, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="search_terms", db_index=False)
     text = models.CharField(max_length=500)
 
     class Meta:
         ordering = ["text"]
-        constraints = [models.UniqueConstraint(fields=["ad_group", "text"], name="searchterm_unique_in_ad_group")]
+        constraints = [
+            models.UniqueConstraint(fields=["ad_group", "text"], name="searchterm_unique_in_ad_group"),
+            models.UniqueConstraint(fields=["campaign", "text"], condition=Q(ad_group__isnull=True),
+                                    name="searchterm_unique_in_campaign"),
+        ]
+
+    @property
+    def campaign_level(self) -> bool:
+        """A Performance Max term: no ad group, so no keyword can be added beside it nor routed to it."""
+        return self.ad_group_id is None
 
     def __str__(self) -> str:
         return self.text
@@ -157,12 +169,17 @@ class SearchTerm(models.Model):
 class SearchTermDaily(_Counters):
     """One day of a search term, as triggered by one keyword with one match type."""
 
-    search_term = models.ForeignKey(SearchTerm, on_delete=models.CASCADE, related_name="daily")
+    # Neither foreign key has an index of its own: the unique row key starts with search_term and the
+    # (campaign, date) index with campaign, and every index less is faster imports of a million rows.
+    search_term = models.ForeignKey(SearchTerm, on_delete=models.CASCADE, related_name="daily", db_index=False)
     # Denormalised so that replacing a date range of a campaign is one indexed delete.
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False)
     date = models.DateField()
     date_to = models.DateField(null=True, blank=True, help_text="last day of a period row; empty for one day")
-    keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexed only where set (below): a deleted keyword's rows are found by it, and the many rows of terms no
+    # keyword of the account triggered cost an import nothing.
+    keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                db_index=False)
     keyword_text = models.CharField(max_length=255, blank=True, default="")
     # The search term's match type: exact, exact_cv (close variant), phrase, phrase_cv, broad, pmax, ai_max ...
     match_type = models.CharField(max_length=24, blank=True, default="")
@@ -172,7 +189,10 @@ class SearchTermDaily(_Counters):
     report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
-        indexes = [models.Index(fields=["campaign", "date"], name="searchtermdaily_campaign_date")]
+        indexes = [
+            models.Index(fields=["campaign", "date"], name="searchtermdaily_campaign_date"),
+            models.Index(fields=["keyword"], condition=Q(keyword__isnull=False), name="searchtermdaily_keyword"),
+        ]
         constraints = [
             *_Counters.counter_constraints("searchtermdaily"),
             models.UniqueConstraint(
