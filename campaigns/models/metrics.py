@@ -157,36 +157,41 @@ class SearchTerm(models.Model):
                                     name="searchterm_unique_in_campaign"),
         ]
 
+    def __str__(self) -> str:
+        return self.text
+
     @property
     def campaign_level(self) -> bool:
         """A Performance Max term: no ad group, so no keyword can be added beside it nor routed to it."""
         return self.ad_group_id is None
 
-    def __str__(self) -> str:
-        return self.text
-
 
 class SearchTermDaily(_Counters):
     """One day of a search term, as triggered by one keyword with one match type."""
 
-    # Neither foreign key has an index of its own: the unique row key starts with search_term and the
-    # (campaign, date) index with campaign, and every index less is faster imports of a million rows.
-    search_term = models.ForeignKey(SearchTerm, on_delete=models.CASCADE, related_name="daily", db_index=False)
+    # The search-term rows are the one table of millions of rows, written only by the importer, whose ids all
+    # come from joins with their parents in the same transaction; deletes go through Django, which cascades and
+    # nulls them itself. So no foreign key here is a database constraint: checking four per row (PostgreSQL
+    # queues each check until the commit) cost more than the rest of a million-row import together. And only
+    # the report import has an index of its own: the unique row key starts with search_term, the (campaign,
+    # date) index with campaign, and keyword's index (below) holds only the rows that have one.
+    search_term = models.ForeignKey(SearchTerm, on_delete=models.CASCADE, related_name="daily", db_index=False,
+                                    db_constraint=False)
     # Denormalised so that replacing a date range of a campaign is one indexed delete.
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                 db_constraint=False)
     date = models.DateField()
     date_to = models.DateField(null=True, blank=True, help_text="last day of a period row; empty for one day")
-    # Indexed only where set (below): a deleted keyword's rows are found by it, and the many rows of terms no
-    # keyword of the account triggered cost an import nothing.
     keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                db_index=False)
+                                db_index=False, db_constraint=False)
     keyword_text = models.CharField(max_length=255, blank=True, default="")
     # The search term's match type: exact, exact_cv (close variant), phrase, phrase_cv, broad, pmax, ai_max ...
     match_type = models.CharField(max_length=24, blank=True, default="")
     keyword_match_type = models.CharField(max_length=6, blank=True, default="")
     # "Excluded" in the report: the term is already a negative and is never proposed as one again.
     excluded = models.BooleanField(default=False)
-    report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL)
+    report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL,
+                                      db_constraint=False)
 
     class Meta:
         indexes = [

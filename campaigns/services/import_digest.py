@@ -108,7 +108,8 @@ class ReportDigest:
                 self._keyword_over_limits = (over["_line"][0], over["keyword"][0])
 
     def _note_campaigns(self, frame: pl.DataFrame) -> None:
-        facts = frame.group_by("campaign").agg(pl.col(name).max() for name in CAMPAIGN_FACTS)
+        present = [name for name in CAMPAIGN_FACTS if name in self.layout.header.columns]  # the rest is empty
+        facts = frame.group_by("campaign").agg(pl.col(name).max() for name in present)
         for row in facts.iter_rows(named=True):
             name = row.pop("campaign")
             known = self.campaigns.setdefault(name, dict.fromkeys(CAMPAIGN_FACTS))
@@ -118,8 +119,9 @@ class ReportDigest:
 
     def _note_groups(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The chunk's (campaign, ad group) pairs with their keys, new pairs numbered as they first appear."""
+        columns = self.layout.header.columns
         pairs = frame.group_by("campaign", "ad_group", maintain_order=True).agg(
-            pl.col("ad_group_id").max(), pl.col("status").max())
+            pl.col(name).max() if name in columns else pl.lit("").alias(name) for name in ("ad_group_id", "status"))
         keys = []
         for campaign, ad_group, external_id, status in pairs.iter_rows():
             group = self.groups.get((campaign, ad_group))

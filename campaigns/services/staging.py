@@ -98,13 +98,13 @@ class Staging:
         else:
             _sqlite_executemany(sql + "(?, ?, ?)", rows)
 
-    def analyze(self) -> None:
-        """PostgreSQL never analyses temporary tables by itself; without statistics it plans the joins of a
-        million staged rows as if there were a handful."""
+    def analyze(self, *tables: str) -> None:
+        """PostgreSQL never analyses temporary tables by itself, nor a table just filled in this transaction;
+        without statistics it plans the joins of a million staged rows as if there were a handful."""
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {STAGING_TABLE}")
-                cursor.execute(f"ANALYZE {GROUPS_TABLE}")
+                for table in tables or (STAGING_TABLE, GROUPS_TABLE):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _sqlite_executemany(sql: str, rows: Iterable[tuple]) -> None:
