@@ -64,8 +64,10 @@ MICROSOFT_HINTS = {"spend", "campaign name", "ad group name", "gregorian date", 
 
 # The Day (or Date / Week / Month) column is optional: a report without it is one period, given by the
 # date-range line above the header.
+# A search terms report without an Ad group column is Performance Max's (its campaigns have no ad groups): its
+# terms belong to their campaign.
 KIND_REQUIRED: dict[str, tuple[str, ...]] = {
-    "search_terms": ("campaign", "ad_group", "search_term", "impressions", "clicks", "cost"),
+    "search_terms": ("campaign", "search_term", "impressions", "clicks", "cost"),
     "keyword": ("campaign", "ad_group", "keyword", "impressions", "clicks", "cost"),
     "ad_group": ("campaign", "ad_group", "impressions", "clicks", "cost"),
     "campaign": ("campaign", "impressions", "clicks", "cost"),

@@ -393,6 +393,9 @@ class ReportReader:
         for name in required:
             if name in TEXT_COLUMNS or name == "date":
                 checks.append((name, "the value is empty", pl.col(name).fill_null("").str.strip_chars() == ""))
+            if name == "campaign" and layout.kind == "search_terms" and "ad_group" in present:
+                checks.append(("ad_group", "the value is empty (only a Performance Max row has no ad group)",
+                               _without_ad_group() & ~_performance_max(present)))
         exprs: list[pl.Expr] = [pl.col("_line")]
         dates = None
         if "date" in present:
@@ -420,10 +423,14 @@ class ReportReader:
             checks.append((name, "is negative; costs and conversions cannot be below zero", negative))
             exprs.append(value)
         for name in TEXT_COLUMNS:
-            exprs.append(
-                pl.col(name).fill_null("").str.strip_chars().alias(name) if name in present
-                else pl.lit("").alias(name)
-            )
+            if name not in present:
+                exprs.append(pl.lit("").alias(name))
+            elif name in _DASH_IS_NONE or (name == "ad_group" and layout.kind == "search_terms"):
+                # " --": none (a Performance Max row's ad group and keyword, an id the platform has not given)
+                exprs.append(pl.when(pl.col(name).fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS))
+                             .then(pl.lit("")).otherwise(pl.col(name).str.strip_chars()).alias(name))
+            else:
+                exprs.append(pl.col(name).fill_null("").str.strip_chars().alias(name))
         if dates is not None:
             frame = frame.join(dates, on="__date_text", how="left", maintain_order="left")
         flags = [bad.alias(f"__check{n}") for n, (_, _, bad) in enumerate(checks)]
@@ -474,6 +481,20 @@ class ReportReader:
         echoed = "" if raw is None else f"{shown(raw)} "
         raise ReportError(f"{echoed}{reason} ({self.layout.kind_words}: correct the cell, or download the report "
                           "again)", line=int(failing["_line"][0]), column=self.layout.column_name(name))
+
+
+_DASH_IS_NONE = ("keyword", "campaign_id", "ad_group_id")
+
+
+def _without_ad_group() -> pl.Expr:
+    return pl.col("ad_group").fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS)
+
+
+def _performance_max(present: dict[str, int]) -> pl.Expr:
+    """Rows of a Performance Max campaign, by their match type or campaign type cell."""
+    said = [pl.col(name).fill_null("").str.to_lowercase().str.contains("performance max", literal=True)
+            for name in ("match_type", "campaign_type") if name in present]
+    return pl.any_horizontal(said) if said else pl.lit(False)
 
 
 def _by_value(frame: pl.DataFrame, column: str, expr: Callable[[str], pl.Expr]) -> pl.Expr:

@@ -21,8 +21,15 @@ from campaigns.reports.reader import ReportLayout
 from campaigns.services.report_values import EXCLUDED_WORDS
 
 # Staged text columns and their limits (the reader's names: "campaign_id" is the campaign's id on the platform).
-TEXT_LIMITS = {"campaign": 255, "ad_group": 255, "search_term": 500, "keyword": 255, "currency": 3,
-               "campaign_id": 64, "ad_group_id": 64}
+TEXT_LIMITS = {
+    "campaign": 255,
+    "ad_group": 255,
+    "search_term": 500,
+    "keyword": 255,
+    "currency": 3,
+    "campaign_id": 64,
+    "ad_group_id": 64,
+}
 # A campaign's attributes as the file gives them: the largest value over its rows, as SQL's MAX would give.
 CAMPAIGN_FACTS = ("campaign_id", "currency", "budget", "campaign_type", "budget_type", "status")
 
@@ -64,9 +71,15 @@ class ReportDigest:
         return frame
 
     @property
+    def campaigns_without_ad_groups(self) -> set[str]:
+        """Campaigns whose search terms come without an ad group (Performance Max): the terms are the campaign's."""
+        if self.layout.kind != "search_terms":
+            return set()
+        return {campaign for campaign, ad_group in self.groups if ad_group == ""}
+
+    @property
     def campaign_level_groups(self) -> bool:
-        """Whether some rows have no ad group (Performance Max search terms): they belong to their campaign."""
-        return any(ad_group == "" for _, ad_group in self.groups)
+        return bool(self.campaigns_without_ad_groups)
 
     def check(self) -> None:
         """Raise the error the whole file earned, naming the first row that broke the rule."""
@@ -74,13 +87,18 @@ class ReportDigest:
         for name, limit in TEXT_LIMITS.items():
             if name in self._too_long:
                 line, value = self._too_long[name]
-                raise ReportError(f"{value[:40]!r}… is longer than {limit} characters in this {layout.kind_words}",
-                                  line=line, column=_column(layout, name))
+                raise ReportError(
+                    f"{value[:40]!r}… is longer than {limit} characters in this {layout.kind_words}",
+                    line=line,
+                    column=_column(layout, name),
+                )
         if self._keyword_over_limits is not None:
             line, text = self._keyword_over_limits
             raise ReportError(
                 f"keyword {shown(text)} breaks the platforms' limit of {KEYWORD_MAX_CHARS} characters and "
-                f"{KEYWORD_MAX_WORDS} words", line=line, column=_column(layout, "keyword"),
+                f"{KEYWORD_MAX_WORDS} words",
+                line=line,
+                column=_column(layout, "keyword"),
             )
         if self._other_currency is not None:
             line, currency = self._other_currency
@@ -88,7 +106,8 @@ class ReportDigest:
                 f"this {layout.kind_words} is in {shown(currency, 12)} but {self.organization_name} keeps its money in "
                 f"{self.currency}, and amounts in two currencies cannot be added up; import the reports of an "
                 f"account in {self.currency}, or set the organization's currency first",
-                line=line, column=_column(layout, "currency"),
+                line=line,
+                column=_column(layout, "currency"),
             )
 
     def _note_checks(self, frame: pl.DataFrame) -> None:
@@ -121,7 +140,8 @@ class ReportDigest:
         """The chunk's (campaign, ad group) pairs with their keys, new pairs numbered as they first appear."""
         columns = self.layout.header.columns
         pairs = frame.group_by("campaign", "ad_group", maintain_order=True).agg(
-            pl.col(name).max() if name in columns else pl.lit("").alias(name) for name in ("ad_group_id", "status"))
+            pl.col(name).max() if name in columns else pl.lit("").alias(name) for name in ("ad_group_id", "status")
+        )
         keys = []
         for campaign, ad_group, external_id, status in pairs.iter_rows():
             group = self.groups.get((campaign, ad_group))

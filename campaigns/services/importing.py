@@ -14,6 +14,7 @@ from campaigns.models import (
     AdGroup,
     BudgetType,
     Campaign,
+    CampaignType,
     DailyMetric,
     Keyword,
     Organization,
@@ -198,6 +199,8 @@ class _Writer:
             # Only a campaign report's status column is the campaign's; a keyword report's is the keyword's.
             status = entity_status(facts["status"]) if self.kind == "campaign" else None  # type: ignore[arg-type]
             kind = campaign_type(facts["campaign_type"])  # type: ignore[arg-type]
+            if kind is None and name in self.digest.campaigns_without_ad_groups:
+                kind = CampaignType.PERFORMANCE_MAX  # the one kind whose search terms have no ad group
             period = budget_type(facts["budget_type"])  # type: ignore[arg-type]
             per_day = period != BudgetType.CAMPAIGN_TOTAL
             campaign = (external_id and campaigns.filter(external_id=external_id).first()) or campaigns.filter(

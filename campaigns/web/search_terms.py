@@ -27,7 +27,7 @@ def search_terms(request: HttpRequest, membership: Membership) -> HttpResponse:
         return redirect("campaigns:search_terms")
     organization = membership.organization
     terms = (SearchTerm.objects.filter(organization=organization)
-             .select_related("ad_group__campaign", "match__ad_group")
+             .select_related("campaign", "ad_group__campaign", "match__ad_group")
              .annotate(cost_micros=Sum("daily__cost_micros"), clicks=Sum("daily__clicks"),
                        conversions=Sum("daily__conversions"))
              .order_by("-cost_micros", "text")[:TERMS_SHOWN])

@@ -227,8 +227,7 @@ def test_search_terms_from_inside_one_campaign_are_refused_with_the_reason(organ
         import_report(organization, write_report(GOOGLE_EN_PMAX_CAMPAIGN_SEARCH_TERMS))
     assert str(error.value) == (
         "Line 3: this is a search terms report downloaded from inside one campaign: it has no Campaign column, so its "
-        "rows cannot be placed; download it again from the account's report page, or add the Campaign and Ad "
-        "group columns")
+        "rows cannot be placed; download it again from the account's report page, or add the Campaign column")
 
 
 def test_report_without_days_and_without_range_line_is_refused(organization, write_report):
