@@ -134,3 +134,17 @@ def test_a_week_cell_that_is_no_week_names_line_and_column(organization, write_r
         import_report(organization, write_report(text))
     assert str(error.value).startswith("Line 5, column 'Week': 'week 35' is not a week (expected its first day")
     assert DailyMetric.objects.count() == 0
+
+
+def test_performance_max_terms_are_left_out_of_matching_and_the_page_says_why(organization, owner, client,
+                                                                                write_report):
+    from django.urls import reverse
+
+    from campaigns.services.matching import match_search_terms
+
+    import_report(organization, write_report(GOOGLE_EN_PMAX_SEARCH_TERMS), match_after=False)
+    result = match_search_terms(organization)
+    assert (result.terms, result.not_search) == (0, 3)
+    client.force_login(owner)
+    body = client.get(reverse("campaigns:search_terms")).content.decode()
+    assert body.count("Performance Max: no ad group, so no matching or negatives here") == 3
