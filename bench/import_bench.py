@@ -235,7 +235,7 @@ def main() -> None:
         "naive_note": "the row-by-row import runs on the first naive_rows rows of the same file (at a few hundred "
                       "rows/s the whole file would take hours); its rate is rows/seconds over those rows",
         "naive_rows": args.naive_rows or args.rows,
-        "memory_note": "peak RSS of the whole process (Django + polars + SQLite's page cache, capped at 128 MiB "
+        "memory_note": "peak RSS of the whole process (Django + polars + SQLite's page cache, capped at 48 MiB "
                        "during the final statements); the quarter-size file shows whether the fast path's "
                        "memory grows with the file",
     }, indent=2) + "\n")

@@ -35,9 +35,10 @@ KIND_COLUMNS: dict[str, dict[str, str]] = {
     "ad_group": {},
     "campaign": {},
 }
-# SQLite's page cache during the final statements (negative: KiB): the indexes being filled stay in memory up
-# to this size whatever the file's, instead of the default 2 MiB that makes every insert re-read index pages.
-SQLITE_CACHE_KIB = 128 * 1024
+# SQLite's page cache of the account's tables during the final statements (KiB): the indexes being filled stay
+# in memory up to this size whatever the file's, instead of the default 2 MiB that makes every insert re-read
+# index pages. The staged rows are read once, in order: their (temporary) table keeps the default cache.
+SQLITE_CACHE_KIB = 48 * 1024
 
 
 class Staging:
@@ -125,16 +126,12 @@ def bulk_settings() -> Iterator[None]:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA main.cache_size")
         (main_cache,) = cursor.fetchone()
-        cursor.execute("PRAGMA temp.cache_size")
-        (temp_cache,) = cursor.fetchone()
         cursor.execute(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
-        cursor.execute(f"PRAGMA temp.cache_size = -{SQLITE_CACHE_KIB}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA main.cache_size = {int(main_cache)}")
-            cursor.execute(f"PRAGMA temp.cache_size = {int(temp_cache)}")
 
 
 def fetch(sql: str, params: list | tuple = ()) -> list[tuple]:
