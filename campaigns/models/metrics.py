@@ -143,36 +143,61 @@ class SearchTerm(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="search_terms")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="search_terms")
-    ad_group = models.ForeignKey(AdGroup, on_delete=models.CASCADE, related_name="search_terms")
+    # Empty for a Performance Max term: those campaigns have no ad groups, so their terms belong to the campaign.
+    # No index of its own: the unique (ad_group, text) index starts with it.
+    ad_group = models.ForeignKey(AdGroup, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="search_terms", db_index=False)
     text = models.CharField(max_length=500)
 
     class Meta:
         ordering = ["text"]
-        constraints = [models.UniqueConstraint(fields=["ad_group", "text"], name="searchterm_unique_in_ad_group")]
+        constraints = [
+            models.UniqueConstraint(fields=["ad_group", "text"], name="searchterm_unique_in_ad_group"),
+            models.UniqueConstraint(fields=["campaign", "text"], condition=Q(ad_group__isnull=True),
+                                    name="searchterm_unique_in_campaign"),
+        ]
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def campaign_level(self) -> bool:
+        """A Performance Max term: no ad group, so no keyword can be added beside it nor routed to it."""
+        return self.ad_group_id is None
 
 
 class SearchTermDaily(_Counters):
     """One day of a search term, as triggered by one keyword with one match type."""
 
-    search_term = models.ForeignKey(SearchTerm, on_delete=models.CASCADE, related_name="daily")
+    # The search-term rows are the one table of millions of rows, written only by the importer, whose ids all
+    # come from joins with their parents in the same transaction; deletes go through Django, which cascades and
+    # nulls them itself. So no foreign key here is a database constraint: checking four per row (PostgreSQL
+    # queues each check until the commit) cost more than the rest of a million-row import together. And only
+    # the report import has an index of its own: the unique row key starts with search_term, the (campaign,
+    # date) index with campaign, and keyword's index (below) holds only the rows that have one.
+    search_term = models.ForeignKey(SearchTerm, on_delete=models.CASCADE, related_name="daily", db_index=False,
+                                    db_constraint=False)
     # Denormalised so that replacing a date range of a campaign is one indexed delete.
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                 db_constraint=False)
     date = models.DateField()
     date_to = models.DateField(null=True, blank=True, help_text="last day of a period row; empty for one day")
-    keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                db_index=False, db_constraint=False)
     keyword_text = models.CharField(max_length=255, blank=True, default="")
     # The search term's match type: exact, exact_cv (close variant), phrase, phrase_cv, broad, pmax, ai_max ...
     match_type = models.CharField(max_length=24, blank=True, default="")
     keyword_match_type = models.CharField(max_length=6, blank=True, default="")
     # "Excluded" in the report: the term is already a negative and is never proposed as one again.
     excluded = models.BooleanField(default=False)
-    report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL)
+    report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL,
+                                      db_constraint=False)
 
     class Meta:
-        indexes = [models.Index(fields=["campaign", "date"], name="searchtermdaily_campaign_date")]
+        indexes = [
+            models.Index(fields=["campaign", "date"], name="searchtermdaily_campaign_date"),
+            models.Index(fields=["keyword"], condition=Q(keyword__isnull=False), name="searchtermdaily_keyword"),
+        ]
         constraints = [
             *_Counters.counter_constraints("searchtermdaily"),
             models.UniqueConstraint(

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("day", "date", "día", "dia", "fecha", "gregorian date", "time period", "período", "periodo",
              "tag", "jour", "giorno"),
+    # A Week or Month segment: each row is that week or month (its first day in the cell, or its name).
+    "week": ("week", "week (mon - sun)", "week (mon to sun)", "week (sun - sat)", "week (sun to sat)", "semana",
+             "semana (lun - dom)", "semana (lun. - dom.)", "woche", "woche (mo. - so.)", "semaine",
+             "semaine (lun. - dim.)", "settimana", "settimana (lun - dom)", "semana (seg. - dom.)"),
+    "month": ("month", "mes", "monat", "mois", "mese", "mês"),
     "campaign": ("campaign", "campaign name", "campaña", "nombre de la campaña", "campaña (nombre)",
                  "kampagne", "campagne", "campagna", "campanha"),
     "campaign_id": ("campaign id", "id. de campaña", "id de campaña", "id. de la campaña"),
@@ -59,8 +64,10 @@ MICROSOFT_HINTS = {"spend", "campaign name", "ad group name", "gregorian date", 
 
 # The Day (or Date / Week / Month) column is optional: a report without it is one period, given by the
 # date-range line above the header.
+# A search terms report without an Ad group column is Performance Max's (its campaigns have no ad groups): its
+# terms belong to their campaign.
 KIND_REQUIRED: dict[str, tuple[str, ...]] = {
-    "search_terms": ("campaign", "ad_group", "search_term", "impressions", "clicks", "cost"),
+    "search_terms": ("campaign", "search_term", "impressions", "clicks", "cost"),
     "keyword": ("campaign", "ad_group", "keyword", "impressions", "clicks", "cost"),
     "ad_group": ("campaign", "ad_group", "impressions", "clicks", "cost"),
     "campaign": ("campaign", "impressions", "clicks", "cost"),
@@ -83,14 +90,18 @@ def canonical(header: str) -> str | None:
     return _LOOKUP.get(" ".join(header.strip().strip('"').lower().split()))
 
 
+SEGMENTS = ("date", "week", "month")  # the time columns, finest first: a report has at most one that counts
+
+
 @dataclass(frozen=True)
 class HeaderMatch:
     kind: str
-    columns: dict[str, int]  # canonical name -> position in the header
+    columns: dict[str, int]  # canonical name -> position in the header; "date" for any time segment
     names: list[str]  # the header as written
     spanish: bool
     microsoft: bool
     comma_locale: bool = False
+    segment: str = ""  # "day", "week" or "month": what each row's time cell stands for; "" without one
 
 
 def match_header(cells: list[str]) -> HeaderMatch | None:
@@ -103,6 +114,11 @@ def match_header(cells: list[str]) -> HeaderMatch | None:
             columns[name] = position
     if "clicks" not in columns and "interactions" in columns:
         columns["clicks"] = columns["interactions"]  # Display / Video / Performance Max reports count interactions
+    segment = next((name for name in SEGMENTS if name in columns), "")
+    if segment:  # rows are read by their finest time column; a coarser one beside it adds nothing
+        columns["date"] = columns[segment]
+    for name in ("week", "month"):
+        columns.pop(name, None)
     for kind in ("search_terms", "keyword", "ad_group", "campaign"):
         if all(name in columns for name in KIND_REQUIRED[kind]):
             return HeaderMatch(
@@ -112,6 +128,7 @@ def match_header(cells: list[str]) -> HeaderMatch | None:
                 spanish=any(text in SPANISH_HINTS for text in lowered),
                 microsoft=any(text in MICROSOFT_HINTS for text in lowered),
                 comma_locale=any(text in COMMA_HINTS for text in lowered),
+                segment={"date": "day"}.get(segment, segment),
             )
     return None
 

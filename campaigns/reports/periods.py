@@ -7,9 +7,10 @@ periodo". Microsoft Advertising: "Report Time: 1/1/2024,1/31/2024" or "... - ...
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 # "All time" downloads have no first day; Google Ads (AdWords) served its first ads in October 2000, so no
 # account's data starts before this.
@@ -85,3 +86,43 @@ def parse_range(line: str, *, month_first: bool, today: date) -> tuple[date, dat
     if start is None or end is None or end < start:
         return None
     return start, end
+
+
+_YEAR_MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$|^(\d{1,2})[-/.](\d{4})$")
+
+
+def _month_of(text: str) -> date | None:
+    """The first day of a month written as "2024-01", "01/2024", "January 2024", "ene. 2024", "janeiro de 2024"."""
+    numeric = _YEAR_MONTH.match(text)
+    if numeric:
+        year, month = (int(numeric[1]), int(numeric[2])) if numeric[1] else (int(numeric[4]), int(numeric[3]))
+        return date(year, month, 1) if 1 <= month <= 12 and year > 1900 else None
+    words = [w for w in re.split(r"[\s,]+", text) if w and _plain(w).strip(".") not in _NOISE]
+    years = [int(w) for w in words if w.isdigit() and len(w) == 4]
+    months = [m for m in (_month(w) for w in words if not w.isdigit()) if m]
+    if len(words) == 2 and len(years) == 1 and len(months) == 1:
+        return date(years[0], months[0], 1)
+    return None
+
+
+def segment_period(text: str, segment: str, *, month_first: bool) -> tuple[date, date] | None:
+    """(first day, last day) of a Week or Month segment cell, or None when the cell is not one.
+
+    A cell holds the period's first day ("2026-08-31", "31/08/2026", "Week of Aug 31, 2026"), the whole range
+    ("Aug 31, 2026 - Sep 6, 2026"), or for months the month's name ("August 2026", "2026-08", "agosto de 2026").
+    """
+    text = text.strip().strip('"').strip()
+    if not text or len(text) > 80 or segment not in ("week", "month"):
+        return None
+    parts = _SPLIT.split(text)
+    if len(parts) == 2:
+        start, end = (_one_date(part, month_first) for part in parts)
+        return (start, end) if start is not None and end is not None and start <= end else None
+    first = _month_of(text) if segment == "month" else None
+    first = first or _one_date(text, month_first)
+    if first is None:
+        return None
+    if segment == "week":
+        return first, first + timedelta(days=6)
+    first = first.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])

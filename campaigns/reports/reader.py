@@ -12,8 +12,8 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -46,6 +46,8 @@ KIND_WORDS = {"search_terms": "search terms report", "keyword": "keyword report"
               "campaign": "campaign report"}
 _COPYRIGHT = r"^(©|\(c\) )"
 _ROWS_LINE = re.compile(r"^\W*rows:\s*([\d.,]+)", re.IGNORECASE)
+# Microsoft Advertising keeps one "Time period" column and says above the header what its cells stand for.
+_AGGREGATION_LINE = re.compile(r"^\W*report aggregation:\s*(weekly|monthly)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class ReportLayout:
 
     @property
     def segmented_by_day(self) -> bool:
-        return "date" in self.header.columns
+        return self.header.segment == "day"
 
     @property
     def kind_words(self) -> str:
@@ -153,11 +155,15 @@ class ReportReader:
         if not any(line.strip() for line in head):
             raise ReportError("the file is empty")
         expected_rows = None
+        aggregation = ""
         best: tuple[int, int, list[str]] | None = None
         for number, line in enumerate(head, start=1):
             rows_match = _ROWS_LINE.match(line)
             if rows_match:
                 expected_rows = int(re.sub(r"\D", "", rows_match.group(1)))
+            aggregation_match = _AGGREGATION_LINE.match(line)
+            if aggregation_match:
+                aggregation = {"weekly": "week", "monthly": "month"}[aggregation_match.group(1).lower()]
             if number in cut:
                 continue  # a header line is never this long
             for separator in ("\t", ",", ";"):
@@ -166,6 +172,8 @@ class ReportReader:
                 cells = split_line(line, separator, number)
                 header = match_header(cells)
                 if header:
+                    if aggregation and header.segment == "day":
+                        header = replace(header, segment=aggregation)
                     data = head[number:]
                     long_rows = sorted(n for n in cut if n > number)
                     if long_rows:
@@ -210,7 +218,7 @@ class ReportReader:
             found = periods.parse_range(line, month_first=month_first, today=self.today)
             if found:
                 return ReportLayout(**{**layout.__dict__, "period": found})
-        if not layout.segmented_by_day:
+        if not layout.header.segment:
             raise ReportError(
                 f"this is a {layout.kind_words} without a Day column and without its date-range line above the "
                 "header, so the days its rows cover are unknown; download it again as the platform writes it (the "
@@ -258,11 +266,9 @@ class ReportReader:
                     raise ReportError(_encoding_reason(exc), line=line_number + 1) from None
                 if not block:
                     break
-                numbered = []
-                for offset, line in enumerate(block, start=line_number + 1):
-                    stripped = line.rstrip("\r\n")
-                    if stripped.strip(" \t,;"):
-                        numbered.append(f"{offset}{layout.separator}{stripped}")
+                # Each line keeps its own line break; blank lines become empty rows that _parse_block drops.
+                separator = layout.separator
+                numbered = [f"{offset}{separator}{line}" for offset, line in enumerate(block, line_number + 1)]
                 line_number += len(block)
                 self.chars_read += sum(map(len, block))
                 last_line = block[-1]
@@ -299,7 +305,7 @@ class ReportReader:
         names = ["_line", *(f"c{i}" for i in range(width))]
         try:
             frame = pl.read_csv(
-                io.BytesIO("\n".join(numbered).encode("utf-8")),
+                io.BytesIO("".join(numbered).encode("utf-8")),
                 has_header=False,
                 new_columns=names,
                 separator=self.layout.separator,
@@ -308,7 +314,7 @@ class ReportReader:
             )
         except pl.exceptions.PolarsError:
             raise self._locate_bad_row(numbered, width) from None
-        frame = frame.with_columns(pl.col("_line").cast(pl.Int64))
+        frame = self._without_blank_lines(frame.with_columns(pl.col("_line").cast(pl.Int64)), width)
         columns = self.layout.header.columns
         first_cell = pl.col("c0").fill_null("").str.strip_chars()
         # A total line's label is its first cell that is not empty or "--": the first column in search terms and
@@ -326,6 +332,18 @@ class ReportReader:
             "_line", *(pl.col(f"c{position}").alias(name) for name, position in columns.items())
         )
         return self._validate(selected)
+
+    @staticmethod
+    def _without_blank_lines(frame: pl.DataFrame, width: int) -> pl.DataFrame:
+        """Rows of nothing but spaces and separators (blank lines, ",,,," from spreadsheets) are no rows."""
+        def blank(column: str) -> pl.Expr:
+            return pl.col(column).fill_null("").str.strip_chars(" \t\r\n,;") == ""
+
+        candidates = frame.filter(blank("c0"))  # real rows almost never start empty: check the rest on these only
+        if not candidates.height:
+            return frame
+        blank_lines = candidates.filter(pl.all_horizontal(blank(f"c{i}") for i in range(width)))["_line"]
+        return frame.filter(~pl.col("_line").is_in(blank_lines.implode())) if blank_lines.len() else frame
 
     def _keep_totals(self, frame: pl.DataFrame) -> None:
         """The figures of the file's total lines, read leniently: a total's "--" is unknown, not an error."""
@@ -353,57 +371,137 @@ class ReportReader:
 
     def _locate_bad_row(self, numbered: list[str], width: int) -> ReportError:
         for text in numbered:
-            number, _, line = text.partition(self.layout.separator)
+            number, _, line = text.rstrip("\r\n").partition(self.layout.separator)
             cells = split_line(line, self.layout.separator, int(number), self.layout.header.names)
             if len(cells) > width:
                 return ReportError(f"the row has {len(cells)} columns but the header has {width}", line=int(number))
         return ReportError("the rows could not be read as a table (unbalanced quotes?)")
 
     def _validate(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The chunk's cells as typed values, or a ReportError naming the first bad cell.
+
+        Every value and every check is computed in one pass over the chunk; only when a check fails is the chunk
+        searched again, for the first bad cell in the order the checks are listed.
+        """
         layout = self.layout
         present = layout.header.columns
-        required = [*KIND_REQUIRED[layout.kind], *(("date",) if layout.segmented_by_day else ())]
+        numbers = [name for name in (*COUNT_COLUMNS, *MONEY_COLUMNS, "conversions") if name in present]
+        frame = frame.with_columns(values.plain_number(name, layout.decimal).alias(f"{name}__plain")
+                                   for name in numbers)
+        checks: list[tuple[str, str, pl.Expr]] = []  # (column, reason, bad cells), in the order they are reported
+        required = [*KIND_REQUIRED[layout.kind], *(("date",) if "date" in present else ())]
         for name in required:
             if name in TEXT_COLUMNS or name == "date":
-                self._fail_first(frame, pl.col(name).fill_null("").str.strip_chars() == "", name, "the value is empty")
-        if layout.segmented_by_day:
-            date_value, date_bad = values.date_expr("date", layout.date_order)
-            self._fail_first(frame, date_bad, "date", "is not a date (expected YYYY-MM-DD or the report's format)")
+                checks.append((name, "the value is empty", pl.col(name).fill_null("").str.strip_chars() == ""))
+            if name == "campaign" and layout.kind == "search_terms" and "ad_group" in present:
+                checks.append(("ad_group", "the value is empty (only a Performance Max row has no ad group)",
+                               _without_ad_group() & ~_performance_max(present)))
+        exprs: list[pl.Expr] = [pl.col("_line")]
+        dates = None
+        if "date" in present:
+            frame = frame.with_columns(pl.col("date").fill_null("").str.strip_chars().alias("__date_text"))
+            dates = self._dates(frame)
+        if dates is not None:
+            checks.append(("date", self._date_reason(), pl.col("__date_bad")))
+            exprs += [pl.col("__date").alias("date"), pl.col("__date_to").alias("date_to")]
         else:  # one period: every row is stored from its first day, with its last day beside it
             assert layout.period is not None
-            date_value = pl.lit(layout.period[0], dtype=pl.Date).alias("date")
-        exprs: list[pl.Expr] = [pl.col("_line"), date_value]
+            exprs += [pl.lit(layout.period[0], dtype=pl.Date).alias("date"),
+                      pl.lit(layout.period[1], dtype=pl.Date).alias("date_to")]
         for name in COUNT_COLUMNS:
-            value, bad = values.count_expr(name, layout.decimal)
-            self._fail_first(frame, bad, name, "is not a whole number")
+            value, bad = values.count_from_plain(pl.col(f"{name}__plain"), name)
+            checks.append((name, "is not a whole number", bad))
             exprs.append(value)
-        for name, parser in [*((n, values.micros_expr) for n in MONEY_COLUMNS), ("conversions", values.float_expr)]:
+        for name in (*MONEY_COLUMNS, "conversions"):
             if name not in present:
                 exprs.append(pl.lit(None if name == "budget" else 0, dtype=pl.Int64 if name != "conversions"
                                     else pl.Float64).alias(name))
                 continue
-            value, bad, negative = parser(name, layout.decimal)
-            self._fail_first(frame, bad, name, "is not a number")
-            self._fail_first(frame, negative, name, "is negative; costs and conversions cannot be below zero")
+            parse = values.float_from_plain if name == "conversions" else values.micros_from_plain
+            value, bad, negative = parse(pl.col(f"{name}__plain"), name)
+            checks.append((name, "is not a number", bad))
+            checks.append((name, "is negative; costs and conversions cannot be below zero", negative))
             exprs.append(value)
         for name in TEXT_COLUMNS:
-            exprs.append(
-                pl.col(name).fill_null("").str.strip_chars().alias(name) if name in present
-                else pl.lit("").alias(name)
-            )
-        parsed = frame.select(exprs).with_columns(values.match_type_expr("match_type"))
+            if name not in present:
+                exprs.append(pl.lit("").alias(name))
+            elif name in _DASH_IS_NONE or (name == "ad_group" and layout.kind == "search_terms"):
+                # " --": none (a Performance Max row's ad group and keyword, an id the platform has not given)
+                exprs.append(pl.when(pl.col(name).fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS))
+                             .then(pl.lit("")).otherwise(pl.col(name).str.strip_chars()).alias(name))
+            else:
+                exprs.append(pl.col(name).fill_null("").str.strip_chars().alias(name))
+        if dates is not None:
+            frame = frame.join(dates, on="__date_text", how="left", maintain_order="left")
+        flags = [bad.alias(f"__check{n}") for n, (_, _, bad) in enumerate(checks)]
+        parsed = frame.lazy().select(*exprs, *flags).collect()
+        failed = parsed.select(pl.col(f"__check{n}").any() for n in range(len(checks))).row(0)
+        for number, ((name, reason, _), bad) in enumerate(zip(checks, failed, strict=True)):
+            if bad:
+                self._fail_first(frame, parsed[f"__check{number}"], name, reason)
+        parsed = parsed.drop(f"__check{n}" for n in range(len(checks)))
+        parsed = parsed.with_columns(_by_value(parsed, "match_type", values.match_type_expr))
         parsed = parsed.with_columns(values.base_match_type("match_type").alias("keyword_match_type"))
         return parsed.with_columns(values.keyword_syntax_expr("keyword", "keyword_match_type"))
 
-    def _fail_first(self, frame: pl.DataFrame, bad: pl.Expr, name: str, reason: str) -> None:
-        if name not in frame.columns:
-            return
+    def _dates(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Each distinct time cell of the chunk with its first and last day (and whether it is bad), to join on
+        ``__date_text``: a chunk of a million rows holds a few hundred distinct days, weeks or months."""
+        layout = self.layout
+        distinct = frame.select(pl.col("__date_text").unique())
+        if layout.header.segment == "day":
+            parsed, bad = values.date_expr("__date_text", layout.date_order)
+            return distinct.with_columns(parsed.alias("__date"), pl.lit(None, dtype=pl.Date).alias("__date_to"),
+                                         bad.alias("__date_bad"))
+        month_first = layout.header.microsoft and not layout.header.spanish
+        found = {cell: periods.segment_period(cell, layout.header.segment, month_first=month_first)
+                 for cell in distinct["__date_text"]}
+        if layout.period is not None:  # the first and last week or month hold only the report's days
+            first, last = layout.period
+            found = {cell: (max(span[0], first), min(span[1], last)) if span and span[0] <= last and span[1] >= first
+                     else span for cell, span in found.items()}
+        cells = list(found)
+        return pl.DataFrame({
+            "__date_text": cells,
+            "__date": [found[cell][0] if found[cell] else None for cell in cells],
+            "__date_to": [found[cell][1] if found[cell] else None for cell in cells],
+            "__date_bad": [found[cell] is None for cell in cells],
+        }, schema={"__date_text": pl.String, "__date": pl.Date, "__date_to": pl.Date, "__date_bad": pl.Boolean})
+
+    def _date_reason(self) -> str:
+        segment = self.layout.header.segment
+        if segment == "day":
+            return "is not a date (expected YYYY-MM-DD or the report's format)"
+        return (f"is not a {segment} (expected its first day as YYYY-MM-DD, or the {segment} written out as the "
+                "platform writes it)")
+
+    def _fail_first(self, frame: pl.DataFrame, bad: pl.Series, name: str, reason: str) -> None:
         failing = frame.filter(bad).head(1)
-        if failing.height:
-            raw = failing[name][0]
-            echoed = "" if raw is None else f"{shown(raw)} "
-            raise ReportError(f"{echoed}{reason} ({self.layout.kind_words}: correct the cell, or download the report "
-                              "again)", line=int(failing["_line"][0]), column=self.layout.column_name(name))
+        raw = failing[name][0]
+        echoed = "" if raw is None else f"{shown(raw)} "
+        raise ReportError(f"{echoed}{reason} ({self.layout.kind_words}: correct the cell, or download the report "
+                          "again)", line=int(failing["_line"][0]), column=self.layout.column_name(name))
+
+
+_DASH_IS_NONE = ("keyword", "campaign_id", "ad_group_id")
+
+
+def _without_ad_group() -> pl.Expr:
+    return pl.col("ad_group").fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS)
+
+
+def _performance_max(present: dict[str, int]) -> pl.Expr:
+    """Rows of a Performance Max campaign, by their match type or campaign type cell."""
+    said = [pl.col(name).fill_null("").str.to_lowercase().str.contains("performance max", literal=True)
+            for name in ("match_type", "campaign_type") if name in present]
+    return pl.any_horizontal(said) if said else pl.lit(False)
+
+
+def _by_value(frame: pl.DataFrame, column: str, expr: Callable[[str], pl.Expr]) -> pl.Expr:
+    """``expr(column)`` worked out once per distinct value: report columns such as match types hold a handful."""
+    distinct = frame.select(pl.col(column).unique())
+    mapped = distinct.select(pl.col(column).alias("__from"), expr(column).alias("__to"))
+    return pl.col(column).replace_strict(mapped["__from"], mapped["__to"], return_dtype=pl.String).alias(column)
 
 
 HEADER_CELLS_SHOWN = 30

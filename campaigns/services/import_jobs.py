@@ -31,7 +31,7 @@ from django.utils import timezone
 from campaigns.models import ImportJob, JobStatus, Organization
 from campaigns.reports import ReportError, ReportReader
 from campaigns.services import queue
-from campaigns.services.importing import import_report
+from campaigns.services.importing import ReadProgress, import_report
 from campaigns.services.queue import RetryLater
 
 MAX_ATTEMPTS = 3
@@ -152,7 +152,7 @@ def run_job(job_id: int, *, chunk_rows: int = 50_000) -> ImportJob | None:
     return job
 
 
-def _progress(job_id: int, reader: ReportReader) -> None:
+def _progress(job_id: int, reader: ReadProgress) -> None:
     ImportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
         rows_read=reader.rows_read, progress=int(READING_SHARE * reader.fraction_read))
 

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from campaigns.models import (
     AdGroup,
     BudgetType,
     Campaign,
+    CampaignType,
     DailyMetric,
     Keyword,
     Organization,
@@ -23,17 +24,25 @@ from campaigns.models import (
     overlapping,
 )
 from campaigns.models.structure import KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS
-from campaigns.reports import ReportError, ReportReader
-from campaigns.reports.errors import shown
-from campaigns.reports.reader import ReportLayout
-from campaigns.services import queue, staging
-from campaigns.services.report_values import EXCLUDED_SQL, STATUS_SQL, budget_type, campaign_type, entity_status
+from campaigns.reports import ReportReader
+from campaigns.services import queue
+from campaigns.services.import_digest import ReportDigest
+from campaigns.services.read_ahead import read_ahead
+from campaigns.services.report_values import STATUS_SQL, budget_type, campaign_type, entity_status
+from campaigns.services.staging import Staging, bulk_settings
+from campaigns.services.staging import execute as _sql
 
-TEXT_LIMITS = {"campaign": 255, "ad_group": 255, "search_term": 500, "keyword": 255, "currency": 3,
-               "campaign_ext": 64, "ad_group_ext": 64}
 UNKNOWN_WHEN_ABSENT = ("conversions", "conversion_value")
 TOTAL_FIELDS = {"impressions": "impressions", "clicks": "clicks", "cost": "cost_micros", "conversions": "conversions",
                 "conversion_value": "conversion_value_micros"}
+
+
+@dataclass(frozen=True)
+class ReadProgress:
+    """How far an import has got when a chunk of its rows is staged."""
+
+    rows_read: int
+    fraction_read: float  # of the file, 0 to 1
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ def import_report(
     chunk_rows: int = 50_000,
     match_after: bool = True,
     filename: str | None = None,
-    progress: Callable[[ReportReader], None] | None = None,
+    progress: Callable[[ReadProgress], None] | None = None,
 ) -> ImportResult:
     """Import one report file into the organization's account, or raise ReportError and write nothing.
 
@@ -76,46 +85,36 @@ def import_report(
     reader = ReportReader(path, decimal=decimal, chunk_rows=chunk_rows)
     layout = reader.layout
     platform = platform or layout.platform
+    staging = Staging(layout.kind, periods=not layout.segmented_by_day,
+                      excluded="added_excluded" in layout.header.columns)
+    digest = ReportDigest(layout, organization.name, organization.currency)
     staging.create()
     try:
-        for chunk in reader.chunks():
+        # Reading and checking the next chunk (polars) overlaps writing this one (the database driver): both let
+        # go of the GIL, so on two cores the import takes the longer of the two, not their sum.
+        chunks = ((digest.add(chunk), ReadProgress(reader.rows_read, reader.fraction_read))
+                  for chunk in reader.chunks())
+        for rows, read in read_ahead(chunks):
             with transaction.atomic():
-                staging.load(chunk)
+                staging.load(rows)
                 if progress is not None:
-                    progress(reader)
-        with transaction.atomic():
-            result = _move_home(organization, path, reader, platform, user, filename or path.name)
+                    progress(read)
+        digest.check()
+        with transaction.atomic(), bulk_settings():
+            report_import = ReportImport.objects.create(
+                organization=organization, platform=platform, kind=layout.kind, filename=(filename or path.name)[:255],
+                sha256=_sha256(path), rows=reader.rows_read, date_from=digest.date_from, date_to=digest.date_to,
+                segmented_by_day=layout.segmented_by_day, totals=_totals(reader),
+                unknown_columns=[name for name in UNKNOWN_WHEN_ABSENT if name not in layout.header.columns],
+                created_by=user if getattr(user, "pk", None) else None,
+            )
+            result = _Writer(organization, platform, digest, staging, report_import).run()
             if match_after and layout.kind == "search_terms":
                 organization_id = organization.pk
                 transaction.on_commit(lambda: queue.delay("campaigns.tasks.match_search_terms", organization_id))
     finally:
         staging.drop()
     return result
-
-
-def _move_home(organization: Organization, path: Path, reader: ReportReader, platform: str, user: object | None,
-               filename: str) -> ImportResult:
-    """Checks that need every row, then the rows into the account's tables (inside the caller's transaction)."""
-    layout = reader.layout
-    _check_staged(layout)
-    _check_currency(organization, layout)
-    if layout.segmented_by_day:
-        (date_from, date_to), = staging.fetch("SELECT MIN(date), MAX(date) FROM {staging}")
-        date_from, date_to = _as_date(date_from), _as_date(date_to)
-        period_end = None
-    else:
-        assert layout.period is not None
-        date_from, date_to = layout.period
-        period_end = date_to
-    report_import = ReportImport.objects.create(
-        organization=organization, platform=platform, kind=layout.kind, filename=filename[:255],
-        sha256=_sha256(path), rows=reader.rows_read, date_from=date_from, date_to=date_to,
-        segmented_by_day=layout.segmented_by_day, totals=_totals(reader),
-        unknown_columns=[name for name in UNKNOWN_WHEN_ABSENT if name not in layout.header.columns],
-        created_by=user if getattr(user, "pk", None) else None,
-    )
-    writer = _Writer(organization, platform, layout.kind, layout.header.spanish, report_import, period_end)
-    return writer.run(date_from, date_to)
 
 
 def _totals(reader: ReportReader) -> dict[str, dict]:
@@ -126,85 +125,58 @@ def _totals(reader: ReportReader) -> dict[str, dict]:
     return totals
 
 
-def _check_currency(organization: Organization, layout: ReportLayout) -> None:
-    rows = staging.fetch("SELECT currency, MIN(line) FROM {staging} WHERE currency <> '' AND currency <> %s "
-                         "GROUP BY currency ORDER BY 2 LIMIT 1", [organization.currency])
-    if rows:
-        currency, line = rows[0]
-        raise ReportError(
-            f"this {layout.kind_words} is in {shown(currency, 12)} but {organization.name} keeps its money in "
-            f"{organization.currency}, and amounts in two currencies cannot be added up; import the reports of an "
-            f"account in {organization.currency}, or set the organization's currency first",
-            line=line, column=_safe_column(layout.column_name, "currency"),
-        )
-
-
-def _as_date(value: object) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 def _sha256(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _check_staged(layout: ReportLayout) -> None:
-    """Checks that need the whole file: over-long values. Rows the platform lists apart are summed, not refused."""
-    column_name = layout.column_name
-    for name, limit in TEXT_LIMITS.items():
-        rows = staging.fetch(f"SELECT line, {name} FROM {{staging}} WHERE LENGTH({name}) > %s ORDER BY line LIMIT 1",
-                             [limit])
-        if rows:
-            named = {"campaign_ext": "campaign_id", "ad_group_ext": "ad_group_id"}.get(name, name)
-            raise ReportError(f"{rows[0][1][:40]!r}… is longer than {limit} characters in this {layout.kind_words}",
-                              line=rows[0][0], column=_safe_column(column_name, named))
-    if layout.kind == "keyword":
-        for text, line in staging.fetch("SELECT keyword, MIN(line) FROM {staging} GROUP BY keyword"):
-            if len(text) > KEYWORD_MAX_CHARS or len(text.split()) > KEYWORD_MAX_WORDS:
-                raise ReportError(
-                    f"keyword {shown(text)} breaks the platforms' limit of {KEYWORD_MAX_CHARS} characters and "
-                    f"{KEYWORD_MAX_WORDS} words", line=line, column=_safe_column(column_name, "keyword"),
-                )
-
-
-def _safe_column(column_name, name: str) -> str:  # type: ignore[no-untyped-def]
-    try:
-        return column_name(name)
-    except KeyError:
-        return name
+_DAILY_COLUMNS = ("search_term_id, campaign_id, date, date_to, keyword_id, keyword_text, keyword_match_type, "
+                  "match_type, excluded, impressions, clicks, cost_micros, conversions, conversion_value_micros, "
+                  "report_import_id")
+# SQLite sums rows the file lists twice as it inserts them, through the unique row key: no sort of the staged
+# rows first. PostgreSQL cannot update a row twice in one statement, so it sums them with GROUP BY (hashed).
+_SQLITE_SUM_ON_CONFLICT = (
+    "ON CONFLICT (search_term_id, date, keyword_text, keyword_match_type, match_type) DO UPDATE SET "
+    "impressions = impressions + excluded.impressions, clicks = clicks + excluded.clicks, "
+    "cost_micros = cost_micros + excluded.cost_micros, conversions = conversions + excluded.conversions, "
+    "conversion_value_micros = conversion_value_micros + excluded.conversion_value_micros, "
+    f"excluded = {SearchTermDaily._meta.db_table}.excluded OR excluded.excluded"
+)
 
 
 class _Writer:
-    """Moves staged rows into the account tables with set-based SQL."""
+    """Moves staged rows into the account tables with set-based SQL (inside the caller's transaction)."""
 
-    def __init__(self, organization: Organization, platform: str, kind: str, spanish: bool,
-                 report_import: ReportImport, period_end: date | None) -> None:
+    def __init__(self, organization: Organization, platform: str, digest: ReportDigest, staging: Staging,
+                 report_import: ReportImport) -> None:
         self.organization = organization
-        self.period_end = period_end  # None: the rows are days; else each row runs from its date to this day
         self.platform = platform
-        self.kind = kind
-        self.spanish = spanish
+        self.digest = digest
+        self.kind = digest.layout.kind
+        self.staging = staging
         self.report_import = report_import
-        self.campaign_join = (
-            f"JOIN {Campaign._meta.db_table} c ON c.organization_id = %s AND c.platform = %s AND c.name = s.campaign"
-        )
-        self.ad_group_join = f"JOIN {AdGroup._meta.db_table} g ON g.campaign_id = c.id AND g.name = s.ad_group"
 
-    def run(self, date_from: date, date_to: date) -> ImportResult:
+    def run(self) -> ImportResult:
         campaign_ids, campaigns_created = self._campaigns()
-        ad_groups_created = self._ad_groups() if self.kind != "campaign" else 0
+        ad_group_ids, ad_groups_created = self._ad_groups(campaign_ids)
+        self.staging.load_groups(
+            (group.key, campaign_ids[campaign], ad_group_ids.get((campaign, ad_group)))
+            for (campaign, ad_group), group in self.digest.groups.items()
+        )
+        self.staging.analyze()
         keywords_created = self._keywords() if self.kind == "keyword" else 0
+        date_from, date_to = self.digest.date_from, self.digest.date_to
+        assert date_from is not None and date_to is not None
         # Every row, daily or period, that shares a day with the file is replaced: rows of one campaign and level
         # never overlap in time, so nothing downstream can count a day twice.
+        ids = sorted(set(campaign_ids.values()))
         if self.kind == "search_terms":
-            replaced, _ = SearchTermDaily.objects.filter(
-                overlapping(date_from, date_to), campaign_id__in=campaign_ids
-            ).delete()
+            replaced, _ = SearchTermDaily.objects.filter(overlapping(date_from, date_to), campaign_id__in=ids).delete()
             self._search_terms()
         else:
             replaced, _ = DailyMetric.objects.filter(
                 overlapping(date_from, date_to), organization=self.organization, level=self.kind,
-                campaign_id__in=campaign_ids,
+                campaign_id__in=ids,
             ).delete()
             self._metrics()
         return ImportResult(
@@ -212,22 +184,24 @@ class _Writer:
             rows=self.report_import.rows, date_from=date_from, date_to=date_to,
             campaigns_created=campaigns_created, ad_groups_created=ad_groups_created,
             keywords_created=keywords_created, rows_replaced=replaced,
-            segmented_by_day=self.period_end is None, totals=self.report_import.totals,
+            segmented_by_day=self.report_import.segmented_by_day, totals=self.report_import.totals,
             unknown_columns=tuple(self.report_import.unknown_columns),
         )
 
-    def _campaigns(self) -> tuple[list[int], int]:
+    def _campaigns(self) -> tuple[dict[str, int], int]:
         created = 0
-        ids = []
+        ids: dict[str, int] = {}
         campaigns = Campaign.objects.filter(organization=self.organization, platform=self.platform)
-        staged = staging.fetch(
-            "SELECT campaign, MAX(campaign_ext), MAX(currency), MAX(budget), MAX(campaign_type), MAX(budget_type), "
-            "MAX(status) FROM {staging} GROUP BY campaign"
-        )
-        for name, external_id, currency, budget, type_text, budget_text, status_text in staged:
+        language = "es" if self.digest.layout.header.spanish else "en"
+        for name, facts in self.digest.campaigns.items():
+            external_id = str(facts["campaign_id"] or "")
+            budget = facts["budget"]
             # Only a campaign report's status column is the campaign's; a keyword report's is the keyword's.
-            status = entity_status(status_text) if self.kind == "campaign" else None
-            kind, period = campaign_type(type_text), budget_type(budget_text)
+            status = entity_status(facts["status"]) if self.kind == "campaign" else None  # type: ignore[arg-type]
+            kind = campaign_type(facts["campaign_type"])  # type: ignore[arg-type]
+            if kind is None and name in self.digest.campaigns_without_ad_groups:
+                kind = CampaignType.PERFORMANCE_MAX  # the one kind whose search terms have no ad group
+            period = budget_type(facts["budget_type"])  # type: ignore[arg-type]
             per_day = period != BudgetType.CAMPAIGN_TOTAL
             campaign = (external_id and campaigns.filter(external_id=external_id).first()) or campaigns.filter(
                 name=name
@@ -235,11 +209,10 @@ class _Writer:
             if campaign is None:
                 campaign = Campaign.objects.create(
                     organization=self.organization, platform=self.platform, name=name, external_id=external_id,
-                    currency=currency or self.organization.currency,
+                    currency=facts["currency"] or self.organization.currency,
                     daily_budget_micros=(budget or 0) if per_day else 0,
                     budget_type=period or BudgetType.DAILY, total_budget_micros=None if per_day else budget,
-                    campaign_type=kind or "search", status=status or "enabled",
-                    language="es" if self.spanish else "en",
+                    campaign_type=kind or "search", status=status or "enabled", language=language,
                 )
                 created += 1
             else:
@@ -252,96 +225,118 @@ class _Writer:
                     setattr(campaign, field, changed[field])
                 if fields:
                     campaign.save(update_fields=[*fields, "updated_at"])
-            ids.append(campaign.pk)
+            ids[name] = campaign.pk
         return ids, created
 
-    def _ad_groups(self) -> int:
-        status = STATUS_SQL.format(column="MAX(s.status)") if self.kind == "ad_group" else "'enabled'"
-        return staging.execute(
-            f"INSERT INTO {AdGroup._meta.db_table} (campaign_id, name, external_id, status) "
-            f"SELECT c.id, s.ad_group, MAX(s.ad_group_ext), {status} FROM {{staging}} s {self.campaign_join} "
-            "WHERE 1 = 1 GROUP BY c.id, s.ad_group ON CONFLICT DO NOTHING",
-            [self.organization.pk, self.platform],
+    def _ad_groups(self, campaign_ids: dict[str, int]) -> tuple[dict[tuple[str, str], int], int]:
+        """The rows' ad groups, created where new ((campaign, name) -> id); rows without one have none."""
+        if self.kind == "campaign":
+            return {}, 0
+        named = {pair: group for pair, group in self.digest.groups.items() if pair[1]}
+        # Only an ad group report's status column is the ad group's.
+        status = (lambda text: entity_status(text) or "enabled") if self.kind == "ad_group" else (lambda _: "enabled")
+        existing = AdGroup.objects.filter(campaign_id__in=set(campaign_ids.values()))
+        before = existing.count()
+        AdGroup.objects.bulk_create(
+            [AdGroup(campaign_id=campaign_ids[campaign], name=name, external_id=group.external_id,
+                     status=status(group.status)) for (campaign, name), group in named.items()],
+            ignore_conflicts=True, batch_size=500,
         )
+        names = {campaign_id: campaign for campaign, campaign_id in campaign_ids.items()}
+        ids = {(names[campaign_id], name): pk for campaign_id, name, pk in
+               existing.values_list("campaign_id", "name", "pk")}
+        return ids, existing.count() - before
 
     def _keywords(self) -> int:
-        return staging.execute(
+        return _sql(
             f"INSERT INTO {Keyword._meta.db_table} "
             "(organization_id, level, campaign_id, ad_group_id, external_id, text, match_type, negative, status) "
-            "SELECT %s, 'ad_group', c.id, g.id, '', s.keyword, "
+            "SELECT %s, 'ad_group', g.campaign_id, g.ad_group_id, '', s.keyword, "
             "CASE WHEN s.keyword_match_type = '' THEN 'broad' ELSE s.keyword_match_type END, %s, "
             f"{STATUS_SQL.format(column='MAX(s.status)')} "
-            f"FROM {{staging}} s {self.campaign_join} {self.ad_group_join} WHERE 1 = 1 "
-            "GROUP BY c.id, g.id, s.keyword, s.keyword_match_type ON CONFLICT DO NOTHING",
-            [self.organization.pk, False, self.organization.pk, self.platform],
+            "FROM {staging} s JOIN {groups} g ON g.gkey = s.gkey WHERE g.ad_group_id IS NOT NULL "
+            "GROUP BY g.campaign_id, g.ad_group_id, s.keyword, s.keyword_match_type ON CONFLICT DO NOTHING",
+            [self.organization.pk, False],
         )
 
     def _keyword_join(self, kind: str) -> str:
         match = "COALESCE(NULLIF(s.keyword_match_type, ''), 'broad')" if kind == "keyword" else "s.keyword_match_type"
         return (
-            f"JOIN {Keyword._meta.db_table} k ON k.ad_group_id = g.id AND k.level = 'ad_group' AND k.negative = %s "
-            f"AND LOWER(k.text) = LOWER(s.keyword) AND k.match_type = {match}"
+            f"JOIN {Keyword._meta.db_table} k ON k.ad_group_id = g.ad_group_id AND k.level = 'ad_group' "
+            f"AND k.negative = %s AND LOWER(k.text) = LOWER(s.keyword) AND k.match_type = {match}"
         )
 
     def _search_terms(self) -> None:
-        org, platform = self.organization.pk, self.platform
-        staging.execute(
+        staging_join = "FROM {staging} s JOIN {groups} g ON g.gkey = s.gkey"
+        _sql(
             f"INSERT INTO {SearchTerm._meta.db_table} (organization_id, campaign_id, ad_group_id, text) "
-            f"SELECT DISTINCT %s, c.id, g.id, s.search_term FROM {{staging}} s {self.campaign_join} "
-            f"{self.ad_group_join} WHERE 1 = 1 ON CONFLICT DO NOTHING",
-            [org, org, platform],
+            f"SELECT DISTINCT %s, g.campaign_id, g.ad_group_id, s.search_term {staging_join} WHERE 1 = 1 "
+            "ON CONFLICT DO NOTHING",
+            [self.organization.pk],
         )
+        self.staging.analyze(SearchTerm._meta.db_table)  # thousands of new terms: plan the join with them
         # Rows the platform lists apart stay apart (their key holds both match types); rows that differ only in
         # columns not stored (a device, a network) are summed, so the totals still reconcile with the file's.
-        staging.execute(
-            f"INSERT INTO {SearchTermDaily._meta.db_table} (search_term_id, campaign_id, date, date_to, keyword_id, "
-            "keyword_text, keyword_match_type, match_type, excluded, impressions, clicks, cost_micros, conversions, "
-            "conversion_value_micros, report_import_id) "
-            "SELECT t.id, c.id, s.date, %s, MIN(k.id), s.keyword, s.keyword_match_type, s.match_type, "
-            f"MAX({EXCLUDED_SQL.format(column='s.added_excluded')}) = 1, SUM(s.impressions), SUM(s.clicks), "
-            "SUM(s.cost), SUM(s.conversions), SUM(s.conversion_value), %s "
-            f"FROM {{staging}} s {self.campaign_join} {self.ad_group_join} "
-            f"JOIN {SearchTerm._meta.db_table} t ON t.ad_group_id = g.id AND t.text = s.search_term "
-            f"LEFT {self._keyword_join('search_terms')} "
-            "GROUP BY t.id, c.id, s.date, s.keyword, s.keyword_match_type, s.match_type",
-            [self.period_end, self.report_import.pk, org, platform, False],
-        )
-        self._excluded_as_negatives()
+        terms = SearchTerm._meta.db_table
+        levels = [("g.ad_group_id IS NOT NULL", f"JOIN {terms} t ON t.ad_group_id = g.ad_group_id "
+                                                "AND t.text = s.search_term")]
+        if self.digest.campaign_level_groups:  # Performance Max: the terms belong to the campaign
+            levels.append(("g.ad_group_id IS NULL", f"JOIN {terms} t ON t.campaign_id = g.campaign_id "
+                                                    "AND t.ad_group_id IS NULL AND t.text = s.search_term"))
+        date_to, excluded = self.staging.column("date_to", "NULL"), self.staging.column("excluded", "0")
+        group = ", ".join(["t.id", "g.campaign_id", "s.date", *([date_to] if date_to != "NULL" else []), "s.keyword",
+                           "s.keyword_match_type", "s.match_type"])
+        for where, term_join in levels:
+            joins = f"{staging_join} {term_join} LEFT {self._keyword_join('search_terms')} WHERE {where}"
+            if connection.vendor == "sqlite":
+                _sql(f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
+                     f"SELECT t.id, g.campaign_id, s.date, {date_to}, k.id, s.keyword, s.keyword_match_type, "
+                     f"s.match_type, {excluded} = 1, s.impressions, s.clicks, s.cost, s.conversions, "
+                     f"s.conversion_value, %s {joins} {_SQLITE_SUM_ON_CONFLICT}",
+                     [self.report_import.pk, False])
+            else:
+                _sql(f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
+                     f"SELECT t.id, g.campaign_id, s.date, {date_to}, MIN(k.id), s.keyword, s.keyword_match_type, "
+                     f"s.match_type, MAX({excluded}) = 1, SUM(s.impressions), SUM(s.clicks), SUM(s.cost), "
+                     f"SUM(s.conversions), SUM(s.conversion_value), %s {joins} GROUP BY {group}",
+                     [self.report_import.pk, False])
+        if self.digest.any_excluded:
+            self._excluded_as_negatives()
 
     def _excluded_as_negatives(self) -> None:
         """A term the report marks "Excluded" is already a negative in the account: recorded as one (exact, in
-        its ad group), so that matching never proposes it again."""
-        staging.execute(
+        its ad group, or its campaign when it has none), so that matching never proposes it again."""
+        _sql(
             f"INSERT INTO {Keyword._meta.db_table} "
             "(organization_id, level, campaign_id, ad_group_id, external_id, text, match_type, negative, status) "
-            "SELECT DISTINCT %s, 'ad_group', c.id, g.id, '', s.search_term, 'exact', %s, 'enabled' "
-            f"FROM {{staging}} s {self.campaign_join} {self.ad_group_join} "
-            f"WHERE {EXCLUDED_SQL.format(column='s.added_excluded')} = 1 AND LENGTH(s.search_term) <= %s "
+            "SELECT DISTINCT %s, CASE WHEN g.ad_group_id IS NULL THEN 'campaign' ELSE 'ad_group' END, "
+            "g.campaign_id, g.ad_group_id, '', s.search_term, 'exact', %s, 'enabled' "
+            "FROM {staging} s JOIN {groups} g ON g.gkey = s.gkey "
+            "WHERE s.excluded = 1 AND LENGTH(s.search_term) <= %s "
             # a term no keyword could be (too long, too many words, odd spacing) is left as an excluded row only
             "AND LENGTH(s.search_term) - LENGTH(REPLACE(s.search_term, ' ', '')) < %s "
             "AND s.search_term NOT LIKE '%%  %%' AND s.search_term NOT LIKE ' %%' AND s.search_term NOT LIKE '%% ' "
             "ON CONFLICT DO NOTHING",
-            [self.organization.pk, True, self.organization.pk, self.platform, KEYWORD_MAX_CHARS,
-             KEYWORD_MAX_WORDS],
+            [self.organization.pk, True, KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS],
         )
 
     def _metrics(self) -> None:
-        joins = self.campaign_join
-        ad_group, keyword, group = "NULL", "NULL", "c.id, s.date"
-        params: list[object] = [self.organization.pk, self.period_end, self.kind, self.report_import.pk,
-                                self.organization.pk, self.platform]
+        joins = "FROM {staging} s JOIN {groups} g ON g.gkey = s.gkey"
+        date_to = self.staging.column("date_to", "NULL")
+        ad_group, keyword = "NULL", "NULL"
+        group = "g.campaign_id, s.date" + (", s.date_to" if date_to != "NULL" else "")
+        params: list[object] = [self.organization.pk, self.kind, self.report_import.pk]
         if self.kind in ("ad_group", "keyword"):
-            joins += " " + self.ad_group_join
-            ad_group, group = "g.id", group + ", g.id"
+            ad_group, group = "g.ad_group_id", group + ", g.ad_group_id"
         if self.kind == "keyword":
             joins += " " + self._keyword_join("keyword")
             keyword, group = "k.id", group + ", k.id"
             params.append(False)
-        staging.execute(
+        _sql(
             f"INSERT INTO {DailyMetric._meta.db_table} (organization_id, date, date_to, level, campaign_id, "
             "ad_group_id, keyword_id, ad_id, impressions, clicks, cost_micros, conversions, conversion_value_micros, "
-            f"report_import_id) SELECT %s, s.date, %s, %s, c.id, {ad_group}, {keyword}, NULL, SUM(s.impressions), "
-            f"SUM(s.clicks), SUM(s.cost), SUM(s.conversions), SUM(s.conversion_value), %s FROM {{staging}} s {joins} "
-            f"GROUP BY {group}",
+            f"report_import_id) SELECT %s, s.date, {date_to}, %s, g.campaign_id, {ad_group}, {keyword}, NULL, "
+            "SUM(s.impressions), SUM(s.clicks), SUM(s.cost), SUM(s.conversions), SUM(s.conversion_value), %s "
+            f"{joins} GROUP BY {group}",
             params,
         )

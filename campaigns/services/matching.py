@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from campaigns.models import (
     AdGroup,
@@ -115,16 +115,19 @@ def _search_term_rows(organization: Organization) -> list:
     ]
 
 
+# Matching routes a term to an ad group and proposes negatives beside keywords: only a Search campaign's terms,
+# served by one of its ad groups, have either. The others (Performance Max terms have no ad group) are counted.
+_SEARCH_TERMS_OF_SEARCH = Q(campaign__campaign_type=CampaignType.SEARCH, ad_group__isnull=False)
+
+
 def _matchable_terms(organization: Organization):  # type: ignore[no-untyped-def]
-    return (SearchTerm.objects.filter(organization=organization, campaign__campaign_type=CampaignType.SEARCH)
-            .exclude(daily__excluded=True))
+    return SearchTerm.objects.filter(_SEARCH_TERMS_OF_SEARCH, organization=organization).exclude(daily__excluded=True)
 
 
 def _left_out(organization: Organization) -> dict[str, int]:
     terms = SearchTerm.objects.filter(organization=organization)
-    return {"not_search": terms.exclude(campaign__campaign_type=CampaignType.SEARCH).count(),
-            "excluded": terms.filter(campaign__campaign_type=CampaignType.SEARCH, daily__excluded=True)
-            .distinct().count()}
+    return {"not_search": terms.exclude(_SEARCH_TERMS_OF_SEARCH).count(),
+            "excluded": terms.filter(_SEARCH_TERMS_OF_SEARCH, daily__excluded=True).distinct().count()}
 
 
 def match_search_terms(organization: Organization, *, embedder: Embedder | None = None) -> MatchingResult:

@@ -71,4 +71,5 @@ STATUS_SQL = (
     "WHEN " + " OR ".join(f"LOWER({{column}}) LIKE '%%{w}%%'" for w in _STATUSES[0][0]) + " THEN 'removed' "
     "ELSE 'enabled' END"
 )
-EXCLUDED_SQL = _sql_case(("exclu", "ausgeschlossen", "esclus"), "1", "0")
+EXCLUDED_WORDS = ("exclu", "ausgeschlossen", "esclus")  # "Excluded", "Excluido", "Exclu", "Ausgeschlossen", "Escluso"
+EXCLUDED_SQL = _sql_case(EXCLUDED_WORDS, "1", "0")

@@ -1,87 +1,146 @@
-"""A per-import temporary table that report rows stream into before set-based SQL moves them home.
+"""Per-import temporary tables that report rows stream into before set-based SQL moves them home.
 
 Rows reach the database in chunks (COPY on PostgreSQL, executemany on SQLite), so an import of millions of
-rows never holds them all as Python objects, and the final inserts run inside the database.
+rows never holds them all as Python objects, and the final inserts run inside the database. Only the columns the
+final statements read are staged: the campaign and ad group of a row are one small integer (``gkey``), resolved
+through the groups table once the campaigns and ad groups exist.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import polars as pl
 from django.db import connection
 
 STAGING_TABLE = "import_staging"
-STAGING_COLUMNS: dict[str, str] = {
-    "line": "BIGINT NOT NULL",
+GROUPS_TABLE = "import_groups"
+_TEXT = "TEXT NOT NULL"  # unbounded: lengths are checked while reading, so a long value is a clear error
+_COMMON: dict[str, str] = {
+    "gkey": "BIGINT NOT NULL",
     "date": "DATE NOT NULL",
-    # Unbounded text: lengths are checked after loading, so that a long value is a clear error, not a crash.
-    "campaign": "TEXT NOT NULL",
-    "campaign_ext": "TEXT NOT NULL",
-    "ad_group": "TEXT NOT NULL",
-    "ad_group_ext": "TEXT NOT NULL",
-    "search_term": "TEXT NOT NULL",
-    "keyword": "TEXT NOT NULL",
-    "match_type": "TEXT NOT NULL",
-    "keyword_match_type": "TEXT NOT NULL",
-    "currency": "TEXT NOT NULL",
-    "status": "TEXT NOT NULL",
-    "campaign_type": "TEXT NOT NULL",
-    "budget_type": "TEXT NOT NULL",
-    "added_excluded": "TEXT NOT NULL",
+    "date_to": "DATE",  # the last day of a week, month or period row; empty for a day
     "impressions": "BIGINT NOT NULL",
     "clicks": "BIGINT NOT NULL",
     "cost": "BIGINT NOT NULL",
     "conversions": "DOUBLE PRECISION NOT NULL",
     "conversion_value": "BIGINT NOT NULL",
-    "budget": "BIGINT",
 }
-_FRAME_COLUMNS = {"line": "_line", "campaign_ext": "campaign_id", "ad_group_ext": "ad_group_id"}
-LOADED = list(STAGING_COLUMNS)
+KIND_COLUMNS: dict[str, dict[str, str]] = {
+    "search_terms": {"search_term": _TEXT, "keyword": _TEXT, "keyword_match_type": _TEXT, "match_type": _TEXT,
+                     "excluded": "SMALLINT NOT NULL"},
+    "keyword": {"keyword": _TEXT, "keyword_match_type": _TEXT, "status": _TEXT},
+    "ad_group": {},
+    "campaign": {},
+}
+# SQLite's page cache of the account's tables during the final statements (KiB): the indexes being filled stay
+# in memory up to this size whatever the file's, instead of the default 2 MiB that makes every insert re-read
+# index pages. The staged rows are read once, in order: their (temporary) table keeps the default cache.
+SQLITE_CACHE_KIB = 48 * 1024
 
 
-def create() -> None:
-    columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS.items())
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {STAGING_TABLE} ({columns})")
+class Staging:
+    """The staging table of one import of one report kind, and its groups table."""
 
+    def __init__(self, kind: str, *, periods: bool = True, excluded: bool = True) -> None:
+        """``periods``: some rows have a last day (weeks, months, a report without days); ``excluded``: the report
+        has an Added/Excluded column. Columns a report cannot fill are not staged: every column costs each row."""
+        columns = {**_COMMON, **KIND_COLUMNS[kind]}
+        if not periods:
+            del columns["date_to"]
+        if not excluded:
+            columns.pop("excluded", None)
+        self.columns = columns
 
-def drop() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
+    def column(self, name: str, otherwise: str) -> str:
+        """``s.name`` for the final statements, or the SQL value it stands for when the column is not staged."""
+        return f"s.{name}" if name in self.columns else otherwise
 
+    def create(self) -> None:
+        columns = ", ".join(f"{name} {kind}" for name, kind in self.columns.items())
+        with connection.cursor() as cursor:
+            for table in (STAGING_TABLE, GROUPS_TABLE):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {STAGING_TABLE} ({columns})")
+            # INTEGER PRIMARY KEY: SQLite's row id itself, so each row's lookup is one search of one tree.
+            cursor.execute(f"CREATE TEMPORARY TABLE {GROUPS_TABLE} (gkey INTEGER PRIMARY KEY, "
+                           "campaign_id BIGINT NOT NULL, ad_group_id BIGINT)")
 
-def load(frame: pl.DataFrame) -> None:
-    """Append one validated chunk of report rows."""
-    ordered = frame.select([pl.col(_FRAME_COLUMNS.get(name, name)).alias(name) for name in LOADED])
-    names = ", ".join(LOADED)
-    with connection.cursor() as cursor:
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            for table in (STAGING_TABLE, GROUPS_TABLE):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def load(self, frame: pl.DataFrame) -> None:
+        """Append one validated chunk of report rows (the frame holds at least the staged columns)."""
+        names = list(self.columns)
+        ordered = frame.select(names)  # a chunk: bounded, so its rows may be a list
         if connection.vendor == "postgresql":
             buffer = io.BytesIO()
             ordered.write_csv(buffer, include_header=False, null_value="")
-            copy_sql = f"COPY {STAGING_TABLE} ({names}) FROM STDIN WITH (FORMAT csv)"
-            with cursor.cursor.copy(copy_sql) as copy:  # psycopg 3's COPY, under Django's cursor wrapper
+            with connection.cursor() as cursor, cursor.cursor.copy(  # psycopg 3's COPY, under Django's wrapper
+                f"COPY {STAGING_TABLE} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
+            ) as copy:
                 copy.write(buffer.getvalue())
         else:
-            placeholders = ", ".join(["%s"] * len(LOADED))
-            # a list, not an iterator: a chunk is bounded, and cursor wrappers (django-prometheus) call len() on it
-            rows = ordered.with_columns(pl.col("date").cast(pl.String)).rows()
-            cursor.executemany(f"INSERT INTO {STAGING_TABLE} ({names}) VALUES ({placeholders})", rows)
+            dates = [name for name in ("date", "date_to") if name in self.columns]
+            rows = ordered.with_columns(pl.col(dates).cast(pl.String)).rows()
+            _sqlite_executemany(f"INSERT INTO {STAGING_TABLE} ({', '.join(names)}) VALUES "
+                                f"({', '.join('?' * len(names))})", rows)
+
+    def load_groups(self, rows: Iterable[tuple[int, int, int | None]]) -> None:
+        """(gkey, campaign id, ad group id or None) for every group key the rows use."""
+        sql = f"INSERT INTO {GROUPS_TABLE} (gkey, campaign_id, ad_group_id) VALUES "
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.executemany(sql + "(%s, %s, %s)", list(rows))
+        else:
+            _sqlite_executemany(sql + "(?, ?, ?)", rows)
+
+    def analyze(self, *tables: str) -> None:
+        """PostgreSQL never analyses temporary tables by itself, nor a table just filled in this transaction;
+        without statistics it plans the joins of a million staged rows as if there were a handful."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for table in tables or (STAGING_TABLE, GROUPS_TABLE):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def _sqlite_executemany(sql: str, rows: Iterable[tuple]) -> None:
+    """The sqlite3 driver's executemany with one prepared statement, fed by an iterator: no list of a chunk's
+    rows, and none of the per-row work of Django's cursor wrappers."""
+    connection.ensure_connection()
+    connection.connection.executemany(sql, rows)
+
+
+@contextmanager
+def bulk_settings() -> Iterator[None]:
+    """Database settings for the final statements of one import, inside its transaction and undone at its end."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # SET LOCAL lasts until the transaction ends, whichever way
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA main.cache_size")
+        (main_cache,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA main.cache_size = {int(main_cache)}")
 
 
 def fetch(sql: str, params: list | tuple = ()) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(staging=STAGING_TABLE), params)
+        cursor.execute(sql.format(staging=STAGING_TABLE, groups=GROUPS_TABLE), params)
         return cursor.fetchall()
 
 
 def execute(sql: str, params: list | tuple = ()) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(staging=STAGING_TABLE), params)
+        cursor.execute(sql.format(staging=STAGING_TABLE, groups=GROUPS_TABLE), params)
         return cursor.rowcount
-
-
-def execute_many(sql: str, rows: list[tuple]) -> None:
-    with connection.cursor() as cursor:
-        cursor.executemany(sql.format(staging=STAGING_TABLE), rows)

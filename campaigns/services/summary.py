@@ -37,11 +37,16 @@ def account_summary(organization: Organization, *, days: int = 30, end: date | N
         "days": days,
         **asdict(summarize(**totals)),
         "wasted_spend_micros": waste.total_micros,
-        "search_term_cost_without_term_micros": unlisted_search_term_cost(organization, start, end),
+        **search_term_visibility(organization, start, end),
         "unknown": unknown_figures(organization, start, end),
         "wasted_share_of_search_term_cost": waste.share_of_cost,
         "top_waste": [{"text": t.text, "clicks": t.clicks, "cost_micros": t.cost_micros} for t in waste.terms[:10]],
     }
+
+
+# The label of the platform's total line for searches it does not itemise, in the interface languages.
+OTHER_SEARCH_TERMS = frozenset({"other search terms", "otros términos de búsqueda", "andere suchbegriffe",
+                                "autres termes de recherche", "altri termini di ricerca", "outros termos de pesquisa"})
 
 
 def unlisted_search_term_cost(organization: Organization, start: date, end: date) -> int:
@@ -49,7 +54,18 @@ def unlisted_search_term_cost(organization: Organization, start: date, end: date
     does not itemise, so no wasted-spend figure can see them."""
     imports = ReportImport.objects.filter(organization=organization, kind="search_terms", date_from__gte=start,
                                           date_to__lte=end)
-    return sum((i.totals.get("Other search terms") or {}).get("cost_micros") or 0 for i in imports)
+    return sum((figures.get("cost_micros") or 0) for i in imports for label, figures in i.totals.items()
+               if label.strip().lower() in OTHER_SEARCH_TERMS)
+
+
+def search_term_visibility(organization: Organization, start: date, end: date) -> dict:
+    """How much of the search-term spend of [start, end] has no visible term: the "Other search terms" share."""
+    unlisted = unlisted_search_term_cost(organization, start, end)
+    listed = SearchTermDaily.objects.filter(in_span(start, end), campaign__organization=organization).aggregate(
+        cost=Sum("cost_micros", default=0))["cost"]
+    total = listed + unlisted
+    return {"search_term_cost_without_term_micros": unlisted, "search_term_cost_micros": total,
+            "search_term_cost_without_term_share": unlisted / total if total and unlisted else (0.0 if total else None)}
 
 
 def unknown_figures(organization: Organization, start: date, end: date) -> list[str]:

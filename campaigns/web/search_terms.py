@@ -111,7 +111,7 @@ def search_terms(request: HttpRequest, membership: Membership) -> HttpResponse:
     negatives = Suggestion.objects.filter(kind=SuggestionKind.NEGATIVE)
     pending = negatives.filter(status=SuggestionStatus.PENDING).select_related("campaign", "ad_group__campaign")
     sculpting = Q(evidence__kind="sculpting")
-    terms = (SearchTerm.objects.select_related("ad_group__campaign", "match__ad_group")
+    terms = (SearchTerm.objects.select_related("campaign", "ad_group__campaign", "match__ad_group")
              .annotate(cost_micros=Sum("daily__cost_micros"), clicks=Sum("daily__clicks"),
                        conversions=Sum("daily__conversions")))
     # shown apart: waste saves money, sculpting only moves traffic to another ad group (rows from before the

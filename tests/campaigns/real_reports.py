@@ -109,3 +109,72 @@ def as_excel_csv(text: str) -> str:
     for row in csv.reader(io.StringIO(text)):
         writer.writerow(row)
     return out.getvalue()
+
+
+# Google Ads, English, search terms of a Performance Max campaign, downloaded at account level: those campaigns
+# have no ad groups, so the report has no Ad group column (and counts Interactions, not Clicks).
+GOOGLE_EN_PMAX_SEARCH_TERMS = '''Search terms report
+"January 5, 2026 - February 3, 2026"
+Search term,Match type,Added/Excluded,Campaign,Campaign type,Impr.,Interactions,Currency code,Cost,Conversions,Conv. value
+tile shop near me,Performance Max,None,PMax_Tiles,Performance Max,"1,050",31,EUR,24.80,2.00,180.00
+bathroom tiles,Performance Max,None,PMax_Tiles,Performance Max,620,12,EUR,9.36,0.00,0.00
+cheap tiles,Performance Max,Excluded,PMax_Tiles,Performance Max,88,2,EUR,1.10,0.00,0.00
+Total: Search terms,,,,,"1,758",45,EUR,35.26,2.00,180.00
+Total: Other search terms,,,,,"4,100",96,EUR,71.02,3.00,260.00
+Total: Account,,,,,"5,858",141,EUR,106.28,5.00,440.00
+'''
+
+# The account's search terms report with a Performance Max campaign among Search ones: its rows have " --" in the
+# Ad group column.
+GOOGLE_EN_SEARCH_TERMS_WITH_PMAX = '''Search terms report
+"January 5, 2026 - February 3, 2026"
+Search term,Match type,Added/Excluded,Campaign,Ad group,Keyword,Impr.,Clicks,Currency code,Cost,Conversions,Campaign type
+tile adhesive,Exact match,Added,S_Tiles_ES,Adhesives,[tile adhesive],"1,204",88,EUR,61.20,4.00,Search
+tile adhesive,Performance Max,None,PMax_Tiles, --, --,310,21,EUR,14.35,1.00,Performance Max
+Total: Search terms,,,,,,"1,514",109,EUR,75.55,5.00,
+'''
+
+# Google Ads, English, campaign report with the Week segment: each row is a week from its Monday; the first and
+# last week reach outside the date range on line 2, and hold only the range's days.
+GOOGLE_EN_CAMPAIGNS_BY_WEEK = '''Campaign report
+"August 26, 2026 - September 13, 2026"
+Week,Campaign,Campaign type,Currency code,Impr.,Clicks,Cost,Conversions
+2026-08-24,Roof tiles,Search,EUR,"1,200",40,30.00,2.00
+2026-08-31,Roof tiles,Search,EUR,"1,310",44,33.10,1.00
+2026-09-07,Roof tiles,Search,EUR,980,30,25.00,0.00
+Total: Campaigns,,,EUR,"3,490",114,88.10,3.00
+'''
+
+# Google Ads, Spanish, search terms with the Month segment written out ("julio de 2026") and comma decimals.
+GOOGLE_ES_SEARCH_TERMS_BY_MONTH = '''Informe de términos de búsqueda
+"1 jul 2026 - 31 ago 2026"
+Mes,Término de búsqueda,Tipo de concordancia,Campaña,Grupo de anuncios,Palabra clave,Impr.,Clics,Código de moneda,Coste,Conversiones
+julio de 2026,cemento cola,Concordancia exacta,Cemento,Cemento cola,[cemento cola],"1.234",12,EUR,"12,50","1,00"
+agosto de 2026,cemento cola,Concordancia exacta,Cemento,Cemento cola,[cemento cola],"1.001",7,EUR,"9,30","2,50"
+Total: términos de búsqueda,,,,,,"2.235",19,EUR,"21,80","3,50"
+'''
+
+# Google Ads, German, ad group report by month, the month as its first day (dd.mm.yyyy).
+GOOGLE_DE_AD_GROUPS_BY_MONTH = '''Anzeigengruppenbericht
+"01.07.2026 - 31.08.2026"
+Monat,Kampagne,Anzeigengruppe,Währungscode,Impressionen,Klicks,Kosten,Conversions
+01.07.2026,Dachziegel,Ton,EUR,"2.100",61,"48,20","3,00"
+01.08.2026,Dachziegel,Ton,EUR,"1.900",55,"41,05","2,00"
+Gesamt: Konto,,,EUR,"4.000",116,"89,25","5,00"
+'''
+
+# Microsoft Advertising campaign report aggregated by month: one "Time period" column, the preamble says monthly.
+MICROSOFT_EN_CAMPAIGNS_MONTHLY = (
+    '"Report Name: Campaign Performance Report"\n'
+    '"Report Time: 7/1/2026,8/31/2026"\n'
+    '"Time Zone: (GMT+01:00) Brussels, Copenhagen, Madrid, Paris"\n'
+    '"Report Aggregation: Monthly"\n'
+    '"Rows: 2"\n'
+    "\n"
+    "Time period\tCampaign name\tImpressions\tClicks\tSpend\tConversions\tCurrency code\n"
+    "7/1/2026\tBricks\t4,100\t90\t71.40\t4\tEUR\n"
+    "8/1/2026\tBricks\t3,900\t85\t66.10\t3\tEUR\n"
+    "Total\t-\t8,000\t175\t137.50\t7\t-\n"
+    "\n"
+    "\u00a92026 Microsoft Corporation. All rights reserved. \n"
+)

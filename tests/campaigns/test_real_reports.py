@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db.models import Sum
+from django.urls import reverse
 
 from campaigns.models import (
     AdGroup,
@@ -175,7 +176,24 @@ def test_summary_says_how_much_search_term_spend_has_no_visible_term(organizatio
     summary = account_summary(organization)
     assert (summary["date_from"], summary["date_to"]) == ("2026-01-05", "2026-02-03")
     assert summary["search_term_cost_without_term_micros"] == 701_140_000
+    assert summary["search_term_cost_micros"] == 1_086_300_000 + 701_140_000
+    assert summary["search_term_cost_without_term_share"] == 701_140_000 / 1_787_440_000
     assert summary["cost_micros"] == 6_989_210_000
+
+
+def test_dashboard_card_says_the_share_of_spend_without_a_visible_term(organization, owner, client, write_report):
+    terms = GOOGLE_ES_SEARCH_TERMS_PERIOD.replace('"1 ene 2026 - 31 ene 2026"', '"5 ene 2026 - 3 feb 2026"')
+    import_report(organization, write_report(terms), match_after=False)
+    period = GOOGLE_EN_CAMPAIGNS_ALL_TIME.replace("All time", '"January 5, 2026 - February 3, 2026"')
+    import_report(organization, write_report(period, name="campaigns.csv"))
+    client.force_login(owner)
+    body = client.get(reverse("campaigns:dashboard")).content.decode()
+    card = body[body.index('id="kpi-unlisted-terms"'):]
+    card = card[:card.index("</div></div>")]
+    # The Spanish file's "otros términos de búsqueda": 8.20 of 27.85 EUR (19.65 itemised).
+    assert "Spend without a visible search term" in card
+    assert ">29%<" in card
+    assert "8.20 EUR of 27.85 EUR is under “Other search terms”" in card
 
 
 def test_spanish_search_terms_period_with_close_variant_and_excluded(organization, write_report):
@@ -227,8 +245,7 @@ def test_search_terms_from_inside_one_campaign_are_refused_with_the_reason(organ
         import_report(organization, write_report(GOOGLE_EN_PMAX_CAMPAIGN_SEARCH_TERMS))
     assert str(error.value) == (
         "Line 3: this is a search terms report downloaded from inside one campaign: it has no Campaign column, so its "
-        "rows cannot be placed; download it again from the account's report page, or add the Campaign and Ad "
-        "group columns")
+        "rows cannot be placed; download it again from the account's report page, or add the Campaign column")
 
 
 def test_report_without_days_and_without_range_line_is_refused(organization, write_report):
