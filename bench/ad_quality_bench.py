@@ -39,6 +39,7 @@ from bench.ad_judge import LIMITS, AdVerdict, judge_ad  # noqa: E402
 from ml.ad_rules import text_width  # noqa: E402
 from ml.generation.api import GeneratedAssets, GenerationRequest, generate_assets, generate_many  # noqa: E402
 from ml.generation.batching import DynamicBatcher  # noqa: E402
+from ml.generation.compose import TEMPERATURE  # noqa: E402
 from ml.generation.model.loading import ModelSettings, load_model  # noqa: E402
 
 Strategy = Literal["plain", "full"]
@@ -204,7 +205,7 @@ def run_strategy(
 def sequential_fp32(briefs: list[dict[str, Any]], cache_dir: str, embedder: Any) -> dict[str, Any]:
     """The full pipeline in fp32, one brief at a time and one prompt per batch: the naive way to run it."""
     loaded = load_model(ModelSettings(cache_dir=cache_dir, quantization="none"))
-    with DynamicBatcher(loaded, max_batch=1) as batcher:
+    with DynamicBatcher(loaded, max_batch=1, temperature=TEMPERATURE) as batcher:
         generate_assets(request_for(briefs[0], "full", 999), batcher, embedder)  # warm, like the batched path
         per_brief = []
         start = time.perf_counter()
@@ -331,9 +332,13 @@ def main(argv: list[str] | None = None) -> int:
         },
         "strategies": {},
     }
-    with DynamicBatcher(loaded) as batcher:
+    # each strategy at its own sampling temperature: plain at the batcher's old default, full at the worker's
+    temperatures = {"plain": 0.5, "full": TEMPERATURE}
+    report["settings"]["temperatures"] = temperatures
+    with DynamicBatcher(loaded, temperature=TEMPERATURE) as batcher:
         generate_assets(request_for(briefs[0], "plain", 999), batcher, embedder)  # warm: prefixes, heads, caches
         for strategy in strategies:
+            batcher.temperature = temperatures[strategy]
             per_brief, seconds = run_strategy(briefs, strategy, batcher, embedder)
             total = totals(per_brief, seconds)
             report["strategies"][strategy] = {
@@ -343,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                 "briefs": per_brief,
             }
             print_table(strategy, per_brief, total)
+        batcher.temperature = TEMPERATURE
         start = time.perf_counter()
         one = generate_assets(request_for(briefs[0], "full", 0), batcher, embedder)
         one_seconds = time.perf_counter() - start
