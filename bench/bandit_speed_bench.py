@@ -44,7 +44,7 @@ def states(count: int, days: int, seed: int = 0, capped_share: float = 0.0) -> l
     return out
 
 
-def timed(allocator, account: list[CampaignState], total: int, repeats: int = 3) -> dict:  # type: ignore[no-untyped-def]
+def timed(allocator, account: list[CampaignState], total: int, repeats: int = 3) -> dict:
     walls, cpus = [], []
     for _ in range(repeats):
         # Each call starts from a collected heap: otherwise the first policy timed after building 900,000

@@ -10,7 +10,8 @@ from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
-    def handle_exception(self, exc: Exception) -> HttpResponse:
+    # DRF finalizes any HttpResponse, not only its own Response (a redirect to the sign-in page here)
+    def handle_exception(self, exc: Exception) -> HttpResponse:  # type: ignore[override]
         if not isinstance(exc, NotAuthenticated | AuthenticationFailed):
             return super().handle_exception(exc)
         # A browser opening the page asks for HTML first; its start-up script (?script) and API clients do not.

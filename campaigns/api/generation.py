@@ -42,7 +42,7 @@ class GenerationJobViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
     throttle_scope = "generation"
     filterset_fields = ["organization", "campaign", "status"]
 
-    def get_throttles(self):  # type: ignore[no-untyped-def]
+    def get_throttles(self):
         # Only starting a job is expensive; status polling must not eat the creation budget.
         return super().get_throttles() if self.action == "create" else []
 

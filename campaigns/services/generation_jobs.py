@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -40,9 +40,13 @@ from campaigns.models import (
     SuggestionKind,
     SuggestionStatus,
 )
+from campaigns.models.organizations import saved_user
 from campaigns.services import generating, queue
 from campaigns.services.queue import RetryLater
 from ml.ad_rules import normalise_for_duplicates as duplicate_key
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 MAX_ATTEMPTS = 3
 GROUPS_PER_STEP = 4  # 3 prompts per ad group: 12 rows share a batch, and cancel is seen every few seconds
@@ -97,7 +101,7 @@ def check_product_text(text: str, policy: str = "refuse") -> str:
 
 @transaction.atomic
 def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int | None = None,
-               product_text: str = "", user: Any = None) -> GenerationJob:
+               product_text: str = "", user: User | AnonymousUser | None = None) -> GenerationJob:
     """Queue a generation job for a campaign (or one of its ad groups) of ``organization``."""
     from ml.generation.api import GenerationRequest, token_budget
 
@@ -121,7 +125,7 @@ def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int
             f"job may need {needed}. It restarts at midnight ({organization.time_zone}).")
     job = GenerationJob.objects.create(
         organization=organization, campaign=campaign, ad_group_id=ad_group_id, product_text=text,
-        total_requests=len(groups), created_by=user if getattr(user, "pk", None) else None,
+        total_requests=len(groups), created_by=saved_user(user),
     )
     transaction.on_commit(lambda: _queue(job.pk))
     return job

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -29,10 +29,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from campaigns.models import ImportJob, JobStatus, Organization
+from campaigns.models.organizations import saved_user
 from campaigns.reports import ReportError, ReportReader
 from campaigns.services import queue
 from campaigns.services.importing import import_report
 from campaigns.services.queue import RetryLater
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 MAX_ATTEMPTS = 3
 READING_SHARE = 90  # percent of the bar for reading the file; the rest is the final move of the rows home
@@ -48,7 +52,7 @@ def stored_path(job: ImportJob) -> Path:
 
 # --- creating (in the web process) ----------------------------------------------------------------------------
 
-def create_job(organization: Organization, upload: UploadedFile, *, user: Any = None,
+def create_job(organization: Organization, upload: UploadedFile, *, user: User | AnonymousUser | None = None,
                decimal: str | None = None) -> ImportJob:
     """Store the upload and queue its import; a file whose head is not a report raises ReportError, and then
     neither the file nor a job is kept."""
@@ -59,7 +63,7 @@ def create_job(organization: Organization, upload: UploadedFile, *, user: Any = 
             job = ImportJob.objects.create(
                 organization=organization, filename=Path(upload.name or "report").name[:255], stored_name=path.name,
                 size_bytes=path.stat().st_size, decimal=decimal or "",
-                created_by=user if getattr(user, "pk", None) else None,
+                created_by=saved_user(user),
             )
             transaction.on_commit(lambda: _queue(job.pk))
     except BaseException:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -22,12 +23,16 @@ from campaigns.models import (
     SearchTermDaily,
     overlapping,
 )
+from campaigns.models.organizations import saved_user
 from campaigns.models.structure import KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS
 from campaigns.reports import ReportError, ReportReader
 from campaigns.reports.errors import shown
 from campaigns.reports.reader import ReportLayout
 from campaigns.services import queue, staging
 from campaigns.services.report_values import EXCLUDED_SQL, STATUS_SQL, budget_type, campaign_type, entity_status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 TEXT_LIMITS = {"campaign": 255, "ad_group": 255, "search_term": 500, "keyword": 255, "currency": 3,
                "campaign_ext": 64, "ad_group_ext": 64}
@@ -57,7 +62,7 @@ def import_report(
     organization: Organization,
     path: str | Path,
     *,
-    user: object | None = None,
+    user: User | AnonymousUser | None = None,
     decimal: str | None = None,
     platform: str | None = None,
     chunk_rows: int = 50_000,
@@ -93,7 +98,8 @@ def import_report(
     return result
 
 
-def _move_home(organization: Organization, path: Path, reader: ReportReader, platform: str, user: object | None,
+def _move_home(organization: Organization, path: Path, reader: ReportReader, platform: str,
+               user: User | AnonymousUser | None,
                filename: str) -> ImportResult:
     """Checks that need every row, then the rows into the account's tables (inside the caller's transaction)."""
     layout = reader.layout
@@ -112,7 +118,7 @@ def _move_home(organization: Organization, path: Path, reader: ReportReader, pla
         sha256=_sha256(path), rows=reader.rows_read, date_from=date_from, date_to=date_to,
         segmented_by_day=layout.segmented_by_day, totals=_totals(reader),
         unknown_columns=[name for name in UNKNOWN_WHEN_ABSENT if name not in layout.header.columns],
-        created_by=user if getattr(user, "pk", None) else None,
+        created_by=saved_user(user),
     )
     writer = _Writer(organization, platform, layout.kind, layout.header.spanish, report_import, period_end)
     return writer.run(date_from, date_to)
@@ -167,7 +173,7 @@ def _check_staged(layout: ReportLayout) -> None:
                 )
 
 
-def _safe_column(column_name, name: str) -> str:  # type: ignore[no-untyped-def]
+def _safe_column(column_name, name: str) -> str:
     try:
         return column_name(name)
     except KeyError:

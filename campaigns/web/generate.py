@@ -34,7 +34,7 @@ def _campaign(membership: Membership, campaign_id: int) -> Campaign:
     return get_object_or_404(Campaign, pk=campaign_id, organization=membership.organization)
 
 
-def _pending(campaign: Campaign):  # type: ignore[no-untyped-def]
+def _pending(campaign: Campaign):
     return (Suggestion.objects.filter(campaign=campaign, status=SuggestionStatus.PENDING, kind__in=GENERATED_KINDS,
                                       source__startswith=SOURCE)
             .select_related("ad_group").order_by("ad_group__name", "kind", "pk"))
@@ -46,7 +46,9 @@ def generate(request: HttpRequest, membership: Membership, campaign_id: int) -> 
     campaign = _campaign(membership, campaign_id)
     groups = list(campaign.ad_groups.order_by("name").values_list("pk", "name"))
     form = GenerateForm(request.POST or None)
-    form.fields["ad_group"].choices = [("", _("All ad groups")), *groups]
+    ad_group_field = form.fields["ad_group"]
+    assert isinstance(ad_group_field, forms.TypedChoiceField)
+    ad_group_field.choices = [("", _("All ad groups")), *groups]
     status = 200
     if request.method == "POST":
         require_edit(membership)
