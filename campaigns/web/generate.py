@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.models import Campaign, GenerationJob, Membership, Suggestion, SuggestionStatus
 from campaigns.services.generating import GENERATED_KINDS, SOURCE
@@ -65,17 +65,6 @@ def generate(request: HttpRequest, membership: Membership, campaign_id: int) -> 
         "campaign": campaign, "form": form, "job": job, "suggestions": _pending(campaign),
         **counter_context(campaign.platform),
     }, status=status)
-
-
-@require_GET
-@organization_view
-def job_progress(request: HttpRequest, membership: Membership, job_id: int) -> HttpResponse:
-    """The progress fragment htmx polls; once the job has finished the page reloads to show the suggestions."""
-    job = get_object_or_404(GenerationJob, pk=job_id, organization=membership.organization)
-    response = render(request, "campaigns/_generation_job.html", {"job": job})
-    if job.finished and request.headers.get("HX-Request"):
-        response["HX-Refresh"] = "true"
-    return response
 
 
 @require_POST
