@@ -36,8 +36,9 @@ class JobRunner(Generic[Job]):
         max_attempts: attempts before the job fails.
     """
 
-    def __init__(self, model: type[Job], *, fresh: Mapping[str, Any] | None = None,
-                 max_attempts: int = MAX_ATTEMPTS) -> None:
+    def __init__(
+        self, model: type[Job], *, fresh: Mapping[str, Any] | None = None, max_attempts: int = MAX_ATTEMPTS
+    ) -> None:
         self.model = model
         self.fresh = dict(fresh or {})
         self.max_attempts = max_attempts
@@ -52,22 +53,32 @@ class JobRunner(Generic[Job]):
         now = timezone.now()
         stale = now - _reclaim_after()
         rows = self.model._default_manager
-        lost = rows.filter(pk=job_id, status=JobStatus.RUNNING, started_at__lt=stale,
-                           attempts__gte=self.max_attempts).update(
-            status=JobStatus.FAILED, finished_at=now,
-            error=f"Failed after {self.max_attempts} attempts: the worker running the last one was lost.")
+        lost = rows.filter(
+            pk=job_id, status=JobStatus.RUNNING, started_at__lt=stale, attempts__gte=self.max_attempts
+        ).update(
+            status=JobStatus.FAILED,
+            finished_at=now,
+            error=f"Failed after {self.max_attempts} attempts: the worker running the last one was lost.",
+        )
         if lost:
             self.ended(job_id)
         claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=stale)
-        return rows.filter(claimable, pk=job_id, attempts__lt=self.max_attempts).update(
-            status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, error="", **self.fresh) == 1
+        return (
+            rows.filter(claimable, pk=job_id, attempts__lt=self.max_attempts).update(
+                status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, error="", **self.fresh
+            )
+            == 1
+        )
 
     def seconds_until_reclaimable(self, job_id: int) -> int | None:
         """For a job running elsewhere: how long until a delivery may reclaim it (if its worker was killed, the
         message is redelivered at once, while the job still looks alive); None when there is nothing to wait
         for."""
-        started_at = self.model._default_manager.filter(pk=job_id, status=JobStatus.RUNNING).values_list(
-            "started_at", flat=True).first()
+        started_at = (
+            self.model._default_manager.filter(pk=job_id, status=JobStatus.RUNNING)
+            .values_list("started_at", flat=True)
+            .first()
+        )
         if started_at is None:
             return None
         stale_at = started_at + _reclaim_after()
@@ -76,7 +87,8 @@ class JobRunner(Generic[Job]):
     def finish(self, job_id: int, status: str, **fields: Any) -> None:
         """End a running job with ``status`` (and ``fields``); a job that is no longer running is left alone."""
         self.model._default_manager.filter(pk=job_id, status=JobStatus.RUNNING).update(
-            status=status, finished_at=timezone.now(), **fields)
+            status=status, finished_at=timezone.now(), **fields
+        )
         self.ended(job_id)
 
     def attempt_failed(self, job: Job, exc: Exception) -> None:
@@ -90,7 +102,8 @@ class JobRunner(Generic[Job]):
         job.refresh_from_db()
         if job.attempts < self.max_attempts:
             requeued = self.model._default_manager.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-                status=JobStatus.QUEUED, error=reason)
+                status=JobStatus.QUEUED, error=reason
+            )
             if requeued:
                 raise RetryLater(f"{job.kind} job", job.pk, job.attempts, reason) from exc
             return
