@@ -32,6 +32,7 @@ ping: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy ml campaigns config
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/import_bench.py

@@ -62,7 +62,7 @@ def profile(token: str, pages: int, rounds: int = 10) -> dict:
     client.get("/api/campaigns/?page=1")  # warm: imports, URL resolver, first connection
     queries: list[str] = []
 
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def record(execute, sql, params, many, context):
         queries.append(sql[:160])
         return execute(sql, params, many, context)
 

@@ -278,7 +278,7 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
         "seed": SEED,
         "results": [],
     }
-    rows: list[dict[str, object]] = report["results"]  # type: ignore[assignment]
+    rows: list[dict[str, object]] = report["results"]
 
     def save() -> None:
         weights = {r["quantization"]: r["weights_mb"] for r in rows if "weights_mb" in r}

@@ -36,7 +36,7 @@ def setup() -> None:
     call_command("migrate", verbosity=0)
 
 
-def run_mode(organization, groups_per_step: int, batcher, embedder) -> dict:  # type: ignore[no-untyped-def]
+def run_mode(organization, groups_per_step: int, batcher, embedder) -> dict:
     from campaigns.models import Campaign, GenerationJob, Suggestion
     from campaigns.services.generation_jobs import create_job, run_job
 

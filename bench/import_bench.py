@@ -66,7 +66,7 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
         handle.write("Total: Account,,,,,--,0,0,EUR,0.00,0,0.00\n")
 
 
-def naive_import(organization, path: Path, limit: int | None) -> int:  # type: ignore[no-untyped-def]
+def naive_import(organization, path: Path, limit: int | None) -> int:
     """What a first version does: csv.reader, then get_or_create and create per row, in one transaction."""
     import csv
     from datetime import date

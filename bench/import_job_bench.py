@@ -177,7 +177,7 @@ class Browser:
         self.session = requests.Session()
         self.session.headers.update({**HTTPS, "Origin": "https://" + url.removeprefix("http://")})
 
-    def request(self, method: str, path: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    def request(self, method: str, path: str, **kwargs: object):
         response = self.session.request(method, self.url + path, allow_redirects=False, timeout=120, **kwargs)
         for cookie in self.session.cookies:
             cookie.secure = False

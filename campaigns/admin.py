@@ -181,8 +181,7 @@ class PlatformCredentialAdmin(OrganizationScopedAdmin):
 
     list_display = ["organization", "platform", "key_id", "updated_at"]
     list_filter = ["platform", "key_id"]
-    fields = ["organization", "platform", "key_id", "created_at", "updated_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("organization", "platform", "key_id", "created_at", "updated_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

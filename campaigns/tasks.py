@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 from celery import shared_task
@@ -101,7 +102,7 @@ def rebalance_due_organizations(now: str | None = None, queue: str | None = None
         except Exception:
             skip_organization("rebalance_due_organizations", organization)
             continue
-        transaction.on_commit(lambda args=args: rebalance_organization.apply_async(args, **options))
+        transaction.on_commit(partial(rebalance_organization.apply_async, args, **options))
         queued += 1
     return queued
 
@@ -124,7 +125,7 @@ def generate_campaign_suggestions(campaign_id: int) -> dict:
     return asdict(generate_for_campaign(campaign))
 
 
-def _run_job_once(task, service, job_id: int, skipped: str, summary) -> dict:  # type: ignore[no-untyped-def]
+def _run_job_once(task, service, job_id: int, skipped: str, summary) -> dict:
     """A job's attempt (``service.run_job``): a failed attempt is retried with its backoff; a job claimed elsewhere
     (or whose worker was killed) is tried again once it can be reclaimed."""
     try:
@@ -140,7 +141,7 @@ def _run_job_once(task, service, job_id: int, skipped: str, summary) -> dict:  #
 
 
 @shared_task(bind=True, max_retries=None)
-def run_generation_job(self, job_id: int) -> dict:  # type: ignore[no-untyped-def]
+def run_generation_job(self, job_id: int) -> dict:
     """On queue ``llm``: run a generation job once (a duplicate delivery claims nothing); a failed attempt is
     retried with backoff, counted in the job, until the job fails with its error."""
     from campaigns.services import generation_jobs
@@ -151,7 +152,7 @@ def run_generation_job(self, job_id: int) -> dict:  # type: ignore[no-untyped-de
 
 
 @shared_task(bind=True, max_retries=None)
-def run_import_job(self, job_id: int) -> dict:  # type: ignore[no-untyped-def]
+def run_import_job(self, job_id: int) -> dict:
     """Import an uploaded report once (a duplicate delivery claims nothing); a failed attempt is retried with
     backoff, counted in the job, until the job fails with its error. The stored file goes when the job ends."""
     from campaigns.services import import_jobs

@@ -3,11 +3,13 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from campaigns import views
+from campaigns.models import GenerationJob, ImportJob
 from campaigns.web import account as accounts
 from campaigns.web import (
     budgets,
     dashboard,
     files,
+    jobs,
     language,
     members,
     organizations,
@@ -56,10 +58,10 @@ urlpatterns = [
     path("exports/", files.exports, name="exports"),
     path("exports/<slug:kind>/", files.download, name="download"),
     path("imports/", files.imports, name="imports"),
-    path("import-jobs/<int:job_id>/", files.import_job, name="import_job"),
+    path("import-jobs/<int:job_id>/", jobs.job_progress, {"model": ImportJob}, name="import_job"),
     path("campaigns/<int:campaign_id>/generate/", generation.generate, name="generate"),
     path("campaigns/<int:campaign_id>/generate/decide/", generation.decide_many, name="generate_decide"),
-    path("generation-jobs/<int:job_id>/", generation.job_progress, name="generation_job"),
+    path("generation-jobs/<int:job_id>/", jobs.job_progress, {"model": GenerationJob}, name="generation_job"),
     path("generation-jobs/<int:job_id>/cancel/", generation.cancel, name="cancel_generation"),
     path("suggestions/<int:suggestion_id>/edit/", generation.edit, name="suggestion_edit"),
     path("suggestions/<int:suggestion_id>/validate/", generation.validate, name="suggestion_validate"),

@@ -12,9 +12,13 @@ import ipaddress
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from dj_database_url import DBConfig
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -125,7 +129,7 @@ def credentials_keys(name: str, default: str | None) -> list[tuple[str, bytes]]:
     return keys
 
 
-def database_config(name: str, default: str) -> dict:
+def database_config(name: str, default: str) -> DBConfig:
     """Django's DATABASES entry from a URL; only SQLite and PostgreSQL are supported."""
     import dj_database_url
 

@@ -41,13 +41,13 @@ if os.path.isdir("/dev/shm"):
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_var / "prometheus" / "web"))
 
 
-def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+def on_starting(server) -> None:
     folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     shutil.rmtree(folder, ignore_errors=True)  # counters from a previous run would be added to this one's
     folder.mkdir(parents=True, exist_ok=True)
 
 
-def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+def child_exit(server, worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)

@@ -26,6 +26,7 @@ Platform = Literal["google", "microsoft"]
 MatchType = Literal["broad", "phrase", "exact"]
 
 BOTH_PLATFORMS: tuple[Platform, ...] = ("google", "microsoft")
+_PLATFORM_NAMED: dict[str, Platform] = {platform: platform for platform in BOTH_PLATFORMS}
 HEADLINE_MAX = 30
 DESCRIPTION_MAX = 90
 PATH_MAX = 15
@@ -126,6 +127,14 @@ def char_width(char: str, platform: Platform) -> int:
     if platform == "microsoft" and unicodedata.east_asian_width(char) in ("W", "F"):
         return 2
     return 1
+
+
+def as_platform(name: str) -> Platform:
+    """``name`` (a campaign's platform, as stored) as a :data:`Platform`; ValueError for any other name."""
+    try:
+        return _PLATFORM_NAMED[name]
+    except KeyError:
+        raise ValueError(f"unknown platform {name!r}; expected one of {BOTH_PLATFORMS}") from None
 
 
 def text_width(text: str, platforms: Platform | Iterable[Platform] = BOTH_PLATFORMS) -> int:

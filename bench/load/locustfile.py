@@ -20,12 +20,12 @@ PROXY = {"X-Forwarded-Proto": "https"}
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def wait_time_from_env():  # type: ignore[no-untyped-def]
+def wait_time_from_env():
     low, _, high = os.environ.get("LOAD_WAIT", "0.5,2").partition(",")
     return constant(float(low)) if not high else between(float(low), float(high))
 
 
-def api_headers(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def api_headers(client) -> dict[str, str]:
     token = os.environ.get("LOAD_TOKEN")
     if not token:
         token = client.post("/api/auth/token/", json=credentials(), headers=PROXY, name="/api/auth/token/").json()[

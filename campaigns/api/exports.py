@@ -53,11 +53,11 @@ class _ExportView(APIView):
     permission_classes = [IsAuthenticated]
 
     def query(self, request: Request) -> tuple[Organization, list[int] | None, str]:
-        data = {"organization": request.query_params.get("organization"),
-                "customer_id": request.query_params.get("customer_id", "0")}
+        given: dict[str, str | list[str] | None] = {"organization": request.query_params.get("organization"),
+                                                    "customer_id": request.query_params.get("customer_id", "0")}
         if request.query_params.getlist("campaign"):
-            data["campaign"] = request.query_params.getlist("campaign")
-        params = ExportQuery(data=data)
+            given["campaign"] = request.query_params.getlist("campaign")
+        params = ExportQuery(data=given)
         params.is_valid(raise_exception=True)
         data = params.validated_data
         organization = get_object_or_404(organizations_of(request.user), pk=data["organization"])

@@ -3,9 +3,11 @@ rebalancing flow, under its invariants)."""
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.core.validators import RegexValidator
-from django.db.models import Model
+from django.db.models import Field, Model
 from rest_framework import serializers
 
 from campaigns.api.permissions import EDIT_ROLES, organizations_of
@@ -43,19 +45,24 @@ class EditableRelatedField(serializers.PrimaryKeyRelatedField):
     Anything else is "does not exist", so the API never confirms another organization's ids.
     """
 
-    def __init__(self, organization_path: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, organization_path: str, **kwargs) -> None:
         self.organization_path = organization_path
         super().__init__(**kwargs)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         user = self.context["request"].user
         roles = getattr(self.context.get("view"), "write_roles", EDIT_ROLES)
         writable = organizations_of(user, roles)
         key = f"{self.organization_path}__in" if self.organization_path != "pk" else "pk__in"
-        return super().get_queryset().filter(**{key: writable})
+        queryset = super().get_queryset()
+        assert queryset is not None  # every EditableRelatedField is given its queryset
+        return queryset.filter(**{key: writable})
 
 
-class ConstrainedSerializer(serializers.ModelSerializer):
+_Row = TypeVar("_Row", bound=Model)
+
+
+class ConstrainedSerializer(serializers.ModelSerializer[_Row]):
     """Writes that break a model constraint (a check or a uniqueness rule) are a 400 naming it, not a database error.
 
     The fields' own validators catch the usual cases with a clearer message; this is the net under them.
@@ -67,29 +74,33 @@ class ConstrainedSerializer(serializers.ModelSerializer):
 
     placed_by: tuple[str, ...] = ()
 
-    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
-        if self.instance is not None and hasattr(data, "get"):
+    def to_internal_value(self, data):
+        instance = self.instance
+        if instance is not None and hasattr(data, "get"):
             moved = [name for name in self.placed_by
-                     if name in data and str(data.get(name)) != str(getattr(self.instance, f"{name}_id"))]
+                     if name in data and str(data.get(name)) != str(getattr(instance, f"{name}_id"))]
             if moved:
-                noun = self.Meta.model._meta.verbose_name
-                raise serializers.ValidationError({name: [
-                    f"The {self.Meta.model._meta.get_field(name).verbose_name} is set when the {noun} is created "
-                    "and cannot change."] for name in moved})
+                errors = {}
+                for name in moved:
+                    field = instance._meta.get_field(name)
+                    assert isinstance(field, Field)  # placed_by names foreign keys
+                    errors[name] = [f"The {field.verbose_name} is set when the {instance._meta.verbose_name} is "
+                                    "created and cannot change."]
+                raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
-    def create(self, validated_data: dict) -> Model:
-        return self._checked_save(self.Meta.model(**validated_data))
+    def create(self, validated_data: dict) -> _Row:
+        return self._checked_save(self.Meta.model(**validated_data))  # type: ignore[misc]  # the stubs' Meta.model
 
     # True: an update saves only the fields it was given (other fields of the row are written elsewhere, under a lock)
     saves_given_fields_only = False
 
-    def update(self, instance: Model, validated_data: dict) -> Model:
+    def update(self, instance: _Row, validated_data: dict) -> _Row:
         for name, value in validated_data.items():
             setattr(instance, name, value)
         return self._checked_save(instance, list(validated_data) if self.saves_given_fields_only else None)
 
-    def _checked_save(self, instance: Model, update_fields: list[str] | None = None) -> Model:
+    def _checked_save(self, instance: _Row, update_fields: list[str] | None = None) -> _Row:
         try:
             instance.validate_constraints()
         except ModelValidationError as exc:
@@ -191,6 +202,7 @@ class KeywordSerializer(ConstrainedSerializer):
 
     def validate(self, attrs: dict) -> dict:
         ad_group = attrs.get("ad_group") or getattr(self.instance, "ad_group", None)
+        assert ad_group is not None  # required on create; the row's own on update
         attrs["campaign"] = ad_group.campaign
         attrs["organization"] = ad_group.campaign.organization
         return attrs
@@ -235,7 +247,7 @@ class AdSerializer(ConstrainedSerializer):
 def ad_text_problems(attrs: dict, instance: Ad | None) -> dict[str, list[str]]:
     """The shared validator's findings (the campaign's platform and the organization's blocked terms) for the ad
     as it would be saved, by field: "Headline 1: headline is 41 wide; the limit is 30."."""
-    def value(name: str) -> object:
+    def value(name: str) -> Any:
         return attrs[name] if name in attrs else getattr(instance, name, "")  # "": not given on create
 
     for name in ("headlines", "descriptions"):
@@ -283,7 +295,7 @@ class SuggestionSerializer(ConstrainedSerializer):
         if self.instance is not None and self.instance.status != "pending":
             raise serializers.ValidationError("Only pending suggestions can be edited.")
         kind = self.instance.kind if self.instance else None
-        if "text" in attrs and kind in AD_TEXT_FIELDS:
+        if "text" in attrs and self.instance is not None and kind in AD_TEXT_FIELDS:
             try:  # the shared validator: a headline past 30 (a description past 90) is refused with the reason
                 attrs["text"] = clean_ad_text(kind, attrs["text"], self.instance.organization.blocked_terms)
             except SuggestionError as exc:

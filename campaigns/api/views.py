@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.db.models import ProtectedError, Sum
 from drf_spectacular.types import OpenApiTypes
@@ -9,13 +11,15 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from campaigns.api import serializers as s
 from campaigns.api.import_jobs import ImportJobSerializer
-from campaigns.api.permissions import EDIT_ROLES, OWNER_ROLES, RolePermission
+from campaigns.api.permissions import EDIT_ROLES, OWNER_ROLES, RolePermission, signed_in
 from campaigns.api.schema import CONFLICT
 from campaigns.models import (
     Ad,
@@ -45,19 +49,26 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
-class ScopedMixin:
+# For the type checker the mixin is the generic view it is mixed into; at run time it is a plain mixin.
+if TYPE_CHECKING:
+    _ScopedBase = GenericAPIView
+else:
+    _ScopedBase = object
+
+
+class ScopedMixin(_ScopedBase):
     """Rows of the caller's organizations only; ``organization_field`` is the path from the model."""
 
     organization_field = "organization"
-    write_roles = EDIT_ROLES
+    write_roles: tuple[str, ...] = EDIT_ROLES
     permission_classes = [IsAuthenticated, RolePermission]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         path = "memberships__user" if self.organization_field == "pk" else (
             f"{self.organization_field}__memberships__user")
-        return super().get_queryset().filter(**{path: self.request.user})  # type: ignore[misc]
+        return super().get_queryset().filter(**{path: self.request.user})
 
-    def perform_destroy(self, instance) -> None:  # type: ignore[no-untyped-def]
+    def perform_destroy(self, instance) -> None:
         try:
             instance.delete()
         except ProtectedError:  # the append-only budget audit keeps its campaigns
@@ -73,12 +84,14 @@ class OrganizationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     write_roles = OWNER_ROLES
 
     @transaction.atomic
-    def perform_update(self, serializer: s.OrganizationSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Organization]) -> None:
         # The guardrails go through the settings service (row lock, a SettingsChange row); the serializer saves
         # only the other fields it was given.
+        organization = serializer.instance
+        assert organization is not None  # an update has its row
         guardrails = {name: serializer.validated_data.pop(name) for name in GUARDRAIL_FIELDS
                       if name in serializer.validated_data}
-        update_settings(serializer.instance, user=self.request.user, **guardrails)
+        update_settings(organization, user=self.request.user, **guardrails)
         serializer.save()
 
 
@@ -91,8 +104,9 @@ class MembershipViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
     write_roles = OWNER_ROLES
     filterset_fields = ["organization", "role"]
 
-    def perform_update(self, serializer: s.MembershipSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Membership]) -> None:
         membership, values = serializer.instance, serializer.validated_data
+        assert membership is not None  # an update has its row
         try:
             with transaction.atomic():
                 # the organization cannot change (MembershipSerializer.placed_by): only the role can demote
@@ -118,15 +132,15 @@ class InvitationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
     write_roles = OWNER_ROLES
     filterset_fields = ["organization", "role"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         # Invited addresses are personal data: owners see them, other members do not.
         return super().get_queryset().filter(organization__memberships__user=self.request.user,
                                              organization__memberships__role__in=OWNER_ROLES)
 
-    def perform_create(self, serializer: s.InvitationSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Invitation]) -> None:
         data = serializer.validated_data
         serializer.instance = invitations.invite(data["organization"], data["email"], data.get("role", Role.VIEWER),
-                                                 invited_by=self.request.user,
+                                                 invited_by=signed_in(self.request),
                                                  site_url=self.request.build_absolute_uri("/"))
 
     # 400 is the schema's ValidationErrors: a blank token is a field error, a refused one {"detail"} (unknown, used
@@ -138,7 +152,7 @@ class InvitationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
         given = s.AcceptInvitationSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
-            membership = invitations.accept(given.validated_data["token"], request.user)
+            membership = invitations.accept(given.validated_data["token"], signed_in(request))
         except invitations.InvitationError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
@@ -220,12 +234,12 @@ class ReportImportViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     throttle_scope = "imports"
     filterset_fields = ["organization", "kind", "platform"]
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self):
         return s.ReportUploadSerializer if self.action == "create" else s.ReportImportSerializer
 
     @extend_schema(request={"multipart/form-data": s.ReportUploadSerializer},
                    responses={202: ImportJobSerializer, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args, **kwargs) -> Response:
         upload = s.ReportUploadSerializer(data=request.data, context=self.get_serializer_context())
         upload.is_valid(raise_exception=True)
         data = upload.validated_data

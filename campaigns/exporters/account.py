@@ -82,7 +82,7 @@ def load_account(organization: Organization, platform: str, campaign_ids: Iterab
         if findings:
             account.problems += as_problems(f"campaign {campaign.name!r}", findings)
             continue
-        account.campaigns.append(_campaign(account, campaign))
+        account.campaigns.append(_campaign(account, campaign, campaign.negatives))
     lists = NegativeKeywordList.objects.filter(organization=organization).order_by("name", "pk").prefetch_related(
         Prefetch("keywords", queryset=live_keywords))
     if campaign_ids is not None:
@@ -94,9 +94,9 @@ def load_account(organization: Organization, platform: str, campaign_ids: Iterab
     return account
 
 
-def _campaign(account: Account, campaign: Campaign) -> ExportCampaign:
+def _campaign(account: Account, campaign: Campaign, negatives: list[Keyword]) -> ExportCampaign:
     where = f"campaign {campaign.name!r}"
-    exported = ExportCampaign(campaign, negatives=_keywords(account, where, campaign.negatives),
+    exported = ExportCampaign(campaign, negatives=_keywords(account, where, negatives),
                               shared_lists=list(campaign.negative_lists.all()))
     for ad_group in campaign.ad_groups.all():
         group_where = f"{where} › ad group {ad_group.name!r}"

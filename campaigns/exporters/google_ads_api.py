@@ -17,6 +17,7 @@ import importlib
 import json
 from collections.abc import Iterable
 from types import ModuleType
+from typing import Any, Protocol
 
 from django.db.models import QuerySet
 
@@ -24,6 +25,13 @@ from campaigns.exporters.account import Account, ExportCampaign, load_account
 from campaigns.models import Campaign, Keyword, Organization
 
 VERSION = "v26"
+
+
+class AdsClient(Protocol):
+    """What the calls here need of a ``GoogleAdsClient`` (the library is untyped: its services and messages are
+    ``Any``)."""
+
+    def get_service(self, name: str, version: str = ...) -> Any: ...
 
 
 _MODULES = {
@@ -47,7 +55,7 @@ def _types() -> dict[str, ModuleType]:
 
 
 def build_request(organization: Organization, customer_id: str, campaign_ids: Iterable[int] | None = None,
-                  budget_resource_names: dict[str, str] | None = None) -> tuple[object, Account]:
+                  budget_resource_names: dict[str, str] | None = None) -> tuple[Any, Account]:
     """The ``MutateGoogleAdsRequest`` (with ``validate_only`` set) and the account, with its ``problems``."""
     account = load_account(organization, "google", campaign_ids)
     builder = _Builder(customer_id, budget_resource_names or {})
@@ -62,32 +70,32 @@ def build_request(organization: Organization, customer_id: str, campaign_ids: It
     return request, account
 
 
-def as_json(request: object) -> dict:
+def as_json(request: Any) -> dict:  # a proto-plus message (the library is untyped)
     """The request as the API's JSON (field names as in the REST interface)."""
     return json.loads(type(request).to_json(
-        request, use_integers_for_enums=False, always_print_fields_with_no_presence=False))  # type: ignore[attr-defined]
+        request, use_integers_for_enums=False, always_print_fields_with_no_presence=False))
 
 
 def existing_on_google(campaign: Campaign) -> bool:
     return campaign.platform == "google" and campaign.external_id.isdigit()
 
 
-def budget_resource_names(client: object, customer_id: str, campaigns: Iterable[Campaign]) -> dict[str, str]:
+def budget_resource_names(client: AdsClient, customer_id: str, campaigns: Iterable[Campaign]) -> dict[str, str]:
     """Budget resource names of campaigns already on Google, by campaign id (a GAQL search through the client)."""
     ids = sorted({int(c.external_id) for c in campaigns if existing_on_google(c)})
     if not ids:
         return {}
-    service = client.get_service("GoogleAdsService", version=VERSION)  # type: ignore[attr-defined]
+    service = client.get_service("GoogleAdsService", version=VERSION)
     query = ("SELECT campaign.id, campaign.campaign_budget FROM campaign "
              f"WHERE campaign.id IN ({', '.join(map(str, ids))})")
     return {str(row.campaign.id): row.campaign.campaign_budget for row in service.search(customer_id=customer_id,
                                                                                            query=query)}
 
 
-def send(client: object, request: object, *, validate_only: bool = True) -> object:
+def send(client: AdsClient, request: Any, *, validate_only: bool = True) -> Any:
     """The network edge: one mutate call; with ``validate_only`` Google checks everything and changes nothing."""
-    request.validate_only = validate_only  # type: ignore[attr-defined]
-    service = client.get_service("GoogleAdsService", version=VERSION)  # type: ignore[attr-defined]
+    request.validate_only = validate_only
+    service = client.get_service("GoogleAdsService", version=VERSION)
     return service.mutate(request=request)
 
 
@@ -96,8 +104,8 @@ def campaigns_of(organization: Organization, campaign_ids: Iterable[int] | None 
     return campaigns if campaign_ids is None else campaigns.filter(pk__in=list(campaign_ids))
 
 
-def push(organization: Organization, client: object, customer_id: str, campaign_ids: Iterable[int] | None = None,
-         *, validate_only: bool = True) -> tuple[object, Account]:
+def push(organization: Organization, client: AdsClient, customer_id: str, campaign_ids: Iterable[int] | None = None,
+         *, validate_only: bool = True) -> tuple[Any, Account]:
     """Build the account's request and send it (a dry run unless ``validate_only`` is False)."""
     names = budget_resource_names(client, customer_id, campaigns_of(organization, campaign_ids))
     request, account = build_request(organization, customer_id, campaign_ids, names)
@@ -126,7 +134,7 @@ class _Builder:
         match = self.t["keyword_match_type"].KeywordMatchTypeEnum.KeywordMatchType[keyword.match_type.upper()]
         return self.t["criteria"].KeywordInfo(text=keyword.text, match_type=match)
 
-    def shared_list(self, shared_list, keywords: list[Keyword]) -> None:  # type: ignore[no-untyped-def]
+    def shared_list(self, shared_list, keywords: list[Keyword]) -> None:
         t = self.t
         resource = self.lists[shared_list.pk] = self.name("sharedSets", shared_list.pk)
         kind = t["shared_set_type"].SharedSetTypeEnum.SharedSetType.NEGATIVE_KEYWORDS
@@ -190,7 +198,7 @@ class _Builder:
         )))
         return resource
 
-    def ad_group(self, campaign_resource: str, group) -> None:  # type: ignore[no-untyped-def]
+    def ad_group(self, campaign_resource: str, group) -> None:
         t, ad_group = self.t, group.ad_group
         if ad_group.external_id.isdigit() and not campaign_resource.endswith(f"/-{ad_group.campaign_id}"):
             resource = f"{self.customer}/adGroups/{ad_group.external_id}"
@@ -217,7 +225,7 @@ class _Builder:
             if not ad.external_id:
                 self.op(ad_group_ad_operation=t["ad_group_ad_service"].AdGroupAdOperation(create=self.ad(resource, ad)))
 
-    def ad(self, ad_group_resource: str, ad) -> object:  # type: ignore[no-untyped-def]
+    def ad(self, ad_group_resource: str, ad) -> object:
         t = self.t
         pins = t["served_asset_field_type"].ServedAssetFieldTypeEnum.ServedAssetFieldType
 

@@ -116,7 +116,7 @@ def rows(account: Account) -> Iterable[dict[str, str]]:
                 yield {**base, **_ad_row(ad)}
 
 
-def _ad_row(ad) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _ad_row(ad) -> dict[str, str]:
     row = {"Ad type": AD_TYPE, "Status": STATUS[ad.status], "Path 1": ad.path1, "Path 2": ad.path2,
            "Final URL": ad.final_url}
     for label, items in (("Headline", ad.headlines), ("Description", ad.descriptions)):

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from campaigns.exporters.account import Account, load_account
 from campaigns.exporters.cells import neutralise, restore
@@ -90,7 +91,7 @@ def entities(account: Account) -> Iterable[object]:
                                                   ad_group_name=ad_group_name, ad=_ad(factory, ad))
 
 
-def _factory():  # type: ignore[no-untyped-def]
+def _factory():
     from bingads.service_client import _CAMPAIGN_OBJECT_FACTORY_V13
 
     return _CAMPAIGN_OBJECT_FACTORY_V13
@@ -100,7 +101,7 @@ def units(micros: int) -> float:
     return float(Decimal(micros) / 1_000_000)
 
 
-def _campaign(factory, campaign, time_zone: str | None):  # type: ignore[no-untyped-def]
+def _campaign(factory, campaign, time_zone: str | None):
     entity = factory.create("Campaign")
     entity.Id, entity.Name, entity.Status = -campaign.pk, neutralise(campaign.name), STATUS[campaign.status]
     entity.DailyBudget, entity.BudgetType = units(campaign.daily_budget_micros), "DailyBudgetStandard"
@@ -112,7 +113,7 @@ def _campaign(factory, campaign, time_zone: str | None):  # type: ignore[no-unty
     return entity
 
 
-def _ad_group(factory, ad_group):  # type: ignore[no-untyped-def]
+def _ad_group(factory, ad_group):
     entity = factory.create("AdGroup")
     entity.Id, entity.Name, entity.Status = -ad_group.pk, neutralise(ad_group.name), STATUS[ad_group.status]
     entity.CpcBid = _bid(factory, ad_group.max_cpc_micros)
@@ -122,7 +123,7 @@ def _ad_group(factory, ad_group):  # type: ignore[no-untyped-def]
     return entity
 
 
-def _bid(factory, micros: int | None):  # type: ignore[no-untyped-def]
+def _bid(factory, micros: int | None):
     if micros is None:
         return None
     bid = factory.create("Bid")
@@ -130,7 +131,7 @@ def _bid(factory, micros: int | None):  # type: ignore[no-untyped-def]
     return bid
 
 
-def _keyword(factory, keyword: Keyword):  # type: ignore[no-untyped-def]
+def _keyword(factory, keyword: Keyword):
     entity = factory.create("Keyword")
     entity.Text, entity.MatchType = neutralise(keyword.text), MATCH[keyword.match_type]
     entity.Status = STATUS[keyword.status]
@@ -140,7 +141,7 @@ def _keyword(factory, keyword: Keyword):  # type: ignore[no-untyped-def]
     return entity
 
 
-def _negative(keyword: Keyword):  # type: ignore[no-untyped-def]
+def _negative(keyword: Keyword):
     entity = _factory().create("NegativeKeyword")
     entity.Text, entity.MatchType, entity.Type = neutralise(keyword.text), MATCH[keyword.match_type], "NegativeKeyword"
     return entity
@@ -149,7 +150,7 @@ def _negative(keyword: Keyword):  # type: ignore[no-untyped-def]
 PINS = {"headlines": "Headline{}", "descriptions": "Description{}"}
 
 
-def _ad(factory, ad):  # type: ignore[no-untyped-def]
+def _ad(factory, ad):
     entity = factory.create("ResponsiveSearchAd")
     entity.Type, entity.Status = "ResponsiveSearch", STATUS[ad.status]
     entity.Path1, entity.Path2 = neutralise(ad.path1) or None, neutralise(ad.path2) or None
@@ -182,7 +183,7 @@ def parse(path: Path) -> ParsedAccount:
     parsed = ParsedAccount(platform="microsoft")
     campaign_names: dict[int, str] = {}
     list_names: dict[int, str] = {}
-    pending: list[tuple[int, object]] = []  # records that refer to others by id, resolved once all are read
+    pending: list[tuple[int | None, Any]] = []  # records that refer to others by id, resolved once all are read
     try:
         with BulkFileReader(str(path), result_file_type=ResultFileType.upload) as reader:
             for number, entity in enumerate(reader):
@@ -227,10 +228,10 @@ def parse(path: Path) -> ParsedAccount:
         raise AccountImportError(f"the bulk file cannot be read: {exc}") from None
     for line, entity in pending:
         if hasattr(entity, "negative_keyword"):
-            name = _by_id(list_names, entity._parent_id, line, "Parent Id")  # type: ignore[attr-defined]
+            name = _by_id(list_names, entity._parent_id, line, "Parent Id")
             parsed.keywords.append(_negative_in(entity, line, shared_list=name))
         else:
-            association = entity.shared_entity_association  # type: ignore[attr-defined]
+            association = entity.shared_entity_association
             parsed.associations.append((line, _by_id(campaign_names, association.EntityId, line, "Parent Id"),
                                         _by_id(list_names, association.SharedEntityId, line, "Id")))
     return parsed
@@ -258,7 +259,7 @@ def _match(value: str | None, line: int | None) -> str:
 
 
 def _micros(value: float | None, line: int | None, column: str) -> int | None:
-    return None if value is None else parse_money(repr(float(value)), line, column)  # type: ignore[arg-type]
+    return None if value is None else parse_money(repr(float(value)), line, column)
 
 
 def _by_id(names: dict[int, str], entity_id: int | None, line: int | None, column: str) -> str:
@@ -268,13 +269,14 @@ def _by_id(names: dict[int, str], entity_id: int | None, line: int | None, colum
     return names[entity_id]
 
 
-def _negative_in(entity, line: int | None, **parents: str | None) -> KeywordIn:  # type: ignore[no-untyped-def]
+def _negative_in(entity, line: int | None, *, campaign: str | None = None, ad_group: str | None = None,
+                 shared_list: str | None = None) -> KeywordIn:
     keyword = entity.negative_keyword
-    return KeywordIn(line, "Keyword", restore(keyword.Text or ""), _match(keyword.MatchType, line), True,  # type: ignore[arg-type]
-                     **parents)
+    return KeywordIn(line, "Keyword", restore(keyword.Text or ""), _match(keyword.MatchType, line), True,
+                     campaign=campaign, ad_group=ad_group, shared_list=shared_list)
 
 
-def _ad_in(entity, line: int | None) -> AdIn:  # type: ignore[no-untyped-def]
+def _ad_in(entity, line: int | None) -> AdIn:
     ad = entity.responsive_search_ad
     assets: dict[str, list[dict]] = {}
     for label, links in (("Headline", ad.Headlines), ("Description", ad.Descriptions)):
@@ -282,6 +284,6 @@ def _ad_in(entity, line: int | None) -> AdIn:  # type: ignore[no-untyped-def]
                           "pin": int(link.PinnedField.removeprefix(label)) if link.PinnedField else None}
                          for link in (links.AssetLink if links else [])]
     urls = list(ad.FinalUrls.string) if ad.FinalUrls else []
-    return AdIn(line, restore(entity.campaign_name), restore(entity.ad_group_name), assets["Headline"],  # type: ignore[arg-type]
+    return AdIn(line, restore(entity.campaign_name), restore(entity.ad_group_name), assets["Headline"],
                 assets["Description"], restore(ad.Path1 or ""), restore(ad.Path2 or ""), urls[0] if urls else "",
                 _status(ad.Status, line))

@@ -16,7 +16,7 @@ class AccountImportError(ReportError):
 
 @dataclass
 class CampaignIn:
-    line: int
+    line: int | None  # None: a Microsoft record whose line the reader does not know
     name: str
     status: str = "enabled"
     daily_budget_micros: int = 0
@@ -25,7 +25,7 @@ class CampaignIn:
 
 @dataclass
 class KeywordIn:
-    line: int
+    line: int | None
     column: str
     text: str
     match_type: str
@@ -39,7 +39,7 @@ class KeywordIn:
 
 @dataclass
 class AdIn:
-    line: int
+    line: int | None
     campaign: str
     ad_group: str
     headlines: list[dict]
@@ -56,11 +56,11 @@ class ParsedAccount:
 
     platform: str
     campaigns: dict[str, CampaignIn] = field(default_factory=dict)
-    ad_groups: dict[tuple[str, str], tuple[int, str, int | None]] = field(default_factory=dict)
+    ad_groups: dict[tuple[str, str], tuple[int | None, str, int | None]] = field(default_factory=dict)
     keywords: list[KeywordIn] = field(default_factory=list)
     ads: list[AdIn] = field(default_factory=list)
-    shared_lists: dict[str, int] = field(default_factory=dict)
-    associations: list[tuple[int, str, str]] = field(default_factory=list)  # line, campaign, list
+    shared_lists: dict[str, int | None] = field(default_factory=dict)
+    associations: list[tuple[int | None, str, str]] = field(default_factory=list)  # line, campaign, list
     # Rows of entity types the product does not model (locations, audiences, extensions ...): counted, not read.
     skipped: dict[str, int] = field(default_factory=dict)
 
@@ -77,7 +77,7 @@ class AccountImportResult:
     skipped: dict[str, int] = field(default_factory=dict)
 
 
-def parse_money(value: str, line: int, column: str) -> int:
+def parse_money(value: str, line: int | None, column: str) -> int:
     try:
         amount = Decimal(value.replace(",", "").strip())
     except InvalidOperation:

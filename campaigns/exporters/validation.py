@@ -44,7 +44,7 @@ class Finding:
 
 
 def _platforms(platform: str, blocked_terms: Sequence[str] = ()) -> ad_rules.Rules:
-    return ad_rules.Rules(platforms=(platform,), blocked_terms=tuple(blocked_terms))  # type: ignore[arg-type]
+    return ad_rules.Rules(platforms=(ad_rules.as_platform(platform),), blocked_terms=tuple(blocked_terms))
 
 
 def ad_findings(headlines: list[dict], descriptions: list[dict], path1: str, path2: str, final_url: str,

@@ -10,7 +10,7 @@ from campaigns.models import Organization
 def organization_from_option(value: object) -> Organization:
     """The organization named by ``--org`` (its slug, or its id), or a CommandError that says which was missing."""
     text = str(value)
-    lookup = {"pk": int(text)} if text.isdigit() else {"slug": text}
+    lookup: dict[str, int | str] = {"pk": int(text)} if text.isdigit() else {"slug": text}
     organization = Organization.objects.filter(**lookup).first()
     if organization is None:
         raise CommandError(f"no organization with slug {text!r}" if "slug" in lookup else f"no organization {text}")

@@ -5,15 +5,17 @@ from __future__ import annotations
 from django.db import models
 
 
-def _refuse(model: type[models.Model], action: str) -> PermissionError:
+def _refuse(model: type[AppendOnlyModel], action: str) -> PermissionError:
     return PermissionError(f"{model.audit_name} are an append-only audit: they cannot be {action}")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+    model: type[AppendOnlyModel]  # the queryset of an append-only model
+
+    def update(self, **kwargs):
         raise _refuse(self.model, "updated")
 
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self):
         raise _refuse(self.model, "deleted")
 
 
@@ -27,10 +29,10 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise _refuse(type(self), "updated")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise _refuse(type(self), "deleted")

@@ -137,6 +137,8 @@ class BudgetChange(AppendOnlyModel):
     platform_response = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    can_roll_back: bool  # not a column: the budgets page sets it for its template
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [

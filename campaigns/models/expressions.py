@@ -11,5 +11,5 @@ class JSONArrayLength(models.Func):
     function = "json_array_length"
     output_field = models.IntegerField()
 
-    def as_postgresql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, function="jsonb_array_length", **extra_context)

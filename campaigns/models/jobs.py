@@ -1,6 +1,14 @@
-"""Generation jobs: one marketer request for LLM suggestions, with its progress, so it can be watched and cancelled."""
+"""Background jobs: a marketer's request that a worker runs while the marketer watches its progress.
+
+``BackgroundJob`` holds what every kind shares (status, attempts, error, result, who and when); a concrete job adds
+its organization (each with its own reverse name), what it works on and how it counts progress. Claiming a job,
+reclaiming one whose worker was lost and failing an attempt are the same for every kind:
+``campaigns.services.jobs.JobRunner``.
+"""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -22,17 +30,12 @@ class JobStatus(models.TextChoices):
 FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-class GenerationJob(models.Model):
-    """A request to generate keywords and ad text for a campaign (or one ad group), run by a worker on queue llm."""
+class BackgroundJob(models.Model):
+    """The fields, order and answers every kind of job shares. ``kind`` names the kind: "import #3"."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="generation_jobs")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="generation_jobs")
-    ad_group = models.ForeignKey(AdGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    product_text = models.TextField(blank=True, default="", help_text="the product in the marketer's words (untrusted)")
+    kind: ClassVar[str] = "job"
+
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    total_requests = models.PositiveIntegerField(default=0)
-    done_requests = models.PositiveIntegerField(default=0)
-    tokens_generated = models.PositiveBigIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     result = models.JSONField(default=dict, blank=True)
@@ -46,7 +49,36 @@ class GenerationJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def progress_percent(self) -> int:
+        """How far the job got, 0 to 100 (100 once it succeeded)."""
+        raise NotImplementedError
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+
+class GenerationJob(BackgroundJob):
+    """A request to generate keywords and ad text for a campaign (or one ad group), run by a worker on queue llm."""
+
+    kind = "generation"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="generation_jobs")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="generation_jobs")
+    ad_group = models.ForeignKey(AdGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    product_text = models.TextField(blank=True, default="", help_text="the product in the marketer's words (untrusted)")
+    total_requests = models.PositiveIntegerField(default=0)
+    done_requests = models.PositiveIntegerField(default=0)
+    tokens_generated = models.PositiveBigIntegerField(default=0)
+
+    class Meta(BackgroundJob.Meta):
         indexes = [models.Index(fields=["organization", "status"], name="generationjob_org_status")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="generationjob_status_valid"),
@@ -54,15 +86,8 @@ class GenerationJob(models.Model):
                                    name="generationjob_done_le_total"),
         ]
 
-    def __str__(self) -> str:
-        return f"generation #{self.pk} ({self.status})"
-
     @property
     def progress_percent(self) -> int:
         if self.status == JobStatus.SUCCEEDED:
             return 100
         return 0 if not self.total_requests else int(100 * self.done_requests / self.total_requests)
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED_STATUSES

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 from campaigns.models.validators import validate_currency, validate_time_zone
 
@@ -26,7 +31,8 @@ class Organization(models.Model):
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     time_zone = models.CharField(max_length=64, default="Europe/Madrid", validators=[validate_time_zone])
     created_at = models.DateTimeField(auto_now_add=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
     # Generation guardrails: terms the LLM's output must never contain, and what to do with marketer text that
     # tries to instruct the model.
     blocked_terms = models.JSONField(default=list, blank=True)
@@ -43,9 +49,15 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def role_of(self, user: object) -> str | None:
+    def role_of(self, user: User) -> str | None:
         membership = self.memberships.filter(user=user).only("role").first()
         return membership.role if membership else None
+
+
+def saved_user(user: User | AnonymousUser | None) -> User | None:
+    """The account a row records as its author: ``user`` if it is a saved one; None for the anonymous user, for
+    None (commands, automation) and for an unsaved account."""
+    return user if user is not None and user.is_authenticated and user.pk else None
 
 
 class Membership(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Lower
@@ -9,6 +11,9 @@ from django.db.models.lookups import LessThanOrEqual, Range
 
 from campaigns.models.expressions import JSONArrayLength
 from campaigns.models.organizations import Organization
+
+if TYPE_CHECKING:
+    from ml.arithmetic import Summary
 
 KEYWORD_MAX_CHARS = 80
 KEYWORD_MAX_WORDS = 10
@@ -112,6 +117,10 @@ class AdGroup(models.Model):
     status = models.CharField(max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.ENABLED)
     max_cpc_micros = models.BigIntegerField(null=True, blank=True)
 
+    # not columns: the campaign page sets them for its template
+    totals: Summary | None
+    keyword_count: int
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -157,6 +166,8 @@ class Keyword(models.Model):
     status = models.CharField(max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.ENABLED)
     max_cpc_micros = models.BigIntegerField(null=True, blank=True)
 
+    totals: Summary | None  # not a column: the ad group page sets it for its template
+
     class Meta:
         ordering = ["text"]
         constraints = [
@@ -195,7 +206,7 @@ class Keyword(models.Model):
         text = {"exact": f"[{self.text}]", "phrase": f'"{self.text}"'}.get(self.match_type, self.text)
         return f"-{text}" if self.negative else text
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs) -> None:
         # Platforms treat runs of spaces as one; storing the normal form keeps the uniqueness rules honest.
         self.text = " ".join(self.text.split())
         super().save(*args, **kwargs)

@@ -40,12 +40,12 @@ def _is_microsoft_bulk(data: bytes) -> bool:
 
 def check(parsed: ParsedAccount) -> None:
     """The platform's rules and the file's own consistency; the first broken rule stops the import."""
-    for campaign in parsed.campaigns.values():
-        _name(campaign.name, campaign.line, "Campaign")
+    for campaign_in in parsed.campaigns.values():
+        _name(campaign_in.name, campaign_in.line, "Campaign")
     for (campaign, ad_group), (line, _, _) in parsed.ad_groups.items():
         _name(ad_group, line, "Ad Group")
         _known_campaign(parsed, campaign, line)
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple, int | None] = {}
     for keyword in parsed.keywords:
         if keyword.campaign is not None:
             _known_campaign(parsed, keyword.campaign, keyword.line)
@@ -73,7 +73,7 @@ def check(parsed: ParsedAccount) -> None:
             raise AccountImportError(f"negative list {shared_list!r} has no row of its own", line=line)
 
 
-def _ad_column(parsed: ParsedAccount, finding) -> str:  # type: ignore[no-untyped-def]
+def _ad_column(parsed: ParsedAccount, finding) -> str:
     if parsed.platform == "microsoft":
         return {"headlines": "Headline", "descriptions": "Description", "path1": "Path 1", "path2": "Path 2",
                 "final_url": "Final Url"}[finding.field]
@@ -83,14 +83,14 @@ def _ad_column(parsed: ParsedAccount, finding) -> str:  # type: ignore[no-untype
     return {"path1": "Path 1", "path2": "Path 2", "final_url": "Final URL"}[finding.field]
 
 
-def _name(name: str, line: int, column: str) -> None:
+def _name(name: str, line: int | None, column: str) -> None:
     if not name.strip():
         raise AccountImportError("is empty", line=line, column=column)
     if len(name) > NAME_MAX:
         raise AccountImportError(f"{name[:40]!r}… is longer than {NAME_MAX} characters", line=line, column=column)
 
 
-def _known_campaign(parsed: ParsedAccount, campaign: str, line: int) -> None:
+def _known_campaign(parsed: ParsedAccount, campaign: str, line: int | None) -> None:
     if campaign not in parsed.campaigns:
         raise AccountImportError(f"campaign {campaign!r} has no campaign row (with its budget) in this file",
                                  line=line, column="Campaign")
@@ -116,16 +116,16 @@ def write(organization: Organization, parsed: ParsedAccount) -> AccountImportRes
             ad_groups[(campaign, name)], created = ad_group, created + new
         return ad_groups[(campaign, name)]
 
-    for (campaign, name), (_, status, max_cpc) in parsed.ad_groups.items():
-        ad_group = ad_group_of(campaign, name)
+    for (campaign_name, name), (_, status, max_cpc) in parsed.ad_groups.items():
+        ad_group = ad_group_of(campaign_name, name)
         ad_group.status, ad_group.max_cpc_micros = status, max_cpc
         ad_group.save()
     lists = {}
     for name in parsed.shared_lists:
         lists[name], new = NegativeKeywordList.objects.get_or_create(organization=organization, name=name)
         created += new
-    for _, campaign, name in parsed.associations:
-        lists[name].campaigns.add(campaigns[campaign])
+    for _, campaign_name, name in parsed.associations:
+        lists[name].campaigns.add(campaigns[campaign_name])
     for keyword in parsed.keywords:
         created += _write_keyword(organization, keyword, campaigns, lists, ad_group_of)
     for ad in parsed.ads:
@@ -135,7 +135,7 @@ def write(organization: Organization, parsed: ParsedAccount) -> AccountImportRes
                                created=created, skipped=dict(sorted(parsed.skipped.items())))
 
 
-def _write_keyword(organization, keyword: KeywordIn, campaigns, lists, ad_group_of) -> int:  # type: ignore[no-untyped-def]
+def _write_keyword(organization, keyword: KeywordIn, campaigns, lists, ad_group_of) -> int:
     if keyword.shared_list is not None:
         parents = {"level": KeywordLevel.SHARED_LIST, "shared_list": lists[keyword.shared_list]}
     elif keyword.ad_group is None:

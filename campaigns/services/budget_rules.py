@@ -182,13 +182,14 @@ def _fit_total(decisions: list[Decision], total: int, unit: int) -> None:
 
 
 def _fit_org_cap(items: Sequence[CampaignInput], decisions: list[Decision], movable: set[int], ctx: Context) -> None:
-    if ctx.org_cap_micros is None:
+    cap = ctx.org_cap_micros
+    if cap is None:
         return
 
     def fits() -> bool:
         potential = sum(potential_spend(d.before_micros, d.after_micros, ctx.days_left, item.month_spend_micros)
                         for item, d in zip(items, decisions, strict=True))
-        return ctx.org_month_spend_micros + potential <= ctx.org_cap_micros
+        return ctx.org_month_spend_micros + potential <= cap
 
     if fits():
         return

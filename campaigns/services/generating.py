@@ -20,6 +20,7 @@ from campaigns.models import (
     Campaign,
     CampaignStatus,
     GenerationJob,
+    InjectionPolicy,
     Suggestion,
     SuggestionKind,
     SuggestionStatus,
@@ -59,14 +60,16 @@ def live_ad_groups(campaign: Campaign, ad_group_id: int | None = None) -> list[A
 def build_request(campaign: Campaign, group: AdGroup, product_text: str = "") -> Any:
     """The generation request for one ad group (an ``ml.generation.api.GenerationRequest``), under the
     organization's blocked terms and injection policy."""
+    from ml.ad_rules import as_platform
     from ml.generation.api import GenerationRequest
 
     organization = campaign.organization
     return GenerationRequest(
         description=ad_group_description(group, product_text), language="en" if campaign.language == "en" else "es",
         existing_keywords=tuple(k.text for k in group.keywords.all() if not k.negative),
-        blocked_terms=tuple(organization.blocked_terms), guard_mode=organization.injection_policy,
-        platforms=(campaign.platform,), seed=group.pk,
+        blocked_terms=tuple(organization.blocked_terms),
+        guard_mode="strip" if organization.injection_policy == InjectionPolicy.STRIP else "refuse",
+        platforms=(as_platform(campaign.platform),), seed=group.pk,
     )
 
 
@@ -100,7 +103,7 @@ def suggestion_rows(campaign: Campaign, group: AdGroup, result: Any,
     return rows
 
 
-def generate_for_campaign(campaign: Campaign, *, batcher=None, embedder=None) -> GenerationSummary:  # type: ignore[no-untyped-def]
+def generate_for_campaign(campaign: Campaign, *, batcher=None, embedder=None) -> GenerationSummary:
     """Replace the campaign's pending generated suggestions with fresh ones, one request per live ad group."""
     from campaigns.services.matching import shared_embedder
     from ml.generation.api import InjectionRefused, generate_many

@@ -9,9 +9,8 @@ job's progress: **suggestions are saved per ad group, never half**. A cancelled 
 that finishes after the cancel is discarded, so nothing is saved after the marketer pressed cancel; the ad groups
 finished before it keep their suggestions. A failed attempt puts the job back in the queue (up to ``MAX_ATTEMPTS``)
 and the retry resumes at the first ad group not done (``result["done_ad_groups"]``), so no ad group is generated
-or saved twice. A worker killed mid-job leaves the job running; a later delivery may reclaim it once the task's
-hard time limit has passed since it started, because by then no attempt can still be alive: a delivery that
-finds the job running asks to be run again at that moment (``seconds_until_reclaimable``).
+or saved twice. Claiming, reclaiming a job whose worker was killed and retrying are ``campaigns.services.jobs``,
+shared with import jobs.
 
 Generated text that repeats (case- and space-insensitively) the ad group's ad text, its keywords, its pending
 suggestions or an earlier line of the same job is dropped before saving (counted in ``result["duplicates"]``).
@@ -21,15 +20,14 @@ Every line not saved, by the generator's checks or by that one, is kept in ``job
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from campaigns.models import (
@@ -43,11 +41,14 @@ from campaigns.models import (
     SuggestionKind,
     SuggestionStatus,
 )
+from campaigns.models.organizations import saved_user
 from campaigns.services import generating, queue
-from campaigns.services.queue import RetryLater
+from campaigns.services.jobs import JobRunner
 from ml.ad_rules import normalise_for_duplicates as duplicate_key
 
-MAX_ATTEMPTS = 3
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 GROUPS_PER_STEP = 4  # 3 prompts per ad group: 12 rows share a batch, and cancel is seen every few seconds
 MAX_PRODUCT_TEXT = 2000
 UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -100,7 +101,7 @@ def check_product_text(text: str, policy: str = "refuse") -> str:
 
 @transaction.atomic
 def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int | None = None,
-               product_text: str = "", user: Any = None) -> GenerationJob:
+               product_text: str = "", user: User | AnonymousUser | None = None) -> GenerationJob:
     """Queue a generation job for a campaign (or one of its ad groups) of ``organization``."""
     from ml.generation.api import GenerationRequest, token_budget
 
@@ -124,7 +125,7 @@ def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int
             f"job may need {needed}. It restarts at midnight ({organization.time_zone}).")
     job = GenerationJob.objects.create(
         organization=organization, campaign=campaign, ad_group_id=ad_group_id, product_text=text,
-        total_requests=len(groups), created_by=user if getattr(user, "pk", None) else None,
+        total_requests=len(groups), created_by=saved_user(user),
     )
     transaction.on_commit(lambda: _queue(job.pk))
     return job
@@ -146,29 +147,9 @@ def cancel_job(job: GenerationJob) -> GenerationJob:
 
 # --- running (in the worker) ----------------------------------------------------------------------------------
 
-def claim(job_id: int) -> bool:
-    """Queued → running, once: a duplicate delivery claims nothing. A job left running by a killed worker is
-    reclaimed after the task's hard time limit, when no attempt can still be alive (failed if it was the last)."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    GenerationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, started_at__lt=stale,
-                                 attempts__gte=MAX_ATTEMPTS).update(
-        status=JobStatus.FAILED, finished_at=now,
-        error=f"Failed after {MAX_ATTEMPTS} attempts: the worker running the last one was lost.")
-    claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=stale)
-    return GenerationJob.objects.filter(claimable, pk=job_id, attempts__lt=MAX_ATTEMPTS).update(
-        status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, error="") == 1
-
-
-def seconds_until_reclaimable(job_id: int) -> int | None:
-    """For a job running elsewhere: how long until a delivery may reclaim it (if its worker was killed, the
-    message is redelivered at once, while the job still looks alive); None when there is nothing to wait for."""
-    started_at = GenerationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).values_list(
-        "started_at", flat=True).first()
-    if started_at is None:
-        return None
-    stale_at = started_at + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return max(1, math.ceil((stale_at - timezone.now()).total_seconds()) + 1)
+_jobs = JobRunner(GenerationJob)
+claim = _jobs.claim
+seconds_until_reclaimable = _jobs.seconds_until_reclaimable
 
 
 def run_job(job_id: int, *, batcher: Any = None, embedder: Any = None,
@@ -184,7 +165,7 @@ def run_job(job_id: int, *, batcher: Any = None, embedder: Any = None,
     try:
         _run_steps(job, batcher, embedder, groups_per_step)
     except Exception as exc:  # any failure of the model or the database: counted, retried, then failed
-        _attempt_failed(job, exc)
+        _jobs.attempt_failed(job, exc)
     job.refresh_from_db()
     return job
 
@@ -282,16 +263,4 @@ def dropped_lines(ad_group_id: int, generated: Any, duplicates: Sequence[Suggest
                     "detail": "repeats the ad group's text, keywords or a pending suggestion", "text": row.text})
     return out
 
-
-def _attempt_failed(job: GenerationJob, exc: Exception) -> None:
-    reason = f"{type(exc).__name__}: {exc}"[:500]
-    job.refresh_from_db()
-    if job.attempts < MAX_ATTEMPTS:
-        requeued = GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.QUEUED, error=reason)
-        if requeued:
-            raise RetryLater("generation job", job.pk, job.attempts, reason) from exc
-        return
-    GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.FAILED, error=f"Failed after {job.attempts} attempts: {reason}", finished_at=timezone.now())
 

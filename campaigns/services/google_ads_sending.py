@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from campaigns.exporters import google_ads_api
 from campaigns.models import CredentialPlatform, Organization
@@ -37,14 +38,15 @@ class GoogleAdsConnection:
             raise SendError(f"the stored Google Ads credentials lack {', '.join(missing)}; store them again")
         from google.ads.googleads.client import GoogleAdsClient
 
-        config = {name: secrets[name] for name in ("developer_token", "client_id", "client_secret", "refresh_token")}
+        config: dict[str, str | bool] = {
+            name: secrets[name] for name in ("developer_token", "client_id", "client_secret", "refresh_token")}
         if secrets.get("login_customer_id"):  # a manager account acting for the client account
             config["login_customer_id"] = _digits(secrets["login_customer_id"])
         config["use_proto_plus"] = True
         self.customer_id = _digits(secrets["customer_id"])
         self.client = GoogleAdsClient.load_from_dict(config, version=google_ads_api.VERSION)
 
-    def get_service(self, name: str, version: str = google_ads_api.VERSION) -> object:
+    def get_service(self, name: str, version: str = google_ads_api.VERSION) -> Any:
         return self.client.get_service(name, version=version)
 
 
@@ -80,7 +82,7 @@ def send_google_ads(organization: Organization, *, validate_only: bool = True,
                             "real; store them first (manage.py set_credentials --platform google_ads)")
         request, account = google_ads_api.build_request(organization, "0", campaign_ids)
         return SendResult(sent=False, validate_only=True, customer_id="0",
-                          operations=len(request.mutate_operations),  # type: ignore[attr-defined]
+                          operations=len(request.mutate_operations),
                           problems=[p.as_dict() for p in account.problems],
                           detail="no stored Google Ads credentials: checked here by the shared validator only, "
                                  "not by Google")
@@ -99,7 +101,7 @@ def _send(organization: Organization, connection: GoogleAdsConnection, validate_
                                                      google_ads_api.campaigns_of(organization, campaign_ids))
         request, account = google_ads_api.build_request(organization, customer_id, campaign_ids, names)
         result = SendResult(sent=False, validate_only=validate_only, customer_id=customer_id,
-                            operations=len(request.mutate_operations),  # type: ignore[attr-defined]
+                            operations=len(request.mutate_operations),
                             problems=[p.as_dict() for p in account.problems])
         if not result.operations:
             result.detail = "nothing to send: every item is already on Google or was left out"
@@ -111,12 +113,12 @@ def _send(organization: Organization, connection: GoogleAdsConnection, validate_
     except GoogleAuthError as exc:
         raise SendError(f"Google did not accept the stored credentials: {exc}") from exc
     result.sent = True
-    result.results = [_resource_name(item) for item in response.mutate_operation_responses]  # type: ignore[attr-defined]
+    result.results = [_resource_name(item) for item in response.mutate_operation_responses]
     result.detail = "validated by Google; nothing was changed" if validate_only else "applied by Google"
     return result
 
 
-def _resource_name(operation_response: object) -> str:
+def _resource_name(operation_response: Any) -> str:  # a proto-plus message
     """The one result of a ``MutateOperationResponse`` (a oneof of per-resource results), by its resource name."""
-    kind = type(operation_response).pb(operation_response).WhichOneof("response")  # type: ignore[attr-defined]
+    kind = type(operation_response).pb(operation_response).WhichOneof("response")
     return getattr(getattr(operation_response, kind), "resource_name", "") if kind else ""

@@ -4,37 +4,39 @@ watches its progress.
 Lifecycle. ``create_job`` moves the upload into IMPORT_UPLOAD_DIR (a rename of Django's own temporary copy when
 there is one: one file on disk, never two), reads the file's head (encoding, header, layout: cheap) and refuses a
 file that is not a report at once, keeping nothing; otherwise it saves the job and queues ``run_import_job`` after
-the commit. ``run_job`` claims the job (queued → running, once; the same conditional update as generation jobs) and
-imports the file with ``import_report``: rows stream into a staging table chunk by chunk, the job's progress is
-committed after each chunk, and one final transaction moves the rows home, so **the import lands whole or not at
-all**. A refusal (``ReportError``) fails the job with the line, column and reason; any other failure is retried up
-to ``MAX_ATTEMPTS`` and then fails the job. **The stored file is removed whenever the job ends**: success, refusal,
-the last failed attempt, or a worker lost on its last attempt (found by the next delivery's claim).
+the commit. ``run_job`` claims the job (queued → running, once; claiming, reclaiming and retrying are
+``campaigns.services.jobs``, shared with generation jobs) and imports the file with ``import_report``: rows stream
+into a staging table chunk by chunk, the job's progress is committed after each chunk, and one final transaction
+moves the rows home, so **the import lands whole or not at all**. A refusal (``ReportError``) fails the job with the
+line, column and reason; any other failure is retried up to ``MAX_ATTEMPTS`` and then fails the job. **The stored
+file is removed whenever the job ends**: success, refusal, the last failed attempt, or a worker lost on its last
+attempt (found by the next delivery's claim).
 """
 
 from __future__ import annotations
 
-import math
 import shutil
 import uuid
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
 
 from campaigns.models import ImportJob, JobStatus, Organization
+from campaigns.models.organizations import saved_user
 from campaigns.reports import ReportError, ReportReader
 from campaigns.services import queue
 from campaigns.services.importing import ReadProgress, import_report
-from campaigns.services.queue import RetryLater
+from campaigns.services.jobs import JobRunner
+from campaigns.services.queue import RetryLater as RetryLater  # what a failed attempt raises (run_job)
 
-MAX_ATTEMPTS = 3
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 READING_SHARE = 90  # percent of the bar for reading the file; the rest is the final move of the rows home
 
 
@@ -48,7 +50,7 @@ def stored_path(job: ImportJob) -> Path:
 
 # --- creating (in the web process) ----------------------------------------------------------------------------
 
-def create_job(organization: Organization, upload: UploadedFile, *, user: Any = None,
+def create_job(organization: Organization, upload: UploadedFile, *, user: User | AnonymousUser | None = None,
                decimal: str | None = None) -> ImportJob:
     """Store the upload and queue its import; a file whose head is not a report raises ReportError, and then
     neither the file nor a job is kept."""
@@ -59,7 +61,7 @@ def create_job(organization: Organization, upload: UploadedFile, *, user: Any = 
             job = ImportJob.objects.create(
                 organization=organization, filename=Path(upload.name or "report").name[:255], stored_name=path.name,
                 size_bytes=path.stat().st_size, decimal=decimal or "",
-                created_by=user if getattr(user, "pk", None) else None,
+                created_by=saved_user(user),
             )
             transaction.on_commit(lambda: _queue(job.pk))
     except BaseException:
@@ -98,32 +100,14 @@ def _queue(job_id: int) -> None:
 
 # --- running (in the worker) ----------------------------------------------------------------------------------
 
-def claim(job_id: int) -> bool:
-    """Queued → running, once: a duplicate delivery claims nothing. A job left running by a killed worker is
-    reclaimed after the task's hard time limit, when no attempt can still be alive (failed if it was the last)."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    lost = ImportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, started_at__lt=stale,
-                                    attempts__gte=MAX_ATTEMPTS).update(
-        status=JobStatus.FAILED, finished_at=now,
-        error=f"Failed after {MAX_ATTEMPTS} attempts: the worker running the last one was lost.")
-    if lost:
-        remove_upload(job_id)
-    claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=stale)
-    return ImportJob.objects.filter(claimable, pk=job_id, attempts__lt=MAX_ATTEMPTS).update(
-        status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, error="", progress=0,
-        rows_read=0) == 1
+class _ImportJobs(JobRunner[ImportJob]):
+    def ended(self, job_id: int) -> None:
+        remove_upload(job_id)  # the stored file goes whenever the job ends
 
 
-def seconds_until_reclaimable(job_id: int) -> int | None:
-    """For a job running elsewhere: how long until a delivery may reclaim it; None when there is nothing to wait
-    for."""
-    started_at = ImportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).values_list(
-        "started_at", flat=True).first()
-    if started_at is None:
-        return None
-    stale_at = started_at + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return max(1, math.ceil((stale_at - timezone.now()).total_seconds()) + 1)
+_jobs = _ImportJobs(ImportJob, fresh={"progress": 0, "rows_read": 0})
+claim = _jobs.claim
+seconds_until_reclaimable = _jobs.seconds_until_reclaimable
 
 
 def run_job(job_id: int, *, chunk_rows: int = 50_000) -> ImportJob | None:
@@ -140,14 +124,14 @@ def run_job(job_id: int, *, chunk_rows: int = 50_000) -> ImportJob | None:
                                filename=job.filename, chunk_rows=chunk_rows,
                                progress=lambda reader: _progress(job_id, reader))
     except ReportError as exc:
-        _finish(job_id, JobStatus.FAILED, error=exc.reason, error_line=exc.line, error_column=exc.column or "")
+        _jobs.finish(job_id, JobStatus.FAILED, error=exc.reason, error_line=exc.line, error_column=exc.column or "")
     except Exception as exc:  # the database, the disk, a bug: counted, retried, then failed
-        _attempt_failed(job, exc)
+        _jobs.attempt_failed(job, exc)
     else:
-        _finish(job_id, JobStatus.SUCCEEDED, progress=100, rows_read=result.rows,
-                report_import_id=result.report_import_id,
-                result={key: value.isoformat() if isinstance(value, date) else value
-                        for key, value in asdict(result).items()})
+        _jobs.finish(job_id, JobStatus.SUCCEEDED, progress=100, rows_read=result.rows,
+                     report_import_id=result.report_import_id,
+                     result={key: value.isoformat() if isinstance(value, date) else value
+                             for key, value in asdict(result).items()})
     job.refresh_from_db()
     return job
 
@@ -157,30 +141,9 @@ def _progress(job_id: int, reader: ReadProgress) -> None:
         rows_read=reader.rows_read, progress=int(READING_SHARE * reader.fraction_read))
 
 
-def _finish(job_id: int, status: str, **fields: Any) -> None:
-    ImportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        status=status, finished_at=timezone.now(), **fields)
-    remove_upload(job_id)
-
-
 def remove_upload(job_id: int) -> None:
     """Delete a finished job's stored file (idempotent: a second call finds nothing to delete)."""
     name = ImportJob.objects.filter(pk=job_id).values_list("stored_name", flat=True).first()
     if name:
         (upload_dir() / name).unlink(missing_ok=True)
         ImportJob.objects.filter(pk=job_id).update(stored_name="")
-
-
-def _attempt_failed(job: ImportJob, exc: Exception) -> None:
-    reason = f"{type(exc).__name__}: {exc}"[:500]
-    job.refresh_from_db()
-    if job.attempts < MAX_ATTEMPTS:
-        requeued = ImportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.QUEUED, error=reason)
-        if requeued:
-            raise RetryLater("import job", job.pk, job.attempts, reason) from exc
-        return
-    _finish(job.pk, JobStatus.FAILED, error=f"Failed after {job.attempts} attempts: {reason}")
-
-
-

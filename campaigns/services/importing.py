@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 
@@ -31,6 +32,9 @@ from campaigns.services.read_ahead import read_ahead
 from campaigns.services.report_values import STATUS_SQL, budget_type, campaign_type, entity_status
 from campaigns.services.staging import Staging, bulk_settings
 from campaigns.services.staging import execute as _sql
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 UNKNOWN_WHEN_ABSENT = ("conversions", "conversion_value")
 TOTAL_FIELDS = {"impressions": "impressions", "clicks": "clicks", "cost": "cost_micros", "conversions": "conversions",
@@ -66,7 +70,7 @@ def import_report(
     organization: Organization,
     path: str | Path,
     *,
-    user: object | None = None,
+    user: User | AnonymousUser | None = None,
     decimal: str | None = None,
     platform: str | None = None,
     chunk_rows: int = 50_000,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -16,6 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Invitation, Membership, Organization, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # How long an emailed token can be accepted; after that the owner invites again.
 INVITATION_DAYS = 7
@@ -29,7 +33,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite(organization: Organization, email: str, role: str, *, invited_by: object,
+def invite(organization: Organization, email: str, role: str, *, invited_by: User,
            site_url: str) -> Invitation:
     """Record an invitation and email a link to the web page that accepts it, plus the bare token for API clients
     (after commit, so a rolled-back invitation sends nothing). ``site_url`` is the scheme and host the link uses."""
@@ -51,7 +55,7 @@ def pending(organization: Organization) -> QuerySet[Invitation]:
     return organization.invitations.filter(accepted_at__isnull=True).order_by("-created_at", "-pk")
 
 
-def expires_at(invitation: Invitation) -> object:
+def expires_at(invitation: Invitation) -> datetime:
     return invitation.created_at + timedelta(days=INVITATION_DAYS)
 
 
@@ -90,7 +94,7 @@ def account_exists(invitation: Invitation) -> bool:
 
 
 @transaction.atomic
-def accept(token: str, user: object) -> Membership:
+def accept(token: str, user: User) -> Membership:
     """The membership the invitation offered, for ``user``, whose email must be the one invited.
 
     Raises:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from campaigns.models import (
     AdGroup,
@@ -80,7 +80,7 @@ def _ad_group_examples(organization: Organization) -> tuple[list[str], list[int]
 BRAND_NAME_WORDS = frozenset({"brand", "branded", "marca"})
 
 
-def _account_theme(organization: Organization, campaign_of: dict[int, int]):  # type: ignore[no-untyped-def]
+def _account_theme(organization: Organization, campaign_of: dict[int, int]):
     """The account's own vocabulary for the negatives' approvability rules: keywords, names, brand terms.
 
     Brand terms are the organization's name and the keywords of ad groups in a campaign or ad group named as a
@@ -120,7 +120,7 @@ def _search_term_rows(organization: Organization) -> list:
 _SEARCH_TERMS_OF_SEARCH = Q(campaign__campaign_type=CampaignType.SEARCH, ad_group__isnull=False)
 
 
-def _matchable_terms(organization: Organization):  # type: ignore[no-untyped-def]
+def _matchable_terms(organization: Organization) -> QuerySet[SearchTerm]:
     return SearchTerm.objects.filter(_SEARCH_TERMS_OF_SEARCH, organization=organization).exclude(daily__excluded=True)
 
 
@@ -173,7 +173,7 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
 
 
 @transaction.atomic
-def _save(organization, rows, matches, threshold, negatives, clusters, source, theme) -> None:  # type: ignore[no-untyped-def]
+def _save(organization, rows, matches, threshold, negatives, clusters, source, theme) -> None:
     SearchTermMatch.objects.filter(search_term__organization=organization).delete()
     # calibrated on converting terms only, the matcher's threshold is on the cosine similarity (see
     # ml.matching.matcher.Calibration.on), so the saved relevance is that similarity, comparable to the threshold
@@ -192,7 +192,7 @@ def _save(organization, rows, matches, threshold, negatives, clusters, source, t
                                     *(_cluster(organization, c, source) for c in clusters)])
 
 
-def _negative(organization: Organization, negative, source: str, theme) -> Suggestion:  # type: ignore[no-untyped-def]
+def _negative(organization: Organization, negative, source: str, theme) -> Suggestion:
     """A negative as a suggestion row. Only waste claims savings: sculpting moves traffic, it saves nothing."""
     blocked = negative.blocked
     moves = {"route_to": {"ad_group_id": negative.route_to, "path": theme.path(negative.route_to)}} if (
@@ -217,7 +217,7 @@ def _negative(organization: Organization, negative, source: str, theme) -> Sugge
     )
 
 
-def _cluster(organization: Organization, cluster, source: str) -> Suggestion:  # type: ignore[no-untyped-def]
+def _cluster(organization: Organization, cluster, source: str) -> Suggestion:
     return Suggestion(
         organization=organization, kind=SuggestionKind.AD_GROUP, text=cluster.name[:255], source=source,
         evidence={"terms": list(cluster.terms), "term_ids": list(cluster.term_ids), "clicks": cluster.clicks,

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from campaigns.models import BudgetPolicy, InjectionPolicy, Organization, SettingsChange
+from campaigns.models.organizations import saved_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 audit_log = logging.getLogger("campaigns.audit")
 POLICY_FIELDS = ("mode", "monthly_cap_micros", "max_change_percent", "freshness_days", "kill_switch")
@@ -59,8 +64,8 @@ def _changed(row: object, values: dict[str, object]) -> dict[str, tuple]:
 
 
 @transaction.atomic
-def update_settings(organization: Organization, *, user: object, actor: str = "",
-                    **values: object) -> dict[str, tuple]:
+def update_settings(organization: Organization, *, user: User | AnonymousUser | None, actor: str = "",
+                    **values: Any) -> dict[str, tuple]:
     """Set budget policy and guardrail fields; return what changed as ``{field: (before, after)}``.
 
     Nothing is written when nothing changed; otherwise the rows and one ``SettingsChange`` row. ``actor``
@@ -75,7 +80,7 @@ def update_settings(organization: Organization, *, user: object, actor: str = ""
         raise TypeError(f"not settings fields: {sorted(unknown)}")
     guardrails = {name: values[name] for name in GUARDRAIL_FIELDS if name in values}
     if "blocked_terms" in guardrails:
-        guardrails["blocked_terms"] = clean_blocked_terms(guardrails["blocked_terms"])  # type: ignore[arg-type]
+        guardrails["blocked_terms"] = clean_blocked_terms(guardrails["blocked_terms"])
     if guardrails.get("injection_policy", InjectionPolicy.REFUSE) not in InjectionPolicy.values:
         raise ValidationError(gettext_lazy("Choose an injection policy: refuse or strip."), code="invalid_choice")
     guardrail_changes: dict[str, tuple] = {}
@@ -94,7 +99,7 @@ def update_settings(organization: Organization, *, user: object, actor: str = ""
     if changes:
         username = getattr(user, "username", None)
         SettingsChange.objects.create(
-            organization=organization, user=user if getattr(user, "pk", None) else None,
+            organization=organization, user=saved_user(user),
             actor=actor or f"user:{username}", changes={name: list(pair) for name, pair in changes.items()})
         audit_log.info("settings changed", extra={
             "organization": organization.slug, "user": username,

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -37,8 +37,12 @@ from campaigns.models import (
     RebalanceMode,
     in_span,
 )
+from campaigns.models.organizations import saved_user
 from campaigns.platforms import platform_for
 from campaigns.services import budget_rules as rules
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 HISTORY_DAYS = 90
 NO_HISTORY = "no performance history yet: held"
@@ -194,7 +198,7 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
     return plan
 
 
-def _item(plan: BudgetPlan, item: rules.CampaignInput, decision: rules.Decision, proposal) -> BudgetPlanItem:  # type: ignore[no-untyped-def]
+def _item(plan: BudgetPlan, item: rules.CampaignInput, decision: rules.Decision, proposal) -> BudgetPlanItem:
     key = str(item.campaign_id)
     explanation = proposal.explanations.get(key) if proposal else None
     propensity = proposal.propensities.get(key) if proposal else None
@@ -207,7 +211,7 @@ def _item(plan: BudgetPlan, item: rules.CampaignInput, decision: rules.Decision,
     )
 
 
-def apply(plan_id: int, *, user: object | None = None) -> BudgetPlan:
+def apply(plan_id: int, *, user: User | AnonymousUser | None = None) -> BudgetPlan:
     """Apply a plan's changes once. Safe to run twice: applied changes are found by their key and skipped."""
     with transaction.atomic():
         plan = BudgetPlan.objects.select_for_update().select_related("organization").get(pk=plan_id)
@@ -218,17 +222,18 @@ def apply(plan_id: int, *, user: object | None = None) -> BudgetPlan:
         policy = policy_of(plan.organization)
         if policy.kill_switch or GlobalKillSwitch.is_engaged():
             raise RebalanceError(rules.KILL_SWITCH)
-        actor = f"user:{user.username}" if getattr(user, "pk", None) else f"automation:{plan.policy}"
+        author = saved_user(user)
+        actor = f"user:{author.username}" if author else f"automation:{plan.policy}"
         for item in plan.items.exclude(after_micros=F("before_micros")):
-            _apply_item(plan, item, actor, user)
+            _apply_item(plan, item, actor, author)
         plan.status = PlanStatus.APPLIED
-        plan.decided_by = user if getattr(user, "pk", None) else None
+        plan.decided_by = author
         plan.save(update_fields=["status", "decided_by"])
         failpoint("before_commit", str(plan.pk))
     return plan
 
 
-def _apply_item(plan: BudgetPlan, item: BudgetPlanItem, actor: str, user: object | None) -> None:
+def _apply_item(plan: BudgetPlan, item: BudgetPlanItem, actor: str, user: User | None) -> None:
     campaign = Campaign.objects.select_for_update().get(pk=item.campaign_id)
     key = dict(organization=plan.organization, campaign=campaign, plan_date=plan.plan_date,
                plan_version=plan.version, kind=BudgetChange.Kind.REBALANCE)
@@ -240,25 +245,25 @@ def _apply_item(plan: BudgetPlan, item: BudgetPlanItem, actor: str, user: object
         campaign, item.after_micros, f"{plan.organization_id}:{campaign.pk}:{plan.plan_date}:{plan.version}")
     failpoint("after_platform", f"{plan.pk}-{campaign.pk}")
     BudgetChange.objects.create(**key, plan=plan, before_micros=item.before_micros, after_micros=item.after_micros,
-                                actor=actor[:120], user=user if getattr(user, "pk", None) else None,
+                                actor=actor[:120], user=user,
                                 reasons=item.reasons, posterior=item.posterior, propensity=item.propensity,
                                 platform_response=response)
     Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=item.after_micros)
     transaction.on_commit(metrics.record_change_applied)
 
 
-def reject(plan_id: int, *, user: object) -> BudgetPlan:
+def reject(plan_id: int, *, user: User | AnonymousUser | None) -> BudgetPlan:
     with transaction.atomic():
         plan = BudgetPlan.objects.select_for_update().get(pk=plan_id)
         if plan.status != PlanStatus.PROPOSED:
             raise RebalanceError(f"only a proposed plan can be rejected; this one is {plan.status}")
         plan.status = PlanStatus.REJECTED
-        plan.decided_by = user if getattr(user, "pk", None) else None
+        plan.decided_by = saved_user(user)
         plan.save(update_fields=["status", "decided_by"])
     return plan
 
 
-def rollback(change_id: int, *, user: object) -> BudgetChange:
+def rollback(change_id: int, *, user: User | AnonymousUser | None) -> BudgetChange:
     """Undo an applied change with a new change that passes the same checks (kill switch, limits, caps)."""
     with transaction.atomic():
         change = BudgetChange.objects.select_related("organization").get(pk=change_id)
@@ -285,7 +290,7 @@ def rollback(change_id: int, *, user: object) -> BudgetChange:
         rolled = BudgetChange.objects.create(
             **key, plan=change.plan, before_micros=campaign.daily_budget_micros, after_micros=decision.after_micros,
             actor=f"user:{getattr(user, 'username', 'unknown')}"[:120],
-            user=user if getattr(user, "pk", None) else None,
+            user=saved_user(user),
             reasons=[f"rollback of change {change.pk}"], platform_response=response)
         Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=decision.after_micros)
     return rolled

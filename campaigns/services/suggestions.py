@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,9 +18,14 @@ from campaigns.models import (
     SuggestionKind,
     SuggestionStatus,
 )
+from campaigns.models.organizations import saved_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 SHARED_LIST_NAME = "Negativas del optimizador"
-AD_TEXT_FIELDS = {SuggestionKind.HEADLINE: ("headlines", 15), SuggestionKind.DESCRIPTION: ("descriptions", 4)}
+AD_TEXT_FIELDS: dict[str, tuple[str, int]] = {SuggestionKind.HEADLINE: ("headlines", 15),
+                                               SuggestionKind.DESCRIPTION: ("descriptions", 4)}
 
 
 class SuggestionError(ValueError):
@@ -27,7 +33,7 @@ class SuggestionError(ValueError):
 
 
 @transaction.atomic
-def decide(suggestion_id: int, *, approve: bool, user: object) -> Suggestion:
+def decide(suggestion_id: int, *, approve: bool, user: User | AnonymousUser | None) -> Suggestion:
     """Approve (and apply) or reject a pending suggestion; a second decision is refused, never applied twice."""
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion_id)
     if suggestion.status != SuggestionStatus.PENDING:
@@ -35,7 +41,7 @@ def decide(suggestion_id: int, *, approve: bool, user: object) -> Suggestion:
     if approve:
         _apply(suggestion)
     suggestion.status = SuggestionStatus.APPROVED if approve else SuggestionStatus.REJECTED
-    suggestion.decided_by = user if getattr(user, "pk", None) else None
+    suggestion.decided_by = saved_user(user)
     suggestion.decided_at = timezone.now()
     suggestion.save(update_fields=["status", "decided_by", "decided_at"])
     return suggestion
@@ -117,6 +123,7 @@ def _add_keyword(suggestion: Suggestion, *, negative: bool) -> Keyword:
         fields |= {"level": level, "campaign_id": suggestion.campaign_id}
     else:
         ad_group = suggestion.ad_group
+        assert ad_group is not None, "an ad-group level suggestion names its ad group"
         fields |= {"level": KeywordLevel.AD_GROUP, "ad_group": ad_group, "campaign_id": ad_group.campaign_id}
     existing = Keyword.objects.filter(**{k: v for k, v in fields.items() if k != "text"},
                                       text__iexact=fields["text"]).first()

@@ -75,6 +75,7 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None = No
                credentials: dict | None = None) -> HttpResponse:
     """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): 429 with Retry-After, JSON for the API, else a page."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response: HttpResponse
     if request.path.startswith("/api/"):
         detail = gettext("Too many failed logins: try again in %(minutes)d minutes.") % {"minutes": minutes}
         response = JsonResponse({"detail": detail}, status=429)
@@ -86,4 +87,4 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None = No
 
 def client_ip(request: HttpRequest) -> str:
     """The address axes locks out (AXES_CLIENT_IP_CALLABLE): the one DRF's throttles count (NUM_PROXIES)."""
-    return BaseThrottle().get_ident(request)
+    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]  # reads only META, which both kinds have

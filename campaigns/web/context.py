@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,10 +13,27 @@ from django.shortcuts import render
 
 from campaigns.models import Membership, Role
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 SESSION_KEY = "current_organization_id"
 
 
-def memberships_of(user: object) -> list[Membership]:
+class SignedInRequest(HttpRequest):
+    """For the type checker: the request of a view behind ``login_required`` (or ``organization_view``), whose
+    user is signed in."""
+
+    user: User
+
+
+class _RememberingRequest(HttpRequest):
+    """For the type checker: the attributes ``current_membership`` keeps on the request."""
+
+    _current_membership: Membership | None
+    _memberships: list[Membership]
+
+
+def memberships_of(user: User) -> list[Membership]:
     return list(Membership.objects.filter(user=user).select_related("organization").order_by("organization__name"))
 
 
@@ -23,15 +41,16 @@ def current_membership(request: HttpRequest) -> Membership | None:
     """The membership of the organization in the session, or the user's first one (and remember it)."""
     if not request.user.is_authenticated:
         return None
-    if not hasattr(request, "_current_membership"):
+    remembering = cast(_RememberingRequest, request)
+    if not hasattr(remembering, "_current_membership"):
         memberships = memberships_of(request.user)
         wanted = request.session.get(SESSION_KEY)
         chosen = next((m for m in memberships if m.organization_id == wanted), memberships[0] if memberships else None)
         if chosen is not None and chosen.organization_id != wanted:
             request.session[SESSION_KEY] = chosen.organization_id
-        request._current_membership = chosen
-        request._memberships = memberships
-    return request._current_membership
+        remembering._current_membership = chosen
+        remembering._memberships = memberships
+    return remembering._current_membership
 
 
 def organization_context(request: HttpRequest) -> dict:
@@ -51,7 +70,7 @@ def organization_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         membership = current_membership(request)
         if membership is None:
             return render(request, "campaigns/no_organization.html", status=403)

@@ -17,7 +17,8 @@ def wide_ranges() -> tuple[tuple[int, int], ...]:
     Unassigned code points are skipped (nobody types them), so a range runs on across them: about 80 ranges.
     """
     ranges: list[tuple[int, int]] = []
-    start = last = None
+    start: int | None = None
+    last = 0  # the range's last code point so far (read only while start is set)
     for code in range(_LAST_CODE_POINT + 1):
         char = chr(code)
         if unicodedata.category(char) == "Cn":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -71,14 +71,3 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
     job = ImportJob.objects.filter(organization=organization).first()
     return render(request, "campaigns/imports.html", {"form": form, "error": error, "history": history, "job": job},
                   status=400 if error else 200)
-
-
-@require_GET
-@organization_view
-def import_job(request: HttpRequest, membership: Membership, job_id: int) -> HttpResponse:
-    """The progress fragment htmx polls; once the job has finished the page reloads to show it in the history."""
-    job = get_object_or_404(ImportJob, pk=job_id, organization=membership.organization)
-    response = render(request, "campaigns/_import_job.html", {"job": job})
-    if job.finished and request.headers.get("HX-Request"):
-        response["HX-Refresh"] = "true"
-    return response

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.models import AdGroup, Campaign, GenerationJob, Membership, Suggestion, SuggestionStatus
 from campaigns.services.ad_labels import dropped_data, field_label, strength_data
@@ -38,7 +38,7 @@ def _campaign(membership: Membership, campaign_id: int) -> Campaign:
     return get_object_or_404(Campaign, pk=campaign_id, organization=membership.organization)
 
 
-def _pending(campaign: Campaign):  # type: ignore[no-untyped-def]
+def _pending(campaign: Campaign):
     return (Suggestion.objects.filter(campaign=campaign, status=SuggestionStatus.PENDING, kind__in=GENERATED_KINDS,
                                       source__startswith=SOURCE)
             .select_related("ad_group", "campaign").order_by("ad_group__name", "kind", "pk"))
@@ -68,7 +68,9 @@ def generate(request: HttpRequest, membership: Membership, campaign_id: int) -> 
     campaign = _campaign(membership, campaign_id)
     groups = list(campaign.ad_groups.order_by("name").values_list("pk", "name"))
     form = GenerateForm(request.POST or None)
-    form.fields["ad_group"].choices = [("", _("All ad groups")), *groups]
+    ad_group_field = form.fields["ad_group"]
+    assert isinstance(ad_group_field, forms.TypedChoiceField)
+    ad_group_field.choices = [("", _("All ad groups")), *groups]
     status = 200
     if request.method == "POST":
         require_edit(membership)
@@ -86,17 +88,6 @@ def generate(request: HttpRequest, membership: Membership, campaign_id: int) -> 
         "ad_cards": _ad_cards(campaign, job), "dropped": _dropped(campaign, job),
         **counter_context(campaign.platform),
     }, status=status)
-
-
-@require_GET
-@organization_view
-def job_progress(request: HttpRequest, membership: Membership, job_id: int) -> HttpResponse:
-    """The progress fragment htmx polls; once the job has finished the page reloads to show the suggestions."""
-    job = get_object_or_404(GenerationJob, pk=job_id, organization=membership.organization)
-    response = render(request, "campaigns/_generation_job.html", {"job": job})
-    if job.finished and request.headers.get("HX-Request"):
-        response["HX-Refresh"] = "true"
-    return response
 
 
 @require_POST

@@ -3,6 +3,8 @@ address creates one (bound to that address) and joins in one step; someone with 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
@@ -17,6 +19,9 @@ from campaigns.services import invitations
 from campaigns.services.invitations import InvitationError
 from campaigns.web.context import SESSION_KEY
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 TEMPLATE = "campaigns/invitation.html"
 
 
@@ -28,26 +33,26 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     except InvitationError as exc:
         return render(request, TEMPLATE, {"error": str(exc)}, status=404)
     if request.user.is_authenticated:
-        return _accept_as_signed_in(request, token, invitation)
+        return _accept_as_signed_in(request, request.user, token, invitation)
     if invitations.account_exists(invitation):
         return render(request, TEMPLATE, {"invitation": invitation, "sign_in": True})
     return _sign_up(request, token, invitation)
 
 
-def _accept_as_signed_in(request: HttpRequest, token: str, invitation: Invitation) -> HttpResponse:
+def _accept_as_signed_in(request: HttpRequest, user: User, token: str, invitation: Invitation) -> HttpResponse:
     if request.method == "POST":
         try:
-            return _joined(request, invitations.accept(token, request.user))
+            return _joined(request, invitations.accept(token, user))
         except InvitationError as exc:
             return render(request, TEMPLATE, {"invitation": invitation, "error": str(exc)}, status=400)
-    other_address = (request.user.email or "").casefold() != invitation.email.casefold()
+    other_address = (user.email or "").casefold() != invitation.email.casefold()
     error = _("This invitation was sent to another email address; sign in with that one.") if other_address else ""
     return render(request, TEMPLATE, {"invitation": invitation, "error": error, "can_accept": not other_address})
 
 
 def _sign_up(request: HttpRequest, token: str, invitation: Invitation) -> HttpResponse:
     """Django's own form (username rules, the password validators) for an account whose email is the invited one."""
-    form = UserCreationForm(request.POST or None)
+    form: UserCreationForm[User] = UserCreationForm(request.POST or None)
     form.instance.email = invitation.email  # so the validators compare the password with the address too
     if request.method == "POST" and form.is_valid():
         try:

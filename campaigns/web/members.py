@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.models import Invitation, Membership, Role
 from campaigns.services import invitations, memberships
 from campaigns.services.memberships import MembershipError
-from campaigns.web.context import organization_view, require_owner
+from campaigns.web.context import SignedInRequest, organization_view, require_owner
 
 
 class InviteForm(forms.Form):
@@ -42,7 +42,7 @@ def members(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @require_POST
 @organization_view
-def invite(request: HttpRequest, membership: Membership) -> HttpResponse:
+def invite(request: SignedInRequest, membership: Membership) -> HttpResponse:
     """Email an invitation; the message is the same whether or not the address has an account."""
     require_owner(membership)
     form = InviteForm(request.POST)

@@ -6,6 +6,7 @@ Values are stored raw (micros, choice values, lists) and worded here, in the rea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -40,22 +41,22 @@ class HistoryRow:
     fields: list[ChangedField]
 
 
-def _word(name: str, value: object, currency: str) -> str:
+def _word(name: str, value: Any, currency: str) -> str:  # value: as stored in the JSON
     if name in _CHOICES:
         return _(_CHOICES[name].get(str(value), str(value)))
     if name == "monthly_cap_micros":
-        return money(value, currency) if value is not None else _("no cap")  # type: ignore[arg-type]
+        return money(value, currency) if value is not None else _("no cap")
     if name == "kill_switch":
         return pgettext("switch", "on") if value else pgettext("switch", "off")
     if name == "blocked_terms":
-        return ", ".join(f"“{term}”" for term in value) if value else _("none")  # type: ignore[union-attr]
+        return ", ".join(f"“{term}”" for term in value) if value else _("none")
     return str(value)
 
 
-def _field(name: str, before: object, after: object, currency: str) -> ChangedField:
+def _field(currency: str, name: str, before: Any, after: Any) -> ChangedField:
     label = str(FIELD_LABELS.get(name, name))
     if name == "blocked_terms":  # a list of up to 200: show what went out and what came in, not both lists
-        old, new = list(before or []), list(after or [])  # type: ignore[call-overload]
+        old, new = list(before or []), list(after or [])
         before, after = [t for t in old if t not in new], [t for t in new if t not in old]
     return ChangedField(label, _word(name, before, currency), _word(name, after, currency))
 
@@ -64,7 +65,7 @@ def settings_history(organization: Organization, limit: int = HISTORY_ROWS) -> l
     """The organization's latest settings changes, newest first (one query, users joined)."""
     rows = SettingsChange.objects.filter(organization=organization).select_related("user")[:limit]
     return [HistoryRow(change, change.user.get_username() if change.user else change.actor,
-                       [_field(name, *change.changes[name], organization.currency) for name in _in_page_order(change)])
+                       [_field(organization.currency, name, *change.changes[name]) for name in _in_page_order(change)])
             for change in rows]
 
 

@@ -32,7 +32,7 @@ _AMOUNT = re.compile(r"\d{1,12}([.,]\d{1,2})?")
 class MoneyField(forms.CharField):
     """An amount in currency units ("1500", "1500.50" or "1500,50"), cleaned to integer micros; empty is None."""
 
-    def to_python(self, value: object) -> int | None:  # type: ignore[override]
+    def to_python(self, value: object) -> int | None:  # type: ignore[override]  # micros, not the text
         text = "".join(str(super().to_python(value)).split())
         if not text:
             return None
@@ -53,7 +53,7 @@ class BlockedTermsField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 6, "cols": 50})
 
-    def to_python(self, value: object) -> list[str]:  # type: ignore[override]
+    def to_python(self, value: object) -> list[str]:  # type: ignore[override]  # the list, not the text
         return clean_blocked_terms(str(super().to_python(value)).splitlines())
 
     def prepare_value(self, value: object) -> object:

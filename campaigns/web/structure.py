@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
+from typing import TypedDict
 
 from django.contrib import messages
 from django.db.models import Count
@@ -24,6 +25,14 @@ from campaigns.web.metric_columns import METRIC_COLUMNS
 from campaigns.web.tables import COUNT, Column, Spec
 from ml import ad_rules
 from ml.arithmetic import Summary
+
+
+class _AdTexts(TypedDict):
+    headlines: list[str]
+    descriptions: list[str]
+    path1: str
+    path2: str
+
 
 FIELD_LIMITS = {"headlines": ad_rules.HEADLINE_MAX, "descriptions": ad_rules.DESCRIPTION_MAX,
                 "path1": ad_rules.PATH_MAX, "path2": ad_rules.PATH_MAX}
@@ -92,8 +101,9 @@ def ad_group_detail(request: HttpRequest, membership: Membership, ad_group_id: i
     if request.method == "POST":
         require_edit(membership)
         ad = next((ad for ad in ads if str(ad.pk) == request.POST.get("ad")), None)
-        texts = {"headlines": request.POST.getlist("headlines"), "descriptions": request.POST.getlist("descriptions"),
-                 "path1": request.POST.get("path1", ""), "path2": request.POST.get("path2", "")}
+        texts: _AdTexts = {"headlines": request.POST.getlist("headlines"),
+                           "descriptions": request.POST.getlist("descriptions"),
+                           "path1": request.POST.get("path1", ""), "path2": request.POST.get("path2", "")}
         if ad is None or (len(texts["headlines"]), len(texts["descriptions"])) != (len(ad.headlines),
                                                                                  len(ad.descriptions)):
             return HttpResponseBadRequest(_("The form does not match an ad of this ad group; reload the page."))
@@ -128,9 +138,11 @@ def _ad_fields(ad: Ad, platform: str, submitted: dict | None) -> dict:
     texts = submitted or {"headlines": ad.headline_texts, "descriptions": ad.description_texts,
                           "path1": ad.path1, "path2": ad.path2}
 
+    counted_as = ad_rules.as_platform(platform)
+
     def field(name: str, text: str, label: str) -> dict:
         return {"name": name, "text": text, "label": label, "limit": FIELD_LIMITS[name],
-                "width": ad_rules.text_width(text, platform)}
+                "width": ad_rules.text_width(text, counted_as)}
 
     return {
         "ad": ad,

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Membership
-from campaigns.web.context import SESSION_KEY
+from campaigns.web.context import SESSION_KEY, SignedInRequest
 
 
 @require_POST
 @login_required
-def switch_organization(request: HttpRequest) -> HttpResponse:
+def switch_organization(request: SignedInRequest) -> HttpResponse:
     """Make one of the user's organizations the current one; another organization is a 404."""
     try:
         organization_id = int(request.POST.get("organization", ""))

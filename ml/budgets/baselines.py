@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,12 +29,12 @@ from ml.budgets.types import ACTIONS, MICROS, BudgetPlan, CampaignState, Explana
 _LOG_MICROS = math.log(MICROS)
 
 
-def greedy_allocator(random_state: int | None = None, **settings: object) -> BudgetAllocator:
+def greedy_allocator(random_state: int | None = None, **settings: Any) -> BudgetAllocator:
     """The allocator with ``strategy="greedy"``: plug-in posterior means, never explores on purpose."""
     return BudgetAllocator(random_state=random_state, strategy="greedy", **settings)
 
 
-def ucb_allocator(random_state: int | None = None, **settings: object) -> BudgetAllocator:
+def ucb_allocator(random_state: int | None = None, **settings: Any) -> BudgetAllocator:
     """The allocator with ``strategy="ucb"``: ``k`` and ``cvr`` raised by ``ucb_scale * sqrt(log days)`` sd."""
     return BudgetAllocator(random_state=random_state, strategy="ucb", **settings)
 
@@ -134,7 +135,7 @@ class OracleAllocator(_BoxedBaseline):
     name = "oracle"
 
     def __init__(
-        self, curves: Callable[[], tuple[np.ndarray, np.ndarray]], config: BaselineConfig | None = None
+        self, curves: Callable[[], tuple[np.ndarray, ...]], config: BaselineConfig | None = None
     ) -> None:
         super().__init__(config)
         self.curves = curves

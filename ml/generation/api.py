@@ -149,7 +149,7 @@ class GeneratedAssets:
     provenance: Provenance
     guard: GuardResult
     dropped: list[Violation] = field(default_factory=list)
-    raw_lines: dict[str, list[str]] = field(default_factory=dict)
+    raw_lines: dict[AssetKind, list[str]] = field(default_factory=dict)
     tokens: int = 0
     sources: dict[str, list[str]] = field(default_factory=dict)
 
@@ -210,6 +210,7 @@ def prepare(request: GenerationRequest, tokenizer: Any) -> tuple[GuardResult, li
     guard, item = _guarded_input(request)
     wanted = _wanted(request)
     limits = {"keywords": KEYWORD_LIMIT, "headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT}
+    kinds: tuple[AssetKind, ...] = ("keywords", "headlines", "descriptions")
     items = [
         GenerationItem(
             prompt=build_prompt(item, kind, tokenizer),
@@ -218,7 +219,7 @@ def prepare(request: GenerationRequest, tokenizer: Any) -> tuple[GuardResult, li
             max_new_tokens=_TOKENS_PER_LINE[kind] * wanted[kind] + 2,
             alphabet=LANGUAGE_ALPHABET.get(request.language),
         )
-        for kind in ("keywords", "headlines", "descriptions")
+        for kind in kinds
     ]
     return guard, items
 
@@ -240,7 +241,7 @@ def _keep_close(
 ) -> list[tuple[str, float | None]]:
     if embedder is None or min_similarity is None:
         return [(t, None) for t in texts]
-    kept = []
+    kept: list[tuple[str, float | None]] = []
     for text, sim in zip(texts, _similarities(embedder, anchor, texts), strict=True):
         if sim >= min_similarity:
             kept.append((text, sim))

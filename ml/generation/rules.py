@@ -28,6 +28,8 @@ from ml.generation.tables import fit_columns, line_tables, token_tables
 if TYPE_CHECKING:
     import torch
 
+    from ml.generation.tables import TokenTables
+
 
 @dataclass(frozen=True)
 class Sampling:
@@ -306,7 +308,7 @@ class LineLimitProcessor:
             self._width = next_width(self._width, last, self._head, self._tail, self._newline)
         return self._mask(self._width, scores, first=last_tokens is None)
 
-    def static_tables(self, rows: int) -> tuple[torch.Tensor, ...]:
+    def static_tables(self, rows: int) -> tuple[TokenTables, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The tables a fixed-shape decoder (:mod:`~ml.generation.engines.static`) applies this processor's rule with.
 
         Args:

@@ -68,6 +68,7 @@ def run_batch(
     rows = decoder(engine)(loaded, encoded, caps, rules, sampling, options)
     if rows is None:  # the engine cannot take this model or batch
         rows = decoder("generate")(loaded, encoded, caps, rules, sampling, options)
+        assert rows is not None  # the generate engine takes every model and batch
     seconds = time.perf_counter() - started
     completions = []
     for tokens, logprobs, item in zip(rows, trace.logprobs, items, strict=True):

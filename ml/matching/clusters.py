@@ -114,10 +114,10 @@ def propose_intent_clusters(
     words = [tokens(row.text) for row in rows]
     clusters = []
     for c in range(k):
-        members = np.flatnonzero(assign == c)
-        if len({words[i] for i in members}) < min_terms:
+        in_cluster = np.flatnonzero(assign == c)
+        if len({words[i] for i in in_cluster}) < min_terms:
             continue
-        members = sorted(members.tolist(), key=lambda i: (-rows[i].conversions, -rows[i].clicks, rows[i].text))
+        members = sorted(in_cluster.tolist(), key=lambda i: (-rows[i].conversions, -rows[i].clicks, rows[i].text))
         top = _top_ngrams(members, words)
         # phrases first, then members that contain a top n-gram (on-topic), then the rest, by performance
         on_topic = [i for i in members if any(f" {g} " in f" {' '.join(words[i])} " for g in top)]
@@ -155,11 +155,11 @@ def _top_ngrams(members: list[int], words: list[tuple[str, ...]], limit: int = 3
         score = count / len(members) - (everywhere[gram] - count) / outside_n
         scored.append((-round(score, 9), -len(gram), " ".join(gram)))
     chosen: list[str] = []
-    for _, _, gram in sorted(scored):
+    for _, _, text in sorted(scored):
         # skip an n-gram inside a chosen one or around it: "blocks / concrete blocks" names one idea twice
-        if any(f" {gram} " in f" {c} " or f" {c} " in f" {gram} " for c in chosen):
+        if any(f" {text} " in f" {c} " or f" {c} " in f" {text} " for c in chosen):
             continue
-        chosen.append(gram)
+        chosen.append(text)
         if len(chosen) == limit:
             break
     return chosen
@@ -189,6 +189,7 @@ def _kmeans(
         km = faiss.Kmeans(vectors.shape[1], k, niter=iters, seed=seed, spherical=True, verbose=False)
         km.train(vectors)
         _, assign = km.index.search(vectors, 1)
+        assert km.centroids is not None  # set by train()
         return assign[:, 0], km.centroids
     rng = np.random.default_rng(seed)
     # k-means++ seeding on cosine distance

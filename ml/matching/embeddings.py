@@ -45,8 +45,11 @@ class EmbeddingCacheCorrupt(Exception):
 class Embedder(Protocol):
     """What matching, indexing and clustering need from an embedding model."""
 
-    name: str
-    dim: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts as an ``(len(texts), dim)`` float32 array with unit-norm rows."""
@@ -184,7 +187,7 @@ class SentenceTransformerEmbedder:
         return self._model
 
     @property
-    def dim(self) -> int:  # type: ignore[override]
+    def dim(self) -> int:
         self._load()
         assert self._dim is not None
         return self._dim

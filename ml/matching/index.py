@@ -31,7 +31,7 @@ import os
 import struct
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,7 +60,8 @@ class IndexOrgMismatch(IndexCorrupt):
     """The index file at this organization's path names a different organization."""
 
 
-RebuildFn = Callable[[], tuple[Sequence[int], "np.ndarray"]]
+Ids: TypeAlias = "Sequence[int] | np.ndarray"  # row ids: a list or an int array
+RebuildFn: TypeAlias = Callable[[], tuple[Ids, "np.ndarray"]]
 
 
 def _faiss() -> Any:
@@ -138,7 +139,7 @@ class OrgIndex:
 
     # ---- building and updating -------------------------------------------------------------------------
 
-    def rebuild(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+    def rebuild(self, ids: Ids, vectors: np.ndarray) -> None:
         """Replace the contents with exactly these rows, choosing the index kind from their number."""
         ids_array, vectors = self._check(ids, vectors)
         self._index = self._new_index(len(ids_array), vectors)
@@ -146,7 +147,7 @@ class OrgIndex:
             self._index.add_with_ids(vectors, ids_array)
         self._gpu_index = None
 
-    def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+    def add(self, ids: Ids, vectors: np.ndarray) -> None:
         """Insert or replace rows by id; converts to IVF when the index grows past ``flat_max``."""
         import numpy as np
 
@@ -164,7 +165,7 @@ class OrgIndex:
         self._index.add_with_ids(vectors, ids_array)
         self._gpu_index = None
 
-    def remove(self, ids: Sequence[int]) -> int:
+    def remove(self, ids: Ids) -> int:
         """Remove rows by id; unknown ids are ignored. Returns how many were removed."""
         import numpy as np
 
@@ -344,7 +345,7 @@ class OrgIndex:
 
     # ---- internals -------------------------------------------------------------------------------------
 
-    def _check(self, ids: Sequence[int], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _check(self, ids: Ids, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
         ids_array = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import numpy as np
@@ -260,7 +260,8 @@ class IntentMatcher:
         """Match each query to a fitted label, or None when it scores below the calibrated threshold."""
         return self.predict_vectors(self.embedder.encode(list(queries)))
 
-    def predict_vectors(self, vectors: np.ndarray, threshold: float | None | str = "calibrated") -> list[Match]:
+    def predict_vectors(self, vectors: np.ndarray,
+                        threshold: float | None | Literal["calibrated"] = "calibrated") -> list[Match]:
         """Like :meth:`predict`, with query vectors the caller already has.
 
         Args:

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ml.matching.matcher import Match, SearchTermRow
 from ml.matching.theme import STOPWORDS, UNIVERSAL_WASTE, AccountTheme, stems, tokens
@@ -242,11 +242,12 @@ def propose_negatives(
     if route_misserved:
         campaign_of = {row.ad_group_id: row.campaign_id for row in rows} | dict(ad_group_campaigns or {})
         for i, (row, match) in enumerate(zip(rows, matches, strict=True)):
+            label = cast(int | None, match.label)  # labels are ad-group ids (see matches above)
             # only within a campaign: an ad-group negative cannot send traffic to another campaign's ad group
             if (
-                match.label is None
-                or match.label == row.ad_group_id
-                or campaign_of.get(match.label) != row.campaign_id
+                label is None
+                or label == row.ad_group_id
+                or campaign_of.get(label) != row.campaign_id
                 or row.conversions > 0
                 or i in unlikely
                 or row.cost_micros < max(min_cost_micros, 1)
@@ -258,11 +259,11 @@ def propose_negatives(
                 for j in by_campaign[row.campaign_id]
             ):
                 continue
-            if theme is not None and not _belongs_elsewhere(theme, words[i], row.ad_group_id, match.label):
+            if theme is not None and not _belongs_elsewhere(theme, words[i], row.ad_group_id, label):
                 continue
             chosen.setdefault(
                 (" ".join(words[i]), EXACT, row.campaign_id, row.ad_group_id),
-                (_belongs_to(theme, match.label), SCULPTING, match.label),
+                (_belongs_to(theme, label), SCULPTING, label),
             )
 
     return _merge(chosen, rows, ngram_stats(rows))

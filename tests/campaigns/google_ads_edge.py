@@ -98,11 +98,11 @@ class _Channel(grpc.Channel):
     def __init__(self, edge: GoogleAdsEdge) -> None:
         self.edge = edge
 
-    def unary_unary(self, method, request_serializer=None, response_deserializer=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def unary_unary(self, method, request_serializer=None, response_deserializer=None, *args, **kwargs):
         edge, name = self.edge, method.rsplit(".", 1)[-1]  # ".../v26.services.GoogleAdsService/Mutate"
 
         class Stub:
-            def with_call(self, request, timeout=None, metadata=None, **kwargs):  # type: ignore[no-untyped-def]
+            def with_call(self, request, timeout=None, metadata=None, **kwargs):
                 wire = request_serializer(request)
                 service, rpc = name.split("/")
                 module = edge.types({"GoogleAdsService": "google_ads_service"}[service])
@@ -114,20 +114,20 @@ class _Channel(grpc.Channel):
                 response = response_deserializer(type(answer).serialize(answer))
                 return response, _Call()
 
-            def __call__(self, request, **kwargs):  # type: ignore[no-untyped-def]
+            def __call__(self, request, **kwargs):
                 return self.with_call(request, **kwargs)[0]
 
         return Stub()
 
-    def unary_stream(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def unary_stream(self, *args, **kwargs):
         raise AssertionError("no streaming calls expected")
 
     stream_unary = stream_stream = unary_stream
 
-    def subscribe(self, callback, try_to_connect=False):  # type: ignore[no-untyped-def]
+    def subscribe(self, callback, try_to_connect=False):
         return None
 
-    def unsubscribe(self, callback):  # type: ignore[no-untyped-def]
+    def unsubscribe(self, callback):
         return None
 
     def close(self) -> None:
@@ -151,7 +151,7 @@ def google_ads_edge(monkeypatch: pytest.MonkeyPatch) -> GoogleAdsEdge:
         def __init__(self, **kwargs: object) -> None:
             pass
 
-        def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):  # type: ignore[no-untyped-def]
+        def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):
             edge.token_requests.append(body)
             return TokenResponse()
 

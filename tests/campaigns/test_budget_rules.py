@@ -14,12 +14,12 @@ from campaigns.services.budget_rules import CampaignInput, Context, enforce, wit
 EUR = 1_000_000
 
 
-def ctx(**overrides) -> Context:  # type: ignore[no-untyped-def]
+def ctx(**overrides) -> Context:
     values = dict(days_left=10, max_change_ratio=Fraction(1, 5), approved_total_micros=1_000 * EUR)
     return Context(**{**values, **overrides})
 
 
-def one(item: CampaignInput, **context) -> rules.Decision:  # type: ignore[no-untyped-def]
+def one(item: CampaignInput, **context) -> rules.Decision:
     return enforce([item], ctx(**context))[0]
 
 
@@ -91,7 +91,7 @@ MONEY = st.integers(min_value=0, max_value=500).map(lambda units: units * EUR //
 
 
 @st.composite
-def plans(draw):  # type: ignore[no-untyped-def]
+def plans(draw):
     count = draw(st.integers(min_value=1, max_value=6))
     items = []
     for campaign_id in range(count):

@@ -41,7 +41,7 @@ class BudgetLife(RuleBasedStateMachine):
     @initialize(budgets=st.lists(st.integers(1, 100), min_size=1, max_size=4),
                 caps=st.lists(st.one_of(st.none(), st.integers(100, 4_000)), min_size=4, max_size=4),
                 org_cap=st.one_of(st.none(), st.integers(500, 10_000)))
-    def start(self, budgets, caps, org_cap):  # type: ignore[no-untyped-def]
+    def start(self, budgets, caps, org_cap):
         self.year, self.month, self.day = 2026, 1, 1
         self.campaigns = [Campaign(budget=b * EUR, floor=EUR, ceiling=(b + 50) * EUR, cap=caps[i] and caps[i] * EUR)
                           for i, b in enumerate(budgets)]
@@ -84,7 +84,7 @@ class BudgetLife(RuleBasedStateMachine):
 
     @rule(proposals=st.lists(st.integers(0, 300).map(lambda v: v * EUR // 2), min_size=1, max_size=4),
           stale=st.booleans(), auto=st.booleans())
-    def rebalance(self, proposals, stale, auto):  # type: ignore[no-untyped-def]
+    def rebalance(self, proposals, stale, auto):
         items = self.inputs(proposals)
         decisions = rules.enforce(items, self.context(stale))
         self.last_decisions = decisions
@@ -97,21 +97,21 @@ class BudgetLife(RuleBasedStateMachine):
 
     @precondition(lambda self: self.pending is not None)
     @rule()
-    def approve(self):  # type: ignore[no-untyped-def]
+    def approve(self):
         self.apply(self.pending, "rebalance")
         self.pending = None
 
     @rule()
-    def duplicate_delivery(self):  # type: ignore[no-untyped-def]
+    def duplicate_delivery(self):
         self.apply(self.last_decisions, "rebalance")  # the same plan again: must change nothing
 
     @rule(index=st.integers(0, 3), euros=st.integers(1, 150))
-    def manual_edit(self, index, euros):  # type: ignore[no-untyped-def]
+    def manual_edit(self, index, euros):
         campaign = self.campaigns[index % len(self.campaigns)]
         campaign.budget = euros * EUR  # someone edits the budget on the platform
 
     @rule(index=st.integers(0, 3))
-    def rollback(self, index):  # type: ignore[no-untyped-def]
+    def rollback(self, index):
         mine = [(k, v) for k, v in self.ledger.items() if k[0] == index % len(self.campaigns) and k[4] == "rebalance"
                 and (k[0], *k[1:4], "rollback") not in self.ledger]
         if not mine:
@@ -130,7 +130,7 @@ class BudgetLife(RuleBasedStateMachine):
             campaign.budget = campaign.last_tool_budget = before
 
     @rule(share=st.floats(0, 2))
-    def spend_a_day(self, share):  # type: ignore[no-untyped-def]
+    def spend_a_day(self, share):
         for campaign in self.campaigns:
             spent = int(campaign.budget * share) // UNIT * UNIT  # the platform may overspend up to 2x a day
             campaign.month_spend += spent
@@ -149,21 +149,21 @@ class BudgetLife(RuleBasedStateMachine):
         self.pending = None
 
     @rule()
-    def toggle_kill_switch(self):  # type: ignore[no-untyped-def]
+    def toggle_kill_switch(self):
         self.kill_switch = not self.kill_switch
 
     @invariant()
-    def money_is_whole_and_non_negative(self):  # type: ignore[no-untyped-def]
+    def money_is_whole_and_non_negative(self):
         for campaign in self.campaigns:
             assert campaign.budget >= 0 and isinstance(campaign.budget, int)
 
     @invariant()
-    def one_automated_change_per_campaign_per_day(self):  # type: ignore[no-untyped-def]
+    def one_automated_change_per_campaign_per_day(self):
         for campaign in self.campaigns:
             assert len(campaign.changes_today) <= 1  # and so never a raise and a cut on one day
 
     @invariant()
-    def every_automated_change_respects_the_limits(self):  # type: ignore[no-untyped-def]
+    def every_automated_change_respects_the_limits(self):
         for (*_key, kind), (before, after, forced) in self.ledger.items():
             if kind != "rebalance":
                 continue
@@ -174,7 +174,7 @@ class BudgetLife(RuleBasedStateMachine):
                 assert forced  # only a cap may cut beyond the change limit
 
     @invariant()
-    def raises_keep_the_caps(self):  # type: ignore[no-untyped-def]
+    def raises_keep_the_caps(self):
         for before, after, days_left, spend, cap in self.checked_caps:
             if after > before:
                 assert rules.within_cap(before, after, days_left, spend, cap)

@@ -192,7 +192,7 @@ def test_a_job_that_keeps_failing_fails_with_its_error_after_three_attempts(demo
     class BrokenBatcher:  # the model process' edge: a worker whose model cannot run (e.g. out of memory)
         loaded = SimpleNamespace(tokenizer=None)  # prompts are built without a chat template
 
-        def submit(self, item):  # type: ignore[no-untyped-def]
+        def submit(self, item):
             raise MemoryError("cannot allocate 2 GiB")
 
     for attempt in (1, 2):
@@ -211,10 +211,10 @@ def test_a_job_that_keeps_failing_fails_with_its_error_after_three_attempts(demo
 class CancelDuringSecondStep:
     """The real batcher; the marketer presses cancel while the second step is being generated."""
 
-    def __init__(self, batcher, job_id: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, batcher, job_id: int) -> None:
         self.batcher, self.loaded, self.job_id, self.submitted = batcher, batcher.loaded, job_id, 0
 
-    def submit(self, item):  # type: ignore[no-untyped-def]
+    def submit(self, item):
         self.submitted += 1
         if self.submitted == 4:  # three prompts per ad group: the first of the second ad group
             cancel_job(GenerationJob.objects.get(pk=self.job_id))
@@ -224,10 +224,10 @@ class CancelDuringSecondStep:
 class FailsOnce:
     """The real batcher, whose first call fails as a worker's model does when memory runs out."""
 
-    def __init__(self, batcher) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, batcher) -> None:
         self.batcher, self.loaded, self.failed = batcher, batcher.loaded, False
 
-    def submit(self, item):  # type: ignore[no-untyped-def]
+    def submit(self, item):
         if not self.failed:
             self.failed = True
             raise RuntimeError("CUDA out of memory")

@@ -22,7 +22,7 @@ def demo(settings, tmp_path):
     return seed_demo(seed=7, days=90, end=dt.date(2026, 11, 25))
 
 
-def converting_terms(organization) -> list[SearchTerm]:  # type: ignore[no-untyped-def]
+def converting_terms(organization) -> list[SearchTerm]:
     from django.db.models import Sum
 
     return list(SearchTerm.objects.filter(organization=organization).annotate(

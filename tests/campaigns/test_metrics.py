@@ -32,7 +32,7 @@ GENERATE = "campaigns.tasks.generate_campaign_suggestions"
 REBALANCE = "campaigns.tasks.rebalance_organization"
 
 
-def scrape(client) -> dict[tuple[str, tuple], float]:  # type: ignore[no-untyped-def]
+def scrape(client) -> dict[tuple[str, tuple], float]:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=")

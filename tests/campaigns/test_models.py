@@ -16,7 +16,7 @@ HEADLINE = {"text": "Cemento Cola Profesional", "pin": None}
 DESCRIPTION = {"text": "Envío a obra en 24 horas.", "pin": None}
 
 
-def refused(create) -> bool:  # type: ignore[no-untyped-def]
+def refused(create) -> bool:
     try:
         with transaction.atomic():
             create()

@@ -71,7 +71,7 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
     @initialize(budgets=st.lists(st.integers(5, 80), min_size=2, max_size=3),
                 caps=st.lists(st.one_of(st.none(), st.integers(150, 3_000)), min_size=3, max_size=3),
                 start=st.integers(1, 27), seed=st.integers(0, 3))
-    def start(self, budgets, caps, start, seed):  # type: ignore[no-untyped-def]
+    def start(self, budgets, caps, start, seed):
         self.org = Organization.objects.create(name="Máquina", slug="maquina")
         self.campaigns = [Campaign.objects.create(
             organization=self.org, platform="google", name=f"C{i}", daily_budget_micros=b * EUR,
@@ -106,7 +106,7 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
         return plan
 
     @rule(mode=st.sampled_from(["dry_run", "approval", "auto"]))
-    def rebalance(self, mode):  # type: ignore[no-untyped-def]
+    def rebalance(self, mode):
         BudgetPolicy.objects.filter(pk=self.policy.pk).update(mode=mode)
         changes = BudgetChange.objects.count()
         killed = self._killed()
@@ -115,7 +115,7 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
             assert BudgetChange.objects.count() == changes, "invariant 6: a change under the kill switch"
 
     @rule()
-    def duplicate_delivery(self):  # type: ignore[no-untyped-def]
+    def duplicate_delivery(self):
         plan = BudgetPlan.objects.filter(organization=self.org, plan_date=self.today).first()
         if plan is None:
             return
@@ -127,7 +127,7 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
             assert BudgetChange.objects.count() == before, "a redelivered apply changed a budget twice"
 
     @rule()
-    def approve(self):  # type: ignore[no-untyped-def]
+    def approve(self):
         plan = BudgetPlan.objects.filter(organization=self.org, plan_date=self.today,
                                          status=PlanStatus.PROPOSED).first()
         if plan is None:
@@ -141,7 +141,7 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
             assert BudgetChange.objects.count() == changes, "invariant 6: a change under the kill switch"
 
     @rule(index=st.integers(0, 2), euros=st.integers(0, 150))
-    def manual_edit(self, index, euros):  # type: ignore[no-untyped-def]
+    def manual_edit(self, index, euros):
         campaign = self.campaigns[index % len(self.campaigns)]
         Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=euros * EUR + 130_000)
         if BudgetPlan.objects.filter(organization=self.org).exists():  # before any plan the tool knows nothing
@@ -150,21 +150,21 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
         self.edited_after[campaign.pk] = newest.first() or 0
 
     @rule(report=st.booleans(), days=st.sampled_from([1, 1, 1, 3]))
-    def next_day(self, report, days):  # type: ignore[no-untyped-def]
+    def next_day(self, report, days):
         for _ in range(days):
             if report:  # without reports the data goes stale
                 self._report(self.today)
             self.today += dt.timedelta(days=1)
 
     @rule()
-    def month_rollover(self):  # type: ignore[no-untyped-def]
+    def month_rollover(self):
         while self.today.day != 1:
             self._report(self.today)
             self.today += dt.timedelta(days=1)
 
     @precondition(lambda self: BudgetChange.objects.filter(kind="rebalance").exists())
     @rule(pick=st.integers(0, 50))
-    def rollback(self, pick):  # type: ignore[no-untyped-def]
+    def rollback(self, pick):
         changes = list(BudgetChange.objects.filter(kind="rebalance").order_by("pk"))
         change = changes[pick % len(changes)]
         count = BudgetChange.objects.count()
@@ -177,7 +177,7 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
         assert (rolled.before_micros, rolled.after_micros) == (change.after_micros, change.before_micros)
 
     @rule(engaged=st.booleans(), global_switch=st.booleans())
-    def kill_switch(self, engaged, global_switch):  # type: ignore[no-untyped-def]
+    def kill_switch(self, engaged, global_switch):
         if global_switch:
             GlobalKillSwitch.objects.update_or_create(pk=1, defaults={"engaged": engaged})
         else:
@@ -187,7 +187,7 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
         return BudgetPolicy.objects.get(pk=self.policy.pk).kill_switch or GlobalKillSwitch.is_engaged()
 
     @invariant()
-    def money_invariants_hold(self):  # type: ignore[no-untyped-def]
+    def money_invariants_hold(self):
         if not hasattr(self, "org"):
             return
         campaigns = {c.pk: c for c in Campaign.objects.filter(organization=self.org)}

@@ -35,7 +35,7 @@ def demo():
     return seed_demo(seed=7, days=90, end=END)
 
 
-def budgets(organization) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def budgets(organization) -> dict[str, int]:
     return dict(Campaign.objects.filter(organization=organization).values_list("name", "daily_budget_micros"))
 
 

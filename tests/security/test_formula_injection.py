@@ -28,7 +28,7 @@ DESCRIPTIONS = ["Cemento cola flexible para interior y exterior.", "Pide hoy y r
 EXPORTS = {"google": export_google_editor, "microsoft": export_microsoft_bulk}
 
 
-def names_account(organization, start: str, platform: str = "google") -> Campaign:  # type: ignore[no-untyped-def]
+def names_account(organization, start: str, platform: str = "google") -> Campaign:
     """A valid account whose campaign, ad group and negative list are named like a formula."""
     campaign = Campaign.objects.create(organization=organization, platform=platform, name=f"{start}{PAYLOAD}",
                                        daily_budget_micros=40_000_000, language="es")

@@ -17,7 +17,7 @@ from tests.security.conftest import left_in, report_rows
 pytestmark = pytest.mark.django_db
 
 
-def upload(organization, content: str, name: str = "terms.csv", **options) -> ImportJob:  # type: ignore[no-untyped-def]
+def upload(organization, content: str, name: str = "terms.csv", **options) -> ImportJob:
     return import_jobs.create_job(organization, SimpleUploadedFile(name, content.encode()), **options)
 
 
@@ -26,7 +26,7 @@ def test_upload_job_progress_rows(organization, teammate, upload_dir, client):
     assert [path.name for path in left_in(upload_dir)] == [job.stored_name]  # one stored file, nothing else
     seen: list[tuple[str, int, int]] = []
 
-    def watch(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def watch(execute, sql, params, many, context):
         # Each committed progress update as the job's row then reads (the database edge, not our code).
         result = execute(sql, params, many, context)
         if sql.startswith('UPDATE "campaigns_importjob"'):

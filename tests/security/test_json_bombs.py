@@ -23,10 +23,10 @@ ENDPOINTS = [("post", "/api/campaigns/"), ("post", "/api/keywords/"), ("post", "
 
 
 @pytest.fixture
-def api(client, owner):  # type: ignore[no-untyped-def]
+def api(client, owner):
     _, token = AuthToken.objects.create(user=owner)
 
-    def call(method: str, path: str, body: str | bytes):  # type: ignore[no-untyped-def]
+    def call(method: str, path: str, body: str | bytes):
         return getattr(client, method)(path, data=body, content_type="application/json",
                                        HTTP_AUTHORIZATION=f"Token {token}")
 

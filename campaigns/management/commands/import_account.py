@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaigns.management.organizations import organization_from_option
@@ -13,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--org", required=True, help="the organization's slug")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         organization = organization_from_option(options["org"])
         try:
             result = import_account(organization, str(options["path"]))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaigns.management.organizations import organization_from_option
@@ -16,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--decimal", choices=[",", "."], help="decimal mark of the numbers (default: detected)")
         parser.add_argument("--platform", choices=["google", "microsoft"], help="default: detected from the header")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         organization = organization_from_option(options["org"])
         try:
             result = import_report(organization, options["path"], decimal=options["decimal"],

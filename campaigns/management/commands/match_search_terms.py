@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from campaigns.management.organizations import organization_from_option
@@ -12,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="the organization's slug")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         organization = organization_from_option(options["org"])
         result = match_search_terms(organization)
         threshold = "uncalibrated" if result.threshold is None else f"{result.threshold:.3f}"

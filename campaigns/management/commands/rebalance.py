@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         mode.add_argument("--dry-run", action="store_true", help="show the plan and roll it back")
         mode.add_argument("--apply", action="store_true", help="apply the plan now (under the invariants)")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         organization = organization_from_option(options["org"])
         try:
             plan_date = date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                 transaction.set_rollback(True)
                 self.stdout.write("Dry run: nothing was saved.")
 
-    def _print(self, plan) -> None:  # type: ignore[no-untyped-def]
+    def _print(self, plan) -> None:
         rows = [(item.campaign.name, money(item.before_micros), money(item.after_micros),
                  f"{(item.after_micros / item.before_micros - 1) * 100:+.1f}%" if item.before_micros else "",
                  "; ".join(item.reasons))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,7 +12,7 @@ class Command(BaseCommand):
     help = ("Re-encrypt every platform credential under the first key of CREDENTIALS_KEYS "
             "(after putting a new key first; drop the old key afterwards).")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             count = rotate_credentials_key()
         except CredentialError as exc:

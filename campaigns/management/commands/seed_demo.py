@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from campaigns.services.demo import DEMO_USERS, seed_demo
@@ -12,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--days", type=int, default=90)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         organization = seed_demo(seed=options["seed"], days=options["days"])
         counts = {
             "campaigns": organization.campaigns.count(),

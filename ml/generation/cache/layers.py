@@ -83,7 +83,7 @@ class GrowingSlidingLayer(GrowingLayer):
         self.sliding_window = sliding_window
 
     @property
-    def cumulative_length(self) -> int:
+    def cumulative_length(self) -> int:  # type: ignore[override]  # transformers' layers store it; these derive it
         return self._length
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any):
@@ -115,8 +115,10 @@ def preallocate(cache: Any, capacity: int) -> bool:
     swapped = True
     for i, layer in enumerate(layers):
         if type(layer) is DynamicLayer and layer.is_initialized:
+            assert layer.keys is not None and layer.values is not None  # set when initialized
             layers[i] = GrowingLayer(layer.keys, layer.values, capacity)
         elif type(layer) is DynamicSlidingWindowLayer and layer.is_initialized and capacity < layer.sliding_window:
+            assert layer.keys is not None and layer.values is not None
             layers[i] = GrowingSlidingLayer(layer.keys, layer.values, capacity, layer.sliding_window)
         elif isinstance(layer, GrowingLayer):
             layer.reserve(capacity)
@@ -141,6 +143,9 @@ class StaticLayer(DynamicLayer):
         index: a one-element long tensor on the same device: the position the next token's keys go to (shared by
             every layer; the engine advances it inside the graph).
     """
+
+    keys: torch.Tensor  # never None here
+    values: torch.Tensor
 
     def __init__(self, keys: torch.Tensor, values: torch.Tensor, index: torch.Tensor) -> None:
         super().__init__()

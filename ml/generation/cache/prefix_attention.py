@@ -108,7 +108,7 @@ class SharedPrefixSlidingLayer(SharedPrefixLayer):
         self.sliding_window = sliding_window
 
     @property
-    def cumulative_length(self) -> int:
+    def cumulative_length(self) -> int:  # type: ignore[override]  # transformers' layers store it; these derive it
         return self.get_seq_length()
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any):

@@ -139,9 +139,10 @@ class DecodeGraph:
         self.index = zeros(1)  # KV position the next forward writes
         self.step_at = zeros(1)  # column of ``tokens`` the next step writes
         self.cache = DynamicCache(config=self.model.config)
-        self.cache.layers = [StaticLayer(zeros(rows, heads, length, dim, dtype=dtype),
-                                         zeros(rows, heads, length, dim, dtype=dtype), self.index)
-                             for heads, dim, dtype in kv]
+        self.static_layers = [StaticLayer(zeros(rows, heads, length, dim, dtype=dtype),
+                                          zeros(rows, heads, length, dim, dtype=dtype), self.index)
+                              for heads, dim, dtype in kv]
+        self.cache.layers = list(self.static_layers)  # the cache's own list of the same layers
         self.mask = zeros(rows, 1, 1, length, dtype=torch.bool)
         self.positions = zeros(rows)
         self.logits = zeros(rows, vocab, dtype=torch.float32)
@@ -235,7 +236,7 @@ class DecodeGraph:
             sampling: greedy or top-k (the temperature is a buffer: one graph serves every temperature).
         """
         batch, prompt = mask.shape
-        for layer, prompt_layer in zip(self.cache.layers, cache.layers, strict=True):
+        for layer, prompt_layer in zip(self.static_layers, cache.layers, strict=True):
             layer.keys[:batch, :, :prompt].copy_(prompt_layer.keys)
             layer.values[:batch, :, :prompt].copy_(prompt_layer.values)
         self.mask.zero_()
@@ -336,7 +337,7 @@ def decode(
     longest = int(max(max_new_tokens))
     shape = bucket(batch, prompt + longest + 1)
     why = f"{batch} rows, more than {ROW_BUCKETS[-1]}" if shape is None else refusal(loaded, shape[1])
-    if why is not None:
+    if why is not None or shape is None:
         logger.info("fixed-shape decoding not used: %s", why)
         return None
     with MODEL_LOCK, torch.inference_mode():

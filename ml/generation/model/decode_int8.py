@@ -111,6 +111,12 @@ class DecodeInt8Linear(nn.Module):
             wrong length.
     """
 
+    linear: nn.Linear
+    int8: Any  # torch.ao's dynamic quantized Linear
+    inverse_smoothing: torch.Tensor  # buffers
+    outlier_channels: torch.Tensor | None
+    outlier_weight: torch.Tensor
+
     def __init__(self, linear: nn.Linear, input_absmax: torch.Tensor | None = None,
                  alpha: float | None = SMOOTHING_ALPHA, outliers: int = 0) -> None:
         from torch.ao.nn.quantized import dynamic as qdynamic
@@ -173,7 +179,7 @@ def _targets(model: Any, names: Sequence[str]) -> list[tuple[nn.Module, str, nn.
     layers = getattr(getattr(model, "model", None), "layers", None)
     if layers is None:
         return []
-    found = []
+    found: list[tuple[nn.Module, str, nn.Linear]] = []
     for block in layers:
         for parent in block.modules():
             for name in names:

@@ -113,7 +113,7 @@ def converted_dir(gguf: str | Path, cache_dir: str | Path) -> Path:
         check_gguf_tokenizer(tokenizer, gguf)
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         # The weights are already de-quantized to fp32; the GGUF "quantizer" left on the model only blocks saving.
-        model.hf_quantizer = None
+        model.hf_quantizer = None  # type: ignore[assignment]  # transformers sets it without declaring it
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
         model.save_pretrained(staging)

@@ -169,7 +169,7 @@ def _load_uncached(settings: ModelSettings) -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = _resolve_device(settings)
-    quantization = settings.quantization
+    quantization: str = settings.quantization  # then what was applied, e.g. "int8+bf16"
     if quantization == "auto":
         quantization = "bf16" if device == "cuda" else "int8"
     if device == "cpu" and quantization in ("bf16", "8bit", "4bit"):

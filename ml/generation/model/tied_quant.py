@@ -19,10 +19,13 @@ keeps both as bitsandbytes left them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from bitsandbytes.functional import QuantState
 
 NF4_BLOCK = 64
 
@@ -35,6 +38,11 @@ class QuantizedTable(nn.Module):
         bits: 8 or 4.
         compute_dtype: dtype of lookups and logits (bf16 on GPU).
     """
+
+    rows: torch.Tensor  # buffers: int8 rows, or two 4-bit codes a byte
+    scales: torch.Tensor
+    code: torch.Tensor  # 4-bit only: the NF4 code book
+    quant_state: QuantState | None  # 4-bit only
 
     def __init__(self, weight: torch.Tensor, bits: int, compute_dtype: torch.dtype = torch.bfloat16) -> None:
         import bitsandbytes.functional as bnbf
@@ -85,6 +93,7 @@ class QuantizedTable(nn.Module):
             xq, xs, _ = bnbf.int8_vectorwise_quant(x.to(torch.float16).contiguous())
             out = bnbf.int8_mm_dequant(bnbf.int8_linear_matmul(xq, self.rows), xs, self.scales)
         else:
+            assert self.quant_state is not None  # set with 4 bits
             out = bnb.matmul_4bit(x.to(self.compute_dtype), self.rows.t(), quant_state=self.quant_state)
         return out.to(self.compute_dtype).view(*shape, self.vocab)
 

@@ -43,7 +43,7 @@ def api(teammate):
     return client
 
 
-def searched_budgets(edge) -> None:  # type: ignore[no-untyped-def]
+def searched_budgets(edge) -> None:
     from google.ads.googleads.v26.resources.types.campaign import Campaign
     from google.ads.googleads.v26.services.types.google_ads_service import GoogleAdsRow, SearchGoogleAdsResponse
 
@@ -51,7 +51,7 @@ def searched_budgets(edge) -> None:  # type: ignore[no-untyped-def]
         results=[GoogleAdsRow(campaign=Campaign(id=555, campaign_budget=BUDGET))])
 
 
-def operation_kinds(request) -> list[str]:  # type: ignore[no-untyped-def]
+def operation_kinds(request) -> list[str]:
     return [type(op).pb(op).WhichOneof("operation") for op in request.mutate_operations]
 
 

@@ -7,7 +7,7 @@ import pytest
 from campaigns.models import Ad, AdGroup, Campaign, Keyword, NegativeKeywordList
 
 
-def make_ad(ad_group: AdGroup, first: str = "Cemento Cola Rápido", **extra) -> Ad:  # type: ignore[no-untyped-def]
+def make_ad(ad_group: AdGroup, first: str = "Cemento Cola Rápido", **extra) -> Ad:
     fields = {
         "headlines": [{"text": first, "pin": 1}, {"text": "Entrega en 24 horas", "pin": None},
                       {"text": "Precios de Fábrica", "pin": 2}, {"text": "Sacos de 25 kg", "pin": None}],
@@ -19,7 +19,7 @@ def make_ad(ad_group: AdGroup, first: str = "Cemento Cola Rápido", **extra) -> 
     return Ad.objects.create(ad_group=ad_group, **fields)
 
 
-def make_keyword(ad_group: AdGroup, text: str, match_type: str, negative: bool = False, **extra) -> Keyword:  # type: ignore[no-untyped-def]
+def make_keyword(ad_group: AdGroup, text: str, match_type: str, negative: bool = False, **extra) -> Keyword:
     return Keyword.objects.create(organization=ad_group.campaign.organization, ad_group=ad_group,
                                   campaign=ad_group.campaign, text=text, match_type=match_type, negative=negative,
                                   **extra)

@@ -7,7 +7,7 @@ from campaigns.exporters.microsoft_bulk import export_microsoft_bulk
 pytestmark = pytest.mark.django_db
 
 
-def read_back(content: bytes, tmp_path) -> list[object]:  # type: ignore[no-untyped-def]
+def read_back(content: bytes, tmp_path) -> list[object]:
     from bingads.v13.bulk import BulkFileReader, ResultFileType
 
     path = tmp_path / "bulk.csv"
@@ -16,7 +16,7 @@ def read_back(content: bytes, tmp_path) -> list[object]:  # type: ignore[no-unty
         return list(reader)
 
 
-def summary(entity) -> tuple:  # type: ignore[no-untyped-def]
+def summary(entity) -> tuple:
     kind = type(entity).__name__
     if kind == "BulkCampaign":
         c = entity.campaign

@@ -21,12 +21,12 @@ def group(organization):
     return ad_group
 
 
-def generated(group, kind: str, text: str, **extra) -> Suggestion:  # type: ignore[no-untyped-def]
+def generated(group, kind: str, text: str, **extra) -> Suggestion:
     return Suggestion.objects.create(organization=group.campaign.organization, campaign=group.campaign,
                                      ad_group=group, kind=kind, text=text, source="generation:gemma:int8:v1", **extra)
 
 
-def page_url(group) -> str:  # type: ignore[no-untyped-def]
+def page_url(group) -> str:
     return reverse("campaigns:generate", args=[group.campaign_id])
 
 

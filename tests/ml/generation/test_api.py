@@ -103,7 +103,7 @@ def test_a_blocked_term_never_reaches_the_output(tiny_model, strategy) -> None:
     Each run gets a fresh batcher with the same seed, so the model writes the same lines both times.
     """
 
-    def run(blocked_terms: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def run(blocked_terms: tuple[str, ...]):
         with DynamicBatcher(tiny_model, seed=3) as batcher:
             return generate_assets(GenerationRequest(CEMENT, blocked_terms=blocked_terms, strategy=strategy), batcher)
 

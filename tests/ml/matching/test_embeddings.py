@@ -145,7 +145,7 @@ class _TableEmbedder:
     def __init__(self, name: str, table: dict[str, list[float]]) -> None:
         self.name, self.dim, self.table = name, len(next(iter(table.values()))), table
 
-    def encode(self, texts):  # type: ignore[no-untyped-def]
+    def encode(self, texts):
         import numpy as np
 
         from ml.matching.embeddings import normalise_rows

@@ -1,0 +1,29 @@
+"""The progress of a background job (an upload being imported, a generation): the fragment htmx polls."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from campaigns.models import GenerationJob, ImportJob, Membership
+from campaigns.models.jobs import BackgroundJob
+from campaigns.web.context import organization_view
+
+# Each kind's fragment extends campaigns/_job_progress.html (the bar, the status, the polling).
+FRAGMENTS: dict[type[BackgroundJob], str] = {
+    ImportJob: "campaigns/_import_job.html",
+    GenerationJob: "campaigns/_generation_job.html",
+}
+
+
+@require_GET
+@organization_view
+def job_progress(request: HttpRequest, membership: Membership, job_id: int, model: type[BackgroundJob]) -> HttpResponse:
+    """A job of the organization (``model``, from the URL, says which kind); once it has finished, htmx reloads the
+    page, which shows the outcome (the import history, the suggestions)."""
+    job = get_object_or_404(model, pk=job_id, organization=membership.organization)
+    response = render(request, FRAGMENTS[model], {"job": job})
+    if job.finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
