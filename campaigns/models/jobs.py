@@ -39,9 +39,6 @@ class BackgroundJob(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     result = models.JSONField(default=dict, blank=True)
-    # Generated lines not saved as suggestions, and why: [{"ad_group", "field", "index", "reason", "detail", "text"}]
-    # (``campaigns.services.generation_jobs.dropped_lines``), shown as "Lines not suggested and why".
-    dropped = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -77,6 +74,9 @@ class GenerationJob(BackgroundJob):
     total_requests = models.PositiveIntegerField(default=0)
     done_requests = models.PositiveIntegerField(default=0)
     tokens_generated = models.PositiveBigIntegerField(default=0)
+    # Generated lines not saved as suggestions, and why: [{"ad_group", "field", "index", "reason", "detail", "text"}]
+    # (``campaigns.services.generation_jobs.dropped_lines``), shown as "Lines not suggested and why".
+    dropped = models.JSONField(default=list, blank=True)
 
     class Meta(BackgroundJob.Meta):
         indexes = [models.Index(fields=["organization", "status"], name="generationjob_org_status")]
