@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from campaigns.web.context import current_membership
+from campaigns.web.context import SignedInRequest, current_membership
 
 
 @login_required
@@ -16,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: SignedInRequest) -> HttpResponse:
     """The organizations the user belongs to, with their campaigns."""
     organizations = request.user.organizations.prefetch_related("campaigns").order_by("name")
     return render(request, "campaigns/home.html", {"organizations": organizations})

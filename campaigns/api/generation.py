@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from campaigns.api.serializers import EditableRelatedField
 from campaigns.api.views import ScopedMixin
@@ -120,11 +121,11 @@ class GenerationJobViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
     throttle_scope = "generation"
     filterset_fields = ["organization", "campaign", "status"]
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         # Previews and ad strength cost a few queries per job: on the one job asked for, not on every listed one.
         return GenerationJobDetailSerializer if self.action == "retrieve" else GenerationJobSerializer
 
-    def get_throttles(self):  # type: ignore[no-untyped-def]
+    def get_throttles(self) -> list[BaseThrottle]:
         # Only starting a job is expensive; status polling must not eat the creation budget.
         return super().get_throttles() if self.action == "create" else []
 

@@ -81,6 +81,8 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    totals: Summary | None  # not a column: the campaign list sets it for its template
+
     class Meta:
         ordering = ["name"]
         constraints = [

@@ -461,11 +461,12 @@ class ReportReader:
             found = {cell: (max(span[0], first), min(span[1], last)) if span and span[0] <= last and span[1] >= first
                      else span for cell, span in found.items()}
         cells = list(found)
+        spans = [found[cell] for cell in cells]
         return pl.DataFrame({
             "__date_text": cells,
-            "__date": [found[cell][0] if found[cell] else None for cell in cells],
-            "__date_to": [found[cell][1] if found[cell] else None for cell in cells],
-            "__date_bad": [found[cell] is None for cell in cells],
+            "__date": [span[0] if span else None for span in spans],
+            "__date_to": [span[1] if span else None for span in spans],
+            "__date_bad": [span is None for span in spans],
         }, schema={"__date_text": pl.String, "__date": pl.Date, "__date_to": pl.Date, "__date_bad": pl.Boolean})
 
     def _date_reason(self) -> str:

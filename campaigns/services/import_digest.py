@@ -133,7 +133,7 @@ class ReportDigest:
             name = row.pop("campaign")
             known = self.campaigns.setdefault(name, dict.fromkeys(CAMPAIGN_FACTS))
             for fact, value in row.items():
-                if value is not None and (known[fact] is None or value > known[fact]):  # type: ignore[operator]
+                if value is not None and (known[fact] is None or value > known[fact]):
                     known[fact] = value
 
     def _note_groups(self, frame: pl.DataFrame) -> pl.DataFrame:

@@ -24,6 +24,7 @@ from campaigns.models import (
     SearchTermDaily,
     overlapping,
 )
+from campaigns.models.organizations import saved_user
 from campaigns.models.structure import KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS
 from campaigns.reports import ReportReader
 from campaigns.services import queue
@@ -104,13 +105,14 @@ def import_report(
                 if progress is not None:
                     progress(read)
         digest.check()
+        assert digest.date_from is not None and digest.date_to is not None  # the reader refuses a file of no rows
         with transaction.atomic(), bulk_settings():
             report_import = ReportImport.objects.create(
                 organization=organization, platform=platform, kind=layout.kind, filename=(filename or path.name)[:255],
                 sha256=_sha256(path), rows=reader.rows_read, date_from=digest.date_from, date_to=digest.date_to,
                 segmented_by_day=layout.segmented_by_day, totals=_totals(reader),
                 unknown_columns=[name for name in UNKNOWN_WHEN_ABSENT if name not in layout.header.columns],
-                created_by=user if getattr(user, "pk", None) else None,
+                created_by=saved_user(user),
             )
             result = _Writer(organization, platform, digest, staging, report_import).run()
             if match_after and layout.kind == "search_terms":
@@ -132,6 +134,18 @@ def _totals(reader: ReportReader) -> dict[str, dict]:
 def _sha256(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _text(fact: object) -> str | None:
+    """A campaign fact of a text column (``ReportDigest.campaigns``), for the type checker."""
+    assert fact is None or isinstance(fact, str)
+    return fact
+
+
+def _micros(fact: object) -> int | None:
+    """A campaign fact of a money column (the budget), for the type checker."""
+    assert fact is None or isinstance(fact, int)
+    return fact
 
 
 _DAILY_COLUMNS = ("search_term_id, campaign_id, date, date_to, keyword_id, keyword_text, keyword_match_type, "
@@ -199,13 +213,13 @@ class _Writer:
         language = "es" if self.digest.layout.header.spanish else "en"
         for name, facts in self.digest.campaigns.items():
             external_id = str(facts["campaign_id"] or "")
-            budget = facts["budget"]
+            budget = _micros(facts["budget"])
             # Only a campaign report's status column is the campaign's; a keyword report's is the keyword's.
-            status = entity_status(facts["status"]) if self.kind == "campaign" else None  # type: ignore[arg-type]
-            kind = campaign_type(facts["campaign_type"])  # type: ignore[arg-type]
+            status = entity_status(_text(facts["status"])) if self.kind == "campaign" else None
+            kind = campaign_type(_text(facts["campaign_type"]))
             if kind is None and name in self.digest.campaigns_without_ad_groups:
                 kind = CampaignType.PERFORMANCE_MAX  # the one kind whose search terms have no ad group
-            period = budget_type(facts["budget_type"])  # type: ignore[arg-type]
+            period = budget_type(_text(facts["budget_type"]))
             per_day = period != BudgetType.CAMPAIGN_TOTAL
             campaign = (external_id and campaigns.filter(external_id=external_id).first()) or campaigns.filter(
                 name=name
@@ -213,14 +227,16 @@ class _Writer:
             if campaign is None:
                 campaign = Campaign.objects.create(
                     organization=self.organization, platform=self.platform, name=name, external_id=external_id,
-                    currency=facts["currency"] or self.organization.currency,
+                    currency=_text(facts["currency"]) or self.organization.currency,
                     daily_budget_micros=(budget or 0) if per_day else 0,
                     budget_type=period or BudgetType.DAILY, total_budget_micros=None if per_day else budget,
                     campaign_type=kind or "search", status=status or "enabled", language=language,
                 )
                 created += 1
             else:
-                changed = {"name": name, "campaign_type": kind, "status": status, "budget_type": period}
+                changed: dict[str, str | int | None] = {
+                    "name": name, "campaign_type": kind, "status": status, "budget_type": period
+                }
                 if not per_day:
                     changed["total_budget_micros"] = budget
                 fields = [field for field, value in changed.items()

@@ -108,11 +108,12 @@ def _search_term_rows(organization: Organization) -> list:
         clicks=Sum("daily__clicks", default=0), cost=Sum("daily__cost_micros", default=0),
         conversions=Sum("daily__conversions", default=0.0),
     ).order_by("pk")
-    return [
-        SearchTermRow(text=t.text, campaign_id=t.campaign_id, ad_group_id=t.ad_group_id, clicks=t.clicks,
-                      cost_micros=t.cost, conversions=t.conversions, term_id=t.pk)
-        for t in totals
-    ]
+    rows = []
+    for t in totals:
+        assert t.ad_group_id is not None  # _SEARCH_TERMS_OF_SEARCH: terms served by an ad group
+        rows.append(SearchTermRow(text=t.text, campaign_id=t.campaign_id, ad_group_id=t.ad_group_id, clicks=t.clicks,
+                                  cost_micros=t.cost, conversions=t.conversions, term_id=t.pk))
+    return rows
 
 
 # Matching routes a term to an ad group and proposes negatives beside keywords: only a Search campaign's terms,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -10,7 +11,12 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Membership, Organization, Role
 
-SLUG_MAX_LENGTH = Organization._meta.get_field("slug").max_length
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+_slug_max_length = Organization._meta.get_field("slug").max_length
+assert _slug_max_length is not None  # a CharField's max_length
+SLUG_MAX_LENGTH: int = _slug_max_length
 
 
 def slug_from(name: str) -> str:
@@ -30,7 +36,7 @@ def free_slug(base: str) -> str:
 
 
 def create_organization(
-    owner: AbstractBaseUser, *, name: str, slug: str, currency: str, time_zone: str
+    owner: User, *, name: str, slug: str, currency: str, time_zone: str
 ) -> Organization:
     """The new organization with ``owner`` as its owner; the model's validators check every field first.
 

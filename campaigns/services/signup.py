@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -33,7 +33,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def account_for(email: str) -> AbstractUser | None:
+def account_for(email: str) -> User | None:
     """The account that holds this address as its email or its username (sign-ups use the address as both)."""
     return (
         get_user_model()
@@ -44,7 +44,7 @@ def account_for(email: str) -> AbstractUser | None:
     )
 
 
-def new_account(email: str) -> AbstractUser:
+def new_account(email: str) -> User:
     """An unsaved account for the address, for the password validators to compare the password with."""
     return get_user_model()(username=email, email=email)
 
@@ -71,7 +71,7 @@ def sign_up(email: str, password: str, *, site_url: str) -> None:
         _mail_existing(existing, site_url)
 
 
-def _create(email: str, password: str) -> AbstractUser | None:
+def _create(email: str, password: str) -> User | None:
     user = new_account(email)
     user.is_active = False
     user.set_password(password)
@@ -84,11 +84,11 @@ def _create(email: str, password: str) -> AbstractUser | None:
     return user
 
 
-def confirmation_token(user: AbstractUser) -> str:
+def confirmation_token(user: User) -> str:
     return signing.dumps({"user": user.pk}, salt=_SALT)
 
 
-def _mail_link(user: AbstractUser, site_url: str, *, again: bool = False) -> None:
+def _mail_link(user: User, site_url: str, *, again: bool = False) -> None:
     link = site_url.rstrip("/") + reverse("campaigns:confirm_account", args=[confirmation_token(user)])
     opening = (
         _("Someone (probably you) signed up again with this address, which is still waiting for its confirmation.")
@@ -111,7 +111,7 @@ def _mail_link(user: AbstractUser, site_url: str, *, again: bool = False) -> Non
     transaction.on_commit(lambda: send_mail(subject, body, None, [address]))
 
 
-def _mail_existing(user: AbstractUser, site_url: str) -> None:
+def _mail_existing(user: User, site_url: str) -> None:
     site = site_url.rstrip("/")
     body = "\n\n".join(
         [
@@ -146,7 +146,7 @@ def check_token(token: str) -> int:
     return user_id
 
 
-def confirm(token: str) -> AbstractUser:
+def confirm(token: str) -> User:
     """Switch on the account the link was made for, once.
 
     Raises:

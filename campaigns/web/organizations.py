@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from campaigns.models import Organization
 from campaigns.models.validators import ISO_4217, iana_time_zones
 from campaigns.services.organizations import SLUG_MAX_LENGTH, create_organization, free_slug, slug_from
-from campaigns.web.context import SESSION_KEY
+from campaigns.web.context import SESSION_KEY, SignedInRequest
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -97,7 +97,7 @@ class OrganizationForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def new_organization(request: HttpRequest) -> HttpResponse:
+def new_organization(request: SignedInRequest) -> HttpResponse:
     """Create an organization; its creator becomes its owner and it becomes the current one."""
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

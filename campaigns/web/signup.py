@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from campaigns.services import signup
@@ -29,14 +30,15 @@ class AccountMailThrottle(SimpleRateThrottle):
 
     scope = "account_mail"
 
-    def get_cache_key(self, request: HttpRequest, view: object) -> str:
+    def get_cache_key(self, request: Request, view: object) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def throttled(request: HttpRequest) -> HttpResponse | None:
     """The 429 answer when this address has sent too many of these forms, else None (and the POST is counted)."""
     throttle = AccountMailThrottle()
-    if request.method != "POST" or throttle.allow_request(request, None):
+    # DRF's throttle reads only the request's META (which a Django request has too) and no view
+    if request.method != "POST" or throttle.allow_request(request, None):  # type: ignore[arg-type]
         return None
     minutes = max(1, round((throttle.wait() or 60) / 60))
     response = render(

@@ -149,7 +149,7 @@ class GeneratedAssets:
     provenance: Provenance
     guard: GuardResult
     dropped: list[Violation] = field(default_factory=list)
-    raw_lines: dict[AssetKind, list[str]] = field(default_factory=dict)
+    raw_lines: dict[str, list[str]] = field(default_factory=dict)
     tokens: int = 0
     sources: dict[str, list[str]] = field(default_factory=dict)
 
@@ -276,7 +276,9 @@ def assemble(
     )
     wanted = _wanted(request)
     kinds: tuple[AssetKind, ...] = ("keywords", "headlines", "descriptions")
-    raw = {kind: parse_lines(c.text, wanted[kind]) for kind, c in zip(kinds, completions, strict=True)}
+    raw: dict[str, list[str]] = {
+        kind: parse_lines(c.text, wanted[kind]) for kind, c in zip(kinds, completions, strict=True)
+    }
     dropped: list[Violation] = []
     seen = {normalise_for_duplicates(k) for k in request.existing_keywords}
     clean: dict[str, list[str]] = {}
