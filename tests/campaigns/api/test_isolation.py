@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 METHODS = ("get", "put", "patch", "delete")
 # Routes that are not per-organization data: the schema, its docs, the token endpoints, the API root, and accepting
 # an invitation (the emailed token, for its own address, is the authority: tests/campaigns/api/test_invitations.py).
-NOT_DATA = {"api-schema", "api-docs", "api-redoc", "api-token", "api-logout", "api-logout-all", "api-root", "invitation-accept"}
+NOT_DATA = {"api-schema", "api-docs", "api-redoc", "api-token", "api-logout", "api-logout-all", "api-root",
+            "invitation-accept"}
 
 
 @pytest.fixture
