@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from campaigns.services.generation_jobs import (
     seconds_until_reclaimable,
 )
 from ml.ad_rules import KeywordText, Rules, Violation, check_keyword, check_text
-from ml.generation.api import GeneratedAssets, Provenance
+from ml.generation.api import GeneratedAssets, GenerationRequest, Provenance, token_budget
 from ml.generation.guardrails import inspect
 
 pytestmark = pytest.mark.django_db
@@ -86,13 +87,15 @@ def test_under_the_strip_policy_the_text_is_accepted_and_the_worker_removes_the_
 
 
 def test_a_job_past_the_daily_token_quota_is_refused(demo, settings):
-    settings.GENERATION_DAILY_TOKEN_QUOTA = 1000
-    done = new_job(demo)  # 280 reserved while it is queued
-    GenerationJob.objects.filter(pk=done.pk).update(status="succeeded", done_requests=1, tokens_generated=800)
+    needed = token_budget(GenerationRequest(description=""))  # one ad group, the full pipeline's rows
+    settings.GENERATION_DAILY_TOKEN_QUOTA = 2 * needed - 1
+    done = new_job(demo)  # `needed` reserved while it is queued
+    GenerationJob.objects.filter(pk=done.pk).update(status="succeeded", done_requests=1, tokens_generated=needed)
     with pytest.raises(GenerationJobError) as refused:
         new_job(demo)
-    assert str(refused.value) == ("Today's generation quota is used up: 800 of 1000 tokens are used or reserved, and "
-                                  "this job may need 280. It restarts at midnight (Europe/Madrid).")
+    assert str(refused.value) == (f"Today's generation quota is used up: {needed} of {2 * needed - 1} tokens are used "
+                                  f"or reserved, and this job may need {needed}. It restarts at midnight "
+                                  "(Europe/Madrid).")
     GenerationJob.objects.filter(pk=done.pk).update(created_at=timezone.now() - timedelta(days=1))
     assert new_job(demo).total_requests == 1  # yesterday's tokens do not count
 
@@ -195,12 +198,16 @@ def test_a_job_that_keeps_failing_fails_with_its_error_after_three_attempts(demo
         def submit(self, item):
             raise MemoryError("cannot allocate 2 GiB")
 
+    class FlatEmbedder:  # every text the same vector: the examples and lines are ranked, nothing else
+        def encode(self, texts):
+            return np.full((len(texts), 2), 0.5**0.5, dtype=np.float32)
+
     for attempt in (1, 2):
         with pytest.raises(Exception, match=f"attempt {attempt} failed"):
-            run_job(job.pk, batcher=BrokenBatcher(), embedder=object())
+            run_job(job.pk, batcher=BrokenBatcher(), embedder=FlatEmbedder())
         job.refresh_from_db()
         assert (job.status, job.attempts) == ("queued", attempt)
-    assert run_job(job.pk, batcher=BrokenBatcher(), embedder=object()).status == "failed"
+    assert run_job(job.pk, batcher=BrokenBatcher(), embedder=FlatEmbedder()).status == "failed"
     job.refresh_from_db()
     assert (job.attempts, job.error) == (3, "Failed after 3 attempts: MemoryError: cannot allocate 2 GiB")
     assert job.finished_at is not None and run_job(job.pk) is None
