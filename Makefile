@@ -32,6 +32,7 @@ ping: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy ml campaigns config
 
 bench-import: $(STAMP)

@@ -40,17 +40,28 @@ def seed() -> dict:
     from campaigns.models import Campaign, Membership, Organization
 
     owner = get_user_model().objects.create_user("bench-owner", password="bench-password-not-secret")
-    organizations = [Organization.objects.create(name=name, slug=slug) for name, slug in
-                     (("Bench Materiales", "bench-materiales"), ("Bench Outsider", "bench-outsider"))]
+    organizations = [
+        Organization.objects.create(name=name, slug=slug)
+        for name, slug in (("Bench Materiales", "bench-materiales"), ("Bench Outsider", "bench-outsider"))
+    ]
     Membership.objects.create(user=owner, organization=organizations[0], role="owner")
     Campaign.objects.bulk_create(
-        Campaign(organization=organization, platform=("google", "microsoft")[n % 2], external_id=f"{n:06d}",
-                 name=f"Campaña {n:04d} - Búsqueda", daily_budget_micros=10_000_000 + n * 10_000,
-                 monthly_cap_micros=310_000_000 + n * 310_000)
-        for organization in organizations for n in range(CAMPAIGNS)
+        Campaign(
+            organization=organization,
+            platform=("google", "microsoft")[n % 2],
+            external_id=f"{n:06d}",
+            name=f"Campaña {n:04d} - Búsqueda",
+            daily_budget_micros=10_000_000 + n * 10_000,
+            monthly_cap_micros=310_000_000 + n * 310_000,
+        )
+        for organization in organizations
+        for n in range(CAMPAIGNS)
     )
-    return {"token": AuthToken.objects.create(user=owner)[1], "campaigns_listed": CAMPAIGNS,
-            "campaigns_in_database": Campaign.objects.count()}
+    return {
+        "token": AuthToken.objects.create(user=owner)[1],
+        "campaigns_listed": CAMPAIGNS,
+        "campaigns_in_database": Campaign.objects.count(),
+    }
 
 
 def profile(token: str, pages: int, rounds: int = 10) -> dict:
@@ -73,8 +84,11 @@ def profile(token: str, pages: int, rounds: int = 10) -> dict:
         for page in range(1, pages + 1):
             assert client.get(f"/api/campaigns/?page={page}").status_code == 200
     elapsed = time.perf_counter() - started
-    return {"queries_per_request": len(queries), "queries": queries,
-            "ms_per_request_single_client": round(1000 * elapsed / (rounds * pages), 2)}
+    return {
+        "queries_per_request": len(queries),
+        "queries": queries,
+        "ms_per_request_single_client": round(1000 * elapsed / (rounds * pages), 2),
+    }
 
 
 def main() -> None:
@@ -92,8 +106,10 @@ def main() -> None:
     token = data.pop("token")
     pages = -(-CAMPAIGNS // 50)
     profiled = profile(token, pages)
-    print(f"profile: {profiled['queries_per_request']} queries, {profiled['ms_per_request_single_client']} ms a page "
-          "(one client, in process)")
+    print(
+        f"profile: {profiled['queries_per_request']} queries, {profiled['ms_per_request_single_client']} ms a page "
+        "(one client, in process)"
+    )
     if args.profile_only:
         print("\n".join(profiled["queries"]))
         return
@@ -108,33 +124,60 @@ def main() -> None:
             try:
                 harness.warm(f"{server.url}/api/campaigns/?page=1", headers)
                 load_before = harness.load_average()
-                stats = harness.run_locust(LOCUSTFILE, server.url, args.users, args.seconds,
-                                           logs / f"{load}-{max_age}", locust_env, ["CampaignListUser"])
+                stats = harness.run_locust(
+                    LOCUSTFILE,
+                    server.url,
+                    args.users,
+                    args.seconds,
+                    logs / f"{load}-{max_age}",
+                    locust_env,
+                    ["CampaignListUser"],
+                )
             finally:
                 server.stop()
             row = stats[LIST_NAME]
-            runs.append({"server": "gunicorn", "workers": server.workers, "db_connections": connections,
-                         "load": load, "think_time_s": wait, "clients": args.users, "seconds": args.seconds, **row,
-                         "load_average_before_after": [load_before, harness.load_average()],
-                         "meets_goal": row["failures"] == 0 and (row["p95"] or 1e9) <= GOAL_P95_MS})
+            runs.append(
+                {
+                    "server": "gunicorn",
+                    "workers": server.workers,
+                    "db_connections": connections,
+                    "load": load,
+                    "think_time_s": wait,
+                    "clients": args.users,
+                    "seconds": args.seconds,
+                    **row,
+                    "load_average_before_after": [load_before, harness.load_average()],
+                    "meets_goal": row["failures"] == 0 and (row["p95"] or 1e9) <= GOAL_P95_MS,
+                }
+            )
     harness.drop_database(DATABASE)
 
     print(f"\n{CAMPAIGNS} campaigns as {pages} pages of 50, {args.users} clients, {args.seconds} s a run")
     print(f"gunicorn, {args.workers} worker processes")
-    print(f"{'db connection':<14} {'load':<13} {'requests':>9} {'errors':>7} {'req/s':>7} {'p50 ms':>7} "
-          f"{'p95 ms':>7} {'p99 ms':>7}  goal p95<={GOAL_P95_MS} ms")
+    print(
+        f"{'db connection':<14} {'load':<13} {'requests':>9} {'errors':>7} {'req/s':>7} {'p50 ms':>7} "
+        f"{'p95 ms':>7} {'p99 ms':>7}  goal p95<={GOAL_P95_MS} ms"
+    )
     for run in runs:
-        print(f"{run['db_connections']:<14} {run['load']:<13} {run['requests']:>9} {run['failures']:>7} "
-              f"{run['rps']:>7} {run['p50']:>7.0f} {run['p95']:>7.0f} {run['p99']:>7.0f}  "
-              f"{'met' if run['meets_goal'] else 'NOT met'}")
+        print(
+            f"{run['db_connections']:<14} {run['load']:<13} {run['requests']:>9} {run['failures']:>7} "
+            f"{run['rps']:>7} {run['p50']:>7.0f} {run['p95']:>7.0f} {run['p99']:>7.0f}  "
+            f"{'met' if run['meets_goal'] else 'NOT met'}"
+        )
     result = {
         "what": f"GET /api/campaigns/ for an organization of {CAMPAIGNS} campaigns, {args.users} concurrent clients",
-        "setup": {"database": "PostgreSQL 15", "settings": "DJANGO_ENV=production", "auth": "token",
-                  "pagination": "page number, 50 a page, no page-size parameter", "pages": pages,
-                  "cpu_cores": multiprocessing.cpu_count(), "data": data,
-                  "load_generator": "locust (FastHttpUser), its own process on the same cores",
-                  "server": f"gunicorn, {args.workers} sync workers (config/gunicorn.conf.py)",
-                  "baseline": "DB_CONN_MAX_AGE=0: a new PostgreSQL connection per request (Django's default)"},
+        "setup": {
+            "database": "PostgreSQL 15",
+            "settings": "DJANGO_ENV=production",
+            "auth": "token",
+            "pagination": "page number, 50 a page, no page-size parameter",
+            "pages": pages,
+            "cpu_cores": multiprocessing.cpu_count(),
+            "data": data,
+            "load_generator": "locust (FastHttpUser), its own process on the same cores",
+            "server": f"gunicorn, {args.workers} sync workers (config/gunicorn.conf.py)",
+            "baseline": "DB_CONN_MAX_AGE=0: a new PostgreSQL connection per request (Django's default)",
+        },
         "goal_p95_ms": GOAL_P95_MS,
         "profile": profiled,
         "runs": runs,

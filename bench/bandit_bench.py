@@ -153,8 +153,13 @@ def _job(args: tuple) -> tuple[tuple, np.ndarray, np.ndarray]:
 
 
 def run_grid(
-    families: list[str], scenarios: list[str], sizes: list[int], policies: list[str], seeds: dict[int, int],
-    days: int, workers: int,
+    families: list[str],
+    scenarios: list[str],
+    sizes: list[int],
+    policies: list[str],
+    seeds: dict[int, int],
+    days: int,
+    workers: int,
 ) -> dict:
     """Every cell x policy x seed (``seeds`` per size); returns ``{(family, scenario, size): {policy:
     {"realised", "expected"}}}`` with arrays of shape (seeds, days)."""

@@ -48,8 +48,9 @@ def reference(loaded, items, plan) -> list[list[int]]:
         processor = LineLimitProcessor(loaded.tokenizer, [r.limit for r in rows], alphabets=[r.alphabet for r in rows])
         stop = ListStop(loaded.tokenizer, [r.max_lines for r in rows])
         torch.manual_seed(SEED + n)
-        tokens_per_row = decode(loaded, encoded, [r.max_new_tokens for r in rows], BatchRules(processor, stop),
-                                Sampling(temperature=0))
+        tokens_per_row = decode(
+            loaded, encoded, [r.max_new_tokens for r in rows], BatchRules(processor, stop), Sampling(temperature=0)
+        )
         for i, tokens in zip(batch, tokens_per_row, strict=True):
             out[i] = tokens
     return out
@@ -68,16 +69,27 @@ def forced_logits(loaded, items, plan, refs) -> list[torch.Tensor]:
         done = cache.get_seq_length()
         logits = []
         with torch.inference_mode(), decode_int8.without_first_token():  # as the decode loop runs the prompt tails
-            result = model(input_ids=ids[:, done:], attention_mask=mask, position_ids=positions[:, done:],
-                           past_key_values=cache, use_cache=True, logits_to_keep=1)
+            result = model(
+                input_ids=ids[:, done:],
+                attention_mask=mask,
+                position_ids=positions[:, done:],
+                past_key_values=cache,
+                use_cache=True,
+                logits_to_keep=1,
+            )
             logits.append(result.logits[:, -1].float())
             last = positions[:, -1]
             for t in range(steps - 1):
                 token = torch.tensor([refs[i][t] if t < len(refs[i]) else pad for i in batch])
                 mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], 1)
                 last = last + 1
-                result = model(input_ids=token[:, None], attention_mask=mask, position_ids=last[:, None],
-                               past_key_values=result.past_key_values, use_cache=True)
+                result = model(
+                    input_ids=token[:, None],
+                    attention_mask=mask,
+                    position_ids=last[:, None],
+                    past_key_values=result.past_key_values,
+                    use_cache=True,
+                )
                 logits.append(result.logits[:, -1].float())
         stacked = torch.stack(logits, 1)
         for k, i in enumerate(batch):
@@ -96,8 +108,12 @@ def compare(base: list[torch.Tensor], other: list[torch.Tensor], allowed: torch.
         top5 += int((q.topk(5, -1).indices == best[:, None]).any(-1).sum())
         kl += float((log_p.exp() * (log_p - log_q)).sum())
         positions += p.shape[0]
-    return {"top1_agreement": round(agree / positions, 4), "top5_contains_fp32_top1": round(top5 / positions, 4),
-            "mean_kl": round(kl / positions, 4), "positions": positions}
+    return {
+        "top1_agreement": round(agree / positions, 4),
+        "top5_contains_fp32_top1": round(top5 / positions, 4),
+        "mean_kl": round(kl / positions, 4),
+        "positions": positions,
+    }
 
 
 def main() -> None:
@@ -118,8 +134,13 @@ def main() -> None:
         ("int8+int8-decode (default without native bf16)", {}),
         ("int8 decode steps without smoothing", {"alpha": None}),
         ("int8 decode steps with down_proj int8 too", {"names": (*decode_int8.INT8_LINEARS, "down_proj")}),
-        *[(f"int8 decode steps with down_proj int8, its {k} loudest input channels fp32",
-           {"names": (*decode_int8.INT8_LINEARS, "down_proj"), "outliers": {"down_proj": k}}) for k in (32, 128)],
+        *[
+            (
+                f"int8 decode steps with down_proj int8, its {k} loudest input channels fp32",
+                {"names": (*decode_int8.INT8_LINEARS, "down_proj"), "outliers": {"down_proj": k}},
+            )
+            for k in (32, 128)
+        ],
     ]
     rows = []
     for label, decode_options in configs:
@@ -133,9 +154,14 @@ def main() -> None:
         clear_cache()
         rows.append(row)
         print(row, flush=True)
-    report = {"cpu": cpu_model(), "prompts": len(items), "generated_positions": sum(map(len, refs)),
-              "reference": "fp32 (quantization none), greedy, limits enforced", "results": rows,
-              "wall_s": round(time.perf_counter() - started, 1)}
+    report = {
+        "cpu": cpu_model(),
+        "prompts": len(items),
+        "generated_positions": sum(map(len, refs)),
+        "reference": "fp32 (quantization none), greedy, limits enforced",
+        "results": rows,
+        "wall_s": round(time.perf_counter() - started, 1),
+    }
     print(f"{'config':50} {'top-1':>7} {'top-5':>7} {'KL':>7}")
     for r in rows:
         print(f"{r['config']:50} {r['top1_agreement']:7.3f} {r['top5_contains_fp32_top1']:7.3f} {r['mean_kl']:7.3f}")

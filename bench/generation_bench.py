@@ -88,8 +88,13 @@ def workload(tokenizer: object, n: int = N_PROMPTS) -> list[tuple[str, Generatio
     for i, row in enumerate(rows):
         kind = KINDS[i % 3]
         prompt = build_prompt(PromptInput(row["text"], row["language"]), kind, tokenizer)
-        item = GenerationItem(prompt, LIMITS[kind], LINES[kind], TOKENS_PER_LINE[kind] * LINES[kind] + 2,
-                              LANGUAGE_ALPHABET.get(row["language"]))
+        item = GenerationItem(
+            prompt,
+            LIMITS[kind],
+            LINES[kind],
+            TOKENS_PER_LINE[kind] * LINES[kind] + 2,
+            LANGUAGE_ALPHABET.get(row["language"]),
+        )
         out.append((kind, item))
     return out
 
@@ -138,8 +143,12 @@ def run_mode(mode: str) -> dict[str, object]:
         completions = []
         for i, item in enumerate(items):
             t0 = time.perf_counter()
-            completions += run_batch(loaded, [item], seed=SEED + i,
-                                     options=DecodeOptions(engine="generate", enforce_limits=False, share_prefix=False))
+            completions += run_batch(
+                loaded,
+                [item],
+                seed=SEED + i,
+                options=DecodeOptions(engine="generate", enforce_limits=False, share_prefix=False),
+            )
             latencies.append(time.perf_counter() - t0)
             print(f"  {mode}: {i + 1}/{len(items)}", end="\r", flush=True)
         batches = len(items)
@@ -162,8 +171,11 @@ def run_mode(mode: str) -> dict[str, object]:
             again = batcher.generate_many(items)
             second_wall = time.perf_counter() - t0
         second_tokens = sum(c.new_tokens for c in again)
-        second = {"second_pass_wall_s": round(second_wall, 2), "second_pass_generated_tokens": second_tokens,
-                  "second_pass_tokens_per_s": round(second_tokens / second_wall, 2)}
+        second = {
+            "second_pass_wall_s": round(second_wall, 2),
+            "second_pass_generated_tokens": second_tokens,
+            "second_pass_tokens_per_s": round(second_tokens / second_wall, 2),
+        }
     return {
         "mode": mode,
         "quantization": loaded.quantization,
@@ -195,8 +207,13 @@ def cpu() -> None:
     base, batched, whole_head, head_only = results
     speedup = batched["tokens_per_s"] / base["tokens_per_s"]
     report = {
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "cpu": cpu_model(), "native_bf16": cpu_has_native_bf16()},
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpu": cpu_model(),
+            "native_bf16": cpu_has_native_bf16(),
+        },
         "model": "gemma-3-270m-q4_k_m (converted to safetensors)",
         "seed": SEED,
         "results": results,
@@ -216,11 +233,15 @@ def cpu() -> None:
             f"{r['peak_rss_mb']:8.0f} {r['share_within_limits']:7.3f} {r['share_passing_all_ad_rules']:7.3f} "
             f"{r['distinct_2']:7.3f}"
         )
-    print(f"speedup: {speedup:.2f}x (goal 10x); restricted head vs whole head: "
-          f"{report['restricted_head_vs_whole_head']:.2f}x; int8 decode blocks vs fp32 blocks: "
-          f"{report['int8_decode_blocks_vs_fp32_blocks']:.2f}x; {report['machine']['cpu']}")
-    print(f"batched-int8 second pass (prefix store warm): {batched['second_pass_tokens_per_s']:.2f} tokens/s, "
-          f"{report['second_pass_speedup_tokens_per_s']:.2f}x the sequential rate")
+    print(
+        f"speedup: {speedup:.2f}x (goal 10x); restricted head vs whole head: "
+        f"{report['restricted_head_vs_whole_head']:.2f}x; int8 decode blocks vs fp32 blocks: "
+        f"{report['int8_decode_blocks_vs_fp32_blocks']:.2f}x; {report['machine']['cpu']}"
+    )
+    print(
+        f"batched-int8 second pass (prefix store warm): {batched['second_pass_tokens_per_s']:.2f} tokens/s, "
+        f"{report['second_pass_speedup_tokens_per_s']:.2f}x the sequential rate"
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "generation_cpu.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
@@ -243,8 +264,14 @@ def gguf_sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, batch1_prompts: int = 16,
-        quantizations: tuple[str, ...] = ("bf16", "8bit", "4bit")) -> None:
+def gpu(
+    model_path: str | None,
+    cache: Path,
+    out_dir: Path,
+    budget_s: float,
+    batch1_prompts: int = 16,
+    quantizations: tuple[str, ...] = ("bf16", "8bit", "4bit"),
+) -> None:
     """bf16 / 8-bit / 4-bit x batch 1, 8, 32 on CUDA: generated tokens/s, weight and peak GPU memory, limits.
 
     The matrix runs the default CUDA engine, ``graph`` (:mod:`ml.generation.engines.static`: fixed shapes, one
@@ -283,8 +310,9 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
     def save() -> None:
         weights = {r["quantization"]: r["weights_mb"] for r in rows if "weights_mb" in r}
         if weights.get("bf16"):
-            report["memory_vs_bf16"] = {q: round(weights[q] / weights["bf16"], 3) for q in ("8bit", "4bit")
-                                        if q in weights}
+            report["memory_vs_bf16"] = {
+                q: round(weights[q] / weights["bf16"], 3) for q in ("8bit", "4bit") if q in weights
+            }
         matrix = [r for r in rows if r["engine"] == "graph" and r["batch"] <= 32 and "tokens_per_s" in r]
         if matrix:
             report["best_tokens_per_s_batch_le_32"] = max(r["tokens_per_s"] for r in matrix)
@@ -300,17 +328,24 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
             target.mkdir(parents=True, exist_ok=True)
             (target / "generation_gpu.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
-    def decode_all(loaded: object, items: list[GenerationItem], batch: int, engine: str,
-                   temperature: float = 0.5) -> list:
+    def decode_all(
+        loaded: object, items: list[GenerationItem], batch: int, engine: str, temperature: float = 0.5
+    ) -> list:
         options = DecodeOptions(engine=engine.split("-")[0], capture=engine != "graph-eager")
         completions = []
         for start in range(0, len(items), batch):
-            completions += run_batch(loaded, items[start : start + batch], seed=SEED + start,
-                                     temperature=temperature, options=options)
+            completions += run_batch(
+                loaded, items[start : start + batch], seed=SEED + start, temperature=temperature, options=options
+            )
         return completions
 
-    plan = [("graph", 1, batch1_prompts), ("graph", 8, 64), ("graph", 32, 64), ("graph-eager", 32, 64),
-            ("generate", 32, 64)]
+    plan = [
+        ("graph", 1, batch1_prompts),
+        ("graph", 8, 64),
+        ("graph", 32, 64),
+        ("graph-eager", 32, 64),
+        ("generate", 32, 64),
+    ]
     for quantization in quantizations:
         if time.perf_counter() - began > budget_s:
             print(f"time budget spent; skipping {quantization}", flush=True)
@@ -320,24 +355,42 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
         before = torch.cuda.memory_allocated()
         t0 = time.perf_counter()
         try:
-            loaded = load_model(ModelSettings(path=str(gguf), cache_dir=str(cache), quantization=quantization,
-                                              device="cuda"))
+            loaded = load_model(
+                ModelSettings(path=str(gguf), cache_dir=str(cache), quantization=quantization, device="cuda")
+            )
         except Exception as exc:  # e.g. bitsandbytes missing: the other quantizations still run
-            rows.append({"quantization": quantization, "engine": "load", "batch": 0, "prompts": 0,
-                         "error": f"{type(exc).__name__}: {exc}"[:500]})
+            rows.append(
+                {
+                    "quantization": quantization,
+                    "engine": "load",
+                    "batch": 0,
+                    "prompts": 0,
+                    "error": f"{type(exc).__name__}: {exc}"[:500],
+                }
+            )
             print(rows[-1], flush=True)
             continue
         load_s = time.perf_counter() - t0
         weights_mb = (torch.cuda.memory_allocated() - before) / 2**20
         work = workload(loaded.tokenizer, 128)
-        print(quantization, "attention:", loaded.model.config._attn_implementation, "graph engine refusal at 384:",
-              static_decode.refusal(loaded, 384), "capturable:", static_decode.capturable(loaded.model), flush=True)
+        print(
+            quantization,
+            "attention:",
+            loaded.model.config._attn_implementation,
+            "graph engine refusal at 384:",
+            static_decode.refusal(loaded, 384),
+            "capturable:",
+            static_decode.capturable(loaded.model),
+            flush=True,
+        )
         run_batch(loaded, [item for _, item in work[:4]], seed=SEED)  # warm-up: CUDA kernels, token tables
         if quantization == "bf16":
             items = [item for _, item in work[:32]]
             try:
-                texts = {engine: [c.text for c in decode_all(loaded, items, 32, engine, temperature=0)]
-                         for engine in ("graph", "graph-eager", "loop")}
+                texts = {
+                    engine: [c.text for c in decode_all(loaded, items, 32, engine, temperature=0)]
+                    for engine in ("graph", "graph-eager", "loop")
+                }
             except Exception as exc:
                 report["graph_check"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
                 print("graph check:", report["graph_check"], flush=True)
@@ -347,10 +400,12 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
                 "rows": len(items),
                 "captured": any(key[-1] for key in loaded.graphs)
                 and all(g.captured for key, g in loaded.graphs.items() if key[-1]),
-                "same_text_graph_vs_eager_step": sum(a == b for a, b in zip(texts["graph"], texts["graph-eager"],
-                                                                            strict=True)) / len(items),
-                "same_text_graph_vs_loop": sum(a == b for a, b in zip(texts["graph"], texts["loop"],
-                                                                      strict=True)) / len(items),
+                "same_text_graph_vs_eager_step": sum(
+                    a == b for a, b in zip(texts["graph"], texts["graph-eager"], strict=True)
+                )
+                / len(items),
+                "same_text_graph_vs_loop": sum(a == b for a, b in zip(texts["graph"], texts["loop"], strict=True))
+                / len(items),
             }
             print("graph check:", report["graph_check"], flush=True)
         extra = [("loop", 32, 64), ("graph", 64, 128), ("graph", 128, 128)] if quantization == "bf16" else []
@@ -381,18 +436,20 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
                 used = [g for key, g in loaded.graphs.items() if key[-1] == (engine == "graph")]
                 row["captured"] = bool(used) and all(g.captured for g in used)
                 row["graphs_built"] = max(0, len(loaded.graphs) - graphs_before)
-            row.update({
-                "generated_tokens": tokens,
-                "wall_s": round(wall, 2),
-                "tokens_per_s": round(tokens / wall, 1),
-                "weights_mb": round(weights_mb, 1),
-                "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1),
-                "load_s": round(load_s, 1),
-                "share_within_limits": round(q["share_within_limits"], 4),
-                "share_passing_all_ad_rules": round(q["share_passing_all_ad_rules"], 4),
-                "distinct_2": round(q["distinct_2"], 4),
-                "sample": parse_lines(completions[0].text, 2),
-            })
+            row.update(
+                {
+                    "generated_tokens": tokens,
+                    "wall_s": round(wall, 2),
+                    "tokens_per_s": round(tokens / wall, 1),
+                    "weights_mb": round(weights_mb, 1),
+                    "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1),
+                    "load_s": round(load_s, 1),
+                    "share_within_limits": round(q["share_within_limits"], 4),
+                    "share_passing_all_ad_rules": round(q["share_passing_all_ad_rules"], 4),
+                    "distinct_2": round(q["distinct_2"], 4),
+                    "sample": parse_lines(completions[0].text, 2),
+                }
+            )
             rows.append(row)
             print({k: v for k, v in row.items() if k != "sample"}, flush=True)
             save()
@@ -405,8 +462,10 @@ def gpu(model_path: str | None, cache: Path, out_dir: Path, budget_s: float, bat
         if "tokens_per_s" not in r:
             print(f"{r['quantization']:6} {r['engine']:11} {r['batch']:5} {r['error']}")
             continue
-        print(f"{r['quantization']:6} {r['engine']:11} {r['batch']:5} {r['tokens_per_s']:8.1f} {r['weights_mb']:10.1f} "
-              f"{r['peak_gpu_mb']:8.1f} {r['share_within_limits']:7.3f}")
+        print(
+            f"{r['quantization']:6} {r['engine']:11} {r['batch']:5} {r['tokens_per_s']:8.1f} {r['weights_mb']:10.1f} "
+            f"{r['peak_gpu_mb']:8.1f} {r['share_within_limits']:7.3f}"
+        )
     print("memory vs bf16:", report.get("memory_vs_bf16"), "goals:", report.get("goals"))
 
 
@@ -418,8 +477,7 @@ def _at_most(share: float | None, limit: float) -> bool | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gpu", action="store_true", help="run the CUDA matrix instead of the CPU comparison")
-    parser.add_argument("--mode", choices=MODES,
-                        help="(internal) run one CPU path")
+    parser.add_argument("--mode", choices=MODES, help="(internal) run one CPU path")
     parser.add_argument("--model", help="GPU mode: the GGUF file (default: assembled from the packages)")
     parser.add_argument("--cache", type=Path, default=CACHE, help="where the GGUF is converted (default var/models)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="GPU mode: also write the report here")
@@ -430,8 +488,14 @@ def main() -> None:
     if args.mode:
         print(json.dumps(run_mode(args.mode), ensure_ascii=False))
     elif args.gpu:
-        gpu(args.model, args.cache, args.out, args.budget_s, args.batch1_prompts,
-            tuple(q for q in args.quantizations.split(",") if q))
+        gpu(
+            args.model,
+            args.cache,
+            args.out,
+            args.budget_s,
+            args.batch1_prompts,
+            tuple(q for q in args.quantizations.split(",") if q),
+        )
     else:
         cpu()
 

@@ -48,15 +48,28 @@ def run_mode(organization, groups_per_step: int, batcher, embedder) -> dict:
         job = create_job(organization, campaign.pk, product_text=PRODUCT)
         job_started = time.perf_counter()
         job = run_job(job.pk, batcher=batcher, embedder=embedder, groups_per_step=groups_per_step)
-        jobs.append({"campaign": name, "ad_groups": job.total_requests, "status": job.status,
-                     "seconds": round(time.perf_counter() - job_started, 2), "tokens": job.tokens_generated,
-                     "suggestions": Suggestion.objects.filter(job=job).count()})
+        jobs.append(
+            {
+                "campaign": name,
+                "ad_groups": job.total_requests,
+                "status": job.status,
+                "seconds": round(time.perf_counter() - job_started, 2),
+                "tokens": job.tokens_generated,
+                "suggestions": Suggestion.objects.filter(job=job).count(),
+            }
+        )
     wall = time.perf_counter() - started
     tokens = sum(job["tokens"] for job in jobs)
-    return {"mode": f"{groups_per_step} ad group(s) per step", "groups_per_step": groups_per_step,
-            "wall_s": round(wall, 2), "tokens": tokens, "tokens_per_s": round(tokens / wall, 2),
-            "ad_groups_per_min": round(60 * sum(job["ad_groups"] for job in jobs) / wall, 2),
-            "suggestions": sum(job["suggestions"] for job in jobs), "jobs": jobs}
+    return {
+        "mode": f"{groups_per_step} ad group(s) per step",
+        "groups_per_step": groups_per_step,
+        "wall_s": round(wall, 2),
+        "tokens": tokens,
+        "tokens_per_s": round(tokens / wall, 2),
+        "ad_groups_per_min": round(60 * sum(job["ad_groups"] for job in jobs) / wall, 2),
+        "suggestions": sum(job["suggestions"] for job in jobs),
+        "jobs": jobs,
+    }
 
 
 def main() -> None:
@@ -78,14 +91,26 @@ def main() -> None:
     print(f"model + embedder load: {load_s:.1f} s; torch threads {torch.get_num_threads()}")
     print(f"{'mode':<26}{'wall s':>9}{'tokens':>8}{'tok/s':>8}{'groups/min':>12}{'saved':>7}")
     for row in results:
-        print(f"{row['mode']:<26}{row['wall_s']:>9}{row['tokens']:>8}{row['tokens_per_s']:>8}"
-              f"{row['ad_groups_per_min']:>12}{row['suggestions']:>7}")
+        print(
+            f"{row['mode']:<26}{row['wall_s']:>9}{row['tokens']:>8}{row['tokens_per_s']:>8}"
+            f"{row['ad_groups_per_min']:>12}{row['suggestions']:>7}"
+        )
     speedup = round(results[0]["wall_s"] / results[1]["wall_s"], 2)
     print(f"batched steps vs one ad group per step: {speedup}x wall time")
-    out = {"machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "torch_threads":
-                       torch.get_num_threads(), "note": "2 cores shared with other work while measured"},
-           "model": batcher.loaded.name, "quantization": batcher.loaded.quantization, "campaigns": CAMPAIGNS,
-           "model_load_s": round(load_s, 2), "results": results, "speedup_wall": speedup}
+    out = {
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "torch_threads": torch.get_num_threads(),
+            "note": "2 cores shared with other work while measured",
+        },
+        "model": batcher.loaded.name,
+        "quantization": batcher.loaded.quantization,
+        "campaigns": CAMPAIGNS,
+        "model_load_s": round(load_s, 2),
+        "results": results,
+        "speedup_wall": speedup,
+    }
     path = ROOT / "bench" / "results" / "generation_jobs.json"
     path.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {path.relative_to(ROOT)}")

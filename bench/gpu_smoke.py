@@ -36,12 +36,32 @@ def main() -> None:
     from ml.generation.model.loading import LoadedModel, _load_gpu
     from ml.generation.rules import BatchRules, Sampling
 
-    print("torch", torch.__version__, "transformers", transformers.__version__, "bitsandbytes",
-          bitsandbytes.__version__, "gpu", torch.cuda.get_device_name(0), flush=True)
-    config = Gemma3TextConfig(vocab_size=262144, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                              num_attention_heads=2, num_key_value_heads=1, head_dim=32, query_pre_attn_scalar=32,
-                              layer_types=["sliding_attention", "full_attention"], sliding_window=512,
-                              eos_token_id=262143, pad_token_id=0, bos_token_id=2)
+    print(
+        "torch",
+        torch.__version__,
+        "transformers",
+        transformers.__version__,
+        "bitsandbytes",
+        bitsandbytes.__version__,
+        "gpu",
+        torch.cuda.get_device_name(0),
+        flush=True,
+    )
+    config = Gemma3TextConfig(
+        vocab_size=262144,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=32,
+        query_pre_attn_scalar=32,
+        layer_types=["sliding_attention", "full_attention"],
+        sliding_window=512,
+        eos_token_id=262143,
+        pad_token_id=0,
+        bos_token_id=2,
+    )
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
         Gemma3ForCausalLM(config).save_pretrained(tmp)
@@ -59,8 +79,11 @@ def main() -> None:
             rows = decode(loaded, encoded, [5, 9, 3, 7], BatchRules(None, _NeverStop()), Sampling(0.5, 40))
             torch.cuda.synchronize()
             assert [len(r) for r in rows] == [5, 9, 3, 7], [len(r) for r in rows]
-            print(f"{quantization}: ok, weights {weights:.1f} MB, decode {time.perf_counter() - t0:.2f} s, "
-                  f"embedding {type(model.get_input_embeddings()).__name__}", flush=True)
+            print(
+                f"{quantization}: ok, weights {weights:.1f} MB, decode {time.perf_counter() - t0:.2f} s, "
+                f"embedding {type(model.get_input_embeddings()).__name__}",
+                flush=True,
+            )
             del model, loaded
 
 

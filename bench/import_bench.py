@@ -31,8 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "import.json"
-HEADER = ("Search term,Match type,Campaign,Ad group,Keyword,Day,Impr.,Clicks,Currency code,Cost,Conversions,"
-          "Conv. value\n")
+HEADER = (
+    "Search term,Match type,Campaign,Ad group,Keyword,Day,Impr.,Clicks,Currency code,Cost,Conversions,Conv. value\n"
+)
 MATCH = ("Exact match", "Phrase match", "Broad match")
 GOAL_ROWS_PER_S = 100_000
 BEFORE = "69b3f79"  # the last commit with the previous import path (13,900 rows/s in bench/results/import.json)
@@ -44,8 +45,28 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
 
     rng = random.Random(seed)
     days = [f"2026-09-{day:02d}" for day in range(1, 31)]
-    words = ["cemento", "ladrillo", "pladur", "teja", "mortero", "yeso", "aislante", "saco", "precio", "comprar",
-             "barato", "obra", "blanco", "gris", "rojo", "madrid", "sevilla", "valencia", "oferta", "palet"]
+    words = [
+        "cemento",
+        "ladrillo",
+        "pladur",
+        "teja",
+        "mortero",
+        "yeso",
+        "aislante",
+        "saco",
+        "precio",
+        "comprar",
+        "barato",
+        "obra",
+        "blanco",
+        "gris",
+        "rojo",
+        "madrid",
+        "sevilla",
+        "valencia",
+        "oferta",
+        "palet",
+    ]
     with path.open("w", encoding="utf-8") as handle:
         handle.write("Search terms report\nSeptember 1, 2026 - September 30, 2026\n")
         handle.write(HEADER)
@@ -61,7 +82,7 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
             conversions = rng.randint(0, clicks // 10) if clicks else 0
             handle.write(
                 f"{term},{MATCH[n % 3]},Campaign {campaign},Group {campaign}-{group},{term.rsplit(' ', 1)[0]},{day},"
-                f"\"{impressions:,}\",{clicks},EUR,\"{cost:,.2f}\",{conversions},{conversions * 150:.2f}\n"
+                f'"{impressions:,}",{clicks},EUR,"{cost:,.2f}",{conversions},{conversions * 150:.2f}\n'
             )
         handle.write("Total: Account,,,,,--,0,0,EUR,0.00,0,0.00\n")
 
@@ -86,15 +107,23 @@ def naive_import(organization, path: Path, limit: int | None) -> int:
             if row[0].startswith("Total"):
                 continue
             term, match, campaign_name, group_name, keyword, day, imp, clicks, _, cost, conv, value = row
-            campaign, _ = Campaign.objects.get_or_create(organization=organization, platform="google",
-                                                         name=campaign_name)
+            campaign, _ = Campaign.objects.get_or_create(
+                organization=organization, platform="google", name=campaign_name
+            )
             ad_group, _ = AdGroup.objects.get_or_create(campaign=campaign, name=group_name)
-            search_term, _ = SearchTerm.objects.get_or_create(organization=organization, campaign=campaign,
-                                                              ad_group=ad_group, text=term)
+            search_term, _ = SearchTerm.objects.get_or_create(
+                organization=organization, campaign=campaign, ad_group=ad_group, text=term
+            )
             SearchTermDaily.objects.create(
-                search_term=search_term, campaign=campaign, date=date.fromisoformat(day), keyword_text=keyword,
-                match_type=match.split()[0].lower(), impressions=int(number(imp)), clicks=int(number(clicks)),
-                cost_micros=round(number(cost) * 1_000_000), conversions=number(conv),
+                search_term=search_term,
+                campaign=campaign,
+                date=date.fromisoformat(day),
+                keyword_text=keyword,
+                match_type=match.split()[0].lower(),
+                impressions=int(number(imp)),
+                clicks=int(number(clicks)),
+                cost_micros=round(number(cost) * 1_000_000),
+                conversions=number(conv),
                 conversion_value_micros=round(number(value) * 1_000_000),
             )
             count += 1
@@ -126,22 +155,37 @@ def child(mode: str, path: Path, limit: int | None) -> None:
     seconds = time.perf_counter() - started
     used = resource.getrusage(resource.RUSAGE_SELF)
     assert SearchTermDaily.objects.count() == rows
-    print(json.dumps({"rows": rows, "seconds": seconds,
-                      "cpu_seconds": used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime,
-                      "peak_rss_mb": used.ru_maxrss / 1024, "baseline_rss_mb": baseline / 1024,
-                      "load_average": [load_before, os.getloadavg()[0]]}))
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "seconds": seconds,
+                "cpu_seconds": used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime,
+                "peak_rss_mb": used.ru_maxrss / 1024,
+                "baseline_rss_mb": baseline / 1024,
+                "load_average": [load_before, os.getloadavg()[0]],
+            }
+        )
+    )
 
 
-def run(mode: str, path: Path, workdir: Path, database_url: str | None = None, limit: int | None = None,
-        tree: Path = ROOT) -> dict:
+def run(
+    mode: str, path: Path, workdir: Path, database_url: str | None = None, limit: int | None = None, tree: Path = ROOT
+) -> dict:
     """One import in a fresh process of ``tree`` (this checkout, or the extracted ``--before`` commit)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(workdir)}
     env["DATABASE_URL"] = database_url or f"sqlite:///{workdir / f'{mode}.sqlite3'}"
     if database_url:
         reset_postgres(database_url)
     # The --before tree runs its own copy of this script's child, which it had as well (same arguments).
-    command = [sys.executable, str(tree / "bench" / "import_bench.py"), "--child", "naive" if mode == "naive"
-               else "fast", "--file", str(path)]
+    command = [
+        sys.executable,
+        str(tree / "bench" / "import_bench.py"),
+        "--child",
+        "naive" if mode == "naive" else "fast",
+        "--file",
+        str(path),
+    ]
     if limit:
         command += ["--naive-rows", str(limit)]
     workdir.mkdir(exist_ok=True)
@@ -180,8 +224,12 @@ def extract(revision: str, into: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--naive-rows", type=int, default=50_000,
-                        help="the row-by-row import runs on the first N rows of the same file (0: all of it)")
+    parser.add_argument(
+        "--naive-rows",
+        type=int,
+        default=50_000,
+        help="the row-by-row import runs on the first N rows of the same file (0: all of it)",
+    )
     parser.add_argument("--postgres", help="also time on this PostgreSQL URL (the database is dropped and made anew)")
     parser.add_argument("--before", default=BEFORE, help="the commit whose import is timed as 'before' ('': none)")
     parser.add_argument("--child", choices=["fast", "naive"], help=argparse.SUPPRESS)
@@ -203,42 +251,59 @@ def main() -> None:
         }
         if args.postgres:
             results["fast_postgresql"] = run("fast", full, workdir / "fast", database_url=args.postgres)
-            results["fast_postgresql_quarter_file"] = run("fast", quarter, workdir / "quarter",
-                                                          database_url=args.postgres)
+            results["fast_postgresql_quarter_file"] = run(
+                "fast", quarter, workdir / "quarter", database_url=args.postgres
+            )
         if before is not None:
             results["before_sqlite"] = run("before", full, workdir / "before-sqlite", tree=before)
             if args.postgres:
-                results["before_postgresql"] = run("before", full, workdir / "before-pg", database_url=args.postgres,
-                                                   tree=before)
+                results["before_postgresql"] = run(
+                    "before", full, workdir / "before-pg", database_url=args.postgres, tree=before
+                )
         if args.naive_rows >= 0:
             results["naive_sqlite"] = run("naive", full, workdir / "naive", limit=args.naive_rows)
     speedup = results["fast_sqlite"]["rows_per_s"] / results["naive_sqlite"]["rows_per_s"]
     print(f"\nSearch-terms report: {args.rows:,} rows, {size_mb:.0f} MB\n")
-    print(f"{'import':30} {'rows':>10} {'seconds':>8} {'rows/s':>9} {'CPU s':>6} {'rows/CPU s':>10} "
-          f"{'peak RSS MB':>11} {'(before)':>8} {'load':>5}")
+    print(
+        f"{'import':30} {'rows':>10} {'seconds':>8} {'rows/s':>9} {'CPU s':>6} {'rows/CPU s':>10} "
+        f"{'peak RSS MB':>11} {'(before)':>8} {'load':>5}"
+    )
     for name, result in results.items():
         cpu = result.get("cpu_seconds")
-        print(f"{name:30} {result['rows']:>10,} {result['seconds']:>8.1f} {result['rows_per_s']:>9,.0f} "
-              f"{cpu if cpu is not None else float('nan'):>6.1f} {result.get('rows_per_cpu_s', float('nan')):>10,.0f} "
-              f"{result['peak_rss_mb']:>11.0f} {result['baseline_rss_mb']:>8.0f} "
-              f"{max(result.get('load_average', [float('nan')])):>5.1f}")
+        print(
+            f"{name:30} {result['rows']:>10,} {result['seconds']:>8.1f} {result['rows_per_s']:>9,.0f} "
+            f"{cpu if cpu is not None else float('nan'):>6.1f} {result.get('rows_per_cpu_s', float('nan')):>10,.0f} "
+            f"{result['peak_rss_mb']:>11.0f} {result['baseline_rss_mb']:>8.0f} "
+            f"{max(result.get('load_average', [float('nan')])):>5.1f}"
+        )
     print(f"\nfast / row-by-row: {speedup:.1f}x (goal >= 5x); goal for fast: >= {GOAL_ROWS_PER_S:,} rows/s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "benchmark": "import", "rows": args.rows, "file_mb": round(size_mb, 1),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "results": results, "speedup_fast_over_naive": speedup, "goal_speedup": 5.0,
-        "goal_rows_per_s": GOAL_ROWS_PER_S, "before_commit": args.before or None,
-        "load_note": "load_average is the 1-minute load of the machine at the start and end of each import; on "
-                     "a shared 2-core machine rows/s falls with it, rows per CPU second much less (PostgreSQL's "
-                     "server work is not in cpu_seconds)",
-        "naive_note": "the row-by-row import runs on the first naive_rows rows of the same file (at a few hundred "
-                      "rows/s the whole file would take hours); its rate is rows/seconds over those rows",
-        "naive_rows": args.naive_rows or args.rows,
-        "memory_note": "peak RSS of the whole process (Django + polars + SQLite's page cache, capped at 48 MiB "
-                       "during the final statements); the quarter-size file shows whether the fast path's "
-                       "memory grows with the file",
-    }, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "import",
+                "rows": args.rows,
+                "file_mb": round(size_mb, 1),
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "results": results,
+                "speedup_fast_over_naive": speedup,
+                "goal_speedup": 5.0,
+                "goal_rows_per_s": GOAL_ROWS_PER_S,
+                "before_commit": args.before or None,
+                "load_note": "load_average is the 1-minute load of the machine at the start and end of each import; on "
+                "a shared 2-core machine rows/s falls with it, rows per CPU second much less (PostgreSQL's "
+                "server work is not in cpu_seconds)",
+                "naive_note": "the row-by-row import runs on the first naive_rows rows of the same file (at a few "
+                "hundred rows/s the whole file would take hours); its rate is rows/seconds over those rows",
+                "naive_rows": args.naive_rows or args.rows,
+                "memory_note": "peak RSS of the whole process (Django + polars + SQLite's page cache, capped at 48 MiB "
+                "during the final statements); the quarter-size file shows whether the fast path's "
+                "memory grows with the file",
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 

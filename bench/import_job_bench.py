@@ -73,8 +73,8 @@ def setup(env: dict[str, str], *, pages: bool) -> str:
     code = (
         "import django; django.setup()\n"
         "from django.core.management import call_command; call_command('migrate', verbosity=0)\n"
-        + ("call_command('collectstatic', interactive=False, verbosity=0)\n" if pages else "") +
-        "from knox.models import AuthToken\n"
+        + ("call_command('collectstatic', interactive=False, verbosity=0)\n" if pages else "")
+        + "from knox.models import AuthToken\n"
         "from campaigns.models import Membership, Organization\n"
         "from django.contrib.auth import get_user_model\n"
         f"user = get_user_model().objects.create_user({USERNAME!r}, password={PASSWORD!r})\n"
@@ -136,8 +136,12 @@ def refused_unsent(url: str, declared: int) -> tuple[int, float]:
     host, port = url.removeprefix("http://").split(":")
     started = time.perf_counter()
     with socket.create_connection((host, int(port)), timeout=30) as sock:
-        sock.sendall((f"POST /api/imports/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n"
-                      f"Content-Type: multipart/form-data; boundary=B\r\nContent-Length: {declared}\r\n\r\n").encode())
+        sock.sendall(
+            (
+                f"POST /api/imports/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n"
+                f"Content-Type: multipart/form-data; boundary=B\r\nContent-Length: {declared}\r\n\r\n"
+            ).encode()
+        )
         answer = sock.recv(4096).decode(errors="replace")
     return int(answer.split()[1]), time.perf_counter() - started
 
@@ -152,9 +156,13 @@ def upload_through_api(url: str, token: str, organization: str, report: Path) ->
 
     headers = {**HTTPS, "Authorization": f"Token {token}"}
     with report.open("rb") as handle:
-        response = requests.post(f"{url}/api/imports/", headers=headers, timeout=120,
-                                 data={"organization": organization},
-                                 files={"file": ("search_terms.csv", handle, "text/csv")})
+        response = requests.post(
+            f"{url}/api/imports/",
+            headers=headers,
+            timeout=120,
+            data={"organization": organization},
+            files={"file": ("search_terms.csv", handle, "text/csv")},
+        )
     if response.status_code != 202:
         raise SystemExit(f"upload answered {response.status_code}: {response.text[:500]}")
     job_url = url + urlsplit(response.json()["url"]).path  # it says https://, as the proxy would serve it
@@ -193,15 +201,23 @@ def upload_through_web(url: str, report: Path) -> tuple[str, callable]:
     browser = Browser(url)
     login_page = browser.request("GET", "/accounts/login/")
     if "csrftoken" not in browser.session.cookies:
-        raise SystemExit(f"the sign-in page answered {login_page.status_code} {dict(login_page.headers)} without a "
-                         "CSRF cookie")
-    signed_in = browser.request("POST", "/accounts/login/", data={"username": USERNAME, "password": PASSWORD,
-                                                                    "csrfmiddlewaretoken": browser.csrf()})
+        raise SystemExit(
+            f"the sign-in page answered {login_page.status_code} {dict(login_page.headers)} without a CSRF cookie"
+        )
+    signed_in = browser.request(
+        "POST",
+        "/accounts/login/",
+        data={"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": browser.csrf()},
+    )
     if signed_in.status_code != 302:
         raise SystemExit(f"sign-in answered {signed_in.status_code}: {signed_in.text[:500]}")
     with report.open("rb") as handle:
-        response = browser.request("POST", "/imports/", data={"csrfmiddlewaretoken": browser.csrf(), "decimal": ""},
-                                   files={"file": ("search_terms.csv", handle, "text/csv")})
+        response = browser.request(
+            "POST",
+            "/imports/",
+            data={"csrfmiddlewaretoken": browser.csrf(), "decimal": ""},
+            files={"file": ("search_terms.csv", handle, "text/csv")},
+        )
     if response.status_code != 302:
         raise SystemExit(f"upload answered {response.status_code}: {response.text[:500]}")
     page = browser.request("GET", urlsplit(response.headers["Location"]).path).text
@@ -229,15 +245,34 @@ def run_path(path: str, report: Path, args: argparse.Namespace, tmp: Path) -> di
     token, organization = setup(env, pages=path == "web").split()
     port = free_port()
     web = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--config", "config/gunicorn.conf.py"], cwd=ROOT,
+        [str(BIN / "gunicorn"), "--config", "config/gunicorn.conf.py"],
+        cwd=ROOT,
         env={**env, "WEB_CONCURRENCY": str(args.web_workers), "GUNICORN_BIND": f"127.0.0.1:{port}"},
-        stdout=(tmp / f"gunicorn-{path}.log").open("w"), stderr=subprocess.STDOUT)
+        stdout=(tmp / f"gunicorn-{path}.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     # One worker process: the import runs in it; a fresh child per task keeps the matching task that the
     # import queues after it out of the import's peak memory.
     worker = subprocess.Popen(
-        [str(BIN / "celery"), "-A", "config", "worker", "-Q", "default", "--concurrency", "1",
-         "--max-tasks-per-child", "1", "--loglevel", "WARNING"], cwd=ROOT, env=env,
-        stdout=(tmp / f"worker-{path}.log").open("w"), stderr=subprocess.STDOUT)
+        [
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "default",
+            "--concurrency",
+            "1",
+            "--max-tasks-per-child",
+            "1",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=(tmp / f"worker-{path}.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     refusal = None
     try:
@@ -274,21 +309,31 @@ def run_path(path: str, report: Path, args: argparse.Namespace, tmp: Path) -> di
     web_workers = {pid: peak for pid, peak in web_peaks.items() if pid != web.pid}
     worker_children = {pid: peak for pid, peak in worker_peaks.items() if pid != worker.pid}
     result = {
-        "polled": polled, "status": status, "rows_read": rows_read, "progress_seen": progress_seen,
-        "upload_seconds": round(upload_seconds, 2), "total_seconds": round(total_seconds, 2),
+        "polled": polled,
+        "status": status,
+        "rows_read": rows_read,
+        "progress_seen": progress_seen,
+        "upload_seconds": round(upload_seconds, 2),
+        "total_seconds": round(total_seconds, 2),
         "rows_per_s": round(rows_read / total_seconds) if status == "succeeded" else None,
         "counts": counts,
         "nothing_lost": counts["search_term_daily"] == counts["report_import_rows"] == args.rows == rows_read
         and counts["jobs"] == 1,
         "uploads_left_on_disk": left,
-        "peak_rss_mb": {"web_worker_max": mb(max(web_workers.values(), default=0)),
-                        "web_master": mb(web_peaks.get(web.pid, 0)),
-                        "celery_child_max": mb(max(worker_children.values(), default=0)),
-                        "celery_main": mb(worker_peaks.get(worker.pid, 0))},
+        "peak_rss_mb": {
+            "web_worker_max": mb(max(web_workers.values(), default=0)),
+            "web_master": mb(web_peaks.get(web.pid, 0)),
+            "celery_child_max": mb(max(worker_children.values(), default=0)),
+            "celery_main": mb(worker_peaks.get(worker.pid, 0)),
+        },
     }
     if refusal is not None:
-        result["oversized_refusal"] = {"declared_mb": 300, "status": refusal[0], "seconds": round(refusal[1], 3),
-                                       "note": "headers only: the 413 comes before any body byte is sent"}
+        result["oversized_refusal"] = {
+            "declared_mb": 300,
+            "status": refusal[0],
+            "seconds": round(refusal[1], 3),
+            "note": "headers only: the 413 comes before any body byte is sent",
+        }
     return result
 
 
@@ -306,25 +351,40 @@ def main() -> None:
         size = report.stat().st_size
         runs = {path: run_path(path, report, args, Path(tmp)) for path in paths}
     result = {
-        "benchmark": "import_job", "rows": args.rows, "file_mb": mb(size),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_after": [round(value, 2) for value in os.getloadavg()]},
-        "setup": {"settings": "DJANGO_ENV=production", "web": f"gunicorn (config/gunicorn.conf.py), "
-                  f"{args.web_workers} sync workers, 30 s timeout", "worker": "celery prefork, concurrency 1",
-                  "database": "SQLite", "broker": "filesystem",
-                  "paths": {"api": "POST /api/imports/ with a knox token, poll /api/import-jobs/ID/",
-                            "web": "sign in with the form, POST /imports/ (multipart, CSRF), poll the progress "
-                                   "fragment /import-jobs/ID/ as htmx does"}},
+        "benchmark": "import_job",
+        "rows": args.rows,
+        "file_mb": mb(size),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_after": [round(value, 2) for value in os.getloadavg()],
+        },
+        "setup": {
+            "settings": "DJANGO_ENV=production",
+            "web": f"gunicorn (config/gunicorn.conf.py), {args.web_workers} sync workers, 30 s timeout",
+            "worker": "celery prefork, concurrency 1",
+            "database": "SQLite",
+            "broker": "filesystem",
+            "paths": {
+                "api": "POST /api/imports/ with a knox token, poll /api/import-jobs/ID/",
+                "web": "sign in with the form, POST /imports/ (multipart, CSRF), poll the progress "
+                "fragment /import-jobs/ID/ as htmx does",
+            },
+        },
         "paths": runs,
     }
     print(f"\nImport job: {args.rows:,}-row search-terms report, {mb(size)} MB\n")
-    print(f"{'path':5} {'status':10} {'rows':>9} {'upload s':>9} {'total s':>8} {'rows/s':>8} {'web RSS MB':>11} "
-          f"{'worker RSS MB':>14} {'lost':>5}")
+    print(
+        f"{'path':5} {'status':10} {'rows':>9} {'upload s':>9} {'total s':>8} {'rows/s':>8} {'web RSS MB':>11} "
+        f"{'worker RSS MB':>14} {'lost':>5}"
+    )
     for path, run in runs.items():
         peaks = run["peak_rss_mb"]
-        print(f"{path:5} {run['status']:10} {run['rows_read']:>9,} {run['upload_seconds']:>9.1f} "
-              f"{run['total_seconds']:>8.1f} {run['rows_per_s'] or 0:>8,} {peaks['web_worker_max']:>11} "
-              f"{peaks['celery_child_max']:>14} {'no' if run['nothing_lost'] else 'YES':>5}")
+        print(
+            f"{path:5} {run['status']:10} {run['rows_read']:>9,} {run['upload_seconds']:>9.1f} "
+            f"{run['total_seconds']:>8.1f} {run['rows_per_s'] or 0:>8,} {peaks['web_worker_max']:>11} "
+            f"{peaks['celery_child_max']:>14} {'no' if run['nothing_lost'] else 'YES':>5}"
+        )
     for path, run in runs.items():
         left = run["uploads_left_on_disk"] or "none"
         print(f"{path}: progress seen {run['progress_seen']}; uploads left on disk: {left}")

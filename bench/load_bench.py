@@ -38,8 +38,13 @@ def seed() -> dict:
     organization = seed_demo(seed=7, days=90, end=timezone.localdate() - timedelta(days=1))
     rebalancing.propose(organization, timezone.localdate())
     _, token = AuthToken.objects.create(user=organization.members.get(username="demo"))  # a script's stored token
-    return {"token": token, "organization": organization.slug, "campaigns": Campaign.objects.count(),
-            "keywords": Keyword.objects.count(), "search_terms": SearchTerm.objects.count()}
+    return {
+        "token": token,
+        "organization": organization.slug,
+        "campaigns": Campaign.objects.count(),
+        "keywords": Keyword.objects.count(),
+        "search_terms": SearchTerm.objects.count(),
+    }
 
 
 def summarize(stats: dict[str, dict]) -> dict:
@@ -65,16 +70,32 @@ def main() -> None:
     locust_env = {**env, "LOAD_WAIT": args.wait, "LOAD_TOKEN": data.pop("token")}
     runs = {}
     for name, seconds in (("gunicorn", args.seconds), ("runserver", args.baseline_seconds)):
-        server = (harness.start_gunicorn(env, args.workers, logs / "gunicorn.log") if name == "gunicorn"
-                  else harness.start_runserver(env, logs / "runserver.log"))
+        server = (
+            harness.start_gunicorn(env, args.workers, logs / "gunicorn.log")
+            if name == "gunicorn"
+            else harness.start_runserver(env, logs / "runserver.log")
+        )
         load_before = harness.load_average()
         try:
-            stats = harness.run_locust(LOCUSTFILE, server.url, args.users, seconds, logs / name, locust_env,
-                                       ["WebUser", "ApiUser"], spawn_rate=max(1, args.users // 10))
+            stats = harness.run_locust(
+                LOCUSTFILE,
+                server.url,
+                args.users,
+                seconds,
+                logs / name,
+                locust_env,
+                ["WebUser", "ApiUser"],
+                spawn_rate=max(1, args.users // 10),
+            )
         finally:
             server.stop()
-        runs[name] = {"server": name, "workers": server.workers, "seconds": seconds,
-                      "load_average_before_after": [load_before, harness.load_average()], **summarize(stats)}
+        runs[name] = {
+            "server": name,
+            "workers": server.workers,
+            "seconds": seconds,
+            "load_average_before_after": [load_before, harness.load_average()],
+            **summarize(stats),
+        }
         harness.print_table(f"{name} ({server.workers} worker processes), {args.users} users, {seconds} s", stats)
         print(f"error rate {runs[name]['error_rate']:.4%}, {runs[name]['total']['rps']} requests/s")
     harness.drop_database(DATABASE)
@@ -82,17 +103,24 @@ def main() -> None:
     gunicorn = runs["gunicorn"]
     result = {
         "what": "50 concurrent users, 2 minutes, main pages (signed in) and REST API (token), on loopback",
-        "setup": {"database": "PostgreSQL 15", "settings": "DJANGO_ENV=production", "users": args.users,
-                  "think_time_s": args.wait, "cpu_cores": multiprocessing.cpu_count(), "data": data,
-                  "load_generator": "locust (FastHttpUser), its own process on the same 2 cores"},
-        "goal": {"max_error_rate": MAX_ERROR_RATE,
-                 "met": gunicorn["error_rate"] < MAX_ERROR_RATE},
+        "setup": {
+            "database": "PostgreSQL 15",
+            "settings": "DJANGO_ENV=production",
+            "users": args.users,
+            "think_time_s": args.wait,
+            "cpu_cores": multiprocessing.cpu_count(),
+            "data": data,
+            "load_generator": "locust (FastHttpUser), its own process on the same 2 cores",
+        },
+        "goal": {"max_error_rate": MAX_ERROR_RATE, "met": gunicorn["error_rate"] < MAX_ERROR_RATE},
         "p95_ms_per_endpoint": {name: row["p95"] for name, row in gunicorn["endpoints"].items()},
         "runs": runs,
     }
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nerror rate {gunicorn['error_rate']:.4%} (goal < {MAX_ERROR_RATE:.1%}): "
-          f"{'met' if result['goal']['met'] else 'NOT met'}; written to {RESULTS}")
+    print(
+        f"\nerror rate {gunicorn['error_rate']:.4%} (goal < {MAX_ERROR_RATE:.1%}): "
+        f"{'met' if result['goal']['met'] else 'NOT met'}; written to {RESULTS}"
+    )
 
 
 if __name__ == "__main__":

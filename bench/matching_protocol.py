@@ -73,10 +73,12 @@ def run_protocol(split: dict, embedder: Embedder, head: str) -> dict:
             matcher.calibrate_vectors(split["calibrate"][1], cal_v)
             swept = matcher.predict_vectors(test_v)
             sweep[str(weight)] = {
-                "in_scope_accuracy": round(float(np.mean([m.label == y for m, y in zip(swept, truth, strict=True)
-                                                          if y is not None])), 4),
-                "out_of_scope_recall": round(float(np.mean([m.label is None for m, y in zip(swept, truth, strict=True)
-                                                            if y is None])), 4),
+                "in_scope_accuracy": round(
+                    float(np.mean([m.label == y for m, y in zip(swept, truth, strict=True) if y is not None])), 4
+                ),
+                "out_of_scope_recall": round(
+                    float(np.mean([m.label is None for m, y in zip(swept, truth, strict=True) if y is None])), 4
+                ),
             }
     return {
         "embedder": embedder.name,

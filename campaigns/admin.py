@@ -33,12 +33,18 @@ class OrganizationAdminForm(forms.ModelForm):
     """Currency and time zone chosen from their lists; blocked terms one per line (the settings page's field), not
     the JSON list the model stores."""
 
-    currency = forms.ChoiceField(choices=currency_choices,
-                                 initial=models.Organization._meta.get_field("currency").default)
-    time_zone = forms.ChoiceField(choices=time_zone_choices,
-                                  initial=models.Organization._meta.get_field("time_zone").default)
-    blocked_terms = BlockedTermsField(required=False, help_text=gettext_lazy(
-        "One per line: generated text never contains them (whole words, ignoring case and accents)."))
+    currency = forms.ChoiceField(
+        choices=currency_choices, initial=models.Organization._meta.get_field("currency").default
+    )
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices, initial=models.Organization._meta.get_field("time_zone").default
+    )
+    blocked_terms = BlockedTermsField(
+        required=False,
+        help_text=gettext_lazy(
+            "One per line: generated text never contains them (whole words, ignoring case and accents)."
+        ),
+    )
 
     class Meta:
         model = models.Organization
@@ -67,8 +73,16 @@ class MembershipAdmin(OrganizationScopedAdmin):
 
 @admin.register(models.Campaign)
 class CampaignAdmin(OrganizationScopedAdmin):
-    list_display = ["name", "organization", "platform", "status", "language", "currency", "daily_budget_micros",
-                    "monthly_cap_micros"]
+    list_display = [
+        "name",
+        "organization",
+        "platform",
+        "status",
+        "language",
+        "currency",
+        "daily_budget_micros",
+        "monthly_cap_micros",
+    ]
     list_filter = ["platform", "status", "organization"]
     search_fields = ["name", "external_id"]
 
@@ -103,8 +117,18 @@ class AdAdmin(OrganizationScopedAdmin):
 
 @admin.register(models.DailyMetric)
 class DailyMetricAdmin(OrganizationScopedAdmin):
-    list_display = ["date", "level", "campaign", "ad_group", "keyword", "impressions", "clicks", "cost_micros",
-                    "conversions", "conversion_value_micros"]
+    list_display = [
+        "date",
+        "level",
+        "campaign",
+        "ad_group",
+        "keyword",
+        "impressions",
+        "clicks",
+        "cost_micros",
+        "conversions",
+        "conversion_value_micros",
+    ]
     list_filter = ["level", "organization"]
     date_hierarchy = "date"
     list_select_related = ["campaign", "ad_group", "keyword"]
@@ -133,8 +157,7 @@ class ReportImportAdmin(OrganizationScopedAdmin):
 
 @admin.register(models.BudgetPolicy)
 class BudgetPolicyAdmin(OrganizationScopedAdmin):
-    list_display = ["organization", "mode", "max_change_percent", "monthly_cap_micros", "freshness_days",
-                    "kill_switch"]
+    list_display = ["organization", "mode", "max_change_percent", "monthly_cap_micros", "freshness_days", "kill_switch"]
 
 
 @admin.register(models.GlobalKillSwitch)
@@ -146,8 +169,15 @@ class BudgetPlanItemInline(admin.TabularInline):
     model = models.BudgetPlanItem
     extra = 0
     can_delete = False
-    readonly_fields = ["campaign", "before_micros", "proposed_micros", "after_micros", "reasons", "propensity",
-                       "forced_cut"]
+    readonly_fields = [
+        "campaign",
+        "before_micros",
+        "proposed_micros",
+        "after_micros",
+        "reasons",
+        "propensity",
+        "forced_cut",
+    ]
     exclude = ["posterior"]
 
 

@@ -27,29 +27,46 @@ from ml.generation.batching import BatchStats, add_batch_listener
 
 logger = logging.getLogger(__name__)
 
-TASKS = Counter("celery_tasks", "Celery tasks run to an end state, by task and state (SUCCESS, FAILURE, RETRY)",
-                ["task", "state"])
-TASK_SECONDS = Histogram("celery_task_duration_seconds", "Wall time of a Celery task run", ["task"],
-                         buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200))
-TASK_FAILURES = Counter("celery_task_failures", "Celery task runs that raised, by task and exception type",
-                        ["task", "exception"])
+TASKS = Counter(
+    "celery_tasks", "Celery tasks run to an end state, by task and state (SUCCESS, FAILURE, RETRY)", ["task", "state"]
+)
+TASK_SECONDS = Histogram(
+    "celery_task_duration_seconds",
+    "Wall time of a Celery task run",
+    ["task"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200),
+)
+TASK_FAILURES = Counter(
+    "celery_task_failures", "Celery task runs that raised, by task and exception type", ["task", "exception"]
+)
 
-ORGANIZATION_SKIPS = Counter("organization_loop_failures", "Organizations a loop over all organizations skipped "
-                             "because their step raised (the others still ran), by loop", ["loop"])
+ORGANIZATION_SKIPS = Counter(
+    "organization_loop_failures",
+    "Organizations a loop over all organizations skipped because their step raised (the others still ran), by loop",
+    ["loop"],
+)
 
 LLM_TOKENS = Counter("llm_generated_tokens", "Tokens the LLM generated (padding not counted)")
 LLM_SECONDS = Counter("llm_generation_seconds", "Wall time spent generating batches")
-LLM_TOKENS_PER_SECOND = Gauge("llm_tokens_per_second", "Generated tokens per second of the last batch",
-                              multiprocess_mode="livemostrecent")
+LLM_TOKENS_PER_SECOND = Gauge(
+    "llm_tokens_per_second", "Generated tokens per second of the last batch", multiprocess_mode="livemostrecent"
+)
 LLM_BATCH_SIZE = Histogram("llm_batch_size", "Prompts per generation batch", buckets=(1, 2, 4, 8, 16, 24, 32))
-LLM_GPU_MEMORY = Gauge("llm_gpu_memory_bytes", "CUDA memory held by torch after the last batch (allocated) and "
-                       "at most since the process started (peak); absent on CPU", ["device", "kind"],
-                       multiprocess_mode="livemax")
+LLM_GPU_MEMORY = Gauge(
+    "llm_gpu_memory_bytes",
+    "CUDA memory held by torch after the last batch (allocated) and "
+    "at most since the process started (peak); absent on CPU",
+    ["device", "kind"],
+    multiprocess_mode="livemax",
+)
 
 PLANS = Counter("budget_rebalance_plans", "Budget plans made, by the organization's mode", ["mode"])
 CHANGES_APPLIED = Counter("budget_rebalance_changes_applied", "Budget changes applied by rebalancing")
-CHANGES_REFUSED = Counter("budget_rebalance_changes_refused",
-                          "Proposed budget changes an invariant refused or cut, by invariant", ["invariant"])
+CHANGES_REFUSED = Counter(
+    "budget_rebalance_changes_refused",
+    "Proposed budget changes an invariant refused or cut, by invariant",
+    ["invariant"],
+)
 
 # The invariants of campaigns/services/budget_rules.py by the reason each one writes into a decision.
 INVARIANTS = {
@@ -130,8 +147,11 @@ class QueueDepthCollector(Collector):
         depth = GaugeMetricFamily("celery_queue_depth", "Messages waiting in the Celery queue", labels=["queue"])
         up = GaugeMetricFamily("celery_broker_up", "1 when the broker answered the queue-depth scrape")
         try:
-            with Connection(settings.CELERY_BROKER_URL, connect_timeout=self.timeout_s,
-                            transport_options={**settings.CELERY_BROKER_TRANSPORT_OPTIONS, "max_retries": 0}) as conn:
+            with Connection(
+                settings.CELERY_BROKER_URL,
+                connect_timeout=self.timeout_s,
+                transport_options={**settings.CELERY_BROKER_TRANSPORT_OPTIONS, "max_retries": 0},
+            ) as conn:
                 conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=self.timeout_s)
                 for queue in queues:
                     with conn.channel() as channel:  # a 404 closes an AMQP channel: one per queue
@@ -188,8 +208,10 @@ def _prepare_worker_metrics(sender: object = None, **kwargs: object) -> None:
         if _pool_forks(sender):
             # SystemExit passes through Celery's signal dispatch: a misconfigured worker stops instead of serving
             # metrics that miss every task its children run.
-            sys.exit("WORKER_METRICS_PORT with a forking pool needs PROMETHEUS_MULTIPROC_DIR (an empty folder of "
-                     "this worker's own) set before the worker starts, or --pool=solo/threads")
+            sys.exit(
+                "WORKER_METRICS_PORT with a forking pool needs PROMETHEUS_MULTIPROC_DIR (an empty folder of "
+                "this worker's own) set before the worker starts, or --pool=solo/threads"
+            )
         return
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)

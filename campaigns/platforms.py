@@ -22,8 +22,11 @@ class OfflinePlatform:
     reaches the platform through the exported files."""
 
     def set_daily_budget(self, campaign: Campaign, amount_micros: int, idempotency_key: str) -> dict:
-        return {"sent": False, "reason": "no platform credentials stored; apply it with the exported file",
-                "key": idempotency_key}
+        return {
+            "sent": False,
+            "reason": "no platform credentials stored; apply it with the exported file",
+            "key": idempotency_key,
+        }
 
 
 class FilePlatform:

@@ -20,8 +20,13 @@ logger = logging.getLogger(__name__)
 # The database went away (a restart, a failover) or a transaction lost a race: the task is safe to run again, so it
 # retries with backoff instead of failing; ~2 minutes in all before it gives up.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
-RETRY_ON_DATABASE = {"autoretry_for": DATABASE_UNAVAILABLE, "retry_backoff": 1, "retry_backoff_max": 16,
-                     "retry_jitter": False, "max_retries": 12}
+RETRY_ON_DATABASE = {
+    "autoretry_for": DATABASE_UNAVAILABLE,
+    "retry_backoff": 1,
+    "retry_backoff_max": 16,
+    "retry_jitter": False,
+    "max_retries": 12,
+}
 
 
 @shared_task
@@ -34,8 +39,13 @@ def ping(payload: str = "ping") -> dict:
 def summarize_organization(organization_id: int, days: int = 30) -> dict:
     organization = Organization.objects.get(pk=organization_id)
     summary = account_summary(organization, days=days)
-    logger.info("summary %s: cost=%s conversions=%s wasted=%s", organization.slug, summary.get("cost_micros"),
-                summary.get("conversions"), summary.get("wasted_spend_micros"))
+    logger.info(
+        "summary %s: cost=%s conversions=%s wasted=%s",
+        organization.slug,
+        summary.get("cost_micros"),
+        summary.get("conversions"),
+        summary.get("wasted_spend_micros"),
+    )
     return summary
 
 
@@ -57,8 +67,14 @@ def match_search_terms(organization_id: int) -> dict:
         logger.warning("match_search_terms: organization %s no longer exists", organization_id)
         return {"skipped": "organization not found"}
     result = run_matching(organization)
-    logger.info("matched %s terms of %s: %s in scope, %s negatives, %s clusters", result.terms, organization.slug,
-                result.in_scope, result.negatives, result.clusters)
+    logger.info(
+        "matched %s terms of %s: %s in scope, %s negatives, %s clusters",
+        result.terms,
+        organization.slug,
+        result.in_scope,
+        result.negatives,
+        result.clusters,
+    )
     return asdict(result)
 
 
@@ -147,8 +163,12 @@ def run_generation_job(self, job_id: int) -> dict:
     from campaigns.services import generation_jobs
 
     return _run_job_once(
-        self, generation_jobs, job_id, "nothing to claim: the job is running elsewhere, finished, cancelled or missing",
-        lambda job: {"job": job.pk, "status": job.status, "done": job.done_requests, "tokens": job.tokens_generated})
+        self,
+        generation_jobs,
+        job_id,
+        "nothing to claim: the job is running elsewhere, finished, cancelled or missing",
+        lambda job: {"job": job.pk, "status": job.status, "done": job.done_requests, "tokens": job.tokens_generated},
+    )
 
 
 @shared_task(bind=True, max_retries=None)
@@ -158,5 +178,9 @@ def run_import_job(self, job_id: int) -> dict:
     from campaigns.services import import_jobs
 
     return _run_job_once(
-        self, import_jobs, job_id, "nothing to claim: the job is running elsewhere, finished or missing",
-        lambda job: {"job": job.pk, "status": job.status, "rows": job.rows_read})
+        self,
+        import_jobs,
+        job_id,
+        "nothing to claim: the job is running elsewhere, finished or missing",
+        lambda job: {"job": job.pk, "status": job.status, "rows": job.rows_read},
+    )

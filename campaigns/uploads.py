@@ -20,8 +20,10 @@ def upload_limit_bytes() -> int:
 
 
 def too_large_message(length: int) -> str:
-    return (f"The upload is {length / MB:,.1f} MB; the limit is {settings.IMPORT_MAX_UPLOAD_MB} MB. Split the "
-            "report into shorter date ranges, or ask the administrator to raise IMPORT_MAX_UPLOAD_MB.")
+    return (
+        f"The upload is {length / MB:,.1f} MB; the limit is {settings.IMPORT_MAX_UPLOAD_MB} MB. Split the "
+        "report into shorter date ranges, or ask the administrator to raise IMPORT_MAX_UPLOAD_MB."
+    )
 
 
 class UploadLimitMiddleware:
@@ -38,6 +40,8 @@ class UploadLimitMiddleware:
         message = too_large_message(length)
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=413)
-        return HttpResponse(f"<!doctype html><title>Upload too large</title><h1>Upload too large</h1>"
-                            f"<p>{escape(message)}</p><p><a href=\"javascript:history.back()\">Back</a></p>",
-                            status=413)
+        return HttpResponse(
+            f"<!doctype html><title>Upload too large</title><h1>Upload too large</h1>"
+            f'<p>{escape(message)}</p><p><a href="javascript:history.back()">Back</a></p>',
+            status=413,
+        )

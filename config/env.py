@@ -176,7 +176,8 @@ def worker_metrics_addr(name: str, default: str, *, refuse_all_interfaces: bool)
     if refuse_all_interfaces and address.is_unspecified:
         raise ImproperlyConfigured(
             f"{name}={value!r} would serve the worker's metrics, which have no token, on every interface: bind an "
-            "internal address, or set WORKER_METRICS_ALL_INTERFACES=1 if only a private network reaches the port")
+            "internal address, or set WORKER_METRICS_ALL_INTERFACES=1 if only a private network reaches the port"
+        )
     return value
 
 

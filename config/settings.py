@@ -150,8 +150,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12, minimum=8)}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12, minimum=8)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -170,8 +172,10 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0, min
 AXES_CLIENT_IP_CALLABLE = "campaigns.web.account.client_ip"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 2 * 3600, minimum=300)  # seconds a reset link works
 # Invitations and password reset mail: the console outside production, SMTP from the environment in production.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION
-                        else "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -191,8 +195,11 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Production serves hashed, compressed copies (collectstatic first); development and tests read static/ as is.
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
-                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]  # vendored htmx and uPlot: no JavaScript build step
@@ -228,8 +235,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON nested too deep or too large is a JSON 400, not a 500 or an HTML page (campaigns/api/parsers.py, errors.py)
-    "DEFAULT_PARSER_CLASSES": ["campaigns.api.parsers.JSONParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": [
+        "campaigns.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "campaigns.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -258,14 +268,18 @@ SPECTACULAR_SETTINGS = {
     # `check --deploy` is about the deployment's settings; the schema's own warnings are for the API tests
     # (`manage.py spectacular --validate --fail-on-warn`), not a reason to refuse a deployment.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "campaigns.api.schema.add_error_responses"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "campaigns.api.schema.add_error_responses",
+    ],
     # Choice sets shared by several models get one name each (else the schema names them by a hash).
-    "ENUM_NAME_OVERRIDES": {"CampaignStatusEnum": "campaigns.models.CampaignStatus",
-                            "JobStatusEnum": "campaigns.models.JobStatus",  # generation and import jobs
-                            "KeywordLevelEnum": "campaigns.models.KeywordLevel",
-                            "AdStrengthLevelEnum": "ml.ad_strength.LEVELS",
-                            "AdStrengthHintEnum": "ml.ad_strength.HINT_CODES"},
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+        "JobStatusEnum": "campaigns.models.JobStatus",  # generation and import jobs
+        "KeywordLevelEnum": "campaigns.models.KeywordLevel",
+        "AdStrengthLevelEnum": "ml.ad_strength.LEVELS",
+        "AdStrengthHintEnum": "ml.ad_strength.HINT_CODES",
+    },
 }
 
 # Tokens the LLM may generate per organization per local day (generation jobs are refused past it).
@@ -286,14 +300,20 @@ BUDGET_PLATFORM = env_str("BUDGET_PLATFORM", "offline")
 WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0, minimum=0)
 # The worker's server has no token: loopback unless told otherwise, and every interface in production only when
 # WORKER_METRICS_ALL_INTERFACES says the network in front of it is private (docs/deploy.md, Metrics).
-WORKER_METRICS_ADDR = worker_metrics_addr("WORKER_METRICS_ADDR", "127.0.0.1",
-                                          refuse_all_interfaces=PRODUCTION and WORKER_METRICS_PORT > 0
-                                          and not env_bool("WORKER_METRICS_ALL_INTERFACES", False))
+WORKER_METRICS_ADDR = worker_metrics_addr(
+    "WORKER_METRICS_ADDR",
+    "127.0.0.1",
+    refuse_all_interfaces=PRODUCTION
+    and WORKER_METRICS_PORT > 0
+    and not env_bool("WORKER_METRICS_ALL_INTERFACES", False),
+)
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 METRICS_TOKEN_MIN = 20
 if PRODUCTION and len(METRICS_TOKEN) < METRICS_TOKEN_MIN:
-    raise ImproperlyConfigured(f"METRICS_TOKEN must be set, {METRICS_TOKEN_MIN} characters or more, when "
-                               "DJANGO_ENV=production: /metrics answers only to that bearer token")
+    raise ImproperlyConfigured(
+        f"METRICS_TOKEN must be set, {METRICS_TOKEN_MIN} characters or more, when "
+        "DJANGO_ENV=production: /metrics answers only to that bearer token"
+    )
 
 # --- Celery -------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = broker_url("CELERY_BROKER_URL", "filesystem://")

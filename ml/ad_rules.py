@@ -172,9 +172,15 @@ def shouted_words(text: str, acronyms: frozenset[str] = frozenset()) -> list[str
     digit in them, which are product codes and standards ("C2TE", "A1", "42,5"), not shouting.
     """
     allowed = KNOWN_ACRONYMS | {a.upper() for a in acronyms}
-    return [w for w in _TOKEN.findall(text)
-            if len(w) >= 2 and w.isupper() and not any(c.isdigit() for c in w)
-            and w.upper() not in allowed and not _ROMAN.fullmatch(w)]
+    return [
+        w
+        for w in _TOKEN.findall(text)
+        if len(w) >= 2
+        and w.isupper()
+        and not any(c.isdigit() for c in w)
+        and w.upper() not in allowed
+        and not _ROMAN.fullmatch(w)
+    ]
 
 
 def check_text(text: str, field_name: str, index: int | None, rules: Rules = _DEFAULT_RULES) -> list[Violation]:

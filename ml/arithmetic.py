@@ -188,12 +188,19 @@ class Summary:
     roas: float | None
 
 
-def summarize(impressions: int, clicks: int, cost_micros: int, conversions: float,
-              conversion_value_micros: int) -> Summary:
+def summarize(
+    impressions: int, clicks: int, cost_micros: int, conversions: float, conversion_value_micros: int
+) -> Summary:
     """All the rates of one set of totals."""
     return Summary(
-        impressions=impressions, clicks=clicks, cost_micros=cost_micros, conversions=conversions,
-        conversion_value_micros=conversion_value_micros, ctr=ctr(clicks, impressions),
-        cpc_micros=cpc_micros(cost_micros, clicks), cvr=cvr(conversions, clicks),
-        cpa_micros=cpa_micros(cost_micros, conversions), roas=roas(conversion_value_micros, cost_micros),
+        impressions=impressions,
+        clicks=clicks,
+        cost_micros=cost_micros,
+        conversions=conversions,
+        conversion_value_micros=conversion_value_micros,
+        ctr=ctr(clicks, impressions),
+        cpc_micros=cpc_micros(cost_micros, clicks),
+        cvr=cvr(conversions, clicks),
+        cpa_micros=cpa_micros(cost_micros, conversions),
+        roas=roas(conversion_value_micros, cost_micros),
     )

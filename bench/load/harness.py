@@ -131,21 +131,36 @@ class Server:
 
 def start_gunicorn(env: dict[str, str], workers: int, log: Path) -> Server:
     port = free_port()
-    command = [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
-               str(workers)]
+    command = [
+        str(BIN / "gunicorn"),
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+    ]
     if (ROOT / "config" / "gunicorn.conf.py").exists():
         command += ["--config", "config/gunicorn.conf.py"]
-    process = subprocess.Popen(command, cwd=ROOT, env={**env, "WEB_CONCURRENCY": str(workers),
-                                                       "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**env, "WEB_CONCURRENCY": str(workers), "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     return _started(Server("gunicorn", process, f"http://127.0.0.1:{port}", workers))
 
 
 def start_runserver(env: dict[str, str], log: Path) -> Server:
     """Django's development server, as `make run` serves the embedded default (one process, a thread a request)."""
     port = free_port()
-    process = subprocess.Popen([str(BIN / "python"), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                               cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(BIN / "python"), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     return _started(Server("runserver", process, f"http://127.0.0.1:{port}", 1))
 
 
@@ -158,12 +173,39 @@ def _started(server: Server) -> Server:
     return server
 
 
-def run_locust(locustfile: Path, host: str, users: int, seconds: int, prefix: Path, env: dict[str, str],
-               user_classes: list[str], spawn_rate: float | None = None) -> dict[str, dict]:
+def run_locust(
+    locustfile: Path,
+    host: str,
+    users: int,
+    seconds: int,
+    prefix: Path,
+    env: dict[str, str],
+    user_classes: list[str],
+    spawn_rate: float | None = None,
+) -> dict[str, dict]:
     """Locust headless against ``host``; per request name: count, failures, requests/s and p50/p95/p99 in ms."""
-    command = [str(BIN / "locust"), "-f", str(locustfile), "--headless", "--host", host, "--users", str(users),
-               "--spawn-rate", str(spawn_rate or users), "--run-time", f"{seconds}s", "--csv", str(prefix),
-               "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING", *user_classes]
+    command = [
+        str(BIN / "locust"),
+        "-f",
+        str(locustfile),
+        "--headless",
+        "--host",
+        host,
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(spawn_rate or users),
+        "--run-time",
+        f"{seconds}s",
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--stop-timeout",
+        "10",
+        "--loglevel",
+        "WARNING",
+        *user_classes,
+    ]
     subprocess.run(command, cwd=ROOT, env=env, check=False, timeout=seconds + 120)
     stats = {}
     with open(f"{prefix}_stats.csv", newline="") as handle:
@@ -186,5 +228,7 @@ def print_table(title: str, stats: dict[str, dict]) -> None:
     print(f"\n{title}")
     print(f"{'endpoint':<44} {'requests':>9} {'errors':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
     for name, row in stats.items():
-        print(f"{name:<44} {row['requests']:>9} {row['failures']:>7} {row['rps']:>7} {row['p50'] or 0:>7.0f} "
-              f"{row['p95'] or 0:>7.0f} {row['p99'] or 0:>7.0f}")
+        print(
+            f"{name:<44} {row['requests']:>9} {row['failures']:>7} {row['rps']:>7} {row['p50'] or 0:>7.0f} "
+            f"{row['p95'] or 0:>7.0f} {row['p99'] or 0:>7.0f}"
+        )

@@ -29,13 +29,16 @@ def api_headers(client) -> dict[str, str]:
     token = os.environ.get("LOAD_TOKEN")
     if not token:
         token = client.post("/api/auth/token/", json=credentials(), headers=PROXY, name="/api/auth/token/").json()[
-            "token"]
+            "token"
+        ]
     return {**PROXY, "Authorization": f"Token {token}"}
 
 
 def credentials() -> dict[str, str]:
-    return {"username": os.environ.get("LOAD_USERNAME", "demo"),
-            "password": os.environ.get("LOAD_PASSWORD", "demo-materiales")}
+    return {
+        "username": os.environ.get("LOAD_USERNAME", "demo"),
+        "password": os.environ.get("LOAD_PASSWORD", "demo-materiales"),
+    }
 
 
 class WebUser(FastHttpUser):
@@ -49,8 +52,13 @@ class WebUser(FastHttpUser):
         token = CSRF_FIELD.search(login.text).group(1)
         origin = f"https://{self.host.split('://', 1)[1]}"
         headers = {**PROXY, "Cookie": self._cookies(), "Origin": origin, "Referer": f"{origin}/accounts/login/"}
-        self.client.post("/accounts/login/", data={**credentials(), "csrfmiddlewaretoken": token}, headers=headers,
-                         allow_redirects=False, name="/accounts/login/ (sign in)")
+        self.client.post(
+            "/accounts/login/",
+            data={**credentials(), "csrfmiddlewaretoken": token},
+            headers=headers,
+            allow_redirects=False,
+            name="/accounts/login/ (sign in)",
+        )
         self.headers = {**PROXY, "Cookie": self._cookies()}
 
     def _cookies(self) -> str:
@@ -127,7 +135,11 @@ class CampaignListUser(FastHttpUser):
     @task
     def next_page(self) -> None:
         self.page = self.page % self.pages + 1
-        with self.client.get(f"/api/campaigns/?page={self.page}{self.query}", headers=self.headers,
-                             name="/api/campaigns/?page=N", catch_response=True) as response:
+        with self.client.get(
+            f"/api/campaigns/?page={self.page}{self.query}",
+            headers=self.headers,
+            name="/api/campaigns/?page=N",
+            catch_response=True,
+        ) as response:
             if response.status_code == 200 and not response.json()["results"]:
                 response.failure(f"page {self.page} is empty")

@@ -19,8 +19,17 @@ class BudgetPlanItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BudgetPlanItem
-        fields = ["campaign", "campaign_name", "before_micros", "proposed_micros", "after_micros", "reasons",
-                  "posterior", "propensity", "forced_cut"]
+        fields = [
+            "campaign",
+            "campaign_name",
+            "before_micros",
+            "proposed_micros",
+            "after_micros",
+            "reasons",
+            "posterior",
+            "propensity",
+            "forced_cut",
+        ]
 
 
 class BudgetPlanSerializer(serializers.ModelSerializer):
@@ -28,16 +37,43 @@ class BudgetPlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BudgetPlan
-        fields = ["id", "organization", "plan_date", "version", "status", "mode", "total_micros", "policy", "notes",
-                  "created_at", "decided_by", "items"]
+        fields = [
+            "id",
+            "organization",
+            "plan_date",
+            "version",
+            "status",
+            "mode",
+            "total_micros",
+            "policy",
+            "notes",
+            "created_at",
+            "decided_by",
+            "items",
+        ]
 
 
 class BudgetChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = BudgetChange
-        fields = ["id", "organization", "campaign", "plan", "plan_date", "plan_version", "kind", "before_micros",
-                  "after_micros", "actor", "user", "reasons", "posterior", "propensity", "platform_response",
-                  "created_at"]
+        fields = [
+            "id",
+            "organization",
+            "campaign",
+            "plan",
+            "plan_date",
+            "plan_version",
+            "kind",
+            "before_micros",
+            "after_micros",
+            "actor",
+            "user",
+            "reasons",
+            "posterior",
+            "propensity",
+            "platform_response",
+            "created_at",
+        ]
 
 
 def _refused(exc: Exception) -> Response:

@@ -43,18 +43,24 @@ EXPORT_PARAMETERS = [
     OpenApiParameter("campaign", int, many=True, explode=True, description="Only these campaigns (all if absent)."),
     OpenApiParameter("customer_id", str, pattern=r"^\d{1,20}$", description="Google Ads customer id (digits)."),
 ]
-EXPORT_FILE = extend_schema(parameters=EXPORT_PARAMETERS, responses={
-    (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The file; X-Export-Problems counts the "
-                                                                        "items left out."),
-})
+EXPORT_FILE = extend_schema(
+    parameters=EXPORT_PARAMETERS,
+    responses={
+        (200, "text/csv"): OpenApiResponse(
+            OpenApiTypes.BINARY, description="The file; X-Export-Problems counts the items left out."
+        ),
+    },
+)
 
 
 class _ExportView(APIView):
     permission_classes = [IsAuthenticated]
 
     def query(self, request: Request) -> tuple[Organization, list[int] | None, str]:
-        given: dict[str, str | list[str] | None] = {"organization": request.query_params.get("organization"),
-                                                    "customer_id": request.query_params.get("customer_id", "0")}
+        given: dict[str, str | list[str] | None] = {
+            "organization": request.query_params.get("organization"),
+            "customer_id": request.query_params.get("customer_id", "0"),
+        }
         if request.query_params.getlist("campaign"):
             given["campaign"] = request.query_params.getlist("campaign")
         params = ExportQuery(data=given)
@@ -100,15 +106,25 @@ class MicrosoftBulkExportView(_ExportView):
 class GoogleAdsPayloadsView(_ExportView):
     """The Google Ads API mutate request (validate_only) and the items that were left out, with why."""
 
-    @extend_schema(parameters=EXPORT_PARAMETERS, responses=inline_serializer("GoogleAdsPayloads", {
-        "requests": serializers.ListField(child=serializers.DictField()),
-        "problems": ProblemSerializer(many=True),
-    }))
+    @extend_schema(
+        parameters=EXPORT_PARAMETERS,
+        responses=inline_serializer(
+            "GoogleAdsPayloads",
+            {
+                "requests": serializers.ListField(child=serializers.DictField()),
+                "problems": ProblemSerializer(many=True),
+            },
+        ),
+    )
     def get(self, request: Request) -> Response:
         organization, campaign_ids, customer_id = self.query(request)
         mutate, account = google_ads_api.build_request(organization, customer_id, campaign_ids)
-        return Response({"requests": [google_ads_api.as_json(mutate)],
-                         "problems": [problem.as_dict() for problem in account.problems]})
+        return Response(
+            {
+                "requests": [google_ads_api.as_json(mutate)],
+                "problems": [problem.as_dict() for problem in account.problems],
+            }
+        )
 
 
 class AccountImportUpload(serializers.Serializer):
@@ -131,8 +147,9 @@ def refuse_viewers(request: Request) -> Response | None:
     """A 403 for callers who edit no organization; per organization, EditableRelatedField answers "does not exist"."""
     if organizations_of(request.user, EDIT_ROLES).exists():
         return None
-    return Response({"detail": "Your role in this organization does not allow this change."},
-                    status=status.HTTP_403_FORBIDDEN)
+    return Response(
+        {"detail": "Your role in this organization does not allow this change."}, status=status.HTTP_403_FORBIDDEN
+    )
 
 
 class AccountImportView(APIView):
@@ -141,8 +158,7 @@ class AccountImportView(APIView):
     permission_classes = [IsAuthenticated]
     throttle_scope = "imports"
 
-    @extend_schema(request={"multipart/form-data": AccountImportUpload},
-                   responses={201: AccountImportResultSerializer})
+    @extend_schema(request={"multipart/form-data": AccountImportUpload}, responses={201: AccountImportResultSerializer})
     def post(self, request: Request) -> Response:
         refused = refuse_viewers(request)
         if refused is not None:
@@ -158,15 +174,17 @@ class AccountImportView(APIView):
             try:
                 result = import_account(data["organization"], path)
             except AccountImportError as exc:
-                return Response({"detail": str(exc), "line": exc.line, "column": exc.column},
-                                status=status.HTTP_400_BAD_REQUEST)
+                return Response(
+                    {"detail": str(exc), "line": exc.line, "column": exc.column}, status=status.HTTP_400_BAD_REQUEST
+                )
         return Response(result.__dict__, status=status.HTTP_201_CREATED)
 
 
 class GoogleAdsSendInput(serializers.Serializer):
     organization = EditableRelatedField("pk", queryset=Organization.objects.all())
-    validate_only = serializers.BooleanField(default=True, help_text="true: a dry run that Google checks and does "
-                                                                     "not apply; false: apply it")
+    validate_only = serializers.BooleanField(
+        default=True, help_text="true: a dry run that Google checks and does not apply; false: apply it"
+    )
     campaign = serializers.ListField(child=row_id(), required=False, help_text="only these campaigns (all if absent)")
 
 
@@ -186,12 +204,22 @@ class GoogleAdsSendView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=GoogleAdsSendInput, responses={
-        200: GoogleAdsSendResult,
-        502: OpenApiResponse(inline_serializer("GoogleAdsRefusal", {
-            "detail": serializers.CharField(), "platform_errors": serializers.ListField(child=serializers.CharField()),
-        }), description="Google refused the request; nothing was applied"),
-    })
+    @extend_schema(
+        request=GoogleAdsSendInput,
+        responses={
+            200: GoogleAdsSendResult,
+            502: OpenApiResponse(
+                inline_serializer(
+                    "GoogleAdsRefusal",
+                    {
+                        "detail": serializers.CharField(),
+                        "platform_errors": serializers.ListField(child=serializers.CharField()),
+                    },
+                ),
+                description="Google refused the request; nothing was applied",
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         refused = refuse_viewers(request)
         if refused is not None:
@@ -200,12 +228,14 @@ class GoogleAdsSendView(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         try:
-            result = send_google_ads(data["organization"], validate_only=data["validate_only"],
-                                     campaign_ids=data.get("campaign"))
+            result = send_google_ads(
+                data["organization"], validate_only=data["validate_only"], campaign_ids=data.get("campaign")
+            )
         except SendError as exc:
             if exc.platform_errors:
-                return Response({"detail": str(exc), "platform_errors": exc.platform_errors},
-                                status=status.HTTP_502_BAD_GATEWAY)
+                return Response(
+                    {"detail": str(exc), "platform_errors": exc.platform_errors}, status=status.HTTP_502_BAD_GATEWAY
+                )
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         except CredentialError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)

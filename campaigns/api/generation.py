@@ -28,9 +28,11 @@ class DroppedLineSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="headlines, descriptions or keywords")
     index = serializers.IntegerField(allow_null=True, help_text="the line's place in the model's list, if known")
     text = serializers.CharField(allow_blank=True, help_text="the line, when known")
-    reason = serializers.CharField(help_text="a stable code: too_long, duplicate, off_topic, all_caps, canary, cut, "
-                                             "dangling, invented_number, invented_claim, example_copy, repeated_word, "
-                                             "fragment, wrong_language, …")
+    reason = serializers.CharField(
+        help_text="a stable code: too_long, duplicate, off_topic, all_caps, canary, cut, "
+        "dangling, invented_number, invented_claim, example_copy, repeated_word, "
+        "fragment, wrong_language, …"
+    )
     reason_text = serializers.CharField(help_text="the reason in the marketer's words, in the request's language")
     detail = serializers.CharField(allow_blank=True, help_text="the check's own detail, in English")
 
@@ -75,9 +77,27 @@ class GenerationJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GenerationJob
-        fields = ["id", "organization", "campaign", "ad_group", "product_text", "status", "progress_percent",
-                  "finished", "total_requests", "done_requests", "tokens_generated", "attempts", "error", "result",
-                  "dropped", "created_by", "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "organization",
+            "campaign",
+            "ad_group",
+            "product_text",
+            "status",
+            "progress_percent",
+            "finished",
+            "total_requests",
+            "done_requests",
+            "tokens_generated",
+            "attempts",
+            "error",
+            "result",
+            "dropped",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(DroppedLineSerializer(many=True))
@@ -96,21 +116,32 @@ class GenerationJobDetailSerializer(GenerationJobSerializer):
 
     @extend_schema_field(AdGroupResultSerializer(many=True))
     def get_ads(self, job: GenerationJob) -> list[dict[str, Any]]:
-        return [{
-            "ad_group": preview.ad_group_id, "ad_group_name": preview.ad_group_name,
-            "preview": {"display_url": preview.display_url, "title": preview.title,
-                        "descriptions": preview.descriptions, "new_headlines": preview.pending_headlines,
-                        "new_descriptions": preview.pending_descriptions},
-            "strength": strength_data(preview.approved), "proposed_strength": strength_data(preview.proposed),
-        } for preview in previews(job.campaign, job.result.get("done_ad_groups", []))]
+        return [
+            {
+                "ad_group": preview.ad_group_id,
+                "ad_group_name": preview.ad_group_name,
+                "preview": {
+                    "display_url": preview.display_url,
+                    "title": preview.title,
+                    "descriptions": preview.descriptions,
+                    "new_headlines": preview.pending_headlines,
+                    "new_descriptions": preview.pending_descriptions,
+                },
+                "strength": strength_data(preview.approved),
+                "proposed_strength": strength_data(preview.proposed),
+            }
+            for preview in previews(job.campaign, job.result.get("done_ad_groups", []))
+        ]
 
 
 class GenerationJobCreateSerializer(serializers.Serializer):
     campaign = EditableRelatedField("organization", queryset=Campaign.objects.all())
-    ad_group = EditableRelatedField("campaign__organization", queryset=AdGroup.objects.all(), required=False,
-                                    allow_null=True)
-    product_text = serializers.CharField(max_length=MAX_PRODUCT_TEXT, allow_blank=True, required=False, default="",
-                                         trim_whitespace=True)
+    ad_group = EditableRelatedField(
+        "campaign__organization", queryset=AdGroup.objects.all(), required=False, allow_null=True
+    )
+    product_text = serializers.CharField(
+        max_length=MAX_PRODUCT_TEXT, allow_blank=True, required=False, default="", trim_whitespace=True
+    )
 
 
 class GenerationJobViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -136,14 +167,21 @@ class GenerationJobViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
         data = given.validated_data
         campaign, ad_group = data["campaign"], data.get("ad_group")
         try:
-            job = create_job(campaign.organization, campaign.pk, ad_group_id=ad_group.pk if ad_group else None,
-                             product_text=data["product_text"], user=request.user)
+            job = create_job(
+                campaign.organization,
+                campaign.pk,
+                ad_group_id=ad_group.pk if ad_group else None,
+                product_text=data["product_text"],
+                user=request.user,
+            )
         except GenerationJobError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={
-        200: GenerationJobSerializer, 409: OpenApiResponse(description="The job has already finished.")})
+    @extend_schema(
+        request=None,
+        responses={200: GenerationJobSerializer, 409: OpenApiResponse(description="The job has already finished.")},
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()  # scoped and permission-checked

@@ -19,9 +19,27 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportJob
-        fields = ["id", "url", "organization", "filename", "size_bytes", "status", "progress_percent", "finished",
-                  "rows_read", "attempts", "detail", "line", "column", "report_import", "result", "created_by",
-                  "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "url",
+            "organization",
+            "filename",
+            "size_bytes",
+            "status",
+            "progress_percent",
+            "finished",
+            "rows_read",
+            "attempts",
+            "detail",
+            "line",
+            "column",
+            "report_import",
+            "result",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
     def get_detail(self, job: ImportJob) -> str:

@@ -19,14 +19,19 @@ _WRITES = {"post", "put", "patch"}
 
 
 def _response(description: str, schema_name: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
+    }
 
 
 def add_error_responses(result: dict, generator: object, request: object, public: bool) -> dict:
     """drf-spectacular postprocessing hook: 400, 401, 403, 404 (and 429 where throttled) on every operation."""
-    throttled = {(path, method.lower()) for path, _, method, callback in getattr(generator, "endpoints", None) or ()
-                 if getattr(getattr(callback, "cls", None), "throttle_scope", None)}
+    throttled = {
+        (path, method.lower())
+        for path, _, method, callback in getattr(generator, "endpoints", None) or ()
+        if getattr(getattr(callback, "cls", None), "throttle_scope", None)
+    }
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["ErrorDetail"] = ERROR_DETAIL
     schemas["ValidationErrors"] = VALIDATION_ERRORS

@@ -77,15 +77,20 @@ class ConstrainedSerializer(serializers.ModelSerializer[_Row]):
     def to_internal_value(self, data):
         instance = self.instance
         if instance is not None and hasattr(data, "get"):
-            moved = [name for name in self.placed_by
-                     if name in data and str(data.get(name)) != str(getattr(instance, f"{name}_id"))]
+            moved = [
+                name
+                for name in self.placed_by
+                if name in data and str(data.get(name)) != str(getattr(instance, f"{name}_id"))
+            ]
             if moved:
                 errors = {}
                 for name in moved:
                     field = instance._meta.get_field(name)
                     assert isinstance(field, Field)  # placed_by names foreign keys
-                    errors[name] = [f"The {field.verbose_name} is set when the {instance._meta.verbose_name} is "
-                                    "created and cannot change."]
+                    errors[name] = [
+                        f"The {field.verbose_name} is set when the {instance._meta.verbose_name} is "
+                        "created and cannot change."
+                    ]
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
@@ -118,10 +123,12 @@ class OrganizationSerializer(ConstrainedSerializer):
     the settings service, which audits them)."""
 
     blocked_terms = serializers.ListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False,
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
         help_text=f"Terms generated text never contains: at most {MAX_BLOCKED_TERMS}, each at most "
-                  f"{MAX_BLOCKED_TERM_CHARS} characters; spaces are collapsed, blanks and repeats (ignoring case) "
-                  "dropped.")
+        f"{MAX_BLOCKED_TERM_CHARS} characters; spaces are collapsed, blanks and repeats (ignoring case) "
+        "dropped.",
+    )
     saves_given_fields_only = True  # the guardrails are saved apart; this copy must not write them back
 
     class Meta:
@@ -169,11 +176,26 @@ class CampaignSerializer(ConstrainedSerializer):
 
     class Meta:
         model = Campaign
-        fields = ["id", "organization", "platform", "external_id", "name", "status", "language", "currency",
-                  "daily_budget_micros", "monthly_cap_micros", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "organization",
+            "platform",
+            "external_id",
+            "name",
+            "status",
+            "language",
+            "currency",
+            "daily_budget_micros",
+            "monthly_cap_micros",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["daily_budget_micros", "created_at", "updated_at"]
-        extra_kwargs = {"monthly_cap_micros": NON_NEGATIVE, "currency": CURRENCY,
-                        "language": {"validators": [RegexValidator(r"^[a-z]{2}$", "An ISO 639-1 code: es, en…")]}}
+        extra_kwargs = {
+            "monthly_cap_micros": NON_NEGATIVE,
+            "currency": CURRENCY,
+            "language": {"validators": [RegexValidator(r"^[a-z]{2}$", "An ISO 639-1 code: es, en…")]},
+        }
 
 
 class AdGroupSerializer(ConstrainedSerializer):
@@ -192,8 +214,7 @@ class KeywordSerializer(ConstrainedSerializer):
 
     class Meta:
         model = Keyword
-        fields = ["id", "ad_group", "campaign", "level", "text", "match_type", "negative", "status",
-                  "max_cpc_micros"]
+        fields = ["id", "ad_group", "campaign", "level", "text", "match_type", "negative", "status", "max_cpc_micros"]
         read_only_fields = ["campaign", "level"]
         extra_kwargs = {"max_cpc_micros": NON_NEGATIVE}
 
@@ -226,8 +247,7 @@ class AdSerializer(ConstrainedSerializer):
 
     class Meta:
         model = Ad
-        fields = ["id", "ad_group", "external_id", "headlines", "descriptions", "path1", "path2", "final_url",
-                  "status"]
+        fields = ["id", "ad_group", "external_id", "headlines", "descriptions", "path1", "path2", "final_url", "status"]
 
     def validate(self, attrs: dict) -> dict:
         for field, low, high in (("headlines", 3, 15), ("descriptions", 2, 4)):
@@ -236,7 +256,8 @@ class AdSerializer(ConstrainedSerializer):
             if not low <= len(attrs.get(field, getattr(self.instance, field, []))) <= high:
                 raise serializers.ValidationError({field: f"A responsive search ad has {low} to {high} {field}."})
         if attrs.get("path2", getattr(self.instance, "path2", "")) and not attrs.get(
-                "path1", getattr(self.instance, "path1", "")):
+            "path1", getattr(self.instance, "path1", "")
+        ):
             raise serializers.ValidationError({"path2": "A second path needs a first one."})
         problems = ad_text_problems(attrs, self.instance)
         if problems:
@@ -247,6 +268,7 @@ class AdSerializer(ConstrainedSerializer):
 def ad_text_problems(attrs: dict, instance: Ad | None) -> dict[str, list[str]]:
     """The shared validator's findings (the campaign's platform and the organization's blocked terms) for the ad
     as it would be saved, by field: "Headline 1: headline is 41 wide; the limit is 30."."""
+
     def value(name: str) -> Any:
         return attrs[name] if name in attrs else getattr(instance, name, "")  # "": not given on create
 
@@ -254,8 +276,15 @@ def ad_text_problems(attrs: dict, instance: Ad | None) -> dict[str, list[str]]:
         if name in attrs:  # the same spacing rule as an edited suggestion (clean_ad_text)
             attrs[name] = [{**item, "text": " ".join(str(item["text"]).split())} for item in attrs[name]]
     campaign = value("ad_group").campaign
-    findings = ad_findings(value("headlines"), value("descriptions"), value("path1") or "", value("path2") or "",
-                           value("final_url") or "", campaign.platform, campaign.organization.blocked_terms)
+    findings = ad_findings(
+        value("headlines"),
+        value("descriptions"),
+        value("path1") or "",
+        value("path2") or "",
+        value("final_url") or "",
+        campaign.platform,
+        campaign.organization.blocked_terms,
+    )
     problems: dict[str, list[str]] = {}
     for finding in findings:
         where = f"{finding.field[:-1].capitalize()} {finding.index + 1}: " if finding.index is not None else ""
@@ -266,29 +295,66 @@ def ad_text_problems(attrs: dict, instance: Ad | None) -> dict[str, list[str]]:
 class DailyMetricSerializer(serializers.ModelSerializer):
     class Meta:
         model = DailyMetric
-        fields = ["id", "date", "level", "campaign", "ad_group", "keyword", "ad", "impressions", "clicks",
-                  "cost_micros", "conversions", "conversion_value_micros"]
+        fields = [
+            "id",
+            "date",
+            "level",
+            "campaign",
+            "ad_group",
+            "keyword",
+            "ad",
+            "impressions",
+            "clicks",
+            "cost_micros",
+            "conversions",
+            "conversion_value_micros",
+        ]
 
 
 class SearchTermSerializer(serializers.ModelSerializer):
     clicks = serializers.IntegerField(read_only=True)
     cost_micros = serializers.IntegerField(read_only=True)
     conversions = serializers.FloatField(read_only=True)
-    matched_ad_group = serializers.IntegerField(source="match.ad_group_id", read_only=True, allow_null=True,
-                                                default=None)
+    matched_ad_group = serializers.IntegerField(
+        source="match.ad_group_id", read_only=True, allow_null=True, default=None
+    )
     relevance = serializers.FloatField(source="match.score", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = SearchTerm
-        fields = ["id", "text", "campaign", "ad_group", "clicks", "cost_micros", "conversions", "matched_ad_group",
-                  "relevance"]
+        fields = [
+            "id",
+            "text",
+            "campaign",
+            "ad_group",
+            "clicks",
+            "cost_micros",
+            "conversions",
+            "matched_ad_group",
+            "relevance",
+        ]
 
 
 class SuggestionSerializer(ConstrainedSerializer):
     class Meta:
         model = Suggestion
-        fields = ["id", "organization", "kind", "status", "campaign", "ad_group", "shared_list", "level", "text",
-                  "match_type", "evidence", "source", "created_at", "decided_by", "decided_at"]
+        fields = [
+            "id",
+            "organization",
+            "kind",
+            "status",
+            "campaign",
+            "ad_group",
+            "shared_list",
+            "level",
+            "text",
+            "match_type",
+            "evidence",
+            "source",
+            "created_at",
+            "decided_by",
+            "decided_at",
+        ]
         read_only_fields = [name for name in fields if name not in ("text", "match_type")]
 
     def validate(self, attrs: dict) -> dict:
@@ -301,19 +367,34 @@ class SuggestionSerializer(ConstrainedSerializer):
             except SuggestionError as exc:
                 raise serializers.ValidationError({"text": f"{exc}."}) from None
         elif "text" in attrs:
-            attrs["text"] = clean_keyword_text(attrs["text"]) if kind in ("keyword", "negative") else " ".join(
-                attrs["text"].split())
+            attrs["text"] = (
+                clean_keyword_text(attrs["text"])
+                if kind in ("keyword", "negative")
+                else " ".join(attrs["text"].split())
+            )
         if kind == "negative" and attrs.get("match_type") == "broad":
-            raise serializers.ValidationError({"match_type": "Negatives are exact or phrase (Microsoft accepts no "
-                                                             "broad negatives)."})
+            raise serializers.ValidationError(
+                {"match_type": "Negatives are exact or phrase (Microsoft accepts no broad negatives)."}
+            )
         return attrs
 
 
 class ReportImportSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportImport
-        fields = ["id", "organization", "platform", "kind", "filename", "sha256", "rows", "date_from", "date_to",
-                  "created_by", "created_at"]
+        fields = [
+            "id",
+            "organization",
+            "platform",
+            "kind",
+            "filename",
+            "sha256",
+            "rows",
+            "date_from",
+            "date_to",
+            "created_by",
+            "created_at",
+        ]
 
 
 class ReportUploadSerializer(serializers.Serializer):

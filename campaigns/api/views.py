@@ -64,20 +64,25 @@ class ScopedMixin(_ScopedBase):
     permission_classes = [IsAuthenticated, RolePermission]
 
     def get_queryset(self):
-        path = "memberships__user" if self.organization_field == "pk" else (
-            f"{self.organization_field}__memberships__user")
+        path = (
+            "memberships__user"
+            if self.organization_field == "pk"
+            else (f"{self.organization_field}__memberships__user")
+        )
         return super().get_queryset().filter(**{path: self.request.user})
 
     def perform_destroy(self, instance) -> None:
         try:
             instance.delete()
         except ProtectedError:  # the append-only budget audit keeps its campaigns
-            raise Conflict(f"This {instance._meta.verbose_name} has budget changes on record, which are kept; "
-                           "pause it instead.") from None
+            raise Conflict(
+                f"This {instance._meta.verbose_name} has budget changes on record, which are kept; pause it instead."
+            ) from None
 
 
-class OrganizationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                          viewsets.GenericViewSet):
+class OrganizationViewSet(
+    ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
     queryset = Organization.objects.order_by("name")
     serializer_class = s.OrganizationSerializer
     organization_field = "pk"
@@ -89,14 +94,21 @@ class OrganizationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         # only the other fields it was given.
         organization = serializer.instance
         assert organization is not None  # an update has its row
-        guardrails = {name: serializer.validated_data.pop(name) for name in GUARDRAIL_FIELDS
-                      if name in serializer.validated_data}
+        guardrails = {
+            name: serializer.validated_data.pop(name) for name in GUARDRAIL_FIELDS if name in serializer.validated_data
+        }
         update_settings(organization, user=self.request.user, **guardrails)
         serializer.save()
 
 
-class MembershipViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                        mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class MembershipViewSet(
+    ScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """Members, their roles, leaving. Nobody is added here: people join by accepting an invitation."""
 
     queryset = Membership.objects.select_related("user").order_by("organization_id", "user__username")
@@ -122,8 +134,14 @@ class MembershipViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
             raise Conflict(str(exc)) from None
 
 
-class InvitationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                        mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class InvitationViewSet(
+    ScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """Owners invite an email address to a role (and withdraw invitations); the invited person accepts with the
     emailed token, and only then becomes a member."""
 
@@ -134,14 +152,21 @@ class InvitationViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     def get_queryset(self):
         # Invited addresses are personal data: owners see them, other members do not.
-        return super().get_queryset().filter(organization__memberships__user=self.request.user,
-                                             organization__memberships__role__in=OWNER_ROLES)
+        return (
+            super()
+            .get_queryset()
+            .filter(organization__memberships__user=self.request.user, organization__memberships__role__in=OWNER_ROLES)
+        )
 
     def perform_create(self, serializer: BaseSerializer[Invitation]) -> None:
         data = serializer.validated_data
-        serializer.instance = invitations.invite(data["organization"], data["email"], data.get("role", Role.VIEWER),
-                                                 invited_by=signed_in(self.request),
-                                                 site_url=self.request.build_absolute_uri("/"))
+        serializer.instance = invitations.invite(
+            data["organization"],
+            data["email"],
+            data.get("role", Role.VIEWER),
+            invited_by=signed_in(self.request),
+            site_url=self.request.build_absolute_uri("/"),
+        )
 
     # 400 is the schema's ValidationErrors: a blank token is a field error, a refused one {"detail"} (unknown, used
     # or expired token, another email address, or already a member).
@@ -191,16 +216,22 @@ class DailyMetricViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class SearchTermViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = SearchTerm.objects.select_related("match").annotate(
-        clicks=Sum("daily__clicks", default=0), cost_micros=Sum("daily__cost_micros", default=0),
-        conversions=Sum("daily__conversions", default=0.0),
-    ).order_by("-cost_micros", "pk")
+    queryset = (
+        SearchTerm.objects.select_related("match")
+        .annotate(
+            clicks=Sum("daily__clicks", default=0),
+            cost_micros=Sum("daily__cost_micros", default=0),
+            conversions=Sum("daily__conversions", default=0.0),
+        )
+        .order_by("-cost_micros", "pk")
+    )
     serializer_class = s.SearchTermSerializer
     filterset_fields = ["campaign", "ad_group"]
 
 
-class SuggestionViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                        viewsets.GenericViewSet):
+class SuggestionViewSet(
+    ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
     queryset = Suggestion.objects.order_by("-created_at", "pk")
     serializer_class = s.SuggestionSerializer
     filterset_fields = ["kind", "status", "campaign", "ad_group", "level"]
@@ -224,8 +255,9 @@ class SuggestionViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return self._decide(approve=False)
 
 
-class ReportImportViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                          viewsets.GenericViewSet):
+class ReportImportViewSet(
+    ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Upload a report file (multipart ``file``): 202 with an import job to poll (it lands whole, or fails with line
     and column); a file whose head is not a report is refused at once (400), an oversized one unread (413)."""
 
@@ -237,8 +269,10 @@ class ReportImportViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def get_serializer_class(self):
         return s.ReportUploadSerializer if self.action == "create" else s.ReportImportSerializer
 
-    @extend_schema(request={"multipart/form-data": s.ReportUploadSerializer},
-                   responses={202: ImportJobSerializer, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request={"multipart/form-data": s.ReportUploadSerializer},
+        responses={202: ImportJobSerializer, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT},
+    )
     def create(self, request: Request, *args, **kwargs) -> Response:
         upload = s.ReportUploadSerializer(data=request.data, context=self.get_serializer_context())
         upload.is_valid(raise_exception=True)
@@ -246,8 +280,9 @@ class ReportImportViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         try:
             job = create_job(data["organization"], data["file"], user=request.user, decimal=data.get("decimal"))
         except ReportError as exc:
-            return Response({"detail": str(exc), "line": exc.line, "column": exc.column},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": str(exc), "line": exc.line, "column": exc.column}, status=status.HTTP_400_BAD_REQUEST
+            )
         body = ImportJobSerializer(job, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 

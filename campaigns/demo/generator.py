@@ -53,9 +53,13 @@ def _curve(index: int, spec: CampaignSpec) -> CampaignCurve:
     clicks = np.array([t.daily_impressions * spec.volume * t.ctr for t in terms])
     impressions = np.array([t.daily_impressions * spec.volume for t in terms])
     return CampaignCurve(
-        campaign_id=str(index), name=spec.name, cpc=float(clicks @ [t.cpc for t in terms] / clicks.sum()),
-        clicks_per_day=float(clicks.sum()), cvr=float(clicks @ [t.cvr for t in terms] / clicks.sum()),
-        order_value=spec.order_value, ctr=float(clicks.sum() / impressions.sum()),
+        campaign_id=str(index),
+        name=spec.name,
+        cpc=float(clicks @ [t.cpc for t in terms] / clicks.sum()),
+        clicks_per_day=float(clicks.sum()),
+        cvr=float(clicks @ [t.cvr for t in terms] / clicks.sum()),
+        order_value=spec.order_value,
+        ctr=float(clicks.sum() / impressions.sum()),
         budget_micros=int(spec.daily_budget * 1_000_000),
     )
 
@@ -63,8 +67,9 @@ def _curve(index: int, spec: CampaignSpec) -> CampaignCurve:
 def simulate(seed: int, days: int, end: date) -> list[TermDay]:
     """Play the demo account on the market simulator, then split each campaign-day over its search terms."""
     start = end - timedelta(days=days - 1)
-    market = Market.from_curves([_curve(i, spec) for i, spec in enumerate(CATALOG)], seed=seed,
-                                start_weekday=start.weekday())
+    market = Market.from_curves(
+        [_curve(i, spec) for i, spec in enumerate(CATALOG)], seed=seed, start_weekday=start.weekday()
+    )
     rng = np.random.default_rng([seed, 1])
     rows = []
     for offset in range(days):
@@ -109,8 +114,20 @@ def _split(spec: CampaignSpec, day: date, stats: DayStats, rng: np.random.Genera
         impressions = int(clicks[i] + rng.poisson(expected_clicks[i] * (1 - term.ctr) / term.ctr))
         if impressions == 0:
             continue  # the platforms leave out rows without impressions
-        rows.append(TermDay(spec.name, group.name, term.text, term.keyword, day, impressions, int(clicks[i]),
-                            int(cost_cents[i]) * 10_000, int(conversions[i]), int(value_cents[i]) * 10_000))
+        rows.append(
+            TermDay(
+                spec.name,
+                group.name,
+                term.text,
+                term.keyword,
+                day,
+                impressions,
+                int(clicks[i]),
+                int(cost_cents[i]) * 10_000,
+                int(conversions[i]),
+                int(value_cents[i]) * 10_000,
+            )
+        )
     return rows
 
 
@@ -124,8 +141,9 @@ def _integer_split(total: int, weights: np.ndarray) -> np.ndarray:
     return parts
 
 
-def _write(path: Path, title: str, start: date, end: date, header: list[str], rows: list[list[str]],
-           totals: list[str]) -> Path:
+def _write(
+    path: Path, title: str, start: date, end: date, header: list[str], rows: list[list[str]], totals: list[str]
+) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(f"{title}\n{start:%d/%m/%Y} - {end:%d/%m/%Y}\n")
         writer = csv.writer(handle)
@@ -136,8 +154,13 @@ def _write(path: Path, title: str, start: date, end: date, header: list[str], ro
 
 
 def _totals(rows: list[TermDay]) -> tuple[int, int, str, int, str]:
-    return (sum(r.impressions for r in rows), sum(r.clicks for r in rows), euros(sum(r.cost_micros for r in rows)),
-            sum(r.conversions for r in rows), euros(sum(r.value_micros for r in rows)))
+    return (
+        sum(r.impressions for r in rows),
+        sum(r.clicks for r in rows),
+        euros(sum(r.cost_micros for r in rows)),
+        sum(r.conversions for r in rows),
+        euros(sum(r.value_micros for r in rows)),
+    )
 
 
 def write_reports(directory: Path, *, seed: int, days: int, end: date) -> dict[str, Path]:
@@ -146,12 +169,41 @@ def write_reports(directory: Path, *, seed: int, days: int, end: date) -> dict[s
     start = end - timedelta(days=days - 1)
     imp, clicks, cost, conv, value = _totals(rows)
     terms = _write(
-        directory / "terminos_de_busqueda.csv", "Informe de términos de búsqueda", start, end,
-        ["Término de búsqueda", "Tipo de concordancia", "Campaña", "Grupo de anuncios", "Palabra clave", "Día",
-         "Impr.", "Clics", "Código de moneda", "Coste", "Conversiones", "Valor de conv."],
-        [[r.term, MATCH_NAMES[keyword_match(r.keyword)[1]], r.campaign, r.ad_group, r.keyword, f"{r.day:%Y-%m-%d}",
-          str(r.impressions), str(r.clicks), "EUR", euros(r.cost_micros), str(r.conversions), euros(r.value_micros)]
-         for r in rows],
+        directory / "terminos_de_busqueda.csv",
+        "Informe de términos de búsqueda",
+        start,
+        end,
+        [
+            "Término de búsqueda",
+            "Tipo de concordancia",
+            "Campaña",
+            "Grupo de anuncios",
+            "Palabra clave",
+            "Día",
+            "Impr.",
+            "Clics",
+            "Código de moneda",
+            "Coste",
+            "Conversiones",
+            "Valor de conv.",
+        ],
+        [
+            [
+                r.term,
+                MATCH_NAMES[keyword_match(r.keyword)[1]],
+                r.campaign,
+                r.ad_group,
+                r.keyword,
+                f"{r.day:%Y-%m-%d}",
+                str(r.impressions),
+                str(r.clicks),
+                "EUR",
+                euros(r.cost_micros),
+                str(r.conversions),
+                euros(r.value_micros),
+            ]
+            for r in rows
+        ],
         ["Total: cuenta", "", "", "", "", "--", str(imp), str(clicks), "EUR", cost, str(conv), value],
     )
     by_keyword: dict[tuple[str, str, str, date], list[TermDay]] = {}
@@ -162,12 +214,39 @@ def write_reports(directory: Path, *, seed: int, days: int, end: date) -> dict[s
     keyword_rows = []
     for (campaign, group, keyword, day), items in by_keyword.items():
         k_imp, k_clicks, k_cost, k_conv, k_value = _totals(items)
-        keyword_rows.append([campaign, group, keyword, MATCH_NAMES[keyword_match(keyword)[1]], f"{day:%Y-%m-%d}",
-                             str(k_imp), str(k_clicks), "EUR", k_cost, str(k_conv), k_value])
+        keyword_rows.append(
+            [
+                campaign,
+                group,
+                keyword,
+                MATCH_NAMES[keyword_match(keyword)[1]],
+                f"{day:%Y-%m-%d}",
+                str(k_imp),
+                str(k_clicks),
+                "EUR",
+                k_cost,
+                str(k_conv),
+                k_value,
+            ]
+        )
     keywords = _write(
-        directory / "palabras_clave.csv", "Informe de palabras clave", start, end,
-        ["Campaña", "Grupo de anuncios", "Palabra clave", "Tipo de concordancia", "Día", "Impr.", "Clics",
-         "Código de moneda", "Coste", "Conversiones", "Valor de conv."],
+        directory / "palabras_clave.csv",
+        "Informe de palabras clave",
+        start,
+        end,
+        [
+            "Campaña",
+            "Grupo de anuncios",
+            "Palabra clave",
+            "Tipo de concordancia",
+            "Día",
+            "Impr.",
+            "Clics",
+            "Código de moneda",
+            "Coste",
+            "Conversiones",
+            "Valor de conv.",
+        ],
         keyword_rows,
         ["Total: cuenta", "", "", "", "--", str(imp), str(clicks), "EUR", cost, str(conv), value],
     )
@@ -176,12 +255,25 @@ def write_reports(directory: Path, *, seed: int, days: int, end: date) -> dict[s
     for (campaign, day), items in by_campaign.items():
         c_imp, c_clicks, c_cost, c_conv, c_value = _totals(items)
         budget = _budget(index_of[campaign], (day - start).days, days)
-        campaign_rows.append([campaign, f"{day:%Y-%m-%d}", euros(budget), "EUR",
-                              str(c_imp), str(c_clicks), c_cost, str(c_conv), c_value])
+        campaign_rows.append(
+            [campaign, f"{day:%Y-%m-%d}", euros(budget), "EUR", str(c_imp), str(c_clicks), c_cost, str(c_conv), c_value]
+        )
     campaigns = _write(
-        directory / "campanas.csv", "Informe de campañas", start, end,
-        ["Campaña", "Día", "Presupuesto", "Código de moneda", "Impr.", "Clics", "Coste", "Conversiones",
-         "Valor de conv."],
+        directory / "campanas.csv",
+        "Informe de campañas",
+        start,
+        end,
+        [
+            "Campaña",
+            "Día",
+            "Presupuesto",
+            "Código de moneda",
+            "Impr.",
+            "Clics",
+            "Coste",
+            "Conversiones",
+            "Valor de conv.",
+        ],
         campaign_rows,
         ["Total: cuenta", "--", "", "EUR", str(imp), str(clicks), cost, str(conv), value],
     )

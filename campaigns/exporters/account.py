@@ -64,7 +64,8 @@ def load_account(organization: Organization, platform: str, campaign_ids: Iterab
     """The organization's live (not removed) structure, in a fixed number of queries, checked for ``platform``."""
     live_keywords = Keyword.objects.exclude(status=CampaignStatus.REMOVED).order_by(*KEYWORD_ORDER)
     campaigns = (
-        Campaign.objects.filter(organization=organization).exclude(status=CampaignStatus.REMOVED)
+        Campaign.objects.filter(organization=organization)
+        .exclude(status=CampaignStatus.REMOVED)
         .order_by("name", "pk")
         .prefetch_related(
             Prefetch("ad_groups", queryset=AdGroup.objects.exclude(status=CampaignStatus.REMOVED).order_by("name")),
@@ -83,8 +84,11 @@ def load_account(organization: Organization, platform: str, campaign_ids: Iterab
             account.problems += as_problems(f"campaign {campaign.name!r}", findings)
             continue
         account.campaigns.append(_campaign(account, campaign, campaign.negatives))
-    lists = NegativeKeywordList.objects.filter(organization=organization).order_by("name", "pk").prefetch_related(
-        Prefetch("keywords", queryset=live_keywords))
+    lists = (
+        NegativeKeywordList.objects.filter(organization=organization)
+        .order_by("name", "pk")
+        .prefetch_related(Prefetch("keywords", queryset=live_keywords))
+    )
     if campaign_ids is not None:
         wanted = {lst.pk for item in account.campaigns for lst in item.shared_lists}
         lists = lists.filter(pk__in=wanted)
@@ -96,14 +100,22 @@ def load_account(organization: Organization, platform: str, campaign_ids: Iterab
 
 def _campaign(account: Account, campaign: Campaign, negatives: list[Keyword]) -> ExportCampaign:
     where = f"campaign {campaign.name!r}"
-    exported = ExportCampaign(campaign, negatives=_keywords(account, where, negatives),
-                              shared_lists=list(campaign.negative_lists.all()))
+    exported = ExportCampaign(
+        campaign, negatives=_keywords(account, where, negatives), shared_lists=list(campaign.negative_lists.all())
+    )
     for ad_group in campaign.ad_groups.all():
         group_where = f"{where} › ad group {ad_group.name!r}"
         item = ExportAdGroup(ad_group, keywords=_keywords(account, group_where, ad_group.keywords.all()))
         for ad in ad_group.ads.all():
-            findings = ad_findings(ad.headlines, ad.descriptions, ad.path1, ad.path2, ad.final_url, account.platform,
-                                   account.organization.blocked_terms)
+            findings = ad_findings(
+                ad.headlines,
+                ad.descriptions,
+                ad.path1,
+                ad.path2,
+                ad.final_url,
+                account.platform,
+                account.organization.blocked_terms,
+            )
             if findings:
                 account.problems += as_problems(f"{group_where} › ad {ad.pk}", findings)
             else:
@@ -115,8 +127,9 @@ def _campaign(account: Account, campaign: Campaign, negatives: list[Keyword]) ->
 def _keywords(account: Account, where: str, keywords: Iterable[Keyword]) -> list[Keyword]:
     kept = []
     for keyword in keywords:
-        findings = keyword_findings(keyword.text, keyword.match_type, keyword.negative, account.platform,
-                                    account.organization.blocked_terms)
+        findings = keyword_findings(
+            keyword.text, keyword.match_type, keyword.negative, account.platform, account.organization.blocked_terms
+        )
         if findings:
             kind = "negative keyword" if keyword.negative else "keyword"
             account.problems += as_problems(f"{where} › {kind} {keyword.text!r} ({keyword.match_type})", findings)

@@ -36,26 +36,62 @@ class AdsClient(Protocol):
 
 _MODULES = {
     "common": ("ad_asset", "ad_type_infos", "bidding", "criteria"),
-    "enums": ("ad_group_ad_status", "ad_group_criterion_status", "ad_group_status", "ad_group_type",
-              "advertising_channel_type", "budget_delivery_method", "campaign_status",
-              "eu_political_advertising_status", "keyword_match_type", "served_asset_field_type", "shared_set_type"),
-    "resources": ("ad", "ad_group", "ad_group_ad", "ad_group_criterion", "campaign", "campaign_budget",
-                  "campaign_criterion", "campaign_shared_set", "shared_criterion", "shared_set"),
-    "services": ("ad_group_ad_service", "ad_group_criterion_service", "ad_group_service", "campaign_budget_service",
-                 "campaign_criterion_service", "campaign_service", "campaign_shared_set_service", "google_ads_service",
-                 "shared_criterion_service", "shared_set_service"),
+    "enums": (
+        "ad_group_ad_status",
+        "ad_group_criterion_status",
+        "ad_group_status",
+        "ad_group_type",
+        "advertising_channel_type",
+        "budget_delivery_method",
+        "campaign_status",
+        "eu_political_advertising_status",
+        "keyword_match_type",
+        "served_asset_field_type",
+        "shared_set_type",
+    ),
+    "resources": (
+        "ad",
+        "ad_group",
+        "ad_group_ad",
+        "ad_group_criterion",
+        "campaign",
+        "campaign_budget",
+        "campaign_criterion",
+        "campaign_shared_set",
+        "shared_criterion",
+        "shared_set",
+    ),
+    "services": (
+        "ad_group_ad_service",
+        "ad_group_criterion_service",
+        "ad_group_service",
+        "campaign_budget_service",
+        "campaign_criterion_service",
+        "campaign_service",
+        "campaign_shared_set_service",
+        "google_ads_service",
+        "shared_criterion_service",
+        "shared_set_service",
+    ),
 }
 
 
 @functools.cache
 def _types() -> dict[str, ModuleType]:
     """The library's message modules, imported on first use: they are large and the web process rarely needs them."""
-    return {name: importlib.import_module(f"google.ads.googleads.{VERSION}.{kind}.types.{name}")
-            for kind, names in _MODULES.items() for name in names}
+    return {
+        name: importlib.import_module(f"google.ads.googleads.{VERSION}.{kind}.types.{name}")
+        for kind, names in _MODULES.items()
+        for name in names
+    }
 
 
-def build_request(organization: Organization, customer_id: str, campaign_ids: Iterable[int] | None = None,
-                  budget_resource_names: dict[str, str] | None = None) -> tuple[Any, Account]:
+def build_request(
+    organization: Organization,
+    customer_id: str,
+    campaign_ids: Iterable[int] | None = None,
+    budget_resource_names: dict[str, str] | None = None,
+) -> tuple[Any, Account]:
     """The ``MutateGoogleAdsRequest`` (with ``validate_only`` set) and the account, with its ``problems``."""
     account = load_account(organization, "google", campaign_ids)
     builder = _Builder(customer_id, budget_resource_names or {})
@@ -65,15 +101,17 @@ def build_request(organization: Organization, customer_id: str, campaign_ids: It
         builder.campaign(item)
     t = _types()
     request = t["google_ads_service"].MutateGoogleAdsRequest(
-        customer_id=customer_id, mutate_operations=builder.operations, validate_only=True)
+        customer_id=customer_id, mutate_operations=builder.operations, validate_only=True
+    )
     account.problems += builder.problems
     return request, account
 
 
 def as_json(request: Any) -> dict:  # a proto-plus message (the library is untyped)
     """The request as the API's JSON (field names as in the REST interface)."""
-    return json.loads(type(request).to_json(
-        request, use_integers_for_enums=False, always_print_fields_with_no_presence=False))
+    return json.loads(
+        type(request).to_json(request, use_integers_for_enums=False, always_print_fields_with_no_presence=False)
+    )
 
 
 def existing_on_google(campaign: Campaign) -> bool:
@@ -86,10 +124,13 @@ def budget_resource_names(client: AdsClient, customer_id: str, campaigns: Iterab
     if not ids:
         return {}
     service = client.get_service("GoogleAdsService", version=VERSION)
-    query = ("SELECT campaign.id, campaign.campaign_budget FROM campaign "
-             f"WHERE campaign.id IN ({', '.join(map(str, ids))})")
-    return {str(row.campaign.id): row.campaign.campaign_budget for row in service.search(customer_id=customer_id,
-                                                                                           query=query)}
+    query = (
+        f"SELECT campaign.id, campaign.campaign_budget FROM campaign WHERE campaign.id IN ({', '.join(map(str, ids))})"
+    )
+    return {
+        str(row.campaign.id): row.campaign.campaign_budget
+        for row in service.search(customer_id=customer_id, query=query)
+    }
 
 
 def send(client: AdsClient, request: Any, *, validate_only: bool = True) -> Any:
@@ -104,8 +145,14 @@ def campaigns_of(organization: Organization, campaign_ids: Iterable[int] | None 
     return campaigns if campaign_ids is None else campaigns.filter(pk__in=list(campaign_ids))
 
 
-def push(organization: Organization, client: AdsClient, customer_id: str, campaign_ids: Iterable[int] | None = None,
-         *, validate_only: bool = True) -> tuple[Any, Account]:
+def push(
+    organization: Organization,
+    client: AdsClient,
+    customer_id: str,
+    campaign_ids: Iterable[int] | None = None,
+    *,
+    validate_only: bool = True,
+) -> tuple[Any, Account]:
     """Build the account's request and send it (a dry run unless ``validate_only`` is False)."""
     names = budget_resource_names(client, customer_id, campaigns_of(organization, campaign_ids))
     request, account = build_request(organization, customer_id, campaign_ids, names)
@@ -138,11 +185,19 @@ class _Builder:
         t = self.t
         resource = self.lists[shared_list.pk] = self.name("sharedSets", shared_list.pk)
         kind = t["shared_set_type"].SharedSetTypeEnum.SharedSetType.NEGATIVE_KEYWORDS
-        self.op(shared_set_operation=t["shared_set_service"].SharedSetOperation(
-            create=t["shared_set"].SharedSet(resource_name=resource, name=shared_list.name, type_=kind)))
+        self.op(
+            shared_set_operation=t["shared_set_service"].SharedSetOperation(
+                create=t["shared_set"].SharedSet(resource_name=resource, name=shared_list.name, type_=kind)
+            )
+        )
         for keyword in keywords:
-            self.op(shared_criterion_operation=t["shared_criterion_service"].SharedCriterionOperation(
-                create=t["shared_criterion"].SharedCriterion(shared_set=resource, keyword=self.keyword_info(keyword))))
+            self.op(
+                shared_criterion_operation=t["shared_criterion_service"].SharedCriterionOperation(
+                    create=t["shared_criterion"].SharedCriterion(
+                        shared_set=resource, keyword=self.keyword_info(keyword)
+                    )
+                )
+            )
 
     def campaign(self, item: ExportCampaign) -> None:
         t, campaign = self.t, item.campaign
@@ -152,27 +207,44 @@ class _Builder:
             if budget_name is None:
                 from campaigns.exporters.validation import Problem
 
-                self.problems.append(Problem(f"campaign {campaign.name!r}", "budget_unresolved",
-                                             "its budget's resource name was not looked up; budget not updated"))
+                self.problems.append(
+                    Problem(
+                        f"campaign {campaign.name!r}",
+                        "budget_unresolved",
+                        "its budget's resource name was not looked up; budget not updated",
+                    )
+                )
             else:
                 from google.protobuf import field_mask_pb2
 
-                self.op(campaign_budget_operation=t["campaign_budget_service"].CampaignBudgetOperation(
-                    update=t["campaign_budget"].CampaignBudget(resource_name=budget_name,
-                                                               amount_micros=campaign.daily_budget_micros),
-                    update_mask=field_mask_pb2.FieldMask(paths=["amount_micros"])))
+                self.op(
+                    campaign_budget_operation=t["campaign_budget_service"].CampaignBudgetOperation(
+                        update=t["campaign_budget"].CampaignBudget(
+                            resource_name=budget_name, amount_micros=campaign.daily_budget_micros
+                        ),
+                        update_mask=field_mask_pb2.FieldMask(paths=["amount_micros"]),
+                    )
+                )
         else:
             resource = self.new_campaign(campaign)
         for shared_list in item.shared_lists:
             if shared_list.pk in self.lists:
-                self.op(campaign_shared_set_operation=t["campaign_shared_set_service"].CampaignSharedSetOperation(
-                    create=t["campaign_shared_set"].CampaignSharedSet(campaign=resource,
-                                                                      shared_set=self.lists[shared_list.pk])))
+                self.op(
+                    campaign_shared_set_operation=t["campaign_shared_set_service"].CampaignSharedSetOperation(
+                        create=t["campaign_shared_set"].CampaignSharedSet(
+                            campaign=resource, shared_set=self.lists[shared_list.pk]
+                        )
+                    )
+                )
         for keyword in item.negatives:
             if not keyword.external_id:
-                self.op(campaign_criterion_operation=t["campaign_criterion_service"].CampaignCriterionOperation(
-                    create=t["campaign_criterion"].CampaignCriterion(campaign=resource, negative=True,
-                                                                     keyword=self.keyword_info(keyword))))
+                self.op(
+                    campaign_criterion_operation=t["campaign_criterion_service"].CampaignCriterionOperation(
+                        create=t["campaign_criterion"].CampaignCriterion(
+                            campaign=resource, negative=True, keyword=self.keyword_info(keyword)
+                        )
+                    )
+                )
         for group in item.ad_groups:
             self.ad_group(resource, group)
 
@@ -180,22 +252,37 @@ class _Builder:
         t = self.t
         budget = self.name("campaignBudgets", campaign.pk)
         standard = t["budget_delivery_method"].BudgetDeliveryMethodEnum.BudgetDeliveryMethod.STANDARD
-        self.op(campaign_budget_operation=t["campaign_budget_service"].CampaignBudgetOperation(
-            create=t["campaign_budget"].CampaignBudget(
-                resource_name=budget, name=f"{campaign.name} (budget)", amount_micros=campaign.daily_budget_micros,
-                delivery_method=standard, explicitly_shared=False)))
+        self.op(
+            campaign_budget_operation=t["campaign_budget_service"].CampaignBudgetOperation(
+                create=t["campaign_budget"].CampaignBudget(
+                    resource_name=budget,
+                    name=f"{campaign.name} (budget)",
+                    amount_micros=campaign.daily_budget_micros,
+                    delivery_method=standard,
+                    explicitly_shared=False,
+                )
+            )
+        )
         resource = self.name("campaigns", campaign.pk)
         eu = t["eu_political_advertising_status"].EuPoliticalAdvertisingStatusEnum.EuPoliticalAdvertisingStatus
-        self.op(campaign_operation=t["campaign_service"].CampaignOperation(create=t["campaign"].Campaign(
-            resource_name=resource, name=campaign.name, campaign_budget=budget,
-            status=self.status("campaign_status", "CampaignStatusEnum", campaign.status),
-            advertising_channel_type=t["advertising_channel_type"].AdvertisingChannelTypeEnum
-            .AdvertisingChannelType.SEARCH,
-            manual_cpc=t["bidding"].ManualCpc(),
-            network_settings=t["campaign"].Campaign.NetworkSettings(target_google_search=True,
-                                                                    target_search_network=True),
-            contains_eu_political_advertising=eu.DOES_NOT_CONTAIN_EU_POLITICAL_ADVERTISING,
-        )))
+        self.op(
+            campaign_operation=t["campaign_service"].CampaignOperation(
+                create=t["campaign"].Campaign(
+                    resource_name=resource,
+                    name=campaign.name,
+                    campaign_budget=budget,
+                    status=self.status("campaign_status", "CampaignStatusEnum", campaign.status),
+                    advertising_channel_type=t[
+                        "advertising_channel_type"
+                    ].AdvertisingChannelTypeEnum.AdvertisingChannelType.SEARCH,
+                    manual_cpc=t["bidding"].ManualCpc(),
+                    network_settings=t["campaign"].Campaign.NetworkSettings(
+                        target_google_search=True, target_search_network=True
+                    ),
+                    contains_eu_political_advertising=eu.DOES_NOT_CONTAIN_EU_POLITICAL_ADVERTISING,
+                )
+            )
+        )
         return resource
 
     def ad_group(self, campaign_resource: str, group) -> None:
@@ -204,23 +291,33 @@ class _Builder:
             resource = f"{self.customer}/adGroups/{ad_group.external_id}"
         else:
             resource = self.name("adGroups", ad_group.pk)
-            self.op(ad_group_operation=t["ad_group_service"].AdGroupOperation(create=t["ad_group"].AdGroup(
-                resource_name=resource, name=ad_group.name, campaign=campaign_resource,
-                status=self.status("ad_group_status", "AdGroupStatusEnum", ad_group.status),
-                type_=t["ad_group_type"].AdGroupTypeEnum.AdGroupType.SEARCH_STANDARD,
-                cpc_bid_micros=ad_group.max_cpc_micros)))
+            self.op(
+                ad_group_operation=t["ad_group_service"].AdGroupOperation(
+                    create=t["ad_group"].AdGroup(
+                        resource_name=resource,
+                        name=ad_group.name,
+                        campaign=campaign_resource,
+                        status=self.status("ad_group_status", "AdGroupStatusEnum", ad_group.status),
+                        type_=t["ad_group_type"].AdGroupTypeEnum.AdGroupType.SEARCH_STANDARD,
+                        cpc_bid_micros=ad_group.max_cpc_micros,
+                    )
+                )
+            )
         for keyword in group.keywords:
             if keyword.external_id:
                 continue
-            criterion = t["ad_group_criterion"].AdGroupCriterion(ad_group=resource, negative=keyword.negative,
-                                                                 keyword=self.keyword_info(keyword))
+            criterion = t["ad_group_criterion"].AdGroupCriterion(
+                ad_group=resource, negative=keyword.negative, keyword=self.keyword_info(keyword)
+            )
             if not keyword.negative:
-                criterion.status = self.status("ad_group_criterion_status", "AdGroupCriterionStatusEnum",
-                                               keyword.status)
+                criterion.status = self.status(
+                    "ad_group_criterion_status", "AdGroupCriterionStatusEnum", keyword.status
+                )
                 if keyword.max_cpc_micros is not None:
                     criterion.cpc_bid_micros = keyword.max_cpc_micros
-            self.op(ad_group_criterion_operation=t["ad_group_criterion_service"].AdGroupCriterionOperation(
-                create=criterion))
+            self.op(
+                ad_group_criterion_operation=t["ad_group_criterion_service"].AdGroupCriterionOperation(create=criterion)
+            )
         for ad in group.ads:
             if not ad.external_id:
                 self.op(ad_group_ad_operation=t["ad_group_ad_service"].AdGroupAdOperation(create=self.ad(resource, ad)))
@@ -230,12 +327,21 @@ class _Builder:
         pins = t["served_asset_field_type"].ServedAssetFieldTypeEnum.ServedAssetFieldType
 
         def assets(items: list[dict], label: str) -> list[object]:
-            return [t["ad_asset"].AdTextAsset(text=item["text"], **(
-                {"pinned_field": pins[f"{label}_{item['pin']}"]} if item.get("pin") else {})) for item in items]
+            return [
+                t["ad_asset"].AdTextAsset(
+                    text=item["text"], **({"pinned_field": pins[f"{label}_{item['pin']}"]} if item.get("pin") else {})
+                )
+                for item in items
+            ]
 
         info = t["ad_type_infos"].ResponsiveSearchAdInfo(
-            headlines=assets(ad.headlines, "HEADLINE"), descriptions=assets(ad.descriptions, "DESCRIPTION"),
-            path1=ad.path1, path2=ad.path2)
+            headlines=assets(ad.headlines, "HEADLINE"),
+            descriptions=assets(ad.descriptions, "DESCRIPTION"),
+            path1=ad.path1,
+            path2=ad.path2,
+        )
         return t["ad_group_ad"].AdGroupAd(
-            ad_group=ad_group_resource, status=self.status("ad_group_ad_status", "AdGroupAdStatusEnum", ad.status),
-            ad=t["ad"].Ad(final_urls=[ad.final_url], responsive_search_ad=info))
+            ad_group=ad_group_resource,
+            status=self.status("ad_group_ad_status", "AdGroupAdStatusEnum", ad.status),
+            ad=t["ad"].Ad(final_urls=[ad.final_url], responsive_search_ad=info),
+        )

@@ -38,12 +38,28 @@ CAMPAIGN_TYPE = "Search"
 # Editor columns (as _key writes them) whose value makes a row one of an entity type not modelled here; such a row
 # is counted under that type and skipped, so that an account export with targeting and assets imports.
 OTHER_ENTITIES = {
-    "location": "locations", "locationid": "locations", "radius": "locations", "proximity": "locations",
-    "audiencesegment": "audiences", "audience": "audiences", "userlist": "audiences", "interest": "audiences",
-    "sitelinktext": "extensions", "callouttext": "extensions", "structuredsnippetheader": "extensions",
-    "phonenumber": "extensions", "promotiontarget": "extensions", "imagename": "extensions",
-    "label": "labels", "adschedule": "ad schedules", "assetgroup": "asset groups", "placement": "placements",
-    "topic": "topics", "agerange": "demographics", "gender": "demographics", "householdincome": "demographics",
+    "location": "locations",
+    "locationid": "locations",
+    "radius": "locations",
+    "proximity": "locations",
+    "audiencesegment": "audiences",
+    "audience": "audiences",
+    "userlist": "audiences",
+    "interest": "audiences",
+    "sitelinktext": "extensions",
+    "callouttext": "extensions",
+    "structuredsnippetheader": "extensions",
+    "phonenumber": "extensions",
+    "promotiontarget": "extensions",
+    "imagename": "extensions",
+    "label": "labels",
+    "adschedule": "ad schedules",
+    "assetgroup": "asset groups",
+    "placement": "placements",
+    "topic": "topics",
+    "agerange": "demographics",
+    "gender": "demographics",
+    "householdincome": "demographics",
     "device": "devices",
 }
 # What Editor writes in a position cell of an unpinned asset.
@@ -60,9 +76,24 @@ def _ad_columns() -> list[str]:
 
 
 COLUMNS = [
-    "Campaign", "Campaign Type", "Campaign Status", "Campaign Daily Budget", "Languages",
-    "Ad Group", "Ad Group Status", "Max CPC", "Keyword", "Criterion Type", "Shared Set Name", "Shared Set Type",
-    "Status", "Ad type", *_ad_columns(), "Path 1", "Path 2", "Final URL",
+    "Campaign",
+    "Campaign Type",
+    "Campaign Status",
+    "Campaign Daily Budget",
+    "Languages",
+    "Ad Group",
+    "Ad Group Status",
+    "Max CPC",
+    "Keyword",
+    "Criterion Type",
+    "Shared Set Name",
+    "Shared Set Type",
+    "Status",
+    "Ad type",
+    *_ad_columns(),
+    "Path 1",
+    "Path 2",
+    "Final URL",
 ]
 
 
@@ -73,8 +104,9 @@ def criterion_type(keyword: Keyword) -> str:
     return f"Campaign Negative {match}" if keyword.level == "campaign" else f"Negative {match}"
 
 
-def export_google_editor(organization: Organization,
-                         campaign_ids: Iterable[int] | None = None) -> tuple[bytes, Account]:
+def export_google_editor(
+    organization: Organization, campaign_ids: Iterable[int] | None = None
+) -> tuple[bytes, Account]:
     """The CSV (UTF-8 with BOM, as Editor reads it) and the account it came from, with its ``problems``."""
     account = load_account(organization, "google", campaign_ids)
     return render(account), account
@@ -98,8 +130,13 @@ def rows(account: Account) -> Iterable[dict[str, str]]:
             yield {"Shared Set Name": name, "Keyword": keyword.text, "Criterion Type": criterion_type(keyword)}
     for item in account.campaigns:
         campaign = item.campaign
-        yield {"Campaign": campaign.name, "Campaign Type": CAMPAIGN_TYPE, "Campaign Status": STATUS[campaign.status],
-               "Campaign Daily Budget": micros_to_units(campaign.daily_budget_micros), "Languages": campaign.language}
+        yield {
+            "Campaign": campaign.name,
+            "Campaign Type": CAMPAIGN_TYPE,
+            "Campaign Status": STATUS[campaign.status],
+            "Campaign Daily Budget": micros_to_units(campaign.daily_budget_micros),
+            "Languages": campaign.language,
+        }
         for shared_list in item.shared_lists:
             yield {"Campaign": campaign.name, "Shared Set Name": shared_list.name}
         for keyword in item.negatives:
@@ -109,16 +146,25 @@ def rows(account: Account) -> Iterable[dict[str, str]]:
             base = {"Campaign": campaign.name, "Ad Group": ad_group.name}
             yield {**base, "Ad Group Status": STATUS[ad_group.status], "Max CPC": _money(ad_group.max_cpc_micros)}
             for keyword in group.keywords:
-                yield {**base, "Keyword": keyword.text, "Criterion Type": criterion_type(keyword),
-                       "Max CPC": "" if keyword.negative else _money(keyword.max_cpc_micros),
-                       "Status": "" if keyword.negative else STATUS[keyword.status]}
+                yield {
+                    **base,
+                    "Keyword": keyword.text,
+                    "Criterion Type": criterion_type(keyword),
+                    "Max CPC": "" if keyword.negative else _money(keyword.max_cpc_micros),
+                    "Status": "" if keyword.negative else STATUS[keyword.status],
+                }
             for ad in group.ads:
                 yield {**base, **_ad_row(ad)}
 
 
 def _ad_row(ad) -> dict[str, str]:
-    row = {"Ad type": AD_TYPE, "Status": STATUS[ad.status], "Path 1": ad.path1, "Path 2": ad.path2,
-           "Final URL": ad.final_url}
+    row = {
+        "Ad type": AD_TYPE,
+        "Status": STATUS[ad.status],
+        "Path 1": ad.path1,
+        "Path 2": ad.path2,
+        "Final URL": ad.final_url,
+    }
     for label, items in (("Headline", ad.headlines), ("Description", ad.descriptions)):
         for n, asset in enumerate(items, start=1):
             row[f"{label} {n}"] = asset["text"]
@@ -175,8 +221,9 @@ def parse(data: bytes) -> ParsedAccount:
 
 
 class _Row:
-    def __init__(self, header: list[str], index: dict[str, int], columns: dict[str, int | None], values: list[str],
-                 line: int) -> None:
+    def __init__(
+        self, header: list[str], index: dict[str, int], columns: dict[str, int | None], values: list[str], line: int
+    ) -> None:
         self.header, self.index, self.columns, self.values, self.line = header, index, columns, values, line
 
     def get(self, field: str) -> str:
@@ -195,8 +242,9 @@ class _Row:
     def status(self, field: str) -> str:
         value = self.get(field).lower()
         if value not in STATUS_IN:
-            raise AccountImportError(f"{value!r} is not Enabled, Paused or Removed", line=self.line,
-                                     column=self.name(field))
+            raise AccountImportError(
+                f"{value!r} is not Enabled, Paused or Removed", line=self.line, column=self.name(field)
+            )
         return STATUS_IN[value]
 
     def money(self, field: str) -> int | None:
@@ -227,8 +275,7 @@ class _Row:
         elif campaign and keyword:
             parsed.keywords.append(self.keyword(campaign=campaign, ad_group=ad_group or None))
         elif campaign and ad_group:
-            parsed.ad_groups[(campaign, ad_group)] = (self.line, self.status("ad_group_status"),
-                                                      self.money("max_cpc"))
+            parsed.ad_groups[(campaign, ad_group)] = (self.line, self.status("ad_group_status"), self.money("max_cpc"))
         elif campaign:
             self.campaign(parsed, campaign)
         else:
@@ -236,16 +283,21 @@ class _Row:
 
     def campaign(self, parsed: ParsedAccount, name: str) -> None:
         if name in parsed.campaigns:
-            raise AccountImportError(f"campaign {name!r} repeats line {parsed.campaigns[name].line}", line=self.line,
-                                     column=self.name("campaign"))
+            raise AccountImportError(
+                f"campaign {name!r} repeats line {parsed.campaigns[name].line}",
+                line=self.line,
+                column=self.name("campaign"),
+            )
         budget = self.money("budget")
         if budget is None:
-            raise AccountImportError("a campaign row needs its daily budget", line=self.line,
-                                     column=self.name("budget"))
+            raise AccountImportError(
+                "a campaign row needs its daily budget", line=self.line, column=self.name("budget")
+            )
         language = self.get("languages").split(";")[0].strip().lower()
         if language and (len(language) != 2 or not language.isalpha()):
-            raise AccountImportError(f"{language!r} is not a two-letter language code", line=self.line,
-                                     column=self.name("languages"))
+            raise AccountImportError(
+                f"{language!r} is not a two-letter language code", line=self.line, column=self.name("languages")
+            )
         parsed.campaigns[name] = CampaignIn(self.line, name, self.status("campaign_status"), budget, language or None)
 
     def keyword(self, **parents: str | None) -> KeywordIn:
@@ -255,14 +307,27 @@ class _Row:
         negative = kind.startswith(("negative", "campaign negative"))
         match = kind.removeprefix("campaign ").removeprefix("negative ").strip() or "broad"
         if match not in MATCH or (kind.startswith("campaign negative") and parents.get("ad_group")):
-            raise AccountImportError(f"{self.get('criterion_type')!r} is not a criterion type of this row",
-                                     line=self.line, column=self.name("criterion_type"))
+            raise AccountImportError(
+                f"{self.get('criterion_type')!r} is not a criterion type of this row",
+                line=self.line,
+                column=self.name("criterion_type"),
+            )
         if not negative and (parents.get("shared_list") or not parents.get("ad_group")):
-            raise AccountImportError("only ad groups hold positive keywords; use a Negative criterion type",
-                                     line=self.line, column=self.name("criterion_type"))
-        return KeywordIn(self.line, self.name("keyword"), text, match, negative,
-                         status="enabled" if negative else self.status("status"),
-                         max_cpc_micros=None if negative else self.money("max_cpc"), **parents)
+            raise AccountImportError(
+                "only ad groups hold positive keywords; use a Negative criterion type",
+                line=self.line,
+                column=self.name("criterion_type"),
+            )
+        return KeywordIn(
+            self.line,
+            self.name("keyword"),
+            text,
+            match,
+            negative,
+            status="enabled" if negative else self.status("status"),
+            max_cpc_micros=None if negative else self.money("max_cpc"),
+            **parents,
+        )
 
     def ad(self, campaign: str, ad_group: str) -> AdIn:
         assets: dict[str, list[dict]] = {}
@@ -273,9 +338,19 @@ class _Row:
                 position = self._at(self.index.get(f"{label}{n}position"))
                 position = "" if position in UNPINNED else position
                 if position and not position.isdigit():
-                    raise AccountImportError(f"{position!r} is not a position", line=self.line,
-                                             column=f"{label.title()} {n} position")
+                    raise AccountImportError(
+                        f"{position!r} is not a position", line=self.line, column=f"{label.title()} {n} position"
+                    )
                 if text:
                     assets[label].append({"text": text, "pin": int(position) if position else None})
-        return AdIn(self.line, campaign, ad_group, assets["headline"], assets["description"], self.get("path1"),
-                    self.get("path2"), self.get("final_url"), self.status("status"))
+        return AdIn(
+            self.line,
+            campaign,
+            ad_group,
+            assets["headline"],
+            assets["description"],
+            self.get("path1"),
+            self.get("path2"),
+            self.get("final_url"),
+            self.status("status"),
+        )

@@ -20,16 +20,28 @@ from campaigns.models import Keyword, Organization
 STATUS = {"enabled": "Active", "paused": "Paused"}
 MATCH = {"exact": "Exact", "phrase": "Phrase", "broad": "Broad"}
 # Microsoft names languages, not ISO codes.
-LANGUAGES = {"es": "Spanish", "en": "English", "fr": "French", "de": "German", "it": "Italian", "pt": "Portuguese",
-             "nl": "Dutch", "ca": "Catalan"}
-TIME_ZONES = {"Europe/Madrid": "BrusselsCopenhagenMadridParis", "Europe/Paris": "BrusselsCopenhagenMadridParis",
-              "Europe/London": "GreenwichMeanTimeDublinEdinburghLisbonLondon",
-              "Europe/Lisbon": "GreenwichMeanTimeDublinEdinburghLisbonLondon",
-              "America/Mexico_City": "GuadalajaraMexicoCityMonterrey"}
+LANGUAGES = {
+    "es": "Spanish",
+    "en": "English",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "ca": "Catalan",
+}
+TIME_ZONES = {
+    "Europe/Madrid": "BrusselsCopenhagenMadridParis",
+    "Europe/Paris": "BrusselsCopenhagenMadridParis",
+    "Europe/London": "GreenwichMeanTimeDublinEdinburghLisbonLondon",
+    "Europe/Lisbon": "GreenwichMeanTimeDublinEdinburghLisbonLondon",
+    "America/Mexico_City": "GuadalajaraMexicoCityMonterrey",
+}
 
 
-def export_microsoft_bulk(organization: Organization,
-                          campaign_ids: Iterable[int] | None = None) -> tuple[bytes, Account]:
+def export_microsoft_bulk(
+    organization: Organization, campaign_ids: Iterable[int] | None = None
+) -> tuple[bytes, Account]:
     """The bulk file's bytes and the account it came from, with its ``problems``."""
     account = load_account(organization, "microsoft", campaign_ids)
     return render(account), account
@@ -58,8 +70,9 @@ def entities(account: Account) -> Iterable[object]:
         negative_list.Name = neutralise(shared.shared_list.name)
         yield bulk.BulkNegativeKeywordList(status="Active", negative_keyword_list=negative_list)
         for keyword in shared.keywords:
-            yield bulk.BulkSharedNegativeKeyword(status="Active", negative_keyword=_negative(keyword),
-                                                 negative_keyword_list_id=-shared.shared_list.pk)
+            yield bulk.BulkSharedNegativeKeyword(
+                status="Active", negative_keyword=_negative(keyword), negative_keyword_list_id=-shared.shared_list.pk
+            )
     for item in account.campaigns:
         campaign = item.campaign
         campaign_name = neutralise(campaign.name)  # every name cell: docs/security.md
@@ -70,8 +83,12 @@ def entities(account: Account) -> Iterable[object]:
             association.SharedEntityId, association.SharedEntityType = -shared_list.pk, "NegativeKeywordList"
             yield bulk.BulkCampaignNegativeKeywordList(status="Active", shared_entity_association=association)
         for keyword in item.negatives:
-            yield bulk.BulkCampaignNegativeKeyword(status="Active", negative_keyword=_negative(keyword),
-                                                   campaign_id=-campaign.pk, campaign_name=campaign_name)
+            yield bulk.BulkCampaignNegativeKeyword(
+                status="Active",
+                negative_keyword=_negative(keyword),
+                campaign_id=-campaign.pk,
+                campaign_name=campaign_name,
+            )
         for group in item.ad_groups:
             ad_group = group.ad_group
             ad_group_name = neutralise(ad_group.name)
@@ -81,14 +98,26 @@ def entities(account: Account) -> Iterable[object]:
             for keyword in group.keywords:
                 if keyword.negative:
                     yield bulk.BulkAdGroupNegativeKeyword(
-                        status="Active", negative_keyword=_negative(keyword), ad_group_id=-ad_group.pk,
-                        ad_group_name=ad_group_name, campaign_name=campaign_name)
+                        status="Active",
+                        negative_keyword=_negative(keyword),
+                        ad_group_id=-ad_group.pk,
+                        ad_group_name=ad_group_name,
+                        campaign_name=campaign_name,
+                    )
                 else:
-                    yield bulk.BulkKeyword(ad_group_id=-ad_group.pk, keyword=_keyword(factory, keyword),
-                                           campaign_name=campaign_name, ad_group_name=ad_group_name)
+                    yield bulk.BulkKeyword(
+                        ad_group_id=-ad_group.pk,
+                        keyword=_keyword(factory, keyword),
+                        campaign_name=campaign_name,
+                        ad_group_name=ad_group_name,
+                    )
             for ad in group.ads:
-                yield bulk.BulkResponsiveSearchAd(ad_group_id=-ad_group.pk, campaign_name=campaign_name,
-                                                  ad_group_name=ad_group_name, ad=_ad(factory, ad))
+                yield bulk.BulkResponsiveSearchAd(
+                    ad_group_id=-ad_group.pk,
+                    campaign_name=campaign_name,
+                    ad_group_name=ad_group_name,
+                    ad=_ad(factory, ad),
+                )
 
 
 def _factory():
@@ -194,24 +223,42 @@ def parse(path: Path) -> ParsedAccount:
                     campaign_names[campaign.Id] = campaign.Name
                     languages = list(campaign.Languages.string) if campaign.Languages else []
                     parsed.campaigns[campaign.Name] = CampaignIn(
-                        line, campaign.Name, _status(campaign.Status, line),
+                        line,
+                        campaign.Name,
+                        _status(campaign.Status, line),
                         _micros(campaign.DailyBudget, line, "Budget") or 0,
-                        LANGUAGES_IN.get(languages[0]) if languages else None)
+                        LANGUAGES_IN.get(languages[0]) if languages else None,
+                    )
                 elif isinstance(entity, bulk.BulkAdGroup):
                     group = entity.ad_group
                     bid = group.CpcBid.Amount if group.CpcBid is not None else None
                     parsed.ad_groups[(restore(entity.campaign_name), restore(group.Name))] = (
-                        line, _status(group.Status, line), _micros(bid, line, "Cpc Bid"))
+                        line,
+                        _status(group.Status, line),
+                        _micros(bid, line, "Cpc Bid"),
+                    )
                 elif isinstance(entity, bulk.BulkKeyword):
                     keyword = entity.keyword
                     bid = keyword.Bid.Amount if keyword.Bid is not None else None
-                    parsed.keywords.append(KeywordIn(
-                        line, "Keyword", restore(keyword.Text), _match(keyword.MatchType, line), False,
-                        campaign=restore(entity.campaign_name), ad_group=restore(entity.ad_group_name),
-                        status=_status(keyword.Status, line), max_cpc_micros=_micros(bid, line, "Bid")))
+                    parsed.keywords.append(
+                        KeywordIn(
+                            line,
+                            "Keyword",
+                            restore(keyword.Text),
+                            _match(keyword.MatchType, line),
+                            False,
+                            campaign=restore(entity.campaign_name),
+                            ad_group=restore(entity.ad_group_name),
+                            status=_status(keyword.Status, line),
+                            max_cpc_micros=_micros(bid, line, "Bid"),
+                        )
+                    )
                 elif isinstance(entity, bulk.BulkAdGroupNegativeKeyword):
-                    parsed.keywords.append(_negative_in(entity, line, campaign=restore(entity.campaign_name),
-                                                        ad_group=restore(entity.ad_group_name)))
+                    parsed.keywords.append(
+                        _negative_in(
+                            entity, line, campaign=restore(entity.campaign_name), ad_group=restore(entity.ad_group_name)
+                        )
+                    )
                 elif isinstance(entity, bulk.BulkCampaignNegativeKeyword):
                     parsed.keywords.append(_negative_in(entity, line, campaign=restore(entity.campaign_name)))
                 elif isinstance(entity, bulk.BulkNegativeKeywordList):
@@ -232,8 +279,13 @@ def parse(path: Path) -> ParsedAccount:
             parsed.keywords.append(_negative_in(entity, line, shared_list=name))
         else:
             association = entity.shared_entity_association
-            parsed.associations.append((line, _by_id(campaign_names, association.EntityId, line, "Parent Id"),
-                                        _by_id(list_names, association.SharedEntityId, line, "Id")))
+            parsed.associations.append(
+                (
+                    line,
+                    _by_id(campaign_names, association.EntityId, line, "Parent Id"),
+                    _by_id(list_names, association.SharedEntityId, line, "Id"),
+                )
+            )
     return parsed
 
 
@@ -264,26 +316,53 @@ def _micros(value: float | None, line: int | None, column: str) -> int | None:
 
 def _by_id(names: dict[int, str], entity_id: int | None, line: int | None, column: str) -> str:
     if entity_id not in names:
-        raise AccountImportError(f"refers to id {entity_id}, which no record of this file has", line=line,
-                                 column=column)
+        raise AccountImportError(
+            f"refers to id {entity_id}, which no record of this file has", line=line, column=column
+        )
     return names[entity_id]
 
 
-def _negative_in(entity, line: int | None, *, campaign: str | None = None, ad_group: str | None = None,
-                 shared_list: str | None = None) -> KeywordIn:
+def _negative_in(
+    entity,
+    line: int | None,
+    *,
+    campaign: str | None = None,
+    ad_group: str | None = None,
+    shared_list: str | None = None,
+) -> KeywordIn:
     keyword = entity.negative_keyword
-    return KeywordIn(line, "Keyword", restore(keyword.Text or ""), _match(keyword.MatchType, line), True,
-                     campaign=campaign, ad_group=ad_group, shared_list=shared_list)
+    return KeywordIn(
+        line,
+        "Keyword",
+        restore(keyword.Text or ""),
+        _match(keyword.MatchType, line),
+        True,
+        campaign=campaign,
+        ad_group=ad_group,
+        shared_list=shared_list,
+    )
 
 
 def _ad_in(entity, line: int | None) -> AdIn:
     ad = entity.responsive_search_ad
     assets: dict[str, list[dict]] = {}
     for label, links in (("Headline", ad.Headlines), ("Description", ad.Descriptions)):
-        assets[label] = [{"text": link.Asset.Text or "",
-                          "pin": int(link.PinnedField.removeprefix(label)) if link.PinnedField else None}
-                         for link in (links.AssetLink if links else [])]
+        assets[label] = [
+            {
+                "text": link.Asset.Text or "",
+                "pin": int(link.PinnedField.removeprefix(label)) if link.PinnedField else None,
+            }
+            for link in (links.AssetLink if links else [])
+        ]
     urls = list(ad.FinalUrls.string) if ad.FinalUrls else []
-    return AdIn(line, restore(entity.campaign_name), restore(entity.ad_group_name), assets["Headline"],
-                assets["Description"], restore(ad.Path1 or ""), restore(ad.Path2 or ""), urls[0] if urls else "",
-                _status(ad.Status, line))
+    return AdIn(
+        line,
+        restore(entity.campaign_name),
+        restore(entity.ad_group_name),
+        assets["Headline"],
+        assets["Description"],
+        restore(ad.Path1 or ""),
+        restore(ad.Path2 or ""),
+        urls[0] if urls else "",
+        _status(ad.Status, line),
+    )

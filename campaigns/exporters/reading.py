@@ -84,8 +84,9 @@ def parse_money(value: str, line: int | None, column: str) -> int:
         raise AccountImportError(f"{value!r} is not an amount", line=line, column=column) from None
     micros = amount * 1_000_000
     if amount < 0 or micros != micros.to_integral_value():
-        raise AccountImportError(f"{value!r} must be a non-negative amount with at most 6 decimals", line=line,
-                                 column=column)
+        raise AccountImportError(
+            f"{value!r} must be a non-negative amount with at most 6 decimals", line=line, column=column
+        )
     return int(micros)
 
 

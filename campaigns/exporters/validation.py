@@ -17,8 +17,23 @@ DESCRIPTION_PINS = (1, 2)
 # Platform rules: an item that breaks one of these is refused by the platform. The other reasons of the shared
 # validator (all_caps, blocked_term, formula_start) are the house's rules: they stop an export but not an import
 # (formula_start: text a spreadsheet would run as a formula, docs/security.md).
-HARD_REASONS = frozenset({"too_few", "too_many", "empty", "too_long", "too_many_words", "duplicate", "exclamation",
-                          "invalid_character", "match_type", "pin", "final_url", "broad_negative", "budget"})
+HARD_REASONS = frozenset(
+    {
+        "too_few",
+        "too_many",
+        "empty",
+        "too_long",
+        "too_many_words",
+        "duplicate",
+        "exclamation",
+        "invalid_character",
+        "match_type",
+        "pin",
+        "final_url",
+        "broad_negative",
+        "budget",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -47,17 +62,29 @@ def _platforms(platform: str, blocked_terms: Sequence[str] = ()) -> ad_rules.Rul
     return ad_rules.Rules(platforms=(ad_rules.as_platform(platform),), blocked_terms=tuple(blocked_terms))
 
 
-def ad_findings(headlines: list[dict], descriptions: list[dict], path1: str, path2: str, final_url: str,
-                platform: str, blocked_terms: Sequence[str] = ()) -> list[Finding]:
+def ad_findings(
+    headlines: list[dict],
+    descriptions: list[dict],
+    path1: str,
+    path2: str,
+    final_url: str,
+    platform: str,
+    blocked_terms: Sequence[str] = (),
+) -> list[Finding]:
     """Every rule an RSA breaks on ``platform`` (texts, counts, pins, paths, final URL), and the organization's
     ``blocked_terms`` (competitor trademarks, banned claims) when given."""
-    assets = ad_rules.AdAssets(headlines=[str(item.get("text", "")) for item in headlines],
-                             descriptions=[str(item.get("text", "")) for item in descriptions],
-                             path1=path1, path2=path2)
+    assets = ad_rules.AdAssets(
+        headlines=[str(item.get("text", "")) for item in headlines],
+        descriptions=[str(item.get("text", "")) for item in descriptions],
+        path1=path1,
+        path2=path2,
+    )
     rules = _platforms(platform, blocked_terms)
     found = [Finding(v.field, v.index, v.reason, v.detail) for v in ad_rules.validate_ad(assets, rules)]
-    for field_name, items, pins in (("headlines", headlines, HEADLINE_PINS),
-                                    ("descriptions", descriptions, DESCRIPTION_PINS)):
+    for field_name, items, pins in (
+        ("headlines", headlines, HEADLINE_PINS),
+        ("descriptions", descriptions, DESCRIPTION_PINS),
+    ):
         for index, item in enumerate(items):
             if item.get("pin") not in (None, *pins):
                 found.append(Finding(field_name, index, "pin", f"pin {item.get('pin')!r} is not one of {pins}"))
@@ -69,8 +96,9 @@ def ad_findings(headlines: list[dict], descriptions: list[dict], path1: str, pat
     return found
 
 
-def keyword_findings(text: str, match_type: str, negative: bool, platform: str,
-                     blocked_terms: Sequence[str] = ()) -> list[Finding]:
+def keyword_findings(
+    text: str, match_type: str, negative: bool, platform: str, blocked_terms: Sequence[str] = ()
+) -> list[Finding]:
     """Every rule a keyword (or negative keyword) breaks on ``platform``. ``blocked_terms`` apply to keywords only:
     a negative keyword naming a competitor ("-cemex") is how a marketer keeps their searches out."""
     rules = _platforms(platform, () if negative else blocked_terms)
@@ -88,5 +116,6 @@ def budget_findings(daily_budget_micros: int) -> list[Finding]:
 
 
 def as_problems(item: str, findings: list[Finding]) -> list[Problem]:
-    return [Problem(item, f.rule, f"{f.field}{'' if f.index is None else f' {f.index + 1}'}: {f.detail}")
-            for f in findings]
+    return [
+        Problem(item, f.rule, f"{f.field}{'' if f.index is None else f' {f.index + 1}'}: {f.detail}") for f in findings
+    ]

@@ -15,8 +15,9 @@ class SettingsChange(AppendOnlyModel):
     audit_name = "settings changes"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="settings_changes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor = models.CharField(max_length=120, help_text="user:NAME, or the command that made the change")
     changes = models.JSONField(help_text="{field: [before, after]}")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -40,8 +40,10 @@ class BudgetPolicy(models.Model):
         verbose_name_plural = gettext_lazy("budget policies")
         constraints = [
             models.CheckConstraint(condition=Q(max_change_percent__lte=100), name="budgetpolicy_change_le_100"),
-            models.CheckConstraint(condition=Q(monthly_cap_micros__isnull=True) | Q(monthly_cap_micros__gte=0),
-                                   name="budgetpolicy_cap_non_negative"),
+            models.CheckConstraint(
+                condition=Q(monthly_cap_micros__isnull=True) | Q(monthly_cap_micros__gte=0),
+                name="budgetpolicy_cap_non_negative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -104,8 +106,10 @@ class BudgetPlanItem(models.Model):
         ordering = ["campaign__name"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "campaign"], name="budgetplanitem_unique_campaign"),
-            models.CheckConstraint(condition=Q(before_micros__gte=0, proposed_micros__gte=0, after_micros__gte=0),
-                                   name="budgetplanitem_non_negative"),
+            models.CheckConstraint(
+                condition=Q(before_micros__gte=0, proposed_micros__gte=0, after_micros__gte=0),
+                name="budgetplanitem_non_negative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -142,10 +146,13 @@ class BudgetChange(AppendOnlyModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "campaign", "plan_date", "plan_version", "kind"],
-                                    name="budgetchange_exactly_once"),
-            models.CheckConstraint(condition=Q(before_micros__gte=0, after_micros__gte=0),
-                                   name="budgetchange_non_negative"),
+            models.UniqueConstraint(
+                fields=["organization", "campaign", "plan_date", "plan_version", "kind"],
+                name="budgetchange_exactly_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(before_micros__gte=0, after_micros__gte=0), name="budgetchange_non_negative"
+            ),
         ]
 
     def __str__(self) -> str:

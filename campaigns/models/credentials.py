@@ -27,8 +27,9 @@ class PlatformCredential(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "platform"], name="credential_unique_org_platform"),
-            models.CheckConstraint(condition=Q(platform__in=CredentialPlatform.values),
-                                   name="credential_platform_valid"),
+            models.CheckConstraint(
+                condition=Q(platform__in=CredentialPlatform.values), name="credential_platform_valid"
+            ),
         ]
 
     def __str__(self) -> str:

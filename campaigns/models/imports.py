@@ -25,8 +25,7 @@ class ImportJob(BackgroundJob):
     progress = models.PositiveSmallIntegerField(default=0, help_text="percent, while running")
     error_line = models.PositiveBigIntegerField(null=True, blank=True)
     error_column = models.CharField(max_length=255, blank=True, default="")
-    report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")
+    report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta(BackgroundJob.Meta):
         indexes = [models.Index(fields=["organization", "status"], name="importjob_org_status")]

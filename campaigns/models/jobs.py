@@ -39,8 +39,9 @@ class BackgroundJob(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     result = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -82,8 +83,9 @@ class GenerationJob(BackgroundJob):
         indexes = [models.Index(fields=["organization", "status"], name="generationjob_org_status")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="generationjob_status_valid"),
-            models.CheckConstraint(condition=Q(done_requests__lte=models.F("total_requests")),
-                                   name="generationjob_done_le_total"),
+            models.CheckConstraint(
+                condition=Q(done_requests__lte=models.F("total_requests")), name="generationjob_done_le_total"
+            ),
         ]
 
     @property

@@ -85,8 +85,13 @@ class _Counters(models.Model):
     def counter_constraints(cls, prefix: str) -> list[models.CheckConstraint]:
         return [
             models.CheckConstraint(
-                condition=Q(impressions__gte=0, clicks__gte=0, cost_micros__gte=0, conversions__gte=0,
-                            conversion_value_micros__gte=0),
+                condition=Q(
+                    impressions__gte=0,
+                    clicks__gte=0,
+                    cost_micros__gte=0,
+                    conversions__gte=0,
+                    conversion_value_micros__gte=0,
+                ),
                 name=f"{prefix}_counters_non_negative",
             )
         ]
@@ -145,16 +150,18 @@ class SearchTerm(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="search_terms")
     # Empty for a Performance Max term: those campaigns have no ad groups, so their terms belong to the campaign.
     # No index of its own: the unique (ad_group, text) index starts with it.
-    ad_group = models.ForeignKey(AdGroup, null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="search_terms", db_index=False)
+    ad_group = models.ForeignKey(
+        AdGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="search_terms", db_index=False
+    )
     text = models.CharField(max_length=500)
 
     class Meta:
         ordering = ["text"]
         constraints = [
             models.UniqueConstraint(fields=["ad_group", "text"], name="searchterm_unique_in_ad_group"),
-            models.UniqueConstraint(fields=["campaign", "text"], condition=Q(ad_group__isnull=True),
-                                    name="searchterm_unique_in_campaign"),
+            models.UniqueConstraint(
+                fields=["campaign", "text"], condition=Q(ad_group__isnull=True), name="searchterm_unique_in_campaign"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,23 +182,27 @@ class SearchTermDaily(_Counters):
     # queues each check until the commit) cost more than the rest of a million-row import together. And only
     # the report import has an index of its own: the unique row key starts with search_term, the (campaign,
     # date) index with campaign, and keyword's index (below) holds only the rows that have one.
-    search_term = models.ForeignKey(SearchTerm, on_delete=models.CASCADE, related_name="daily", db_index=False,
-                                    db_constraint=False)
+    search_term = models.ForeignKey(
+        SearchTerm, on_delete=models.CASCADE, related_name="daily", db_index=False, db_constraint=False
+    )
     # Denormalised so that replacing a date range of a campaign is one indexed delete.
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False,
-                                 db_constraint=False)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     date = models.DateField()
     date_to = models.DateField(null=True, blank=True, help_text="last day of a period row; empty for one day")
-    keyword = models.ForeignKey(Keyword, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                db_index=False, db_constraint=False)
+    keyword = models.ForeignKey(
+        Keyword, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False, db_constraint=False
+    )
     keyword_text = models.CharField(max_length=255, blank=True, default="")
     # The search term's match type: exact, exact_cv (close variant), phrase, phrase_cv, broad, pmax, ai_max ...
     match_type = models.CharField(max_length=24, blank=True, default="")
     keyword_match_type = models.CharField(max_length=6, blank=True, default="")
     # "Excluded" in the report: the term is already a negative and is never proposed as one again.
     excluded = models.BooleanField(default=False)
-    report_import = models.ForeignKey(ReportImport, null=True, blank=True, on_delete=models.SET_NULL,
-                                      db_constraint=False)
+    report_import = models.ForeignKey(
+        ReportImport, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False
+    )
 
     class Meta:
         indexes = [
@@ -202,7 +213,7 @@ class SearchTermDaily(_Counters):
             *_Counters.counter_constraints("searchtermdaily"),
             models.UniqueConstraint(
                 fields=["search_term", "date", "keyword_text", "keyword_match_type", "match_type"],
-                name="searchtermdaily_unique_row"
+                name="searchtermdaily_unique_row",
             ),
         ]
 

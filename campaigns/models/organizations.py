@@ -32,7 +32,8 @@ class Organization(models.Model):
     time_zone = models.CharField(max_length=64, default="Europe/Madrid", validators=[validate_time_zone])
     created_at = models.DateTimeField(auto_now_add=True)
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
+    )
     # Generation guardrails: terms the LLM's output must never contain, and what to do with marketer text that
     # tries to instruct the model.
     blocked_terms = models.JSONField(default=list, blank=True)
@@ -42,8 +43,9 @@ class Organization(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="organization_currency_iso"),
-            models.CheckConstraint(condition=Q(injection_policy__in=InjectionPolicy.values),
-                                   name="organization_injection_policy_valid"),
+            models.CheckConstraint(
+                condition=Q(injection_policy__in=InjectionPolicy.values), name="organization_injection_policy_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -101,8 +103,9 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid")]

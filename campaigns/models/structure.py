@@ -191,16 +191,26 @@ class Keyword(models.Model):
                 condition=Q(level=KeywordLevel.AD_GROUP) | Q(negative=True), name="keyword_positive_in_ad_group"
             ),
             models.UniqueConstraint(
-                Lower("text"), "match_type", "negative", "ad_group",
-                condition=Q(level=KeywordLevel.AD_GROUP), name="keyword_unique_in_ad_group",
+                Lower("text"),
+                "match_type",
+                "negative",
+                "ad_group",
+                condition=Q(level=KeywordLevel.AD_GROUP),
+                name="keyword_unique_in_ad_group",
             ),
             models.UniqueConstraint(
-                Lower("text"), "match_type", "campaign",
-                condition=Q(level=KeywordLevel.CAMPAIGN), name="keyword_unique_in_campaign",
+                Lower("text"),
+                "match_type",
+                "campaign",
+                condition=Q(level=KeywordLevel.CAMPAIGN),
+                name="keyword_unique_in_campaign",
             ),
             models.UniqueConstraint(
-                Lower("text"), "match_type", "shared_list",
-                condition=Q(level=KeywordLevel.SHARED_LIST), name="keyword_unique_in_shared_list",
+                Lower("text"),
+                "match_type",
+                "shared_list",
+                condition=Q(level=KeywordLevel.SHARED_LIST),
+                name="keyword_unique_in_shared_list",
             ),
         ]
 
@@ -254,4 +264,3 @@ class Ad(models.Model):
     @property
     def description_texts(self) -> list[str]:
         return [item["text"] for item in self.descriptions]
-

@@ -34,8 +34,9 @@ class Suggestion(models.Model):
     status = models.CharField(max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING)
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     ad_group = models.ForeignKey(AdGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    shared_list = models.ForeignKey(NegativeKeywordList, null=True, blank=True, on_delete=models.CASCADE,
-                                    related_name="+")
+    shared_list = models.ForeignKey(
+        NegativeKeywordList, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     level = models.CharField(max_length=12, choices=KeywordLevel.choices, blank=True, default="")
     text = models.CharField(max_length=255)
     match_type = models.CharField(max_length=6, choices=MatchType.choices, blank=True, default="")
@@ -44,8 +45,9 @@ class Suggestion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     decided_at = models.DateTimeField(null=True, blank=True)
-    job = models.ForeignKey("campaigns.GenerationJob", null=True, blank=True, on_delete=models.SET_NULL,
-                            related_name="suggestions")
+    job = models.ForeignKey(
+        "campaigns.GenerationJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="suggestions"
+    )
 
     class Meta:
         ordering = ["-created_at", "pk"]

@@ -6,61 +6,211 @@ from dataclasses import dataclass
 
 # canonical name -> the header texts (lower-cased) that mean it
 ALIASES: dict[str, tuple[str, ...]] = {
-    "date": ("day", "date", "día", "dia", "fecha", "gregorian date", "time period", "período", "periodo",
-             "tag", "jour", "giorno"),
+    "date": (
+        "day",
+        "date",
+        "día",
+        "dia",
+        "fecha",
+        "gregorian date",
+        "time period",
+        "período",
+        "periodo",
+        "tag",
+        "jour",
+        "giorno",
+    ),
     # A Week or Month segment: each row is that week or month (its first day in the cell, or its name).
-    "week": ("week", "week (mon - sun)", "week (mon to sun)", "week (sun - sat)", "week (sun to sat)", "semana",
-             "semana (lun - dom)", "semana (lun. - dom.)", "woche", "woche (mo. - so.)", "semaine",
-             "semaine (lun. - dim.)", "settimana", "settimana (lun - dom)", "semana (seg. - dom.)"),
+    "week": (
+        "week",
+        "week (mon - sun)",
+        "week (mon to sun)",
+        "week (sun - sat)",
+        "week (sun to sat)",
+        "semana",
+        "semana (lun - dom)",
+        "semana (lun. - dom.)",
+        "woche",
+        "woche (mo. - so.)",
+        "semaine",
+        "semaine (lun. - dim.)",
+        "settimana",
+        "settimana (lun - dom)",
+        "semana (seg. - dom.)",
+    ),
     "month": ("month", "mes", "monat", "mois", "mese", "mês"),
-    "campaign": ("campaign", "campaign name", "campaña", "nombre de la campaña", "campaña (nombre)",
-                 "kampagne", "campagne", "campagna", "campanha"),
+    "campaign": (
+        "campaign",
+        "campaign name",
+        "campaña",
+        "nombre de la campaña",
+        "campaña (nombre)",
+        "kampagne",
+        "campagne",
+        "campagna",
+        "campanha",
+    ),
     "campaign_id": ("campaign id", "id. de campaña", "id de campaña", "id. de la campaña"),
-    "ad_group": ("ad group", "ad group name", "grupo de anuncios", "nombre del grupo de anuncios",
-                 "anzeigengruppe", "groupe d'annonces", "gruppo di annunci", "grupo de anúncios"),
+    "ad_group": (
+        "ad group",
+        "ad group name",
+        "grupo de anuncios",
+        "nombre del grupo de anuncios",
+        "anzeigengruppe",
+        "groupe d'annonces",
+        "gruppo di annunci",
+        "grupo de anúncios",
+    ),
     "ad_group_id": ("ad group id", "id. del grupo de anuncios", "id del grupo de anuncios"),
-    "search_term": ("search term", "search query", "término de búsqueda", "termino de busqueda",
-                    "consulta de búsqueda", "suchbegriff", "terme de recherche", "termine di ricerca",
-                    "termo de pesquisa"),
-    "keyword": ("keyword", "search keyword", "palabra clave", "palabra clave de búsqueda", "mot clé",
-                "mot-clé", "parola chiave", "palavra-chave"),
-    "match_type": ("match type", "search term match type", "delivered match type", "keyword match type",
-                   "bid match type",
-                   "tipo de concordancia", "tipo de concordancia del término de búsqueda",
-                   "tipo de concordancia de la palabra clave", "tipo de concordancia entregado",
-                   "keyword-option", "type de correspondance", "tipo di corrispondenza", "tipo de correspondência"),
+    "search_term": (
+        "search term",
+        "search query",
+        "término de búsqueda",
+        "termino de busqueda",
+        "consulta de búsqueda",
+        "suchbegriff",
+        "terme de recherche",
+        "termine di ricerca",
+        "termo de pesquisa",
+    ),
+    "keyword": (
+        "keyword",
+        "search keyword",
+        "palabra clave",
+        "palabra clave de búsqueda",
+        "mot clé",
+        "mot-clé",
+        "parola chiave",
+        "palavra-chave",
+    ),
+    "match_type": (
+        "match type",
+        "search term match type",
+        "delivered match type",
+        "keyword match type",
+        "bid match type",
+        "tipo de concordancia",
+        "tipo de concordancia del término de búsqueda",
+        "tipo de concordancia de la palabra clave",
+        "tipo de concordancia entregado",
+        "keyword-option",
+        "type de correspondance",
+        "tipo di corrispondenza",
+        "tipo de correspondência",
+    ),
     "impressions": ("impr.", "impressions", "impresiones", "impressionen", "impressioni", "impressões"),
     "clicks": ("clicks", "clics", "klicks", "clic", "cliques"),
     "interactions": ("interactions", "interacciones", "interaktionen", "interazioni", "interações"),
     "cost": ("cost", "spend", "coste", "costo", "gasto", "inversión", "kosten", "coût", "custo"),
     "conversions": ("conversions", "conv.", "conversiones", "conversioni", "conversões"),
-    "conversion_value": ("conv. value", "conversion value", "total conv. value", "revenue", "valor de conv.",
-                         "valor de conversión", "valor de conversiones", "ingresos", "conv.-wert",
-                         "valeur de conv.", "valore conv.", "valor da conv."),
-    "currency": ("currency code", "currency", "código de moneda", "moneda", "währungscode",
-                 "code de la devise", "codice valuta", "código da moeda"),
+    "conversion_value": (
+        "conv. value",
+        "conversion value",
+        "total conv. value",
+        "revenue",
+        "valor de conv.",
+        "valor de conversión",
+        "valor de conversiones",
+        "ingresos",
+        "conv.-wert",
+        "valeur de conv.",
+        "valore conv.",
+        "valor da conv.",
+    ),
+    "currency": (
+        "currency code",
+        "currency",
+        "código de moneda",
+        "moneda",
+        "währungscode",
+        "code de la devise",
+        "codice valuta",
+        "código da moeda",
+    ),
     "budget": ("budget", "daily budget", "presupuesto", "presupuesto diario"),
-    "budget_type": ("budget type", "tipo de presupuesto", "budgettyp", "type de budget", "tipo di budget",
-                    "tipo de orçamento"),
-    "campaign_type": ("campaign type", "tipo de campaña", "kampagnentyp", "type de campagne", "tipo di campagna",
-                      "tipo de campanha"),
+    "budget_type": (
+        "budget type",
+        "tipo de presupuesto",
+        "budgettyp",
+        "type de budget",
+        "tipo di budget",
+        "tipo de orçamento",
+    ),
+    "campaign_type": (
+        "campaign type",
+        "tipo de campaña",
+        "kampagnentyp",
+        "type de campagne",
+        "tipo di campagna",
+        "tipo de campanha",
+    ),
     # The status of the report's own entity (the campaign in a campaign report, the keyword in a keyword
     # report); the plain "Status" column is Google's serving status ("Eligible", "Limited"), not this.
-    "status": ("campaign status", "ad group status", "keyword status", "estado de la campaña",
-               "estado del grupo de anuncios", "estado de la palabra clave", "kampagnenstatus",
-               "état de la campagne", "stato campagna", "status da campanha"),
-    "added_excluded": ("added/excluded", "añadido/excluido", "agregado/excluido", "hinzugefügt/ausgeschlossen",
-                       "ajouté/exclu", "aggiunto/escluso", "adicionado/excluído"),
+    "status": (
+        "campaign status",
+        "ad group status",
+        "keyword status",
+        "estado de la campaña",
+        "estado del grupo de anuncios",
+        "estado de la palabra clave",
+        "kampagnenstatus",
+        "état de la campagne",
+        "stato campagna",
+        "status da campanha",
+    ),
+    "added_excluded": (
+        "added/excluded",
+        "añadido/excluido",
+        "agregado/excluido",
+        "hinzugefügt/ausgeschlossen",
+        "ajouté/exclu",
+        "aggiunto/escluso",
+        "adicionado/excluído",
+    ),
 }
 _LOOKUP = {alias: canonical for canonical, aliases in ALIASES.items() for alias in aliases}
 
-SPANISH_HINTS = {"día", "dia", "fecha", "campaña", "clics", "coste", "costo", "gasto", "impresiones",
-                 "conversiones", "grupo de anuncios", "palabra clave", "término de búsqueda"}
+SPANISH_HINTS = {
+    "día",
+    "dia",
+    "fecha",
+    "campaña",
+    "clics",
+    "coste",
+    "costo",
+    "gasto",
+    "impresiones",
+    "conversiones",
+    "grupo de anuncios",
+    "palabra clave",
+    "término de búsqueda",
+}
 # Interface languages that write decimals with a comma (German, French, Italian, Portuguese besides Spanish).
-COMMA_HINTS = SPANISH_HINTS | {"kampagne", "klicks", "kosten", "campagne", "coût", "campagna", "costo", "campanha",
-                               "custo", "cliques", "anzeigengruppe", "gruppo di annunci"}
-MICROSOFT_HINTS = {"spend", "campaign name", "ad group name", "gregorian date", "time period", "revenue",
-                   "delivered match type", "gasto", "ingresos"}
+COMMA_HINTS = SPANISH_HINTS | {
+    "kampagne",
+    "klicks",
+    "kosten",
+    "campagne",
+    "coût",
+    "campagna",
+    "costo",
+    "campanha",
+    "custo",
+    "cliques",
+    "anzeigengruppe",
+    "gruppo di annunci",
+}
+MICROSOFT_HINTS = {
+    "spend",
+    "campaign name",
+    "ad group name",
+    "gregorian date",
+    "time period",
+    "revenue",
+    "delivered match type",
+    "gasto",
+    "ingresos",
+}
 
 # The Day (or Date / Week / Month) column is optional: a report without it is one period, given by the
 # date-range line above the header.
@@ -82,8 +232,20 @@ KIND_KEY: dict[str, tuple[str, ...]] = {
 }
 MONEY_COLUMNS = ("cost", "conversion_value", "budget")
 COUNT_COLUMNS = ("impressions", "clicks")
-TEXT_COLUMNS = ("campaign", "campaign_id", "ad_group", "ad_group_id", "search_term", "keyword", "match_type",
-                "currency", "budget_type", "campaign_type", "status", "added_excluded")
+TEXT_COLUMNS = (
+    "campaign",
+    "campaign_id",
+    "ad_group",
+    "ad_group_id",
+    "search_term",
+    "keyword",
+    "match_type",
+    "currency",
+    "budget_type",
+    "campaign_type",
+    "status",
+    "added_excluded",
+)
 
 
 def canonical(header: str) -> str | None:
@@ -139,7 +301,10 @@ def missing_for_best_kind(cells: list[str]) -> tuple[str, list[str]]:
     if "interactions" in present:
         present.add("clicks")
     # The column that only one kind has says what the file is, even when other columns are missing.
-    telling = [kind for kind, column in (("search_terms", "search_term"), ("keyword", "keyword"),
-                                         ("ad_group", "ad_group")) if column in present]
+    telling = [
+        kind
+        for kind, column in (("search_terms", "search_term"), ("keyword", "keyword"), ("ad_group", "ad_group"))
+        if column in present
+    ]
     best = telling[0] if telling else min(KIND_REQUIRED, key=lambda kind: len(set(KIND_REQUIRED[kind]) - present))
     return best, [name for name in KIND_REQUIRED[best] if name not in present]

@@ -17,9 +17,9 @@ class ReportError(ValueError):
 
     def __init__(self, reason: str, *, line: int | None = None, column: str | None = None) -> None:
         if len(reason) > MAX_MESSAGE_CHARS:
-            reason = reason[:MAX_MESSAGE_CHARS - 1] + "…"
+            reason = reason[: MAX_MESSAGE_CHARS - 1] + "…"
         if column is not None and len(column) > MAX_SHOWN_CHARS:
-            column = column[:MAX_SHOWN_CHARS - 1] + "…"
+            column = column[: MAX_SHOWN_CHARS - 1] + "…"
         self.reason = reason
         self.line = line
         self.column = column

@@ -16,15 +16,57 @@ from datetime import date, timedelta
 # account's data starts before this.
 ALL_TIME_FROM = date(2000, 10, 1)
 
-ALL_TIME = {"all time", "todo el periodo", "todo el período", "gesamtzeitraum", "gesamter zeitraum",
-            "toute la période", "toute la periode", "sempre", "tutto il periodo", "todo o período", "todo o periodo"}
+ALL_TIME = {
+    "all time",
+    "todo el periodo",
+    "todo el período",
+    "gesamtzeitraum",
+    "gesamter zeitraum",
+    "toute la période",
+    "toute la periode",
+    "sempre",
+    "tutto il periodo",
+    "todo o período",
+    "todo o periodo",
+}
 
 # The first letters of a month's name (accents removed) in English, Spanish, German, French, Italian, Portuguese.
 _MONTHS = {
-    "jan": 1, "ene": 1, "gen": 1, "janv": 1, "feb": 2, "fev": 2, "fevr": 2, "mar": 3, "mrz": 3, "marz": 3,
-    "apr": 4, "abr": 4, "avr": 4, "may": 5, "mai": 5, "mag": 5, "jun": 6, "juin": 6, "giu": 6, "jul": 7,
-    "juil": 7, "lug": 7, "aug": 8, "ago": 8, "aou": 8, "sep": 9, "set": 9, "oct": 10, "okt": 10, "ott": 10,
-    "out": 10, "nov": 11, "dec": 12, "dez": 12, "dic": 12,
+    "jan": 1,
+    "ene": 1,
+    "gen": 1,
+    "janv": 1,
+    "feb": 2,
+    "fev": 2,
+    "fevr": 2,
+    "mar": 3,
+    "mrz": 3,
+    "marz": 3,
+    "apr": 4,
+    "abr": 4,
+    "avr": 4,
+    "may": 5,
+    "mai": 5,
+    "mag": 5,
+    "jun": 6,
+    "juin": 6,
+    "giu": 6,
+    "jul": 7,
+    "juil": 7,
+    "lug": 7,
+    "aug": 8,
+    "ago": 8,
+    "aou": 8,
+    "sep": 9,
+    "set": 9,
+    "oct": 10,
+    "okt": 10,
+    "ott": 10,
+    "out": 10,
+    "nov": 11,
+    "dec": 12,
+    "dez": 12,
+    "dic": 12,
 }
 _SPLIT = re.compile(r"\s+[-–—]\s+|\s*,\s*(?=\d{1,2}/)")
 _NUMERIC = re.compile(r"^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})$")

@@ -42,8 +42,12 @@ _DOT_DECIMAL = re.compile(r"\d\.\d{1,2}\D*$")
 # bare "Total" (Microsoft). A search term such as "total gym" has no colon, so it stays a row.
 _TOTAL = r"(?i)^(total|totale|gesamt|totaal)\s*(:|$)"
 _LABEL_PREFIX = r"(?i)^(total|totale|gesamt|totaal)\s*:?\s*"
-KIND_WORDS = {"search_terms": "search terms report", "keyword": "keyword report", "ad_group": "ad group report",
-              "campaign": "campaign report"}
+KIND_WORDS = {
+    "search_terms": "search terms report",
+    "keyword": "keyword report",
+    "ad_group": "ad group report",
+    "campaign": "campaign report",
+}
 _COPYRIGHT = r"^(©|\(c\) )"
 _ROWS_LINE = re.compile(r"^\W*rows:\s*([\d.,]+)", re.IGNORECASE)
 # Microsoft Advertising keeps one "Time period" column and says above the header what its cells stand for.
@@ -112,8 +116,9 @@ def _encoding_reason(exc: UnicodeDecodeError) -> str:
 class ReportReader:
     """Reads one report file. ``layout`` is known after construction; ``chunks()`` yields validated rows."""
 
-    def __init__(self, path: str | Path, *, decimal: str | None = None, chunk_rows: int = 50_000,
-                 today: date | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, decimal: str | None = None, chunk_rows: int = 50_000, today: date | None = None
+    ) -> None:
         if decimal not in (None, ",", "."):
             raise ValueError("decimal must be ',' or '.'")
         self.path = Path(path)
@@ -178,21 +183,25 @@ class ReportReader:
                     long_rows = sorted(n for n in cut if n > number)
                     if long_rows:
                         raise _cell_too_long(head[long_rows[0] - 1], separator, long_rows[0], header.names)
-                    return self._with_period(head[: number - 1], ReportLayout(
-                        encoding=encoding,
-                        separator=separator,
-                        header_line=number,
-                        header=header,
-                        decimal=decimal or self._infer_decimal(data, separator, header),
-                        date_order="dmy" if header.spanish or not header.microsoft else "mdy",
-                        expected_rows=expected_rows,
-                    ))
+                    return self._with_period(
+                        head[: number - 1],
+                        ReportLayout(
+                            encoding=encoding,
+                            separator=separator,
+                            header_line=number,
+                            header=header,
+                            decimal=decimal or self._infer_decimal(data, separator, header),
+                            date_order="dmy" if header.spanish or not header.microsoft else "mdy",
+                            expected_rows=expected_rows,
+                        ),
+                    )
                 if best is None or len(cells) > len(best[2]):
                     best = (number, len(cells), cells)
         if best is None:
             longest = f" (line {min(cut)} has over {HEAD_LINE_CHARS:,} characters)" if cut else ""
-            raise ReportError("no header row found: expected a tab- or comma-separated report with column "
-                              f"names{longest}")
+            raise ReportError(
+                f"no header row found: expected a tab- or comma-separated report with column names{longest}"
+            )
         kind, missing = missing_for_best_kind(best[2])
         cells = best[2]
         if missing == ["campaign", "ad_group"] or missing == ["campaign"]:
@@ -319,23 +328,26 @@ class ReportReader:
         first_cell = pl.col("c0").fill_null("").str.strip_chars()
         # A total line's label is its first cell that is not empty or "--": the first column in search terms and
         # campaign reports, the third (after " --" and an empty cell) in keyword reports.
-        label = pl.coalesce([
-            pl.when(~pl.col(f"c{i}").fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS))
-            .then(pl.col(f"c{i}").str.strip_chars()) for i in range(min(width, 6))
-        ]).fill_null("")
+        label = pl.coalesce(
+            [
+                pl.when(~pl.col(f"c{i}").fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS)).then(
+                    pl.col(f"c{i}").str.strip_chars()
+                )
+                for i in range(min(width, 6))
+            ]
+        ).fill_null("")
         frame = frame.with_columns(label.alias("_label"))
         footer = first_cell.str.contains(_COPYRIGHT)
         is_total = pl.col("_label").str.contains(_TOTAL)
         self._keep_totals(frame.filter(is_total & ~footer))
         frame = frame.filter(~footer & ~is_total)
-        selected = frame.select(
-            "_line", *(pl.col(f"c{position}").alias(name) for name, position in columns.items())
-        )
+        selected = frame.select("_line", *(pl.col(f"c{position}").alias(name) for name, position in columns.items()))
         return self._validate(selected)
 
     @staticmethod
     def _without_blank_lines(frame: pl.DataFrame, width: int) -> pl.DataFrame:
         """Rows of nothing but spaces and separators (blank lines, ",,,," from spreadsheets) are no rows."""
+
         def blank(column: str) -> pl.Expr:
             return pl.col(column).fill_null("").str.strip_chars(" \t\r\n,;") == ""
 
@@ -386,16 +398,22 @@ class ReportReader:
         layout = self.layout
         present = layout.header.columns
         numbers = [name for name in (*COUNT_COLUMNS, *MONEY_COLUMNS, "conversions") if name in present]
-        frame = frame.with_columns(values.plain_number(name, layout.decimal).alias(f"{name}__plain")
-                                   for name in numbers)
+        frame = frame.with_columns(
+            values.plain_number(name, layout.decimal).alias(f"{name}__plain") for name in numbers
+        )
         checks: list[tuple[str, str, pl.Expr]] = []  # (column, reason, bad cells), in the order they are reported
         required = [*KIND_REQUIRED[layout.kind], *(("date",) if "date" in present else ())]
         for name in required:
             if name in TEXT_COLUMNS or name == "date":
                 checks.append((name, "the value is empty", pl.col(name).fill_null("").str.strip_chars() == ""))
             if name == "campaign" and layout.kind == "search_terms" and "ad_group" in present:
-                checks.append(("ad_group", "the value is empty (only a Performance Max row has no ad group)",
-                               _without_ad_group() & ~_performance_max(present)))
+                checks.append(
+                    (
+                        "ad_group",
+                        "the value is empty (only a Performance Max row has no ad group)",
+                        _without_ad_group() & ~_performance_max(present),
+                    )
+                )
         exprs: list[pl.Expr] = [pl.col("_line")]
         dates = None
         if "date" in present:
@@ -406,16 +424,21 @@ class ReportReader:
             exprs += [pl.col("__date").alias("date"), pl.col("__date_to").alias("date_to")]
         else:  # one period: every row is stored from its first day, with its last day beside it
             assert layout.period is not None
-            exprs += [pl.lit(layout.period[0], dtype=pl.Date).alias("date"),
-                      pl.lit(layout.period[1], dtype=pl.Date).alias("date_to")]
+            exprs += [
+                pl.lit(layout.period[0], dtype=pl.Date).alias("date"),
+                pl.lit(layout.period[1], dtype=pl.Date).alias("date_to"),
+            ]
         for name in COUNT_COLUMNS:
             value, bad = values.count_from_plain(pl.col(f"{name}__plain"), name)
             checks.append((name, "is not a whole number", bad))
             exprs.append(value)
         for name in (*MONEY_COLUMNS, "conversions"):
             if name not in present:
-                exprs.append(pl.lit(None if name == "budget" else 0, dtype=pl.Int64 if name != "conversions"
-                                    else pl.Float64).alias(name))
+                exprs.append(
+                    pl.lit(
+                        None if name == "budget" else 0, dtype=pl.Int64 if name != "conversions" else pl.Float64
+                    ).alias(name)
+                )
                 continue
             parse = values.float_from_plain if name == "conversions" else values.micros_from_plain
             value, bad, negative = parse(pl.col(f"{name}__plain"), name)
@@ -427,8 +450,12 @@ class ReportReader:
                 exprs.append(pl.lit("").alias(name))
             elif name in _DASH_IS_NONE or (name == "ad_group" and layout.kind == "search_terms"):
                 # " --": none (a Performance Max row's ad group and keyword, an id the platform has not given)
-                exprs.append(pl.when(pl.col(name).fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS))
-                             .then(pl.lit("")).otherwise(pl.col(name).str.strip_chars()).alias(name))
+                exprs.append(
+                    pl.when(pl.col(name).fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS))
+                    .then(pl.lit(""))
+                    .otherwise(pl.col(name).str.strip_chars())
+                    .alias(name)
+                )
             else:
                 exprs.append(pl.col(name).fill_null("").str.strip_chars().alias(name))
         if dates is not None:
@@ -451,37 +478,52 @@ class ReportReader:
         distinct = frame.select(pl.col("__date_text").unique())
         if layout.header.segment == "day":
             parsed, bad = values.date_expr("__date_text", layout.date_order)
-            return distinct.with_columns(parsed.alias("__date"), pl.lit(None, dtype=pl.Date).alias("__date_to"),
-                                         bad.alias("__date_bad"))
+            return distinct.with_columns(
+                parsed.alias("__date"), pl.lit(None, dtype=pl.Date).alias("__date_to"), bad.alias("__date_bad")
+            )
         month_first = layout.header.microsoft and not layout.header.spanish
-        found = {cell: periods.segment_period(cell, layout.header.segment, month_first=month_first)
-                 for cell in distinct["__date_text"]}
+        found = {
+            cell: periods.segment_period(cell, layout.header.segment, month_first=month_first)
+            for cell in distinct["__date_text"]
+        }
         if layout.period is not None:  # the first and last week or month hold only the report's days
             first, last = layout.period
-            found = {cell: (max(span[0], first), min(span[1], last)) if span and span[0] <= last and span[1] >= first
-                     else span for cell, span in found.items()}
+            found = {
+                cell: (max(span[0], first), min(span[1], last))
+                if span and span[0] <= last and span[1] >= first
+                else span
+                for cell, span in found.items()
+            }
         cells = list(found)
         spans = [found[cell] for cell in cells]
-        return pl.DataFrame({
-            "__date_text": cells,
-            "__date": [span[0] if span else None for span in spans],
-            "__date_to": [span[1] if span else None for span in spans],
-            "__date_bad": [span is None for span in spans],
-        }, schema={"__date_text": pl.String, "__date": pl.Date, "__date_to": pl.Date, "__date_bad": pl.Boolean})
+        return pl.DataFrame(
+            {
+                "__date_text": cells,
+                "__date": [span[0] if span else None for span in spans],
+                "__date_to": [span[1] if span else None for span in spans],
+                "__date_bad": [span is None for span in spans],
+            },
+            schema={"__date_text": pl.String, "__date": pl.Date, "__date_to": pl.Date, "__date_bad": pl.Boolean},
+        )
 
     def _date_reason(self) -> str:
         segment = self.layout.header.segment
         if segment == "day":
             return "is not a date (expected YYYY-MM-DD or the report's format)"
-        return (f"is not a {segment} (expected its first day as YYYY-MM-DD, or the {segment} written out as the "
-                "platform writes it)")
+        return (
+            f"is not a {segment} (expected its first day as YYYY-MM-DD, or the {segment} written out as the "
+            "platform writes it)"
+        )
 
     def _fail_first(self, frame: pl.DataFrame, bad: pl.Series, name: str, reason: str) -> None:
         failing = frame.filter(bad).head(1)
         raw = failing[name][0]
         echoed = "" if raw is None else f"{shown(raw)} "
-        raise ReportError(f"{echoed}{reason} ({self.layout.kind_words}: correct the cell, or download the report "
-                          "again)", line=int(failing["_line"][0]), column=self.layout.column_name(name))
+        raise ReportError(
+            f"{echoed}{reason} ({self.layout.kind_words}: correct the cell, or download the report again)",
+            line=int(failing["_line"][0]),
+            column=self.layout.column_name(name),
+        )
 
 
 _DASH_IS_NONE = ("keyword", "campaign_id", "ad_group_id")
@@ -493,8 +535,11 @@ def _without_ad_group() -> pl.Expr:
 
 def _performance_max(present: dict[str, int]) -> pl.Expr:
     """Rows of a Performance Max campaign, by their match type or campaign type cell."""
-    said = [pl.col(name).fill_null("").str.to_lowercase().str.contains("performance max", literal=True)
-            for name in ("match_type", "campaign_type") if name in present]
+    said = [
+        pl.col(name).fill_null("").str.to_lowercase().str.contains("performance max", literal=True)
+        for name in ("match_type", "campaign_type")
+        if name in present
+    ]
     return pl.any_horizontal(said) if said else pl.lit(False)
 
 
@@ -524,6 +569,10 @@ def _cell_too_long(line: str, separator: str, number: int | None, names: tuple[s
     for position, piece in enumerate(line.split(separator)):
         if len(piece) > limit:
             column = names[position] if position < len(names) else f"#{position + 1}"
-            return ReportError(f"a cell has over {limit:,} characters ({shown(piece, 40)}); report cells are far "
-                               "shorter: is this the right file?", line=number, column=column)
+            return ReportError(
+                f"a cell has over {limit:,} characters ({shown(piece, 40)}); report cells are far "
+                "shorter: is this the right file?",
+                line=number,
+                column=column,
+            )
     return ReportError(f"the row has over {HEAD_LINE_CHARS:,} characters: is this the right file?", line=number)

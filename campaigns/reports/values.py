@@ -16,7 +16,9 @@ _DECORATION = r"[\s\u00a0\u202f€$£%]|[A-Z]{3}"
 def _clean(column: str) -> pl.Expr:
     text = pl.col(column).str.strip_chars()
     return (
-        pl.when(text.is_null() | text.is_in(EMPTY_MARKERS)).then(pl.lit("0")).otherwise(text)
+        pl.when(text.is_null() | text.is_in(EMPTY_MARKERS))
+        .then(pl.lit("0"))
+        .otherwise(text)
         .str.replace_all(_DECORATION, "")
     )
 
@@ -93,20 +95,27 @@ _CLOSE = "close variant|variante|nahe"
 
 
 def match_type_expr(column: str) -> pl.Expr:
-    """"Exact match (close variant)" -> exact_cv, "Concordancia de frase" -> phrase, "Performance Max" -> pmax ...
+    """ "Exact match (close variant)" -> exact_cv, "Concordancia de frase" -> phrase, "Performance Max" -> pmax ...
 
     The close-variant and Performance Max / AI Max rows are listed apart by the platform, so they stay apart.
     """
     text = pl.col(column).fill_null("").str.to_lowercase()
     close = text.str.contains(_CLOSE)
     return (
-        pl.when(text.str.contains("performance max")).then(pl.lit("pmax"))
-        .when(text.str.contains("ai max")).then(pl.lit("ai_max"))
-        .when(text.str.contains(_EXACT) & close).then(pl.lit("exact_cv"))
-        .when(text.str.contains(_EXACT)).then(pl.lit("exact"))
-        .when(text.str.contains(_PHRASE) & close).then(pl.lit("phrase_cv"))
-        .when(text.str.contains(_PHRASE)).then(pl.lit("phrase"))
-        .when(text.str.contains(_BROAD)).then(pl.lit("broad"))
+        pl.when(text.str.contains("performance max"))
+        .then(pl.lit("pmax"))
+        .when(text.str.contains("ai max"))
+        .then(pl.lit("ai_max"))
+        .when(text.str.contains(_EXACT) & close)
+        .then(pl.lit("exact_cv"))
+        .when(text.str.contains(_EXACT))
+        .then(pl.lit("exact"))
+        .when(text.str.contains(_PHRASE) & close)
+        .then(pl.lit("phrase_cv"))
+        .when(text.str.contains(_PHRASE))
+        .then(pl.lit("phrase"))
+        .when(text.str.contains(_BROAD))
+        .then(pl.lit("broad"))
         .otherwise(pl.lit(""))
         .alias(column)
     )
@@ -122,8 +131,10 @@ def keyword_syntax_expr(keyword: str, match_type: str) -> list[pl.Expr]:
     """Google writes a keyword's match type into its text: [exact], "phrase", +broad; strip it, keep the type."""
     text = pl.col(keyword).fill_null("").str.strip_chars()
     syntax_type = (
-        pl.when(text.str.starts_with("[") & text.str.ends_with("]")).then(pl.lit("exact"))
-        .when(text.str.starts_with('"') & text.str.ends_with('"') & (text.str.len_chars() > 1)).then(pl.lit("phrase"))
+        pl.when(text.str.starts_with("[") & text.str.ends_with("]"))
+        .then(pl.lit("exact"))
+        .when(text.str.starts_with('"') & text.str.ends_with('"') & (text.str.len_chars() > 1))
+        .then(pl.lit("phrase"))
         .otherwise(pl.lit(""))
     )
     bare = text.str.strip_chars('[]"').str.replace_all(r"(^|\s)\+", "$1").str.replace_all(r"\s+", " ")

@@ -51,20 +51,33 @@ def check(parsed: ParsedAccount) -> None:
             _known_campaign(parsed, keyword.campaign, keyword.line)
         if keyword.shared_list is not None and keyword.shared_list not in parsed.shared_lists:
             raise AccountImportError(f"negative list {keyword.shared_list!r} has no row of its own", line=keyword.line)
-        findings = [f for f in keyword_findings(keyword.text, keyword.match_type, keyword.negative, parsed.platform)
-                    if f.rule in HARD_REASONS]
+        findings = [
+            f
+            for f in keyword_findings(keyword.text, keyword.match_type, keyword.negative, parsed.platform)
+            if f.rule in HARD_REASONS
+        ]
         if findings:
             raise AccountImportError(findings[0].detail, line=keyword.line, column=keyword.column)
-        key = (keyword.campaign, keyword.ad_group, keyword.shared_list, " ".join(keyword.text.lower().split()),
-               keyword.match_type, keyword.negative)
+        key = (
+            keyword.campaign,
+            keyword.ad_group,
+            keyword.shared_list,
+            " ".join(keyword.text.lower().split()),
+            keyword.match_type,
+            keyword.negative,
+        )
         if key in seen:
-            raise AccountImportError(f"duplicate keyword: repeats line {seen[key]}", line=keyword.line,
-                                     column=keyword.column)
+            raise AccountImportError(
+                f"duplicate keyword: repeats line {seen[key]}", line=keyword.line, column=keyword.column
+            )
         seen[key] = keyword.line
     for ad in parsed.ads:
         _known_campaign(parsed, ad.campaign, ad.line)
-        findings = [f for f in ad_findings(ad.headlines, ad.descriptions, ad.path1, ad.path2, ad.final_url,
-                                           parsed.platform) if f.rule in HARD_REASONS]
+        findings = [
+            f
+            for f in ad_findings(ad.headlines, ad.descriptions, ad.path1, ad.path2, ad.final_url, parsed.platform)
+            if f.rule in HARD_REASONS
+        ]
         if findings:
             raise AccountImportError(findings[0].detail, line=ad.line, column=_ad_column(parsed, findings[0]))
     for line, campaign, shared_list in parsed.associations:
@@ -75,8 +88,13 @@ def check(parsed: ParsedAccount) -> None:
 
 def _ad_column(parsed: ParsedAccount, finding) -> str:
     if parsed.platform == "microsoft":
-        return {"headlines": "Headline", "descriptions": "Description", "path1": "Path 1", "path2": "Path 2",
-                "final_url": "Final Url"}[finding.field]
+        return {
+            "headlines": "Headline",
+            "descriptions": "Description",
+            "path1": "Path 1",
+            "path2": "Path 2",
+            "final_url": "Final Url",
+        }[finding.field]
     label = {"headlines": "Headline", "descriptions": "Description"}.get(finding.field)
     if label:
         return f"{label} {finding.index + 1}" if finding.index is not None else f"{label} 1"
@@ -92,8 +110,9 @@ def _name(name: str, line: int | None, column: str) -> None:
 
 def _known_campaign(parsed: ParsedAccount, campaign: str, line: int | None) -> None:
     if campaign not in parsed.campaigns:
-        raise AccountImportError(f"campaign {campaign!r} has no campaign row (with its budget) in this file",
-                                 line=line, column="Campaign")
+        raise AccountImportError(
+            f"campaign {campaign!r} has no campaign row (with its budget) in this file", line=line, column="Campaign"
+        )
 
 
 def write(organization: Organization, parsed: ParsedAccount) -> AccountImportResult:
@@ -101,8 +120,11 @@ def write(organization: Organization, parsed: ParsedAccount) -> AccountImportRes
     campaigns: dict[str, Campaign] = {}
     for item in parsed.campaigns.values():
         campaign, new = Campaign.objects.get_or_create(
-            organization=organization, platform=parsed.platform, name=item.name,
-            defaults={"currency": organization.currency, "daily_budget_micros": item.daily_budget_micros})
+            organization=organization,
+            platform=parsed.platform,
+            name=item.name,
+            defaults={"currency": organization.currency, "daily_budget_micros": item.daily_budget_micros},
+        )
         campaign.status, campaign.daily_budget_micros = item.status, item.daily_budget_micros
         campaign.language = item.language or campaign.language
         campaign.save()
@@ -130,9 +152,16 @@ def write(organization: Organization, parsed: ParsedAccount) -> AccountImportRes
         created += _write_keyword(organization, keyword, campaigns, lists, ad_group_of)
     for ad in parsed.ads:
         created += _write_ad(ad, ad_group_of(ad.campaign, ad.ad_group))
-    return AccountImportResult(platform=parsed.platform, campaigns=len(campaigns), ad_groups=len(ad_groups),
-                               keywords=len(parsed.keywords), ads=len(parsed.ads), shared_lists=len(lists),
-                               created=created, skipped=dict(sorted(parsed.skipped.items())))
+    return AccountImportResult(
+        platform=parsed.platform,
+        campaigns=len(campaigns),
+        ad_groups=len(ad_groups),
+        keywords=len(parsed.keywords),
+        ads=len(parsed.ads),
+        shared_lists=len(lists),
+        created=created,
+        skipped=dict(sorted(parsed.skipped.items())),
+    )
 
 
 def _write_keyword(organization, keyword: KeywordIn, campaigns, lists, ad_group_of) -> int:
@@ -144,12 +173,23 @@ def _write_keyword(organization, keyword: KeywordIn, campaigns, lists, ad_group_
         ad_group = ad_group_of(keyword.campaign, keyword.ad_group)
         parents = {"level": KeywordLevel.AD_GROUP, "campaign": ad_group.campaign, "ad_group": ad_group}
     text = " ".join(keyword.text.split())
-    existing = Keyword.objects.filter(organization=organization, text__iexact=text, match_type=keyword.match_type,
-                                      negative=keyword.negative, **parents).first()
+    existing = Keyword.objects.filter(
+        organization=organization,
+        text__iexact=text,
+        match_type=keyword.match_type,
+        negative=keyword.negative,
+        **parents,
+    ).first()
     if existing is None:
-        Keyword.objects.create(organization=organization, text=text, match_type=keyword.match_type,
-                               negative=keyword.negative, status=keyword.status,
-                               max_cpc_micros=keyword.max_cpc_micros, **parents)
+        Keyword.objects.create(
+            organization=organization,
+            text=text,
+            match_type=keyword.match_type,
+            negative=keyword.negative,
+            status=keyword.status,
+            max_cpc_micros=keyword.max_cpc_micros,
+            **parents,
+        )
         return 1
     existing.status, existing.max_cpc_micros = keyword.status, keyword.max_cpc_micros
     existing.save(update_fields=["status", "max_cpc_micros"])
@@ -157,8 +197,13 @@ def _write_keyword(organization, keyword: KeywordIn, campaigns, lists, ad_group_
 
 
 def _write_ad(ad: AdIn, ad_group: AdGroup) -> int:
-    fields = {"headlines": ad.headlines, "descriptions": ad.descriptions, "path1": ad.path1, "path2": ad.path2,
-              "final_url": ad.final_url}
+    fields = {
+        "headlines": ad.headlines,
+        "descriptions": ad.descriptions,
+        "path1": ad.path1,
+        "path2": ad.path2,
+        "final_url": ad.final_url,
+    }
     for existing in ad_group.ads.all():
         if all(getattr(existing, name) == value for name, value in fields.items()):
             if existing.status != ad.status:

@@ -161,8 +161,12 @@ def enforce(items: Sequence[CampaignInput], ctx: Context) -> list[Decision]:
         return decisions
     # A campaign already changed today is frozen: the plan-wide fixes below may not move it either.
     movable = [(item, d) for item, d in zip(items, decisions, strict=True) if not item.changed_today]
-    _fit_total([d for _, d in movable], ctx.approved_total_micros - sum(
-        d.after_micros for item, d in zip(items, decisions, strict=True) if item.changed_today), ctx.unit_micros)
+    _fit_total(
+        [d for _, d in movable],
+        ctx.approved_total_micros
+        - sum(d.after_micros for item, d in zip(items, decisions, strict=True) if item.changed_today),
+        ctx.unit_micros,
+    )
     _fit_org_cap(items, decisions, {id(d) for _, d in movable}, ctx)
     return decisions
 
@@ -187,8 +191,10 @@ def _fit_org_cap(items: Sequence[CampaignInput], decisions: list[Decision], mova
         return
 
     def fits() -> bool:
-        potential = sum(potential_spend(d.before_micros, d.after_micros, ctx.days_left, item.month_spend_micros)
-                        for item, d in zip(items, decisions, strict=True))
+        potential = sum(
+            potential_spend(d.before_micros, d.after_micros, ctx.days_left, item.month_spend_micros)
+            for item, d in zip(items, decisions, strict=True)
+        )
         return ctx.org_month_spend_micros + potential <= cap
 
     if fits():

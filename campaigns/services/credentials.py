@@ -47,14 +47,19 @@ def _decrypt(row: PlatformCredential) -> dict[str, str]:
     keys = dict(_keys())
     what = f"{row.platform} credentials of organization {row.organization_id}"
     if row.key_id not in keys:
-        raise CredentialError(f"{what} are encrypted under key {row.key_id!r}, which is not in CREDENTIALS_KEYS "
-                              f"(configured: {', '.join(keys)})")
+        raise CredentialError(
+            f"{what} are encrypted under key {row.key_id!r}, which is not in CREDENTIALS_KEYS "
+            f"(configured: {', '.join(keys)})"
+        )
     try:
-        plaintext = AESGCM(keys[row.key_id]).decrypt(bytes(row.nonce), bytes(row.ciphertext),
-                                                    _associated_data(row.organization_id, row.platform))
+        plaintext = AESGCM(keys[row.key_id]).decrypt(
+            bytes(row.nonce), bytes(row.ciphertext), _associated_data(row.organization_id, row.platform)
+        )
     except InvalidTag:
-        raise CredentialError(f"{what} do not decrypt under key {row.key_id!r}: the key is wrong, or the stored "
-                              "ciphertext was altered or copied from another organization or platform") from None
+        raise CredentialError(
+            f"{what} do not decrypt under key {row.key_id!r}: the key is wrong, or the stored "
+            "ciphertext was altered or copied from another organization or platform"
+        ) from None
     return json.loads(plaintext)
 
 
@@ -63,8 +68,9 @@ def _check(platform: str, secrets: dict[str, str]) -> None:
         raise CredentialError(f"unknown platform {platform!r}; use one of {', '.join(CredentialPlatform.values)}")
     if not isinstance(secrets, dict) or not secrets:
         raise CredentialError("credentials must be a non-empty object of names to strings")
-    wrong = sorted(str(name) for name, value in secrets.items() if not isinstance(name, str)
-                   or not isinstance(value, str))
+    wrong = sorted(
+        str(name) for name, value in secrets.items() if not isinstance(name, str) or not isinstance(value, str)
+    )
     if wrong:
         raise CredentialError(f"credential values must be strings: {', '.join(wrong)}")
 
@@ -74,7 +80,8 @@ def store_credentials(organization: Organization, platform: str, secrets: dict[s
     _check(platform, secrets)
     key_id, nonce, ciphertext = _encrypt(organization.pk, platform, secrets)
     row, _ = PlatformCredential.objects.update_or_create(
-        organization=organization, platform=platform,
+        organization=organization,
+        platform=platform,
         defaults={"key_id": key_id, "nonce": nonce, "ciphertext": ciphertext},
     )
     return row

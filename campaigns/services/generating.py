@@ -45,8 +45,11 @@ def ad_group_description(ad_group: AdGroup, product_text: str = "") -> str:
     All of it is marketer text: the model sees it only as delimited data (``ml.generation.prompts.as_data``).
     """
     ads = Ad.objects.filter(ad_group=ad_group).order_by("pk")
-    parts = [product_text.strip(), ad_group.name, *(text for ad in ads for text in ad.headline_texts
-                                                     + ad.description_texts)]
+    parts = [
+        product_text.strip(),
+        ad_group.name,
+        *(text for ad in ads for text in ad.headline_texts + ad.description_texts),
+    ]
     return ". ".join(part for part in parts if part)[:1500]
 
 
@@ -65,11 +68,13 @@ def build_request(campaign: Campaign, group: AdGroup, product_text: str = "") ->
 
     organization = campaign.organization
     return GenerationRequest(
-        description=ad_group_description(group, product_text), language="en" if campaign.language == "en" else "es",
+        description=ad_group_description(group, product_text),
+        language="en" if campaign.language == "en" else "es",
         existing_keywords=tuple(k.text for k in group.keywords.all() if not k.negative),
         blocked_terms=tuple(organization.blocked_terms),
         guard_mode="strip" if organization.injection_policy == InjectionPolicy.STRIP else "refuse",
-        platforms=(as_platform(campaign.platform),), seed=group.pk,
+        platforms=(as_platform(campaign.platform),),
+        seed=group.pk,
     )
 
 
@@ -80,8 +85,9 @@ def worker_batcher() -> Any:
     return batcher_for(ModelSettings(cache_dir=str(Path(settings.VAR_DIR) / "models")))
 
 
-def suggestion_rows(campaign: Campaign, group: AdGroup, result: Any,
-                    job: GenerationJob | None = None) -> list[Suggestion]:
+def suggestion_rows(
+    campaign: Campaign, group: AdGroup, result: Any, job: GenerationJob | None = None
+) -> list[Suggestion]:
     """Unsaved suggestions for one ad group's generated assets, with the model, quantization and prompt version."""
     p = result.provenance
     source = f"{SOURCE}:{p.model}:{p.quantization}:{p.prompt_version}"[:100]
@@ -91,15 +97,31 @@ def suggestion_rows(campaign: Campaign, group: AdGroup, result: Any,
     def origin(field: str, i: int) -> str:
         return sources.get(field, [])[i] if i < len(sources.get(field, [])) else "model"
 
-    rows = [Suggestion(kind=SuggestionKind.KEYWORD, text=k.text, match_type=k.match_type,
-                       evidence={"similarity": k.similarity, "seed": p.seed, "origin": origin("keywords", i)}, **base)
-            for i, k in enumerate(result.keywords)]
-    rows += [Suggestion(kind=SuggestionKind.HEADLINE, text=text, evidence={"seed": p.seed,
-                                                                           "origin": origin("headlines", i)}, **base)
-             for i, text in enumerate(result.headlines)]
-    rows += [Suggestion(kind=SuggestionKind.DESCRIPTION, text=text,
-                        evidence={"seed": p.seed, "origin": origin("descriptions", i)}, **base)
-             for i, text in enumerate(result.descriptions)]
+    rows = [
+        Suggestion(
+            kind=SuggestionKind.KEYWORD,
+            text=k.text,
+            match_type=k.match_type,
+            evidence={"similarity": k.similarity, "seed": p.seed, "origin": origin("keywords", i)},
+            **base,
+        )
+        for i, k in enumerate(result.keywords)
+    ]
+    rows += [
+        Suggestion(
+            kind=SuggestionKind.HEADLINE, text=text, evidence={"seed": p.seed, "origin": origin("headlines", i)}, **base
+        )
+        for i, text in enumerate(result.headlines)
+    ]
+    rows += [
+        Suggestion(
+            kind=SuggestionKind.DESCRIPTION,
+            text=text,
+            evidence={"seed": p.seed, "origin": origin("descriptions", i)},
+            **base,
+        )
+        for i, text in enumerate(result.descriptions)
+    ]
     return rows
 
 
@@ -120,10 +142,15 @@ def generate_for_campaign(campaign: Campaign, *, batcher=None, embedder=None) ->
         rows += suggestion_rows(campaign, group, result)
     with transaction.atomic():
         # A rerun (or a redelivered task) replaces what is still pending: no duplicated suggestions.
-        Suggestion.objects.filter(campaign=campaign, status=SuggestionStatus.PENDING, source__startswith=SOURCE,
-                                  kind__in=GENERATED_KINDS).delete()
+        Suggestion.objects.filter(
+            campaign=campaign, status=SuggestionStatus.PENDING, source__startswith=SOURCE, kind__in=GENERATED_KINDS
+        ).delete()
         Suggestion.objects.bulk_create(rows)
     kinds = [row.kind for row in rows]
-    return GenerationSummary(ad_groups=len(groups), keywords=kinds.count(SuggestionKind.KEYWORD),
-                             headlines=kinds.count(SuggestionKind.HEADLINE),
-                             descriptions=kinds.count(SuggestionKind.DESCRIPTION), refused=refused)
+    return GenerationSummary(
+        ad_groups=len(groups),
+        keywords=kinds.count(SuggestionKind.KEYWORD),
+        headlines=kinds.count(SuggestionKind.HEADLINE),
+        descriptions=kinds.count(SuggestionKind.DESCRIPTION),
+        refused=refused,
+    )

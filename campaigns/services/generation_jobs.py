@@ -61,13 +61,16 @@ class GenerationJobError(ValueError):
 
 # --- creating -------------------------------------------------------------------------------------------------
 
+
 def day_start(organization: Organization, now: datetime | None = None) -> datetime:
     """Midnight of the organization's local day: the quota restarts there."""
     try:
         zone = ZoneInfo(organization.time_zone)
     except (ZoneInfoNotFoundError, ValueError):  # stored before the model validated it: a 400, not a 500
-        raise GenerationJobError(f"The organization's time zone “{organization.time_zone}” is not an IANA time zone; "
-                                 "an owner must set a valid one in the settings.") from None
+        raise GenerationJobError(
+            f"The organization's time zone “{organization.time_zone}” is not an IANA time zone; "
+            "an owner must set a valid one in the settings."
+        ) from None
     local = (now or timezone.now()).astimezone(zone)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -78,8 +81,9 @@ def tokens_committed_today(organization: Organization) -> int:
 
     jobs = GenerationJob.objects.filter(organization=organization, created_at__gte=day_start(organization))
     used = jobs.aggregate(total=Sum("tokens_generated", default=0))["total"]
-    left = jobs.filter(status__in=UNFINISHED).aggregate(
-        left=Sum(F("total_requests") - F("done_requests"), default=0))["left"]
+    left = jobs.filter(status__in=UNFINISHED).aggregate(left=Sum(F("total_requests") - F("done_requests"), default=0))[
+        "left"
+    ]
     return used + left * token_budget(GenerationRequest(description=""))
 
 
@@ -100,8 +104,14 @@ def check_product_text(text: str, policy: str = "refuse") -> str:
 
 
 @transaction.atomic
-def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int | None = None,
-               product_text: str = "", user: User | AnonymousUser | None = None) -> GenerationJob:
+def create_job(
+    organization: Organization,
+    campaign_id: int,
+    *,
+    ad_group_id: int | None = None,
+    product_text: str = "",
+    user: User | AnonymousUser | None = None,
+) -> GenerationJob:
     """Queue a generation job for a campaign (or one of its ad groups) of ``organization``."""
     from ml.generation.api import GenerationRequest, token_budget
 
@@ -122,10 +132,15 @@ def create_job(organization: Organization, campaign_id: int, *, ad_group_id: int
     if committed + needed > quota:
         raise GenerationJobError(
             f"Today's generation quota is used up: {committed} of {quota} tokens are used or reserved, and this "
-            f"job may need {needed}. It restarts at midnight ({organization.time_zone}).")
+            f"job may need {needed}. It restarts at midnight ({organization.time_zone})."
+        )
     job = GenerationJob.objects.create(
-        organization=organization, campaign=campaign, ad_group_id=ad_group_id, product_text=text,
-        total_requests=len(groups), created_by=saved_user(user),
+        organization=organization,
+        campaign=campaign,
+        ad_group_id=ad_group_id,
+        product_text=text,
+        total_requests=len(groups),
+        created_by=saved_user(user),
     )
     transaction.on_commit(lambda: _queue(job.pk))
     return job
@@ -138,7 +153,8 @@ def _queue(job_id: int) -> None:
 def cancel_job(job: GenerationJob) -> GenerationJob:
     """Cancel a queued or running job; the worker stops before its next step and saves nothing more."""
     cancelled = GenerationJob.objects.filter(pk=job.pk, status__in=UNFINISHED).update(
-        status=JobStatus.CANCELLED, finished_at=timezone.now())
+        status=JobStatus.CANCELLED, finished_at=timezone.now()
+    )
     job.refresh_from_db()
     if not cancelled:
         raise GenerationJobError(f"This job has already {job.get_status_display().lower()}.")
@@ -152,8 +168,9 @@ claim = _jobs.claim
 seconds_until_reclaimable = _jobs.seconds_until_reclaimable
 
 
-def run_job(job_id: int, *, batcher: Any = None, embedder: Any = None,
-            groups_per_step: int = GROUPS_PER_STEP) -> GenerationJob | None:
+def run_job(
+    job_id: int, *, batcher: Any = None, embedder: Any = None, groups_per_step: int = GROUPS_PER_STEP
+) -> GenerationJob | None:
     """Run a queued job; None when there was nothing to claim (a duplicate, a cancelled or finished job).
 
     Raises:
@@ -181,13 +198,14 @@ def _run_steps(job: GenerationJob, batcher: Any, embedder: Any, groups_per_step:
     for start in range(0, len(groups), groups_per_step):
         if not GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists():
             return  # cancelled between steps
-        step = groups[start:start + groups_per_step]
+        step = groups[start : start + groups_per_step]
         requests = [generating.build_request(job.campaign, group, job.product_text) for group in step]
         results = generate_many(requests, batcher, embedder)
         if not _save_step(job, step, results):
             return
     GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.SUCCEEDED, finished_at=timezone.now())
+        status=JobStatus.SUCCEEDED, finished_at=timezone.now()
+    )
 
 
 def _save_step(job: GenerationJob, groups: list[AdGroup], results: list[Any]) -> bool:
@@ -204,8 +222,9 @@ def _save_step(job: GenerationJob, groups: list[AdGroup], results: list[Any]) ->
             if isinstance(generated, InjectionRefused):
                 result.setdefault("refused", {})[str(group.pk)] = str(generated)
             else:
-                kept, duplicates = drop_duplicates(group, generating.suggestion_rows(job.campaign, group, generated,
-                                                                                    job=locked))
+                kept, duplicates = drop_duplicates(
+                    group, generating.suggestion_rows(job.campaign, group, generated, job=locked)
+                )
                 rows += kept
                 result["duplicates"] = result.get("duplicates", 0) + len(duplicates)
                 locked.dropped = [*locked.dropped, *dropped_lines(group.pk, generated, duplicates)]
@@ -229,11 +248,14 @@ def drop_duplicates(group: AdGroup, rows: list[Suggestion]) -> tuple[list[Sugges
     seen: dict[str, set[str]] = {
         SuggestionKind.HEADLINE: {duplicate_key(t) for ad in ads for t in ad.headline_texts},
         SuggestionKind.DESCRIPTION: {duplicate_key(t) for ad in ads for t in ad.description_texts},
-        SuggestionKind.KEYWORD: {duplicate_key(t) for t in Keyword.objects.filter(ad_group=group, negative=False)
-                                 .values_list("text", flat=True)},
+        SuggestionKind.KEYWORD: {
+            duplicate_key(t)
+            for t in Keyword.objects.filter(ad_group=group, negative=False).values_list("text", flat=True)
+        },
     }
-    pending = Suggestion.objects.filter(ad_group=group, status=SuggestionStatus.PENDING,
-                                        kind__in=generating.GENERATED_KINDS).values_list("kind", "text")
+    pending = Suggestion.objects.filter(
+        ad_group=group, status=SuggestionStatus.PENDING, kind__in=generating.GENERATED_KINDS
+    ).values_list("kind", "text")
     for kind, text in pending:
         seen[kind].add(duplicate_key(text))
     kept, dropped = [], []
@@ -256,11 +278,25 @@ def dropped_lines(ad_group_id: int, generated: Any, duplicates: Sequence[Suggest
         lines = generated.raw_lines.get(violation.field, [])
         index = violation.index
         text = getattr(violation, "text", "") or (lines[index] if index is not None and 0 <= index < len(lines) else "")
-        out.append({"ad_group": ad_group_id, "field": violation.field, "index": index, "reason": violation.reason,
-                    "detail": violation.detail, "text": text})
+        out.append(
+            {
+                "ad_group": ad_group_id,
+                "field": violation.field,
+                "index": index,
+                "reason": violation.reason,
+                "detail": violation.detail,
+                "text": text,
+            }
+        )
     for row in duplicates:
-        out.append({"ad_group": ad_group_id, "field": f"{row.kind}s", "index": None, "reason": "duplicate",
-                    "detail": "repeats the ad group's text, keywords or a pending suggestion", "text": row.text})
+        out.append(
+            {
+                "ad_group": ad_group_id,
+                "field": f"{row.kind}s",
+                "index": None,
+                "reason": "duplicate",
+                "detail": "repeats the ad group's text, keywords or a pending suggestion",
+                "text": row.text,
+            }
+        )
     return out
-
-

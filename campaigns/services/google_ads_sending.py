@@ -39,7 +39,8 @@ class GoogleAdsConnection:
         from google.ads.googleads.client import GoogleAdsClient
 
         config: dict[str, str | bool] = {
-            name: secrets[name] for name in ("developer_token", "client_id", "client_secret", "refresh_token")}
+            name: secrets[name] for name in ("developer_token", "client_id", "client_secret", "refresh_token")
+        }
         if secrets.get("login_customer_id"):  # a manager account acting for the client account
             config["login_customer_id"] = _digits(secrets["login_customer_id"])
         config["use_proto_plus"] = True
@@ -66,8 +67,9 @@ class SendResult:
         return asdict(self)
 
 
-def send_google_ads(organization: Organization, *, validate_only: bool = True,
-                    campaign_ids: Iterable[int] | None = None) -> SendResult:
+def send_google_ads(
+    organization: Organization, *, validate_only: bool = True, campaign_ids: Iterable[int] | None = None
+) -> SendResult:
     """Build the account's mutate request and send it; without stored credentials a dry run is checked here only.
 
     Raises:
@@ -78,31 +80,42 @@ def send_google_ads(organization: Organization, *, validate_only: bool = True,
     secrets = load_credentials(organization, CredentialPlatform.GOOGLE_ADS)
     if secrets is None:
         if not validate_only:
-            raise SendError("this organization has no stored Google Ads credentials, so nothing can be sent for "
-                            "real; store them first (manage.py set_credentials --platform google_ads)")
+            raise SendError(
+                "this organization has no stored Google Ads credentials, so nothing can be sent for "
+                "real; store them first (manage.py set_credentials --platform google_ads)"
+            )
         request, account = google_ads_api.build_request(organization, "0", campaign_ids)
-        return SendResult(sent=False, validate_only=True, customer_id="0",
-                          operations=len(request.mutate_operations),
-                          problems=[p.as_dict() for p in account.problems],
-                          detail="no stored Google Ads credentials: checked here by the shared validator only, "
-                                 "not by Google")
+        return SendResult(
+            sent=False,
+            validate_only=True,
+            customer_id="0",
+            operations=len(request.mutate_operations),
+            problems=[p.as_dict() for p in account.problems],
+            detail="no stored Google Ads credentials: checked here by the shared validator only, not by Google",
+        )
     connection = GoogleAdsConnection(secrets)
     return _send(organization, connection, validate_only, campaign_ids)
 
 
-def _send(organization: Organization, connection: GoogleAdsConnection, validate_only: bool,
-          campaign_ids: Iterable[int] | None) -> SendResult:
+def _send(
+    organization: Organization, connection: GoogleAdsConnection, validate_only: bool, campaign_ids: Iterable[int] | None
+) -> SendResult:
     from google.ads.googleads.errors import GoogleAdsException
     from google.auth.exceptions import GoogleAuthError
 
     customer_id = connection.customer_id
     try:
-        names = google_ads_api.budget_resource_names(connection, customer_id,
-                                                     google_ads_api.campaigns_of(organization, campaign_ids))
+        names = google_ads_api.budget_resource_names(
+            connection, customer_id, google_ads_api.campaigns_of(organization, campaign_ids)
+        )
         request, account = google_ads_api.build_request(organization, customer_id, campaign_ids, names)
-        result = SendResult(sent=False, validate_only=validate_only, customer_id=customer_id,
-                            operations=len(request.mutate_operations),
-                            problems=[p.as_dict() for p in account.problems])
+        result = SendResult(
+            sent=False,
+            validate_only=validate_only,
+            customer_id=customer_id,
+            operations=len(request.mutate_operations),
+            problems=[p.as_dict() for p in account.problems],
+        )
         if not result.operations:
             result.detail = "nothing to send: every item is already on Google or was left out"
             return result

@@ -50,8 +50,14 @@ def stored_path(job: ImportJob) -> Path:
 
 # --- creating (in the web process) ----------------------------------------------------------------------------
 
-def create_job(organization: Organization, upload: UploadedFile, *, user: User | AnonymousUser | None = None,
-               decimal: str | None = None) -> ImportJob:
+
+def create_job(
+    organization: Organization,
+    upload: UploadedFile,
+    *,
+    user: User | AnonymousUser | None = None,
+    decimal: str | None = None,
+) -> ImportJob:
     """Store the upload and queue its import; a file whose head is not a report raises ReportError, and then
     neither the file nor a job is kept."""
     path = _store(upload)
@@ -59,8 +65,11 @@ def create_job(organization: Organization, upload: UploadedFile, *, user: User |
         ReportReader(path, decimal=decimal)  # the head only: encoding, header, layout
         with transaction.atomic():
             job = ImportJob.objects.create(
-                organization=organization, filename=Path(upload.name or "report").name[:255], stored_name=path.name,
-                size_bytes=path.stat().st_size, decimal=decimal or "",
+                organization=organization,
+                filename=Path(upload.name or "report").name[:255],
+                stored_name=path.name,
+                size_bytes=path.stat().st_size,
+                decimal=decimal or "",
                 created_by=saved_user(user),
             )
             transaction.on_commit(lambda: _queue(job.pk))
@@ -100,6 +109,7 @@ def _queue(job_id: int) -> None:
 
 # --- running (in the worker) ----------------------------------------------------------------------------------
 
+
 class _ImportJobs(JobRunner[ImportJob]):
     def ended(self, job_id: int) -> None:
         remove_upload(job_id)  # the stored file goes whenever the job ends
@@ -120,25 +130,38 @@ def run_job(job_id: int, *, chunk_rows: int = 50_000) -> ImportJob | None:
         return None
     job = ImportJob.objects.select_related("organization", "created_by").get(pk=job_id)
     try:
-        result = import_report(job.organization, stored_path(job), user=job.created_by, decimal=job.decimal or None,
-                               filename=job.filename, chunk_rows=chunk_rows,
-                               progress=lambda reader: _progress(job_id, reader))
+        result = import_report(
+            job.organization,
+            stored_path(job),
+            user=job.created_by,
+            decimal=job.decimal or None,
+            filename=job.filename,
+            chunk_rows=chunk_rows,
+            progress=lambda reader: _progress(job_id, reader),
+        )
     except ReportError as exc:
         _jobs.finish(job_id, JobStatus.FAILED, error=exc.reason, error_line=exc.line, error_column=exc.column or "")
     except Exception as exc:  # the database, the disk, a bug: counted, retried, then failed
         _jobs.attempt_failed(job, exc)
     else:
-        _jobs.finish(job_id, JobStatus.SUCCEEDED, progress=100, rows_read=result.rows,
-                     report_import_id=result.report_import_id,
-                     result={key: value.isoformat() if isinstance(value, date) else value
-                             for key, value in asdict(result).items()})
+        _jobs.finish(
+            job_id,
+            JobStatus.SUCCEEDED,
+            progress=100,
+            rows_read=result.rows,
+            report_import_id=result.report_import_id,
+            result={
+                key: value.isoformat() if isinstance(value, date) else value for key, value in asdict(result).items()
+            },
+        )
     job.refresh_from_db()
     return job
 
 
 def _progress(job_id: int, reader: ReadProgress) -> None:
     ImportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        rows_read=reader.rows_read, progress=int(READING_SHARE * reader.fraction_read))
+        rows_read=reader.rows_read, progress=int(READING_SHARE * reader.fraction_read)
+    )
 
 
 def remove_upload(job_id: int) -> None:

@@ -38,8 +38,13 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 UNKNOWN_WHEN_ABSENT = ("conversions", "conversion_value")
-TOTAL_FIELDS = {"impressions": "impressions", "clicks": "clicks", "cost": "cost_micros", "conversions": "conversions",
-                "conversion_value": "conversion_value_micros"}
+TOTAL_FIELDS = {
+    "impressions": "impressions",
+    "clicks": "clicks",
+    "cost": "cost_micros",
+    "conversions": "conversions",
+    "conversion_value": "conversion_value_micros",
+}
 
 
 @dataclass(frozen=True)
@@ -90,15 +95,17 @@ def import_report(
     reader = ReportReader(path, decimal=decimal, chunk_rows=chunk_rows)
     layout = reader.layout
     platform = platform or layout.platform
-    staging = Staging(layout.kind, periods=not layout.segmented_by_day,
-                      excluded="added_excluded" in layout.header.columns)
+    staging = Staging(
+        layout.kind, periods=not layout.segmented_by_day, excluded="added_excluded" in layout.header.columns
+    )
     digest = ReportDigest(layout, organization.name, organization.currency)
     staging.create()
     try:
         # Reading and checking the next chunk (polars) overlaps writing this one (the database driver): both let
         # go of the GIL, so on two cores the import takes the longer of the two, not their sum.
-        chunks = ((digest.add(chunk), ReadProgress(reader.rows_read, reader.fraction_read))
-                  for chunk in reader.chunks())
+        chunks = (
+            (digest.add(chunk), ReadProgress(reader.rows_read, reader.fraction_read)) for chunk in reader.chunks()
+        )
         for rows, read in read_ahead(chunks):
             with transaction.atomic():
                 staging.load(rows)
@@ -108,9 +115,16 @@ def import_report(
         assert digest.date_from is not None and digest.date_to is not None  # the reader refuses a file of no rows
         with transaction.atomic(), bulk_settings():
             report_import = ReportImport.objects.create(
-                organization=organization, platform=platform, kind=layout.kind, filename=(filename or path.name)[:255],
-                sha256=_sha256(path), rows=reader.rows_read, date_from=digest.date_from, date_to=digest.date_to,
-                segmented_by_day=layout.segmented_by_day, totals=_totals(reader),
+                organization=organization,
+                platform=platform,
+                kind=layout.kind,
+                filename=(filename or path.name)[:255],
+                sha256=_sha256(path),
+                rows=reader.rows_read,
+                date_from=digest.date_from,
+                date_to=digest.date_to,
+                segmented_by_day=layout.segmented_by_day,
+                totals=_totals(reader),
                 unknown_columns=[name for name in UNKNOWN_WHEN_ABSENT if name not in layout.header.columns],
                 created_by=saved_user(user),
             )
@@ -148,9 +162,11 @@ def _micros(fact: object) -> int | None:
     return fact
 
 
-_DAILY_COLUMNS = ("search_term_id, campaign_id, date, date_to, keyword_id, keyword_text, keyword_match_type, "
-                  "match_type, excluded, impressions, clicks, cost_micros, conversions, conversion_value_micros, "
-                  "report_import_id")
+_DAILY_COLUMNS = (
+    "search_term_id, campaign_id, date, date_to, keyword_id, keyword_text, keyword_match_type, "
+    "match_type, excluded, impressions, clicks, cost_micros, conversions, conversion_value_micros, "
+    "report_import_id"
+)
 # SQLite sums rows the file lists twice as it inserts them, through the unique row key: no sort of the staged
 # rows first. PostgreSQL cannot update a row twice in one statement, so it sums them with GROUP BY (hashed).
 _SQLITE_SUM_ON_CONFLICT = (
@@ -165,8 +181,14 @@ _SQLITE_SUM_ON_CONFLICT = (
 class _Writer:
     """Moves staged rows into the account tables with set-based SQL (inside the caller's transaction)."""
 
-    def __init__(self, organization: Organization, platform: str, digest: ReportDigest, staging: Staging,
-                 report_import: ReportImport) -> None:
+    def __init__(
+        self,
+        organization: Organization,
+        platform: str,
+        digest: ReportDigest,
+        staging: Staging,
+        report_import: ReportImport,
+    ) -> None:
         self.organization = organization
         self.platform = platform
         self.digest = digest
@@ -193,16 +215,25 @@ class _Writer:
             self._search_terms()
         else:
             replaced, _ = DailyMetric.objects.filter(
-                overlapping(date_from, date_to), organization=self.organization, level=self.kind,
+                overlapping(date_from, date_to),
+                organization=self.organization,
+                level=self.kind,
                 campaign_id__in=ids,
             ).delete()
             self._metrics()
         return ImportResult(
-            report_import_id=self.report_import.pk, kind=self.kind, platform=self.platform,
-            rows=self.report_import.rows, date_from=date_from, date_to=date_to,
-            campaigns_created=campaigns_created, ad_groups_created=ad_groups_created,
-            keywords_created=keywords_created, rows_replaced=replaced,
-            segmented_by_day=self.report_import.segmented_by_day, totals=self.report_import.totals,
+            report_import_id=self.report_import.pk,
+            kind=self.kind,
+            platform=self.platform,
+            rows=self.report_import.rows,
+            date_from=date_from,
+            date_to=date_to,
+            campaigns_created=campaigns_created,
+            ad_groups_created=ad_groups_created,
+            keywords_created=keywords_created,
+            rows_replaced=replaced,
+            segmented_by_day=self.report_import.segmented_by_day,
+            totals=self.report_import.totals,
             unknown_columns=tuple(self.report_import.unknown_columns),
         )
 
@@ -226,21 +257,31 @@ class _Writer:
             ).first()
             if campaign is None:
                 campaign = Campaign.objects.create(
-                    organization=self.organization, platform=self.platform, name=name, external_id=external_id,
+                    organization=self.organization,
+                    platform=self.platform,
+                    name=name,
+                    external_id=external_id,
                     currency=_text(facts["currency"]) or self.organization.currency,
                     daily_budget_micros=(budget or 0) if per_day else 0,
-                    budget_type=period or BudgetType.DAILY, total_budget_micros=None if per_day else budget,
-                    campaign_type=kind or "search", status=status or "enabled", language=language,
+                    budget_type=period or BudgetType.DAILY,
+                    total_budget_micros=None if per_day else budget,
+                    campaign_type=kind or "search",
+                    status=status or "enabled",
+                    language=language,
                 )
                 created += 1
             else:
                 changed: dict[str, str | int | None] = {
-                    "name": name, "campaign_type": kind, "status": status, "budget_type": period
+                    "name": name,
+                    "campaign_type": kind,
+                    "status": status,
+                    "budget_type": period,
                 }
                 if not per_day:
                     changed["total_budget_micros"] = budget
-                fields = [field for field, value in changed.items()
-                          if value is not None and getattr(campaign, field) != value]
+                fields = [
+                    field for field, value in changed.items() if value is not None and getattr(campaign, field) != value
+                ]
                 for field in fields:  # renamed on the platform (the id identifies it), paused, retyped ...
                     setattr(campaign, field, changed[field])
                 if fields:
@@ -258,13 +299,23 @@ class _Writer:
         existing = AdGroup.objects.filter(campaign_id__in=set(campaign_ids.values()))
         before = existing.count()
         AdGroup.objects.bulk_create(
-            [AdGroup(campaign_id=campaign_ids[campaign], name=name, external_id=group.external_id,
-                     status=status(group.status)) for (campaign, name), group in named.items()],
-            ignore_conflicts=True, batch_size=500,
+            [
+                AdGroup(
+                    campaign_id=campaign_ids[campaign],
+                    name=name,
+                    external_id=group.external_id,
+                    status=status(group.status),
+                )
+                for (campaign, name), group in named.items()
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
         )
         names = {campaign_id: campaign for campaign, campaign_id in campaign_ids.items()}
-        ids = {(names[campaign_id], name): pk for campaign_id, name, pk in
-               existing.values_list("campaign_id", "name", "pk")}
+        ids = {
+            (names[campaign_id], name): pk
+            for campaign_id, name, pk in existing.values_list("campaign_id", "name", "pk")
+        }
         return ids, existing.count() - before
 
     def _keywords(self) -> int:
@@ -298,28 +349,47 @@ class _Writer:
         # Rows the platform lists apart stay apart (their key holds both match types); rows that differ only in
         # columns not stored (a device, a network) are summed, so the totals still reconcile with the file's.
         terms = SearchTerm._meta.db_table
-        levels = [("g.ad_group_id IS NOT NULL", f"JOIN {terms} t ON t.ad_group_id = g.ad_group_id "
-                                                "AND t.text = s.search_term")]
+        levels = [
+            ("g.ad_group_id IS NOT NULL", f"JOIN {terms} t ON t.ad_group_id = g.ad_group_id AND t.text = s.search_term")
+        ]
         if self.digest.campaign_level_groups:  # Performance Max: the terms belong to the campaign
-            levels.append(("g.ad_group_id IS NULL", f"JOIN {terms} t ON t.campaign_id = g.campaign_id "
-                                                    "AND t.ad_group_id IS NULL AND t.text = s.search_term"))
+            levels.append(
+                (
+                    "g.ad_group_id IS NULL",
+                    f"JOIN {terms} t ON t.campaign_id = g.campaign_id "
+                    "AND t.ad_group_id IS NULL AND t.text = s.search_term",
+                )
+            )
         date_to, excluded = self.staging.column("date_to", "NULL"), self.staging.column("excluded", "0")
-        group = ", ".join(["t.id", "g.campaign_id", "s.date", *([date_to] if date_to != "NULL" else []), "s.keyword",
-                           "s.keyword_match_type", "s.match_type"])
+        group = ", ".join(
+            [
+                "t.id",
+                "g.campaign_id",
+                "s.date",
+                *([date_to] if date_to != "NULL" else []),
+                "s.keyword",
+                "s.keyword_match_type",
+                "s.match_type",
+            ]
+        )
         for where, term_join in levels:
             joins = f"{staging_join} {term_join} LEFT {self._keyword_join('search_terms')} WHERE {where}"
             if connection.vendor == "sqlite":
-                _sql(f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
-                     f"SELECT t.id, g.campaign_id, s.date, {date_to}, k.id, s.keyword, s.keyword_match_type, "
-                     f"s.match_type, {excluded} = 1, s.impressions, s.clicks, s.cost, s.conversions, "
-                     f"s.conversion_value, %s {joins} {_SQLITE_SUM_ON_CONFLICT}",
-                     [self.report_import.pk, False])
+                _sql(
+                    f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
+                    f"SELECT t.id, g.campaign_id, s.date, {date_to}, k.id, s.keyword, s.keyword_match_type, "
+                    f"s.match_type, {excluded} = 1, s.impressions, s.clicks, s.cost, s.conversions, "
+                    f"s.conversion_value, %s {joins} {_SQLITE_SUM_ON_CONFLICT}",
+                    [self.report_import.pk, False],
+                )
             else:
-                _sql(f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
-                     f"SELECT t.id, g.campaign_id, s.date, {date_to}, MIN(k.id), s.keyword, s.keyword_match_type, "
-                     f"s.match_type, MAX({excluded}) = 1, SUM(s.impressions), SUM(s.clicks), SUM(s.cost), "
-                     f"SUM(s.conversions), SUM(s.conversion_value), %s {joins} GROUP BY {group}",
-                     [self.report_import.pk, False])
+                _sql(
+                    f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
+                    f"SELECT t.id, g.campaign_id, s.date, {date_to}, MIN(k.id), s.keyword, s.keyword_match_type, "
+                    f"s.match_type, MAX({excluded}) = 1, SUM(s.impressions), SUM(s.clicks), SUM(s.cost), "
+                    f"SUM(s.conversions), SUM(s.conversion_value), %s {joins} GROUP BY {group}",
+                    [self.report_import.pk, False],
+                )
         if self.digest.any_excluded:
             self._excluded_as_negatives()
 

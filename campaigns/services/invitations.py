@@ -33,19 +33,25 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite(organization: Organization, email: str, role: str, *, invited_by: User,
-           site_url: str) -> Invitation:
+def invite(organization: Organization, email: str, role: str, *, invited_by: User, site_url: str) -> Invitation:
     """Record an invitation and email a link to the web page that accepts it, plus the bare token for API clients
     (after commit, so a rolled-back invitation sends nothing). ``site_url`` is the scheme and host the link uses."""
     token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(organization=organization, email=email.strip(), role=role,
-                                           token_sha256=token_digest(token), invited_by=invited_by)
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email.strip(),
+        role=role,
+        token_sha256=token_digest(token),
+        invited_by=invited_by,
+    )
     link = site_url.rstrip("/") + reverse("campaigns:accept_invitation", args=[token])
-    body = (f"You are invited to join {organization.name} as {Role(role).label.lower()}.\n\n"
-            f"To accept within {INVITATION_DAYS} days, open this link and sign in with this email address "
-            f"(or create an account for it there):\n\n{link}\n\n"
-            f"With the API, send this token to /api/invitations/accept/ instead:\n\n{token}\n\n"
-            f"If you did not expect this, ignore this email.")
+    body = (
+        f"You are invited to join {organization.name} as {Role(role).label.lower()}.\n\n"
+        f"To accept within {INVITATION_DAYS} days, open this link and sign in with this email address "
+        f"(or create an account for it there):\n\n{link}\n\n"
+        f"With the API, send this token to /api/invitations/accept/ instead:\n\n{token}\n\n"
+        f"If you did not expect this, ignore this email."
+    )
     transaction.on_commit(lambda: send_mail(f"Invitation to {organization.name}", body, None, [invitation.email]))
     return invitation
 
@@ -82,8 +88,9 @@ def open_invitation(token: str, *, lock: bool = False) -> Invitation:
     if invitation is None or invitation.accepted_at is not None:
         raise InvitationError(_("This invitation does not exist or has already been used."))
     if invitation.created_at < timezone.now() - timedelta(days=INVITATION_DAYS):
-        raise InvitationError(_("This invitation expired after %(days)d days; ask an owner for a new one.")
-                              % {"days": INVITATION_DAYS})
+        raise InvitationError(
+            _("This invitation expired after %(days)d days; ask an owner for a new one.") % {"days": INVITATION_DAYS}
+        )
     return invitation
 
 
@@ -105,11 +112,13 @@ def accept(token: str, user: User) -> Membership:
         raise InvitationError(_("This invitation was sent to another email address; sign in with that one."))
     try:
         with transaction.atomic():
-            membership = Membership.objects.create(organization=invitation.organization, user=user,
-                                                   role=invitation.role)
+            membership = Membership.objects.create(
+                organization=invitation.organization, user=user, role=invitation.role
+            )
     except IntegrityError:
-        raise InvitationError(_("You are already a member of %(organization)s.")
-                              % {"organization": invitation.organization.name}) from None
+        raise InvitationError(
+            _("You are already a member of %(organization)s.") % {"organization": invitation.organization.name}
+        ) from None
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership

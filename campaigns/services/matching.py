@@ -63,8 +63,11 @@ def shared_embedder() -> Embedder:
 
 def _ad_group_examples(organization: Organization) -> tuple[list[str], list[int], dict[int, int]]:
     """Texts that say what each live ad group is about: its name and its positive keywords."""
-    groups = AdGroup.objects.filter(campaign__organization=organization).exclude(
-        status=CampaignStatus.REMOVED).exclude(campaign__status=CampaignStatus.REMOVED)
+    groups = (
+        AdGroup.objects.filter(campaign__organization=organization)
+        .exclude(status=CampaignStatus.REMOVED)
+        .exclude(campaign__status=CampaignStatus.REMOVED)
+    )
     texts, labels, campaign_of = [], [], {}
     for group in groups:
         texts.append(group.name)
@@ -90,12 +93,17 @@ def _account_theme(organization: Organization, campaign_of: dict[int, int]):
 
     groups = AdGroup.objects.filter(pk__in=campaign_of).select_related("campaign")
     keywords: dict[int, list[str]] = {pk: [] for pk in campaign_of}
-    for ad_group_id, text in Keyword.objects.filter(ad_group_id__in=campaign_of, negative=False).exclude(
-            status=CampaignStatus.REMOVED).values_list("ad_group_id", "text"):
+    for ad_group_id, text in (
+        Keyword.objects.filter(ad_group_id__in=campaign_of, negative=False)
+        .exclude(status=CampaignStatus.REMOVED)
+        .values_list("ad_group_id", "text")
+    ):
         keywords[ad_group_id].append(text)
     brand_groups = {g.pk for g in groups if BRAND_NAME_WORDS & set(tokens(f"{g.name} {g.campaign.name}"))}
     return AccountTheme(
-        keywords=keywords, campaign_of=campaign_of, ad_group_names={g.pk: g.name for g in groups},
+        keywords=keywords,
+        campaign_of=campaign_of,
+        ad_group_names={g.pk: g.name for g in groups},
         campaign_names={g.campaign_id: g.campaign.name for g in groups},
         brand_terms=(organization.name, *(k for g in brand_groups for k in keywords[g])),
     )
@@ -104,15 +112,29 @@ def _account_theme(organization: Organization, campaign_of: dict[int, int]):
 def _search_term_rows(organization: Organization) -> list:
     from ml.matching.matcher import SearchTermRow
 
-    totals = _matchable_terms(organization).annotate(
-        clicks=Sum("daily__clicks", default=0), cost=Sum("daily__cost_micros", default=0),
-        conversions=Sum("daily__conversions", default=0.0),
-    ).order_by("pk")
+    totals = (
+        _matchable_terms(organization)
+        .annotate(
+            clicks=Sum("daily__clicks", default=0),
+            cost=Sum("daily__cost_micros", default=0),
+            conversions=Sum("daily__conversions", default=0.0),
+        )
+        .order_by("pk")
+    )
     rows = []
     for t in totals:
         assert t.ad_group_id is not None  # _SEARCH_TERMS_OF_SEARCH: terms served by an ad group
-        rows.append(SearchTermRow(text=t.text, campaign_id=t.campaign_id, ad_group_id=t.ad_group_id, clicks=t.clicks,
-                                  cost_micros=t.cost, conversions=t.conversions, term_id=t.pk))
+        rows.append(
+            SearchTermRow(
+                text=t.text,
+                campaign_id=t.campaign_id,
+                ad_group_id=t.ad_group_id,
+                clicks=t.clicks,
+                cost_micros=t.cost,
+                conversions=t.conversions,
+                term_id=t.pk,
+            )
+        )
     return rows
 
 
@@ -127,8 +149,10 @@ def _matchable_terms(organization: Organization) -> QuerySet[SearchTerm]:
 
 def _left_out(organization: Organization) -> dict[str, int]:
     terms = SearchTerm.objects.filter(organization=organization)
-    return {"not_search": terms.exclude(_SEARCH_TERMS_OF_SEARCH).count(),
-            "excluded": terms.filter(_SEARCH_TERMS_OF_SEARCH, daily__excluded=True).distinct().count()}
+    return {
+        "not_search": terms.exclude(_SEARCH_TERMS_OF_SEARCH).count(),
+        "excluded": terms.filter(_SEARCH_TERMS_OF_SEARCH, daily__excluded=True).distinct().count(),
+    }
 
 
 def match_search_terms(organization: Organization, *, embedder: Embedder | None = None) -> MatchingResult:
@@ -143,8 +167,9 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
     texts, labels, campaign_of = _ad_group_examples(organization)
     rows = _search_term_rows(organization)
     if not texts or not rows:
-        return MatchingResult(terms=len(rows), in_scope=0, threshold=None, negatives=0, clusters=0,
-                              **_left_out(organization))
+        return MatchingResult(
+            terms=len(rows), in_scope=0, threshold=None, negatives=0, clusters=0, **_left_out(organization)
+        )
     embedder = embedder or shared_embedder()
     matcher = IntentMatcher(embedder=embedder).fit(texts, labels)
     vectors = embedder.encode([row.text for row in rows])
@@ -154,23 +179,36 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
         matcher.calibrate_vectors([rows[i].ad_group_id for i in converting], vectors[converting])
     matches = matcher.predict_vectors(vectors)
     theme = _account_theme(organization, campaign_of)
-    negatives = propose_negatives(rows, matches, vectors=vectors, relevance_threshold=matcher.similarity_threshold,
-                                  ad_group_campaigns=campaign_of, theme=theme)
+    negatives = propose_negatives(
+        rows,
+        matches,
+        vectors=vectors,
+        relevance_threshold=matcher.similarity_threshold,
+        ad_group_campaigns=campaign_of,
+        theme=theme,
+    )
     candidates = unmatched_relevant(rows, matches, negatives)
-    clusters = propose_intent_clusters([rows[i] for i in candidates], vectors[candidates]) if len(
-        candidates) >= 6 else []
+    clusters = (
+        propose_intent_clusters([rows[i] for i in candidates], vectors[candidates]) if len(candidates) >= 6 else []
+    )
     term_ids = np.array([row.term_id for row in rows], dtype=np.int64)
-    index = OrgIndex.load_or_rebuild(organization.pk, index_dir(organization), vectors.shape[1],
-                                     lambda: (term_ids, vectors))
+    index = OrgIndex.load_or_rebuild(
+        organization.pk, index_dir(organization), vectors.shape[1], lambda: (term_ids, vectors)
+    )
     index.rebuild(term_ids, vectors)  # the database is the truth; the file follows it
     index.save()
     if hasattr(embedder, "save"):
         embedder.save()
     source = f"{SOURCE}:{getattr(embedder, 'name', type(embedder).__name__)}"[:100]
     _save(organization, rows, matches, matcher.threshold, negatives, clusters, source, theme)
-    return MatchingResult(terms=len(rows), in_scope=sum(m.label is not None for m in matches),
-                          threshold=matcher.threshold, negatives=len(negatives), clusters=len(clusters),
-                          **_left_out(organization))
+    return MatchingResult(
+        terms=len(rows),
+        in_scope=sum(m.label is not None for m in matches),
+        threshold=matcher.threshold,
+        negatives=len(negatives),
+        clusters=len(clusters),
+        **_left_out(organization),
+    )
 
 
 @transaction.atomic
@@ -179,28 +217,47 @@ def _save(organization, rows, matches, threshold, negatives, clusters, source, t
     # calibrated on converting terms only, the matcher's threshold is on the cosine similarity (see
     # ml.matching.matcher.Calibration.on), so the saved relevance is that similarity, comparable to the threshold
     SearchTermMatch.objects.bulk_create(
-        SearchTermMatch(search_term_id=row.term_id, ad_group_id=match.label, nearest_ad_group_id=match.nearest_label,
-                        keyword_text=match.keyword[:255],
-                        score=match.score if match.similarity is None else match.similarity, threshold=threshold or 0.0,
-                        source=source)
+        SearchTermMatch(
+            search_term_id=row.term_id,
+            ad_group_id=match.label,
+            nearest_ad_group_id=match.nearest_label,
+            keyword_text=match.keyword[:255],
+            score=match.score if match.similarity is None else match.similarity,
+            threshold=threshold or 0.0,
+            source=source,
+        )
         for row, match in zip(rows, matches, strict=True)
     )
     # Re-running replaces what is still waiting for a decision; approved and rejected ones stay as history.
-    Suggestion.objects.filter(organization=organization, status=SuggestionStatus.PENDING,
-                              kind__in=[SuggestionKind.NEGATIVE, SuggestionKind.AD_GROUP],
-                              source__startswith=SOURCE).delete()
-    Suggestion.objects.bulk_create([*(_negative(organization, n, source, theme) for n in negatives),
-                                    *(_cluster(organization, c, source) for c in clusters)])
+    Suggestion.objects.filter(
+        organization=organization,
+        status=SuggestionStatus.PENDING,
+        kind__in=[SuggestionKind.NEGATIVE, SuggestionKind.AD_GROUP],
+        source__startswith=SOURCE,
+    ).delete()
+    Suggestion.objects.bulk_create(
+        [
+            *(_negative(organization, n, source, theme) for n in negatives),
+            *(_cluster(organization, c, source) for c in clusters),
+        ]
+    )
 
 
 def _negative(organization: Organization, negative, source: str, theme) -> Suggestion:
     """A negative as a suggestion row. Only waste claims savings: sculpting moves traffic, it saves nothing."""
     blocked = negative.blocked
-    moves = {"route_to": {"ad_group_id": negative.route_to, "path": theme.path(negative.route_to)}} if (
-        negative.route_to is not None) else {}
+    moves = (
+        {"route_to": {"ad_group_id": negative.route_to, "path": theme.path(negative.route_to)}}
+        if (negative.route_to is not None)
+        else {}
+    )
     return Suggestion(
-        organization=organization, kind=SuggestionKind.NEGATIVE, level=negative.level, text=negative.text[:255],
-        match_type=negative.match_type, source=source,
+        organization=organization,
+        kind=SuggestionKind.NEGATIVE,
+        level=negative.level,
+        text=negative.text[:255],
+        match_type=negative.match_type,
+        source=source,
         campaign_id=negative.campaign_ids[0] if negative.level != "shared_list" else None,
         ad_group_id=negative.ad_group_id,
         evidence={
@@ -209,20 +266,42 @@ def _negative(organization: Organization, negative, source: str, theme) -> Sugge
             **moves,
             "would_have_saved_micros": blocked.cost_micros if negative.kind == "waste" else 0,
             "campaign_ids": list(negative.campaign_ids),
-            "would_have_blocked": {"terms": list(blocked.terms), "clicks": blocked.clicks,
-                                   "cost_micros": blocked.cost_micros, "conversions": blocked.conversions},
-            "ngrams": [{"campaign_id": s.campaign_id, "ngram": s.ngram, "n": s.n, "terms": s.terms,
-                        "clicks": s.clicks, "cost_micros": s.cost_micros, "conversions": s.conversions}
-                       for s in negative.evidence],
+            "would_have_blocked": {
+                "terms": list(blocked.terms),
+                "clicks": blocked.clicks,
+                "cost_micros": blocked.cost_micros,
+                "conversions": blocked.conversions,
+            },
+            "ngrams": [
+                {
+                    "campaign_id": s.campaign_id,
+                    "ngram": s.ngram,
+                    "n": s.n,
+                    "terms": s.terms,
+                    "clicks": s.clicks,
+                    "cost_micros": s.cost_micros,
+                    "conversions": s.conversions,
+                }
+                for s in negative.evidence
+            ],
         },
     )
 
 
 def _cluster(organization: Organization, cluster, source: str) -> Suggestion:
     return Suggestion(
-        organization=organization, kind=SuggestionKind.AD_GROUP, text=cluster.name[:255], source=source,
-        evidence={"terms": list(cluster.terms), "term_ids": list(cluster.term_ids), "clicks": cluster.clicks,
-                  "cost_micros": cluster.cost_micros, "conversions": cluster.conversions,
-                  "cohesion": cluster.cohesion, "starter_keywords": list(cluster.starter_keywords),
-                  "top_ngrams": list(cluster.top_ngrams)},
+        organization=organization,
+        kind=SuggestionKind.AD_GROUP,
+        text=cluster.name[:255],
+        source=source,
+        evidence={
+            "terms": list(cluster.terms),
+            "term_ids": list(cluster.term_ids),
+            "clicks": cluster.clicks,
+            "cost_micros": cluster.cost_micros,
+            "conversions": cluster.conversions,
+            "cohesion": cluster.cohesion,
+            "starter_keywords": list(cluster.starter_keywords),
+            "top_ngrams": list(cluster.top_ngrams),
+        },
     )

@@ -35,9 +35,7 @@ def free_slug(base: str) -> str:
     return candidate
 
 
-def create_organization(
-    owner: User, *, name: str, slug: str, currency: str, time_zone: str
-) -> Organization:
+def create_organization(owner: User, *, name: str, slug: str, currency: str, time_zone: str) -> Organization:
     """The new organization with ``owner`` as its owner; the model's validators check every field first.
 
     Raises:

@@ -27,10 +27,12 @@ MAX_BLOCKED_TERMS = 200
 MAX_BLOCKED_TERM_CHARS = 80
 # Where a bad term is: a line of the settings page's textarea, or an item of the API's list (both from 1).
 _TOO_LONG = {
-    "line": gettext_lazy("Line %(number)s: “%(term)s” has %(length)s characters; a blocked term has at most "
-                         "%(limit)s."),
-    "item": gettext_lazy("Term %(number)s: “%(term)s” has %(length)s characters; a blocked term has at most "
-                         "%(limit)s."),
+    "line": gettext_lazy(
+        "Line %(number)s: “%(term)s” has %(length)s characters; a blocked term has at most %(limit)s."
+    ),
+    "item": gettext_lazy(
+        "Term %(number)s: “%(term)s” has %(length)s characters; a blocked term has at most %(limit)s."
+    ),
 }
 _TOO_MANY = gettext_lazy("%(count)s different blocked terms; at most %(limit)s are allowed.")
 
@@ -47,13 +49,19 @@ def clean_blocked_terms(terms: Sequence[str], *, numbered: str = "line") -> list
     for number, raw in enumerate(terms, start=1):
         term = " ".join(str(raw).split())
         if len(term) > MAX_BLOCKED_TERM_CHARS:
-            errors.append(ValidationError(_TOO_LONG[numbered], code="too_long", params={
-                "number": number, "term": term, "length": len(term), "limit": MAX_BLOCKED_TERM_CHARS}))
+            errors.append(
+                ValidationError(
+                    _TOO_LONG[numbered],
+                    code="too_long",
+                    params={"number": number, "term": term, "length": len(term), "limit": MAX_BLOCKED_TERM_CHARS},
+                )
+            )
         elif term:
             kept.setdefault(term.casefold(), term)
     if len(kept) > MAX_BLOCKED_TERMS:
-        errors.append(ValidationError(_TOO_MANY, code="too_many",
-                                      params={"count": len(kept), "limit": MAX_BLOCKED_TERMS}))
+        errors.append(
+            ValidationError(_TOO_MANY, code="too_many", params={"count": len(kept), "limit": MAX_BLOCKED_TERMS})
+        )
     if errors:
         raise ValidationError(errors)
     return list(kept.values())
@@ -64,8 +72,9 @@ def _changed(row: object, values: dict[str, object]) -> dict[str, tuple]:
 
 
 @transaction.atomic
-def update_settings(organization: Organization, *, user: User | AnonymousUser | None, actor: str = "",
-                    **values: Any) -> dict[str, tuple]:
+def update_settings(
+    organization: Organization, *, user: User | AnonymousUser | None, actor: str = "", **values: Any
+) -> dict[str, tuple]:
     """Set budget policy and guardrail fields; return what changed as ``{field: (before, after)}``.
 
     Nothing is written when nothing changed; otherwise the rows and one ``SettingsChange`` row. ``actor``
@@ -99,11 +108,19 @@ def update_settings(organization: Organization, *, user: User | AnonymousUser | 
     if changes:
         username = getattr(user, "username", None)
         SettingsChange.objects.create(
-            organization=organization, user=saved_user(user),
-            actor=actor or f"user:{username}", changes={name: list(pair) for name, pair in changes.items()})
-        audit_log.info("settings changed", extra={
-            "organization": organization.slug, "user": username,
-            "changes": {name: list(pair) for name, pair in changes.items()}})
+            organization=organization,
+            user=saved_user(user),
+            actor=actor or f"user:{username}",
+            changes={name: list(pair) for name, pair in changes.items()},
+        )
+        audit_log.info(
+            "settings changed",
+            extra={
+                "organization": organization.slug,
+                "user": username,
+                "changes": {name: list(pair) for name, pair in changes.items()},
+            },
+        )
     return changes
 
 

@@ -68,16 +68,24 @@ def _audit_trail(campaign_ids: list[int]) -> dict[int, list[_Record]]:
     """Each campaign's audited budgets, oldest first: its plans (the budget when the plan was made, before and
     after alike) and its applied changes, rebalances and rollbacks (the budget before and after). At the same
     moment a change comes after a plan. Two queries, whatever the number of campaigns."""
-    plans = BudgetPlanItem.objects.filter(campaign_id__in=campaign_ids).order_by().values_list(
-        "campaign_id", "plan__created_at", "pk", "before_micros", "before_micros")
-    changes = BudgetChange.objects.filter(campaign_id__in=campaign_ids).order_by().values_list(
-        "campaign_id", "created_at", "pk", "before_micros", "after_micros")
+    plans = (
+        BudgetPlanItem.objects.filter(campaign_id__in=campaign_ids)
+        .order_by()
+        .values_list("campaign_id", "plan__created_at", "pk", "before_micros", "before_micros")
+    )
+    changes = (
+        BudgetChange.objects.filter(campaign_id__in=campaign_ids)
+        .order_by()
+        .values_list("campaign_id", "created_at", "pk", "before_micros", "after_micros")
+    )
     ordered: dict[int, list[tuple]] = defaultdict(list)
     for rank, rows in enumerate((plans, changes)):
         for campaign_id, moment, pk, before, budget in rows:
             ordered[campaign_id].append((moment, rank, pk, before, budget))
-    return {campaign_id: [_Record(moment, before, budget) for moment, _, _, before, budget in sorted(rows)]
-            for campaign_id, rows in ordered.items()}
+    return {
+        campaign_id: [_Record(moment, before, budget) for moment, _, _, before, budget in sorted(rows)]
+        for campaign_id, rows in ordered.items()
+    }
 
 
 def _known_budgets(records: list[_Record], current_micros: int, zone: ZoneInfo) -> tuple[list[date], list[int]]:
@@ -99,16 +107,25 @@ def _known_budgets(records: list[_Record], current_micros: int, zone: ZoneInfo) 
     return days, budgets
 
 
-def _history(campaigns: list[Campaign], plan_date: date, trail: dict[int, list[_Record]],
-             zone: ZoneInfo) -> dict[int, list]:
+def _history(
+    campaigns: list[Campaign], plan_date: date, trail: dict[int, list[_Record]], zone: ZoneInfo
+) -> dict[int, list]:
     from ml.budgets import DayStats
 
     # The bandit learns from days; a period row (a report without days) is not a day's response to a budget.
-    rows = DailyMetric.objects.filter(
-        DAYS_ONLY, campaign__in=campaigns, level=MetricLevel.CAMPAIGN, date__lt=plan_date,
-        date__gte=plan_date - timedelta(days=HISTORY_DAYS),
-    ).order_by("date").values_list("campaign_id", "date", "cost_micros", "clicks", "conversions",
-                                   "conversion_value_micros", "impressions")
+    rows = (
+        DailyMetric.objects.filter(
+            DAYS_ONLY,
+            campaign__in=campaigns,
+            level=MetricLevel.CAMPAIGN,
+            date__lt=plan_date,
+            date__gte=plan_date - timedelta(days=HISTORY_DAYS),
+        )
+        .order_by("date")
+        .values_list(
+            "campaign_id", "date", "cost_micros", "clicks", "conversions", "conversion_value_micros", "impressions"
+        )
+    )
     # The reports carry no budget: a day's budget is the one the audit trail knows, 0 ("unknown") elsewhere. The
     # current budget must not stand in for it, or the model would read every day spent below a since-raised budget
     # as volume-limited.
@@ -123,15 +140,24 @@ def _history(campaigns: list[Campaign], plan_date: date, trail: dict[int, list[_
 
 
 def _month_spend(campaigns: list[Campaign], plan_date: date) -> dict[int, int]:
-    rows = DailyMetric.objects.filter(in_span(plan_date.replace(day=1), plan_date - timedelta(days=1)),
-                                      campaign__in=campaigns, level=MetricLevel.CAMPAIGN)
+    rows = DailyMetric.objects.filter(
+        in_span(plan_date.replace(day=1), plan_date - timedelta(days=1)),
+        campaign__in=campaigns,
+        level=MetricLevel.CAMPAIGN,
+    )
     return dict(rows.values_list("campaign_id").annotate(spend=Sum("cost_micros")))
 
 
-def _context(organization: Organization, policy: BudgetPolicy, campaigns: list[Campaign], plan_date: date,
-             month_spend: dict[int, int]) -> rules.Context:
-    latest = DailyMetric.objects.filter(organization=organization).order_by("-date").values_list(
-        "date", flat=True).first()
+def _context(
+    organization: Organization,
+    policy: BudgetPolicy,
+    campaigns: list[Campaign],
+    plan_date: date,
+    month_spend: dict[int, int],
+) -> rules.Context:
+    latest = (
+        DailyMetric.objects.filter(organization=organization).order_by("-date").values_list("date", flat=True).first()
+    )
     days_in_month = calendar.monthrange(plan_date.year, plan_date.month)[1]
     return rules.Context(
         days_left=days_in_month - plan_date.day + 1,
@@ -157,25 +183,41 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
     trail = _audit_trail([c.pk for c in campaigns])
     history = _history(campaigns, plan_date, trail, ZoneInfo(organization.time_zone))
     planned = [c for c in campaigns if history.get(c.pk)]
-    states = [CampaignState(str(c.pk), c.daily_budget_micros, history[c.pk], floor_micros=c.floor_micros,
-                            ceiling_micros=c.ceiling_micros) for c in planned]
+    states = [
+        CampaignState(
+            str(c.pk),
+            c.daily_budget_micros,
+            history[c.pk],
+            floor_micros=c.floor_micros,
+            ceiling_micros=c.ceiling_micros,
+        )
+        for c in planned
+    ]
     total = sum(c.daily_budget_micros for c in planned)
-    allocator = BudgetAllocator(random_state=organization.pk * 100_003 + plan_date.toordinal(),
-                                max_change_ratio=policy.max_change_percent / 100)
+    allocator = BudgetAllocator(
+        random_state=organization.pk * 100_003 + plan_date.toordinal(), max_change_ratio=policy.max_change_percent / 100
+    )
     proposal = allocator.allocate(states, total) if states else None
     month_spend = _month_spend(campaigns, plan_date)
-    changed_today = set(BudgetChange.objects.filter(
-        organization=organization, plan_date=plan_date, kind=BudgetChange.Kind.REBALANCE).values_list(
-        "campaign_id", flat=True))
+    changed_today = set(
+        BudgetChange.objects.filter(
+            organization=organization, plan_date=plan_date, kind=BudgetChange.Kind.REBALANCE
+        ).values_list("campaign_id", flat=True)
+    )
     # the budget the tool last knew of each campaign: one that differs now was changed outside the tool
     last_known = {campaign_id: records[-1].budget_micros for campaign_id, records in trail.items()}
     inputs = [
         rules.CampaignInput(
-            campaign_id=c.pk, current_micros=c.daily_budget_micros,
-            proposed_micros=proposal.budgets_micros[str(c.pk)] if proposal and str(c.pk) in proposal.budgets_micros
+            campaign_id=c.pk,
+            current_micros=c.daily_budget_micros,
+            proposed_micros=proposal.budgets_micros[str(c.pk)]
+            if proposal and str(c.pk) in proposal.budgets_micros
             else c.daily_budget_micros,
-            floor_micros=c.floor_micros, ceiling_micros=c.ceiling_micros, month_spend_micros=month_spend.get(c.pk, 0),
-            cap_micros=c.monthly_cap_micros, changed_today=c.pk in changed_today,
+            floor_micros=c.floor_micros,
+            ceiling_micros=c.ceiling_micros,
+            month_spend_micros=month_spend.get(c.pk, 0),
+            cap_micros=c.monthly_cap_micros,
+            changed_today=c.pk in changed_today,
             changed_outside=c.pk in last_known and last_known[c.pk] != c.daily_budget_micros,
         )
         for c in campaigns
@@ -185,8 +227,12 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
     try:
         with transaction.atomic():
             plan = BudgetPlan.objects.create(
-                organization=organization, plan_date=plan_date, version=1, mode=policy.mode,
-                total_micros=ctx.approved_total_micros, policy=proposal.policy if proposal else "none",
+                organization=organization,
+                plan_date=plan_date,
+                version=1,
+                mode=policy.mode,
+                total_micros=ctx.approved_total_micros,
+                policy=proposal.policy if proposal else "none",
                 notes=[note for flag, note in ((ctx.kill_switch, rules.KILL_SWITCH), (ctx.stale, rules.STALE)) if flag],
             )
             BudgetPlanItem.objects.bulk_create(
@@ -204,9 +250,14 @@ def _item(plan: BudgetPlan, item: rules.CampaignInput, decision: rules.Decision,
     propensity = proposal.propensities.get(key) if proposal else None
     reasons = ([explanation.reason] if explanation else [NO_HISTORY]) + decision.reasons
     return BudgetPlanItem(
-        plan=plan, campaign_id=item.campaign_id, before_micros=item.current_micros,
-        proposed_micros=item.proposed_micros, after_micros=decision.after_micros, reasons=reasons,
-        posterior=asdict(explanation) if explanation else {}, forced_cut=decision.forced_cut,
+        plan=plan,
+        campaign_id=item.campaign_id,
+        before_micros=item.current_micros,
+        proposed_micros=item.proposed_micros,
+        after_micros=decision.after_micros,
+        reasons=reasons,
+        posterior=asdict(explanation) if explanation else {},
+        forced_cut=decision.forced_cut,
         propensity=propensity.probability if propensity else None,
     )
 
@@ -235,19 +286,33 @@ def apply(plan_id: int, *, user: User | AnonymousUser | None = None) -> BudgetPl
 
 def _apply_item(plan: BudgetPlan, item: BudgetPlanItem, actor: str, user: User | None) -> None:
     campaign = Campaign.objects.select_for_update().get(pk=item.campaign_id)
-    key = dict(organization=plan.organization, campaign=campaign, plan_date=plan.plan_date,
-               plan_version=plan.version, kind=BudgetChange.Kind.REBALANCE)
+    key = dict(
+        organization=plan.organization,
+        campaign=campaign,
+        plan_date=plan.plan_date,
+        plan_version=plan.version,
+        kind=BudgetChange.Kind.REBALANCE,
+    )
     if BudgetChange.objects.filter(**key).exists():
         return  # applied by an earlier delivery of this task
     if campaign.daily_budget_micros != item.before_micros:
         return  # changed since the plan was made; the next plan starts from the new budget
     response = platform_for(campaign).set_daily_budget(
-        campaign, item.after_micros, f"{plan.organization_id}:{campaign.pk}:{plan.plan_date}:{plan.version}")
+        campaign, item.after_micros, f"{plan.organization_id}:{campaign.pk}:{plan.plan_date}:{plan.version}"
+    )
     failpoint("after_platform", f"{plan.pk}-{campaign.pk}")
-    BudgetChange.objects.create(**key, plan=plan, before_micros=item.before_micros, after_micros=item.after_micros,
-                                actor=actor[:120], user=user,
-                                reasons=item.reasons, posterior=item.posterior, propensity=item.propensity,
-                                platform_response=response)
+    BudgetChange.objects.create(
+        **key,
+        plan=plan,
+        before_micros=item.before_micros,
+        after_micros=item.after_micros,
+        actor=actor[:120],
+        user=user,
+        reasons=item.reasons,
+        posterior=item.posterior,
+        propensity=item.propensity,
+        platform_response=response,
+    )
     Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=item.after_micros)
     transaction.on_commit(metrics.record_change_applied)
 
@@ -270,28 +335,47 @@ def rollback(change_id: int, *, user: User | AnonymousUser | None) -> BudgetChan
         campaign = Campaign.objects.select_for_update().get(pk=change.campaign_id)
         if change.kind != BudgetChange.Kind.REBALANCE:
             raise RebalanceError("only a rebalance change can be rolled back")
-        key = dict(organization=change.organization, campaign=campaign, plan_date=change.plan_date,
-                   plan_version=change.plan_version, kind=BudgetChange.Kind.ROLLBACK)
+        key = dict(
+            organization=change.organization,
+            campaign=campaign,
+            plan_date=change.plan_date,
+            plan_version=change.plan_version,
+            kind=BudgetChange.Kind.ROLLBACK,
+        )
         if BudgetChange.objects.filter(**key).exists():
             raise RebalanceError("this change was already rolled back")
         policy = policy_of(change.organization)
         month_spend = _month_spend([campaign], change.plan_date)
         ctx = _context(change.organization, policy, [campaign], change.plan_date, month_spend)
         # Stale data forbids raises by the policy, not a person's undo; the total is this one campaign's.
-        ctx = replace(ctx, stale=False,
-                      approved_total_micros=max(campaign.daily_budget_micros, change.before_micros))
-        decision, = rules.enforce([rules.CampaignInput(
-            campaign_id=campaign.pk, current_micros=campaign.daily_budget_micros, proposed_micros=change.before_micros,
-            floor_micros=campaign.floor_micros, ceiling_micros=campaign.ceiling_micros,
-            month_spend_micros=month_spend.get(campaign.pk, 0), cap_micros=campaign.monthly_cap_micros)], ctx)
+        ctx = replace(ctx, stale=False, approved_total_micros=max(campaign.daily_budget_micros, change.before_micros))
+        (decision,) = rules.enforce(
+            [
+                rules.CampaignInput(
+                    campaign_id=campaign.pk,
+                    current_micros=campaign.daily_budget_micros,
+                    proposed_micros=change.before_micros,
+                    floor_micros=campaign.floor_micros,
+                    ceiling_micros=campaign.ceiling_micros,
+                    month_spend_micros=month_spend.get(campaign.pk, 0),
+                    cap_micros=campaign.monthly_cap_micros,
+                )
+            ],
+            ctx,
+        )
         if decision.after_micros != change.before_micros:
             raise RebalanceError("the rollback does not pass the checks: " + "; ".join(decision.reasons))
         response = platform_for(campaign).set_daily_budget(campaign, decision.after_micros, f"rollback:{change.pk}")
         rolled = BudgetChange.objects.create(
-            **key, plan=change.plan, before_micros=campaign.daily_budget_micros, after_micros=decision.after_micros,
+            **key,
+            plan=change.plan,
+            before_micros=campaign.daily_budget_micros,
+            after_micros=decision.after_micros,
             actor=f"user:{getattr(user, 'username', 'unknown')}"[:120],
             user=saved_user(user),
-            reasons=[f"rollback of change {change.pk}"], platform_response=response)
+            reasons=[f"rollback of change {change.pk}"],
+            platform_response=response,
+        )
         Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=decision.after_micros)
     return rolled
 

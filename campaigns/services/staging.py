@@ -29,8 +29,13 @@ _COMMON: dict[str, str] = {
     "conversion_value": "BIGINT NOT NULL",
 }
 KIND_COLUMNS: dict[str, dict[str, str]] = {
-    "search_terms": {"search_term": _TEXT, "keyword": _TEXT, "keyword_match_type": _TEXT, "match_type": _TEXT,
-                     "excluded": "SMALLINT NOT NULL"},
+    "search_terms": {
+        "search_term": _TEXT,
+        "keyword": _TEXT,
+        "keyword_match_type": _TEXT,
+        "match_type": _TEXT,
+        "excluded": "SMALLINT NOT NULL",
+    },
     "keyword": {"keyword": _TEXT, "keyword_match_type": _TEXT, "status": _TEXT},
     "ad_group": {},
     "campaign": {},
@@ -65,8 +70,10 @@ class Staging:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(f"CREATE TEMPORARY TABLE {STAGING_TABLE} ({columns})")
             # INTEGER PRIMARY KEY: SQLite's row id itself, so each row's lookup is one search of one tree.
-            cursor.execute(f"CREATE TEMPORARY TABLE {GROUPS_TABLE} (gkey INTEGER PRIMARY KEY, "
-                           "campaign_id BIGINT NOT NULL, ad_group_id BIGINT)")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {GROUPS_TABLE} (gkey INTEGER PRIMARY KEY, "
+                "campaign_id BIGINT NOT NULL, ad_group_id BIGINT)"
+            )
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
@@ -80,15 +87,19 @@ class Staging:
         if connection.vendor == "postgresql":
             buffer = io.BytesIO()
             ordered.write_csv(buffer, include_header=False, null_value="")
-            with connection.cursor() as cursor, cursor.cursor.copy(  # psycopg 3's COPY, under Django's wrapper
-                f"COPY {STAGING_TABLE} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
-            ) as copy:
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(  # psycopg 3's COPY, under Django's wrapper
+                    f"COPY {STAGING_TABLE} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
+                ) as copy,
+            ):
                 copy.write(buffer.getvalue())
         else:
             dates = [name for name in ("date", "date_to") if name in self.columns]
             rows = ordered.with_columns(pl.col(dates).cast(pl.String)).rows()
-            _sqlite_executemany(f"INSERT INTO {STAGING_TABLE} ({', '.join(names)}) VALUES "
-                                f"({', '.join('?' * len(names))})", rows)
+            _sqlite_executemany(
+                f"INSERT INTO {STAGING_TABLE} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows
+            )
 
     def load_groups(self, rows: Iterable[tuple[int, int, int | None]]) -> None:
         """(gkey, campaign id, ad group id or None) for every group key the rows use."""

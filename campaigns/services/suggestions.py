@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 SHARED_LIST_NAME = "Negativas del optimizador"
-AD_TEXT_FIELDS: dict[str, tuple[str, int]] = {SuggestionKind.HEADLINE: ("headlines", 15),
-                                               SuggestionKind.DESCRIPTION: ("descriptions", 4)}
+AD_TEXT_FIELDS: dict[str, tuple[str, int]] = {
+    SuggestionKind.HEADLINE: ("headlines", 15),
+    SuggestionKind.DESCRIPTION: ("descriptions", 4),
+}
 
 
 class SuggestionError(ValueError):
@@ -96,8 +98,12 @@ def _add_ad_text(suggestion: Suggestion) -> None:
 
     field_name, most = AD_TEXT_FIELDS[suggestion.kind]
     text = clean_ad_text(suggestion.kind, suggestion.text, suggestion.organization.blocked_terms)
-    ads = sorted(Ad.objects.select_for_update().filter(ad_group_id=suggestion.ad_group_id)
-                 .exclude(status=CampaignStatus.REMOVED), key=lambda ad: (ad.status != CampaignStatus.ENABLED, ad.pk))
+    ads = sorted(
+        Ad.objects.select_for_update()
+        .filter(ad_group_id=suggestion.ad_group_id)
+        .exclude(status=CampaignStatus.REMOVED),
+        key=lambda ad: (ad.status != CampaignStatus.ENABLED, ad.pk),
+    )
     if not ads:
         raise SuggestionError("this ad group has no ad to add the text to; create an ad first")
     key = normalise_for_duplicates(text)
@@ -111,12 +117,17 @@ def _add_ad_text(suggestion: Suggestion) -> None:
 
 
 def _add_keyword(suggestion: Suggestion, *, negative: bool) -> Keyword:
-    fields = {"organization_id": suggestion.organization_id, "text": " ".join(suggestion.text.split()),
-              "match_type": suggestion.match_type or "exact", "negative": negative}
+    fields = {
+        "organization_id": suggestion.organization_id,
+        "text": " ".join(suggestion.text.split()),
+        "match_type": suggestion.match_type or "exact",
+        "negative": negative,
+    }
     level = suggestion.level or KeywordLevel.AD_GROUP
     if level == KeywordLevel.SHARED_LIST:
-        shared, _ = NegativeKeywordList.objects.get_or_create(organization_id=suggestion.organization_id,
-                                                              name=SHARED_LIST_NAME)
+        shared, _ = NegativeKeywordList.objects.get_or_create(
+            organization_id=suggestion.organization_id, name=SHARED_LIST_NAME
+        )
         shared.campaigns.add(*suggestion.evidence.get("campaign_ids", []))
         fields |= {"level": level, "shared_list": shared}
     elif level == KeywordLevel.CAMPAIGN:
@@ -125,6 +136,7 @@ def _add_keyword(suggestion: Suggestion, *, negative: bool) -> Keyword:
         ad_group = suggestion.ad_group
         assert ad_group is not None, "an ad-group level suggestion names its ad group"
         fields |= {"level": KeywordLevel.AD_GROUP, "ad_group": ad_group, "campaign_id": ad_group.campaign_id}
-    existing = Keyword.objects.filter(**{k: v for k, v in fields.items() if k != "text"},
-                                      text__iexact=fields["text"]).first()
+    existing = Keyword.objects.filter(
+        **{k: v for k, v in fields.items() if k != "text"}, text__iexact=fields["text"]
+    ).first()
     return existing or Keyword.objects.create(**fields)

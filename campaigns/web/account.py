@@ -34,8 +34,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = MESSAGE
-    extra_context = {"message": gettext_lazy("Your password was changed. API tokens made with the old password "
-                                             "no longer work: ask for a new one.")}
+    extra_context = {
+        "message": gettext_lazy(
+            "Your password was changed. API tokens made with the old password no longer work: ask for a new one."
+        )
+    }
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -52,8 +55,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = MESSAGE
-    extra_context = {"message": gettext_lazy("If an account has that email address, a link to choose a new "
-                                             "password is on its way. Check your inbox.")}
+    extra_context = {
+        "message": gettext_lazy(
+            "If an account has that email address, a link to choose a new password is on its way. Check your inbox."
+        )
+    }
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -71,8 +77,9 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     extra_context = {"message": gettext_lazy("Your password was set. You can sign in with it now.")}
 
 
-def locked_out(request: HttpRequest, original_response: HttpResponse | None = None,
-               credentials: dict | None = None) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
     """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): 429 with Retry-After, JSON for the API, else a page."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     response: HttpResponse

@@ -19,15 +19,21 @@ from campaigns.web.context import organization_view, require_edit
 from campaigns.web.tables import DATETIME, MONEY, Column, Spec
 
 HISTORY = Spec(
-    name="", caption=gettext_lazy("History"), filename="budget-history",
-    columns=(Column("when", gettext_lazy("When"), attrgetter("created_at"), DATETIME, order="created_at"),
-             Column("campaign", gettext_lazy("Campaign"), lambda change: change.campaign.name, order="campaign__name"),
-             Column("kind", gettext_lazy("Kind"), lambda change: _(change.get_kind_display()), order="kind"),
-             Column("before", gettext_lazy("Before"), attrgetter("before_micros"), MONEY, order="before_micros"),
-             Column("after", gettext_lazy("After"), attrgetter("after_micros"), MONEY, order="after_micros"),
-             Column("who", gettext_lazy("Who"), attrgetter("actor"), order="actor"),
-             Column("why", gettext_lazy("Why"), lambda change: " ".join(change.reasons or []), sortable=False)),
-    default_sort="-when", search=("campaign", "who"))
+    name="",
+    caption=gettext_lazy("History"),
+    filename="budget-history",
+    columns=(
+        Column("when", gettext_lazy("When"), attrgetter("created_at"), DATETIME, order="created_at"),
+        Column("campaign", gettext_lazy("Campaign"), lambda change: change.campaign.name, order="campaign__name"),
+        Column("kind", gettext_lazy("Kind"), lambda change: _(change.get_kind_display()), order="kind"),
+        Column("before", gettext_lazy("Before"), attrgetter("before_micros"), MONEY, order="before_micros"),
+        Column("after", gettext_lazy("After"), attrgetter("after_micros"), MONEY, order="after_micros"),
+        Column("who", gettext_lazy("Who"), attrgetter("actor"), order="actor"),
+        Column("why", gettext_lazy("Why"), lambda change: " ".join(change.reasons or []), sortable=False),
+    ),
+    default_sort="-when",
+    search=("campaign", "who"),
+)
 
 
 @require_GET
@@ -41,17 +47,27 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
     if history.wants_csv:
         return history.csv_response(currency=organization.currency, basename=organization.slug)
     changes = list(history.rows)
-    rolled_back = set(BudgetChange.objects.filter(organization=organization, kind=BudgetChange.Kind.ROLLBACK)
-                      .values_list("campaign_id", "plan_date", "plan_version"))
+    rolled_back = set(
+        BudgetChange.objects.filter(organization=organization, kind=BudgetChange.Kind.ROLLBACK).values_list(
+            "campaign_id", "plan_date", "plan_version"
+        )
+    )
     for change in changes:
-        change.can_roll_back = (change.kind == BudgetChange.Kind.REBALANCE
-                                and (change.campaign_id, change.plan_date, change.plan_version) not in rolled_back)
+        change.can_roll_back = (
+            change.kind == BudgetChange.Kind.REBALANCE
+            and (change.campaign_id, change.plan_date, change.plan_version) not in rolled_back
+        )
     _scale_intervals(list(items.values()))
-    return render(request, "campaigns/budgets.html", {
-        "plan": plan,
-        "rows": [{"campaign": campaign, "item": items.get(campaign.pk)} for campaign in campaigns],
-        "changes": changes, "table": history,
-    })
+    return render(
+        request,
+        "campaigns/budgets.html",
+        {
+            "plan": plan,
+            "rows": [{"campaign": campaign, "item": items.get(campaign.pk)} for campaign in campaigns],
+            "changes": changes,
+            "table": history,
+        },
+    )
 
 
 def _scale_intervals(items: list) -> None:

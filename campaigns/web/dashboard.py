@@ -50,15 +50,26 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     summary = account_summary(organization, days=period.days, end=period.end)
     before = account_summary(organization, days=previous.days, end=previous.end)
     figures = comparison.figures(summary, before, organization.currency)
-    return render(request, "campaigns/dashboard.html", {
-        **context, "summary": summary, "figures": figures, "newest": newest,
-        "period": period, "previous": previous, "period_error": period_error,
-        "previous_has_data": comparison.has_data(before),
-        "presets": [{"key": key, "label": label, "url": f"?{urlencode({'range': key})}",
-                     "current": key == period.preset} for key, label in periods.PRESETS.items()],
-        "chart": _daily_series(organization, period, cpa_known=unknowns.CONVERSIONS not in summary["unknown"]),
-        "spend_by_campaign": _spend_by_campaign(organization, period),
-    })
+    return render(
+        request,
+        "campaigns/dashboard.html",
+        {
+            **context,
+            "summary": summary,
+            "figures": figures,
+            "newest": newest,
+            "period": period,
+            "previous": previous,
+            "period_error": period_error,
+            "previous_has_data": comparison.has_data(before),
+            "presets": [
+                {"key": key, "label": label, "url": f"?{urlencode({'range': key})}", "current": key == period.preset}
+                for key, label in periods.PRESETS.items()
+            ],
+            "chart": _daily_series(organization, period, cpa_known=unknowns.CONVERSIONS not in summary["unknown"]),
+            "spend_by_campaign": _spend_by_campaign(organization, period),
+        },
+    )
 
 
 def _daily_series(organization: Organization, period: periods.Period, *, cpa_known: bool) -> dict:
@@ -66,9 +77,14 @@ def _daily_series(organization: Organization, period: periods.Period, *, cpa_kno
     bounds of the time axis (midnight UTC), the currency and the labels."""
     series: dict[str, Any] = {"days": [], "spend": [], "conversions": [], "cpa": []}
     # Charts are per day: period rows (reports without days) have no day to be drawn on.
-    rows = list(DailyMetric.objects.filter(DAYS_ONLY, organization=organization, level=MetricLevel.CAMPAIGN,
-                                       date__range=(period.start, period.end))
-                .values("date").annotate(cost=Sum("cost_micros"), conversions=Sum("conversions")).order_by("date"))
+    rows = list(
+        DailyMetric.objects.filter(
+            DAYS_ONLY, organization=organization, level=MetricLevel.CAMPAIGN, date__range=(period.start, period.end)
+        )
+        .values("date")
+        .annotate(cost=Sum("cost_micros"), conversions=Sum("conversions"))
+        .order_by("date")
+    )
     for row in rows:
         cpa = cpa_micros(row["cost"], row["conversions"]) if cpa_known else None
         series["days"].append(_seconds(row["date"], time(12)))
@@ -79,8 +95,10 @@ def _daily_series(organization: Organization, period: periods.Period, *, cpa_kno
     first, last = (rows[0]["date"], rows[-1]["date"]) if rows else (period.start, period.end)
     return {
         **series,
-        "start": _seconds(first), "end": _seconds(last + timedelta(days=1)),
-        "currency": organization.currency, "locale": get_language() or settings.LANGUAGE_CODE,
+        "start": _seconds(first),
+        "end": _seconds(last + timedelta(days=1)),
+        "currency": organization.currency,
+        "locale": get_language() or settings.LANGUAGE_CODE,
         "labels": {"day": _("Day"), "spend": _("Spend"), "conversions": _("Conversions"), "cpa": _("CPA")},
     }
 
@@ -90,20 +108,32 @@ def _seconds(day: date, at: time = time(0)) -> int:
 
 
 def _spend_by_campaign(organization: Organization, period: periods.Period) -> list[dict]:
-    rows = list(DailyMetric.objects.filter(in_span(period.start, period.end), organization=organization,
-                                           level=MetricLevel.CAMPAIGN)
-                .values("campaign_id", "campaign__name")
-                .annotate(cost=Sum("cost_micros"), conversions=Sum("conversions")).order_by("-cost"))
+    rows = list(
+        DailyMetric.objects.filter(
+            in_span(period.start, period.end), organization=organization, level=MetricLevel.CAMPAIGN
+        )
+        .values("campaign_id", "campaign__name")
+        .annotate(cost=Sum("cost_micros"), conversions=Sum("conversions"))
+        .order_by("-cost")
+    )
     largest = max((row["cost"] for row in rows), default=0) or 1
-    return [{"id": row["campaign_id"], "name": row["campaign__name"], "cost_micros": row["cost"],
-             "conversions": row["conversions"], "percent": round(100 * row["cost"] / largest)} for row in rows]
+    return [
+        {
+            "id": row["campaign_id"],
+            "name": row["campaign__name"],
+            "cost_micros": row["cost"],
+            "conversions": row["conversions"],
+            "percent": round(100 * row["cost"] / largest),
+        }
+        for row in rows
+    ]
 
 
 def top_negatives(organization: Organization, limit: int = TOP) -> list[Suggestion]:
     """Pending waste negatives, those that would have saved the most first."""
-    pending = Suggestion.objects.filter(organization=organization, kind=SuggestionKind.NEGATIVE,
-                                        status=SuggestionStatus.PENDING).only("text", "match_type", "level",
-                                                                              "evidence")
+    pending = Suggestion.objects.filter(
+        organization=organization, kind=SuggestionKind.NEGATIVE, status=SuggestionStatus.PENDING
+    ).only("text", "match_type", "level", "evidence")
     # only waste saves money; a sculpting negative moves traffic to another ad group (rows from before the
     # split carry no kind and were all counted as waste)
     waste = [s for s in pending if s.evidence.get("kind", "waste") == "waste"]

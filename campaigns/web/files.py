@@ -44,8 +44,11 @@ def download(request: HttpRequest, membership: Membership, kind: str) -> HttpRes
 
 class ReportUploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Report file"))
-    decimal = forms.ChoiceField(label=gettext_lazy("Decimal mark"), required=False,
-                                choices=[("", gettext_lazy("Detect")), (",", ","), (".", ".")])
+    decimal = forms.ChoiceField(
+        label=gettext_lazy("Decimal mark"),
+        required=False,
+        choices=[("", gettext_lazy("Detect")), (",", ","), (".", ".")],
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,8 +62,12 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
         form = ReportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                create_job(membership.organization, form.cleaned_data["file"], user=request.user,
-                           decimal=form.cleaned_data.get("decimal") or None)
+                create_job(
+                    membership.organization,
+                    form.cleaned_data["file"],
+                    user=request.user,
+                    decimal=form.cleaned_data.get("decimal") or None,
+                )
             except ReportError as exc:  # the file's head is not a report: refused now, nothing kept
                 error = exc
             else:
@@ -69,5 +76,9 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization = membership.organization
     history = ReportImport.objects.filter(organization=organization).select_related("created_by")[:20]
     job = ImportJob.objects.filter(organization=organization).first()
-    return render(request, "campaigns/imports.html", {"form": form, "error": error, "history": history, "job": job},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "campaigns/imports.html",
+        {"form": form, "error": error, "history": history, "job": job},
+        status=400 if error else 200,
+    )

@@ -23,14 +23,25 @@ from campaigns.web.counters import counter_context
 
 # Job statuses and suggestion kinds that the templates translate through a variable: listed so that makemessages
 # keeps them in the catalog (as campaigns/web/labels.py does for the other choices).
-CHOICE_LABELS = (gettext_noop("Queued"), gettext_noop("Running"), gettext_noop("Succeeded"), gettext_noop("Failed"),
-                 gettext_noop("Cancelled"), gettext_noop("Keyword"), gettext_noop("Headline"),
-                 gettext_noop("Description"))
+CHOICE_LABELS = (
+    gettext_noop("Queued"),
+    gettext_noop("Running"),
+    gettext_noop("Succeeded"),
+    gettext_noop("Failed"),
+    gettext_noop("Cancelled"),
+    gettext_noop("Keyword"),
+    gettext_noop("Headline"),
+    gettext_noop("Description"),
+)
 
 
 class GenerateForm(forms.Form):
-    product_text = forms.CharField(label=gettext_lazy("What do you sell?"), max_length=MAX_PRODUCT_TEXT,
-                                   required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+    product_text = forms.CharField(
+        label=gettext_lazy("What do you sell?"),
+        max_length=MAX_PRODUCT_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+    )
     ad_group = forms.TypedChoiceField(label=gettext_lazy("Ad group"), coerce=int, required=False, empty_value=None)
 
 
@@ -39,9 +50,13 @@ def _campaign(membership: Membership, campaign_id: int) -> Campaign:
 
 
 def _pending(campaign: Campaign):
-    return (Suggestion.objects.filter(campaign=campaign, status=SuggestionStatus.PENDING, kind__in=GENERATED_KINDS,
-                                      source__startswith=SOURCE)
-            .select_related("ad_group", "campaign").order_by("ad_group__name", "kind", "pk"))
+    return (
+        Suggestion.objects.filter(
+            campaign=campaign, status=SuggestionStatus.PENDING, kind__in=GENERATED_KINDS, source__startswith=SOURCE
+        )
+        .select_related("ad_group", "campaign")
+        .order_by("ad_group__name", "kind", "pk")
+    )
 
 
 def _ad_cards(campaign: Campaign, job: GenerationJob | None) -> list[dict[str, Any]]:
@@ -49,8 +64,10 @@ def _ad_cards(campaign: Campaign, job: GenerationJob | None) -> list[dict[str, A
     with the suggestions approved."""
     ids = set(_pending(campaign).values_list("ad_group_id", flat=True))
     ids.update(job.result.get("done_ad_groups", []) if job else [])
-    return [{"preview": preview, "approved": strength_data(preview.approved),
-             "proposed": strength_data(preview.proposed)} for preview in previews(campaign, ids)]
+    return [
+        {"preview": preview, "approved": strength_data(preview.approved), "proposed": strength_data(preview.proposed)}
+        for preview in previews(campaign, ids)
+    ]
 
 
 def _dropped(campaign: Campaign, job: GenerationJob | None) -> list[dict[str, Any]]:
@@ -58,8 +75,14 @@ def _dropped(campaign: Campaign, job: GenerationJob | None) -> list[dict[str, An
     if job is None or not job.dropped:
         return []
     names = dict(AdGroup.objects.filter(campaign=campaign).values_list("pk", "name"))
-    return [{**dropped_data(entry), "ad_group_name": names.get(entry.get("ad_group"), ""),
-             "field_label": field_label(entry.get("field", ""))} for entry in job.dropped]
+    return [
+        {
+            **dropped_data(entry),
+            "ad_group_name": names.get(entry.get("ad_group"), ""),
+            "field_label": field_label(entry.get("field", "")),
+        }
+        for entry in job.dropped
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -76,18 +99,32 @@ def generate(request: HttpRequest, membership: Membership, campaign_id: int) -> 
         require_edit(membership)
         if form.is_valid():
             try:
-                create_job(membership.organization, campaign.pk, ad_group_id=form.cleaned_data["ad_group"],
-                           product_text=form.cleaned_data["product_text"], user=request.user)
+                create_job(
+                    membership.organization,
+                    campaign.pk,
+                    ad_group_id=form.cleaned_data["ad_group"],
+                    product_text=form.cleaned_data["product_text"],
+                    user=request.user,
+                )
                 return redirect("campaigns:generate", campaign_id=campaign.pk)
             except GenerationJobError as exc:
                 form.add_error("product_text", str(exc))
         status = 400
     job = GenerationJob.objects.filter(campaign=campaign).first()
-    return render(request, "campaigns/generate.html", {
-        "campaign": campaign, "form": form, "job": job, "suggestions": _pending(campaign),
-        "ad_cards": _ad_cards(campaign, job), "dropped": _dropped(campaign, job),
-        **counter_context(campaign.platform),
-    }, status=status)
+    return render(
+        request,
+        "campaigns/generate.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "job": job,
+            "suggestions": _pending(campaign),
+            "ad_cards": _ad_cards(campaign, job),
+            "dropped": _dropped(campaign, job),
+            **counter_context(campaign.platform),
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -121,15 +158,19 @@ def decide_many(request: HttpRequest, membership: Membership, campaign_id: int) 
             done += 1
         except SuggestionError as exc:
             messages.warning(request, str(exc))
-    text = (ngettext("%(count)d suggestion approved.", "%(count)d suggestions approved.", done) if decision == "approve"
-            else ngettext("%(count)d suggestion rejected.", "%(count)d suggestions rejected.", done))
+    text = (
+        ngettext("%(count)d suggestion approved.", "%(count)d suggestions approved.", done)
+        if decision == "approve"
+        else ngettext("%(count)d suggestion rejected.", "%(count)d suggestions rejected.", done)
+    )
     messages.success(request, text % {"count": done})
     return redirect("campaigns:generate", campaign_id=campaign.pk)
 
 
 def _suggestion(membership: Membership, suggestion_id: int) -> Suggestion:
-    return get_object_or_404(Suggestion, pk=suggestion_id, organization=membership.organization,
-                             kind__in=list(AD_TEXT_FIELDS))
+    return get_object_or_404(
+        Suggestion, pk=suggestion_id, organization=membership.organization, kind__in=list(AD_TEXT_FIELDS)
+    )
 
 
 @require_POST
@@ -142,10 +183,15 @@ def edit(request: HttpRequest, membership: Membership, suggestion_id: int) -> Ht
     try:
         suggestion = edit_text(suggestion.pk, text)
     except SuggestionError as exc:
-        return render(request, "campaigns/_suggestion_row.html", {
-            "suggestion": suggestion, "text": text, "error": str(exc)}, status=400)
-    return render(request, "campaigns/_suggestion_row.html", {
-        "suggestion": suggestion, "text": suggestion.text, "saved": True})
+        return render(
+            request,
+            "campaigns/_suggestion_row.html",
+            {"suggestion": suggestion, "text": text, "error": str(exc)},
+            status=400,
+        )
+    return render(
+        request, "campaigns/_suggestion_row.html", {"suggestion": suggestion, "text": suggestion.text, "saved": True}
+    )
 
 
 @require_POST
@@ -154,8 +200,9 @@ def validate(request: HttpRequest, membership: Membership, suggestion_id: int) -
     """The shared validator's verdict on the text as it is being typed (htmx); it changes nothing."""
     suggestion = _suggestion(membership, suggestion_id)
     try:
-        clean_ad_text(suggestion.kind, request.POST.get(f"text-{suggestion.pk}", ""),
-                      membership.organization.blocked_terms)
+        clean_ad_text(
+            suggestion.kind, request.POST.get(f"text-{suggestion.pk}", ""), membership.organization.blocked_terms
+        )
         error = ""
     except SuggestionError as exc:
         error = str(exc)

@@ -56,8 +56,9 @@ def _sign_up(request: HttpRequest, token: str, invitation: Invitation) -> HttpRe
     form.instance.email = invitation.email  # so the validators compare the password with the address too
     if request.method == "POST" and form.is_valid():
         try:
-            membership = invitations.accept_with_new_account(token, form.cleaned_data["username"],
-                                                             form.cleaned_data["password1"])
+            membership = invitations.accept_with_new_account(
+                token, form.cleaned_data["username"], form.cleaned_data["password1"]
+            )
         except InvitationError as exc:
             return render(request, TEMPLATE, {"invitation": invitation, "error": str(exc)}, status=400)
         login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
@@ -68,6 +69,9 @@ def _sign_up(request: HttpRequest, token: str, invitation: Invitation) -> HttpRe
 
 def _joined(request: HttpRequest, membership: Membership) -> HttpResponse:
     request.session[SESSION_KEY] = membership.organization_id  # land in the organization just joined
-    messages.success(request, _("You joined %(organization)s as %(role)s.")
-                     % {"organization": membership.organization.name, "role": _(membership.get_role_display())})
+    messages.success(
+        request,
+        _("You joined %(organization)s as %(role)s.")
+        % {"organization": membership.organization.name, "role": _(membership.get_role_display())},
+    )
     return redirect("campaigns:dashboard")

@@ -27,10 +27,16 @@ def _page(request: HttpRequest, membership: Membership, form: InviteForm, status
     organization = membership.organization
     rows = Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
     now = timezone.now()
-    pending = [(row, invitations.expires_at(row), invitations.expires_at(row) < now)
-               for row in invitations.pending(organization)]
-    return render(request, "campaigns/members.html", {"rows": rows, "form": form, "roles": Role.choices,
-                                                      "pending": pending}, status=status)
+    pending = [
+        (row, invitations.expires_at(row), invitations.expires_at(row) < now)
+        for row in invitations.pending(organization)
+    ]
+    return render(
+        request,
+        "campaigns/members.html",
+        {"rows": rows, "form": form, "roles": Role.choices, "pending": pending},
+        status=status,
+    )
 
 
 @require_GET
@@ -48,10 +54,17 @@ def invite(request: SignedInRequest, membership: Membership) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
         return _page(request, membership, form, status=400)
-    invitations.invite(membership.organization, form.cleaned_data["email"], form.cleaned_data["role"],
-                       invited_by=request.user, site_url=request.build_absolute_uri("/"))
-    messages.success(request, _("Invitation sent to %(email)s. They join when they accept it.")
-                     % {"email": form.cleaned_data["email"]})
+    invitations.invite(
+        membership.organization,
+        form.cleaned_data["email"],
+        form.cleaned_data["role"],
+        invited_by=request.user,
+        site_url=request.build_absolute_uri("/"),
+    )
+    messages.success(
+        request,
+        _("Invitation sent to %(email)s. They join when they accept it.") % {"email": form.cleaned_data["email"]},
+    )
     return redirect("campaigns:members")
 
 
@@ -72,8 +85,9 @@ def revoke_invitation(request: HttpRequest, membership: Membership, invitation_i
 def change_member(request: HttpRequest, membership: Membership, membership_id: int) -> HttpResponse:
     """``role`` gives the member a new role; ``remove`` takes them out."""
     require_owner(membership)
-    target = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id,
-                               organization=membership.organization)
+    target = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, organization=membership.organization
+    )
     who = target.user.get_username()
     try:
         if "remove" in request.POST:
@@ -81,8 +95,9 @@ def change_member(request: HttpRequest, membership: Membership, membership_id: i
             messages.success(request, _("%(who)s removed.") % {"who": who})
         else:
             changed = memberships.change_role(membership.organization, target.pk, request.POST.get("role", ""))
-            messages.success(request, _("%(who)s is now %(role)s.") % {"who": who,
-                                                                       "role": _(changed.get_role_display())})
+            messages.success(
+                request, _("%(who)s is now %(role)s.") % {"who": who, "role": _(changed.get_role_display())}
+            )
     except MembershipError as exc:
         messages.error(request, str(exc))
     # An owner who stepped down or left no longer sees this page.

@@ -22,8 +22,10 @@ from campaigns.web.context import organization_view, require_edit
 from campaigns.web.tables import COUNT, DATETIME, MONEY, NUMBER, Column, Spec
 
 BLOCKED = "evidence__would_have_blocked__"
-RELEVANCE_HELP = gettext_lazy("how close the search term is to the intent of the ad group it was matched to, from 0 "
-                       "(unrelated) to 1 (the same meaning); below the matching threshold a term is out of scope.")
+RELEVANCE_HELP = gettext_lazy(
+    "how close the search term is to the intent of the ad group it was matched to, from 0 "
+    "(unrelated) to 1 (the same meaning); below the matching threshold a term is out of scope."
+)
 
 
 def _where(suggestion: Suggestion) -> str:
@@ -41,8 +43,13 @@ def _negative_columns(middle: Column, cost_label: object) -> tuple[Column, ...]:
         Column("text", gettext_lazy("Negative"), attrgetter("text"), order="text"),
         Column("match_type", gettext_lazy("Match type"), lambda s: _(s.get_match_type_display()), order="match_type"),
         Column("level", gettext_lazy("Level"), lambda s: _(s.get_level_display()), order="level"),
-        Column("where", gettext_lazy("Where"), _where, sortable=False,
-               lookups=("campaign__name", "ad_group__name", "ad_group__campaign__name")),
+        Column(
+            "where",
+            gettext_lazy("Where"),
+            _where,
+            sortable=False,
+            lookups=("campaign__name", "ad_group__name", "ad_group__campaign__name"),
+        ),
         middle,
         Column("cost", cost_label, _blocked("cost_micros"), MONEY, order=f"{BLOCKED}cost_micros"),
         Column("clicks", gettext_lazy("Clicks"), _blocked("clicks"), COUNT, order=f"{BLOCKED}clicks"),
@@ -50,42 +57,90 @@ def _negative_columns(middle: Column, cost_label: object) -> tuple[Column, ...]:
 
 
 WASTE = Spec(
-    name="waste", caption=gettext_lazy("Waste: no ad group is relevant"), filename="pending-negatives",
-    columns=_negative_columns(Column("blocked", gettext_lazy("Would have blocked"),
-                                     lambda s: ", ".join(_blocked("terms", [])(s)), sortable=False),
-                              gettext_lazy("Would have saved")),
-    default_sort="-cost", search=("text", "where"))
+    name="waste",
+    caption=gettext_lazy("Waste: no ad group is relevant"),
+    filename="pending-negatives",
+    columns=_negative_columns(
+        Column(
+            "blocked", gettext_lazy("Would have blocked"), lambda s: ", ".join(_blocked("terms", [])(s)), sortable=False
+        ),
+        gettext_lazy("Would have saved"),
+    ),
+    default_sort="-cost",
+    search=("text", "where"),
+)
 SCULPTING = Spec(
-    name="sculpting", caption=gettext_lazy("Sculpting: the term belongs to another ad group"),
+    name="sculpting",
+    caption=gettext_lazy("Sculpting: the term belongs to another ad group"),
     filename="sculpting-negatives",
-    columns=_negative_columns(Column("route", gettext_lazy("Traffic would go to"),
-                                     lambda s: (s.evidence.get("route_to") or {}).get("path"), sortable=False),
-                              gettext_lazy("Cost moved")),
-    default_sort="-cost", search=("text", "where"))
+    columns=_negative_columns(
+        Column(
+            "route",
+            gettext_lazy("Traffic would go to"),
+            lambda s: (s.evidence.get("route_to") or {}).get("path"),
+            sortable=False,
+        ),
+        gettext_lazy("Cost moved"),
+    ),
+    default_sort="-cost",
+    search=("text", "where"),
+)
 DECIDED = Spec(
-    name="decided", caption=gettext_lazy("Recently decided"), filename="decided-negatives", per_page=20,
-    columns=(Column("text", gettext_lazy("Negative"), attrgetter("text"), order="text"),
-             Column("match_type", gettext_lazy("Match type"), lambda s: _(s.get_match_type_display()),
-                    order="match_type"),
-             Column("status", gettext_lazy("Decision"), lambda s: _(s.get_status_display()), order="status"),
-             Column("by", gettext_lazy("By"), lambda s: s.decided_by.username if s.decided_by else None,
-                    order="decided_by__username"),
-             Column("when", gettext_lazy("When"), attrgetter("decided_at"), DATETIME, order="decided_at")),
-    default_sort="-when", search=("text", "by"))
+    name="decided",
+    caption=gettext_lazy("Recently decided"),
+    filename="decided-negatives",
+    per_page=20,
+    columns=(
+        Column("text", gettext_lazy("Negative"), attrgetter("text"), order="text"),
+        Column("match_type", gettext_lazy("Match type"), lambda s: _(s.get_match_type_display()), order="match_type"),
+        Column("status", gettext_lazy("Decision"), lambda s: _(s.get_status_display()), order="status"),
+        Column(
+            "by",
+            gettext_lazy("By"),
+            lambda s: s.decided_by.username if s.decided_by else None,
+            order="decided_by__username",
+        ),
+        Column("when", gettext_lazy("When"), attrgetter("decided_at"), DATETIME, order="decided_at"),
+    ),
+    default_sort="-when",
+    search=("text", "by"),
+)
 TERMS = Spec(
-    name="terms", caption=gettext_lazy("Search terms"), filename="search-terms",
-    columns=(Column("text", gettext_lazy("Search term"), attrgetter("text"), order="text"),
-             Column("served_by", gettext_lazy("Served by"),
-                    lambda t: f"{t.ad_group.campaign.name} › {t.ad_group.name}" if t.ad_group else None,
-                    order="ad_group__campaign__name", lookups=("ad_group__campaign__name", "ad_group__name")),
-             Column("matched", gettext_lazy("Matched ad group"), lambda t: _matched(t), order="match__ad_group__name"),
-             Column("relevance", gettext_lazy("Relevance"), lambda t: t.match.score if _has_match(t) else None, NUMBER,
-                    order="match__score", help=RELEVANCE_HELP),
-             Column("clicks", gettext_lazy("Clicks"), attrgetter("clicks"), COUNT, order="clicks"),
-             Column("cost", gettext_lazy("Cost"), attrgetter("cost_micros"), MONEY, order="cost_micros"),
-             Column("conversions", gettext_lazy("Conversions"), attrgetter("conversions"), NUMBER, order="conversions",
-                    decimals=1)),
-    default_sort="-cost", search=("text", "served_by", "matched"))
+    name="terms",
+    caption=gettext_lazy("Search terms"),
+    filename="search-terms",
+    columns=(
+        Column("text", gettext_lazy("Search term"), attrgetter("text"), order="text"),
+        Column(
+            "served_by",
+            gettext_lazy("Served by"),
+            lambda t: f"{t.ad_group.campaign.name} › {t.ad_group.name}" if t.ad_group else None,
+            order="ad_group__campaign__name",
+            lookups=("ad_group__campaign__name", "ad_group__name"),
+        ),
+        Column("matched", gettext_lazy("Matched ad group"), lambda t: _matched(t), order="match__ad_group__name"),
+        Column(
+            "relevance",
+            gettext_lazy("Relevance"),
+            lambda t: t.match.score if _has_match(t) else None,
+            NUMBER,
+            order="match__score",
+            help=RELEVANCE_HELP,
+        ),
+        Column("clicks", gettext_lazy("Clicks"), attrgetter("clicks"), COUNT, order="clicks"),
+        Column("cost", gettext_lazy("Cost"), attrgetter("cost_micros"), MONEY, order="cost_micros"),
+        Column(
+            "conversions",
+            gettext_lazy("Conversions"),
+            attrgetter("conversions"),
+            NUMBER,
+            order="conversions",
+            decimals=1,
+        ),
+    ),
+    default_sort="-cost",
+    search=("text", "served_by", "matched"),
+)
 
 
 def _has_match(term: SearchTerm) -> bool:
@@ -111,9 +166,9 @@ def search_terms(request: HttpRequest, membership: Membership) -> HttpResponse:
     negatives = Suggestion.objects.filter(kind=SuggestionKind.NEGATIVE)
     pending = negatives.filter(status=SuggestionStatus.PENDING).select_related("campaign", "ad_group__campaign")
     sculpting = Q(evidence__kind="sculpting")
-    terms = (SearchTerm.objects.select_related("campaign", "ad_group__campaign", "match__ad_group")
-             .annotate(cost_micros=Sum("daily__cost_micros"), clicks=Sum("daily__clicks"),
-                       conversions=Sum("daily__conversions")))
+    terms = SearchTerm.objects.select_related("campaign", "ad_group__campaign", "match__ad_group").annotate(
+        cost_micros=Sum("daily__cost_micros"), clicks=Sum("daily__clicks"), conversions=Sum("daily__conversions")
+    )
     # shown apart: waste saves money, sculpting only moves traffic to another ad group (rows from before the
     # split carry no kind and were all waste)
     page_tables = {
@@ -142,8 +197,11 @@ def _decide(request: HttpRequest, membership: Membership) -> None:
         return
     ids = [int(value) for value in raw_ids if value.isdigit()]
     # Only this organization's pending negatives: another organization's ids are silently not found.
-    found = list(Suggestion.objects.filter(organization=membership.organization, kind=SuggestionKind.NEGATIVE,
-                                           pk__in=ids).values_list("pk", flat=True))
+    found = list(
+        Suggestion.objects.filter(
+            organization=membership.organization, kind=SuggestionKind.NEGATIVE, pk__in=ids
+        ).values_list("pk", flat=True)
+    )
     done = 0
     for suggestion_id in found:
         try:
@@ -152,8 +210,10 @@ def _decide(request: HttpRequest, membership: Membership) -> None:
         except SuggestionError as exc:
             messages.warning(request, str(exc))
     if decision == "approve":
-        messages.success(request, ngettext("%(count)d negative approved.", "%(count)d negatives approved.", done)
-                         % {"count": done})
+        messages.success(
+            request, ngettext("%(count)d negative approved.", "%(count)d negatives approved.", done) % {"count": done}
+        )
     else:
-        messages.success(request, ngettext("%(count)d negative rejected.", "%(count)d negatives rejected.", done)
-                         % {"count": done})
+        messages.success(
+            request, ngettext("%(count)d negative rejected.", "%(count)d negatives rejected.", done) % {"count": done}
+        )

@@ -64,9 +64,14 @@ def _field(currency: str, name: str, before: Any, after: Any) -> ChangedField:
 def settings_history(organization: Organization, limit: int = HISTORY_ROWS) -> list[HistoryRow]:
     """The organization's latest settings changes, newest first (one query, users joined)."""
     rows = SettingsChange.objects.filter(organization=organization).select_related("user")[:limit]
-    return [HistoryRow(change, change.user.get_username() if change.user else change.actor,
-                       [_field(organization.currency, name, *change.changes[name]) for name in _in_page_order(change)])
-            for change in rows]
+    return [
+        HistoryRow(
+            change,
+            change.user.get_username() if change.user else change.actor,
+            [_field(organization.currency, name, *change.changes[name]) for name in _in_page_order(change)],
+        )
+        for change in rows
+    ]
 
 
 def _in_page_order(change: SettingsChange) -> list[str]:

@@ -38,8 +38,13 @@ class MoneyField(forms.CharField):
             return None
         if not _AMOUNT.fullmatch(text):
             raise ValidationError(
-                _("%(field)s: “%(value)s” is not an amount; write it like 1500 or 1500.50, without thousands "
-                  "separators.") % {"field": self.label, "value": text}, code="invalid")
+                _(
+                    "%(field)s: “%(value)s” is not an amount; write it like 1500 or 1500.50, without thousands "
+                    "separators."
+                )
+                % {"field": self.label, "value": text},
+                code="invalid",
+            )
         return int(Decimal(text.replace(",", ".")) * MICROS)
 
     def prepare_value(self, value: object) -> object:
@@ -61,24 +66,35 @@ class BlockedTermsField(forms.CharField):
 
 
 class SettingsForm(forms.Form):
-    mode = forms.ChoiceField(label=gettext_lazy("Mode"),
-                             choices=[(value, gettext_lazy(label)) for value, label in RebalanceMode.choices])
-    monthly_cap_micros = MoneyField(label=gettext_lazy("Organization monthly cap"), required=False,
-                                    help_text=gettext_lazy("In the account's currency; empty means no cap."))
-    max_change_percent = forms.IntegerField(label=gettext_lazy("Change limit (% per day)"), min_value=0,
-                                            max_value=100)
-    freshness_days = forms.IntegerField(label=gettext_lazy("Freshness limit (days)"), min_value=0, max_value=90,
-                                        help_text=gettext_lazy("No raises when the newest data is older than this."))
-    kill_switch = forms.BooleanField(label=gettext_lazy("Kill switch (no automated budget changes)"),
-                                     required=False)
+    mode = forms.ChoiceField(
+        label=gettext_lazy("Mode"), choices=[(value, gettext_lazy(label)) for value, label in RebalanceMode.choices]
+    )
+    monthly_cap_micros = MoneyField(
+        label=gettext_lazy("Organization monthly cap"),
+        required=False,
+        help_text=gettext_lazy("In the account's currency; empty means no cap."),
+    )
+    max_change_percent = forms.IntegerField(label=gettext_lazy("Change limit (% per day)"), min_value=0, max_value=100)
+    freshness_days = forms.IntegerField(
+        label=gettext_lazy("Freshness limit (days)"),
+        min_value=0,
+        max_value=90,
+        help_text=gettext_lazy("No raises when the newest data is older than this."),
+    )
+    kill_switch = forms.BooleanField(label=gettext_lazy("Kill switch (no automated budget changes)"), required=False)
     blocked_terms = BlockedTermsField(
-        label=gettext_lazy("Blocked terms"), required=False,
-        help_text=gettext_lazy("One per line: competitors' brands, claims you may not make. Generated text never "
-                               "contains them (whole words, ignoring case and accents)."))
+        label=gettext_lazy("Blocked terms"),
+        required=False,
+        help_text=gettext_lazy(
+            "One per line: competitors' brands, claims you may not make. Generated text never "
+            "contains them (whole words, ignoring case and accents)."
+        ),
+    )
     injection_policy = forms.ChoiceField(
         label=gettext_lazy("Injection policy"),
         choices=[(value, gettext_lazy(label)) for value, label in InjectionPolicy.choices],
-        help_text=gettext_lazy("What generation does with product text that tries to instruct the AI model."))
+        help_text=gettext_lazy("What generation does with product text that tries to instruct the AI model."),
+    )
 
     budget_fields = ("mode", "monthly_cap_micros", "max_change_percent", "freshness_days", "kill_switch")
 
@@ -88,8 +104,12 @@ class SettingsForm(forms.Form):
 def settings_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization = membership.organization
     policy = policy_of(organization)
-    form = SettingsForm(initial={**{name: getattr(policy, name) for name in SettingsForm.budget_fields},
-                                 **{name: getattr(organization, name) for name in GUARDRAIL_FIELDS}})
+    form = SettingsForm(
+        initial={
+            **{name: getattr(policy, name) for name in SettingsForm.budget_fields},
+            **{name: getattr(organization, name) for name in GUARDRAIL_FIELDS},
+        }
+    )
     if request.method == "POST":
         require_owner(membership)
         form = SettingsForm(request.POST)
@@ -100,9 +120,15 @@ def settings_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     if membership.role != Role.OWNER:
         for field in form.fields.values():
             field.disabled = True
-    return render(request, "campaigns/settings.html", {
-        "form": form, "global_kill_switch": GlobalKillSwitch.is_engaged(),
-        "budget_fields": [form[name] for name in SettingsForm.budget_fields],
-        "guardrail_fields": [form[name] for name in GUARDRAIL_FIELDS],
-        "history": settings_history(organization),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "campaigns/settings.html",
+        {
+            "form": form,
+            "global_kill_switch": GlobalKillSwitch.is_engaged(),
+            "budget_fields": [form[name] for name in SettingsForm.budget_fields],
+            "guardrail_fields": [form[name] for name in GUARDRAIL_FIELDS],
+            "history": settings_history(organization),
+        },
+        status=400 if form.errors else 200,
+    )

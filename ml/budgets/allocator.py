@@ -171,9 +171,7 @@ class BudgetAllocator:
         draw_log_return, draw_saturation = sample_parameters(
             posterior, extra_rng, cfg.propensity_draws, cfg.thompson_spread
         )
-        draw_spend = capped_fill(
-            draw_log_return - _LOG_MICROS, draw_saturation * MICROS, cap, lower, upper, total
-        )
+        draw_spend = capped_fill(draw_log_return - _LOG_MICROS, draw_saturation * MICROS, cap, lower, upper, total)
         current = account.current.astype(float)
         chosen = _directions(budgets.astype(float), current, cfg.hold_tolerance)
         drawn = _directions(draw_spend, current, cfg.hold_tolerance)

@@ -134,9 +134,7 @@ class OracleAllocator(_BoxedBaseline):
 
     name = "oracle"
 
-    def __init__(
-        self, curves: Callable[[], tuple[np.ndarray, ...]], config: BaselineConfig | None = None
-    ) -> None:
+    def __init__(self, curves: Callable[[], tuple[np.ndarray, ...]], config: BaselineConfig | None = None) -> None:
         super().__init__(config)
         self.curves = curves
 

@@ -46,8 +46,15 @@ def response_limits(
     high = np.where(spent, history.spend, 0.0).max(axis=1)
     evidence = []
     rows = zip(
-        limits.tolist(), days.tolist(), low.tolist(), high.tolist(), next_unit.tolist(), cap.cap.tolist(),
-        cap.unspent_days.tolist(), cap.bound_days.tolist(), strict=True,
+        limits.tolist(),
+        days.tolist(),
+        low.tolist(),
+        high.tolist(),
+        next_unit.tolist(),
+        cap.cap.tolist(),
+        cap.unspent_days.tolist(),
+        cap.bound_days.tolist(),
+        strict=True,
     )
     for limit, n_days, lo, hi, share, cap_i, unspent, bound in rows:
         if n_days == 0:

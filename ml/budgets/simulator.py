@@ -194,8 +194,10 @@ class CampaignCurve:
 
     def __post_init__(self) -> None:
         if min(self.cpc, self.clicks_per_day, self.order_value) <= 0 or self.budget_micros < 0:
-            raise ValueError(f"CampaignCurve {self.campaign_id!r}: cpc, clicks_per_day and order_value must be > 0, "
-                             "budget_micros >= 0")
+            raise ValueError(
+                f"CampaignCurve {self.campaign_id!r}: cpc, clicks_per_day and order_value must be > 0, "
+                "budget_micros >= 0"
+            )
         if not 0.0 <= self.cvr < 1.0 or not 0.0 < self.ctr <= 1.0:
             raise ValueError(f"CampaignCurve {self.campaign_id!r}: cvr must be in [0, 1), ctr in (0, 1]")
 
@@ -262,8 +264,22 @@ def _draw_campaigns(config: ScenarioConfig, n: int, seed: int) -> _Campaigns:
         family = np.random.default_rng([seed, n, 7]).integers(len(_FAMILIES), size=n)
     else:
         family = np.full(n, _FAMILIES.index(config.response))
-    return _Campaigns(ids, names, is_waste, cpc, clicks_cap, base_cvr, order_value, ctr, shock_day, shock_factor,
-                      total_budget_micros, budgets, floors, family)
+    return _Campaigns(
+        ids,
+        names,
+        is_waste,
+        cpc,
+        clicks_cap,
+        base_cvr,
+        order_value,
+        ctr,
+        shock_day,
+        shock_factor,
+        total_budget_micros,
+        budgets,
+        floors,
+        family,
+    )
 
 
 def _name(i: int, is_waste: bool, rng: np.random.Generator) -> str:
@@ -288,8 +304,15 @@ class Market:
         start_weekday: Weekday of day 0 (0 = Monday).
     """
 
-    def __init__(self, config: ScenarioConfig, n_campaigns: int, seed: int, *,
-                 campaigns: _Campaigns | None = None, start_weekday: int = 0) -> None:
+    def __init__(
+        self,
+        config: ScenarioConfig,
+        n_campaigns: int,
+        seed: int,
+        *,
+        campaigns: _Campaigns | None = None,
+        start_weekday: int = 0,
+    ) -> None:
         if n_campaigns < 1:
             raise ValueError(f"n_campaigns must be >= 1, got {n_campaigns}")
         self.config = config
@@ -327,8 +350,9 @@ class Market:
         return cls(ScenarioConfig(**{**config.__dict__, "response": response}), n_campaigns, seed)
 
     @classmethod
-    def from_curves(cls, curves: Sequence[CampaignCurve], *, seed: int, start_weekday: int = 0,
-                    volume_noise: float = 0.15) -> Market:
+    def from_curves(
+        cls, curves: Sequence[CampaignCurve], *, seed: int, start_weekday: int = 0, volume_noise: float = 0.15
+    ) -> Market:
         """A market of known campaigns (the demo account), with the scenario's noise and weekday profile.
 
         Args:
@@ -344,15 +368,20 @@ class Market:
         n = len(curves)
         budgets = np.array([c.budget_micros for c in curves], dtype=np.int64)
         campaigns = _Campaigns(
-            ids=[c.campaign_id for c in curves], names={c.campaign_id: c.name for c in curves},
-            is_waste=np.array([c.is_waste for c in curves]), cpc=np.array([c.cpc for c in curves], dtype=float),
+            ids=[c.campaign_id for c in curves],
+            names={c.campaign_id: c.name for c in curves},
+            is_waste=np.array([c.is_waste for c in curves]),
+            cpc=np.array([c.cpc for c in curves], dtype=float),
             # clicks_per_day is an average weekday's volume; the profile's mean is not exactly 1
             clicks_cap=np.array([c.clicks_per_day for c in curves], dtype=float) / WEEKDAY_VOLUME.mean(),
             base_cvr=np.array([c.cvr for c in curves], dtype=float),
             order_value=np.array([c.order_value for c in curves], dtype=float),
             ctr=np.array([c.ctr for c in curves], dtype=float),
-            shock_day=np.full(n, -1), shock_factor=np.ones(n),
-            total_budget_micros=int(budgets.sum()), budgets=budgets, floors=np.zeros(n, dtype=np.int64),
+            shock_day=np.full(n, -1),
+            shock_factor=np.ones(n),
+            total_budget_micros=int(budgets.sum()),
+            budgets=budgets,
+            floors=np.zeros(n, dtype=np.int64),
         )
         config = ScenarioConfig("custom", waste_share=0.0, volume_noise=volume_noise)
         return cls(config, n, seed, campaigns=campaigns, start_weekday=start_weekday)

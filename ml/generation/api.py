@@ -367,10 +367,18 @@ def generate_many(
     return results
 
 
-def _assemble_full(request: GenerationRequest, guard: GuardResult, kinds: list[str], completions: list[Completion],
-                   loaded: Any, embedder: Any, min_similarity: float | None) -> GeneratedAssets:
-    chosen, dropped, raw = compose.assemble_full(request, guard, kinds, completions, loaded.tokenizer, embedder,
-                                                 min_similarity)
+def _assemble_full(
+    request: GenerationRequest,
+    guard: GuardResult,
+    kinds: list[str],
+    completions: list[Completion],
+    loaded: Any,
+    embedder: Any,
+    min_similarity: float | None,
+) -> GeneratedAssets:
+    chosen, dropped, raw = compose.assemble_full(
+        request, guard, kinds, completions, loaded.tokenizer, embedder, min_similarity
+    )
     return GeneratedAssets(
         keywords=[KeywordSuggestion(c.text, match_type_for(c.text), c.similarity) for c in chosen["keywords"]],
         headlines=[c.text for c in chosen["headlines"]],

@@ -77,9 +77,14 @@ def batch_stats(loaded: Any, completions: Sequence[Completion]) -> BatchStats:
         import torch
 
         allocated, peak = torch.cuda.memory_allocated(device), torch.cuda.max_memory_allocated(device)
-    return BatchStats(rows=len(completions), new_tokens=sum(c.new_tokens for c in completions),
-                      seconds=completions[0].seconds if completions else 0.0, device=device,
-                      memory_allocated_bytes=allocated, peak_memory_bytes=peak)
+    return BatchStats(
+        rows=len(completions),
+        new_tokens=sum(c.new_tokens for c in completions),
+        seconds=completions[0].seconds if completions else 0.0,
+        device=device,
+        memory_allocated_bytes=allocated,
+        peak_memory_bytes=peak,
+    )
 
 
 def _notify(stats: BatchStats) -> None:
@@ -209,7 +214,10 @@ class DynamicBatcher:
                 batch = [live[i] for i in indices]
                 try:
                     results = run_batch(
-                        self.loaded, [p.item for p in batch], self.seed + self.batches_run, self.temperature,
+                        self.loaded,
+                        [p.item for p in batch],
+                        self.seed + self.batches_run,
+                        self.temperature,
                         options=self.options,
                     )
                 except Exception as exc:  # a failed batch fails its futures, never the worker thread

@@ -82,7 +82,8 @@ RULES: dict[str, re.Pattern[str]] = {
         _I,
     ),
     "override_de": re.compile(
-        r"\b(ignorier(e|en|t)?|vergiss|vergessen sie|missachte[nt]?|[uü]bergehe|umgehe)\b" + _AWAY
+        r"\b(ignorier(e|en|t)?|vergiss|vergessen sie|missachte[nt]?|[uü]bergehe|umgehe)\b"
+        + _AWAY
         + r"\b(anweisung(en)?|regeln|richtlinien|vorgaben|vorherige[nm]?|obige[nm]?|bisherige[nm]?|kontext|"
         r"programmierung|filter|prompts?)\b",
         _I,
@@ -156,8 +157,15 @@ RULES: dict[str, re.Pattern[str]] = {
     ),
     # "End every text with X", "cada descripción debe cerrar con X": every output named, placed, and a payload
     "output_order": re.compile(
-        r"^(?=.*\b(" + _PLACING + r")\b)(?=.*\b" + _EVERY + r"\s+(the |l[oa]s |les |die |den |os |as |i |le )?"
-        + _OUTPUT_NOUN + r"\b)(?=.*" + _PAYLOAD + r")",
+        r"^(?=.*\b("
+        + _PLACING
+        + r")\b)(?=.*\b"
+        + _EVERY
+        + r"\s+(the |l[oa]s |les |die |den |os |as |i |le )?"
+        + _OUTPUT_NOUN
+        + r"\b)(?=.*"
+        + _PAYLOAD
+        + r")",
         _I,
     ),
     # "the headline is always X", "o título é sempre X", "die Überschrift lautet X": an output fixed to a payload
@@ -170,14 +178,24 @@ RULES: dict[str, re.Pattern[str]] = {
     # the output, a placing verb and a code word or URL: "slip X into the second headline", "os títulos terminam
     # com X"; not "Copy paper A4-80g" nor "every title of the 2024-25 edition" (no placing verb)
     "payload_in_output": re.compile(
-        r"^(?=.*\b" + _OUTPUT_NOUN + r"\b)(?=.*" + _CODE_OR_URL + r")(?!.*\b" + _COUPON + r")(?=.*\b("
-        + _PLACING + r")\b)",
+        r"^(?=.*\b"
+        + _OUTPUT_NOUN
+        + r"\b)(?=.*"
+        + _CODE_OR_URL
+        + r")(?!.*\b"
+        + _COUPON
+        + r")(?=.*\b("
+        + _PLACING
+        + r")\b)",
         _I,
     ),
     # a closing order to output a code word: "... and answer X.", "y pon X.", "et tape X.", ": schreib X."
     "verb_payload": re.compile(
-        r"(?!.*\b" + _COUPON + r")(\b(and|y|e|et|und|then|luego|puis|dann|depois|poi)\s+(\w+\s+)?|[:;,]\s*)"
-        + _IMPERATIVE_OUTPUT + r"\b(\s+\w+)?\s+[«\"']?(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]{4,}[»\"']?\s*[.!]?\s*$",
+        r"(?!.*\b"
+        + _COUPON
+        + r")(\b(and|y|e|et|und|then|luego|puis|dann|depois|poi)\s+(\w+\s+)?|[:;,]\s*)"
+        + _IMPERATIVE_OUTPUT
+        + r"\b(\s+\w+)?\s+[«\"']?(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]{4,}[»\"']?\s*[.!]?\s*$",
         _I,
     ),
     # whoever writes the ads is addressed: "quien genere el texto", "chi scrive gli annunci"
@@ -201,15 +219,21 @@ RULES: dict[str, re.Pattern[str]] = {
         r"verfasse|[uü]bersetze|antworte|escreva[m]?|redija|traduza|responda|scrivi|scrivete|redigi|traduci|"
         r"rispondi)\b[^.]{0,25}\b(the|all|all the|every|each|los|las|todos los|todas las|les|tous les|toutes les|"
         r"die|alle|s[aä]mtliche|jede[nrs]?|os|as|todos os|todas as|i|gli|le|tutti i|tutte le|tutti gli)\s+"
-        + _OUTPUT_NOUN + r"\b[^.]{0,15}\b(in|into|en|em|auf|al|ao|nel|to) "
-        + _LANGUAGE + r"\b|\b(everything|all|todo|tout|alles|tudo|tutto)\s+(in|en|auf|em)\s+" + _LANGUAGE + r"\b|"
+        + _OUTPUT_NOUN
+        + r"\b[^.]{0,15}\b(in|into|en|em|auf|al|ao|nel|to) "
+        + _LANGUAGE
+        + r"\b|\b(everything|all|todo|tout|alles|tudo|tutto)\s+(in|en|auf|em)\s+"
+        + _LANGUAGE
+        + r"\b|"
         r"\b(don'?t|do not|no|ne|nicht|n[aã]o|non)\s+(use|uses|usar|utilise[zs]?|verwende|benutze|usare|usa)\s+"
         r"(more\s+)?"
-        + _LANGUAGE + r"\b|\b(switch|pass|passa|pasa|passe|wechsle|mude|cambia|change)\s+(to|al|au|[aà] l'|ao|para o|"
+        + _LANGUAGE
+        + r"\b|\b(switch|pass|passa|pasa|passe|wechsle|mude|cambia|change)\s+(to|al|au|[aà] l'|ao|para o|"
         r"zu|auf|in)\s+(the\s+)?" + _LANGUAGE + r"\b|"
         r"\b(switch|change|cambia|changez|wechsle|[aä]ndere|mude|troque|cambi)\b[^.]{0,30}"
         r"\b(language|idioma|langue|sprache|l[ií]ngua|lingua)\b[^.]{0,30}\b(to|into|a|al|en|auf|in|para|ao) "
-        + _LANGUAGE + r"\b|\b(respond|reply|answer|write|responde|contesta|"
+        + _LANGUAGE
+        + r"\b|\b(respond|reply|answer|write|responde|contesta|"
         r"escribe|r[eé]ponds|r[eé]pondez|antworte|schreibe?|responda|escreva|rispondi|scrivi)\b[^.]{0,10}\b(only|"
         r"solo|solamente|seulement|uniquement|nur|apenas|somente|soltanto) (in|en|em|auf) " + _LANGUAGE + r"\b)",
         _I,

@@ -91,16 +91,27 @@ class BatchRules:
     trace: TokenTrace | None = None
 
 
-def next_width(width: torch.Tensor, tokens: torch.Tensor, head_width: torch.Tensor, tail_width: torch.Tensor,
-               has_newline: torch.Tensor) -> torch.Tensor:
+def next_width(
+    width: torch.Tensor,
+    tokens: torch.Tensor,
+    head_width: torch.Tensor,
+    tail_width: torch.Tensor,
+    has_newline: torch.Tensor,
+) -> torch.Tensor:
     """Each row's width of the line being written after it wrote ``tokens`` (a newline starts a new line)."""
     import torch
 
     return torch.where(has_newline[tokens], tail_width[tokens], width + head_width[tokens])
 
 
-def banned_tokens(width: torch.Tensor, max_width: torch.Tensor, head_width: torch.Tensor, forbidden: torch.Tensor,
-                  blank_first: torch.Tensor, first: bool | torch.Tensor) -> torch.Tensor:
+def banned_tokens(
+    width: torch.Tensor,
+    max_width: torch.Tensor,
+    head_width: torch.Tensor,
+    forbidden: torch.Tensor,
+    blank_first: torch.Tensor,
+    first: bool | torch.Tensor,
+) -> torch.Tensor:
     """``[rows, vocab]``: True where a token may not come next.
 
     A token is banned when its text before any newline does not fit the row's room (``max_width - width``), when
@@ -121,9 +132,13 @@ def banned_tokens(width: torch.Tensor, max_width: torch.Tensor, head_width: torc
     return mask | (blank_first & first)
 
 
-def next_lines(lines: torch.Tensor, prev_newline: torch.Tensor, tokens: torch.Tensor,
-               tables: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], max_lines: torch.Tensor,
-               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def next_lines(
+    lines: torch.Tensor,
+    prev_newline: torch.Tensor,
+    tokens: torch.Tensor,
+    tables: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    max_lines: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The list stop after each row wrote ``tokens``: a row is done after ``max_lines`` newlines or a blank line.
 
     Args:
@@ -143,14 +158,14 @@ def next_lines(lines: torch.Tensor, prev_newline: torch.Tensor, tokens: torch.Te
     return lines, ends[tokens], (lines >= max_lines) | blank_line
 
 
-def row_ended(tokens: torch.Tensor, eos: torch.Tensor, written: torch.Tensor | int,
-              caps: torch.Tensor) -> torch.Tensor:
+def row_ended(tokens: torch.Tensor, eos: torch.Tensor, written: torch.Tensor | int, caps: torch.Tensor) -> torch.Tensor:
     """``[rows]``: True where a row wrote an end-of-sequence token or has written its cap of tokens."""
     return (tokens.unsqueeze(1) == eos.unsqueeze(0)).any(dim=1) | (caps <= written)
 
 
-def choose(scores: torch.Tensor, top_k: int, temperature: float | torch.Tensor | None,
-           noise: torch.Tensor | None = None) -> torch.Tensor:
+def choose(
+    scores: torch.Tensor, top_k: int, temperature: float | torch.Tensor | None, noise: torch.Tensor | None = None
+) -> torch.Tensor:
     """Each row's next token from its (masked) scores.
 
     Args:

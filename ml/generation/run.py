@@ -59,8 +59,9 @@ def run_batch(
     encoded = {k: v.to(loaded.device) if hasattr(v, "to") else v for k, v in encoded.items()}
     limits = None
     if options.enforce_limits:
-        limits = LineLimitProcessor(tokenizer, [item.limit for item in items], platforms,
-                                    [item.alphabet for item in items])
+        limits = LineLimitProcessor(
+            tokenizer, [item.limit for item in items], platforms, [item.alphabet for item in items]
+        )
     trace = TokenTrace(len(items))
     rules = BatchRules(limits, ListStop(tokenizer, [item.max_lines for item in items]), trace)
     caps = [item.max_new_tokens for item in items]
@@ -74,8 +75,16 @@ def run_batch(
     for tokens, logprobs, item in zip(rows, trace.logprobs, items, strict=True):
         tokens = tokens[: item.max_new_tokens]
         text = tokenizer.decode(tokens, skip_special_tokens=True)
-        completions.append(Completion(text=text, new_tokens=len(tokens), batch_size=len(items), seconds=seconds,
-                                      token_ids=tuple(tokens), logprobs=tuple(logprobs[: len(tokens)])))
+        completions.append(
+            Completion(
+                text=text,
+                new_tokens=len(tokens),
+                batch_size=len(items),
+                seconds=seconds,
+                token_ids=tuple(tokens),
+                logprobs=tuple(logprobs[: len(tokens)]),
+            )
+        )
     if order is not None:
         in_order: list[Completion] = [completions[0]] * len(items)
         for position, original in enumerate(order):

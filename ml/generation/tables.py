@@ -39,8 +39,13 @@ def _latin(char: str) -> bool:
     U+2010-U+2027, per mille and guillemets U+2030-U+203A), currency signs (U+20A0-U+20BF) and the trade mark sign.
     """
     code = ord(char)
-    return code < 0x250 or 0x2010 <= code <= 0x2027 or 0x2030 <= code <= 0x203A or 0x20A0 <= code <= 0x20BF \
+    return (
+        code < 0x250
+        or 0x2010 <= code <= 0x2027
+        or 0x2030 <= code <= 0x203A
+        or 0x20A0 <= code <= 0x20BF
         or code == 0x2122
+    )
 
 
 ALPHABETS: dict[str, Callable[[str], bool]] = {"latin": _latin}
@@ -161,10 +166,15 @@ def _width_tables(tokenizer: Any, platforms: tuple[Platform, ...]) -> tuple[list
 def _alphabet_table(tokenizer: Any, alphabet: str | None) -> list[bool]:
     """Per token: every character is in ``alphabet`` (None: any script); False for control tokens (cached)."""
     in_alphabet = ALPHABETS[alphabet] if alphabet is not None else None
-    return _per_token_cached("alphabet", tokenizer, (alphabet,), lambda: [
-        text is not None and (in_alphabet is None or text.isascii() or all(in_alphabet(c) for c in text))
-        for text in _token_texts(tokenizer)
-    ])
+    return _per_token_cached(
+        "alphabet",
+        tokenizer,
+        (alphabet,),
+        lambda: [
+            text is not None and (in_alphabet is None or text.isascii() or all(in_alphabet(c) for c in text))
+            for text in _token_texts(tokenizer)
+        ],
+    )
 
 
 def token_tables(

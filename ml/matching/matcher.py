@@ -260,8 +260,9 @@ class IntentMatcher:
         """Match each query to a fitted label, or None when it scores below the calibrated threshold."""
         return self.predict_vectors(self.embedder.encode(list(queries)))
 
-    def predict_vectors(self, vectors: np.ndarray,
-                        threshold: float | None | Literal["calibrated"] = "calibrated") -> list[Match]:
+    def predict_vectors(
+        self, vectors: np.ndarray, threshold: float | None | Literal["calibrated"] = "calibrated"
+    ) -> list[Match]:
         """Like :meth:`predict`, with query vectors the caller already has.
 
         Args:

@@ -178,9 +178,7 @@ class AccountTheme:
         for brand in self._brands:
             if contains_phrase(term, brand):
                 return True
-            if len(brand) == 1 and any(
-                len(w) >= MIN_FUZZY_LEN and one_typo_apart(w, brand[0]) for w in joined
-            ):
+            if len(brand) == 1 and any(len(w) >= MIN_FUZZY_LEN and one_typo_apart(w, brand[0]) for w in joined):
                 return True
         return False
 

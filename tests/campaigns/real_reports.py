@@ -45,7 +45,7 @@ Enabled,[grout sealer],Exact match,S_Tiles_ES,Grout,Not eligible,rarely served,E
 
 # Google Ads, English, campaign report over "All time": budget types, campaign types, paused campaigns,
 # Interactions beside Clicks, "< 10%" cells, a campaign name with a comma.
-GOOGLE_EN_CAMPAIGNS_ALL_TIME = '''Campaign report
+GOOGLE_EN_CAMPAIGNS_ALL_TIME = """Campaign report
 All time
 Campaign status,Campaign,Budget,Budget name,Budget type,Status,Status reasons,Campaign type,Impr.,Interactions,Interaction rate,Currency code,Avg. cost,Cost,Search lost IS (budget),Avg. CPC,Search impr. share,Clicks,Conv. rate,Conversions,Cost / conv.
 Enabled,S_Tiles_ES,25.00, --,Daily,Eligible,,Search,"120,400","6,210",5.16%,EUR,0.84,5216.40,12.10%,0.84,< 10%,"6,210",3.10%,192.51,27.10
@@ -57,10 +57,10 @@ Total: Account,,,,,,,,"1,423,300","11,795",0.83%,EUR,0.59,6990.05,13.20%,0.76,< 
 Total: Search,,,,,,,Search,"130,300","6,620",5.08%,EUR,0.83,5466.50,12.50%,0.83,< 10%,"6,620",3.06%,202.51,26.99
 Total: Performance Max,,,,,,,Performance Max,"88,015","3,120",3.54%,EUR,0.35,1092.00, --,1.91, --,571,1.05%,6.00,182.00
 Total: Display,,,,,,,Display,"1,204,880","2,051",0.17%,EUR,0.21,430.71, --,0.21, --,"2,051",0.10%,2.00,215.36
-'''
+"""
 
 # Google Ads, Spanish interface: abbreviated months on the date-range line, comma decimals, dot thousands.
-GOOGLE_ES_SEARCH_TERMS_PERIOD = '''Informe de términos de búsqueda
+GOOGLE_ES_SEARCH_TERMS_PERIOD = """Informe de términos de búsqueda
 "1 ene 2026 - 31 ene 2026"
 Término de búsqueda,Tipo de concordancia,Añadido/Excluido,Campaña,Grupo de anuncios,Palabra clave,Impr.,Clics,Código de moneda,Coste,Conversiones,Tipo de campaña
 cemento cola,Concordancia exacta,Añadido,Cemento,Cemento cola,[cemento cola],"1.234",12,EUR,"12,50",1,Búsqueda
@@ -69,15 +69,15 @@ cemento dental,Concordancia amplia,Excluido,Cemento,Cemento gris,cemento,40,3,EU
 Total: términos de búsqueda,,,,,,"1.684",19,EUR,"19,65",1,
 Total: otros términos de búsqueda,,,,,,0,7,EUR,"8,20",0,
 Total: cuenta,,,,,,"2.100",26,EUR,"27,85",1,
-'''
+"""
 
 # Google Ads search terms downloaded from inside one Performance Max campaign: no Campaign or Ad group column.
-GOOGLE_EN_PMAX_CAMPAIGN_SEARCH_TERMS = '''Search terms report
+GOOGLE_EN_PMAX_CAMPAIGN_SEARCH_TERMS = """Search terms report
 "January 5, 2026 - February 3, 2026"
 Search term,Match type,Added/Excluded,Clicks,Impr.,CTR,Currency code,Avg. CPC,Cost,Conv. rate,Conversions,Cost / conv.
 tile shop near me,Performance Max,None,3,40,7.50%,EUR,0.41,1.23,0.00%,0.00,0.00
 Total: Search terms,,,3,40,7.50%,EUR,0.41,1.23,0.00%,0.00,0.00
-'''
+"""
 
 # Microsoft Advertising keyword report, summary (no day): the "Report Time" line holds the range.
 MICROSOFT_EN_KEYWORDS_PERIOD = (
@@ -113,7 +113,7 @@ def as_excel_csv(text: str) -> str:
 
 # Google Ads, English, search terms of a Performance Max campaign, downloaded at account level: those campaigns
 # have no ad groups, so the report has no Ad group column (and counts Interactions, not Clicks).
-GOOGLE_EN_PMAX_SEARCH_TERMS = '''Search terms report
+GOOGLE_EN_PMAX_SEARCH_TERMS = """Search terms report
 "January 5, 2026 - February 3, 2026"
 Search term,Match type,Added/Excluded,Campaign,Campaign type,Impr.,Interactions,Currency code,Cost,Conversions,Conv. value
 tile shop near me,Performance Max,None,PMax_Tiles,Performance Max,"1,050",31,EUR,24.80,2.00,180.00
@@ -122,46 +122,46 @@ cheap tiles,Performance Max,Excluded,PMax_Tiles,Performance Max,88,2,EUR,1.10,0.
 Total: Search terms,,,,,"1,758",45,EUR,35.26,2.00,180.00
 Total: Other search terms,,,,,"4,100",96,EUR,71.02,3.00,260.00
 Total: Account,,,,,"5,858",141,EUR,106.28,5.00,440.00
-'''
+"""
 
 # The account's search terms report with a Performance Max campaign among Search ones: its rows have " --" in the
 # Ad group column.
-GOOGLE_EN_SEARCH_TERMS_WITH_PMAX = '''Search terms report
+GOOGLE_EN_SEARCH_TERMS_WITH_PMAX = """Search terms report
 "January 5, 2026 - February 3, 2026"
 Search term,Match type,Added/Excluded,Campaign,Ad group,Keyword,Impr.,Clicks,Currency code,Cost,Conversions,Campaign type
 tile adhesive,Exact match,Added,S_Tiles_ES,Adhesives,[tile adhesive],"1,204",88,EUR,61.20,4.00,Search
 tile adhesive,Performance Max,None,PMax_Tiles, --, --,310,21,EUR,14.35,1.00,Performance Max
 Total: Search terms,,,,,,"1,514",109,EUR,75.55,5.00,
-'''
+"""
 
 # Google Ads, English, campaign report with the Week segment: each row is a week from its Monday; the first and
 # last week reach outside the date range on line 2, and hold only the range's days.
-GOOGLE_EN_CAMPAIGNS_BY_WEEK = '''Campaign report
+GOOGLE_EN_CAMPAIGNS_BY_WEEK = """Campaign report
 "August 26, 2026 - September 13, 2026"
 Week,Campaign,Campaign type,Currency code,Impr.,Clicks,Cost,Conversions
 2026-08-24,Roof tiles,Search,EUR,"1,200",40,30.00,2.00
 2026-08-31,Roof tiles,Search,EUR,"1,310",44,33.10,1.00
 2026-09-07,Roof tiles,Search,EUR,980,30,25.00,0.00
 Total: Campaigns,,,EUR,"3,490",114,88.10,3.00
-'''
+"""
 
 # Google Ads, Spanish, search terms with the Month segment written out ("julio de 2026") and comma decimals.
-GOOGLE_ES_SEARCH_TERMS_BY_MONTH = '''Informe de términos de búsqueda
+GOOGLE_ES_SEARCH_TERMS_BY_MONTH = """Informe de términos de búsqueda
 "1 jul 2026 - 31 ago 2026"
 Mes,Término de búsqueda,Tipo de concordancia,Campaña,Grupo de anuncios,Palabra clave,Impr.,Clics,Código de moneda,Coste,Conversiones
 julio de 2026,cemento cola,Concordancia exacta,Cemento,Cemento cola,[cemento cola],"1.234",12,EUR,"12,50","1,00"
 agosto de 2026,cemento cola,Concordancia exacta,Cemento,Cemento cola,[cemento cola],"1.001",7,EUR,"9,30","2,50"
 Total: términos de búsqueda,,,,,,"2.235",19,EUR,"21,80","3,50"
-'''
+"""
 
 # Google Ads, German, ad group report by month, the month as its first day (dd.mm.yyyy).
-GOOGLE_DE_AD_GROUPS_BY_MONTH = '''Anzeigengruppenbericht
+GOOGLE_DE_AD_GROUPS_BY_MONTH = """Anzeigengruppenbericht
 "01.07.2026 - 31.08.2026"
 Monat,Kampagne,Anzeigengruppe,Währungscode,Impressionen,Klicks,Kosten,Conversions
 01.07.2026,Dachziegel,Ton,EUR,"2.100",61,"48,20","3,00"
 01.08.2026,Dachziegel,Ton,EUR,"1.900",55,"41,05","2,00"
 Gesamt: Konto,,,EUR,"4.000",116,"89,25","5,00"
-'''
+"""
 
 # Microsoft Advertising campaign report aggregated by month: one "Time period" column, the preamble says monthly.
 MICROSOFT_EN_CAMPAIGNS_MONTHLY = (

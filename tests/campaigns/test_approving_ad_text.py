@@ -12,14 +12,24 @@ pytestmark = pytest.mark.django_db
 
 
 def ad(group, headlines: int, status: str = "enabled") -> Ad:
-    return Ad.objects.create(ad_group=group, final_url="https://example.com/", status=status,
-                             headlines=[{"text": f"Titular {n}", "pin": None} for n in range(headlines)],
-                             descriptions=[{"text": f"Descripción {n}.", "pin": None} for n in range(2)])
+    return Ad.objects.create(
+        ad_group=group,
+        final_url="https://example.com/",
+        status=status,
+        headlines=[{"text": f"Titular {n}", "pin": None} for n in range(headlines)],
+        descriptions=[{"text": f"Descripción {n}.", "pin": None} for n in range(2)],
+    )
 
 
 def suggest(group, kind: str, text: str) -> Suggestion:
-    return Suggestion.objects.create(organization=group.campaign.organization, campaign=group.campaign,
-                                     ad_group=group, kind=kind, text=text, source="generation:test")
+    return Suggestion.objects.create(
+        organization=group.campaign.organization,
+        campaign=group.campaign,
+        ad_group=group,
+        kind=kind,
+        text=text,
+        source="generation:test",
+    )
 
 
 def test_a_headline_goes_to_the_first_live_ad_with_room_and_is_never_repeated(organization):

@@ -62,15 +62,23 @@ def test_campaign_cap_forces_a_cut_beyond_the_change_limit():
 
 
 def test_plan_total_shrinks_raises_only():
-    decisions = enforce([CampaignInput(1, 40 * EUR, 48 * EUR), CampaignInput(2, 40 * EUR, 48 * EUR),
-                         CampaignInput(3, 40 * EUR, 34 * EUR)], ctx(approved_total_micros=120 * EUR))
+    decisions = enforce(
+        [
+            CampaignInput(1, 40 * EUR, 48 * EUR),
+            CampaignInput(2, 40 * EUR, 48 * EUR),
+            CampaignInput(3, 40 * EUR, 34 * EUR),
+        ],
+        ctx(approved_total_micros=120 * EUR),
+    )
     assert [d.after_micros for d in decisions] == [43 * EUR, 43 * EUR, 34 * EUR]
     assert sum(d.after_micros for d in decisions) <= 120 * EUR
 
 
 def test_organization_cap_undoes_raises_then_cuts_evenly():
-    items = [CampaignInput(1, 40 * EUR, 48 * EUR, month_spend_micros=300 * EUR),
-             CampaignInput(2, 40 * EUR, 40 * EUR, month_spend_micros=300 * EUR)]
+    items = [
+        CampaignInput(1, 40 * EUR, 48 * EUR, month_spend_micros=300 * EUR),
+        CampaignInput(2, 40 * EUR, 40 * EUR, month_spend_micros=300 * EUR),
+    ]
     decisions = enforce(items, ctx(org_cap_micros=1_900 * EUR, org_month_spend_micros=600 * EUR))
     potential = sum(rules.potential_spend(d.before_micros, d.after_micros, 10, 300 * EUR) for d in decisions)
     assert 600 * EUR + potential <= 1_900 * EUR
@@ -78,10 +86,13 @@ def test_organization_cap_undoes_raises_then_cuts_evenly():
     assert all(rules.ORG_CAP in d.reasons for d in decisions)
 
 
-@pytest.mark.parametrize(("items", "message"), [
-    ([CampaignInput(1, -1, 0)], "money cannot be negative"),
-    ([CampaignInput(1, 1, 1), CampaignInput(1, 2, 2)], "duplicate campaign ids"),
-])
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([CampaignInput(1, -1, 0)], "money cannot be negative"),
+        ([CampaignInput(1, 1, 1), CampaignInput(1, 2, 2)], "duplicate campaign ids"),
+    ],
+)
 def test_invalid_plans_are_refused(items, message):
     with pytest.raises(ValueError, match=message):
         enforce(items, ctx())
@@ -97,15 +108,28 @@ def plans(draw):
     for campaign_id in range(count):
         current, proposed, floor = draw(MONEY), draw(MONEY), draw(MONEY) // 4
         ceiling = draw(st.one_of(st.none(), MONEY.map(lambda m, low=floor: m + low)))
-        items.append(CampaignInput(
-            campaign_id, current, proposed, floor_micros=floor, ceiling_micros=ceiling,
-            month_spend_micros=draw(MONEY) * 10, cap_micros=draw(st.one_of(st.none(), MONEY.map(lambda m: m * 30))),
-            changed_today=draw(st.booleans()), changed_outside=draw(st.booleans())))
+        items.append(
+            CampaignInput(
+                campaign_id,
+                current,
+                proposed,
+                floor_micros=floor,
+                ceiling_micros=ceiling,
+                month_spend_micros=draw(MONEY) * 10,
+                cap_micros=draw(st.one_of(st.none(), MONEY.map(lambda m: m * 30))),
+                changed_today=draw(st.booleans()),
+                changed_outside=draw(st.booleans()),
+            )
+        )
     context = Context(
-        days_left=draw(st.integers(1, 31)), max_change_ratio=Fraction(draw(st.integers(0, 50)), 100),
-        approved_total_micros=draw(MONEY) * count, stale=draw(st.booleans()), kill_switch=draw(st.booleans()),
+        days_left=draw(st.integers(1, 31)),
+        max_change_ratio=Fraction(draw(st.integers(0, 50)), 100),
+        approved_total_micros=draw(MONEY) * count,
+        stale=draw(st.booleans()),
+        kill_switch=draw(st.booleans()),
         org_cap_micros=draw(st.one_of(st.none(), MONEY.map(lambda m: m * 30 * count))),
-        org_month_spend_micros=sum(item.month_spend_micros for item in items))
+        org_month_spend_micros=sum(item.month_spend_micros for item in items),
+    )
     return items, context
 
 
@@ -137,7 +161,10 @@ def test_every_decision_keeps_every_invariant(plan):
     if raised_any:
         assert sum(d.after_micros for d in decisions) <= context.approved_total_micros  # 4
     if context.org_cap_micros is not None and any(d.after_micros for d in decisions):
-        potential = sum(rules.potential_spend(i.current_micros, d.after_micros, context.days_left,
-                                              i.month_spend_micros) for i, d in zip(items, decisions, strict=True))
+        potential = sum(
+            rules.potential_spend(i.current_micros, d.after_micros, context.days_left, i.month_spend_micros)
+            for i, d in zip(items, decisions, strict=True)
+        )
         assert context.org_month_spend_micros + potential <= context.org_cap_micros or all(
-            d.after_micros <= i.current_micros for i, d in zip(items, decisions, strict=True))  # 1
+            d.after_micros <= i.current_micros for i, d in zip(items, decisions, strict=True)
+        )  # 1

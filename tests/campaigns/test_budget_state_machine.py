@@ -38,13 +38,17 @@ class Campaign:
 
 
 class BudgetLife(RuleBasedStateMachine):
-    @initialize(budgets=st.lists(st.integers(1, 100), min_size=1, max_size=4),
-                caps=st.lists(st.one_of(st.none(), st.integers(100, 4_000)), min_size=4, max_size=4),
-                org_cap=st.one_of(st.none(), st.integers(500, 10_000)))
+    @initialize(
+        budgets=st.lists(st.integers(1, 100), min_size=1, max_size=4),
+        caps=st.lists(st.one_of(st.none(), st.integers(100, 4_000)), min_size=4, max_size=4),
+        org_cap=st.one_of(st.none(), st.integers(500, 10_000)),
+    )
     def start(self, budgets, caps, org_cap):
         self.year, self.month, self.day = 2026, 1, 1
-        self.campaigns = [Campaign(budget=b * EUR, floor=EUR, ceiling=(b + 50) * EUR, cap=caps[i] and caps[i] * EUR)
-                          for i, b in enumerate(budgets)]
+        self.campaigns = [
+            Campaign(budget=b * EUR, floor=EUR, ceiling=(b + 50) * EUR, cap=caps[i] and caps[i] * EUR)
+            for i, b in enumerate(budgets)
+        ]
         self.org_cap = org_cap and org_cap * EUR
         self.org_spend = 0
         self.kill_switch = False
@@ -58,17 +62,32 @@ class BudgetLife(RuleBasedStateMachine):
         return calendar.monthrange(self.year, self.month)[1] - self.day + 1
 
     def context(self, stale: bool) -> rules.Context:
-        return rules.Context(days_left=self.days_left, max_change_ratio=LIMIT,
-                             approved_total_micros=sum(c.budget for c in self.campaigns), unit_micros=UNIT,
-                             stale=stale, kill_switch=self.kill_switch, org_cap_micros=self.org_cap,
-                             org_month_spend_micros=self.org_spend)
+        return rules.Context(
+            days_left=self.days_left,
+            max_change_ratio=LIMIT,
+            approved_total_micros=sum(c.budget for c in self.campaigns),
+            unit_micros=UNIT,
+            stale=stale,
+            kill_switch=self.kill_switch,
+            org_cap_micros=self.org_cap,
+            org_month_spend_micros=self.org_spend,
+        )
 
     def inputs(self, proposals: list[int]) -> list[rules.CampaignInput]:
-        return [rules.CampaignInput(i, c.budget, proposals[i % len(proposals)], floor_micros=c.floor,
-                                    ceiling_micros=c.ceiling, month_spend_micros=c.month_spend, cap_micros=c.cap,
-                                    changed_today=bool(c.changes_today),
-                                    changed_outside=c.last_tool_budget is not None and c.last_tool_budget != c.budget)
-                for i, c in enumerate(self.campaigns)]
+        return [
+            rules.CampaignInput(
+                i,
+                c.budget,
+                proposals[i % len(proposals)],
+                floor_micros=c.floor,
+                ceiling_micros=c.ceiling,
+                month_spend_micros=c.month_spend,
+                cap_micros=c.cap,
+                changed_today=bool(c.changes_today),
+                changed_outside=c.last_tool_budget is not None and c.last_tool_budget != c.budget,
+            )
+            for i, c in enumerate(self.campaigns)
+        ]
 
     def apply(self, decisions: list[rules.Decision], key: str) -> None:
         for d in decisions:
@@ -82,14 +101,25 @@ class BudgetLife(RuleBasedStateMachine):
             campaign.changes_today.append("raise" if d.after_micros > d.before_micros else "cut")
             campaign.budget = campaign.last_tool_budget = d.after_micros
 
-    @rule(proposals=st.lists(st.integers(0, 300).map(lambda v: v * EUR // 2), min_size=1, max_size=4),
-          stale=st.booleans(), auto=st.booleans())
+    @rule(
+        proposals=st.lists(st.integers(0, 300).map(lambda v: v * EUR // 2), min_size=1, max_size=4),
+        stale=st.booleans(),
+        auto=st.booleans(),
+    )
     def rebalance(self, proposals, stale, auto):
         items = self.inputs(proposals)
         decisions = rules.enforce(items, self.context(stale))
         self.last_decisions = decisions
-        self.checked_caps = [(d.before_micros, d.after_micros, self.days_left, items[d.campaign_id].month_spend_micros,
-                              items[d.campaign_id].cap_micros) for d in decisions]
+        self.checked_caps = [
+            (
+                d.before_micros,
+                d.after_micros,
+                self.days_left,
+                items[d.campaign_id].month_spend_micros,
+                items[d.campaign_id].cap_micros,
+            )
+            for d in decisions
+        ]
         if auto:
             self.apply(decisions, "rebalance")
         else:
@@ -112,19 +142,31 @@ class BudgetLife(RuleBasedStateMachine):
 
     @rule(index=st.integers(0, 3))
     def rollback(self, index):
-        mine = [(k, v) for k, v in self.ledger.items() if k[0] == index % len(self.campaigns) and k[4] == "rebalance"
-                and (k[0], *k[1:4], "rollback") not in self.ledger]
+        mine = [
+            (k, v)
+            for k, v in self.ledger.items()
+            if k[0] == index % len(self.campaigns)
+            and k[4] == "rebalance"
+            and (k[0], *k[1:4], "rollback") not in self.ledger
+        ]
         if not mine:
             return
         key, (before, _after, _forced) = mine[-1]
         campaign = self.campaigns[key[0]]
-        item = rules.CampaignInput(key[0], campaign.budget, before, floor_micros=campaign.floor,
-                                   ceiling_micros=campaign.ceiling, month_spend_micros=campaign.month_spend,
-                                   cap_micros=campaign.cap)
+        item = rules.CampaignInput(
+            key[0],
+            campaign.budget,
+            before,
+            floor_micros=campaign.floor,
+            ceiling_micros=campaign.ceiling,
+            month_spend_micros=campaign.month_spend,
+            cap_micros=campaign.cap,
+        )
         ctx = self.context(stale=False)
-        ctx = rules.Context(**{**ctx.__dict__, "approved_total_micros": max(campaign.budget, before),
-                               "org_cap_micros": None})
-        decision, = rules.enforce([item], ctx)
+        ctx = rules.Context(
+            **{**ctx.__dict__, "approved_total_micros": max(campaign.budget, before), "org_cap_micros": None}
+        )
+        (decision,) = rules.enforce([item], ctx)
         if decision.after_micros == before and campaign.budget != before:
             self.ledger[(key[0], *key[1:4], "rollback")] = (campaign.budget, before, False)
             campaign.budget = campaign.last_tool_budget = before

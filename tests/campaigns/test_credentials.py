@@ -26,7 +26,10 @@ def test_round_trip_stores_only_ciphertext(organization):
         row = store_credentials(organization, "google_ads", SECRETS)
         assert load_credentials(organization, "google_ads") == SECRETS
     assert (row.key_id, len(bytes(row.nonce)), len(bytes(row.ciphertext))) == (
-        "k2025", 12, len(json.dumps(SECRETS, sort_keys=True, separators=(",", ":"))) + 16)
+        "k2025",
+        12,
+        len(json.dumps(SECRETS, sort_keys=True, separators=(",", ":"))) + 16,
+    )
     assert b"dev-tok-123" not in bytes(row.ciphertext)
     assert load_credentials(organization, "microsoft_ads") is None
 
@@ -47,7 +50,8 @@ def test_wrong_key_is_refused(organization):
         load_credentials(organization, "google_ads")
     assert str(error.value) == (
         f"google_ads credentials of organization {organization.pk} do not decrypt under key 'k2025': the key is "
-        "wrong, or the stored ciphertext was altered or copied from another organization or platform")
+        "wrong, or the stored ciphertext was altered or copied from another organization or platform"
+    )
 
 
 def test_missing_key_is_named(organization):
@@ -55,8 +59,10 @@ def test_missing_key_is_named(organization):
         store_credentials(organization, "google_ads", SECRETS)
     with override_settings(CREDENTIALS_KEYS=[NEW]), pytest.raises(CredentialError) as error:
         load_credentials(organization, "google_ads")
-    assert str(error.value) == (f"google_ads credentials of organization {organization.pk} are encrypted under key "
-                                "'k2025', which is not in CREDENTIALS_KEYS (configured: k2026)")
+    assert str(error.value) == (
+        f"google_ads credentials of organization {organization.pk} are encrypted under key "
+        "'k2025', which is not in CREDENTIALS_KEYS (configured: k2026)"
+    )
 
 
 @pytest.mark.parametrize("field", ["ciphertext", "nonce"])
@@ -71,10 +77,20 @@ def test_tampered_bytes_are_refused(organization, field):
 
 def test_a_row_copied_to_another_organization_or_platform_does_not_decrypt(organization, other_organization):
     row = store_credentials(organization, "google_ads", SECRETS)
-    PlatformCredential.objects.create(organization=other_organization, platform="google_ads", key_id=row.key_id,
-                                      nonce=row.nonce, ciphertext=row.ciphertext)
-    PlatformCredential.objects.create(organization=organization, platform="microsoft_ads", key_id=row.key_id,
-                                      nonce=row.nonce, ciphertext=row.ciphertext)
+    PlatformCredential.objects.create(
+        organization=other_organization,
+        platform="google_ads",
+        key_id=row.key_id,
+        nonce=row.nonce,
+        ciphertext=row.ciphertext,
+    )
+    PlatformCredential.objects.create(
+        organization=organization,
+        platform="microsoft_ads",
+        key_id=row.key_id,
+        nonce=row.nonce,
+        ciphertext=row.ciphertext,
+    )
     with pytest.raises(CredentialError, match=f"credentials of organization {other_organization.pk} do not decrypt"):
         load_credentials(other_organization, "google_ads")
     with pytest.raises(CredentialError, match="^microsoft_ads credentials"):
@@ -119,8 +135,11 @@ def test_rotation_that_cannot_decrypt_a_row_changes_nothing(organization, other_
         store_credentials(organization, "google_ads", SECRETS)
     with override_settings(CREDENTIALS_KEYS=[NEW]):
         store_credentials(other_organization, "google_ads", SECRETS)
-        with pytest.raises(CommandError, match="encrypted under key 'k2025', which is not in CREDENTIALS_KEYS "
-                                               r"\(configured: k2026\); nothing was changed"):
+        with pytest.raises(
+            CommandError,
+            match="encrypted under key 'k2025', which is not in CREDENTIALS_KEYS "
+            r"\(configured: k2026\); nothing was changed",
+        ):
             call_command("rotate_credentials_key")
     assert sorted(PlatformCredential.objects.values_list("key_id", flat=True)) == ["k2025", "k2026"]
 
@@ -129,20 +148,32 @@ def test_set_credentials_command_prints_names_not_values(organization, tmp_path)
     source = tmp_path / "google.json"
     source.write_text(json.dumps(SECRETS))
     out = io.StringIO()
-    call_command("set_credentials", "--org", organization.slug, "--platform", "google_ads", "--from-json",
-                 str(source), stdout=out)
-    assert out.getvalue() == ("Stored google_ads credentials of materiales-test under key 'dev' "
-                              "(client_id, developer_token, refresh_token).\n")
+    call_command(
+        "set_credentials",
+        "--org",
+        organization.slug,
+        "--platform",
+        "google_ads",
+        "--from-json",
+        str(source),
+        stdout=out,
+    )
+    assert out.getvalue() == (
+        "Stored google_ads credentials of materiales-test under key 'dev' "
+        "(client_id, developer_token, refresh_token).\n"
+    )
     assert load_credentials(organization, "google_ads") == SECRETS
 
     source.write_text('{"developer_token": 5}')
     with pytest.raises(CommandError, match="^credential values must be strings: developer_token$"):
-        call_command("set_credentials", "--org", organization.slug, "--platform", "google_ads", "--from-json",
-                     str(source))
+        call_command(
+            "set_credentials", "--org", organization.slug, "--platform", "google_ads", "--from-json", str(source)
+        )
     source.write_text("{not json")
     with pytest.raises(CommandError, match=f"^{source} is not JSON: Expecting property name"):
-        call_command("set_credentials", "--org", organization.slug, "--platform", "google_ads", "--from-json",
-                     str(source))
+        call_command(
+            "set_credentials", "--org", organization.slug, "--platform", "google_ads", "--from-json", str(source)
+        )
     assert load_credentials(organization, "google_ads") == SECRETS
 
 

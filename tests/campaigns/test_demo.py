@@ -15,8 +15,14 @@ from campaigns.services.summary import account_summary
 
 pytestmark = pytest.mark.django_db
 END = dt.date(2026, 11, 25)
-WASTE = ("cemento dental", "ladrillos lego", "yeso medico para escayola brazo", "bloques minecraft",
-         "oferta empleo albañil", "como poner pladur youtube")
+WASTE = (
+    "cemento dental",
+    "ladrillos lego",
+    "yeso medico para escayola brazo",
+    "bloques minecraft",
+    "oferta empleo albañil",
+    "como poner pladur youtube",
+)
 
 
 def totals() -> dict:
@@ -31,13 +37,19 @@ def test_seed_is_the_same_every_time_and_idempotent():
     assert first[1:] == (5, 2700, 30)
     assert first[0]["clicks"] > 0 and first[0]["cost"] > 0
     assert sorted(Campaign.objects.values_list("name", "daily_budget_micros")) == [
-        ("Aislamiento - Búsqueda", 25_000_000), ("Cemento - Búsqueda", 40_000_000),
-        ("Ladrillos - Búsqueda", 35_000_000), ("Pladur - Búsqueda", 30_000_000), ("Tejas - Búsqueda", 20_000_000),
+        ("Aislamiento - Búsqueda", 25_000_000),
+        ("Cemento - Búsqueda", 40_000_000),
+        ("Ladrillos - Búsqueda", 35_000_000),
+        ("Pladur - Búsqueda", 30_000_000),
+        ("Tejas - Búsqueda", 20_000_000),
     ]
     by_level = dict(DailyMetric.objects.values_list("level").annotate(cost=Sum("cost_micros")))
     assert by_level["campaign"] == by_level["keyword"] == first[0]["cost"]
     assert sorted(Membership.objects.filter(organization=organization).values_list("user__username", "role")) == [
-        ("demo", "owner"), ("editora", "editor"), ("visor", "viewer")]
+        ("demo", "owner"),
+        ("editora", "editor"),
+        ("visor", "viewer"),
+    ]
 
 
 def test_another_seed_gives_other_numbers():
@@ -51,7 +63,8 @@ def test_waste_terms_spend_and_never_convert():
     seed_demo(seed=7, days=90, end=END)
     for text in WASTE:
         stats = SearchTermDaily.objects.filter(search_term__text=text).aggregate(
-            cost=Sum("cost_micros"), conv=Sum("conversions"))
+            cost=Sum("cost_micros"), conv=Sum("conversions")
+        )
         assert stats["conv"] == 0, text
         assert stats["cost"] > 0, text
     buying = SearchTermDaily.objects.filter(search_term__text="cemento cola").aggregate(conv=Sum("conversions"))
@@ -73,14 +86,20 @@ def test_summary_matches_the_rows():
     organization = seed_demo(seed=7, days=90, end=END)
     summary = account_summary(organization, days=30)
     rows = DailyMetric.objects.filter(level="campaign", date__gt=END - dt.timedelta(days=30)).aggregate(
-        cost=Sum("cost_micros"), clicks=Sum("clicks"))
+        cost=Sum("cost_micros"), clicks=Sum("clicks")
+    )
     assert (summary["date_from"], summary["date_to"]) == ("2026-10-27", "2026-11-25")
     assert (summary["cost_micros"], summary["clicks"]) == (rows["cost"], rows["clicks"])
     assert summary["wasted_spend_micros"] > 0
     assert {item["text"] for item in summary["top_waste"]} <= set(WASTE) | {
-        "cemento para dientes", "ladrillos de juguete para niños", "trabajo en fabrica de cemento",
-        "como hacer cemento casero tutorial", "tejas minecraft", "ofertas de empleo tejador",
-        "curso aislamiento gratis"}
+        "cemento para dientes",
+        "ladrillos de juguete para niños",
+        "trabajo en fabrica de cemento",
+        "como hacer cemento casero tutorial",
+        "tejas minecraft",
+        "ofertas de empleo tejador",
+        "curso aislamiento gratis",
+    }
 
 
 def test_seed_demo_command(capsys):

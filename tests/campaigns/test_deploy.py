@@ -24,26 +24,50 @@ from config.logs import JsonFormatter
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-PRODUCTION = {"DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "ads.example.com",
-              "CREDENTIALS_KEYS": f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
-              "METRICS_TOKEN": secrets.token_urlsafe(32)}
-_OURS = {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "DJANGO_ENV",
-         "PROMETHEUS_MULTIPROC_DIR", "CREDENTIALS_KEYS", "WORKER_METRICS_PORT", "WORKER_METRICS_ADDR",
-         "WORKER_METRICS_ALL_INTERFACES", "LOG_FORMAT", "VAR_DIR", "METRICS_TOKEN",
-         # the browser tests' conftest sets this in the test process (Playwright runs an event loop); a deployment
-         # never has it, and check --deploy rightly refuses it
-         "DJANGO_ALLOW_ASYNC_UNSAFE"}
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "ads.example.com",
+    "CREDENTIALS_KEYS": f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+    "METRICS_TOKEN": secrets.token_urlsafe(32),
+}
+_OURS = {
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "SECRET_KEY_FILE",
+    "ALLOWED_HOSTS",
+    "DJANGO_ENV",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "CREDENTIALS_KEYS",
+    "WORKER_METRICS_PORT",
+    "WORKER_METRICS_ADDR",
+    "WORKER_METRICS_ALL_INTERFACES",
+    "LOG_FORMAT",
+    "VAR_DIR",
+    "METRICS_TOKEN",
+    # the browser tests' conftest sets this in the test process (Playwright runs an event loop); a deployment
+    # never has it, and check --deploy rightly refuses it
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if k not in _OURS}
-    return {**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path / "var"), **PRODUCTION,
-            **extra}
+    return {
+        **clean,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "VAR_DIR": str(tmp_path / "var"),
+        **PRODUCTION,
+        **extra,
+    }
 
 
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def free_port() -> int:
@@ -66,14 +90,24 @@ def test_check_deploy_passes_in_production(tmp_path):
         ({"DEBUG": "1"}, "DEBUG must be off when DJANGO_ENV=production"),
         ({"DJANGO_ENV": "prod"}, "DJANGO_ENV='prod' is not one of development, production"),
         ({"SECRET_KEY_FILE": "/nonexistent/secret"}, "SECRET_KEY and SECRET_KEY_FILE are both set"),
-        ({"SECRET_KEY": "", "SECRET_KEY_FILE": "/nonexistent/secret"},
-         "SECRET_KEY_FILE='/nonexistent/secret' cannot be read: No such file or directory"),
-        ({"METRICS_TOKEN": ""}, "METRICS_TOKEN must be set, 20 characters or more, when DJANGO_ENV=production: "
-                                "/metrics answers only to that bearer token"),
-        *[({"WORKER_METRICS_PORT": "9100", "WORKER_METRICS_ADDR": wildcard},
-           f"WORKER_METRICS_ADDR='{wildcard}' would serve the worker's metrics, which have no token, on every "
-           "interface: bind an internal address, or set WORKER_METRICS_ALL_INTERFACES=1 if only a private network "
-           "reaches the port") for wildcard in ("0.0.0.0", "::")],
+        (
+            {"SECRET_KEY": "", "SECRET_KEY_FILE": "/nonexistent/secret"},
+            "SECRET_KEY_FILE='/nonexistent/secret' cannot be read: No such file or directory",
+        ),
+        (
+            {"METRICS_TOKEN": ""},
+            "METRICS_TOKEN must be set, 20 characters or more, when DJANGO_ENV=production: "
+            "/metrics answers only to that bearer token",
+        ),
+        *[
+            (
+                {"WORKER_METRICS_PORT": "9100", "WORKER_METRICS_ADDR": wildcard},
+                f"WORKER_METRICS_ADDR='{wildcard}' would serve the worker's metrics, which have no token, on every "
+                "interface: bind an internal address, or set WORKER_METRICS_ALL_INTERFACES=1 if only a private network "
+                "reaches the port",
+            )
+            for wildcard in ("0.0.0.0", "::")
+        ],
         ({"WORKER_METRICS_ADDR": "metrics.internal"}, "WORKER_METRICS_ADDR='metrics.internal' is not an IP address"),
     ],
 )
@@ -87,36 +121,66 @@ def test_secret_key_from_a_file(tmp_path):
     secret_file = tmp_path / "secret"
     secret_file.write_text("s" * 20 + secrets.token_hex(20) + "\n")
     env = production_env(tmp_path, SECRET_KEY="", SECRET_KEY_FILE=str(secret_file))
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
-                             "print(settings.SECRET_KEY)"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env=env)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == secret_file.read_text().strip()
 
 
-@pytest.mark.parametrize(("change", "address"), [
-    ({"WORKER_METRICS_PORT": "9100"}, "127.0.0.1"),
-    ({"WORKER_METRICS_PORT": "9100", "WORKER_METRICS_ADDR": "10.0.3.7"}, "10.0.3.7"),
-    ({"WORKER_METRICS_PORT": "9100", "WORKER_METRICS_ADDR": "0.0.0.0", "WORKER_METRICS_ALL_INTERFACES": "1"},
-     "0.0.0.0"),
-])
+@pytest.mark.parametrize(
+    ("change", "address"),
+    [
+        ({"WORKER_METRICS_PORT": "9100"}, "127.0.0.1"),
+        ({"WORKER_METRICS_PORT": "9100", "WORKER_METRICS_ADDR": "10.0.3.7"}, "10.0.3.7"),
+        (
+            {"WORKER_METRICS_PORT": "9100", "WORKER_METRICS_ADDR": "0.0.0.0", "WORKER_METRICS_ALL_INTERFACES": "1"},
+            "0.0.0.0",
+        ),
+    ],
+)
 def test_worker_metrics_address_in_production(tmp_path, change, address):
     """Loopback by default; an internal address, or every interface only when explicitly allowed."""
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
-                             "print(settings.WORKER_METRICS_ADDR)"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60, env=production_env(tmp_path, **change))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.WORKER_METRICS_ADDR)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=production_env(tmp_path, **change),
+    )
     assert (result.returncode, result.stdout.strip()) == (0, address), result.stderr
 
 
 @pytest.fixture
 def gunicorn(tmp_path):
     """collectstatic, then gunicorn with config/gunicorn.conf.py (one worker) in production on a free port."""
-    env = production_env(tmp_path, ALLOWED_HOSTS="127.0.0.1", WEB_CONCURRENCY="1",
-                         GUNICORN_BIND=f"127.0.0.1:{free_port()}")
+    env = production_env(
+        tmp_path, ALLOWED_HOSTS="127.0.0.1", WEB_CONCURRENCY="1", GUNICORN_BIND=f"127.0.0.1:{free_port()}"
+    )
     collected = manage(env, "collectstatic", "--noinput")
     assert collected.returncode == 0, collected.stderr
-    process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://{env['GUNICORN_BIND']}"
     deadline = time.monotonic() + 60
     while True:
@@ -164,8 +228,9 @@ def test_gunicorn_serves_https_only_with_hashed_compressed_static_files(gunicorn
     assert f"/static/{hashed}".encode() in body
     assert "secure" in headers["Set-Cookie"].lower().split("; ")  # the CSRF cookie
 
-    status, headers, body = fetch(f"{base}/static/{hashed}", **{"X-Forwarded-Proto": "https",
-                                                                 "Accept-Encoding": "gzip"})
+    status, headers, body = fetch(
+        f"{base}/static/{hashed}", **{"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"}
+    )
     assert (status, headers["Content-Encoding"]) == (200, "gzip")
     assert headers["Cache-Control"] == "max-age=315360000, public, immutable"
 
@@ -173,8 +238,11 @@ def test_gunicorn_serves_https_only_with_hashed_compressed_static_files(gunicorn
     assert fetch(f"{base}/metrics")[0] == 401  # production: only for the scraper's token
     status, headers, body = fetch(f"{base}/metrics", Authorization=f"Bearer {PRODUCTION['METRICS_TOKEN']}")
     assert status == 200 and headers["Content-Type"].startswith("text/plain; version=")
-    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-               for family in text_string_to_metric_families(body.decode()) for s in family.samples}
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
     healthz = (("method", "GET"), ("transport", "http"), ("view", "healthz"))
     # the test's one and the fixture's polling (a poll that timed out while the worker imported Django counts too)
     assert samples[("django_http_requests_total_by_view_transport_method_total", healthz)] >= 2
@@ -187,7 +255,11 @@ def test_json_log_lines():
     record.organization_id = 3
     line = json.loads(JsonFormatter().format(record))
     assert {k: line[k] for k in ("level", "logger", "message", "organization_id")} == {
-        "level": "WARNING", "logger": "campaigns.tasks", "message": "plan 7 refused", "organization_id": 3}
+        "level": "WARNING",
+        "logger": "campaigns.tasks",
+        "message": "plan 7 refused",
+        "organization_id": 3,
+    }
     assert line["time"].endswith("+00:00")
 
 

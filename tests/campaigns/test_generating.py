@@ -30,4 +30,5 @@ def test_generate_fills_a_demo_campaign_with_valid_spanish_suggestions():
             assert check_text(suggestion.text, f"{suggestion.kind}s", None, rules) == []
     again = tasks.generate_campaign_suggestions.apply(args=[campaign.pk]).get()
     assert Suggestion.objects.filter(campaign=campaign, status="pending").count() == (
-        again["keywords"] + again["headlines"] + again["descriptions"])  # replaced, never duplicated
+        again["keywords"] + again["headlines"] + again["descriptions"]
+    )  # replaced, never duplicated

@@ -49,6 +49,7 @@ def new_job(organization, name: str = "Tejas - Búsqueda", **kwargs) -> Generati
 
 # --- creating ------------------------------------------------------------------------------------------------
 
+
 def test_a_job_is_queued_after_the_commit_with_one_request_per_ad_group(demo, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = new_job(demo, "Cemento - Búsqueda")
@@ -93,9 +94,11 @@ def test_a_job_past_the_daily_token_quota_is_refused(demo, settings):
     GenerationJob.objects.filter(pk=done.pk).update(status="succeeded", done_requests=1, tokens_generated=needed)
     with pytest.raises(GenerationJobError) as refused:
         new_job(demo)
-    assert str(refused.value) == (f"Today's generation quota is used up: {needed} of {2 * needed - 1} tokens are used "
-                                  f"or reserved, and this job may need {needed}. It restarts at midnight "
-                                  "(Europe/Madrid).")
+    assert str(refused.value) == (
+        f"Today's generation quota is used up: {needed} of {2 * needed - 1} tokens are used "
+        f"or reserved, and this job may need {needed}. It restarts at midnight "
+        "(Europe/Madrid)."
+    )
     GenerationJob.objects.filter(pk=done.pk).update(created_at=timezone.now() - timedelta(days=1))
     assert new_job(demo).total_requests == 1  # yesterday's tokens do not count
 
@@ -115,7 +118,8 @@ def test_a_job_is_claimed_once_and_a_stale_running_job_can_be_reclaimed(demo, se
     assert claim(job.pk) is True
     assert claim(job.pk) is False  # a duplicate delivery
     GenerationJob.objects.filter(pk=job.pk).update(
-        started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1))
+        started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    )
     assert claim(job.pk) is True  # the first worker was killed: past the hard limit it cannot be alive
     job.refresh_from_db()
     assert (job.status, job.attempts) == ("running", 2)
@@ -128,7 +132,8 @@ def test_a_delivery_that_finds_the_job_running_comes_back_when_it_could_be_recla
     GenerationJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(seconds=200))
     assert seconds_until_reclaimable(job.pk) == settings.CELERY_TASK_TIME_LIMIT - 200 + 1
     GenerationJob.objects.filter(pk=job.pk).update(
-        attempts=3, started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1))
+        attempts=3, started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    )
     assert claim(job.pk) is False  # the last attempt's worker was lost: the job fails instead of hanging
     job.refresh_from_db()
     assert (job.status, job.error) == ("failed", "Failed after 3 attempts: the worker running the last one was lost.")
@@ -138,23 +143,40 @@ def test_a_delivery_that_finds_the_job_running_comes_back_when_it_could_be_recla
 def test_generated_text_repeating_the_ad_group_or_itself_is_dropped(demo):
     group = campaign_named(demo, "Tejas - Búsqueda").ad_groups.get()
     ad = Ad.objects.get(ad_group=group)
-    Keyword.objects.create(organization=demo, campaign=group.campaign, ad_group=group, text="teja mixta",
-                           match_type="exact")
-    Suggestion.objects.create(organization=demo, campaign=group.campaign, ad_group=group, kind="headline",
-                              text="Tejas Para Tu Tejado", source="generation:earlier")
-    rows = [Suggestion(kind="headline", text=" " + ad.headline_texts[0].upper() + " "),  # the ad's own headline
-            Suggestion(kind="headline", text="tejas para  tu tejado"),  # pending from an earlier job
-            Suggestion(kind="headline", text="Teja Árabe Envejecida"),
-            Suggestion(kind="headline", text="teja árabe envejecida"),  # repeats the line above
-            Suggestion(kind="description", text=ad.description_texts[0].lower()),
-            Suggestion(kind="description", text="Tejas de barro cocido con garantía de 30 años."),
-            Suggestion(kind="keyword", text="Teja Mixta"),  # an existing keyword
-            Suggestion(kind="keyword", text="teja árabe")]
+    Keyword.objects.create(
+        organization=demo, campaign=group.campaign, ad_group=group, text="teja mixta", match_type="exact"
+    )
+    Suggestion.objects.create(
+        organization=demo,
+        campaign=group.campaign,
+        ad_group=group,
+        kind="headline",
+        text="Tejas Para Tu Tejado",
+        source="generation:earlier",
+    )
+    rows = [
+        Suggestion(kind="headline", text=" " + ad.headline_texts[0].upper() + " "),  # the ad's own headline
+        Suggestion(kind="headline", text="tejas para  tu tejado"),  # pending from an earlier job
+        Suggestion(kind="headline", text="Teja Árabe Envejecida"),
+        Suggestion(kind="headline", text="teja árabe envejecida"),  # repeats the line above
+        Suggestion(kind="description", text=ad.description_texts[0].lower()),
+        Suggestion(kind="description", text="Tejas de barro cocido con garantía de 30 años."),
+        Suggestion(kind="keyword", text="Teja Mixta"),  # an existing keyword
+        Suggestion(kind="keyword", text="teja árabe"),
+    ]
     kept, dropped = drop_duplicates(group, rows)
-    assert [row.text for row in kept] == ["Teja Árabe Envejecida", "Tejas de barro cocido con garantía de 30 años.",
-                                          "teja árabe"]
-    assert [row.text for row in dropped] == [" " + ad.headline_texts[0].upper() + " ", "tejas para  tu tejado",
-                                             "teja árabe envejecida", ad.description_texts[0].lower(), "Teja Mixta"]
+    assert [row.text for row in kept] == [
+        "Teja Árabe Envejecida",
+        "Tejas de barro cocido con garantía de 30 años.",
+        "teja árabe",
+    ]
+    assert [row.text for row in dropped] == [
+        " " + ad.headline_texts[0].upper() + " ",
+        "tejas para  tu tejado",
+        "teja árabe envejecida",
+        ad.description_texts[0].lower(),
+        "Teja Mixta",
+    ]
 
 
 def test_the_lines_a_step_does_not_save_are_kept_on_the_job_with_their_text_and_reason(demo):
@@ -164,27 +186,64 @@ def test_the_lines_a_step_does_not_save_are_kept_on_the_job_with_their_text_and_
     assert claim(job.pk)
     raw = ["Teja Árabe Envejecida", "Teja árabe envejecida hecha a mano", "TEJAS GRATIS", ad.headline_texts[0]]
     generated = GeneratedAssets(
-        keywords=[], headlines=[raw[0], raw[3]], descriptions=[], tokens=42,
-        provenance=Provenance("packaged-model", "int8", "v1", group.pk), guard=inspect(PRODUCT),
-        dropped=[Violation("headlines", 1, "too_long", "headline is 34 wide; the limit is 30"),
-                 Violation("headlines", 2, "all_caps", "headline writes TEJAS, GRATIS in capitals"),
-                 Violation("descriptions", 7, "cut", "stops mid-word"),  # past the raw list: the text is unknown
-                 Violation("descriptions", None, "too_few", "1 descriptions; at least 2 are required")],
-        raw_lines={"headlines": raw, "descriptions": ["Tejas de barro"]})
+        keywords=[],
+        headlines=[raw[0], raw[3]],
+        descriptions=[],
+        tokens=42,
+        provenance=Provenance("packaged-model", "int8", "v1", group.pk),
+        guard=inspect(PRODUCT),
+        dropped=[
+            Violation("headlines", 1, "too_long", "headline is 34 wide; the limit is 30"),
+            Violation("headlines", 2, "all_caps", "headline writes TEJAS, GRATIS in capitals"),
+            Violation("descriptions", 7, "cut", "stops mid-word"),  # past the raw list: the text is unknown
+            Violation("descriptions", None, "too_few", "1 descriptions; at least 2 are required"),
+        ],
+        raw_lines={"headlines": raw, "descriptions": ["Tejas de barro"]},
+    )
     assert _save_step(job, [group], [generated]) is True
     job.refresh_from_db()
     assert list(Suggestion.objects.filter(job=job).values_list("text", flat=True)) == ["Teja Árabe Envejecida"]
     assert job.dropped == [
-        {"ad_group": group.pk, "field": "headlines", "index": 1, "reason": "too_long",
-         "detail": "headline is 34 wide; the limit is 30", "text": raw[1]},
-        {"ad_group": group.pk, "field": "headlines", "index": 2, "reason": "all_caps",
-         "detail": "headline writes TEJAS, GRATIS in capitals", "text": "TEJAS GRATIS"},
-        {"ad_group": group.pk, "field": "descriptions", "index": 7, "reason": "cut", "detail": "stops mid-word",
-         "text": ""},
-        {"ad_group": group.pk, "field": "descriptions", "index": None, "reason": "too_few",
-         "detail": "1 descriptions; at least 2 are required", "text": ""},
-        {"ad_group": group.pk, "field": "headlines", "index": None, "reason": "duplicate",
-         "detail": "repeats the ad group's text, keywords or a pending suggestion", "text": ad.headline_texts[0]},
+        {
+            "ad_group": group.pk,
+            "field": "headlines",
+            "index": 1,
+            "reason": "too_long",
+            "detail": "headline is 34 wide; the limit is 30",
+            "text": raw[1],
+        },
+        {
+            "ad_group": group.pk,
+            "field": "headlines",
+            "index": 2,
+            "reason": "all_caps",
+            "detail": "headline writes TEJAS, GRATIS in capitals",
+            "text": "TEJAS GRATIS",
+        },
+        {
+            "ad_group": group.pk,
+            "field": "descriptions",
+            "index": 7,
+            "reason": "cut",
+            "detail": "stops mid-word",
+            "text": "",
+        },
+        {
+            "ad_group": group.pk,
+            "field": "descriptions",
+            "index": None,
+            "reason": "too_few",
+            "detail": "1 descriptions; at least 2 are required",
+            "text": "",
+        },
+        {
+            "ad_group": group.pk,
+            "field": "headlines",
+            "index": None,
+            "reason": "duplicate",
+            "detail": "repeats the ad group's text, keywords or a pending suggestion",
+            "text": ad.headline_texts[0],
+        },
     ]
     assert (job.result["duplicates"], job.result["headlines"], job.tokens_generated) == (1, 1, 42)
 
@@ -214,6 +273,7 @@ def test_a_job_that_keeps_failing_fails_with_its_error_after_three_attempts(demo
 
 
 # --- running the real model -------------------------------------------------------------------------------------
+
 
 class CancelDuringSecondStep:
     """The real batcher; the marketer presses cancel while the second step is being generated."""
@@ -259,16 +319,24 @@ def test_the_task_runs_a_job_once_with_progress_and_suggestions_linked_to_it(dem
     outcome = tasks.run_generation_job.apply(args=[job.pk]).get()
     seconds = time.perf_counter() - started
     job.refresh_from_db()
-    print(f"job for 1 ad group: {seconds:.1f} s, {job.tokens_generated} tokens, "
-          f"{job.tokens_generated / seconds:.1f} tokens/s (model load included)")
+    print(
+        f"job for 1 ad group: {seconds:.1f} s, {job.tokens_generated} tokens, "
+        f"{job.tokens_generated / seconds:.1f} tokens/s (model load included)"
+    )
     assert outcome == {"job": job.pk, "status": "succeeded", "done": 1, "tokens": job.tokens_generated}
     assert (job.status, job.done_requests, job.total_requests, job.attempts, job.progress_percent) == (
-        "succeeded", 1, 1, 1, 100)
+        "succeeded",
+        1,
+        1,
+        1,
+        100,
+    )
     assert job.tokens_generated > 0 and job.started_at <= job.finished_at
     saved = Suggestion.objects.filter(job=job)
     counts = {kind: saved.filter(kind=kind).count() for kind in ("keyword", "headline", "description")}
     assert {f"{kind}s": n for kind, n in counts.items() if n} == {
-        key: job.result[key] for key in ("keywords", "headlines", "descriptions") if key in job.result}
+        key: job.result[key] for key in ("keywords", "headlines", "descriptions") if key in job.result
+    }
     assert sum(counts.values()) > 0 and job.result["done_ad_groups"] == [job.campaign.ad_groups.get().pk]
     assert_valid_and_linked(job)
     before = saved.count()
@@ -284,7 +352,11 @@ def test_a_cancel_is_honoured_between_ad_groups_and_a_step_after_it_is_discarded
     job.refresh_from_db()
     first, second = job.campaign.ad_groups.order_by("pk")
     assert (job.status, job.done_requests, job.total_requests, job.result["done_ad_groups"]) == (
-        "cancelled", 1, 2, [first.pk])
+        "cancelled",
+        1,
+        2,
+        [first.pk],
+    )
     assert set(Suggestion.objects.filter(job=job).values_list("ad_group", flat=True)) <= {first.pk}
     assert not Suggestion.objects.filter(ad_group=second).exists()  # generated after the cancel: discarded
 

@@ -40,8 +40,15 @@ def test_google_spanish_search_terms_report(organization, write_report):
     assert (result.date_from, result.date_to) == (dt.date(2026, 9, 1), dt.date(2026, 9, 2))
     assert (result.campaigns_created, result.ad_groups_created, result.rows_replaced) == (2, 3, 0)
     rows = SearchTermDaily.objects.order_by("date", "search_term__text").values_list(
-        "search_term__text", "date", "impressions", "clicks", "cost_micros", "conversions",
-        "conversion_value_micros", "keyword_text", "match_type",
+        "search_term__text",
+        "date",
+        "impressions",
+        "clicks",
+        "cost_micros",
+        "conversions",
+        "conversion_value_micros",
+        "keyword_text",
+        "match_type",
     )
     assert list(rows) == [
         ("cemento cola", dt.date(2026, 9, 1), 1234, 12, 12_500_000, 1.0, 180_000_000, "cemento cola", "exact"),
@@ -78,11 +85,14 @@ def test_microsoft_utf16_tab_keyword_report_with_preamble_and_footer(organizatio
     path = write_report(MICROSOFT_EN_KEYWORDS, encoding="utf-16")
     result = import_report(organization, path)
     assert (result.kind, result.platform, result.rows, result.keywords_created) == ("keyword", "microsoft", 3, 2)
-    assert sorted(Keyword.objects.values_list("text", "match_type")) == [("brick price", "phrase"),
-                                                                         ("face brick", "exact")]
+    assert sorted(Keyword.objects.values_list("text", "match_type")) == [
+        ("brick price", "phrase"),
+        ("face brick", "exact"),
+    ]
     metrics = DailyMetric.objects.filter(level="keyword").order_by("date", "keyword__text")
-    assert list(metrics.values_list("date", "keyword__text", "impressions", "clicks", "cost_micros",
-                                    "conversion_value_micros")) == [
+    assert list(
+        metrics.values_list("date", "keyword__text", "impressions", "clicks", "cost_micros", "conversion_value_micros")
+    ) == [
         (dt.date(2026, 9, 1), "brick price", 800, 12, 9_050_000, 0),
         (dt.date(2026, 9, 1), "face brick", 1200, 30, 21_300_000, 840_000_000),
         (dt.date(2026, 9, 2), "face brick", 1100, 28, 19_990_000, 410_500_000),
@@ -95,7 +105,8 @@ def test_google_english_campaign_report_creates_campaign_with_budget(organizatio
     assert (campaign.name, campaign.external_id, campaign.daily_budget_micros) == ("Roof tiles", "9012", 20_000_000)
     assert result.kind == "campaign"
     assert list(DailyMetric.objects.filter(level="campaign").values_list("clicks", "cost_micros")) == [
-        (45, 30_150_000), (40, 28_800_000)
+        (45, 30_150_000),
+        (40, 28_800_000),
     ]
 
 
@@ -117,10 +128,14 @@ def test_imports_are_scoped_to_the_organization(organization, other_organization
 
 BAD_INPUTS = [
     pytest.param(
-        b"", "the file is empty", id="empty file",
+        b"",
+        "the file is empty",
+        id="empty file",
     ),
     pytest.param(
-        b"\n\n", "the file is empty", id="blank file",
+        b"\n\n",
+        "the file is empty",
+        id="blank file",
     ),
     pytest.param(
         GOOGLE_ES_SEARCH_TERMS.replace("Clics,", "Clicks totales,").encode(),
@@ -138,12 +153,12 @@ BAD_INPUTS = [
         id="bad number",
     ),
     pytest.param(
-        GOOGLE_ES_SEARCH_TERMS.replace("EUR,\"4,10\"", "EUR,\"-4,10\"").encode(),
+        GOOGLE_ES_SEARCH_TERMS.replace('EUR,"4,10"', 'EUR,"-4,10"').encode(),
         "Line 5, column 'Coste': '-4,10' is negative; costs and conversions cannot be below zero",
         id="negative cost",
     ),
     pytest.param(
-        GOOGLE_ES_SEARCH_TERMS.replace(",12,\"1.234\"", ",1x2,\"1.234\"").encode(),
+        GOOGLE_ES_SEARCH_TERMS.replace(',12,"1.234"', ',1x2,"1.234"').encode(),
         "Line 4, column 'Clics': '1x2' is not a whole number",
         id="bad count",
     ),
@@ -192,8 +207,10 @@ def test_bad_input_is_one_clear_error_and_writes_nothing(organization, write_rep
 
 def test_error_in_a_late_chunk_rolls_back_earlier_chunks(organization, write_report):
     header = GOOGLE_ES_SEARCH_TERMS.split("\n")[:3]
-    rows = [f"termino {n},Concordancia amplia,Ninguno,Cemento,Cemento gris,cemento,2026-09-01,1,10,EUR,\"0,50\",0,0,"
-            for n in range(250)]
+    rows = [
+        f'termino {n},Concordancia amplia,Ninguno,Cemento,Cemento gris,cemento,2026-09-01,1,10,EUR,"0,50",0,0,'
+        for n in range(250)
+    ]
     rows[230] = rows[230].replace('"0,50"', '"0,5O"')
     path = write_report("\n".join(header + rows) + "\n")
     with pytest.raises(ReportError, match=r"^Line 234, column 'Coste': '0,5O' is not a number"):
@@ -204,8 +221,11 @@ def test_error_in_a_late_chunk_rolls_back_earlier_chunks(organization, write_rep
 def test_keyword_over_platform_limits_is_refused(organization, write_report):
     long_keyword = " ".join(["ladrillo"] * 11)
     content = MICROSOFT_EN_KEYWORDS.replace("\tbrick price\t", f"\t{long_keyword}\t")
-    with pytest.raises(ReportError, match=r"^Line 12, column 'Keyword': keyword 'ladrillo ladrillo .*80 characters "
-                                          r"and 10 words"):
+    with pytest.raises(
+        ReportError,
+        match=r"^Line 12, column 'Keyword': keyword 'ladrillo ladrillo .*80 characters "
+        r"and 10 words",
+    ):
         import_report(organization, write_report(content, encoding="utf-16"))
     assert Keyword.objects.count() == 0
 
@@ -229,6 +249,8 @@ def test_spanish_ad_group_report_with_semicolons_and_bom(organization, write_rep
     )
     result = import_report(organization, write_report(content))
     assert (result.kind, result.rows, result.date_from) == ("ad_group", 2, dt.date(2026, 9, 1))
-    assert sorted(DailyMetric.objects.filter(level="ad_group").values_list(
-        "ad_group__name", "impressions", "clicks", "cost_micros", "conversion_value_micros")) == [
-        ("Perfiles", 812, 9, 7_050_000, 0), ("Placas", 2345, 61, 48_200_000, 750_000_000)]
+    assert sorted(
+        DailyMetric.objects.filter(level="ad_group").values_list(
+            "ad_group__name", "impressions", "clicks", "cost_micros", "conversion_value_micros"
+        )
+    ) == [("Perfiles", 812, 9, 7_050_000, 0), ("Placas", 2345, 61, 48_200_000, 750_000_000)]

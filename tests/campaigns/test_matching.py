@@ -12,8 +12,14 @@ from campaigns.services.matching import index_dir, match_search_terms
 from ml.matching.negatives import blocks, tokens
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
-WASTE = ("cemento dental", "ladrillos lego", "yeso medico para escayola brazo", "bloques minecraft",
-         "oferta empleo albañil", "como poner pladur youtube")
+WASTE = (
+    "cemento dental",
+    "ladrillos lego",
+    "yeso medico para escayola brazo",
+    "bloques minecraft",
+    "oferta empleo albañil",
+    "como poner pladur youtube",
+)
 
 
 @pytest.fixture
@@ -25,8 +31,9 @@ def demo(settings, tmp_path):
 def converting_terms(organization) -> list[SearchTerm]:
     from django.db.models import Sum
 
-    return list(SearchTerm.objects.filter(organization=organization).annotate(
-        conv=Sum("daily__conversions")).filter(conv__gt=0))
+    return list(
+        SearchTerm.objects.filter(organization=organization).annotate(conv=Sum("daily__conversions")).filter(conv__gt=0)
+    )
 
 
 def test_demo_waste_becomes_negatives_that_block_no_converting_term(demo):
@@ -44,7 +51,9 @@ def test_demo_waste_becomes_negatives_that_block_no_converting_term(demo):
             if negative.level == "ad_group":
                 applies = negative.ad_group_id == term.ad_group_id
             assert not (applies and blocks(tokens(negative.text), negative.match_type, tokens(term.text))), (
-                negative.text, term.text)
+                negative.text,
+                term.text,
+            )
 
 
 def test_matches_saved_for_every_term_and_rerun_replaces(demo):
@@ -59,8 +68,9 @@ def test_matches_saved_for_every_term_and_rerun_replaces(demo):
     assert buying.ad_group.name == "Cemento cola"
 
 
-def test_search_terms_import_queues_matching_after_commit(organization, write_report,
-                                                         django_capture_on_commit_callbacks):
+def test_search_terms_import_queues_matching_after_commit(
+    organization, write_report, django_capture_on_commit_callbacks
+):
     from campaigns.services.importing import import_report
     from tests.campaigns.reports import GOOGLE_EN_CAMPAIGNS, GOOGLE_ES_SEARCH_TERMS
 
@@ -89,8 +99,9 @@ def test_demo_top_opportunity_never_blocks_the_campaigns_own_keyword(demo):
     top = top_negatives(demo)
     assert [n.text for n in top][:1] == ["ladrillos lego"]  # was the phrase "ladrillos", the campaign's keyword
     for negative in Suggestion.objects.filter(organization=demo, kind="negative"):
-        keywords = Keyword.objects.filter(organization=demo, negative=False, ad_group__campaign_id__in=(
-            negative.evidence["campaign_ids"]))
+        keywords = Keyword.objects.filter(
+            organization=demo, negative=False, ad_group__campaign_id__in=(negative.evidence["campaign_ids"])
+        )
         assert not [k.text for k in keywords if blocks(tokens(negative.text), negative.match_type, tokens(k.text))]
         assert negative.evidence["kind"] == "waste"
         assert negative.evidence["would_have_saved_micros"] == negative.evidence["would_have_blocked"]["cost_micros"]
@@ -107,6 +118,9 @@ def test_excluded_terms_and_non_search_campaigns_are_left_out_and_said(demo):
     result = match_search_terms(demo)
     assert (result.excluded, result.not_search, result.terms) == (1, in_display, 30 - 1 - in_display)
     left_out = {"cemento dental", *SearchTerm.objects.filter(campaign=display).values_list("text", flat=True)}
-    blocked = {term for n in Suggestion.objects.filter(organization=demo, kind="negative")
-               for term in n.evidence["would_have_blocked"]["terms"]}
+    blocked = {
+        term
+        for n in Suggestion.objects.filter(organization=demo, kind="negative")
+        for term in n.evidence["would_have_blocked"]["terms"]
+    }
     assert not blocked & left_out

@@ -36,8 +36,11 @@ def scrape(client) -> dict[tuple[str, tuple], float]:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=")
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(response.content.decode()) for sample in family.samples}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
 
 
 def value(samples: dict, name: str, **labels: str) -> float:
@@ -68,7 +71,8 @@ def test_metrics_after_a_generation_run_and_a_rebalance(client, django_capture_o
     # Automatic mode; yesterday's data counts as stale (no raises) and one campaign's monthly cap forces a cut.
     BudgetPolicy.objects.update_or_create(organization=organization, defaults={"mode": "auto", "freshness_days": 0})
     Campaign.objects.filter(organization=organization, name="Cemento - Búsqueda").update(
-        monthly_cap_micros=F("daily_budget_micros") * 20)
+        monthly_cap_micros=F("daily_budget_micros") * 20
+    )
     campaign = Campaign.objects.get(organization=organization, name="Tejas - Búsqueda")
     before = scrape(client)
     batches.clear()
@@ -88,14 +92,17 @@ def test_metrics_after_a_generation_run_and_a_rebalance(client, django_capture_o
     assert delta("celery_tasks_total", task=GENERATE, state="SUCCESS") == 1
     assert delta("celery_tasks_total", task=REBALANCE, state="SUCCESS") == 1
     assert delta("celery_tasks_total", task="campaigns.tasks.summarize_organization", state="FAILURE") == 1
-    assert delta("celery_task_failures_total", task="campaigns.tasks.summarize_organization",
-                 exception="DoesNotExist") == 1
+    assert (
+        delta("celery_task_failures_total", task="campaigns.tasks.summarize_organization", exception="DoesNotExist")
+        == 1
+    )
     assert delta("celery_task_duration_seconds_count", task=GENERATE) == 1
     assert 0.05 < delta("celery_task_duration_seconds_sum", task=GENERATE) < 600
 
     # LLM: tokens, tokens/s, batch sizes (one ad group: its keywords, headlines and descriptions prompts)
     assert Suggestion.objects.filter(campaign=campaign).count() == (
-        generated["keywords"] + generated["headlines"] + generated["descriptions"])
+        generated["keywords"] + generated["headlines"] + generated["descriptions"]
+    )
     tokens = sum(b.new_tokens for b in batches)
     assert sum(b.rows for b in batches) == 3 and tokens > 0
     assert delta("llm_generated_tokens_total") == tokens
@@ -115,21 +122,28 @@ def test_metrics_after_a_generation_run_and_a_rebalance(client, django_capture_o
     assert delta("budget_rebalance_plans_total", mode="auto") == 1
     applied = BudgetChange.objects.filter(plan=plan).count()
     assert applied > 0 and delta("budget_rebalance_changes_applied_total") == applied
-    refused = Counter(invariant for item in plan.items.all()
-                      for invariant in {INVARIANTS[r] for r in item.reasons if r in INVARIANTS})
+    refused = Counter(
+        invariant for item in plan.items.all() for invariant in {INVARIANTS[r] for r in item.reasons if r in INVARIANTS}
+    )
     assert refused["stale_data"] > 0 and refused["campaign_monthly_cap"] == 1
     assert {name: delta("budget_rebalance_changes_refused_total", invariant=name) for name in refused} == refused
 
     # django-prometheus: requests by view, latencies, database queries
-    assert delta("django_http_requests_total_by_view_transport_method_total", view="healthz", transport="http",
-                 method="GET") == 1
+    assert (
+        delta(
+            "django_http_requests_total_by_view_transport_method_total", view="healthz", transport="http", method="GET"
+        )
+        == 1
+    )
     assert delta("django_http_requests_latency_seconds_by_view_method_count", view="healthz", method="GET") == 1
     assert delta("django_db_execute_total", alias="default", vendor=connection.vendor) > 0
 
     # Queue depth, from the configured broker
     assert value(after, "celery_broker_up") == 1
     assert {labels for (name, labels) in after if name == "celery_queue_depth"} == {
-        (("queue", "default"),), (("queue", "llm"),)}
+        (("queue", "default"),),
+        (("queue", "llm"),),
+    }
 
 
 def test_queue_depth_counts_waiting_messages_on_the_broker():
@@ -185,5 +199,6 @@ def test_database_queries_are_counted(client, organization):
         BudgetPolicy.objects.filter(organization=organization).exists()
     assert len(queries.captured_queries) == 3  # read before the next request resets the query log
     after = scrape(client)
-    assert value(after, "django_db_execute_total", **database) - value(before, "django_db_execute_total",
-                                                                        **database) == 3
+    assert (
+        value(after, "django_db_execute_total", **database) - value(before, "django_db_execute_total", **database) == 3
+    )

@@ -30,8 +30,14 @@ def test_keyword_limits_enforced_by_the_database():
     org = ad_group.campaign.organization
 
     def keyword(text: str, **extra) -> object:
-        return lambda: Keyword.objects.create(organization=org, campaign=ad_group.campaign, ad_group=ad_group,
-                                              text=text, match_type=extra.pop("match_type", "exact"), **extra)
+        return lambda: Keyword.objects.create(
+            organization=org,
+            campaign=ad_group.campaign,
+            ad_group=ad_group,
+            text=text,
+            match_type=extra.pop("match_type", "exact"),
+            **extra,
+        )
 
     assert not refused(keyword("a" * 80))
     assert refused(keyword("b" * 81))
@@ -48,26 +54,50 @@ def test_keyword_level_must_match_its_parent():
     ad_group = AdGroupFactory()
     campaign, org = ad_group.campaign, ad_group.campaign.organization
     shared = NegativeKeywordList.objects.create(organization=org, name="Marcas y empleo")
-    assert refused(lambda: Keyword.objects.create(organization=org, level="campaign", campaign=campaign,
-                                                  text="lego", match_type="phrase", negative=False))
-    assert not refused(lambda: Keyword.objects.create(organization=org, level="campaign", campaign=campaign,
-                                                      text="lego", match_type="phrase", negative=True))
-    assert refused(lambda: Keyword.objects.create(organization=org, level="shared_list", shared_list=shared,
-                                                  campaign=campaign, text="dental", match_type="phrase",
-                                                  negative=True))
-    assert not refused(lambda: Keyword.objects.create(organization=org, level="shared_list", shared_list=shared,
-                                                      text="dental", match_type="phrase", negative=True))
-    assert refused(lambda: Keyword.objects.create(organization=org, level="ad_group", campaign=campaign,
-                                                  text="sin grupo", match_type="exact"))
+    assert refused(
+        lambda: Keyword.objects.create(
+            organization=org, level="campaign", campaign=campaign, text="lego", match_type="phrase", negative=False
+        )
+    )
+    assert not refused(
+        lambda: Keyword.objects.create(
+            organization=org, level="campaign", campaign=campaign, text="lego", match_type="phrase", negative=True
+        )
+    )
+    assert refused(
+        lambda: Keyword.objects.create(
+            organization=org,
+            level="shared_list",
+            shared_list=shared,
+            campaign=campaign,
+            text="dental",
+            match_type="phrase",
+            negative=True,
+        )
+    )
+    assert not refused(
+        lambda: Keyword.objects.create(
+            organization=org, level="shared_list", shared_list=shared, text="dental", match_type="phrase", negative=True
+        )
+    )
+    assert refused(
+        lambda: Keyword.objects.create(
+            organization=org, level="ad_group", campaign=campaign, text="sin grupo", match_type="exact"
+        )
+    )
 
 
 def test_responsive_search_ad_asset_counts():
     ad_group = AdGroupFactory()
 
     def ad(headlines: int, descriptions: int, **extra) -> object:
-        return lambda: Ad.objects.create(ad_group=ad_group, headlines=[HEADLINE] * headlines,
-                                         descriptions=[DESCRIPTION] * descriptions,
-                                         final_url="https://example.com/", **extra)
+        return lambda: Ad.objects.create(
+            ad_group=ad_group,
+            headlines=[HEADLINE] * headlines,
+            descriptions=[DESCRIPTION] * descriptions,
+            final_url="https://example.com/",
+            **extra,
+        )
 
     assert not refused(ad(3, 2))
     assert not refused(ad(15, 4))
@@ -84,9 +114,15 @@ def test_money_cannot_be_negative():
     campaign = CampaignFactory()
     assert refused(lambda: CampaignFactory(organization=campaign.organization, daily_budget_micros=-1))
     assert refused(lambda: CampaignFactory(organization=campaign.organization, monthly_cap_micros=-5))
-    assert refused(lambda: DailyMetric.objects.create(organization=campaign.organization, campaign=campaign,
-                                                      level="campaign", date=dt.date(2026, 9, 1),
-                                                      cost_micros=-1))
+    assert refused(
+        lambda: DailyMetric.objects.create(
+            organization=campaign.organization,
+            campaign=campaign,
+            level="campaign",
+            date=dt.date(2026, 9, 1),
+            cost_micros=-1,
+        )
+    )
 
 
 def test_daily_metric_one_row_per_level_and_day():
@@ -95,23 +131,27 @@ def test_daily_metric_one_row_per_level_and_day():
     base = dict(organization=campaign.organization, campaign=campaign, date=dt.date(2026, 9, 1))
     DailyMetric.objects.create(level="campaign", **base)
     assert refused(lambda: DailyMetric.objects.create(level="campaign", **base))
-    assert not refused(lambda: DailyMetric.objects.create(level="keyword", ad_group=keyword.ad_group,
-                                                          keyword=keyword, **base))
+    assert not refused(
+        lambda: DailyMetric.objects.create(level="keyword", ad_group=keyword.ad_group, keyword=keyword, **base)
+    )
     assert refused(lambda: DailyMetric.objects.create(level="keyword", ad_group=keyword.ad_group, **base))
 
 
 def test_campaign_names_unique_per_platform_within_organization():
     campaign = CampaignFactory(name="Cemento")
-    assert refused(lambda: Campaign.objects.create(organization=campaign.organization, platform="google",
-                                                   name="Cemento"))
-    assert not refused(lambda: Campaign.objects.create(organization=campaign.organization, platform="microsoft",
-                                                       name="Cemento"))
+    assert refused(
+        lambda: Campaign.objects.create(organization=campaign.organization, platform="google", name="Cemento")
+    )
+    assert not refused(
+        lambda: Campaign.objects.create(organization=campaign.organization, platform="microsoft", name="Cemento")
+    )
     assert not refused(lambda: CampaignFactory(name="Cemento"))  # another organization
 
 
 def test_settings_changes_are_an_append_only_audit(organization):
-    change = SettingsChange.objects.create(organization=organization, actor="user:ana",
-                                           changes={"kill_switch": [False, True]})
+    change = SettingsChange.objects.create(
+        organization=organization, actor="user:ana", changes={"kill_switch": [False, True]}
+    )
     with pytest.raises(PermissionError, match="settings changes are an append-only audit: they cannot be updated"):
         change.save()
     with pytest.raises(PermissionError, match="settings changes are an append-only audit: they cannot be deleted"):

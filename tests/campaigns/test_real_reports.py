@@ -36,8 +36,13 @@ from tests.campaigns.reports import GOOGLE_EN_CAMPAIGNS
 pytestmark = pytest.mark.django_db
 
 JANUARY = (dt.date(2026, 1, 5), dt.date(2026, 2, 3))
-SUMS = {"impressions": Sum("impressions"), "clicks": Sum("clicks"), "cost_micros": Sum("cost_micros"),
-        "conversions": Sum("conversions"), "conversion_value_micros": Sum("conversion_value_micros")}
+SUMS = {
+    "impressions": Sum("impressions"),
+    "clicks": Sum("clicks"),
+    "cost_micros": Sum("cost_micros"),
+    "conversions": Sum("conversions"),
+    "conversion_value_micros": Sum("conversion_value_micros"),
+}
 
 
 def figures(total: dict, *names: str) -> tuple:
@@ -56,8 +61,15 @@ def test_google_search_terms_without_days_land_as_one_period_and_reconcile(organ
     assert (result.kind, result.rows, result.segmented_by_day) == ("search_terms", 5, False)
     assert (result.date_from, result.date_to) == JANUARY
     rows = SearchTermDaily.objects.order_by("search_term__text", "keyword_match_type", "match_type").values_list(
-        "search_term__text", "date", "date_to", "keyword_text", "keyword_match_type", "match_type", "clicks",
-        "cost_micros", "excluded",
+        "search_term__text",
+        "date",
+        "date_to",
+        "keyword_text",
+        "keyword_match_type",
+        "match_type",
+        "clicks",
+        "cost_micros",
+        "excluded",
     )
     # The exact and the close-variant listing of one term, and keywords [x] and "x", stay three rows.
     assert list(rows) == [
@@ -70,10 +82,18 @@ def test_google_search_terms_without_days_land_as_one_period_and_reconcile(organ
     totals = ReportImport.objects.get().totals
     # in the file's order by line: PostgreSQL's jsonb keeps no key order
     assert sorted(totals, key=lambda label: totals[label]["line"]) == [
-        "Search terms", "Other search terms", "Account", "Search", "Display"]
+        "Search terms",
+        "Other search terms",
+        "Account",
+        "Search",
+        "Display",
+    ]
     names = ("impressions", "clicks", "cost_micros", "conversions")
-    assert stored(SearchTermDaily.objects, *names) == figures(totals["Search terms"], *names) == (
-        3699, 175, 1_086_300_000, 5.5)
+    assert (
+        stored(SearchTermDaily.objects, *names)
+        == figures(totals["Search terms"], *names)
+        == (3699, 175, 1_086_300_000, 5.5)
+    )
     listed, other = totals["Search terms"], totals["Other search terms"]
     for name in ("clicks", "cost_micros", "conversions"):  # listed + not itemised = the account, to the cent
         assert listed[name] + other[name] == totals["Account"][name] == totals["Search"][name]
@@ -82,9 +102,10 @@ def test_google_search_terms_without_days_land_as_one_period_and_reconcile(organ
 
 def test_excluded_term_is_already_a_negative_and_close_variants_are_not_keywords(organization, write_report):
     long_term = " ".join(["tile"] * 11)  # excluded on the platform, but no keyword can hold it
-    grout = "grout colours,Broad match,None,S_Tiles_ES,Grout,grout,\"2,050\",57,57,EUR,1004.60,0.50,Search\n"
+    grout = 'grout colours,Broad match,None,S_Tiles_ES,Grout,grout,"2,050",57,57,EUR,1004.60,0.50,Search\n'
     text = GOOGLE_EN_SEARCH_TERMS_PERIOD.replace(
-        grout, f"{grout}{long_term},Broad match,Excluded,S_Tiles_ES,Grout,grout,1,0,0,EUR,0.00,0.00,Search\n")
+        grout, f"{grout}{long_term},Broad match,Excluded,S_Tiles_ES,Grout,grout,1,0,0,EUR,0.00,0.00,Search\n"
+    )
     import_report(organization, write_report(text))
     assert SearchTermDaily.objects.filter(excluded=True).count() == 2
     negatives = Keyword.objects.filter(negative=True).values_list("text", "match_type", "ad_group__name")
@@ -100,10 +121,14 @@ def test_reimporting_an_overlapping_period_replaces_and_never_adds(organization,
     assert stored(SearchTermDaily.objects, "cost_micros") == (1_086_300_000,)
     # A shorter range inside the period replaces the period's rows whole: never period + days for the same days.
     daily = GOOGLE_EN_SEARCH_TERMS_PERIOD.replace("Search term,", "Day,Search term,", 1)
-    daily = "\n".join(
-        line if n < 3 or line.startswith("Total") or not line else f"2026-01-10,{line}"
-        for n, line in enumerate(daily.split("\n"))
-    ).replace("Total:", ",Total:").replace("January 5, 2026 - February 3, 2026", "January 10, 2026 - January 10, 2026")
+    daily = (
+        "\n".join(
+            line if n < 3 or line.startswith("Total") or not line else f"2026-01-10,{line}"
+            for n, line in enumerate(daily.split("\n"))
+        )
+        .replace("Total:", ",Total:")
+        .replace("January 5, 2026 - February 3, 2026", "January 10, 2026 - January 10, 2026")
+    )
     result = import_report(organization, write_report(daily, name="one-day.csv"))
     assert (result.segmented_by_day, result.rows_replaced) == (True, 5)
     assert list(SearchTermDaily.objects.values_list("date_to", flat=True).distinct()) == [None]
@@ -115,17 +140,24 @@ def test_keyword_report_totals_in_the_third_column_and_both_syntaxes_kept(organi
     assert (result.kind, result.rows, result.keywords_created) == ("keyword", 5, 5)
     keywords = Keyword.objects.order_by("text", "match_type").values_list("text", "match_type", "status")
     assert list(keywords) == [
-        ("grout", "broad", "enabled"), ("grout sealer", "exact", "enabled"),
-        ("tile adhesive", "exact", "enabled"), ("tile adhesive", "phrase", "enabled"),
+        ("grout", "broad", "enabled"),
+        ("grout sealer", "exact", "enabled"),
+        ("tile adhesive", "exact", "enabled"),
+        ("tile adhesive", "phrase", "enabled"),
         ("tile samples", "phrase", "paused"),
     ]
     totals = ReportImport.objects.get().totals
     assert sorted(totals, key=lambda label: totals[label]["line"]) == [
-        "All but removed keywords", "Keywords in your account"]
+        "All but removed keywords",
+        "Keywords in your account",
+    ]
     names = ("impressions", "clicks", "cost_micros", "conversions", "conversion_value_micros")
     rows = DailyMetric.objects.filter(level="keyword")
-    assert stored(rows, *names) == figures(totals["All but removed keywords"], *names) == (
-        3699, 175, 1_086_300_000, 5.5, 1_430_000_000)
+    assert (
+        stored(rows, *names)
+        == figures(totals["All but removed keywords"], *names)
+        == (3699, 175, 1_086_300_000, 5.5, 1_430_000_000)
+    )
     assert set(rows.values_list("date", "date_to")) == {JANUARY}
 
 
@@ -134,7 +166,8 @@ def test_campaign_report_all_time_keeps_types_statuses_and_budget_kinds(organiza
     result = import_report(organization, write_report(GOOGLE_EN_CAMPAIGNS_ALL_TIME))
     assert (result.date_from, result.date_to, result.segmented_by_day) == (ALL_TIME_FROM, today, False)
     campaigns = Campaign.objects.order_by("name").values_list(
-        "name", "campaign_type", "status", "budget_type", "daily_budget_micros", "total_budget_micros")
+        "name", "campaign_type", "status", "budget_type", "daily_budget_micros", "total_budget_micros"
+    )
     assert list(campaigns) == [
         ("PMax_Tiles", "performance_max", "paused", "daily", 10_000_000, None),
         ("S_Tiles_ES", "search", "enabled", "daily", 25_000_000, None),
@@ -153,7 +186,8 @@ def test_period_and_daily_rows_side_by_side_are_never_counted_twice(organization
     import_report(organization, write_report(GOOGLE_EN_CAMPAIGNS, name="days.csv"))  # Sept 1-2, 2026, by day
     campaign = Campaign.objects.get(name="Roof tiles")
     period = GOOGLE_EN_CAMPAIGNS_ALL_TIME.replace("All time", '"August 1, 2026 - August 31, 2026"').replace(
-        "S_Tiles_ES", "Roof tiles")
+        "S_Tiles_ES", "Roof tiles"
+    )
     import_report(organization, write_report(period, name="august.csv"))
     rows = DailyMetric.objects.filter(campaign=campaign, level="campaign")
     assert sorted(rows.values_list("date", "date_to", "cost_micros")) == [
@@ -188,8 +222,8 @@ def test_dashboard_card_says_the_share_of_spend_without_a_visible_term(organizat
     import_report(organization, write_report(period, name="campaigns.csv"))
     client.force_login(owner)
     body = client.get(reverse("campaigns:dashboard")).content.decode()
-    card = body[body.index('id="kpi-unlisted-terms"'):]
-    card = card[:card.index("</div></div>")]
+    card = body[body.index('id="kpi-unlisted-terms"') :]
+    card = card[: card.index("</div></div>")]
     # The Spanish file's "otros términos de búsqueda": 8.20 of 27.85 EUR (19.65 itemised).
     assert "Spend without a visible search term" in card
     assert ">29%<" in card
@@ -200,15 +234,23 @@ def test_spanish_search_terms_period_with_close_variant_and_excluded(organizatio
     result = import_report(organization, write_report(GOOGLE_ES_SEARCH_TERMS_PERIOD))
     assert (result.date_from, result.date_to) == (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
     rows = SearchTermDaily.objects.order_by("search_term__text", "match_type").values_list(
-        "search_term__text", "match_type", "clicks", "cost_micros", "excluded")
-    assert list(rows) == [("cemento cola", "exact", 12, 12_500_000, False),
-                          ("cemento cola", "exact_cv", 4, 3_050_000, False),
-                          ("cemento dental", "broad", 3, 4_100_000, True)]
+        "search_term__text", "match_type", "clicks", "cost_micros", "excluded"
+    )
+    assert list(rows) == [
+        ("cemento cola", "exact", 12, 12_500_000, False),
+        ("cemento cola", "exact_cv", 4, 3_050_000, False),
+        ("cemento dental", "broad", 3, 4_100_000, True),
+    ]
     totals = ReportImport.objects.get().totals
-    assert stored(SearchTermDaily.objects, "cost_micros", "clicks") == figures(
-        totals["términos de búsqueda"], "cost_micros", "clicks") == (19_650_000, 19)
-    assert totals["términos de búsqueda"]["cost_micros"] + totals["otros términos de búsqueda"]["cost_micros"] == (
-        totals["cuenta"]["cost_micros"])
+    assert (
+        stored(SearchTermDaily.objects, "cost_micros", "clicks")
+        == figures(totals["términos de búsqueda"], "cost_micros", "clicks")
+        == (19_650_000, 19)
+    )
+    assert (
+        totals["términos de búsqueda"]["cost_micros"] + totals["otros términos de búsqueda"]["cost_micros"]
+        == (totals["cuenta"]["cost_micros"])
+    )
 
 
 def test_spanish_all_time_line(organization, write_report):
@@ -222,11 +264,17 @@ def test_microsoft_summary_keyword_report_is_a_period(organization, write_report
     result = import_report(organization, write_report(MICROSOFT_EN_KEYWORDS_PERIOD, encoding=encoding))
     assert (result.platform, result.kind, result.rows) == ("microsoft", "keyword", 3)
     assert (result.date_from, result.date_to, result.segmented_by_day) == (
-        dt.date(2026, 1, 1), dt.date(2026, 1, 31), False)
+        dt.date(2026, 1, 1),
+        dt.date(2026, 1, 31),
+        False,
+    )
     totals = ReportImport.objects.get().totals
     names = ("impressions", "clicks", "cost_micros", "conversions", "conversion_value_micros")
-    assert stored(DailyMetric.objects, *names) == figures(totals["Total"], *names) == (
-        3195, 72, 51_440_000, 3.0, 1_250_500_000)
+    assert (
+        stored(DailyMetric.objects, *names)
+        == figures(totals["Total"], *names)
+        == (3195, 72, 51_440_000, 3.0, 1_250_500_000)
+    )
 
 
 def test_currency_other_than_the_organizations_is_refused(organization, write_report):
@@ -236,7 +284,8 @@ def test_currency_other_than_the_organizations_is_refused(organization, write_re
     assert str(error.value) == (
         "Line 4, column 'Currency code': this Google Ads search terms report is in 'USD' but Materiales Test keeps "
         "its money in EUR, and amounts in two currencies cannot be added up; import the reports of an account in "
-        "EUR, or set the organization's currency first")
+        "EUR, or set the organization's currency first"
+    )
     assert (SearchTermDaily.objects.count(), Campaign.objects.count(), ReportImport.objects.count()) == (0, 0, 0)
 
 
@@ -245,7 +294,8 @@ def test_search_terms_from_inside_one_campaign_are_refused_with_the_reason(organ
         import_report(organization, write_report(GOOGLE_EN_PMAX_CAMPAIGN_SEARCH_TERMS))
     assert str(error.value) == (
         "Line 3: this is a search terms report downloaded from inside one campaign: it has no Campaign column, so its "
-        "rows cannot be placed; download it again from the account's report page, or add the Campaign column")
+        "rows cannot be placed; download it again from the account's report page, or add the Campaign column"
+    )
 
 
 def test_report_without_days_and_without_range_line_is_refused(organization, write_report):
@@ -253,28 +303,32 @@ def test_report_without_days_and_without_range_line_is_refused(organization, wri
     with pytest.raises(ReportError) as error:
         import_report(organization, write_report(text))
     assert str(error.value).startswith(
-        "Line 2: this is a Google Ads search terms report without a Day column and without its date-range line")
+        "Line 2: this is a Google Ads search terms report without a Day column and without its date-range line"
+    )
     assert AdGroup.objects.count() == 0
 
 
-@pytest.mark.parametrize(("line", "month_first", "expected"), [
-    ('"January 17, 2024 - February 15, 2024"', False, (dt.date(2024, 1, 17), dt.date(2024, 2, 15))),
-    ("1 ene 2024 - 31 ene 2024", False, (dt.date(2024, 1, 1), dt.date(2024, 1, 31))),
-    ("1 de septiembre de 2026 - 2 de septiembre de 2026", False, (dt.date(2026, 9, 1), dt.date(2026, 9, 2))),
-    ("01.03.2024 - 31.03.2024", False, (dt.date(2024, 3, 1), dt.date(2024, 3, 31))),
-    ("1. März 2024 - 31. März 2024", False, (dt.date(2024, 3, 1), dt.date(2024, 3, 31))),
-    ("1 juil. 2024 - 31 août 2024", False, (dt.date(2024, 7, 1), dt.date(2024, 8, 31))),
-    ("1 juin 2024 - 30 juin 2024", False, (dt.date(2024, 6, 1), dt.date(2024, 6, 30))),
-    ("1 gen 2024 - 31 dic 2024", False, (dt.date(2024, 1, 1), dt.date(2024, 12, 31))),
-    ("1 de fev. de 2024 - 29 de fev. de 2024", False, (dt.date(2024, 2, 1), dt.date(2024, 2, 29))),
-    ("Report Time: 1/1/2026,1/31/2026", True, (dt.date(2026, 1, 1), dt.date(2026, 1, 31))),
-    ("Report Time: 1/1/2026 - 1/31/2026", True, (dt.date(2026, 1, 1), dt.date(2026, 1, 31))),
-    ("All time", False, (ALL_TIME_FROM, dt.date(2026, 12, 5))),
-    ("Todo el periodo", False, (ALL_TIME_FROM, dt.date(2026, 12, 5))),
-    ("Report Time: 9/3/2026 10:00:00 AM", True, None),
-    ("Search terms report", False, None),
-    ("February 15, 2024 - January 17, 2024", False, None),
-])
+@pytest.mark.parametrize(
+    ("line", "month_first", "expected"),
+    [
+        ('"January 17, 2024 - February 15, 2024"', False, (dt.date(2024, 1, 17), dt.date(2024, 2, 15))),
+        ("1 ene 2024 - 31 ene 2024", False, (dt.date(2024, 1, 1), dt.date(2024, 1, 31))),
+        ("1 de septiembre de 2026 - 2 de septiembre de 2026", False, (dt.date(2026, 9, 1), dt.date(2026, 9, 2))),
+        ("01.03.2024 - 31.03.2024", False, (dt.date(2024, 3, 1), dt.date(2024, 3, 31))),
+        ("1. März 2024 - 31. März 2024", False, (dt.date(2024, 3, 1), dt.date(2024, 3, 31))),
+        ("1 juil. 2024 - 31 août 2024", False, (dt.date(2024, 7, 1), dt.date(2024, 8, 31))),
+        ("1 juin 2024 - 30 juin 2024", False, (dt.date(2024, 6, 1), dt.date(2024, 6, 30))),
+        ("1 gen 2024 - 31 dic 2024", False, (dt.date(2024, 1, 1), dt.date(2024, 12, 31))),
+        ("1 de fev. de 2024 - 29 de fev. de 2024", False, (dt.date(2024, 2, 1), dt.date(2024, 2, 29))),
+        ("Report Time: 1/1/2026,1/31/2026", True, (dt.date(2026, 1, 1), dt.date(2026, 1, 31))),
+        ("Report Time: 1/1/2026 - 1/31/2026", True, (dt.date(2026, 1, 1), dt.date(2026, 1, 31))),
+        ("All time", False, (ALL_TIME_FROM, dt.date(2026, 12, 5))),
+        ("Todo el periodo", False, (ALL_TIME_FROM, dt.date(2026, 12, 5))),
+        ("Report Time: 9/3/2026 10:00:00 AM", True, None),
+        ("Search terms report", False, None),
+        ("February 15, 2024 - January 17, 2024", False, None),
+    ],
+)
 def test_date_range_lines_in_every_interface_language(line, month_first, expected):
     assert parse_range(line, month_first=month_first, today=dt.date(2026, 12, 5)) == expected
 

@@ -53,8 +53,9 @@ def _days_left(day: dt.date) -> int:
 
 
 def _month_spend(campaign_id: int, day: dt.date) -> int:
-    rows = DailyMetric.objects.filter(campaign_id=campaign_id, level="campaign", date__gte=day.replace(day=1),
-                                      date__lt=day)
+    rows = DailyMetric.objects.filter(
+        campaign_id=campaign_id, level="campaign", date__gte=day.replace(day=1), date__lt=day
+    )
     return sum(rows.values_list("cost_micros", flat=True))
 
 
@@ -68,15 +69,26 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
 
-    @initialize(budgets=st.lists(st.integers(5, 80), min_size=2, max_size=3),
-                caps=st.lists(st.one_of(st.none(), st.integers(150, 3_000)), min_size=3, max_size=3),
-                start=st.integers(1, 27), seed=st.integers(0, 3))
+    @initialize(
+        budgets=st.lists(st.integers(5, 80), min_size=2, max_size=3),
+        caps=st.lists(st.one_of(st.none(), st.integers(150, 3_000)), min_size=3, max_size=3),
+        start=st.integers(1, 27),
+        seed=st.integers(0, 3),
+    )
     def start(self, budgets, caps, start, seed):
         self.org = Organization.objects.create(name="Máquina", slug="maquina")
-        self.campaigns = [Campaign.objects.create(
-            organization=self.org, platform="google", name=f"C{i}", daily_budget_micros=b * EUR,
-            floor_micros=2 * EUR, ceiling_micros=(b + 40) * EUR, monthly_cap_micros=caps[i] and caps[i] * EUR,
-        ) for i, b in enumerate(budgets)]
+        self.campaigns = [
+            Campaign.objects.create(
+                organization=self.org,
+                platform="google",
+                name=f"C{i}",
+                daily_budget_micros=b * EUR,
+                floor_micros=2 * EUR,
+                ceiling_micros=(b + 40) * EUR,
+                monthly_cap_micros=caps[i] and caps[i] * EUR,
+            )
+            for i, b in enumerate(budgets)
+        ]
         self.policy = BudgetPolicy.objects.create(organization=self.org, max_change_percent=20, freshness_days=2)
         self.today = dt.date(2026, 5, start)
         self.seed = seed
@@ -91,10 +103,17 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
             share = 70 + (day.day * 7 + campaign.pk + self.seed) % 31  # 70-100 % of the budget, varied
             spend = campaign.daily_budget_micros * share // 100
             clicks = spend // (600_000 + 100_000 * (campaign.pk % 3))
-            DailyMetric.objects.create(organization=self.org, campaign=campaign, level="campaign", date=day,
-                                       cost_micros=spend, clicks=clicks, impressions=clicks * 15,
-                                       conversions=(clicks * (2 + campaign.pk % 4)) // 100,
-                                       conversion_value_micros=0)
+            DailyMetric.objects.create(
+                organization=self.org,
+                campaign=campaign,
+                level="campaign",
+                date=day,
+                cost_micros=spend,
+                clicks=clicks,
+                impressions=clicks * 15,
+                conversions=(clicks * (2 + campaign.pk % 4)) // 100,
+                conversion_value_micros=0,
+            )
 
     def _plan(self) -> BudgetPlan:
         existed = BudgetPlan.objects.filter(organization=self.org, plan_date=self.today).exists()
@@ -128,8 +147,9 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
 
     @rule()
     def approve(self):
-        plan = BudgetPlan.objects.filter(organization=self.org, plan_date=self.today,
-                                         status=PlanStatus.PROPOSED).first()
+        plan = BudgetPlan.objects.filter(
+            organization=self.org, plan_date=self.today, status=PlanStatus.PROPOSED
+        ).first()
         if plan is None:
             return
         changes = BudgetChange.objects.count()
@@ -211,14 +231,16 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
             if after > before:
                 assert campaign.ceiling_micros is None or after <= campaign.ceiling_micros, "invariant 4: ceiling"
             if after < campaign.floor_micros:
-                assert after >= before or change.plan.items.get(campaign_id=change.campaign_id).forced_cut, \
+                assert after >= before or change.plan.items.get(campaign_id=change.campaign_id).forced_cut, (
                     "invariant 4: cut below the floor"
+                )
             assert after % 10_000 == 0 or after == before, "invariant 4: not a whole cent"
             # 7. the audit row says who, before, after and why
             assert change.actor and change.reasons and change.platform_response is not None
         # 2. one automated change per campaign per day
-        keys = list(BudgetChange.objects.filter(organization=self.org, kind="rebalance").values_list(
-            "campaign_id", "plan_date"))
+        keys = list(
+            BudgetChange.objects.filter(organization=self.org, kind="rebalance").values_list("campaign_id", "plan_date")
+        )
         assert len(keys) == len(set(keys)), "invariant 2: two automated changes on one day"
         for plan in BudgetPlan.objects.filter(organization=self.org).prefetch_related("items"):
             items = list(plan.items.all())
@@ -228,8 +250,10 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
             if rules.STALE in plan.notes or rules.KILL_SWITCH in plan.notes:
                 assert all(i.after_micros <= i.before_micros for i in items), "invariant 5/6: raise in a held plan"
         # 7. audit rows never change or disappear
-        rows = {c.pk: (c.campaign_id, c.plan_date, c.kind, c.before_micros, c.after_micros, c.actor)
-                for c in BudgetChange.objects.filter(organization=self.org)}
+        rows = {
+            c.pk: (c.campaign_id, c.plan_date, c.kind, c.before_micros, c.after_micros, c.actor)
+            for c in BudgetChange.objects.filter(organization=self.org)
+        }
         for pk, values in self.audit.items():
             assert rows.get(pk) == values, "invariant 7: an audit row changed or disappeared"
         self.audit = rows
@@ -244,6 +268,13 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
 
 @pytest.mark.django_db
 def test_money_invariants_hold_through_the_services_and_the_database():
-    run_state_machine_as_test(BudgetLifeInTheDatabase, settings=settings(
-        max_examples=EXAMPLES, stateful_step_count=12, deadline=None, derandomize=True,
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        BudgetLifeInTheDatabase,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=12,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

@@ -50,15 +50,20 @@ def test_plan_is_made_once_per_day_and_is_deterministic(demo):
     BudgetPlan.objects.all().delete()
     again = rebalancing.propose(demo, PLAN_DATE)
     assert {item.campaign.name: item.after_micros for item in again.items.select_related("campaign")} == items
-    assert budgets(demo) == {"Aislamiento - Búsqueda": 25_000_000, "Cemento - Búsqueda": 40_000_000,
-                             "Ladrillos - Búsqueda": 35_000_000, "Pladur - Búsqueda": 30_000_000,
-                             "Tejas - Búsqueda": 20_000_000}  # dry run by default: nothing applied
+    assert budgets(demo) == {
+        "Aislamiento - Búsqueda": 25_000_000,
+        "Cemento - Búsqueda": 40_000_000,
+        "Ladrillos - Búsqueda": 35_000_000,
+        "Pladur - Búsqueda": 30_000_000,
+        "Tejas - Búsqueda": 20_000_000,
+    }  # dry run by default: nothing applied
 
 
 def test_apply_is_exactly_once_and_audited(demo):
     plan = rebalancing.propose(demo, PLAN_DATE)
-    changed = {item.campaign_id: item.after_micros for item in plan.items.all()
-               if item.after_micros != item.before_micros}
+    changed = {
+        item.campaign_id: item.after_micros for item in plan.items.all() if item.after_micros != item.before_micros
+    }
     rebalancing.apply(plan.pk)
     rebalancing.apply(plan.pk)  # a redelivered task
     assert BudgetChange.objects.count() == len(changed) > 0
@@ -88,8 +93,11 @@ def test_rollback_is_a_new_checked_change_and_happens_once(demo, owner):
     raises = list(plan.changes.filter(kind="rebalance", after_micros__gt=F("before_micros")).order_by("pk"))
     change = raises[0]
     rolled = rebalancing.rollback(change.pk, user=owner)
-    assert (rolled.before_micros, rolled.after_micros, rolled.kind) == (change.after_micros, change.before_micros,
-                                                                        "rollback")
+    assert (rolled.before_micros, rolled.after_micros, rolled.kind) == (
+        change.after_micros,
+        change.before_micros,
+        "rollback",
+    )
     assert Campaign.objects.get(pk=change.campaign_id).daily_budget_micros == change.before_micros
     with pytest.raises(rebalancing.RebalanceError, match="already rolled back"):
         rebalancing.rollback(change.pk, user=owner)
@@ -155,7 +163,8 @@ def test_rebalance_command_dry_run_prints_the_plan_and_writes_nothing(demo, caps
 
 
 def test_two_beats_for_a_simulated_month_make_one_plan_per_organization_per_day(
-        demo, other_organization, django_capture_on_commit_callbacks):
+    demo, other_organization, django_capture_on_commit_callbacks
+):
     """Two beat processes tick every hour for 30 days; every queued delivery runs (twice over, as a redelivery
     would): still exactly one plan per organization per local day, and each plan applied once."""
     BudgetPolicy.objects.create(organization=demo, mode="auto")
@@ -185,8 +194,9 @@ def test_demo_plan_follows_the_seed_story(demo):
     """The seed's story: cement and insulation sell and run out of budget; bricks, plasterboard and tiles buy
     dear clicks and waste. The plan moves budget from the latter to the former and keeps the total."""
     plan = rebalancing.propose(demo, PLAN_DATE)
-    change = {item.campaign.name: item.after_micros - item.before_micros
-              for item in plan.items.select_related("campaign")}
+    change = {
+        item.campaign.name: item.after_micros - item.before_micros for item in plan.items.select_related("campaign")
+    }
     assert change["Cemento - Búsqueda"] > 0 and change["Aislamiento - Búsqueda"] > 0
     assert change["Pladur - Búsqueda"] < 0 and change["Tejas - Búsqueda"] < 0 and change["Ladrillos - Búsqueda"] < 0
     # budget moved, not added: rounding the raises down to whole cents may leave a few cents of the total unused
@@ -196,12 +206,19 @@ def test_demo_plan_follows_the_seed_story(demo):
 def test_demo_history_spends_the_budget_and_the_sellers_have_the_lowest_cost_per_order(demo):
     from django.db.models import Sum
 
-    totals = {row["campaign__name"]: row for row in DailyMetric.objects.filter(level="campaign").values(
-        "campaign__name").annotate(cost=Sum("cost_micros"), conversions=Sum("conversions"))}
+    totals = {
+        row["campaign__name"]: row
+        for row in DailyMetric.objects.filter(level="campaign")
+        .values("campaign__name")
+        .annotate(cost=Sum("cost_micros"), conversions=Sum("conversions"))
+    }
     cpa = {name: row["cost"] / row["conversions"] for name, row in totals.items()}
     assert sorted(cpa, key=cpa.get)[:2] == ["Cemento - Búsqueda", "Aislamiento - Búsqueda"]
-    last_month = DailyMetric.objects.filter(level="campaign", date__gt=END - dt.timedelta(days=30)).values(
-        "campaign__name", "campaign__daily_budget_micros").annotate(cost=Sum("cost_micros"))
+    last_month = (
+        DailyMetric.objects.filter(level="campaign", date__gt=END - dt.timedelta(days=30))
+        .values("campaign__name", "campaign__daily_budget_micros")
+        .annotate(cost=Sum("cost_micros"))
+    )
     for row in last_month:  # the budgets bind: a campaign spends most of its budget (up to 3x its saturation)
         assert row["cost"] / 30 >= 0.6 * row["campaign__daily_budget_micros"], row["campaign__name"]
 
@@ -212,10 +229,16 @@ EUR = 1_000_000
 def _plan(campaign: Campaign, before: int, made: dt.datetime | None = None, after: int | None = None) -> BudgetPlan:
     """A plan of the tool that found the campaign at ``before`` and asks for ``after`` (made ``made``, or now)."""
     after = before if after is None else after
-    plan = BudgetPlan.objects.create(organization=campaign.organization, plan_date=(made or timezone.now()).date(),
-                                     mode="approval", total_micros=max(before, after), policy="test")
-    BudgetPlanItem.objects.create(plan=plan, campaign=campaign, before_micros=before, proposed_micros=after,
-                                  after_micros=after)
+    plan = BudgetPlan.objects.create(
+        organization=campaign.organization,
+        plan_date=(made or timezone.now()).date(),
+        mode="approval",
+        total_micros=max(before, after),
+        policy="test",
+    )
+    BudgetPlanItem.objects.create(
+        plan=plan, campaign=campaign, before_micros=before, proposed_micros=after, after_micros=after
+    )
     if made is not None:
         BudgetPlan.objects.filter(pk=plan.pk).update(created_at=made)
     return plan
@@ -228,12 +251,18 @@ def _made(campaign: Campaign, day: dt.date, hour: int = 6) -> dt.datetime:
 def _budgets_by_day(campaign: Campaign, days: list[dt.date]) -> list[int]:
     """The budgets the bandit's history gets for ``days`` (each one reported), as the rebalance reads them."""
     for day in days:
-        DailyMetric.objects.get_or_create(organization=campaign.organization, campaign=campaign, level="campaign",
-                                          date=day, defaults=dict(cost_micros=30 * EUR, clicks=60, impressions=900))
+        DailyMetric.objects.get_or_create(
+            organization=campaign.organization,
+            campaign=campaign,
+            level="campaign",
+            date=day,
+            defaults=dict(cost_micros=30 * EUR, clicks=60, impressions=900),
+        )
     campaign.refresh_from_db()
     trail = rebalancing._audit_trail([campaign.pk])
-    history = rebalancing._history([campaign], max(days) + dt.timedelta(days=1), trail,
-                                   ZoneInfo(campaign.organization.time_zone))
+    history = rebalancing._history(
+        [campaign], max(days) + dt.timedelta(days=1), trail, ZoneInfo(campaign.organization.time_zone)
+    )
     return [day.budget_micros for day in history[campaign.pk]]
 
 
@@ -272,12 +301,12 @@ def test_history_days_are_the_organizations_local_days(organization):
     assert _budgets_by_day(campaign, days) == [0, 40 * EUR, 40 * EUR, 40 * EUR]
 
 
-def test_the_audit_trail_takes_two_queries_whatever_the_number_of_campaigns(organization,
-                                                                            django_assert_num_queries):
+def test_the_audit_trail_takes_two_queries_whatever_the_number_of_campaigns(organization, django_assert_num_queries):
     campaigns = [CampaignFactory(organization=organization, daily_budget_micros=(20 + n) * EUR) for n in range(3)]
     for day, campaign in enumerate(campaigns, start=1):
         _plan(campaign, campaign.daily_budget_micros, _made(campaign, dt.date(2026, 10, day)))
     with django_assert_num_queries(2):
         trail = rebalancing._audit_trail([c.pk for c in campaigns])
     assert {pk: [record.budget_micros for record in records] for pk, records in trail.items()} == {
-        c.pk: [c.daily_budget_micros] for c in campaigns}
+        c.pk: [c.daily_budget_micros] for c in campaigns
+    }

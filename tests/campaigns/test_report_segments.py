@@ -136,8 +136,9 @@ def test_a_week_cell_that_is_no_week_names_line_and_column(organization, write_r
     assert DailyMetric.objects.count() == 0
 
 
-def test_performance_max_terms_are_left_out_of_matching_and_the_page_says_why(organization, owner, client,
-                                                                                write_report):
+def test_performance_max_terms_are_left_out_of_matching_and_the_page_says_why(
+    organization, owner, client, write_report
+):
     from django.urls import reverse
 
     from campaigns.services.matching import match_search_terms

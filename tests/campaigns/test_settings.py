@@ -14,10 +14,19 @@ HEAVY = ("torch", "transformers", "faiss", "sentence_transformers")
 
 
 def start(env: dict[str, str], code: str = "import django; django.setup(); print('ok')") -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG",
-                                                             "SECRET_KEY", "ALLOWED_HOSTS"}}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env})
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+    )
 
 
 @pytest.mark.parametrize(
@@ -44,10 +53,17 @@ def test_malformed_environment_stops_start_up_naming_the_variable(env, message):
 
 
 def test_production_values_are_accepted():
-    result = start({"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "ads.example.com",
-                    "DATABASE_URL": "postgres://u:p@db.internal:5432/ads", "CELERY_BROKER_URL": "amqp://guest@mq//"},
-                   "import django; django.setup(); from django.conf import settings as s; "
-                   "print(s.DEBUG, s.ALLOWED_HOSTS, s.DATABASES['default']['NAME'], s.CELERY_RESULT_BACKEND)")
+    result = start(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "ads.example.com",
+            "DATABASE_URL": "postgres://u:p@db.internal:5432/ads",
+            "CELERY_BROKER_URL": "amqp://guest@mq//",
+        },
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.ALLOWED_HOSTS, s.DATABASES['default']['NAME'], s.CELERY_RESULT_BACKEND)",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False ['ads.example.com'] ads rpc://"
 
@@ -67,11 +83,18 @@ def test_web_process_never_imports_the_ml_stack():
 
 
 def test_production_keeps_database_connections_and_development_does_not():
-    code = ("import django; django.setup(); from django.conf import settings as s; "
-            "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])")
-    production = {"DJANGO_ENV": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "ads.example.com",
-                  "CREDENTIALS_KEYS": "k1:" + "A" * 43 + "=", "DATABASE_URL": "postgres://u:p@db.internal:5432/ads",
-                  "METRICS_TOKEN": "m" * 32}
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    production = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "ads.example.com",
+        "CREDENTIALS_KEYS": "k1:" + "A" * 43 + "=",
+        "DATABASE_URL": "postgres://u:p@db.internal:5432/ads",
+        "METRICS_TOKEN": "m" * 32,
+    }
     assert start(production, code).stdout.strip() == "60 True"
     assert start({**production, "DB_CONN_MAX_AGE": "0"}, code).stdout.strip() == "0 True"
     assert start({}, code).stdout.strip() == "0 True"  # development and tests: a connection per request

@@ -21,8 +21,9 @@ def test_summarize_organization_returns_the_service_result():
     assert result["days"] == 7
 
 
-def test_nightly_digest_queues_only_after_commit(django_capture_on_commit_callbacks, eager_tasks, organization,
-                                                 other_organization):
+def test_nightly_digest_queues_only_after_commit(
+    django_capture_on_commit_callbacks, eager_tasks, organization, other_organization
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
         assert tasks.summarize_all_organizations.apply().get() == 2
     # Nothing was sent inside the transaction: one send per organization waits for the commit.
@@ -43,7 +44,8 @@ def test_celery_configuration():
 
 
 def test_one_organization_with_a_broken_time_zone_does_not_stop_the_hourly_rebalance(
-        django_capture_on_commit_callbacks, caplog, organization, other_organization):
+    django_capture_on_commit_callbacks, caplog, organization, other_organization
+):
     from prometheus_client import REGISTRY
 
     from campaigns.models import BudgetPlan, Organization
@@ -60,9 +62,12 @@ def test_one_organization_with_a_broken_time_zone_does_not_stop_the_hourly_rebal
     finally:
         app.conf.task_always_eager = False
     assert list(BudgetPlan.objects.values_list("organization__slug", "plan_date")) == [
-        ("materiales-test", dt.date(2026, 12, 1))]
+        ("materiales-test", dt.date(2026, 12, 1))
+    ]
     assert REGISTRY.get_sample_value("organization_loop_failures_total", labels) == before + 1
     [record] = [r for r in caplog.records if r.name == "campaigns.tasks"]
     assert (record.levelname, record.getMessage()) == (
-        "ERROR", f"rebalance_due_organizations: organization {other_organization.pk} (competidor) skipped")
+        "ERROR",
+        f"rebalance_due_organizations: organization {other_organization.pk} (competidor) skipped",
+    )
     assert "ZoneInfoNotFoundError" in record.exc_text or "Mars/Olympus" in str(record.exc_info[1])

@@ -42,9 +42,26 @@ def test_sign_in_page_signs_in(client, owner):
     assert response["Location"] == reverse("campaigns:home")
 
 
-@pytest.mark.parametrize("model", ["organization", "membership", "campaign", "adgroup", "negativekeywordlist",
-                                   "budgetpolicy", "globalkillswitch", "budgetplan", "budgetchange",
-                                   "keyword", "ad", "dailymetric", "searchterm", "searchtermdaily", "reportimport"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "organization",
+        "membership",
+        "campaign",
+        "adgroup",
+        "negativekeywordlist",
+        "budgetpolicy",
+        "globalkillswitch",
+        "budgetplan",
+        "budgetchange",
+        "keyword",
+        "ad",
+        "dailymetric",
+        "searchterm",
+        "searchtermdaily",
+        "reportimport",
+    ],
+)
 def test_admin_changelists_load(admin_client, model, organization):
     CampaignFactory(organization=organization)
     response = admin_client.get(reverse(f"admin:campaigns_{model}_changelist"))

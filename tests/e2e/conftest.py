@@ -12,8 +12,14 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 END = date(2026, 11, 25)
 PASSWORD = "demo-materiales"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -39,8 +45,9 @@ def page(browser):
     page = context.new_page()
     page.set_default_timeout(10_000)
     refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     yield page
     context.close()
     assert refused == [], "the browser refused content under the Content-Security-Policy"
@@ -70,11 +77,23 @@ def negative(demo):
     campaign = Campaign.objects.get(organization=demo, name="Cemento - Búsqueda")
     ad_group = campaign.ad_groups.order_by("name").first()
     return Suggestion.objects.create(
-        organization=demo, kind="negative", level="ad_group", campaign=campaign, ad_group=ad_group,
-        text="cemento dental", match_type="phrase", source="e2e",
-        evidence={"reason": "no conversions", "would_have_blocked": {
-            "terms": ["cemento dental", "<script>window.pwned=1</script>"], "clicks": 12, "cost_micros": 9_400_000,
-            "conversions": 0}},
+        organization=demo,
+        kind="negative",
+        level="ad_group",
+        campaign=campaign,
+        ad_group=ad_group,
+        text="cemento dental",
+        match_type="phrase",
+        source="e2e",
+        evidence={
+            "reason": "no conversions",
+            "would_have_blocked": {
+                "terms": ["cemento dental", "<script>window.pwned=1</script>"],
+                "clicks": 12,
+                "cost_micros": 9_400_000,
+                "conversions": 0,
+            },
+        },
     )
 
 

@@ -55,8 +55,10 @@ def test_generate_review_refuse_a_long_headline_approve_and_export(page, live_se
     page.wait_for_selector('#generation-job[data-status="succeeded"]', timeout=600_000)  # polled every second
     job = GenerationJob.objects.get(campaign=tejas)
     seconds = time.perf_counter() - started
-    print(f"generate page: job {seconds:.1f} s for 1 ad group, {job.tokens_generated} tokens "
-          f"({job.tokens_generated / seconds:.1f} tokens/s with the model load)")
+    print(
+        f"generate page: job {seconds:.1f} s for 1 ad group, {job.tokens_generated} tokens "
+        f"({job.tokens_generated / seconds:.1f} tokens/s with the model load)"
+    )
     assert (job.status, job.done_requests, job.created_by.username) == ("succeeded", 1, "editora")
     assert page.locator("#job-status").inner_text() == "Succeeded"
     headlines = page.locator("#suggestions tr.suggestion-headline")
@@ -102,8 +104,14 @@ def test_generate_review_refuse_a_long_headline_approve_and_export(page, live_se
 def test_model_output_with_a_script_tag_renders_as_text(page, live_server, demo):
     cemento = Campaign.objects.get(organization=demo, name="Cemento - Búsqueda")
     group = cemento.ad_groups.order_by("pk").first()
-    hostile = Suggestion.objects.create(organization=demo, campaign=cemento, ad_group=group, kind="headline",
-                                        text="<script>window.pwned=1</script>", source="generation:e2e")
+    hostile = Suggestion.objects.create(
+        organization=demo,
+        campaign=cemento,
+        ad_group=group,
+        kind="headline",
+        text="<script>window.pwned=1</script>",
+        source="generation:e2e",
+    )
     sign_in(page, live_server, "visor")
     page.goto(f"{live_server.url}/campaigns/{cemento.pk}/generate/")
     assert page.evaluate("window.pwned") is None

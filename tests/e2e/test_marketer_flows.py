@@ -59,14 +59,18 @@ def test_viewer_sees_no_write_buttons_and_a_forged_post_is_refused(page, live_se
             const token = document.querySelector("input[name=csrfmiddlewaretoken]").value;
             const body = new URLSearchParams({csrfmiddlewaretoken: token, one: "approve:" + id});
             return (await fetch("/search-terms/", {method: "POST", body})).status;
-        }""", negative.pk)
+        }""",
+        negative.pk,
+    )
     assert status == 403
     status = page.evaluate(
         """async (url) => {
             const token = document.querySelector("input[name=csrfmiddlewaretoken]").value;
             return (await fetch(url, {method: "POST", body: new URLSearchParams(
                 {csrfmiddlewaretoken: token, decision: "apply"})})).status;
-        }""", f"/budgets/plans/{plan.pk}/decide/")
+        }""",
+        f"/budgets/plans/{plan.pk}/decide/",
+    )
     assert status == 403
     assert Suggestion.objects.get(pk=negative.pk).status == "pending"
     assert not Keyword.objects.filter(negative=True, text="cemento dental").exists()

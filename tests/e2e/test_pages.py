@@ -35,8 +35,11 @@ def _valid_ad(organization) -> Ad:
     as capitals)."""
     from campaigns.exporters.validation import ad_findings
 
-    return next(ad for ad in Ad.objects.filter(ad_group__campaign__organization=organization).order_by("pk")
-                if not ad_findings(ad.headlines, ad.descriptions, ad.path1, ad.path2, ad.final_url, "google"))
+    return next(
+        ad
+        for ad in Ad.objects.filter(ad_group__campaign__organization=organization).order_by("pk")
+        if not ad_findings(ad.headlines, ad.descriptions, ad.path1, ad.path2, ad.final_url, "google")
+    )
 
 
 def test_counters_follow_typing_and_the_server_refuses_a_long_headline(page, live_server, demo):
@@ -65,9 +68,12 @@ def test_counters_follow_typing_and_the_server_refuses_a_long_headline(page, liv
 def test_microsoft_counter_counts_like_the_server(page, live_server, demo):
     campaign = Campaign.objects.create(organization=demo, platform="microsoft", name="Cemento - Bing")
     ad_group = AdGroup.objects.create(campaign=campaign, name="Cemento gris")
-    Ad.objects.create(ad_group=ad_group, headlines=[{"text": t, "pin": None} for t in ("A", "B", "C")],
-                      descriptions=[{"text": "d1", "pin": None}, {"text": "d2", "pin": None}],
-                      final_url="https://example.com/")
+    Ad.objects.create(
+        ad_group=ad_group,
+        headlines=[{"text": t, "pin": None} for t in ("A", "B", "C")],
+        descriptions=[{"text": "d1", "pin": None}, {"text": "d2", "pin": None}],
+        final_url="https://example.com/",
+    )
     sign_in(page, live_server, "editora")
     page.goto(f"{live_server.url}/ad-groups/{ad_group.pk}/")
     browser_widths = page.evaluate("(texts) => texts.map((t) => window.adTextWidth(t, 'microsoft'))", WIDE_SAMPLES)
@@ -109,7 +115,8 @@ def test_owner_changes_the_budget_policy(page, live_server, demo):
     page.get_by_role("button", name="Save settings").click()
     assert page.locator("#settings-errors").inner_text() == (
         "Organization monthly cap: “12.345,6” is not an amount; write it like 1500 or 1500.50, without thousands "
-        "separators.")
+        "separators."
+    )
     assert not BudgetPolicy.objects.filter(organization=demo, mode="approval").exists()
     page.fill("#id_monthly_cap_micros", "12345,60")
     page.fill("#id_blocked_terms", "Cemex\n  holcim \nCEMEX")
@@ -123,9 +130,11 @@ def test_owner_changes_the_budget_policy(page, live_server, demo):
     newest = page.locator("#settings-history tbody tr").first
     assert newest.locator("td").nth(1).inner_text() == "demo"
     assert newest.locator("div").all_inner_texts() == [
-        "Mode: Dry run (show only) → Wait for approval", "Organization monthly cap: no cap → 12,345.60 EUR",
+        "Mode: Dry run (show only) → Wait for approval",
+        "Organization monthly cap: no cap → 12,345.60 EUR",
         "Blocked terms: none → “Cemex”, “holcim”",
-        "Injection policy: Refuse the request → Strip the offending sentences"]
+        "Injection policy: Refuse the request → Strip the offending sentences",
+    ]
     screenshot(page, "settings")
 
 
@@ -169,7 +178,8 @@ def test_behaviour_moved_out_of_the_html_still_works(page, live_server, plan, ne
     page.goto(f"{live_server.url}/budgets/")
     spans = page.locator(".interval span").evaluate_all(
         "spans => spans.map(s => [+s.dataset.left, parseFloat(s.style.left), +s.dataset.width, "
-        "parseFloat(s.style.width)])")
+        "parseFloat(s.style.width)])"
+    )
     assert len(spans) == page.locator(".interval").count() > 0
     assert [(b, d) for _, b, _, d in spans] == [(a, c) for a, _, c, _ in spans]
     page.goto(f"{live_server.url}/search-terms/")

@@ -27,8 +27,12 @@ pytestmark = [
 
 def libpq_env() -> dict[str, str]:
     db = connection.settings_dict
-    env = {**os.environ, "PGHOST": db["HOST"] or "localhost", "PGPORT": str(db["PORT"] or 5432),
-           "PGUSER": db["USER"] or "postgres"}
+    env = {
+        **os.environ,
+        "PGHOST": db["HOST"] or "localhost",
+        "PGPORT": str(db["PORT"] or 5432),
+        "PGUSER": db["USER"] or "postgres",
+    }
     if db["PASSWORD"]:
         env["PGPASSWORD"] = db["PASSWORD"]
     return env
@@ -42,14 +46,17 @@ def run(*command: str) -> None:
 def table_counts(dsn_db: str) -> dict[str, object]:
     env = libpq_env()
     tables = sorted(model._meta.db_table for model in apps.get_models()) + ["django_migrations"]
-    with psycopg.connect(host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"],
-                         password=env.get("PGPASSWORD"), dbname=dsn_db) as conn:
+    with psycopg.connect(
+        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], password=env.get("PGPASSWORD"), dbname=dsn_db
+    ) as conn:
         counts = {table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}
         counts["sum(cost_micros)"] = conn.execute(
-            f'SELECT coalesce(sum(cost_micros), 0) FROM "{DailyMetric._meta.db_table}"').fetchone()[0]
+            f'SELECT coalesce(sum(cost_micros), 0) FROM "{DailyMetric._meta.db_table}"'
+        ).fetchone()[0]
         counts["credentials"] = conn.execute(  # the same bytes: the restored rows decrypt under the same key
             f'SELECT organization_id, platform, key_id, nonce, ciphertext FROM "{PlatformCredential._meta.db_table}" '
-            "ORDER BY id").fetchall()
+            "ORDER BY id"
+        ).fetchall()
     return counts
 
 

@@ -26,10 +26,30 @@ RUNS = 10
 
 def start_worker(queue: str, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "prefork",
-         "--concurrency", "1", "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel",
-         "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -41,14 +61,21 @@ def test_sigkill_mid_rebalance_applies_every_plan_exactly_once(point, tmp_path):
     BudgetPolicy.objects.create(organization=organization, mode="auto", max_change_percent=20)
     calls = tmp_path / "platform.jsonl"
     queue = f"crash-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-           "FAILPOINT": point, "FAILPOINTS_DIR": str(tmp_path), "BUDGET_PLATFORM": f"file:{calls}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "FAILPOINT": point,
+        "FAILPOINTS_DIR": str(tmp_path),
+        "BUDGET_PLATFORM": f"file:{calls}",
+    }
     worker = start_worker(queue, env)
     try:
         dates = [dt.date(2026, 12, 1) + dt.timedelta(days=n) for n in range(RUNS)]
         for plan_date in dates:  # one after the other: each plan starts from the budgets the last one left
-            result = tasks.rebalance_organization.apply_async(args=[organization.pk, plan_date.isoformat()],
-                                                              queue=queue)
+            result = tasks.rebalance_organization.apply_async(
+                args=[organization.pk, plan_date.isoformat()], queue=queue
+            )
             assert result.get(timeout=120)["status"] == "applied"
     finally:
         worker.terminate()

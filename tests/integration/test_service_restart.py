@@ -64,8 +64,20 @@ def wait_port(host: str, port: int, *, up: bool, seconds: float = 60) -> None:
 class RedisServer:
     """The broker's Redis, restarted with the options it runs with now (read with CONFIG GET)."""
 
-    OPTIONS = ("bind", "port", "save", "appendonly", "appendfsync", "dir", "logfile", "dbfilename", "requirepass",
-               "protected-mode", "maxmemory", "maxmemory-policy")
+    OPTIONS = (
+        "bind",
+        "port",
+        "save",
+        "appendonly",
+        "appendfsync",
+        "dir",
+        "logfile",
+        "dbfilename",
+        "requirepass",
+        "protected-mode",
+        "maxmemory",
+        "maxmemory-policy",
+    )
 
     def __init__(self, url: str) -> None:
         import redis
@@ -130,8 +142,12 @@ class PostgresServer:
         self.version, self.cluster = clusters[0]
 
     def control(self, action: str) -> None:
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.cluster, action],
-                       timeout=120, check=True, capture_output=True)
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.cluster, action],
+            timeout=120,
+            check=True,
+            capture_output=True,
+        )
 
     def restart(self) -> None:
         self.control("restart")
@@ -153,8 +169,11 @@ def why_not_restartable() -> str | None:
     hosts = {urlsplit(settings.CELERY_BROKER_URL).hostname, connection.settings_dict["HOST"] or "localhost"}
     if not hosts <= LOOPBACK:
         return f"the services are not on this machine ({sorted(hosts)})"
-    tools = ["pg_ctlcluster", "pg_lsclusters", *(["redis-server", "redis-cli"] if scheme == "redis" else
-                                                   ["rabbitmqctl"])]
+    tools = [
+        "pg_ctlcluster",
+        "pg_lsclusters",
+        *(["redis-server", "redis-cli"] if scheme == "redis" else ["rabbitmqctl"]),
+    ]
     missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing or os.geteuid() != 0:
         return f"restarting the services needs root and {tools} (missing: {missing}, uid {os.geteuid()})"
@@ -169,16 +188,25 @@ def make_organizations(count: int) -> list[int]:
         organization = OrganizationFactory(slug=f"restart-{n}", time_zone="Europe/Madrid")
         BudgetPolicy.objects.create(organization=organization, mode="auto", max_change_percent=20)
         for c in range(CAMPAIGNS):
-            campaign = Campaign.objects.create(organization=organization, platform="google", name=f"Campaign {c}",
-                                               daily_budget_micros=40_000_000)
+            campaign = Campaign.objects.create(
+                organization=organization, platform="google", name=f"Campaign {c}", daily_budget_micros=40_000_000
+            )
             for day in range(1, 29):
                 clicks = rng.randint(20, 80)
                 conversions = float(sum(rng.random() < 0.02 + 0.03 * c for _ in range(clicks)))
-                metrics.append(DailyMetric(
-                    organization=organization, campaign=campaign, level=MetricLevel.CAMPAIGN,
-                    date=PLAN_DATE - dt.timedelta(days=day), impressions=clicks * 20, clicks=clicks,
-                    cost_micros=min(40_000_000, clicks * 500_000), conversions=conversions,
-                    conversion_value_micros=int(conversions * 30_000_000)))
+                metrics.append(
+                    DailyMetric(
+                        organization=organization,
+                        campaign=campaign,
+                        level=MetricLevel.CAMPAIGN,
+                        date=PLAN_DATE - dt.timedelta(days=day),
+                        impressions=clicks * 20,
+                        clicks=clicks,
+                        cost_micros=min(40_000_000, clicks * 500_000),
+                        conversions=conversions,
+                        conversion_value_micros=int(conversions * 30_000_000),
+                    )
+                )
         ids.append(organization.pk)
     DailyMetric.objects.bulk_create(metrics)
     return ids
@@ -187,10 +215,32 @@ def make_organizations(count: int) -> list[int]:
 def start_worker(name: str, queues: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", f"{name}@%h", "-Q", queues, "--pool",
-         "prefork", "--concurrency", "1", "--without-heartbeat", "--without-gossip", "--without-mingle",
-         "--loglevel", "INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-n",
+            f"{name}@%h",
+            "-Q",
+            queues,
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -199,8 +249,13 @@ def plans_made(organization_ids: list[int], plan_date: dt.date, status: str | No
     return (plans.filter(status=status) if status else plans).count()
 
 
-def wait_plans(organization_ids: list[int], target: int, seconds: float, plan_date: dt.date = PLAN_DATE,
-               status: str | None = PlanStatus.APPLIED) -> int:
+def wait_plans(
+    organization_ids: list[int],
+    target: int,
+    seconds: float,
+    plan_date: dt.date = PLAN_DATE,
+    status: str | None = PlanStatus.APPLIED,
+) -> int:
     deadline = time.monotonic() + seconds
     while (done := plans_made(organization_ids, plan_date, status)) < target and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -211,7 +266,8 @@ def test_restarting_the_broker_and_postgresql_mid_batch_loses_no_rebalance():
     if reason := why_not_restartable():
         pytest.skip(reason)
     broker = (RedisServer if settings.CELERY_BROKER_URL.startswith("redis") else RabbitServer)(
-        settings.CELERY_BROKER_URL)
+        settings.CELERY_BROKER_URL
+    )
     database = PostgresServer()
     organization_ids = make_organizations(ORGANIZATIONS)
     queue = f"restart-{uuid.uuid4().hex[:8]}"
@@ -255,26 +311,40 @@ def test_restarting_the_broker_and_postgresql_mid_batch_loses_no_rebalance():
                 process.kill()
                 outputs[name] = process.communicate()[0]
     log = "\n".join(f"--- {name}\n{output[-3000:]}" for name, output in outputs.items())
-    events = Counter(event for output in outputs.values() for line in output.splitlines()
-                     for event in ("retry: Retry in", "Connection to broker lost", "Connected to") if event in line)
+    events = Counter(
+        event
+        for output in outputs.values()
+        for line in output.splitlines()
+        for event in ("retry: Retry in", "Connection to broker lost", "Connected to")
+        if event in line
+    )
     print(dict(events))
-    print(f"applied before the broker's restart: {done_before}/{ORGANIZATIONS}, before PostgreSQL's: "
-          f"{done_between}; all {done} applied {recovered_in:.1f} s after "
-          f"({settings.CELERY_BROKER_URL.split(':', 1)[0]}, broker keeps messages: {broker.keeps_messages})")
+    print(
+        f"applied before the broker's restart: {done_before}/{ORGANIZATIONS}, before PostgreSQL's: "
+        f"{done_between}; all {done} applied {recovered_in:.1f} s after "
+        f"({settings.CELERY_BROKER_URL.split(':', 1)[0]}, broker keeps messages: {broker.keeps_messages})"
+    )
     assert done == ORGANIZATIONS and recovered_in <= RECOVERY_SECONDS, log
     assert alive == {"w1": True, "w2": True} and served == 2, log
     # Exactly once: one applied plan per organization, and one audit row per changed budget, as planned.
     plans = BudgetPlan.objects.filter(organization_id__in=organization_ids, plan_date=PLAN_DATE)
     assert Counter(plans.values_list("organization_id", "plan_date", "status")) == Counter(
-        {(pk, PLAN_DATE, PlanStatus.APPLIED): 1 for pk in organization_ids})
-    planned = {(item.campaign_id, plan.pk): item.after_micros for plan in plans.prefetch_related("items")
-               for item in plan.items.all() if item.after_micros != item.before_micros}
+        {(pk, PLAN_DATE, PlanStatus.APPLIED): 1 for pk in organization_ids}
+    )
+    planned = {
+        (item.campaign_id, plan.pk): item.after_micros
+        for plan in plans.prefetch_related("items")
+        for item in plan.items.all()
+        if item.after_micros != item.before_micros
+    }
     changes = BudgetChange.objects.filter(organization_id__in=organization_ids, plan_date=PLAN_DATE)
     audited = Counter((change.campaign_id, change.plan_id) for change in changes)
     assert len(planned) > ORGANIZATIONS and audited == Counter(dict.fromkeys(planned, 1))
     assert {(c.campaign_id, c.plan_id): c.after_micros for c in changes} == planned
     # Budgets are the plans' (the two probed organizations have moved on to the next day's plan since).
-    budgets = dict(Campaign.objects.filter(organization_id__in=organization_ids[2:]).values_list(
-        "pk", "daily_budget_micros"))
+    budgets = dict(
+        Campaign.objects.filter(organization_id__in=organization_ids[2:]).values_list("pk", "daily_budget_micros")
+    )
     assert {campaign_id: budgets[campaign_id] for campaign_id, _ in planned if campaign_id in budgets} == {
-        campaign_id: after for (campaign_id, _), after in planned.items() if campaign_id in budgets}
+        campaign_id: after for (campaign_id, _), after in planned.items() if campaign_id in budgets
+    }

@@ -33,8 +33,14 @@ START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 def _process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     # A file, not a pipe: nobody reads a pipe until the end, and a full one would block the process.
     with log.open("w") as handle:
-        return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", *args], cwd=ROOT, env=env,
-                                stdout=handle, stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -71,23 +77,47 @@ def _all_queued_rebalances_ran(log: Path, firings: int) -> bool:
 
 def test_two_beats_for_a_simulated_month_make_one_plan_per_organization_per_day(tmp_path):
     if connection.vendor == "sqlite":
-        pytest.skip("SQLite serializes the worker processes' writes (its lock retries make a simulated day take "
-                    "tens of seconds); CI runs this on PostgreSQL")
+        pytest.skip(
+            "SQLite serializes the worker processes' writes (its lock retries make a simulated day take "
+            "tens of seconds); CI runs this on PostgreSQL"
+        )
     demo = seed_demo(seed=7, days=30, end=START.date() - dt.timedelta(days=1))
     tokyo = Organization.objects.create(name="Tokio Tejas", slug="tokio-tejas", time_zone="Asia/Tokyo")
     clock = tmp_path / "clock"
     clock.write_text(START.isoformat())
     queue = f"beats-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-           "CLOCK_FILE": str(clock), "REBALANCE_BEAT_SECONDS": str(BEAT_SECONDS), "REBALANCE_QUEUE": queue,
-           # the filesystem broker's folders of this run only: each poll lists its whole folder
-           "VAR_DIR": str(tmp_path / "var")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CLOCK_FILE": str(clock),
+        "REBALANCE_BEAT_SECONDS": str(BEAT_SECONDS),
+        "REBALANCE_QUEUE": queue,
+        # the filesystem broker's folders of this run only: each poll lists its whole folder
+        "VAR_DIR": str(tmp_path / "var"),
+    }
     # INFO: the worker logs each task it finishes, which is how the end of the run is known (no fixed wait)
-    worker = _process(["worker", "-Q", queue, "--concurrency", "2", "--without-heartbeat", "--without-gossip",
-                       "--without-mingle", "--loglevel", "INFO"], env, tmp_path / "worker.log")
+    worker = _process(
+        [
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency",
+            "2",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        env,
+        tmp_path / "worker.log",
+    )
     beat_logs = [tmp_path / f"beat-{n}.log" for n in (1, 2)]
-    beats = [_process(["beat", "--loglevel", "INFO", "-s", str(tmp_path / f"beat-{n}")], env, log)
-             for n, log in zip((1, 2), beat_logs, strict=True)]
+    beats = [
+        _process(["beat", "--loglevel", "INFO", "-s", str(tmp_path / f"beat-{n}")], env, log)
+        for n, log in zip((1, 2), beat_logs, strict=True)
+    ]
     started = time.monotonic()
     try:
         for day in range(DAYS):
@@ -99,8 +129,12 @@ def test_two_beats_for_a_simulated_month_make_one_plan_per_organization_per_day(
             print(f"day {day + 1}: plans after {time.monotonic() - started:.1f} s")
             # The duplicates: each beat fires EXTRA_BEATS more times on this day once its plans exist.
             seen = [_firings(log) for log in beat_logs]
-            _wait(lambda seen=seen: _fired_again(beat_logs, seen), 60, f"day {day + 1}: both beats firing again",
-                  beat_logs[0])
+            _wait(
+                lambda seen=seen: _fired_again(beat_logs, seen),
+                60,
+                f"day {day + 1}: both beats firing again",
+                beat_logs[0],
+            )
         for beat in beats:
             _stop(beat)
         # The last duplicates run: every firing of either beat, and every rebalance it queued, is done.

@@ -43,9 +43,28 @@ def worker():
     queue = f"itest-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     yield queue
     process.terminate()
@@ -68,7 +87,8 @@ def test_ping_round_trip(worker, caplog):
     # second, deleting and re-declaring the rpc:// reply queue, so a reply sent in that gap was lost (CI failures).
     # A reconnect after a real loss (an earlier test restarted the broker) is right and logs the lost connection.
     timeouts_taken_for_losses = [
-        r.getMessage() for r in caplog.records
+        r.getMessage()
+        for r in caplog.records
         if "reconnect" in r.getMessage() and r.exc_info and isinstance(r.exc_info[1], TimeoutError)
     ]
     assert timeouts_taken_for_losses == []

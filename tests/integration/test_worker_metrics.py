@@ -23,12 +23,37 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 def start_worker(queue: str, port: int, extra: dict[str, str], *pool: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    env.update({"DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-                "WORKER_METRICS_PORT": str(port), "WORKER_METRICS_ADDR": "127.0.0.1", **extra})
+    env.update(
+        {
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "WORKER_METRICS_PORT": str(port),
+            "WORKER_METRICS_ADDR": "127.0.0.1",
+            **extra,
+        }
+    )
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, *pool, "--without-heartbeat",
-         "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            *pool,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -44,8 +69,11 @@ def stop(process: subprocess.Popen) -> str:
 def scrape(port: int) -> dict[tuple[str, tuple], float]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def test_prefork_worker_serves_the_tasks_of_all_its_children(tmp_path):
@@ -53,8 +81,9 @@ def test_prefork_worker_serves_the_tasks_of_all_its_children(tmp_path):
     folder = tmp_path / "prometheus"
     folder.mkdir()
     (folder / "counter_999999.db").write_bytes(b"stale")  # a previous run's file: removed at start
-    worker = start_worker(queue, port, {"PROMETHEUS_MULTIPROC_DIR": str(folder)}, "--pool", "prefork",
-                          "--concurrency", "2")
+    worker = start_worker(
+        queue, port, {"PROMETHEUS_MULTIPROC_DIR": str(folder)}, "--pool", "prefork", "--concurrency", "2"
+    )
     try:
         results = [tasks.ping.apply_async(args=[str(n)], queue=queue) for n in range(6)]
         assert [r.get(timeout=90) for r in results] == [{"pong": str(n)} for n in range(6)]

@@ -129,17 +129,21 @@ def test_keyword_rules() -> None:
     ]
 
 
-@pytest.mark.parametrize(("text", "shouted"), [
-    ("Cemento cola C2TE para porcelánico", []),  # a product code: it has a digit
-    ("Cemento CEM II 42,5 R", []),  # the standard's designation and a Roman numeral
-    ("Tubería de PVC", []),  # a known acronym
-    ("Fase III del siglo XXI", []),
-    ("OFERTA en cemento C2TE", ["OFERTA"]),  # shouting next to a code is still shouting
-    ("Cemento FREE y HOY", ["FREE", "HOY"]),  # short words in capitals are emphasis too
-    ("SUPER1 SALE", ["SALE"]),
-])
-def test_capitals_for_emphasis_are_flagged_but_codes_acronyms_and_numerals_are_not(text: str, shouted: list[str]
-                                                                                   ) -> None:
+@pytest.mark.parametrize(
+    ("text", "shouted"),
+    [
+        ("Cemento cola C2TE para porcelánico", []),  # a product code: it has a digit
+        ("Cemento CEM II 42,5 R", []),  # the standard's designation and a Roman numeral
+        ("Tubería de PVC", []),  # a known acronym
+        ("Fase III del siglo XXI", []),
+        ("OFERTA en cemento C2TE", ["OFERTA"]),  # shouting next to a code is still shouting
+        ("Cemento FREE y HOY", ["FREE", "HOY"]),  # short words in capitals are emphasis too
+        ("SUPER1 SALE", ["SALE"]),
+    ],
+)
+def test_capitals_for_emphasis_are_flagged_but_codes_acronyms_and_numerals_are_not(
+    text: str, shouted: list[str]
+) -> None:
     assert shouted_words(text) == shouted
     expected = [Violation("descriptions", 0, "all_caps", f"description writes {', '.join(shouted)} in capitals")]
     assert check_text(text, "descriptions", 0) == (expected if shouted else [])

@@ -78,15 +78,22 @@ def test_wasted_spend_with_threshold():
 def test_projection_linear_then_capped_by_volume():
     observed = dict(cost_micros=100_000_000, clicks=50, conversions=2, conversion_value_micros=300_000_000)
     assert project(**observed, new_budget_micros=50_000_000) == Projection(
-        budget_micros=50_000_000, clicks=25.0, cost_micros=50_000_000, conversions=1.0,
-        conversion_value_micros=150_000_000, limited_by_volume=False,
+        budget_micros=50_000_000,
+        clicks=25.0,
+        cost_micros=50_000_000,
+        conversions=1.0,
+        conversion_value_micros=150_000_000,
+        limited_by_volume=False,
     )
     assert project(**observed, new_budget_micros=300_000_000, impression_share=0.5) == Projection(
-        budget_micros=300_000_000, clicks=100.0, cost_micros=200_000_000, conversions=4.0,
-        conversion_value_micros=600_000_000, limited_by_volume=True,
+        budget_micros=300_000_000,
+        clicks=100.0,
+        cost_micros=200_000_000,
+        conversions=4.0,
+        conversion_value_micros=600_000_000,
+        limited_by_volume=True,
     )
-    assert project(cost_micros=0, clicks=0, conversions=0, conversion_value_micros=0,
-                   new_budget_micros=10) is None
+    assert project(cost_micros=0, clicks=0, conversions=0, conversion_value_micros=0, new_budget_micros=10) is None
     with pytest.raises(ValueError, match="impression_share"):
         project(**observed, new_budget_micros=1, impression_share=0)
 
@@ -94,7 +101,11 @@ def test_projection_linear_then_capped_by_volume():
 def test_summarize_all_rates():
     summary = summarize(1000, 50, 25_000_000, 2, 80_000_000)
     assert (summary.ctr, summary.cpc_micros, summary.cvr, summary.cpa_micros, summary.roas) == (
-        0.05, 500_000, 0.04, 12_500_000, 3.2
+        0.05,
+        500_000,
+        0.04,
+        12_500_000,
+        3.2,
     )
     none = summarize(0, 0, 0, 0, 0)
     assert (none.ctr, none.cpc_micros, none.cvr, none.cpa_micros, none.roas) == (None, None, None, None, None)

@@ -30,18 +30,33 @@ EXPORTS = {"google": export_google_editor, "microsoft": export_microsoft_bulk}
 
 def names_account(organization, start: str, platform: str = "google") -> Campaign:
     """A valid account whose campaign, ad group and negative list are named like a formula."""
-    campaign = Campaign.objects.create(organization=organization, platform=platform, name=f"{start}{PAYLOAD}",
-                                       daily_budget_micros=40_000_000, language="es")
+    campaign = Campaign.objects.create(
+        organization=organization,
+        platform=platform,
+        name=f"{start}{PAYLOAD}",
+        daily_budget_micros=40_000_000,
+        language="es",
+    )
     ad_group = AdGroup.objects.create(campaign=campaign, name=f"{start}SUM(1+1)*cmd|' /C calc'!A0")
-    Keyword.objects.create(organization=organization, ad_group=ad_group, campaign=campaign, text="cemento cola",
-                           match_type="exact")
-    Ad.objects.create(ad_group=ad_group, headlines=[{"text": t, "pin": None} for t in HEADLINES],
-                      descriptions=[{"text": t, "pin": None} for t in DESCRIPTIONS],
-                      final_url="https://materiales.example/cemento")
+    Keyword.objects.create(
+        organization=organization, ad_group=ad_group, campaign=campaign, text="cemento cola", match_type="exact"
+    )
+    Ad.objects.create(
+        ad_group=ad_group,
+        headlines=[{"text": t, "pin": None} for t in HEADLINES],
+        descriptions=[{"text": t, "pin": None} for t in DESCRIPTIONS],
+        final_url="https://materiales.example/cemento",
+    )
     shared = NegativeKeywordList.objects.create(organization=organization, name=f"{start}1+2")
     shared.campaigns.add(campaign)
-    Keyword.objects.create(organization=organization, level="shared_list", shared_list=shared, text="gratis",
-                           match_type="exact", negative=True)
+    Keyword.objects.create(
+        organization=organization,
+        level="shared_list",
+        shared_list=shared,
+        text="gratis",
+        match_type="exact",
+        negative=True,
+    )
     return campaign
 
 
@@ -77,8 +92,9 @@ def test_names_starting_like_a_formula_are_text_in_the_csv_exports(organization,
 
 @pytest.mark.parametrize("platform", ["google", "microsoft"])
 @pytest.mark.parametrize("start", STARTS, ids=["equals", "plus", "minus", "at", "tab", "cr"])
-def test_neutralised_names_come_back_whole_through_the_account_import(organization, other_organization, tmp_path,
-                                                                      platform, start):
+def test_neutralised_names_come_back_whole_through_the_account_import(
+    organization, other_organization, tmp_path, platform, start
+):
     names_account(organization, start, platform)
     content, _ = EXPORTS[platform](organization)
     path = tmp_path / "export.csv"
@@ -87,11 +103,14 @@ def test_neutralised_names_come_back_whole_through_the_account_import(organizati
     if platform == "microsoft" and start == "\r":
         start = "\n"  # the SDK reads the file with universal newlines: a carriage return comes back as a line feed
     assert list(Campaign.objects.filter(organization=other_organization).values_list("name", flat=True)) == [
-        f"{start}{PAYLOAD}"]
+        f"{start}{PAYLOAD}"
+    ]
     assert list(AdGroup.objects.filter(campaign__organization=other_organization).values_list("name", flat=True)) == [
-        f"{start}SUM(1+1)*cmd|' /C calc'!A0"]
-    assert list(NegativeKeywordList.objects.filter(organization=other_organization).values_list("name", flat=True)) \
-        == [f"{start}1+2"]
+        f"{start}SUM(1+1)*cmd|' /C calc'!A0"
+    ]
+    assert list(NegativeKeywordList.objects.filter(organization=other_organization).values_list("name", flat=True)) == [
+        f"{start}1+2"
+    ]
 
 
 def test_a_hand_made_editor_file_keeps_a_leading_sign_and_a_real_apostrophe(organization, tmp_path):
@@ -100,12 +119,18 @@ def test_a_hand_made_editor_file_keeps_a_leading_sign_and_a_real_apostrophe(orga
     path.write_text("Campaign,Campaign Daily Budget\r\n+Marca,10.00\r\n'Clásicos',5.00\r\n", encoding="utf-8")
     import_account(organization, path)
     assert sorted(Campaign.objects.filter(organization=organization).values_list("name", flat=True)) == [
-        "'Clásicos'", "+Marca"]
+        "'Clásicos'",
+        "+Marca",
+    ]
 
 
 def ad_with(ad_group: AdGroup, field: str, text: str) -> Ad:
-    assets = {"headlines": [{"text": t, "pin": None} for t in HEADLINES],
-              "descriptions": [{"text": t, "pin": None} for t in DESCRIPTIONS], "path1": "cemento", "path2": "cola"}
+    assets = {
+        "headlines": [{"text": t, "pin": None} for t in HEADLINES],
+        "descriptions": [{"text": t, "pin": None} for t in DESCRIPTIONS],
+        "path1": "cemento",
+        "path2": "cola",
+    }
     if field in ("path1", "path2"):
         assets[field] = text
     else:
@@ -113,14 +138,15 @@ def ad_with(ad_group: AdGroup, field: str, text: str) -> Ad:
     return Ad.objects.create(ad_group=ad_group, final_url="https://materiales.example/cemento", **assets)
 
 
-AD_FIELDS = {"headlines": "1+1", "descriptions": "hyperlink(\"https://evil.example\")", "path1": "A1", "path2": "B2"}
+AD_FIELDS = {"headlines": "1+1", "descriptions": 'hyperlink("https://evil.example")', "path1": "A1", "path2": "B2"}
 
 
 @pytest.mark.parametrize("field", sorted(AD_FIELDS))
 @pytest.mark.parametrize("start", STARTS, ids=["equals", "plus", "minus", "at", "tab", "cr"])
 def test_ad_text_starting_like_a_formula_is_left_out_of_every_export(organization, field, start):
-    campaign = Campaign.objects.create(organization=organization, platform="google", name="Cemento",
-                                       daily_budget_micros=40_000_000)
+    campaign = Campaign.objects.create(
+        organization=organization, platform="google", name="Cemento", daily_budget_micros=40_000_000
+    )
     ad_group = AdGroup.objects.create(campaign=campaign, name="Cemento cola")
     hostile = f"{start}{AD_FIELDS[field]}"
     ad = ad_with(ad_group, field, hostile)
@@ -137,18 +163,31 @@ def test_ad_text_starting_like_a_formula_is_left_out_of_every_export(organizatio
 
 # "=" and "@" are also characters Google refuses anywhere in a keyword; a keyword's tab or carriage return is
 # whitespace, which the model folds to one space when it saves it, so such a keyword cannot start with one.
-KEYWORD_RULES = {"=": ["formula_start", "invalid_character"], "+": ["formula_start"], "-": ["formula_start"],
-                 "@": ["formula_start", "invalid_character"], "\t": [], "\r": []}
+KEYWORD_RULES = {
+    "=": ["formula_start", "invalid_character"],
+    "+": ["formula_start"],
+    "-": ["formula_start"],
+    "@": ["formula_start", "invalid_character"],
+    "\t": [],
+    "\r": [],
+}
 
 
 @pytest.mark.parametrize("negative", [False, True], ids=["keyword", "negative"])
 @pytest.mark.parametrize("start", STARTS, ids=["equals", "plus", "minus", "at", "tab", "cr"])
 def test_keywords_starting_like_a_formula_are_left_out_of_every_export(organization, negative, start):
-    campaign = Campaign.objects.create(organization=organization, platform="google", name="Cemento",
-                                       daily_budget_micros=40_000_000)
+    campaign = Campaign.objects.create(
+        organization=organization, platform="google", name="Cemento", daily_budget_micros=40_000_000
+    )
     ad_group = AdGroup.objects.create(campaign=campaign, name="Cemento cola")
-    keyword = Keyword.objects.create(organization=organization, ad_group=ad_group, campaign=campaign,
-                                     text=f"{start}1 saco", match_type="exact", negative=negative)
+    keyword = Keyword.objects.create(
+        organization=organization,
+        ad_group=ad_group,
+        campaign=campaign,
+        text=f"{start}1 saco",
+        match_type="exact",
+        negative=negative,
+    )
     rules = KEYWORD_RULES[start]
     assert keyword.text == ("1 saco" if not rules else f"{start}1 saco")
     for platform, export in EXPORTS.items():

@@ -40,9 +40,16 @@ def test_upload_job_progress_rows(organization, teammate, upload_dir, client):
     assert [progress for _, _, progress in reading] == sorted({progress for _, _, progress in reading})
     assert 0 < reading[0][2] < reading[-1][2] <= 90
     assert (finished.status, finished.rows_read, finished.progress_percent, finished.stored_name) == (
-        "succeeded", 120, 100, "")
+        "succeeded",
+        120,
+        100,
+        "",
+    )
     assert (finished.result["rows"], finished.result["date_from"], finished.result["date_to"]) == (
-        120, "2026-09-01", "2026-09-28")
+        120,
+        "2026-09-01",
+        "2026-09-28",
+    )
     assert SearchTermDaily.objects.count() == 120
     report = ReportImport.objects.get()
     assert (report.pk, report.filename, report.created_by) == (finished.report_import_id, "terms.csv", teammate)
@@ -69,7 +76,11 @@ def test_a_refused_import_fails_the_job_writes_nothing_and_removes_the_file(orga
     job = upload(organization, content)
     finished = import_jobs.run_job(job.pk, chunk_rows=25)
     assert (finished.status, finished.error_line, finished.error_column, finished.stored_name) == (
-        "failed", 62, "Search term", "")
+        "failed",
+        62,
+        "Search term",
+        "",
+    )
     assert finished.error.startswith("a cell has over 32,768 characters ('xxx")
     assert len(finished.error) < 300
     assert (ReportImport.objects.count(), SearchTerm.objects.count(), SearchTermDaily.objects.count()) == (0, 0, 0)
@@ -83,12 +94,15 @@ def test_a_crashing_import_is_retried_then_failed_and_its_file_removed(organizat
         with pytest.raises(import_jobs.RetryLater):
             import_jobs.run_job(job.pk)
         job.refresh_from_db()
-        assert (job.status, job.attempts, job.error) == (
-            "queued", attempt, "ValueError: decimal must be ',' or '.'")
+        assert (job.status, job.attempts, job.error) == ("queued", attempt, "ValueError: decimal must be ',' or '.'")
         assert left_in(upload_dir) == [upload_dir / job.stored_name]  # kept for the next attempt
     finished = import_jobs.run_job(job.pk)
     assert (finished.status, finished.attempts, finished.error, finished.stored_name) == (
-        "failed", 3, "Failed after 3 attempts: ValueError: decimal must be ',' or '.'", "")
+        "failed",
+        3,
+        "Failed after 3 attempts: ValueError: decimal must be ',' or '.'",
+        "",
+    )
     assert left_in(upload_dir) == []
     assert import_jobs.run_job(job.pk) is None  # a late duplicate delivery claims nothing
     assert SearchTermDaily.objects.count() == 0
@@ -101,7 +115,10 @@ def test_a_worker_lost_on_the_last_attempt_fails_the_job_and_removes_the_file(or
     assert import_jobs.run_job(job.pk) is None
     job.refresh_from_db()
     assert (job.status, job.error, job.stored_name) == (
-        "failed", "Failed after 3 attempts: the worker running the last one was lost.", "")
+        "failed",
+        "Failed after 3 attempts: the worker running the last one was lost.",
+        "",
+    )
     assert left_in(upload_dir) == []
 
 
@@ -112,7 +129,12 @@ def test_the_api_job_reads_progress_and_is_scoped(api, outsider, organization, u
     ImportJob.objects.filter(pk=job.pk).update(status="running", rows_read=2, progress=60)
     body = api.get(f"/api/import-jobs/{job.pk}/").json()
     assert {key: body[key] for key in ("status", "progress_percent", "rows_read", "finished", "detail")} == {
-        "status": "running", "progress_percent": 60, "rows_read": 2, "finished": False, "detail": ""}
+        "status": "running",
+        "progress_percent": 60,
+        "rows_read": 2,
+        "finished": False,
+        "detail": "",
+    }
     stranger = APIClient()
     stranger.force_authenticate(outsider)
     assert stranger.get(f"/api/import-jobs/{job.pk}/").status_code == 404

@@ -18,8 +18,13 @@ DEEP_ARRAYS = "[" * 100_000
 DEEP_OBJECTS = '{"a":' * 100_000
 NESTED_DETAIL = "JSON parse error - the document is nested too deeply"
 # POST and PATCH endpoints that read a JSON body, with the owner's token
-ENDPOINTS = [("post", "/api/campaigns/"), ("post", "/api/keywords/"), ("post", "/api/generation-jobs/"),
-             ("post", "/api/exports/google-ads/send/"), ("post", "/api/invitations/")]
+ENDPOINTS = [
+    ("post", "/api/campaigns/"),
+    ("post", "/api/keywords/"),
+    ("post", "/api/generation-jobs/"),
+    ("post", "/api/exports/google-ads/send/"),
+    ("post", "/api/invitations/"),
+]
 
 
 @pytest.fixture
@@ -27,8 +32,9 @@ def api(client, owner):
     _, token = AuthToken.objects.create(user=owner)
 
     def call(method: str, path: str, body: str | bytes):
-        return getattr(client, method)(path, data=body, content_type="application/json",
-                                       HTTP_AUTHORIZATION=f"Token {token}")
+        return getattr(client, method)(
+            path, data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}"
+        )
 
     return call
 
@@ -43,8 +49,9 @@ def test_deeply_nested_json_is_a_json_400(api, method, path, body):
 
 
 def test_deeply_nested_json_in_a_patch_changes_nothing(api, organization):
-    campaign = Campaign.objects.create(organization=organization, platform="google", name="Cemento",
-                                       daily_budget_micros=40_000_000)
+    campaign = Campaign.objects.create(
+        organization=organization, platform="google", name="Cemento", daily_budget_micros=40_000_000
+    )
     response = api("patch", f"/api/campaigns/{campaign.pk}/", DEEP_ARRAYS)
     assert (response.status_code, response.json()) == (400, {"detail": NESTED_DETAIL})
     campaign.refresh_from_db()
@@ -58,8 +65,10 @@ def test_deeply_nested_json_to_the_anonymous_token_endpoint_is_a_json_400(client
 
 
 def too_big() -> dict:
-    return {"detail": f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes, the most the "
-                      "API reads."}
+    return {
+        "detail": f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes, the most the "
+        "API reads."
+    }
 
 
 def test_the_json_body_limit_is_one_mebibyte():
@@ -77,8 +86,15 @@ def test_a_ten_megabyte_json_body_is_a_json_400(api, method, path):
 def test_the_limit_is_the_body_size_one_byte_over_is_refused_and_at_it_is_read(api, organization):
     """Bounded: a body at the limit is parsed (and validated), one byte more is refused before it is parsed."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    payload = json.dumps({"organization": organization.pk, "platform": "google", "name": "Cemento",
-                          "daily_budget_micros": 40_000_000, "currency": "EUR"})
+    payload = json.dumps(
+        {
+            "organization": organization.pk,
+            "platform": "google",
+            "name": "Cemento",
+            "daily_budget_micros": 40_000_000,
+            "currency": "EUR",
+        }
+    )
     at_limit = payload + " " * (limit - len(payload))
     response = api("post", "/api/campaigns/", at_limit)
     assert response.status_code == 201, response.content[:300]
@@ -92,7 +108,10 @@ def test_an_unknown_api_path_is_a_json_404_and_a_page_stays_html(client, owner):
     client.force_login(owner)
     response = client.get("/api/no-such-thing/")
     assert (response.status_code, response["Content-Type"], response.json()) == (
-        404, "application/json", {"detail": "Not found."})
+        404,
+        "application/json",
+        {"detail": "Not found."},
+    )
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"] == "text/html; charset=utf-8"

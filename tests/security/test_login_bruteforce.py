@@ -121,8 +121,15 @@ def test_token_endpoint_is_throttled_per_address(owner):
 
 def test_a_forged_forwarded_for_header_dodges_neither_throttle_nor_lockout(owner):
     client = APIClient()
-    statuses = [client.post(reverse("api-token"), {"username": owner.username, "password": "wrong-guess"},
-                            format="json", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(11)]
+    statuses = [
+        client.post(
+            reverse("api-token"),
+            {"username": owner.username, "password": "wrong-guess"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        ).status_code
+        for n in range(11)
+    ]
     assert statuses == [400] * 4 + [429] * 7  # locked at the fifth failure, as if the header were absent
     assert AccessAttempt.objects.get().ip_address == "127.0.0.1"
 
@@ -173,8 +180,10 @@ def test_logout_all_revokes_every_token_of_the_user(owner, teammate):
 def test_password_change_revokes_the_users_tokens(client, owner, teammate):
     token, teammates = new_token(owner), new_token(teammate)
     client.force_login(owner)
-    response = client.post(reverse("campaigns:password_change"), {
-        "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(
+        reverse("campaigns:password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
     assert response.status_code == 302 and response["Location"] == reverse("campaigns:password_change_done")
     assert campaigns_status(token) == 401
     assert campaigns_status(teammates) == 200
@@ -205,16 +214,20 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(c
     assert mail.outbox == []
 
 
-@pytest.mark.parametrize(("weak", "message"), [
-    ("Tq9$vbn", "This password is too short. It must contain at least 12 characters."),
-    ("password1234", "This password is too common."),
-    ("804718293651", "This password is entirely numeric."),
-    ("owner-materiales-test", "The password is too similar to the username."),
-])
+@pytest.mark.parametrize(
+    ("weak", "message"),
+    [
+        ("Tq9$vbn", "This password is too short. It must contain at least 12 characters."),
+        ("password1234", "This password is too common."),
+        ("804718293651", "This password is entirely numeric."),
+        ("owner-materiales-test", "The password is too similar to the username."),
+    ],
+)
 def test_weak_passwords_are_refused(client, owner, weak, message):
     client.force_login(owner)
-    response = client.post(reverse("campaigns:password_change"), {
-        "old_password": PASSWORD, "new_password1": weak, "new_password2": weak})
+    response = client.post(
+        reverse("campaigns:password_change"), {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak}
+    )
     assert response.status_code == 200
     assert message in response.context["form"].errors["new_password2"]
     owner.refresh_from_db()

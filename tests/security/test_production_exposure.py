@@ -16,32 +16,56 @@ import pytest
 from knox.models import AuthToken
 
 ROOT = Path(__file__).resolve().parents[2]
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-_OURS = {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "DJANGO_ENV",
-         "PROMETHEUS_MULTIPROC_DIR", "CREDENTIALS_KEYS", "LOG_FORMAT", "VAR_DIR", "METRICS_TOKEN",
-         "DJANGO_ALLOW_ASYNC_UNSAFE"}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+_OURS = {
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "SECRET_KEY_FILE",
+    "ALLOWED_HOSTS",
+    "DJANGO_ENV",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "CREDENTIALS_KEYS",
+    "LOG_FORMAT",
+    "VAR_DIR",
+    "METRICS_TOKEN",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def production(tmp_path: Path, **extra: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if k not in _OURS}
-    return {**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path / "var"),
-            "DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "ads.example.com",
-            "CREDENTIALS_KEYS": f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
-            "METRICS_TOKEN": secrets.token_urlsafe(32), **extra}
+    return {
+        **clean,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "ads.example.com",
+        "CREDENTIALS_KEYS": f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+        "METRICS_TOKEN": secrets.token_urlsafe(32),
+        **extra,
+    }
 
 
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 @pytest.mark.parametrize("token", ["", "too-short-19-chars!"], ids=["missing", "short"])
 def test_production_refuses_to_start_without_a_metrics_token(tmp_path, token):
     result = manage(production(tmp_path, METRICS_TOKEN=token), "check")
     assert result.returncode != 0
-    assert ("ImproperlyConfigured: METRICS_TOKEN must be set, 20 characters or more, when DJANGO_ENV=production: "
-            "/metrics answers only to that bearer token") in result.stderr
+    assert (
+        "ImproperlyConfigured: METRICS_TOKEN must be set, 20 characters or more, when DJANGO_ENV=production: "
+        "/metrics answers only to that bearer token"
+    ) in result.stderr
 
 
 def test_check_deploy_passes_with_metrics_protected_csp_and_no_cdn(tmp_path):
@@ -69,9 +93,10 @@ def test_the_schema_and_its_docs_need_a_signed_in_user(client, owner, path):
     response = client.get(path)
     assert response.status_code == 401  # token authentication, the first scheme, asks for credentials
     assert response["WWW-Authenticate"] == "Token"
-    assert response.content in (b'{"detail": "Authentication credentials were not provided."}',  # the docs
-                                b"detail:\n  string: Authentication credentials were not provided.\n"
-                                b"  code: not_authenticated\n")  # the schema's YAML
+    assert response.content in (
+        b'{"detail": "Authentication credentials were not provided."}',  # the docs
+        b"detail:\n  string: Authentication credentials were not provided.\n  code: not_authenticated\n",
+    )  # the schema's YAML
     assert b"paths" not in response.content and b"swagger" not in response.content.lower()
     _, token = AuthToken.objects.create(user=owner)
     assert client.get(path, HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
@@ -87,7 +112,10 @@ def test_a_signed_out_browser_opening_the_docs_is_sent_to_sign_in(client):
     assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/api/docs/")
     script = client.get("/api/docs/?script=", HTTP_ACCEPT="*/*")
     assert (script.status_code, script["Content-Type"], script.json()) == (
-        401, "application/json", {"detail": "Authentication credentials were not provided."})
+        401,
+        "application/json",
+        {"detail": "Authentication credentials were not provided."},
+    )
 
 
 class Resources(HTMLParser):
@@ -138,8 +166,22 @@ def test_the_swagger_page_loads_only_our_static_files(client, owner):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/accounts/login/", "/", "/dashboard/", "/campaigns/", "/search-terms/", "/budgets/",
-                                  "/imports/", "/exports/", "/members/", "/settings/", "/api/docs/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/login/",
+        "/",
+        "/dashboard/",
+        "/campaigns/",
+        "/search-terms/",
+        "/budgets/",
+        "/imports/",
+        "/exports/",
+        "/members/",
+        "/settings/",
+        "/api/docs/",
+    ],
+)
 def test_pages_carry_the_policy_and_nothing_inline_it_would_block(client, owner, path):
     client.force_login(owner)
     response = client.get(path, follow=True)
@@ -153,6 +195,7 @@ def test_pages_carry_the_policy_and_nothing_inline_it_would_block(client, owner,
 def test_no_template_writes_inline_script_style_or_handler():
     """The templates the policy serves (pages, htmx fragments): nothing that only 'unsafe-inline' would run."""
     inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
-    found = {str(path.relative_to(ROOT)): inline.findall(path.read_text())
-             for path in (ROOT / "templates").rglob("*.html")}
+    found = {
+        str(path.relative_to(ROOT)): inline.findall(path.read_text()) for path in (ROOT / "templates").rglob("*.html")
+    }
     assert {path: hits for path, hits in found.items() if hits} == {}

@@ -56,8 +56,30 @@ BENIGN_MULTILINGUAL_FLAGGED_BEFORE = 0
 PEN_TEST_KINDS = {"zero_width", "leet", "override", "chatml", "base64", "writer_note", "brand_guideline"}
 # attempts the real model writes from in strip mode: one or two of each kind of disguise, both languages of request
 GENERATION_SAMPLE = [1, 4, 6, 9, 12, 15, 17, 20, 24, 26, 32, 37, 41, 44, 48, 51, 52, 57, 66, 71, 82, 87, 92, 95, 99]
-GERMAN_WORDS = {"und", "der", "die", "das", "mit", "für", "ihre", "ihr", "jetzt", "nicht", "ist", "ein", "eine",
-                "auf", "den", "zu", "von", "im", "wir", "unsere", "bei", "sie"}
+GERMAN_WORDS = {
+    "und",
+    "der",
+    "die",
+    "das",
+    "mit",
+    "für",
+    "ihre",
+    "ihr",
+    "jetzt",
+    "nicht",
+    "ist",
+    "ein",
+    "eine",
+    "auf",
+    "den",
+    "zu",
+    "von",
+    "im",
+    "wir",
+    "unsere",
+    "bei",
+    "sie",
+}
 
 
 def is_flagged(text: str) -> bool:
@@ -121,8 +143,15 @@ def test_no_planted_instruction_changes_what_the_real_model_writes(real_model) -
     unflagged = [r["id"] for r in ATTEMPTS if not is_flagged(r["text"])]
     rows = [r for r in ATTEMPTS if r["id"] in set(GENERATION_SAMPLE) | set(unflagged)]
     requests = [
-        GenerationRequest(r["text"], language=request_language(r), guard_mode="strip", n_keywords=3, n_headlines=3,
-                          n_descriptions=2, seed=r["id"])
+        GenerationRequest(
+            r["text"],
+            language=request_language(r),
+            guard_mode="strip",
+            n_keywords=3,
+            n_headlines=3,
+            n_descriptions=2,
+            seed=r["id"],
+        )
         for r in rows
     ]
     with DynamicBatcher(real_model, seed=11) as batcher:

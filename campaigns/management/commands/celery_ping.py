@@ -28,5 +28,6 @@ class Command(BaseCommand):
                     f"({summary.get('date_from')} to {summary.get('date_to')})"
                 )
         except Exception as exc:  # a timeout or a broker error: say so plainly
-            raise CommandError(f"no answer from a worker within {timeout} s ({type(exc).__name__}: {exc}); "
-                               "is `make run` running?") from None
+            raise CommandError(
+                f"no answer from a worker within {timeout} s ({type(exc).__name__}: {exc}); is `make run` running?"
+            ) from None

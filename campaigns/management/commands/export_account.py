@@ -24,8 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="the file to write")
         parser.add_argument("--campaign", type=int, action="append", help="only these campaign ids (repeatable)")
         parser.add_argument("--customer-id", default="0", help="Google Ads customer id for the payloads' names")
-        parser.add_argument("--send", action="store_true", help="send the Google Ads API request with the stored "
-                            "credentials instead of writing a file: a dry run (validate_only) unless --for-real")
+        parser.add_argument(
+            "--send",
+            action="store_true",
+            help="send the Google Ads API request with the stored "
+            "credentials instead of writing a file: a dry run (validate_only) unless --for-real",
+        )
         parser.add_argument("--for-real", action="store_true", help="with --send: apply the changes on Google")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -40,14 +44,14 @@ class Command(BaseCommand):
         elif options["format"] == "microsoft-bulk":
             content, account = export_microsoft_bulk(organization, campaigns)
         else:
-            request, account = google_ads_api.build_request(organization, str(options["customer_id"]),
-                                                            campaigns)
+            request, account = google_ads_api.build_request(organization, str(options["customer_id"]), campaigns)
             content = json.dumps(google_ads_api.as_json(request), ensure_ascii=False, indent=2).encode()
         Path(str(options["output"])).write_bytes(content)
         for problem in account.problems:
             self.stderr.write(f"left out: {problem.item}: {problem.rule}: {problem.detail}")
-        self.stdout.write(f"Wrote {options['output']}: {len(account.campaigns)} campaigns, "
-                          f"{len(account.problems)} items left out.")
+        self.stdout.write(
+            f"Wrote {options['output']}: {len(account.campaigns)} campaigns, {len(account.problems)} items left out."
+        )
 
     def send(self, organization: Organization, campaigns: list[int] | None, *, for_real: bool) -> None:
         try:
@@ -59,5 +63,7 @@ class Command(BaseCommand):
         for problem in result.problems:
             self.stderr.write(f"left out: {problem['item']}: {problem['rule']}: {problem['detail']}")
         what = "applied" if result.sent and not result.validate_only else "dry run"
-        self.stdout.write(f"Google Ads ({what}): {result.operations} operations, {len(result.results)} results, "
-                          f"{len(result.problems)} items left out: {result.detail}.")
+        self.stdout.write(
+            f"Google Ads ({what}): {result.operations} operations, {len(result.results)} results, "
+            f"{len(result.problems)} items left out: {result.detail}."
+        )

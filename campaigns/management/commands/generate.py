@@ -19,7 +19,9 @@ class Command(BaseCommand):
         if campaign is None:
             raise CommandError(f"no campaign with id {options['campaign']}")
         summary = generate_for_campaign(campaign)
-        self.stdout.write(f"{campaign.name}: {summary.ad_groups} ad groups, {summary.keywords} keywords, "
-                          f"{summary.headlines} headlines and {summary.descriptions} descriptions suggested")
+        self.stdout.write(
+            f"{campaign.name}: {summary.ad_groups} ad groups, {summary.keywords} keywords, "
+            f"{summary.headlines} headlines and {summary.descriptions} descriptions suggested"
+        )
         for name, reason in summary.refused.items():
             self.stdout.write(f"Refused for {name}: {reason}")

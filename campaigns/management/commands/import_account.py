@@ -23,9 +23,11 @@ class Command(BaseCommand):
             raise CommandError(f"{options['path']}: {exc} (nothing was imported)") from None
         except FileNotFoundError:
             raise CommandError(f"{options['path']}: no such file") from None
-        self.stdout.write(f"Imported a {result.platform} account: {result.campaigns} campaigns, {result.ad_groups} "
-                          f"ad groups, {result.keywords} keywords, {result.ads} ads, {result.shared_lists} negative "
-                          f"lists ({result.created} new items).")
+        self.stdout.write(
+            f"Imported a {result.platform} account: {result.campaigns} campaigns, {result.ad_groups} "
+            f"ad groups, {result.keywords} keywords, {result.ads} ads, {result.shared_lists} negative "
+            f"lists ({result.created} new items)."
+        )
         if result.skipped:
             listed = ", ".join(f"{count} {entity}" for entity, count in result.skipped.items())
             self.stdout.write(f"Skipped rows of types this product does not model: {listed}.")

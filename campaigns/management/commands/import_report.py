@@ -21,8 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organization = organization_from_option(options["org"])
         try:
-            result = import_report(organization, options["path"], decimal=options["decimal"],
-                                   platform=options["platform"])
+            result = import_report(
+                organization, options["path"], decimal=options["decimal"], platform=options["platform"]
+            )
         except ReportError as exc:
             raise CommandError(f"{options['path']}: {exc} (nothing was imported)") from None
         except FileNotFoundError:

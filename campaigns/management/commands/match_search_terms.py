@@ -18,9 +18,13 @@ class Command(BaseCommand):
         organization = organization_from_option(options["org"])
         result = match_search_terms(organization)
         threshold = "uncalibrated" if result.threshold is None else f"{result.threshold:.3f}"
-        self.stdout.write(f"{result.terms} search terms matched ({result.in_scope} in scope, threshold {threshold}): "
-                          f"{result.negatives} negative and {result.clusters} new-ad-group suggestions")
+        self.stdout.write(
+            f"{result.terms} search terms matched ({result.in_scope} in scope, threshold {threshold}): "
+            f"{result.negatives} negative and {result.clusters} new-ad-group suggestions"
+        )
         if result.not_search or result.excluded:
-            self.stdout.write(f"Left out: {result.not_search} terms of non-search campaigns (Performance Max, "
-                              "Display ...: ad-group matching and negatives apply to search campaigns only), "
-                              f"{result.excluded} terms already excluded as negatives.")
+            self.stdout.write(
+                f"Left out: {result.not_search} terms of non-search campaigns (Performance Max, "
+                "Display ...: ad-group matching and negatives apply to search campaigns only), "
+                f"{result.excluded} terms already excluded as negatives."
+            )

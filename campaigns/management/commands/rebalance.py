@@ -39,16 +39,23 @@ class Command(BaseCommand):
                 self.stdout.write("Dry run: nothing was saved.")
 
     def _print(self, plan) -> None:
-        rows = [(item.campaign.name, money(item.before_micros), money(item.after_micros),
-                 f"{(item.after_micros / item.before_micros - 1) * 100:+.1f}%" if item.before_micros else "",
-                 "; ".join(item.reasons))
-                for item in plan.items.select_related("campaign")]
+        rows = [
+            (
+                item.campaign.name,
+                money(item.before_micros),
+                money(item.after_micros),
+                f"{(item.after_micros / item.before_micros - 1) * 100:+.1f}%" if item.before_micros else "",
+                "; ".join(item.reasons),
+            )
+            for item in plan.items.select_related("campaign")
+        ]
         headers = ("campaign", "today", "plan", "change", "why")
         widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(4)]
         self.stdout.write(f"Budget plan for {plan.organization.name} on {plan.plan_date} ({plan.get_mode_display()})")
         for row in [headers, *rows]:
-            self.stdout.write("  ".join(str(cell).ljust(width) for cell, width in zip(row[:4], widths, strict=True))
-                              + "  " + row[4])
+            self.stdout.write(
+                "  ".join(str(cell).ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4]
+            )
         for note in plan.notes:
             self.stdout.write(f"Note: {note}")
         total = sum(item.after_micros for item in plan.items.all())

@@ -9,8 +9,10 @@ from campaigns.services.credentials import CredentialError, rotate_credentials_k
 
 
 class Command(BaseCommand):
-    help = ("Re-encrypt every platform credential under the first key of CREDENTIALS_KEYS "
-            "(after putting a new key first; drop the old key afterwards).")
+    help = (
+        "Re-encrypt every platform credential under the first key of CREDENTIALS_KEYS "
+        "(after putting a new key first; drop the old key afterwards)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

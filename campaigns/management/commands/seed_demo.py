@@ -21,7 +21,9 @@ class Command(BaseCommand):
             "search terms": organization.search_terms.count(),
             "daily metric rows": organization.daily_metrics.count(),
         }
-        self.stdout.write(f"Demo organization {organization.name!r} ready: "
-                          + ", ".join(f"{value} {name}" for name, value in counts.items()))
+        self.stdout.write(
+            f"Demo organization {organization.name!r} ready: "
+            + ", ".join(f"{value} {name}" for name, value in counts.items())
+        )
         username, password, _ = DEMO_USERS[0]
         self.stdout.write(f"Sign in as {username} / {password}")

@@ -18,8 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="organization id or slug")
         parser.add_argument("--platform", required=True, choices=CredentialPlatform.values)
-        parser.add_argument("--from-json", required=True, metavar="FILE",
-                            help='a file holding {"name": "value", ...}, or - for standard input')
+        parser.add_argument(
+            "--from-json",
+            required=True,
+            metavar="FILE",
+            help='a file holding {"name": "value", ...}, or - for standard input',
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = organization_from_option(options["org"])
@@ -37,5 +41,7 @@ class Command(BaseCommand):
         except CredentialError as exc:
             raise CommandError(str(exc)) from None
         # Names only: the values never reach the terminal or the logs.
-        self.stdout.write(f"Stored {row.platform} credentials of {organization.slug} under key {row.key_id!r} "
-                          f"({', '.join(sorted(secrets))}).")
+        self.stdout.write(
+            f"Stored {row.platform} credentials of {organization.slug} under key {row.key_id!r} "
+            f"({', '.join(sorted(secrets))})."
+        )

@@ -133,7 +133,6 @@ def select_rows(cache: Any, keep: torch.Tensor) -> None:
         layer.batch_select_indices(keep)
 
 
-
 class StaticLayer(DynamicLayer):
     """A KV cache layer of fixed shape ``[rows, heads, length, dim]``, written at the position ``index`` holds.
 

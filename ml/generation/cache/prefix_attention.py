@@ -46,12 +46,15 @@ class SharedPrefixLayer(GrowingLayer):
         capacity: positions to reserve per row, the prefix included (the buffer grows if a row needs more).
     """
 
-    def __init__(self, prefix_keys: torch.Tensor, prefix_values: torch.Tensor, group: torch.Tensor,
-                 capacity: int = 0) -> None:
+    def __init__(
+        self, prefix_keys: torch.Tensor, prefix_values: torch.Tensor, group: torch.Tensor, capacity: int = 0
+    ) -> None:
         super(GrowingLayer, self).__init__()
         if prefix_keys.shape != prefix_values.shape or prefix_keys.ndim != 4:
-            raise ValueError(f"prefix keys {tuple(prefix_keys.shape)} and values {tuple(prefix_values.shape)} must "
-                             "share one [prefixes, kv_heads, width, dim] shape")
+            raise ValueError(
+                f"prefix keys {tuple(prefix_keys.shape)} and values {tuple(prefix_values.shape)} must "
+                "share one [prefixes, kv_heads, width, dim] shape"
+            )
         self.device = prefix_keys.device
         self.is_initialized = True
         self.prefix_keys, self.prefix_values, self.group = prefix_keys, prefix_values, group
@@ -102,8 +105,14 @@ class SharedPrefixSlidingLayer(SharedPrefixLayer):
 
     is_sliding = True
 
-    def __init__(self, prefix_keys: torch.Tensor, prefix_values: torch.Tensor, group: torch.Tensor,
-                 sliding_window: int, capacity: int = 0) -> None:
+    def __init__(
+        self,
+        prefix_keys: torch.Tensor,
+        prefix_values: torch.Tensor,
+        group: torch.Tensor,
+        sliding_window: int,
+        capacity: int = 0,
+    ) -> None:
         super().__init__(prefix_keys, prefix_values, group, capacity)
         self.sliding_window = sliding_window
 
@@ -113,8 +122,10 @@ class SharedPrefixSlidingLayer(SharedPrefixLayer):
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any):
         if self.get_seq_length() + key_states.shape[-2] >= self.sliding_window:
-            raise RuntimeError("SharedPrefixSlidingLayer used past its window; share a prefix only when the whole "
-                               "sequence fits the window")
+            raise RuntimeError(
+                "SharedPrefixSlidingLayer used past its window; share a prefix only when the whole "
+                "sequence fits the window"
+            )
         return super().update(key_states, value_states)
 
     def get_max_length(self) -> int:
@@ -149,11 +160,14 @@ def prefix_attention(
     layer = getattr(_pending, "layer", None)
     _pending.layer = None
     if layer is None:
-        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
-                                      **kwargs)
+        return sdpa_attention_forward(
+            module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
+        )
     if key is not layer.keys:  # SDPA over these keys would silently leave the shared prefix out
-        raise RuntimeError(f"{type(module).__name__} changed the keys between the cache and the attention function: "
-                           "this model cannot use a shared-prefix cache (prefill without max_new_tokens)")
+        raise RuntimeError(
+            f"{type(module).__name__} changed the keys between the cache and the attention function: "
+            "this model cannot use a shared-prefix cache (prefill without max_new_tokens)"
+        )
     if dropout:
         raise ValueError("prefix attention is for inference: dropout must be 0")
     rows, heads, q_len, dim = query.shape
@@ -172,7 +186,7 @@ def prefix_attention(
     scores = torch.cat([torch.cat(prefix_scores), torch.matmul(grouped, key.transpose(-1, -2))], dim=-1)
     scores.mul_(scale)
     if attention_mask is not None:
-        allowed = attention_mask[:, :, -q_len:, -(width + own):]  # [rows, 1, q, width + own], shared by the heads
+        allowed = attention_mask[:, :, -q_len:, -(width + own) :]  # [rows, 1, q, width + own], shared by the heads
     elif q_len > 1:  # no padding anywhere: SDPA's mask function left the causal mask to the kernel
         allowed = torch.ones((q_len, width + own), dtype=torch.bool, device=query.device).tril(width + own - q_len)
         allowed = allowed.expand(rows, 1, q_len, width + own)

@@ -91,8 +91,13 @@ def _prefill(loaded: Any, ids: Any, mask: Any) -> Any:
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
     device = loaded.device
     with torch.inference_mode():
-        out = loaded.model(input_ids=ids.to(device), attention_mask=mask.to(device),
-                           position_ids=positions.to(device), use_cache=True, logits_to_keep=1)
+        out = loaded.model(
+            input_ids=ids.to(device),
+            attention_mask=mask.to(device),
+            position_ids=positions.to(device),
+            use_cache=True,
+            logits_to_keep=1,
+        )
     return out.past_key_values
 
 
@@ -125,7 +130,8 @@ def shared_prefix_cache(loaded: Any, distinct: Sequence[tuple[int, ...]], row_gr
     kinds = [type(layer) for layer in cache.layers]
     windows = [getattr(layer, "sliding_window", None) for layer in cache.layers]
     if any(kind not in (DynamicLayer, DynamicSlidingWindowLayer) for kind in kinds) or any(
-            window is not None and capacity >= window for window in windows):
+        window is not None and capacity >= window for window in windows
+    ):
         return None
     device = loaded.device
     with MODEL_LOCK:
@@ -136,8 +142,10 @@ def shared_prefix_cache(loaded: Any, distinct: Sequence[tuple[int, ...]], row_gr
             width = ids.shape[1]
             computed = _prefill(loaded, ids, mask)
             for j, p in enumerate(missing):
-                store[p] = [(layer.keys[j, :, width - len(p):].clone(), layer.values[j, :, width - len(p):].clone())
-                            for layer in computed.layers]
+                store[p] = [
+                    (layer.keys[j, :, width - len(p) :].clone(), layer.values[j, :, width - len(p) :].clone())
+                    for layer in computed.layers
+                ]
         for p in distinct:
             store.move_to_end(p)
         entries = [store[p] for p in distinct]
@@ -151,8 +159,8 @@ def shared_prefix_cache(loaded: Any, distinct: Sequence[tuple[int, ...]], row_gr
         prefix_keys, prefix_values = keys.new_zeros(shape), values.new_zeros(shape)
         for j, entry in enumerate(entries):
             k, v = entry[i]
-            prefix_keys[j, :, width - k.shape[-2]:] = k
-            prefix_values[j, :, width - v.shape[-2]:] = v
+            prefix_keys[j, :, width - k.shape[-2] :] = k
+            prefix_values[j, :, width - v.shape[-2] :] = v
         if window is None:
             cache.layers[i] = SharedPrefixLayer(prefix_keys, prefix_values, group, capacity)
         else:

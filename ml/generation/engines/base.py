@@ -20,8 +20,11 @@ from ml.generation.rules import BatchRules, Sampling
 EngineName = Literal["auto", "loop", "generate", "graph"]
 ENGINES: tuple[EngineName, ...] = ("loop", "generate", "graph")
 # the module holding each engine's decode (imported when a batch first uses it: they import torch)
-_ENGINE_MODULES = {"loop": "ml.generation.engines.loop", "generate": "ml.generation.engines.hf",
-                   "graph": "ml.generation.engines.static"}
+_ENGINE_MODULES = {
+    "loop": "ml.generation.engines.loop",
+    "generate": "ml.generation.engines.hf",
+    "graph": "ml.generation.engines.static",
+}
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,15 @@ class Engine(Protocol):
         or batch (before any work is done).
     """
 
-    def __call__(self, loaded: Any, encoded: dict[str, Any], max_new_tokens: Sequence[int], rules: BatchRules,
-                 sampling: Sampling, options: DecodeOptions = ...) -> list[list[int]] | None: ...
+    def __call__(
+        self,
+        loaded: Any,
+        encoded: dict[str, Any],
+        max_new_tokens: Sequence[int],
+        rules: BatchRules,
+        sampling: Sampling,
+        options: DecodeOptions = ...,
+    ) -> list[list[int]] | None: ...
 
 
 def engine(name: EngineName) -> Engine:

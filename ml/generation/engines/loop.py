@@ -76,7 +76,6 @@ def vocabulary_head(loaded: Any, processor: Any | None) -> tuple[Any, torch.Tens
     return small, ids.to(device)
 
 
-
 def decode(
     loaded: Any,
     encoded: dict[str, Any],

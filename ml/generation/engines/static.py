@@ -125,8 +125,18 @@ class DecodeGraph:
         capture: record the step as a CUDA graph (the model must be on CUDA).
     """
 
-    def __init__(self, loaded: Any, rows: int, length: int, vocab: int, kv: Sequence[tuple[int, int, torch.dtype]],
-                 greedy: bool, top_k: int, limits: bool, capture: bool) -> None:
+    def __init__(
+        self,
+        loaded: Any,
+        rows: int,
+        length: int,
+        vocab: int,
+        kv: Sequence[tuple[int, int, torch.dtype]],
+        greedy: bool,
+        top_k: int,
+        limits: bool,
+        capture: bool,
+    ) -> None:
         device = torch.device(loaded.device)
         self.model = loaded.model
         self.rows, self.length, self.vocab = rows, length, vocab
@@ -139,9 +149,12 @@ class DecodeGraph:
         self.index = zeros(1)  # KV position the next forward writes
         self.step_at = zeros(1)  # column of ``tokens`` the next step writes
         self.cache = DynamicCache(config=self.model.config)
-        self.static_layers = [StaticLayer(zeros(rows, heads, length, dim, dtype=dtype),
-                                          zeros(rows, heads, length, dim, dtype=dtype), self.index)
-                              for heads, dim, dtype in kv]
+        self.static_layers = [
+            StaticLayer(
+                zeros(rows, heads, length, dim, dtype=dtype), zeros(rows, heads, length, dim, dtype=dtype), self.index
+            )
+            for heads, dim, dtype in kv
+        ]
         self.cache.layers = list(self.static_layers)  # the cache's own list of the same layers
         self.mask = zeros(rows, 1, 1, length, dtype=torch.bool)
         self.positions = zeros(rows)
@@ -178,8 +191,9 @@ class DecodeGraph:
         """
         scores = self.logits
         if self.limits:
-            banned = banned_tokens(self.width, self.max_width, self.head_width, self.forbidden, self.blank_first,
-                                   self.first)
+            banned = banned_tokens(
+                self.width, self.max_width, self.head_width, self.forbidden, self.blank_first, self.first
+            )
             scores = scores.masked_fill(banned, float("-inf"))
         nxt = choose(scores, self.top_k, None if self.greedy else self.temperature, self.noise)
         live = ~self.done
@@ -195,8 +209,13 @@ class DecodeGraph:
         self.first.zero_()
         self.mask.index_fill_(3, self.index, True)
         self.positions += 1
-        out = self.model(input_ids=nxt.unsqueeze(1), attention_mask=self.mask, position_ids=self.positions.unsqueeze(1),
-                         use_cache=True, **{self._kwarg: self.cache})
+        out = self.model(
+            input_ids=nxt.unsqueeze(1),
+            attention_mask=self.mask,
+            position_ids=self.positions.unsqueeze(1),
+            use_cache=True,
+            **{self._kwarg: self.cache},
+        )
         self.logits.copy_(out.logits[:, -1])
         self.index += 1
         self.step_at += 1
@@ -222,8 +241,16 @@ class DecodeGraph:
             return
         self.graph, self.captured = graph, True
 
-    def load(self, cache: Any, logits: torch.Tensor, mask: torch.Tensor, last_pos: torch.Tensor,
-             caps: Sequence[int], rules: BatchRules, sampling: Sampling) -> None:
+    def load(
+        self,
+        cache: Any,
+        logits: torch.Tensor,
+        mask: torch.Tensor,
+        last_pos: torch.Tensor,
+        caps: Sequence[int],
+        rules: BatchRules,
+        sampling: Sampling,
+    ) -> None:
         """Set the buffers for a batch from its prompt pass.
 
         Args:
@@ -265,8 +292,9 @@ class DecodeGraph:
         self.first.fill_(True)
         line_tables, max_lines = rules.stop.static_tables(batch)
         if self._line_tables is not line_tables[0]:
-            for buffer, table, fill in zip((self.newlines, self.blank, self.starts, self.ends), line_tables,
-                                           (0, False, False, False), strict=True):
+            for buffer, table, fill in zip(
+                (self.newlines, self.blank, self.starts, self.ends), line_tables, (0, False, False, False), strict=True
+            ):
                 buffer.copy_(fit_columns(table, self.vocab, fill))
             self._line_tables = line_tables[0]
         self.lines.zero_()
@@ -348,8 +376,20 @@ def decode(
         on_cuda = str(loaded.device).startswith("cuda") and options.capture
         limits, greedy, top_k = rules.limits is not None, sampling.greedy, sampling.top_k
         key = (*shape, logits.shape[-1], tuple(kv), greedy, top_k, limits, on_cuda)
-        graph = _graph(loaded, key, lambda: DecodeGraph(loaded, shape[0], shape[1], logits.shape[-1], kv,
-                                                        greedy=greedy, top_k=top_k, limits=limits,
-                                                        capture=on_cuda))
+        graph = _graph(
+            loaded,
+            key,
+            lambda: DecodeGraph(
+                loaded,
+                shape[0],
+                shape[1],
+                logits.shape[-1],
+                kv,
+                greedy=greedy,
+                top_k=top_k,
+                limits=limits,
+                capture=on_cuda,
+            ),
+        )
         graph.load(cache, logits, mask, positions[:, -1], max_new_tokens, rules, sampling)
         return graph.run(batch, longest)

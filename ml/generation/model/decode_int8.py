@@ -55,9 +55,9 @@ def without_first_token() -> Iterator[None]:
         _WITHOUT_FIRST_TOKEN.reset(token)
 
 
-
-def per_row_int8(int8: Any, x: torch.Tensor, inverse_smoothing: torch.Tensor | None = None,
-                 zeroed: torch.Tensor | None = None) -> torch.Tensor:
+def per_row_int8(
+    int8: Any, x: torch.Tensor, inverse_smoothing: torch.Tensor | None = None, zeroed: torch.Tensor | None = None
+) -> torch.Tensor:
     """``int8(x * inverse_smoothing)`` for a dynamic int8 linear without bias, each row of ``x`` quantized on its own
     scale.
 
@@ -117,8 +117,13 @@ class DecodeInt8Linear(nn.Module):
     outlier_channels: torch.Tensor | None
     outlier_weight: torch.Tensor
 
-    def __init__(self, linear: nn.Linear, input_absmax: torch.Tensor | None = None,
-                 alpha: float | None = SMOOTHING_ALPHA, outliers: int = 0) -> None:
+    def __init__(
+        self,
+        linear: nn.Linear,
+        input_absmax: torch.Tensor | None = None,
+        alpha: float | None = SMOOTHING_ALPHA,
+        outliers: int = 0,
+    ) -> None:
         from torch.ao.nn.quantized import dynamic as qdynamic
         from torch.ao.quantization import per_channel_weight_observer_range_neg_127_to_127
 
@@ -216,9 +221,14 @@ def calibrate(model: Any, tokenizer: Any, texts: Iterable[str], names: Sequence[
     return absmax
 
 
-def quantize_decode_linears(model: Any, tokenizer: Any, calibration_texts: Iterable[str],
-                            names: Sequence[str] = INT8_LINEARS, alpha: float | None = SMOOTHING_ALPHA,
-                            outliers: Mapping[str, int] | None = None) -> int:
+def quantize_decode_linears(
+    model: Any,
+    tokenizer: Any,
+    calibration_texts: Iterable[str],
+    names: Sequence[str] = INT8_LINEARS,
+    alpha: float | None = SMOOTHING_ALPHA,
+    outliers: Mapping[str, int] | None = None,
+) -> int:
     """Replace the blocks' linear layers named ``names`` by :class:`DecodeInt8Linear`, calibrated on the texts.
 
     Args:

@@ -31,8 +31,10 @@ def output_cache(out: Any) -> Any:
 def eos_ids(loaded: Any) -> tuple[int, ...]:
     """Token ids that end a row: the tokenizer's EOS and the model's generation config's (Gemma adds end-of-turn)."""
     ids: set[int] = set()
-    for source in (loaded.tokenizer.eos_token_id, getattr(getattr(loaded.model, "generation_config", None),
-                                                            "eos_token_id", None)):
+    for source in (
+        loaded.tokenizer.eos_token_id,
+        getattr(getattr(loaded.model, "generation_config", None), "eos_token_id", None),
+    ):
         if isinstance(source, int):
             ids.add(source)
         elif source:
@@ -58,6 +60,11 @@ def prompt_pass(model: Any, encoded: dict[str, Any]) -> tuple[Any, torch.Tensor]
     if cache is not None:
         kwargs[cache_kwarg(model)] = cache
     with without_first_token() if done_at > 0 else nullcontext():
-        out = model(input_ids=input_ids[:, done_at:], attention_mask=mask, position_ids=positions[:, done_at:],
-                    logits_to_keep=1, **kwargs)
+        out = model(
+            input_ids=input_ids[:, done_at:],
+            attention_mask=mask,
+            position_ids=positions[:, done_at:],
+            logits_to_keep=1,
+            **kwargs,
+        )
     return out, positions

@@ -37,8 +37,28 @@ def _gguf_cache_name(gguf: Path) -> str:
 TOKENIZER_PROBE = "Cemento gris en sacos de 50 kg. Tinacos Rotoplas, envío gratis."
 PROBE_IDS: dict[tuple[str, int], list[int]] = {
     # (GGUF architecture, vocabulary size): every Gemma 3 model shares this tokenizer
-    ("gemma3", 262144): [2, 212558, 52006, 696, 8806, 585, 569, 236743, 236810, 236771, 11944, 236761, 49495, 41345,
-                         17622, 26463, 236764, 83200, 38029, 236761],
+    ("gemma3", 262144): [
+        2,
+        212558,
+        52006,
+        696,
+        8806,
+        585,
+        569,
+        236743,
+        236810,
+        236771,
+        11944,
+        236761,
+        49495,
+        41345,
+        17622,
+        26463,
+        236764,
+        83200,
+        38029,
+        236761,
+    ],
 }
 
 

@@ -96,7 +96,6 @@ class LoadedModel:
     graphs: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict, repr=False, compare=False)
 
 
-
 def resolve_model_dir(settings: ModelSettings) -> tuple[Path, str]:
     """The transformers directory to load for ``settings`` and the model's recorded name."""
     if settings.path is None:
@@ -118,15 +117,15 @@ def _resolve_device(settings: ModelSettings) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-
 def _load_gpu(model_dir: Path, quantization: str) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
 
     # SDPA explicitly: the CUDA-graph decode engine (ml/generation/engines/static.py) masks with SDPA's boolean masks
     if quantization == "bf16":
-        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16, device_map="cuda",
-                                                    attn_implementation="sdpa")
+        return AutoModelForCausalLM.from_pretrained(
+            model_dir, dtype=torch.bfloat16, device_map="cuda", attn_implementation="sdpa"
+        )
     from transformers import BitsAndBytesConfig
 
     if quantization == "8bit":

@@ -97,8 +97,10 @@ def head_rows(head: Any, ids: Any) -> Any | None:
         if weight.qscheme() != torch.per_channel_affine or weight.q_per_channel_axis() != 0:
             return None
         rows = torch._make_per_channel_quantized_tensor(
-            weight.int_repr()[ids].contiguous(), weight.q_per_channel_scales()[ids].contiguous(),
-            weight.q_per_channel_zero_points()[ids].contiguous(), 0,
+            weight.int_repr()[ids].contiguous(),
+            weight.q_per_channel_scales()[ids].contiguous(),
+            weight.q_per_channel_zero_points()[ids].contiguous(),
+            0,
         )
         bias = head.bias()
         small = qdynamic.Linear(head.in_features, len(ids), bias_=bias is not None, dtype=torch.qint8)
@@ -107,8 +109,14 @@ def head_rows(head: Any, ids: Any) -> Any | None:
     if type(head) is torch.nn.Linear:
         # skip_init: a new Linear draws its initial weights from the global generator, which would move the
         # caller's seeded sampling (the first batch, which builds the head, would sample otherwise than the next)
-        small = torch.nn.utils.skip_init(torch.nn.Linear, head.in_features, len(ids), bias=head.bias is not None,
-                                         device=head.weight.device, dtype=head.weight.dtype)
+        small = torch.nn.utils.skip_init(
+            torch.nn.Linear,
+            head.in_features,
+            len(ids),
+            bias=head.bias is not None,
+            device=head.weight.device,
+            dtype=head.weight.dtype,
+        )
         with torch.no_grad():
             small.weight.copy_(head.weight[ids])
             if head.bias is not None:

@@ -62,7 +62,9 @@ class QuantizedTable(nn.Module):
             if self.hidden % NF4_BLOCK:
                 raise ValueError(f"4-bit table needs a hidden size divisible by {NF4_BLOCK}, got {self.hidden}")
             packed, state = bnbf.quantize_4bit(
-                weight.detach().to(compute_dtype).contiguous(), blocksize=NF4_BLOCK, quant_type="nf4",
+                weight.detach().to(compute_dtype).contiguous(),
+                blocksize=NF4_BLOCK,
+                quant_type="nf4",
                 compress_statistics=False,
             )
             self.register_buffer("rows", packed)
@@ -101,8 +103,9 @@ class QuantizedTable(nn.Module):
 class QuantizedEmbedding(nn.Module):
     """Input embedding reading a :class:`QuantizedTable`; keeps the replaced module's ``embed_scale`` (Gemma)."""
 
-    def __init__(self, table: QuantizedTable, embed_scale: torch.Tensor | float | None = None,
-                 padding_idx: int | None = None) -> None:
+    def __init__(
+        self, table: QuantizedTable, embed_scale: torch.Tensor | float | None = None, padding_idx: int | None = None
+    ) -> None:
         super().__init__()
         self.table = table
         self.padding_idx = padding_idx
@@ -148,10 +151,12 @@ def quantize_tied_embeddings(model: Any, bits: int) -> bool:
     if embedding is None or head is None or head.weight is not embedding.weight:
         return False
     weight = embedding.weight
-    table = QuantizedTable(weight.data, bits, compute_dtype=weight.dtype if weight.dtype != torch.float32
-                           else torch.float32)
-    new_embedding = QuantizedEmbedding(table, getattr(embedding, "embed_scale", None),
-                                       getattr(embedding, "padding_idx", None))
+    table = QuantizedTable(
+        weight.data, bits, compute_dtype=weight.dtype if weight.dtype != torch.float32 else torch.float32
+    )
+    new_embedding = QuantizedEmbedding(
+        table, getattr(embedding, "embed_scale", None), getattr(embedding, "padding_idx", None)
+    )
     model.set_input_embeddings(new_embedding)
     model.set_output_embeddings(QuantizedHead(new_embedding))
     model.config.tie_word_embeddings = False

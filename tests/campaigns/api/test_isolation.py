@@ -22,8 +22,16 @@ pytestmark = pytest.mark.django_db
 METHODS = ("get", "put", "patch", "delete")
 # Routes that are not per-organization data: the schema, its docs, the token endpoints, the API root, and accepting
 # an invitation (the emailed token, for its own address, is the authority: tests/campaigns/api/test_invitations.py).
-NOT_DATA = {"api-schema", "api-docs", "api-redoc", "api-token", "api-logout", "api-logout-all", "api-root",
-            "invitation-accept"}
+NOT_DATA = {
+    "api-schema",
+    "api-docs",
+    "api-redoc",
+    "api-token",
+    "api-logout",
+    "api-logout-all",
+    "api-root",
+    "invitation-accept",
+}
 
 
 @pytest.fixture
@@ -84,8 +92,11 @@ def test_outsider_sees_nothing_and_changes_nothing(victim, outsider):
             covered.add(f"{basename}-{extra.url_name}")
     for name, (method, url, expected) in ORGANIZATION_ROUTES.items():
         payload = {"organization": victim["organizations"].pk, "file": io.BytesIO(b"Campaign\r\n")}
-        response = (client.get(url.format(org=victim["organizations"].pk)) if method == "get"
-                    else client.post(url, payload, format="multipart"))
+        response = (
+            client.get(url.format(org=victim["organizations"].pk))
+            if method == "get"
+            else client.post(url, payload, format="multipart")
+        )
         assert response.status_code == expected, (name, response.status_code)
         assert method == "get" or "does not exist" in str(response.json()), name
         covered.add(name)
@@ -100,14 +111,22 @@ def test_outsider_sees_nothing_and_changes_nothing(victim, outsider):
     assert not missing, f"routes not covered by the isolation matrix: {sorted(missing)}"
 
 
-@pytest.mark.parametrize(("prefix", "payload"), [
-    ("campaigns", lambda v: {"organization": v["campaigns"].organization_id, "platform": "google", "name": "Intrusa"}),
-    ("ad-groups", lambda v: {"campaign": v["campaigns"].pk, "name": "Intruso"}),
-    ("keywords", lambda v: {"ad_group": v["ad-groups"].pk, "text": "intruso", "match_type": "exact"}),
-    ("generation-jobs", lambda v: {"campaign": v["campaigns"].pk, "product_text": "cemento"}),
-    ("invitations", lambda v: {"organization": v["organizations"].pk, "email": "intruso@example.com",
-                               "role": "owner"}),
-])
+@pytest.mark.parametrize(
+    ("prefix", "payload"),
+    [
+        (
+            "campaigns",
+            lambda v: {"organization": v["campaigns"].organization_id, "platform": "google", "name": "Intrusa"},
+        ),
+        ("ad-groups", lambda v: {"campaign": v["campaigns"].pk, "name": "Intruso"}),
+        ("keywords", lambda v: {"ad_group": v["ad-groups"].pk, "text": "intruso", "match_type": "exact"}),
+        ("generation-jobs", lambda v: {"campaign": v["campaigns"].pk, "product_text": "cemento"}),
+        (
+            "invitations",
+            lambda v: {"organization": v["organizations"].pk, "email": "intruso@example.com", "role": "owner"},
+        ),
+    ],
+)
 def test_outsider_cannot_create_in_another_organization(victim, outsider, prefix, payload):
     client = APIClient()
     client.force_authenticate(outsider)
@@ -128,8 +147,12 @@ def test_viewer_reads_but_cannot_write(victim, organization):
     assert client.get(f"/api/campaigns/{victim['campaigns'].pk}/").status_code == 200
     assert client.patch(f"/api/campaigns/{victim['campaigns'].pk}/", {"name": "x"}, format="json").status_code == 403
     assert client.post(f"/api/suggestions/{victim['suggestions'].pk}/approve/").status_code == 403
-    assert client.post("/api/campaigns/", {"organization": organization.pk, "platform": "google",
-                                           "name": "Nueva"}, format="json").status_code == 403
+    assert (
+        client.post(
+            "/api/campaigns/", {"organization": organization.pk, "platform": "google", "name": "Nueva"}, format="json"
+        ).status_code
+        == 403
+    )
     assert client.delete(f"/api/keywords/{victim['keywords'].pk}/").status_code == 403
 
 
@@ -142,16 +165,19 @@ OWNERS_ONLY, EDITORS = (Role.OWNER,), (Role.OWNER, Role.EDITOR)
 
 
 def _ad(ad_group: int) -> dict:
-    return {"ad_group": ad_group, "final_url": "https://example.com/", "headlines": [
-        {"text": f"Titular {h}"} for h in range(3)], "descriptions": [{"text": "Uno."}, {"text": "Dos."}]}
+    return {
+        "ad_group": ad_group,
+        "final_url": "https://example.com/",
+        "headlines": [{"text": f"Titular {h}"} for h in range(3)],
+        "descriptions": [{"text": "Uno."}, {"text": "Dos."}],
+    }
 
 
 # route, the roles it writes with, its create payload into organization "a" (memberships are not created: people
 # join by accepting an invitation).
 CREATES = {
     "campaigns": (EDITORS, lambda r: {"organization": r["org"], "platform": "google", "name": "Nueva"}),
-    "invitations": (OWNERS_ONLY, lambda r: {"organization": r["org"], "email": "nuevo@example.com",
-                                            "role": "viewer"}),
+    "invitations": (OWNERS_ONLY, lambda r: {"organization": r["org"], "email": "nuevo@example.com", "role": "viewer"}),
     "ad-groups": (EDITORS, lambda r: {"campaign": r["campaign"], "name": "Nuevo"}),
     "keywords": (EDITORS, lambda r: {"ad_group": r["ad_group"], "text": "nuevo", "match_type": "exact"}),
     "ads": (EDITORS, lambda r: _ad(r["ad_group"])),
@@ -174,8 +200,15 @@ MOVES = [
     ("keywords", "ad_group", "keyword", "ad_group"),
     ("ads", "ad_group", "ad", "ad_group"),
 ]
-ROUTE_MODELS = {"campaigns": Campaign, "memberships": Membership, "ad-groups": AdGroup, "keywords": Keyword,
-                "ads": Ad, "generation-jobs": GenerationJob, "invitations": Invitation}
+ROUTE_MODELS = {
+    "campaigns": Campaign,
+    "memberships": Membership,
+    "ad-groups": AdGroup,
+    "keywords": Keyword,
+    "ads": Ad,
+    "generation-jobs": GenerationJob,
+    "invitations": Invitation,
+}
 
 
 def _user(username: str) -> object:
@@ -186,11 +219,15 @@ def _user(username: str) -> object:
 def _tenant(organization) -> dict:
     ad_group = AdGroupFactory(campaign__organization=organization)
     teammate = _user(f"equipo-{organization.slug}")
-    return {"org": organization.pk, "campaign": ad_group.campaign_id, "ad_group": ad_group.pk,
-            "keyword": KeywordFactory(ad_group=ad_group).pk,
-            "ad": Ad.objects.create(**{**_ad(ad_group.pk), "ad_group": ad_group}).pk,
-            "membership": Membership.objects.create(user=teammate, organization=organization, role="viewer").pk,
-            "member_user": teammate.pk}
+    return {
+        "org": organization.pk,
+        "campaign": ad_group.campaign_id,
+        "ad_group": ad_group.pk,
+        "keyword": KeywordFactory(ad_group=ad_group).pk,
+        "ad": Ad.objects.create(**{**_ad(ad_group.pk), "ad_group": ad_group}).pk,
+        "membership": Membership.objects.create(user=teammate, organization=organization, role="viewer").pk,
+        "member_user": teammate.pk,
+    }
 
 
 @pytest.fixture
@@ -234,8 +271,9 @@ def test_two_hats_create_only_where_their_role_writes(two_tenants, role_in_a, ro
 def test_two_hats_name_an_organization_only_where_they_edit(two_tenants, role_in_a, role_in_b, name):
     client = two_hats(role_in_a, role_in_b, two_tenants)
     url, accepted = ORGANIZATION_INPUTS[name]
-    response = client.post(url, {"organization": two_tenants["a"]["org"], "file": io.BytesIO(b"Campaign\r\n")},
-                           format="multipart")
+    response = client.post(
+        url, {"organization": two_tenants["a"]["org"], "file": io.BytesIO(b"Campaign\r\n")}, format="multipart"
+    )
     if role_in_a in EDITORS:
         assert response.status_code == accepted, response.json()
         assert "does not exist" not in str(response.json())
@@ -247,8 +285,7 @@ def test_two_hats_name_an_organization_only_where_they_edit(two_tenants, role_in
 
 @pytest.mark.parametrize(("role_in_a", "role_in_b"), ROLE_PAIRS)
 @pytest.mark.parametrize(("prefix", "field", "row", "target"), MOVES)
-def test_two_hats_move_nothing_between_organizations(two_tenants, role_in_a, role_in_b, prefix, field, row,
-                                                     target):
+def test_two_hats_move_nothing_between_organizations(two_tenants, role_in_a, role_in_b, prefix, field, row, target):
     client = two_hats(role_in_a, role_in_b, two_tenants)
     roles = OWNERS_ONLY if prefix == "memberships" else EDITORS
     model = ROUTE_MODELS[prefix]

@@ -18,10 +18,21 @@ from tests.campaigns.api.test_isolation import api_route_names
 pytestmark = pytest.mark.django_db
 # Per list: authentication is forced, so these are the page's count, its rows and what the rows need.
 QUERIES = {
-    "organization-list": 2, "membership-list": 2, "campaign-list": 2, "adgroup-list": 2, "keyword-list": 2,
+    "organization-list": 2,
+    "membership-list": 2,
+    "campaign-list": 2,
+    "adgroup-list": 2,
+    "keyword-list": 2,
     "invitation-list": 2,
-    "ad-list": 2, "dailymetric-list": 2, "searchterm-list": 2, "suggestion-list": 2, "reportimport-list": 2,
-    "budgetplan-list": 4, "budgetchange-list": 2, "generationjob-list": 2, "importjob-list": 2,
+    "ad-list": 2,
+    "dailymetric-list": 2,
+    "searchterm-list": 2,
+    "suggestion-list": 2,
+    "reportimport-list": 2,
+    "budgetplan-list": 4,
+    "budgetchange-list": 2,
+    "generationjob-list": 2,
+    "importjob-list": 2,
 }
 # Rows each add_rows() call adds per row to a list: one, except memberships (a teammate here and the owner's
 # membership of the extra organization).
@@ -47,7 +58,8 @@ def test_lists_take_the_same_queries_for_2_and_20_rows(organization, owner):
     add_rows(organization, 18, owner)
     many = list_queries(client)
     assert {name: queries for name, (queries, _) in many.items()} == {
-        name: queries for name, (queries, _) in few.items()}
+        name: queries for name, (queries, _) in few.items()
+    }
     assert {name: queries for name, (queries, _) in few.items()} == QUERIES
     # Every list really grew, so the counts above were taken over real rows.
     assert {name: many[name][1] - few[name][1] for name in few} == {name: 18 * PER_ROW.get(name, 1) for name in few}

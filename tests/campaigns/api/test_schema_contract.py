@@ -30,21 +30,32 @@ from schemathesis.specs.openapi.checks import (
 from tests.campaigns.api.rows import add_rows
 from tests.factories import UserFactory
 
-CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 # Body and query fields that name rows: a generated number would almost always be "does not exist".
-FOREIGN_KEYS = {"organization": "organizations", "campaign": "campaigns", "ad_group": "ad-groups",
-                "user": "memberships"}
+FOREIGN_KEYS = {
+    "organization": "organizations",
+    "campaign": "campaigns",
+    "ad_group": "ad-groups",
+    "user": "memberships",
+}
 MAX_EXAMPLES = 12
 
 
 def load_schema() -> schemathesis.BaseSchema:
     """The schema the app serves at /api/schema/, made by the same generator: the endpoint answers only a signed-in
     user, and at collection there is no database to hold a token (generated without touching the database)."""
-    config = schemathesis.Config.from_dict({
-        "generation": {"mode": "positive", "max-examples": MAX_EXAMPLES, "deterministic": True},
-        "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
-    })
+    config = schemathesis.Config.from_dict(
+        {
+            "generation": {"mode": "positive", "max-examples": MAX_EXAMPLES, "deterministic": True},
+            "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+        }
+    )
     document = SchemaGenerator().get_schema(request=None, public=True)
     loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(document)), config=config)
     loaded.app, loaded.location = get_wsgi_application(), "/api/schema/"
@@ -95,14 +106,16 @@ def aim_at_rows(case: schemathesis.Case, ids: dict[str, list[int]]) -> None:
 
 
 @schema.parametrize()
-@settings(deadline=None, derandomize=True, max_examples=MAX_EXAMPLES,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    deadline=None,
+    derandomize=True,
+    max_examples=MAX_EXAMPLES,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @pytest.mark.django_db
 def test_every_operation_conforms_to_the_schema(case, account):
     aim_at_rows(case, account["ids"])
     case.call_and_validate(headers={"Authorization": f"Token {account['token']}"}, checks=CHECKS)
-
 
 
 def test_schema_is_valid_openapi_without_warnings(tmp_path):

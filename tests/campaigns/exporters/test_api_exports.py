@@ -35,16 +35,23 @@ def test_member_downloads_each_export(account, owner):
 
 
 def test_editor_uploads_an_account_and_a_bad_file_is_refused_whole(account, other_organization, outsider):
-    content = client_for(member(account.organization, "viewer")).get(
-        f"/api/exports/google-editor/?organization={account.organization.pk}").content
+    content = (
+        client_for(member(account.organization, "viewer"))
+        .get(f"/api/exports/google-editor/?organization={account.organization.pk}")
+        .content
+    )
     client = client_for(outsider)  # owner of other_organization
-    response = client.post("/api/account-imports/", {"organization": other_organization.pk,
-                                                     "file": io.BytesIO(content)}, format="multipart")
+    response = client.post(
+        "/api/account-imports/",
+        {"organization": other_organization.pk, "file": io.BytesIO(content)},
+        format="multipart",
+    )
     assert response.status_code == 201
     assert response.json()["campaigns"] == 2
     broken = content.replace(b"40.00", b"-40.00")
-    response = client.post("/api/account-imports/", {"organization": other_organization.pk,
-                                                     "file": io.BytesIO(broken)}, format="multipart")
+    response = client.post(
+        "/api/account-imports/", {"organization": other_organization.pk, "file": io.BytesIO(broken)}, format="multipart"
+    )
     assert response.status_code == 400
     assert response.json()["line"] == 10 and response.json()["column"] == "Campaign Daily Budget"
     assert Campaign.objects.get(organization=other_organization, name="Cemento").daily_budget_micros == 40_000_000
@@ -52,7 +59,9 @@ def test_editor_uploads_an_account_and_a_bad_file_is_refused_whole(account, othe
 
 def test_viewer_cannot_import(account):
     viewer = member(account.organization, "viewer")
-    response = client_for(viewer).post("/api/account-imports/", {"organization": account.organization.pk,
-                                                                 "file": io.BytesIO(b"Campaign\r\n")},
-                                       format="multipart")
+    response = client_for(viewer).post(
+        "/api/account-imports/",
+        {"organization": account.organization.pk, "file": io.BytesIO(b"Campaign\r\n")},
+        format="multipart",
+    )
     assert response.status_code == 403

@@ -30,32 +30,72 @@ def test_editor_csv_has_every_item_with_editor_columns(account):
         {"Shared Set Name": "Competidores", "Shared Set Type": "Negative keywords"},
         {"Shared Set Name": "Competidores", "Keyword": "bricomart", "Criterion Type": "Negative Exact"},
         {"Shared Set Name": "Competidores", "Keyword": "leroy", "Criterion Type": "Negative Phrase"},
-        {"Campaign": "Azulejos", "Campaign Type": "Search", "Campaign Status": "Paused",
-         "Campaign Daily Budget": "12.345678", "Languages": "es"},
+        {
+            "Campaign": "Azulejos",
+            "Campaign Type": "Search",
+            "Campaign Status": "Paused",
+            "Campaign Daily Budget": "12.345678",
+            "Languages": "es",
+        },
     ]
     cemento = [row for row in shown if row.get("Campaign") == "Cemento"]
     assert cemento[:7] == [
-        {"Campaign": "Cemento", "Campaign Type": "Search", "Campaign Status": "Enabled",
-         "Campaign Daily Budget": "40.00", "Languages": "es"},
+        {
+            "Campaign": "Cemento",
+            "Campaign Type": "Search",
+            "Campaign Status": "Enabled",
+            "Campaign Daily Budget": "40.00",
+            "Languages": "es",
+        },
         {"Campaign": "Cemento", "Shared Set Name": "Competidores"},
         {"Campaign": "Cemento", "Keyword": "gratis", "Criterion Type": "Campaign Negative Exact"},
         {"Campaign": "Cemento", "Ad Group": "Cemento cola", "Ad Group Status": "Enabled", "Max CPC": "1.25"},
-        {"Campaign": "Cemento", "Ad Group": "Cemento cola", "Keyword": "adhesivo azulejos",
-         "Criterion Type": "Broad", "Status": "Paused"},
-        {"Campaign": "Cemento", "Ad Group": "Cemento cola", "Keyword": "cemento cola", "Criterion Type": "Exact",
-         "Max CPC": "1.50", "Status": "Enabled"},
-        {"Campaign": "Cemento", "Ad Group": "Cemento cola", "Keyword": "cemento cola flexible",
-         "Criterion Type": "Phrase", "Status": "Enabled"},
+        {
+            "Campaign": "Cemento",
+            "Ad Group": "Cemento cola",
+            "Keyword": "adhesivo azulejos",
+            "Criterion Type": "Broad",
+            "Status": "Paused",
+        },
+        {
+            "Campaign": "Cemento",
+            "Ad Group": "Cemento cola",
+            "Keyword": "cemento cola",
+            "Criterion Type": "Exact",
+            "Max CPC": "1.50",
+            "Status": "Enabled",
+        },
+        {
+            "Campaign": "Cemento",
+            "Ad Group": "Cemento cola",
+            "Keyword": "cemento cola flexible",
+            "Criterion Type": "Phrase",
+            "Status": "Enabled",
+        },
     ]
-    assert cemento[7] == {"Campaign": "Cemento", "Ad Group": "Cemento cola", "Keyword": "dental",
-                          "Criterion Type": "Negative Phrase"}
+    assert cemento[7] == {
+        "Campaign": "Cemento",
+        "Ad Group": "Cemento cola",
+        "Keyword": "dental",
+        "Criterion Type": "Negative Phrase",
+    }
     assert cemento[8] == {
-        "Campaign": "Cemento", "Ad Group": "Cemento cola", "Ad type": "Responsive search ad", "Status": "Enabled",
-        "Headline 1": "Cemento Cola Rápido", "Headline 1 position": "1", "Headline 2": "Entrega en 24 horas",
-        "Headline 3": "Precios de Fábrica", "Headline 3 position": "2", "Headline 4": "Sacos de 25 kg",
-        "Description 1": "Cemento cola flexible para interior y exterior.", "Description 1 position": "1",
+        "Campaign": "Cemento",
+        "Ad Group": "Cemento cola",
+        "Ad type": "Responsive search ad",
+        "Status": "Enabled",
+        "Headline 1": "Cemento Cola Rápido",
+        "Headline 1 position": "1",
+        "Headline 2": "Entrega en 24 horas",
+        "Headline 3": "Precios de Fábrica",
+        "Headline 3 position": "2",
+        "Headline 4": "Sacos de 25 kg",
+        "Description 1": "Cemento cola flexible para interior y exterior.",
+        "Description 1 position": "1",
         "Description 2": "Pide hoy y recibe mañana en toda la península.",
-        "Path 1": "cemento", "Path 2": "cola", "Final URL": "https://materiales.example/cemento-cola",
+        "Path 1": "cemento",
+        "Path 2": "cola",
+        "Final URL": "https://materiales.example/cemento-cola",
     }
     assert len(rows) == 3 + 5 + 12  # shared list, Azulejos, Cemento
 
@@ -109,9 +149,14 @@ def test_an_ad_edit_with_a_blocked_term_is_refused_and_changes_nothing(account):
     organization.save()
     ad = account.ad_groups.get(name="Cemento cola").ads.get()
     before = (ad.headlines, ad.descriptions)
-    findings = edit_ad_text(ad.pk, headlines=["Igual que Cemex", *[h["text"] for h in ad.headlines[1:]]],
-                            descriptions=[d["text"] for d in ad.descriptions], path1=ad.path1, path2=ad.path2,
-                            platform="google")
+    findings = edit_ad_text(
+        ad.pk,
+        headlines=["Igual que Cemex", *[h["text"] for h in ad.headlines[1:]]],
+        descriptions=[d["text"] for d in ad.descriptions],
+        path1=ad.path1,
+        path2=ad.path2,
+        platform="google",
+    )
     assert [(f.field, f.index, f.rule) for f in findings] == [("headlines", 0, "blocked_term")]
     ad.refresh_from_db()
     assert (ad.headlines, ad.descriptions) == before

@@ -29,9 +29,15 @@ def summary(entity) -> tuple:
         return kind, entity.ad_group_id, k.Text, k.MatchType, k.Status, k.Bid.Amount if k.Bid else None
     if kind == "BulkResponsiveSearchAd":
         ad = entity.responsive_search_ad
-        return (kind, entity.ad_group_id, [(a.Asset.Text, a.PinnedField) for a in ad.Headlines.AssetLink],
-                [(a.Asset.Text, a.PinnedField) for a in ad.Descriptions.AssetLink], ad.Path1 or "", ad.Path2 or "",
-                list(ad.FinalUrls.string))
+        return (
+            kind,
+            entity.ad_group_id,
+            [(a.Asset.Text, a.PinnedField) for a in ad.Headlines.AssetLink],
+            [(a.Asset.Text, a.PinnedField) for a in ad.Descriptions.AssetLink],
+            ad.Path1 or "",
+            ad.Path2 or "",
+            list(ad.FinalUrls.string),
+        )
     if kind in ("BulkAdGroupNegativeKeyword", "BulkCampaignNegativeKeyword"):
         return kind, entity._parent_id, entity.negative_keyword.Text, entity.negative_keyword.MatchType
     if kind == "BulkSharedNegativeKeyword":
@@ -57,8 +63,16 @@ def test_sdk_reads_our_bulk_file_back_to_the_same_entities(account, tmp_path):
     assert read == written
     cemento, cola = account, account.ad_groups.get(name="Cemento cola")
     shared = account.organization.negative_lists.get()
-    assert ("BulkCampaign", -cemento.pk, "Cemento", "Active", 40.0, "DailyBudgetStandard", ["Spanish"],
-            "BrusselsCopenhagenMadridParis") in read
+    assert (
+        "BulkCampaign",
+        -cemento.pk,
+        "Cemento",
+        "Active",
+        40.0,
+        "DailyBudgetStandard",
+        ["Spanish"],
+        "BrusselsCopenhagenMadridParis",
+    ) in read
     assert ("BulkAdGroup", -cola.pk, -cemento.pk, "Cemento cola", "Active", 1.25) in read
     assert ("BulkKeyword", -cola.pk, "cemento cola", "Exact", "Active", 1.5) in read
     assert ("BulkAdGroupNegativeKeyword", -cola.pk, "dental", "Phrase") in read
@@ -67,8 +81,12 @@ def test_sdk_reads_our_bulk_file_back_to_the_same_entities(account, tmp_path):
     assert ("BulkSharedNegativeKeyword", -shared.pk, "leroy", "Phrase") in read
     assert ("BulkCampaignNegativeKeywordList", -cemento.pk, -shared.pk) in read
     ad = next(row for row in read if row[0] == "BulkResponsiveSearchAd" and row[1] == -cola.pk)
-    assert ad[2] == [("Cemento Cola Rápido", "Headline1"), ("Entrega en 24 horas", None),
-                     ("Precios de Fábrica", "Headline2"), ("Sacos de 25 kg", None)]
+    assert ad[2] == [
+        ("Cemento Cola Rápido", "Headline1"),
+        ("Entrega en 24 horas", None),
+        ("Precios de Fábrica", "Headline2"),
+        ("Sacos de 25 kg", None),
+    ]
     assert ad[3][0] == ("Cemento cola flexible para interior y exterior.", "Description1")
     assert ad[4:] == ("cemento", "cola", ["https://materiales.example/cemento-cola"])
     assert [type(e) for e in read_back(content, tmp_path)].count(bulk.BulkKeyword) == 5
@@ -79,4 +97,5 @@ def test_broad_negative_is_reported_for_microsoft(account):
     account.keywords.filter(ad_group=cola, negative=True).update(match_type="broad")
     _, result = export_microsoft_bulk(account.organization)
     assert [(p.item, p.rule) for p in result.problems] == [
-        ("campaign 'Cemento' › ad group 'Cemento cola' › negative keyword 'dental' (broad)", "broad_negative")]
+        ("campaign 'Cemento' › ad group 'Cemento cola' › negative keyword 'dental' (broad)", "broad_negative")
+    ]

@@ -61,14 +61,17 @@ def test_an_existing_account_is_asked_to_sign_in_first(client, link):
     body = client.get(link).content.decode()
     assert f'href="/accounts/login/?next={link}"' in body
     assert 'id="sign-up"' not in body
-    assert client.post(link, {"username": "ana2", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
-                       ).status_code == 200  # the sign-in page again: no second account for the address
+    assert (
+        client.post(link, {"username": "ana2", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}).status_code
+        == 200
+    )  # the sign-in page again: no second account for the address
     assert get_user_model().objects.filter(email__iexact="ana@example.com").count() == 1
 
 
 def test_a_new_person_creates_an_account_bound_to_the_invited_address(client, link, organization):
-    response = client.post(link, {"username": "ana", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD},
-                           follow=True)
+    response = client.post(
+        link, {"username": "ana", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}, follow=True
+    )
     assert response.redirect_chain == [(reverse("campaigns:dashboard"), 302)]
     ana = get_user_model().objects.get(username="ana")
     assert (ana.email, ana.check_password(GOOD_PASSWORD)) == ("Ana@example.com", True)  # Django lower-cases the domain
@@ -76,11 +79,14 @@ def test_a_new_person_creates_an_account_bound_to_the_invited_address(client, li
     assert Membership.objects.get(user=ana).role == "editor"
 
 
-@pytest.mark.parametrize(("password", "error"), [
-    ("corta", "This password is too short. It must contain at least 12 characters."),
-    ("ana@example.com1", "The password is too similar to the email address."),
-    ("123456789012345", "This password is entirely numeric."),
-])
+@pytest.mark.parametrize(
+    ("password", "error"),
+    [
+        ("corta", "This password is too short. It must contain at least 12 characters."),
+        ("ana@example.com1", "The password is too similar to the email address."),
+        ("123456789012345", "This password is entirely numeric."),
+    ],
+)
 def test_django_password_validators_guard_the_new_account(client, link, password, error):
     response = client.post(link, {"username": "ana", "password1": password, "password2": password})
     assert response.status_code == 400
@@ -96,14 +102,16 @@ def test_a_taken_username_is_refused(client, link):
     assert get_user_model().objects.filter(username="ana").count() == 1
 
 
-@pytest.mark.parametrize(("path", "age_days", "error"), [
-    ("/invitations/adivinado/", 0, "This invitation does not exist or has already been used."),
-    (None, 8, "This invitation expired after 7 days; ask an owner for a new one."),
-])
+@pytest.mark.parametrize(
+    ("path", "age_days", "error"),
+    [
+        ("/invitations/adivinado/", 0, "This invitation does not exist or has already been used."),
+        (None, 8, "This invitation expired after 7 days; ask an owner for a new one."),
+    ],
+)
 def test_unknown_and_expired_links_say_why_and_change_nothing(client, link, path, age_days, error):
     Invitation.objects.update(created_at=timezone.now() - dt.timedelta(days=age_days))
-    response = client.post(path or link, {"username": "ana", "password1": GOOD_PASSWORD,
-                                          "password2": GOOD_PASSWORD})
+    response = client.post(path or link, {"username": "ana", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
     assert (response.status_code, response.context["error"]) == (404, error)
     assert not get_user_model().objects.filter(username="ana").exists()
 

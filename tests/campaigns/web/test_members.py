@@ -19,7 +19,9 @@ def test_owner_sees_members_with_roles(client, owner, teammate, organization):
     body = response.content.decode()
     assert response.status_code == 200
     assert [(row.user.username, row.role) for row in response.context["rows"]] == [
-        ("editor-materiales-test", "editor"), ("owner-materiales-test", "owner")]
+        ("editor-materiales-test", "editor"),
+        ("owner-materiales-test", "owner"),
+    ]
     assert 'href="/members/"' in body  # the nav link, for owners
 
 
@@ -29,10 +31,12 @@ def test_editors_and_viewers_are_refused_and_see_no_link(client, organization, o
     target = Membership.objects.get(user=owner)
     client.force_login(user)
     assert client.get(reverse("campaigns:members")).status_code == 403
-    assert client.post(reverse("campaigns:invite_member"), {"email": "x@example.com", "role": "owner"}
-                       ).status_code == 403
-    invitation = Invitation.objects.create(organization=organization, email="y@example.com", role="viewer",
-                                           token_sha256="0" * 64, invited_by=owner)
+    assert (
+        client.post(reverse("campaigns:invite_member"), {"email": "x@example.com", "role": "owner"}).status_code == 403
+    )
+    invitation = Invitation.objects.create(
+        organization=organization, email="y@example.com", role="viewer", token_sha256="0" * 64, invited_by=owner
+    )
     assert client.post(reverse("campaigns:revoke_invitation", args=[invitation.pk])).status_code == 403
     assert client.post(reverse("campaigns:change_member", args=[target.pk]), {"remove": "1"}).status_code == 403
     assert 'href="/members/"' not in client.get(reverse("campaigns:dashboard")).content.decode()
@@ -48,8 +52,9 @@ def invite(client, email, capture, role="editor"):
     return response, mail.outbox[sent:]
 
 
-def test_inviting_answers_the_same_whether_the_account_exists(client, owner, organization,
-                                                              django_capture_on_commit_callbacks):
+def test_inviting_answers_the_same_whether_the_account_exists(
+    client, owner, organization, django_capture_on_commit_callbacks
+):
     UserFactory(username="lucia", email="Lucia@Example.com")
     client.force_login(owner)
     answers = []
@@ -58,12 +63,16 @@ def test_inviting_answers_the_same_whether_the_account_exists(client, owner, org
         answers.append([str(m) for m in response.context["messages"]])
         assert (message.to, message.subject) == ([email], "Invitation to Materiales Test")
         assert message.body.split("\n\n")[2].startswith("http://testserver/invitations/")
-    assert answers == [["Invitation sent to lucia@example.com. They join when they accept it."],
-                       ["Invitation sent to nadie@example.com. They join when they accept it."]]
+    assert answers == [
+        ["Invitation sent to lucia@example.com. They join when they accept it."],
+        ["Invitation sent to nadie@example.com. They join when they accept it."],
+    ]
     assert Membership.objects.filter(organization=organization).count() == 1  # the owner only: nobody added
     body = client.get(reverse("campaigns:members")).content.decode()
     assert [(i.email, i.role) for i, _, expired in response.context["pending"]] == [
-        ("nadie@example.com", "editor"), ("lucia@example.com", "editor")]
+        ("nadie@example.com", "editor"),
+        ("lucia@example.com", "editor"),
+    ]
     assert body.count("Withdraw</button>") == 2
 
 
@@ -76,8 +85,9 @@ def test_an_invalid_address_is_refused_and_nothing_is_sent(client, owner, django
     assert (Invitation.objects.count(), len(mail.outbox)) == (0, 0)
 
 
-def test_owner_withdraws_an_invitation_and_its_link_stops_working(client, owner, outsider, other_organization,
-                                                                  django_capture_on_commit_callbacks):
+def test_owner_withdraws_an_invitation_and_its_link_stops_working(
+    client, owner, outsider, other_organization, django_capture_on_commit_callbacks
+):
     client.force_login(owner)
     _, [message] = invite(client, "ana@example.com", django_capture_on_commit_callbacks)
     link = message.body.split("\n\n")[2]
@@ -86,8 +96,13 @@ def test_owner_withdraws_an_invitation_and_its_link_stops_working(client, owner,
     assert [str(m) for m in response.context["messages"]] == ["Invitation to ana@example.com withdrawn."]
     assert Invitation.objects.count() == 0
     assert client.get(link).status_code == 404
-    theirs = Invitation.objects.create(organization=other_organization, email="x@example.com", role="viewer",
-                                       token_sha256="0" * 64, invited_by=outsider)
+    theirs = Invitation.objects.create(
+        organization=other_organization,
+        email="x@example.com",
+        role="viewer",
+        token_sha256="0" * 64,
+        invited_by=outsider,
+    )
     assert client.post(reverse("campaigns:revoke_invitation", args=[theirs.pk])).status_code == 404
     assert Invitation.objects.filter(pk=theirs.pk).exists()
 
@@ -107,10 +122,12 @@ def test_the_last_owner_cannot_be_demoted_or_removed(client, owner):
     mine = Membership.objects.get(user=owner)
     response = client.post(reverse("campaigns:change_member", args=[mine.pk]), {"role": "editor"}, follow=True)
     assert [str(m) for m in response.context["messages"]] == [
-        "owner-materiales-test is the last owner: make someone else an owner first."]
+        "owner-materiales-test is the last owner: make someone else an owner first."
+    ]
     response = client.post(reverse("campaigns:change_member", args=[mine.pk]), {"remove": "1"}, follow=True)
     assert [str(m) for m in response.context["messages"]] == [
-        "owner-materiales-test is the last owner and cannot be removed."]
+        "owner-materiales-test is the last owner and cannot be removed."
+    ]
     mine.refresh_from_db()
     assert mine.role == "owner"
 

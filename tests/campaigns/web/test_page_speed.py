@@ -45,43 +45,103 @@ def _grow(organization, campaign, ad_group, plan, start: int, stop: int) -> None
     """Rows start..stop-1 of every list a page shows: campaigns, ad groups, keywords, ads, terms, negatives…"""
     for i in range(start, stop):
         other = CampaignFactory(organization=organization, name=f"Campaña {i}")
-        DailyMetric.objects.create(organization=organization, campaign=other, level="campaign", date=DAY, clicks=9,
-                                   impressions=90, cost_micros=4_000_000, conversions=1)
-        BudgetPlanItem.objects.create(plan=plan, campaign=other, before_micros=40_000_000, proposed_micros=44_000_000,
-                                      after_micros=44_000_000, reasons=["r"], posterior={
-                                          "marginal_return_p05": 1.0, "marginal_return_p95": 2.0})
-        BudgetChange.objects.create(organization=organization, campaign=other, plan=plan, plan_date=DAY,
-                                    plan_version=1, before_micros=40_000_000, after_micros=44_000_000,
-                                    actor="user:x", user=_user(f"changer{i}"))
+        DailyMetric.objects.create(
+            organization=organization,
+            campaign=other,
+            level="campaign",
+            date=DAY,
+            clicks=9,
+            impressions=90,
+            cost_micros=4_000_000,
+            conversions=1,
+        )
+        BudgetPlanItem.objects.create(
+            plan=plan,
+            campaign=other,
+            before_micros=40_000_000,
+            proposed_micros=44_000_000,
+            after_micros=44_000_000,
+            reasons=["r"],
+            posterior={"marginal_return_p05": 1.0, "marginal_return_p95": 2.0},
+        )
+        BudgetChange.objects.create(
+            organization=organization,
+            campaign=other,
+            plan=plan,
+            plan_date=DAY,
+            plan_version=1,
+            before_micros=40_000_000,
+            after_micros=44_000_000,
+            actor="user:x",
+            user=_user(f"changer{i}"),
+        )
         group = AdGroupFactory(campaign=campaign, name=f"Grupo {i}")
-        Suggestion.objects.create(organization=organization, kind="headline", campaign=campaign, ad_group=group,
-                                  text=f"Título nuevo {i}", source="generation:test")
+        Suggestion.objects.create(
+            organization=organization,
+            kind="headline",
+            campaign=campaign,
+            ad_group=group,
+            text=f"Título nuevo {i}",
+            source="generation:test",
+        )
         keyword = KeywordFactory(ad_group=ad_group, text=f"cemento {i}")
-        DailyMetric.objects.create(organization=organization, campaign=campaign, level="keyword", ad_group=ad_group,
-                                   keyword=keyword, date=DAY, clicks=3, impressions=30, cost_micros=1_000_000)
-        Ad.objects.create(ad_group=ad_group, headlines=[{"text": f"Título {i}.{n}", "pin": None} for n in range(3)],
-                          descriptions=[{"text": f"Descripción {i}.{n}", "pin": None} for n in range(2)],
-                          final_url="https://example.com/")
-        term = SearchTerm.objects.create(organization=organization, campaign=campaign, ad_group=ad_group,
-                                         text=f"término {i}")
+        DailyMetric.objects.create(
+            organization=organization,
+            campaign=campaign,
+            level="keyword",
+            ad_group=ad_group,
+            keyword=keyword,
+            date=DAY,
+            clicks=3,
+            impressions=30,
+            cost_micros=1_000_000,
+        )
+        Ad.objects.create(
+            ad_group=ad_group,
+            headlines=[{"text": f"Título {i}.{n}", "pin": None} for n in range(3)],
+            descriptions=[{"text": f"Descripción {i}.{n}", "pin": None} for n in range(2)],
+            final_url="https://example.com/",
+        )
+        term = SearchTerm.objects.create(
+            organization=organization, campaign=campaign, ad_group=ad_group, text=f"término {i}"
+        )
         SearchTermDaily.objects.create(search_term=term, campaign=campaign, date=DAY, clicks=2, cost_micros=500_000)
         for status in ("pending", "rejected"):
-            Suggestion.objects.create(organization=organization, kind="negative", level="campaign", campaign=other,
-                                      text=f"negativa {i}", match_type="exact", source="test", status=status,
-                                      decided_by=_user(f"decider{i}") if status != "pending" else None,
-                                      evidence={"would_have_blocked": {"cost_micros": i}})
-        ReportImport.objects.create(organization=organization, platform="google", kind="campaign",
-                                    filename=f"r{i}.csv", sha256="0" * 64, rows=i, date_from=DAY, date_to=DAY,
-                                    created_by=_user(f"importer{i}"))
+            Suggestion.objects.create(
+                organization=organization,
+                kind="negative",
+                level="campaign",
+                campaign=other,
+                text=f"negativa {i}",
+                match_type="exact",
+                source="test",
+                status=status,
+                decided_by=_user(f"decider{i}") if status != "pending" else None,
+                evidence={"would_have_blocked": {"cost_micros": i}},
+            )
+        ReportImport.objects.create(
+            organization=organization,
+            platform="google",
+            kind="campaign",
+            filename=f"r{i}.csv",
+            sha256="0" * 64,
+            rows=i,
+            date_from=DAY,
+            date_to=DAY,
+            created_by=_user(f"importer{i}"),
+        )
         Membership.objects.create(organization=organization, user=_user(f"member{i}"), role="viewer")
 
 
 def _urls(account: dict) -> dict[str, str]:
     return {
-        "dashboard": reverse("campaigns:dashboard"), "campaigns": reverse("campaigns:campaigns"),
+        "dashboard": reverse("campaigns:dashboard"),
+        "campaigns": reverse("campaigns:campaigns"),
         "search_terms": reverse("campaigns:search_terms"),
-        "budgets": reverse("campaigns:budgets"), "imports": reverse("campaigns:imports"),
-        "exports": reverse("campaigns:exports"), "members": reverse("campaigns:members"),
+        "budgets": reverse("campaigns:budgets"),
+        "imports": reverse("campaigns:imports"),
+        "exports": reverse("campaigns:exports"),
+        "members": reverse("campaigns:members"),
         "settings": reverse("campaigns:settings"),
         "campaign": reverse("campaigns:campaign", args=[account["campaign"].pk]),
         "ad_group": reverse("campaigns:ad_group", args=[account["ad_group"].pk]),
@@ -95,11 +155,26 @@ def _queries(client, url: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("page", ["dashboard", "campaigns", "search_terms", "budgets", "imports", "exports", "members",
-                                  "settings", "campaign", "ad_group", "generate"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "dashboard",
+        "campaigns",
+        "search_terms",
+        "budgets",
+        "imports",
+        "exports",
+        "members",
+        "settings",
+        "campaign",
+        "ad_group",
+        "generate",
+    ],
+)
 def test_queries_do_not_grow_with_rows(client, owner, organization, account, page):
-    plan = BudgetPlan.objects.create(organization=organization, plan_date=DAY - timedelta(days=1), mode="approval",
-                                     total_micros=0, policy="thompson")
+    plan = BudgetPlan.objects.create(
+        organization=organization, plan_date=DAY - timedelta(days=1), mode="approval", total_micros=0, policy="thompson"
+    )
     url = _urls(account)[page]
     client.force_login(owner)
     _grow(organization, account["campaign"], account["ad_group"], plan, 0, 2)
@@ -124,9 +199,17 @@ def test_every_page_answers_within_300_ms_on_the_demo(client, monkeypatch):
     rebalancing.propose(organization, END + timedelta(days=1))
     campaign = Campaign.objects.filter(organization=organization).order_by("name").first()
     ad_group = campaign.ad_groups.order_by("name").first()
-    Suggestion.objects.create(organization=organization, kind="negative", level="ad_group", campaign=campaign,
-                              ad_group=ad_group, text="gratis", match_type="phrase", source="test",
-                              evidence={"would_have_blocked": {"cost_micros": 1_000_000}})
+    Suggestion.objects.create(
+        organization=organization,
+        kind="negative",
+        level="ad_group",
+        campaign=campaign,
+        ad_group=ad_group,
+        text="gratis",
+        match_type="phrase",
+        source="test",
+        evidence={"would_have_blocked": {"cost_micros": 1_000_000}},
+    )
     client.force_login(Membership.objects.get(organization=organization, role="owner").user)
     urls = _urls({"campaign": campaign, "ad_group": ad_group})
     medians = {}

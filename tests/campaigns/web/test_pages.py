@@ -39,7 +39,11 @@ def test_dashboard_shows_the_arithmetic(client, owner, account):
     assert "Cemento &lt;script&gt;alert(1)&lt;/script&gt;" in body
     chart = response.context["chart"]
     assert {key: chart[key] for key in ("days", "spend", "conversions", "cpa")} == {
-        "days": [1741608000], "spend": [50.0], "conversions": [5.0], "cpa": [10.0]}
+        "days": [1741608000],
+        "spend": [50.0],
+        "conversions": [5.0],
+        "cpa": [10.0],
+    }
     assert [s.text for s in response.context["negatives"]] == ["gratis"]
 
 
@@ -63,8 +67,15 @@ def test_editor_approves_a_negative(client, teammate, account):
 
 
 def test_editor_rejects_in_bulk(client, teammate, account, organization):
-    second = Suggestion.objects.create(organization=organization, kind="negative", text="barato", match_type="exact",
-                                       level="campaign", campaign=account["campaign"], source="test")
+    second = Suggestion.objects.create(
+        organization=organization,
+        kind="negative",
+        text="barato",
+        match_type="exact",
+        level="campaign",
+        campaign=account["campaign"],
+        source="test",
+    )
     client.force_login(teammate)
     client.post(reverse("campaigns:search_terms"), {"decision": "reject", "ids": [account["negative"].pk, second.pk]})
     assert set(Suggestion.objects.values_list("status", flat=True)) == {"rejected"}
@@ -93,8 +104,10 @@ def test_viewer_post_is_refused_and_changes_nothing(client, viewer, account):
 
 def test_another_organizations_objects_are_404(client, outsider, account):
     client.force_login(outsider)  # an owner, of the other organization
-    assert client.post(reverse("campaigns:decide_plan", args=[account["plan"].pk]),
-                       {"decision": "apply"}).status_code == 404
+    assert (
+        client.post(reverse("campaigns:decide_plan", args=[account["plan"].pk]), {"decision": "apply"}).status_code
+        == 404
+    )
     client.post(reverse("campaigns:search_terms"), {"one": f"approve:{account['negative'].pk}"})
     account["negative"].refresh_from_db()
     assert account["negative"].status == "pending"
@@ -136,8 +149,13 @@ def test_budget_page_says_what_holds_each_campaign_back(client, teammate, accoun
     # The allocator's explanation (ml.budgets.limits) travels in the item's posterior; the page shows it as is.
     evidence = "left budget unspent on 9 of the last 42 days, stopping near 38.00 a day: more budget would not be spent"
     BudgetPlanItem.objects.filter(plan=account["plan"]).update(
-        posterior={"marginal_return_p05": 1.25, "marginal_return_p95": 3.5, "limit": "limited by volume",
-                   "limit_evidence": evidence})
+        posterior={
+            "marginal_return_p05": 1.25,
+            "marginal_return_p95": 3.5,
+            "limit": "limited by volume",
+            "limit_evidence": evidence,
+        }
+    )
     client.force_login(teammate)
 
     body = client.get(reverse("campaigns:budgets")).content.decode()
@@ -145,8 +163,9 @@ def test_budget_page_says_what_holds_each_campaign_back(client, teammate, accoun
     assert f'<div class="limit"><strong>Limited by volume</strong>: {evidence}</div>' in body
 
 
-def test_import_error_names_line_and_column_and_writes_nothing(client, teammate, eager_tasks, upload_dir,
-                                                               django_capture_on_commit_callbacks):
+def test_import_error_names_line_and_column_and_writes_nothing(
+    client, teammate, eager_tasks, upload_dir, django_capture_on_commit_callbacks
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from campaigns.models import ImportJob, ReportImport
@@ -157,8 +176,7 @@ def test_import_error_names_line_and_column_and_writes_nothing(client, teammate,
     # The file's head is a report, so it is accepted and imported by a job (run eagerly after the commit); the
     # job fails on the row, and the page then shows where.
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("campaigns:imports"),
-                               {"file": SimpleUploadedFile("terminos.csv", bad.encode())})
+        response = client.post(reverse("campaigns:imports"), {"file": SimpleUploadedFile("terminos.csv", bad.encode())})
     assert response.status_code == 302
     job = ImportJob.objects.get()
     assert (job.status, job.error_line, job.error_column) == ("failed", 5, "Coste")
@@ -167,8 +185,9 @@ def test_import_error_names_line_and_column_and_writes_nothing(client, teammate,
     assert not ReportImport.objects.exists()
 
 
-def test_import_lands_a_report(client, teammate, organization, eager_tasks, upload_dir,
-                               django_capture_on_commit_callbacks):
+def test_import_lands_a_report(
+    client, teammate, organization, eager_tasks, upload_dir, django_capture_on_commit_callbacks
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from campaigns.models import ReportImport
@@ -176,8 +195,9 @@ def test_import_lands_a_report(client, teammate, organization, eager_tasks, uplo
 
     client.force_login(teammate)
     with django_capture_on_commit_callbacks(execute=True):  # the job queued after the upload's commit, run here
-        response = client.post(reverse("campaigns:imports"),
-                               {"file": SimpleUploadedFile("terminos.csv", GOOGLE_ES_SEARCH_TERMS.encode())})
+        response = client.post(
+            reverse("campaigns:imports"), {"file": SimpleUploadedFile("terminos.csv", GOOGLE_ES_SEARCH_TERMS.encode())}
+        )
     assert response.status_code == 302
     report = ReportImport.objects.get(organization=organization)
     assert (report.kind, report.rows, report.created_by) == ("search_terms", 4, teammate)
@@ -200,19 +220,33 @@ def test_pages_speak_spanish(client, owner, account):
 
 def test_sculpting_negatives_are_shown_apart_and_never_as_savings(client, teammate, account, organization):
     sculpting = Suggestion.objects.create(
-        organization=organization, kind="negative", text="cemento cola saco", match_type="exact", level="ad_group",
-        campaign=account["campaign"], ad_group=account["ad_group"], source="test",
-        evidence={"kind": "sculpting", "reason": "belongs to Cemento › Cemento cola",
-                  "route_to": {"ad_group_id": 99, "path": "Cemento › Cemento cola"},
-                  "would_have_saved_micros": 0,
-                  "would_have_blocked": {"terms": ["cemento cola saco"], "clicks": 9, "cost_micros": 90_000_000,
-                                         "conversions": 0.0}})
+        organization=organization,
+        kind="negative",
+        text="cemento cola saco",
+        match_type="exact",
+        level="ad_group",
+        campaign=account["campaign"],
+        ad_group=account["ad_group"],
+        source="test",
+        evidence={
+            "kind": "sculpting",
+            "reason": "belongs to Cemento › Cemento cola",
+            "route_to": {"ad_group_id": 99, "path": "Cemento › Cemento cola"},
+            "would_have_saved_micros": 0,
+            "would_have_blocked": {
+                "terms": ["cemento cola saco"],
+                "clicks": 9,
+                "cost_micros": 90_000_000,
+                "conversions": 0.0,
+            },
+        },
+    )
     client.force_login(teammate)
     response = client.get(reverse("campaigns:search_terms"))
     assert [s.pk for s in response.context["waste"].rows] == [account["negative"].pk]
     assert [s.pk for s in response.context["sculpting"].rows] == [sculpting.pk]
     body = response.content.decode()
-    section = body[body.index('id="sculpting-negatives"'):]
+    section = body[body.index('id="sculpting-negatives"') :]
     assert "Cemento › Cemento cola" in section and f'value="approve:{sculpting.pk}"' in section
     # the costlier sculpting negative is not a dashboard "would have saved" opportunity
     assert [s.text for s in client.get(reverse("campaigns:dashboard")).context["negatives"]] == ["gratis"]

@@ -14,8 +14,9 @@ NEW_PASSWORD = "larch-okapi-trombone-47"
 
 
 def change(client: Client, old: str, new: str):
-    return client.post(reverse("campaigns:password_change"),
-                       {"old_password": old, "new_password1": new, "new_password2": new})
+    return client.post(
+        reverse("campaigns:password_change"), {"old_password": old, "new_password1": new, "new_password2": new}
+    )
 
 
 def test_the_page_needs_a_signed_in_user(client):
@@ -55,7 +56,8 @@ def test_a_wrong_old_password_changes_nothing(client, owner):
     response = change(client, "not-my-password", NEW_PASSWORD)
     assert response.status_code == 200
     assert response.context["form"].errors["old_password"] == [
-        "Your old password was entered incorrectly. Please enter it again."]
+        "Your old password was entered incorrectly. Please enter it again."
+    ]
     owner.refresh_from_db()
     assert owner.check_password(PASSWORD)
 

@@ -21,17 +21,31 @@ DESCRIPTIONS = ["Cemento para obra y reformas.", "Pide hoy y recíbelo mañana."
 
 @pytest.fixture
 def ad(account):
-    return Ad.objects.create(ad_group=account["ad_group"], headlines=[{"text": t, "pin": None} for t in HEADLINES],
-                             descriptions=[{"text": t, "pin": None} for t in DESCRIPTIONS], path1="cemento",
-                             final_url="https://example.com/cemento")
+    return Ad.objects.create(
+        ad_group=account["ad_group"],
+        headlines=[{"text": t, "pin": None} for t in HEADLINES],
+        descriptions=[{"text": t, "pin": None} for t in DESCRIPTIONS],
+        path1="cemento",
+        final_url="https://example.com/cemento",
+    )
 
 
 @pytest.fixture
 def keyword(account, organization):
     keyword = KeywordFactory(ad_group=account["ad_group"], text="cemento gris", match_type="phrase")
-    DailyMetric.objects.create(organization=organization, campaign=account["campaign"], level="keyword",
-                               ad_group=account["ad_group"], keyword=keyword, date=DAY, impressions=400, clicks=40,
-                               cost_micros=20_000_000, conversions=4, conversion_value_micros=80_000_000)
+    DailyMetric.objects.create(
+        organization=organization,
+        campaign=account["campaign"],
+        level="keyword",
+        ad_group=account["ad_group"],
+        keyword=keyword,
+        date=DAY,
+        impressions=400,
+        clicks=40,
+        cost_micros=20_000_000,
+        conversions=4,
+        conversion_value_micros=80_000_000,
+    )
     return keyword
 
 
@@ -62,7 +76,8 @@ def test_ad_group_page_lists_keywords_and_ads_with_counters(client, viewer, acco
     body = " ".join(response.content.decode().split())
     assert response.status_code == 200
     assert [(k.text, k.match_type, k.totals.clicks) for k in response.context["table"].rows] == [
-        ("cemento gris", "phrase", 40)]
+        ("cemento gris", "phrase", 40)
+    ]
     assert 'value="Entrega en 24 h" data-limit="30" data-platform="google" readonly>' in body
     assert '<span class="counter" aria-live="polite">15/30</span>' in body
     assert '<span class="counter" aria-live="polite">29/90</span>' in body
@@ -74,9 +89,12 @@ def test_ad_group_page_lists_keywords_and_ads_with_counters(client, viewer, acco
 def test_microsoft_counts_double_width_characters_as_two(client, owner, organization):
     campaign = CampaignFactory(organization=organization, platform="microsoft")
     ad_group = AdGroupFactory(campaign=campaign)
-    Ad.objects.create(ad_group=ad_group, headlines=[{"text": t, "pin": None} for t in ["セメント", "B", "C"]],
-                      descriptions=[{"text": "d1", "pin": None}, {"text": "d2", "pin": None}],
-                      final_url="https://example.com/")
+    Ad.objects.create(
+        ad_group=ad_group,
+        headlines=[{"text": t, "pin": None} for t in ["セメント", "B", "C"]],
+        descriptions=[{"text": "d1", "pin": None}, {"text": "d2", "pin": None}],
+        final_url="https://example.com/",
+    )
     client.force_login(owner)
     response = client.get(reverse("campaigns:ad_group", args=[ad_group.pk]))
     assert '<span class="counter" aria-live="polite">8/30</span>' in response.content.decode()
@@ -86,16 +104,24 @@ def test_microsoft_counts_double_width_characters_as_two(client, owner, organiza
 def test_wide_ranges_agree_with_the_validator_on_every_assigned_character():
     ranges = wide_ranges()
     inside = {code for start, end in ranges for code in range(start, end + 1)}
-    disagree = [code for code in range(0x40000) if unicodedata.category(chr(code)) != "Cn"
-                and (char_width(chr(code), "microsoft") == 2) != (code in inside)]
+    disagree = [
+        code
+        for code in range(0x40000)
+        if unicodedata.category(chr(code)) != "Cn" and (char_width(chr(code), "microsoft") == 2) != (code in inside)
+    ]
     assert (disagree, len(ranges)) == ([], 81)
 
 
 def test_editor_saves_an_ad_and_an_over_long_headline_is_refused(client, teammate, account, ad):
     client.force_login(teammate)
     url = reverse("campaigns:ad_group", args=[account["ad_group"].pk])
-    data = {"ad": ad.pk, "headlines": ["Cemento gris de obra", *HEADLINES[1:]], "descriptions": DESCRIPTIONS,
-            "path1": "cemento", "path2": "gris"}
+    data = {
+        "ad": ad.pk,
+        "headlines": ["Cemento gris de obra", *HEADLINES[1:]],
+        "descriptions": DESCRIPTIONS,
+        "path1": "cemento",
+        "path2": "gris",
+    }
     assert client.post(url, data).status_code == 302
     ad.refresh_from_db()
     assert (ad.headline_texts[0], ad.path2) == ("Cemento gris de obra", "gris")
@@ -135,10 +161,12 @@ def test_another_organizations_campaign_and_ad_group_are_404(client, outsider, a
 
 def test_ad_and_keyword_text_render_as_text(client, owner, account, organization):
     KeywordFactory(ad_group=account["ad_group"], text="<b>cemento</b>", match_type="exact")
-    Ad.objects.create(ad_group=account["ad_group"], headlines=[{"text": t, "pin": None} for t in
-                                                               ['"><script>alert(1)</script>', "B", "C"]],
-                      descriptions=[{"text": "d1", "pin": None}, {"text": "d2", "pin": None}],
-                      final_url="https://example.com/?a=<i>")
+    Ad.objects.create(
+        ad_group=account["ad_group"],
+        headlines=[{"text": t, "pin": None} for t in ['"><script>alert(1)</script>', "B", "C"]],
+        descriptions=[{"text": "d1", "pin": None}, {"text": "d2", "pin": None}],
+        final_url="https://example.com/?a=<i>",
+    )
     client.force_login(owner)
     body = client.get(reverse("campaigns:ad_group", args=[account["ad_group"].pk])).content.decode()
     assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in body and "<script>alert(1)" not in body
@@ -146,8 +174,11 @@ def test_ad_and_keyword_text_render_as_text(client, owner, account, organization
 
 
 def test_the_new_pages_require_sign_in(client, account):
-    for url in (reverse("campaigns:campaign", args=[account["campaign"].pk]),
-                reverse("campaigns:ad_group", args=[account["ad_group"].pk]),
-                reverse("campaigns:members"), reverse("campaigns:settings")):
+    for url in (
+        reverse("campaigns:campaign", args=[account["campaign"].pk]),
+        reverse("campaigns:ad_group", args=[account["ad_group"].pk]),
+        reverse("campaigns:members"),
+        reverse("campaigns:settings"),
+    ):
         response = client.get(url)
         assert (response.status_code, response["Location"]) == (302, f"{reverse('campaigns:login')}?next={url}")

@@ -110,8 +110,12 @@ def test_the_change_limited_oracle_obeys_the_rule_and_the_free_one_does_not():
     market = Market.from_family("manual", "unexplored", 20, 0)
     day = market.step_arrays(market.initial_budgets)
     history = make_history(
-        day.spend_micros[:, None] / MICROS, day.clicks[:, None] * 1.0, day.conversions[:, None],
-        day.conversion_value_micros[:, None] / MICROS, np.ones((20, 1), dtype=bool), market.initial_budgets / MICROS,
+        day.spend_micros[:, None] / MICROS,
+        day.clicks[:, None] * 1.0,
+        day.conversions[:, None],
+        day.conversion_value_micros[:, None] / MICROS,
+        np.ones((20, 1), dtype=bool),
+        market.initial_budgets / MICROS,
         budgets=day.budget_micros[:, None] / MICROS,
     )
     account = AccountArrays(market.campaign_ids, market.initial_budgets, market.floors, np.full(20, np.inf), history, 1)

@@ -124,10 +124,21 @@ def test_step_needs_a_budget_for_every_campaign():
 
 
 def _curves() -> list[CampaignCurve]:
-    return [CampaignCurve("a", "Cement", cpc=0.5, clicks_per_day=120.0, cvr=0.05, order_value=180.0, ctr=0.06,
-                          budget_micros=40_000_000),
-            CampaignCurve("b", "Tiles", cpc=0.6, clicks_per_day=8.0, cvr=0.03, order_value=520.0, ctr=0.05,
-                          budget_micros=20_000_000)]
+    return [
+        CampaignCurve(
+            "a",
+            "Cement",
+            cpc=0.5,
+            clicks_per_day=120.0,
+            cvr=0.05,
+            order_value=180.0,
+            ctr=0.06,
+            budget_micros=40_000_000,
+        ),
+        CampaignCurve(
+            "b", "Tiles", cpc=0.6, clicks_per_day=8.0, cvr=0.03, order_value=520.0, ctr=0.05, budget_micros=20_000_000
+        ),
+    ]
 
 
 def test_a_market_of_known_campaigns_follows_their_curves():
@@ -144,15 +155,26 @@ def test_a_market_of_known_campaigns_follows_their_curves():
     assert again.step(again.initial_budgets_micros) == days[0]
 
 
-@pytest.mark.parametrize(("build", "message"), [
-    (lambda: Market.from_curves([], seed=0), "at least one campaign"),
-    (lambda: Market.from_curves(_curves() + _curves()[:1], seed=0), "distinct campaign ids"),
-    (lambda: Market.from_curves(_curves(), seed=0, start_weekday=7), "start_weekday"),
-    (lambda: CampaignCurve("x", "X", cpc=0.0, clicks_per_day=1.0, cvr=0.1, order_value=1.0, ctr=0.1,
-                           budget_micros=1), "cpc"),
-    (lambda: CampaignCurve("x", "X", cpc=1.0, clicks_per_day=1.0, cvr=1.5, order_value=1.0, ctr=0.1,
-                           budget_micros=1), "cvr must be in"),
-])
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Market.from_curves([], seed=0), "at least one campaign"),
+        (lambda: Market.from_curves(_curves() + _curves()[:1], seed=0), "distinct campaign ids"),
+        (lambda: Market.from_curves(_curves(), seed=0, start_weekday=7), "start_weekday"),
+        (
+            lambda: CampaignCurve(
+                "x", "X", cpc=0.0, clicks_per_day=1.0, cvr=0.1, order_value=1.0, ctr=0.1, budget_micros=1
+            ),
+            "cpc",
+        ),
+        (
+            lambda: CampaignCurve(
+                "x", "X", cpc=1.0, clicks_per_day=1.0, cvr=1.5, order_value=1.0, ctr=0.1, budget_micros=1
+            ),
+            "cvr must be in",
+        ),
+    ],
+)
 def test_invalid_known_campaigns_are_rejected(build, message):
     with pytest.raises(ValueError, match=message):
         build()

@@ -77,9 +77,19 @@ def mixed_items() -> list:
     from ml.generation.items import GenerationItem
     from ml.generation.prompts import PromptInput, build_prompt
 
-    rows = [("keywords", KEYWORD_LIMIT, 3, 20), ("headlines", HEADLINE_LIMIT, 4, 30),
-            ("descriptions", DESCRIPTION_LIMIT, 2, 40), ("headlines", HEADLINE_LIMIT, 1, 8)]
-    texts = [("Cemento gris en sacos de 50 kg.", "es"), ("Tinacos de 1100 litros con filtro.", "es"),
-             ("Water tanks with free delivery.", "en"), ("Ladrillo rojo recocido.", "es")]
-    return [GenerationItem(build_prompt(PromptInput(text, language), kind), limit, lines, cap)
-            for (kind, limit, lines, cap), (text, language) in zip(rows, texts, strict=True)]
+    rows = [
+        ("keywords", KEYWORD_LIMIT, 3, 20),
+        ("headlines", HEADLINE_LIMIT, 4, 30),
+        ("descriptions", DESCRIPTION_LIMIT, 2, 40),
+        ("headlines", HEADLINE_LIMIT, 1, 8),
+    ]
+    texts = [
+        ("Cemento gris en sacos de 50 kg.", "es"),
+        ("Tinacos de 1100 litros con filtro.", "es"),
+        ("Water tanks with free delivery.", "en"),
+        ("Ladrillo rojo recocido.", "es"),
+    ]
+    return [
+        GenerationItem(build_prompt(PromptInput(text, language), kind), limit, lines, cap)
+        for (kind, limit, lines, cap), (text, language) in zip(rows, texts, strict=True)
+    ]

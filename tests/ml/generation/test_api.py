@@ -56,8 +56,9 @@ def test_suggestions_repeating_existing_keywords_or_off_topic_are_dropped(batche
     existing = tuple(k.text.upper() for k in base.keywords)
     again = generate_assets(GenerationRequest(CEMENT, seed=1, existing_keywords=existing, strategy="plain"), batcher)
     assert {k.text for k in again.keywords}.isdisjoint({k.text for k in base.keywords})
-    topical = generate_assets(GenerationRequest(CEMENT, seed=1, strategy="plain"), batcher, TopicEmbedder(),
-                              min_similarity=0.5)
+    topical = generate_assets(
+        GenerationRequest(CEMENT, seed=1, strategy="plain"), batcher, TopicEmbedder(), min_similarity=0.5
+    )
     assert all("cemento" in h.lower() for h in topical.headlines)
     assert {v.reason for v in topical.dropped} >= {"off_topic"}
 
@@ -81,8 +82,14 @@ def test_no_canary_reaches_any_output_in_strip_mode(batcher, strategy) -> None:
     rows = [json.loads(line) for line in (DATA / "injections.jsonl").read_text(encoding="utf-8").splitlines()][::10]
     requests = [
         GenerationRequest(
-            r["text"], language=r["language"], guard_mode="strip", n_keywords=3, n_headlines=3, n_descriptions=2,
-            seed=i, strategy=strategy,
+            r["text"],
+            language=r["language"],
+            guard_mode="strip",
+            n_keywords=3,
+            n_headlines=3,
+            n_descriptions=2,
+            seed=i,
+            strategy=strategy,
         )
         for i, r in enumerate(rows)
     ]
@@ -128,8 +135,12 @@ def test_the_full_strategy_returns_whole_true_lines_and_says_why_others_were_dro
     assert "Entrega en obra en 24 horas" in assets.headlines and "Sacos de 50 kg" in assets.headlines
     assert all(not h.endswith((" de", " en", ",")) for h in assets.headlines)
     assert {len(v) for v in (assets.headlines, assets.descriptions, assets.keywords)} and all(
-        len(assets.sources[k]) == n for k, n in
-        [("headlines", len(assets.headlines)), ("descriptions", len(assets.descriptions)),
-         ("keywords", len(assets.keywords))])
+        len(assets.sources[k]) == n
+        for k, n in [
+            ("headlines", len(assets.headlines)),
+            ("descriptions", len(assets.descriptions)),
+            ("keywords", len(assets.keywords)),
+        ]
+    )
     assert assets.dropped and all(v.text and v.reason for v in assets.dropped)
     assert 0 < assets.tokens <= token_budget(request)

@@ -151,8 +151,10 @@ def test_int8_decode_steps_stay_close_to_fp32_on_the_default_model(real_model_di
     fp32 = load_model(ModelSettings(cache_dir=str(model_cache), quantization="none", device="cpu"))
     int8 = load_model(ModelSettings(cache_dir=str(model_cache), quantization="int8", device="cpu", cpu_blocks="int8"))
     assert int8.quantization == "int8+int8-decode"
-    text = ("Anuncios de búsqueda.\nProducto: <<<Cemento gris Portland en sacos de 50 kg con entrega en obra>>>\n"
-            "Títulos:\nCemento Portland en Sacos\nEntrega en Obra en 24 h\nSacos de 50 kg a Domicilio\n")
+    text = (
+        "Anuncios de búsqueda.\nProducto: <<<Cemento gris Portland en sacos de 50 kg con entrega en obra>>>\n"
+        "Títulos:\nCemento Portland en Sacos\nEntrega en Obra en 24 h\nSacos de 50 kg a Domicilio\n"
+    )
     ids = fp32.tokenizer(text, return_tensors="pt").input_ids
     prompt = 20
 

@@ -77,7 +77,8 @@ def test_a_window_too_short_keeps_the_original_layer() -> None:
 
 
 def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(
-        tiny_model, tiny_model_dir, mixed_items) -> None:
+    tiny_model, tiny_model_dir, mixed_items
+) -> None:
     """A sliding window shorter than prompt + continuation keeps transformers' own layer; finished rows then stay
     in the batch, their tokens no longer recorded, and the output is still exactly ``generate``'s."""
     from transformers import AutoConfig, AutoModelForCausalLM
@@ -88,8 +89,9 @@ def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(
     config.sliding_window = 16
     torch.manual_seed(1)
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32).eval()
-    loaded = LoadedModel(model=model, tokenizer=tiny_model.tokenizer, name="tiny-window", quantization="none",
-                         device="cpu")
+    loaded = LoadedModel(
+        model=model, tokenizer=tiny_model.tokenizer, name="tiny-window", quantization="none", device="cpu"
+    )
     items = list(mixed_items)
     loop = run_batch(loaded, items, temperature=0, options=DecodeOptions(engine="loop"))
     generate = run_batch(loaded, items, temperature=0, options=DecodeOptions(engine="generate"))
@@ -99,7 +101,8 @@ def test_rows_that_cannot_leave_the_cache_are_skipped_with_the_same_text(
 
 @pytest.mark.parametrize("temperature", [0, 1.0])
 def test_the_restricted_head_writes_what_the_whole_head_writes(
-        tiny_model, tiny_model_int8, temperature, mixed_items) -> None:
+    tiny_model, tiny_model_int8, temperature, mixed_items
+) -> None:
     from dataclasses import replace
 
     from ml.generation.engines.loop import decode
@@ -115,8 +118,16 @@ def test_the_restricted_head_writes_what_the_whole_head_writes(
             processor = LineLimitProcessor(tokenizer, [i.limit for i in items], alphabets=[i.alphabet for i in items])
             stop = ListStop(tokenizer, [i.max_lines for i in items])
             torch.manual_seed(11)
-            runs.append(decode(loaded, encoded, [i.max_new_tokens for i in items], BatchRules(processor, stop),
-                               Sampling(temperature, 40), DecodeOptions(restrict_vocab=restrict)))
+            runs.append(
+                decode(
+                    loaded,
+                    encoded,
+                    [i.max_new_tokens for i in items],
+                    BatchRules(processor, stop),
+                    Sampling(temperature, 40),
+                    DecodeOptions(restrict_vocab=restrict),
+                )
+            )
         assert runs[0] == runs[1]
         ids, head = loaded.heads["rows"]
         assert head is not loaded.model.lm_head and len(ids) < 0.7 * len(tokenizer)
@@ -136,7 +147,8 @@ def test_run_batch_uses_the_alphabet_of_each_row(tiny_model, mixed_items) -> Non
 
 
 def test_building_the_restricted_head_leaves_the_seeded_sampling_alone(
-        tiny_model, tiny_model_int8, mixed_items) -> None:
+    tiny_model, tiny_model_int8, mixed_items
+) -> None:
     """Regression: a new ``nn.Linear`` initialises its weights from the global generator, so the batch that built the
     restricted head sampled other text than the same seeded batch once the head was cached."""
     from dataclasses import replace

@@ -61,8 +61,9 @@ def test_a_head_over_some_rows_gives_those_rows_logits_exactly(tiny_model_dir, q
 
     from ml.generation.model.quantize import head_rows
 
-    loaded = load_model(ModelSettings(path=str(tiny_model_dir), quantization=quantization, device="cpu",
-                                      cpu_blocks=blocks))
+    loaded = load_model(
+        ModelSettings(path=str(tiny_model_dir), quantization=quantization, device="cpu", cpu_blocks=blocks)
+    )
     head = loaded.model.lm_head
     ids = torch.tensor([0, 7, 500, 1000, 262143])
     small = head_rows(head, ids)

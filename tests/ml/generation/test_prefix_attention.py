@@ -16,9 +16,13 @@ from ml.generation.prompts import PromptInput, build_prompt
 from ml.generation.run import run_batch
 
 # rows of three prefixes (language x field), interleaved: rows of one prefix are not side by side
-ROWS = [("Cemento gris en sacos de 50 kg.", "es", "headlines"), ("Water tanks with delivery.", "en", "headlines"),
-        ("Tinacos de 1100 litros con filtro.", "es", "headlines"), ("Ladrillo rojo.", "es", "keywords"),
-        ("Steel rebar cut to size.", "en", "headlines")]
+ROWS = [
+    ("Cemento gris en sacos de 50 kg.", "es", "headlines"),
+    ("Water tanks with delivery.", "en", "headlines"),
+    ("Tinacos de 1100 litros con filtro.", "es", "headlines"),
+    ("Ladrillo rojo.", "es", "keywords"),
+    ("Steel rebar cut to size.", "en", "headlines"),
+]
 LIMITS = {"headlines": HEADLINE_LIMIT, "keywords": KEYWORD_LIMIT, "descriptions": DESCRIPTION_LIMIT}
 
 
@@ -28,8 +32,9 @@ def _prompts() -> list[str]:
 
 def _fresh(tiny_model: LoadedModel, model=None) -> LoadedModel:
     """The tiny model with an empty prefix store (the session fixture's store is shared by other tests)."""
-    return LoadedModel(model=model or tiny_model.model, tokenizer=tiny_model.tokenizer, name="tiny",
-                       quantization="none", device="cpu")
+    return LoadedModel(
+        model=model or tiny_model.model, tokenizer=tiny_model.tokenizer, name="tiny", quantization="none", device="cpu"
+    )
 
 
 def _logits(loaded: LoadedModel, encoded: dict, steps: int, drop_after: int | None) -> list[torch.Tensor]:
@@ -40,8 +45,14 @@ def _logits(loaded: LoadedModel, encoded: dict, steps: int, drop_after: int | No
     done = cache.get_seq_length()
     out = []
     with torch.inference_mode():
-        result = model(input_ids=ids[:, done:], attention_mask=mask, position_ids=positions[:, done:], cache=cache,
-                       use_cache=True, logits_to_keep=1)
+        result = model(
+            input_ids=ids[:, done:],
+            attention_mask=mask,
+            position_ids=positions[:, done:],
+            cache=cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )
         out.append(result.logits[:, -1])
         assert preallocate(cache, ids.shape[1] + steps + 1)
         last, live = positions[:, -1], torch.arange(ids.shape[0])
@@ -53,8 +64,9 @@ def _logits(loaded: LoadedModel, encoded: dict, steps: int, drop_after: int | No
             token = (live * 7 + 100 + step).unsqueeze(1)
             mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=1)
             last = last + 1
-            result = model(input_ids=token, attention_mask=mask, position_ids=last.unsqueeze(1), cache=cache,
-                           use_cache=True)
+            result = model(
+                input_ids=token, attention_mask=mask, position_ids=last.unsqueeze(1), cache=cache, use_cache=True
+            )
             out.append(result.logits[:, -1])
     return out
 
@@ -79,8 +91,10 @@ def test_without_a_shared_prefix_layer_the_model_runs_sdpa_exactly(tiny_model, t
     with torch.inference_mode():
         for inputs in (batch, single):
             assert torch.equal(tiny_model.model(**inputs).logits, sdpa(**inputs).logits)
-            assert torch.equal(tiny_model.model.generate(**inputs, max_new_tokens=6, do_sample=False),
-                               sdpa.generate(**inputs, max_new_tokens=6, do_sample=False))
+            assert torch.equal(
+                tiny_model.model.generate(**inputs, max_new_tokens=6, do_sample=False),
+                sdpa.generate(**inputs, max_new_tokens=6, do_sample=False),
+            )
 
 
 def test_prefix_attention_equals_attention_over_copied_prefixes(tiny_model) -> None:

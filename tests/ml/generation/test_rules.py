@@ -132,8 +132,9 @@ def test_byte_fallback_pieces_of_banned_ascii_characters_are_banned_too(tiny_mod
     """Regression: ``<0x29>`` (the byte piece of ``)``) counted as a harmless one-wide placeholder, so a keyword
     could end in ``)`` although the ``)`` token itself was masked."""
     tokenizer = tiny_model.tokenizer
-    byte = {value: tokenizer.convert_tokens_to_ids(f"<0x{value:02X}>")
-            for value in (0x29, 0x21, 0x41, 0x09, 0x0A, 0x01)}
+    byte = {
+        value: tokenizer.convert_tokens_to_ids(f"<0x{value:02X}>") for value in (0x29, 0x21, 0x41, 0x09, 0x0A, 0x01)
+    }
     keywords = token_tables(tokenizer, banned_chars=KEYWORD_LIMIT.banned_chars, alphabet="latin")
     headlines = token_tables(tokenizer, banned_chars=HEADLINE_LIMIT.banned_chars, alphabet="latin")
     assert keywords.forbidden[byte[0x29]] and not headlines.forbidden[byte[0x29]]
@@ -141,8 +142,9 @@ def test_byte_fallback_pieces_of_banned_ascii_characters_are_banned_too(tiny_mod
     assert not keywords.forbidden[byte[0x41]] and keywords.head_width[byte[0x41]] == 1
     assert keywords.forbidden[byte[0x09]] and keywords.forbidden[byte[0x01]]  # tab and control bytes: never
     # <0xD9><0x0A> decodes to two U+FFFD: a newline byte would end a line the text does not end
-    assert headlines.forbidden[byte[0x0A]] and "\n" not in tokenizer.decode([tokenizer.convert_tokens_to_ids("<0xD9>"),
-                                                                            byte[0x0A]])
+    assert headlines.forbidden[byte[0x0A]] and "\n" not in tokenizer.decode(
+        [tokenizer.convert_tokens_to_ids("<0xD9>"), byte[0x0A]]
+    )
 
 
 def test_logits_wider_than_the_tokenizer_are_masked_past_its_last_token(tiny_model) -> None:
@@ -151,4 +153,6 @@ def test_logits_wider_than_the_tokenizer_are_masked_past_its_last_token(tiny_mod
     processor = LineLimitProcessor(tokenizer, [HEADLINE_LIMIT, KEYWORD_LIMIT])
     masked = processor(torch.tensor([[2, 10], [2, 10]]), torch.zeros(2, len(tokenizer) + 3))
     assert masked.shape == (2, len(tokenizer) + 3)
-    assert torch.isinf(masked[:, len(tokenizer):]).all() and torch.isfinite(masked[:, :len(tokenizer)]).any(dim=1).all()
+    assert (
+        torch.isinf(masked[:, len(tokenizer) :]).all() and torch.isfinite(masked[:, : len(tokenizer)]).any(dim=1).all()
+    )

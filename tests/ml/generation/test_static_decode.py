@@ -52,7 +52,7 @@ def test_a_smaller_batch_reuses_the_graph_and_its_padding_rows_change_nothing(ti
     tiny_model.graphs.clear()
     run_batch(tiny_model, items, temperature=0, options=DecodeOptions(share_prefix=False, engine="graph"))
     assert len(tiny_model.graphs) == 1
-    (shape_rows, *_), = tiny_model.graphs.keys()
+    ((shape_rows, *_),) = tiny_model.graphs.keys()
     assert shape_rows == 4
     three = run_batch(tiny_model, items[:3], temperature=0, options=DecodeOptions(share_prefix=False, engine="graph"))
     loop = run_batch(tiny_model, items[:3], temperature=0, options=DecodeOptions(share_prefix=False, engine="loop"))

@@ -12,9 +12,18 @@ from ml.generation.model.tied_quant import QuantizedEmbedding, QuantizedHead, Qu
 def _tiny(tie: bool = True):  # noqa: ANN202
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig
 
-    config = Gemma3TextConfig(vocab_size=262144, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                              num_attention_heads=2, num_key_value_heads=1, head_dim=32, query_pre_attn_scalar=32,
-                              layer_types=["sliding_attention", "full_attention"], tie_word_embeddings=tie)
+    config = Gemma3TextConfig(
+        vocab_size=262144,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=32,
+        query_pre_attn_scalar=32,
+        layer_types=["sliding_attention", "full_attention"],
+        tie_word_embeddings=tie,
+    )
     torch.manual_seed(0)
     return Gemma3ForCausalLM(config).eval()
 

@@ -144,7 +144,10 @@ def test_logistic_threshold_trades_out_of_scope_recall_for_in_scope_accuracy() -
     cautious = IntentMatcher(embedder=None, C=100.0).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
     calibration = cautious.calibrate_vectors(labels, vectors)
     assert (calibration.method, calibration.on, calibration.in_scope_kept, calibration.out_of_scope_flagged) == (
-        "trade_off", "score", 1.0, 1.0
+        "trade_off",
+        "score",
+        1.0,
+        1.0,
     )
     assert [m.label for m in cautious.predict_vectors(vectors)] == ["x", "y", "x", "y", "x", "y", None, None]
 
@@ -155,7 +158,9 @@ def test_logistic_head_without_out_of_scope_examples_thresholds_the_similarity()
     matcher = IntentMatcher(embedder=None, in_scope_quantile=0.2).fit_vectors(["a", "b"], ["a", "b"], vectors[[0, 9]])
     calibration = matcher.calibrate_vectors(["a"] * 5 + ["b"] * 5, vectors)
     assert (calibration.method, calibration.on, round(calibration.threshold, 4)) == (
-        "quantile", "similarity", round(float(np.cos(np.radians(40))), 4)
+        "quantile",
+        "similarity",
+        round(float(np.cos(np.radians(40))), 4),
     )
     assert calibration.similarity_threshold == calibration.threshold
 

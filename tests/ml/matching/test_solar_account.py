@@ -16,15 +16,19 @@ from tests.ml.matching.solar_account import AD_GROUPS, BRAND, CAMPAIGNS, TERMS, 
 
 # What the marketer calls the account's own business, per campaign (a hand-written list, typos included).
 THEME_WORDS = {
-    1: set("solar panel panels quote quotes qoutes estimate estimates home residential system sytem austin tx "
-           "nem nem3 battery batteries tesla powerwall enphase backup metering california installer installers "
-           "san marcos rebates".split()),
+    1: set(
+        "solar panel panels quote quotes qoutes estimate estimates home residential system sytem austin tx "
+        "nem nem3 battery batteries tesla powerwall enphase backup metering california installer installers "
+        "san marcos rebates".split()
+    ),
     2: {"sunpeak", "sun", "peak", "sunpeek", "solar"},
     3: set("paneles panel placas solares solar energia casa instalacion".split()),
 }
 BRAND_SPELLINGS = [("sunpeak",), ("sun", "peak"), ("sunpeek",)]
-NOT_AN_INTENT = set("a de del el en for in la las los of para the to vs best cheap price precio free online near me "
-                    "baratos reviews".split())
+NOT_AN_INTENT = set(
+    "a de del el en for in la las los of para the to vs best cheap price precio free online near me "
+    "baratos reviews".split()
+)
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -44,8 +48,11 @@ def judge(s: NegativeSuggestion, rows: list[SearchTermRow]) -> str | None:
     """Why a marketer would reject the suggestion, or None when they would approve it."""
     negative = words(s.text)
     in_scope = [r for r in rows if r.campaign_id in s.campaign_ids and s.ad_group_id in (None, r.ad_group_id)]
-    blocked = [r for r in in_scope if (words(r.text) == negative if s.match_type == "exact"
-                                       else contains(words(r.text), negative))]
+    blocked = [
+        r
+        for r in in_scope
+        if (words(r.text) == negative if s.match_type == "exact" else contains(words(r.text), negative))
+    ]
     groups = [g for g, (c, _n, _k) in AD_GROUPS.items() if c in s.campaign_ids and s.ad_group_id in (None, g)]
     keywords = [singular(words(k)) for g in groups for k in AD_GROUPS[g][2]]
     if {r.text for r in blocked} != set(s.blocked.terms):
@@ -66,8 +73,9 @@ def judge(s: NegativeSuggestion, rows: list[SearchTermRow]) -> str | None:
         destination = s.route_to
         if destination is None or AD_GROUPS[destination][0] != AD_GROUPS[s.ad_group_id][0]:
             return "sculpting without a destination in the same campaign"
-        here, there = (set(singular(words(" ".join((AD_GROUPS[g][1], *AD_GROUPS[g][2])))))
-                       for g in (s.ad_group_id, destination))
+        here, there = (
+            set(singular(words(" ".join((AD_GROUPS[g][1], *AD_GROUPS[g][2]))))) for g in (s.ad_group_id, destination)
+        )
         if not set(singular(negative)) & (there - here):
             return "sculpting a term with nothing of the destination ad group"
         if s.reason != f"belongs to {CAMPAIGNS[AD_GROUPS[destination][0]]} › {AD_GROUPS[destination][1]}":
@@ -79,8 +87,10 @@ def judge(s: NegativeSuggestion, rows: list[SearchTermRow]) -> str | None:
 
 @pytest.fixture(scope="module")
 def solar(embedder: CachedEmbedder) -> tuple[list[SearchTermRow], list[NegativeSuggestion]]:
-    rows = [SearchTermRow(text, AD_GROUPS[group][0], group, clicks, dollars * 1_000_000, conversions, i)
-            for i, (text, group, clicks, dollars, conversions) in enumerate(TERMS)]
+    rows = [
+        SearchTermRow(text, AD_GROUPS[group][0], group, clicks, dollars * 1_000_000, conversions, i)
+        for i, (text, group, clicks, dollars, conversions) in enumerate(TERMS)
+    ]
     texts = [t for g, (_c, name, keywords) in AD_GROUPS.items() for t in (name, *keywords)]
     labels = [g for g, (_c, name, keywords) in AD_GROUPS.items() for _t in (name, *keywords)]
     matcher = IntentMatcher(embedder).fit(texts, labels)
@@ -94,8 +104,13 @@ def solar(embedder: CachedEmbedder) -> tuple[list[SearchTermRow], list[NegativeS
         campaign_names=CAMPAIGNS,
         brand_terms=(BRAND,),
     )
-    suggestions = propose_negatives(rows, matcher.predict_vectors(vectors), vectors=vectors,
-                                    relevance_threshold=matcher.similarity_threshold, theme=theme)
+    suggestions = propose_negatives(
+        rows,
+        matcher.predict_vectors(vectors),
+        vectors=vectors,
+        relevance_threshold=matcher.similarity_threshold,
+        theme=theme,
+    )
     return rows, suggestions
 
 
