@@ -10,6 +10,7 @@ from campaigns import tasks
 from campaigns.models import Campaign, Suggestion
 from campaigns.services.demo import seed_demo
 from ml.ad_rules import KeywordText, Rules, check_keyword, check_text
+from ml.generation.prompts import PROMPT_VERSION_FULL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -23,7 +24,7 @@ def test_generate_fills_a_demo_campaign_with_valid_spanish_suggestions():
     assert saved.count() == result["keywords"] + result["headlines"] + result["descriptions"] > 0
     rules = Rules(platforms=("google",))
     for suggestion in saved:
-        assert suggestion.source.startswith("generation:") and "fewshot" in suggestion.source
+        assert suggestion.source.startswith("generation:") and PROMPT_VERSION_FULL in suggestion.source
         if suggestion.kind == "keyword":
             assert check_keyword(KeywordText(suggestion.text, suggestion.match_type), None, rules) == []
         else:

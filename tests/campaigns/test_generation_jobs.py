@@ -27,6 +27,7 @@ from campaigns.services.generation_jobs import (
     seconds_until_reclaimable,
 )
 from ml.ad_rules import KeywordText, Rules, Violation, check_keyword, check_text
+from ml.generation import compose
 from ml.generation.api import GeneratedAssets, GenerationRequest, Provenance, token_budget
 from ml.generation.guardrails import inspect
 
@@ -275,6 +276,9 @@ def test_a_job_that_keeps_failing_fails_with_its_error_after_three_attempts(demo
 # --- running the real model -------------------------------------------------------------------------------------
 
 
+ROWS_PER_AD_GROUP = sum(compose.ROWS.values())  # the full pipeline's prompts for one ad group
+
+
 class CancelDuringSecondStep:
     """The real batcher; the marketer presses cancel while the second step is being generated."""
 
@@ -283,7 +287,7 @@ class CancelDuringSecondStep:
 
     def submit(self, item):
         self.submitted += 1
-        if self.submitted == 4:  # three prompts per ad group: the first of the second ad group
+        if self.submitted == ROWS_PER_AD_GROUP + 1:  # the first prompt of the second ad group
             cancel_job(GenerationJob.objects.get(pk=self.job_id))
         return self.batcher.submit(item)
 
