@@ -27,18 +27,15 @@ from ml.ad_rules import (
     DESCRIPTION_LIMIT,
     HEADLINE_LIMIT,
     KEYWORD_LIMIT,
-    KeywordText,
     Platform,
     Rules,
     Violation,
-    check_keyword,
-    check_text,
     normalise_for_duplicates,
 )
 from ml.generation import compose
 from ml.generation.batching import DynamicBatcher
 from ml.generation.compose import match_type_for
-from ml.generation.guardrails import GuardMode, GuardResult, InjectionRefused, contains_canary, inspect
+from ml.generation.guardrails import GuardMode, GuardResult, InjectionRefused, inspect
 from ml.generation.items import Completion, GenerationItem
 from ml.generation.model.loading import ModelSettings, load_model
 from ml.generation.prompts import (
@@ -286,12 +283,7 @@ def assemble(
         clean[kind] = []
         for i, line in enumerate(raw[kind]):
             text = " ".join(_KEYWORD_CLEAN.sub(" ", line).lower().split()) if kind == "keywords" else line
-            if kind == "keywords":
-                problems = check_keyword(KeywordText(text, match_type_for(text)), i, rules)
-            else:
-                problems = check_text(text, kind, i, rules)
-            if contains_canary(text, guard.canaries):
-                problems.append(Violation(kind, i, "canary", "repeats text removed by the guardrails"))
+            problems = compose.platform_problems(text, kind, i, rules, guard)
             key = normalise_for_duplicates(text)
             if key in seen:
                 problems.append(Violation(kind, i, "duplicate", "repeats an existing or earlier item"))

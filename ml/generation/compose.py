@@ -117,7 +117,9 @@ def _normalise(text: str, kind: str) -> str:
     return text
 
 
-def _platform_problems(text: str, kind: str, index: int, rules: Rules, guard: GuardResult) -> list[Violation]:
+def platform_problems(text: str, kind: str, index: int, rules: Rules, guard: GuardResult) -> list[Violation]:
+    """What the platforms' rules (:mod:`ml.ad_rules`, a keyword with the match type its length gives) and the
+    guardrails' canaries say of one line, for either strategy."""
     if kind == "keywords":
         problems = check_keyword(KeywordText(text, match_type_for(text)), index, rules)
     else:
@@ -142,7 +144,7 @@ def candidates_for(
     for index, (line, source) in enumerate(sources):
         text = _normalise(line.text, kind)
         line = ScoredLine(text, line.mean_logprob, line.end_logprob)
-        problems = _platform_problems(text, kind, index, rules, guard)
+        problems = platform_problems(text, kind, index, rules, guard)
         reason = None if problems else check_line(line, kind, brief)
         if problems or reason:
             if source == "brief":  # the brief's own phrase: only a term the organization blocked is news
