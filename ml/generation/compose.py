@@ -47,7 +47,7 @@ from ml.generation.tables import LANGUAGE_ALPHABET
 # development briefs: 5 of 12 full ads at 0.7 with these rows, 1 of 12 at 0.5 with 6 / 2 / 4 rows)
 TEMPERATURE = 0.7
 # rows asked per field, and lines per row: over-generation, so that whole, true, distinct lines are left
-ROWS = {"headlines": 10, "descriptions": 2, "keywords": 6}
+ROWS = {"headlines": 14, "descriptions": 2, "keywords": 6}
 LINES_PER_ROW = {"headlines": 10, "descriptions": 4, "keywords": 10}
 TOKENS_PER_LINE = {"keywords": 9, "headlines": 10, "descriptions": 26}
 _LIMITS = {"keywords": KEYWORD_LIMIT, "headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT}
