@@ -149,17 +149,18 @@ def normalise_for_duplicates(text: str) -> str:
     return "".join(text.casefold().split())
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Case-folded, accents removed: how two texts are compared word for word."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def blocked_terms_in(text: str, blocked_terms: Sequence[str]) -> list[str]:
     """The blocked terms that occur in ``text`` as whole words, ignoring case and accents."""
-    folded = _fold(text)
+    folded = fold(text)
     found = []
     for term in blocked_terms:
-        needle = _fold(term).strip()
+        needle = fold(term).strip()
         if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", folded):
             found.append(term)
     return found

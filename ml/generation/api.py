@@ -15,7 +15,6 @@ Example (a Celery worker, once per process)::
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -63,7 +62,6 @@ __all__ = [
 
 # tokens a line may take, generously: limits are enforced by the logits processor, this only caps runaway rows
 _TOKENS_PER_LINE = {"keywords": 9, "headlines": 10, "descriptions": 26}
-_KEYWORD_CLEAN = re.compile(r"[^\w\s'&.+/-]")
 
 
 @dataclass(frozen=True)
@@ -282,7 +280,7 @@ def assemble(
     for kind in kinds:
         clean[kind] = []
         for i, line in enumerate(raw[kind]):
-            text = " ".join(_KEYWORD_CLEAN.sub(" ", line).lower().split()) if kind == "keywords" else line
+            text = compose.clean_keyword(line) if kind == "keywords" else line
             problems = compose.platform_problems(text, kind, i, rules, guard)
             key = normalise_for_duplicates(text)
             if key in seen:

@@ -16,6 +16,7 @@ A field gets fewer lines than asked rather than a bad one. Every dropped line is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -110,12 +111,16 @@ def match_type_for(keyword: str) -> str:
     return "phrase" if words <= 5 else "broad"
 
 
-def _normalise(text: str, kind: str) -> str:
-    if kind == "keywords":
-        import re
+_KEYWORD_CLEAN = re.compile(r"[^\w\s'&.+/-]")
 
-        return " ".join(re.sub(r"[^\w\s'&.+/-]", " ", text).lower().split()).strip(" .")
-    return text
+
+def clean_keyword(text: str) -> str:
+    """A generated keyword as a search phrase: lower case, signs a keyword cannot hold turned into spaces."""
+    return " ".join(_KEYWORD_CLEAN.sub(" ", text).lower().split())
+
+
+def _normalise(text: str, kind: str) -> str:
+    return clean_keyword(text).strip(" .") if kind == "keywords" else text
 
 
 def platform_problems(text: str, kind: str, index: int, rules: Rules, guard: GuardResult) -> list[Violation]:

@@ -10,13 +10,11 @@ because every token it wanted was masked. A line the row's token cap ended has n
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from ml.generation.items import Completion
-
-_BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)])\s+")
+from ml.generation.prompts import parse_lines, strip_bullet
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ def scored_lines(completion: Completion, tokenizer: Any, max_items: int) -> list
         max_items: at most this many lines.
     """
     if not completion.token_ids or len(completion.logprobs) != len(completion.token_ids):
-        return [ScoredLine(_clean(t)) for t in _text_lines(completion.text, max_items)]
+        return [ScoredLine(t) for t in parse_lines(completion.text, max_items)]
     special = set(getattr(tokenizer, "all_special_ids", []) or [])
     lines: list[ScoredLine] = []
     text, logprobs = "", []  # the line being read
@@ -67,9 +65,9 @@ def scored_lines(completion: Completion, tokenizer: Any, max_items: int) -> list
             logprobs.append(logprob)
         if not ended:
             continue
-        if _clean(text):
+        if strip_bullet(text):
             mean = sum(logprobs) / len(logprobs) if logprobs else 0.0
-            lines.append(ScoredLine(_clean(text), mean, logprob))
+            lines.append(ScoredLine(strip_bullet(text), mean, logprob))
             if len(lines) >= max_items:
                 return lines
         elif lines:
@@ -77,24 +75,6 @@ def scored_lines(completion: Completion, tokenizer: Any, max_items: int) -> list
         if token in special or "\n\n" in piece:
             return lines if lines else []
         text, logprobs = piece.split("\n", 1)[1].lstrip("\n"), []
-    if _clean(text) and len(lines) < max_items:  # the token cap ended the row mid-line
-        lines.append(ScoredLine(_clean(text), sum(logprobs) / max(len(logprobs), 1), float("-inf")))
+    if strip_bullet(text) and len(lines) < max_items:  # the token cap ended the row mid-line
+        lines.append(ScoredLine(strip_bullet(text), sum(logprobs) / max(len(logprobs), 1), float("-inf")))
     return lines
-
-
-def _clean(text: str) -> str:
-    return _BULLET.sub("", text).strip()
-
-
-def _text_lines(text: str, max_items: int) -> list[str]:
-    items: list[str] = []
-    for line in text.split("\n"):
-        cleaned = _clean(line)
-        if not cleaned:
-            if items:
-                break
-            continue
-        items.append(cleaned)
-        if len(items) >= max_items:
-            break
-    return items

@@ -187,6 +187,11 @@ def calibration_texts() -> list[str]:
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)])\s+")
 
 
+def strip_bullet(line: str) -> str:
+    """One list line without its bullet or number, stripped."""
+    return _BULLET.sub("", line).strip()
+
+
 def parse_lines(completion: str, max_items: int) -> list[str]:
     """Split a completion into items: one per line, up to the first blank line, bullets removed.
 
@@ -199,7 +204,7 @@ def parse_lines(completion: str, max_items: int) -> list[str]:
     """
     items: list[str] = []
     for line in completion.split("\n"):
-        text = _BULLET.sub("", line).strip()
+        text = strip_bullet(line)
         if not text:
             if items:
                 break

@@ -25,10 +25,10 @@ Independent of the benchmark's judge (``bench/ad_judge.py``), which scores the o
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ml.ad_rules import fold
 from ml.generation.lines import ScoredLine
 
 # a line the model ends has a newline it gives at least this probability; below, the limit chose the end
@@ -143,12 +143,6 @@ _UNITS = frozenset("kg cm mm km ml mes meses dia dias day days hour hours hora h
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _BAD_END = re.compile(r"[,:;\-–—&/+(\[{«\"“]$")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, for comparing words."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def words(text: str) -> list[str]:
