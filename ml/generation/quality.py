@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from ml.ad_rules import fold
 from ml.generation.lines import ScoredLine
@@ -173,16 +174,18 @@ class Brief:
     example_stems: frozenset[str] = frozenset()
     brand_terms: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def folded(self) -> str:
         return fold(self.text)
 
-    def numbers(self) -> set[str]:
-        return {n.replace(",", ".") for n in _NUMBER.findall(self.text)}
+    @cached_property
+    def numbers(self) -> frozenset[str]:
+        return frozenset(n.replace(",", ".") for n in _NUMBER.findall(self.text))
 
-    def content_stems(self) -> set[str]:
+    @cached_property
+    def content_stems(self) -> frozenset[str]:
         stops = STOP_WORDS.get(self.language, frozenset())
-        return {stem(w) for w in words(self.text) if w not in stops and len(w) > 2 and not w.isdigit()}
+        return frozenset(stem(w) for w in words(self.text) if w not in stops and len(w) > 2 and not w.isdigit())
 
 
 # words a buyer adds to a product in a search, and verbs and words an ad adds to a brief without claiming anything
@@ -219,7 +222,7 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
     if _BOILERPLATE.search(text):
         return "boilerplate"
     numbers = [n.replace(",", ".") for n in _NUMBER.findall(text)]
-    known_numbers = brief.numbers()
+    known_numbers = brief.numbers
     last = tokens[-1] if tokens else ""
     if last.isdigit() and last not in known_numbers and any(k.startswith(last) for k in known_numbers):
         return "cut"
@@ -251,7 +254,7 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
     if _invented_claim(folded, brief.folded, language):
         return "invented_claim"
     stems = {stem(w) for w in repeatable}
-    known = brief.content_stems()
+    known = brief.content_stems
     if _key(text) in brief.example_lines or (stems - known) & brief.example_stems:
         return "example_copy"
     if _other_language(tokens, language):
@@ -267,7 +270,7 @@ def extra_words(text: str, kind: str, brief: Brief) -> int:
     """How many content words of ``text`` are neither the brief's nor words any ad or search adds."""
     language = brief.language if brief.language in STOP_WORDS else "en"
     common = SEARCH_WORDS[language] | (AD_WORDS[language] if kind != "keywords" else frozenset())
-    allowed = brief.content_stems() | {stem(w) for w in common}
+    allowed = brief.content_stems | {stem(w) for w in common}
     stems = {
         stem(w)
         for w in words(text)
