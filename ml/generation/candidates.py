@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
-from ml.generation.quality import DANGLING, STOP_WORDS, fold
+from ml.generation.quality import AD_WORDS, DANGLING, SEARCH_WORDS, STOP_WORDS, fold
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE = re.compile(r"\s*(?:[.;:!?](?=\s|$)|[|()]|,\s|\s[-–—]\s)\s*")
@@ -85,6 +86,7 @@ def headline_candidates(
     out += [_sentence_case(p) for p in spans(description, language, 2, 5, width)]
     out += [_sentence_case(p) for point in selling_points for p in spans(point, language, 2, 5, width)]
     out += combinations(description, language, brand_terms, width, title=True)
+    out += [_sentence_case(p) for p in attached(description, language, brand_terms, width)]
     return list(dict.fromkeys(out))
 
 
@@ -151,4 +153,195 @@ def keyword_candidates(
         if not any(ch.isdigit() for ch in p)
     ]
     out += combinations(description, language, brand_terms, KEYWORD_LIMIT.max_width, title=False)
+    out += [
+        p.lower()
+        for p in attached(description, language, brand_terms, KEYWORD_LIMIT.max_width, keywords=True)
+        if not any(ch.isdigit() for ch in p)
+    ]
     return [k for k in dict.fromkeys(out) if len(k) <= KEYWORD_LIMIT.max_width]
+
+
+# prepositions that open a modifier ("de matemáticas", "for sensitive skin")
+PREPOSITIONS = {
+    "es": frozenset("de del para con sin en a al por desde hasta".split()),
+    "en": frozenset("of for with without in at from near on by to".split()),
+}
+# these bind to the word just before them ("entrega de ramos", "desde 8 hasta 14"): only the product's own first
+# modifier may be one of them
+_BIND_BACK = frozenset("de del al a hasta of to".split())
+_OF = frozenset("de del of".split())
+# words before a noun in Spanish ("primera consulta"): not a product on their own
+_BEFORE_NOUN = frozenset("primer primera primeros primeras nuevo nueva nuevos nuevas gran mejor".split())
+_ARTICLES = frozenset("a an the un una unos unas el la los las".split())
+_PUNCT = frozenset(",;:.")
+_PARTICIPLE = {
+    "es": re.compile(r"\w{3,}(?:ados?|adas?|idos?|idas?)$"),
+    "en": re.compile(r"\w{3,}(?:ing|ed)$"),
+}
+_GERUND = {"es": re.compile(r"\w{3,}(?:ando|iendo)$")}
+
+
+def _tokens(sentence: str) -> list[str]:
+    out = []
+    for raw in sentence.split():
+        word = raw.rstrip(",;:.")
+        if raw[:1] in "([" or word[-1:] in ")]":
+            return out  # a parenthesis is an aside: stop before it
+        if word:
+            out.append(word)
+        if len(word) < len(raw):
+            out.append(raw[len(word) :][0])
+    return out
+
+
+@dataclass
+class _Segment:
+    opener: str  # the preposition that opens it, or "" for a noun phrase
+    words: list[str]
+    joined: str  # what comes before it: "," ":" a conjunction, or "" when it follows directly
+    verb: bool = False  # it held a verb form, cut before it: nothing after it belongs to the product
+
+
+def _is_verb(tokens: list[str], index: int, position: int, language: str, preps: frozenset[str]) -> bool:
+    """Whether ``tokens[index]`` (the ``position``-th word of its segment) starts a verb phrase: "tostado cada
+    semana", "fabricados en", "offering cleanings", "roasted to order" — not an adjective ("kilometraje ilimitado",
+    "clogged drains") or an English noun in -ing at the end of a noun phrase ("house cleaning in")."""
+    low = fold(tokens[index])
+    if low in _CLAUSE_WORDS:
+        return True
+    gerund = _GERUND.get(language)
+    if gerund and gerund.match(low):
+        return True
+    if not _PARTICIPLE.get(language, _PARTICIPLE["en"]).match(low) or position == 0:
+        return False
+    after = fold(tokens[index + 1]) if index + 1 < len(tokens) else "."
+    if after in _PUNCT or after in _CONJUNCTIONS:
+        return False
+    before = fold(tokens[index - 1]) if index else ""
+    if language == "en" and low.endswith("ing") and after in preps and not before.endswith("s"):
+        return False  # "house cleaning in Chicago", not "plans starting at"
+    return True
+
+
+def _segments(tokens: list[str], language: str) -> list[_Segment]:
+    preps = PREPOSITIONS.get(language, frozenset())
+    segments: list[_Segment] = []
+    current = _Segment("", [], "")
+    tokens = [*tokens, "."]
+    for index, token in enumerate(tokens):
+        low = fold(token)
+        if token in _PUNCT or low in _CONJUNCTIONS or low in preps:
+            if current.words or current.opener:
+                segments.append(current)
+                current = _Segment("", [], "")
+            if token in _PUNCT or low in _CONJUNCTIONS:
+                current.joined = token if token in _PUNCT and current.joined in ("", ",") else current.joined or low
+            else:
+                current.opener = low
+        elif _is_verb(tokens, index, len(current.words), language, preps):
+            current.verb = True
+            segments.append(current)
+            break
+        else:
+            current.words.append(token)
+    return segments
+
+
+def _modifiers(segments: list[_Segment]) -> list[str]:
+    """The modifiers of the sentence's product (the first segment), coordinated ones sharing their preposition."""
+    out: list[str] = []
+    shared = ""  # the preposition a bare item of a list takes ("para ESO y Bachillerato")
+    after_list = False  # a list of items separated by commas was seen: a new modifier after it is the list's
+    skip = 0
+    for index, seg in enumerate(segments[1:], start=1):
+        if seg.joined in (":", ";", "."):
+            break
+        if skip:
+            skip -= 1
+        elif seg.opener:
+            if (fold(seg.opener) in _BIND_BACK and index > 1 and not seg.joined) or (after_list and seg.joined):
+                break
+            words = list(seg.words)
+            # "en el centro de Sevilla", "for up to 5 clients": one modifier, never half of it
+            for following in segments[index + 1 :]:
+                if following.opener not in _BIND_BACK or following.joined or len(words) + len(following.words) > 4:
+                    break
+                words += [following.opener, *following.words]
+                skip += 1
+            simple = len(seg.words) <= 2 and not _has_digit(seg.words) and not skip
+            shared = seg.opener if simple else ""
+            if 1 <= len(words) <= 5:
+                out.append(f"{seg.opener} {' '.join(words)}")
+        elif (
+            shared
+            and seg.joined
+            and seg.words
+            and len(seg.words) <= 2
+            and not _has_digit(seg.words)
+            and fold(seg.words[0]) not in _ARTICLES
+            and (seg.joined in _CONJUNCTIONS or _list_ends_with_conjunction(segments[index:]))
+            and not (shared in _OF and seg.joined == ",")
+        ):
+            after_list = after_list or seg.joined == ","
+            out.append(f"{shared} {' '.join(seg.words)}")
+        else:
+            shared = ""
+            after_list = after_list or seg.joined == ","
+        if seg.verb:
+            break
+    return out
+
+
+def _has_digit(words: list[str]) -> bool:
+    return any(ch.isdigit() for w in words for ch in w)
+
+
+def _list_ends_with_conjunction(segments: list[_Segment]) -> bool:
+    for seg in segments[1:]:
+        if seg.opener or seg.joined not in (",", *_CONJUNCTIONS):
+            return False
+        if seg.joined in _CONJUNCTIONS:
+            return True
+    return False
+
+
+def attached(
+    description: str, language: str, brand_terms: Sequence[str], width: int, keywords: bool = False
+) -> list[str]:
+    """The sentence's product with each thing the brief says of it, one at a time: "Clases particulares de
+    matemáticas y física para ESO y Bachillerato, a domicilio o por videollamada" gives "Clases de física", "Clases
+    para Bachillerato", "Clases por videollamada"; "moisturizer for sensitive skin with ceramides and niacinamide"
+    gives "Moisturizer with niacinamide". Coordinated words share their preposition; a modifier that binds to the
+    word before it ("entrega de ramos") is not moved to the product; a sentence whose first words are one item of a
+    list ("Estudio gratuito, gestión de subvenciones...") or that has a verb in them is left alone."""
+    stops = STOP_WORDS.get(language, frozenset())
+    plain = AD_WORDS.get(language, frozenset()) | SEARCH_WORDS.get(language, frozenset())
+    brands = {fold(b) for b in brand_terms}
+    out: list[str] = []
+    for sentence in _SENTENCE.split(description):
+        segments = _segments(_tokens(sentence), language)
+        if len(segments) < 2 or segments[0].opener or segments[0].verb or not segments[1].opener:
+            continue  # no product first, or the product is one item of a list
+        noun = list(segments[0].words)
+        while noun and fold(noun[0]) in stops:
+            noun = noun[1:]
+        if not noun or len(noun) > 4 or _has_digit(noun):
+            continue
+        if language == "es":  # the noun first, then what describes it
+            heads = [" ".join(noun[:n]) for n in range(1, min(len(noun), 2) + 1)]
+            heads = [h for h in heads if fold(h) not in _BEFORE_NOUN]
+            first = segments[1]
+            if first.opener in _OF and not first.joined and len(first.words) <= 2:
+                heads += [f"{h} {first.opener} {' '.join(first.words)}" for h in heads]
+        else:  # what describes it, then the noun
+            heads = [" ".join(noun[-n:]) for n in range(1, min(len(noun), 2) + 1)]
+        heads = [h for h in heads if fold(h.split()[-1 if language != "es" else 0]) not in plain]
+        for head in heads:
+            for modifier in _modifiers(segments):
+                if fold(modifier.split(" ", 1)[1]) in brands or fold(modifier) in fold(head):
+                    continue
+                phrase = f"{head} {modifier}"
+                tokens = phrase.split()
+                if len(phrase) <= width and 2 <= len(tokens) <= (5 if keywords else 6) and _edges_ok(phrase, language):
+                    out.append(phrase)
+    return list(dict.fromkeys(out))

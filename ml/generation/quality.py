@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from ml.ad_rules import fold
+from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT, fold, text_width
 from ml.generation.lines import ScoredLine
 
 # a line the model ends has a newline it gives at least this probability; below, the limit chose the end
@@ -183,6 +183,10 @@ class Brief:
         return frozenset(n.replace(",", ".") for n in _NUMBER.findall(self.text))
 
     @cached_property
+    def word_set(self) -> frozenset[str]:
+        return frozenset(words(self.text))
+
+    @cached_property
     def content_stems(self) -> frozenset[str]:
         stops = STOP_WORDS.get(self.language, frozenset())
         return frozenset(stem(w) for w in words(self.text) if w not in stops and len(w) > 2 and not w.isdigit())
@@ -228,17 +232,20 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
         return "cut"
     if (
         last.isdigit()
-        and re.search(rf"(?<![\d.,]){last}\s?(?:%|[^\W\d_]+)", brief.text)
-        and not re.search(rf"(?<![\d.,]){last}(?![\d%])(?!\s?[^\W\d_])", brief.text)
+        and re.search(rf"(?<![\d.,]){last}\s?(?:[%€$£]|[^\W\d_]+)", brief.text)
+        and not re.search(rf"(?<![\d.,]){last}(?![\d%€$£])(?!\s?(?:[%€$£]|[^\W\d_]))", brief.text)
+        and not re.search(rf"{last}\s?[%€$£]", text)
     ):
-        return "cut"  # "99" where the brief only writes "99%", "7" where it writes "7 days"
+        return "cut"  # "99" where the brief only writes "99%", "7" where it writes "7 days", "19" for "19 €"
+    if _cut_at_limit(text, last, kind, brief):
+        return "cut"
     if (
         kind != "keywords"
         and text[:1].islower()
         and fold(tokens[0] if tokens else "") not in words(" ".join(brief.brand_terms))
     ):
         return "cut"  # the rest of a line the limit cut ("from recycled paper")
-    if len(last) == 1 and last.isalpha() and last not in words(brief.text) and last not in ("y", "e", "o", "u", "a"):
+    if len(last) == 1 and last.isalpha() and last not in words(brief.text) and last not in _ONE_LETTER[language]:
         return "cut"
     if _BAD_END.search(text.rstrip()) or (tokens and tokens[-1] in DANGLING[language]) or _unbalanced(text):
         return "dangling"
@@ -264,6 +271,31 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
     if extra_words(text, kind, brief) > EXTRA_WORDS.get(kind, 0):
         return "unsupported"
     return None
+
+
+_ONE_LETTER = {"es": frozenset("yeoua"), "en": frozenset("a")}
+# a line this close to its field's width may have been ended by the limit inside a word
+_NEAR_LIMIT = 3
+_WIDTHS = {
+    "headlines": HEADLINE_LIMIT.max_width,
+    "descriptions": DESCRIPTION_LIMIT.max_width,
+    "keywords": KEYWORD_LIMIT.max_width,
+}
+
+
+def _cut_at_limit(text: str, last: str, kind: str, brief: Brief) -> bool:
+    """A line at its width that ends on the start of a longer word of the brief ("urgenc" of "urgencias",
+    "consult" of "consultation"), or on the first words of a brand of several ("Clínica Sonrisa" of "Sonrisa
+    Turia"): the limit cut it, whatever probability the model gave its end."""
+    for brand in brief.brand_terms:
+        parts = words(brand)
+        folded = words(text)
+        for k in range(1, len(parts)):
+            if folded[-k:] == parts[:k]:
+                return True
+    if not last or last.isdigit() or text_width(text) < _WIDTHS.get(kind, 0) - _NEAR_LIMIT:
+        return False
+    return last not in brief.word_set and any(w.startswith(last) and len(w) > len(last) for w in brief.word_set)
 
 
 def extra_words(text: str, kind: str, brief: Brief) -> int:

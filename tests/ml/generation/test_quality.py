@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from ml.generation.candidates import description_candidates, headline_candidates, keyword_candidates
+from ml.generation.candidates import attached, description_candidates, headline_candidates, keyword_candidates
 from ml.generation.items import Completion
 from ml.generation.lines import ScoredLine, scored_lines
 from ml.generation.quality import Brief, check_line, example_keys, example_stems
@@ -161,3 +161,46 @@ def test_selection_skips_lines_already_in_use() -> None:
     )
 
     assert kept == [] and len(duplicates) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "reason"),
+    [
+        ("Clínica veterinaria con urgenc", "headlines", "cut"),  # at the limit, the start of "urgencias"
+        ("Bookkeeping for Small Business", "headlines", "cut"),  # at the limit, the start of "businesses"
+        ("Pide cita en Clínica Sonrisa", "headlines", "cut"),  # the brand "Sonrisa Turia" cut after one word
+        ("Alquiler de coches desde el 19", "headlines", "cut"),  # the brief says "19 €"
+        ("Alquiler de coches desde 19 €", "headlines", None),
+        ("Cleanings, Crowns, Fillings, O", "headlines", "cut"),  # "o" is a word in Spanish, not in English
+        ("Urgencias veterinarias", "headlines", None),
+    ],
+)
+def test_lines_the_limit_cut(text: str, kind: str, reason: str | None) -> None:
+    language = "en" if text.startswith(("Bookkeeping", "Cleanings")) else "es"
+    brief = Brief(
+        "Clínica veterinaria con urgencias. Bookkeeping for small businesses. Alquiler de coches desde 19 € al día. "
+        "Cleanings, crowns, fillings | Sonrisa Turia",
+        language,
+        brand_terms=("Sonrisa Turia",),
+    )
+    assert check_line(ScoredLine(text), kind, brief) == reason
+
+
+def test_the_product_with_each_thing_the_brief_says_of_it() -> None:
+    es = (
+        "Clases particulares de matemáticas y física para ESO y Bachillerato, a domicilio o por videollamada. "
+        "Estudio gratuito, gestión de subvenciones y ahorro de hasta un 60% en la factura de la luz."
+    )
+    lines = attached(es, "es", (), 30)
+
+    assert {"Clases de física", "Clases para Bachillerato", "Clases a domicilio", "Clases por videollamada"} <= set(
+        lines
+    )
+    assert not any(line.startswith("Estudio") for line in lines)  # one item of a list is not the product
+    en = "Fragrance-free moisturizer for sensitive skin with ceramides and niacinamide. Monthly plans starting at $149."
+    lines = attached(en, "en", (), 30)
+    assert {"moisturizer for sensitive skin", "moisturizer with niacinamide"} <= set(lines)
+    assert not any("starting" in line for line in lines)  # a verb ends the product
+    lines = attached("Floristería online con entrega de ramos de flores en Madrid.", "es", (), 80)
+    assert "Floristería en Madrid" in lines
+    assert not any(line.startswith(("Floristería de", "Floristería online de")) for line in lines)  # of "ramos"
