@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from campaigns.exporters.support import FormatSupport, budget_micros, campaign_findings
 from campaigns.exporters.validation import (
     Problem,
     ad_findings,
@@ -60,8 +61,14 @@ class Account:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_account(organization: Organization, platform: str, campaign_ids: Iterable[int] | None = None) -> Account:
-    """The organization's live (not removed) structure, in a fixed number of queries, checked for ``platform``."""
+def load_account(
+    organization: Organization,
+    platform: str,
+    campaign_ids: Iterable[int] | None = None,
+    support: FormatSupport | None = None,
+) -> Account:
+    """The organization's live (not removed) structure, in a fixed number of queries, checked for ``platform`` and,
+    when given, for what the file's format can hold (``support``)."""
     live_keywords = Keyword.objects.exclude(status=CampaignStatus.REMOVED).order_by(*KEYWORD_ORDER)
     campaigns = (
         Campaign.objects.filter(organization=organization)
@@ -79,9 +86,14 @@ def load_account(organization: Organization, platform: str, campaign_ids: Iterab
         campaigns = campaigns.filter(pk__in=list(campaign_ids))
     account = Account(organization=organization, platform=platform)
     for campaign in campaigns:
-        findings = budget_findings(campaign.daily_budget_micros)
+        where = f"campaign {campaign.name!r}"
+        unsupported = campaign_findings(campaign, support, organization.currency) if support else []
+        if unsupported:  # named with the reason, never written as another type, budget or currency
+            account.problems += [Problem(where, f.rule, f.detail) for f in unsupported]
+            continue
+        findings = budget_findings(budget_micros(campaign))
         if findings:
-            account.problems += as_problems(f"campaign {campaign.name!r}", findings)
+            account.problems += as_problems(where, findings)
             continue
         account.campaigns.append(_campaign(account, campaign, campaign.negatives))
     lists = (

@@ -15,6 +15,7 @@ from typing import Any
 from campaigns.exporters.account import Account, load_account
 from campaigns.exporters.cells import neutralise, restore
 from campaigns.exporters.reading import AccountImportError, AdIn, CampaignIn, KeywordIn, ParsedAccount, parse_money
+from campaigns.exporters.support import MICROSOFT_BULK
 from campaigns.models import Keyword, Organization
 
 STATUS = {"enabled": "Active", "paused": "Paused"}
@@ -43,7 +44,7 @@ def export_microsoft_bulk(
     organization: Organization, campaign_ids: Iterable[int] | None = None
 ) -> tuple[bytes, Account]:
     """The bulk file's bytes and the account it came from, with its ``problems``."""
-    account = load_account(organization, "microsoft", campaign_ids)
+    account = load_account(organization, "microsoft", campaign_ids, MICROSOFT_BULK)
     return render(account), account
 
 
@@ -134,7 +135,7 @@ def _campaign(factory, campaign, time_zone: str | None):
     entity = factory.create("Campaign")
     entity.Id, entity.Name, entity.Status = -campaign.pk, neutralise(campaign.name), STATUS[campaign.status]
     entity.DailyBudget, entity.BudgetType = units(campaign.daily_budget_micros), "DailyBudgetStandard"
-    entity.CampaignType = ["Search"]
+    entity.CampaignType = [MICROSOFT_BULK.campaign_types[campaign.campaign_type]]
     entity.TimeZone = time_zone
     entity.Languages.string.append(LANGUAGES.get(campaign.language, "All"))
     for name in ("BidStrategyScope", "BiddingScheme", "PrivacyStatus"):  # empty SOAP shells would be written as-is
@@ -201,6 +202,19 @@ def _ad(factory, ad):
 STATUS_IN = {"Active": "enabled", "Paused": "paused", "Deleted": "removed", None: "enabled", "": "enabled"}
 MATCH_IN = {value: key for key, value in MATCH.items()}
 LANGUAGES_IN = {value: key for key, value in LANGUAGES.items()}
+CAMPAIGN_TYPES_IN = {
+    "Search": "search",
+    "DynamicSearchAds": "search",
+    "Shopping": "shopping",
+    "PerformanceMax": "performance_max",
+    "Audience": "display",
+}
+
+
+def _budget_type(value: str | None, line: int | None) -> str:
+    if value in (None, "", "DailyBudgetStandard", "DailyBudgetAccelerated"):
+        return "daily"
+    raise AccountImportError(f"{value!r} is not a daily budget type", line=line, column="Budget Type")
 
 
 def parse(path: Path) -> ParsedAccount:
@@ -222,12 +236,16 @@ def parse(path: Path) -> ParsedAccount:
                     campaign.Name = restore(campaign.Name)
                     campaign_names[campaign.Id] = campaign.Name
                     languages = list(campaign.Languages.string) if campaign.Languages else []
+                    types = list(campaign.CampaignType) if campaign.CampaignType else []
                     parsed.campaigns[campaign.Name] = CampaignIn(
                         line,
                         campaign.Name,
                         _status(campaign.Status, line),
                         _micros(campaign.DailyBudget, line, "Budget") or 0,
                         LANGUAGES_IN.get(languages[0]) if languages else None,
+                        campaign_type=CAMPAIGN_TYPES_IN.get(types[0], "other") if types else None,
+                        budget_type=_budget_type(campaign.BudgetType, line),
+                        shared_budget_name=restore(entity.budget_name or ""),
                     )
                 elif isinstance(entity, bulk.BulkAdGroup):
                     group = entity.ad_group
