@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campaigns.exporters.validation import Finding
 from campaigns.models import BudgetType, Campaign, CampaignType
@@ -23,7 +24,7 @@ class FormatSupport:
 
 
 EDITOR = FormatSupport(
-    label="Google Ads Editor CSV",
+    label=gettext_noop("Google Ads Editor CSV"),
     campaign_types={
         CampaignType.SEARCH: "Search",
         CampaignType.PERFORMANCE_MAX: "Performance Max",
@@ -34,21 +35,21 @@ EDITOR = FormatSupport(
     },
     budget_types=frozenset({BudgetType.DAILY, BudgetType.CAMPAIGN_TOTAL}),
     shared_budgets=True,
-    types_reason="Google Ads Editor does not edit Smart campaigns, nor types it does not name",
+    types_reason=gettext_noop("Google Ads Editor does not edit Smart campaigns, nor types it does not name"),
 )
 MICROSOFT_BULK = FormatSupport(
-    label="Microsoft Advertising bulk file",
+    label=gettext_noop("Microsoft Advertising bulk file"),
     campaign_types={CampaignType.SEARCH: "Search"},
     budget_types=frozenset({BudgetType.DAILY}),
     shared_budgets=False,
-    types_reason="this bulk file writes Search campaigns (keywords and responsive search ads) only",
+    types_reason=gettext_noop("this bulk file writes Search campaigns (keywords and responsive search ads) only"),
 )
 GOOGLE_ADS_API = FormatSupport(
-    label="Google Ads API request",
+    label=gettext_noop("Google Ads API request"),
     campaign_types={CampaignType.SEARCH: "SEARCH"},
     budget_types=frozenset({BudgetType.DAILY}),
     shared_budgets=False,
-    types_reason="this request creates and updates Search campaigns only",
+    types_reason=gettext_noop("this request creates and updates Search campaigns only"),
 )
 
 
@@ -59,20 +60,20 @@ def campaign_findings(campaign: Campaign, support: FormatSupport, currency: str)
         kind = CampaignType(campaign.campaign_type).label
         detail = _("a %(kind)s campaign cannot be written to the %(format)s: %(why)s") % {
             "kind": kind,
-            "format": support.label,
-            "why": support.types_reason,
+            "format": _(support.label),
+            "why": _(support.types_reason),
         }
         found.append(Finding("campaign_type", None, "campaign_type", detail))
     if campaign.budget_type not in support.budget_types:
         detail = _("the %(format)s has no campaign-total budget, and it is not written as a daily one") % {
-            "format": support.label
+            "format": _(support.label)
         }
         found.append(Finding("budget_type", None, "budget_type", detail))
     if campaign.budget_is_shared and not support.shared_budgets:
         detail = _(
             "its budget is the shared budget %(name)s, which the %(format)s cannot write; it is not split into "
             "one budget per campaign"
-        ) % {"name": repr(campaign.shared_budget_name), "format": support.label}
+        ) % {"name": repr(campaign.shared_budget_name), "format": _(support.label)}
         found.append(Finding("shared_budget", None, "shared_budget", detail))
     if campaign.currency != currency:
         detail = _("its amounts are in %(theirs)s, and this file's are in the account's currency, %(ours)s") % {
