@@ -41,7 +41,7 @@ MICROSOFT_BULK = FormatSupport(
     label=gettext_noop("Microsoft Advertising bulk file"),
     campaign_types={CampaignType.SEARCH: "Search"},
     budget_types=frozenset({BudgetType.DAILY}),
-    shared_budgets=False,
+    shared_budgets=True,
     types_reason=gettext_noop("this bulk file writes Search campaigns (keywords and responsive search ads) only"),
 )
 GOOGLE_ADS_API = FormatSupport(

@@ -112,26 +112,26 @@ def test_microsoft_account_from_reports_round_trips_and_names_what_the_bulk_file
         ("Roof tiles", "search", "enabled", "North shared"),
     ]
     _, account = export_microsoft_bulk(organization)
-    # Microsoft's reports carry no budget amount: Bricks is left out until one is set, and says so.
+    # Microsoft's reports carry no budget amount: a campaign is left out until one is set, and says so.
     assert [(p.item, p.rule) for p in account.problems] == [
         ("campaign 'Bricks'", "budget"),
         ("campaign 'Bricks PMax'", "campaign_type"),
-        ("campaign 'Roof tiles'", "shared_budget"),
+        ("campaign 'Roof tiles'", "budget"),
     ]
     assert account.problems[1].detail == (
         "a Performance Max campaign cannot be written to the Microsoft Advertising bulk file: this bulk file writes "
         "Search campaigns (keywords and responsive search ads) only"
     )
-    assert account.problems[2].detail == (
-        "its budget is the shared budget 'North shared', which the Microsoft Advertising bulk file cannot write; "
-        "it is not split into one budget per campaign"
-    )
     Campaign.objects.filter(organization=organization, name="Bricks").update(daily_budget_micros=20_000_000)
+    Campaign.objects.filter(organization=organization, name="Roof tiles").update(daily_budget_micros=15_000_000)
     content, account = export_microsoft_bulk(organization)
-    assert [p.item for p in account.problems] == ["campaign 'Bricks PMax'", "campaign 'Roof tiles'"]
+    assert [p.item for p in account.problems] == ["campaign 'Bricks PMax'"]
     round_trip(content, other_organization, tmp_path)
-    exported = [row for row in campaigns(organization) if row[0] == "Bricks"]
-    assert exported == [("Bricks", "search", "enabled", "EUR", "daily", 20_000_000, None, "", "en")]
+    exported = [row for row in campaigns(organization) if row[0] != "Bricks PMax"]
+    assert exported == [
+        ("Bricks", "search", "enabled", "EUR", "daily", 20_000_000, None, "", "en"),
+        ("Roof tiles", "search", "enabled", "EUR", "daily", 15_000_000, None, "North shared", "en"),
+    ]
     assert campaigns(other_organization) == exported
     assert (
         ad_groups(other_organization)
@@ -143,6 +143,37 @@ def test_microsoft_account_from_reports_round_trips_and_names_what_the_bulk_file
     )
     assert keywords(other_organization) == keywords(organization)
     assert len(keywords(organization)) == 3
+
+
+def test_bulk_file_writes_one_shared_budget_record_for_its_campaigns(account, tmp_path):
+    from bingads.v13.bulk import BulkFileReader, ResultFileType
+    from bingads.v13.bulk import entities as bulk
+
+    Campaign.objects.filter(organization=account.organization).update(
+        shared_budget_name="Obra", daily_budget_micros=30_000_000
+    )
+    content, result = export_microsoft_bulk(account.organization)
+    assert result.problems == []
+    path = tmp_path / "bulk.csv"
+    path.write_bytes(content)
+    with BulkFileReader(str(path), result_file_type=ResultFileType.upload) as reader:
+        records = list(reader)
+    budgets = [r.budget for r in records if isinstance(r, bulk.BulkBudget)]
+    assert [(b.Name, float(b.Amount), b.BudgetType) for b in budgets] == [("Obra", 30.0, "DailyBudgetStandard")]
+    on_it = [(r.campaign.Name, r.campaign.BudgetId, r.budget_name) for r in records if isinstance(r, bulk.BulkCampaign)]
+    assert on_it == [("Azulejos", budgets[0].Id, "Obra"), ("Cemento", budgets[0].Id, "Obra")]
+
+
+@pytest.mark.parametrize("export", [export_google_editor, export_microsoft_bulk])
+def test_campaigns_on_one_shared_budget_with_different_amounts_are_named_not_guessed(account, export):
+    Campaign.objects.filter(organization=account.organization).update(shared_budget_name="Obra")
+    _, result = export(account.organization)
+    detail = "the campaigns on the shared budget 'Obra' show different amounts (12.345678, 40.00)"
+    assert [(p.item, p.rule, p.detail) for p in result.problems] == [
+        ("campaign 'Azulejos'", "shared_budget", detail),
+        ("campaign 'Cemento'", "shared_budget", detail),
+    ]
+    assert result.campaigns == []
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ def test_exports_page_lists_what_each_file_cannot_hold_by_name(client, owner, or
         organization=organization,
         platform="google",
         name="Grout North",
-        daily_budget_micros=40_000_000,
-        shared_budget_name="Grout shared",
+        budget_type="campaign_total",
+        total_budget_micros=900_000_000,
     )
     client.force_login(owner)
     page = client.get(reverse("campaigns:exports")).content.decode()
@@ -33,7 +33,7 @@ def test_exports_page_lists_what_each_file_cannot_hold_by_name(client, owner, or
     assert "2 items are left out of this file:" in microsoft
     assert "campaign &#x27;PMax Tiles&#x27;" in microsoft
     assert "a Performance Max campaign cannot be written to the Microsoft Advertising bulk file" in microsoft
-    assert "its budget is the shared budget &#x27;Grout shared&#x27;" in microsoft
+    assert "the Microsoft Advertising bulk file has no campaign-total budget" in microsoft
 
 
 def test_exports_page_in_spanish(client, owner, organization):
