@@ -226,3 +226,18 @@ def test_editor_writes_campaign_total_and_shared_budgets_as_such(account, tmp_pa
     assert "Azulejos,Search,Paused,12.345678,,,Compartido,es" in text
     round_trip(content, other_organization, tmp_path)
     assert campaigns(other_organization) == campaigns(account.organization)
+
+
+def test_the_commands_report_names_what_the_file_left_out(account, tmp_path, capsys):
+    from django.core.management import call_command
+
+    Campaign.objects.filter(name="Azulejos").update(campaign_type="performance_max")
+    out = tmp_path / "bulk.csv"
+    call_command("export_account", "--org", "materiales-test", "--format", "microsoft-bulk", "-o", str(out))
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "left out: campaign 'Azulejos': campaign_type: a Performance Max campaign cannot be written to the "
+        "Microsoft Advertising bulk file: this bulk file writes Search campaigns (keywords and responsive search "
+        "ads) only\n"
+    )
+    assert captured.out == f"Wrote {out}: 1 campaigns, 1 items left out.\n"
