@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
+from campaigns.exporters.support import FormatSupport, budget_micros, campaign_findings
 from campaigns.exporters.validation import (
     Problem,
     ad_findings,
@@ -60,8 +63,14 @@ class Account:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_account(organization: Organization, platform: str, campaign_ids: Iterable[int] | None = None) -> Account:
-    """The organization's live (not removed) structure, in a fixed number of queries, checked for ``platform``."""
+def load_account(
+    organization: Organization,
+    platform: str,
+    campaign_ids: Iterable[int] | None = None,
+    support: FormatSupport | None = None,
+) -> Account:
+    """The organization's live (not removed) structure, in a fixed number of queries, checked for ``platform`` and,
+    when given, for what the file's format can hold (``support``)."""
     live_keywords = Keyword.objects.exclude(status=CampaignStatus.REMOVED).order_by(*KEYWORD_ORDER)
     campaigns = (
         Campaign.objects.filter(organization=organization)
@@ -79,11 +88,17 @@ def load_account(organization: Organization, platform: str, campaign_ids: Iterab
         campaigns = campaigns.filter(pk__in=list(campaign_ids))
     account = Account(organization=organization, platform=platform)
     for campaign in campaigns:
-        findings = budget_findings(campaign.daily_budget_micros)
+        where = f"campaign {campaign.name!r}"
+        unsupported = campaign_findings(campaign, support, organization.currency) if support else []
+        if unsupported:  # named with the reason, never written as another type, budget or currency
+            account.problems += [Problem(where, f.rule, f.detail) for f in unsupported]
+            continue
+        findings = budget_findings(budget_micros(campaign))
         if findings:
-            account.problems += as_problems(f"campaign {campaign.name!r}", findings)
+            account.problems += as_problems(where, findings)
             continue
         account.campaigns.append(_campaign(account, campaign, campaign.negatives))
+    _shared_budgets_agree(account)
     lists = (
         NegativeKeywordList.objects.filter(organization=organization)
         .order_by("name", "pk")
@@ -96,6 +111,31 @@ def load_account(organization: Organization, platform: str, campaign_ids: Iterab
         item = f"negative list {shared_list.name!r}"
         account.shared_lists.append(ExportList(shared_list, _keywords(account, item, shared_list.keywords.all())))
     return account
+
+
+def _shared_budgets_agree(account: Account) -> None:
+    """A shared budget is one amount: campaigns on it that show different ones are left out, named, rather than
+    written with whichever amount came last."""
+    amounts: dict[str, set[int]] = defaultdict(set)
+    for item in account.campaigns:
+        if item.campaign.budget_is_shared:
+            amounts[item.campaign.shared_budget_name].add(budget_micros(item.campaign))
+    differ = {name: sorted(values) for name, values in amounts.items() if len(values) > 1}
+    if not differ:
+        return
+    kept = []
+    for item in account.campaigns:
+        name = item.campaign.shared_budget_name
+        if name in differ:
+            shown = ", ".join(micros_to_units(value) for value in differ[name])
+            detail = _("the campaigns on the shared budget %(name)s show different amounts (%(amounts)s)") % {
+                "name": repr(name),
+                "amounts": shown,
+            }
+            account.problems.append(Problem(f"campaign {item.campaign.name!r}", "shared_budget", detail))
+        else:
+            kept.append(item)
+    account.campaigns = kept
 
 
 def _campaign(account: Account, campaign: Campaign, negatives: list[Keyword]) -> ExportCampaign:

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from django.db.models import QuerySet
 
 from campaigns.exporters.account import Account, ExportCampaign, load_account
+from campaigns.exporters.support import GOOGLE_ADS_API
 from campaigns.models import Campaign, Keyword, Organization
 
 VERSION = "v26"
@@ -93,7 +94,7 @@ def build_request(
     budget_resource_names: dict[str, str] | None = None,
 ) -> tuple[Any, Account]:
     """The ``MutateGoogleAdsRequest`` (with ``validate_only`` set) and the account, with its ``problems``."""
-    account = load_account(organization, "google", campaign_ids)
+    account = load_account(organization, "google", campaign_ids, GOOGLE_ADS_API)
     builder = _Builder(customer_id, budget_resource_names or {})
     for shared in account.shared_lists:
         builder.shared_list(shared.shared_list, shared.keywords)

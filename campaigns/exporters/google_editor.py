@@ -27,14 +27,18 @@ from campaigns.exporters.reading import (
     parse_money,
     read_text,
 )
-from campaigns.models import Keyword, Organization
+from campaigns.exporters.support import EDITOR
+from campaigns.models import BudgetType, Campaign, Keyword, Organization
+from campaigns.services.report_values import budget_type as budget_type_of
+from campaigns.services.report_values import campaign_type as campaign_type_of
 
 HEADLINES, DESCRIPTIONS = 15, 4
 STATUS = {"enabled": "Enabled", "paused": "Paused"}
 MATCH = {"exact": "Exact", "phrase": "Phrase", "broad": "Broad"}
 SHARED_SET_TYPE = "Negative keywords"
 AD_TYPE = "Responsive search ad"
-CAMPAIGN_TYPE = "Search"
+# Editor's "Budget type" of a campaign-total budget; a daily budget goes in "Campaign Daily Budget", as before.
+CAMPAIGN_TOTAL = "Campaign total"
 # Editor columns (as _key writes them) whose value makes a row one of an entity type not modelled here; such a row
 # is counted under that type and skipped, so that an account export with targeting and assets imports.
 OTHER_ENTITIES = {
@@ -80,6 +84,9 @@ COLUMNS = [
     "Campaign Type",
     "Campaign Status",
     "Campaign Daily Budget",
+    "Budget",
+    "Budget type",
+    "Budget name",
     "Languages",
     "Ad Group",
     "Ad Group Status",
@@ -108,7 +115,7 @@ def export_google_editor(
     organization: Organization, campaign_ids: Iterable[int] | None = None
 ) -> tuple[bytes, Account]:
     """The CSV (UTF-8 with BOM, as Editor reads it) and the account it came from, with its ``problems``."""
-    account = load_account(organization, "google", campaign_ids)
+    account = load_account(organization, "google", campaign_ids, EDITOR)
     return render(account), account
 
 
@@ -132,9 +139,9 @@ def rows(account: Account) -> Iterable[dict[str, str]]:
         campaign = item.campaign
         yield {
             "Campaign": campaign.name,
-            "Campaign Type": CAMPAIGN_TYPE,
+            "Campaign Type": EDITOR.campaign_types[campaign.campaign_type],
             "Campaign Status": STATUS[campaign.status],
-            "Campaign Daily Budget": micros_to_units(campaign.daily_budget_micros),
+            **_budget_cells(campaign),
             "Languages": campaign.language,
         }
         for shared_list in item.shared_lists:
@@ -155,6 +162,16 @@ def rows(account: Account) -> Iterable[dict[str, str]]:
                 }
             for ad in group.ads:
                 yield {**base, **_ad_row(ad)}
+
+
+def _budget_cells(campaign: Campaign) -> dict[str, str]:
+    if campaign.budget_type == BudgetType.CAMPAIGN_TOTAL:
+        cells = {"Budget": micros_to_units(campaign.total_budget_micros or 0), "Budget type": CAMPAIGN_TOTAL}
+    else:
+        cells = {"Campaign Daily Budget": micros_to_units(campaign.daily_budget_micros)}
+    if campaign.budget_is_shared:
+        cells["Budget name"] = campaign.shared_budget_name
+    return cells
 
 
 def _ad_row(ad) -> dict[str, str]:
@@ -180,7 +197,11 @@ def _money(micros: int | None) -> str:
 # spaces and underscores.
 ALTERNATES = {
     "campaign": ("campaign", "campaignname"),
-    "budget": ("campaigndailybudget", "dailybudget", "campaignbudget", "budget"),
+    "budget": ("campaigndailybudget", "dailybudget", "campaignbudget"),
+    "any_budget": ("budget",),  # an Editor export's amount, daily or campaign-total as "Budget type" says
+    "budget_type": ("budgettype",),
+    "budget_name": ("budgetname", "sharedbudgetname", "sharedbudget"),
+    "campaign_type": ("campaigntype",),
     "campaign_status": ("campaignstatus",),
     "languages": ("languages", "language", "languagetargeting"),
     "ad_group": ("adgroup", "adgroupname"),
@@ -288,17 +309,29 @@ class _Row:
                 line=self.line,
                 column=self.name("campaign"),
             )
-        budget = self.money("budget")
+        field = "budget" if self.get("budget") or self.columns["any_budget"] is None else "any_budget"
+        budget = self.money(field)
         if budget is None:
-            raise AccountImportError(
-                "a campaign row needs its daily budget", line=self.line, column=self.name("budget")
-            )
+            raise AccountImportError("a campaign row needs its budget", line=self.line, column=self.name(field))
+        kind = campaign_type_of(self.get("campaign_type"))  # "other" is kept as such: no export writes it
+        period = budget_type_of(self.get("budget_type")) or BudgetType.DAILY
         language = self.get("languages").split(";")[0].strip().lower()
         if language and (len(language) != 2 or not language.isalpha()):
             raise AccountImportError(
                 f"{language!r} is not a two-letter language code", line=self.line, column=self.name("languages")
             )
-        parsed.campaigns[name] = CampaignIn(self.line, name, self.status("campaign_status"), budget, language or None)
+        per_day = period == BudgetType.DAILY
+        parsed.campaigns[name] = CampaignIn(
+            self.line,
+            name,
+            self.status("campaign_status"),
+            budget if per_day else 0,
+            language or None,
+            campaign_type=kind,
+            budget_type=period,
+            total_budget_micros=None if per_day else budget,
+            shared_budget_name="" if self.get("budget_name") in UNPINNED else self.get("budget_name"),
+        )
 
     def keyword(self, **parents: str | None) -> KeywordIn:
         text, kind = self.get("keyword"), self.get("criterion_type").lower()

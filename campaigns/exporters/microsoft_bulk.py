@@ -15,9 +15,12 @@ from typing import Any
 from campaigns.exporters.account import Account, load_account
 from campaigns.exporters.cells import neutralise, restore
 from campaigns.exporters.reading import AccountImportError, AdIn, CampaignIn, KeywordIn, ParsedAccount, parse_money
+from campaigns.exporters.support import MICROSOFT_BULK
 from campaigns.models import Keyword, Organization
 
 STATUS = {"enabled": "Active", "paused": "Paused"}
+# Reference keys of shared budgets start here, apart from the other records' keys (minus their primary keys).
+SHARED_BUDGET_KEYS = 10**15
 MATCH = {"exact": "Exact", "phrase": "Phrase", "broad": "Broad"}
 # Microsoft names languages, not ISO codes.
 LANGUAGES = {
@@ -43,7 +46,7 @@ def export_microsoft_bulk(
     organization: Organization, campaign_ids: Iterable[int] | None = None
 ) -> tuple[bytes, Account]:
     """The bulk file's bytes and the account it came from, with its ``problems``."""
-    account = load_account(organization, "microsoft", campaign_ids)
+    account = load_account(organization, "microsoft", campaign_ids, MICROSOFT_BULK)
     return render(account), account
 
 
@@ -64,6 +67,15 @@ def entities(account: Account) -> Iterable[object]:
 
     factory = _factory()
     time_zone = TIME_ZONES.get(account.organization.time_zone)
+    shared_budgets: dict[str, int] = {}  # name -> its reference key in this file
+    for item in account.campaigns:
+        name = item.campaign.shared_budget_name
+        if name and name not in shared_budgets:
+            shared_budgets[name] = -(SHARED_BUDGET_KEYS + len(shared_budgets) + 1)
+            budget = factory.create("Budget")
+            budget.Id, budget.Name = shared_budgets[name], neutralise(name)
+            budget.Amount, budget.BudgetType = units(item.campaign.daily_budget_micros), "DailyBudgetStandard"
+            yield bulk.BulkBudget(budget=budget, status="Active")
     for shared in account.shared_lists:
         negative_list = factory.create("NegativeKeywordList")
         negative_list.Id, negative_list.Type = -shared.shared_list.pk, "NegativeKeywordList"
@@ -76,7 +88,11 @@ def entities(account: Account) -> Iterable[object]:
     for item in account.campaigns:
         campaign = item.campaign
         campaign_name = neutralise(campaign.name)  # every name cell: docs/security.md
-        yield bulk.BulkCampaign(campaign=_campaign(factory, campaign, time_zone))
+        entity = bulk.BulkCampaign(campaign=_campaign(factory, campaign, time_zone))
+        if campaign.budget_is_shared:  # the amount is the shared budget's, on its own record
+            entity.campaign.BudgetId, entity.campaign.DailyBudget = shared_budgets[campaign.shared_budget_name], None
+            entity.budget_name = neutralise(campaign.shared_budget_name)
+        yield entity
         for shared_list in item.shared_lists:
             association = factory.create("SharedEntityAssociation")
             association.EntityId, association.EntityType = -campaign.pk, "Campaign"
@@ -134,7 +150,7 @@ def _campaign(factory, campaign, time_zone: str | None):
     entity = factory.create("Campaign")
     entity.Id, entity.Name, entity.Status = -campaign.pk, neutralise(campaign.name), STATUS[campaign.status]
     entity.DailyBudget, entity.BudgetType = units(campaign.daily_budget_micros), "DailyBudgetStandard"
-    entity.CampaignType = ["Search"]
+    entity.CampaignType = [MICROSOFT_BULK.campaign_types[campaign.campaign_type]]
     entity.TimeZone = time_zone
     entity.Languages.string.append(LANGUAGES.get(campaign.language, "All"))
     for name in ("BidStrategyScope", "BiddingScheme", "PrivacyStatus"):  # empty SOAP shells would be written as-is
@@ -201,6 +217,19 @@ def _ad(factory, ad):
 STATUS_IN = {"Active": "enabled", "Paused": "paused", "Deleted": "removed", None: "enabled", "": "enabled"}
 MATCH_IN = {value: key for key, value in MATCH.items()}
 LANGUAGES_IN = {value: key for key, value in LANGUAGES.items()}
+CAMPAIGN_TYPES_IN = {
+    "Search": "search",
+    "DynamicSearchAds": "search",
+    "Shopping": "shopping",
+    "PerformanceMax": "performance_max",
+    "Audience": "display",
+}
+
+
+def _budget_type(value: str | None, line: int | None) -> str:
+    if value in (None, "", "DailyBudgetStandard", "DailyBudgetAccelerated"):
+        return "daily"
+    raise AccountImportError(f"{value!r} is not a daily budget type", line=line, column="Budget Type")
 
 
 def parse(path: Path) -> ParsedAccount:
@@ -213,6 +242,8 @@ def parse(path: Path) -> ParsedAccount:
     campaign_names: dict[int, str] = {}
     list_names: dict[int, str] = {}
     pending: list[tuple[int | None, Any]] = []  # records that refer to others by id, resolved once all are read
+    shared_budgets: dict[int, tuple[str, int]] = {}  # a Budget record's id -> its name and daily amount
+    on_shared_budget: list[tuple[int | None, str, int]] = []  # line, campaign, budget id
     try:
         with BulkFileReader(str(path), result_file_type=ResultFileType.upload) as reader:
             for number, entity in enumerate(reader):
@@ -222,13 +253,23 @@ def parse(path: Path) -> ParsedAccount:
                     campaign.Name = restore(campaign.Name)
                     campaign_names[campaign.Id] = campaign.Name
                     languages = list(campaign.Languages.string) if campaign.Languages else []
+                    types = list(campaign.CampaignType) if campaign.CampaignType else []
                     parsed.campaigns[campaign.Name] = CampaignIn(
                         line,
                         campaign.Name,
                         _status(campaign.Status, line),
                         _micros(campaign.DailyBudget, line, "Budget") or 0,
                         LANGUAGES_IN.get(languages[0]) if languages else None,
+                        campaign_type=CAMPAIGN_TYPES_IN.get(types[0], "other") if types else None,
+                        budget_type=_budget_type(campaign.BudgetType, line),
+                        shared_budget_name=restore(entity.budget_name or ""),
                     )
+                    if campaign.BudgetId is not None:
+                        on_shared_budget.append((line, campaign.Name, campaign.BudgetId))
+                elif isinstance(entity, bulk.BulkBudget):
+                    budget = entity.budget
+                    amount = _micros(float(budget.Amount) if budget.Amount is not None else None, line, "Budget")
+                    shared_budgets[budget.Id] = (restore(budget.Name or ""), amount or 0)
                 elif isinstance(entity, bulk.BulkAdGroup):
                     group = entity.ad_group
                     bid = group.CpcBid.Amount if group.CpcBid is not None else None
@@ -273,6 +314,10 @@ def parse(path: Path) -> ParsedAccount:
         if isinstance(exc, AccountImportError):
             raise
         raise AccountImportError(f"the bulk file cannot be read: {exc}") from None
+    for _line, name, budget_id in on_shared_budget:
+        if budget_id in shared_budgets:  # else a budget of the account not in this file: its name is on the row
+            item = parsed.campaigns[name]
+            item.shared_budget_name, item.daily_budget_micros = shared_budgets[budget_id]
     for line, entity in pending:
         if hasattr(entity, "negative_keyword"):
             name = _by_id(list_names, entity._parent_id, line, "Parent Id")

@@ -21,6 +21,10 @@ class CampaignIn:
     status: str = "enabled"
     daily_budget_micros: int = 0
     language: str | None = None
+    campaign_type: str | None = None  # None: the file does not say
+    budget_type: str = "daily"
+    total_budget_micros: int | None = None
+    shared_budget_name: str = ""
 
 
 @dataclass

@@ -75,6 +75,9 @@ class Campaign(models.Model):
     # budget stays 0 ("unknown"), so that no rule reads it as a daily amount.
     budget_type = models.CharField(max_length=16, choices=BudgetType.choices, default=BudgetType.DAILY)
     total_budget_micros = models.BigIntegerField(null=True, blank=True)
+    # The name of a budget that several campaigns share on the platform (Google's shared library, Microsoft's
+    # shared budgets); empty for the campaign's own budget. A shared budget is never one campaign's to move.
+    shared_budget_name = models.CharField(max_length=255, blank=True, default="")
     monthly_cap_micros = models.BigIntegerField(null=True, blank=True)
     floor_micros = models.BigIntegerField(default=0, help_text="lowest automated budget (exploration, minimum)")
     ceiling_micros = models.BigIntegerField(null=True, blank=True, help_text="highest automated budget")
@@ -110,6 +113,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def budget_is_shared(self) -> bool:
+        return bool(self.shared_budget_name)
 
 
 class AdGroup(models.Model):

@@ -128,6 +128,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "código da moeda",
     ),
     "budget": ("budget", "daily budget", "presupuesto", "presupuesto diario"),
+    # The budget's name: a shared budget's (" --" for a campaign's own budget, which has none).
+    "budget_name": (
+        "budget name",
+        "nombre del presupuesto",
+        "budgetname",
+        "nom du budget",
+        "nome budget",
+        "nome do orçamento",
+    ),
     "budget_type": (
         "budget type",
         "tipo de presupuesto",
@@ -242,6 +251,7 @@ TEXT_COLUMNS = (
     "match_type",
     "currency",
     "budget_type",
+    "budget_name",
     "campaign_type",
     "status",
     "added_excluded",

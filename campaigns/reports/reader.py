@@ -526,7 +526,7 @@ class ReportReader:
         )
 
 
-_DASH_IS_NONE = ("keyword", "campaign_id", "ad_group_id")
+_DASH_IS_NONE = ("keyword", "campaign_id", "ad_group_id", "budget_name")
 
 
 def _without_ad_group() -> pl.Expr:

@@ -126,6 +126,9 @@ def write(organization: Organization, parsed: ParsedAccount) -> AccountImportRes
             defaults={"currency": organization.currency, "daily_budget_micros": item.daily_budget_micros},
         )
         campaign.status, campaign.daily_budget_micros = item.status, item.daily_budget_micros
+        campaign.budget_type, campaign.total_budget_micros = item.budget_type, item.total_budget_micros
+        campaign.shared_budget_name = item.shared_budget_name
+        campaign.campaign_type = item.campaign_type or campaign.campaign_type
         campaign.language = item.language or campaign.language
         campaign.save()
         campaigns[item.name], created = campaign, created + new

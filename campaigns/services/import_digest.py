@@ -29,9 +29,10 @@ TEXT_LIMITS = {
     "currency": 3,
     "campaign_id": 64,
     "ad_group_id": 64,
+    "budget_name": 255,
 }
 # A campaign's attributes as the file gives them: the largest value over its rows, as SQL's MAX would give.
-CAMPAIGN_FACTS = ("campaign_id", "currency", "budget", "campaign_type", "budget_type", "status")
+CAMPAIGN_FACTS = ("campaign_id", "currency", "budget", "campaign_type", "budget_type", "budget_name", "status")
 
 
 @dataclass

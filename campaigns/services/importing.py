@@ -251,6 +251,7 @@ class _Writer:
             if kind is None and name in self.digest.campaigns_without_ad_groups:
                 kind = CampaignType.PERFORMANCE_MAX  # the one kind whose search terms have no ad group
             period = budget_type(_text(facts["budget_type"]))
+            shared_name = _text(facts["budget_name"]) if self.kind == "campaign" else None
             per_day = period != BudgetType.CAMPAIGN_TOTAL
             campaign = (external_id and campaigns.filter(external_id=external_id).first()) or campaigns.filter(
                 name=name
@@ -265,6 +266,7 @@ class _Writer:
                     daily_budget_micros=(budget or 0) if per_day else 0,
                     budget_type=period or BudgetType.DAILY,
                     total_budget_micros=None if per_day else budget,
+                    shared_budget_name=shared_name or "",
                     campaign_type=kind or "search",
                     status=status or "enabled",
                     language=language,
@@ -276,6 +278,8 @@ class _Writer:
                     "campaign_type": kind,
                     "status": status,
                     "budget_type": period,
+                    # a campaign report names the budget of each campaign: "" when it is the campaign's own
+                    "shared_budget_name": shared_name,
                 }
                 if not per_day:
                     changed["total_budget_micros"] = budget

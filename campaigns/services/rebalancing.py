@@ -27,6 +27,7 @@ from campaigns.models import (
     BudgetPlan,
     BudgetPlanItem,
     BudgetPolicy,
+    BudgetType,
     Campaign,
     CampaignStatus,
     DailyMetric,
@@ -46,6 +47,20 @@ if TYPE_CHECKING:
 
 HISTORY_DAYS = 90
 NO_HISTORY = "no performance history yet: held"
+SHARED_BUDGET = (
+    "shared budget {name!r}: the platform spreads it over every campaign on it, so it is not one campaign's "
+    "daily budget to move: held"
+)
+CAMPAIGN_TOTAL = "campaign-total budget: spent over the campaign's life, not a daily budget to move: held"
+
+
+def held_reason(campaign: Campaign) -> str | None:
+    """Why the allocator leaves this campaign's budget alone, or None when it is one campaign's daily budget."""
+    if campaign.budget_is_shared:
+        return SHARED_BUDGET.format(name=campaign.shared_budget_name)
+    if campaign.budget_type == BudgetType.CAMPAIGN_TOTAL:
+        return CAMPAIGN_TOTAL
+    return None
 
 
 class RebalanceError(ValueError):
@@ -182,7 +197,8 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
     campaigns = list(organization.campaigns.filter(status=CampaignStatus.ENABLED).order_by("pk"))
     trail = _audit_trail([c.pk for c in campaigns])
     history = _history(campaigns, plan_date, trail, ZoneInfo(organization.time_zone))
-    planned = [c for c in campaigns if history.get(c.pk)]
+    held = {c.pk: reason for c in campaigns if (reason := held_reason(c)) is not None}
+    planned = [c for c in campaigns if history.get(c.pk) and c.pk not in held]
     states = [
         CampaignState(
             str(c.pk),
@@ -211,7 +227,7 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
             campaign_id=c.pk,
             current_micros=c.daily_budget_micros,
             proposed_micros=proposal.budgets_micros[str(c.pk)]
-            if proposal and str(c.pk) in proposal.budgets_micros
+            if proposal and str(c.pk) in proposal.budgets_micros and c.pk not in held
             else c.daily_budget_micros,
             floor_micros=c.floor_micros,
             ceiling_micros=c.ceiling_micros,
@@ -236,7 +252,8 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
                 notes=[note for flag, note in ((ctx.kill_switch, rules.KILL_SWITCH), (ctx.stale, rules.STALE)) if flag],
             )
             BudgetPlanItem.objects.bulk_create(
-                _item(plan, item, decision, proposal) for item, decision in zip(inputs, decisions, strict=True)
+                _item(plan, item, decision, proposal, held.get(item.campaign_id))
+                for item, decision in zip(inputs, decisions, strict=True)
             )
             transaction.on_commit(lambda: metrics.record_plan(plan.mode, decisions))
     except IntegrityError:  # another process made today's plan first
@@ -244,11 +261,13 @@ def propose(organization: Organization, plan_date: date) -> BudgetPlan:
     return plan
 
 
-def _item(plan: BudgetPlan, item: rules.CampaignInput, decision: rules.Decision, proposal) -> BudgetPlanItem:
+def _item(
+    plan: BudgetPlan, item: rules.CampaignInput, decision: rules.Decision, proposal, held: str | None
+) -> BudgetPlanItem:
     key = str(item.campaign_id)
-    explanation = proposal.explanations.get(key) if proposal else None
-    propensity = proposal.propensities.get(key) if proposal else None
-    reasons = ([explanation.reason] if explanation else [NO_HISTORY]) + decision.reasons
+    explanation = proposal.explanations.get(key) if proposal and held is None else None
+    propensity = proposal.propensities.get(key) if proposal and held is None else None
+    reasons = ([held] if held else [explanation.reason] if explanation else [NO_HISTORY]) + decision.reasons
     return BudgetPlanItem(
         plan=plan,
         campaign_id=item.campaign_id,

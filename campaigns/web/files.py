@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from campaigns.exporters.account import load_account
 from campaigns.exporters.google_editor import export_google_editor
 from campaigns.exporters.microsoft_bulk import export_microsoft_bulk
+from campaigns.exporters.support import EDITOR, MICROSOFT_BULK
 from campaigns.models import ImportJob, Membership, ReportImport
 from campaigns.reports import ReportError
 from campaigns.services.import_jobs import create_job
@@ -21,12 +23,25 @@ EXPORTERS = {
     "google-ads-editor": (export_google_editor, "google-ads-editor.csv"),
     "microsoft-bulk": (export_microsoft_bulk, "microsoft-advertising-bulk.csv"),
 }
+FORMATS = [  # what the page lists per file: (kind, label, platform, what the format holds)
+    ("google-ads-editor", gettext_lazy("Google Ads Editor (CSV)"), "google", EDITOR),
+    ("microsoft-bulk", gettext_lazy("Microsoft Advertising bulk file (CSV)"), "microsoft", MICROSOFT_BULK),
+]
 
 
 @require_GET
 @organization_view
 def exports(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return render(request, "campaigns/exports.html", {})
+    """Each file with what it leaves out, by name and with the reason: the same checks the download runs."""
+    files = [
+        {
+            "kind": kind,
+            "label": label,
+            "left_out": load_account(membership.organization, platform, None, support).problems,
+        }
+        for kind, label, platform, support in FORMATS
+    ]
+    return render(request, "campaigns/exports.html", {"files": files})
 
 
 @require_GET

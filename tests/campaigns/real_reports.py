@@ -178,3 +178,51 @@ MICROSOFT_EN_CAMPAIGNS_MONTHLY = (
     "\n"
     "\u00a92026 Microsoft Corporation. All rights reserved. \n"
 )
+
+
+# Google Ads, English, ad group report without days: status first, " --" in the columns a Performance Max row
+# cannot fill, the total lines' label in the first column.
+GOOGLE_EN_AD_GROUPS_PERIOD = """Ad group report
+"January 5, 2026 - February 3, 2026"
+Ad group status,Campaign,Ad group,Status,Status reasons,Currency code,Default max. CPC,Ad group type,Impr.,Interactions,Interaction rate,Avg. cost,Cost,Clicks,Conversions
+Enabled,S_Tiles_ES,Adhesives,Eligible,,EUR,0.90,Standard,"1,609",94,5.84%,0.80,75.25,94,5.00
+Paused,S_Tiles_ES,Samples,Paused,ad group paused,EUR,0.70,Standard,40,3,7.50%,0.70,2.10,3,0.00
+Enabled,S_Tiles_ES,Grout,Eligible (Limited),low quality,EUR,1.20,Standard,"2,050",57,2.78%,17.62,1004.60,57,0.50
+Total: Ad groups,,, --,,EUR, --, --,"3,699",154,4.16%,7.01,1081.95,154,5.50
+Total: Account,,,,,EUR,,,"3,699",154,4.16%,7.01,1081.95,154,5.50
+"""
+
+# Google Ads, English, campaign report of an account whose campaigns share budgets: "Budget name" names the shared
+# budget (a campaign's own budget has none: " --"), the Budget column repeats the shared amount on each campaign.
+GOOGLE_EN_CAMPAIGNS_SHARED_BUDGETS = """Campaign report
+"January 5, 2026 - February 3, 2026"
+Campaign status,Campaign,Budget,Budget name,Budget type,Currency code,Status,Status reasons,Campaign type,Impr.,Interactions,Cost,Clicks,Conversions
+Enabled,Grout_North,40.00,Grout shared budget,Daily,EUR,Eligible,,Search,"3,100",140,101.50,140,4.00
+Enabled,Grout_South,40.00,Grout shared budget,Daily,EUR,Eligible,,Search,"2,020",95,70.25,95,2.00
+Enabled,Sealer_ES,12.50, --,Daily,EUR,Eligible,,Search,800,31,22.10,31,1.00
+Total: Campaigns, --, --, --, --,EUR, --,, --,"5,920",266,193.85,266,7.00
+Total: Account,,,,,EUR,,,,"5,920",266,193.85,266,7.00
+"""
+
+# Microsoft Advertising campaign performance report, summary: campaign status, type and shared budget name; it has
+# no budget amount column, so a campaign's daily budget stays unknown after it.
+MICROSOFT_EN_CAMPAIGNS_PERIOD = (
+    '"Report Name: Campaign Performance Report"\n'
+    '"Report Time: 1/1/2026,1/31/2026"\n'
+    '"Time Zone: (GMT+01:00) Brussels, Copenhagen, Madrid, Paris"\n'
+    '"Last Completed Available Day: 2/3/2026 11:59:59 PM"\n'
+    '"Last Completed Available Hour: 2/3/2026 11:00:00 PM"\n'
+    '"Report Aggregation: Summary"\n'
+    '"Report Filter: "\n'
+    '"Potential Incomplete Data: false"\n'
+    '"Rows: 3"\n'
+    "\n"
+    "Account name\tCampaign name\tCampaign status\tCampaign type\tBudget name\tImpressions\tClicks\tSpend\t"
+    "Conversions\tCurrency code\n"
+    "Tejas Norte\tBricks\tActive\tSearch\t-\t3,195\t72\t51.44\t3\tEUR\n"
+    "Tejas Norte\tBricks PMax\tPaused\tPerformance max\t-\t9,800\t41\t30.20\t1\tEUR\n"
+    "Tejas Norte\tRoof tiles\tActive\tSearch\tNorth shared\t1,200\t22\t18.75\t0\tEUR\n"
+    "Total\t-\t-\t-\t-\t14,195\t135\t100.39\t4\t-\n"
+    "\n"
+    "\u00a92026 Microsoft Corporation. All rights reserved. \n"
+)

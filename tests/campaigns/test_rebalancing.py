@@ -310,3 +310,27 @@ def test_the_audit_trail_takes_two_queries_whatever_the_number_of_campaigns(orga
     assert {pk: [record.budget_micros for record in records] for pk, records in trail.items()} == {
         c.pk: [c.daily_budget_micros] for c in campaigns
     }
+
+
+def test_the_allocator_holds_shared_and_campaign_total_budgets_and_says_why(demo):
+    shared = ["Cemento - Búsqueda", "Ladrillos - Búsqueda"]
+    Campaign.objects.filter(organization=demo, name__in=shared).update(shared_budget_name="Obra gruesa")
+    Campaign.objects.filter(organization=demo, name="Tejas - Búsqueda").update(
+        budget_type="campaign_total", total_budget_micros=600_000_000
+    )
+    plan = rebalancing.propose(demo, PLAN_DATE)
+    items = {item.campaign.name: item for item in plan.items.select_related("campaign")}
+    for name in shared:
+        assert items[name].after_micros == items[name].proposed_micros == items[name].before_micros
+        assert items[name].reasons[0] == (
+            "shared budget 'Obra gruesa': the platform spreads it over every campaign on it, so it is not one "
+            "campaign's daily budget to move: held"
+        )
+        assert items[name].posterior == {} and items[name].propensity is None
+    tejas = items["Tejas - Búsqueda"]
+    assert tejas.after_micros == tejas.before_micros
+    assert tejas.reasons[0] == rebalancing.CAMPAIGN_TOTAL
+    moved = [item for name, item in items.items() if name not in (*shared, "Tejas - Búsqueda")]
+    assert any(item.after_micros != item.before_micros for item in moved)
+    # the others are split among themselves: the held budgets are not part of the sum the bandit moves
+    assert sum(item.after_micros for item in moved) <= sum(item.before_micros for item in moved)

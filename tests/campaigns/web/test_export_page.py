@@ -1,0 +1,73 @@
+"""The exports page names what each file leaves out, with the reason; budget kinds show where budgets do."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from campaigns.models import Campaign
+
+pytestmark = pytest.mark.django_db
+
+
+def test_exports_page_lists_what_each_file_cannot_hold_by_name(client, owner, organization):
+    Campaign.objects.create(
+        organization=organization,
+        platform="google",
+        name="PMax Tiles",
+        campaign_type="performance_max",
+        daily_budget_micros=10_000_000,
+    )
+    Campaign.objects.create(
+        organization=organization,
+        platform="google",
+        name="Grout North",
+        budget_type="campaign_total",
+        total_budget_micros=900_000_000,
+    )
+    client.force_login(owner)
+    page = client.get(reverse("campaigns:exports")).content.decode()
+    editor = page.split('id="export-google-ads-editor"')[1].split("</section>")[0]
+    microsoft = page.split('id="export-microsoft-bulk"')[1].split("</section>")[0]
+    assert "Everything in the account goes into this file." in editor
+    assert "2 items are left out of this file:" in microsoft
+    assert "campaign &#x27;PMax Tiles&#x27;" in microsoft
+    assert "a Performance Max campaign cannot be written to the Microsoft Advertising bulk file" in microsoft
+    assert "the Microsoft Advertising bulk file has no campaign-total budget" in microsoft
+
+
+def test_exports_page_in_spanish(client, owner, organization):
+    Campaign.objects.create(
+        organization=organization,
+        platform="google",
+        name="Display",
+        campaign_type="display",
+        daily_budget_micros=5_000_000,
+    )
+    client.force_login(owner)
+    page = client.get(reverse("campaigns:exports"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "1 elemento queda fuera de este archivo:" in page
+    assert "una campaña de Display no se puede escribir en el archivo masivo de Microsoft Advertising" in page
+
+
+def test_shared_and_campaign_total_budgets_are_shown_as_such(client, owner, organization):
+    shared = Campaign.objects.create(
+        organization=organization,
+        platform="google",
+        name="Grout North",
+        daily_budget_micros=40_000_000,
+        shared_budget_name="Grout shared",
+    )
+    Campaign.objects.create(
+        organization=organization,
+        platform="google",
+        name="Spring promo",
+        budget_type="campaign_total",
+        total_budget_micros=300_000_000,
+    )
+    client.force_login(owner)
+    listing = client.get(reverse("campaigns:campaigns")).content.decode()
+    assert "Shared budget: Grout shared" in listing
+    assert "Campaign total" in listing
+    assert "Shared budget: Grout shared" in client.get(reverse("campaigns:campaign", args=[shared.pk])).content.decode()
+    assert "Shared budget: Grout shared" in client.get(reverse("campaigns:budgets")).content.decode()
