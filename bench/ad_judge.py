@@ -99,7 +99,12 @@ def _whole(line: str, words: list[str], brief: Brief, kind: Kind) -> list[str]:
         after_number = len(words) > 1 and is_number(words[-2])
         if last in DANGLING[brief.language] and not COMPLETE_ENDINGS.search(folded.rstrip(".!?")):
             reasons.append(f"whole: ends on {last!r}")
-        elif len(last) == 1 and not after_number and stripped[-1].isalpha():
+        elif (
+            len(last) == 1
+            and not after_number
+            and stripped[-1].isalpha()
+            and not (len(words) > 1 and re.search(rf"\b{re.escape(words[-2])} {re.escape(last)}\b", brief.text))
+        ):  # "carnet B", "vitamina C": a term of the brief, not a cut word
             reasons.append(f"whole: ends on the letter {last!r}")
         elif last not in brief.words and (near_limit or frequency(last, brief.language) < 3.0):
             cut_from = _completes(last, brief)

@@ -241,3 +241,14 @@ def test_brief_numbers_include_written_forms() -> None:
     brief = Brief.of({"language": "es", "description": "Abrimos a las 7:00, 4,5 estrellas, dos sedes."})
 
     assert {"700", "7", "45", "2"} <= brief.numbers
+
+
+def test_a_one_letter_term_of_the_brief_is_whole() -> None:
+    brief = {
+        "language": "es",
+        "description": "Autoescuela en Granada. Carnet B con clases prácticas.",
+        "brand_terms": [],
+    }
+
+    assert judge_line("Carnet B en Granada", "headline", brief).usable
+    assert not judge_line("Clases prácticas de carnet A", "headline", brief).usable  # not the brief's term
