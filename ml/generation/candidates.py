@@ -182,7 +182,7 @@ _GERUND = {"es": re.compile(r"\w{3,}(?:ando|iendo)$")}
 
 
 def _tokens(sentence: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for raw in sentence.split():
         word = raw.rstrip(",;:.")
         if raw[:1] in "([" or word[-1:] in ")]":
