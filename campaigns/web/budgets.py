@@ -73,6 +73,7 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
         {
             "plan": plan,
             "mode": mode,
+            "plan_status": _(plan.get_status_display()) if plan else "",
             "mode_label": RebalanceMode(mode).label,
             "show_only": mode == RebalanceMode.DRY_RUN,
             "show_only_note": SHOW_ONLY,

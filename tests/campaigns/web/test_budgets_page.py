@@ -13,6 +13,7 @@ from campaigns.models import (
     BudgetPolicy,
     Campaign,
     SettingsChange,
+    UserPreference,
 )
 from campaigns.services import budget_edits, rebalancing
 from tests.campaigns.web.conftest import DAY
@@ -263,3 +264,17 @@ def test_plan_now_makes_todays_plan_once(
     again = client.post(reverse("campaigns:plan_now"), follow=True)
     assert _messages(again) == ["Today's plan is already made; the next one is made tomorrow."]
     assert BudgetPlan.objects.count() == 2
+
+
+def test_a_spanish_marketer_reads_the_plan_and_types_amounts_in_spanish(client, teammate, organization, two_way_plan):
+    UserPreference.objects.create(user=teammate, language="es")
+    client.force_login(teammate)
+    body = client.get(reverse("campaigns:budgets")).content.decode()
+    assert (
+        "<li>Pasar 10,00 EUR al día de Ladrillos a Cemento: se espera que cada EUR extra traiga 0,050 conversiones en "
+        "Cemento, frente a 0,013 en Ladrillos; limitado por el mayor cambio permitido en un día.</li>"
+    ) in body
+
+    client.post(reverse("campaigns:edit_budget", args=[two_way_plan["arena"].pk]), {"amount": "31,50"})
+
+    assert Campaign.objects.get(pk=two_way_plan["arena"].pk).daily_budget_micros == 31_500_000
