@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.models import BudgetChange, BudgetPlan, Membership, PlanStatus, RebalanceMode
+from campaigns.models import BudgetChange, BudgetPlan, BudgetPlanItem, Campaign, Membership, PlanStatus, RebalanceMode
 from campaigns.services import budget_edits, rebalancing
 from campaigns.services.budget_checks import NOT_A_REBALANCE, RebalanceError, read_policy, rollback_blockers
 from campaigns.web import budget_words, tables
@@ -59,12 +60,8 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
     for change in changes:
         blocker = blockers.get(change.pk)
         change.can_roll_back = blocker is None
-        change.no_roll_back = "" if blocker in (None, NOT_A_REBALANCE) else budget_words.plain(blocker)
+        change.no_roll_back = "" if blocker is None or blocker == NOT_A_REBALANCE else budget_words.plain(blocker)
         change.plain_reasons = [budget_words.plain(reason) for reason in change.reasons or []]
-    for item in items.values():
-        item.plain_reasons = [budget_words.plain(reason) for reason in item.reasons]
-        item.limit_label = budget_words.LIMITS.get(item.posterior.get("limit", ""), item.posterior.get("limit", ""))
-        item.limit_evidence = budget_words.evidence(item.posterior.get("limit_evidence", ""))
     _scale_intervals(list(items.values()))
     mode = read_policy(organization).mode
     return render(
@@ -81,14 +78,24 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
             "moves": [
                 budget_words.sentence(move, organization.currency) for move in budget_words.moves(list(items.values()))
             ],
-            "rows": [
-                {"campaign": campaign, "item": items.get(campaign.pk)}
-                for campaign in organization.campaigns.order_by("name")
-            ],
+            "rows": [_row(campaign, items.get(campaign.pk)) for campaign in organization.campaigns.order_by("name")],
             "changes": changes,
             "table": history,
         },
     )
+
+
+def _row(campaign: Campaign, item: BudgetPlanItem | None) -> dict[str, Any]:
+    """A campaign's line of the plan: its reasons in words, and what holds it back (the details toggle)."""
+    posterior = item.posterior if item else {}
+    limit = posterior.get("limit", "")
+    return {
+        "campaign": campaign,
+        "item": item,
+        "reasons": [budget_words.plain(reason) for reason in item.reasons] if item else [],
+        "limit_label": budget_words.LIMITS.get(limit, limit),
+        "limit_evidence": budget_words.evidence(posterior.get("limit_evidence", "")),
+    }
 
 
 def _scale_intervals(items: list) -> None:
@@ -111,10 +118,7 @@ def review_plan(request: HttpRequest, membership: Membership, plan_id: int) -> H
         planned = rebalancing.preview(plan)
     except RebalanceError as exc:
         refusal = budget_words.plain(str(exc))
-    made = [change for change in planned if not change.skipped]
-    for change in planned:
-        change.item.skipped_reason = budget_words.plain(change.skipped) if change.skipped else ""
-        change.item.delta_micros = change.item.after_micros - change.item.before_micros
+    made = [change.item for change in planned if not change.skipped]
     show_only = read_policy(organization).mode == RebalanceMode.DRY_RUN
     return render(
         request,
@@ -122,11 +126,13 @@ def review_plan(request: HttpRequest, membership: Membership, plan_id: int) -> H
         {
             "plan": plan,
             "refusal": refusal,
-            "made": [change.item for change in made],
-            "left_out": [change.item for change in planned if change.skipped],
-            "before_total": sum(change.item.before_micros for change in made),
-            "after_total": sum(change.item.after_micros for change in made),
-            "delta_total": sum(change.item.after_micros - change.item.before_micros for change in made),
+            "made": [{"item": item, "delta_micros": item.after_micros - item.before_micros} for item in made],
+            "left_out": [
+                {"item": change.item, "why": budget_words.plain(change.skipped)} for change in planned if change.skipped
+            ],
+            "before_total": sum(item.before_micros for item in made),
+            "after_total": sum(item.after_micros for item in made),
+            "delta_total": sum(item.after_micros - item.before_micros for item in made),
             "show_only_note": SHOW_ONLY if show_only else "",
             "can_confirm": membership.can_edit and made and not show_only and plan.status == PlanStatus.PROPOSED,
         },

@@ -90,8 +90,8 @@ def test_the_dry_run_shows_exactly_what_apply_changes_and_writes_nothing(
     response = client.get(reverse("campaigns:review_plan", args=[two_way_plan["plan"].pk]))
 
     assert response.status_code == 200
-    assert [item.campaign.name for item in response.context["made"]] == ["Cemento", "Ladrillos"]
-    assert [item.campaign.name for item in response.context["left_out"]] == ["Arena"]
+    assert [row["item"].campaign.name for row in response.context["made"]] == ["Cemento", "Ladrillos"]
+    assert [row["item"].campaign.name for row in response.context["left_out"]] == ["Arena"]
     body = response.content.decode()
     assert "Arena: left out: the budget changed since the plan was made" in body
     assert '<td class="num" id="total-change">0.00 EUR</td>' in body
