@@ -112,10 +112,15 @@ def plain(reason: str) -> str:
 
 
 def evidence(text: str) -> str:
+    """The allocator's evidence sentence, translated (its amounts localized); an unknown one as it is."""
     for pattern, sentence in _EVIDENCE:
         found = pattern.match(text)
         if found:
-            return str(sentence) % found.groupdict()
+            values = found.groupdict()
+            for name in ("cap", "low", "high"):  # amounts in the active language's number format
+                if name in values:
+                    values[name] = localize_number(float(values[name].replace(",", "")), 2)
+            return str(sentence) % values
     return text
 
 

@@ -267,12 +267,24 @@ def test_plan_now_makes_todays_plan_once(
 
 
 def test_a_spanish_marketer_reads_the_plan_and_types_amounts_in_spanish(client, teammate, organization, two_way_plan):
+    BudgetPlanItem.objects.filter(campaign=two_way_plan["ladrillos"]).update(
+        posterior={
+            "marginal_return_mean": 0.0125,
+            "limit": "limited by volume",
+            "limit_evidence": "left budget unspent on 9 of the last 42 days, stopping near 38.00 a day: more budget "
+            "would not be spent",
+        }
+    )
     UserPreference.objects.create(user=teammate, language="es")
     client.force_login(teammate)
     body = client.get(reverse("campaigns:budgets")).content.decode()
     assert (
         "<li>Pasar 10,00 EUR al día de Ladrillos a Cemento: se espera que cada EUR extra traiga 0,050 conversiones en "
         "Cemento, frente a 0,013 en Ladrillos; limitado por el mayor cambio permitido en un día.</li>"
+    ) in body
+    assert (
+        '<div class="limit"><strong>Se acaban las búsquedas</strong>: dejó presupuesto sin gastar 9 de los últimos 42 '
+        "días, parando cerca de 38,00 al día: más presupuesto no se gastaría</div>"
     ) in body
 
     client.post(reverse("campaigns:edit_budget", args=[two_way_plan["arena"].pk]), {"amount": "31,50"})
