@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0011_campaign_level_search_terms'),
+        ("campaigns", "0011_campaign_level_search_terms"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='budgetchange',
-            name='kind',
-            field=models.CharField(choices=[('rebalance', 'Rebalance'), ('rollback', 'Rollback'), ('manual', 'Set by hand')], default='rebalance', max_length=10),
+            model_name="budgetchange",
+            name="kind",
+            field=models.CharField(
+                choices=[("rebalance", "Rebalance"), ("rollback", "Rollback"), ("manual", "Set by hand")],
+                default="rebalance",
+                max_length=10,
+            ),
         ),
     ]
