@@ -276,18 +276,16 @@ class ReportReader:
                 if not block:
                     break
                 # Each line keeps its own line break; blank lines become empty rows that _parse_block drops.
-                separator = layout.separator
-                numbered = [f"{offset}{separator}{line}" for offset, line in enumerate(block, line_number + 1)]
+                first_line = line_number + 1
                 line_number += len(block)
                 self.chars_read += sum(map(len, block))
                 last_line = block[-1]
                 if not last_line.endswith(("\n", "\r")):
                     self._check_truncated(last_line, line_number, width)
-                if numbered:
-                    frame = self._parse_block(numbered, width)
-                    if frame.height:
-                        self.rows_read += frame.height
-                        yield frame
+                frame = self._parse_block(block, first_line, width)
+                if frame.height:
+                    self.rows_read += frame.height
+                    yield frame
         self._check_end(line_number)
 
     def _check_truncated(self, last_line: str, line_number: int, width: int) -> None:
@@ -310,20 +308,11 @@ class ReportReader:
         if self.rows_read == 0:
             raise ReportError("the report has a header but no data rows", line=self.layout.header_line)
 
-    def _parse_block(self, numbered: list[str], width: int) -> pl.DataFrame:
-        names = ["_line", *(f"c{i}" for i in range(width))]
-        try:
-            frame = pl.read_csv(
-                io.BytesIO("".join(numbered).encode("utf-8")),
-                has_header=False,
-                new_columns=names,
-                separator=self.layout.separator,
-                infer_schema=False,
-                quote_char='"',
-            )
-        except pl.exceptions.PolarsError:
-            raise self._locate_bad_row(numbered, width) from None
-        frame = self._without_blank_lines(frame.with_columns(pl.col("_line").cast(pl.Int64)), width)
+    def _parse_block(self, block: list[str], first_line: int, width: int) -> pl.DataFrame:
+        frame = self._read_numbered_by_position(block, first_line, width)
+        if frame is None:
+            frame = self._read_numbered_by_prefix(block, first_line, width)
+        frame = self._without_blank_lines(frame, width)
         columns = self.layout.header.columns
         first_cell = pl.col("c0").fill_null("").str.strip_chars()
         # A total line's label is its first cell that is not empty or "--": the first column in search terms and
@@ -343,6 +332,38 @@ class ReportReader:
         frame = frame.filter(~footer & ~is_total)
         selected = frame.select("_line", *(pl.col(f"c{position}").alias(name) for name, position in columns.items()))
         return self._validate(selected)
+
+    def _read_csv(self, text: str, names: list[str]) -> pl.DataFrame:
+        return pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            has_header=False,
+            new_columns=names,
+            separator=self.layout.separator,
+            infer_schema=False,
+            quote_char='"',
+        )
+
+    def _read_numbered_by_position(self, block: list[str], first_line: int, width: int) -> pl.DataFrame | None:
+        """The block's rows, each numbered by its position, when every line is one row (the usual case); None
+        when one is not (a line break inside quotes, a lone carriage return) or the block cannot be read."""
+        try:
+            frame = self._read_csv("".join(block), [f"c{i}" for i in range(width)])
+        except pl.exceptions.PolarsError:
+            return None
+        if frame.height != len(block):
+            return None
+        return frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
+
+    def _read_numbered_by_prefix(self, block: list[str], first_line: int, width: int) -> pl.DataFrame:
+        """The block's rows, each line led by its number as an extra first cell: right whatever the lines hold,
+        and the way to the first row that cannot be read."""
+        separator = self.layout.separator
+        numbered = [f"{offset}{separator}{line}" for offset, line in enumerate(block, first_line)]
+        try:
+            frame = self._read_csv("".join(numbered), ["_line", *(f"c{i}" for i in range(width))])
+        except pl.exceptions.PolarsError:
+            raise self._locate_bad_row(numbered, width) from None
+        return frame.with_columns(pl.col("_line").cast(pl.Int64))
 
     @staticmethod
     def _without_blank_lines(frame: pl.DataFrame, width: int) -> pl.DataFrame:
