@@ -419,8 +419,14 @@ class ReportReader:
         layout = self.layout
         present = layout.header.columns
         numbers = [name for name in (*COUNT_COLUMNS, *MONEY_COLUMNS, "conversions") if name in present]
+        parsers = {name: _PARSERS.get(name, "micros") for name in numbers}
+        forms = values.plain_forms(layout.decimal)
+        plain_already = frame.select(
+            pl.col(name).str.contains(forms[parsers[name]]).all().alias(name) for name in numbers
+        ).row(0, named=True)
+        to_clean = [name for name in numbers if not plain_already[name]]
         frame = frame.with_columns(
-            values.plain_number(name, layout.decimal).alias(f"{name}__plain") for name in numbers
+            values.plain_number(name, layout.decimal).alias(f"{name}__plain") for name in to_clean
         )
         checks: list[tuple[str, str, pl.Expr]] = []  # (column, reason, bad cells), in the order they are reported
         required = [*KIND_REQUIRED[layout.kind], *(("date",) if "date" in present else ())]
@@ -449,7 +455,12 @@ class ReportReader:
                 pl.lit(layout.period[0], dtype=pl.Date).alias("date"),
                 pl.lit(layout.period[1], dtype=pl.Date).alias("date_to"),
             ]
+        for name in numbers:
+            if plain_already[name]:  # no cell to clean, none bad
+                exprs.append(values.from_plain_form(name, parsers[name], layout.decimal))
         for name in COUNT_COLUMNS:
+            if plain_already[name]:
+                continue
             value, bad = values.count_from_plain(pl.col(f"{name}__plain"), name)
             checks.append((name, "is not a whole number", bad))
             exprs.append(value)
@@ -460,6 +471,8 @@ class ReportReader:
                         None if name == "budget" else 0, dtype=pl.Int64 if name != "conversions" else pl.Float64
                     ).alias(name)
                 )
+                continue
+            if plain_already[name]:
                 continue
             parse = values.float_from_plain if name == "conversions" else values.micros_from_plain
             value, bad, negative = parse(pl.col(f"{name}__plain"), name)
@@ -490,7 +503,7 @@ class ReportReader:
         parsed = parsed.drop(f"__check{n}" for n in range(len(checks)))
         parsed = parsed.with_columns(_by_value(parsed, "match_type", values.match_type_expr))
         parsed = parsed.with_columns(values.base_match_type("match_type").alias("keyword_match_type"))
-        return parsed.with_columns(values.keyword_syntax_expr("keyword", "keyword_match_type"))
+        return _keyword_syntax(parsed)
 
     def _dates(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Each distinct time cell of the chunk with its first and last day (and whether it is bad), to join on
@@ -548,6 +561,7 @@ class ReportReader:
 
 
 _DASH_IS_NONE = ("keyword", "campaign_id", "ad_group_id")
+_PARSERS = {**dict.fromkeys(COUNT_COLUMNS, "count"), "conversions": "float"}  # the rest of the numbers: money
 
 
 def _without_ad_group() -> pl.Expr:
@@ -569,6 +583,21 @@ def _by_value(frame: pl.DataFrame, column: str, expr: Callable[[str], pl.Expr]) 
     distinct = frame.select(pl.col(column).unique())
     mapped = distinct.select(pl.col(column).alias("__from"), expr(column).alias("__to"))
     return pl.col(column).replace_strict(mapped["__from"], mapped["__to"], return_dtype=pl.String).alias(column)
+
+
+def _keyword_syntax(frame: pl.DataFrame) -> pl.DataFrame:
+    """``values.keyword_syntax_expr`` worked out once per distinct keyword and match type, and joined back: a
+    chunk of search terms names its keywords over and over."""
+    pairs = frame.select("keyword", "keyword_match_type").unique()
+    resolved = pairs.with_columns(
+        expr.alias(f"__{expr.meta.output_name()}")
+        for expr in values.keyword_syntax_expr("keyword", "keyword_match_type")
+    )
+    return (
+        frame.join(resolved, on=["keyword", "keyword_match_type"], how="left", maintain_order="left")
+        .drop("keyword", "keyword_match_type")
+        .rename({"__keyword": "keyword", "__keyword_match_type": "keyword_match_type"})
+    )
 
 
 HEADER_CELLS_SHOWN = 30
