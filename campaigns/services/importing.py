@@ -340,10 +340,13 @@ class _Writer:
 
     def _search_terms(self) -> None:
         staging_join = "FROM {staging} s JOIN {groups} g ON g.gkey = s.gkey"
+        # SQLite inserts the staged rows in the file's order: with the terms numbered in the order the file first
+        # names them, the row key's index fills in order wherever a term's rows sit together (PostgreSQL sorts).
+        first_named = "ORDER BY MIN(s.rowid) " if connection.vendor == "sqlite" else ""
         _sql(
             f"INSERT INTO {SearchTerm._meta.db_table} (organization_id, campaign_id, ad_group_id, text) "
-            f"SELECT DISTINCT %s, g.campaign_id, g.ad_group_id, s.search_term {staging_join} WHERE 1 = 1 "
-            "ON CONFLICT DO NOTHING",
+            f"SELECT %s, g.campaign_id, g.ad_group_id, s.search_term {staging_join} "
+            f"GROUP BY g.campaign_id, g.ad_group_id, s.search_term {first_named}ON CONFLICT DO NOTHING",
             [self.organization.pk],
         )
         self.staging.analyze(SearchTerm._meta.db_table)  # thousands of new terms: plan the join with them
