@@ -314,22 +314,7 @@ class ReportReader:
             frame = self._read_numbered_by_prefix(block, first_line, width)
         frame = self._without_blank_lines(frame, width)
         columns = self.layout.header.columns
-        first_cell = pl.col("c0").fill_null("").str.strip_chars()
-        # A total line's label is its first cell that is not empty or "--": the first column in search terms and
-        # campaign reports, the third (after " --" and an empty cell) in keyword reports.
-        label = pl.coalesce(
-            [
-                pl.when(~pl.col(f"c{i}").fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS)).then(
-                    pl.col(f"c{i}").str.strip_chars()
-                )
-                for i in range(min(width, 6))
-            ]
-        ).fill_null("")
-        frame = frame.with_columns(label.alias("_label"))
-        footer = first_cell.str.contains(_COPYRIGHT)
-        is_total = pl.col("_label").str.contains(_TOTAL)
-        self._keep_totals(frame.filter(is_total & ~footer))
-        frame = frame.filter(~footer & ~is_total)
+        frame = self._without_totals(frame, width)
         selected = frame.select("_line", *(pl.col(f"c{position}").alias(name) for name, position in columns.items()))
         return self._validate(selected)
 
@@ -364,6 +349,36 @@ class ReportReader:
         except pl.exceptions.PolarsError:
             raise self._locate_bad_row(numbered, width) from None
         return frame.with_columns(pl.col("_line").cast(pl.Int64))
+
+    def _without_totals(self, frame: pl.DataFrame, width: int) -> pl.DataFrame:
+        """The rows without the copyright footer and the total lines, whose figures are kept (``totals``)."""
+        cells = range(min(width, 6))
+        # Only a row with a total's label in one of its first cells can be a total line, and only one whose first
+        # cell starts like a copyright line the footer (as ``_TOTAL`` and ``_COPYRIGHT`` match the cells stripped):
+        # labels are worked out for those few rows, not for every row.
+        maybe = pl.any_horizontal(
+            pl.col("c0").str.contains(r"^\s*(©|\(c\) )"),
+            *(pl.col(f"c{i}").str.contains(r"(?i)^\s*(total|totale|gesamt|totaal)\s*(:|$)") for i in cells),
+        )
+        candidates = frame.filter(maybe)
+        if not candidates.height:
+            return frame
+        footer = pl.col("c0").fill_null("").str.strip_chars().str.contains(_COPYRIGHT)
+        # A total line's label is its first cell that is not empty or "--": the first column in search terms and
+        # campaign reports, the third (after " --" and an empty cell) in keyword reports.
+        label = pl.coalesce(
+            [
+                pl.when(~pl.col(f"c{i}").fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS)).then(
+                    pl.col(f"c{i}").str.strip_chars()
+                )
+                for i in cells
+            ]
+        ).fill_null("")
+        candidates = candidates.with_columns(label.alias("_label"), footer.alias("_footer"))
+        is_total = pl.col("_label").str.contains(_TOTAL)
+        self._keep_totals(candidates.filter(is_total & ~pl.col("_footer")))
+        dropped = candidates.filter(pl.col("_footer") | is_total)["_line"]
+        return frame.filter(~pl.col("_line").is_in(dropped.implode())) if dropped.len() else frame
 
     @staticmethod
     def _without_blank_lines(frame: pl.DataFrame, width: int) -> pl.DataFrame:

@@ -62,20 +62,25 @@ def float_from_plain(plain: pl.Expr, column: str) -> tuple[pl.Expr, pl.Expr, pl.
 
 
 def plain_forms(decimal: str) -> dict[str, str]:
-    """Per parser, the cells that are already plain numbers: digits, and for money and conversions one decimal
-    mark and at most six decimals. A chunk whose column holds only these (and empty cells) is cast as it is:
-    the same values as the cleaning path, without its passes over every cell."""
-    mark = "\\." if decimal == "." else decimal
+    """Per parser, the cells that are plain numbers but for thousands separators in their places: digits, and
+    for money and conversions one decimal mark and at most six decimals. A chunk whose column holds only these
+    (and empty cells) is cast as it is: the same values as the cleaning path, without its passes over every cell.
+    """
+    mark, thousands = (r"\.", ",") if decimal == "." else (",", r"\.")
+    whole = rf"([0-9]{{1,12}}|[0-9]{{1,3}}({thousands}[0-9]{{3}}){{1,3}})"  # at most 12 digits, as the cleaning path
+    fraction = rf"({mark}[0-9]{{1,6}})?"
     return {
-        "count": r"^[0-9]{1,18}$",
-        "micros": rf"^[0-9]{{1,12}}({mark}[0-9]{{1,6}})?$",
-        "float": rf"^[0-9]{{1,12}}({mark}[0-9]{{1,6}})?$",
+        "count": rf"^([0-9]{{1,18}}|[0-9]{{1,3}}({thousands}[0-9]{{3}}){{1,5}})$",
+        "micros": rf"^{whole}{fraction}$",
+        "float": rf"^{whole}{fraction}$",
     }
 
 
 def from_plain_form(column: str, parser: str, decimal: str) -> pl.Expr:
     """A column whose cells all have their ``plain_forms`` (or are null: zero, as the cleaning path makes them)."""
-    text = pl.col(column) if decimal == "." else pl.col(column).str.replace(decimal, ".", literal=True)
+    text = pl.col(column).str.replace_all("." if decimal == "," else ",", "", literal=True)
+    if decimal == ",":
+        text = text.str.replace(",", ".", literal=True)
     if parser == "count":
         value = text.cast(pl.Int64)
     elif parser == "float":

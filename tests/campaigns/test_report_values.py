@@ -31,31 +31,42 @@ digits = st.text("0123456789", min_size=1, max_size=12)
 decimals = st.text("0123456789", min_size=1, max_size=6)
 
 
+def grouped(number: str, decimal: str) -> str:
+    """``number`` with the thousands separator of its locale: "1234567" -> "1,234,567" (or "1.234.567")."""
+    separator = "," if decimal == "." else "."
+    head, rest = number[: len(number) % 3 or 3], number[len(number) % 3 or 3 :]
+    return separator.join([head, *(rest[i : i + 3] for i in range(0, len(rest), 3))])
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     whole=st.lists(digits, min_size=1, max_size=20),
     fractions=st.lists(st.one_of(st.none(), decimals), min_size=20, max_size=20),
     nulls=st.lists(st.booleans(), min_size=20, max_size=20),
+    groups=st.lists(st.booleans(), min_size=20, max_size=20),
     decimal=st.sampled_from([".", ","]),
     parser=st.sampled_from(["micros", "float", "count"]),
 )
-def test_plain_cells_cast_as_the_cleaning_path_reads_them(whole, fractions, nulls, decimal, parser):
+def test_plain_cells_cast_as_the_cleaning_path_reads_them(whole, fractions, nulls, groups, decimal, parser):
     cells: list[str | None] = []
-    for number, fraction, null in zip(whole, fractions, nulls, strict=False):
+    for number, fraction, null, group in zip(whole, fractions, nulls, groups, strict=False):
+        text = grouped(number, decimal) if group else number
         if null:
             cells.append(None)  # an empty cell: zero both ways
         elif parser == "count" or fraction is None:
-            cells.append(number)
+            cells.append(text)
         else:
-            cells.append(f"{number}{decimal}{fraction}")
+            cells.append(f"{text}{decimal}{fraction}")
     assert _cast(cells, parser, decimal) == _cleaned(cells, parser, decimal)
 
 
 @pytest.mark.parametrize(
     ("cell", "parser", "decimal"),
     [
-        ("1,234", "count", "."),  # a thousands separator
-        ("1.234", "count", ","),
+        ("1,23", "count", "."),  # a thousands separator out of place
+        ("12,345,6", "count", "."),
+        ("1.2345", "count", ","),
+        ("1,234,567,890,123.00", "micros", "."),  # 13 digits: refused by the cleaning path
         ("12.5", "count", "."),
         ("1.2345678", "micros", "."),  # past six decimals: cut, as written, by the cleaning path
         ("12,50 €", "micros", ","),
