@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.models import BudgetChange, BudgetPlan, Membership
 from campaigns.services import rebalancing
 from campaigns.services.rebalancing import RebalanceError
-from campaigns.web import tables
+from campaigns.web import budget_limits, tables
 from campaigns.web.context import organization_view, require_edit
 from campaigns.web.tables import DATETIME, MONEY, Column, Spec
 
@@ -58,6 +58,7 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
             and (change.campaign_id, change.plan_date, change.plan_version) not in rolled_back
         )
     _scale_intervals(list(items.values()))
+    budget_limits.annotate(items.values(), organization.currency)
     return render(
         request,
         "campaigns/budgets.html",
