@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import platform
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -33,7 +32,6 @@ from typing import Any, Literal
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from bench.ad_judge import LIMITS, AdVerdict, judge_ad  # noqa: E402
 from ml.ad_rules import text_width  # noqa: E402

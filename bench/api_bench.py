@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from load import harness  # bench/load/harness.py: the script's own folder is on sys.path
+from bench.load import harness
 
 DATABASE = "adoptimizer_api"
 CAMPAIGNS = 1_000

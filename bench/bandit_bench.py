@@ -11,15 +11,16 @@ Prints a table and writes ``bench/results/bandits.json`` plus one regret-over-ti
 (``bench/results/bandits_<family>.png``), and the Open Bandit Dataset checks: our OPE estimators against obp's
 on the same inputs, for an evaluation policy that ranks items by Beta-posterior draws.
 
-    PYTHONPATH=. python bench/bandit_bench.py                 # 20 seeds x 90 days, every cell
-    PYTHONPATH=. python bench/bandit_bench.py --quick         # 3 seeds x 45 days into a scratch folder
-    PYTHONPATH=. python bench/bandit_bench.py --quick --families manual --policies thompson,greedy,oracle
+    python bench/bandit_bench.py                 # 20 seeds x 90 days, every cell
+    python bench/bandit_bench.py --quick         # 3 seeds x 45 days into a scratch folder
+    python bench/bandit_bench.py --quick --families manual --policies thompson,greedy,oracle
 
 The recorded run (``bandits.json``): the three families, 20 seeds at 20 and at 200 campaigns, greedy, Thompson,
 uniform and the oracle, on one core: about 45 minutes of a shared two-core machine (``--policies`` adds ucb,
 roas and oracle_free). Policies plan with ``budgets_arrays``: the same budgets as ``allocate_arrays`` without the
-explanations and propensity draws, which cost most of a small account's plan. (``PYTHONPATH=.``: otherwise the
-installed ``ml`` package of another checkout may be imported.)
+explanations and propensity draws, which cost most of a small account's plan. (The project is installed
+editable; from a second checkout, such as a git worktree, ``PYTHONPATH=.`` imports that checkout's code rather
+than the installed one's.)
 
 Needs numpy, scipy, polars, matplotlib and obp (``pip install --no-deps --ignore-requires-python obp`` plus
 scikit-learn and pandas for its estimator module; never torch).

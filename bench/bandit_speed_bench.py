@@ -11,7 +11,7 @@ spends built whole in float64 with a fresh temporary per operation. Both give th
 Threads are pinned to one (BLAS and OpenMP, set before numpy loads). The machine is shared, so the figure that
 counts is CPU time of this process (best of ``--repeats``); wall time is reported next to it.
 
-    PYTHONPATH=. python bench/bandit_speed_bench.py        # writes bench/results/bandit_speed.json
+    python bench/bandit_speed_bench.py        # writes bench/results/bandit_speed.json
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 
 import torch  # noqa: E402
-from generation_bench import CACHE, RESULTS, SEED, cpu_model, workload  # noqa: E402
 
+from bench.generation_bench import CACHE, RESULTS, SEED, cpu_model, workload  # noqa: E402
 from ml.generation.cache.prefix_store import prefill_shared_prefixes  # noqa: E402
 from ml.generation.engines.loop import decode  # noqa: E402
 from ml.generation.model import decode_int8  # noqa: E402

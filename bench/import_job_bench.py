@@ -36,10 +36,10 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from bench.import_bench import generate  # the same report layout as the import bench
+from bench.load.harness import free_port, wait_http
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from bench.import_bench import generate  # noqa: E402 - the same report layout as the import bench
-from bench.load.harness import free_port, wait_http  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "import_job.json"
 BIN = Path(sys.executable).parent

@@ -18,7 +18,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from load import harness  # bench/load/harness.py: the script's own folder is on sys.path
+from bench.load import harness
 
 DATABASE = "adoptimizer_load"
 LOCUSTFILE = Path(__file__).resolve().parent / "load" / "locustfile.py"

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.models import BudgetChange, BudgetPlan, BudgetPlanItem, Campaign, Membership, PlanStatus, RebalanceMode
 from campaigns.services import budget_edits, rebalancing
 from campaigns.services.budget_checks import NOT_A_REBALANCE, RebalanceError, read_policy, rollback_blockers
-from campaigns.web import budget_words, tables
+from campaigns.web import budget_limits, budget_words, tables
 from campaigns.web.context import organization_view, require_edit, require_owner
 from campaigns.web.tables import DATETIME, MONEY, Column, Spec
 
@@ -64,6 +64,7 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
         change.plain_reasons = [budget_words.plain(reason) for reason in change.reasons or []]
     _scale_intervals(list(items.values()))
     mode = read_policy(organization).mode
+    budget_limits.annotate(items.values(), organization.currency)
     return render(
         request,
         "campaigns/budgets.html",

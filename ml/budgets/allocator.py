@@ -184,9 +184,8 @@ class BudgetAllocator:
         p05, p95 = np.quantile(marginal, [0.05, 0.95], axis=0)
         mean = marginal.mean(axis=0)
         reasons = _reasons(budgets, account.current, account.floors, account.ceilings, boxes, chosen)
-        limits, evidence, _ = response_limits(posterior, account.history, budgets / MICROS)
-        caps = posterior.spend_cap.cap
-        cap_micros = [None if math.isinf(c) else int(c * MICROS) for c in caps.tolist()]
+        limits = response_limits(posterior, account.history, budgets / MICROS)
+        cap_micros = _optional_micros(posterior.spend_cap.cap)
         # Python lists once, rather than numpy scalars per campaign: this loop runs 10,000 times.
         columns = zip(
             account.campaign_ids,
@@ -198,21 +197,24 @@ class BudgetAllocator:
             p95.tolist(),
             expected.tolist(),
             posterior.conversions_seen.tolist(),
-            limits,
-            evidence,
+            limits.labels,
+            limits.evidence,
             cap_micros,
             posterior.spend_cap.unspent_days.astype(int).tolist(),
             posterior.spend_cap.bound_days.astype(int).tolist(),
+            limits.next_unit_share.tolist(),
+            limits.days.tolist(),
+            _optional_micros(limits.spend_low, rounded=True),
+            _optional_micros(np.where(limits.days > 0, limits.spend_high, np.inf), rounded=True),
             strict=True,
         )
         explanations = {row[0]: Explanation(*row) for row in columns}
-        propensities = {}
-        for cid, action_index, row in zip(account.campaign_ids, chosen.tolist(), probabilities.tolist(), strict=True):
-            by_action = dict(zip(ACTIONS, row, strict=True))
-            action = ACTIONS[action_index]
-            propensities[cid] = Propensity(action, by_action[action], by_action, cfg.propensity_draws)
+        propensities = {
+            cid: Propensity(ACTIONS[action], row[action], dict(zip(ACTIONS, row, strict=True)), cfg.propensity_draws)
+            for cid, action, row in zip(account.campaign_ids, chosen.tolist(), probabilities.tolist(), strict=True)
+        }
         return BudgetPlan(
-            budgets_micros=dict(zip(account.campaign_ids, (int(b) for b in budgets), strict=True)),
+            budgets_micros=dict(zip(account.campaign_ids, budgets.tolist(), strict=True)),
             explanations=explanations,
             propensities=propensities,
             total_budget_micros=int(total_budget_micros),
@@ -256,6 +258,17 @@ class BudgetAllocator:
         cap = posterior.spend_cap.cap * MICROS
         spend = capped_fill(log_return - _LOG_MICROS, saturation * MICROS, cap, lower, upper, total)[0]
         return boxes, posterior, round_down(spend, boxes.lower, boxes.upper, total_budget_micros)
+
+
+def _optional_micros(units: np.ndarray, rounded: bool = False) -> list[int | None]:
+    """Currency units as int micros (truncated, or ``rounded`` to the nearest), None where infinite; one Python
+    int per finite entry only."""
+    out: list[int | None] = [None] * len(units)
+    finite = np.flatnonzero(np.isfinite(units))
+    micros = units[finite] * MICROS
+    for i, value in zip(finite.tolist(), (np.rint(micros) if rounded else micros).tolist(), strict=True):
+        out[i] = int(value)
+    return out
 
 
 def _directions(new: np.ndarray, old: np.ndarray, tolerance: float) -> np.ndarray:

@@ -97,30 +97,31 @@ def history_arrays(states: Sequence[CampaignState], history_days: int) -> Histor
     """Pack (and validate) the last ``history_days`` of every campaign into right-aligned (N, H) arrays."""
     n_days = max(1, min(history_days, max(len(s.history) for s in states)))
     lengths = np.array([min(len(s.history), n_days) for s in states], dtype=np.int64)
-    # One flat list and one conversion: per-campaign numpy assignments dominate at 10,000 campaigns.
-    fields = attrgetter(*_DAY_FIELDS)
-    rows = [fields(d) for s in states for d in s.history[len(s.history) - min(len(s.history), n_days) :]]
-    types = set(map(type, chain.from_iterable(rows)))
     try:
-        if not types <= _NUMBER_TYPES:
-            raise TypeError("a field is not a number")
-        values = chain.from_iterable(rows)
-        flat = np.fromiter(values, dtype=float, count=len(rows) * len(_DAY_FIELDS)).reshape(-1, len(_DAY_FIELDS))
-        bad = ~(np.isfinite(flat).all(axis=1) & (flat >= 0).all(axis=1))
-    except (TypeError, ValueError):  # a non-number somewhere: the slow path below names it
-        flat, bad = None, np.ones(len(rows), dtype=bool)
-    if bad.any():
-        # Invalid input only: walk the campaigns (from the first flagged one) to name the bad field.
-        owner = int(np.repeat(np.arange(len(states)), lengths)[int(np.argmax(bad))])
+        flat = _pack_days(states, n_days, int(lengths.sum()))
+    except (TypeError, ValueError):
+        flat = None
+    # One pass over the whole block first; the per-row mask only when something is off.
+    if flat is None or not (bool((flat >= 0).all()) and bool(np.isfinite(flat).all())):
+        # Invalid input only: walk the campaigns (from the first flagged one; all of them when a field is not a
+        # plain number) to name the bad field.
+        owner = 0
+        if flat is not None:
+            bad = ~(np.isfinite(flat).all(axis=1) & (flat >= 0).all(axis=1))
+            owner = int(np.repeat(np.arange(len(states)), lengths)[int(np.argmax(bad))])
         for state in states[owner:]:
             offset = len(state.history) - min(len(state.history), n_days)
             for day, stats in enumerate(state.history[offset:]):
                 _validate_day(state.campaign_id, offset + day, stats)
         # Every field passed the strict check (an unusual numeric type, say): convert the slow way.
+        rows = [attrgetter(*_DAY_FIELDS)(d) for s in states for d in s.history[-n_days:]]
         flat = np.array(rows, dtype=float).reshape(-1, len(_DAY_FIELDS))
-    table = np.zeros((len(states), n_days, len(_DAY_FIELDS)))
     valid = np.arange(n_days)[None, :] >= (n_days - lengths)[:, None]
-    table[valid] = flat
+    if len(flat) == valid.size:  # every campaign has the whole window: the flat rows are the table
+        table = flat.reshape(len(states), n_days, len(_DAY_FIELDS))
+    else:
+        table = np.zeros((len(states), n_days, len(_DAY_FIELDS)))
+        table[valid] = flat
     return make_history(
         table[:, :, 0] / MICROS,
         table[:, :, 1],
@@ -131,6 +132,32 @@ def history_arrays(states: Sequence[CampaignState], history_days: int) -> Histor
         impressions=table[:, :, 5],
         budgets=table[:, :, 4] / MICROS,
     )
+
+
+# Campaigns packed per pass of :func:`_pack_days`: their days' values (about 6,000 x 6) stay in the CPU cache from
+# the attribute reads through the type check to the conversion.
+_PACK_CHUNK = 64
+
+
+def _pack_days(states: Sequence[CampaignState], n_days: int, total_days: int) -> np.ndarray | None:
+    """The fields of the last ``n_days`` of every campaign as one (days, 6) float array, in order; None when a
+    field is not a plain number (then the caller's slow path names it).
+
+    This is the planner's largest cost at 10,000 campaigns x 90 days: 5.4 million values, each read, type-checked
+    and converted by C-level passes (no Python loop per day), a chunk of campaigns at a time.
+    """
+    getter = attrgetter(*_DAY_FIELDS)
+    flat = np.empty(total_days * len(_DAY_FIELDS))
+    position = 0
+    for start in range(0, len(states), _PACK_CHUNK):
+        days = chain.from_iterable(s.history[-n_days:] for s in states[start : start + _PACK_CHUNK])
+        rows = list(map(getter, days))
+        if not set(map(type, chain.from_iterable(rows))) <= _NUMBER_TYPES:
+            return None
+        end = position + len(rows) * len(_DAY_FIELDS)
+        flat[position:end] = np.fromiter(chain.from_iterable(rows), dtype=float, count=end - position)
+        position = end
+    return flat.reshape(-1, len(_DAY_FIELDS))
 
 
 def _is_int(value: object) -> bool:

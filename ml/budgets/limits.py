@@ -11,6 +11,8 @@ Three answers, from the response model at the planned budget:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ml.budgets.model import HistoryArrays, Posterior, point_parameters
@@ -24,15 +26,30 @@ _LINEAR_MARGINAL = 0.8
 _AT_CAP = 0.9
 
 
-def response_limits(
-    posterior: Posterior, history: HistoryArrays, budgets: np.ndarray
-) -> tuple[list[str], list[str], np.ndarray]:
-    """Label and evidence per campaign at ``budgets`` (currency units, shape (N,)).
+@dataclass(frozen=True)
+class Limits:
+    """What holds each campaign back, and the evidence, one entry per campaign.
 
-    Returns:
-        ``(limits, evidence, next_unit_share)``: one label of the module's three and one sentence per campaign,
-        and the marginal return at the budget as a share of the first unit's (1 for a straight line).
+    Attributes:
+        labels: One of the module's three labels.
+        evidence: One English sentence (the web page writes its own, translated, from the figures below).
+        next_unit_share: Shape (N,): the marginal return at the budget as a share of the first unit's (1 for a
+            straight line).
+        days: Shape (N,): the days with spend the curve was learned from.
+        spend_low, spend_high: Shape (N,): the lowest and highest of those days' spends (currency units; ``inf``
+            and 0 where there is none).
     """
+
+    labels: list[str]
+    evidence: list[str]
+    next_unit_share: np.ndarray
+    days: np.ndarray
+    spend_low: np.ndarray
+    spend_high: np.ndarray
+
+
+def response_limits(posterior: Posterior, history: HistoryArrays, budgets: np.ndarray) -> Limits:
+    """Label and evidence per campaign at ``budgets`` (currency units, shape (N,))."""
     saturation = point_parameters(posterior, 0.0)[1][0]
     cap = posterior.spend_cap
     next_unit = np.exp(-budgets / saturation)
@@ -74,4 +91,4 @@ def response_limits(
                 f"the next unit buys {share:.0%} of what the first did (learned from {n_days} days spending "
                 f"{lo:,.2f} to {hi:,.2f})"
             )
-    return limits.tolist(), evidence, next_unit
+    return Limits(limits.tolist(), evidence, next_unit, days, low, high)

@@ -161,6 +161,9 @@ def fit_posterior(
 
     grid = history.scale[:, None] * np.geomspace(_GRID_LOW, _GRID_HIGH, grid_size)[None, :]
     curve_counts = history.clicks if history.impressions is None else history.impressions
+    # Each count series times its day weights, once: every fit below reads these.
+    series_w = [clicks_w] if history.impressions is None else [clicks_w, history.impressions * weight]
+    curve_counts_w = series_w[-1]
     spend = history.spend
     if history.budget is None:
         spend_cap = no_cap(*spend.shape)
@@ -170,17 +173,16 @@ def fit_posterior(
     if n_days >= _WEEKLY_MIN_DAYS:
         # Search volume follows the week (trade buyers search on weekdays); a constant curve would read Monday's
         # extra volume as noise and tomorrow's Sunday as a weekday. One factor per weekday, shared by the account.
-        volume = _account_week(grid, spend, curve_counts, weight, total_spend)
-    series = [history.clicks] if history.impressions is None else [history.clicks, history.impressions]
-    curves = _effective_spend(grid, spend, volume, weight, [counts * weight for counts in series])
-    log_lik, prior_shape, prior_rate, dispersion = _curve_fit(history.clicks, weight, curves, 0, total_spend)
+        volume = _account_week(grid, spend, curve_counts, curve_counts_w, weight, total_spend)
+    curves = _effective_spend(grid, spend, volume, weight, series_w)
+    log_lik, prior_shape, prior_rate, dispersion = _curve_fit(clicks_w, weight, curves, 0, total_spend)
     click_shape = prior_shape + total_clicks / dispersion
     click_rate = prior_rate + curves.effective_sum / dispersion
     if history.impressions is not None:
         # Impressions follow the same curve as clicks (the click-through rate does not depend on the budget) but
         # come in counts ~20x larger, so their Poisson noise hides the bend of the curve far less: they carry
         # the saturation, the clicks keep the clicks-per-unit given it.
-        log_lik = _curve_fit(history.impressions, weight, curves, 1, total_spend)[0]
+        log_lik = _curve_fit(series_w[1], weight, curves, 1, total_spend)[0]
     # Empirical Bayes for the saturation: EM on the account-wide distribution of b / scale over the grid, so
     # many weakly informative campaigns together say where accounts like this one saturate.
     # The likelihood is exponentiated once; each step only reweights it by the pooled prior.
@@ -220,18 +222,23 @@ def fit_posterior(
 
 
 def _account_week(
-    grid: np.ndarray, spend: np.ndarray, counts: np.ndarray, weight: np.ndarray, total_spend: np.ndarray
+    grid: np.ndarray,
+    spend: np.ndarray,
+    counts: np.ndarray,
+    counts_w: np.ndarray,
+    weight: np.ndarray,
+    total_spend: np.ndarray,
 ) -> np.ndarray:
     """The account's weekly volume factors (see :func:`_weekly_volume`), one per day of the history.
 
-    The cycle belongs to the account, so the ``_WEEKLY_CAMPAIGNS`` campaigns with the most counts tell it: a
-    flat-curve fit of 10,000 campaigns would cost as much as the real one.
+    ``counts_w`` is ``counts * weight``. The cycle belongs to the account, so the ``_WEEKLY_CAMPAIGNS`` campaigns
+    with the most counts tell it: a flat-curve fit of 10,000 campaigns would cost as much as the real one.
     """
-    top = np.sort(np.argsort(-(counts * weight).sum(axis=1), kind="stable")[:_WEEKLY_CAMPAIGNS])
-    grid, spend, counts, weight = grid[top], spend[top], counts[top], weight[top]
-    curves = _effective_spend(grid, spend, np.ones(spend.shape[1]), weight, [counts * weight])
-    log_lik, shape, rate, _ = _curve_fit(counts, weight, curves, 0, total_spend[top])
-    return _weekly_volume(log_lik, counts, weight, curves, shape, rate, grid, spend)
+    top = np.sort(np.argsort(-counts_w.sum(axis=1), kind="stable")[:_WEEKLY_CAMPAIGNS])
+    grid, spend, counts, counts_w, weight = grid[top], spend[top], counts[top], counts_w[top], weight[top]
+    curves = _effective_spend(grid, spend, np.ones(spend.shape[1]), weight, [counts_w])
+    log_lik, shape, rate, _ = _curve_fit(counts_w, weight, curves, 0, total_spend[top])
+    return _weekly_volume(log_lik, counts, counts_w, weight, curves, shape, rate, grid, spend)
 
 
 @dataclass(frozen=True)
@@ -243,6 +250,7 @@ class _Curves:
         effective_sum: Shape (N, K): the discounted sum over days.
         data_terms: One (N, K) per count series ``c``: ``sum_t c_t * log(effective_t)`` (weighted counts).
         grid, spend, volume: The inputs, for :meth:`at`.
+        spend_per_volume: ``spend / volume`` in float32 as the block used it, or None to compute it again.
     """
 
     effective_sum: np.ndarray
@@ -250,21 +258,38 @@ class _Curves:
     grid: np.ndarray
     spend: np.ndarray
     volume: np.ndarray
+    spend_per_volume: np.ndarray | None = None
 
     def at(self, index: np.ndarray) -> np.ndarray:
         """The effective spends at one grid point per campaign, shape (N, H) (float32, as in the block)."""
         grid = self.grid[np.arange(len(index)), index]
-        return _effective_block(grid[:, None], self.spend, self.volume)[:, 0, :]
+        if self.spend_per_volume is None:
+            return _effective_block(grid[:, None], self.spend, self.volume)[:, 0, :]
+        grid32 = grid.astype(np.float32)[:, None, None]
+        return _fill_block(self.spend_per_volume, grid32, self.volume.astype(np.float32), None)[:, 0, :]
 
 
-def _effective_block(grid: np.ndarray, spend: np.ndarray, volume: np.ndarray) -> np.ndarray:
+def _effective_block(
+    grid: np.ndarray, spend: np.ndarray, volume: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """``w_t * b * -expm1(-s_t / (w_t * b))`` for grid (n, K), spend (n, H), volume (H,): shape (n, K, H), float32,
-    filled in place (fresh temporaries of this size cost more in page faults than the arithmetic itself)."""
-    grid32 = grid.astype(np.float32)[:, :, None]
-    block = np.multiply((spend / volume).astype(np.float32)[:, None, :], np.float32(-1.0) / grid32)
+    filled in place (fresh temporaries of this size cost more in page faults than the arithmetic itself); ``out``,
+    when given, is a float32 buffer of at least that size to fill instead of a new array."""
+    return _fill_block(
+        (spend / volume).astype(np.float32), grid.astype(np.float32)[:, :, None], volume.astype(np.float32), out
+    )
+
+
+def _fill_block(
+    spend_per_volume: np.ndarray, grid32: np.ndarray, volume32: np.ndarray, out: np.ndarray | None
+) -> np.ndarray:
+    """:func:`_effective_block` from its float32 inputs: ``s_t / w_t`` (n, H), the grid (n, K, 1), ``w_t`` (H,)."""
+    shape = (grid32.shape[0], grid32.shape[1], spend_per_volume.shape[1])
+    block = None if out is None else out.reshape(-1)[: shape[0] * shape[1] * shape[2]].reshape(shape)
+    block = np.multiply(spend_per_volume[:, None, :], np.float32(-1.0) / grid32, out=block)
     np.expm1(block, out=block)
     np.multiply(block, -grid32, out=block)
-    np.multiply(block, volume.astype(np.float32)[None, None, :], out=block)
+    np.multiply(block, volume32[None, None, :], out=block)
     return block
 
 
@@ -285,21 +310,26 @@ def _effective_spend(
     data_terms = [np.empty(grid.shape) for _ in weighted_counts]
     weight32 = weight.astype(np.float32)[:, :, None]
     counts32 = [counts.astype(np.float32)[:, :, None] for counts in weighted_counts]
+    # The float32 inputs once for every chunk, and one block buffer that every chunk reuses.
+    spend_per_volume, grid32 = (spend / volume).astype(np.float32), grid.astype(np.float32)[:, :, None]
+    volume32 = volume.astype(np.float32)
+    buffer = np.empty(min(_CHUNK, n_campaigns) * grid.shape[1] * n_days, dtype=np.float32)
     for start in range(0, n_campaigns, _CHUNK):
         rows = slice(start, start + _CHUNK)
-        block = _effective_block(grid[rows], spend[rows], volume)
+        block = _fill_block(spend_per_volume[rows], grid32[rows], volume32, buffer)
         effective_sum[rows] = (block @ weight32[rows])[:, :, 0]
         # Counts on a day without spend cannot happen under the model; a tiny floor keeps them harmless.
         np.maximum(block, np.float32(1e-9), out=block)
         np.log(block, out=block)
         for data_term, counts in zip(data_terms, counts32, strict=True):
             data_term[rows] = (block @ counts[rows])[:, :, 0]
-    return _Curves(effective_sum, data_terms, grid, spend, volume)
+    return _Curves(effective_sum, data_terms, grid, spend, volume, spend_per_volume)
 
 
 def _weekly_volume(
     log_lik: np.ndarray,
     counts: np.ndarray,
+    counts_w: np.ndarray,
     weight: np.ndarray,
     curves: _Curves,
     shape: float,
@@ -316,7 +346,7 @@ def _weekly_volume(
     n_campaigns, n_days = counts.shape
     rows = np.arange(n_campaigns)
     best = log_lik.argmax(axis=1)
-    total = (counts * weight).sum(axis=1)
+    total = counts_w.sum(axis=1)
     effective = curves.at(best)
     per_unit = (shape + total) / (rate + (effective * weight).sum(axis=1))
     expected = per_unit[:, None] * effective
@@ -331,7 +361,7 @@ def _weekly_volume(
 
 
 def _curve_fit(
-    counts: np.ndarray,
+    counts_w: np.ndarray,
     weight: np.ndarray,
     curves: _Curves,
     series: int,
@@ -340,12 +370,11 @@ def _curve_fit(
     """Saturation log-likelihood on the grid from daily counts (clicks or impressions) on the curve
     ``Poisson(k * b * (1 - exp(-s / b)))``, with the pooled Gamma prior of ``k`` and the overdispersion.
 
-    ``series`` picks the counts' data term in ``curves``.
+    ``counts_w`` are the counts times their day weights; ``series`` picks their data term in ``curves``.
 
     Returns:
         ``(log_lik, prior_shape, prior_rate, dispersion)``; ``log_lik`` has shape (N, K) and is already tempered.
     """
-    counts_w = counts * weight
     total = counts_w.sum(axis=1)
     data_term, effective_sum = curves.data_terms[series], curves.effective_sum
     # Counts per unit at low spend (1 / CPC for clicks): first a weak prior centred on the account's average
@@ -380,8 +409,12 @@ def sample_parameters(
     if spread != 1.0:
         prob = _normalise(np.log(np.maximum(prob, 1e-300)) / spread**2)
     cumulative = np.cumsum(prob, axis=1)
-    uniforms = rng.random((n_draws, n_campaigns, 1))
-    index = np.minimum((uniforms > cumulative[None, :, :]).sum(axis=2), cumulative.shape[1] - 1)
+    uniforms = rng.random((n_draws, n_campaigns, 1))[:, :, 0]
+    # The grid point each uniform falls in: how many cumulative probabilities lie below it, the last point also
+    # taking any rounding excess. One (draws, N) comparison per grid point, never a (draws, N, K) block.
+    index = np.zeros((n_draws, n_campaigns), dtype=np.intp)
+    for column in np.ascontiguousarray(cumulative[:, :-1].T):
+        np.add(index, uniforms > column, out=index)
     rows = np.arange(n_campaigns)[None, :]
     saturation = posterior.saturation_grid[rows, index]
     rate = posterior.click_rate[rows, index]
@@ -442,7 +475,14 @@ def _dispersion(
     seen = (clicks.sum(axis=1) >= 1.0) & (days > 1.0)
     if seen.sum() < 2:
         return 1.0
-    pearson = (weight * (clicks / np.maximum(weight, 1e-12) - expected) ** 2 / np.maximum(expected, 1e-9)).sum(axis=1)
+    # weight * (clicks / max(weight, 1e-12) - expected) ** 2 / max(expected, 1e-9), in two (N, H) buffers
+    pearson = np.maximum(weight, 1e-12)
+    np.divide(clicks, pearson, out=pearson)
+    np.subtract(pearson, expected, out=pearson)
+    np.square(pearson, out=pearson)
+    np.multiply(weight, pearson, out=pearson)
+    np.divide(pearson, np.maximum(expected, 1e-9, out=expected), out=pearson)
+    pearson = pearson.sum(axis=1)
     return float(np.clip(np.median(pearson[seen] / days[seen]), 1.0, 50.0))
 
 

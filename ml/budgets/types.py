@@ -50,9 +50,12 @@ class Explanation:
 
     ``limit`` says what holds the campaign back at the planned budget (``"limited by budget"``, ``"limited by
     volume"`` or ``"diminishing returns"``, see ``ml.budgets.limits``) and ``limit_evidence`` why, in the
-    marketer's words; ``spend_cap_micros`` is where it stops spending (None: never seen), ``unspent_days`` and
-    ``bound_days`` the days of the last six weeks that left budget unspent or reached it. Baselines leave them
-    empty.
+    marketer's words (English); ``spend_cap_micros`` is where it stops spending (None: never seen),
+    ``unspent_days`` and ``bound_days`` the days of the last six weeks that left budget unspent or reached it.
+    The evidence as figures, for pages that word it in their own language: ``next_unit_share`` (the next unit's
+    return as a share of the first's), ``evidence_days`` (days with spend it learned from) and
+    ``evidence_spend_low_micros`` / ``evidence_spend_high_micros`` (their lowest and highest spend; None without
+    any). Baselines leave them all empty.
     """
 
     campaign_id: str
@@ -69,6 +72,10 @@ class Explanation:
     spend_cap_micros: int | None = None
     unspent_days: int = 0
     bound_days: int = 0
+    next_unit_share: float | None = None
+    evidence_days: int = 0
+    evidence_spend_low_micros: int | None = None
+    evidence_spend_high_micros: int | None = None
 
 
 @dataclass(frozen=True)

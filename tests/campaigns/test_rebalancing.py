@@ -75,6 +75,22 @@ def test_apply_is_exactly_once_and_audited(demo):
     assert {c.pk: c.daily_budget_micros for c in Campaign.objects.filter(pk__in=changed)} == changed
 
 
+def test_the_default_plan_logs_propensities_for_offline_evaluation(demo):
+    # Greedy is the default policy (Thompson did not pay on the bench); each plan item still logs the probability
+    # of the direction it proposed under the posterior, p = (1 + same) / (1 + 32 draws) (ml.budgets.allocator), so
+    # ml.budgets.ope can weigh a new policy on these logs. An applied change carries it into the audit.
+    plan = rebalancing.propose(demo, PLAN_DATE)
+    items = list(plan.items.all())
+    assert plan.policy == "greedy" and len(items) == 5
+    for item in items:
+        draws_agreeing = item.propensity * 33 - 1
+        assert 0 <= round(draws_agreeing) <= 32 and draws_agreeing == pytest.approx(round(draws_agreeing), abs=1e-9)
+    rebalancing.apply(plan.pk)
+    by_campaign = {item.campaign_id: item.propensity for item in items}
+    changes = list(BudgetChange.objects.all())
+    assert changes and all(change.propensity == by_campaign[change.campaign_id] for change in changes)
+
+
 def test_audit_rows_cannot_be_changed_or_deleted(demo):
     plan = rebalancing.apply(rebalancing.propose(demo, PLAN_DATE).pk)
     change = plan.changes.first()

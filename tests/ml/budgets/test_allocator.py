@@ -155,6 +155,7 @@ def _bad_day(**changes: object) -> list[CampaignState]:
         (_bad_day(conversions=math.inf), 300 * UNIT, r"campaign 'fair': history\[14\].conversions must be finite"),
         (_bad_day(clicks=-3), 300 * UNIT, r"campaign 'fair': history\[14\].clicks must be finite and >= 0"),
         (_bad_day(conversions="2"), 300 * UNIT, r"campaign 'fair': history\[14\].conversions must be a number"),
+        (_bad_day(clicks=True), 300 * UNIT, r"campaign 'fair': history\[14\].clicks must be a number, got True"),
         (_bad_day(impressions=-1), 300 * UNIT, r"campaign 'fair': history\[14\].impressions must be finite and >= 0"),
     ],
 )

@@ -42,3 +42,16 @@ def test_each_campaign_says_what_holds_it_back_with_its_evidence():
     assert 72 * UNIT < stops_.spend_cap_micros < 88 * UNIT
     assert stops_.limit_evidence.startswith("left budget unspent on 42 of the last 42 days, stopping near ")
     assert "(learned from 42 days spending 50.00 to 400.00)" in curve_.limit_evidence
+    # The same evidence as figures, for pages that word it in their own language.
+    assert (linear_.evidence_days, linear_.evidence_spend_low_micros, linear_.evidence_spend_high_micros) == (
+        42,
+        100 * UNIT,
+        100 * UNIT,
+    )
+    assert (curve_.evidence_days, curve_.evidence_spend_low_micros, curve_.evidence_spend_high_micros) == (
+        42,
+        50 * UNIT,
+        400 * UNIT,
+    )
+    assert linear_.next_unit_share >= 0.8 > curve_.next_unit_share > 0.0
+    assert f"{linear_.next_unit_share:.0%}" in linear_.limit_evidence

@@ -1,0 +1,1 @@
+"""The load benches' shared harness (``harness.py``) and the locust user classes (``locustfile.py``)."""
