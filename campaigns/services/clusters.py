@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import (
     AdGroup,
@@ -95,17 +96,20 @@ def create_ad_group(suggestion_id: int, *, campaign_id: int, user: User | Anonym
     """
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion_id, kind=SuggestionKind.AD_GROUP)
     if suggestion.status != SuggestionStatus.PENDING:
-        raise SuggestionError(f"this suggestion was already {suggestion.get_status_display().lower()}")
+        raise SuggestionError(_("This proposal was already decided."))
     campaign = (
         Campaign.objects.filter(pk=campaign_id, organization_id=suggestion.organization_id)
         .exclude(status=CampaignStatus.REMOVED)
         .first()
     )
     if campaign is None:
-        raise SuggestionError("choose one of your campaigns for the new ad group")
+        raise SuggestionError(_("Choose one of your campaigns for the new ad group."))
     name = " ".join(suggestion.text.split())[:255]
     if AdGroup.objects.filter(campaign=campaign, name__iexact=name).exists():
-        raise SuggestionError(f"the campaign “{campaign.name}” already has an ad group named “{name}”")
+        raise SuggestionError(
+            _("The campaign “%(campaign)s” already has an ad group named “%(name)s”.")
+            % {"campaign": campaign.name, "name": name}
+        )
     ad_group = AdGroup.objects.create(campaign=campaign, name=name)
     texts = dict.fromkeys(
         t.lower() for t in map(_keyword_text, suggestion.evidence.get("starter_keywords", [])) if t is not None

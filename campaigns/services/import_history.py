@@ -3,7 +3,7 @@ of the same kind replaced (an import replaces every row of the campaigns and day
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Case, Exists, OuterRef, When
 
 from campaigns.models import DailyMetric, Organization, ReportImport, ReportKind, SearchTermDaily
 
@@ -14,14 +14,18 @@ def import_history(organization: Organization, limit: int = 20) -> list[ReportIm
     """
     term_rows = SearchTermDaily.objects.filter(report_import=OuterRef("pk"))
     metric_rows = DailyMetric.objects.filter(report_import=OuterRef("pk"))
-    history = list(
+    in_use = Case(
+        When(kind=ReportKind.SEARCH_TERMS, then=Exists(term_rows)),
+        default=Exists(metric_rows),
+        output_field=BooleanField(),
+    )
+    history: list[ReportImport] = list(
         ReportImport.objects.filter(organization=organization)
         .select_related("created_by")
-        .annotate(has_term_rows=Exists(term_rows), has_metric_rows=Exists(metric_rows))
+        .annotate(in_use=in_use)
         .order_by("-created_at", "-pk")[:limit]
     )
     for i, report in enumerate(history):
-        report.in_use = report.has_term_rows if report.kind == ReportKind.SEARCH_TERMS else report.has_metric_rows
         # ``history`` is newest first: the newer imports are the ones before this one
         report.replaced_by = next(
             (

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -150,7 +150,12 @@ def _matchable_terms(organization: Organization) -> QuerySet[SearchTerm]:
     return SearchTerm.objects.filter(_SEARCH_TERMS_OF_SEARCH, organization=organization).exclude(daily__excluded=True)
 
 
-def _left_out(organization: Organization) -> dict[str, int]:
+class LeftOut(TypedDict):
+    not_search: int
+    excluded: int
+
+
+def _left_out(organization: Organization) -> LeftOut:
     terms = SearchTerm.objects.filter(organization=organization)
     return {
         "not_search": terms.exclude(_SEARCH_TERMS_OF_SEARCH).count(),
