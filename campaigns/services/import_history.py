@@ -3,12 +3,14 @@ of the same kind replaced (an import replaces every row of the campaigns and day
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import BooleanField, Case, Exists, OuterRef, When
 
 from campaigns.models import DailyMetric, Organization, ReportImport, ReportKind, SearchTermDaily
 
 
-def import_history(organization: Organization, limit: int = 20) -> list[ReportImport]:
+def import_history(organization: Organization, limit: int = 20) -> Sequence[ReportImport]:
     """The latest ``limit`` imports, newest first, each with ``in_use`` (some of its rows are still the ones shown)
     and ``replaced_by`` (the newest later import of the same kind whose dates overlap its own, or None); one query.
     """
@@ -19,13 +21,14 @@ def import_history(organization: Organization, limit: int = 20) -> list[ReportIm
         default=Exists(metric_rows),
         output_field=BooleanField(),
     )
-    history: list[ReportImport] = list(
+    history = list(
         ReportImport.objects.filter(organization=organization)
         .select_related("created_by")
-        .annotate(in_use=in_use)
+        .annotate(rows_shown=in_use)
         .order_by("-created_at", "-pk")[:limit]
     )
     for i, report in enumerate(history):
+        report.in_use = report.rows_shown
         # ``history`` is newest first: the newer imports are the ones before this one
         report.replaced_by = next(
             (

@@ -176,7 +176,6 @@ def match_search_terms(
     transaction and with the organization's row locked, whether this result may still be saved; when it says no
     (a newer matching saved first), nothing is written and the result says ``saved=False``.
     """
-    step = progress or (lambda percent: None)
     import numpy as np
 
     from ml.matching.clusters import propose_intent_clusters, unmatched_relevant
@@ -184,6 +183,7 @@ def match_search_terms(
     from ml.matching.matcher import IntentMatcher
     from ml.matching.negatives import propose_negatives
 
+    step = progress or (lambda percent: None)
     texts, labels, campaign_of = _ad_group_examples(organization)
     rows = _search_term_rows(organization)
     if not texts or not rows:

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from campaigns.models import GenerationJob, ImportJob, MatchingJob, Membership, Organization
+from campaigns.models import GenerationJob, ImportJob, JobStatus, MatchingJob, Membership, Organization
 from campaigns.models.jobs import BackgroundJob
 from campaigns.services.matching_jobs import latest_matching, shown_matching
 from campaigns.web.context import organization_view
@@ -34,9 +34,9 @@ def job_progress(request: HttpRequest, membership: Membership, job_id: int, mode
 
 def matching_status(organization: Organization) -> dict:
     """What the pages that show matches say about them: the matching shown (``shown``, and so its import) and the
-    newest matching while it is queued or running (``matching_job``, whose fragment polls until it ends)."""
+    newest matching while it is queued or running, or if it failed (``matching_job``, whose fragment polls until it
+    ends)."""
     latest = latest_matching(organization)
-    return {
-        "shown": shown_matching(organization),
-        "matching_job": latest if latest is not None and not latest.finished else None,
-    }
+    # shown while it runs, and after a failure (the matches shown are then older than the newest import)
+    said = latest is not None and (not latest.finished or latest.status == JobStatus.FAILED)
+    return {"shown": shown_matching(organization), "matching_job": latest if said else None}

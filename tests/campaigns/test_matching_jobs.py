@@ -135,3 +135,14 @@ def test_an_older_matching_that_finishes_last_does_not_overwrite_the_newer(
     body = client.get(reverse("campaigns:search_terms")).content.decode()
     assert "Matches shown: from the import of second.csv" in body
     assert "not matched yet" not in body
+
+
+def test_a_failed_matching_is_said_on_the_pages_until_a_newer_one(client, owner, organization):
+    MatchingJob.objects.create(organization=organization, status=JobStatus.FAILED, error="Failed after 3 attempts")
+    client.force_login(owner)
+    for page in ("search_terms", "intent_clusters", "imports"):
+        body = client.get(reverse(f"campaigns:{page}")).content.decode()
+        assert "Matching failed; the matches shown are from the last matching that finished." in body
+        assert "No matching has finished yet." in body or page == "imports"
+    MatchingJob.objects.create(organization=organization)
+    assert "Matching failed" not in client.get(reverse("campaigns:search_terms")).content.decode()
