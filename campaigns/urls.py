@@ -6,6 +6,7 @@ from campaigns import views
 from campaigns.models import GenerationJob, ImportJob, MatchingJob
 from campaigns.web import account as accounts
 from campaigns.web import (
+    budget_edit,
     budgets,
     clusters,
     dashboard,
@@ -66,6 +67,9 @@ urlpatterns = [
     path("matching-jobs/<int:job_id>/", jobs.job_progress, {"model": MatchingJob}, name="matching_job"),
     path("budgets/", budgets.budgets, name="budgets"),
     path("budgets/plans/<int:plan_id>/decide/", budgets.decide_plan, name="decide_plan"),
+    path("budgets/plans/<int:plan_id>/review/", budgets.review_plan, name="review_plan"),
+    path("budgets/plan-now/", budgets.plan_now, name="plan_now"),
+    path("budgets/campaigns/<int:campaign_id>/daily-budget/", budget_edit.edit_budget, name="edit_budget"),
     path("budgets/changes/<int:change_id>/roll-back/", budgets.roll_back, name="roll_back"),
     path("exports/", files.exports, name="exports"),
     path("exports/<slug:kind>/", files.download, name="download"),

@@ -17,7 +17,14 @@ from campaigns.api.views import ScopedMixin
 from campaigns.models import AdGroup, Campaign, GenerationJob
 from campaigns.services.ad_labels import dropped_data, strength_data
 from campaigns.services.ad_previews import previews
-from campaigns.services.generation_jobs import MAX_PRODUCT_TEXT, GenerationJobError, cancel_job, create_job
+from campaigns.services.generation_jobs import (
+    MAX_POINT_LENGTH,
+    MAX_PRODUCT_TEXT,
+    MAX_SELLING_POINTS,
+    GenerationJobError,
+    cancel_job,
+    create_job,
+)
 from ml.ad_strength import HINT_CODES, LEVELS
 
 
@@ -83,6 +90,8 @@ class GenerationJobSerializer(serializers.ModelSerializer):
             "campaign",
             "ad_group",
             "product_text",
+            "selling_points",
+            "brand_terms",
             "status",
             "progress_percent",
             "finished",
@@ -142,6 +151,18 @@ class GenerationJobCreateSerializer(serializers.Serializer):
     product_text = serializers.CharField(
         max_length=MAX_PRODUCT_TEXT, allow_blank=True, required=False, default="", trim_whitespace=True
     )
+    selling_points = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_POINT_LENGTH),
+        required=False,
+        default=list,
+        max_length=MAX_SELLING_POINTS,
+    )
+    brand_terms = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_POINT_LENGTH),
+        required=False,
+        default=list,
+        max_length=MAX_SELLING_POINTS,
+    )
 
 
 class GenerationJobViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -172,6 +193,8 @@ class GenerationJobViewSet(ScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
                 campaign.pk,
                 ad_group_id=ad_group.pk if ad_group else None,
                 product_text=data["product_text"],
+                selling_points=data["selling_points"],
+                brand_terms=data["brand_terms"],
                 user=request.user,
             )
         except GenerationJobError as exc:

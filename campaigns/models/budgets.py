@@ -117,13 +117,15 @@ class BudgetPlanItem(models.Model):
 
 
 class BudgetChange(AppendOnlyModel):
-    """One applied budget change; rows are only ever added (a rollback is a new row)."""
+    """One applied budget change; rows are only ever added (a rollback is a new row). A plan's change is keyed by
+    its plan's date and version; a person's edit ("manual") by its day and its number that day."""
 
     audit_name = "budget changes"
 
     class Kind(models.TextChoices):
         REBALANCE = "rebalance", "Rebalance"
         ROLLBACK = "rollback", "Rollback"
+        MANUAL = "manual", "Set by hand"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="budget_changes")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="budget_changes")

@@ -72,6 +72,10 @@ class GenerationJob(BackgroundJob):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="generation_jobs")
     ad_group = models.ForeignKey(AdGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     product_text = models.TextField(blank=True, default="", help_text="the product in the marketer's words (untrusted)")
+    selling_points = models.JSONField(
+        default=list, blank=True, help_text="what sets the product apart, one phrase each (untrusted)"
+    )
+    brand_terms = models.JSONField(default=list, blank=True, help_text="brand and product names to keep as written")
     total_requests = models.PositiveIntegerField(default=0)
     done_requests = models.PositiveIntegerField(default=0)
     tokens_generated = models.PositiveBigIntegerField(default=0)

@@ -276,18 +276,16 @@ class ReportReader:
                 if not block:
                     break
                 # Each line keeps its own line break; blank lines become empty rows that _parse_block drops.
-                separator = layout.separator
-                numbered = [f"{offset}{separator}{line}" for offset, line in enumerate(block, line_number + 1)]
+                first_line = line_number + 1
                 line_number += len(block)
                 self.chars_read += sum(map(len, block))
                 last_line = block[-1]
                 if not last_line.endswith(("\n", "\r")):
                     self._check_truncated(last_line, line_number, width)
-                if numbered:
-                    frame = self._parse_block(numbered, width)
-                    if frame.height:
-                        self.rows_read += frame.height
-                        yield frame
+                frame = self._parse_block(block, first_line, width)
+                if frame.height:
+                    self.rows_read += frame.height
+                    yield frame
         self._check_end(line_number)
 
     def _check_truncated(self, last_line: str, line_number: int, width: int) -> None:
@@ -310,22 +308,62 @@ class ReportReader:
         if self.rows_read == 0:
             raise ReportError("the report has a header but no data rows", line=self.layout.header_line)
 
-    def _parse_block(self, numbered: list[str], width: int) -> pl.DataFrame:
-        names = ["_line", *(f"c{i}" for i in range(width))]
+    def _parse_block(self, block: list[str], first_line: int, width: int) -> pl.DataFrame:
+        frame = self._read_numbered_by_position(block, first_line, width)
+        if frame is None:
+            frame = self._read_numbered_by_prefix(block, first_line, width)
+        frame = self._without_blank_lines(frame, width)
+        columns = self.layout.header.columns
+        frame = self._without_totals(frame, width)
+        selected = frame.select("_line", *(pl.col(f"c{position}").alias(name) for name, position in columns.items()))
+        return self._validate(selected)
+
+    def _read_csv(self, text: str, names: list[str]) -> pl.DataFrame:
+        return pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            has_header=False,
+            new_columns=names,
+            separator=self.layout.separator,
+            infer_schema=False,
+            quote_char='"',
+        )
+
+    def _read_numbered_by_position(self, block: list[str], first_line: int, width: int) -> pl.DataFrame | None:
+        """The block's rows, each numbered by its position, when every line is one row (the usual case); None
+        when one is not (a line break inside quotes, a lone carriage return) or the block cannot be read."""
         try:
-            frame = pl.read_csv(
-                io.BytesIO("".join(numbered).encode("utf-8")),
-                has_header=False,
-                new_columns=names,
-                separator=self.layout.separator,
-                infer_schema=False,
-                quote_char='"',
-            )
+            frame = self._read_csv("".join(block), [f"c{i}" for i in range(width)])
+        except pl.exceptions.PolarsError:
+            return None
+        if frame.height != len(block):
+            return None
+        return frame.with_row_index("_line", offset=first_line).with_columns(pl.col("_line").cast(pl.Int64))
+
+    def _read_numbered_by_prefix(self, block: list[str], first_line: int, width: int) -> pl.DataFrame:
+        """The block's rows, each line led by its number as an extra first cell: right whatever the lines hold,
+        and the way to the first row that cannot be read."""
+        separator = self.layout.separator
+        numbered = [f"{offset}{separator}{line}" for offset, line in enumerate(block, first_line)]
+        try:
+            frame = self._read_csv("".join(numbered), ["_line", *(f"c{i}" for i in range(width))])
         except pl.exceptions.PolarsError:
             raise self._locate_bad_row(numbered, width) from None
-        frame = self._without_blank_lines(frame.with_columns(pl.col("_line").cast(pl.Int64)), width)
-        columns = self.layout.header.columns
-        first_cell = pl.col("c0").fill_null("").str.strip_chars()
+        return frame.with_columns(pl.col("_line").cast(pl.Int64))
+
+    def _without_totals(self, frame: pl.DataFrame, width: int) -> pl.DataFrame:
+        """The rows without the copyright footer and the total lines, whose figures are kept (``totals``)."""
+        cells = range(min(width, 6))
+        # Only a row with a total's label in one of its first cells can be a total line, and only one whose first
+        # cell starts like a copyright line the footer (as ``_TOTAL`` and ``_COPYRIGHT`` match the cells stripped):
+        # labels are worked out for those few rows, not for every row.
+        maybe = pl.any_horizontal(
+            pl.col("c0").str.contains(r"^\s*(©|\(c\) )"),
+            *(pl.col(f"c{i}").str.contains(r"(?i)^\s*(total|totale|gesamt|totaal)\s*(:|$)") for i in cells),
+        )
+        candidates = frame.filter(maybe)
+        if not candidates.height:
+            return frame
+        footer = pl.col("c0").fill_null("").str.strip_chars().str.contains(_COPYRIGHT)
         # A total line's label is its first cell that is not empty or "--": the first column in search terms and
         # campaign reports, the third (after " --" and an empty cell) in keyword reports.
         label = pl.coalesce(
@@ -333,16 +371,14 @@ class ReportReader:
                 pl.when(~pl.col(f"c{i}").fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS)).then(
                     pl.col(f"c{i}").str.strip_chars()
                 )
-                for i in range(min(width, 6))
+                for i in cells
             ]
         ).fill_null("")
-        frame = frame.with_columns(label.alias("_label"))
-        footer = first_cell.str.contains(_COPYRIGHT)
+        candidates = candidates.with_columns(label.alias("_label"), footer.alias("_footer"))
         is_total = pl.col("_label").str.contains(_TOTAL)
-        self._keep_totals(frame.filter(is_total & ~footer))
-        frame = frame.filter(~footer & ~is_total)
-        selected = frame.select("_line", *(pl.col(f"c{position}").alias(name) for name, position in columns.items()))
-        return self._validate(selected)
+        self._keep_totals(candidates.filter(is_total & ~pl.col("_footer")))
+        dropped = candidates.filter(pl.col("_footer") | is_total)["_line"]
+        return frame.filter(~pl.col("_line").is_in(dropped.implode())) if dropped.len() else frame
 
     @staticmethod
     def _without_blank_lines(frame: pl.DataFrame, width: int) -> pl.DataFrame:
@@ -398,8 +434,14 @@ class ReportReader:
         layout = self.layout
         present = layout.header.columns
         numbers = [name for name in (*COUNT_COLUMNS, *MONEY_COLUMNS, "conversions") if name in present]
+        parsers = {name: _PARSERS.get(name, "micros") for name in numbers}
+        forms = values.plain_forms(layout.decimal)
+        plain_already = frame.select(
+            pl.col(name).str.contains(forms[parsers[name]]).all().alias(name) for name in numbers
+        ).row(0, named=True)
+        to_clean = [name for name in numbers if not plain_already[name]]
         frame = frame.with_columns(
-            values.plain_number(name, layout.decimal).alias(f"{name}__plain") for name in numbers
+            values.plain_number(name, layout.decimal).alias(f"{name}__plain") for name in to_clean
         )
         checks: list[tuple[str, str, pl.Expr]] = []  # (column, reason, bad cells), in the order they are reported
         required = [*KIND_REQUIRED[layout.kind], *(("date",) if "date" in present else ())]
@@ -428,7 +470,12 @@ class ReportReader:
                 pl.lit(layout.period[0], dtype=pl.Date).alias("date"),
                 pl.lit(layout.period[1], dtype=pl.Date).alias("date_to"),
             ]
+        for name in numbers:
+            if plain_already[name]:  # no cell to clean, none bad
+                exprs.append(values.from_plain_form(name, parsers[name], layout.decimal))
         for name in COUNT_COLUMNS:
+            if plain_already[name]:
+                continue
             value, bad = values.count_from_plain(pl.col(f"{name}__plain"), name)
             checks.append((name, "is not a whole number", bad))
             exprs.append(value)
@@ -439,6 +486,8 @@ class ReportReader:
                         None if name == "budget" else 0, dtype=pl.Int64 if name != "conversions" else pl.Float64
                     ).alias(name)
                 )
+                continue
+            if plain_already[name]:
                 continue
             parse = values.float_from_plain if name == "conversions" else values.micros_from_plain
             value, bad, negative = parse(pl.col(f"{name}__plain"), name)
@@ -469,7 +518,7 @@ class ReportReader:
         parsed = parsed.drop(f"__check{n}" for n in range(len(checks)))
         parsed = parsed.with_columns(_by_value(parsed, "match_type", values.match_type_expr))
         parsed = parsed.with_columns(values.base_match_type("match_type").alias("keyword_match_type"))
-        return parsed.with_columns(values.keyword_syntax_expr("keyword", "keyword_match_type"))
+        return _keyword_syntax(parsed)
 
     def _dates(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Each distinct time cell of the chunk with its first and last day (and whether it is bad), to join on
@@ -527,6 +576,7 @@ class ReportReader:
 
 
 _DASH_IS_NONE = ("keyword", "campaign_id", "ad_group_id", "budget_name")
+_PARSERS = {**dict.fromkeys(COUNT_COLUMNS, "count"), "conversions": "float"}  # the rest of the numbers: money
 
 
 def _without_ad_group() -> pl.Expr:
@@ -548,6 +598,21 @@ def _by_value(frame: pl.DataFrame, column: str, expr: Callable[[str], pl.Expr]) 
     distinct = frame.select(pl.col(column).unique())
     mapped = distinct.select(pl.col(column).alias("__from"), expr(column).alias("__to"))
     return pl.col(column).replace_strict(mapped["__from"], mapped["__to"], return_dtype=pl.String).alias(column)
+
+
+def _keyword_syntax(frame: pl.DataFrame) -> pl.DataFrame:
+    """``values.keyword_syntax_expr`` worked out once per distinct keyword and match type, and joined back: a
+    chunk of search terms names its keywords over and over."""
+    pairs = frame.select("keyword", "keyword_match_type").unique()
+    resolved = pairs.with_columns(
+        expr.alias(f"__{expr.meta.output_name()}")
+        for expr in values.keyword_syntax_expr("keyword", "keyword_match_type")
+    )
+    return (
+        frame.join(resolved, on=["keyword", "keyword_match_type"], how="left", maintain_order="left")
+        .drop("keyword", "keyword_match_type")
+        .rename({"__keyword": "keyword", "__keyword_match_type": "keyword_match_type"})
+    )
 
 
 HEADER_CELLS_SHOWN = 30

@@ -12,6 +12,9 @@ a budget it should not and says why for each campaign. Money is integer micros.
 4. Floors and ceilings; amounts rounded to the currency's minimum unit; the plan's sum within the approved total.
 5. Stale data or a change made outside the tool: no increases.
 6. A kill switch stops every change.
+
+A person's edit (``by_hand``) is held to 1, 4's rounding and 6 only: the change limit, floors, ceilings and the
+no-increase rules pace and bound the automation, and a campaign imported with a budget of 0 must be settable.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class CampaignInput:
     cap_micros: int | None = None
     changed_today: bool = False
     changed_outside: bool = False
+    by_hand: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,21 +124,8 @@ def _one(item: CampaignInput, ctx: Context) -> Decision:
     if item.changed_today:
         decision.reasons.append(ALREADY_CHANGED)
         return decision
-    target = item.proposed_micros
-    if item.ceiling_micros is not None and target > item.ceiling_micros:
-        target = item.ceiling_micros
-        decision.reasons.append(CEILING)
-    if target < item.floor_micros:
-        target = item.floor_micros
-        decision.reasons.append(FLOOR)
     low = int(before - before * ctx.max_change_ratio)
-    high = int(before + before * ctx.max_change_ratio)
-    if not low <= target <= high:
-        target = min(max(target, low), high)
-        decision.reasons.append(BELOW_FLOOR if target < item.floor_micros else CHANGE_LIMIT)
-    if target > before and (ctx.stale or item.changed_outside):
-        target = before
-        decision.reasons.append(STALE if ctx.stale else OUTSIDE)
+    target = item.proposed_micros if item.by_hand else _automation_bounds(item, ctx, low, decision)
     # Round to what the platform can bill: toward the current budget, so rounding never widens a move.
     if target > before:
         target = max(before, target // unit * unit)
@@ -142,10 +133,29 @@ def _one(item: CampaignInput, ctx: Context) -> Decision:
         target = min(before, -(-target // unit) * unit)
     if not within_cap(before, target, ctx.days_left, item.month_spend_micros, item.cap_micros):
         target = min(target, _largest_within_cap(item, min(target, before), ctx.days_left, unit))
-        decision.forced_cut = target < low
+        decision.forced_cut = target < low and not item.by_hand
         decision.reasons.append(CAMPAIGN_CAP)
     decision.after_micros = target
     return decision
+
+
+def _automation_bounds(item: CampaignInput, ctx: Context, low: int, decision: Decision) -> int:
+    """The proposed budget within the ceiling, the floor, the change limit and the no-increase rules."""
+    before, target = item.current_micros, item.proposed_micros
+    if item.ceiling_micros is not None and target > item.ceiling_micros:
+        target = item.ceiling_micros
+        decision.reasons.append(CEILING)
+    if target < item.floor_micros:
+        target = item.floor_micros
+        decision.reasons.append(FLOOR)
+    high = int(before + before * ctx.max_change_ratio)
+    if not low <= target <= high:
+        target = min(max(target, low), high)
+        decision.reasons.append(BELOW_FLOOR if target < item.floor_micros else CHANGE_LIMIT)
+    if target > before and (ctx.stale or item.changed_outside):
+        target = before
+        decision.reasons.append(STALE if ctx.stale else OUTSIDE)
+    return target
 
 
 def enforce(items: Sequence[CampaignInput], ctx: Context) -> list[Decision]:

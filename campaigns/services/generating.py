@@ -60,15 +60,24 @@ def live_ad_groups(campaign: Campaign, ad_group_id: int | None = None) -> list[A
     return list(groups)
 
 
-def build_request(campaign: Campaign, group: AdGroup, product_text: str = "") -> Any:
+def build_request(
+    campaign: Campaign,
+    group: AdGroup,
+    product_text: str = "",
+    selling_points: tuple[str, ...] = (),
+    brand_terms: tuple[str, ...] = (),
+) -> Any:
     """The generation request for one ad group (an ``ml.generation.api.GenerationRequest``), under the
-    organization's blocked terms and injection policy."""
+    organization's blocked terms and injection policy; the marketer's selling points and brand terms are the
+    full pipeline's strongest candidates."""
     from ml.ad_rules import as_platform
     from ml.generation.api import GenerationRequest
 
     organization = campaign.organization
     return GenerationRequest(
         description=ad_group_description(group, product_text),
+        selling_points=selling_points,
+        brand_terms=brand_terms,
         language="en" if campaign.language == "en" else "es",
         existing_keywords=tuple(k.text for k in group.keywords.all() if not k.negative),
         blocked_terms=tuple(organization.blocked_terms),

@@ -103,6 +103,28 @@ def check_product_text(text: str, policy: str = "refuse") -> str:
     return text
 
 
+MAX_SELLING_POINTS = 10
+MAX_POINT_LENGTH = 90
+
+
+def check_phrases(phrases: Sequence[str], what: str, policy: str = "refuse") -> list[str]:
+    """Selling points or brand terms, one phrase each: trimmed, blank ones dropped, at most
+    :data:`MAX_SELLING_POINTS` of at most :data:`MAX_POINT_LENGTH` characters, each checked like the product text."""
+    out = [" ".join(p.split()) for p in phrases if p and p.strip()]
+    if len(out) > MAX_SELLING_POINTS:
+        raise GenerationJobError(f"{what.capitalize()}: {len(out)} were given; the limit is {MAX_SELLING_POINTS}.")
+    for number, phrase in enumerate(out, start=1):
+        if len(phrase) > MAX_POINT_LENGTH:
+            raise GenerationJobError(
+                f"{what.capitalize()} {number} has {len(phrase)} characters; the limit is {MAX_POINT_LENGTH}."
+            )
+        try:
+            check_product_text(phrase, policy)
+        except GenerationJobError as exc:
+            raise GenerationJobError(f"{what.capitalize()} {number}: {exc}") from None
+    return list(dict.fromkeys(out))
+
+
 @transaction.atomic
 def create_job(
     organization: Organization,
@@ -110,6 +132,8 @@ def create_job(
     *,
     ad_group_id: int | None = None,
     product_text: str = "",
+    selling_points: Sequence[str] = (),
+    brand_terms: Sequence[str] = (),
     user: User | AnonymousUser | None = None,
 ) -> GenerationJob:
     """Queue a generation job for a campaign (or one of its ad groups) of ``organization``."""
@@ -123,6 +147,8 @@ def create_job(
     if ad_group_id is not None and not AdGroup.objects.filter(pk=ad_group_id, campaign=campaign).exists():
         raise GenerationJobError("That ad group does not exist in this campaign.")
     text = check_product_text(product_text, organization.injection_policy)
+    points = check_phrases(selling_points, "selling points", organization.injection_policy)
+    brands = check_phrases(brand_terms, "brand terms", organization.injection_policy)
     groups = generating.live_ad_groups(campaign, ad_group_id)
     if not groups:
         raise GenerationJobError("This campaign has no active ad group to write suggestions for.")
@@ -139,6 +165,8 @@ def create_job(
         campaign=campaign,
         ad_group_id=ad_group_id,
         product_text=text,
+        selling_points=points,
+        brand_terms=brands,
         total_requests=len(groups),
         created_by=saved_user(user),
     )
@@ -199,7 +227,12 @@ def _run_steps(job: GenerationJob, batcher: Any, embedder: Any, groups_per_step:
         if not GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists():
             return  # cancelled between steps
         step = groups[start : start + groups_per_step]
-        requests = [generating.build_request(job.campaign, group, job.product_text) for group in step]
+        requests = [
+            generating.build_request(
+                job.campaign, group, job.product_text, tuple(job.selling_points), tuple(job.brand_terms)
+            )
+            for group in step
+        ]
         results = generate_many(requests, batcher, embedder)
         if not _save_step(job, step, results):
             return

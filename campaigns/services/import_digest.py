@@ -33,6 +33,8 @@ TEXT_LIMITS = {
 }
 # A campaign's attributes as the file gives them: the largest value over its rows, as SQL's MAX would give.
 CAMPAIGN_FACTS = ("campaign_id", "currency", "budget", "campaign_type", "budget_type", "budget_name", "status")
+# A search-term row's key in the account (its ad group, term, day and match types): rows of one key are summed.
+ROW_KEY = ("gkey", "search_term", "date", "date_to", "keyword", "keyword_match_type", "match_type")
 
 
 @dataclass
@@ -52,6 +54,9 @@ class ReportDigest:
     date_from: date | None = None
     date_to: date | None = None
     any_excluded: bool = False
+    # Some rows of one chunk share a row key (rows split by a column not stored, such as the device): the final
+    # insert must sum them. False says nothing of rows in different chunks; the database's unique key catches those.
+    repeated_keys: bool = False
     _too_long: dict[str, tuple[int, str]] = field(default_factory=dict)  # column -> (line, value), the first
     _other_currency: tuple[int, str] | None = None
     _keyword_over_limits: tuple[int, str] | None = None
@@ -69,6 +74,11 @@ class ReportDigest:
             excluded = pl.col("added_excluded").str.to_lowercase().str.contains("|".join(EXCLUDED_WORDS))
             frame = frame.with_columns(excluded.cast(pl.Int16).alias("excluded"))
             self.any_excluded = self.any_excluded or bool(frame["excluded"].max())
+        if self.layout.kind == "search_terms" and not self.repeated_keys:
+            # Equal rows hash alike, so fewer distinct hashes than rows is the only way a repeat can show; a
+            # collision only costs the summing insert.
+            key = pl.struct(name for name in ROW_KEY if name in frame.columns).hash()
+            self.repeated_keys = frame.select(key.n_unique()).item() < frame.height
         return frame
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, NamedTuple
@@ -41,6 +41,18 @@ from campaigns.models import (
 from campaigns.models.organizations import saved_user
 from campaigns.platforms import platform_for
 from campaigns.services import budget_rules as rules
+from campaigns.services.budget_checks import (
+    ALREADY_APPLIED,
+    CHANGED_SINCE,
+    NOT_A_REBALANCE,
+    REJECTED,
+    ROLLBACK_REFUSED,
+    ROLLED_BACK,
+    RebalanceError,
+    policy_of,
+    read_policy,
+    rollback_blockers,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -61,14 +73,6 @@ def held_reason(campaign: Campaign) -> str | None:
     if campaign.budget_type == BudgetType.CAMPAIGN_TOTAL:
         return CAMPAIGN_TOTAL
     return None
-
-
-class RebalanceError(ValueError):
-    """A plan action that cannot be taken, with the reason."""
-
-
-def policy_of(organization: Organization) -> BudgetPolicy:
-    return BudgetPolicy.objects.get_or_create(organization=organization)[0]
 
 
 class _Record(NamedTuple):
@@ -288,7 +292,7 @@ def apply(plan_id: int, *, user: User | AnonymousUser | None = None) -> BudgetPl
         if plan.status == PlanStatus.APPLIED:
             return plan
         if plan.status == PlanStatus.REJECTED:
-            raise RebalanceError("this plan was rejected")
+            raise RebalanceError(REJECTED)
         policy = policy_of(plan.organization)
         if policy.kill_switch or GlobalKillSwitch.is_engaged():
             raise RebalanceError(rules.KILL_SWITCH)
@@ -303,6 +307,48 @@ def apply(plan_id: int, *, user: User | AnonymousUser | None = None) -> BudgetPl
     return plan
 
 
+def _skip_reason(item: BudgetPlanItem, budget_now_micros: int, applied: bool) -> str:
+    """Why apply leaves a planned change out ("" when it makes it)."""
+    if applied:
+        return ALREADY_APPLIED  # by an earlier delivery of this task
+    if budget_now_micros != item.before_micros:
+        return CHANGED_SINCE  # the next plan starts from the new budget
+    return ""
+
+
+class PlannedChange(NamedTuple):
+    """One change a plan holds, and what applying it now would do: make it, or leave it out (``skipped`` why)."""
+
+    campaign: Campaign
+    item: BudgetPlanItem
+    skipped: str
+
+
+def preview(plan: BudgetPlan) -> list[PlannedChange]:
+    """What :func:`apply` would do now, read without locks and writing nothing; raises what apply would raise."""
+    if plan.status == PlanStatus.APPLIED:
+        return []
+    if plan.status == PlanStatus.REJECTED:
+        raise RebalanceError(REJECTED)
+    if read_policy(plan.organization).kill_switch or GlobalKillSwitch.is_engaged():
+        raise RebalanceError(rules.KILL_SWITCH)
+    applied = set(
+        BudgetChange.objects.filter(
+            organization=plan.organization_id,
+            plan_date=plan.plan_date,
+            plan_version=plan.version,
+            kind=BudgetChange.Kind.REBALANCE,
+        ).values_list("campaign_id", flat=True)
+    )
+    items = plan.items.exclude(after_micros=F("before_micros")).select_related("campaign")
+    return [
+        PlannedChange(
+            item.campaign, item, _skip_reason(item, item.campaign.daily_budget_micros, item.campaign_id in applied)
+        )
+        for item in items
+    ]
+
+
 def _apply_item(plan: BudgetPlan, item: BudgetPlanItem, actor: str, user: User | None) -> None:
     campaign = Campaign.objects.select_for_update().get(pk=item.campaign_id)
     key = dict(
@@ -312,10 +358,8 @@ def _apply_item(plan: BudgetPlan, item: BudgetPlanItem, actor: str, user: User |
         plan_version=plan.version,
         kind=BudgetChange.Kind.REBALANCE,
     )
-    if BudgetChange.objects.filter(**key).exists():
-        return  # applied by an earlier delivery of this task
-    if campaign.daily_budget_micros != item.before_micros:
-        return  # changed since the plan was made; the next plan starts from the new budget
+    if _skip_reason(item, campaign.daily_budget_micros, BudgetChange.objects.filter(**key).exists()):
+        return
     response = platform_for(campaign).set_daily_budget(
         campaign, item.after_micros, f"{plan.organization_id}:{campaign.pk}:{plan.plan_date}:{plan.version}"
     )
@@ -352,50 +396,26 @@ def rollback(change_id: int, *, user: User | AnonymousUser | None) -> BudgetChan
     with transaction.atomic():
         change = BudgetChange.objects.select_related("organization").get(pk=change_id)
         campaign = Campaign.objects.select_for_update().get(pk=change.campaign_id)
-        if change.kind != BudgetChange.Kind.REBALANCE:
-            raise RebalanceError("only a rebalance change can be rolled back")
-        key = dict(
+        change.campaign = campaign
+        blocker = rollback_blockers(change.organization, [change]).get(change.pk)
+        if blocker is not None:
+            raise RebalanceError(blocker if blocker in (NOT_A_REBALANCE, ROLLED_BACK) else ROLLBACK_REFUSED + blocker)
+        response = platform_for(campaign).set_daily_budget(campaign, change.before_micros, f"rollback:{change.pk}")
+        rolled = BudgetChange.objects.create(
             organization=change.organization,
             campaign=campaign,
             plan_date=change.plan_date,
             plan_version=change.plan_version,
             kind=BudgetChange.Kind.ROLLBACK,
-        )
-        if BudgetChange.objects.filter(**key).exists():
-            raise RebalanceError("this change was already rolled back")
-        policy = policy_of(change.organization)
-        month_spend = _month_spend([campaign], change.plan_date)
-        ctx = _context(change.organization, policy, [campaign], change.plan_date, month_spend)
-        # Stale data forbids raises by the policy, not a person's undo; the total is this one campaign's.
-        ctx = replace(ctx, stale=False, approved_total_micros=max(campaign.daily_budget_micros, change.before_micros))
-        (decision,) = rules.enforce(
-            [
-                rules.CampaignInput(
-                    campaign_id=campaign.pk,
-                    current_micros=campaign.daily_budget_micros,
-                    proposed_micros=change.before_micros,
-                    floor_micros=campaign.floor_micros,
-                    ceiling_micros=campaign.ceiling_micros,
-                    month_spend_micros=month_spend.get(campaign.pk, 0),
-                    cap_micros=campaign.monthly_cap_micros,
-                )
-            ],
-            ctx,
-        )
-        if decision.after_micros != change.before_micros:
-            raise RebalanceError("the rollback does not pass the checks: " + "; ".join(decision.reasons))
-        response = platform_for(campaign).set_daily_budget(campaign, decision.after_micros, f"rollback:{change.pk}")
-        rolled = BudgetChange.objects.create(
-            **key,
             plan=change.plan,
             before_micros=campaign.daily_budget_micros,
-            after_micros=decision.after_micros,
+            after_micros=change.before_micros,
             actor=f"user:{getattr(user, 'username', 'unknown')}"[:120],
             user=saved_user(user),
             reasons=[f"rollback of change {change.pk}"],
             platform_response=response,
         )
-        Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=decision.after_micros)
+        Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=change.before_micros)
     return rolled
 
 

@@ -1,8 +1,9 @@
-"""Budgets: today's budgets against the latest plan, approve (apply) or reject it, the audit and roll back."""
+"""Budgets: the latest plan in words, its dry run and confirmed apply, plan now, the audit and roll back."""
 
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -11,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.models import BudgetChange, BudgetPlan, Membership
-from campaigns.services import rebalancing
-from campaigns.services.rebalancing import RebalanceError
-from campaigns.web import tables
-from campaigns.web.context import organization_view, require_edit
+from campaigns.models import BudgetChange, BudgetPlan, BudgetPlanItem, Campaign, Membership, PlanStatus, RebalanceMode
+from campaigns.services import budget_edits, rebalancing
+from campaigns.services.budget_checks import NOT_A_REBALANCE, RebalanceError, read_policy, rollback_blockers
+from campaigns.web import budget_words, tables
+from campaigns.web.context import organization_view, require_edit, require_owner
 from campaigns.web.tables import DATETIME, MONEY, Column, Spec
 
 HISTORY = Spec(
@@ -29,10 +30,19 @@ HISTORY = Spec(
         Column("before", gettext_lazy("Before"), attrgetter("before_micros"), MONEY, order="before_micros"),
         Column("after", gettext_lazy("After"), attrgetter("after_micros"), MONEY, order="after_micros"),
         Column("who", gettext_lazy("Who"), attrgetter("actor"), order="actor"),
-        Column("why", gettext_lazy("Why"), lambda change: " ".join(change.reasons or []), sortable=False),
+        Column(
+            "why",
+            gettext_lazy("Why"),
+            lambda change: "; ".join(budget_words.plain(reason) for reason in change.reasons or []),
+            sortable=False,
+        ),
     ),
     default_sort="-when",
     search=("campaign", "who"),
+)
+SHOW_ONLY = gettext_lazy(
+    "The budget mode is “Dry run (show only)”: plans are shown and never applied. An owner can change the mode in "
+    "Settings."
 )
 
 
@@ -41,33 +51,51 @@ HISTORY = Spec(
 def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization = membership.organization
     plan = BudgetPlan.objects.filter(organization=organization).select_related("decided_by").first()
-    items = {item.campaign_id: item for item in plan.items.all()} if plan else {}
-    campaigns = list(organization.campaigns.order_by("name"))
+    items = {item.campaign_id: item for item in plan.items.select_related("campaign")} if plan else {}
     history = tables.bind(request, HISTORY, BudgetChange.objects.select_related("campaign", "user"), organization)
     if history.wants_csv:
         return history.csv_response(currency=organization.currency, basename=organization.slug)
     changes = list(history.rows)
-    rolled_back = set(
-        BudgetChange.objects.filter(organization=organization, kind=BudgetChange.Kind.ROLLBACK).values_list(
-            "campaign_id", "plan_date", "plan_version"
-        )
-    )
+    blockers = rollback_blockers(organization, changes)
     for change in changes:
-        change.can_roll_back = (
-            change.kind == BudgetChange.Kind.REBALANCE
-            and (change.campaign_id, change.plan_date, change.plan_version) not in rolled_back
-        )
+        blocker = blockers.get(change.pk)
+        change.can_roll_back = blocker is None
+        change.no_roll_back = "" if blocker is None or blocker == NOT_A_REBALANCE else budget_words.plain(blocker)
+        change.plain_reasons = [budget_words.plain(reason) for reason in change.reasons or []]
     _scale_intervals(list(items.values()))
+    mode = read_policy(organization).mode
     return render(
         request,
         "campaigns/budgets.html",
         {
             "plan": plan,
-            "rows": [{"campaign": campaign, "item": items.get(campaign.pk)} for campaign in campaigns],
+            "mode": mode,
+            "plan_status": _(plan.get_status_display()) if plan else "",
+            "mode_label": RebalanceMode(mode).label,
+            "show_only": mode == RebalanceMode.DRY_RUN,
+            "show_only_note": SHOW_ONLY,
+            "notes": [budget_words.plain(note) for note in plan.notes] if plan else [],
+            "moves": [
+                budget_words.sentence(move, organization.currency) for move in budget_words.moves(list(items.values()))
+            ],
+            "rows": [_row(campaign, items.get(campaign.pk)) for campaign in organization.campaigns.order_by("name")],
             "changes": changes,
             "table": history,
         },
     )
+
+
+def _row(campaign: Campaign, item: BudgetPlanItem | None) -> dict[str, Any]:
+    """A campaign's line of the plan: its reasons in words, and what holds it back (the details toggle)."""
+    posterior = item.posterior if item else {}
+    limit = posterior.get("limit", "")
+    return {
+        "campaign": campaign,
+        "item": item,
+        "reasons": [budget_words.plain(reason) for reason in item.reasons] if item else [],
+        "limit_label": budget_words.LIMITS.get(limit, limit),
+        "limit_evidence": budget_words.evidence(posterior.get("limit_evidence", "")),
+    }
 
 
 def _scale_intervals(items: list) -> None:
@@ -79,31 +107,89 @@ def _scale_intervals(items: list) -> None:
             item.interval = {"left": round(100 * low / top, 1), "width": max(round(100 * (high - low) / top, 1), 1)}
 
 
+@require_GET
+@organization_view
+def review_plan(request: HttpRequest, membership: Membership, plan_id: int) -> HttpResponse:
+    """The dry run: exactly what applying the plan would change now, and the confirm button. Writes nothing."""
+    organization = membership.organization
+    plan = get_object_or_404(BudgetPlan.objects.select_related("organization"), pk=plan_id, organization=organization)
+    refusal, planned = "", []
+    try:
+        planned = rebalancing.preview(plan)
+    except RebalanceError as exc:
+        refusal = budget_words.plain(str(exc))
+    made = [change.item for change in planned if not change.skipped]
+    show_only = read_policy(organization).mode == RebalanceMode.DRY_RUN
+    return render(
+        request,
+        "campaigns/budget_review.html",
+        {
+            "plan": plan,
+            "refusal": refusal,
+            "made": [{"item": item, "delta_micros": item.after_micros - item.before_micros} for item in made],
+            "left_out": [
+                {"item": change.item, "why": budget_words.plain(change.skipped)} for change in planned if change.skipped
+            ],
+            "before_total": sum(item.before_micros for item in made),
+            "after_total": sum(item.after_micros for item in made),
+            "delta_total": sum(item.after_micros - item.before_micros for item in made),
+            "show_only_note": SHOW_ONLY if show_only else "",
+            "can_confirm": membership.can_edit and made and not show_only and plan.status == PlanStatus.PROPOSED,
+        },
+    )
+
+
 @require_POST
 @organization_view
 def decide_plan(request: HttpRequest, membership: Membership, plan_id: int) -> HttpResponse:
+    """Reject, or apply after the review page's confirmation; in show-only mode a plan is never applied."""
     require_edit(membership)
     plan = get_object_or_404(BudgetPlan, pk=plan_id, organization=membership.organization)
     try:
-        if request.POST.get("decision") == "apply":
-            rebalancing.apply(plan.pk, user=request.user)
-            messages.success(request, _("Plan applied."))
-        else:
+        if request.POST.get("decision") != "apply":
             rebalancing.reject(plan.pk, user=request.user)
             messages.success(request, _("Plan rejected."))
+        elif read_policy(membership.organization).mode == RebalanceMode.DRY_RUN:
+            messages.error(request, SHOW_ONLY)
+        elif request.POST.get("confirm") != "yes":
+            messages.info(request, _("Check what the plan changes, then confirm."))
+            return redirect("campaigns:review_plan", plan_id=plan.pk)
+        else:
+            rebalancing.apply(plan.pk, user=request.user)
+            messages.success(request, _("Plan applied."))
     except RebalanceError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, budget_words.plain(str(exc)))
     return redirect("campaigns:budgets")
 
 
 @require_POST
 @organization_view
 def roll_back(request: HttpRequest, membership: Membership, change_id: int) -> HttpResponse:
+    """Undo one change of a plan, only where the rules allow it (the page offers it only there)."""
     require_edit(membership)
-    change = get_object_or_404(BudgetChange, pk=change_id, organization=membership.organization)
+    change = get_object_or_404(
+        BudgetChange.objects.select_related("campaign"), pk=change_id, organization=membership.organization
+    )
+    blocker = rollback_blockers(membership.organization, [change]).get(change.pk)
     try:
+        if blocker is not None:
+            raise RebalanceError(blocker)
         rebalancing.rollback(change.pk, user=request.user)
         messages.success(request, _("Change rolled back."))
     except RebalanceError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, _("This change cannot be rolled back: %(why)s") % {"why": budget_words.plain(str(exc))})
+    return redirect("campaigns:budgets")
+
+
+@require_POST
+@organization_view
+def plan_now(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """An owner asks for today's plan without waiting for the schedule."""
+    require_owner(membership)
+    if budget_edits.queue_plan(membership.organization):
+        messages.success(
+            request, _("Planning started: today's plan appears on this page in a minute or two (reload the page).")
+        )
+    else:
+        messages.info(request, _("Today's plan is already made; the next one is made tomorrow."))
     return redirect("campaigns:budgets")

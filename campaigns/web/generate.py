@@ -42,6 +42,17 @@ class GenerateForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
     )
+    selling_points = forms.CharField(
+        label=gettext_lazy("Selling points (one per line)"),
+        help_text=gettext_lazy('What sets it apart, as you would say it: "free delivery over 39 €", "50 kg bags".'),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+    )
+    brand_terms = forms.CharField(
+        label=gettext_lazy("Brand and product names (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+    )
     ad_group = forms.TypedChoiceField(label=gettext_lazy("Ad group"), coerce=int, required=False, empty_value=None)
 
 
@@ -104,11 +115,15 @@ def generate(request: HttpRequest, membership: Membership, campaign_id: int) -> 
                     campaign.pk,
                     ad_group_id=form.cleaned_data["ad_group"],
                     product_text=form.cleaned_data["product_text"],
+                    selling_points=form.cleaned_data["selling_points"].splitlines(),
+                    brand_terms=form.cleaned_data["brand_terms"].splitlines(),
                     user=request.user,
                 )
                 return redirect("campaigns:generate", campaign_id=campaign.pk)
             except GenerationJobError as exc:
-                form.add_error("product_text", str(exc))
+                message = str(exc)
+                field = {"Selling": "selling_points", "Brand": "brand_terms"}.get(message.split(" ", 1)[0])
+                form.add_error(field or "product_text", message)
         status = 400
     job = GenerationJob.objects.filter(campaign=campaign).first()
     return render(

@@ -27,4 +27,8 @@ CHOICE_LABELS = (
     gettext_noop("Rejected"),
     gettext_noop("Rebalance"),
     gettext_noop("Rollback"),
+    gettext_noop("Set by hand"),
+    gettext_noop("Proposed"),
+    gettext_noop("Applying"),
+    gettext_noop("Applied"),
 )

@@ -20,7 +20,11 @@ from campaigns.web.context import SignedInRequest, organization_view, require_ow
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices, initial=Role.VIEWER)
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"),
+        choices=[(value, gettext_lazy(label)) for value, label in Role.choices],  # labels.py lists them
+        initial=Role.VIEWER,
+    )
 
 
 def _page(request: HttpRequest, membership: Membership, form: InviteForm, status: int = 200) -> HttpResponse:

@@ -33,9 +33,9 @@ def _edges_ok(phrase: str, language: str) -> bool:
 
 
 # a phrase may start after these words, and end before these (they join two phrases)
-JOIN_BEFORE = frozenset("con para sin with for without plus".split())
-JOIN_AFTER = JOIN_BEFORE | frozenset("y e o u and or en desde in at".split())
 _CONJUNCTIONS = frozenset("y e o u and or".split())
+JOIN_BEFORE = frozenset("con para sin with for without plus".split()) | _CONJUNCTIONS
+JOIN_AFTER = JOIN_BEFORE | frozenset("en desde in at".split())
 # a phrase holding one of these is half a clause ("tutors who scored")
 _CLAUSE_WORDS = frozenset("que quien quienes cuyo donde who whom whose that which where made hecho hecha".split())
 
@@ -94,7 +94,8 @@ def places(description: str, brand_terms: Sequence[str] = ()) -> list[str]:
     """Place names of the description: capitalised words after "in", "en", "de", "at" inside a sentence."""
     brands = {fold(b) for b in brand_terms}
     found = re.findall(
-        r"(?<=\s)(?:in|en|de|at|near)\s+((?:[A-ZÁÉÍÓÚÑ][\w'’-]+)(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)?)", description
+        r"(?<=\s)(?:in|en|de|at|near)\s+(?:the\s+)?((?:[A-ZÁÉÍÓÚÑ][\w'’-]+)(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)?)",
+        description,
     )
     return [p for p in dict.fromkeys(found) if fold(p) not in brands]
 
@@ -268,8 +269,9 @@ def _modifiers(segments: list[_Segment]) -> list[str]:
                     break
                 words += [following.opener, *following.words]
                 skip += 1
+            # a list shares "de" only after one short item ("de matemáticas y física"), others after any
             simple = len(seg.words) <= 2 and not _has_digit(seg.words) and not skip
-            shared = seg.opener if simple else ""
+            shared = seg.opener if simple or (seg.opener not in _OF and len(seg.words) <= 4) else ""
             if 1 <= len(words) <= 5:
                 out.append(f"{seg.opener} {' '.join(words)}")
         elif (

@@ -49,7 +49,7 @@ from ml.generation.tables import LANGUAGE_ALPHABET
 # ads with 10 headline rows, 19 with 14: the pool of whole, true lines runs out before the ranking does)
 TEMPERATURE = 0.7
 # rows asked per field, and lines per row: over-generation, so that whole, true, distinct lines are left
-ROWS = {"headlines": 14, "descriptions": 2, "keywords": 6}
+ROWS = {"headlines": 18, "descriptions": 2, "keywords": 8}
 LINES_PER_ROW = {"headlines": 10, "descriptions": 4, "keywords": 10}
 TOKENS_PER_LINE = {"keywords": 9, "headlines": 10, "descriptions": 26}
 _LIMITS = {"keywords": KEYWORD_LIMIT, "headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT}

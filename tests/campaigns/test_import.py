@@ -254,3 +254,53 @@ def test_spanish_ad_group_report_with_semicolons_and_bom(organization, write_rep
             "ad_group__name", "impressions", "clicks", "cost_micros", "conversion_value_micros"
         )
     ) == [("Perfiles", 812, 9, 7_050_000, 0), ("Placas", 2345, 61, 48_200_000, 750_000_000)]
+
+
+def _search_term_rows(rows: list[str]) -> str:
+    return "\n".join([*GOOGLE_ES_SEARCH_TERMS.split("\n")[:3], *rows]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("order", "chunk_rows"),
+    [pytest.param([0, 1, 2], 100, id="one chunk"), pytest.param([0, 2, 1], 2, id="repeat in a later chunk")],
+)
+def test_rows_that_repeat_a_row_key_are_summed(organization, write_report, order, chunk_rows):
+    # Rows split by a column the account does not keep (here a device) share a row key: they are one row, summed.
+    rows = [
+        'cemento cola,Concordancia exacta,Ninguno,Cemento,Cemento cola,[cemento cola],2026-09-01,12,"1.234",EUR,'
+        '"12,50",1,"180,00",',
+        "cemento cola,Concordancia exacta,Ninguno,Cemento,Cemento cola,[cemento cola],2026-09-01,3,40,EUR,"
+        '"1,25","0,5","20,00",',
+        'cemento gris,Concordancia exacta,Ninguno,Cemento,Cemento cola,[cemento cola],2026-09-01,1,9,EUR,"0,10",0,0,',
+    ]
+    result = import_report(
+        organization, write_report(_search_term_rows([rows[n] for n in order])), chunk_rows=chunk_rows
+    )
+    assert result.rows == 3
+    summed = SearchTermDaily.objects.order_by("search_term__text").values_list(
+        "search_term__text", "impressions", "clicks", "cost_micros", "conversions", "conversion_value_micros"
+    )
+    assert list(summed) == [
+        ("cemento cola", 1_274, 15, 13_750_000, 1.5, 200_000_000),
+        ("cemento gris", 9, 1, 100_000, 0.0, 0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("before", "line"),
+    [
+        pytest.param("", 5, id="plain lines"),
+        pytest.param("\n", 6, id="after a blank line"),
+        pytest.param(
+            'termino,Concordancia amplia,Ninguno,Cemento,"Cemento\ngris",cemento,2026-09-01,1,10,EUR,0,0,0,\n',
+            7,
+            id="after a line break inside quotes",
+        ),
+    ],
+)
+def test_errors_name_the_file_line_whatever_the_lines_before(organization, write_report, before, line):
+    good = 'cemento cola,Concordancia exacta,Ninguno,Cemento,Cemento cola,cemento,2026-09-01,1,10,EUR,"0,50",0,0,'
+    bad = good.replace('"0,50"', '"0,5O"')
+    with pytest.raises(ReportError, match=rf"^Line {line}, column 'Coste': '0,5O' is not a number"):
+        import_report(organization, write_report(_search_term_rows([good, before + bad])))
+    assert snapshot() == {name: 0 for name in snapshot()}

@@ -1,4 +1,5 @@
-"""The marketer's flows in a real browser: approve a negative, approve and roll back a budget plan, viewers read."""
+"""The marketer's flows in a real browser: approve a negative, review, apply and roll back a budget plan, viewers
+read."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 import pytest
 from django.db.models import F
 
-from campaigns.models import BudgetChange, Keyword, PlanStatus, Suggestion
+from campaigns.models import BudgetChange, BudgetPolicy, Keyword, PlanStatus, Suggestion
 from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -29,19 +30,26 @@ def test_editor_approves_a_negative_from_the_search_terms_page(page, live_server
     assert (keyword.match_type, keyword.ad_group_id) == ("phrase", negative.ad_group_id)
 
 
-def test_editor_approves_a_budget_plan_and_rolls_back_one_change(page, live_server, plan):
+def test_editor_reviews_applies_a_budget_plan_and_rolls_back_one_change(page, live_server, plan):
+    BudgetPolicy.objects.update_or_create(organization=plan.organization, defaults={"mode": "approval"})
     moved = plan.items.exclude(after_micros=F("before_micros")).count()
     assert moved > 0, "the demo's plan should move some budget"
     sign_in(page, live_server, "editora")
     page.click("nav >> text=Budgets")
     assert "Proposed" in page.locator("#plan-summary").inner_text()
-    page.get_by_role("button", name="Approve and apply").click()
+    assert page.locator("#plan-moves li").count() > 0
+    page.get_by_role("link", name="Review and apply…").click()
+    assert "nothing has been changed" in page.locator("#dry-run-note").inner_text()
+    assert page.locator("#planned-changes tbody tr").count() == moved
+    assert not BudgetChange.objects.exists()
+    page.locator("#confirm-apply button").click()
     assert page.locator(".messages").inner_text() == "Plan applied."
     plan.refresh_from_db()
     assert plan.status == PlanStatus.APPLIED
     assert BudgetChange.objects.filter(plan=plan, kind="rebalance").count() == moved
-    change = BudgetChange.objects.filter(plan=plan).order_by("pk").first()
-    page.locator(f"#change-{change.pk}").get_by_role("button", name="Roll back").click()
+    row = page.locator("#budget-history tr", has=page.get_by_role("button", name="Roll back")).first
+    change = BudgetChange.objects.get(pk=int(row.get_attribute("id").removeprefix("change-")))
+    row.get_by_role("button", name="Roll back").click()
     assert page.locator(".messages").inner_text() == "Change rolled back."
     rollback = BudgetChange.objects.get(kind="rollback")
     assert (rollback.campaign_id, rollback.after_micros) == (change.campaign_id, change.before_micros)

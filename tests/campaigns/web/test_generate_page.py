@@ -69,6 +69,18 @@ def test_product_text_with_instructions_is_refused_on_the_page(client, teammate,
     assert GenerationJob.objects.count() == 0
 
 
+def test_selling_points_and_brand_names_are_taken_one_per_line(client, teammate, group):
+    client.force_login(teammate)
+    form = {"product_text": "Teja mixta", "selling_points": "Sacos de 50 kg\r\n\r\nEnvío en 24 h", "ad_group": ""}
+    response = client.post(page_url(group), {**form, "brand_terms": "Tejas Sur"})
+    assert response.status_code == 302
+    job = GenerationJob.objects.get()
+    assert (job.selling_points, job.brand_terms) == (["Sacos de 50 kg", "Envío en 24 h"], ["Tejas Sur"])
+    response = client.post(page_url(group), {**form, "selling_points": "x" * 91})
+    assert response.status_code == 400
+    assert "Selling points 1 has 91 characters; the limit is 90." in response.content.decode()
+
+
 def test_a_headline_past_30_characters_is_refused_and_a_valid_edit_saved(client, teammate, group):
     headline = generated(group, "headline", "Teja Árabe")
     client.force_login(teammate)

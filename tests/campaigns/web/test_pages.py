@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaigns.models import BudgetChange, BudgetPlanItem, Campaign, Keyword, Suggestion
+from campaigns.models import BudgetChange, BudgetPlanItem, BudgetPolicy, Campaign, Keyword, Suggestion
 from campaigns.web.context import SESSION_KEY
 from tests.factories import CampaignFactory, member
 
@@ -131,13 +131,14 @@ def test_switcher_only_switches_to_my_organizations(client, owner, organization,
     assert client.get(reverse("campaigns:dashboard")).context["current_organization"] == other_organization
 
 
-def test_budget_plan_applies_and_rolls_back(client, teammate, account):
+def test_budget_plan_applies_and_rolls_back(client, teammate, account, organization):
+    BudgetPolicy.objects.create(organization=organization, mode="approval")
     client.force_login(teammate)
     campaign = account["campaign"]
     body = client.get(reverse("campaigns:budgets")).content.decode()
     assert "1.2500 – 3.5000" in body and "converts &lt;i&gt;well&lt;/i&gt;" in body
     assert 'data-left="35.7" data-width="64.3"' in body  # the interval drawn on a 0 to max(p95) axis
-    client.post(reverse("campaigns:decide_plan", args=[account["plan"].pk]), {"decision": "apply"})
+    client.post(reverse("campaigns:decide_plan", args=[account["plan"].pk]), {"decision": "apply", "confirm": "yes"})
     assert Campaign.objects.get(pk=campaign.pk).daily_budget_micros == 44_000_000
     change = BudgetChange.objects.get()
     client.post(reverse("campaigns:roll_back", args=[change.pk]))
@@ -146,7 +147,7 @@ def test_budget_plan_applies_and_rolls_back(client, teammate, account):
 
 
 def test_budget_page_says_what_holds_each_campaign_back(client, teammate, account):
-    # The allocator's explanation (ml.budgets.limits) travels in the item's posterior; the page shows it as is.
+    # The allocator's explanation (ml.budgets.limits) travels in the item's posterior; the page puts it in words.
     evidence = "left budget unspent on 9 of the last 42 days, stopping near 38.00 a day: more budget would not be spent"
     BudgetPlanItem.objects.filter(plan=account["plan"]).update(
         posterior={
@@ -160,7 +161,7 @@ def test_budget_page_says_what_holds_each_campaign_back(client, teammate, accoun
 
     body = client.get(reverse("campaigns:budgets")).content.decode()
 
-    assert f'<div class="limit"><strong>Limited by volume</strong>: {evidence}</div>' in body
+    assert f'<div class="limit"><strong>Searches run out</strong>: {evidence}</div>' in body
 
 
 def test_import_error_names_line_and_column_and_writes_nothing(
