@@ -184,3 +184,18 @@ def run_import_job(self, job_id: int) -> dict:
         "nothing to claim: the job is running elsewhere, finished or missing",
         lambda job: {"job": job.pk, "status": job.status, "rows": job.rows_read},
     )
+
+
+@shared_task(bind=True, max_retries=None)
+def run_matching_job(self, job_id: int) -> dict:
+    """Match the organization's search terms for a job a search terms import queued; a job that a newer import's
+    superseded ends without writing (the newest import's matching wins)."""
+    from campaigns.services import matching_jobs
+
+    return _run_job_once(
+        self,
+        matching_jobs,
+        job_id,
+        "nothing to claim: the job is running elsewhere, finished or missing",
+        lambda job: {"job": job.pk, "status": job.status, "terms": job.terms, **job.result},
+    )

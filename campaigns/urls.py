@@ -3,11 +3,12 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from campaigns import views
-from campaigns.models import GenerationJob, ImportJob
+from campaigns.models import GenerationJob, ImportJob, MatchingJob
 from campaigns.web import account as accounts
 from campaigns.web import (
     budget_edit,
     budgets,
+    clusters,
     dashboard,
     files,
     jobs,
@@ -62,6 +63,8 @@ urlpatterns = [
     path("organizations/new/", organizations.new_organization, name="new_organization"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("search-terms/", search_terms.search_terms, name="search_terms"),
+    path("new-ad-groups/", clusters.intent_clusters, name="intent_clusters"),
+    path("matching-jobs/<int:job_id>/", jobs.job_progress, {"model": MatchingJob}, name="matching_job"),
     path("budgets/", budgets.budgets, name="budgets"),
     path("budgets/plans/<int:plan_id>/decide/", budgets.decide_plan, name="decide_plan"),
     path("budgets/plans/<int:plan_id>/review/", budgets.review_plan, name="review_plan"),

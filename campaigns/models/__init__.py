@@ -12,7 +12,7 @@ from campaigns.models.budgets import (
     RebalanceMode,
 )
 from campaigns.models.credentials import CredentialPlatform, PlatformCredential
-from campaigns.models.imports import ImportJob
+from campaigns.models.imports import ImportJob, MatchingJob
 from campaigns.models.jobs import FINISHED_STATUSES, GenerationJob, JobStatus
 from campaigns.models.metrics import (
     DAYS_ONLY,
@@ -57,6 +57,7 @@ __all__ = [
     "FINISHED_STATUSES",
     "GenerationJob",
     "ImportJob",
+    "MatchingJob",
     "JobStatus",
     "PlatformCredential",
     "UserPreference",

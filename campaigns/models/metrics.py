@@ -46,6 +46,10 @@ class ReportImport(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # not columns: the Imports page sets them (campaigns.services.import_history)
+    in_use: bool
+    replaced_by: ReportImport | None
+
     class Meta:
         ordering = ["-created_at"]
 

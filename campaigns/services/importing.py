@@ -27,8 +27,8 @@ from campaigns.models import (
 from campaigns.models.organizations import saved_user
 from campaigns.models.structure import KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS
 from campaigns.reports import ReportReader
-from campaigns.services import queue
 from campaigns.services.import_digest import ReportDigest
+from campaigns.services.matching_jobs import queue_matching
 from campaigns.services.read_ahead import read_ahead
 from campaigns.services.report_values import STATUS_SQL, budget_type, campaign_type, entity_status
 from campaigns.services.staging import Staging, bulk_settings
@@ -89,7 +89,8 @@ def import_report(
     The rows stream into a temporary staging table, each chunk in its own short transaction, and ``progress`` (if
     given) is called after each chunk inside that transaction, so what it writes is visible to others as the import
     goes. Nothing reaches the account's tables until the last step, one transaction that moves every staged row
-    home or none. A search-terms report queues the matching of the new terms once the import has committed.
+    home or none. A search-terms report queues a matching job (``campaigns.services.matching_jobs``) that starts
+    once the import has committed.
     """
     path = Path(path)
     reader = ReportReader(path, decimal=decimal, chunk_rows=chunk_rows)
@@ -114,6 +115,10 @@ def import_report(
         digest.check()
         assert digest.date_from is not None and digest.date_to is not None  # the reader refuses a file of no rows
         with transaction.atomic(), bulk_settings():
+            # One import of an organization lands at a time: two overlapping files that finish together would each
+            # delete the rows the other has not committed yet and both insert (summed on PostgreSQL). In turns,
+            # the one that lands last replaces what it overlaps: the newest finished import's data wins.
+            Organization.objects.select_for_update().filter(pk=organization.pk).first()
             report_import = ReportImport.objects.create(
                 organization=organization,
                 platform=platform,
@@ -130,8 +135,7 @@ def import_report(
             )
             result = _Writer(organization, platform, digest, staging, report_import).run()
             if match_after and layout.kind == "search_terms":
-                organization_id = organization.pk
-                transaction.on_commit(lambda: queue.delay("campaigns.tasks.match_search_terms", organization_id))
+                queue_matching(organization, report_import)  # queued once this import has committed
     finally:
         staging.drop()
     return result

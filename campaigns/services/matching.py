@@ -8,9 +8,10 @@ Runs in a Celery worker (it loads the embedding model); the web process never im
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -48,6 +49,8 @@ class MatchingResult:
     # search-campaign features) and those the reports list as "Excluded" (already negatives).
     not_search: int = 0
     excluded: int = 0
+    # False when ``still_newest`` said a newer matching had saved its result first: nothing was written.
+    saved: bool = True
 
 
 def index_dir(organization: Organization) -> Path:
@@ -147,7 +150,12 @@ def _matchable_terms(organization: Organization) -> QuerySet[SearchTerm]:
     return SearchTerm.objects.filter(_SEARCH_TERMS_OF_SEARCH, organization=organization).exclude(daily__excluded=True)
 
 
-def _left_out(organization: Organization) -> dict[str, int]:
+class LeftOut(TypedDict):
+    not_search: int
+    excluded: int
+
+
+def _left_out(organization: Organization) -> LeftOut:
     terms = SearchTerm.objects.filter(organization=organization)
     return {
         "not_search": terms.exclude(_SEARCH_TERMS_OF_SEARCH).count(),
@@ -155,8 +163,19 @@ def _left_out(organization: Organization) -> dict[str, int]:
     }
 
 
-def match_search_terms(organization: Organization, *, embedder: Embedder | None = None) -> MatchingResult:
-    """Match every search term of the organization, save the matches and replace the pending suggestions."""
+def match_search_terms(
+    organization: Organization,
+    *,
+    embedder: Embedder | None = None,
+    progress: Callable[[int], None] | None = None,
+    still_newest: Callable[[], bool] | None = None,
+) -> MatchingResult:
+    """Match every search term of the organization, save the matches and replace the pending suggestions.
+
+    ``progress`` is told the percent done after each stage. ``still_newest`` is asked, inside the saving
+    transaction and with the organization's row locked, whether this result may still be saved; when it says no
+    (a newer matching saved first), nothing is written and the result says ``saved=False``.
+    """
     import numpy as np
 
     from ml.matching.clusters import propose_intent_clusters, unmatched_relevant
@@ -164,15 +183,19 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
     from ml.matching.matcher import IntentMatcher
     from ml.matching.negatives import propose_negatives
 
+    step = progress or (lambda percent: None)
     texts, labels, campaign_of = _ad_group_examples(organization)
     rows = _search_term_rows(organization)
     if not texts or not rows:
         return MatchingResult(
             terms=len(rows), in_scope=0, threshold=None, negatives=0, clusters=0, **_left_out(organization)
         )
+    step(5)
     embedder = embedder or shared_embedder()
     matcher = IntentMatcher(embedder=embedder).fit(texts, labels)
+    step(20)
     vectors = embedder.encode([row.text for row in rows])
+    step(60)
     # Calibrate on evidence: terms that converted express the intent of the ad group that served them.
     converting = [i for i, row in enumerate(rows) if row.conversions > 0]
     if len(converting) >= MIN_CALIBRATION_TERMS:
@@ -187,10 +210,19 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
         ad_group_campaigns=campaign_of,
         theme=theme,
     )
+    step(75)
     candidates = unmatched_relevant(rows, matches, negatives)
     clusters = (
         propose_intent_clusters([rows[i] for i in candidates], vectors[candidates]) if len(candidates) >= 6 else []
     )
+    step(85)
+    source = f"{SOURCE}:{getattr(embedder, 'name', type(embedder).__name__)}"[:100]
+    saved = _save(organization, rows, matches, matcher.threshold, negatives, clusters, source, theme, still_newest)
+    if not saved:
+        return MatchingResult(
+            terms=len(rows), in_scope=0, threshold=None, negatives=0, clusters=0, saved=False, **_left_out(organization)
+        )
+    step(95)
     term_ids = np.array([row.term_id for row in rows], dtype=np.int64)
     index = OrgIndex.load_or_rebuild(
         organization.pk, index_dir(organization), vectors.shape[1], lambda: (term_ids, vectors)
@@ -199,8 +231,6 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
     index.save()
     if hasattr(embedder, "save"):
         embedder.save()
-    source = f"{SOURCE}:{getattr(embedder, 'name', type(embedder).__name__)}"[:100]
-    _save(organization, rows, matches, matcher.threshold, negatives, clusters, source, theme)
     return MatchingResult(
         terms=len(rows),
         in_scope=sum(m.label is not None for m in matches),
@@ -212,7 +242,12 @@ def match_search_terms(organization: Organization, *, embedder: Embedder | None 
 
 
 @transaction.atomic
-def _save(organization, rows, matches, threshold, negatives, clusters, source, theme) -> None:
+def _save(organization, rows, matches, threshold, negatives, clusters, source, theme, still_newest=None) -> bool:
+    if still_newest is not None:
+        # Two matchings saving at once take turns on the organization's row, so the check and the write are one.
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        if not still_newest():
+            return False
     SearchTermMatch.objects.filter(search_term__organization=organization).delete()
     # calibrated on converting terms only, the matcher's threshold is on the cosine similarity (see
     # ml.matching.matcher.Calibration.on), so the saved relevance is that similarity, comparable to the threshold
@@ -241,6 +276,7 @@ def _save(organization, rows, matches, threshold, negatives, clusters, source, t
             *(_cluster(organization, c, source) for c in clusters),
         ]
     )
+    return True
 
 
 def _negative(organization: Organization, negative, source: str, theme) -> Suggestion:

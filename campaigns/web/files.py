@@ -14,10 +14,12 @@ from campaigns.exporters.account import load_account
 from campaigns.exporters.google_editor import export_google_editor
 from campaigns.exporters.microsoft_bulk import export_microsoft_bulk
 from campaigns.exporters.support import EDITOR, MICROSOFT_BULK
-from campaigns.models import ImportJob, Membership, ReportImport
+from campaigns.models import ImportJob, Membership
 from campaigns.reports import ReportError
+from campaigns.services.import_history import import_history
 from campaigns.services.import_jobs import create_job
 from campaigns.web.context import organization_view, require_edit
+from campaigns.web.jobs import matching_status
 
 EXPORTERS = {
     "google-ads-editor": (export_google_editor, "google-ads-editor.csv"),
@@ -89,11 +91,8 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
                 messages.success(request, _("The report is uploaded; it is being imported."))
                 return redirect("campaigns:imports")
     organization = membership.organization
-    history = ReportImport.objects.filter(organization=organization).select_related("created_by")[:20]
     job = ImportJob.objects.filter(organization=organization).first()
+    context = {"form": form, "error": error, "history": import_history(organization), "job": job}
     return render(
-        request,
-        "campaigns/imports.html",
-        {"form": form, "error": error, "history": history, "job": job},
-        status=400 if error else 200,
+        request, "campaigns/imports.html", {**context, **matching_status(organization)}, status=400 if error else 200
     )

@@ -1,4 +1,5 @@
-"""The progress of a background job (an upload being imported, a generation): the fragment htmx polls."""
+"""The progress of a background job (an upload being imported, a matching, a generation): the fragment htmx
+polls."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from campaigns.models import GenerationJob, ImportJob, Membership
+from campaigns.models import GenerationJob, ImportJob, JobStatus, MatchingJob, Membership, Organization
 from campaigns.models.jobs import BackgroundJob
+from campaigns.services.matching_jobs import latest_matching, shown_matching
 from campaigns.web.context import organization_view
 
 # Each kind's fragment extends campaigns/_job_progress.html (the bar, the status, the polling).
 FRAGMENTS: dict[type[BackgroundJob], str] = {
     ImportJob: "campaigns/_import_job.html",
     GenerationJob: "campaigns/_generation_job.html",
+    MatchingJob: "campaigns/_matching_job.html",
 }
 
 
@@ -27,3 +30,13 @@ def job_progress(request: HttpRequest, membership: Membership, job_id: int, mode
     if job.finished and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
+
+
+def matching_status(organization: Organization) -> dict:
+    """What the pages that show matches say about them: the matching shown (``shown``, and so its import) and the
+    newest matching while it is queued or running, or if it failed (``matching_job``, whose fragment polls until it
+    ends)."""
+    latest = latest_matching(organization)
+    # shown while it runs, and after a failure (the matches shown are then older than the newest import)
+    said = latest is not None and (not latest.finished or latest.status == JobStatus.FAILED)
+    return {"shown": shown_matching(organization), "matching_job": latest if said else None}

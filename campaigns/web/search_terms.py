@@ -19,6 +19,7 @@ from campaigns.models import Membership, SearchTerm, Suggestion, SuggestionKind,
 from campaigns.services.suggestions import SuggestionError, decide
 from campaigns.web import tables
 from campaigns.web.context import organization_view, require_edit
+from campaigns.web.jobs import matching_status
 from campaigns.web.tables import COUNT, DATETIME, MONEY, NUMBER, Column, Spec
 
 BLOCKED = "evidence__would_have_blocked__"
@@ -178,7 +179,7 @@ def search_terms(request: HttpRequest, membership: Membership) -> HttpResponse:
         "terms": tables.bind(request, TERMS, terms, organization),
     }
     download = tables.csv_download(page_tables.values(), currency=organization.currency, basename=organization.slug)
-    return download or render(request, "campaigns/search_terms.html", page_tables)
+    return download or render(request, "campaigns/search_terms.html", {**page_tables, **matching_status(organization)})
 
 
 def _decided(negatives: QuerySet) -> QuerySet:

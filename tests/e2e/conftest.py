@@ -59,7 +59,7 @@ def demo(transactional_db, monkeypatch):
     from campaigns import tasks
     from campaigns.services.demo import seed_demo
 
-    monkeypatch.setattr(tasks.match_search_terms, "delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.run_matching_job, "delay", lambda *args, **kwargs: None)
     return seed_demo(seed=7, days=30, end=END)
 
 

@@ -106,6 +106,20 @@ def _grow(organization, campaign, ad_group, plan, start: int, stop: int) -> None
             organization=organization, campaign=campaign, ad_group=ad_group, text=f"término {i}"
         )
         SearchTermDaily.objects.create(search_term=term, campaign=campaign, date=DAY, clicks=2, cost_micros=500_000)
+        Suggestion.objects.create(
+            organization=organization,
+            kind="ad_group",
+            text=f"grupo nuevo {i}",
+            source="matching:test",
+            evidence={
+                "terms": [term.text],
+                "term_ids": [term.pk],
+                "clicks": 2,
+                "cost_micros": 500_000,
+                "conversions": 0.0,
+                "starter_keywords": [term.text],
+            },
+        )
         for status in ("pending", "rejected"):
             Suggestion.objects.create(
                 organization=organization,
@@ -138,6 +152,7 @@ def _urls(account: dict) -> dict[str, str]:
         "dashboard": reverse("campaigns:dashboard"),
         "campaigns": reverse("campaigns:campaigns"),
         "search_terms": reverse("campaigns:search_terms"),
+        "intent_clusters": reverse("campaigns:intent_clusters"),
         "budgets": reverse("campaigns:budgets"),
         "imports": reverse("campaigns:imports"),
         "exports": reverse("campaigns:exports"),
@@ -161,6 +176,7 @@ def _queries(client, url: str) -> int:
         "dashboard",
         "campaigns",
         "search_terms",
+        "intent_clusters",
         "budgets",
         "imports",
         "exports",
@@ -194,7 +210,7 @@ def test_every_page_answers_within_300_ms_on_the_demo(client, monkeypatch):
     from campaigns.services import rebalancing
     from campaigns.services.demo import seed_demo
 
-    monkeypatch.setattr(tasks.match_search_terms, "delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.run_matching_job, "delay", lambda *args, **kwargs: None)
     organization = seed_demo(seed=7, days=DEMO_DAYS, end=END)
     rebalancing.propose(organization, END + timedelta(days=1))
     campaign = Campaign.objects.filter(organization=organization).order_by("name").first()

@@ -21,7 +21,16 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from campaigns import urls as web_urls
-from campaigns.models import BudgetChange, GenerationJob, ImportJob, Invitation, Membership, UserPreference
+from campaigns.models import (
+    BudgetChange,
+    GenerationJob,
+    ImportJob,
+    Invitation,
+    MatchingJob,
+    Membership,
+    Suggestion,
+    UserPreference,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +122,13 @@ def ids(organization, owner, account) -> dict[str, int]:
         reasons=["raised: high sampled return", "limited by the maximum change per day"],
     )
     invitation = Invitation.objects.create(organization=organization, email="luis@example.com", token_sha256="0" * 64)
+    Suggestion.objects.create(  # a proposed new ad group, for its page
+        organization=organization,
+        kind="ad_group",
+        text="pintura fachada",
+        source="matching:test",
+        evidence={"terms": ["pintura fachada"], "clicks": 3, "cost_micros": 1_500_000, "conversions": 1.0},
+    )
     return {
         "plan_id": account["plan"].pk,
         "change_id": change.pk,
@@ -123,6 +139,7 @@ def ids(organization, owner, account) -> dict[str, int]:
         "membership_id": Membership.objects.get(user=owner).pk,
         "import_job": ImportJob.objects.create(organization=organization, filename="informe.csv").pk,
         "generation_job": GenerationJob.objects.create(organization=organization, campaign=account["campaign"]).pk,
+        "matching_job": MatchingJob.objects.create(organization=organization).pk,
     }
 
 
@@ -135,7 +152,7 @@ def pages(ids: dict[str, int]) -> dict[str, str]:
             continue
         values = {name: ids[name] for name in arguments if name != "job_id"}
         if "job_id" in arguments:
-            values["job_id"] = ids["import_job" if pattern.name == "import_job" else "generation_job"]
+            values["job_id"] = ids[pattern.name if pattern.name in ("import_job", "matching_job") else "generation_job"]
         found[pattern.name] = reverse(f"campaigns:{pattern.name}", kwargs=values)
     return found
 
