@@ -27,6 +27,7 @@ from campaigns.reports.columns import (
     MONEY_COLUMNS,
     TEXT_COLUMNS,
     HeaderMatch,
+    canonical,
     match_header,
     missing_for_best_kind,
 )
@@ -125,8 +126,9 @@ class ReportReader:
         self.chunk_rows = chunk_rows
         self.today = today or date.today()
         self.rows_read = 0
-        # The file's "Total: ..." lines: (line, label, {impressions, clicks, cost, conversions, conversion_value})
-        self.totals: list[tuple[int, str, dict[str, int | float | None]]] = []
+        # The file's "Total: ..." lines: (line, label, the period's cell of a per-period total or "",
+        # {impressions, clicks, cost, conversions, conversion_value})
+        self.totals: list[tuple[int, str, str, dict[str, int | float | None]]] = []
         self.chars_read = 0
         self.size_bytes = self.path.stat().st_size
         with self.path.open("rb") as raw:
@@ -205,8 +207,9 @@ class ReportReader:
         kind, missing = missing_for_best_kind(best[2])
         cells = best[2]
         if missing == ["campaign", "ad_group"] or missing == ["campaign"]:
+            whose = "one Performance Max campaign" if _all_performance_max(head, best[0], cells) else "one campaign"
             raise ReportError(
-                f"this is a {KIND_WORDS[kind]} downloaded from inside one campaign: it has no Campaign column, so "
+                f"this is a {KIND_WORDS[kind]} downloaded from inside {whose}: it has no Campaign column, so "
                 "its rows cannot be placed; download it again from the account's report page, or add the Campaign"
                 + (" and Ad group columns" if "ad_group" in missing else " column"),
                 line=best[0],
@@ -365,15 +368,17 @@ class ReportReader:
             return frame
         footer = pl.col("c0").fill_null("").str.strip_chars().str.contains(_COPYRIGHT)
         # A total line's label is its first cell that is not empty or "--": the first column in search terms and
-        # campaign reports, the third (after " --" and an empty cell) in keyword reports.
-        label = pl.coalesce(
-            [
-                pl.when(~pl.col(f"c{i}").fill_null("").str.strip_chars().is_in(values.EMPTY_MARKERS)).then(
-                    pl.col(f"c{i}").str.strip_chars()
-                )
-                for i in cells
-            ]
-        ).fill_null("")
+        # campaign reports, the third (after " --" and an empty cell) in keyword reports. A report segmented by day,
+        # week or month can give each period its own total lines, the period in the time column and the label after
+        # it ("2026-08-31,Total: Account,..."): the time cell is the label only when it reads as one.
+        time_column = self.layout.header.columns.get("date") if self.layout.header.segment else None
+
+        def label_in(i: int) -> pl.Expr:
+            cell = pl.col(f"c{i}").fill_null("").str.strip_chars()
+            is_label = cell.str.contains(_TOTAL) if i == time_column else ~cell.is_in(values.EMPTY_MARKERS)
+            return pl.when(is_label).then(cell)
+
+        label = pl.coalesce([label_in(i) for i in cells]).fill_null("")
         candidates = candidates.with_columns(label.alias("_label"), footer.alias("_footer"))
         is_total = pl.col("_label").str.contains(_TOTAL)
         self._keep_totals(candidates.filter(is_total & ~pl.col("_footer")))
@@ -400,6 +405,9 @@ class ReportReader:
         columns = self.layout.header.columns
         decimal = self.layout.decimal
         exprs: list[pl.Expr] = [pl.col("_line"), pl.col("_label").str.replace(_LABEL_PREFIX, "").alias("label")]
+        time_column = columns.get("date") if self.layout.header.segment else None
+        period = pl.col(f"c{time_column}").fill_null("").str.strip_chars() if time_column is not None else pl.lit("")
+        exprs.append(period.alias("period"))
         for name in ("impressions", "clicks", "cost", "conversions", "conversion_value"):
             if name not in columns:
                 exprs.append(pl.lit(None).alias(name))
@@ -415,7 +423,9 @@ class ReportReader:
             exprs.append(pl.when(unknown | bad).then(None).otherwise(value).alias(name))
         for row in frame.select(exprs).iter_rows(named=True):
             label = row.pop("label") or "Total"
-            self.totals.append((row.pop("_line"), label, row))
+            line, period = row.pop("_line"), row.pop("period")
+            in_time_column = period in values.EMPTY_MARKERS or re.match(_TOTAL, period)  # a label, not a period
+            self.totals.append((line, label, "" if in_time_column else period, row))
 
     def _locate_bad_row(self, numbered: list[str], width: int) -> ReportError:
         for text in numbered:
@@ -577,6 +587,19 @@ class ReportReader:
 
 _DASH_IS_NONE = ("keyword", "campaign_id", "ad_group_id", "budget_name")
 _PARSERS = {**dict.fromkeys(COUNT_COLUMNS, "count"), "conversions": "float"}  # the rest of the numbers: money
+
+
+def _all_performance_max(head: list[str], header_line: int, header: list[str]) -> bool:
+    """Whether the rows below the header (total lines aside) all have "Performance Max" as their match type, as a
+    search terms report downloaded from inside a Performance Max campaign has."""
+    names = [canonical(cell) for cell in header]
+    if "match_type" not in names:
+        return False
+    position = names.index("match_type")
+    separator = next(s for s in ("\t", ",", ";") if s in head[header_line - 1])
+    rows = [split_line(line, separator, None) for line in head[header_line:] if line.strip()]
+    rows = [cells for cells in rows if cells and not re.match(_TOTAL, cells[0].strip()) and position < len(cells)]
+    return bool(rows) and all("performance max" in cells[position].strip().lower() for cells in rows)
 
 
 def _without_ad_group() -> pl.Expr:

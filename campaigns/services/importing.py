@@ -142,11 +142,33 @@ def import_report(
 
 
 def _totals(reader: ReportReader) -> dict[str, dict]:
-    """The file's total lines by label, the first of each label: what the rows must add up to."""
+    """The file's total lines by label: what the rows must add up to.
+
+    A report segmented by day, week or month can write a label's total once per period (its cell in the time
+    column): those are summed, a figure unknown in any period being unknown in the sum. Otherwise the first line
+    of a label is kept.
+    """
     totals: dict[str, dict] = {}
-    for line, label, figures in reader.totals:
-        totals.setdefault(label, {"line": line, **{TOTAL_FIELDS[k]: v for k, v in figures.items()}})
+    periods: dict[str, set[str]] = {}
+    for line, label, period, figures in reader.totals:
+        fields = {TOTAL_FIELDS[k]: v for k, v in figures.items()}
+        if label not in totals:
+            totals[label] = {"line": line, **fields}
+            periods[label] = {period}
+        elif period and period not in periods[label] and "" not in periods[label]:
+            periods[label].add(period)
+            kept = totals[label]
+            for name, value in fields.items():
+                kept[name] = None if kept[name] is None or value is None else _add(kept[name], value)
+    for label, seen in periods.items():
+        if len(seen) > 1:
+            totals[label]["periods"] = len(seen)
     return totals
+
+
+def _add(a: int | float, b: int | float) -> int | float:
+    """Counts and micros add exactly; conversions (two decimals in the files) without float noise."""
+    return a + b if isinstance(a, int) and isinstance(b, int) else round(a + b, 6)
 
 
 def _sha256(path: Path) -> str:

@@ -71,12 +71,17 @@ Total: otros términos de búsqueda,,,,,,0,7,EUR,"8,20",0,
 Total: cuenta,,,,,,"2.100",26,EUR,"27,85",1,
 """
 
-# Google Ads search terms downloaded from inside one Performance Max campaign: no Campaign or Ad group column.
+# Google Ads search terms downloaded from inside one Performance Max campaign: no Campaign or Ad group column,
+# every row's match type "Performance Max", and a "Total: Campaign" line that is more than the terms listed and
+# not listed: the campaign also spends outside search.
 GOOGLE_EN_PMAX_CAMPAIGN_SEARCH_TERMS = """Search terms report
 "January 5, 2026 - February 3, 2026"
 Search term,Match type,Added/Excluded,Clicks,Impr.,CTR,Currency code,Avg. CPC,Cost,Conv. rate,Conversions,Cost / conv.
 tile shop near me,Performance Max,None,3,40,7.50%,EUR,0.41,1.23,0.00%,0.00,0.00
-Total: Search terms,,,3,40,7.50%,EUR,0.41,1.23,0.00%,0.00,0.00
+bathroom wall tiles,Performance Max,None,0,2,0.00%,EUR,0,0.00,0.00%,0.00,0.00
+Total: Search terms,,,3,42,7.14%,EUR,0.41,1.23,0.00%,0.00,0.00
+Total: Other search terms,,,2,95,2.11%,EUR,0.40,0.80,0.00%,0.00,0.00
+Total: Campaign,,,9,"1,310",0.69%,EUR,0.31,2.80,0.00%,0.00,0.00
 """
 
 # Microsoft Advertising keyword report, summary (no day): the "Report Time" line holds the range.
@@ -226,3 +231,63 @@ MICROSOFT_EN_CAMPAIGNS_PERIOD = (
     "\n"
     "\u00a92026 Microsoft Corporation. All rights reserved. \n"
 )
+
+
+# Google Ads, English, campaign report of Video and Demand Gen campaigns in INR: no Clicks column (Interactions
+# only), " --" optimization scores, a "Campaign Total" budget on an ended campaign, "(Platform Comparable)"
+# conversion columns beside Conversions, and one total line per campaign type.
+GOOGLE_EN_CAMPAIGNS_VIDEO_DEMAND_GEN = """Campaign report
+"March 2, 2026 - March 29, 2026"
+Campaign status,Campaign,Budget,Budget name,Budget type,Status,Status reasons,Optimization score,Campaign type,Currency code,TrueView avg. CPV,Avg. CPM,Impr.,Interactions,Interaction rate,Avg. cost,Cost,Conv. (Platform Comparable),Cost / Conv. (Platform Comparable),Conv. value / Cost (Platform Comparable),Conv. rate,Conversions,Cost / conv.
+Enabled,Tiles video - 2026-03-02,4000.00, --,Campaign Total,Ended,campaign ended; unknown, --,Video,INR,0.10,70.12,"31,204","18,950",60.73%,0.12,2188.02,0.00,0,0.00,0.00%,0.00,0.00
+Enabled,DG-grout-north,600.00, --,Daily,Not eligible,All ad groups paused; All ads paused, --,Demand Gen,INR,0.98,50.40,"17,500","1,610",9.20%,0.55,882.00,12.00,73.50,0.03,0.75%,12.00,73.50
+Total: Campaigns, --, --, --, --, --,, --, --,INR,0.16,63.10,"48,704","20,560",42.21%,0.15,3070.02,12.00,255.84,0.01,0.06%,12.00,255.84
+Total: Account,,,,,,,,,INR,0.16,63.10,"48,704","20,560",42.21%,0.15,3070.02,12.00,255.84,0.01,0.06%,12.00,255.84
+Total: Video,,,,,,,,Video,INR,0.10,70.12,"31,204","18,950",60.73%,0.12,2188.02,0.00,0,0.00,0.00%,0.00,0.00
+Total: Demand Gen,,,,,,,,Demand Gen,INR,0.98,50.40,"17,500","1,610",9.20%,0.55,882.00,12.00,73.50,0.03,0.75%,12.00,73.50
+"""
+
+# Google Ads, English, campaign report of Smart campaigns: names in another script, a campaign with no traffic
+# (" --" CTR), Clicks after Cost, and a "Total: Smart" line carrying its type in the Campaign type column.
+GOOGLE_EN_CAMPAIGNS_SMART = """Campaign report
+"March 2, 2026 - March 29, 2026"
+Campaign status,Campaign,Budget,Budget name,Budget type,Status,Status reasons,Campaign type,Impr.,CTR,Currency code,Cost,Clicks,Conv. rate,Conversions,Avg. CPC,Cost / conv.
+Enabled,plakakia-north.gr,0.70, --,Daily,Eligible,,Smart,"1,120",2.50%,EUR,19.88,28,3.57%,1.00,0.71,19.88
+Enabled,Πλακάκια Μπάνιου Πάτρα,0.45, --,Daily,Eligible,,Smart,0, --,EUR,0.00,0,0.00%,0.00,0,0.00
+Total: Campaigns, --, --, --, --, --,, --,"1,120",2.50%,EUR,19.88,28,3.57%,1.00,0.71,19.88
+Total: Account,,,,,,,,"1,120",2.50%,EUR,19.88,28,3.57%,1.00,0.71,19.88
+Total: Smart,,,,,,,Smart,"1,120",2.50%,EUR,19.88,28,3.57%,1.00,0.71,19.88
+"""
+
+# Google Ads, English, search terms over "All time" of an account with a Performance Max campaign: no Keyword
+# column, Interactions and no Clicks, Campaign type after Cost. The Performance Max campaign's terms are not in
+# the list, so "Search terms" + "Other search terms" make "Total: Search", and the account is that plus
+# "Total: Performance Max".
+GOOGLE_EN_SEARCH_TERMS_ALL_TIME_PMAX_ACCOUNT = """Search terms report
+All time
+Search term,Match type,Added/Excluded,Campaign,Ad group,Impr.,Interactions,Interaction rate,Currency code,Avg. cost,Cost,Campaign type,Conv. rate,Conversions,Cost / conv.
+grout for shower tiles,Broad match,Excluded,S_Grout,Ad group 1,3,1,33.33%,EUR,0.84,0.84,Search,0.00%,0.00,0.00
+grout pen white,Phrase match (close variant),None,S_Grout,Ad group 1,40,3,7.50%,EUR,0.62,1.86,Search,33.33%,1.00,1.86
+epoxy grout,Exact match,Added,S_Grout,Ad group 1,12,2,16.67%,EUR,1.10,2.20,Search,0.00%,0.00,0.00
+grout colour chart,Exact match (close variant),None,S_Grout,Ad group 1,1,0,0.00%,EUR,0,0.00,Search,0.00%,0.00,0.00
+Total: Search terms,,,,,56,6,10.71%,EUR,0.82,4.90,,16.67%,1.00,4.90
+Total: Other search terms,,,,,31,4,12.90%,EUR,0.90,3.61,,0.00%,0.00,0.00
+Total: Account,,,,,"2,087",31,1.49%,EUR,0.38,11.71,,3.23%,1.00,11.71
+Total: Search,,,,,87,10,11.49%,EUR,0.85,8.51,Search,10.00%,1.00,8.51
+Total: Performance Max,,,,,"2,000",21,1.05%,EUR,0.15,3.20,Performance Max,0.00%,0.00,0.00
+"""
+
+# Google Ads, English, campaign report with the Week segment and a total line per week, the week in its column
+# and the label in the next. No real file of this layout was found to study; it follows a written account of
+# real segmented downloads ("each day has its own total lines; the days' totals add up to the period's"), so the
+# reader must take such a line as a total whichever column holds its label.
+GOOGLE_EN_CAMPAIGNS_BY_WEEK_WITH_WEEK_TOTALS = """Campaign report
+"August 31, 2026 - September 13, 2026"
+Week,Campaign,Campaign type,Currency code,Impr.,Clicks,Cost,Conversions
+2026-08-31,Roof tiles,Search,EUR,"1,310",44,33.10,1.00
+2026-08-31,PMax_Tiles,Performance Max,EUR,900,12,9.05,0.50
+2026-08-31,Total: Account,,EUR,"2,210",56,42.15,1.50
+2026-09-07,Roof tiles,Search,EUR,980,30,25.00,0.25
+2026-09-07,PMax_Tiles,Performance Max,EUR,410,5,4.40,0.00
+2026-09-07,Total: Account,,EUR,"1,390",35,29.40,0.25
+"""

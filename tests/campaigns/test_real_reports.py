@@ -290,8 +290,9 @@ def test_currency_other_than_the_organizations_is_refused(organization, write_re
 
 
 def test_search_terms_from_inside_one_campaign_are_refused_with_the_reason(organization, write_report):
+    search_campaign = GOOGLE_EN_PMAX_CAMPAIGN_SEARCH_TERMS.replace(",Performance Max,", ",Exact match,")
     with pytest.raises(ReportError) as error:
-        import_report(organization, write_report(GOOGLE_EN_PMAX_CAMPAIGN_SEARCH_TERMS))
+        import_report(organization, write_report(search_campaign))
     assert str(error.value) == (
         "Line 3: this is a search terms report downloaded from inside one campaign: it has no Campaign column, so its "
         "rows cannot be placed; download it again from the account's report page, or add the Campaign column"
