@@ -46,7 +46,7 @@ def oos_split(
     }
 
 
-def run_protocol(split: dict, embedder: Embedder, head: str) -> dict:
+def run_protocol(split: dict, embedder: Embedder, head: str, oos_score: str = "probability+similarity") -> dict:
     """Fit, calibrate and test one matcher; embeddings are computed once up front (and timed apart)."""
     texts = split["fit"][0] + split["calibrate"][0] + split["test"][0]
     start = time.perf_counter()
@@ -54,7 +54,7 @@ def run_protocol(split: dict, embedder: Embedder, head: str) -> dict:
     embed_s = time.perf_counter() - start
     n_fit, n_cal = len(split["fit"][0]), len(split["calibrate"][0])
     fit_v, cal_v, test_v = vectors[:n_fit], vectors[n_fit : n_fit + n_cal], vectors[n_fit + n_cal :]
-    matcher = IntentMatcher(embedder, head=head)
+    matcher = IntentMatcher(embedder, head=head, oos_score=oos_score)
     start = time.perf_counter()
     matcher.fit_vectors(split["fit"][0], split["fit"][1], fit_v)
     calibration = matcher.calibrate_vectors(split["calibrate"][1], cal_v)
@@ -66,9 +66,15 @@ def run_protocol(split: dict, embedder: Embedder, head: str) -> dict:
     inside = [(m, y) for m, y in zip(matches, truth, strict=True) if y is not None]
     outside = [m for m, y in zip(matches, truth, strict=True) if y is None]
     kept = [(m, y) for m, y in inside if m.label is not None]
-    sweep = {}
+    # diagnostics on test, not the protocol: how well the score ranks, whatever threshold calibration picks
+    in_scores = np.array([m.score for m, _ in inside])
+    in_right = np.array([m.nearest_label == y for m, y in inside])
+    out_scores = np.sort([m.score for m in outside])
+    flag_60 = out_scores[int(np.ceil(0.6 * len(out_scores))) - 1]  # flags 60 % of the out-of-scope queries
+    auroc = float(np.mean(in_scores[:, None] > out_scores[None, :]) + 0.5 * np.mean(in_scores[:, None] == out_scores))
+    weight_used, sweep = matcher.oos_weight, {}
     if head == "logistic":
-        for weight in (0.2, 0.3, 0.5, 1.0):
+        for weight in (0.1, 0.2, 0.3, 0.5, 1.0):
             matcher.oos_weight = weight
             matcher.calibrate_vectors(split["calibrate"][1], cal_v)
             swept = matcher.predict_vectors(test_v)
@@ -83,10 +89,14 @@ def run_protocol(split: dict, embedder: Embedder, head: str) -> dict:
     return {
         "embedder": embedder.name,
         "head": head,
+        "oos_score": oos_score if head == "logistic" else "similarity",
+        "oos_weight": weight_used if head == "logistic" else None,
         "oos_weight_sweep": sweep,
         "in_scope_accuracy": round(float(np.mean([m.label == y for m, y in inside])), 4),
         "out_of_scope_recall": round(float(np.mean([m.label is None for m in outside])), 4),
         "closed_set_accuracy": round(float(np.mean([m.nearest_label == y for m, y in inside])), 4),
+        "test_diagnostic_auroc": round(auroc, 4),
+        "test_diagnostic_in_scope_accuracy_at_60_recall": round(float(np.mean(in_right & (in_scores > flag_60))), 4),
         "accuracy_of_kept_in_scope": round(float(np.mean([m.label == y for m, y in kept])), 4) if kept else None,
         "threshold": round(calibration.threshold, 4),
         "calibration_method": calibration.method,
@@ -98,6 +108,23 @@ def run_protocol(split: dict, embedder: Embedder, head: str) -> dict:
         "n_test_in_scope": len(inside),
         "n_test_out_of_scope": len(outside),
     }
+
+
+def predict_throughput(split: dict, cached: Embedder, fresh: Embedder, n_queries: int = 1000) -> dict:
+    """End-to-end :meth:`IntentMatcher.predict` queries/s, embedding included, as a search-terms import pays
+    it: the matcher is fitted and calibrated on ``cached`` vectors, then predicts ``n_queries`` test queries
+    through ``fresh`` (the same model, no cache)."""
+    texts = split["fit"][0] + split["calibrate"][0]
+    vectors = cached.encode(texts)
+    n_fit = len(split["fit"][0])
+    matcher = IntentMatcher(fresh).fit_vectors(split["fit"][0], split["fit"][1], vectors[:n_fit])
+    matcher.calibrate_vectors(split["calibrate"][1], vectors[n_fit:])
+    fresh.encode(["warm up"])  # model load is once per process, not per query
+    queries = list(dict.fromkeys(split["test"][0]))[:n_queries]
+    start = time.perf_counter()
+    matcher.predict(queries)
+    seconds = time.perf_counter() - start
+    return {"queries": len(queries), "embedder": fresh.name, "queries_per_s": round(len(queries) / seconds, 1)}
 
 
 def fit_time_20k(split: dict, embedder: Embedder) -> dict:

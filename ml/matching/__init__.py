@@ -4,7 +4,7 @@ negative keywords and intent clusters. Importing it loads no model and no heavy 
     from ml.matching import IntentMatcher, default_embedder
 """
 
-from ml.matching.embeddings import default_embedder
+from ml.matching.embeddings import default_embedder, matcher_embedder
 from ml.matching.matcher import IntentMatcher
 
-__all__ = ["IntentMatcher", "default_embedder"]
+__all__ = ["IntentMatcher", "default_embedder", "matcher_embedder"]

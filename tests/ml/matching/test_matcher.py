@@ -89,12 +89,17 @@ def test_uncalibrated_matcher_flags_nothing(embedder: CachedEmbedder) -> None:
 
 
 @pytest.mark.parametrize(
-    ("head", "in_scope_correct", "out_of_scope_flagged"), [("nearest", 74, 10), ("logistic", 75, 19)]
+    ("options", "in_scope_correct", "out_of_scope_flagged"),
+    [
+        ({"head": "nearest"}, 74, 10),
+        ({"head": "logistic", "oos_score": "probability"}, 75, 19),
+        ({"head": "logistic"}, 73, 20),
+    ],
 )
 def test_banking77_subset_accuracy_and_out_of_scope(
     embedder: CachedEmbedder,
     banking77_small: dict[str, list[tuple[str, str]]],
-    head: str,
+    options: dict,
     in_scope_correct: int,
     out_of_scope_flagged: int,
 ) -> None:
@@ -103,7 +108,7 @@ def test_banking77_subset_accuracy_and_out_of_scope(
         banking77_small["calibration"],
         banking77_small["test"],
     )
-    matcher = IntentMatcher(embedder, head=head).fit([t for t, _ in train], [label for _, label in train])
+    matcher = IntentMatcher(embedder, **options).fit([t for t, _ in train], [label for _, label in train])
     matcher.calibrate([t for t, _ in calibration], [label or None for _, label in calibration])
     matches = matcher.predict([t for t, _ in test])
     in_scope = [(m, label) for m, (_, label) in zip(matches, test, strict=True) if label]
@@ -167,8 +172,32 @@ def test_logistic_head_without_out_of_scope_examples_thresholds_the_similarity()
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"head": "mlp"}, "head must be"), ({"C": 0.0}, "C must be positive"), ({"oos_weight": -1.0}, "oos_weight")],
+    [
+        ({"head": "mlp"}, "head must be"),
+        ({"C": 0.0}, "C must be positive"),
+        ({"oos_weight": -1.0}, "oos_weight"),
+        ({"oos_score": "energy"}, "oos_score must be"),
+    ],
 )
 def test_matcher_options_are_checked(options: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         IntentMatcher(embedder=None, **options)
+
+
+def test_default_score_is_the_mean_of_probability_and_nearest_cosine() -> None:
+    angles = np.radians([0, 90, 20, 70, 45])
+    vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
+    fitted = {"probability": None, "probability+similarity": None}
+    for oos_score in fitted:
+        matcher = IntentMatcher(embedder=None, oos_score=oos_score).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
+        fitted[oos_score] = matcher.predict_vectors(vectors[2:], threshold=None)
+    for plain, combined in zip(fitted["probability"], fitted["probability+similarity"], strict=True):
+        assert combined.label == plain.label and combined.similarity == plain.similarity
+        assert combined.score == pytest.approx((plain.score + plain.similarity) / 2)
+
+
+def test_matcher_without_an_embedder_concatenates_use_and_minilm() -> None:
+    from ml.matching.embeddings import matcher_embedder
+
+    assert IntentMatcher().embedder is matcher_embedder()
+    assert (matcher_embedder().name, matcher_embedder().dim) == ("use-multilingual-v3+all-minilm-l6-v2", 896)
