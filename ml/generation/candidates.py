@@ -37,7 +37,9 @@ _CONJUNCTIONS = frozenset("y e o u and or".split())
 JOIN_BEFORE = frozenset("con para sin with for without plus".split()) | _CONJUNCTIONS
 JOIN_AFTER = JOIN_BEFORE | frozenset("en desde in at".split())
 # a phrase holding one of these is half a clause ("tutors who scored")
-_CLAUSE_WORDS = frozenset("que quien quienes cuyo donde who whom whose that which where made hecho hecha".split())
+_CLAUSE_WORDS = frozenset(
+    "que quien quienes cuyo donde si cuando who whom whose that which where if when made hecho hecha".split()
+)
 
 
 def spans(
@@ -155,11 +157,62 @@ def keyword_candidates(
     ]
     out += combinations(description, language, brand_terms, KEYWORD_LIMIT.max_width, title=False)
     out += [
-        p.lower()
-        for p in attached(description, language, brand_terms, KEYWORD_LIMIT.max_width, keywords=True)
-        if not any(ch.isdigit() for ch in p)
+        k.lower()
+        for p in attached(description, language, brand_terms, KEYWORD_LIMIT.max_width)
+        if (k := _without_figures(p, language))
     ]
-    return [k for k in dict.fromkeys(out) if len(k) <= KEYWORD_LIMIT.max_width]
+    nouns = noun_phrases(description, language, brand_terms)
+    out += [n.lower() for n in nouns]
+    out += [f"{n} {place}".lower() for n in nouns for place in places(description, brand_terms)[:1] if place not in n]
+    return [k for k in dict.fromkeys(out) if len(k) <= KEYWORD_LIMIT.max_width and 2 <= len(k.split()) <= 5]
+
+
+def _without_figures(phrase: str, language: str) -> str:
+    """A keyword holds no price or size: "Sérum con vitamina C al 15%" searches as "sérum con vitamina c"; a phrase
+    whose figure is not at its end is dropped."""
+    tokens = phrase.split()
+    while tokens and any(ch.isdigit() for ch in tokens[-1]):
+        tokens.pop()
+        while tokens and fold(tokens[-1]) in DANGLING.get(language, frozenset()):
+            tokens.pop()
+    if any(ch.isdigit() for t in tokens for ch in t):
+        return ""
+    return " ".join(tokens) if len(tokens) >= 2 else ""
+
+
+def _phrase_end(words: list[str], stops: frozenset[str]) -> int:
+    """Where a run of words stops being one phrase: at an article or stop word after its first word."""
+    return next((i for i, w in enumerate(words) if i and fold(w) in stops | _ARTICLES), len(words))
+
+
+def noun_phrases(description: str, language: str, brand_terms: Sequence[str] = ()) -> list[str]:
+    """The noun phrases a buyer searches for, with what "de" / "of" adds to them ("ramos de flores", "vacunas"):
+    each run of words between prepositions, conjunctions and signs, with the "de" phrase after it, up to 4 words."""
+    stops = STOP_WORDS.get(language, frozenset())
+    brands = {fold(b) for b in brand_terms}
+    out: list[str] = []
+    for sentence in _SENTENCE.split(description):
+        segments = _segments(_tokens(sentence), language)
+        for index, seg in enumerate(segments):
+            words = list(seg.words)
+            while words and fold(words[0]) in stops | _ARTICLES:
+                words = words[1:]
+            cut = _phrase_end(words, stops)
+            if cut < len(words):  # "flores el mismo día": the article starts another phrase
+                words, following = words[:cut], None
+            if not words or _has_digit(words) or fold(" ".join(words)) in brands:
+                continue
+            if language == "en" and any(len(w) > 4 and fold(w).endswith("ed") for w in words):
+                continue  # "referral needed", "baked fresh": a clause, not what is searched
+            following = segments[index + 1] if index + 1 < len(segments) and cut == len(seg.words) else None
+            if following and following.opener in _OF and not following.joined and not _has_digit(following.words):
+                after = following.words[: _phrase_end(following.words, stops)]
+                with_of = [*words, following.opener, *after]
+                if len(with_of) <= 4 and fold(with_of[-1]) not in stops:
+                    out.append(" ".join(with_of))
+            if 2 <= len(words) <= 4 and fold(words[-1]) not in stops:
+                out.append(" ".join(words))
+    return list(dict.fromkeys(out))
 
 
 # prepositions that open a modifier ("de matemáticas", "for sensitive skin")
@@ -307,9 +360,7 @@ def _list_ends_with_conjunction(segments: list[_Segment]) -> bool:
     return False
 
 
-def attached(
-    description: str, language: str, brand_terms: Sequence[str], width: int, keywords: bool = False
-) -> list[str]:
+def attached(description: str, language: str, brand_terms: Sequence[str], width: int) -> list[str]:
     """The sentence's product with each thing the brief says of it, one at a time: "Clases particulares de
     matemáticas y física para ESO y Bachillerato, a domicilio o por videollamada" gives "Clases de física", "Clases
     para Bachillerato", "Clases por videollamada"; "moisturizer for sensitive skin with ceramides and niacinamide"
@@ -344,6 +395,6 @@ def attached(
                     continue
                 phrase = f"{head} {modifier}"
                 tokens = phrase.split()
-                if len(phrase) <= width and 2 <= len(tokens) <= (5 if keywords else 6) and _edges_ok(phrase, language):
+                if len(phrase) <= width and 2 <= len(tokens) <= 6 and _edges_ok(phrase, language):
                     out.append(phrase)
     return list(dict.fromkeys(out))

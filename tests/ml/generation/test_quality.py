@@ -204,3 +204,12 @@ def test_the_product_with_each_thing_the_brief_says_of_it() -> None:
     lines = attached("Floristería online con entrega de ramos de flores en Madrid.", "es", (), 80)
     assert "Floristería en Madrid" in lines
     assert not any(line.startswith(("Floristería de", "Floristería online de")) for line in lines)  # of "ramos"
+
+
+def test_keywords_are_the_brief_s_noun_phrases_without_figures() -> None:
+    es = "Floristería online con entrega de ramos de flores el mismo día en Madrid si pides antes de las 14:00."
+    keywords = keyword_candidates(es, [], "es")
+    assert {"ramos de flores", "ramos de flores madrid", "floristería online madrid"} <= set(keywords)
+    assert not any("si pides" in k or "flores el mismo" in k for k in keywords)  # a clause, half a phrase
+    serum = keyword_candidates("Sérum facial con vitamina C al 15% y ácido hialurónico para piel apagada.", [], "es")
+    assert "sérum con vitamina c" in serum and not any(ch.isdigit() for k in serum for ch in k)
