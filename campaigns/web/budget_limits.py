@@ -47,8 +47,8 @@ def limit_note(posterior: Mapping[str, Any], currency: str) -> LimitNote | None:
     if not limit:
         return None
     label = str(LABELS.get(limit, limit))
-    if "evidence_days" not in posterior:  # a plan from before the figures: the allocator's own words
-        return LimitNote(label, str(posterior.get("limit_evidence", "")))
+    if "evidence_days" not in posterior:  # a plan from before the figures: the page words its sentence
+        return None
     return LimitNote(label, " ".join(_evidence(limit, posterior, currency)))
 
 
