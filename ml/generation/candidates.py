@@ -89,6 +89,16 @@ def headline_candidates(
     out += [_sentence_case(p) for point in selling_points for p in spans(point, language, 2, 5, width)]
     out += combinations(description, language, brand_terms, width, title=True)
     out += [_sentence_case(p) for p in attached(description, language, brand_terms, width)]
+    # what the business does, as it is searched, and where: "Fugas de agua en Zaragoza", "Ramos de flores"
+    nouns = [n for n in noun_phrases(description, language, brand_terms) if len(n.split()) >= 2]
+    joiner = " en " if language == "es" else " in "
+    out += [_sentence_case(n) for n in nouns if len(n) <= width]
+    out += [
+        _sentence_case(f"{n}{joiner}{place}")
+        for n in nouns
+        for place in places(description, brand_terms)[:1]
+        if fold(place) not in fold(n) and len(n) + len(joiner) + len(place) <= width
+    ]
     return list(dict.fromkeys(out))
 
 
@@ -194,6 +204,8 @@ def noun_phrases(description: str, language: str, brand_terms: Sequence[str] = (
     for sentence in _SENTENCE.split(description):
         segments = _segments(_tokens(sentence), language)
         for index, seg in enumerate(segments):
+            if language != "es" and index and not seg.opener:
+                continue  # English leaves verbs unmarked ("our mechanics come"): only the object of a preposition
             words = list(seg.words)
             while words and fold(words[0]) in stops | _ARTICLES:
                 words = words[1:]

@@ -249,7 +249,7 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
         return "cut"
     if _BAD_END.search(text.rstrip()) or (tokens and tokens[-1] in DANGLING[language]) or _unbalanced(text):
         return "dangling"
-    content = [w for w in tokens if w not in stops and not w.isdigit()]
+    content = [w for w in tokens if w not in stops and not w.isdigit() and w not in _UNITS]
     min_words = {"headlines": 2, "descriptions": 5, "keywords": 1}.get(kind, 1)
     if len(tokens) < min_words or not content:
         return "fragment"

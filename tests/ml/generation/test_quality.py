@@ -213,3 +213,10 @@ def test_keywords_are_the_brief_s_noun_phrases_without_figures() -> None:
     assert not any("si pides" in k or "flores el mismo" in k for k in keywords)  # a clause, half a phrase
     serum = keyword_candidates("Sérum facial con vitamina C al 15% y ácido hialurónico para piel apagada.", [], "es")
     assert "sérum con vitamina c" in serum and not any(ch.isdigit() for k in serum for ch in k)
+
+
+def test_headlines_take_what_the_business_does_and_where() -> None:
+    es = "Fontaneros en Zaragoza. Desatascos, fugas de agua y cambio de calentadores. Urgencias 24 horas."
+    assert {"Fugas de agua en Zaragoza", "Cambio de calentadores"} <= set(headline_candidates(es, [], "es"))
+    en = "Mobile bike repair: our mechanics come to your home in Portland."
+    assert not any("come" in h for h in headline_candidates(en, [], "en"))  # an English verb is not a product
