@@ -183,6 +183,12 @@ class Brief:
         return frozenset(n.replace(",", ".") for n in _NUMBER.findall(self.text))
 
     @cached_property
+    def names(self) -> tuple[str, ...]:
+        """Names of several capitalised words the brief writes ("San Diego", "Lake Tahoe"): never cut in two."""
+        found = re.findall(r"\b[A-ZÁÉÍÓÚÑ][\w'’-]*(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]*)+", self.text)
+        return tuple(dict.fromkeys(found))
+
+    @cached_property
     def word_set(self) -> frozenset[str]:
         return frozenset(words(self.text))
 
@@ -285,14 +291,17 @@ _WIDTHS = {
 
 def _cut_at_limit(text: str, last: str, kind: str, brief: Brief) -> bool:
     """A line at its width that ends on the start of a longer word of the brief ("urgenc" of "urgencias",
-    "consult" of "consultation"), or on the first words of a brand of several ("Clínica Sonrisa" of "Sonrisa
-    Turia"): the limit cut it, whatever probability the model gave its end."""
+    "consult" of "consultation"), or on the first words of a brand or name of several ("Clínica Sonrisa" of
+    "Sonrisa Turia", "tours in San" of "San Diego"): the limit cut it, whatever probability the model gave."""
+    folded = words(text)
     for brand in brief.brand_terms:
         parts = words(brand)
-        folded = words(text)
-        for k in range(1, len(parts)):
-            if folded[-k:] == parts[:k]:
-                return True
+        if any(folded[-k:] == parts[:k] for k in range(1, len(parts))):
+            return True
+    for name in brief.names:  # "San Diego Bay": "San" is cut, "San Diego" a name of its own
+        parts = words(name)
+        if len(parts) > 1 and folded[-1:] == parts[:1]:
+            return True
     if not last or last.isdigit() or text_width(text) < _WIDTHS.get(kind, 0) - _NEAR_LIMIT:
         return False
     return last not in brief.word_set and any(w.startswith(last) and len(w) > len(last) for w in brief.word_set)

@@ -220,3 +220,10 @@ def test_headlines_take_what_the_business_does_and_where() -> None:
     assert {"Fugas de agua en Zaragoza", "Cambio de calentadores"} <= set(headline_candidates(es, [], "es"))
     en = "Mobile bike repair: our mechanics come to your home in Portland."
     assert not any("come" in h for h in headline_candidates(en, [], "en"))  # an English verb is not a product
+
+
+def test_a_place_name_of_two_words_is_never_cut_in_two() -> None:
+    brief = Brief("Sunset sailing tours on San Diego Bay and kayak rentals on Lake Tahoe.", "en")
+    assert check_line(ScoredLine("Sunset sailing tours in San"), "headlines", brief) == "cut"
+    assert check_line(ScoredLine("Kayaking Tours in Lake"), "headlines", brief) == "cut"
+    assert check_line(ScoredLine("Sailing tours in San Diego"), "headlines", brief) is None
