@@ -91,14 +91,8 @@ def headline_candidates(
     out += [_sentence_case(p) for p in attached(description, language, brand_terms, width)]
     # what the business does, as it is searched, and where: "Fugas de agua en Zaragoza", "Ramos de flores"
     nouns = [n for n in noun_phrases(description, language, brand_terms) if len(n.split()) >= 2]
-    joiner = " en " if language == "es" else " in "
     out += [_sentence_case(n) for n in nouns if len(n) <= width]
-    out += [
-        _sentence_case(f"{n}{joiner}{place}")
-        for n in nouns
-        for place in places(description, brand_terms)[:1]
-        if fold(place) not in fold(n) and len(n) + len(joiner) + len(place) <= width
-    ]
+    out += with_place(nouns, description, language, brand_terms, width, title=True, at_most=1)
     return list(dict.fromkeys(out))
 
 
@@ -120,10 +114,25 @@ def combinations(description: str, language: str, brand_terms: Sequence[str], wi
         for p in spans(description, language, 2, 3, width, no_conjunction=True)
         if not any(ch.isdigit() for ch in p) and not any(w[:1].isupper() for w in p.split()[1:])
     ][:3]
+    return with_place(heads, description, language, brand_terms, width, title, at_most=2)
+
+
+def with_place(
+    heads: Sequence[str],
+    description: str,
+    language: str,
+    brand_terms: Sequence[str],
+    width: int,
+    title: bool,
+    at_most: int,
+) -> list[str]:
+    """Each of ``heads`` with each of the brief's first ``at_most`` places, as an ad writes it ("Fugas de agua en
+    Zaragoza", ``title``) or as a buyer searches it ("fugas de agua zaragoza"); what does not fit ``width`` is left
+    out."""
     joiner = " en " if language == "es" else " in "
     out = []
     for head in heads:
-        for place in places(description, brand_terms)[:2]:
+        for place in places(description, brand_terms)[:at_most]:
             if fold(place) not in fold(head):
                 out.append(f"{head}{joiner}{place}" if title else f"{head} {place}")
     return [_sentence_case(c) if title else c.lower() for c in out if len(c) <= width and len(c.split()) >= 2]
@@ -173,7 +182,7 @@ def keyword_candidates(
     ]
     nouns = noun_phrases(description, language, brand_terms)
     out += [n.lower() for n in nouns]
-    out += [f"{n} {place}".lower() for n in nouns for place in places(description, brand_terms)[:1] if place not in n]
+    out += with_place(nouns, description, language, brand_terms, KEYWORD_LIMIT.max_width, title=False, at_most=1)
     return [k for k in dict.fromkeys(out) if len(k) <= KEYWORD_LIMIT.max_width and 2 <= len(k.split()) <= 5]
 
 
