@@ -21,9 +21,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from ml.ad_rules import (
-    DESCRIPTION_LIMIT,
-    HEADLINE_LIMIT,
-    KEYWORD_LIMIT,
     KeywordText,
     Rules,
     Violation,
@@ -40,7 +37,15 @@ from ml.generation.prompts import (
     example_bank,
     nearest_examples,
 )
-from ml.generation.quality import MIN_END_PROBABILITY, Brief, check_line, example_keys, example_stems, extra_words
+from ml.generation.quality import (
+    FIELD_LIMITS,
+    MIN_END_PROBABILITY,
+    Brief,
+    check_line,
+    example_keys,
+    example_stems,
+    extra_words,
+)
 from ml.generation.ranking import Candidate, select
 from ml.generation.tables import LANGUAGE_ALPHABET
 
@@ -52,7 +57,6 @@ TEMPERATURE = 0.7
 ROWS = {"headlines": 18, "descriptions": 2, "keywords": 8}
 LINES_PER_ROW = {"headlines": 10, "descriptions": 4, "keywords": 10}
 TOKENS_PER_LINE = {"keywords": 9, "headlines": 10, "descriptions": 26}
-_LIMITS = {"keywords": KEYWORD_LIMIT, "headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT}
 KINDS = ("keywords", "headlines", "descriptions")
 # a line with a word the brief does not use must be at least this close to the brief by meaning
 EXTRA_SIMILARITY = 0.5
@@ -81,7 +85,7 @@ def plan_rows(item: PromptInput, embedder: Any = None) -> list[tuple[str, Genera
                     kind,
                     GenerationItem(
                         prompt=build_bank_prompt(item, kind, shown, primed),  # type: ignore[arg-type]
-                        limit=_LIMITS[kind],
+                        limit=FIELD_LIMITS[kind],
                         max_lines=LINES_PER_ROW[kind],
                         max_new_tokens=TOKENS_PER_LINE[kind] * LINES_PER_ROW[kind] + 2,
                         alphabet=LANGUAGE_ALPHABET.get(item.language),

@@ -282,11 +282,8 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
 _ONE_LETTER = {"es": frozenset("yeoua"), "en": frozenset("a")}
 # a line this close to its field's width may have been ended by the limit inside a word
 _NEAR_LIMIT = 3
-_WIDTHS = {
-    "headlines": HEADLINE_LIMIT.max_width,
-    "descriptions": DESCRIPTION_LIMIT.max_width,
-    "keywords": KEYWORD_LIMIT.max_width,
-}
+# each field's platform limit (the width a line may fill)
+FIELD_LIMITS = {"headlines": HEADLINE_LIMIT, "descriptions": DESCRIPTION_LIMIT, "keywords": KEYWORD_LIMIT}
 
 
 def _cut_at_limit(text: str, last: str, kind: str, brief: Brief) -> bool:
@@ -302,7 +299,8 @@ def _cut_at_limit(text: str, last: str, kind: str, brief: Brief) -> bool:
         parts = words(name)
         if len(parts) > 1 and folded[-1:] == parts[:1]:
             return True
-    if not last or last.isdigit() or text_width(text) < _WIDTHS.get(kind, 0) - _NEAR_LIMIT:
+    width = FIELD_LIMITS[kind].max_width if kind in FIELD_LIMITS else 0
+    if not last or last.isdigit() or text_width(text) < width - _NEAR_LIMIT:
         return False
     return last not in brief.word_set and any(w.startswith(last) and len(w) > len(last) for w in brief.word_set)
 
