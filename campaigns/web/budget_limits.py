@@ -44,12 +44,9 @@ def annotate(items: Iterable[Any], currency: str) -> None:
 def limit_note(posterior: Mapping[str, Any], currency: str) -> LimitNote | None:
     """What holds the campaign back, with its evidence; None when the plan says nothing about it."""
     limit = posterior.get("limit")
-    if not limit:
+    if not limit or "evidence_days" not in posterior:  # none, or a plan from before the figures: the page words it
         return None
-    label = str(LABELS.get(limit, limit))
-    if "evidence_days" not in posterior:  # a plan from before the figures: the page words its sentence
-        return None
-    return LimitNote(label, " ".join(_evidence(limit, posterior, currency)))
+    return LimitNote(str(LABELS.get(limit, limit)), " ".join(_evidence(limit, posterior, currency)))
 
 
 def _evidence(limit: str, posterior: Mapping[str, Any], currency: str) -> list[str]:
