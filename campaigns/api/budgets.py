@@ -88,7 +88,8 @@ class BudgetPlanViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={200: BudgetPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        """Approve and apply the plan (under the invariants, exactly once)."""
+        """Approve and apply the plan (under the invariants, exactly once). Refused with 409, changing nothing,
+        while the organization's budget mode is dry run (show only) or a kill switch is engaged."""
         plan = self.get_object()
         try:
             plan = rebalancing.apply(plan.pk, user=request.user)

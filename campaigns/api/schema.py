@@ -12,7 +12,10 @@ VALIDATION_ERRORS = {"type": "object", "additionalProperties": {}}
 
 CONFLICT = OpenApiResponse(
     inline_serializer("Conflict", {"detail": serializers.CharField()}),
-    description="The object's state does not allow this (already decided, applied or rolled back).",
+    description=(
+        "The object's state does not allow this (already decided, applied or rolled back; a plan while the budget "
+        "mode is dry run or a kill switch is engaged)."
+    ),
 )
 _ANONYMOUS = {"/api/auth/token/"}
 _WRITES = {"post", "put", "patch"}

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from datetime import timedelta
 from fractions import Fraction
 
-from campaigns.models import BudgetChange, BudgetPolicy, DailyMetric, GlobalKillSwitch, MetricLevel, Organization
+from campaigns.models import (
+    BudgetChange,
+    BudgetPolicy,
+    DailyMetric,
+    GlobalKillSwitch,
+    MetricLevel,
+    Organization,
+    RebalanceMode,
+)
 from campaigns.services import budget_rules as rules
 
 REJECTED = "this plan was rejected"
@@ -20,10 +28,28 @@ CHANGED_SINCE = "the budget changed since the plan was made"
 NOT_A_REBALANCE = "only a rebalance change can be rolled back"
 ROLLED_BACK = "this change was already rolled back"
 ROLLBACK_REFUSED = "the rollback does not pass the checks: "
+SHOW_ONLY = (
+    'the budget mode is "Dry run (show only)": plans are shown and never applied, so nothing was changed; to apply '
+    'this plan, an owner sets the mode to "Wait for approval" in Settings, then approves it again'
+)
 
 
 class RebalanceError(ValueError):
     """A plan action that cannot be taken, with the reason."""
+
+
+class ShowOnlyMode(RebalanceError):
+    """Applying a plan while the organization's budget mode is dry run (show only)."""
+
+
+def check_mode(policy: BudgetPolicy) -> None:
+    """The one rule of the show-only mode, for the web, the API and the tasks alike: a plan is shown, never applied.
+
+    Raises:
+        ShowOnlyMode: the policy's mode is dry run.
+    """
+    if policy.mode == RebalanceMode.DRY_RUN:
+        raise ShowOnlyMode(SHOW_ONLY)
 
 
 def policy_of(organization: Organization) -> BudgetPolicy:

@@ -49,6 +49,8 @@ from campaigns.services.budget_checks import (
     ROLLBACK_REFUSED,
     ROLLED_BACK,
     RebalanceError,
+    ShowOnlyMode,
+    check_mode,
     policy_of,
     read_policy,
     rollback_blockers,
@@ -286,16 +288,25 @@ def _item(
 
 
 def apply(plan_id: int, *, user: User | AnonymousUser | None = None) -> BudgetPlan:
-    """Apply a plan's changes once. Safe to run twice: applied changes are found by their key and skipped."""
+    """Apply a plan's changes once. Safe to run twice: applied changes are found by their key and skipped.
+
+    The organization's mode now decides, not the mode the plan was made under: in dry run (show only) nothing is
+    applied, whoever asks (a page, the API, a task), and a refusal writes nothing, not even a default policy row.
+
+    Raises:
+        RebalanceError: the plan was rejected, or a kill switch is engaged.
+        ShowOnlyMode: the organization's budget mode is dry run.
+    """
     with transaction.atomic():
         plan = BudgetPlan.objects.select_for_update().select_related("organization").get(pk=plan_id)
         if plan.status == PlanStatus.APPLIED:
             return plan
         if plan.status == PlanStatus.REJECTED:
             raise RebalanceError(REJECTED)
-        policy = policy_of(plan.organization)
+        policy = read_policy(plan.organization)
         if policy.kill_switch or GlobalKillSwitch.is_engaged():
             raise RebalanceError(rules.KILL_SWITCH)
+        check_mode(policy)
         author = saved_user(user)
         actor = f"user:{author.username}" if author else f"automation:{plan.policy}"
         for item in plan.items.exclude(after_micros=F("before_micros")):
@@ -325,7 +336,8 @@ class PlannedChange(NamedTuple):
 
 
 def preview(plan: BudgetPlan) -> list[PlannedChange]:
-    """What :func:`apply` would do now, read without locks and writing nothing; raises what apply would raise."""
+    """What :func:`apply` would do now, read without locks and writing nothing; raises what apply would raise,
+    except in the show-only mode, whose point is to show this."""
     if plan.status == PlanStatus.APPLIED:
         return []
     if plan.status == PlanStatus.REJECTED:
@@ -424,5 +436,8 @@ def run_daily(organization: Organization, plan_date: date) -> BudgetPlan:
     plan = propose(organization, plan_date)
     failpoint("after_plan", str(plan.pk))
     if plan.mode == RebalanceMode.AUTO and plan.status == PlanStatus.PROPOSED and rules.KILL_SWITCH not in plan.notes:
-        plan = apply(plan.pk)
+        try:
+            plan = apply(plan.pk)
+        except ShowOnlyMode:  # an owner chose show-only since the plan was made (a redelivery, a second beat)
+            return plan
     return plan

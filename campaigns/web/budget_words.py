@@ -19,6 +19,10 @@ from campaigns.services import budget_rules as rules
 from campaigns.templatetags.campaign_money import money
 from campaigns.templatetags.campaign_numbers import localize_number
 
+SHOW_ONLY = gettext_lazy(
+    "The budget mode is “Dry run (show only)”: plans are shown and never applied. An owner can change the mode in "
+    "Settings."
+)
 # The allocator's reasons (ml.budgets.allocator), then the rules' (campaigns.services.budget_rules).
 PLAIN: dict[str, Promise] = {
     "raised: high sampled return": gettext_lazy("each extra unit of budget is likely to bring more here"),
@@ -52,6 +56,7 @@ PLAIN: dict[str, Promise] = {
     budget_checks.CHANGED_SINCE: gettext_lazy("left out: the budget changed since the plan was made"),
     budget_checks.NOT_A_REBALANCE: gettext_lazy("only a plan's change can be rolled back"),
     budget_checks.ROLLED_BACK: gettext_lazy("already rolled back"),
+    budget_checks.SHOW_ONLY: SHOW_ONLY,
     budget_edits.SET_BY_HAND: gettext_lazy("set by hand"),
     budget_edits.UNCHANGED: gettext_lazy("The daily budget is already this amount."),
 }

@@ -14,7 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import BudgetChange, BudgetPlan, BudgetPlanItem, Campaign, Membership, PlanStatus, RebalanceMode
 from campaigns.services import budget_edits, rebalancing
-from campaigns.services.budget_checks import NOT_A_REBALANCE, RebalanceError, read_policy, rollback_blockers
+from campaigns.services.budget_checks import (
+    NOT_A_REBALANCE,
+    RebalanceError,
+    check_mode,
+    read_policy,
+    rollback_blockers,
+)
 from campaigns.web import budget_limits, budget_words, tables
 from campaigns.web.context import organization_view, require_edit, require_owner
 from campaigns.web.tables import DATETIME, MONEY, Column, Spec
@@ -39,10 +45,6 @@ HISTORY = Spec(
     ),
     default_sort="-when",
     search=("campaign", "who"),
-)
-SHOW_ONLY = gettext_lazy(
-    "The budget mode is “Dry run (show only)”: plans are shown and never applied. An owner can change the mode in "
-    "Settings."
 )
 
 
@@ -74,7 +76,7 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
             "plan_status": _(plan.get_status_display()) if plan else "",
             "mode_label": RebalanceMode(mode).label,
             "show_only": mode == RebalanceMode.DRY_RUN,
-            "show_only_note": SHOW_ONLY,
+            "show_only_note": budget_words.SHOW_ONLY,
             "notes": [budget_words.plain(note) for note in plan.notes] if plan else [],
             "moves": [
                 budget_words.sentence(move, organization.currency) for move in budget_words.moves(list(items.values()))
@@ -134,7 +136,7 @@ def review_plan(request: HttpRequest, membership: Membership, plan_id: int) -> H
             "before_total": sum(item.before_micros for item in made),
             "after_total": sum(item.after_micros for item in made),
             "delta_total": sum(item.after_micros - item.before_micros for item in made),
-            "show_only_note": SHOW_ONLY if show_only else "",
+            "show_only_note": budget_words.SHOW_ONLY if show_only else "",
             "can_confirm": membership.can_edit and made and not show_only and plan.status == PlanStatus.PROPOSED,
         },
     )
@@ -150,12 +152,11 @@ def decide_plan(request: HttpRequest, membership: Membership, plan_id: int) -> H
         if request.POST.get("decision") != "apply":
             rebalancing.reject(plan.pk, user=request.user)
             messages.success(request, _("Plan rejected."))
-        elif read_policy(membership.organization).mode == RebalanceMode.DRY_RUN:
-            messages.error(request, SHOW_ONLY)
         elif request.POST.get("confirm") != "yes":
+            check_mode(read_policy(membership.organization))  # no review of what would never be applied
             messages.info(request, _("Check what the plan changes, then confirm."))
             return redirect("campaigns:review_plan", plan_id=plan.pk)
-        else:
+        else:  # the service refuses in show-only mode, as it does for the API and the tasks
             rebalancing.apply(plan.pk, user=request.user)
             messages.success(request, _("Plan applied."))
     except RebalanceError as exc:

@@ -153,12 +153,16 @@ class BudgetLifeInTheDatabase(RuleBasedStateMachine):
         if plan is None:
             return
         changes = BudgetChange.objects.count()
+        show_only = BudgetPolicy.objects.get(pk=self.policy.pk).mode == "dry_run"
         try:
             rebalancing.apply(plan.pk)
+        except rebalancing.ShowOnlyMode:
+            assert show_only and not self._killed(), "the kill switch is named first"
         except rebalancing.RebalanceError as error:
             assert self._killed() and rules.KILL_SWITCH in str(error)
-        if self._killed():
-            assert BudgetChange.objects.count() == changes, "invariant 6: a change under the kill switch"
+        if self._killed() or show_only:
+            assert BudgetChange.objects.count() == changes, "a change under the kill switch or in show-only mode"
+            assert BudgetPlan.objects.get(pk=plan.pk).status == PlanStatus.PROPOSED
 
     @rule(index=st.integers(0, 2), euros=st.integers(0, 150))
     def manual_edit(self, index, euros):

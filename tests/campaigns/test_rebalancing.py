@@ -7,7 +7,7 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
 
@@ -35,6 +35,12 @@ def demo():
     return seed_demo(seed=7, days=90, end=END)
 
 
+@pytest.fixture
+def approval(demo):
+    """A mode that applies approved plans (the default, dry run, never applies one)."""
+    return BudgetPolicy.objects.create(organization=demo, mode="approval")
+
+
 def budgets(organization) -> dict[str, int]:
     return dict(Campaign.objects.filter(organization=organization).values_list("name", "daily_budget_micros"))
 
@@ -59,7 +65,7 @@ def test_plan_is_made_once_per_day_and_is_deterministic(demo):
     }  # dry run by default: nothing applied
 
 
-def test_apply_is_exactly_once_and_audited(demo):
+def test_apply_is_exactly_once_and_audited(demo, approval):
     plan = rebalancing.propose(demo, PLAN_DATE)
     changed = {
         item.campaign_id: item.after_micros for item in plan.items.all() if item.after_micros != item.before_micros
@@ -75,7 +81,7 @@ def test_apply_is_exactly_once_and_audited(demo):
     assert {c.pk: c.daily_budget_micros for c in Campaign.objects.filter(pk__in=changed)} == changed
 
 
-def test_the_default_plan_logs_propensities_for_offline_evaluation(demo):
+def test_the_default_plan_logs_propensities_for_offline_evaluation(demo, approval):
     # Greedy is the default policy (Thompson did not pay on the bench); each plan item still logs the probability
     # of the direction it proposed under the posterior, p = (1 + same) / (1 + 32 draws) (ml.budgets.allocator), so
     # ml.budgets.ope can weigh a new policy on these logs. An applied change carries it into the audit.
@@ -91,7 +97,7 @@ def test_the_default_plan_logs_propensities_for_offline_evaluation(demo):
     assert changes and all(change.propensity == by_campaign[change.campaign_id] for change in changes)
 
 
-def test_audit_rows_cannot_be_changed_or_deleted(demo):
+def test_audit_rows_cannot_be_changed_or_deleted(demo, approval):
     plan = rebalancing.apply(rebalancing.propose(demo, PLAN_DATE).pk)
     change = plan.changes.first()
     with pytest.raises(PermissionError):
@@ -104,7 +110,7 @@ def test_audit_rows_cannot_be_changed_or_deleted(demo):
         BudgetChange.objects.all().delete()
 
 
-def test_rollback_is_a_new_checked_change_and_happens_once(demo, owner):
+def test_rollback_is_a_new_checked_change_and_happens_once(demo, approval, owner):
     plan = rebalancing.apply(rebalancing.propose(demo, PLAN_DATE).pk)
     raises = list(plan.changes.filter(kind="rebalance", after_micros__gt=F("before_micros")).order_by("pk"))
     change = raises[0]
@@ -148,7 +154,7 @@ def test_auto_mode_applies_and_the_next_plan_sees_no_outside_change(demo):
     assert BudgetChange.objects.count() == count
 
 
-def test_change_outside_the_tool_blocks_raises(demo):
+def test_change_outside_the_tool_blocks_raises(demo, approval):
     plan = rebalancing.apply(rebalancing.propose(demo, PLAN_DATE).pk)
     change = plan.changes.first()
     Campaign.objects.filter(pk=change.campaign_id).update(daily_budget_micros=change.after_micros + 1_000_000)
@@ -176,6 +182,12 @@ def test_rebalance_command_dry_run_prints_the_plan_and_writes_nothing(demo, caps
     assert "Ladrillos - Búsqueda" in out and "why" in out
     assert "Dry run: nothing was saved." in out
     assert BudgetPlan.objects.count() == 0
+
+
+def test_rebalance_command_apply_obeys_the_show_only_mode(demo):
+    with pytest.raises(CommandError, match=r'^Not applied: the budget mode is "Dry run \(show only\)"'):
+        call_command("rebalance", "--org", demo.slug, "--date", PLAN_DATE.isoformat(), "--apply")
+    assert not BudgetPlan.objects.exists() and not BudgetChange.objects.exists()
 
 
 def test_two_beats_for_a_simulated_month_make_one_plan_per_organization_per_day(
@@ -283,6 +295,7 @@ def _budgets_by_day(campaign: Campaign, days: list[dt.date]) -> list[int]:
 
 
 def test_history_has_the_budgets_of_the_tools_own_plans_and_changes(organization, owner):
+    BudgetPolicy.objects.create(organization=organization, mode="approval")
     campaign = CampaignFactory(organization=organization, daily_budget_micros=40 * EUR)
     plan = _plan(campaign, 40 * EUR, after=44 * EUR)  # today's plan, applied: a change from 40 to 44 euros
     change = rebalancing.apply(plan.pk).changes.get()

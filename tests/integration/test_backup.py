@@ -13,7 +13,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from campaigns.models import BudgetChange, DailyMetric, PlatformCredential
+from campaigns.models import BudgetChange, BudgetPolicy, DailyMetric, PlatformCredential
 from campaigns.services import rebalancing
 from campaigns.services.credentials import store_credentials
 from campaigns.services.demo import seed_demo
@@ -62,6 +62,7 @@ def table_counts(dsn_db: str) -> dict[str, object]:
 
 def test_pg_dump_and_restore_into_a_fresh_database(tmp_path):
     organization = seed_demo(seed=7, days=30, end=dt.date(2026, 11, 25))
+    BudgetPolicy.objects.create(organization=organization, mode="approval")  # dry run, the default, never applies
     rebalancing.apply(rebalancing.propose(organization, dt.date(2026, 11, 26)).pk)
     store_credentials(organization, "google_ads", {"developer_token": "tok"})
     source = connection.settings_dict["NAME"]

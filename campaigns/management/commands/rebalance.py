@@ -32,7 +32,10 @@ class Command(BaseCommand):
             plan = rebalancing.propose(organization, plan_date)
             self._print(plan)
             if options["apply"]:
-                plan = rebalancing.apply(plan.pk)
+                try:
+                    plan = rebalancing.apply(plan.pk)
+                except rebalancing.RebalanceError as exc:  # show-only mode or a kill switch: nothing is saved
+                    raise CommandError(f"Not applied: {exc}") from None
                 self.stdout.write(f"Applied: {plan.changes.count()} changes recorded in the audit.")
             if options["dry_run"]:
                 transaction.set_rollback(True)

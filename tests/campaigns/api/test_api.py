@@ -196,8 +196,9 @@ def test_schema_and_docs(api):
 def test_budget_plan_approval_applies_once_and_a_change_rolls_back(api, organization, teammate):
     import datetime as dt
 
-    from campaigns.models import BudgetChange, BudgetPlan, BudgetPlanItem
+    from campaigns.models import BudgetChange, BudgetPlan, BudgetPlanItem, BudgetPolicy
 
+    BudgetPolicy.objects.create(organization=organization, mode="approval")  # dry run, the default, never applies
     campaign = CampaignFactory(organization=organization, daily_budget_micros=40_000_000)
     plan = BudgetPlan.objects.create(
         organization=organization,
