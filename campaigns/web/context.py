@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from campaigns.models import Membership, Role
 
@@ -82,10 +83,10 @@ def organization_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 def require_edit(membership: Membership) -> None:
     """Owners and editors change things; a viewer's POST is refused before anything is read or written."""
     if not membership.can_edit:
-        raise PermissionDenied("Your role in this organization does not allow this change.")
+        raise PermissionDenied(_("Your role in this organization does not allow this change."))
 
 
 def require_owner(membership: Membership) -> None:
     """Members and settings are the owners' business; editors and viewers are refused."""
     if membership.role != Role.OWNER:
-        raise PermissionDenied("Only the organization's owners manage its members and settings.")
+        raise PermissionDenied(_("Only the organization's owners manage its members and settings."))

@@ -1,5 +1,5 @@
-"""Every page of the web UI, signed in as a Spanish-speaking owner: each answers, and no English string that the
-catalog translates is left on it.
+"""Every page of the web UI, signed in as a Spanish-speaking owner, editor and viewer: each answers (a page the role
+may not open with a 403 page), and no English string that the catalog translates is left on it.
 
 The pages are every named URL of ``campaigns.urls`` whose arguments are ids (filled from the test's own rows);
 those taking a secret token are left out. The English strings are the catalog's own: each msgid with a Spanish
@@ -31,6 +31,7 @@ from campaigns.models import (
     Suggestion,
     UserPreference,
 )
+from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,12 @@ NOT_PAGES = {
     "revoke_invitation": 405,
     "change_member": 405,
     "signup": 302,
+}
+# The pages a role may not open: each answers 403, a page in the reader's language that says why.
+REFUSED: dict[str, dict[str, int]] = {
+    "owner": {},
+    "editor": {"members": 403},
+    "viewer": {"members": 403, "edit_budget": 403},
 }
 SECRET_ARGUMENTS = {"token", "token_key", "uidb64", "kind"}  # links from emails, token revocation, file downloads
 # Attributes a person reads or hears (button values, placeholders, titles, labels for screen readers).
@@ -157,10 +164,12 @@ def pages(ids: dict[str, int]) -> dict[str, str]:
     return found
 
 
-def test_every_page_answers_in_spanish_with_no_english_left(organization, owner, ids):
-    UserPreference.objects.create(user=owner, language="es")
+def read_every_page(user, ids: dict[str, int]) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Each page's status, and the English phrases left on each page that answered HTML, read as ``user`` with
+    Spanish saved as their language."""
+    UserPreference.objects.create(user=user, language="es")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the browser asks for English: the saved preference wins
-    signed_in = client.post(reverse("campaigns:login"), {"username": owner.username, "password": "pw-for-tests-only"})
+    signed_in = client.post(reverse("campaigns:login"), {"username": user.username, "password": "pw-for-tests-only"})
     assert signed_in.status_code == 302
     phrases = english_phrases()
     assert len(phrases) > 300  # the catalog was read
@@ -169,7 +178,7 @@ def test_every_page_answers_in_spanish_with_no_english_left(organization, owner,
     for name, url in pages(ids).items():
         response = client.get(url)
         statuses[name] = response.status_code
-        if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+        if response.status_code not in (200, 403) or not response["Content-Type"].startswith("text/html"):
             continue
         html = response.content.decode()
         assert '<html lang="es">' in html or "<html" not in html, name
@@ -177,6 +186,14 @@ def test_every_page_answers_in_spanish_with_no_english_left(organization, owner,
         left = sorted({msgid for msgid, phrase in phrases if phrase.search(text)})
         if left:
             english[name] = left
+    return statuses, english
 
-    assert {name: status for name, status in statuses.items() if status != 200} == NOT_PAGES
+
+@pytest.mark.parametrize("role", ["owner", "editor", "viewer"])
+def test_every_page_answers_in_spanish_with_no_english_left(organization, owner, ids, role):
+    user = owner if role == "owner" else member(organization, role)
+
+    statuses, english = read_every_page(user, ids)
+
+    assert {name: status for name, status in statuses.items() if status != 200} == NOT_PAGES | REFUSED[role]
     assert english == {}, "\n".join(f"{name}: {left}" for name, left in english.items())
