@@ -66,6 +66,7 @@ SHARED_BUDGET = (
     "daily budget to move: held"
 )
 CAMPAIGN_TOTAL = "campaign-total budget: spent over the campaign's life, not a daily budget to move: held"
+ROLLBACK_OF = "rollback of change {pk}"
 
 
 def held_reason(campaign: Campaign) -> str | None:
@@ -424,7 +425,7 @@ def rollback(change_id: int, *, user: User | AnonymousUser | None) -> BudgetChan
             after_micros=change.before_micros,
             actor=f"user:{getattr(user, 'username', 'unknown')}"[:120],
             user=saved_user(user),
-            reasons=[f"rollback of change {change.pk}"],
+            reasons=[ROLLBACK_OF.format(pk=change.pk)],
             platform_response=response,
         )
         Campaign.objects.filter(pk=campaign.pk).update(daily_budget_micros=change.before_micros)

@@ -2,10 +2,14 @@
 
 The allocator and the rules record their reasons as fixed English strings (in the audit, in the API); this module
 is where the pages turn each one into a translated sentence. A reason this table does not know is shown as it is.
+The audit stores no reason codes apart from these strings: each string is its code, and the few with a value in
+them (a shared budget's name, a rolled-back change's id) are matched by pattern, so plans made long ago read in the
+reader's language too.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +63,24 @@ PLAIN: dict[str, Promise] = {
     budget_checks.SHOW_ONLY: SHOW_ONLY,
     budget_edits.SET_BY_HAND: gettext_lazy("set by hand"),
     budget_edits.UNCHANGED: gettext_lazy("The daily budget is already this amount."),
+    rebalancing.CAMPAIGN_TOTAL: gettext_lazy(
+        "a budget for the campaign's whole life, not a daily budget to move: kept as it is"
+    ),
 }
+# Reasons stored with a value in them (the services' format strings), read back into the reader's language.
+_WITH_VALUES = (
+    (
+        re.compile(
+            r"shared budget (?P<name>'.*'|\".*\"): the platform spreads it over every campaign on it, so it is not "
+            r"one campaign's daily budget to move: held$"
+        ),
+        gettext_lazy(
+            "shared budget “%(name)s”: the platform spreads it over every campaign that uses it, so it is not one "
+            "campaign's daily budget to move: kept as it is"
+        ),
+    ),
+    (re.compile(r"rollback of change (?P<pk>\d+)$"), gettext_lazy("undoes change %(pk)s")),
+)
 LIMITS: dict[str, Promise] = {
     "limited by volume": gettext_lazy("Searches run out"),
     "limited by budget": gettext_lazy("The budget holds it back"),
@@ -113,7 +134,16 @@ def plain(reason: str) -> str:
         if reason.startswith(prefix):
             parts = reason.removeprefix(prefix).split("; ")
             return str(sentence) % {"reasons": "; ".join(plain(part) for part in parts)}
-    return str(PLAIN.get(reason, reason))
+    if reason in PLAIN:
+        return str(PLAIN[reason])
+    for pattern, words in _WITH_VALUES:
+        found = pattern.match(reason)
+        if found:
+            values = found.groupdict()
+            if "name" in values:  # stored as Python's repr of the name
+                values["name"] = ast.literal_eval(values["name"])
+            return str(words) % values
+    return reason
 
 
 def evidence(text: str) -> str:

@@ -290,3 +290,30 @@ def test_a_spanish_marketer_reads_the_plan_and_types_amounts_in_spanish(client, 
     client.post(reverse("campaigns:edit_budget", args=[two_way_plan["arena"].pk]), {"amount": "31,50"})
 
     assert Campaign.objects.get(pk=two_way_plan["arena"].pk).daily_budget_micros == 31_500_000
+
+
+def test_reasons_stored_in_english_with_a_value_read_in_spanish(client, teammate, organization, two_way_plan):
+    # The audit keeps each reason as the service's English string (its code); a plan made long ago reads in the
+    # reader's language too, values (a shared budget's name, a change's id) kept.
+    shared = rebalancing.SHARED_BUDGET.format(name="Obra 'norte'")
+    BudgetPlanItem.objects.filter(campaign=two_way_plan["arena"]).update(reasons=[shared])
+    BudgetPlanItem.objects.filter(campaign=two_way_plan["ladrillos"]).update(reasons=[rebalancing.CAMPAIGN_TOTAL])
+    BudgetPolicy.objects.create(organization=organization, mode="approval")
+    rebalancing.apply(two_way_plan["plan"].pk)
+    change = BudgetChange.objects.get(campaign=two_way_plan["cemento"])
+    rolled = rebalancing.rollback(change.pk, user=teammate)
+    assert rolled.reasons == [f"rollback of change {change.pk}"]
+    UserPreference.objects.create(user=teammate, language="es")
+    client.force_login(teammate)
+
+    body = client.get(reverse("campaigns:budgets")).content.decode()
+
+    assert (
+        "presupuesto compartido «Obra &#x27;norte&#x27;»: la plataforma lo reparte entre todas las campañas que lo "
+        "usan, así que no es el presupuesto diario de una campaña que se pueda mover: se mantiene igual"
+    ) in body
+    assert (
+        "un presupuesto para toda la vida de la campaña, no un presupuesto diario que se pueda mover: se mantiene igual"
+    ) in body
+    assert f"deshace el cambio {change.pk}" in body
+    assert "shared budget" not in body and "campaign-total" not in body and "rollback of change" not in body
