@@ -44,23 +44,18 @@ def test_celery_configuration():
 
 
 def test_one_organization_with_a_broken_time_zone_does_not_stop_the_hourly_rebalance(
-    django_capture_on_commit_callbacks, caplog, organization, other_organization
+    django_capture_on_commit_callbacks, caplog, eager_tasks, organization, other_organization
 ):
     from prometheus_client import REGISTRY
 
     from campaigns.models import BudgetPlan, Organization
-    from config.celery_app import app
 
     # "Competidor" sorts first: the broken one comes before the healthy one, as in the incident.
     Organization.objects.filter(pk=other_organization.pk).update(time_zone="Mars/Olympus")  # past every validator
     labels = {"loop": "rebalance_due_organizations"}
     before = REGISTRY.get_sample_value("organization_loop_failures_total", labels) or 0.0
-    app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert tasks.rebalance_due_organizations.apply(kwargs={"now": "2026-12-01T10:00:00+00:00"}).get() == 1
-    finally:
-        app.conf.task_always_eager = False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.rebalance_due_organizations.apply(kwargs={"now": "2026-12-01T10:00:00+00:00"}).get() == 1
     assert list(BudgetPlan.objects.values_list("organization__slug", "plan_date")) == [
         ("materiales-test", dt.date(2026, 12, 1))
     ]

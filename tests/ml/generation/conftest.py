@@ -1,8 +1,10 @@
 """Session fixtures for generation tests: the real tokenizer on a tiny random Gemma 3, and the real 270M model.
 
-The default model's GGUF is converted once into ``var/models/`` (or ``$ML_MODEL_CACHE``), exactly as the app does;
-later sessions reuse the conversion. The tiny model has the real tokenizer and config shape but two narrow layers
-and seeded random weights, so tests exercise real tokenization, batching and decoding in milliseconds per step.
+The tiny model is built from a committed config (``data/tiny_gemma3/config.json``: Gemma 3 270M's, with two narrow
+layers) and seeded random weights, under the real Gemma 3 tokenizer, read from the packaged GGUF's metadata alone
+(no weights de-quantized) and kept in ``var/models/`` (or ``$ML_MODEL_CACHE``) for later sessions. Tests exercise
+real tokenization, batching and decoding in milliseconds per step. The slow tests load the real 270M model: its
+GGUF is converted once into the same folder, exactly as the app does.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from ml.generation.model.loading import LoadedModel, ModelSettings, load_model  
 
 REPO = Path(__file__).resolve().parents[3]
 CACHE = Path(os.environ.get("ML_MODEL_CACHE", REPO / "var" / "models"))
+# Gemma 3 270M's config with 2 layers (one sliding, one full attention), width 64, 2 heads of 32, one KV head
+TINY_CONFIG = Path(__file__).resolve().parent / "data" / "tiny_gemma3"
 
 
 @pytest.fixture(scope="session")
@@ -33,24 +37,40 @@ def real_model_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(real_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def gemma_tokenizer_dir() -> Path:
+    """The packaged GGUF's tokenizer as transformers converts it (checked as the app checks it), converted once.
+
+    Where the real model's conversion is already in the cache, its tokenizer (the same conversion) is used."""
+    import transformers
+    from transformers import AutoTokenizer
+
+    from ml.generation.model.gguf import _gguf_cache_name, check_gguf_tokenizer
+
+    gguf = default_gguf(CACHE)
+    converted = CACHE / _gguf_cache_name(gguf)
+    if (converted / "tokenizer_config.json").exists():
+        return converted
+    target = CACHE / f"{gguf.stem}-tokenizer-transformers-{transformers.__version__}"
+    if not (target / "tokenizer_config.json").exists():
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        check_gguf_tokenizer(tokenizer, gguf)
+        staging = CACHE / f".{target.name}.tmp{os.getpid()}"
+        tokenizer.save_pretrained(staging)
+        os.replace(staging, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(gemma_tokenizer_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    config = AutoConfig.from_pretrained(real_model_dir)
-    config.num_hidden_layers = 2
-    config.layer_types = ["sliding_attention", "full_attention"]
-    config.hidden_size = 64
-    config.intermediate_size = 128
-    config.num_attention_heads = 2
-    config.num_key_value_heads = 1
-    config.head_dim = 32
-    config.query_pre_attn_scalar = 32
+    config = AutoConfig.from_pretrained(TINY_CONFIG)
     torch.manual_seed(0)
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     path = tmp_path_factory.mktemp("tiny-gemma3")
     model.save_pretrained(path)
-    AutoTokenizer.from_pretrained(real_model_dir).save_pretrained(path)
+    AutoTokenizer.from_pretrained(gemma_tokenizer_dir).save_pretrained(path)
     return path
 
 

@@ -14,10 +14,12 @@ from ml.generation.api import (
     generate_assets,
     generate_many,
     match_type_for,
+    prepare,
     token_budget,
 )
 from ml.generation.batching import DynamicBatcher
 from ml.generation.prompts import PROMPT_VERSION, PROMPT_VERSION_FULL
+from ml.generation.run import run_batch
 
 DATA = Path(__file__).resolve().parent / "data"
 CEMENT = "Cemento Portland gris en sacos de 50 kg con entrega en obra en 24 horas."
@@ -38,17 +40,24 @@ def batcher(tiny_model):
         yield batcher
 
 
-def test_every_returned_asset_passes_the_shared_validator(batcher) -> None:
-    assets = generate_assets(GenerationRequest(CEMENT, seed=7, n_headlines=8, strategy="plain"), batcher)
+def test_every_returned_asset_passes_the_shared_validator(tiny_model) -> None:
+    request = GenerationRequest(CEMENT, seed=7, n_headlines=8, strategy="plain")
+    # the request's three rows as one batch, the batcher's first (it waits for all three, then samples with seed 7)
+    with DynamicBatcher(tiny_model, seed=7, max_batch=3, max_wait_s=60) as batcher:
+        assets = generate_assets(request, batcher)
+    assert batcher.batches_run == 1
     assert assets.provenance == Provenance(batcher.loaded.name, "none", PROMPT_VERSION, 7)
     assert all(check_text(h, "headlines", None) == [] for h in assets.headlines)
     assert all(check_text(d, "descriptions", None) == [] for d in assets.descriptions)
     assert all(check_keyword(KeywordText(k.text, k.match_type), None) == [] for k in assets.keywords)
     # a seeded random model writes a line or two per field, then ends the list
     assert {k: len(v) for k, v in assets.raw_lines.items()} == {"keywords": 1, "headlines": 1, "descriptions": 1}
-    # seeded: 34 since a batch's rows are ordered by few-shot prefix (the sampler draws for the rows in that order;
-    # 42 before, 45 before Spanish rows wrote the Latin alphabet only)
-    assert assets.tokens == 34
+    # the quota counts what the model wrote: the same three rows decoded again as one batch with that seed give the
+    # same token counts (each row up to its stop, never past its cap)
+    _, items = prepare(request, batcher.loaded.tokenizer)
+    again = run_batch(batcher.loaded, items, seed=batcher.seed, temperature=batcher.temperature)
+    assert assets.tokens == sum(c.new_tokens for c in again)
+    assert all(0 < c.new_tokens <= item.max_new_tokens for c, item in zip(again, items, strict=True))
 
 
 def test_suggestions_repeating_existing_keywords_or_off_topic_are_dropped(batcher) -> None:
