@@ -67,7 +67,7 @@ WORDS = {
         "dry_run": "Simulación: lo que cambiaría al aplicar",
         "nav_exports": "Exportaciones",
         "generates": False,
-        "screenshots": ("search-terms-es", "budgets-es"),
+        "screenshots": ("search-terms", "budgets"),  # as search-terms-es.png and budgets-es.png
     },
 }
 
@@ -106,7 +106,7 @@ class Steps:
     def check(self, shot: str | None = None, *, full_page: bool = False) -> None:
         assert_accessible(self.page)
         if shot is not None and shot in self.words["screenshots"]:
-            screenshot(self.page, shot, full_page=full_page)
+            screenshot(self.page, shot if self.language == "en" else f"{shot}-{self.language}", full_page=full_page)
 
     def text(self, selector: str) -> str:
         return self.page.locator(selector).inner_text()
