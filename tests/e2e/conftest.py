@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -94,7 +95,7 @@ def workers(monkeypatch):
 
 # axe-core's impacts that fail a page; "moderate" and "minor" findings are printed, not failed.
 BLOCKING_IMPACTS = ("serious", "critical")
-AXE_TALLY: Counter[str] = Counter()  # pages checked and elements found per impact and rule, printed at the end
+AXE_TALLY: Counter[str] = Counter()  # pages checked; elements found per impact, rule and path: printed at the end
 
 
 def assert_accessible(page, *, skip_rules: tuple[str, ...] = ()) -> None:
@@ -107,8 +108,9 @@ def assert_accessible(page, *, skip_rules: tuple[str, ...] = ()) -> None:
     options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": False} for rule in skip_rules}}
     violations = Axe().run(page, options=options).response["violations"]
     AXE_TALLY["pages"] += 1
+    path = urlsplit(page.url).path
     for violation in violations:
-        AXE_TALLY[f"{violation['impact']} {violation['id']}"] += len(violation["nodes"])
+        AXE_TALLY[f"{violation['impact']} {violation['id']} {path}"] += len(violation["nodes"])
     blocking = [
         f"{v['impact']} {v['id']}: {v['help']} at {[node['target'] for node in v['nodes']]}"
         for v in violations
