@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -38,10 +41,10 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A page whose test fails if the browser refused anything under the Content-Security-Policy."""
-    context = browser.new_context(viewport=LAPTOP, locale="en-US")
+def watched_page(browser, locale: str = "en-US"):
+    """A page in a new context whose browser speaks ``locale``; yields it, then fails if the browser refused
+    anything under the Content-Security-Policy."""
+    context = browser.new_context(viewport=LAPTOP, locale=locale)
     page = context.new_page()
     page.set_default_timeout(10_000)
     refused: list[str] = []
@@ -51,6 +54,76 @@ def page(browser):
     yield page
     context.close()
     assert refused == [], "the browser refused content under the Content-Security-Policy"
+
+
+@pytest.fixture
+def page(browser):
+    """A page whose test fails if the browser refused anything under the Content-Security-Policy."""
+    yield from watched_page(browser)
+
+
+@pytest.fixture
+def workers(monkeypatch):
+    """The workers as threads of this process: each queued job's real task runs at once, beside the live server
+    (imports, matching, generation on the real model, budget plans)."""
+    from django.db import connections
+
+    from campaigns import tasks
+
+    threads: list[threading.Thread] = []
+
+    def worker(task):
+        def run(*args) -> None:
+            try:
+                task.apply(args=list(args))
+            finally:
+                connections.close_all()
+
+        def delay(*args, **kwargs) -> None:
+            thread = threading.Thread(target=run, args=args, daemon=True)
+            threads.append(thread)
+            thread.start()
+
+        return delay
+
+    for task in (tasks.run_import_job, tasks.run_matching_job, tasks.run_generation_job, tasks.rebalance_organization):
+        monkeypatch.setattr(task, "delay", worker(task))
+    yield
+    for thread in threads:
+        thread.join(timeout=600)
+
+
+# axe-core's impacts that fail a page; "moderate" and "minor" findings are printed, not failed.
+BLOCKING_IMPACTS = ("serious", "critical")
+AXE_TALLY: Counter[str] = Counter()  # pages checked; elements found per impact, rule and path: printed at the end
+
+
+def assert_accessible(page, *, skip_rules: tuple[str, ...] = ()) -> None:
+    """Run axe-core (the copy the axe-playwright-python package ships) on the page as shown: no serious or
+    critical violation of WCAG 2.x A/AA or best practice. ``skip_rules`` is for markup that is not ours, each
+    with its reason where it is passed."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_load_state("networkidle")
+    options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": False} for rule in skip_rules}}
+    violations = Axe().run(page, options=options).response["violations"]
+    AXE_TALLY["pages"] += 1
+    path = urlsplit(page.url).path
+    for violation in violations:
+        AXE_TALLY[f"{violation['impact']} {violation['id']} {path}"] += len(violation["nodes"])
+    blocking = [
+        f"{v['impact']} {v['id']}: {v['help']} at {[node['target'] for node in v['nodes']]}"
+        for v in violations
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+    assert blocking == [], f"{page.url}: {blocking}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def axe_summary():
+    yield
+    if AXE_TALLY:
+        print(f"\naxe-core: {dict(AXE_TALLY)}")
 
 
 @pytest.fixture

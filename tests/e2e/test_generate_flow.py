@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -17,33 +16,7 @@ TOO_LONG = "Teja cerámica mixta roja de Toledo, envío"  # 41 characters
 APPROVED = "Teja Mixta Roja de Toledo"
 
 
-@pytest.fixture
-def llm_worker(monkeypatch):
-    """The llm queue's worker as a thread of this process: the real task, run when the job is queued."""
-    from django.db import connections
-
-    from campaigns import tasks
-
-    threads: list[threading.Thread] = []
-
-    def run(job_id: int) -> None:
-        try:
-            tasks.run_generation_job.apply(args=[job_id])
-        finally:
-            connections.close_all()
-
-    def delay(job_id: int) -> None:
-        thread = threading.Thread(target=run, args=(job_id,), daemon=True)
-        threads.append(thread)
-        thread.start()
-
-    monkeypatch.setattr(tasks.run_generation_job, "delay", delay)
-    yield
-    for thread in threads:
-        thread.join(timeout=600)
-
-
-def test_generate_review_refuse_a_long_headline_approve_and_export(page, live_server, demo, llm_worker):
+def test_generate_review_refuse_a_long_headline_approve_and_export(page, live_server, demo, workers):
     tejas = Campaign.objects.get(organization=demo, name="Tejas - Búsqueda")
     sign_in(page, live_server, "editora")
     page.goto(f"{live_server.url}/campaigns/{tejas.pk}/")

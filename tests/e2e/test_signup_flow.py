@@ -1,6 +1,7 @@
 """A newcomer's way in, in a real browser under the Content-Security-Policy (the page fixture fails a test on any
 refusal): sign up, confirm from the email, sign in, create an organization, land on the first-import steps; then
-a token from the profile page and ReDoc drawn from the installed package."""
+a token from the profile page and ReDoc drawn from the installed package. The screenshots of these pages come
+from the first hour's flow (tests/e2e/test_first_hour.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import re
 from django.core import mail
 
 from campaigns.models import Organization
-from tests.e2e.conftest import screenshot
 
 PASSWORD = "ladrillo-cemento-arena-42"
 
@@ -18,7 +18,6 @@ def test_a_newcomer_signs_up_confirms_and_creates_an_organization(page, live_ser
     page.goto(f"{live_server.url}/")
     page.wait_for_url(f"{live_server.url}/accounts/login/?next=/")
     page.click("text=Create an account")
-    screenshot(page, "sign-up")
     page.fill("#id_email", "Ana@Example.com")
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", "otra-clave-distinta-77")
@@ -39,14 +38,12 @@ def test_a_newcomer_signs_up_confirms_and_creates_an_organization(page, live_ser
     page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server.url}/organizations/new/")
 
-    screenshot(page, "new-organization")
     page.fill("#id_name", "Materiales Ibéricos")
     page.select_option("#id_currency", "USD")
     page.select_option("#id_time_zone", "America/New_York")
     page.click("#organization-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/dashboard/")
     assert page.locator("#first-import h3").inner_text() == "Import your first report"
-    screenshot(page, "first-import", full_page=True)
     organization = Organization.objects.get()
     assert (organization.slug, organization.currency, organization.time_zone) == (
         "materiales-ibericos",
