@@ -15,6 +15,7 @@ domain 1; paraphrases two groups apart in the same domain 1; anchors of groups i
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -151,7 +152,7 @@ def predict_throughput(
         # a fresh matcher embedder cache is not needed: ``fresh`` has none, so every query is embedded
         timed("end_to_end", lambda: matcher.predict(queries))
         for name, encode in bare.items():
-            timed(name, lambda encode=encode: encode(queries))
+            timed(name, functools.partial(encode, queries))
     query_vectors = fresh.encode(queries)
     timed("head", lambda: matcher.predict_vectors(query_vectors))
     n = len(queries)

@@ -27,9 +27,10 @@ Without an embedder the matcher uses :func:`ml.matching.embeddings.matcher_embed
 all-MiniLM-L6 concatenated, each block unit-norm): 1.5 points more closed-set accuracy on banking77 than USE
 alone. The web app passes its own (USE alone, cached on disk): its accounts are Spanish as often as English,
 and all-MiniLM is English-only (Spanish similarity Spearman 0.767 concatenated vs 0.816 for USE alone). The
-price is speed: all-MiniLM runs on torch, and ``predict`` on 1,000 new banking77 queries, embedding included,
-ran at 62 queries/s against 271 for USE alone (2 shared cores, load ~2); pass ``default_embedder()`` to
-match fast.
+price is speed: all-MiniLM costs ~5.5 ms of CPU per search term against ~0.9 for USE, so ``predict`` on 1,000
+new banking77 queries, embedding included, ran at 158-180 queries/s (6.3-6.6 ms CPU each; the two embedders
+run side by side on one thread each) against 249-1,225 for USE alone (0.8-1.1 ms CPU), on 2 cores shared
+with other work (load 3-11; bench/matching_bench.py). Pass ``default_embedder()`` to match fast.
 """
 
 from __future__ import annotations
