@@ -132,9 +132,9 @@ def bulk_settings() -> Iterator[None]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # SET LOCAL lasts until the transaction ends, whichever way
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            # The commit returns without waiting for the server to flush the last of the import's WAL to disk (a
-            # million rows write half a gigabyte of it). Still atomic: a server crash in the next moment can lose the whole import,
-            # never part of it (the file can be imported again), and it leaves other transactions as they are.
+            # The commit returns without waiting for the server to flush the last of the import's WAL to disk
+            # (a million rows write half a gigabyte of it). Still atomic: a server crash in the next moment can
+            # lose the whole import, never part of it (the file can be imported again), and no other transaction.
             cursor.execute("SET LOCAL synchronous_commit = off")
         yield
         return
