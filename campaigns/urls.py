@@ -73,6 +73,7 @@ urlpatterns = [
     path("budgets/changes/<int:change_id>/roll-back/", budgets.roll_back, name="roll_back"),
     path("exports/", files.exports, name="exports"),
     path("exports/<slug:kind>/", files.download, name="download"),
+    path("exports/<slug:kind>/left-out/", files.download_left_out, name="download_left_out"),
     path("imports/", files.imports, name="imports"),
     path("import-jobs/<int:job_id>/", jobs.job_progress, {"model": ImportJob}, name="import_job"),
     path("campaigns/<int:campaign_id>/generate/", generation.generate, name="generate"),

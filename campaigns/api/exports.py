@@ -20,6 +20,8 @@ from campaigns.api.serializers import EditableRelatedField
 from campaigns.exporters import google_ads_api
 from campaigns.exporters.google_editor import export_google_editor
 from campaigns.exporters.microsoft_bulk import export_microsoft_bulk
+from campaigns.exporters.support import left_out_csv
+from campaigns.exporters.validation import Problem
 from campaigns.models import Organization
 from campaigns.services.account_import import AccountImportError, import_account
 from campaigns.services.credentials import CredentialError
@@ -36,6 +38,7 @@ class ExportQuery(serializers.Serializer):
     organization = row_id()
     campaign = serializers.ListField(child=row_id(), required=False)
     customer_id = serializers.RegexField(r"^\d{1,20}$", required=False, default="0")
+    left_out = serializers.BooleanField(required=False, default=False)
 
 
 EXPORT_PARAMETERS = [
@@ -43,11 +46,16 @@ EXPORT_PARAMETERS = [
     OpenApiParameter("campaign", int, many=True, explode=True, description="Only these campaigns (all if absent)."),
     OpenApiParameter("customer_id", str, pattern=r"^\d{1,20}$", description="Google Ads customer id (digits)."),
 ]
+LEFT_OUT_PARAMETER = OpenApiParameter(
+    "left_out", bool, description="true: instead of the file, the CSV of the items it leaves out (item, rule, reason)."
+)
 EXPORT_FILE = extend_schema(
-    parameters=EXPORT_PARAMETERS,
+    parameters=[*EXPORT_PARAMETERS, LEFT_OUT_PARAMETER],
     responses={
         (200, "text/csv"): OpenApiResponse(
-            OpenApiTypes.BINARY, description="The file; X-Export-Problems counts the items left out."
+            OpenApiTypes.BINARY,
+            description="The file; X-Export-Problems counts the items left out, and X-Export-Left-Out is where they "
+            "are listed (this request with left_out=true).",
         ),
     },
 )
@@ -55,11 +63,13 @@ EXPORT_FILE = extend_schema(
 
 class _ExportView(APIView):
     permission_classes = [IsAuthenticated]
+    left_out = False  # ?left_out=true: the list of what the file leaves out, instead of the file
 
     def query(self, request: Request) -> tuple[Organization, list[int] | None, str]:
         given: dict[str, str | list[str] | None] = {
             "organization": request.query_params.get("organization"),
             "customer_id": request.query_params.get("customer_id", "0"),
+            "left_out": request.query_params.get("left_out", "false"),
         }
         if request.query_params.getlist("campaign"):
             given["campaign"] = request.query_params.getlist("campaign")
@@ -67,6 +77,7 @@ class _ExportView(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         organization = get_object_or_404(organizations_of(request.user), pk=data["organization"])
+        self.left_out = data["left_out"]
         return organization, data.get("campaign"), data["customer_id"]
 
 
@@ -76,10 +87,18 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-def _file(content: bytes, name: str, problems: int) -> HttpResponse:
+def _file(request: Request, content: bytes, name: str, problems: list[Problem], left_out: bool) -> HttpResponse:
+    """The export file, or with ``left_out`` the CSV of what it leaves out: a file of its own, so that the
+    platform's importer reads the export unchanged."""
+    if left_out:
+        content, name = left_out_csv(problems), name.removesuffix(".csv") + "-left-out.csv"
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Export-Problems"] = str(problems)  # the items left out; the JSON export lists them
+    response["X-Export-Problems"] = str(len(problems))  # the items left out
+    if problems and not left_out:
+        query = request.query_params.copy()
+        query["left_out"] = "true"
+        response["X-Export-Left-Out"] = f"{request.path}?{query.urlencode()}"
     return response
 
 
@@ -90,7 +109,7 @@ class GoogleEditorExportView(_ExportView):
     def get(self, request: Request) -> HttpResponse:
         organization, campaign_ids, _ = self.query(request)
         content, account = export_google_editor(organization, campaign_ids)
-        return _file(content, f"{organization.slug}-google-ads-editor.csv", len(account.problems))
+        return _file(request, content, f"{organization.slug}-google-ads-editor.csv", account.problems, self.left_out)
 
 
 class MicrosoftBulkExportView(_ExportView):
@@ -100,7 +119,7 @@ class MicrosoftBulkExportView(_ExportView):
     def get(self, request: Request) -> HttpResponse:
         organization, campaign_ids, _ = self.query(request)
         content, account = export_microsoft_bulk(organization, campaign_ids)
-        return _file(content, f"{organization.slug}-microsoft-bulk.csv", len(account.problems))
+        return _file(request, content, f"{organization.slug}-microsoft-bulk.csv", account.problems, self.left_out)
 
 
 class GoogleAdsPayloadsView(_ExportView):

@@ -4,12 +4,16 @@ one, amounts of one currency under another)."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from campaigns.exporters.validation import Finding
+from campaigns.exporters.cells import neutralise
+from campaigns.exporters.validation import Finding, Problem
 from campaigns.models import BudgetType, Campaign, CampaignType
 
 
@@ -89,3 +93,15 @@ def budget_micros(campaign: Campaign) -> int:
     if campaign.budget_type == BudgetType.CAMPAIGN_TOTAL:
         return campaign.total_budget_micros or 0
     return campaign.daily_budget_micros
+
+
+def left_out_csv(problems: Sequence[Problem]) -> bytes:
+    """What a file left out, one row per item with its rule and reason: the companion of a download, a file of its
+    own so that the platform's importer still reads the export itself unchanged (UTF-8 with BOM, as a spreadsheet
+    opens it; a name that starts like a formula is written as text)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_("Item"), _("Rule"), _("Reason")])
+    for problem in problems:
+        writer.writerow([neutralise(problem.item), problem.rule, neutralise(problem.detail)])
+    return buffer.getvalue().encode("utf-8-sig")

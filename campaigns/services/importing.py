@@ -31,7 +31,7 @@ from campaigns.services.import_digest import ReportDigest
 from campaigns.services.matching_jobs import queue_matching
 from campaigns.services.read_ahead import read_ahead
 from campaigns.services.report_values import STATUS_SQL, budget_type, campaign_type, entity_status
-from campaigns.services.staging import Staging, bulk_settings
+from campaigns.services.staging import Staging, bulk_settings, indexes_built_after
 from campaigns.services.staging import execute as _sql
 
 if TYPE_CHECKING:
@@ -406,24 +406,26 @@ class _Writer:
                 "s.match_type",
             ]
         )
-        for where, term_join in levels:
-            joins = f"{staging_join} {term_join} LEFT {self._keyword_join('search_terms')} WHERE {where}"
-            if connection.vendor == "sqlite":
-                _sql(
-                    f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
-                    f"SELECT t.id, g.campaign_id, s.date, {date_to}, k.id, s.keyword, s.keyword_match_type, "
-                    f"s.match_type, {excluded} = 1, s.impressions, s.clicks, s.cost, s.conversions, "
-                    f"s.conversion_value, %s {joins} {_SQLITE_SUM_ON_CONFLICT}",
-                    [self.report_import.pk, False],
-                )
-            elif self.digest.repeated_keys or not self._insert_unsummed(joins, date_to, excluded):
-                _sql(
-                    f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
-                    f"SELECT t.id, g.campaign_id, s.date, {date_to}, MIN(k.id), s.keyword, s.keyword_match_type, "
-                    f"s.match_type, MAX({excluded}) = 1, SUM(s.impressions), SUM(s.clicks), SUM(s.cost), "
-                    f"SUM(s.conversions), SUM(s.conversion_value), %s {joins} GROUP BY {group}",
-                    [self.report_import.pk, False],
-                )
+        # SQLite builds the table's other indexes after the rows when the file outnumbers the table's rows.
+        with indexes_built_after(SearchTermDaily._meta.db_table, self.report_import.rows):
+            for where, term_join in levels:
+                joins = f"{staging_join} {term_join} LEFT {self._keyword_join('search_terms')} WHERE {where}"
+                if connection.vendor == "sqlite":
+                    _sql(
+                        f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
+                        f"SELECT t.id, g.campaign_id, s.date, {date_to}, k.id, s.keyword, s.keyword_match_type, "
+                        f"s.match_type, {excluded} = 1, s.impressions, s.clicks, s.cost, s.conversions, "
+                        f"s.conversion_value, %s {joins} {_SQLITE_SUM_ON_CONFLICT}",
+                        [self.report_import.pk, False],
+                    )
+                elif self.digest.repeated_keys or not self._insert_unsummed(joins, date_to, excluded):
+                    _sql(
+                        f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
+                        f"SELECT t.id, g.campaign_id, s.date, {date_to}, MIN(k.id), s.keyword, s.keyword_match_type, "
+                        f"s.match_type, MAX({excluded}) = 1, SUM(s.impressions), SUM(s.clicks), SUM(s.cost), "
+                        f"SUM(s.conversions), SUM(s.conversion_value), %s {joins} GROUP BY {group}",
+                        [self.report_import.pk, False],
+                    )
         if self.digest.any_excluded:
             self._excluded_as_negatives()
 

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from campaigns.exporters.account import load_account
 from campaigns.exporters.google_editor import export_google_editor
 from campaigns.exporters.microsoft_bulk import export_microsoft_bulk
-from campaigns.exporters.support import EDITOR, MICROSOFT_BULK
+from campaigns.exporters.support import EDITOR, MICROSOFT_BULK, left_out_csv
 from campaigns.models import ImportJob, Membership
 from campaigns.reports import ReportError
 from campaigns.services.import_history import import_history
@@ -55,6 +56,23 @@ def download(request: HttpRequest, membership: Membership, kind: str) -> HttpRes
     content, account = export(membership.organization)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{membership.organization.slug}-{suffix}"'
+    response["X-Export-Problems"] = str(len(account.problems))
+    if account.problems:  # where the list of them is: the file itself stays as the platform's importer reads it
+        response["X-Export-Left-Out"] = reverse("campaigns:download_left_out", args=[kind])
+    return response
+
+
+@require_GET
+@organization_view
+def download_left_out(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
+    """What the download of ``kind`` leaves out, by name, rule and reason, as a CSV beside it."""
+    if kind not in EXPORTERS:
+        raise Http404
+    export, suffix = EXPORTERS[kind]
+    _content, account = export(membership.organization)
+    response = HttpResponse(left_out_csv(account.problems), content_type="text/csv; charset=utf-8")
+    name = f"{membership.organization.slug}-{suffix.removesuffix('.csv')}-left-out.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Export-Problems"] = str(len(account.problems))
     return response
 

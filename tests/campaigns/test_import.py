@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import DatabaseError, connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import (
     AdGroup,
@@ -17,6 +19,7 @@ from campaigns.models import (
     SearchTermDaily,
 )
 from campaigns.reports import ReportError
+from campaigns.services import importing
 from campaigns.services.importing import import_report
 from tests.campaigns.reports import (
     GOOGLE_EN_CAMPAIGNS,
@@ -304,3 +307,51 @@ def test_errors_name_the_file_line_whatever_the_lines_before(organization, write
     with pytest.raises(ReportError, match=rf"^Line {line}, column 'Coste': '0,5O' is not a number"):
         import_report(organization, write_report(_search_term_rows([good, before + bad])))
     assert snapshot() == {name: 0 for name in snapshot()}
+
+
+def _indexes() -> dict[str, dict]:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, SearchTermDaily._meta.db_table)
+
+
+def _dropped_indexes(queries: CaptureQueriesContext) -> list[str]:
+    return [query["sql"] for query in queries.captured_queries if query["sql"].startswith("DROP INDEX")]
+
+
+def test_indexes_are_built_after_the_rows_only_when_the_file_outnumbers_the_table(organization, write_report):
+    # SQLite inserts a file's rows with the table's non-unique indexes dropped, then builds them again, when the
+    # table holds fewer rows than the file: the same indexes come back, and they are used as before.
+    before = _indexes()
+    with CaptureQueriesContext(connection) as first:
+        import_report(organization, write_report(GOOGLE_ES_SEARCH_TERMS))
+    assert _indexes() == before
+    assert len(_dropped_indexes(first)) == (3 if connection.vendor == "sqlite" else 0)
+    smaller = _search_term_rows(
+        ['cemento gris,Concordancia exacta,Ninguno,Cemento,Cemento cola,[cemento cola],2026-09-03,1,9,EUR,"0,10",0,0,']
+    )
+    with CaptureQueriesContext(connection) as second:
+        import_report(organization, write_report(smaller, name="smaller.csv"))
+    assert _dropped_indexes(second) == []
+    assert SearchTermDaily.objects.count() == 5
+    assert SearchTermDaily.objects.filter(campaign__name="Cemento", date=dt.date(2026, 9, 3)).count() == 1
+
+
+def test_a_failure_while_the_indexes_are_dropped_restores_them_and_writes_nothing(
+    organization, write_report, monkeypatch
+):
+    before_indexes, before_rows = _indexes(), snapshot()
+    real_sql = importing._sql
+
+    def failing(sql: str, params: list | tuple = ()) -> int:
+        if sql.startswith(f"INSERT INTO {SearchTermDaily._meta.db_table}"):
+            raise DatabaseError("disk I/O error")  # what SQLite raises when the disk fills mid-insert
+        return real_sql(sql, params)
+
+    monkeypatch.setattr(importing, "_sql", failing)
+    with pytest.raises(DatabaseError, match="disk I/O error"):
+        import_report(organization, write_report(GOOGLE_ES_SEARCH_TERMS))
+    assert _indexes() == before_indexes
+    assert snapshot() == before_rows
+    monkeypatch.setattr(importing, "_sql", real_sql)
+    assert import_report(organization, write_report(GOOGLE_ES_SEARCH_TERMS)).rows == 4
+    assert _indexes() == before_indexes

@@ -34,6 +34,29 @@ def test_member_downloads_each_export(account, owner):
     assert client.get("/api/exports/google-editor/?organization=x").status_code == 400
 
 
+def test_export_lists_what_it_left_out_beside_the_file(account, owner):
+    import csv
+
+    Campaign.objects.filter(pk=account.pk).update(campaign_type="performance_max")
+    client = client_for(owner)
+    url = f"/api/exports/microsoft-bulk/?organization={account.organization.pk}"
+    bulk = client.get(url)
+    assert bulk.status_code == 200 and bulk["X-Export-Problems"] == "1"
+    assert bulk.content.decode("utf-8-sig").startswith("Type,Status,Id,Parent Id,")
+    assert (
+        bulk["X-Export-Left-Out"]
+        == f"/api/exports/microsoft-bulk/?organization={account.organization.pk}&left_out=true"
+    )
+    listed = client.get(bulk["X-Export-Left-Out"])
+    assert listed.status_code == 200
+    assert listed["Content-Disposition"] == 'attachment; filename="materiales-test-microsoft-bulk-left-out.csv"'
+    rows = list(csv.reader(listed.content.decode("utf-8-sig").splitlines()))
+    assert rows[0] == ["Item", "Rule", "Reason"]
+    assert [(item, rule) for item, rule, _ in rows[1:]] == [(f"campaign {account.name!r}", "campaign_type")]
+    assert rows[1][2].startswith("a Performance Max campaign cannot be written to the Microsoft Advertising bulk")
+    assert client.get(url + "&left_out=maybe").status_code == 400
+
+
 def test_editor_uploads_an_account_and_a_bad_file_is_refused_whole(account, other_organization, outsider):
     content = (
         client_for(member(account.organization, "viewer"))

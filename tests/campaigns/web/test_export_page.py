@@ -71,3 +71,46 @@ def test_shared_and_campaign_total_budgets_are_shown_as_such(client, owner, orga
     assert "Campaign total" in listing
     assert "Shared budget: Grout shared" in client.get(reverse("campaigns:campaign", args=[shared.pk])).content.decode()
     assert "Shared budget: Grout shared" in client.get(reverse("campaigns:budgets")).content.decode()
+
+
+def test_downloads_list_what_they_leave_out_in_a_file_beside_them(client, owner, organization):
+    import csv
+
+    Campaign.objects.create(
+        organization=organization,
+        platform="google",
+        name="PMax Tiles",
+        campaign_type="performance_max",
+        daily_budget_micros=10_000_000,
+    )
+    Campaign.objects.create(organization=organization, platform="google", name="Grout", daily_budget_micros=9_000_000)
+    client.force_login(owner)
+    bulk = client.get(reverse("campaigns:download", args=["microsoft-bulk"]))
+    # the file stays the platform's: only the campaign it can hold, no extra rows for its importer to refuse
+    assert bulk["X-Export-Problems"] == "1"
+    assert "PMax Tiles" not in bulk.content.decode("utf-8-sig")
+    assert "Grout" in bulk.content.decode("utf-8-sig")
+    listed = bulk["X-Export-Left-Out"]
+    assert listed == reverse("campaigns:download_left_out", args=["microsoft-bulk"])
+    page = client.get(reverse("campaigns:exports")).content.decode()
+    assert f'href="{listed}"' in page.split('id="export-microsoft-bulk"')[1].split("</section>")[0]
+    left_out = client.get(listed)
+    assert left_out.status_code == 200
+    assert left_out["Content-Disposition"] == (
+        f'attachment; filename="{organization.slug}-microsoft-advertising-bulk-left-out.csv"'
+    )
+    rows = list(csv.reader(left_out.content.decode("utf-8-sig").splitlines()))
+    assert rows == [
+        ["Item", "Rule", "Reason"],
+        [
+            "campaign 'PMax Tiles'",
+            "campaign_type",
+            "a Performance Max campaign cannot be written to the Microsoft Advertising bulk file: this bulk file "
+            "writes Search campaigns (keywords and responsive search ads) only",
+        ],
+    ]
+    editor = client.get(reverse("campaigns:download", args=["google-ads-editor"]))
+    assert editor["X-Export-Problems"] == "0" and not editor.has_header("X-Export-Left-Out")
+    empty = client.get(reverse("campaigns:download_left_out", args=["google-ads-editor"]))
+    assert empty.content.decode("utf-8-sig").splitlines() == ["Item,Rule,Reason"]
+    assert client.get(reverse("campaigns:download_left_out", args=["nope"])).status_code == 404
