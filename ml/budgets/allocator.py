@@ -76,7 +76,10 @@ class AllocatorConfig:
         max_change_ratio: Largest relative move of a budget per step, e.g. 0.2 = ±20 %.
         min_change_micros: Smallest move always allowed, so a campaign with a tiny budget can still grow.
         history_days: Only the most recent days are read; bounds memory at 10,000 campaigns.
-        discount: Weight multiplier per day of age for conversions; 0.97 halves a day's weight in 23 days.
+        discount: Weight multiplier per day of age for conversions of a campaign converting about once a day or
+            more; 0.97 halves a day's weight in 23 days. Sparser campaigns remember longer, as a Kalman filter
+            on a drifting rate would (``ml.budgets.model.conversion_discounts``): 0.987 at one conversion in
+            five days, 0.993 at one in twenty, every day alike for a campaign that does not convert.
         click_discount: The same for the click curve (saturation); it changes slowly and is learned from the
             rarer days when budgets moved, so it forgets more slowly (0.99: half weight after 69 days).
         grid_size: Saturation grid points per campaign; cost grows linearly.

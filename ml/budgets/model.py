@@ -12,7 +12,10 @@ Inference is exact on a grid: ``b_i`` takes one of ``grid_size`` values relative
 ``k_i | b_i`` is Gamma (conjugate to the Poisson clicks) and ``cvr_i`` is Beta (conjugate to the Binomial
 conversions). Priors are empirical Bayes, pooled over the account, so a campaign with a handful of conversions
 borrows the account's conversion rate and saturation shape instead of trusting its own noise. Older days count
-less (``discount`` per day) so the posterior follows drift.
+less so the posterior follows drift: ``discount`` per day for a campaign converting once a day or more, and a
+longer memory for sparser ones (the steady state of a Kalman filter on a drifting rate,
+:func:`conversion_discounts`): with a few conversions a month, three weeks of half-life leave too little to read
+the rate from, and the noise of that reading costs more than the drift it follows.
 
 A day that left part of its budget unspent (spend below 90 % of the day's budget) ran out of auctions to win at
 the bid: past that spend, budget buys nothing. So the curve has a cap, ``v_i * b_i * (1 - exp(-min(s, c_i) /
@@ -49,6 +52,10 @@ _DEFAULT_PRIOR_CLICKS = 100.0
 _WEEKLY_MIN_DAYS = 14
 _WEEKLY_PRIOR_INFORMATION = 50.0
 _WEEKLY_CAMPAIGNS = 1000
+# Conversions per day below which a campaign's memory stops growing (a day in ~3 years: every day counts alike).
+_MIN_CONVERSIONS_PER_DAY = 1e-3
+# Pseudo-clicks at the account's conversion rate behind each campaign's first look at its conversions per day.
+_RATE_PRIOR_CLICKS = 50.0
 # Pseudo-conversions for the per-campaign value per conversion shrinkage (objective "value").
 _VALUE_PRIOR_CONVERSIONS = 3.0
 
@@ -150,7 +157,7 @@ def fit_posterior(
     """
     n_days = history.spend.shape[1]
     age = np.arange(n_days - 1, -1, -1, dtype=float)
-    conv_weight = history.valid * discount**age
+    conv_weight = conversion_weights(history, discount, age)
     weight = history.valid * click_discount**age
     clicks_w = history.clicks * weight
     conv_w = history.conversions * conv_weight
@@ -219,6 +226,51 @@ def fit_posterior(
         conversions_seen=total_conv,
         spend_cap=spend_cap,
     )
+
+
+def conversion_discounts(conversions_per_day: np.ndarray, discount: float) -> np.ndarray:
+    """Each campaign's memory for its conversion rate: the steady-state gain of a local-level (Kalman) filter.
+
+    The log conversion rate is taken to drift as a random walk; a day of ``lambda`` expected conversions measures
+    it with variance about ``1 / lambda``. The filter's steady state weights a day of age ``a`` by ``(1 - K)^a``
+    with ``K = P / (P + R)``, ``R = 1 / lambda`` and ``P = (Q + sqrt(Q^2 + 4 Q R)) / 2``. ``discount`` fixes the
+    drift ``Q``: it is the memory of a campaign converting once a day. A campaign converting once a week then
+    remembers about 2.6 times longer (a sparse rate needs months to be read at all), one converting ten times a
+    day forgets about 3 times faster, and a campaign that does not convert keeps every day it has.
+
+    Args:
+        conversions_per_day: Shape (N,), each campaign's expected conversions per day at its recent spend.
+        discount: Memory at one conversion a day, in (0, 1]; 1 means no drift, so every day counts alike.
+
+    Returns:
+        Shape (N,): the day-weight multipliers, in (0, 1].
+    """
+    gain = 1.0 - discount
+    if gain <= 0.0:
+        return np.ones(len(conversions_per_day))
+    prior = gain / (1.0 - gain)  # P at R = 1
+    drift = prior**2 / (prior + 1.0)  # Q with P^2 = Q (P + R)
+    noise = 1.0 / np.maximum(conversions_per_day, _MIN_CONVERSIONS_PER_DAY)
+    prior = 0.5 * (drift + np.sqrt(drift**2 + 4.0 * drift * noise))
+    return 1.0 - prior / (prior + noise)
+
+
+def conversion_weights(history: HistoryArrays, discount: float, age: np.ndarray) -> np.ndarray:
+    """Day weights (N, H) for conversions and value: :func:`conversion_discounts` per campaign (never below
+    ``discount``), from a first look at each campaign's conversions per day (``discount`` weights, its
+    conversion rate shrunk towards the account's by a few pseudo-clicks)."""
+    first = history.valid * discount**age
+    days = first.sum(axis=1)
+    clicks = (history.clicks * first).sum(axis=1)
+    conversions = (history.conversions * first).sum(axis=1)
+    # A few pseudo-clicks at the account's rate keep a campaign with no clicks yet from reading as "never".
+    account_cvr = (conversions.sum() + 1.0) / (clicks.sum() + 100.0)
+    cvr = (conversions + _RATE_PRIOR_CLICKS * account_cvr) / (clicks + _RATE_PRIOR_CLICKS)
+    per_day = cvr * clicks / np.maximum(days, 1e-12)
+    # Never forget faster than ``discount``: a busy campaign's rate can jump (a price change, a broken landing
+    # page) rather than drift, and the configured memory is what the markets with shocks were judged on.
+    memory = np.maximum(conversion_discounts(per_day, discount), discount)
+    return history.valid * memory[:, None] ** age[None, :]
 
 
 def _account_week(
