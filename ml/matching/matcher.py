@@ -12,25 +12,27 @@ A public API that scripts outside the web app can use::
 Two heads on the embeddings. ``"logistic"`` (the default): a class-balanced multinomial logistic regression
 trained on the fitted texts; the score (``oos_score="probability+similarity"``, the default) is the mean of its
 probability for the label and the cosine to the nearest fitted text, and the out-of-scope threshold is chosen
-on that score for a stated trade-off (``oos_weight``). The probability says how sure the head is *between*
-labels; the cosine says whether the query is near anything fitted at all; either alone misses what the other
-sees (banking77, 10 intents held out, USE + MiniLM: out-of-scope AUROC 0.919 on the probability, 0.934 on the
-mean). ``"nearest"`` (the matcher before issue
-19): a similarity-weighted vote of the ``k`` nearest fitted texts; the score is the cosine similarity to the
-nearest fitted text of that label. With either, ``keyword`` is the fitted text of the label nearest to the
+on that score for a stated out-of-scope recall (``oos_recall``, 0.6: at least that share of irrelevant terms
+flagged, with confidence, and otherwise as few relevant ones lost as possible). The probability says how
+sure the head is *between* labels; the cosine says whether the query is near anything fitted at all; either
+alone misses what the other sees (banking77, 10 intents held out, USE + MiniLM: out-of-scope AUROC 0.919 on the
+probability, 0.934 on the mean). ``"nearest"`` (the matcher before issue 19): a similarity-weighted vote of the
+``k`` nearest fitted texts; the score is the cosine similarity to the nearest fitted text of that label. With
+either, ``keyword`` is the fitted text of the label nearest to the
 query and ``similarity`` its cosine. Before :meth:`IntentMatcher.calibrate` nothing is flagged out of scope.
 
 On banking77 with 10 intents held out (``bench/matching_bench.py``), the logistic head beats nearest-neighbour
 voting by 10+ points of in-scope accuracy at the same out-of-scope recall.
 
 Without an embedder the matcher uses :func:`ml.matching.embeddings.matcher_embedder` (USE v3 and English
-all-MiniLM-L6 concatenated, each block unit-norm): 1.5 points more closed-set accuracy on banking77 than USE
-alone. The web app passes its own (USE alone, cached on disk): its accounts are Spanish as often as English,
-and all-MiniLM is English-only (Spanish similarity Spearman 0.767 concatenated vs 0.816 for USE alone). The
-price is speed: all-MiniLM costs ~5.5 ms of CPU per search term against ~0.9 for USE, so ``predict`` on 1,000
-new banking77 queries, embedding included, ran at 158-180 queries/s (6.3-6.6 ms CPU each; the two embedders
-run side by side on one thread each) against 249-1,225 for USE alone (0.8-1.1 ms CPU), on 2 cores shared
-with other work (load 3-11; bench/matching_bench.py). Pass ``default_embedder()`` to match fast.
+all-MiniLM-L6 with int8 Linear layers, concatenated, each block unit-norm): 1.5 points more closed-set accuracy
+on banking77 than USE alone. The web app passes its own (USE alone, cached on disk): its accounts are Spanish as
+often as English, and all-MiniLM is English-only (Spanish similarity Spearman 0.769 concatenated vs 0.816 for
+USE alone). The price is speed: int8 all-MiniLM costs ~2.2 ms of CPU per search term (5.5 in fp32) against
+~0.9 for USE, so ``predict`` on 1,000 new banking77 queries, embedding included, ran at 431 queries/s (3.1 ms
+CPU each; the two embedders run side by side on one thread each) against 179 (6.4 ms) with fp32 all-MiniLM and
+736 for USE alone (1.3 ms), in one run on 2 cores shared with other work (load 3; bench/matching_bench.py).
+Pass ``default_embedder()`` to match fast.
 """
 
 from __future__ import annotations
@@ -131,18 +133,16 @@ class IntentMatcher:
             fits: 2 points less closed-set accuracy; 100 over-fits the probabilities).
         oos_recall: the out-of-scope recall the logistic head's threshold is chosen for (the default): the
             lowest threshold, so the most relevant terms kept, whose share of the calibration's out-of-scope
-            examples flagged has a one-sided 95 % Wilson lower bound of at least this (with 130 of them, 67.7 %
-            flagged for 0.6). The goal's form, "at least 60 % of irrelevant terms caught, as few relevant ones
-            lost as possible", carries to any embedder and score scale, where a fixed weight does not: the same
-            ``oos_weight`` 0.3 chose 90.1/71.8 with fp32 all-MiniLM and 87.0/83.3 with int8. None uses
-            ``oos_weight`` instead.
-        oos_weight: with ``oos_recall=None``, the out-of-scope trade-off for the logistic head's threshold: it maximises (in-scope
-            examples kept *and* correctly labelled) + ``oos_weight`` × (out-of-scope examples flagged). Below 1
-            a lost relevant term counts more than a missed irrelevant one: a wrong "irrelevant" becomes a
-            negative keyword that cuts the advertiser's traffic. On banking77 (bench/matching_bench.py, USE +
-            MiniLM, the default score) 0.1 gave 91.3/65.0 (in-scope accuracy / out-of-scope recall, %), 0.2 and
-            0.3 gave 90.2/71.8, 0.5 gave 86.3/86.3; 0.3 keeps a margin on recall, the threshold being chosen on
-            few out-of-scope examples (130 here).
+            examples flagged has a one-sided 95 % Wilson lower bound of at least this (with 119 of them, 81
+            flagged, 68 %, for 0.6). The goal's form, "at least 60 % of irrelevant terms caught, as few relevant
+            ones lost as possible", carries to any embedder and score scale, where a fixed weight does not: the
+            same ``oos_weight`` 0.3 chose 90.1/71.8 (in-scope accuracy / out-of-scope recall on the banking77
+            test split, %) with fp32 all-MiniLM and 87.0/83.3 with int8; 0.6 chose 91.7/63.0 and 91.5/65.5
+            (bench/matching_bench.py). None uses ``oos_weight`` instead.
+        oos_weight: with ``oos_recall=None``, the out-of-scope trade-off for the logistic head's threshold: it
+            maximises (in-scope examples kept *and* correctly labelled) + ``oos_weight`` × (out-of-scope examples
+            flagged). Below 1 a lost relevant term counts more than a missed irrelevant one. On banking77 (USE +
+            fp32 MiniLM, the default score) 0.1 gave 91.3/65.0, 0.2 and 0.3 gave 90.1/71.8, 0.5 gave 86.3/86.3.
         oos_score: what the logistic head's threshold compares: ``"probability+similarity"`` (the mean of the
             probability and the nearest fitted text's cosine) or ``"probability"`` (the head before this option).
             On banking77 (USE + MiniLM, C=10, ``oos_weight`` 0.3) 90.2/71.8 against 87.9/72.5; at the test

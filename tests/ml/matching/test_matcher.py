@@ -92,8 +92,10 @@ def test_uncalibrated_matcher_flags_nothing(embedder: CachedEmbedder) -> None:
     ("options", "in_scope_correct", "out_of_scope_flagged"),
     [
         ({"head": "nearest"}, 74, 10),
-        ({"head": "logistic", "oos_score": "probability"}, 75, 19),
-        ({"head": "logistic"}, 73, 20),
+        ({"head": "logistic", "oos_score": "probability", "oos_recall": None}, 75, 19),
+        ({"head": "logistic", "oos_recall": None}, 73, 20),
+        ({"head": "logistic", "oos_score": "probability"}, 71, 20),
+        ({"head": "logistic"}, 74, 20),  # the default: oos_recall 0.6
     ],
 )
 def test_banking77_subset_accuracy_and_out_of_scope(
@@ -233,4 +235,4 @@ def test_matcher_without_an_embedder_concatenates_use_and_minilm() -> None:
     from ml.matching.embeddings import matcher_embedder
 
     assert IntentMatcher().embedder is matcher_embedder()
-    assert (matcher_embedder().name, matcher_embedder().dim) == ("use-multilingual-v3+all-minilm-l6-v2", 896)
+    assert (matcher_embedder().name, matcher_embedder().dim) == ("use-multilingual-v3+all-minilm-l6-v2-int8", 896)
