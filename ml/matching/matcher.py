@@ -12,25 +12,27 @@ A public API that scripts outside the web app can use::
 Two heads on the embeddings. ``"logistic"`` (the default): a class-balanced multinomial logistic regression
 trained on the fitted texts; the score (``oos_score="probability+similarity"``, the default) is the mean of its
 probability for the label and the cosine to the nearest fitted text, and the out-of-scope threshold is chosen
-on that score for a stated trade-off (``oos_weight``). The probability says how sure the head is *between*
-labels; the cosine says whether the query is near anything fitted at all; either alone misses what the other
-sees (banking77, 10 intents held out, USE + MiniLM: out-of-scope AUROC 0.919 on the probability, 0.934 on the
-mean). ``"nearest"`` (the matcher before issue
-19): a similarity-weighted vote of the ``k`` nearest fitted texts; the score is the cosine similarity to the
-nearest fitted text of that label. With either, ``keyword`` is the fitted text of the label nearest to the
+on that score for a stated out-of-scope recall (``oos_recall``, 0.6: at least that share of irrelevant terms
+flagged, with confidence, and otherwise as few relevant ones lost as possible). The probability says how
+sure the head is *between* labels; the cosine says whether the query is near anything fitted at all; either
+alone misses what the other sees (banking77, 10 intents held out, USE + MiniLM: out-of-scope AUROC 0.919 on the
+probability, 0.934 on the mean). ``"nearest"`` (the matcher before issue 19): a similarity-weighted vote of the
+``k`` nearest fitted texts; the score is the cosine similarity to the nearest fitted text of that label. With
+either, ``keyword`` is the fitted text of the label nearest to the
 query and ``similarity`` its cosine. Before :meth:`IntentMatcher.calibrate` nothing is flagged out of scope.
 
 On banking77 with 10 intents held out (``bench/matching_bench.py``), the logistic head beats nearest-neighbour
 voting by 10+ points of in-scope accuracy at the same out-of-scope recall.
 
 Without an embedder the matcher uses :func:`ml.matching.embeddings.matcher_embedder` (USE v3 and English
-all-MiniLM-L6 concatenated, each block unit-norm): 1.5 points more closed-set accuracy on banking77 than USE
-alone. The web app passes its own (USE alone, cached on disk): its accounts are Spanish as often as English,
-and all-MiniLM is English-only (Spanish similarity Spearman 0.767 concatenated vs 0.816 for USE alone). The
-price is speed: all-MiniLM costs ~5.5 ms of CPU per search term against ~0.9 for USE, so ``predict`` on 1,000
-new banking77 queries, embedding included, ran at 158-180 queries/s (6.3-6.6 ms CPU each; the two embedders
-run side by side on one thread each) against 249-1,225 for USE alone (0.8-1.1 ms CPU), on 2 cores shared
-with other work (load 3-11; bench/matching_bench.py). Pass ``default_embedder()`` to match fast.
+all-MiniLM-L6 with int8 Linear layers, concatenated, each block unit-norm): 1.5 points more closed-set accuracy
+on banking77 than USE alone. The web app passes its own (USE alone, cached on disk): its accounts are Spanish as
+often as English, and all-MiniLM is English-only (Spanish similarity Spearman 0.769 concatenated vs 0.816 for
+USE alone). The price is speed: int8 all-MiniLM costs ~2.2 ms of CPU per search term (5.5 in fp32) against
+~0.9 for USE, so ``predict`` on 1,000 new banking77 queries, embedding included, ran at 431 queries/s (3.1 ms
+CPU each; the two embedders run side by side on one thread each) against 179 (6.4 ms) with fp32 all-MiniLM and
+736 for USE alone (1.3 ms), in one run on 2 cores shared with other work (load 3; bench/matching_bench.py).
+Pass ``default_embedder()`` to match fast.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from ml.matching.embeddings import Embedder
 
 Label = Hashable
+RECALL_Z = 1.645  # one-sided 95 %
 OOS_SCORES = ("probability+similarity", "probability")
 
 
@@ -97,8 +100,9 @@ class Calibration:
 
     Attributes:
         threshold: scores below it are out of scope.
-        method: ``"trade_off"`` (logistic head, out-of-scope examples), ``"youden"`` (nearest head,
-            out-of-scope examples) or ``"quantile"`` (in-scope only).
+        method: ``"recall_target"`` (logistic head, out-of-scope examples, ``oos_recall`` set),
+            ``"trade_off"`` (the same with ``oos_recall=None``), ``"youden"`` (nearest head, out-of-scope
+            examples) or ``"quantile"`` (in-scope only).
         in_scope_kept: share of in-scope calibration examples at or above the threshold.
         out_of_scope_flagged: share of out-of-scope calibration examples below it (None without any).
         similarity_threshold: a threshold on the cosine similarity to the keyword: ``threshold`` when that is
@@ -127,13 +131,18 @@ class IntentMatcher:
         head: ``"logistic"`` or ``"nearest"`` (see the module docstring).
         C: the logistic head's inverse L2 strength; 10 was best on a validation split of banking77 (1 under-
             fits: 2 points less closed-set accuracy; 100 over-fits the probabilities).
-        oos_weight: the out-of-scope trade-off for the logistic head's threshold: it maximises (in-scope
-            examples kept *and* correctly labelled) + ``oos_weight`` × (out-of-scope examples flagged). Below 1
-            a lost relevant term counts more than a missed irrelevant one: a wrong "irrelevant" becomes a
-            negative keyword that cuts the advertiser's traffic. On banking77 (bench/matching_bench.py, USE +
-            MiniLM, the default score) 0.1 gave 91.3/65.0 (in-scope accuracy / out-of-scope recall, %), 0.2 and
-            0.3 gave 90.2/71.8, 0.5 gave 86.3/86.3; 0.3 keeps a margin on recall, the threshold being chosen on
-            few out-of-scope examples (130 here).
+        oos_recall: the out-of-scope recall the logistic head's threshold is chosen for (the default): the
+            lowest threshold, so the most relevant terms kept, whose share of the calibration's out-of-scope
+            examples flagged has a one-sided 95 % Wilson lower bound of at least this (with 119 of them, 81
+            flagged, 68 %, for 0.6). The goal's form, "at least 60 % of irrelevant terms caught, as few relevant
+            ones lost as possible", carries to any embedder and score scale, where a fixed weight does not: the
+            same ``oos_weight`` 0.3 chose 90.1/71.8 (in-scope accuracy / out-of-scope recall on the banking77
+            test split, %) with fp32 all-MiniLM and 87.0/83.3 with int8; 0.6 chose 91.7/63.0 and 91.5/65.5
+            (bench/matching_bench.py). None uses ``oos_weight`` instead.
+        oos_weight: with ``oos_recall=None``, the out-of-scope trade-off for the logistic head's threshold: it
+            maximises (in-scope examples kept *and* correctly labelled) + ``oos_weight`` × (out-of-scope examples
+            flagged). Below 1 a lost relevant term counts more than a missed irrelevant one. On banking77 (USE +
+            fp32 MiniLM, the default score) 0.1 gave 91.3/65.0, 0.2 and 0.3 gave 90.1/71.8, 0.5 gave 86.3/86.3.
         oos_score: what the logistic head's threshold compares: ``"probability+similarity"`` (the mean of the
             probability and the nearest fitted text's cosine) or ``"probability"`` (the head before this option).
             On banking77 (USE + MiniLM, C=10, ``oos_weight`` 0.3) 90.2/71.8 against 87.9/72.5; at the test
@@ -159,6 +168,7 @@ class IntentMatcher:
         C: float = 10.0,
         oos_weight: float = 0.3,
         oos_score: str = "probability+similarity",
+        oos_recall: float | None = 0.6,
     ) -> None:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
@@ -166,12 +176,15 @@ class IntentMatcher:
             raise ValueError(f"head must be 'logistic' or 'nearest', got {head!r}")
         if oos_score not in OOS_SCORES:
             raise ValueError(f"oos_score must be one of {OOS_SCORES}, got {oos_score!r}")
+        if oos_recall is not None and not 0 < oos_recall < 1:
+            raise ValueError(f"oos_recall must be between 0 and 1 (exclusive) or None, got {oos_recall}")
         if C <= 0 or oos_weight < 0:
             raise ValueError(f"C must be positive and oos_weight not negative, got C={C}, oos_weight={oos_weight}")
         self.head = head
         self.C = C
         self.oos_weight = oos_weight
         self.oos_score = oos_score
+        self.oos_recall = oos_recall
         self._classifier: object | None = None
         self._embedder = embedder
         self.k = k
@@ -235,10 +248,13 @@ class IntentMatcher:
     def calibrate(self, texts: Sequence[str], labels: Sequence[Label | None]) -> Calibration:
         """Choose the relevance threshold from labelled examples that were not used in :meth:`fit`.
 
-        With out-of-scope examples (label None) the threshold maximises Youden's J, i.e. the share of in-scope
-        examples kept plus the share of out-of-scope examples flagged; ties go to the lower threshold, which
-        flags less (and, with ``min_in_scope_kept``, only thresholds keeping that share of in-scope examples
-        qualify). With in-scope examples only, it is their ``in_scope_quantile`` quantile.
+        With out-of-scope examples (label None), the logistic head takes the lowest threshold (the most in-scope
+        examples kept and correct) that flags ``oos_recall`` of them with 95 % confidence (a one-sided Wilson
+        lower bound on the share flagged), or with ``oos_recall=None`` the one maximising the ``oos_weight``
+        trade-off. The nearest head maximises Youden's J, i.e. the share of in-scope examples kept plus the share
+        of out-of-scope examples flagged; ties go to the lower threshold, which flags less (and, with
+        ``min_in_scope_kept``, only thresholds keeping that share of in-scope examples qualify). With in-scope
+        examples only, it is their ``in_scope_quantile`` quantile.
         """
         return self.calibrate_vectors(labels, self.embedder.encode(list(texts)))
 
@@ -260,9 +276,12 @@ class IntentMatcher:
             threshold = float(np.quantile(inside, self.in_scope_quantile, method="lower"))
             method = "quantile"
         elif self.head == "logistic":
-            correct = np.array([m.label == y for m, y in zip(matches, labels, strict=True)])[~out_of_scope]
-            threshold = _trade_off_threshold(scores[~out_of_scope], correct, outside, self.oos_weight)
-            method = "trade_off"
+            if self.oos_recall is not None:
+                threshold, method = _recall_target_threshold(outside, self.oos_recall), "recall_target"
+            else:
+                correct = np.array([m.label == y for m, y in zip(matches, labels, strict=True)])[~out_of_scope]
+                threshold = _trade_off_threshold(scores[~out_of_scope], correct, outside, self.oos_weight)
+                method = "trade_off"
         else:
             threshold, method = _youden_threshold(inside, outside, self.min_in_scope_kept), "youden"
         self.threshold = threshold
@@ -407,3 +426,30 @@ def _trade_off_threshold(
     kept_correct = (correct_sorted.sum() - correct_below[below]) / len(in_scores)
     flagged = np.searchsorted(outside, candidates, side="left") / len(outside)
     return float(candidates[int(np.argmax(kept_correct + oos_weight * flagged))])
+
+
+def wilson_lower_bound(successes: np.ndarray, n: int, z: float = RECALL_Z) -> np.ndarray:
+    """One-sided Wilson score lower bound of a proportion ``successes / n`` (elementwise)."""
+    import numpy as np
+
+    p = np.asarray(successes, dtype=np.float64) / n
+    centre = p + z * z / (2 * n)
+    spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
+
+
+def _recall_target_threshold(out_scores: np.ndarray, target: float) -> float:
+    """The lowest threshold (so the most in-scope examples kept, and kept correct: both only fall as the
+    threshold rises) at which the share of out-of-scope examples flagged is ``target`` or more *with
+    confidence*: its one-sided 95 % Wilson lower bound, not the share itself, must reach the target, since a
+    threshold chosen on ~100 examples flags fewer on new ones about half the time. Where no threshold can show
+    that (too few out-of-scope examples), the one that flags them all."""
+    import numpy as np
+
+    outside = np.sort(out_scores)
+    # a threshold just above the k-th lowest out-of-scope score flags k of them; candidates are those scores
+    # (flagging the ones below) and one above the highest (flagging all)
+    candidates = np.concatenate([outside, [np.nextafter(outside[-1], np.inf)]])
+    flagged = np.searchsorted(outside, candidates, side="left")
+    ok = np.flatnonzero(wilson_lower_bound(flagged, len(outside)) >= target)
+    return float(candidates[ok[0]] if len(ok) else candidates[-1])

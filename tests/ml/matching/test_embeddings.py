@@ -139,6 +139,24 @@ def test_minilm_runs_through_sentence_transformers_offline() -> None:
     assert (round(float(vectors[0] @ vectors[1]), 2), round(float(vectors[1] @ vectors[2]), 2)) == (0.76, 0.75)
 
 
+@pytest.mark.slow
+def test_int8_minilm_stays_close_to_fp32() -> None:
+    from ml.matching.embeddings import minilm_embedder
+
+    texts = ["portland cement", "cement for building", "dental cement", "how do I reset my card pin?"]
+    fp32, int8 = minilm_embedder().encode(texts), minilm_embedder(int8=True).encode(texts)
+    assert minilm_embedder(int8=True).name == "all-minilm-l6-v2-int8"
+    assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(fp32 * int8, axis=1)) > 0.93
+
+
+def test_int8_is_for_the_cpu_only() -> None:
+    from ml.matching.embeddings import SentenceTransformerEmbedder
+
+    with pytest.raises(ValueError, match="CPU only"):
+        SentenceTransformerEmbedder("unused", device="cuda", int8=True)
+
+
 class _TableEmbedder:
     """A fixed text → vector table: an Embedder with known answers."""
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ml.matching.embeddings import CachedEmbedder, normalise_rows
-from ml.matching.matcher import Calibration, IntentMatcher, SearchTermRow
+from ml.matching.matcher import Calibration, IntentMatcher, SearchTermRow, wilson_lower_bound
 
 CEMENT, CONCRETE, MORTAR, REBAR, TILES = 11, 12, 13, 21, 22  # the demo ad groups in conftest
 
@@ -92,8 +92,10 @@ def test_uncalibrated_matcher_flags_nothing(embedder: CachedEmbedder) -> None:
     ("options", "in_scope_correct", "out_of_scope_flagged"),
     [
         ({"head": "nearest"}, 74, 10),
-        ({"head": "logistic", "oos_score": "probability"}, 75, 19),
-        ({"head": "logistic"}, 73, 20),
+        ({"head": "logistic", "oos_score": "probability", "oos_recall": None}, 75, 19),
+        ({"head": "logistic", "oos_recall": None}, 73, 20),
+        ({"head": "logistic", "oos_score": "probability"}, 71, 20),
+        ({"head": "logistic"}, 74, 20),  # the default: oos_recall 0.6
     ],
 )
 def test_banking77_subset_accuracy_and_out_of_scope(
@@ -146,7 +148,7 @@ def test_logistic_threshold_trades_out_of_scope_recall_for_in_scope_accuracy() -
     angles = np.radians([0, 90, 10, 80, 30, 60, 45, 44])
     vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
     labels = ["x", "y", "x", "y", "x", "y", None, None]
-    cautious = IntentMatcher(embedder=None, C=100.0).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
+    cautious = IntentMatcher(embedder=None, C=100.0, oos_recall=None).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
     calibration = cautious.calibrate_vectors(labels, vectors)
     assert (calibration.method, calibration.on, calibration.in_scope_kept, calibration.out_of_scope_flagged) == (
         "trade_off",
@@ -155,6 +157,38 @@ def test_logistic_threshold_trades_out_of_scope_recall_for_in_scope_accuracy() -
         1.0,
     )
     assert [m.label for m in cautious.predict_vectors(vectors)] == ["x", "y", "x", "y", "x", "y", None, None]
+
+
+def test_recall_target_threshold_flags_the_target_with_confidence() -> None:
+    # labels on the axes; 20 in-scope queries near "x", 30 out-of-scope ones farther (30 to 44 degrees)
+    inside = np.radians(np.linspace(0, 20, 20))
+    outside = np.radians(np.linspace(30, 44, 30))
+    angles = np.concatenate([[0.0, np.pi / 2], inside, outside])
+    vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
+    labels = ["x"] * 20 + [None] * 30
+    matcher = IntentMatcher(embedder=None).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
+    calibration = matcher.calibrate_vectors(labels, vectors[2:])
+    assert (calibration.method, calibration.on, calibration.in_scope_kept) == ("recall_target", "score", 1.0)
+    # 60 % of 30 is 18, but 18/30 has a 95 % lower bound under 0.6: the least k with a bound >= 0.6 is 23
+    flagged = round(calibration.out_of_scope_flagged * 30)
+    assert flagged == 23
+    bounds = wilson_lower_bound(np.array([flagged - 1, flagged]), 30)
+    assert bounds[0] < 0.6 <= bounds[1]
+    # a lower target flags fewer, and never more than the recall-free trade-off needs
+    lenient = IntentMatcher(embedder=None, oos_recall=0.3).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
+    assert lenient.calibrate_vectors(labels, vectors[2:]).out_of_scope_flagged < calibration.out_of_scope_flagged
+
+
+def test_recall_target_with_too_few_out_of_scope_examples_flags_them_all() -> None:
+    angles = np.radians([0, 90, 10, 80, 45])
+    vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
+    matcher = IntentMatcher(embedder=None).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
+    calibration = matcher.calibrate_vectors(["x", "y", None], vectors[2:])
+    assert (calibration.method, calibration.out_of_scope_flagged, calibration.in_scope_kept) == (
+        "recall_target",
+        1.0,
+        1.0,
+    )
 
 
 def test_logistic_head_without_out_of_scope_examples_thresholds_the_similarity() -> None:
@@ -176,6 +210,7 @@ def test_logistic_head_without_out_of_scope_examples_thresholds_the_similarity()
         ({"head": "mlp"}, "head must be"),
         ({"C": 0.0}, "C must be positive"),
         ({"oos_weight": -1.0}, "oos_weight"),
+        ({"oos_recall": 1.0}, "oos_recall must be"),
         ({"oos_score": "energy"}, "oos_score must be"),
     ],
 )
@@ -200,4 +235,4 @@ def test_matcher_without_an_embedder_concatenates_use_and_minilm() -> None:
     from ml.matching.embeddings import matcher_embedder
 
     assert IntentMatcher().embedder is matcher_embedder()
-    assert (matcher_embedder().name, matcher_embedder().dim) == ("use-multilingual-v3+all-minilm-l6-v2", 896)
+    assert (matcher_embedder().name, matcher_embedder().dim) == ("use-multilingual-v3+all-minilm-l6-v2-int8", 896)
