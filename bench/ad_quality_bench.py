@@ -349,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
                 "briefs": per_brief,
             }
             print_table(strategy, per_brief, total)
+            write_report(args.out, report)  # a run stopped later still leaves each strategy's figures
         batcher.temperature = TEMPERATURE
         start = time.perf_counter()
         one = generate_assets(request_for(briefs[0], "full", 0), batcher, embedder)
@@ -367,10 +368,17 @@ def main(argv: list[str] | None = None) -> int:
         report["sequential_fp32"] = sequential_fp32(briefs[: args.seq_briefs], args.cache_dir, embedder)
         report["throughput"] = throughput(report)
         print_throughput(report["throughput"])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_report(args.out, report)
     print(f"wrote {args.out}")
     return 0
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    """Write the report as it stands (atomically: a run stopped while writing leaves the previous file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(partial, path)
 
 
 if __name__ == "__main__":
