@@ -295,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--briefs", type=Path, default=ROOT / "bench" / "data" / "ad_briefs" / "dev.jsonl")
     parser.add_argument("--limit", type=int, default=None, help="only the first N briefs")
+    parser.add_argument("--ids", default="", help="only these briefs (comma-separated ids), e.g. the ones not full")
     parser.add_argument("--strategies", default="plain,full")
     parser.add_argument("--seq-briefs", type=int, default=6, help="briefs for the sequential fp32 run (0 skips)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ad_quality.json")
@@ -307,6 +308,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.out}")
         return 0
     briefs = load_briefs(args.briefs, args.limit)
+    if args.ids:
+        wanted = {i.strip() for i in args.ids.split(",") if i.strip()}
+        briefs = [b for b in briefs if b["id"] in wanted]
+        if not briefs:
+            parser.error(f"--ids: none of {sorted(wanted)} is in {args.briefs}")
     strategies: list[Strategy] = []
     for name in (s.strip() for s in args.strategies.split(",") if s.strip()):
         if name not in STRATEGIES:
