@@ -295,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--briefs", type=Path, default=ROOT / "bench" / "data" / "ad_briefs" / "dev.jsonl")
     parser.add_argument("--limit", type=int, default=None, help="only the first N briefs")
+    parser.add_argument("--ids", default="", help="only these briefs (comma-separated ids), e.g. the ones not full")
     parser.add_argument("--strategies", default="plain,full")
     parser.add_argument("--seq-briefs", type=int, default=6, help="briefs for the sequential fp32 run (0 skips)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ad_quality.json")
@@ -307,6 +308,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.out}")
         return 0
     briefs = load_briefs(args.briefs, args.limit)
+    if args.ids:
+        wanted = {i.strip() for i in args.ids.split(",") if i.strip()}
+        briefs = [b for b in briefs if b["id"] in wanted]
+        if not briefs:
+            parser.error(f"--ids: none of {sorted(wanted)} is in {args.briefs}")
     strategies: list[Strategy] = []
     for name in (s.strip() for s in args.strategies.split(",") if s.strip()):
         if name not in STRATEGIES:
@@ -349,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                 "briefs": per_brief,
             }
             print_table(strategy, per_brief, total)
+            write_report(args.out, report)  # a run stopped later still leaves each strategy's figures
         batcher.temperature = TEMPERATURE
         start = time.perf_counter()
         one = generate_assets(request_for(briefs[0], "full", 0), batcher, embedder)
@@ -367,10 +374,17 @@ def main(argv: list[str] | None = None) -> int:
         report["sequential_fp32"] = sequential_fp32(briefs[: args.seq_briefs], args.cache_dir, embedder)
         report["throughput"] = throughput(report)
         print_throughput(report["throughput"])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_report(args.out, report)
     print(f"wrote {args.out}")
     return 0
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    """Write the report as it stands (atomically: a run stopped while writing leaves the previous file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(partial, path)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
-from ml.generation.quality import AD_WORDS, DANGLING, SEARCH_WORDS, STOP_WORDS, fold
+from ml.generation.quality import AD_WORDS, DANGLING, SEARCH_WORDS, STOP_WORDS, fold, stem, words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE = re.compile(r"\s*(?:[.;:!?](?=\s|$)|[|()]|,\s|\s[-–—]\s)\s*")
@@ -38,7 +38,8 @@ JOIN_BEFORE = frozenset("con para sin with for without plus".split()) | _CONJUNC
 JOIN_AFTER = JOIN_BEFORE | frozenset("en desde in at".split())
 # a phrase holding one of these is half a clause ("tutors who scored")
 _CLAUSE_WORDS = frozenset(
-    "que quien quienes cuyo donde si cuando who whom whose that which where if when made hecho hecha".split()
+    "que quien quienes cuyo donde si cuando cuanto cuanta cuantos cuantas who whom whose that which where if when how "
+    "made hecho hecha".split()
 )
 
 
@@ -74,9 +75,34 @@ def spans(
 
 
 def headline_candidates(
-    description: str, selling_points: Sequence[str], language: str, brand_terms: Sequence[str] = ()
+    description: str,
+    selling_points: Sequence[str],
+    language: str,
+    brand_terms: Sequence[str] = (),
+    landing_page: str = "",
 ) -> list[str]:
-    """Selling points, and whole phrases of the description, that fit a headline (2 words or more)."""
+    """Selling points, and whole phrases of the description, that fit a headline (2 words or more); then the
+    same phrases of the landing page that are about what the description sells."""
+    out = _description_headlines(description, selling_points, language, brand_terms)
+    if landing_page:
+        topic = _content_stems(" ".join([description, *selling_points]), language)
+        page = _description_headlines(landing_page[:LANDING_CHARS], [], language, brand_terms, page=True)
+        out += [h for h in page if _content_stems(h, language) & topic]
+    return list(dict.fromkeys(out))
+
+
+# what of a landing page is read (the prompts show as much): a long page adds menus and footers, not the product
+LANDING_CHARS = 300
+
+
+def _content_stems(text: str, language: str) -> set[str]:
+    stops = STOP_WORDS.get(language, frozenset())
+    return {stem(w) for w in words(text) if w not in stops and len(w) > 2 and not w.isdigit()}
+
+
+def _description_headlines(
+    description: str, selling_points: Sequence[str], language: str, brand_terms: Sequence[str], page: bool = False
+) -> list[str]:
     phrases = [p.strip(" .") for p in selling_points]
     phrases += [c.strip(" .") for c in _CLAUSE.split(description)]
     out = []
@@ -88,22 +114,149 @@ def headline_candidates(
     out += [_sentence_case(p) for p in spans(description, language, 2, 5, width)]
     out += [_sentence_case(p) for point in selling_points for p in spans(point, language, 2, 5, width)]
     out += combinations(description, language, brand_terms, width, title=True)
-    out += [_sentence_case(p) for p in attached(description, language, brand_terms, width)]
+    if not page:  # a page's sentences open on what to do ("Calcula cuánto ahorras"), not on the product
+        out += [_sentence_case(p) for p in attached(description, language, brand_terms, width)]
     # what the business does, as it is searched, and where: "Fugas de agua en Zaragoza", "Ramos de flores"
     nouns = [n for n in noun_phrases(description, language, brand_terms) if len(n.split()) >= 2]
     out += [_sentence_case(n) for n in nouns if len(n) <= width]
     out += with_place(nouns, description, language, brand_terms, width, title=True, at_most=1)
+    if page:
+        return list(dict.fromkeys(out))
+    out += with_brand(nouns[:1], language, brand_terms, width)
+    # a selling point where the business is ("Urgencias 24 horas en Zaragoza", "We come to you in Portland")
+    out += with_place(_placeable(selling_points, language), description, language, brand_terms, width, True, 1)
+    for items, conjunction in noun_lists(description, language):
+        out += _list_lines(items, conjunction, description, language, brand_terms, width)
     return list(dict.fromkeys(out))
 
 
+def with_brand(heads: Sequence[str], language: str, brand_terms: Sequence[str], width: int) -> list[str]:
+    """The brand with what it sells, as ads name a product: "PawPure clumping cat litter", "Alquiler de coches
+    AutoSol" (the first brand term only; a head that already names it is left)."""
+    if not brand_terms:
+        return []
+    brand = brand_terms[0].strip()
+    out = []
+    for head in heads:
+        if fold(brand) in fold(head):
+            continue
+        line = f"{brand} {head[:1].lower() + head[1:]}" if language == "en" else f"{_sentence_case(head)} {brand}"
+        if len(line) <= width:
+            out.append(line)
+    return out
+
+
+def _placeable(selling_points: Sequence[str], language: str) -> list[str]:
+    """Selling points a place can follow: not one that opens on a preposition ("en grano o molido", "sin
+    franquicia"), already has a place ("recogida en el aeropuerto") or ends on a figure ("tune-ups from $79")."""
+    preps = PREPOSITIONS.get(language, frozenset()) | DANGLING.get(language, frozenset())
+    out = []
+    for point in selling_points:
+        tokens = [fold(t) for t in point.strip(" .").split()]
+        if len(tokens) < 2 or tokens[0] in preps or {"en", "in", "at", "near"} & set(tokens):
+            continue
+        if any(ch.isdigit() or ch in "$€£%" for ch in tokens[-1]):
+            continue
+        out.append(point.strip(" ."))
+    return out
+
+
+def noun_lists(description: str, language: str) -> list[tuple[list[str], str]]:
+    """The lists of things a business offers, each item a noun phrase with its "de" / "of" phrase: "Desatascos,
+    fugas de agua y cambio de calentadores" gives ``(["Desatascos", "fugas de agua", "cambio de calentadores"],
+    "y")``. Only a list that opens its sentence or follows a colon, items joined by commas and one conjunction
+    before the last, none with a figure, an article or a verb: a list of modifiers ("con urgencias, quirófano y
+    peluquería") is :func:`attached`'s."""
+    stops = STOP_WORDS.get(language, frozenset()) | _ARTICLES
+    found = []
+    for sentence in _SENTENCE.split(description):
+        groups: list[_Segment] = []
+        for seg in _segments(_tokens(sentence), language):
+            if seg.opener in _BIND_BACK and not seg.joined and groups and not groups[-1].opener:
+                groups[-1] = _Segment("", [*groups[-1].words, seg.opener, *seg.words], groups[-1].joined, seg.verb)
+            else:
+                groups.append(_Segment(seg.opener, list(seg.words), seg.joined, seg.verb))
+        for start, first in enumerate(groups):
+            if first.opener or (start and first.joined != ":"):
+                continue
+            items, conjunction = [first], ""
+            for group in groups[start + 1 :]:
+                if group.opener or group.joined not in (",", *_CONJUNCTIONS):
+                    break
+                items.append(group)
+                if group.joined in _CONJUNCTIONS:
+                    conjunction = group.joined
+                    break
+            if not conjunction or any(
+                g.verb or not g.words or _has_digit(g.words) or fold(g.words[0]) in stops or len(g.words) > 5
+                for g in items
+            ):
+                continue
+            found.append(([" ".join(g.words) for g in items], conjunction))
+    return found
+
+
+def _joined(first: str, second: str, conjunction: str, language: str) -> str:
+    if language == "es" and conjunction in ("y", "e"):
+        conjunction = "e" if re.match(r"h?i(?![aeiouáéó])", fold(second)) else "y"
+    elif language == "es" and conjunction in ("o", "u"):
+        conjunction = "u" if re.match(r"h?o", fold(second)) else "o"
+    return f"{first} {conjunction} {second}"
+
+
+# Spanish adjective endings: a one-word item with one describes another item rather than naming a thing
+_ADJECTIVE_ES = re.compile(r"(?:al|ales|os[oa]s?|ic[oa]s?|iv[oa]s?|ad[oa]s?|id[oa]s?|ables?|ibles?|e[oa]s?|ari[oa]s?)$")
+
+
+def _describes(item: str, items: list[str], language: str) -> bool:
+    """An English one-word item that is not a plural, before a longer item, describes it ("Natural, candid
+    photos", "Weekly, biweekly or one-time deep cleans"): it is no thing of its own."""
+    if language != "en" or len(item.split()) > 1 or fold(item).endswith("s"):
+        return False
+    return any(len(other.split()) > 1 for other in items[items.index(item) + 1 :])
+
+
+def _list_lines(
+    items: list[str], conjunction: str, description: str, language: str, brand_terms: Sequence[str], width: int
+) -> list[str]:
+    """Headlines from one list of what the business offers: each item with the last joined by the list's own
+    conjunction ("Despidos e incapacidades", "Weekly or one-time deep cleans": the last item keeps a noun the
+    others share), and each item that is a thing of its own where the business is ("Desatascos en Zaragoza"). An
+    English word before a longer last item describes it ("weekly, biweekly or one-time deep cleans"), and a
+    capitalised one after the first is a name the first item's "de" phrase takes ("Orígenes de Etiopía, Colombia
+    y Guatemala"): neither is an item of its own."""
+    items = [i for i in items[:-1] if not _describes(i, items, language)] + items[-1:]
+    last = items[-1]
+    out = [_joined(item, last, conjunction, language) for item in items[:-1]]
+    # two items that each say what they are ("Desatascos y fugas de agua", not "Reparación y mantenimiento")
+    out += [
+        _joined(a, b, conjunction, language)
+        for a, b in zip(items[:-2], items[1:-1], strict=False)
+        if len(a.split()) > 1 or len(b.split()) > 1
+    ]
+    own = []
+    for index, item in enumerate(items):
+        if index and item[:1].isupper():
+            continue
+        if len(item.split()) == 1 and language == "es" and _ADJECTIVE_ES.search(fold(item)):
+            continue  # "fotos naturales y espontáneas": "espontáneas" describes the first
+        if index and len(items[0].split()) > 1 and any(fold(w) in _OF for w in items[0].split()):
+            continue  # "Cambio de aceite, frenos y ...": "frenos" may be another thing "de" takes
+        own.append(item)
+    out += [i for i in own if len(i.split()) >= 2]
+    out += with_place(own, description, language, brand_terms, width, title=True, at_most=1)
+    return [_sentence_case(line) for line in out if len(line) <= width and len(line.split()) >= 2]
+
+
 def places(description: str, brand_terms: Sequence[str] = ()) -> list[str]:
-    """Place names of the description: capitalised words after "in", "en", "de", "at" inside a sentence."""
+    """Place names of the description: capitalised words after "in", "en", "de", "at" inside a sentence; a name of
+    more than two words ("en Clínica Sonrisa Turia") or a brand is not a place."""
     brands = {fold(b) for b in brand_terms}
     found = re.findall(
-        r"(?<=\s)(?:in|en|de|at|near)\s+(?:the\s+)?((?:[A-ZÁÉÍÓÚÑ][\w'’-]+)(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)?)",
+        r"(?<=\s)(?:in|en|de|at|near)\s+(?:the\s+)?((?:[A-ZÁÉÍÓÚÑ][\w'’-]+)(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)*)",
         description,
     )
-    return [p for p in dict.fromkeys(found) if fold(p) not in brands]
+    return [p for p in dict.fromkeys(found) if len(p.split()) <= 2 and fold(p) not in brands]
 
 
 def combinations(description: str, language: str, brand_terms: Sequence[str], width: int, title: bool) -> list[str]:
@@ -138,8 +291,16 @@ def with_place(
     return [_sentence_case(c) if title else c.lower() for c in out if len(c) <= width and len(c.split()) >= 2]
 
 
-def description_candidates(description: str, selling_points: Sequence[str], language: str) -> list[str]:
-    """Description sentences that fit whole, and selling points joined into sentences."""
+# description candidates of the brief's own sentences that make the ones built from its phrases unneeded
+ENOUGH_DESCRIPTIONS = 6
+
+
+def description_candidates(
+    description: str, selling_points: Sequence[str], language: str, brand_terms: Sequence[str] = ()
+) -> list[str]:
+    """Description sentences that fit whole, and selling points joined into sentences: after a sentence or clause
+    of the description, or after what the business sells and where ("Ramos de flores en Madrid. Entrega el mismo
+    día. Tarjeta personalizada.") when its sentences are too long to take whole."""
     limit = DESCRIPTION_LIMIT.max_width
     out = []
     sentences = [" ".join(s.split()) for s in _SENTENCE.split(description) if s.strip()]
@@ -160,8 +321,23 @@ def description_candidates(description: str, selling_points: Sequence[str], lang
     for clause in [*(s.rstrip(".!?") for s in sentences), *clauses]:
         for point in points:
             candidate = f"{_sentence_case(clause)}. {point}."
-            if _fits(candidate, limit) and _edges_ok(clause, language):
+            if _fits(candidate, limit) and _edges_ok(clause, language) and fold(point) not in fold(clause):
                 out.append(candidate)
+    if len(out) >= ENOUGH_DESCRIPTIONS:
+        return list(dict.fromkeys(out))
+    # too few: the brief's sentences are too long to take whole ("Floristería online con entrega de ramos de flores
+    # el mismo día en Madrid si pides antes de las 14:00."): what it sells, then its selling points
+    nouns = [n for n in noun_phrases(description, language, brand_terms) if len(n.split()) >= 2]
+    width = HEADLINE_LIMIT.max_width
+    leads = with_place(nouns[:2], description, language, brand_terms, width, title=True, at_most=1)
+    leads += [_sentence_case(n) for n in nouns[:1]]  # what it sells: the first noun phrase
+    for lead in leads:
+        fresh = [p for p in points if fold(p) not in fold(lead) and fold(lead) not in fold(p)]
+        for count in (2, 1):
+            for start in range(len(fresh) - count + 1):
+                candidate = " ".join([f"{lead}.", *(f"{p}." for p in fresh[start : start + count])])
+                if _fits(candidate, limit):
+                    out.append(candidate)
     return list(dict.fromkeys(out))
 
 

@@ -74,7 +74,7 @@ def plan_rows(item: PromptInput, embedder: Any = None) -> list[tuple[str, Genera
     phrase of the brief, so that the rows write different lines.
     """
     examples = nearest_examples(" ".join([item.description, *item.selling_points]), item.language, embedder, k=3)
-    phrases = brief_phrases(item.description, item.selling_points, item.language, item.brand_terms)
+    phrases = brief_phrases(item.description, item.selling_points, item.language, item.brand_terms, item.landing_page)
     rows = []
     for kind in KINDS:
         for r in range(ROWS[kind]):
@@ -96,12 +96,16 @@ def plan_rows(item: PromptInput, embedder: Any = None) -> list[tuple[str, Genera
 
 
 def brief_phrases(
-    description: str, selling_points: Sequence[str], language: str, brand_terms: Sequence[str] = ()
+    description: str,
+    selling_points: Sequence[str],
+    language: str,
+    brand_terms: Sequence[str] = (),
+    landing_page: str = "",
 ) -> dict[str, list[str]]:
     """Per field, the whole phrases of the brief that fit it (:mod:`ml.generation.candidates`)."""
     return {
-        "headlines": headline_candidates(description, selling_points, language, brand_terms),
-        "descriptions": description_candidates(description, selling_points, language),
+        "headlines": headline_candidates(description, selling_points, language, brand_terms, landing_page),
+        "descriptions": description_candidates(description, selling_points, language, brand_terms),
         "keywords": keyword_candidates(description, selling_points, language, brand_terms),
     }
 
@@ -231,7 +235,8 @@ def assemble_full(
     )
     description = guard.text if guard.flagged else request.description
     points = () if guard.flagged else request.selling_points
-    from_brief = brief_phrases(description, points, request.language, request.brand_terms)
+    landing = "" if guard.flagged else request.landing_page
+    from_brief = brief_phrases(description, points, request.language, request.brand_terms, landing)
     wanted = {"keywords": request.n_keywords, "headlines": request.n_headlines, "descriptions": request.n_descriptions}
     dropped: list[Violation] = []
     raw: dict[str, list[str]] = {kind: [] for kind in KINDS}

@@ -6,7 +6,13 @@ import math
 
 import pytest
 
-from ml.generation.candidates import attached, description_candidates, headline_candidates, keyword_candidates
+from ml.generation.candidates import (
+    attached,
+    description_candidates,
+    headline_candidates,
+    keyword_candidates,
+    noun_lists,
+)
 from ml.generation.items import Completion
 from ml.generation.lines import ScoredLine, scored_lines
 from ml.generation.quality import Brief, check_line, example_keys, example_stems
@@ -227,3 +233,49 @@ def test_a_place_name_of_two_words_is_never_cut_in_two() -> None:
     assert check_line(ScoredLine("Sunset sailing tours in San"), "headlines", brief) == "cut"
     assert check_line(ScoredLine("Kayaking Tours in Lake"), "headlines", brief) == "cut"
     assert check_line(ScoredLine("Sailing tours in San Diego"), "headlines", brief) is None
+
+
+def test_a_list_of_what_the_business_offers_gives_headlines_of_its_items() -> None:
+    es = "Fontaneros en Zaragoza. Desatascos, fugas de agua y cambio de calentadores. Urgencias 24 horas."
+    assert noun_lists(es, "es") == [(["Desatascos", "fugas de agua", "cambio de calentadores"], "y")]
+    headlines = headline_candidates(es, ["urgencias 24 horas", "presupuesto sin compromiso"], "es")
+    assert {"Desatascos en Zaragoza", "Desatascos y fugas de agua", "Urgencias 24 horas en Zaragoza"} <= set(headlines)
+    laws = "Despacho de abogados laboralistas: despidos, reclamación de salarios e incapacidades."
+    assert "Despidos e incapacidades" in headline_candidates(laws, [], "es")  # "e" before "i"
+    # a list of modifiers is not a list of products; English words that describe the last item are not items
+    assert noun_lists("Clínica veterinaria con urgencias, quirófano propio y peluquería canina.", "es") == []
+    en = "House cleaning in Chicago. Weekly, biweekly or one-time deep cleans. Natural, candid photos and albums."
+    headlines = headline_candidates(en, [], "en")
+    assert not any(h.startswith(("Weekly in", "Biweekly", "Natural and", "Natural in")) for h in headlines)
+
+
+def test_a_selling_point_where_the_business_is_and_the_brand_with_its_product() -> None:
+    en = "Mobile bike repair in Portland. Clumping cat litter made from recycled paper."
+    headlines = headline_candidates(
+        en, ["we come to you", "tune-ups from $79", "pickup at the airport"], "en", ["PawPure"]
+    )
+    assert {"We come to you in Portland", "PawPure mobile bike repair"} <= set(headlines)
+    assert not any(h.startswith(("Tune-ups from $79 in", "Pickup at the airport in")) for h in headlines)
+    es = headline_candidates("Alquiler de coches en el aeropuerto de Málaga.", ["sin franquicia"], "es", ["AutoSol"])
+    assert "Alquiler de coches AutoSol" in es and not any(h.startswith("Sin franquicia en") for h in es)
+
+
+def test_the_landing_page_adds_only_phrases_about_the_product() -> None:
+    description = "Instalación de placas solares para viviendas unifamiliares."
+    page = "Calcula cuánto ahorras con autoconsumo solar. Instaladores certificados en Madrid y Toledo. Aviso legal."
+    headlines = headline_candidates(description, [], "es", landing_page=page)
+    assert {"Instaladores certificados", "Autoconsumo solar"} <= set(headlines)
+    assert not any(h.startswith(("Calcula", "Aviso")) for h in headlines)
+    page = "Pide cita en Clínica Sonrisa Turia. Calle Colón 12."
+    headlines = headline_candidates("Clínica dental en Valencia.", [], "es", ["Sonrisa Turia"], page)
+    assert not any(h.endswith("Clínica Sonrisa") for h in headlines)  # a name of three words is never cut
+
+
+def test_descriptions_from_what_the_business_sells_when_its_sentences_are_too_long() -> None:
+    es = "Floristería online con entrega de ramos de flores el mismo día en Madrid si pides antes de las 14:00."
+    points = ["entrega el mismo día", "ramos desde 29 €", "tarjeta personalizada"]
+    descriptions = description_candidates(es, points, "es")
+    assert "Floristería online en Madrid. Entrega el mismo día. Ramos desde 29 €." in descriptions
+    assert len(descriptions) >= 4 and all(len(d) <= 90 for d in descriptions)
+    short = description_candidates("Tune-ups from $79.", ["tune-ups from $79", "we come to you"], "en")
+    assert "Tune-ups from $79. Tune-ups from $79." not in short  # a point is not joined to itself
