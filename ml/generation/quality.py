@@ -5,8 +5,8 @@ with one reason code (the first that applies), which the API and the Generate pa
 
 * ``cut``: the width limit or the token cap ended it, not the model (:meth:`ScoredLine.ended_by_model`), or it ends
   on the first digits of a number the brief writes longer ("Sacos de 5" for 50 kg);
-* ``dangling``: it ends on a word that needs a next one ("y", "de", "with"), a comma, colon, hyphen or an open
-  bracket;
+* ``dangling``: it ends on a word that needs a next one ("y", "de", "with", "are"), a comma, colon, hyphen, an
+  open bracket or a currency sign with no amount ("Fees from $");
 * ``fragment``: too few words to say anything (a one-word headline, a description under five words);
 * ``repeated_word``: a content word or a word pair twice in the line;
 * ``invented_number`` / ``invented_claim``: a number, price, percentage or time, or a claim ("free shipping",
@@ -55,7 +55,8 @@ DANGLING = {
         "como".split()
     ),
     "en": frozenset(
-        "a an and as at by for from in into of on or our than that the their this to with your every each".split()
+        "a an and as at by for from in into of on or our than that the their this to with your every each are is "
+        "was were".split()
     ),
 }
 # claim stems (accent-free, lower case): a line may make the claim only when the brief makes it
@@ -143,7 +144,7 @@ CLAIMS = {
 _UNITS = frozenset("kg cm mm km ml mes meses dia dias day days hour hours hora horas min eur usd".split())
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_BAD_END = re.compile(r"[,:;\-–—&/+(\[{«\"“]$")
+_BAD_END = re.compile(r"[,:;\-–—&/+(\[{«\"“]$|(?<![\d\s])\s?[$€£]$")  # also a currency sign with no amount
 
 
 def words(text: str) -> list[str]:

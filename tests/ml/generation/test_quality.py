@@ -84,6 +84,7 @@ BRIEF_EN = Brief("Mobile bike repair in Portland: we fix flats, brakes and gears
         ("Sacos de 3 kg y 12 kg", None),
         ("Pienso natural para perros y", "dangling"),
         ("Pienso natural para perros,", "dangling"),
+        ("Envío gratis desde €", "dangling"),
         ("Pienso natural para perros y g", "cut"),
         ("Sacos de 1", "cut"),  # the start of 12
         ("Pienso (sin cereales", "dangling"),
@@ -119,6 +120,8 @@ def test_a_line_the_limit_ended_is_cut_whatever_it_reads() -> None:
         ("bike repair near me", "keywords", None),
         ("cheap bike repair", "keywords", "invented_claim"),
         ("bike repair and", "keywords", "dangling"),
+        ("Repair fees are $", "headlines", "dangling"),  # the amount was never written
+        ("Bike repair fees are", "headlines", "dangling"),
         ("Book Mobile Bike Repair", "headlines", None),
         ("We fix flats, brakes and gears at your home or office.", "descriptions", None),
         ("Same-day bike repair in Portland.", "descriptions", "invented_claim"),
