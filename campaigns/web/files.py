@@ -65,11 +65,14 @@ def download(request: HttpRequest, membership: Membership, kind: str) -> HttpRes
 @require_GET
 @organization_view
 def download_left_out(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
-    """What the download of ``kind`` leaves out, by name, rule and reason, as a CSV beside it."""
-    if kind not in EXPORTERS:
+    """What the download of ``kind`` leaves out, by name, rule and reason, as a CSV beside it: the account checked
+    as the exporter checks it (as the page lists it), without rendering the file."""
+    format_of = {format_kind: (platform, support) for format_kind, _label, platform, support in FORMATS}
+    if kind not in EXPORTERS or kind not in format_of:
         raise Http404
-    export, suffix = EXPORTERS[kind]
-    _content, account = export(membership.organization)
+    _export, suffix = EXPORTERS[kind]
+    platform, support = format_of[kind]
+    account = load_account(membership.organization, platform, None, support)
     response = HttpResponse(left_out_csv(account.problems), content_type="text/csv; charset=utf-8")
     name = f"{membership.organization.slug}-{suffix.removesuffix('.csv')}-left-out.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
