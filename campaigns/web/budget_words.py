@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,19 +68,29 @@ PLAIN: dict[str, Promise] = {
         "a budget for the campaign's whole life, not a daily budget to move: kept as it is"
     ),
 }
+
+
+def _stored(template: str) -> re.Pattern[str]:
+    """The pattern of the reasons a service's format string writes ("rollback of change {pk}"): its text as it is,
+    each field a named group (``{name!r}`` Python's repr of a string, any other field the digits of an id)."""
+    parts = []
+    for text, field, _spec, conversion in string.Formatter().parse(template):
+        parts.append(re.escape(text))
+        if field:
+            parts.append(rf"(?P<{field}>'.*'|\".*\")" if conversion == "r" else rf"(?P<{field}>\d+)")
+    return re.compile("".join(parts) + "$")
+
+
 # Reasons stored with a value in them (the services' format strings), read back into the reader's language.
 _WITH_VALUES = (
     (
-        re.compile(
-            r"shared budget (?P<name>'.*'|\".*\"): the platform spreads it over every campaign on it, so it is not "
-            r"one campaign's daily budget to move: held$"
-        ),
+        _stored(rebalancing.SHARED_BUDGET),
         gettext_lazy(
             "shared budget “%(name)s”: the platform spreads it over every campaign that uses it, so it is not one "
             "campaign's daily budget to move: kept as it is"
         ),
     ),
-    (re.compile(r"rollback of change (?P<pk>\d+)$"), gettext_lazy("undoes change %(pk)s")),
+    (_stored(rebalancing.ROLLBACK_OF), gettext_lazy("undoes change %(pk)s")),
 )
 LIMITS: dict[str, Promise] = {
     "limited by volume": gettext_lazy("Searches run out"),
