@@ -52,7 +52,11 @@ KIND_WORDS = {
 _COPYRIGHT = r"^(©|\(c\) )"
 _ROWS_LINE = re.compile(r"^\W*rows:\s*([\d.,]+)", re.IGNORECASE)
 # Microsoft Advertising keeps one "Time period" column and says above the header what its cells stand for.
-_AGGREGATION_LINE = re.compile(r"^\W*report aggregation:\s*(weekly|monthly)", re.IGNORECASE)
+_AGGREGATION_LINE = re.compile(
+    r"^\W*report aggregation:\s*(weekly|monthly|quarterly|yearly|hourly|hour\s*of\s*day|day\s*of\s*week)",
+    re.IGNORECASE,
+)
+_AGGREGATIONS = {"weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year"}
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,15 @@ class ReportReader:
                 expected_rows = int(re.sub(r"\D", "", rows_match.group(1)))
             aggregation_match = _AGGREGATION_LINE.match(line)
             if aggregation_match:
-                aggregation = {"weekly": "week", "monthly": "month"}[aggregation_match.group(1).lower()]
+                written = " ".join(aggregation_match.group(1).lower().split())
+                if written not in _AGGREGATIONS:  # rows of an hour, or of a weekday across the weeks: no periods
+                    raise ReportError(
+                        f"this report is aggregated by {written.replace('hourly', 'hour')}: its rows are not days "
+                        "or periods of the calendar, so they cannot be placed in time; download it again with "
+                        "the Daily, Weekly, Monthly, Yearly or Summary aggregation",
+                        line=number,
+                    )
+                aggregation = _AGGREGATIONS[written]
             if number in cut:
                 continue  # a header line is never this long
             for separator in ("\t", ",", ";"):
