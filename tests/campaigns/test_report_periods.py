@@ -175,12 +175,50 @@ def test_microsoft_yearly_time_period_lands_as_years(organization, write_report)
     assert stored(metrics) == figures(total) == (119400, 2610, 2_146_050_000, 99.0)
 
 
-@pytest.mark.parametrize("aggregation", ["Day of week", "Hour of day", "Hourly"])
-def test_microsoft_rows_of_a_weekday_or_an_hour_are_refused_naming_the_line(organization, write_report, aggregation):
-    text = MICROSOFT_EN_CAMPAIGNS_YEARLY.replace("Report Aggregation: Yearly", f"Report Aggregation: {aggregation}")
-    with pytest.raises(ReportError) as error:
-        import_report(organization, write_report(text, encoding="utf-16"))
-    message = str(error.value)
-    assert message.startswith(f"Line 4: this report is aggregated by {aggregation.lower().replace('hourly', 'hour')}")
-    assert "download it again with the Daily, Weekly, Monthly, Yearly or Summary aggregation" in message
-    assert DailyMetric.objects.count() == 0
+@pytest.mark.parametrize(
+    "aggregation, first, second",
+    [("Day of week", "Monday", "Tuesday"), ("Hour of day", "9", "10"), ("Hourly", "2023-06-01|09", "2024-06-01|10")],
+)
+def test_microsoft_rows_of_a_weekday_or_an_hour_add_up_to_the_report_range(
+    organization, write_report, aggregation, first, second
+):
+    # Rows of a weekday or an hour of the day span the whole range: together they are its figures, one period.
+    text = (
+        MICROSOFT_EN_CAMPAIGNS_YEARLY.replace("Report Aggregation: Yearly", f"Report Aggregation: {aggregation}")
+        .replace("\n2023\t", f"\n{first}\t")
+        .replace("\n2024\t", f"\n{second}\t")
+    )
+    result = import_report(organization, write_report(text, encoding="utf-16"))
+    assert (result.rows, result.segmented_by_day) == (2, False)
+    metrics = DailyMetric.objects.filter(level="campaign")
+    assert list(metrics.values_list("date", "date_to", "cost_micros")) == [
+        (D(2023, 1, 1), D(2024, 12, 31), 2_146_050_000)
+    ]
+    total = ReportImport.objects.get().totals["Total"]
+    assert stored(metrics) == figures(total) == (119400, 2610, 2_146_050_000, 99.0)
+
+
+def test_microsoft_hourly_rows_with_a_gregorian_date_are_summed_per_day(organization, write_report):
+    text = (
+        '"Report Name: Campaign Performance Report"\n'
+        '"Report Time: 1/15/2024,1/16/2024"\n'
+        '"Time Zone: (GMT+01:00) Brussels, Copenhagen, Madrid, Paris"\n'
+        '"Report Aggregation: Hourly"\n'
+        '"Rows: 3"\n'
+        "\n"
+        "Gregorian date\tHour of day\tCampaign name\tImpressions\tClicks\tSpend\tConversions\tCurrency code\n"
+        "1/15/2024\t9\tBricks\t100\t4\t3.20\t0\tEUR\n"
+        "1/15/2024\t10\tBricks\t120\t5\t4.10\t1\tEUR\n"
+        "1/16/2024\t9\tBricks\t90\t3\t2.50\t0\tEUR\n"
+        "Total\t-\t-\t310\t12\t9.80\t1\t-\n"
+        "\n"
+        "\u00a92024 Microsoft Corporation. All rights reserved. \n"
+    )
+    result = import_report(organization, write_report(text, encoding="utf-16"))
+    assert (result.rows, result.segmented_by_day) == (3, True)
+    metrics = DailyMetric.objects.filter(level="campaign").order_by("date")
+    assert list(metrics.values_list("date", "date_to", "cost_micros")) == [
+        (D(2024, 1, 15), None, 7_300_000),
+        (D(2024, 1, 16), None, 2_500_000),
+    ]
+    assert stored(metrics) == figures(ReportImport.objects.get().totals["Total"]) == (310, 12, 9_800_000, 1.0)
