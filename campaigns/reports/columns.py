@@ -20,7 +20,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "jour",
         "giorno",
     ),
-    # A Week or Month segment: each row is that week or month (its first day in the cell, or its name).
+    # A Week, Month, Quarter or Year segment: each row is that period (its first day in the cell, or its name).
     "week": (
         "week",
         "week (mon - sun)",
@@ -39,6 +39,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "semana (seg. - dom.)",
     ),
     "month": ("month", "mes", "monat", "mois", "mese", "mês"),
+    "quarter": ("quarter", "trimestre", "quartal"),
+    "year": ("year", "año", "jahr", "année", "anno", "ano"),
     "campaign": (
         "campaign",
         "campaign name",
@@ -262,7 +264,8 @@ def canonical(header: str) -> str | None:
     return _LOOKUP.get(" ".join(header.strip().strip('"').lower().split()))
 
 
-SEGMENTS = ("date", "week", "month")  # the time columns, finest first: a report has at most one that counts
+# the time columns, finest first: a report has at most one that counts
+SEGMENTS = ("date", "week", "month", "quarter", "year")
 
 
 @dataclass(frozen=True)
@@ -273,7 +276,7 @@ class HeaderMatch:
     spanish: bool
     microsoft: bool
     comma_locale: bool = False
-    segment: str = ""  # "day", "week" or "month": what each row's time cell stands for; "" without one
+    segment: str = ""  # "day", "week", "month", "quarter" or "year": what each row's time cell is; "" without one
 
 
 def match_header(cells: list[str]) -> HeaderMatch | None:
@@ -289,7 +292,7 @@ def match_header(cells: list[str]) -> HeaderMatch | None:
     segment = next((name for name in SEGMENTS if name in columns), "")
     if segment:  # rows are read by their finest time column; a coarser one beside it adds nothing
         columns["date"] = columns[segment]
-    for name in ("week", "month"):
+    for name in SEGMENTS[1:]:
         columns.pop(name, None)
     for kind in ("search_terms", "keyword", "ad_group", "campaign"):
         if all(name in columns for name in KIND_REQUIRED[kind]):

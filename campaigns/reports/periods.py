@@ -147,24 +147,62 @@ def _month_of(text: str) -> date | None:
     return None
 
 
-def segment_period(text: str, segment: str, *, month_first: bool) -> tuple[date, date] | None:
-    """(first day, last day) of a Week or Month segment cell, or None when the cell is not one.
+_QUARTER_WORDS = r"(?:quarter|qtr|quartal|trimestre|trim)"
+_ORDINAL = r"(?:\.?\s*(?:er|eme|e|ro|do|to|o|°|st|nd|rd|th)?\.?)"  # 1er, 2e, 2ème, 3º, 4th (accents gone)
+_QUARTER = [
+    # "Q1 2024", "T1 2024" (trimestre), "Q1/2024", "Q1-2024"
+    re.compile(r"^[qt]\s*(?P<q>[1-4])\s*[/.-]?\s*(?P<y>\d{4})$"),
+    # "2024 Q1", "2024-Q1", "2024/T1"
+    re.compile(r"^(?P<y>\d{4})\s*[/.-]?\s*[qt]\s*(?P<q>[1-4])$"),
+    # "1. Quartal 2024", "1er trimestre 2024", "1.er trim. 2024", "1st quarter of 2024", "1º trimestre de 2024"
+    re.compile(rf"^(?P<q>[1-4]){_ORDINAL}\s*{_QUARTER_WORDS}\.?\s*(?:de|del|di|of)?\s*(?P<y>\d{{4}})$"),
+    # "Quarter 1 2024", "trimestre 1 de 2024"
+    re.compile(rf"^{_QUARTER_WORDS}\.?\s*(?P<q>[1-4])\s*(?:de|del|di|of)?\s*,?\s*(?P<y>\d{{4}})$"),
+]
 
-    A cell holds the period's first day ("2026-08-31", "31/08/2026", "Week of Aug 31, 2026"), the whole range
-    ("Aug 31, 2026 - Sep 6, 2026"), or for months the month's name ("August 2026", "2026-08", "agosto de 2026").
+
+def _quarter_of(text: str) -> date | None:
+    """The first day of a quarter written as "Q1 2024", "2024 Q1", "T1 2024", "1. Quartal 2024",
+    "1er trimestre 2024"."""
+    plain = " ".join(_plain(text).split())
+    for pattern in _QUARTER:
+        found = pattern.match(plain)
+        if found:
+            return date(int(found["y"]), 3 * int(found["q"]) - 2, 1)
+    return None
+
+
+def segment_period(text: str, segment: str, *, month_first: bool) -> tuple[date, date] | None:
+    """(first day, last day) of a Week, Month, Quarter or Year segment cell, or None when the cell is not one.
+
+    A cell holds the period's first day ("2026-08-31", "31/08/2026", "Week of Aug 31, 2026", "Jan 15, 2024"),
+    the whole range ("Aug 31, 2026 - Sep 6, 2026"), for months the month's name ("August 2026", "2026-08",
+    "agosto de 2026"), for quarters its name ("Q1 2024", "T1 2024", "1. Quartal 2024") and for years the year
+    ("2024"). A month, quarter or year given by a day is the one holding that day (Google Ads writes each as its
+    first day).
     """
     text = text.strip().strip('"').strip()
-    if not text or len(text) > 80 or segment not in ("week", "month"):
+    if not text or len(text) > 80 or segment not in ("week", "month", "quarter", "year"):
         return None
     parts = _SPLIT.split(text)
     if len(parts) == 2:
         start, end = (_one_date(part, month_first) for part in parts)
         return (start, end) if start is not None and end is not None and start <= end else None
-    first = _month_of(text) if segment == "month" else None
+    first: date | None = None
+    if segment == "year" and re.fullmatch(r"\d{4}", text) and int(text) > 1900:
+        first = date(int(text), 1, 1)
+    elif segment == "quarter":
+        first = _quarter_of(text)
+    if first is None and segment in ("month", "quarter", "year"):
+        first = _month_of(text)
     first = first or _one_date(text, month_first)
     if first is None:
         return None
     if segment == "week":
         return first, first + timedelta(days=6)
-    first = first.replace(day=1)
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    if segment == "year":
+        return date(first.year, 1, 1), date(first.year, 12, 31)
+    months = 3 if segment == "quarter" else 1
+    first = date(first.year, first.month - (first.month - 1) % months, 1)
+    last_month = first.month + months - 1
+    return first, date(first.year, last_month, calendar.monthrange(first.year, last_month)[1])

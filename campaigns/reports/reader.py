@@ -52,7 +52,21 @@ KIND_WORDS = {
 _COPYRIGHT = r"^(©|\(c\) )"
 _ROWS_LINE = re.compile(r"^\W*rows:\s*([\d.,]+)", re.IGNORECASE)
 # Microsoft Advertising keeps one "Time period" column and says above the header what its cells stand for.
-_AGGREGATION_LINE = re.compile(r"^\W*report aggregation:\s*(weekly|monthly)", re.IGNORECASE)
+_AGGREGATION_LINE = re.compile(
+    r"^\W*report aggregation:\s*(weekly|monthly|quarterly|yearly|hourly|hour\s*of\s*day|day\s*of\s*week)",
+    re.IGNORECASE,
+)
+# What each aggregation's "Time period" cells stand for; "": an hour or a weekday, which are no period of the
+# calendar (an hour of day or a weekday spans the whole range): their rows add up to the report's date range.
+_AGGREGATIONS = {
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+    "hourly": "",
+    "hour of day": "",
+    "day of week": "",
+}
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,11 @@ def _encoding_reason(exc: UnicodeDecodeError) -> str:
     )
 
 
+def _time_period_column(header: HeaderMatch) -> bool:
+    """Whether the report's time column is Microsoft's "Time period", whose cells the aggregation line defines."""
+    return header.segment == "day" and header.names[header.columns["date"]].strip().lower() == "time period"
+
+
 class ReportReader:
     """Reads one report file. ``layout`` is known after construction; ``chunks()`` yields validated rows."""
 
@@ -162,7 +181,7 @@ class ReportReader:
         if not any(line.strip() for line in head):
             raise ReportError("the file is empty")
         expected_rows = None
-        aggregation = ""
+        aggregation: str | None = None
         best: tuple[int, int, list[str]] | None = None
         for number, line in enumerate(head, start=1):
             rows_match = _ROWS_LINE.match(line)
@@ -170,7 +189,7 @@ class ReportReader:
                 expected_rows = int(re.sub(r"\D", "", rows_match.group(1)))
             aggregation_match = _AGGREGATION_LINE.match(line)
             if aggregation_match:
-                aggregation = {"weekly": "week", "monthly": "month"}[aggregation_match.group(1).lower()]
+                aggregation = _AGGREGATIONS[" ".join(aggregation_match.group(1).lower().split())]
             if number in cut:
                 continue  # a header line is never this long
             for separator in ("\t", ",", ";"):
@@ -181,6 +200,10 @@ class ReportReader:
                 if header:
                     if aggregation and header.segment == "day":
                         header = replace(header, segment=aggregation)
+                    elif aggregation == "" and _time_period_column(header):  # a "Gregorian date" still is a day
+                        header = replace(
+                            header, segment="", columns={k: at for k, at in header.columns.items() if k != "date"}
+                        )
                     data = head[number:]
                     long_rows = sorted(n for n in cut if n > number)
                     if long_rows:

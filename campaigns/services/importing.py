@@ -406,8 +406,8 @@ class _Writer:
                 "s.match_type",
             ]
         )
-        # SQLite builds the table's other indexes after the rows when the file outnumbers the table's rows.
-        with indexes_built_after(SearchTermDaily._meta.db_table, self.report_import.rows):
+        # The table's other indexes are built after the rows when the file outnumbers the table's rows.
+        with indexes_built_after(SearchTermDaily._meta.db_table, self.report_import.rows) as rebuilt:
             for where, term_join in levels:
                 joins = f"{staging_join} {term_join} LEFT {self._keyword_join('search_terms')} WHERE {where}"
                 if connection.vendor == "sqlite":
@@ -418,7 +418,7 @@ class _Writer:
                         f"s.conversion_value, %s {joins} {_SQLITE_SUM_ON_CONFLICT}",
                         [self.report_import.pk, False],
                     )
-                elif self.digest.repeated_keys or not self._insert_unsummed(joins, date_to, excluded):
+                elif self.digest.repeated_keys or not self._insert_unsummed(joins, date_to, excluded, not rebuilt):
                     _sql(
                         f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
                         f"SELECT t.id, g.campaign_id, s.date, {date_to}, MIN(k.id), s.keyword, s.keyword_match_type, "
@@ -429,12 +429,14 @@ class _Writer:
         if self.digest.any_excluded:
             self._excluded_as_negatives()
 
-    def _insert_unsummed(self, joins: str, date_to: str, excluded: str) -> bool:
+    def _insert_unsummed(self, joins: str, date_to: str, excluded: str, ordered: bool) -> bool:
         """PostgreSQL: the staged rows as they are, when no two share a row key; False (and nothing written) when
         two do after all, for the summing insert to take over.
 
         Summing a million rows (sort, then aggregate) costs PostgreSQL a fifth of the import, for the few files
-        whose rows repeat a key; the rows still go in sorted by the unique key, whose index then fills in order.
+        whose rows repeat a key. ``ordered``: the rows go in sorted by the unique key, whose index then fills in
+        order, for a table much larger than the file (whose indexes stay); into a table smaller than the file the
+        sort (in temporary files, for a million rows) costs more than it saves.
         A repeat that the digest could not see (in two chunks, or two keywords matched in another case) breaks
         the unique key, and the savepoint undoes the partial insert.
         """
@@ -444,7 +446,7 @@ class _Writer:
                     f"INSERT INTO {SearchTermDaily._meta.db_table} ({_DAILY_COLUMNS}) "
                     f"SELECT t.id, g.campaign_id, s.date, {date_to}, k.id, s.keyword, s.keyword_match_type, "
                     f"s.match_type, {excluded} = 1, s.impressions, s.clicks, s.cost, s.conversions, "
-                    f"s.conversion_value, %s {joins} ORDER BY t.id, s.date",
+                    f"s.conversion_value, %s {joins}{' ORDER BY t.id, s.date' if ordered else ''}",
                     [self.report_import.pk, False],
                 )
         except IntegrityError as exc:
