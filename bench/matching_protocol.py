@@ -54,6 +54,7 @@ def run_protocol(
     head: str,
     oos_score: str = "probability+similarity",
     oos_recall: float | None = 0.6,
+    oos_confidence: float = 0.75,
 ) -> dict:
     """Fit, calibrate and test one matcher; embeddings are computed once up front (and timed apart)."""
     texts = split["fit"][0] + split["calibrate"][0] + split["test"][0]
@@ -62,7 +63,9 @@ def run_protocol(
     embed_s = time.perf_counter() - start
     n_fit, n_cal = len(split["fit"][0]), len(split["calibrate"][0])
     fit_v, cal_v, test_v = vectors[:n_fit], vectors[n_fit : n_fit + n_cal], vectors[n_fit + n_cal :]
-    matcher = IntentMatcher(embedder, head=head, oos_score=oos_score, oos_recall=oos_recall)
+    matcher = IntentMatcher(
+        embedder, head=head, oos_score=oos_score, oos_recall=oos_recall, oos_confidence=oos_confidence
+    )
     start = time.perf_counter()
     matcher.fit_vectors(split["fit"][0], split["fit"][1], fit_v)
     calibration = matcher.calibrate_vectors(split["calibrate"][1], cal_v)
@@ -82,10 +85,15 @@ def run_protocol(
     auroc = float(np.mean(in_scores[:, None] > out_scores[None, :]) + 0.5 * np.mean(in_scores[:, None] == out_scores))
     weight_used, sweep = matcher.oos_weight, {}
     if head == "logistic":
-        settings = [("oos_weight", w) for w in (0.1, 0.2, 0.3, 0.5, 1.0)] + [("oos_recall", r) for r in (0.5, 0.6, 0.7)]
+        settings = (
+            [("oos_weight", w) for w in (0.1, 0.2, 0.3, 0.5, 1.0)]
+            + [("oos_recall", r) for r in (0.5, 0.6, 0.7)]
+            + [("oos_confidence", c) for c in (0.5, 0.75, 0.95)]
+        )
         for setting, value in settings:
-            matcher.oos_recall = value if setting == "oos_recall" else None
+            matcher.oos_recall = None if setting == "oos_weight" else value if setting == "oos_recall" else 0.6
             matcher.oos_weight = value if setting == "oos_weight" else weight_used
+            matcher.oos_confidence = value if setting == "oos_confidence" else oos_confidence
             cal = matcher.calibrate_vectors(split["calibrate"][1], cal_v)
             swept = matcher.predict_vectors(test_v)
             sweep[f"{setting}={value}"] = {
@@ -102,6 +110,7 @@ def run_protocol(
         "head": head,
         "oos_score": oos_score if head == "logistic" else "similarity",
         "oos_recall": oos_recall if head == "logistic" else None,
+        "oos_confidence": oos_confidence if head == "logistic" and oos_recall is not None else None,
         "oos_weight": weight_used if head == "logistic" and oos_recall is None else None,
         "test_sweep_of_settings": sweep,
         "in_scope_accuracy": round(float(np.mean([m.label == y for m, y in inside])), 4),
