@@ -54,6 +54,7 @@ def run_protocol(
     head: str,
     oos_score: str = "probability+similarity",
     oos_recall: float | None = 0.6,
+    oos_confidence: float = 0.75,
 ) -> dict:
     """Fit, calibrate and test one matcher; embeddings are computed once up front (and timed apart)."""
     texts = split["fit"][0] + split["calibrate"][0] + split["test"][0]
@@ -62,7 +63,9 @@ def run_protocol(
     embed_s = time.perf_counter() - start
     n_fit, n_cal = len(split["fit"][0]), len(split["calibrate"][0])
     fit_v, cal_v, test_v = vectors[:n_fit], vectors[n_fit : n_fit + n_cal], vectors[n_fit + n_cal :]
-    matcher = IntentMatcher(embedder, head=head, oos_score=oos_score, oos_recall=oos_recall)
+    matcher = IntentMatcher(
+        embedder, head=head, oos_score=oos_score, oos_recall=oos_recall, oos_confidence=oos_confidence
+    )
     start = time.perf_counter()
     matcher.fit_vectors(split["fit"][0], split["fit"][1], fit_v)
     calibration = matcher.calibrate_vectors(split["calibrate"][1], cal_v)
@@ -82,10 +85,15 @@ def run_protocol(
     auroc = float(np.mean(in_scores[:, None] > out_scores[None, :]) + 0.5 * np.mean(in_scores[:, None] == out_scores))
     weight_used, sweep = matcher.oos_weight, {}
     if head == "logistic":
-        settings = [("oos_weight", w) for w in (0.1, 0.2, 0.3, 0.5, 1.0)] + [("oos_recall", r) for r in (0.5, 0.6, 0.7)]
+        settings = (
+            [("oos_weight", w) for w in (0.1, 0.2, 0.3, 0.5, 1.0)]
+            + [("oos_recall", r) for r in (0.5, 0.6, 0.7)]
+            + [("oos_confidence", c) for c in (0.5, 0.75, 0.95)]
+        )
         for setting, value in settings:
-            matcher.oos_recall = value if setting == "oos_recall" else None
+            matcher.oos_recall = None if setting == "oos_weight" else value if setting == "oos_recall" else 0.6
             matcher.oos_weight = value if setting == "oos_weight" else weight_used
+            matcher.oos_confidence = value if setting == "oos_confidence" else oos_confidence
             cal = matcher.calibrate_vectors(split["calibrate"][1], cal_v)
             swept = matcher.predict_vectors(test_v)
             sweep[f"{setting}={value}"] = {
@@ -102,6 +110,7 @@ def run_protocol(
         "head": head,
         "oos_score": oos_score if head == "logistic" else "similarity",
         "oos_recall": oos_recall if head == "logistic" else None,
+        "oos_confidence": oos_confidence if head == "logistic" and oos_recall is not None else None,
         "oos_weight": weight_used if head == "logistic" and oos_recall is None else None,
         "test_sweep_of_settings": sweep,
         "in_scope_accuracy": round(float(np.mean([m.label == y for m, y in inside])), 4),
@@ -129,6 +138,7 @@ def predict_throughput(
     n_queries: int = 1000,
     bare: dict[str, Callable[[list[str]], object]] | None = None,
     rounds: int = 2,
+    alongside: dict[str, Callable[[list[str]], object]] | None = None,
 ) -> dict:
     """End-to-end :meth:`IntentMatcher.predict` queries/s, embedding included, as a search-terms import pays
     it: the matcher is fitted and calibrated on ``cached`` vectors, then predicts ``n_queries`` test queries
@@ -136,7 +146,8 @@ def predict_throughput(
 
     ``bare`` names the models' own encode calls (no wrapper, no head) timed on the same queries in the same
     rounds, alternating with the end-to-end runs so that load from other processes hits both alike; the ratio
-    is end-to-end over the bare forward passes run one after another. Each figure is the best of ``rounds``;
+    is end-to-end over the bare forward passes run one after another. ``alongside`` names other calls (another
+    matcher's ``predict``) timed the same way, for an A/B that load cannot skew. Each figure is the best of ``rounds``;
     CPU ms per query (this process's CPU time) is reported beside the wall-clock rate, being less sensitive to
     other processes on a shared machine."""
     texts = split["fit"][0] + split["calibrate"][0]
@@ -147,7 +158,8 @@ def predict_throughput(
     fresh.encode(["warm up"])  # model load is once per process, not per query
     queries = list(dict.fromkeys(split["test"][0]))[:n_queries]
     bare = bare or {}
-    for encode in bare.values():
+    alongside = alongside or {}
+    for encode in [*bare.values(), *alongside.values()]:
         encode(["warm up"])
     best: dict[str, tuple[float, float]] = {}
 
@@ -161,7 +173,7 @@ def predict_throughput(
     for _ in range(rounds):
         # a fresh matcher embedder cache is not needed: ``fresh`` has none, so every query is embedded
         timed("end_to_end", lambda: matcher.predict(queries))
-        for name, encode in bare.items():
+        for name, encode in [*bare.items(), *alongside.items()]:
             timed(name, functools.partial(encode, queries))
     query_vectors = fresh.encode(queries)
     timed("head", lambda: matcher.predict_vectors(query_vectors))
@@ -174,6 +186,12 @@ def predict_throughput(
         "head_only_queries_per_s": round(n / best["head"][0], 1),
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
     }
+    for name in alongside:
+        out[name] = {
+            "queries_per_s": round(n / best[name][0], 1),
+            "cpu_ms_per_query": round(1000 * best[name][1] / n, 3),
+        }
+        out[f"end_to_end_over_{name}"] = round(best[name][0] / best["end_to_end"][0], 3)
     if bare:
         out["bare_forward"] = {
             name: {"queries_per_s": round(n / best[name][0], 1), "cpu_ms_per_query": round(1000 * best[name][1] / n, 3)}

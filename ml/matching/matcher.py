@@ -25,13 +25,15 @@ On banking77 with 10 intents held out (``bench/matching_bench.py``), the logisti
 voting by 10+ points of in-scope accuracy at the same out-of-scope recall.
 
 Without an embedder the matcher uses :func:`ml.matching.embeddings.matcher_embedder` (USE v3 and English
-all-MiniLM-L6 with int8 Linear layers, concatenated, each block unit-norm): 1.5 points more closed-set accuracy
-on banking77 than USE alone. The web app passes its own (USE alone, cached on disk): its accounts are Spanish as
-often as English, and all-MiniLM is English-only (Spanish similarity Spearman 0.769 concatenated vs 0.816 for
-USE alone). The price is speed: int8 all-MiniLM costs ~2.2 ms of CPU per search term (5.5 in fp32) against
-~0.9 for USE, so ``predict`` on 1,000 new banking77 queries, embedding included, ran at 431 queries/s (3.1 ms
-CPU each; the two embedders run side by side on one thread each) against 179 (6.4 ms) with fp32 all-MiniLM and
-736 for USE alone (1.3 ms), in one run on 2 cores shared with other work (load 3; bench/matching_bench.py).
+all-MiniLM-L6 with int8 Linear layers, concatenated, the cosine weighing USE 0.75 and all-MiniLM 0.25): 1+
+points more closed-set accuracy on banking77 than USE alone, and Spanish similarity Spearman 0.804 (0.766 with
+equal weights, 0.816 for USE alone). The web app passes its own (USE alone, cached on disk): its accounts are
+Spanish as often as English, and all-MiniLM is English-only. The price is speed: int8 all-MiniLM costs ~2.1 ms
+of CPU per search term against ~0.7-0.9 for USE; the two run on two threads, all-MiniLM's share split between
+them once USE is done (see :class:`ml.matching.embeddings.ConcatEmbedder`), 2.5-3 ms of CPU per query end to
+end. That split only pays where a second core is idle: on 2 cores shared with other work (load 5-10), 1,000 new
+banking77 queries ran at 170-200 queries/s, 1.0-1.3x the previous default timed in the same rounds, at the same
+CPU per query (bench/matching_bench.py ``--speed``; the previous default reached 431 queries/s at load 3).
 Pass ``default_embedder()`` to match fast.
 """
 
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -47,8 +50,10 @@ if TYPE_CHECKING:
     from ml.matching.embeddings import Embedder
 
 Label = Hashable
-RECALL_Z = 1.645  # one-sided 95 %
+RECALL_Z = 1.645  # one-sided 95 %, wilson_lower_bound's default
 OOS_SCORES = ("probability+similarity", "probability")
+# fitted texts from which the logistic head finds each query's keyword with one product per label
+PER_LABEL_PRODUCT_FROM = 2048
 
 
 @dataclass(frozen=True)
@@ -133,12 +138,17 @@ class IntentMatcher:
             fits: 2 points less closed-set accuracy; 100 over-fits the probabilities).
         oos_recall: the out-of-scope recall the logistic head's threshold is chosen for (the default): the
             lowest threshold, so the most relevant terms kept, whose share of the calibration's out-of-scope
-            examples flagged has a one-sided 95 % Wilson lower bound of at least this (with 119 of them, 81
-            flagged, 68 %, for 0.6). The goal's form, "at least 60 % of irrelevant terms caught, as few relevant
-            ones lost as possible", carries to any embedder and score scale, where a fixed weight does not: the
-            same ``oos_weight`` 0.3 chose 90.1/71.8 (in-scope accuracy / out-of-scope recall on the banking77
-            test split, %) with fp32 all-MiniLM and 87.0/83.3 with int8; 0.6 chose 91.7/63.0 and 91.5/65.5
-            (bench/matching_bench.py). None uses ``oos_weight`` instead.
+            examples flagged has a one-sided Wilson lower bound (at ``oos_confidence``) of at least this (with
+            119 of them and 0.75, 76 flagged, 64 %, for 0.6). The goal's form, "at least 60 % of irrelevant
+            terms caught, as few relevant ones lost as possible", carries to any embedder and score scale, where
+            a fixed weight does not: the same ``oos_weight`` 0.3 chose 90.1/71.8 (in-scope accuracy / out-of-
+            scope recall on the banking77 test split, %) with fp32 all-MiniLM and 87.0/83.3 with int8; 0.6 (at
+            95 % confidence) chose 91.7/63.0 and 91.5/65.5 (bench/matching_bench.py). None uses ``oos_weight``.
+        oos_confidence: the one-sided confidence of that bound. 0.75 (the default) asks ~64 % flagged on 119
+            validation examples to certify 60 %; 0.95 (the previous default) asked 68 % and lost in-scope
+            accuracy for it: banking77 test, USE + int8 all-MiniLM with equal weights, 92.0 % in-scope / 61.5 %
+            out-of-scope recall against 91.6 / 65.3 (0.5, the share itself: 92.4 / 60.5, but below target about
+            half the time).
         oos_weight: with ``oos_recall=None``, the out-of-scope trade-off for the logistic head's threshold: it
             maximises (in-scope examples kept *and* correctly labelled) + ``oos_weight`` × (out-of-scope examples
             flagged). Below 1 a lost relevant term counts more than a missed irrelevant one. On banking77 (USE +
@@ -169,6 +179,7 @@ class IntentMatcher:
         oos_weight: float = 0.3,
         oos_score: str = "probability+similarity",
         oos_recall: float | None = 0.6,
+        oos_confidence: float = 0.75,
     ) -> None:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
@@ -178,6 +189,8 @@ class IntentMatcher:
             raise ValueError(f"oos_score must be one of {OOS_SCORES}, got {oos_score!r}")
         if oos_recall is not None and not 0 < oos_recall < 1:
             raise ValueError(f"oos_recall must be between 0 and 1 (exclusive) or None, got {oos_recall}")
+        if not 0.5 <= oos_confidence < 1:
+            raise ValueError(f"oos_confidence must be at least 0.5 and below 1, got {oos_confidence}")
         if C <= 0 or oos_weight < 0:
             raise ValueError(f"C must be positive and oos_weight not negative, got C={C}, oos_weight={oos_weight}")
         self.head = head
@@ -185,6 +198,7 @@ class IntentMatcher:
         self.oos_weight = oos_weight
         self.oos_score = oos_score
         self.oos_recall = oos_recall
+        self.oos_confidence = oos_confidence
         self._classifier: object | None = None
         self._embedder = embedder
         self.k = k
@@ -247,7 +261,7 @@ class IntentMatcher:
         """Choose the relevance threshold from labelled examples that were not used in :meth:`fit`.
 
         With out-of-scope examples (label None), the logistic head takes the lowest threshold (the most in-scope
-        examples kept and correct) that flags ``oos_recall`` of them with 95 % confidence (a one-sided Wilson
+        examples kept and correct) that flags ``oos_recall`` of them with ``oos_confidence`` (a one-sided Wilson
         lower bound on the share flagged), or with ``oos_recall=None`` the one maximising the ``oos_weight``
         trade-off. The nearest head maximises Youden's J, i.e. the share of in-scope examples kept plus the share
         of out-of-scope examples flagged; ties go to the lower threshold, which flags less (and, with
@@ -275,7 +289,8 @@ class IntentMatcher:
             method = "quantile"
         elif self.head == "logistic":
             if self.oos_recall is not None:
-                threshold, method = _recall_target_threshold(outside, self.oos_recall), "recall_target"
+                threshold = _recall_target_threshold(outside, self.oos_recall, self.oos_confidence)
+                method = "recall_target"
             else:
                 correct = np.array([m.label == y for m, y in zip(matches, labels, strict=True)])[~out_of_scope]
                 threshold = _trade_off_threshold(scores[~out_of_scope], correct, outside, self.oos_weight)
@@ -333,13 +348,17 @@ class IntentMatcher:
                     probabilities = classifier.predict_proba(chunk)
                     best = classifier.classes_[probabilities.argmax(axis=1)]
                     confidence = probabilities.max(axis=1)
-                # the keyword is the nearest text *of the chosen label*, from one product with every fitted text:
-                # a per-label product (tried for speed in issue 19) moved the demo's intent clusters in
-                # tests/campaigns/web/test_intent_clusters.py, cause not pinned down (float32 rounding suspected)
-                sims = chunk @ self._vectors.T
-                masked = np.where(self._label_ids[None, :] == best[:, None], sims, -np.inf)
-                nearest = masked.argmax(axis=1)
-                similarities = sims[rows, nearest]
+                if len(self._texts) < PER_LABEL_PRODUCT_FROM:
+                    # the keyword is the nearest text *of the chosen label*, from one product with every fitted
+                    # text: a per-label product moved the demo's intent clusters in
+                    # tests/campaigns/web/test_intent_clusters.py (float32 rounding suspected), and on a few
+                    # hundred keywords the full product costs little
+                    sims = chunk @ self._vectors.T
+                    masked = np.where(self._label_ids[None, :] == best[:, None], sims, -np.inf)
+                    nearest = masked.argmax(axis=1)
+                    similarities = sims[rows, nearest]
+                else:
+                    nearest, similarities = self._nearest_of_label(chunk, best)
             else:
                 sims = chunk @ self._vectors.T
                 top = (
@@ -375,6 +394,26 @@ class IntentMatcher:
                     )
                 )
         return matches
+
+    def _nearest_of_label(self, chunk: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The nearest fitted text of each query's label and its cosine, one product per label with only that
+        label's texts: with thousands of fitted texts, the full product is most of the head's time (banking77,
+        7,785 texts of 896 dimensions: 0.4 ms of CPU per query, the embedders ~3)."""
+        import numpy as np
+
+        assert self._vectors is not None and self._label_ids is not None
+        nearest = np.empty(len(chunk), dtype=np.int64)
+        similarities = np.empty(len(chunk), dtype=np.float32)
+        order = np.argsort(self._label_ids, kind="stable")
+        starts = np.searchsorted(self._label_ids[order], np.arange(len(self._labels) + 1))
+        for label in np.unique(best):
+            queries = np.flatnonzero(best == label)
+            texts = order[starts[label] : starts[label + 1]]
+            sims = chunk[queries] @ self._vectors[texts].T
+            top = sims.argmax(axis=1)
+            nearest[queries] = texts[top]
+            similarities[queries] = sims[np.arange(len(queries)), top]
+        return nearest, similarities
 
 
 def _youden_threshold(inside: np.ndarray, outside: np.ndarray, min_kept: float | None = None) -> float:
@@ -419,11 +458,11 @@ def wilson_lower_bound(successes: np.ndarray, n: int, z: float = RECALL_Z) -> np
     return (centre - spread) / (1 + z * z / n)
 
 
-def _recall_target_threshold(out_scores: np.ndarray, target: float) -> float:
+def _recall_target_threshold(out_scores: np.ndarray, target: float, confidence: float = 0.95) -> float:
     """The lowest threshold (so the most in-scope examples kept, and kept correct: both only fall as the
     threshold rises) at which the share of out-of-scope examples flagged is ``target`` or more *with
-    confidence*: its one-sided 95 % Wilson lower bound, not the share itself, must reach the target, since a
-    threshold chosen on ~100 examples flags fewer on new ones about half the time. Where no threshold can show
+    confidence*: its one-sided Wilson lower bound at ``confidence``, not the share itself, must reach the target,
+    since a threshold chosen on ~100 examples flags fewer on new ones about half the time. Where no threshold can show
     that (too few out-of-scope examples), the one that flags them all."""
     import numpy as np
 
@@ -432,5 +471,6 @@ def _recall_target_threshold(out_scores: np.ndarray, target: float) -> float:
     # (flagging the ones below) and one above the highest (flagging all)
     candidates = np.concatenate([outside, [np.nextafter(outside[-1], np.inf)]])
     flagged = np.searchsorted(outside, candidates, side="left")
-    ok = np.flatnonzero(wilson_lower_bound(flagged, len(outside)) >= target)
+    z = NormalDist().inv_cdf(confidence)
+    ok = np.flatnonzero(wilson_lower_bound(flagged, len(outside), z) >= target)
     return float(candidates[ok[0]] if len(ok) else candidates[-1])

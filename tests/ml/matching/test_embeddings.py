@@ -185,6 +185,60 @@ def test_concatenated_cosine_is_the_mean_of_the_parts() -> None:
     assert float(vectors[0] @ vectors[1]) == pytest.approx(0.5)
 
 
+def test_weighted_concatenation_cosine_is_the_weighted_mean() -> None:
+    import numpy as np
+
+    from ml.matching.embeddings import ConcatEmbedder
+
+    first = _TableEmbedder("a", {"x": [1.0, 0.0], "y": [0.0, 1.0]})  # cosine 0
+    second = _TableEmbedder("b", {"x": [1.0, 0.0, 0.0], "y": [1.0, 0.0, 0.0]})  # cosine 1
+    both = ConcatEmbedder([first, second], weights=[3, 1])
+    vectors = both.encode(["x", "y"])
+    assert both.name == "a+b@0.75:0.25"
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    assert float(vectors[0] @ vectors[1]) == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="positive"):
+        ConcatEmbedder([first, second], weights=[1, 0])
+
+
+def test_the_shared_last_part_is_cut_into_chunks_and_put_back_in_order() -> None:
+    import numpy as np
+
+    from ml.matching.embeddings import ConcatEmbedder
+
+    rng = np.random.default_rng(3)
+    texts = [f"text {'x' * int(n)}" for n in rng.integers(0, 40, size=50)]
+    texts = list(dict.fromkeys(texts))
+    first = _TableEmbedder("a", {t: rng.normal(size=4).tolist() for t in texts})
+    calls: list[int] = []
+
+    class Counting(_TableEmbedder):
+        def encode(self, batch):
+            calls.append(len(batch))
+            return super().encode(batch)
+
+    second = Counting("b", {t: rng.normal(size=3).tolist() for t in texts})
+    chunked = ConcatEmbedder([first, second], chunk_size=4).encode(texts)
+    serial = ConcatEmbedder([first, second], parallel=False).encode(texts)
+    assert np.allclose(chunked, serial, atol=1e-6)
+    assert max(calls[:-1]) == 4 and sum(calls[:-1]) == len(texts)
+
+
+def test_torch_thread_setting_is_restored_by_the_last_concurrent_user() -> None:
+    import torch
+
+    from ml.matching.embeddings import _torch_threads
+
+    before = torch.get_num_threads()
+    first, second = _torch_threads(1), _torch_threads(1)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert torch.get_num_threads() == 1  # the second user still runs on one thread
+    second.__exit__(None, None, None)
+    assert torch.get_num_threads() == before
+
+
 def test_concatenation_needs_two_embedders() -> None:
     from ml.matching.embeddings import ConcatEmbedder
 

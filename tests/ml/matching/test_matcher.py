@@ -94,8 +94,10 @@ def test_uncalibrated_matcher_flags_nothing(embedder: CachedEmbedder) -> None:
         ({"head": "nearest"}, 74, 10),
         ({"head": "logistic", "oos_score": "probability", "oos_recall": None}, 75, 19),
         ({"head": "logistic", "oos_recall": None}, 73, 20),
-        ({"head": "logistic", "oos_score": "probability"}, 71, 20),
-        ({"head": "logistic"}, 74, 20),  # the default: oos_recall 0.6
+        ({"head": "logistic", "oos_score": "probability", "oos_confidence": 0.95}, 71, 20),
+        ({"head": "logistic", "oos_confidence": 0.95}, 74, 20),  # the previous default
+        ({"head": "logistic", "oos_score": "probability"}, 74, 20),
+        ({"head": "logistic"}, 75, 18),  # the default: oos_recall 0.6, oos_confidence 0.75
     ],
 )
 def test_banking77_subset_accuracy_and_out_of_scope(
@@ -166,7 +168,7 @@ def test_recall_target_threshold_flags_the_target_with_confidence() -> None:
     angles = np.concatenate([[0.0, np.pi / 2], inside, outside])
     vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
     labels = ["x"] * 20 + [None] * 30
-    matcher = IntentMatcher(embedder=None).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
+    matcher = IntentMatcher(embedder=None, oos_confidence=0.95).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
     calibration = matcher.calibrate_vectors(labels, vectors[2:])
     assert (calibration.method, calibration.on, calibration.in_scope_kept) == ("recall_target", "score", 1.0)
     # 60 % of 30 is 18, but 18/30 has a 95 % lower bound under 0.6: the least k with a bound >= 0.6 is 23
@@ -177,6 +179,50 @@ def test_recall_target_threshold_flags_the_target_with_confidence() -> None:
     # a lower target flags fewer, and never more than the recall-free trade-off needs
     lenient = IntentMatcher(embedder=None, oos_recall=0.3).fit_vectors(["x", "y"], ["x", "y"], vectors[:2])
     assert lenient.calibrate_vectors(labels, vectors[2:]).out_of_scope_flagged < calibration.out_of_scope_flagged
+
+
+def test_a_lower_confidence_flags_fewer_and_a_point_estimate_flags_the_target() -> None:
+    from statistics import NormalDist
+
+    inside = np.radians(np.linspace(0, 20, 20))
+    outside = np.radians(np.linspace(30, 44, 30))
+    angles = np.concatenate([[0.0, np.pi / 2], inside, outside])
+    vectors = normalise_rows(np.stack([np.cos(angles), np.sin(angles)], axis=1))
+    labels = ["x"] * 20 + [None] * 30
+    flagged = {}
+    for confidence in (0.5, 0.75, 0.95):
+        matcher = IntentMatcher(embedder=None, oos_confidence=confidence)
+        calibration = matcher.fit_vectors(["x", "y"], ["x", "y"], vectors[:2]).calibrate_vectors(labels, vectors[2:])
+        flagged[confidence] = round(calibration.out_of_scope_flagged * 30)
+        z = NormalDist().inv_cdf(confidence)
+        bounds = wilson_lower_bound(np.array([flagged[confidence] - 1, flagged[confidence]]), 30, z)
+        assert bounds[0] < 0.6 <= bounds[1]
+    # at 50 % the bound is the share itself: 18 of 30 is 60 %
+    assert flagged[0.5] == 18 < flagged[0.75] < flagged[0.95] == 23
+    with pytest.raises(ValueError, match="oos_confidence"):
+        IntentMatcher(embedder=None, oos_confidence=0.4)
+
+
+def test_the_per_label_product_finds_the_same_keywords_as_the_full_one() -> None:
+    from ml.matching import matcher as matcher_module
+
+    rng = np.random.default_rng(7)
+    centres = normalise_rows(rng.normal(size=(12, 32)))
+    labels = [f"g{i % 12}" for i in range(600)]
+    vectors = normalise_rows(centres[np.arange(600) % 12] + 0.6 * rng.normal(size=(600, 32)))
+    queries = normalise_rows(centres[rng.integers(12, size=300)] + 0.6 * rng.normal(size=(300, 32)))
+    texts = [f"t{i}" for i in range(600)]
+    matcher = IntentMatcher(embedder=None).fit_vectors(texts, labels, vectors)
+    full = matcher.predict_vectors(queries, threshold=None)
+    before = matcher_module.PER_LABEL_PRODUCT_FROM
+    matcher_module.PER_LABEL_PRODUCT_FROM = 1
+    try:
+        per_label = matcher.predict_vectors(queries, threshold=None)
+    finally:
+        matcher_module.PER_LABEL_PRODUCT_FROM = before
+    assert [m.keyword for m in per_label] == [m.keyword for m in full]
+    assert [m.label for m in per_label] == [m.label for m in full]
+    assert np.allclose([m.similarity for m in per_label], [m.similarity for m in full], atol=1e-5)
 
 
 def test_recall_target_with_too_few_out_of_scope_examples_flags_them_all() -> None:
@@ -235,4 +281,7 @@ def test_matcher_without_an_embedder_concatenates_use_and_minilm() -> None:
     from ml.matching.embeddings import matcher_embedder
 
     assert IntentMatcher().embedder is matcher_embedder()
-    assert (matcher_embedder().name, matcher_embedder().dim) == ("use-multilingual-v3+all-minilm-l6-v2-int8", 896)
+    assert (matcher_embedder().name, matcher_embedder().dim) == (
+        "use-multilingual-v3+all-minilm-l6-v2-int8@0.75:0.25",
+        896,
+    )
