@@ -120,7 +120,8 @@ def load_account(
         if findings:
             account.problems += as_problems(where, findings)
             continue
-        account.campaigns.append(_campaign(account, campaign, campaign.negatives))
+        negatives = campaign.negatives  # type: ignore[attr-defined]  # the Prefetch's to_attr
+        account.campaigns.append(_campaign(account, campaign, negatives))
     _shared_budgets_agree(account)
     wanted = {lst.pk for item in account.campaigns for lst in item.shared_lists}
     for shared_list in structure.shared_lists:

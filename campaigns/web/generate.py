@@ -106,7 +106,7 @@ def _live_ads(ad_group_ids: set[int]) -> set[int]:
 def _new_ads(campaign: Campaign, suggestions: list[Suggestion]) -> list[dict[str, Any]]:
     """The ad groups whose pending headlines and descriptions have no ad to join: approving them creates the ad,
     which needs a final URL (another ad's of the campaign is offered)."""
-    groups = {s.ad_group_id: s.ad_group for s in suggestions if s.kind in AD_TEXT_FIELDS and s.ad_group_id}
+    groups = {s.ad_group.pk: s.ad_group for s in suggestions if s.kind in AD_TEXT_FIELDS and s.ad_group is not None}
     without = set(groups) - _live_ads(set(groups))
     if not without:
         return []
