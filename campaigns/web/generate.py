@@ -152,7 +152,7 @@ def _approve_into_new_ads(
                 "New ad for %(name)s with %(count)d headlines and descriptions, paused: check it, then enable it "
                 "on the platform after the export."
             )
-            % {"name": ad.ad_group.name, "count": len(approved)},
+            % {"name": ad.ad_group.name, "count": len(ad.headlines) + len(ad.descriptions)},
         )
         done += len(approved)
     return handled, done

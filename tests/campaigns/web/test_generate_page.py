@@ -490,3 +490,34 @@ def test_the_marketer_writes_the_lines_the_model_did_not_suggest(client, teammat
     ad = Ad.objects.get(ad_group=bare)
     assert ad.headline_texts == ["Teja Árabe", "Envío a Obra", "Hecha en Toledo"]
     assert ad.description_texts == ["Tejas de Toledo.", "Pide presupuesto."]
+
+
+def test_a_new_ad_is_asked_for_and_announced_in_spanish(client, teammate, organization):
+    bare = AdGroupFactory(campaign=CampaignFactory(organization=organization, name="Tejas"), name="Teja árabe")
+    lines = [generated(bare, "headline", t) for t in ("Teja Árabe", "Envío a Obra", "Hecha en Toledo")]
+    lines.append(generated(bare, "description", "Tejas de Toledo."))
+    client.force_login(teammate)
+    client.cookies["django_language"] = "es"
+    body = client.get(page_url(bare)).content.decode()
+    for text in (
+        "Grupos de anuncios sin anuncio",
+        "URL final del nuevo anuncio de Teja árabe",
+        "Tus propias descripciones, una por línea, si se sugieren pocas",
+    ):
+        assert text in body
+    response = client.post(
+        reverse("campaigns:generate_decide", args=[bare.campaign_id]),
+        {
+            "decision": "approve",
+            "ids": [s.pk for s in lines],
+            f"final_url-{bare.pk}": "https://tejas.example/",
+            f"descriptions-{bare.pk}": "Pide presupuesto.",
+        },
+        follow=True,
+    )
+    assert said(response) == [
+        "Nuevo anuncio para Teja árabe con 5 títulos y descripciones, en pausa: revísalo y actívalo en la plataforma "
+        "después de exportarlo.",
+        "4 sugerencias aprobadas.",
+    ]
+    assert Ad.objects.get(ad_group=bare).description_texts == ["Tejas de Toledo.", "Pide presupuesto."]
