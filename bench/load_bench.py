@@ -7,6 +7,11 @@ The naive way, in the same run and with the same settings and load: Django's dev
 web process: one process, a thread per request), for a shorter time.
 
     .venv/bin/python bench/load_bench.py            # writes bench/results/load.json
+    .venv/bin/python bench/load_bench.py --before REV   # and gunicorn on commit REV's code, same data and load
+
+``--before`` serves another commit's code (extracted with git archive, sharing this checkout's virtual environment
+and the same database, so it needs the same migrations) for as long as this code, just before it: a before/after
+comparison in one run, under the same load.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import subprocess
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -60,6 +66,7 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2 * multiprocessing.cpu_count() + 1)
     parser.add_argument("--wait", default="1,3", help="seconds between a user's requests, MIN,MAX")
+    parser.add_argument("--before", default="", help="also serve this commit's code (same data), just before")
     args = parser.parse_args()
 
     env = harness.production_env(DATABASE)
@@ -69,12 +76,16 @@ def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="load-bench-"))
     locust_env = {**env, "LOAD_WAIT": args.wait, "LOAD_TOKEN": data.pop("token")}
     runs = {}
-    for name, seconds in (("gunicorn", args.seconds), ("runserver", args.baseline_seconds)):
-        server = (
-            harness.start_gunicorn(env, args.workers, logs / "gunicorn.log")
-            if name == "gunicorn"
-            else harness.start_runserver(env, logs / "runserver.log")
-        )
+    before_tree = extract(args.before, logs / "before") if args.before else None
+    plan = [("gunicorn", args.seconds), ("runserver", args.baseline_seconds)]
+    if before_tree is not None:
+        plan.insert(0, ("gunicorn_before", args.seconds))
+    for name, seconds in plan:
+        if name == "runserver":
+            server = harness.start_runserver(env, logs / "runserver.log")
+        else:
+            tree = before_tree if name == "gunicorn_before" and before_tree is not None else harness.ROOT
+            server = harness.start_gunicorn(env, args.workers, logs / f"{name}.log", tree)
         load_before = harness.load_average()
         try:
             stats = harness.run_locust(
@@ -90,7 +101,8 @@ def main() -> None:
         finally:
             server.stop()
         runs[name] = {
-            "server": name,
+            "server": "gunicorn" if name == "gunicorn_before" else name,
+            **({"commit": args.before} if name == "gunicorn_before" else {}),
             "workers": server.workers,
             "seconds": seconds,
             "load_average_before_after": [load_before, harness.load_average()],
@@ -114,6 +126,16 @@ def main() -> None:
         },
         "goal": {"max_error_rate": MAX_ERROR_RATE, "met": gunicorn["error_rate"] < MAX_ERROR_RATE},
         "p95_ms_per_endpoint": {name: row["p95"] for name, row in gunicorn["endpoints"].items()},
+        **(
+            {
+                "p95_ms_per_endpoint_before": {
+                    "commit": args.before,
+                    **{name: row["p95"] for name, row in runs["gunicorn_before"]["endpoints"].items()},
+                }
+            }
+            if "gunicorn_before" in runs
+            else {}
+        ),
         "runs": runs,
     }
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
@@ -121,6 +143,14 @@ def main() -> None:
         f"\nerror rate {gunicorn['error_rate']:.4%} (goal < {MAX_ERROR_RATE:.1%}): "
         f"{'met' if result['goal']['met'] else 'NOT met'}; written to {RESULTS}"
     )
+
+
+def extract(revision: str, into: Path) -> Path:
+    """The tree of ``revision`` under ``into`` (as bench/import_bench.py extracts its --before)."""
+    into.mkdir()
+    archive = subprocess.run(["git", "archive", revision], cwd=harness.ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ urlpatterns = [
     path("budgets/plans/<int:plan_id>/decide/", budgets.decide_plan, name="decide_plan"),
     path("budgets/plans/<int:plan_id>/review/", budgets.review_plan, name="review_plan"),
     path("budgets/plan-now/", budgets.plan_now, name="plan_now"),
+    path("budgets/planning/", budgets.plan_progress, name="plan_progress"),
     path("budgets/campaigns/<int:campaign_id>/daily-budget/", budget_edit.edit_budget, name="edit_budget"),
     path("budgets/changes/<int:change_id>/roll-back/", budgets.roll_back, name="roll_back"),
     path("exports/", files.exports, name="exports"),

@@ -129,7 +129,8 @@ class Server:
             self.process.wait()
 
 
-def start_gunicorn(env: dict[str, str], workers: int, log: Path) -> Server:
+def start_gunicorn(env: dict[str, str], workers: int, log: Path, tree: Path = ROOT) -> Server:
+    """gunicorn serving the code of ``tree`` (this checkout, or another commit's extracted tree)."""
     port = free_port()
     command = [
         str(BIN / "gunicorn"),
@@ -139,11 +140,11 @@ def start_gunicorn(env: dict[str, str], workers: int, log: Path) -> Server:
         "--workers",
         str(workers),
     ]
-    if (ROOT / "config" / "gunicorn.conf.py").exists():
+    if (tree / "config" / "gunicorn.conf.py").exists():
         command += ["--config", "config/gunicorn.conf.py"]
     process = subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=tree,
         env={**env, "WEB_CONCURRENCY": str(workers), "GUNICORN_BIND": f"127.0.0.1:{port}"},
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,

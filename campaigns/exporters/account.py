@@ -63,14 +63,18 @@ class Account:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_account(
-    organization: Organization,
-    platform: str,
-    campaign_ids: Iterable[int] | None = None,
-    support: FormatSupport | None = None,
-) -> Account:
-    """The organization's live (not removed) structure, in a fixed number of queries, checked for ``platform`` and,
-    when given, for what the file's format can hold (``support``)."""
+@dataclass
+class Structure:
+    """The organization's live structure as read from the database, before any platform's checks."""
+
+    campaigns: list[Campaign]
+    shared_lists: list[NegativeKeywordList]
+    selected: bool  # only some campaigns (``campaign_ids``): only their shared lists are exported
+
+
+def read_structure(organization: Organization, campaign_ids: Iterable[int] | None = None) -> Structure:
+    """The organization's live (not removed) campaigns with their children, and its negative lists, in a fixed
+    number of queries: what :func:`load_account` checks, read once for as many platforms as wanted."""
     live_keywords = Keyword.objects.exclude(status=CampaignStatus.REMOVED).order_by(*KEYWORD_ORDER)
     campaigns = (
         Campaign.objects.filter(organization=organization)
@@ -86,8 +90,27 @@ def load_account(
     )
     if campaign_ids is not None:
         campaigns = campaigns.filter(pk__in=list(campaign_ids))
+    lists = (
+        NegativeKeywordList.objects.filter(organization=organization)
+        .order_by("name", "pk")
+        .prefetch_related(Prefetch("keywords", queryset=live_keywords))
+    )
+    return Structure(list(campaigns), list(lists), selected=campaign_ids is not None)
+
+
+def load_account(
+    organization: Organization,
+    platform: str,
+    campaign_ids: Iterable[int] | None = None,
+    support: FormatSupport | None = None,
+    structure: Structure | None = None,
+) -> Account:
+    """The organization's live (not removed) structure (``structure``, else read here), checked for ``platform``
+    and, when given, for what the file's format can hold (``support``)."""
+    if structure is None:
+        structure = read_structure(organization, campaign_ids)
     account = Account(organization=organization, platform=platform)
-    for campaign in campaigns:
+    for campaign in structure.campaigns:
         where = f"campaign {campaign.name!r}"
         unsupported = campaign_findings(campaign, support, organization.currency) if support else []
         if unsupported:  # named with the reason, never written as another type, budget or currency
@@ -97,17 +120,13 @@ def load_account(
         if findings:
             account.problems += as_problems(where, findings)
             continue
-        account.campaigns.append(_campaign(account, campaign, campaign.negatives))
+        negatives = campaign.negatives  # type: ignore[attr-defined]  # the Prefetch's to_attr
+        account.campaigns.append(_campaign(account, campaign, negatives))
     _shared_budgets_agree(account)
-    lists = (
-        NegativeKeywordList.objects.filter(organization=organization)
-        .order_by("name", "pk")
-        .prefetch_related(Prefetch("keywords", queryset=live_keywords))
-    )
-    if campaign_ids is not None:
-        wanted = {lst.pk for item in account.campaigns for lst in item.shared_lists}
-        lists = lists.filter(pk__in=wanted)
-    for shared_list in lists:
+    wanted = {lst.pk for item in account.campaigns for lst in item.shared_lists}
+    for shared_list in structure.shared_lists:
+        if structure.selected and shared_list.pk not in wanted:
+            continue
         item = f"negative list {shared_list.name!r}"
         account.shared_lists.append(ExportList(shared_list, _keywords(account, item, shared_list.keywords.all())))
     return account

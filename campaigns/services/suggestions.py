@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import (
     Ad,
+    AdGroup,
     CampaignStatus,
     Keyword,
     KeywordLevel,
     NegativeKeywordList,
+    Organization,
     Suggestion,
     SuggestionKind,
     SuggestionStatus,
@@ -23,6 +26,7 @@ from campaigns.models.organizations import saved_user
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
+NEW_AD_HEADLINES, NEW_AD_DESCRIPTIONS = 3, 2  # the fewest a responsive search ad has (the Ad model's checks)
 SHARED_LIST_NAME = "Negativas del optimizador"
 AD_TEXT_FIELDS: dict[str, tuple[str, int]] = {
     SuggestionKind.HEADLINE: ("headlines", 15),
@@ -114,6 +118,107 @@ def _add_ad_text(suggestion: Suggestion) -> None:
         raise SuggestionError(f"every ad of this ad group already has {most} {field_name}")
     setattr(ad, field_name, [*getattr(ad, field_name), {"text": text, "pin": None}])
     ad.save(update_fields=[field_name])
+
+
+@transaction.atomic
+def create_ad_from_suggestions(
+    organization: Organization,
+    ad_group_id: int,
+    suggestion_ids: Sequence[int],
+    *,
+    final_url: str,
+    own_headlines: Sequence[str] = (),
+    own_descriptions: Sequence[str] = (),
+    user: User | AnonymousUser | None,
+) -> tuple[Ad, list[int]]:
+    """An ad group's first responsive search ad, from its pending headlines and descriptions among
+    ``suggestion_ids`` (in the order suggested), then the marketer's own lines where the model wrote too few (at
+    least 3 headlines and 2 descriptions in all; at most 15 and 4), and ``final_url``, created paused (a draft the
+    marketer enables on the platform once checked); those suggestions are approved, by ``user``, as approving any
+    ad text is. Returns the ad and the approved suggestions' ids.
+
+    Raises:
+        AdGroup.DoesNotExist: the ad group is not ``organization``'s.
+        SuggestionError: the ad group already has an ad, too few lines are chosen, or the shared validator
+            refuses the ad (texts, final URL); nothing is created then.
+    """
+    from campaigns.exporters.validation import ad_findings
+    from ml.ad_rules import normalise_for_duplicates
+
+    group = (
+        AdGroup.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .get(pk=ad_group_id, campaign__organization=organization)
+    )
+    if Ad.objects.filter(ad_group=group).exclude(status=CampaignStatus.REMOVED).exists():
+        raise SuggestionError(_("%(name)s already has an ad: its approved text joins that ad.") % {"name": group.name})
+    chosen: dict[str, list[Suggestion]] = {kind: [] for kind in AD_TEXT_FIELDS}
+    seen: set[str] = set()
+    for suggestion in (
+        Suggestion.objects.select_for_update()
+        .filter(
+            organization=organization,
+            ad_group=group,
+            pk__in=list(suggestion_ids),
+            status=SuggestionStatus.PENDING,
+            kind__in=list(AD_TEXT_FIELDS),
+        )
+        .order_by("pk")
+    ):
+        key = normalise_for_duplicates(suggestion.text)
+        if key not in seen and len(chosen[suggestion.kind]) < AD_TEXT_FIELDS[suggestion.kind][1]:
+            seen.add(key)
+            chosen[suggestion.kind].append(suggestion)
+    texts = {kind: [" ".join(s.text.split()) for s in chosen[kind]] for kind in AD_TEXT_FIELDS}
+    for kind, own in ((SuggestionKind.HEADLINE, own_headlines), (SuggestionKind.DESCRIPTION, own_descriptions)):
+        for line in (" ".join(line.split()) for line in own):
+            if line and normalise_for_duplicates(line) not in seen:
+                seen.add(normalise_for_duplicates(line))
+                texts[kind].append(line)
+        if len(texts[kind]) > AD_TEXT_FIELDS[kind][1]:
+            too_many = (
+                _("An ad has at most %(most)d headlines; %(count)d are given.")
+                if kind == SuggestionKind.HEADLINE
+                else _("An ad has at most %(most)d descriptions; %(count)d are given.")
+            )
+            raise SuggestionError(too_many % {"most": AD_TEXT_FIELDS[kind][1], "count": len(texts[kind])})
+    headlines, descriptions = texts[SuggestionKind.HEADLINE], texts[SuggestionKind.DESCRIPTION]
+    if len(headlines) < NEW_AD_HEADLINES or len(descriptions) < NEW_AD_DESCRIPTIONS:
+        raise SuggestionError(
+            _(
+                "%(name)s has no ad yet: its ad needs at least %(headlines)d headlines and %(descriptions)d "
+                "descriptions, selected or written below (%(chosen_headlines)d and %(chosen_descriptions)d are given)."
+            )
+            % {
+                "name": group.name,
+                "headlines": NEW_AD_HEADLINES,
+                "descriptions": NEW_AD_DESCRIPTIONS,
+                "chosen_headlines": len(headlines),
+                "chosen_descriptions": len(descriptions),
+            }
+        )
+    if not final_url:
+        raise SuggestionError(
+            _("%(name)s has no ad yet: give the final URL (the page its ad leads to) to create its ad.")
+            % {"name": group.name}
+        )
+    ad = Ad(
+        ad_group=group,
+        headlines=[{"text": text, "pin": None} for text in headlines],
+        descriptions=[{"text": text, "pin": None} for text in descriptions],
+        final_url=final_url,
+        status=CampaignStatus.PAUSED,
+    )
+    findings = ad_findings(
+        ad.headlines, ad.descriptions, "", "", final_url, group.campaign.platform, organization.blocked_terms
+    )
+    if findings:
+        raise SuggestionError("; ".join(finding.detail for finding in findings))
+    ad.save()
+    approved = [suggestion.pk for kind in AD_TEXT_FIELDS for suggestion in chosen[kind]]
+    for suggestion_id in approved:  # the text is in the ad: each decision records who approved it, and when
+        decide(suggestion_id, approve=True, user=user)
+    return ad, approved
 
 
 def _add_keyword(suggestion: Suggestion, *, negative: bool) -> Keyword:

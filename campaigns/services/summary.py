@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db.models import Sum
 
 from campaigns.models import DailyMetric, MetricLevel, Organization, ReportImport, SearchTermDaily, in_span
-from campaigns.services.performance import METRIC_SUMS, latest_period
+from campaigns.services.performance import latest_period
 from ml.arithmetic import TermStats, summarize, wasted_spend
 
 
@@ -19,31 +22,102 @@ def account_summary(
     period = (end - timedelta(days=days - 1), end) if end else latest_period(organization, days)
     if period is None:
         return {"organization": organization.slug, "date_from": None, "date_to": None, "days": 0}
-    start, end = period
-    totals = DailyMetric.objects.filter(
-        in_span(start, end), organization=organization, level=MetricLevel.CAMPAIGN
-    ).aggregate(**METRIC_SUMS)
-    terms = (
-        SearchTermDaily.objects.filter(in_span(start, end), campaign__organization=organization)
+    return account_summaries(organization, [(*period, days)], waste_min_clicks=waste_min_clicks)[0]
+
+
+# What each period sums from the campaign rows, and its value when there are none.
+_SUMS = {"impressions": 0, "clicks": 0, "cost_micros": 0, "conversions": 0.0, "conversion_value_micros": 0}
+
+
+def account_summaries(
+    organization: Organization, periods: Sequence[tuple[date, date, int]], *, waste_min_clicks: int = 3
+) -> list[dict]:
+    """:func:`account_summary` of each ``(start, end, days)`` (the dashboard's period and the one before), in three
+    queries however many periods: one per table, each period's sums filtered inside it."""
+    spans = [in_span(start, end) for start, end, _days in periods]
+    any_span = reduce(or_, spans)
+    totals = DailyMetric.objects.filter(any_span, organization=organization, level=MetricLevel.CAMPAIGN).aggregate(
+        **{
+            f"{name}_{i}": Sum(name, filter=span, default=empty)
+            for i, span in enumerate(spans)
+            for name, empty in _SUMS.items()
+        }
+    )
+    terms = list(
+        SearchTermDaily.objects.filter(any_span, campaign__organization=organization)
         .values("search_term__text")
-        .annotate(clicks=Sum("clicks"), cost=Sum("cost_micros"), conversions=Sum("conversions"))
+        .annotate(
+            **{
+                f"{name}_{i}": Sum(field, filter=span)
+                for i, span in enumerate(spans)
+                for name, field in (("clicks", "clicks"), ("cost", "cost_micros"), ("conversions", "conversions"))
+            }
+        )
     )
-    waste = wasted_spend(
-        (TermStats(row["search_term__text"], row["clicks"], row["cost"], row["conversions"]) for row in terms),
-        min_clicks=waste_min_clicks,
+    first, last = min(start for start, _end, _days in periods), max(end for _start, end, _days in periods)
+    imports = list(
+        ReportImport.objects.filter(
+            organization=organization, kind__in=("campaign", "search_terms"), date_from__lte=last, date_to__gte=first
+        ).only("kind", "date_from", "date_to", "totals", "unknown_columns")
     )
+    summaries = []
+    for i, (start, end, days) in enumerate(periods):
+        stats = [
+            TermStats(row["search_term__text"], row[f"clicks_{i}"], row[f"cost_{i}"], row[f"conversions_{i}"])
+            for row in terms
+            if row[f"clicks_{i}"] is not None  # the term has rows in this period
+        ]
+        waste = wasted_spend(stats, min_clicks=waste_min_clicks)
+        unlisted = _unlisted_cost(imports, start, end)
+        summaries.append(
+            {
+                "organization": organization.slug,
+                "date_from": start.isoformat(),
+                "date_to": end.isoformat(),
+                "days": days,
+                **asdict(summarize(**{name: totals[f"{name}_{i}"] for name in _SUMS})),
+                "wasted_spend_micros": waste.total_micros,
+                **_visibility(unlisted, sum(term.cost_micros for term in stats)),
+                "unknown": _unknown(imports, start, end),
+                "wasted_share_of_search_term_cost": waste.share_of_cost,
+                "top_waste": [
+                    {"text": t.text, "clicks": t.clicks, "cost_micros": t.cost_micros} for t in waste.terms[:10]
+                ],
+            }
+        )
+    return summaries
+
+
+def _unlisted_cost(imports: Iterable[ReportImport], start: date, end: date) -> int:
+    """:func:`unlisted_search_term_cost` of imports already read."""
+    return sum(
+        (figures.get("cost_micros") or 0)
+        for i in imports
+        if i.kind == "search_terms" and i.date_from >= start and i.date_to <= end
+        for label, figures in i.totals.items()
+        if label.strip().lower() in OTHER_SEARCH_TERMS
+    )
+
+
+def _visibility(unlisted: int, listed: int) -> dict:
+    total = listed + unlisted
     return {
-        "organization": organization.slug,
-        "date_from": start.isoformat(),
-        "date_to": end.isoformat(),
-        "days": days,
-        **asdict(summarize(**totals)),
-        "wasted_spend_micros": waste.total_micros,
-        **search_term_visibility(organization, start, end),
-        "unknown": unknown_figures(organization, start, end),
-        "wasted_share_of_search_term_cost": waste.share_of_cost,
-        "top_waste": [{"text": t.text, "clicks": t.clicks, "cost_micros": t.cost_micros} for t in waste.terms[:10]],
+        "search_term_cost_without_term_micros": unlisted,
+        "search_term_cost_micros": total,
+        "search_term_cost_without_term_share": unlisted / total if total and unlisted else (0.0 if total else None),
     }
+
+
+def _unknown(imports: Iterable[ReportImport], start: date, end: date) -> list[str]:
+    """:func:`unknown_figures` of imports already read."""
+    return sorted(
+        {
+            name
+            for i in imports
+            if i.kind == "campaign" and i.date_from <= end and i.date_to >= start
+            for name in i.unknown_columns
+        }
+    )
 
 
 # The label of the platform's total line for searches it does not itemise, in the interface languages.
@@ -75,16 +149,10 @@ def unlisted_search_term_cost(organization: Organization, start: date, end: date
 
 def search_term_visibility(organization: Organization, start: date, end: date) -> dict:
     """How much of the search-term spend of [start, end] has no visible term: the "Other search terms" share."""
-    unlisted = unlisted_search_term_cost(organization, start, end)
     listed = SearchTermDaily.objects.filter(in_span(start, end), campaign__organization=organization).aggregate(
         cost=Sum("cost_micros", default=0)
     )["cost"]
-    total = listed + unlisted
-    return {
-        "search_term_cost_without_term_micros": unlisted,
-        "search_term_cost_micros": total,
-        "search_term_cost_without_term_share": unlisted / total if total and unlisted else (0.0 if total else None),
-    }
+    return _visibility(unlisted_search_term_cost(organization, start, end), listed)
 
 
 def unknown_figures(organization: Organization, start: date, end: date) -> list[str]:

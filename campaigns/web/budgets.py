@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from operator import attrgetter
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.models import BudgetChange, BudgetPlan, BudgetPlanItem, Campaign, Membership, PlanStatus, RebalanceMode
+from campaigns.models import (
+    BudgetChange,
+    BudgetPlan,
+    BudgetPlanItem,
+    Campaign,
+    Membership,
+    Organization,
+    PlanStatus,
+    RebalanceMode,
+)
 from campaigns.services import budget_edits, rebalancing
 from campaigns.services.budget_checks import (
     NOT_A_REBALANCE,
@@ -84,6 +95,7 @@ def budgets(request: HttpRequest, membership: Membership) -> HttpResponse:
             "rows": [_row(campaign, items.get(campaign.pk)) for campaign in organization.campaigns.order_by("name")],
             "changes": changes,
             "table": history,
+            "planning": _planning(organization, request.GET.get("planning")),
         },
     )
 
@@ -189,9 +201,32 @@ def plan_now(request: HttpRequest, membership: Membership) -> HttpResponse:
     """An owner asks for today's plan without waiting for the schedule."""
     require_owner(membership)
     if budget_edits.queue_plan(membership.organization):
-        messages.success(
-            request, _("Planning started: today's plan appears on this page in a minute or two (reload the page).")
-        )
-    else:
-        messages.info(request, _("Today's plan is already made; the next one is made tomorrow."))
+        messages.success(request, _("Planning started: today's plan appears on this page when it is ready."))
+        return redirect(f"{reverse('campaigns:budgets')}?planning={int(time.time())}")
+    messages.info(request, _("Today's plan is already made; the next one is made tomorrow."))
     return redirect("campaigns:budgets")
+
+
+PLANNING_PATIENCE_S = 300  # a plan takes a second or two; after this the page stops asking and says so
+
+
+def _planning(organization: Organization, since: str | None) -> dict[str, Any] | None:
+    """While today's plan asked for at ``since`` (unix seconds, from Plan now) is being made: when it was asked
+    and whether to keep polling; ``{"made": True}`` once it is made; None when nothing was asked."""
+    if not since or not since.isdigit():
+        return None
+    if BudgetPlan.objects.filter(organization=organization, plan_date=budget_edits.today_of(organization)).exists():
+        return {"made": True}
+    return {"since": int(since), "polling": time.time() - int(since) < PLANNING_PATIENCE_S}
+
+
+@require_GET
+@organization_view
+def plan_progress(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """What htmx polls after Plan now: the progress until today's plan is made, then the Budgets page again (it
+    shows the plan)."""
+    planning = _planning(membership.organization, request.GET.get("since")) or {"made": False, "polling": False}
+    response = render(request, "campaigns/_plan_progress.html", {"planning": planning})
+    if planning.get("made") and request.headers.get("HX-Request"):
+        response["HX-Redirect"] = reverse("campaigns:budgets")
+    return response

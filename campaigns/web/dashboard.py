@@ -29,7 +29,7 @@ from campaigns.models import (
 )
 from campaigns.services import unknowns
 from campaigns.services.performance import latest_period
-from campaigns.services.summary import account_summary
+from campaigns.services.summary import account_summaries
 from campaigns.web import comparison, periods
 from campaigns.web.context import organization_view
 from ml.arithmetic import MICROS, cpa_micros
@@ -47,8 +47,9 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     newest = latest[1]
     period, period_error = periods.choose(request.GET, newest)
     previous = period.previous()
-    summary = account_summary(organization, days=period.days, end=period.end)
-    before = account_summary(organization, days=previous.days, end=previous.end)
+    summary, before = account_summaries(
+        organization, [(period.start, period.end, period.days), (previous.start, previous.end, previous.days)]
+    )
     figures = comparison.figures(summary, before, organization.currency)
     return render(
         request,

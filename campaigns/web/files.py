@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from campaigns.exporters.account import load_account
+from campaigns.exporters.account import load_account, read_structure
 from campaigns.exporters.google_editor import export_google_editor
 from campaigns.exporters.microsoft_bulk import export_microsoft_bulk
 from campaigns.exporters.support import EDITOR, MICROSOFT_BULK, left_out_csv
@@ -35,12 +35,15 @@ FORMATS = [  # what the page lists per file: (kind, label, platform, what the fo
 @require_GET
 @organization_view
 def exports(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """Each file with what it leaves out, by name and with the reason: the same checks the download runs."""
+    """Each file with what it leaves out, by name and with the reason: the same checks the download runs, on the
+    account read once for both."""
+    organization = membership.organization
+    structure = read_structure(organization)
     files = [
         {
             "kind": kind,
             "label": label,
-            "left_out": load_account(membership.organization, platform, None, support).problems,
+            "left_out": load_account(organization, platform, None, support, structure).problems,
         }
         for kind, label, platform, support in FORMATS
     ]

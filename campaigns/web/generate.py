@@ -12,12 +12,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from campaigns.models import AdGroup, Campaign, GenerationJob, Membership, Suggestion, SuggestionStatus
+from campaigns.models import (
+    Ad,
+    AdGroup,
+    Campaign,
+    CampaignStatus,
+    GenerationJob,
+    Membership,
+    Suggestion,
+    SuggestionStatus,
+)
 from campaigns.services.ad_labels import dropped_data, field_label, strength_data
 from campaigns.services.ad_previews import previews
 from campaigns.services.generating import GENERATED_KINDS, SOURCE
 from campaigns.services.generation_jobs import MAX_PRODUCT_TEXT, GenerationJobError, cancel_job, create_job
-from campaigns.services.suggestions import AD_TEXT_FIELDS, SuggestionError, clean_ad_text, decide, edit_text
+from campaigns.services.suggestions import (
+    AD_TEXT_FIELDS,
+    SuggestionError,
+    clean_ad_text,
+    create_ad_from_suggestions,
+    decide,
+    edit_text,
+)
 from campaigns.web.context import organization_view, require_edit
 from campaigns.web.counters import counter_context
 
@@ -81,6 +97,67 @@ def _ad_cards(campaign: Campaign, job: GenerationJob | None) -> list[dict[str, A
     ]
 
 
+def _live_ads(ad_group_ids: set[int]) -> set[int]:
+    """The ad groups among ``ad_group_ids`` that have an ad (not removed) for approved text to join."""
+    ads = Ad.objects.filter(ad_group_id__in=ad_group_ids).exclude(status=CampaignStatus.REMOVED)
+    return set(ads.values_list("ad_group_id", flat=True))
+
+
+def _new_ads(campaign: Campaign, suggestions: list[Suggestion]) -> list[dict[str, Any]]:
+    """The ad groups whose pending headlines and descriptions have no ad to join: approving them creates the ad,
+    which needs a final URL (another ad's of the campaign is offered)."""
+    groups = {s.ad_group.pk: s.ad_group for s in suggestions if s.kind in AD_TEXT_FIELDS and s.ad_group is not None}
+    without = set(groups) - _live_ads(set(groups))
+    if not without:
+        return []
+    url = (
+        Ad.objects.filter(ad_group__campaign=campaign)
+        .exclude(status=CampaignStatus.REMOVED)
+        .order_by("pk")
+        .values_list("final_url", flat=True)
+        .first()
+    )
+    return [{"ad_group": groups[pk], "final_url": url or ""} for pk in sorted(without, key=lambda pk: groups[pk].name)]
+
+
+def _approve_into_new_ads(
+    request: HttpRequest, membership: Membership, campaign: Campaign, ids: list[int]
+) -> tuple[set[int], int]:
+    """The checked headlines and descriptions of ad groups with no ad: each such ad group's first ad, made of them
+    (or the reason it was not made). Returns the suggestions handled here, approved or not, and how many were
+    approved."""
+    rows = list(_pending(campaign).filter(pk__in=ids, kind__in=list(AD_TEXT_FIELDS)).values_list("pk", "ad_group_id"))
+    groups = {group_id for _pk, group_id in rows if group_id}
+    handled: set[int] = set()
+    done = 0
+    for group_id in sorted(groups - _live_ads(groups)):
+        chosen = [pk for pk, row_group in rows if row_group == group_id]
+        handled.update(chosen)
+        try:
+            ad, approved = create_ad_from_suggestions(
+                membership.organization,
+                group_id,
+                chosen,
+                final_url=request.POST.get(f"final_url-{group_id}", "").strip(),
+                own_headlines=request.POST.get(f"headlines-{group_id}", "").splitlines(),
+                own_descriptions=request.POST.get(f"descriptions-{group_id}", "").splitlines(),
+                user=request.user,
+            )
+        except SuggestionError as exc:
+            messages.warning(request, str(exc))
+            continue
+        messages.success(
+            request,
+            _(
+                "New ad for %(name)s with %(count)d headlines and descriptions, paused: check it, then enable it "
+                "on the platform after the export."
+            )
+            % {"name": ad.ad_group.name, "count": len(ad.headlines) + len(ad.descriptions)},
+        )
+        done += len(approved)
+    return handled, done
+
+
 def _dropped(campaign: Campaign, job: GenerationJob | None) -> list[dict[str, Any]]:
     """The latest job's lines not suggested, with the ad group's name, the kind and the reason in words."""
     if job is None or not job.dropped:
@@ -126,6 +203,7 @@ def generate(request: HttpRequest, membership: Membership, campaign_id: int) -> 
                 form.add_error(field or "product_text", message)
         status = 400
     job = GenerationJob.objects.filter(campaign=campaign).first()
+    suggestions = list(_pending(campaign))
     return render(
         request,
         "campaigns/generate.html",
@@ -133,7 +211,8 @@ def generate(request: HttpRequest, membership: Membership, campaign_id: int) -> 
             "campaign": campaign,
             "form": form,
             "job": job,
-            "suggestions": _pending(campaign),
+            "suggestions": suggestions,
+            "new_ads": _new_ads(campaign, suggestions),
             "ad_cards": _ad_cards(campaign, job),
             "dropped": _dropped(campaign, job),
             **counter_context(campaign.platform),
@@ -166,8 +245,8 @@ def decide_many(request: HttpRequest, membership: Membership, campaign_id: int) 
     if decision not in ("approve", "reject"):
         messages.error(request, _("Choose approve or reject."))
         return redirect("campaigns:generate", campaign_id=campaign.pk)
-    done = 0
-    for suggestion_id in _pending(campaign).filter(pk__in=ids).values_list("pk", flat=True):
+    handled, done = _approve_into_new_ads(request, membership, campaign, ids) if decision == "approve" else (set(), 0)
+    for suggestion_id in _pending(campaign).filter(pk__in=ids).exclude(pk__in=handled).values_list("pk", flat=True):
         try:
             decide(suggestion_id, approve=decision == "approve", user=request.user)
             done += 1

@@ -135,7 +135,7 @@ class Table:
     def page_url(self, number: int) -> str:
         return self.url(page=str(number), format=None)
 
-    @property
+    @cached_property
     def pager(self) -> dict:
         """Links to the first, previous, next and last pages (None where there is none) and where we are."""
         page, last = self.page, self.page.paginator.num_pages
@@ -162,7 +162,7 @@ class Table:
         own = {self.spec.param(name) for name in ("q", "page", "format")}
         return [(name, value) for name, values in self.params.lists() if name not in own for value in values]
 
-    @property
+    @cached_property
     def headers(self) -> list[Header]:
         headers = []
         for column in self.spec.columns:
@@ -179,7 +179,7 @@ class Table:
             headers.append(Header(column.label, column.kind in NUMERIC, url, aria_sort, column.help, help_id))
         return headers
 
-    @property
+    @cached_property
     def notes(self) -> list[Header]:
         return [header for header in self.headers if header.help]
 

@@ -257,13 +257,39 @@ def test_plan_now_makes_todays_plan_once(
     client.force_login(owner)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("campaigns:plan_now"), follow=True)
-    assert _messages(response) == [
-        "Planning started: today's plan appears on this page in a minute or two (reload the page)."
-    ]
+    assert _messages(response) == ["Planning started: today's plan appears on this page when it is ready."]
     assert BudgetPlan.objects.get(plan_date__gt=DAY).plan_date == budget_edits.today_of(organization)
     again = client.post(reverse("campaigns:plan_now"), follow=True)
     assert _messages(again) == ["Today's plan is already made; the next one is made tomorrow."]
     assert BudgetPlan.objects.count() == 2
+
+
+def test_plan_now_shows_its_progress_and_the_plan_when_made(client, owner, organization, account, monkeypatch):
+    """The page polls (htmx) while the worker plans, then opens itself again once the plan is made: no reload."""
+    client.force_login(owner)
+    response = client.post(reverse("campaigns:plan_now"))  # queued after the commit: no worker runs it here
+    assert response.status_code == 302 and response["Location"].startswith(f"{reverse('campaigns:budgets')}?planning=")
+    body = client.get(response["Location"]).content.decode()
+    since = response["Location"].rsplit("=", 1)[1]
+    poll = f'hx-get="{reverse("campaigns:plan_progress")}?since={since}" hx-trigger="every 1s"'
+    assert '<section id="plan-progress"' in body and poll in body and "Making today's plan…" in body
+
+    fragment = client.get(reverse("campaigns:plan_progress"), {"since": since}, headers={"HX-Request": "true"})
+    assert poll in fragment.content.decode() and "HX-Redirect" not in fragment
+
+    rebalancing.propose(organization, budget_edits.today_of(organization))  # the worker's plan
+    made = client.get(reverse("campaigns:plan_progress"), {"since": since}, headers={"HX-Request": "true"})
+    assert made.status_code == 200 and made["HX-Redirect"] == reverse("campaigns:budgets")
+    assert "plan-progress" not in client.get(response["Location"]).content.decode()  # the plan itself is shown
+
+
+def test_plan_progress_stops_asking_after_five_minutes(client, owner, account):
+    import time
+
+    client.force_login(owner)
+    since = int(time.time()) - 301
+    body = client.get(reverse("campaigns:plan_progress"), {"since": since}).content.decode()
+    assert "hx-trigger" not in body and "No plan yet after five minutes" in body
 
 
 def test_a_spanish_marketer_reads_the_plan_and_types_amounts_in_spanish(client, teammate, organization, two_way_plan):

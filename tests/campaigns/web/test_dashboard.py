@@ -209,3 +209,29 @@ def test_an_organization_without_data_is_told_to_import(client, owner):
     client.force_login(owner)
     response = client.get(reverse("campaigns:dashboard"))
     assert "No performance data yet" in response.content.decode() and "chart-data" not in response.content.decode()
+
+
+def test_both_periods_are_summed_in_three_queries_as_each_alone(organization, account, django_assert_num_queries):
+    """The comparison reads each table once for both periods, and each period's figures are those of its own
+    summary."""
+    from campaigns.services.summary import account_summaries, account_summary
+
+    campaign = account["campaign"]
+    DailyMetric.objects.create(
+        organization=organization,
+        campaign=campaign,
+        level="campaign",
+        date=DAY - timedelta(days=3),
+        impressions=10,
+        clicks=4,
+        cost_micros=9_000_000,
+    )
+    now, before = (DAY - timedelta(days=1), DAY, 2), (DAY - timedelta(days=3), DAY - timedelta(days=2), 2)
+    with django_assert_num_queries(3):
+        both = account_summaries(organization, [now, before])
+    assert both == [
+        account_summary(organization, days=2, end=now[1]),
+        account_summary(organization, days=2, end=before[1]),
+    ]
+    assert (both[0]["cost_micros"], both[1]["cost_micros"]) == (50_000_000, 9_000_000)
+    assert both[0]["search_term_cost_micros"] == 3_500_000 and both[1]["search_term_cost_micros"] == 0

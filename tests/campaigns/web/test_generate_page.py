@@ -269,6 +269,79 @@ def test_after_approval_the_strength_counts_the_approved_lines(client, teammate,
     assert '<strong class="strength-average">Average</strong>' in shown
 
 
+def said(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_approving_ad_text_of_an_ad_group_without_an_ad_creates_its_ad_paused(client, teammate, organization):
+    """A new account has no ads: the page says what creates one, and approving 3+ headlines and 2+ descriptions
+    with the final URL does, as a paused ad whose lines are approved by the marketer; the export carries it."""
+    bare = AdGroupFactory(campaign=CampaignFactory(organization=organization, name="Tejas"), name="Teja árabe")
+    headlines = [generated(bare, "headline", text) for text in ("Teja Árabe", "Envío a Obra", "Hecha en Toledo")]
+    descriptions = [generated(bare, "description", text) for text in ("Tejas de Toledo.", "Pide presupuesto.")]
+    keyword = generated(bare, "keyword", "teja arabe", match_type="phrase")
+    client.force_login(teammate)
+    body = client.get(page_url(bare)).content.decode()
+    field = f'name="final_url-{bare.pk}"'
+    assert 'id="new-ads"' in body and field in body and "Final URL of the new ad for Teja árabe" in body
+    decide = reverse("campaigns:generate_decide", args=[bare.campaign_id])
+
+    too_few = [headlines[0].pk, headlines[1].pk, descriptions[0].pk, descriptions[1].pk, keyword.pk]
+    response = client.post(
+        decide,
+        {"decision": "approve", "ids": too_few, f"final_url-{bare.pk}": "https://tejas.example/arabe"},
+        follow=True,
+    )
+    assert said(response) == [
+        "Teja árabe has no ad yet: its ad needs at least 3 headlines and 2 descriptions, selected or written below "
+        "(2 and 2 are given).",
+        "1 suggestion approved.",  # the keyword does not need an ad
+    ]
+    assert not Ad.objects.exists() and Suggestion.objects.filter(status="pending").count() == 5
+
+    every = [s.pk for s in (*headlines, *descriptions)]
+    without_url = client.post(decide, {"decision": "approve", "ids": every, f"final_url-{bare.pk}": ""}, follow=True)
+    assert said(without_url) == [
+        "Teja árabe has no ad yet: give the final URL (the page its ad leads to) to create its ad.",
+        "0 suggestions approved.",
+    ]
+    assert not Ad.objects.exists()
+
+    response = client.post(
+        decide,
+        {"decision": "approve", "ids": every, f"final_url-{bare.pk}": " https://tejas.example/arabe "},
+        follow=True,
+    )
+    assert said(response) == [
+        "New ad for Teja árabe with 5 headlines and descriptions, paused: check it, then enable it on the platform "
+        "after the export.",
+        "5 suggestions approved.",
+    ]
+    ad = Ad.objects.get(ad_group=bare)
+    assert (ad.status, ad.final_url) == ("paused", "https://tejas.example/arabe")
+    assert ad.headline_texts == ["Teja Árabe", "Envío a Obra", "Hecha en Toledo"]
+    assert ad.description_texts == ["Tejas de Toledo.", "Pide presupuesto."]
+    assert set(Suggestion.objects.filter(pk__in=every).values_list("status", "decided_by")) == {
+        ("approved", teammate.pk)
+    }
+    assert 'id="new-ads"' not in client.get(page_url(bare)).content.decode()  # it has its ad now
+    content, _account = export_google_editor(organization)
+    assert "Hecha en Toledo" in content.decode("utf-8-sig")
+
+
+def test_a_new_ad_is_only_made_in_the_marketers_organization(client, outsider, organization):
+    bare = AdGroupFactory(campaign=CampaignFactory(organization=organization, name="Tejas"), name="Teja árabe")
+    lines = [generated(bare, "headline", t) for t in ("Teja Árabe", "Envío a Obra", "Hecha en Toledo")]
+    lines += [generated(bare, "description", t) for t in ("Tejas de Toledo.", "Pide presupuesto.")]
+    client.force_login(outsider)
+    response = client.post(
+        reverse("campaigns:generate_decide", args=[bare.campaign_id]),
+        {"decision": "approve", "ids": [s.pk for s in lines], f"final_url-{bare.pk}": "https://evil.example/"},
+    )
+    assert response.status_code == 404 and not Ad.objects.exists()
+    assert not Suggestion.objects.exclude(status="pending").exists()
+
+
 def test_an_ad_group_without_an_ad_shows_the_campaigns_domain(client, teammate, group):
     bare = AdGroupFactory(campaign=group.campaign, name="Teja árabe")
     generated(bare, "headline", "Teja Árabe")
@@ -396,3 +469,55 @@ def test_every_reason_code_level_and_hint_has_a_spanish_sentence():
         "Añade un título corto (20 caracteres o menos)",
         "Añade un título largo (25 caracteres o más)",
     ]
+
+
+def test_the_marketer_writes_the_lines_the_model_did_not_suggest(client, teammate, organization):
+    """Generation gave headlines but no description: two typed on the page complete the new ad; the shared
+    validator checks them as any ad text."""
+    bare = AdGroupFactory(campaign=CampaignFactory(organization=organization, name="Tejas"), name="Teja árabe")
+    headlines = [generated(bare, "headline", text) for text in ("Teja Árabe", "Envío a Obra", "Hecha en Toledo")]
+    client.force_login(teammate)
+    body = client.get(page_url(bare)).content.decode()
+    assert f'name="descriptions-{bare.pk}"' in body and f'name="headlines-{bare.pk}"' in body
+    decide = reverse("campaigns:generate_decide", args=[bare.campaign_id])
+    form = {"decision": "approve", "ids": [s.pk for s in headlines], f"final_url-{bare.pk}": "https://tejas.example/"}
+    too_long = client.post(decide, {**form, f"descriptions-{bare.pk}": "Tejas de Toledo.\r\n" + "x" * 91}, follow=True)
+    assert "description is 91 wide; the limit is 90" in said(too_long)[0] and not Ad.objects.exists()
+    response = client.post(
+        decide, {**form, f"descriptions-{bare.pk}": "Tejas de Toledo.\r\n\r\n  Pide  presupuesto. "}, follow=True
+    )
+    assert said(response)[-1] == "3 suggestions approved."
+    ad = Ad.objects.get(ad_group=bare)
+    assert ad.headline_texts == ["Teja Árabe", "Envío a Obra", "Hecha en Toledo"]
+    assert ad.description_texts == ["Tejas de Toledo.", "Pide presupuesto."]
+
+
+def test_a_new_ad_is_asked_for_and_announced_in_spanish(client, teammate, organization):
+    bare = AdGroupFactory(campaign=CampaignFactory(organization=organization, name="Tejas"), name="Teja árabe")
+    lines = [generated(bare, "headline", t) for t in ("Teja Árabe", "Envío a Obra", "Hecha en Toledo")]
+    lines.append(generated(bare, "description", "Tejas de Toledo."))
+    client.force_login(teammate)
+    client.cookies["django_language"] = "es"
+    body = client.get(page_url(bare)).content.decode()
+    for text in (
+        "Grupos de anuncios sin anuncio",
+        "URL final del nuevo anuncio de Teja árabe",
+        "Tus propias descripciones, una por línea, si se sugieren pocas",
+    ):
+        assert text in body
+    response = client.post(
+        reverse("campaigns:generate_decide", args=[bare.campaign_id]),
+        {
+            "decision": "approve",
+            "ids": [s.pk for s in lines],
+            f"final_url-{bare.pk}": "https://tejas.example/",
+            f"descriptions-{bare.pk}": "Pide presupuesto.",
+        },
+        follow=True,
+    )
+    assert said(response) == [
+        "Nuevo anuncio para Teja árabe con 5 títulos y descripciones, en pausa: revísalo y actívalo en la plataforma "
+        "después de exportarlo.",
+        "4 sugerencias aprobadas.",
+    ]
+    assert Ad.objects.get(ad_group=bare).description_texts == ["Tejas de Toledo.", "Pide presupuesto."]

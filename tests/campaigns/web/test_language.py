@@ -63,3 +63,29 @@ def test_the_saved_language_is_read_once_per_session(owner):
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("campaigns:dashboard"))
     assert not [q for q in queries.captured_queries if "userpreference" in q["sql"]]
+
+
+def test_a_time_at_the_end_of_a_sentence_keeps_one_period():
+    """English times carry their own period ("4 p.m."): the sentence's full stop is not added twice."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import timezone, translation
+
+    finished = timezone.make_aware(datetime(2026, 12, 5, 16, 0))
+    report = SimpleNamespace(filename="terms.csv", created_at=finished)
+    with translation.override("en"):
+        with_import = render_to_string(
+            "campaigns/_matching_shown.html", {"shown": SimpleNamespace(report_import=report, finished_at=finished)}
+        )
+        alone = render_to_string(
+            "campaigns/_matching_shown.html", {"shown": SimpleNamespace(report_import=None, finished_at=finished)}
+        )
+    with translation.override("es"):
+        spanish = render_to_string(
+            "campaigns/_matching_shown.html", {"shown": SimpleNamespace(report_import=None, finished_at=finished)}
+        )
+    assert "matched 12/05/2026 4 p.m.</p>" in with_import and "terms.csv (12/05/2026 4 p.m.)" in with_import
+    assert alone.strip().endswith("Matches shown: matched 12/05/2026 4 p.m.</p>")
+    assert spanish.strip().endswith("asignadas el 05/12/2026 16:00.</p>")
