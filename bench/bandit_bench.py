@@ -97,17 +97,25 @@ def make_policy(name: str, market: Market, seed: int) -> Callable[[AccountArrays
 
 
 def run_policy(
-    family: str, scenario: str, n_campaigns: int, seed: int, policy_name: str, days: int, budget_scale: float = 1.0
+    family: str,
+    scenario: str,
+    n_campaigns: int,
+    seed: int,
+    policy_name: str,
+    days: int,
+    budget_scale: float = 1.0,
+    policy_factory: Callable[[Market, int], Callable[[AccountArrays, int], np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Warm up, then play ``days`` days; returns realised and expected conversions per policy day.
 
-    ``budget_scale`` scales the total, the starting budgets and the floors together.
+    ``budget_scale`` scales the total, the starting budgets and the floors together; ``policy_factory`` (market,
+    seed) -> policy replaces the named policy (studies of variants, e.g. ``bench/bandit_sparse_study.py``).
     """
     if family == HELD_OUT:
         market = Market.from_scenario(scenario, n_campaigns, seed)
     else:
         market = Market.from_family(family, scenario, n_campaigns, seed)
-    policy = make_policy(policy_name, market, seed)
+    policy = (policy_factory or (lambda m, s: make_policy(policy_name, m, s)))(market, seed)
     total = int(market.total_budget_micros * budget_scale)
     budgets = (market.initial_budgets * budget_scale).astype(np.int64)
     floors = (market.floors * budget_scale).astype(np.int64)

@@ -13,12 +13,12 @@ Public API (plain values in, plain values out; no Django)::
 Each call fits every campaign's posterior (see ``ml.budgets.model``: a curve that may stop at a spend cap) and
 splits the total to maximise the expected conversions (or value) under floors, ceilings and the change limit
 (``ml.budgets.solver``). ``strategy="thompson"`` draws one set of parameters instead, so uncertain campaigns get
-sampled high some days and low on others. On every market of ``bench/bandit_bench.py`` (three response
-families, drifting curves, campaigns that start far below their kink) the posterior mean was ahead of Thompson
-sampling, also where exploration should pay: the change limit and the budgets' own drift already move every
-campaign through its curve, and sampled jitter costs more than it teaches (20 seeds a cell: Thompson 0.25-0.70
-point of the oracle behind where exploration should pay, 0.07-0.33 elsewhere; UCB no better; ``docs/budgets.md``).
-So the default is greedy.
+sampled high some days and low on others. On the markets of ``bench/bandit_bench.py`` (three response
+families and a mixed account, drifting curves, campaigns that start far below their kink) the posterior mean was
+ahead of Thompson sampling in 31 cells of 32, also where exploration should pay: the change limit and the
+budgets' own drift already move every campaign through its curve, and sampled jitter costs more than it teaches
+(20 seeds a cell: Thompson 0.11-0.30 point of the oracle behind where exploration should pay, 0.10-0.16
+elsewhere; UCB no better; ``docs/budgets.md``). So the default is greedy.
 
 Propensities: whatever the strategy, they are those of Thompson sampling on the same posterior (with greedy, the
 chance each direction has under the posterior's uncertainty, not the probability 1 of a deterministic choice;

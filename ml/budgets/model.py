@@ -167,9 +167,15 @@ def fit_posterior(
     total_spend = (history.spend * weight).sum(axis=1)
 
     grid = history.scale[:, None] * np.geomspace(_GRID_LOW, _GRID_HIGH, grid_size)[None, :]
-    curve_counts = history.clicks if history.impressions is None else history.impressions
+    curve_counts = history.clicks
+    if history.impressions is not None:
+        # Billing is per click: a day that served impressions but won no click cost nothing, so its impressions
+        # sit at a spend of 0, where the curve allows none. Read as data they would say the curve flattens (and
+        # their residuals would inflate the dispersion that tempers every campaign's fit); the day says nothing
+        # about the curve, so it leaves the impressions series. (Its clicks, 0 at a spend of 0, are harmless.)
+        curve_counts = np.where(history.spend > 0, history.impressions, 0)
     # Each count series times its day weights, once: every fit below reads these.
-    series_w = [clicks_w] if history.impressions is None else [clicks_w, history.impressions * weight]
+    series_w = [clicks_w] if history.impressions is None else [clicks_w, curve_counts * weight]
     curve_counts_w = series_w[-1]
     spend = history.spend
     if history.budget is None:
