@@ -2,7 +2,7 @@
 
 Callers (Celery tasks, possibly on several threads of one worker) :meth:`DynamicBatcher.submit` prompts and get
 ``concurrent.futures.Future`` objects back. One background thread owns the model: it drains the queue, sorts what
-it found by prompt length and cuts it into batches of 1 to 32 rows whose padded size fits a token budget
+it found by prompt length and cuts it into batches of 1 to 64 rows whose padded size fits a token budget
 (:func:`~ml.generation.planning.plan_batches`), so a batch of short prompts is wide and a batch of long ones narrow.
 Sorting by length keeps left-padding waste small. Each batch runs through :func:`~ml.generation.run.run_batch`
 with one limit per row, so headlines, descriptions and keywords of different jobs can share a batch.
