@@ -344,10 +344,10 @@ def generate_many(
             continue
         planned.append((request, guard, kinds, items))
     # every row of every request queued at once, so that they share batches (none left over for a batch of its own)
-    rows = [item for entry in planned if not isinstance(entry, InjectionRefused) for item in entry[3]]
-    futures = iter(batcher.submit_many(rows))
+    queued = [item for entry in planned if not isinstance(entry, InjectionRefused) for item in entry[3]]
+    submitted = iter(batcher.submit_many(queued))
     pending: list[tuple[GenerationRequest, GuardResult, list[str], list[Future[Completion]]] | InjectionRefused] = [
-        entry if isinstance(entry, InjectionRefused) else (*entry[:3], [next(futures) for _ in entry[3]])
+        entry if isinstance(entry, InjectionRefused) else (*entry[:3], [next(submitted) for _ in entry[3]])
         for entry in planned
     ]
     results: list[GeneratedAssets | InjectionRefused] = []
