@@ -6,9 +6,10 @@ usable when it passes every criterion of issue 17; each failed one adds a reason
 
 1. ``whole``: ends on a complete word or number, not on a dangling word, a comma, colon, hyphen, ampersand or
    slash, not on a number cut from one of the brief (``Sacos de 5`` for 50 kg), not on the start of a brief word,
-   no unclosed bracket or quote.
+   no unclosed bracket or quote, not on a short stop word of the other language (``juradas de or``: a cut word).
 2. ``spelled``: every word is a word of the language (wordfreq, accents optional), a number or unit, or a word of
-   the brief (brands, product names).
+   the brief (brands, product names); not a brief word with two or three letters of its middle left out (``Pies``
+   for ``Piensos``, a real word but a mangled one).
 3. ``clean``: no content word repeated, no boilerplate (``click here``, ``www.``, template markers).
 4. ``true``: every number and every claim of :data:`bench.ad_lexicon.CLAIMS` is in the brief.
 5. ``topic``: shares a content word (stem) with the brief that is not a word any business would use.
@@ -106,6 +107,9 @@ def _whole(line: str, words: list[str], brief: Brief, kind: Kind) -> list[str]:
             and not (len(words) > 1 and re.search(rf"\b{re.escape(words[-2])} {re.escape(last)}\b", brief.text))
         ):  # "carnet B", "vitamina C": a term of the brief, not a cut word
             reasons.append(f"whole: ends on the letter {last!r}")
+        elif last not in brief.words and _foreign_stop_word(last, brief.language):
+            # "Traducciones juradas de or": a cut word that happens to be a stop word of the other language
+            reasons.append(f"whole: ends on {last!r}, a cut word (not a word of the line's language)")
         elif last not in brief.words and (near_limit or frequency(last, brief.language) < 3.0):
             cut_from = _completes(last, brief)
             if cut_from:
@@ -135,6 +139,39 @@ def _whole(line: str, words: list[str], brief: Brief, kind: Kind) -> list[str]:
     return reasons
 
 
+def _foreign_stop_word(word: str, language: str) -> bool:
+    """A short stop word of the other language that is none of this one's ("or" in a Spanish line)."""
+    other = "en" if language == "es" else "es"
+    return len(word) <= 3 and word in STOP_WORDS[other] and word not in STOP_WORDS[language]
+
+
+MANGLED_MIN_PREFIX = 3  # letters a mangled word keeps of the start of the brief word
+# letters of the middle it leaves out: a token's worth ("nso"); more is another word ("fotos" / "fotografías")
+MANGLED_LEFT_OUT = (2, 3)
+
+
+def _mangled(word: str, brief: Brief) -> str | None:
+    """The brief word (or its plural) that ``word`` is a mangled copy of: its start and its end with letters of the
+    middle left out ("Pies" for "Piensos": the model skipped "nso"). Inflections keep a word's start whole ("perro"
+    / "perros"), so they never match; a stop word ("pues", "tras") is never taken for one."""
+    if word in brief.words or is_number(word) or word in STOP_WORDS[brief.language] or len(word) < 4:
+        return None
+    if base(word) in brief.bases:
+        return None
+    plurals = [f"{w}s" for w in sorted(brief.words) if w.isalpha() and w[-1] in "aeiou"]  # "Pies": "piensos"
+    for other in [*sorted(brief.words), *plurals]:
+        if len(other) - len(word) not in MANGLED_LEFT_OUT or word[-1:] != other[-1:]:
+            continue
+        k = 0
+        while k < len(word) and word[k] == other[k]:
+            k += 1
+        if k < MANGLED_MIN_PREFIX or k == len(word):
+            continue
+        if other.endswith(word[k:]):
+            return other
+    return None
+
+
 def _completes(fragment: str, brief: Brief) -> str | None:
     """The brief word that ``fragment`` is the cut-off start of, if any."""
     if len(fragment) < 2:
@@ -149,6 +186,10 @@ def _spelled(words: list[str], brief: Brief) -> list[str]:
     unknown = []
     for word in words:
         if is_number(word) or word in UNITS or word in brief.words:
+            continue
+        mangled = _mangled(word, brief)
+        if mangled:
+            unknown.append(f"{word} (mangled {mangled})")
             continue
         if all(p in brief.words or base(p) in brief.bases or _spelled_word(p, brief.language) for p in parts(word)):
             if frequency(word, brief.language) < 2.5 and _completes(word, brief):

@@ -140,8 +140,9 @@ def _failing(per_brief: list[dict[str, Any]], key: str | None = None) -> dict[st
     return dict(failed.most_common())
 
 
-def totals(per_brief: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    """A strategy's totals over its briefs."""
+def totals(per_brief: list[dict[str, Any]], seconds: float, cpu_seconds: float | None = None) -> dict[str, Any]:
+    """A strategy's totals over its briefs (``cpu_seconds``: the process's CPU time over the same span, all threads:
+    steadier than wall time on a machine shared with other work)."""
     n = len(per_brief) or 1
     returned = sum(b["returned"] for b in per_brief)
     usable = sum(b["usable"] for b in per_brief)
@@ -160,6 +161,11 @@ def totals(per_brief: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "seconds_per_brief": round(seconds / n, 2),
         "usable_lines_per_second": round(usable / seconds, 3) if seconds else 0.0,
+        **(
+            {"cpu_seconds": round(cpu_seconds, 2), "usable_lines_per_cpu_second": round(usable / cpu_seconds, 3)}
+            if cpu_seconds
+            else {}
+        ),
         "lines_failing": _failing(per_brief),
         "raw_generated_lines": raw_generated,
         "raw_usable_lines": raw_usable,
@@ -194,10 +200,10 @@ def run_strategy(
 ) -> tuple[list[dict[str, Any]], float]:
     """Every brief submitted at once; each judged."""
     requests = [request_for(b, strategy, i) for i, b in enumerate(briefs)]
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     results = generate_many(requests, batcher, embedder)
-    seconds = time.perf_counter() - start
-    return [brief_figures(b, r)[0] for b, r in zip(briefs, results, strict=True)], seconds
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return [brief_figures(b, r)[0] for b, r in zip(briefs, results, strict=True)], seconds, cpu
 
 
 def sequential_fp32(briefs: list[dict[str, Any]], cache_dir: str, embedder: Any) -> dict[str, Any]:
@@ -206,11 +212,13 @@ def sequential_fp32(briefs: list[dict[str, Any]], cache_dir: str, embedder: Any)
     with DynamicBatcher(loaded, max_batch=1, temperature=TEMPERATURE) as batcher:
         generate_assets(request_for(briefs[0], "full", 999), batcher, embedder)  # warm, like the batched path
         per_brief = []
-        start = time.perf_counter()
+        seconds = cpu = 0.0
         for i, brief in enumerate(briefs):
-            per_brief.append(brief_figures(brief, generate_assets(request_for(brief, "full", i), batcher, embedder))[0])
-        seconds = time.perf_counter() - start
-    return {"quantization": loaded.quantization, "totals": totals(per_brief, seconds), "briefs": per_brief}
+            start, cpu_start = time.perf_counter(), time.process_time()
+            result = generate_assets(request_for(brief, "full", i), batcher, embedder)
+            seconds, cpu = seconds + time.perf_counter() - start, cpu + time.process_time() - cpu_start
+            per_brief.append(brief_figures(brief, result)[0])  # judged outside the timed span, as the batched side
+    return {"quantization": loaded.quantization, "totals": totals(per_brief, seconds, cpu), "briefs": per_brief}
 
 
 def throughput(report: dict[str, Any]) -> dict[str, Any]:
@@ -219,14 +227,18 @@ def throughput(report: dict[str, Any]) -> dict[str, Any]:
     every = report["strategies"]["full"]["totals"]
     batched = report.get("batched_int8_same_briefs", report["strategies"]["full"])["totals"]
     seq = report["sequential_fp32"]["totals"]
-    keys = ("briefs", "usable_lines", "seconds", "usable_lines_per_second")
+    keys = ("briefs", "usable_lines", "seconds", "usable_lines_per_second", "cpu_seconds")
+    keys += ("usable_lines_per_cpu_second",)
     rate = seq["usable_lines_per_second"]
     ratio = batched["usable_lines_per_second"] / rate if rate else None
+    cpu_rate = seq.get("usable_lines_per_cpu_second")
+    cpu_ratio = batched.get("usable_lines_per_cpu_second", 0) / cpu_rate if cpu_rate else None
     return {
-        "batched_int8": {k: batched[k] for k in keys},
-        "sequential_fp32": {k: seq[k] for k in keys},
+        "batched_int8": {k: batched[k] for k in keys if k in batched},
+        "sequential_fp32": {k: seq[k] for k in keys if k in seq},
         "ratio": round(ratio, 2) if ratio else None,
-        "batched_int8_every_brief": {k: every[k] for k in keys},
+        "ratio_cpu_time": round(cpu_ratio, 2) if cpu_ratio else None,
+        "batched_int8_every_brief": {k: every[k] for k in keys if k in every},
     }
 
 
@@ -238,7 +250,7 @@ def rejudge(path: Path, briefs_path: Path) -> dict[str, Any]:
         per_brief = []
         for old in entry["briefs"]:
             per_brief.append(brief_figures(briefs[old["id"]], None, old)[0])
-        total = totals(per_brief, entry["totals"]["seconds"])
+        total = totals(per_brief, entry["totals"]["seconds"], entry["totals"].get("cpu_seconds"))
         report["strategies"][strategy] = {
             "totals": total,
             "samples": samples(per_brief),
@@ -251,7 +263,8 @@ def rejudge(path: Path, briefs_path: Path) -> dict[str, Any]:
         per_brief = []
         for old in seq["briefs"]:
             per_brief.append(brief_figures(briefs[old["id"]], None, old)[0])
-        seq.update(totals=totals(per_brief, seq["totals"]["seconds"]), briefs=per_brief)
+        seq_totals = totals(per_brief, seq["totals"]["seconds"], seq["totals"].get("cpu_seconds"))
+        seq.update(totals=seq_totals, briefs=per_brief)
         report["throughput"] = throughput(report)
         print_throughput(report["throughput"])
     report["settings"]["rejudged"] = True
@@ -263,7 +276,8 @@ def print_throughput(figures: dict[str, Any]) -> None:
     batched, seq = figures["batched_int8"], figures["sequential_fp32"]
     print(
         f"usable lines/s: batched int8 {batched['usable_lines_per_second']} ({batched['briefs']} briefs) vs "
-        f"sequential fp32 {seq['usable_lines_per_second']} ({seq['briefs']} briefs): {figures['ratio']}x"
+        f"sequential fp32 {seq['usable_lines_per_second']} ({seq['briefs']} briefs): {figures['ratio']}x; "
+        f"per CPU second: {figures.get('ratio_cpu_time')}x"
     )
 
 
@@ -346,8 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         generate_assets(request_for(briefs[0], "plain", 999), batcher, embedder)  # warm: prefixes, heads, caches
         for strategy in strategies:
             batcher.temperature = temperatures[strategy]
-            per_brief, seconds = run_strategy(briefs, strategy, batcher, embedder)
-            total = totals(per_brief, seconds)
+            per_brief, seconds, cpu = run_strategy(briefs, strategy, batcher, embedder)
+            total = totals(per_brief, seconds, cpu)
             report["strategies"][strategy] = {
                 "totals": total,
                 "samples": samples(per_brief),
@@ -366,8 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         }}  # fmt: skip
         if args.seq_briefs and "full" in strategies:
             # the batched side of the speed ratio, on exactly the briefs the sequential run gets
-            same, same_seconds = run_strategy(briefs[: args.seq_briefs], "full", batcher, embedder)
-            report["batched_int8_same_briefs"] = {"totals": totals(same, same_seconds)}
+            same, same_seconds, same_cpu = run_strategy(briefs[: args.seq_briefs], "full", batcher, embedder)
+            report["batched_int8_same_briefs"] = {"totals": totals(same, same_seconds, same_cpu)}
     print(f"\none brief, model warm: {one_seconds:.1f} s ({one_figures['usable']}/{one_figures['returned']} usable)")
 
     if args.seq_briefs and "full" in report["strategies"]:

@@ -329,7 +329,7 @@ def generate_many(
         Per request, the assets or the :class:`InjectionRefused` explaining why nothing was generated.
     """
     tokenizer = batcher.loaded.tokenizer
-    pending: list[tuple[GenerationRequest, GuardResult, list[str], list[Future[Completion]]] | InjectionRefused] = []
+    planned: list[tuple[GenerationRequest, GuardResult, list[str], list[GenerationItem]] | InjectionRefused] = []
     for request in requests:
         try:
             if request.strategy == "full":
@@ -340,9 +340,16 @@ def generate_many(
                 guard, items = prepare(request, tokenizer)
                 kinds = ["keywords", "headlines", "descriptions"]
         except InjectionRefused as refused:
-            pending.append(refused)
+            planned.append(refused)
             continue
-        pending.append((request, guard, kinds, [batcher.submit(item) for item in items]))
+        planned.append((request, guard, kinds, items))
+    # every row of every request queued at once, so that they share batches (none left over for a batch of its own)
+    queued = [item for entry in planned if not isinstance(entry, InjectionRefused) for item in entry[3]]
+    submitted = iter(batcher.submit_many(queued))
+    pending: list[tuple[GenerationRequest, GuardResult, list[str], list[Future[Completion]]] | InjectionRefused] = [
+        entry if isinstance(entry, InjectionRefused) else (*entry[:3], [next(submitted) for _ in entry[3]])
+        for entry in planned
+    ]
     results: list[GeneratedAssets | InjectionRefused] = []
     for entry in pending:
         if isinstance(entry, InjectionRefused):

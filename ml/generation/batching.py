@@ -2,7 +2,7 @@
 
 Callers (Celery tasks, possibly on several threads of one worker) :meth:`DynamicBatcher.submit` prompts and get
 ``concurrent.futures.Future`` objects back. One background thread owns the model: it drains the queue, sorts what
-it found by prompt length and cuts it into batches of 1 to 32 rows whose padded size fits a token budget
+it found by prompt length and cuts it into batches of 1 to 64 rows whose padded size fits a token budget
 (:func:`~ml.generation.planning.plan_batches`), so a batch of short prompts is wide and a batch of long ones narrow.
 Sorting by length keeps left-padding waste small. Each batch runs through :func:`~ml.generation.run.run_batch`
 with one limit per row, so headlines, descriptions and keywords of different jobs can share a batch.
@@ -24,6 +24,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from ml.generation.cache.prefix_store import prefix_text
 from ml.generation.engines.base import DEFAULT_OPTIONS, DecodeOptions
 from ml.generation.items import Completion, GenerationItem
 from ml.generation.planning import MAX_BATCH, TOKEN_BUDGET, plan_batches
@@ -108,8 +109,10 @@ class DynamicBatcher:
     Args:
         loaded: the :class:`~ml.generation.model.loading.LoadedModel` this batcher owns.
         token_budget: most padded tokens per batch; 12288 keeps a 32-row batch of ~380-token rows (prompt plus
-            the longest continuation); for Gemma 3 270M that is ~440 MB of fp32 KV cache.
-        max_batch: most rows per batch (1 to 32).
+            the longest continuation); for Gemma 3 270M that is ~440 MB of fp32 KV cache. With shared prefixes
+            (``options.share_prefix``) a row counts only its prompt's tail after the few-shot prefix, which the
+            batch holds once: the full pipeline's ~170-token rows then fill :data:`MAX_BATCH` rows.
+        max_batch: most rows per batch (1 to :data:`~ml.generation.planning.MAX_BATCH`).
         max_wait_s: how long the worker waits for more prompts after the first arrives, trading latency for
             wider batches; once a full batch (``max_batch`` prompts) is there it stops waiting, taking only
             prompts that arrive within :data:`FULL_BATCH_GAP_S` of the last.
@@ -143,6 +146,7 @@ class DynamicBatcher:
         self.temperature = temperature
         self.options = options
         self.batches_run = 0
+        self._prefix_lengths: dict[str, int] = {}
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -170,15 +174,39 @@ class DynamicBatcher:
 
     def submit(self, item: GenerationItem) -> Future[Completion]:
         """Queue one prompt; the future resolves to its :class:`Completion` (or to the batch's exception)."""
-        length = len(self.loaded.tokenizer(item.prompt).input_ids)
-        future: Future[Completion] = Future()
-        self._queue.put(_Pending(item, future, length))
+        return self.submit_many([item])[0]
+
+    def submit_many(self, items: Sequence[GenerationItem]) -> list[Future[Completion]]:
+        """Queue several prompts together; one future per item, in order.
+
+        Every prompt is tokenized (for the batch plan) before the first is queued, so the worker finds them all
+        in its queue at once: submitted one by one, tokenizing a request's 28 rows can outlast ``max_wait_s`` and
+        cut them into a batch and a leftover of a few rows, which costs as many decode steps as a full one.
+        """
+        pending = [_Pending(item, Future(), self._planned_length(item.prompt)) for item in items]
+        for entry in pending:
+            self._queue.put(entry)
         self.start()
-        return future
+        return [entry.future for entry in pending]
+
+    def _planned_length(self, prompt: str) -> int:
+        """The prompt tokens a row costs in a batch: with shared prefixes only its own tail, the few-shot prefix
+        before it being held once per batch (:mod:`ml.generation.cache.prefix_store`), so rows of long prompts
+        that share it still make a wide batch."""
+        tokenizer = self.loaded.tokenizer
+        length = len(tokenizer(prompt).input_ids)
+        prefix = prefix_text(prompt) if self.options.share_prefix else ""
+        if not prefix:
+            return length
+        if prefix not in self._prefix_lengths:  # a worker sees the same few prefixes (language x field) again
+            if len(self._prefix_lengths) >= 256:
+                self._prefix_lengths.clear()
+            self._prefix_lengths[prefix] = len(tokenizer(prefix).input_ids)
+        return max(1, length - self._prefix_lengths[prefix])
 
     def generate_many(self, items: Sequence[GenerationItem]) -> list[Completion]:
         """Submit every item and wait for all of them, in order."""
-        futures = [self.submit(item) for item in items]
+        futures = self.submit_many(items)
         return [future.result() for future in futures]
 
     def _drain(self) -> tuple[list[_Pending], bool]:

@@ -252,3 +252,35 @@ def test_a_one_letter_term_of_the_brief_is_whole() -> None:
 
     assert judge_line("Carnet B en Granada", "headline", brief).usable
     assert not judge_line("Clases prácticas de carnet A", "headline", brief).usable  # not the brief's term
+
+
+TRADUCCIONES = {
+    "language": "es",
+    "description": "Traducciones juradas de inglés, francés y alemán para trámites oficiales, con validez ante la "
+    "administración.",
+    "selling_points": ["traductores jurados", "presupuesto en 1 hora", "entrega en PDF firmado"],
+}
+
+
+def test_a_word_with_its_middle_left_out_is_not_spelled() -> None:
+    # "Pies" is a Spanish word, but here it is "Piensos" with "nso" skipped
+    verdict = judge_line("Pies de 70% de pollo fresco", "headline", PIENSO)
+    assert "spelled" in verdict.criteria
+    assert "mangled piensos" in verdict.reasons[0]
+    assert judge_line("Piensos con 70% de pollo", "headline", PIENSO).usable
+    # a cut of a brief word "cámaras" (inner tubes) is caught; another word sharing its start is not
+    assert "spelled" in judge_line("Cambio de camas en 15 minutos", "headline", TALLER).criteria
+    assert judge_line("Bicis eléctricas en Sevilla", "headline", TALLER).usable
+
+
+def test_a_cut_word_that_is_a_stop_word_of_the_other_language_dangles() -> None:
+    verdict = judge_line("Traducciones juradas de or", "headline", TRADUCCIONES)
+    assert any(r.startswith("whole: ends on 'or'") for r in verdict.reasons)
+    assert judge_line("Traducciones juradas de inglés", "headline", TRADUCCIONES).usable
+
+
+def test_a_keyword_over_the_platforms_character_limit_is_not_usable() -> None:
+    long_keyword = "traducciones juradas de inglés francés y alemán para trámites oficiales en la administración"
+    assert len(long_keyword) > 80
+    assert "limit" in judge_line(long_keyword, "keyword", TRADUCCIONES).criteria
+    assert "limit" in judge_line("traducción jurada " * 6, "keyword", TRADUCCIONES).criteria  # 12 words > 10
