@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -65,6 +66,8 @@ class Violation:
             ``match_type``, ``formula_start``.
         detail: a sentence a marketer can read.
         text: the line it is about, when there is one (a dropped suggestion says what was dropped).
+        params: the values ``detail`` is written from (widths, limits, terms), so a caller that speaks the
+            marketer's language (the Django side, through gettext) can write the same sentence in it.
     """
 
     field: str
@@ -72,6 +75,7 @@ class Violation:
     reason: str
     detail: str
     text: str = ""
+    params: tuple[tuple[str, object], ...] = dataclasses.field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -203,17 +207,23 @@ def check_text(text: str, field_name: str, index: int | None, rules: Rules = _DE
         return [Violation(field_name, index, "empty", f"{noun} is empty")]
     width = text_width(text, rules.platforms)
     if width > limits.max_width:
-        out.append(Violation(field_name, index, "too_long", f"{noun} is {width} wide; the limit is {limits.max_width}"))
+        detail = f"{noun} is {width} wide; the limit is {limits.max_width}"
+        params = (("width", width), ("limit", limits.max_width))
+        out.append(Violation(field_name, index, "too_long", detail, params=params))
     out += _formula_start(text, field_name, index, noun)
     bangs = text.count("!") + (text.count("¡") if limits.exclamations == 0 else 0)
     if bangs > limits.exclamations:
         allowed = "no exclamation mark" if limits.exclamations == 0 else "at most one exclamation mark"
-        out.append(Violation(field_name, index, "exclamation", f"{noun} has {bangs}; {allowed} allowed"))
+        detail = f"{noun} has {bangs}; {allowed} allowed"
+        params = (("count", bangs), ("allowed", limits.exclamations))
+        out.append(Violation(field_name, index, "exclamation", detail, params=params))
     shouted = shouted_words(text, rules.acronyms)
     if shouted:
-        out.append(Violation(field_name, index, "all_caps", f"{noun} writes {', '.join(shouted)} in capitals"))
+        detail = f"{noun} writes {', '.join(shouted)} in capitals"
+        out.append(Violation(field_name, index, "all_caps", detail, params=(("words", ", ".join(shouted)),)))
     for term in blocked_terms_in(text, rules.blocked_terms):
-        out.append(Violation(field_name, index, "blocked_term", f"{noun} contains the blocked term {term!r}"))
+        detail = f"{noun} contains the blocked term {term!r}"
+        out.append(Violation(field_name, index, "blocked_term", detail, params=(("term", repr(term)),)))
     return out
 
 
@@ -221,7 +231,7 @@ def _formula_start(text: str, field_name: str, index: int | None, noun: str) -> 
     if text[:1] not in FORMULA_STARTS:
         return []
     detail = f"{noun} starts with {text[0]!r}, which a spreadsheet opening the export runs as a formula"
-    return [Violation(field_name, index, "formula_start", detail)]
+    return [Violation(field_name, index, "formula_start", detail, params=(("char", repr(text[0])),))]
 
 
 def _duplicates(texts: Sequence[str], field_name: str) -> list[Violation]:
@@ -230,7 +240,8 @@ def _duplicates(texts: Sequence[str], field_name: str) -> list[Violation]:
     for i, text in enumerate(texts):
         key = normalise_for_duplicates(text)
         if key in seen:
-            out.append(Violation(field_name, i, "duplicate", f"repeats item {seen[key] + 1}"))
+            detail = f"repeats item {seen[key] + 1}"
+            out.append(Violation(field_name, i, "duplicate", detail, params=(("item", seen[key] + 1),)))
         elif key:
             seen[key] = i
     return out
@@ -238,9 +249,11 @@ def _duplicates(texts: Sequence[str], field_name: str) -> list[Violation]:
 
 def _count(n: int, low: int, high: int, field_name: str) -> list[Violation]:
     if n < low:
-        return [Violation(field_name, None, "too_few", f"{n} {field_name}; at least {low} are required")]
+        detail = f"{n} {field_name}; at least {low} are required"
+        return [Violation(field_name, None, "too_few", detail, params=(("count", n), ("limit", low)))]
     if n > high:
-        return [Violation(field_name, None, "too_many", f"{n} {field_name}; at most {high} are allowed")]
+        detail = f"{n} {field_name}; at most {high} are allowed"
+        return [Violation(field_name, None, "too_many", detail, params=(("count", n), ("limit", high)))]
     return []
 
 
@@ -274,20 +287,26 @@ def check_keyword(keyword: KeywordText, index: int | None, rules: Rules = _DEFAU
         return [Violation("keywords", index, "empty", "keyword is empty")]
     if len(text) > KEYWORD_MAX_CHARS:
         detail = f"keyword is {len(text)} characters; the limit is {KEYWORD_MAX_CHARS}"
-        out.append(Violation("keywords", index, "too_long", detail))
+        params = (("width", len(text)), ("limit", KEYWORD_MAX_CHARS))
+        out.append(Violation("keywords", index, "too_long", detail, params=params))
     words = len(text.split())
     if words > KEYWORD_MAX_WORDS:
         detail = f"keyword has {words} words; the limit is {KEYWORD_MAX_WORDS}"
-        out.append(Violation("keywords", index, "too_many_words", detail))
+        params = (("count", words), ("limit", KEYWORD_MAX_WORDS))
+        out.append(Violation("keywords", index, "too_many_words", detail, params=params))
     out += _formula_start(text, "keywords", index, "keyword")
     bad = sorted({c for c in text if c in KEYWORD_INVALID_CHARS})
     if bad:
-        out.append(Violation("keywords", index, "invalid_character", f"keyword contains {''.join(bad)!r}"))
+        detail = f"keyword contains {''.join(bad)!r}"
+        out.append(Violation("keywords", index, "invalid_character", detail, params=(("chars", repr("".join(bad))),)))
     if keyword.match_type not in MATCH_TYPES:
         detail = f"match type {keyword.match_type!r} is not one of broad, phrase, exact"
-        out.append(Violation("keywords", index, "match_type", detail))
+        out.append(
+            Violation("keywords", index, "match_type", detail, params=(("match_type", repr(keyword.match_type)),))
+        )
     for term in blocked_terms_in(text, rules.blocked_terms):
-        out.append(Violation("keywords", index, "blocked_term", f"keyword contains the blocked term {term!r}"))
+        detail = f"keyword contains the blocked term {term!r}"
+        out.append(Violation("keywords", index, "blocked_term", detail, params=(("term", repr(term)),)))
     return out
 
 
@@ -307,7 +326,8 @@ def validate_keywords(keywords: Sequence[KeywordText], rules: Rules = _DEFAULT_R
         out += check_keyword(keyword, i, rules)
         key = (normalise_for_duplicates(keyword.text), keyword.match_type)
         if key in seen:
-            out.append(Violation("keywords", i, "duplicate", f"repeats keyword {seen[key] + 1}"))
+            detail = f"repeats keyword {seen[key] + 1}"
+            out.append(Violation("keywords", i, "duplicate", detail, params=(("item", seen[key] + 1),)))
         else:
             seen[key] = i
     return out

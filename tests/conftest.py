@@ -11,6 +11,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A Spanish page leaves Spanish active in the thread (LocaleMiddleware activates, nothing deactivates): the
+    next test starts in the default language, as a new request or a worker does."""
+    yield
+    from django.conf import settings
+
+    if settings.configured:
+        from django.utils import translation
+
+        translation.deactivate()
+
+
 @pytest.fixture
 def organization(db):
     from tests.factories import OrganizationFactory

@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 from ml import ad_rules
 
 HEADLINE_PINS = (1, 2, 3)
@@ -58,6 +61,58 @@ class Finding:
     detail: str
 
 
+def _noun(field_name: str) -> str:
+    """The asset a sentence is about, with its article in Spanish ("el título", "la descripción")."""
+    nouns = {
+        "headlines": pgettext("validator noun", "headline"),
+        "descriptions": pgettext("validator noun", "description"),
+        "path1": pgettext("validator noun", "path1"),
+        "path2": pgettext("validator noun", "path2"),
+        "keywords": pgettext("validator noun", "keyword"),
+    }
+    return nouns.get(field_name, field_name.rstrip("s"))
+
+
+def say(violation: ad_rules.Violation) -> str:
+    """``violation.detail`` in the active language: ``ml`` writes it in English without Django, so the sentence is
+    written again here, through gettext, from its reason code and parameters (the English text is the same)."""
+    params: dict[str, object] = dict(violation.params)
+    keyword = violation.field == "keywords"
+    counted = {
+        ("too_few", "headlines"): _("%(count)d headlines; at least %(limit)d are required"),
+        ("too_few", "descriptions"): _("%(count)d descriptions; at least %(limit)d are required"),
+        ("too_many", "headlines"): _("%(count)d headlines; at most %(limit)d are allowed"),
+        ("too_many", "descriptions"): _("%(count)d descriptions; at most %(limit)d are allowed"),
+    }
+    messages = {
+        "empty": _("%(noun)s is empty"),
+        "too_long": (
+            _("keyword is %(width)d characters; the limit is %(limit)d")
+            if keyword
+            else _("%(noun)s is %(width)d wide; the limit is %(limit)d")
+        ),
+        "formula_start": _("%(noun)s starts with %(char)s, which a spreadsheet opening the export runs as a formula"),
+        "exclamation": (
+            _("%(noun)s has %(count)d; no exclamation mark allowed")
+            if params.get("allowed") == 0
+            else _("%(noun)s has %(count)d; at most one exclamation mark allowed")
+        ),
+        "all_caps": _("%(noun)s writes %(words)s in capitals"),
+        "blocked_term": _("%(noun)s contains the blocked term %(term)s"),
+        "duplicate": _("repeats keyword %(item)d") if keyword else _("repeats item %(item)d"),
+        "too_many_words": _("keyword has %(count)d words; the limit is %(limit)d"),
+        "invalid_character": _("keyword contains %(chars)s"),
+        "match_type": _("match type %(match_type)s is not one of broad, phrase, exact"),
+    }
+    message = counted.get((violation.reason, violation.field)) or messages.get(violation.reason)
+    if message is None or (violation.reason != "empty" and not params):
+        return violation.detail
+    try:
+        return message % {"noun": _noun(violation.field), **params}
+    except (KeyError, TypeError, ValueError):  # a rule ml grew without its sentence here: its English detail
+        return violation.detail
+
+
 def _platforms(platform: str, blocked_terms: Sequence[str] = ()) -> ad_rules.Rules:
     return ad_rules.Rules(platforms=(ad_rules.as_platform(platform),), blocked_terms=tuple(blocked_terms))
 
@@ -80,19 +135,21 @@ def ad_findings(
         path2=path2,
     )
     rules = _platforms(platform, blocked_terms)
-    found = [Finding(v.field, v.index, v.reason, v.detail) for v in ad_rules.validate_ad(assets, rules)]
+    found = [Finding(v.field, v.index, v.reason, say(v)) for v in ad_rules.validate_ad(assets, rules)]
     for field_name, items, pins in (
         ("headlines", headlines, HEADLINE_PINS),
         ("descriptions", descriptions, DESCRIPTION_PINS),
     ):
         for index, item in enumerate(items):
             if item.get("pin") not in (None, *pins):
-                found.append(Finding(field_name, index, "pin", f"pin {item.get('pin')!r} is not one of {pins}"))
+                detail = _("pin %(pin)s is not one of %(pins)s") % {"pin": repr(item.get("pin")), "pins": pins}
+                found.append(Finding(field_name, index, "pin", detail))
     if path2 and not path1:
-        found.append(Finding("path2", None, "empty", "path 2 needs a path 1"))
+        found.append(Finding("path2", None, "empty", _("path 2 needs a path 1")))
     url = urlsplit(final_url or "")
     if url.scheme not in ("http", "https") or not url.netloc:
-        found.append(Finding("final_url", None, "final_url", f"{final_url!r} is not an http(s) URL"))
+        detail = _("%(url)s is not an http(s) URL") % {"url": repr(final_url)}
+        found.append(Finding("final_url", None, "final_url", detail))
     return found
 
 
@@ -103,15 +160,16 @@ def keyword_findings(
     a negative keyword naming a competitor ("-cemex") is how a marketer keeps their searches out."""
     rules = _platforms(platform, () if negative else blocked_terms)
     violations = ad_rules.check_keyword(ad_rules.KeywordText(text, match_type), None, rules)
-    found = [Finding(v.field, v.index, v.reason, v.detail) for v in violations]
+    found = [Finding(v.field, v.index, v.reason, say(v)) for v in violations]
     if negative and match_type == "broad" and platform == "microsoft":
-        found.append(Finding("keywords", None, "broad_negative", "Microsoft Advertising has no broad negatives"))
+        detail = _("Microsoft Advertising has no broad negatives")
+        found.append(Finding("keywords", None, "broad_negative", detail))
     return found
 
 
 def budget_findings(daily_budget_micros: int) -> list[Finding]:
     if daily_budget_micros <= 0:
-        return [Finding("daily_budget", None, "budget", "the platforms need a daily budget above zero")]
+        return [Finding("daily_budget", None, "budget", _("the platforms need a daily budget above zero"))]
     return []
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import BudgetChange, BudgetPlan, Campaign, CampaignStatus, GlobalKillSwitch, Organization
 from campaigns.models.organizations import saved_user
@@ -50,7 +51,7 @@ def set_daily_budget(
             switch, the campaign's or the organization's monthly cap, the currency's smallest unit).
     """
     if amount_micros < 0:
-        raise RebalanceError("money cannot be negative")
+        raise RebalanceError(_("money cannot be negative"))
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign_id, organization=organization)
         if campaign.daily_budget_micros == amount_micros:

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import (
     AdGroup,
@@ -95,11 +96,25 @@ def check_product_text(text: str, policy: str = "refuse") -> str:
 
     text = text.strip()
     if len(text) > MAX_PRODUCT_TEXT:
-        raise GenerationJobError(f"The product text has {len(text)} characters; the limit is {MAX_PRODUCT_TEXT}.")
+        raise GenerationJobError(
+            _("The product text has %(count)d characters; the limit is %(limit)d.")
+            % {"count": len(text), "limit": MAX_PRODUCT_TEXT}
+        )
     try:
         inspect(text, mode="strip" if policy == "strip" else "refuse")
     except InjectionRefused as refused:
-        raise GenerationJobError(str(refused)) from None
+        if not refused.reasons:
+            raise GenerationJobError(
+                _("The text consists only of instructions to the AI model; nothing is left to use.")
+            ) from None
+        raise GenerationJobError(
+            _(
+                "The text contains what looks like instructions to the AI model (%(reasons)s), so nothing was "
+                "generated. Remove them and try again, or ask an administrator to switch generation to removing "
+                "suspicious text."
+            )
+            % {"reasons": ", ".join(refused.reasons)}
+        ) from None
     return text
 
 
@@ -111,17 +126,22 @@ def check_phrases(phrases: Sequence[str], what: str, policy: str = "refuse") -> 
     """Selling points or brand terms, one phrase each: trimmed, blank ones dropped, at most
     :data:`MAX_SELLING_POINTS` of at most :data:`MAX_POINT_LENGTH` characters, each checked like the product text."""
     out = [" ".join(p.split()) for p in phrases if p and p.strip()]
+    name = {"selling points": _("Selling points"), "brand terms": _("Brand terms")}.get(what, what.capitalize())
     if len(out) > MAX_SELLING_POINTS:
-        raise GenerationJobError(f"{what.capitalize()}: {len(out)} were given; the limit is {MAX_SELLING_POINTS}.")
+        raise GenerationJobError(
+            _("%(what)s: %(count)d were given; the limit is %(limit)d.")
+            % {"what": name, "count": len(out), "limit": MAX_SELLING_POINTS}
+        )
     for number, phrase in enumerate(out, start=1):
         if len(phrase) > MAX_POINT_LENGTH:
             raise GenerationJobError(
-                f"{what.capitalize()} {number} has {len(phrase)} characters; the limit is {MAX_POINT_LENGTH}."
+                _("%(what)s %(number)d has %(count)d characters; the limit is %(limit)d.")
+                % {"what": name, "number": number, "count": len(phrase), "limit": MAX_POINT_LENGTH}
             )
         try:
             check_product_text(phrase, policy)
         except GenerationJobError as exc:
-            raise GenerationJobError(f"{what.capitalize()} {number}: {exc}") from None
+            raise GenerationJobError(f"{name} {number}: {exc}") from None
     return list(dict.fromkeys(out))
 
 
@@ -143,22 +163,25 @@ def create_job(
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     campaign = Campaign.objects.filter(pk=campaign_id, organization=organization).first()
     if campaign is None:
-        raise GenerationJobError("That campaign does not exist in this organization.")
+        raise GenerationJobError(_("That campaign does not exist in this organization."))
     if ad_group_id is not None and not AdGroup.objects.filter(pk=ad_group_id, campaign=campaign).exists():
-        raise GenerationJobError("That ad group does not exist in this campaign.")
+        raise GenerationJobError(_("That ad group does not exist in this campaign."))
     text = check_product_text(product_text, organization.injection_policy)
     points = check_phrases(selling_points, "selling points", organization.injection_policy)
     brands = check_phrases(brand_terms, "brand terms", organization.injection_policy)
     groups = generating.live_ad_groups(campaign, ad_group_id)
     if not groups:
-        raise GenerationJobError("This campaign has no active ad group to write suggestions for.")
+        raise GenerationJobError(_("This campaign has no active ad group to write suggestions for."))
     quota = settings.GENERATION_DAILY_TOKEN_QUOTA
     needed = len(groups) * token_budget(GenerationRequest(description=""))
     committed = tokens_committed_today(organization)
     if committed + needed > quota:
         raise GenerationJobError(
-            f"Today's generation quota is used up: {committed} of {quota} tokens are used or reserved, and this "
-            f"job may need {needed}. It restarts at midnight ({organization.time_zone})."
+            _(
+                "Today's generation quota is used up: %(committed)d of %(quota)d tokens are used or reserved, and "
+                "this job may need %(needed)d. It restarts at midnight (%(time_zone)s)."
+            )
+            % {"committed": committed, "quota": quota, "needed": needed, "time_zone": organization.time_zone}
         )
     job = GenerationJob.objects.create(
         organization=organization,
@@ -185,7 +208,12 @@ def cancel_job(job: GenerationJob) -> GenerationJob:
     )
     job.refresh_from_db()
     if not cancelled:
-        raise GenerationJobError(f"This job has already {job.get_status_display().lower()}.")
+        finished: dict[str, str] = {
+            JobStatus.SUCCEEDED: _("This job has already succeeded."),
+            JobStatus.FAILED: _("This job has already failed."),
+            JobStatus.CANCELLED: _("This job has already cancelled."),
+        }
+        raise GenerationJobError(finished.get(job.status, _("This job has already finished.")))
     return job
 
 

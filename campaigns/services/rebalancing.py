@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.utils.translation import gettext as _
 
 from campaigns import metrics
 from campaigns.faults import failpoint
@@ -397,7 +398,12 @@ def reject(plan_id: int, *, user: User | AnonymousUser | None) -> BudgetPlan:
     with transaction.atomic():
         plan = BudgetPlan.objects.select_for_update().get(pk=plan_id)
         if plan.status != PlanStatus.PROPOSED:
-            raise RebalanceError(f"only a proposed plan can be rejected; this one is {plan.status}")
+            decided: dict[str, str] = {
+                PlanStatus.APPLYING: _("only a proposed plan can be rejected; this one is being applied"),
+                PlanStatus.APPLIED: _("only a proposed plan can be rejected; this one is applied"),
+                PlanStatus.REJECTED: _("only a proposed plan can be rejected; this one is rejected"),
+            }
+            raise RebalanceError(decided.get(plan.status, _("only a proposed plan can be rejected")))
         plan.status = PlanStatus.REJECTED
         plan.decided_by = saved_user(user)
         plan.save(update_fields=["status", "decided_by"])

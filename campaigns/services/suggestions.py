@@ -43,7 +43,11 @@ def decide(suggestion_id: int, *, approve: bool, user: User | AnonymousUser | No
     """Approve (and apply) or reject a pending suggestion; a second decision is refused, never applied twice."""
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion_id)
     if suggestion.status != SuggestionStatus.PENDING:
-        raise SuggestionError(f"this suggestion was already {suggestion.get_status_display().lower()}")
+        decided: dict[str, str] = {
+            SuggestionStatus.APPROVED: _("this suggestion was already approved"),
+            SuggestionStatus.REJECTED: _("this suggestion was already rejected"),
+        }
+        raise SuggestionError(decided.get(suggestion.status, _("this suggestion was already decided")))
     if approve:
         _apply(suggestion)
     suggestion.status = SuggestionStatus.APPROVED if approve else SuggestionStatus.REJECTED
@@ -58,7 +62,7 @@ def _apply(suggestion: Suggestion) -> None:
         _add_keyword(suggestion, negative=True)
     elif suggestion.kind == SuggestionKind.KEYWORD:
         if suggestion.ad_group_id is None:
-            raise SuggestionError("a keyword suggestion needs an ad group")
+            raise SuggestionError(_("a keyword suggestion needs an ad group"))
         _add_keyword(suggestion, negative=False)
     elif suggestion.kind in AD_TEXT_FIELDS:
         _add_ad_text(suggestion)
@@ -72,13 +76,14 @@ def clean_ad_text(kind: str, text: str, blocked_terms: Sequence[str] = ()) -> st
     Raises:
         SuggestionError: with every broken rule, e.g. "headline is 41 wide; the limit is 30".
     """
+    from campaigns.exporters.validation import say
     from ml.ad_rules import Rules, check_text
 
     text = " ".join(text.split())
     field_name, _most = AD_TEXT_FIELDS[kind]
     problems = check_text(text, field_name, None, Rules(blocked_terms=tuple(blocked_terms)))
     if problems:
-        raise SuggestionError("; ".join(problem.detail for problem in problems))
+        raise SuggestionError("; ".join(say(problem) for problem in problems))
     return text
 
 
@@ -87,9 +92,9 @@ def edit_text(suggestion_id: int, text: str) -> Suggestion:
     """Change a pending headline or description; text the shared validator refuses changes nothing."""
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion_id)
     if suggestion.status != SuggestionStatus.PENDING:
-        raise SuggestionError("only pending suggestions can be edited")
+        raise SuggestionError(_("only pending suggestions can be edited"))
     if suggestion.kind not in AD_TEXT_FIELDS:
-        raise SuggestionError("only headlines and descriptions are edited here")
+        raise SuggestionError(_("only headlines and descriptions are edited here"))
     suggestion.text = clean_ad_text(suggestion.kind, text, suggestion.organization.blocked_terms)
     suggestion.save(update_fields=["text"])
     return suggestion
@@ -109,13 +114,18 @@ def _add_ad_text(suggestion: Suggestion) -> None:
         key=lambda ad: (ad.status != CampaignStatus.ENABLED, ad.pk),
     )
     if not ads:
-        raise SuggestionError("this ad group has no ad to add the text to; create an ad first")
+        raise SuggestionError(_("this ad group has no ad to add the text to; create an ad first"))
     key = normalise_for_duplicates(text)
     if any(normalise_for_duplicates(item["text"]) == key for ad in ads for item in getattr(ad, field_name)):
         return
     ad = next((ad for ad in ads if len(getattr(ad, field_name)) < most), None)
     if ad is None:
-        raise SuggestionError(f"every ad of this ad group already has {most} {field_name}")
+        full = (
+            _("every ad of this ad group already has %(most)d headlines")
+            if suggestion.kind == SuggestionKind.HEADLINE
+            else _("every ad of this ad group already has %(most)d descriptions")
+        )
+        raise SuggestionError(full % {"most": most})
     setattr(ad, field_name, [*getattr(ad, field_name), {"text": text, "pin": None}])
     ad.save(update_fields=[field_name])
 
@@ -230,7 +240,7 @@ def _add_keyword(suggestion: Suggestion, *, negative: bool) -> Keyword:
     }
     level = suggestion.level or KeywordLevel.AD_GROUP
     if level == KeywordLevel.SHARED_LIST:
-        shared, _ = NegativeKeywordList.objects.get_or_create(
+        shared, _created = NegativeKeywordList.objects.get_or_create(
             organization_id=suggestion.organization_id, name=SHARED_LIST_NAME
         )
         shared.campaigns.add(*suggestion.evidence.get("campaign_ids", []))

@@ -163,10 +163,12 @@ def candidates_for(
         if problems or reason:
             if source == "brief":  # the brief's own phrase: only a term the organization blocked is news
                 dropped.extend(
-                    Violation(kind, None, p.reason, p.detail, text) for p in problems if p.reason == "blocked_term"
+                    Violation(kind, None, p.reason, p.detail, text, p.params)
+                    for p in problems
+                    if p.reason == "blocked_term"
                 )
             else:
-                dropped.extend(Violation(kind, index, p.reason, p.detail, text) for p in problems)
+                dropped.extend(Violation(kind, index, p.reason, p.detail, text, p.params) for p in problems)
                 if reason:
                     dropped.append(Violation(kind, index, reason, _REASONS.get(reason, reason), text))
             continue

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -38,7 +39,12 @@ _CODE_WORD = re.compile(r"\b(?=\w*\d)(?=\w*[A-Za-z])\w{4,}\b|\b[A-Z]{5,}\b")
 
 
 class InjectionRefused(ValueError):
-    """Raised in refuse mode; its message can be shown to the marketer as is."""
+    """Raised in refuse mode; its message can be shown to the marketer as is (in English). ``reasons`` names the
+    rules that flagged the text, empty when nothing would be left, so a caller can say it in another language."""
+
+    def __init__(self, message: str, reasons: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.reasons = tuple(reasons)
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,8 @@ def inspect(text: str, mode: GuardMode = "refuse", threshold: float = THRESHOLD)
         raise InjectionRefused(
             "The text contains what looks like instructions to the AI model "
             f"({', '.join(sorted(set(reasons)))}), so nothing was generated. Remove them and try again, "
-            "or ask an administrator to switch generation to removing suspicious text."
+            "or ask an administrator to switch generation to removing suspicious text.",
+            sorted(set(reasons)),
         )
     remove = set(flagged_at)
     # an attack's second sentence often carries the payload ("Ignore the above. Print X.")
