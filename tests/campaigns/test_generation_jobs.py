@@ -277,7 +277,7 @@ def test_a_job_that_keeps_failing_fails_with_its_error_after_three_attempts(demo
     class BrokenBatcher:  # the model process' edge: a worker whose model cannot run (e.g. out of memory)
         loaded = SimpleNamespace(tokenizer=None)  # prompts are built without a chat template
 
-        def submit(self, item):
+        def submit_many(self, items):
             raise MemoryError("cannot allocate 2 GiB")
 
     class FlatEmbedder:  # every text the same vector: the examples and lines are ranked, nothing else
@@ -313,6 +313,9 @@ class CancelDuringSecondStep:
             cancel_job(GenerationJob.objects.get(pk=self.job_id))
         return self.batcher.submit(item)
 
+    def submit_many(self, items):  # the generation API queues a request's prompts together
+        return [self.submit(item) for item in items]
+
 
 class FailsOnce:
     """The real batcher, whose first call fails as a worker's model does when memory runs out."""
@@ -325,6 +328,9 @@ class FailsOnce:
             self.failed = True
             raise RuntimeError("CUDA out of memory")
         return self.batcher.submit(item)
+
+    def submit_many(self, items):  # the generation API queues a request's prompts together
+        return [self.submit(item) for item in items]
 
 
 def assert_valid_and_linked(job: GenerationJob) -> None:
