@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import time
 from pathlib import Path
 
@@ -36,14 +35,12 @@ import numpy as np
 from bench.bandit_bench import run_policy
 from ml.budgets import BudgetAllocator
 from ml.budgets.inputs import AccountArrays
-from ml.budgets.model import Posterior, conversion_weights, fit_posterior, point_parameters
+from ml.budgets.model import Posterior, conversion_weights
 from ml.budgets.simulator import SCENARIO_CONFIGS, Market, ScenarioConfig
-from ml.budgets.solver import Boxes, budget_boxes, capped_fill, round_down
 from ml.budgets.types import MICROS
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ("greedy", "told_cvr", "told_curve", "told_prior")
-_LOG_MICROS = math.log(MICROS)
 
 
 class ToldAllocator(BudgetAllocator):
@@ -53,37 +50,27 @@ class ToldAllocator(BudgetAllocator):
         super().__init__(random_state=random_state, propensity_draws=1)
         self.market, self.variant, self.scenario = market, variant, config
 
-    def _decide(self, account: AccountArrays, total_budget_micros: int) -> tuple[Boxes, Posterior, np.ndarray]:
-        cfg = self.config
-        boxes = budget_boxes(
-            account.current,
-            account.floors,
-            account.ceilings,
-            total_budget_micros,
-            cfg.max_change_ratio,
-            cfg.min_change_micros,
-        )
-        settings = {"discount": cfg.discount, "click_discount": cfg.click_discount, "grid_size": cfg.grid_size}
-        posterior = fit_posterior(account.history, **settings, objective=cfg.objective)
-        true_cvr = self.market._cvr_today()
+    def _posterior(self, account: AccountArrays) -> Posterior:
+        posterior = super()._posterior(account)
         if self.variant == "told_cvr":
-            strength = 1e9
+            true_cvr, strength = self.market._cvr_today(), 1e9
             posterior = dataclasses.replace(
                 posterior, cvr_alpha=true_cvr * strength, cvr_beta=(1 - true_cvr) * strength
             )
         elif self.variant == "told_prior":
-            alpha, beta = _true_prior_posterior(account, cfg.discount, self.scenario)
+            alpha, beta = _true_prior_posterior(account, self.config.discount, self.scenario)
             posterior = dataclasses.replace(posterior, cvr_alpha=alpha, cvr_beta=beta)
-        log_return, saturation = point_parameters(posterior, 0.0)
-        cap = posterior.spend_cap.cap * MICROS
+        return posterior
+
+    def _parameters(self, posterior: Posterior, account: AccountArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        log_return, saturation, cap = super()._parameters(posterior, account)
         if self.variant == "told_curve":
             true_log_return, true_saturation, true_cap = self.market.true_response()
+            true_cvr = self.market._cvr_today()
             learned_cvr = posterior.cvr_alpha / (posterior.cvr_alpha + posterior.cvr_beta)
             log_return = (true_log_return - np.log(true_cvr) + np.log(learned_cvr))[None, :]
             saturation, cap = true_saturation[None, :], true_cap * MICROS
-        lower, upper, total = boxes.lower.astype(float), boxes.upper.astype(float), float(total_budget_micros)
-        spend = capped_fill(log_return - _LOG_MICROS, saturation * MICROS, cap, lower, upper, total)[0]
-        return boxes, posterior, round_down(spend, boxes.lower, boxes.upper, total_budget_micros)
+        return log_return, saturation, cap
 
 
 def _true_prior_posterior(account: AccountArrays, discount: float, config: ScenarioConfig) -> tuple[np.ndarray, ...]:

@@ -243,24 +243,35 @@ class BudgetAllocator:
             cfg.max_change_ratio,
             cfg.min_change_micros,
         )
-        posterior = fit_posterior(
+        posterior = self._posterior(account)
+        log_return, saturation, cap = self._parameters(posterior, account)
+        # Solve in micros so that clipped budgets land exactly on their (integer) bounds.
+        lower, upper, total = boxes.lower.astype(float), boxes.upper.astype(float), float(total_budget_micros)
+        spend = capped_fill(log_return - _LOG_MICROS, saturation * MICROS, cap, lower, upper, total)[0]
+        return boxes, posterior, round_down(spend, boxes.lower, boxes.upper, total_budget_micros)
+
+    def _posterior(self, account: AccountArrays) -> Posterior:
+        """The response model fitted to the account's history."""
+        cfg = self.config
+        return fit_posterior(
             account.history,
             discount=cfg.discount,
             click_discount=cfg.click_discount,
             grid_size=cfg.grid_size,
             objective=cfg.objective,
         )
-        # Solve in micros so that clipped budgets land exactly on their (integer) bounds.
-        lower, upper, total = boxes.lower.astype(float), boxes.upper.astype(float), float(total_budget_micros)
+
+    def _parameters(self, posterior: Posterior, account: AccountArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The (1, N) log returns and saturations the budgets are solved for (a Thompson draw or the posterior's
+        point, optimistic under UCB), and each campaign's spend cap in micros."""
+        cfg = self.config
         if cfg.strategy == "thompson":
             log_return, saturation = sample_parameters(posterior, self.rng, 1, cfg.thompson_spread)
         else:
             days = max(account.n_days, 1)
             optimism = cfg.ucb_scale * math.sqrt(math.log(days + 1.0)) if cfg.strategy == "ucb" else 0.0
             log_return, saturation = point_parameters(posterior, optimism)
-        cap = posterior.spend_cap.cap * MICROS
-        spend = capped_fill(log_return - _LOG_MICROS, saturation * MICROS, cap, lower, upper, total)[0]
-        return boxes, posterior, round_down(spend, boxes.lower, boxes.upper, total_budget_micros)
+        return log_return, saturation, posterior.spend_cap.cap * MICROS
 
 
 def _optional_micros(units: np.ndarray, rounded: bool = False) -> list[int | None]:
