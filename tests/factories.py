@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 
-from campaigns.models import AdGroup, Campaign, Keyword, Membership, Organization
+from campaigns.models import AdGroup, Campaign, Keyword, Membership, Organization, Suggestion
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -59,3 +59,16 @@ def member(organization: Organization, role: str) -> object:
     user = UserFactory(username=f"{role}-{organization.slug}")
     Membership.objects.create(user=user, organization=organization, role=role)
     return user
+
+
+def suggestion_for(group: AdGroup, kind: str, text: str, source: str = "test", **extra) -> Suggestion:
+    """A pending suggestion of ``kind`` for ``group``, in its campaign and organization."""
+    return Suggestion.objects.create(
+        organization=group.campaign.organization,
+        campaign=group.campaign,
+        ad_group=group,
+        kind=kind,
+        text=text,
+        source=source,
+        **extra,
+    )

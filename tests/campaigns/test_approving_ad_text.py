@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from campaigns.models import Ad, Suggestion
+from campaigns.models import Ad
 from campaigns.services.suggestions import SuggestionError, decide
-from tests.factories import AdGroupFactory
+from tests.factories import AdGroupFactory, suggestion_for
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +23,7 @@ def ad(group, headlines: int, status: str = "enabled") -> Ad:
     )
 
 
-def suggest(group, kind: str, text: str) -> Suggestion:
-    return Suggestion.objects.create(
-        organization=group.campaign.organization,
-        campaign=group.campaign,
-        ad_group=group,
-        kind=kind,
-        text=text,
-        source="generation:test",
-    )
+suggest = partial(suggestion_for, source="generation:test")  # a pending suggestion for an ad group
 
 
 def test_a_headline_goes_to_the_first_live_ad_with_room_and_is_never_repeated(organization):

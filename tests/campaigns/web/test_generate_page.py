@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from django.urls import reverse
 
 from campaigns.exporters.google_editor import export_google_editor
 from campaigns.models import Ad, GenerationJob, Keyword, Suggestion
-from tests.factories import AdGroupFactory, CampaignFactory, KeywordFactory
+from tests.factories import AdGroupFactory, CampaignFactory, KeywordFactory, suggestion_for
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +26,7 @@ def group(organization):
     return ad_group
 
 
-def generated(group, kind: str, text: str, **extra) -> Suggestion:
-    return Suggestion.objects.create(
-        organization=group.campaign.organization,
-        campaign=group.campaign,
-        ad_group=group,
-        kind=kind,
-        text=text,
-        source="generation:gemma:int8:v1",
-        **extra,
-    )
+generated = partial(suggestion_for, source="generation:gemma:int8:v1")  # a pending suggestion for an ad group
 
 
 def page_url(group) -> str:

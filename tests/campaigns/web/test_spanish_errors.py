@@ -3,6 +3,8 @@ language: Spanish on Spanish pages, the same English as before on English ones."
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -11,21 +13,12 @@ from campaigns.exporters.validation import ad_findings, budget_findings, keyword
 from campaigns.models import Ad, GenerationJob, Suggestion
 from campaigns.services.generation_jobs import GenerationJobError, cancel_job, check_phrases, create_job
 from campaigns.services.suggestions import SuggestionError, clean_ad_text, decide, edit_text
-from tests.factories import AdGroupFactory, CampaignFactory
+from tests.factories import AdGroupFactory, CampaignFactory, suggestion_for
 
 pytestmark = pytest.mark.django_db
 
 
-def suggestion(group, kind: str, text: str, **extra) -> Suggestion:
-    return Suggestion.objects.create(
-        organization=group.campaign.organization,
-        campaign=group.campaign,
-        ad_group=group,
-        kind=kind,
-        text=text,
-        source="test",
-        **extra,
-    )
+suggestion = partial(suggestion_for, source="test")  # a pending suggestion for an ad group
 
 
 def refusal(call, *args, language: str = "es", **kwargs) -> str:
