@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -319,6 +318,12 @@ def generate_many(
 ) -> list[GeneratedAssets | InjectionRefused]:
     """Generate for many requests at once, so their prompts share batches.
 
+    A ``full`` request is decoded in up to two rounds: the first round's rows (:func:`compose.first_round`) of
+    every request go to the batcher together; a request whose ad then still lacks lines of a field gets that
+    field's remaining rows (:func:`compose.second_round`), again all such requests together, and is assembled from
+    both rounds' rows. Most ads are full after the first round, so the tokens that over-generation throws away
+    are spent only where they are needed.
+
     Args:
         requests: the requests (e.g. every ad group of a campaign).
         batcher: the worker's batcher around its one loaded model.
@@ -329,62 +334,91 @@ def generate_many(
         Per request, the assets or the :class:`InjectionRefused` explaining why nothing was generated.
     """
     tokenizer = batcher.loaded.tokenizer
-    planned: list[tuple[GenerationRequest, GuardResult, list[str], list[GenerationItem]] | InjectionRefused] = []
+    planned: list[_Planned | InjectionRefused] = []
     for request in requests:
         try:
             if request.strategy == "full":
                 guard, item = _guarded_input(request)
-                rows = compose.plan_rows(item, embedder)
-                kinds, items = [kind for kind, _ in rows], [row for _, row in rows]
+                rows = compose.plan_rows(item, embedder, compose.first_round())
+                planned.append(_Planned(request, guard, [kind for kind, _ in rows], [row for _, row in rows], item))
             else:
                 guard, items = prepare(request, tokenizer)
-                kinds = ["keywords", "headlines", "descriptions"]
+                planned.append(_Planned(request, guard, ["keywords", "headlines", "descriptions"], items))
         except InjectionRefused as refused:
             planned.append(refused)
+    live = [entry for entry in planned if not isinstance(entry, InjectionRefused)]
+    _decode(batcher, live)
+    # the second round: the rows left for the fields the first round left short, every such request's at once
+    again = []
+    for entry in live:
+        if entry.request.strategy != "full":
             continue
-        planned.append((request, guard, kinds, items))
-    # every row of every request queued at once, so that they share batches (none left over for a batch of its own)
-    queued = [item for entry in planned if not isinstance(entry, InjectionRefused) for item in entry[3]]
-    submitted = iter(batcher.submit_many(queued))
-    pending: list[tuple[GenerationRequest, GuardResult, list[str], list[Future[Completion]]] | InjectionRefused] = [
-        entry if isinstance(entry, InjectionRefused) else (*entry[:3], [next(submitted) for _ in entry[3]])
-        for entry in planned
-    ]
+        entry.chosen = compose.assemble_full(
+            entry.request, entry.guard, entry.kinds, entry.completions, tokenizer, embedder, min_similarity
+        )
+        short = compose.short_fields(entry.chosen[0], _wanted(entry.request))
+        if short and entry.item is not None:
+            rows = compose.plan_rows(entry.item, embedder, compose.second_round(short))
+            again.append(_Planned(entry.request, entry.guard, [k for k, _ in rows], [r for _, r in rows]))
+            entry.more = again[-1]
+    if again:
+        _decode(batcher, again)
     results: list[GeneratedAssets | InjectionRefused] = []
-    for entry in pending:
-        if isinstance(entry, InjectionRefused):
-            results.append(entry)
+    for each in planned:
+        if isinstance(each, InjectionRefused):
+            results.append(each)
             continue
-        request, guard, kinds, futures = entry
-        completions = [f.result() for f in futures]
-        if request.strategy == "full":
-            results.append(_assemble_full(request, guard, kinds, completions, batcher.loaded, embedder, min_similarity))
+        entry = each
+        if entry.request.strategy != "full":
+            results.append(
+                assemble(entry.request, entry.guard, entry.completions, batcher.loaded, embedder, min_similarity)
+            )
         else:
-            results.append(assemble(request, guard, completions, batcher.loaded, embedder, min_similarity))
+            if entry.more is not None:
+                entry.kinds += entry.more.kinds
+                entry.completions += entry.more.completions
+                entry.chosen = compose.assemble_full(
+                    entry.request, entry.guard, entry.kinds, entry.completions, tokenizer, embedder, min_similarity
+                )
+            results.append(_full_assets(entry, batcher.loaded))
     return results
 
 
-def _assemble_full(
-    request: GenerationRequest,
-    guard: GuardResult,
-    kinds: list[str],
-    completions: list[Completion],
-    loaded: Any,
-    embedder: Any,
-    min_similarity: float | None,
-) -> GeneratedAssets:
-    chosen, dropped, raw = compose.assemble_full(
-        request, guard, kinds, completions, loaded.tokenizer, embedder, min_similarity
-    )
+@dataclass
+class _Planned:
+    """One request's rows on their way through the batcher, and (``full``) what its rounds chose."""
+
+    request: GenerationRequest
+    guard: GuardResult
+    kinds: list[str]
+    items: list[GenerationItem]
+    item: PromptInput | None = None
+    completions: list[Completion] = field(default_factory=list)
+    chosen: tuple[dict[str, list[Any]], list[Violation], dict[str, list[str]]] | None = None
+    more: _Planned | None = None
+
+
+def _decode(batcher: DynamicBatcher, entries: Sequence[_Planned]) -> None:
+    """Decode every entry's rows, all queued at once so that they share batches (none left over for a batch of its
+    own), and store each entry's completions in order."""
+    futures = iter(batcher.submit_many([item for entry in entries for item in entry.items]))
+    claimed = [(entry, [next(futures) for _ in entry.items]) for entry in entries]
+    for entry, mine in claimed:
+        entry.completions = [f.result() for f in mine]
+
+
+def _full_assets(entry: _Planned, loaded: Any) -> GeneratedAssets:
+    assert entry.chosen is not None
+    chosen, dropped, raw = entry.chosen
     return GeneratedAssets(
         keywords=[KeywordSuggestion(c.text, match_type_for(c.text), c.similarity) for c in chosen["keywords"]],
         headlines=[c.text for c in chosen["headlines"]],
         descriptions=[c.text for c in chosen["descriptions"]],
-        provenance=Provenance(loaded.name, loaded.quantization, PROMPT_VERSION_FULL, request.seed),
-        guard=guard,
+        provenance=Provenance(loaded.name, loaded.quantization, PROMPT_VERSION_FULL, entry.request.seed),
+        guard=entry.guard,
         dropped=dropped,
         raw_lines=raw,
-        tokens=sum(c.new_tokens for c in completions),
+        tokens=sum(c.new_tokens for c in entry.completions),
         sources={kind: [c.source for c in chosen[kind]] for kind in chosen},
     )
 

@@ -17,7 +17,7 @@ A field gets fewer lines than asked rather than a bad one. Every dropped line is
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ml.ad_rules import (
@@ -55,6 +55,10 @@ from ml.generation.tables import LANGUAGE_ALPHABET
 TEMPERATURE = 0.7
 # rows asked per field, and lines per row: over-generation, so that whole, true, distinct lines are left
 ROWS = {"headlines": 18, "descriptions": 2, "keywords": 8}
+# rows of the first round: a field that round leaves short of what was asked gets the rest of ROWS in a second
+# round (bench/ad_rows_study.py: most briefs fill their fields from fewer rows; the rows thrown away are most of
+# the tokens)
+FIRST_ROWS = {"headlines": 18, "descriptions": 2, "keywords": 8}
 LINES_PER_ROW = {"headlines": 10, "descriptions": 4, "keywords": 10}
 TOKENS_PER_LINE = {"keywords": 9, "headlines": 10, "descriptions": 26}
 KINDS = ("keywords", "headlines", "descriptions")
@@ -67,20 +71,39 @@ def row_tokens() -> int:
     return sum(ROWS[k] * (TOKENS_PER_LINE[k] * LINES_PER_ROW[k] + 2) for k in KINDS)
 
 
-def plan_rows(item: PromptInput, embedder: Any = None) -> list[tuple[str, GenerationItem]]:
+def first_round() -> dict[str, range]:
+    """The rows of the first round, per field (indices into each field's :data:`ROWS`)."""
+    return {kind: range(FIRST_ROWS[kind]) for kind in KINDS}
+
+
+def second_round(short: Iterable[str]) -> dict[str, range]:
+    """The rows left for the fields the first round left short (none for a field with no rows left)."""
+    return {kind: range(FIRST_ROWS[kind], ROWS[kind]) for kind in short if FIRST_ROWS[kind] < ROWS[kind]}
+
+
+def short_fields(chosen: Mapping[str, Sequence[Any]], wanted: Mapping[str, int]) -> list[str]:
+    """The fields with fewer chosen lines than asked for that still have rows for a second round."""
+    return [kind for kind in KINDS if len(chosen.get(kind, ())) < wanted[kind] and FIRST_ROWS[kind] < ROWS[kind]]
+
+
+def plan_rows(
+    item: PromptInput, embedder: Any = None, rows: Mapping[str, range] | None = None
+) -> list[tuple[str, GenerationItem]]:
     """The rows to decode for one product: ``(field, item)`` per row.
 
     Each row of a field shows a different pair of the three closest examples and starts its list with a different
-    phrase of the brief, so that the rows write different lines.
+    phrase of the brief, so that the rows write different lines. ``rows`` picks which of each field's
+    :data:`ROWS` to plan (all of them by default; :func:`first_round`, :func:`second_round`).
     """
+    rows = rows if rows is not None else {kind: range(ROWS[kind]) for kind in KINDS}
     examples = nearest_examples(" ".join([item.description, *item.selling_points]), item.language, embedder, k=3)
     phrases = brief_phrases(item.description, item.selling_points, item.language, item.brand_terms, item.landing_page)
-    rows = []
+    planned = []
     for kind in KINDS:
-        for r in range(ROWS[kind]):
+        for r in rows.get(kind, range(0)):
             shown = [examples[r % len(examples)], examples[(r + 1) % len(examples)]] if len(examples) > 1 else examples
             primed = [phrases[kind][r % len(phrases[kind])]] if phrases[kind] else []
-            rows.append(
+            planned.append(
                 (
                     kind,
                     GenerationItem(
@@ -92,7 +115,7 @@ def plan_rows(item: PromptInput, embedder: Any = None) -> list[tuple[str, Genera
                     ),
                 )
             )
-    return rows
+    return planned
 
 
 def brief_phrases(

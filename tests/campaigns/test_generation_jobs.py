@@ -27,7 +27,6 @@ from campaigns.services.generation_jobs import (
     seconds_until_reclaimable,
 )
 from ml.ad_rules import KeywordText, Rules, Violation, check_keyword, check_text
-from ml.generation import compose
 from ml.generation.api import GeneratedAssets, GenerationRequest, Provenance, token_budget
 from ml.generation.guardrails import inspect
 
@@ -298,18 +297,16 @@ def test_a_job_that_keeps_failing_fails_with_its_error_after_three_attempts(demo
 # --- running the real model -------------------------------------------------------------------------------------
 
 
-ROWS_PER_AD_GROUP = sum(compose.ROWS.values())  # the full pipeline's prompts for one ad group
-
-
 class CancelDuringSecondStep:
     """The real batcher; the marketer presses cancel while the second step is being generated."""
 
     def __init__(self, batcher, job_id: int) -> None:
-        self.batcher, self.loaded, self.job_id, self.submitted = batcher, batcher.loaded, job_id, 0
+        self.batcher, self.loaded, self.job_id, self.cancelled = batcher, batcher.loaded, job_id, False
 
     def submit(self, item):
-        self.submitted += 1
-        if self.submitted == ROWS_PER_AD_GROUP + 1:  # the first prompt of the second ad group
+        # the first prompt queued after the first ad group's step was saved (a request decodes in one or two rounds)
+        if not self.cancelled and GenerationJob.objects.get(pk=self.job_id).done_requests >= 1:
+            self.cancelled = True
             cancel_job(GenerationJob.objects.get(pk=self.job_id))
         return self.batcher.submit(item)
 

@@ -153,3 +153,37 @@ def test_the_full_strategy_returns_whole_true_lines_and_says_why_others_were_dro
     )
     assert assets.dropped and all(v.text and v.reason for v in assets.dropped)
     assert 0 < assets.tokens <= token_budget(request)
+
+
+class CountingBatcher:
+    """The real batcher; records the rows of each ``submit_many`` call (one call per round)."""
+
+    def __init__(self, batcher) -> None:
+        self.batcher, self.loaded, self.rounds = batcher, batcher.loaded, []
+
+    def submit_many(self, items):
+        self.rounds.append(list(items))
+        return self.batcher.submit_many(items)
+
+
+def test_a_second_round_decodes_only_the_rows_left_for_the_fields_the_first_left_short(batcher, monkeypatch) -> None:
+    from ml.generation import compose
+    from ml.generation.quality import FIELD_LIMITS
+
+    monkeypatch.setattr(compose, "FIRST_ROWS", {"headlines": 4, "descriptions": 1, "keywords": 2})
+    # a headline and a keyword are the brief's own phrases; one sentence and the tiny model's noise are not four
+    # descriptions
+    request = GenerationRequest(CEMENT, seed=7, n_headlines=1, n_keywords=1, n_descriptions=4)
+    counting = CountingBatcher(batcher)
+    assets = generate_many([request], counting)[0]
+
+    assert len(counting.rounds) == 2 and len(counting.rounds[0]) == 4 + 1 + 2
+    second = {kind: sum(item.limit == FIELD_LIMITS[kind] for item in counting.rounds[1]) for kind in compose.KINDS}
+    returned = {"headlines": len(assets.headlines), "descriptions": len(assets.descriptions)}
+    returned["keywords"] = len(assets.keywords)
+    wanted = {"headlines": 1, "descriptions": 4, "keywords": 1}
+    for kind in compose.KINDS:  # a field is decoded again, with all its rows left, only when it was short
+        assert second[kind] in (0, compose.ROWS[kind] - compose.FIRST_ROWS[kind])
+        assert second[kind] or returned[kind] == wanted[kind]
+    assert second["descriptions"] == 1 and second["headlines"] == 0
+    assert 0 < assets.tokens <= token_budget(request)
