@@ -318,11 +318,11 @@ def generate_many(
 ) -> list[GeneratedAssets | InjectionRefused]:
     """Generate for many requests at once, so their prompts share batches.
 
-    A ``full`` request is decoded in up to two rounds: the first round's rows (:func:`compose.first_round`) of
-    every request go to the batcher together; a request whose ad then still lacks lines of a field gets that
-    field's remaining rows (:func:`compose.second_round`), again all such requests together, and is assembled from
-    both rounds' rows. Most ads are full after the first round, so the tokens that over-generation throws away
-    are spent only where they are needed.
+    A ``full`` request is decoded in up to three rounds: the first round's rows (:func:`compose.first_round`) of
+    every request go to the batcher together; a request whose ad then lacks lines of a field gets that field's
+    remaining rows (:func:`compose.next_rows`), again all such requests together; a field still short of a full
+    ad gets a third round of extra rows. Each ad is assembled from all its rows. Rows that over-generation throws
+    away are most of the tokens: they are spent only where they are needed.
 
     Args:
         requests: the requests (e.g. every ad group of a campaign).
@@ -348,21 +348,30 @@ def generate_many(
             planned.append(refused)
     live = [entry for entry in planned if not isinstance(entry, InjectionRefused)]
     _decode(batcher, live)
-    # the second round: the rows left for the fields the first round left short, every such request's at once
-    again = []
-    for entry in live:
-        if entry.request.strategy != "full":
-            continue
+    # later rounds: the rows left for the fields the earlier rounds left short, every such request's at once
+    growing = [entry for entry in live if entry.request.strategy == "full"]
+    for round_ in (2, 3):
+        again = []
+        for entry in growing:
+            entry.chosen = compose.assemble_full(
+                entry.request, entry.guard, entry.kinds, entry.completions, tokenizer, embedder, min_similarity
+            )
+            wanted = compose.next_rows(round_, entry.chosen[0], _wanted(entry.request))
+            if wanted and entry.item is not None:
+                rows = compose.plan_rows(entry.item, embedder, wanted)
+                again.append((entry, _Planned(entry.request, entry.guard, [k for k, _ in rows], [r for _, r in rows])))
+        if not again:
+            growing = []
+            break
+        _decode(batcher, [more for _, more in again])
+        for entry, more in again:
+            entry.kinds += more.kinds
+            entry.completions += more.completions
+        growing = [entry for entry, _ in again]
+    for entry in growing:  # decoded in the last round: assembled from every round's rows
         entry.chosen = compose.assemble_full(
             entry.request, entry.guard, entry.kinds, entry.completions, tokenizer, embedder, min_similarity
         )
-        short = compose.short_fields(entry.chosen[0], _wanted(entry.request))
-        if short and entry.item is not None:
-            rows = compose.plan_rows(entry.item, embedder, compose.second_round(short))
-            again.append(_Planned(entry.request, entry.guard, [k for k, _ in rows], [r for _, r in rows]))
-            entry.more = again[-1]
-    if again:
-        _decode(batcher, again)
     results: list[GeneratedAssets | InjectionRefused] = []
     for each in planned:
         if isinstance(each, InjectionRefused):
@@ -374,12 +383,6 @@ def generate_many(
                 assemble(entry.request, entry.guard, entry.completions, batcher.loaded, embedder, min_similarity)
             )
         else:
-            if entry.more is not None:
-                entry.kinds += entry.more.kinds
-                entry.completions += entry.more.completions
-                entry.chosen = compose.assemble_full(
-                    entry.request, entry.guard, entry.kinds, entry.completions, tokenizer, embedder, min_similarity
-                )
             results.append(_full_assets(entry, batcher.loaded))
     return results
 
@@ -395,7 +398,6 @@ class _Planned:
     item: PromptInput | None = None
     completions: list[Completion] = field(default_factory=list)
     chosen: tuple[dict[str, list[Any]], list[Violation], dict[str, list[str]]] | None = None
-    more: _Planned | None = None
 
 
 def _decode(batcher: DynamicBatcher, entries: Sequence[_Planned]) -> None:
