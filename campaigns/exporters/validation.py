@@ -204,8 +204,9 @@ def _problem_detail(finding: Finding) -> str:
             "field": FIELD_WORDS.get(finding.field, finding.field),
             "detail": finding.detail,
         }
-    return _("%(field)s %(position)s: %(detail)s") % {
+    words: dict[str, object] = {
         "field": ONE_OF_WORDS.get(finding.field) or FIELD_WORDS.get(finding.field, finding.field),
         "position": finding.index + 1,
         "detail": finding.detail,
     }
+    return _("%(field)s %(position)s: %(detail)s") % words
