@@ -24,11 +24,13 @@ from campaigns.models import (
     CampaignStatus,
     Keyword,
     KeywordLevel,
+    MatchType,
     NegativeKeywordList,
     Organization,
 )
 
 KEYWORD_ORDER = ("negative", "text", "match_type", "pk")
+MATCH_TYPE_LABELS = dict(MatchType.choices)  # lazy labels: "exact" in English, "exacta" in Spanish
 
 
 @dataclass
@@ -111,7 +113,7 @@ def load_account(
         structure = read_structure(organization, campaign_ids)
     account = Account(organization=organization, platform=platform)
     for campaign in structure.campaigns:
-        where = f"campaign {campaign.name!r}"
+        where = campaign_item(campaign.name)
         unsupported = campaign_findings(campaign, support, organization.currency) if support else []
         if unsupported:  # named with the reason, never written as another type, budget or currency
             account.problems += [Problem(where, f.rule, f.detail) for f in unsupported]
@@ -127,7 +129,7 @@ def load_account(
     for shared_list in structure.shared_lists:
         if structure.selected and shared_list.pk not in wanted:
             continue
-        item = f"negative list {shared_list.name!r}"
+        item = _("negative list %(name)s") % {"name": repr(shared_list.name)}
         account.shared_lists.append(ExportList(shared_list, _keywords(account, item, shared_list.keywords.all())))
     return account
 
@@ -151,19 +153,19 @@ def _shared_budgets_agree(account: Account) -> None:
                 "name": repr(name),
                 "amounts": shown,
             }
-            account.problems.append(Problem(f"campaign {item.campaign.name!r}", "shared_budget", detail))
+            account.problems.append(Problem(campaign_item(item.campaign.name), "shared_budget", detail))
         else:
             kept.append(item)
     account.campaigns = kept
 
 
 def _campaign(account: Account, campaign: Campaign, negatives: list[Keyword]) -> ExportCampaign:
-    where = f"campaign {campaign.name!r}"
+    where = campaign_item(campaign.name)
     exported = ExportCampaign(
         campaign, negatives=_keywords(account, where, negatives), shared_lists=list(campaign.negative_lists.all())
     )
     for ad_group in campaign.ad_groups.all():
-        group_where = f"{where} › ad group {ad_group.name!r}"
+        group_where = _("%(where)s › ad group %(name)s") % {"where": where, "name": repr(ad_group.name)}
         item = ExportAdGroup(ad_group, keywords=_keywords(account, group_where, ad_group.keywords.all()))
         for ad in ad_group.ads.all():
             findings = ad_findings(
@@ -176,7 +178,9 @@ def _campaign(account: Account, campaign: Campaign, negatives: list[Keyword]) ->
                 account.organization.blocked_terms,
             )
             if findings:
-                account.problems += as_problems(f"{group_where} › ad {ad.pk}", findings)
+                account.problems += as_problems(
+                    _("%(where)s › ad %(id)s") % {"where": group_where, "id": ad.pk}, findings
+                )
             else:
                 item.ads.append(ad)
         exported.ad_groups.append(item)
@@ -190,11 +194,21 @@ def _keywords(account: Account, where: str, keywords: Iterable[Keyword]) -> list
             keyword.text, keyword.match_type, keyword.negative, account.platform, account.organization.blocked_terms
         )
         if findings:
-            kind = "negative keyword" if keyword.negative else "keyword"
-            account.problems += as_problems(f"{where} › {kind} {keyword.text!r} ({keyword.match_type})", findings)
+            if keyword.negative:
+                item = _("%(where)s › negative keyword %(text)s (%(match_type)s)")
+            else:
+                item = _("%(where)s › keyword %(text)s (%(match_type)s)")
+            match_type = MATCH_TYPE_LABELS.get(keyword.match_type, keyword.match_type)
+            words = {"where": where, "text": repr(keyword.text), "match_type": str(match_type).lower()}
+            account.problems += as_problems(item % words, findings)
         else:
             kept.append(keyword)
     return kept
+
+
+def campaign_item(name: str) -> str:
+    """A campaign as the list of what an export left out names it."""
+    return _("campaign %(name)s") % {"name": repr(name)}
 
 
 def micros_to_units(micros: int) -> str:

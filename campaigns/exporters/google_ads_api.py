@@ -20,8 +20,9 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
-from campaigns.exporters.account import Account, ExportCampaign, load_account
+from campaigns.exporters.account import Account, ExportCampaign, campaign_item, load_account
 from campaigns.exporters.support import GOOGLE_ADS_API
 from campaigns.models import Campaign, Keyword, Organization
 
@@ -210,9 +211,9 @@ class _Builder:
 
                 self.problems.append(
                     Problem(
-                        f"campaign {campaign.name!r}",
+                        campaign_item(campaign.name),
                         "budget_unresolved",
-                        "its budget's resource name was not looked up; budget not updated",
+                        gettext("its budget's resource name was not looked up; budget not updated"),
                     )
                 )
             else:

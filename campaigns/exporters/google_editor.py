@@ -15,6 +15,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+
 from campaigns.exporters.account import Account, load_account, micros_to_units
 from campaigns.exporters.cells import neutralise, restore
 from campaigns.exporters.reading import (
@@ -227,12 +229,12 @@ def parse(data: bytes) -> ParsedAccount:
     """An Editor CSV (UTF-8 or Editor's UTF-16 tab-separated export) as plain values; raises AccountImportError."""
     rows = csv_rows(read_text(data))
     if not rows:
-        raise AccountImportError("the file is empty")
+        raise AccountImportError(_("the file is empty"))
     header = rows[0]
     index = {_key(name): position for position, name in enumerate(header)}
     columns = {field: next((index[a] for a in names if a in index), None) for field, names in ALTERNATES.items()}
     if columns["campaign"] is None and columns["shared_set"] is None:
-        raise AccountImportError("no 'Campaign' column: is this a Google Ads Editor export?", line=1)
+        raise AccountImportError(_("no 'Campaign' column: is this a Google Ads Editor export?"), line=1)
     parsed = ParsedAccount(platform="google")
     for line, values in enumerate(rows[1:], start=2):
         if not any(value.strip() for value in values):
@@ -264,7 +266,9 @@ class _Row:
         value = self.get(field).lower()
         if value not in STATUS_IN:
             raise AccountImportError(
-                f"{value!r} is not Enabled, Paused or Removed", line=self.line, column=self.name(field)
+                _("%(value)s is not Enabled, Paused or Removed") % {"value": repr(value)},
+                line=self.line,
+                column=self.name(field),
             )
         return STATUS_IN[value]
 
@@ -300,25 +304,28 @@ class _Row:
         elif campaign:
             self.campaign(parsed, campaign)
         else:
-            raise AccountImportError("a row needs a campaign or a shared set", line=self.line)
+            raise AccountImportError(_("a row needs a campaign or a shared set"), line=self.line)
 
     def campaign(self, parsed: ParsedAccount, name: str) -> None:
         if name in parsed.campaigns:
             raise AccountImportError(
-                f"campaign {name!r} repeats line {parsed.campaigns[name].line}",
+                _("campaign %(campaign)s repeats line %(line)s")
+                % {"campaign": repr(name), "line": parsed.campaigns[name].line},
                 line=self.line,
                 column=self.name("campaign"),
             )
         field = "budget" if self.get("budget") or self.columns["any_budget"] is None else "any_budget"
         budget = self.money(field)
         if budget is None:
-            raise AccountImportError("a campaign row needs its budget", line=self.line, column=self.name(field))
+            raise AccountImportError(_("a campaign row needs its budget"), line=self.line, column=self.name(field))
         kind = campaign_type_of(self.get("campaign_type"))  # "other" is kept as such: no export writes it
         period = budget_type_of(self.get("budget_type")) or BudgetType.DAILY
         language = self.get("languages").split(";")[0].strip().lower()
         if language and (len(language) != 2 or not language.isalpha()):
             raise AccountImportError(
-                f"{language!r} is not a two-letter language code", line=self.line, column=self.name("languages")
+                _("%(value)s is not a two-letter language code") % {"value": repr(language)},
+                line=self.line,
+                column=self.name("languages"),
             )
         per_day = period == BudgetType.DAILY
         parsed.campaigns[name] = CampaignIn(
@@ -341,13 +348,13 @@ class _Row:
         match = kind.removeprefix("campaign ").removeprefix("negative ").strip() or "broad"
         if match not in MATCH or (kind.startswith("campaign negative") and parents.get("ad_group")):
             raise AccountImportError(
-                f"{self.get('criterion_type')!r} is not a criterion type of this row",
+                _("%(value)s is not a criterion type of this row") % {"value": repr(self.get("criterion_type"))},
                 line=self.line,
                 column=self.name("criterion_type"),
             )
         if not negative and (parents.get("shared_list") or not parents.get("ad_group")):
             raise AccountImportError(
-                "only ad groups hold positive keywords; use a Negative criterion type",
+                _("only ad groups hold positive keywords; use a Negative criterion type"),
                 line=self.line,
                 column=self.name("criterion_type"),
             )
@@ -372,7 +379,9 @@ class _Row:
                 position = "" if position in UNPINNED else position
                 if position and not position.isdigit():
                     raise AccountImportError(
-                        f"{position!r} is not a position", line=self.line, column=f"{label.title()} {n} position"
+                        _("%(value)s is not a position") % {"value": repr(position)},
+                        line=self.line,
+                        column=f"{label.title()} {n} position",
                     )
                 if text:
                     assets[label].append({"text": text, "pin": int(position) if position else None})

@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from campaigns.exporters.account import Account, load_account
 from campaigns.exporters.cells import neutralise, restore
 from campaigns.exporters.reading import AccountImportError, AdIn, CampaignIn, KeywordIn, ParsedAccount, parse_money
@@ -229,7 +231,9 @@ CAMPAIGN_TYPES_IN = {
 def _budget_type(value: str | None, line: int | None) -> str:
     if value in (None, "", "DailyBudgetStandard", "DailyBudgetAccelerated"):
         return "daily"
-    raise AccountImportError(f"{value!r} is not a daily budget type", line=line, column="Budget Type")
+    raise AccountImportError(
+        _("%(value)s is not a daily budget type") % {"value": repr(value)}, line=line, column="Budget Type"
+    )
 
 
 def parse(path: Path) -> ParsedAccount:
@@ -313,7 +317,7 @@ def parse(path: Path) -> ParsedAccount:
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         if isinstance(exc, AccountImportError):
             raise
-        raise AccountImportError(f"the bulk file cannot be read: {exc}") from None
+        raise AccountImportError(_("the bulk file cannot be read: %(error)s") % {"error": exc}) from None
     for _line, name, budget_id in on_shared_budget:
         if budget_id in shared_budgets:  # else a budget of the account not in this file: its name is on the row
             item = parsed.campaigns[name]
@@ -345,13 +349,17 @@ def _entity_lines(path: Path) -> list[int]:
 
 def _status(value: str | None, line: int | None) -> str:
     if value not in STATUS_IN:
-        raise AccountImportError(f"{value!r} is not Active, Paused or Deleted", line=line, column="Status")
+        raise AccountImportError(
+            _("%(value)s is not Active, Paused or Deleted") % {"value": repr(value)}, line=line, column="Status"
+        )
     return STATUS_IN[value]
 
 
 def _match(value: str | None, line: int | None) -> str:
     if value not in MATCH_IN:
-        raise AccountImportError(f"{value!r} is not Exact, Phrase or Broad", line=line, column="Match Type")
+        raise AccountImportError(
+            _("%(value)s is not Exact, Phrase or Broad") % {"value": repr(value)}, line=line, column="Match Type"
+        )
     return MATCH_IN[value]
 
 
@@ -362,7 +370,7 @@ def _micros(value: float | None, line: int | None, column: str) -> int | None:
 def _by_id(names: dict[int, str], entity_id: int | None, line: int | None, column: str) -> str:
     if entity_id not in names:
         raise AccountImportError(
-            f"refers to id {entity_id}, which no record of this file has", line=line, column=column
+            _("refers to id %(id)s, which no record of this file has") % {"id": entity_id}, line=line, column=column
         )
     return names[entity_id]
 

@@ -7,6 +7,8 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 from campaigns.reports import ReportError
 
 
@@ -85,11 +87,15 @@ def parse_money(value: str, line: int | None, column: str) -> int:
     try:
         amount = Decimal(value.replace(",", "").strip())
     except InvalidOperation:
-        raise AccountImportError(f"{value!r} is not an amount", line=line, column=column) from None
+        raise AccountImportError(
+            gettext("%(value)s is not an amount") % {"value": repr(value)}, line=line, column=column
+        ) from None
     micros = amount * 1_000_000
     if amount < 0 or micros != micros.to_integral_value():
         raise AccountImportError(
-            f"{value!r} must be a non-negative amount with at most 6 decimals", line=line, column=column
+            gettext("%(value)s must be a non-negative amount with at most 6 decimals") % {"value": repr(value)},
+            line=line,
+            column=column,
         )
     return int(micros)
 
@@ -101,7 +107,7 @@ def read_text(data: bytes) -> str:
             return data.decode("utf-16")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise AccountImportError("the file is neither UTF-8 nor UTF-16 text") from None
+        raise AccountImportError(gettext("the file is neither UTF-8 nor UTF-16 text")) from None
 
 
 def csv_rows(text: str) -> list[list[str]]:

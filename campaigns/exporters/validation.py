@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from ml import ad_rules
 
@@ -173,7 +173,40 @@ def budget_findings(daily_budget_micros: int) -> list[Finding]:
     return []
 
 
+# What a problem is about, as the export page names it (the English names are the fields' own).
+FIELD_WORDS = {
+    "headlines": pgettext_lazy("export field", "headlines"),
+    "descriptions": pgettext_lazy("export field", "descriptions"),
+    "path1": pgettext_lazy("export field", "path1"),
+    "path2": pgettext_lazy("export field", "path2"),
+    "final_url": pgettext_lazy("export field", "final_url"),
+    "keywords": pgettext_lazy("export field", "keywords"),
+    "daily_budget": pgettext_lazy("export field", "daily_budget"),
+    "campaign_type": pgettext_lazy("export field", "campaign_type"),
+    "budget_type": pgettext_lazy("export field", "budget_type"),
+    "shared_budget": pgettext_lazy("export field", "shared_budget"),
+    "currency": pgettext_lazy("export field", "currency"),
+}
+# One of several (the second headline): singular in Spanish, as the fields' own names in English.
+ONE_OF_WORDS = {
+    "headlines": pgettext_lazy("export field, one of several", "headlines"),
+    "descriptions": pgettext_lazy("export field, one of several", "descriptions"),
+}
+
+
 def as_problems(item: str, findings: list[Finding]) -> list[Problem]:
-    return [
-        Problem(item, f.rule, f"{f.field}{'' if f.index is None else f' {f.index + 1}'}: {f.detail}") for f in findings
-    ]
+    return [Problem(item, f.rule, _problem_detail(f)) for f in findings]
+
+
+def _problem_detail(finding: Finding) -> str:
+    if finding.index is None:
+        return _("%(field)s: %(detail)s") % {
+            "field": FIELD_WORDS.get(finding.field, finding.field),
+            "detail": finding.detail,
+        }
+    words: dict[str, object] = {
+        "field": ONE_OF_WORDS.get(finding.field) or FIELD_WORDS.get(finding.field, finding.field),
+        "position": finding.index + 1,
+        "detail": finding.detail,
+    }
+    return _("%(field)s %(position)s: %(detail)s") % words

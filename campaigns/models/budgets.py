@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from campaigns.models.append_only import AppendOnlyModel
 from campaigns.models.organizations import Organization
@@ -13,16 +13,16 @@ from campaigns.models.structure import Campaign
 
 
 class RebalanceMode(models.TextChoices):
-    DRY_RUN = "dry_run", "Dry run (show only)"
-    APPROVAL = "approval", "Wait for approval"
-    AUTO = "auto", "Apply automatically"
+    DRY_RUN = "dry_run", gettext_lazy("Dry run (show only)")
+    APPROVAL = "approval", gettext_lazy("Wait for approval")
+    AUTO = "auto", gettext_lazy("Apply automatically")
 
 
 class PlanStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    APPLYING = "applying", "Applying"
-    APPLIED = "applied", "Applied"
-    REJECTED = "rejected", "Rejected"
+    PROPOSED = "proposed", pgettext_lazy("budget plan status", "Proposed")
+    APPLYING = "applying", pgettext_lazy("budget plan status", "Applying")
+    APPLIED = "applied", pgettext_lazy("budget plan status", "Applied")
+    REJECTED = "rejected", pgettext_lazy("budget plan status", "Rejected")
 
 
 class BudgetPolicy(models.Model):
@@ -123,9 +123,9 @@ class BudgetChange(AppendOnlyModel):
     audit_name = "budget changes"
 
     class Kind(models.TextChoices):
-        REBALANCE = "rebalance", "Rebalance"
-        ROLLBACK = "rollback", "Rollback"
-        MANUAL = "manual", "Set by hand"
+        REBALANCE = "rebalance", gettext_lazy("Rebalance")
+        ROLLBACK = "rollback", gettext_lazy("Rollback")
+        MANUAL = "manual", gettext_lazy("Set by hand")
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="budget_changes")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="budget_changes")

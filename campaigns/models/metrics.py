@@ -7,23 +7,24 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from campaigns.models.organizations import Organization
 from campaigns.models.structure import Ad, AdGroup, Campaign, Keyword, Platform
 
 
 class MetricLevel(models.TextChoices):
-    CAMPAIGN = "campaign", "Campaign"
-    AD_GROUP = "ad_group", "Ad group"
-    KEYWORD = "keyword", "Keyword"
-    AD = "ad", "Ad"
+    CAMPAIGN = "campaign", gettext_lazy("Campaign")
+    AD_GROUP = "ad_group", gettext_lazy("Ad group")
+    KEYWORD = "keyword", gettext_lazy("Keyword")
+    AD = "ad", gettext_lazy("Ad")
 
 
 class ReportKind(models.TextChoices):
-    SEARCH_TERMS = "search_terms", "Search terms report"
-    CAMPAIGN = "campaign", "Campaign performance report"
-    AD_GROUP = "ad_group", "Ad group performance report"
-    KEYWORD = "keyword", "Keyword performance report"
+    SEARCH_TERMS = "search_terms", gettext_lazy("Search terms report")
+    CAMPAIGN = "campaign", gettext_lazy("Campaign performance report")
+    AD_GROUP = "ad_group", gettext_lazy("Ad group performance report")
+    KEYWORD = "keyword", gettext_lazy("Keyword performance report")
 
 
 class ReportImport(models.Model):

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -13,14 +14,14 @@ from campaigns.models.validators import validate_currency, validate_time_zone
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    EDITOR = "editor", "Editor"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", gettext_lazy("Owner")
+    EDITOR = "editor", gettext_lazy("Editor")
+    VIEWER = "viewer", gettext_lazy("Viewer")
 
 
 class InjectionPolicy(models.TextChoices):
-    REFUSE = "refuse", "Refuse the request"
-    STRIP = "strip", "Strip the offending sentences"
+    REFUSE = "refuse", gettext_lazy("Refuse the request")
+    STRIP = "strip", gettext_lazy("Strip the offending sentences")
 
 
 class Organization(models.Model):

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual, Range
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from campaigns.models.expressions import JSONArrayLength
 from campaigns.models.organizations import Organization
@@ -28,37 +29,37 @@ class Platform(models.TextChoices):
 
 
 class CampaignStatus(models.TextChoices):
-    ENABLED = "enabled", "Enabled"
-    PAUSED = "paused", "Paused"
-    REMOVED = "removed", "Removed"
+    ENABLED = "enabled", gettext_lazy("Enabled")
+    PAUSED = "paused", gettext_lazy("Paused")
+    REMOVED = "removed", gettext_lazy("Removed")
 
 
 class CampaignType(models.TextChoices):
-    SEARCH = "search", "Search"
+    SEARCH = "search", pgettext_lazy("campaign type", "Search")
     PERFORMANCE_MAX = "performance_max", "Performance Max"
-    DISPLAY = "display", "Display"
-    VIDEO = "video", "Video"
+    DISPLAY = "display", pgettext_lazy("campaign type", "Display")
+    VIDEO = "video", pgettext_lazy("campaign type", "Video")
     DEMAND_GEN = "demand_gen", "Demand Gen"
-    SHOPPING = "shopping", "Shopping"
-    SMART = "smart", "Smart"
-    OTHER = "other", "Other"
+    SHOPPING = "shopping", pgettext_lazy("campaign type", "Shopping")
+    SMART = "smart", pgettext_lazy("campaign type", "Smart")
+    OTHER = "other", pgettext_lazy("campaign type", "Other")
 
 
 class BudgetType(models.TextChoices):
-    DAILY = "daily", "Daily"
-    CAMPAIGN_TOTAL = "campaign_total", "Campaign total"
+    DAILY = "daily", gettext_lazy("Daily")
+    CAMPAIGN_TOTAL = "campaign_total", gettext_lazy("Campaign total")
 
 
 class MatchType(models.TextChoices):
-    EXACT = "exact", "Exact"
-    PHRASE = "phrase", "Phrase"
-    BROAD = "broad", "Broad"
+    EXACT = "exact", gettext_lazy("Exact")
+    PHRASE = "phrase", gettext_lazy("Phrase")
+    BROAD = "broad", gettext_lazy("Broad")
 
 
 class KeywordLevel(models.TextChoices):
-    AD_GROUP = "ad_group", "Ad group"
-    CAMPAIGN = "campaign", "Campaign"
-    SHARED_LIST = "shared_list", "Shared negative list"
+    AD_GROUP = "ad_group", gettext_lazy("Ad group")
+    CAMPAIGN = "campaign", gettext_lazy("Campaign")
+    SHARED_LIST = "shared_list", gettext_lazy("Shared negative list")
 
 
 class Campaign(models.Model):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from campaigns.models.metrics import SearchTerm
 from campaigns.models.organizations import Organization
@@ -13,17 +14,17 @@ from campaigns.models.structure import AdGroup, Campaign, KeywordLevel, MatchTyp
 
 
 class SuggestionKind(models.TextChoices):
-    KEYWORD = "keyword", "Keyword"
-    HEADLINE = "headline", "Headline"
-    DESCRIPTION = "description", "Description"
-    NEGATIVE = "negative", "Negative keyword"
-    AD_GROUP = "ad_group", "New ad group"
+    KEYWORD = "keyword", gettext_lazy("Keyword")
+    HEADLINE = "headline", gettext_lazy("Headline")
+    DESCRIPTION = "description", gettext_lazy("Description")
+    NEGATIVE = "negative", gettext_lazy("Negative keyword")
+    AD_GROUP = "ad_group", gettext_lazy("New ad group")
 
 
 class SuggestionStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", gettext_lazy("Pending")
+    APPROVED = "approved", gettext_lazy("Approved")
+    REJECTED = "rejected", gettext_lazy("Rejected")
 
 
 class Suggestion(models.Model):

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 MAX_SHOWN_CHARS = 200  # of one value quoted back from the file
 MAX_MESSAGE_CHARS = 2000  # of a whole message: an error page must not grow with the file
 
@@ -9,7 +12,12 @@ def shown(value: object, limit: int = MAX_SHOWN_CHARS) -> str:
     text = repr(value)
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}… ({len(str(value)):,} characters)"
+    return _("%(start)s… (%(count)s characters)") % {"start": text[:limit], "count": count(len(str(value)))}
+
+
+def count(number: int) -> str:
+    """A count with the reader's thousands separator: 64,000 in English, 64.000 in Spanish."""
+    return number_format(number, force_grouping=True)
 
 
 class ReportError(ValueError):
@@ -20,13 +28,15 @@ class ReportError(ValueError):
             reason = reason[: MAX_MESSAGE_CHARS - 1] + "…"
         if column is not None and len(column) > MAX_SHOWN_CHARS:
             column = column[: MAX_SHOWN_CHARS - 1] + "…"
-        self.reason = reason
+        self.reason = reason = str(reason)
         self.line = line
         self.column = column
-        where = []
-        if line is not None:
-            where.append(f"line {line}")
-        if column is not None:
-            where.append(f"column '{column}'")
-        prefix = (", ".join(where) + ": ") if where else ""
-        super().__init__(prefix[:1].upper() + prefix[1:] + reason if prefix else reason)
+        if line is not None and column is not None:
+            message = _("Line %(line)s, column '%(column)s': %(reason)s")
+        elif line is not None:
+            message = _("Line %(line)s: %(reason)s")
+        elif column is not None:
+            message = _("Column '%(column)s': %(reason)s")
+        else:
+            message = "%(reason)s"
+        super().__init__(message % {"line": line, "column": column, "reason": reason})

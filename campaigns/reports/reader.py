@@ -19,6 +19,8 @@ from itertools import islice
 from pathlib import Path
 
 import polars as pl
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 from campaigns.reports import periods, values
 from campaigns.reports.columns import (
@@ -31,7 +33,7 @@ from campaigns.reports.columns import (
     match_header,
     missing_for_best_kind,
 )
-from campaigns.reports.errors import ReportError, shown
+from campaigns.reports.errors import ReportError, count, shown
 
 HEAD_LINES = 40
 # The head is read a line at a time, each at most this long: a real title or header line is a few hundred
@@ -44,10 +46,25 @@ _DOT_DECIMAL = re.compile(r"\d\.\d{1,2}\D*$")
 _TOTAL = r"(?i)^(total|totale|gesamt|totaal)\s*(:|$)"
 _LABEL_PREFIX = r"(?i)^(total|totale|gesamt|totaal)\s*:?\s*"
 KIND_WORDS = {
-    "search_terms": "search terms report",
-    "keyword": "keyword report",
-    "ad_group": "ad group report",
-    "campaign": "campaign report",
+    "search_terms": gettext_lazy("search terms report"),
+    "keyword": gettext_lazy("keyword report"),
+    "ad_group": gettext_lazy("ad group report"),
+    "campaign": gettext_lazy("campaign report"),
+}
+# Whole sentences per period: the words for "a week" and "the week" change with the language.
+PERIOD_REASONS = {
+    "week": gettext_lazy(
+        "is not a week (expected its first day as YYYY-MM-DD, or the week written out as the platform writes it)"
+    ),
+    "month": gettext_lazy(
+        "is not a month (expected its first day as YYYY-MM-DD, or the month written out as the platform writes it)"
+    ),
+    "quarter": gettext_lazy(
+        "is not a quarter (expected its first day as YYYY-MM-DD, or the quarter written out as the platform writes it)"
+    ),
+    "year": gettext_lazy(
+        "is not a year (expected its first day as YYYY-MM-DD, or the year written out as the platform writes it)"
+    ),
 }
 _COPYRIGHT = r"^(©|\(c\) )"
 _ROWS_LINE = re.compile(r"^\W*rows:\s*([\d.,]+)", re.IGNORECASE)
@@ -88,7 +105,7 @@ class ReportLayout:
     @property
     def kind_words(self) -> str:
         platform = "Microsoft Advertising" if self.header.microsoft else "Google Ads"
-        return f"{platform} {KIND_WORDS[self.kind]}"
+        return gettext("%(platform)s %(report)s") % {"platform": platform, "report": KIND_WORDS[self.kind]}
 
     @property
     def kind(self) -> str:
@@ -104,7 +121,7 @@ class ReportLayout:
 
 def detect_encoding(head: bytes) -> str:
     if not head:
-        raise ReportError("the file is empty")
+        raise ReportError(gettext("the file is empty"))
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -122,10 +139,10 @@ def detect_encoding(head: bytes) -> str:
 
 def _encoding_reason(exc: UnicodeDecodeError) -> str:
     byte = exc.object[exc.start : exc.start + 1].hex().upper()
-    return (
-        f"unknown encoding: byte 0x{byte} is not UTF-8 or UTF-16 text; download the report again as "
-        "CSV (UTF-8) or Excel CSV (UTF-16)"
-    )
+    return gettext(
+        "unknown encoding: byte 0x%(byte)s is not UTF-8 or UTF-16 text; download the report again as CSV (UTF-8) "
+        "or Excel CSV (UTF-16)"
+    ) % {"byte": byte}
 
 
 def _time_period_column(header: HeaderMatch) -> bool:
@@ -179,7 +196,7 @@ class ReportReader:
     def _detect_layout(self, encoding: str, decimal: str | None) -> ReportLayout:
         head, cut = self._head(encoding)
         if not any(line.strip() for line in head):
-            raise ReportError("the file is empty")
+            raise ReportError(gettext("the file is empty"))
         expected_rows = None
         aggregation: str | None = None
         best: tuple[int, int, list[str]] | None = None
@@ -223,26 +240,53 @@ class ReportReader:
                 if best is None or len(cells) > len(best[2]):
                     best = (number, len(cells), cells)
         if best is None:
-            longest = f" (line {min(cut)} has over {HEAD_LINE_CHARS:,} characters)" if cut else ""
+            if cut:
+                raise ReportError(
+                    gettext(
+                        "no header row found: expected a tab- or comma-separated report with column names (line "
+                        "%(line)s has over %(limit)s characters)"
+                    )
+                    % {"line": min(cut), "limit": count(HEAD_LINE_CHARS)}
+                )
             raise ReportError(
-                f"no header row found: expected a tab- or comma-separated report with column names{longest}"
+                gettext("no header row found: expected a tab- or comma-separated report with column names")
             )
         kind, missing = missing_for_best_kind(best[2])
         cells = best[2]
         if missing == ["campaign", "ad_group"] or missing == ["campaign"]:
-            whose = "one Performance Max campaign" if _all_performance_max(head, best[0], cells) else "one campaign"
-            raise ReportError(
-                f"this is a {KIND_WORDS[kind]} downloaded from inside {whose}: it has no Campaign column, so "
-                "its rows cannot be placed; download it again from the account's report page, or add the Campaign"
-                + (" and Ad group columns" if "ad_group" in missing else " column"),
-                line=best[0],
-            )
+            if _all_performance_max(head, best[0], cells):
+                whose = gettext("one Performance Max campaign")
+            else:
+                whose = gettext("one campaign")
+            if "ad_group" in missing:
+                reason = gettext(
+                    "this is a %(report)s downloaded from inside %(whose)s: it has no Campaign column, so its rows "
+                    "cannot be placed; download it again from the account's report page, or add the Campaign and "
+                    "Ad group columns"
+                )
+            else:
+                reason = gettext(
+                    "this is a %(report)s downloaded from inside %(whose)s: it has no Campaign column, so its rows "
+                    "cannot be placed; download it again from the account's report page, or add the Campaign column"
+                )
+            raise ReportError(reason % {"report": KIND_WORDS[kind], "whose": whose}, line=best[0])
         listed = ", ".join(shown(cell, 60) for cell in cells[:HEADER_CELLS_SHOWN])
-        more = f" and {len(cells) - HEADER_CELLS_SHOWN:,} more" if len(cells) > HEADER_CELLS_SHOWN else ""
+        if len(cells) > HEADER_CELLS_SHOWN:
+            listed = gettext("%(listed)s and %(more)s more") % {
+                "listed": listed,
+                "more": count(len(cells) - HEADER_CELLS_SHOWN),
+            }
         raise ReportError(
-            f"wrong header: the {kind.replace('_', ' ')} report needs the column(s) "
-            + ", ".join(repr(name) for name in missing)
-            + f"; the header has {len(cells):,} column(s): {listed}{more}",
+            gettext(
+                "wrong header: the %(report)s needs the column(s) %(missing)s; the header has %(count)s column(s): "
+                "%(listed)s"
+            )
+            % {
+                "report": KIND_WORDS[kind],
+                "missing": ", ".join(repr(name) for name in missing),
+                "count": count(len(cells)),
+                "listed": listed,
+            },
             line=best[0],
         )
 
@@ -255,9 +299,12 @@ class ReportReader:
                 return ReportLayout(**{**layout.__dict__, "period": found})
         if not layout.header.segment:
             raise ReportError(
-                f"this is a {layout.kind_words} without a Day column and without its date-range line above the "
-                "header, so the days its rows cover are unknown; download it again as the platform writes it (the "
-                "date range on line 2) or add the Day segment",
+                gettext(
+                    "this is a %(report)s without a Day column and without its date-range line above the header, so "
+                    "the days its rows cover are unknown; download it again as the platform writes it (the date "
+                    "range on line 2) or add the Day segment"
+                )
+                % {"report": layout.kind_words},
                 line=layout.header_line,
             )
         return layout
@@ -319,8 +366,11 @@ class ReportReader:
         cells = split_line(last_line, self.layout.separator, line_number, self.layout.header.names)
         if 0 < len(cells) < width and not re.match(_COPYRIGHT, last_line.strip('"')):
             raise ReportError(
-                f"the file ends in the middle of a row ({len(cells)} of {width} columns): it is truncated; "
-                "download it again",
+                gettext(
+                    "the file ends in the middle of a row (%(cells)s of %(width)s columns): it is truncated; "
+                    "download it again"
+                )
+                % {"cells": len(cells), "width": width},
                 line=line_number,
             )
 
@@ -328,11 +378,14 @@ class ReportReader:
         expected = self.layout.expected_rows
         if expected is not None and expected != self.rows_read:
             raise ReportError(
-                f"the report says it has {expected} rows but {self.rows_read} were found: the file is truncated "
-                "or was edited"
+                gettext(
+                    "the report says it has %(expected)s rows but %(found)s were found: the file is truncated or "
+                    "was edited"
+                )
+                % {"expected": expected, "found": self.rows_read}
             )
         if self.rows_read == 0:
-            raise ReportError("the report has a header but no data rows", line=self.layout.header_line)
+            raise ReportError(gettext("the report has a header but no data rows"), line=self.layout.header_line)
 
     def _parse_block(self, block: list[str], first_line: int, width: int) -> pl.DataFrame:
         frame = self._read_numbered_by_position(block, first_line, width)
@@ -455,8 +508,12 @@ class ReportReader:
             number, _, line = text.rstrip("\r\n").partition(self.layout.separator)
             cells = split_line(line, self.layout.separator, int(number), self.layout.header.names)
             if len(cells) > width:
-                return ReportError(f"the row has {len(cells)} columns but the header has {width}", line=int(number))
-        return ReportError("the rows could not be read as a table (unbalanced quotes?)")
+                return ReportError(
+                    gettext("the row has %(cells)s columns but the header has %(width)s")
+                    % {"cells": len(cells), "width": width},
+                    line=int(number),
+                )
+        return ReportError(gettext("the rows could not be read as a table (unbalanced quotes?)"))
 
     def _validate(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The chunk's cells as typed values, or a ReportError naming the first bad cell.
@@ -476,16 +533,18 @@ class ReportReader:
         frame = frame.with_columns(
             values.plain_number(name, layout.decimal).alias(f"{name}__plain") for name in to_clean
         )
-        checks: list[tuple[str, str, pl.Expr]] = []  # (column, reason, bad cells), in the order they are reported
+        # (column, reason, bad cells), in the order they are reported
+        checks: list[tuple[str, str | Promise, pl.Expr]] = []
         required = [*KIND_REQUIRED[layout.kind], *(("date",) if "date" in present else ())]
         for name in required:
             if name in TEXT_COLUMNS or name == "date":
-                checks.append((name, "the value is empty", pl.col(name).fill_null("").str.strip_chars() == ""))
+                empty = pl.col(name).fill_null("").str.strip_chars() == ""
+                checks.append((name, gettext_lazy("the value is empty"), empty))
             if name == "campaign" and layout.kind == "search_terms" and "ad_group" in present:
                 checks.append(
                     (
                         "ad_group",
-                        "the value is empty (only a Performance Max row has no ad group)",
+                        gettext_lazy("the value is empty (only a Performance Max row has no ad group)"),
                         _without_ad_group() & ~_performance_max(present),
                     )
                 )
@@ -510,7 +569,7 @@ class ReportReader:
             if plain_already[name]:
                 continue
             value, bad = values.count_from_plain(pl.col(f"{name}__plain"), name)
-            checks.append((name, "is not a whole number", bad))
+            checks.append((name, gettext_lazy("is not a whole number"), bad))
             exprs.append(value)
         for name in (*MONEY_COLUMNS, "conversions"):
             if name not in present:
@@ -524,8 +583,8 @@ class ReportReader:
                 continue
             parse = values.float_from_plain if name == "conversions" else values.micros_from_plain
             value, bad, negative = parse(pl.col(f"{name}__plain"), name)
-            checks.append((name, "is not a number", bad))
-            checks.append((name, "is negative; costs and conversions cannot be below zero", negative))
+            checks.append((name, gettext_lazy("is not a number"), bad))
+            checks.append((name, gettext_lazy("is negative; costs and conversions cannot be below zero"), negative))
             exprs.append(value)
         for name in TEXT_COLUMNS:
             if name not in present:
@@ -591,18 +650,18 @@ class ReportReader:
     def _date_reason(self) -> str:
         segment = self.layout.header.segment
         if segment == "day":
-            return "is not a date (expected YYYY-MM-DD or the report's format)"
-        return (
-            f"is not a {segment} (expected its first day as YYYY-MM-DD, or the {segment} written out as the "
-            "platform writes it)"
-        )
+            return gettext("is not a date (expected YYYY-MM-DD or the report's format)")
+        return str(PERIOD_REASONS[segment])
 
-    def _fail_first(self, frame: pl.DataFrame, bad: pl.Series, name: str, reason: str) -> None:
+    def _fail_first(self, frame: pl.DataFrame, bad: pl.Series, name: str, reason: str | Promise) -> None:
         failing = frame.filter(bad).head(1)
         raw = failing[name][0]
-        echoed = "" if raw is None else f"{shown(raw)} "
+        if raw is None:
+            message = gettext("%(reason)s (%(report)s: correct the cell, or download the report again)")
+        else:
+            message = gettext("%(value)s %(reason)s (%(report)s: correct the cell, or download the report again)")
         raise ReportError(
-            f"{echoed}{reason} ({self.layout.kind_words}: correct the cell, or download the report again)",
+            message % {"value": shown(raw), "reason": reason, "report": self.layout.kind_words},
             line=int(failing["_line"][0]),
             column=self.layout.column_name(name),
         )
@@ -671,7 +730,7 @@ def split_line(line: str, separator: str, number: int | None, names: tuple[str, 
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise _cell_too_long(line, separator, number, names) from None
-        raise ReportError(f"the row cannot be read as CSV ({exc})", line=number) from None
+        raise ReportError(gettext("the row cannot be read as CSV (%(error)s)") % {"error": exc}, line=number) from None
 
 
 def _cell_too_long(line: str, separator: str, number: int | None, names: tuple[str, ...] | list[str]) -> ReportError:
@@ -681,9 +740,15 @@ def _cell_too_long(line: str, separator: str, number: int | None, names: tuple[s
         if len(piece) > limit:
             column = names[position] if position < len(names) else f"#{position + 1}"
             return ReportError(
-                f"a cell has over {limit:,} characters ({shown(piece, 40)}); report cells are far "
-                "shorter: is this the right file?",
+                gettext(
+                    "a cell has over %(limit)s characters (%(start)s); report cells are far shorter: is this the "
+                    "right file?"
+                )
+                % {"limit": count(limit), "start": shown(piece, 40)},
                 line=number,
                 column=column,
             )
-    return ReportError(f"the row has over {HEAD_LINE_CHARS:,} characters: is this the right file?", line=number)
+    return ReportError(
+        gettext("the row has over %(limit)s characters: is this the right file?") % {"limit": count(HEAD_LINE_CHARS)},
+        line=number,
+    )

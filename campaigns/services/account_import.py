@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from campaigns.exporters import google_editor, microsoft_bulk
 from campaigns.exporters.reading import AccountImportError, AccountImportResult, AdIn, KeywordIn, ParsedAccount
@@ -50,7 +51,7 @@ def check(parsed: ParsedAccount) -> None:
         if keyword.campaign is not None:
             _known_campaign(parsed, keyword.campaign, keyword.line)
         if keyword.shared_list is not None and keyword.shared_list not in parsed.shared_lists:
-            raise AccountImportError(f"negative list {keyword.shared_list!r} has no row of its own", line=keyword.line)
+            raise AccountImportError(_no_list_row(keyword.shared_list), line=keyword.line)
         findings = [
             f
             for f in keyword_findings(keyword.text, keyword.match_type, keyword.negative, parsed.platform)
@@ -68,7 +69,9 @@ def check(parsed: ParsedAccount) -> None:
         )
         if key in seen:
             raise AccountImportError(
-                f"duplicate keyword: repeats line {seen[key]}", line=keyword.line, column=keyword.column
+                gettext("duplicate keyword: repeats line %(line)s") % {"line": seen[key]},
+                line=keyword.line,
+                column=keyword.column,
             )
         seen[key] = keyword.line
     for ad in parsed.ads:
@@ -83,7 +86,11 @@ def check(parsed: ParsedAccount) -> None:
     for line, campaign, shared_list in parsed.associations:
         _known_campaign(parsed, campaign, line)
         if shared_list not in parsed.shared_lists:
-            raise AccountImportError(f"negative list {shared_list!r} has no row of its own", line=line)
+            raise AccountImportError(_no_list_row(shared_list), line=line)
+
+
+def _no_list_row(shared_list: str) -> str:
+    return gettext("negative list %(list)s has no row of its own") % {"list": repr(shared_list)}
 
 
 def _ad_column(parsed: ParsedAccount, finding) -> str:
@@ -103,15 +110,22 @@ def _ad_column(parsed: ParsedAccount, finding) -> str:
 
 def _name(name: str, line: int | None, column: str) -> None:
     if not name.strip():
-        raise AccountImportError("is empty", line=line, column=column)
+        raise AccountImportError(gettext("is empty"), line=line, column=column)
     if len(name) > NAME_MAX:
-        raise AccountImportError(f"{name[:40]!r}… is longer than {NAME_MAX} characters", line=line, column=column)
+        raise AccountImportError(
+            gettext("%(start)s… is longer than %(limit)s characters") % {"start": repr(name[:40]), "limit": NAME_MAX},
+            line=line,
+            column=column,
+        )
 
 
 def _known_campaign(parsed: ParsedAccount, campaign: str, line: int | None) -> None:
     if campaign not in parsed.campaigns:
         raise AccountImportError(
-            f"campaign {campaign!r} has no campaign row (with its budget) in this file", line=line, column="Campaign"
+            gettext("campaign %(campaign)s has no campaign row (with its budget) in this file")
+            % {"campaign": repr(campaign)},
+            line=line,
+            column="Campaign",
         )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
+from django.utils.translation import gettext as _
 
 from campaigns.models.structure import KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS
 from campaigns.reports import ReportError
@@ -99,24 +100,33 @@ class ReportDigest:
             if name in self._too_long:
                 line, value = self._too_long[name]
                 raise ReportError(
-                    f"{value[:40]!r}… is longer than {limit} characters in this {layout.kind_words}",
+                    _("%(start)s… is longer than %(limit)s characters in this %(report)s")
+                    % {"start": repr(value[:40]), "limit": limit, "report": layout.kind_words},
                     line=line,
                     column=_column(layout, name),
                 )
         if self._keyword_over_limits is not None:
             line, text = self._keyword_over_limits
             raise ReportError(
-                f"keyword {shown(text)} breaks the platforms' limit of {KEYWORD_MAX_CHARS} characters and "
-                f"{KEYWORD_MAX_WORDS} words",
+                _("keyword %(keyword)s breaks the platforms' limit of %(chars)s characters and %(words)s words")
+                % {"keyword": shown(text), "chars": KEYWORD_MAX_CHARS, "words": KEYWORD_MAX_WORDS},
                 line=line,
                 column=_column(layout, "keyword"),
             )
         if self._other_currency is not None:
             line, currency = self._other_currency
             raise ReportError(
-                f"this {layout.kind_words} is in {shown(currency, 12)} but {self.organization_name} keeps its money in "
-                f"{self.currency}, and amounts in two currencies cannot be added up; import the reports of an "
-                f"account in {self.currency}, or set the organization's currency first",
+                _(
+                    "this %(report)s is in %(found)s but %(organization)s keeps its money in %(currency)s, and "
+                    "amounts in two currencies cannot be added up; import the reports of an account in "
+                    "%(currency)s, or set the organization's currency first"
+                )
+                % {
+                    "report": layout.kind_words,
+                    "found": shown(currency, 12),
+                    "organization": self.organization_name,
+                    "currency": self.currency,
+                },
                 line=line,
                 column=_column(layout, "currency"),
             )

@@ -8,9 +8,10 @@ the commit. ``run_job`` claims the job (queued → running, once; claiming, recl
 ``campaigns.services.jobs``, shared with generation jobs) and imports the file with ``import_report``: rows stream
 into a staging table chunk by chunk, the job's progress is committed after each chunk, and one final transaction
 moves the rows home, so **the import lands whole or not at all**. A refusal (``ReportError``) fails the job with the
-line, column and reason; any other failure is retried up to ``MAX_ATTEMPTS`` and then fails the job. **The stored
-file is removed whenever the job ends**: success, refusal, the last failed attempt, or a worker lost on its last
-attempt (found by the next delivery's claim).
+line, column and reason, written in the language the file was uploaded in (the page's, kept on the queued job as
+``result["language"]``: a worker has no request); any other failure is retried up to ``MAX_ATTEMPTS`` and then
+fails the job. **The stored file is removed whenever the job ends**: success, refusal, the last failed attempt, or
+a worker lost on its last attempt (found by the next delivery's claim).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import translation
 
 from campaigns.models import ImportJob, JobStatus, Organization
 from campaigns.models.organizations import saved_user
@@ -71,6 +73,7 @@ def create_job(
                 size_bytes=path.stat().st_size,
                 decimal=decimal or "",
                 created_by=saved_user(user),
+                result={"language": translation.get_language() or settings.LANGUAGE_CODE},
             )
             transaction.on_commit(lambda: _queue(job.pk))
     except BaseException:
@@ -130,15 +133,16 @@ def run_job(job_id: int, *, chunk_rows: int = 50_000) -> ImportJob | None:
         return None
     job = ImportJob.objects.select_related("organization", "created_by").get(pk=job_id)
     try:
-        result = import_report(
-            job.organization,
-            stored_path(job),
-            user=job.created_by,
-            decimal=job.decimal or None,
-            filename=job.filename,
-            chunk_rows=chunk_rows,
-            progress=lambda reader: _progress(job_id, reader),
-        )
+        with translation.override(job.result.get("language") or settings.LANGUAGE_CODE):
+            result = import_report(
+                job.organization,
+                stored_path(job),
+                user=job.created_by,
+                decimal=job.decimal or None,
+                filename=job.filename,
+                chunk_rows=chunk_rows,
+                progress=lambda reader: _progress(job_id, reader),
+            )
     except ReportError as exc:
         _jobs.finish(job_id, JobStatus.FAILED, error=exc.reason, error_line=exc.line, error_column=exc.column or "")
     except Exception as exc:  # the database, the disk, a bug: counted, retried, then failed

@@ -7,6 +7,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
+from django.utils import translation
+
 T = TypeVar("T")
 _END = object()
 
@@ -17,10 +19,12 @@ def read_ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
     Worth it when producing and consuming both release the GIL (polars parsing, a database driver writing): on
     two cores they overlap. At most ``depth`` produced items wait, so memory stays bounded. An exception raised
     while producing is raised here, in the caller's thread, at the point where that item would have come; if the
-    caller stops early (an error while consuming), the worker stops too and ``items`` is closed.
+    caller stops early (an error while consuming), the worker stops too and ``items`` is closed. The worker speaks
+    the caller's language (Django's is per thread): an error it words is for the person the caller serves.
     """
     slots: queue.Queue[tuple[object, BaseException | None]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
+    language = translation.get_language()
 
     def put(entry: tuple[object, BaseException | None]) -> bool:
         while not stop.is_set():
@@ -34,9 +38,10 @@ def read_ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
     def produce() -> None:
         iterator = iter(items)
         try:
-            for item in iterator:
-                if not put((item, None)):
-                    return
+            with translation.override(language):
+                for item in iterator:
+                    if not put((item, None)):
+                        return
             put((_END, None))
         except BaseException as exc:  # handed over to the caller, who raises it
             put((_END, exc))

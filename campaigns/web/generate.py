@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.models import (
@@ -36,19 +36,6 @@ from campaigns.services.suggestions import (
 )
 from campaigns.web.context import organization_view, require_edit
 from campaigns.web.counters import counter_context
-
-# Job statuses and suggestion kinds that the templates translate through a variable: listed so that makemessages
-# keeps them in the catalog (as campaigns/web/labels.py does for the other choices).
-CHOICE_LABELS = (
-    gettext_noop("Queued"),
-    gettext_noop("Running"),
-    gettext_noop("Succeeded"),
-    gettext_noop("Failed"),
-    gettext_noop("Cancelled"),
-    gettext_noop("Keyword"),
-    gettext_noop("Headline"),
-    gettext_noop("Description"),
-)
 
 
 class GenerateForm(forms.Form):

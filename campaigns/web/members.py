@@ -22,7 +22,7 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
     role = forms.ChoiceField(
         label=gettext_lazy("Role"),
-        choices=[(value, gettext_lazy(label)) for value, label in Role.choices],  # labels.py lists them
+        choices=Role.choices,
         initial=Role.VIEWER,
     )
 

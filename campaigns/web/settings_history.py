@@ -43,7 +43,7 @@ class HistoryRow:
 
 def _word(name: str, value: Any, currency: str) -> str:  # value: as stored in the JSON
     if name in _CHOICES:
-        return _(_CHOICES[name].get(str(value), str(value)))
+        return str(_CHOICES[name].get(str(value), str(value)))
     if name == "monthly_cap_micros":
         return money(value, currency) if value is not None else _("no cap")
     if name == "kill_switch":

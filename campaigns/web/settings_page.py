@@ -66,9 +66,7 @@ class BlockedTermsField(forms.CharField):
 
 
 class SettingsForm(forms.Form):
-    mode = forms.ChoiceField(
-        label=gettext_lazy("Mode"), choices=[(value, gettext_lazy(label)) for value, label in RebalanceMode.choices]
-    )
+    mode = forms.ChoiceField(label=gettext_lazy("Mode"), choices=RebalanceMode.choices)
     monthly_cap_micros = MoneyField(
         label=gettext_lazy("Organization monthly cap"),
         required=False,
@@ -92,7 +90,7 @@ class SettingsForm(forms.Form):
     )
     injection_policy = forms.ChoiceField(
         label=gettext_lazy("Injection policy"),
-        choices=[(value, gettext_lazy(label)) for value, label in InjectionPolicy.choices],
+        choices=InjectionPolicy.choices,
         help_text=gettext_lazy("What generation does with product text that tries to instruct the AI model."),
     )
 
