@@ -39,6 +39,33 @@ HARD_REASONS = frozenset(
 )
 
 
+# what each rule code says to a marketer (the code stays in the CSV and the API, for scripts)
+RULE_LABELS = {
+    "too_few": pgettext_lazy("export rule", "Too few"),
+    "too_many": pgettext_lazy("export rule", "Too many"),
+    "empty": pgettext_lazy("export rule", "Empty"),
+    "too_long": pgettext_lazy("export rule", "Too long"),
+    "too_many_words": pgettext_lazy("export rule", "Too many words"),
+    "duplicate": pgettext_lazy("export rule", "Duplicate"),
+    "exclamation": pgettext_lazy("export rule", "Exclamation mark"),
+    "invalid_character": pgettext_lazy("export rule", "Character not allowed"),
+    "match_type": pgettext_lazy("export rule", "Match type"),
+    "pin": pgettext_lazy("export rule", "Pin"),
+    "final_url": pgettext_lazy("export rule", "Final URL"),
+    "broad_negative": pgettext_lazy("export rule", "Broad negative"),
+    "budget": pgettext_lazy("export rule", "Budget"),
+    "daily_budget": pgettext_lazy("export rule", "Daily budget"),
+    "shared_budget": pgettext_lazy("export rule", "Shared budget"),
+    "budget_type": pgettext_lazy("export rule", "Budget type"),
+    "campaign_type": pgettext_lazy("export rule", "Campaign type"),
+    "currency": pgettext_lazy("export rule", "Currency"),
+    "all_caps": pgettext_lazy("export rule", "Capitals"),
+    "blocked_term": pgettext_lazy("export rule", "Blocked term"),
+    "formula_start": pgettext_lazy("export rule", "Spreadsheet formula"),
+    "keywords": pgettext_lazy("export rule", "Keywords"),
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One item that was not exported: which item, which rule, and why."""
@@ -46,6 +73,11 @@ class Problem:
     item: str
     rule: str
     detail: str
+
+    @property
+    def rule_label(self) -> str:
+        """The rule in the marketer's words and language (the code when it has none)."""
+        return str(RULE_LABELS.get(self.rule, self.rule))
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -125,10 +125,10 @@ def test_the_export_problem_list_is_spanish(client, owner, organization):
     assert rows == [
         [
             f"{where} › palabra clave negativa 'teja rota' (amplia)",
-            "broad_negative",
+            "Negativa de concordancia amplia",
             "palabras clave: Microsoft Advertising no admite negativas de concordancia amplia",
         ],
-        [f"{where} › anuncio {ad.pk}", "too_long", "título 1: el título ocupa 31 caracteres; el límite es 30"],
+        [f"{where} › anuncio {ad.pk}", "Demasiado largo", "título 1: el título ocupa 31 caracteres; el límite es 30"],
     ]
 
 
