@@ -303,7 +303,14 @@ def _cut_at_limit(text: str, last: str, kind: str, brief: Brief) -> bool:
     width = FIELD_LIMITS[kind].max_width if kind in FIELD_LIMITS else 0
     if not last or last.isdigit() or text_width(text) < width - _NEAR_LIMIT:
         return False
-    return last not in brief.word_set and any(w.startswith(last) and len(w) > len(last) for w in brief.word_set)
+    if last in brief.word_set:
+        return False
+    # at the limit, a short stop word of the other language is the start of a cut word ("Tours in San De[go]")
+    language = brief.language if brief.language in STOP_WORDS else "en"
+    other = {w for lang, stops in STOP_WORDS.items() if lang != language for w in stops}
+    if len(last) <= 3 and last in other and last not in STOP_WORDS[language]:
+        return True
+    return any(w.startswith(last) and len(w) > len(last) for w in brief.word_set)
 
 
 def extra_words(text: str, kind: str, brief: Brief) -> int:

@@ -236,6 +236,11 @@ def test_a_place_name_of_two_words_is_never_cut_in_two() -> None:
     assert check_line(ScoredLine("Sunset sailing tours in San"), "headlines", brief) == "cut"
     assert check_line(ScoredLine("Kayaking Tours in Lake"), "headlines", brief) == "cut"
     assert check_line(ScoredLine("Sailing tours in San Diego"), "headlines", brief) is None
+    # at the limit, a stop word of the other language is a cut word ("San De[go]", held-out run of session 13)
+    assert check_line(ScoredLine("Sunset Sailing Tours in San De"), "headlines", brief) == "cut"
+    es = Brief("Clases de piano en Sevilla para niños y adultos, a domicilio.", "es")
+    assert check_line(ScoredLine("Clases de piano para niños or"), "headlines", es) == "cut"
+    assert check_line(ScoredLine("Clases de piano en Sevilla"), "headlines", es) is None
 
 
 def test_a_list_of_what_the_business_offers_gives_headlines_of_its_items() -> None:
