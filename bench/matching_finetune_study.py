@@ -104,6 +104,8 @@ def fine_tune(
     train_layers: int | None = None,
     threads: int = 2,
     seed: int = SEED,
+    max_steps: int | None = None,
+    save: bool = True,
 ) -> dict:
     """Supervised fine-tuning of all-MiniLM-L6 (mean pooling + linear classifier, cross-entropy); saves the
     sentence-transformers model (pooling and normalisation unchanged) to ``out_dir``; returns times."""
@@ -145,6 +147,8 @@ def fine_tune(
     if epochs > whole:
         extra = epoch_batches()
         plan += extra[: int(round((epochs - whole) * len(extra)))]
+    if max_steps is not None:
+        plan = plan[:max_steps]
     optimizer = torch.optim.AdamW(
         [{"params": encoder_params, "lr": lr_encoder}, {"params": head.parameters(), "lr": lr_head}],
         weight_decay=0.01,
@@ -170,11 +174,14 @@ def fine_tune(
         schedule.step()
         losses.append(float(loss))
         if step % 50 == 0:
-            print(f"  step {step}/{len(plan)} loss {np.mean(losses[-50:]):.3f} {time.perf_counter() - wall:.0f}s",
-                  flush=True)
+            print(
+                f"  step {step}/{len(plan)} loss {np.mean(losses[-50:]):.3f} {time.perf_counter() - wall:.0f}s",
+                flush=True,
+            )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     bert.eval()
-    st.save(str(out_dir))
+    if save:
+        st.save(str(out_dir))
     phrases_seen = int(sum(len(r) for r in plan))
     per_phrase_wall = wall / phrases_seen
     per_phrase_cpu = cpu / phrases_seen
@@ -337,11 +344,47 @@ def main() -> None:
     parser.add_argument("--fp32-embeddings", action="store_true", help="embed with fp32 instead of int8")
     parser.add_argument("--test", help="NAME:VARIANT to judge once on test")
     parser.add_argument("--table", action="store_true")
+    parser.add_argument(
+        "--time-steps", type=int, help="time this many training steps (full and top-2 layers, 1 and 2 threads)"
+    )
     args = parser.parse_args()
     split = load_split()
     results = load_results()
     if args.table:
         print_table(results)
+        return
+    if args.time_steps:
+        timing = {}
+        for layers in (None, 2):
+            for threads in (1, 2):
+                key = f"layers={layers or 'all'},threads={threads}"
+                got = fine_tune(
+                    split["fit"][0],
+                    split["fit"][1],
+                    WORK / "timing",
+                    max_len=args.max_len,
+                    train_layers=layers,
+                    threads=threads,
+                    max_steps=args.time_steps,
+                    save=False,
+                )
+                timing[key] = {
+                    k: got[k]
+                    for k in (
+                        "steps",
+                        "phrases_seen",
+                        "wall_s",
+                        "cpu_s",
+                        "wall_ms_per_step",
+                        "cpu_ms_per_step",
+                        "load_average_before",
+                        "load_average_after",
+                    )
+                }
+                timing[key]["cpu_ms_per_phrase"] = round(1000 * got["cpu_s"] / got["phrases_seen"], 1)
+                print(key, json.dumps(timing[key]), flush=True)
+        results["step_timing"] = timing
+        save_results(results)
         return
     if args.test:
         if "test" in results:
