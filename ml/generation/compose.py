@@ -115,11 +115,14 @@ def plan_rows(
     :data:`ROWS` to plan (all of them by default; :func:`first_round`, :func:`second_round`).
     """
     rows = rows if rows is not None else {kind: range(ROWS[kind]) for kind in KINDS}
-    examples = nearest_examples(" ".join([item.description, *item.selling_points]), item.language, embedder, k=3)
+    # the three closest examples; the third round's extra rows show the next three: a brief very like one example
+    # (a locksmith beside the bank's locksmith) has its rows copy that example's lines, which the checks drop
+    nearest = nearest_examples(" ".join([item.description, *item.selling_points]), item.language, embedder, k=6)
     phrases = brief_phrases(item.description, item.selling_points, item.language, item.brand_terms, item.landing_page)
     planned = []
     for kind in KINDS:
         for r in rows.get(kind, range(0)):
+            examples = (nearest[3:] if r >= ROWS[kind] else None) or nearest[:3]
             shown = [examples[r % len(examples)], examples[(r + 1) % len(examples)]] if len(examples) > 1 else examples
             primed = [phrases[kind][r % len(phrases[kind])]] if phrases[kind] else []
             planned.append(
