@@ -5,7 +5,8 @@ tokens are headlines that the checks or the selection throw away. This study dec
 once, keeps the completions, then assembles each brief again from only the first ``k`` rows of each field and
 judges the ad with the independent judge (:mod:`bench.ad_judge`): full ads and usable lines against the tokens
 the rows cost. It also replays a two-round policy: a first round of fewer rows, and the remaining rows only for
-the fields the first round left short (:func:`ml.generation.compose.short_fields`).
+the fields the first round left short of what was asked (as :func:`ml.generation.compose.next_rows` does; the
+third round's extra rows cannot be replayed: they were never decoded here).
 
 Run: ``python bench/ad_rows_study.py`` (dev and held-out briefs; decoding is the long part) or
 ``python bench/ad_rows_study.py --replay`` (reuse the stored completions in ``var/ad_rows_study.pkl``).
