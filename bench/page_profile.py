@@ -1,7 +1,9 @@
 """Where the signed-in pages spend their time, without a load generator: the demo organization of the load bench
 (90 days, today's budget plan) on PostgreSQL with the production settings, one user signed in with Django's test
 Client, N renders of each page, each split into database queries (count and time, through the connection's
-execute wrapper), template rendering (less the queries it triggers) and the rest of the view and middleware.
+execute wrapper), the ORM's own work of building and sending them (``SQLCompiler.execute_sql`` less the database's
+time), template rendering (less the ORM work of the lazy querysets it evaluates: the tables' counts and rows) and
+the rest (the view's Python, model instances, middleware).
 
 Compared in the same run, each in its own process on the same database:
 
@@ -131,36 +133,54 @@ def measure(renders: int, loaders: list[str] | None = None, profile_page: str = 
         override_settings(TEMPLATES=templates).enable()  # the engines are built again from these
     from django.contrib.auth.models import User
     from django.db import connection
+    from django.db.models.sql.compiler import SQLCompiler
     from django.template.backends import django as django_backend
     from django.test import Client
 
     clock = time.perf_counter
-    spent = {"query_s": 0.0, "queries": 0, "render_s": 0.0, "render_query_s": 0.0, "rendering": False}
+    # query: the database's time (the execute wrapper); orm: Django building and sending the SQL, less that;
+    # template: rendering, less the ORM work of querysets it evaluates (the tables' counts and rows are lazy)
+    spent: dict = {"query_s": 0.0, "queries": 0, "orm_s": 0.0, "render_s": 0.0, "render_orm_s": 0.0}
+    state = {"rendering": False, "in_orm": False}
 
     def timed_query(execute, sql, params, many, context):
         started = clock()
         try:
             return execute(sql, params, many, context)
         finally:
-            elapsed = clock() - started
-            spent["query_s"] += elapsed
+            spent["query_s"] += clock() - started
             spent["queries"] += 1
-            if spent["rendering"]:
-                spent["render_query_s"] += elapsed
+
+    original_execute_sql = SQLCompiler.execute_sql
+
+    def timed_execute_sql(self, *args, **kwargs):
+        if state["in_orm"]:
+            return original_execute_sql(self, *args, **kwargs)
+        state["in_orm"] = True
+        started = clock()
+        try:
+            return original_execute_sql(self, *args, **kwargs)
+        finally:
+            elapsed = clock() - started
+            spent["orm_s"] += elapsed
+            if state["rendering"]:
+                spent["render_orm_s"] += elapsed
+            state["in_orm"] = False
 
     original_render = django_backend.Template.render
 
     def timed_render(self, context=None, request=None):
-        if spent["rendering"]:  # a template rendered from inside another's rendering is already counted
+        if state["rendering"]:  # a template rendered from inside another's rendering is already counted
             return original_render(self, context, request)
-        spent["rendering"] = True
+        state["rendering"] = True
         started = clock()
         try:
             return original_render(self, context, request)
         finally:
             spent["render_s"] += clock() - started
-            spent["rendering"] = False
+            state["rendering"] = False
 
+    SQLCompiler.execute_sql = timed_execute_sql
     django_backend.Template.render = timed_render
     client = Client()
     client.force_login(User.objects.get(username="demo"))
@@ -176,19 +196,21 @@ def measure(renders: int, loaders: list[str] | None = None, profile_page: str = 
         for page in pages:
             rows = []
             for _ in range(renders):
-                spent.update(query_s=0.0, queries=0, render_s=0.0, render_query_s=0.0)
+                spent.update(query_s=0.0, queries=0, orm_s=0.0, render_s=0.0, render_orm_s=0.0)
                 started = clock()
                 response = client.get(page, secure=True)
                 total = clock() - started
                 assert response.status_code == 200, (page, response.status_code)
-                template = spent["render_s"] - spent["render_query_s"]
+                orm = spent["orm_s"] - spent["query_s"]  # queries always run inside execute_sql
+                template = spent["render_s"] - spent["render_orm_s"]
                 rows.append(
                     {
                         "total_ms": 1000 * total,
                         "query_ms": 1000 * spent["query_s"],
                         "queries": spent["queries"],
+                        "orm_ms": 1000 * orm,
                         "template_ms": 1000 * template,
-                        "other_ms": 1000 * (total - spent["query_s"] - template),
+                        "other_ms": 1000 * (total - spent["orm_s"] - template),
                         "bytes": len(response.content),
                     }
                 )
@@ -246,7 +268,7 @@ def _page_summary(runs: dict[str, list[dict]], page: str) -> dict:
         if measured:
             summary[name] = {
                 key: round(_median(measured, page, key), 2)
-                for key in ("total_ms", "query_ms", "queries", "template_ms", "other_ms", "bytes")
+                for key in ("total_ms", "query_ms", "queries", "orm_ms", "template_ms", "other_ms", "bytes")
             }
             summary[name]["total_ms_per_run"] = [round(run["pages"][page]["total_ms"], 2) for run in measured]
     current = summary["current"]["total_ms"]
@@ -258,14 +280,14 @@ def _page_summary(runs: dict[str, list[dict]], page: str) -> dict:
 
 def print_table(result: dict) -> None:
     print(f"\nmedian ms per render ({result['renders_per_run']} renders x {result['rounds']} runs)")
-    print(f"{'page':<16} {'code':<9} {'total':>7} {'queries':>8} {'query':>7} {'template':>9} {'other':>7}")
+    print(f"{'page':<16} {'code':<9} {'total':>7} {'queries':>8} {'query':>7} {'orm':>7} {'template':>9} {'other':>7}")
     for page, summary in result["pages"].items():
         for name in ("before", "current", "uncached"):
             if name in summary:
                 row = summary[name]
                 print(
                     f"{page:<16} {name:<9} {row['total_ms']:>7.1f} {row['queries']:>8.0f} {row['query_ms']:>7.1f} "
-                    f"{row['template_ms']:>9.1f} {row['other_ms']:>7.1f}"
+                    f"{row['orm_ms']:>7.1f} {row['template_ms']:>9.1f} {row['other_ms']:>7.1f}"
                 )
 
 
