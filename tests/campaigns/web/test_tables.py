@@ -195,7 +195,8 @@ def test_the_helper_scopes_whatever_queryset_it_is_given(rf: RequestFactory, org
 def test_a_first_page_shorter_than_a_page_is_counted_without_a_count_query(
     rf: RequestFactory, organization, account, many_negatives, django_assert_num_queries
 ):
-    """Fewer rows than a page are all of them: one query. A full first page still asks for the count (two)."""
+    """Up to a page of rows are all of them: one query (the page is read with one row more). More rows than a page
+    still ask for the count (two)."""
     pending = Suggestion.objects.filter(kind="negative")
     few = tables.bind(rf.get("/", {"waste-q": "neg 1"}), WASTE, pending, organization)
     with django_assert_num_queries(1):
