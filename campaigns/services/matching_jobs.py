@@ -13,6 +13,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Q, Subquery
 
 from campaigns.models import JobStatus, MatchingJob, Organization, ReportImport
 from campaigns.services import queue
@@ -83,16 +84,11 @@ def _progress(job_id: int, percent: int) -> None:
     MatchingJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(progress=percent)
 
 
-def shown_matching(organization: Organization) -> MatchingJob | None:
-    """The matching whose result the pages show: the organization's latest that succeeded."""
-    return (
-        MatchingJob.objects.filter(organization=organization, status=JobStatus.SUCCEEDED)
-        .select_related("report_import")
-        .order_by("-pk")
-        .first()
-    )
-
-
-def latest_matching(organization: Organization) -> MatchingJob | None:
-    """The organization's newest matching job (queued, running or finished), for its progress."""
-    return MatchingJob.objects.filter(organization=organization).select_related("report_import").order_by("-pk").first()
+def latest_and_shown(organization: Organization) -> tuple[MatchingJob | None, MatchingJob | None]:
+    """The organization's newest matching job (queued, running or finished, for its progress) and the one whose
+    result the pages show (its newest that succeeded), in one query: the pages ask on every view."""
+    jobs = MatchingJob.objects.filter(organization=organization).order_by("-pk")
+    newest, newest_succeeded = jobs.values("pk")[:1], jobs.filter(status=JobStatus.SUCCEEDED).values("pk")[:1]
+    found = list(jobs.filter(Q(pk=Subquery(newest)) | Q(pk=Subquery(newest_succeeded))).select_related("report_import"))
+    shown = next((job for job in found if job.status == JobStatus.SUCCEEDED), None)
+    return (found[0] if found else None), shown

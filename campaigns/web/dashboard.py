@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Subquery, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import (
     DAYS_ONLY,
     BudgetPlan,
+    BudgetPlanItem,
     DailyMetric,
     Membership,
     MetricLevel,
@@ -143,9 +144,11 @@ def top_negatives(organization: Organization, limit: int = TOP) -> list[Suggesti
 
 
 def _budget_moves(organization: Organization) -> list:
-    plan = BudgetPlan.objects.filter(organization=organization, status=PlanStatus.PROPOSED).first()
-    if plan is None:
-        return []
-    items = [item for item in plan.items.select_related("campaign") if item.after_micros != item.before_micros]
+    # the items of the newest proposed plan, found inside the same query (.first()'s order: newest first)
+    plan = BudgetPlan.objects.filter(organization=organization, status=PlanStatus.PROPOSED).order_by(
+        "-plan_date", "-version", "pk"
+    )
+    rows = BudgetPlanItem.objects.filter(plan=Subquery(plan.values("pk")[:1])).select_related("campaign")
+    items = [item for item in rows if item.after_micros != item.before_micros]
     items.sort(key=lambda item: -abs(item.after_micros - item.before_micros))
     return items[:TOP]

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from campaigns.models import GenerationJob, ImportJob, JobStatus, MatchingJob, Membership, Organization
 from campaigns.models.jobs import BackgroundJob
-from campaigns.services.matching_jobs import latest_matching, shown_matching
+from campaigns.services.matching_jobs import latest_and_shown
 from campaigns.web.context import organization_view
 
 # Each kind's fragment extends campaigns/_job_progress.html (the bar, the status, the polling).
@@ -36,7 +36,7 @@ def matching_status(organization: Organization) -> dict:
     """What the pages that show matches say about them: the matching shown (``shown``, and so its import) and the
     newest matching while it is queued or running, or if it failed (``matching_job``, whose fragment polls until it
     ends)."""
-    latest = latest_matching(organization)
+    latest, shown = latest_and_shown(organization)
     # shown while it runs, and after a failure (the matches shown are then older than the newest import)
     said = latest is not None and (not latest.finished or latest.status == JobStatus.FAILED)
-    return {"shown": shown_matching(organization), "matching_job": latest if said else None}
+    return {"shown": shown, "matching_job": latest if said else None}

@@ -112,6 +112,13 @@ class Table:
     @cached_property
     def page(self) -> Page:
         paginator = Paginator(self.rows_source, self.spec.per_page, allow_empty_first_page=True)
+        if self.params.get(self.spec.param("page"), "1") == "1":
+            # The first page, as most views ask for, read with one row more: up to a page of rows are all the
+            # rows, so their number is the count, without a COUNT query (most tables fit on one page).
+            first = list(self.rows_source[: self.spec.per_page + 1])
+            if len(first) <= self.spec.per_page:
+                paginator.count = len(first)  # a cached_property: the value it would have computed
+            return Page(first[: self.spec.per_page], 1, paginator)
         return paginator.get_page(self.params.get(self.spec.param("page")))
 
     @cached_property

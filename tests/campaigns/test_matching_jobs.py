@@ -146,3 +146,21 @@ def test_a_failed_matching_is_said_on_the_pages_until_a_newer_one(client, owner,
         assert "No matching has finished yet." in body or page == "imports"
     MatchingJob.objects.create(organization=organization)
     assert "Matching failed" not in client.get(reverse("campaigns:search_terms")).content.decode()
+
+
+def test_the_pages_read_the_newest_job_and_the_one_shown_in_one_query(
+    organization, other_organization, django_assert_num_queries
+):
+    """The newest job (for its progress) and the newest that succeeded (whose matches the pages show), this
+    organization's only."""
+    with django_assert_num_queries(1):
+        assert matching_jobs.latest_and_shown(organization) == (None, None)
+    failed = MatchingJob.objects.create(organization=organization, status=JobStatus.FAILED)
+    assert matching_jobs.latest_and_shown(organization) == (failed, None)
+    done = MatchingJob.objects.create(organization=organization, status=JobStatus.SUCCEEDED)
+    assert matching_jobs.latest_and_shown(organization) == (done, done)
+    MatchingJob.objects.create(organization=other_organization, status=JobStatus.SUCCEEDED)
+    queued = MatchingJob.objects.create(organization=organization)
+    with django_assert_num_queries(1):
+        latest, shown = matching_jobs.latest_and_shown(organization)
+        assert (latest, shown, shown.report_import) == (queued, done, None)

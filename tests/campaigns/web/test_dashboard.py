@@ -235,3 +235,23 @@ def test_both_periods_are_summed_in_three_queries_as_each_alone(organization, ac
     ]
     assert (both[0]["cost_micros"], both[1]["cost_micros"]) == (50_000_000, 9_000_000)
     assert both[0]["search_term_cost_micros"] == 3_500_000 and both[1]["search_term_cost_micros"] == 0
+
+
+def test_overlapping_periods_count_their_shared_days_in_each(organization, account, django_assert_num_queries):
+    """Periods that overlap (not the dashboard's) are summed a query each, so a day in both counts in both."""
+    from campaigns.services.summary import account_summaries, account_summary
+
+    DailyMetric.objects.create(
+        organization=organization,
+        campaign=account["campaign"],
+        level="campaign",
+        date=DAY - timedelta(days=2),
+        impressions=10,
+        clicks=4,
+        cost_micros=9_000_000,
+    )
+    wide, narrow = (DAY - timedelta(days=2), DAY, 3), (DAY - timedelta(days=1), DAY, 2)
+    with django_assert_num_queries(5):
+        both = account_summaries(organization, [wide, narrow])
+    assert both == [account_summary(organization, days=3, end=DAY), account_summary(organization, days=2, end=DAY)]
+    assert (both[0]["cost_micros"], both[1]["cost_micros"]) == (59_000_000, 50_000_000)

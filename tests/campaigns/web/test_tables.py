@@ -192,6 +192,20 @@ def test_the_helper_scopes_whatever_queryset_it_is_given(rf: RequestFactory, org
     assert list(waste.rows) == []
 
 
+def test_a_first_page_shorter_than_a_page_is_counted_without_a_count_query(
+    rf: RequestFactory, organization, account, many_negatives, django_assert_num_queries
+):
+    """Up to a page of rows are all of them: one query (the page is read with one row more). More rows than a page
+    still ask for the count (two)."""
+    pending = Suggestion.objects.filter(kind="negative")
+    few = tables.bind(rf.get("/", {"waste-q": "neg 1"}), WASTE, pending, organization)
+    with django_assert_num_queries(1):
+        assert (len(few.rows), few.page.paginator.count, few.pager["pages"]) == (10, 10, 1)  # neg 10 to neg 19
+    full = tables.bind(rf.get("/", {"waste-page": "1"}), WASTE, pending, organization)
+    with django_assert_num_queries(2):
+        assert (len(full.rows), full.page.paginator.count, full.pager["pages"]) == (50, 61, 2)
+
+
 def test_a_spec_refuses_a_default_sort_or_search_it_cannot_do():
     name = Column("name", "Name", str, order="name")
     with pytest.raises(ValueError, match="default_sort 'cost' is not a column"):
