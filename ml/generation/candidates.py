@@ -359,6 +359,8 @@ def keyword_candidates(
     nouns = noun_phrases(description, language, brand_terms)
     out += [n.lower() for n in nouns]
     out += with_place(nouns, description, language, brand_terms, KEYWORD_LIMIT.max_width, title=False, at_most=1)
+    # the advertiser's own brand with what it sells ("enigma escape room"): a search its ad group should own
+    out += [f"{brand} {n}".lower() for brand in brand_terms[:1] for n in nouns[:1] if fold(brand) not in fold(n)]
     return [k for k in dict.fromkeys(out) if len(k) <= KEYWORD_LIMIT.max_width and 2 <= len(k.split()) <= 5]
 
 

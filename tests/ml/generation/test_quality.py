@@ -222,6 +222,9 @@ def test_keywords_are_the_brief_s_noun_phrases_without_figures() -> None:
     assert not any("si pides" in k or "flores el mismo" in k for k in keywords)  # a clause, half a phrase
     serum = keyword_candidates("Sérum facial con vitamina C al 15% y ácido hialurónico para piel apagada.", [], "es")
     assert "sérum con vitamina c" in serum and not any(ch.isdigit() for k in serum for ch in k)
+    # the advertiser's brand with what it sells: a search its own ad group should answer
+    escape = "Escape room en Valladolid con 3 salas temáticas para grupos de 2 a 6 jugadores."
+    assert "enigma escape room" in keyword_candidates(escape, [], "es", ["Enigma"])
 
 
 def test_headlines_take_what_the_business_does_and_where() -> None:
