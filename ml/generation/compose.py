@@ -61,7 +61,7 @@ ROWS = {"headlines": 18, "descriptions": 2, "keywords": 8}
 FIRST_ROWS = {"headlines": 8, "descriptions": 1, "keywords": 4}
 # more rows for a field that all of ROWS still leaves below what a full ad needs (the briefs whose pool of whole,
 # true lines runs out first): a third round, for those fields only
-EXTRA_ROWS = {"headlines": 10, "descriptions": 2, "keywords": 4}
+EXTRA_ROWS = {"headlines": 10, "descriptions": 2, "keywords": 8}
 # a full ad: Google's ad strength counts 10+ distinct headlines and 3+ descriptions as good; 8 keywords
 FULL_AD = {"headlines": 10, "descriptions": 3, "keywords": 8}
 LINES_PER_ROW = {"headlines": 10, "descriptions": 4, "keywords": 10}
@@ -229,6 +229,7 @@ _REASONS = {
     "dangling": "the line ends on a word or sign that needs more after it",
     "fragment": "too few words to make a line",
     "repeated_word": "a word is repeated in the line",
+    "misspelled": "a word of the brief misspelled or two of its words glued together",
     "invented_number": "a number the brief does not give",
     "invented_claim": "a claim the brief does not make",
     "example_copy": "copied from a prompt example, not about this product",

@@ -261,8 +261,10 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
     if len(tokens) < min_words or not content:
         return "fragment"
     repeatable = [w for w in content if len(w) > 2 and w not in _UNITS]
-    if len(set(repeatable)) < len(repeatable) or _repeated_pair(tokens):
+    if len(set(repeatable)) < len(repeatable) or _plural_repeat(repeatable) or _repeated_pair(tokens):
         return "repeated_word"
+    if any(_misspelled(w, brief) for w in tokens):
+        return "misspelled"
     if any(n not in known_numbers for n in numbers):
         return "invented_number"
     if _invented_claim(folded, brief.folded, language):
@@ -278,6 +280,31 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
     if extra_words(text, kind, brief) > EXTRA_WORDS.get(kind, 0):
         return "unsupported"
     return None
+
+
+def _plural_repeat(content: list[str]) -> bool:
+    """The same word twice, once in the plural ("Charter charters")."""
+    seen = set(content)
+    return any(w + "s" in seen or w + "es" in seen for w in seen)
+
+
+def _misspelled(word: str, brief: Brief) -> bool:
+    """A word the brief does not write that is one of its words with a letter of the middle left out ("publicitaras"
+    for "publicitarias"), or in Spanish two of its words glued ("escaperoom" for "escape room"; English has such
+    compounds, "campervan")."""
+    known = brief.word_set
+    if word in known or len(word) < 6 or word.isdigit():
+        return False
+    ordered = words(brief.text) if brief.language == "es" else []
+    for first, second in zip(ordered, ordered[1:], strict=False):
+        if len(first) >= 3 and len(second) >= 3 and word.startswith(first) and word[len(first) :][:3] == second[:3]:
+            return True
+    for known_word in known:
+        if len(known_word) == len(word) + 1 and len(known_word) >= 7:
+            for i in range(1, len(known_word) - 2):  # not the ending: "clase"/"clases" is a form, not a typo
+                if known_word[:i] + known_word[i + 1 :] == word:
+                    return True
+    return False
 
 
 _ONE_LETTER = {"es": frozenset("yeoua"), "en": frozenset("a")}
