@@ -350,28 +350,23 @@ def generate_many(
     _decode(batcher, live)
     # later rounds: the rows left for the fields the earlier rounds left short, every such request's at once
     growing = [entry for entry in live if entry.request.strategy == "full"]
-    for round_ in (2, 3):
+    for round_ in (2, 3, None):  # None: the last round's requests are assembled, nothing more is planned
         again = []
         for entry in growing:
             entry.chosen = compose.assemble_full(
                 entry.request, entry.guard, entry.kinds, entry.completions, tokenizer, embedder, min_similarity
             )
-            wanted = compose.next_rows(round_, entry.chosen[0], _wanted(entry.request))
+            wanted = compose.next_rows(round_, entry.chosen[0], _wanted(entry.request)) if round_ else {}
             if wanted and entry.item is not None:
                 rows = compose.plan_rows(entry.item, embedder, wanted)
                 again.append((entry, _Planned(entry.request, entry.guard, [k for k, _ in rows], [r for _, r in rows])))
         if not again:
-            growing = []
             break
         _decode(batcher, [more for _, more in again])
         for entry, more in again:
             entry.kinds += more.kinds
             entry.completions += more.completions
         growing = [entry for entry, _ in again]
-    for entry in growing:  # decoded in the last round: assembled from every round's rows
-        entry.chosen = compose.assemble_full(
-            entry.request, entry.guard, entry.kinds, entry.completions, tokenizer, embedder, min_similarity
-        )
     results: list[GeneratedAssets | InjectionRefused] = []
     for each in planned:
         if isinstance(each, InjectionRefused):
