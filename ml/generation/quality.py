@@ -246,6 +246,9 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
         return "cut"  # "99" where the brief only writes "99%", "7" where it writes "7 days", "19" for "19 €"
     if _cut_at_limit(text, last, kind, brief):
         return "cut"
+    glued = _NUMBER_GLUED.fullmatch(last)
+    if glued and last not in brief.word_set and glued.group(1) not in _MEASURES | {"st", "nd", "rd", "th"}:
+        return "cut"  # "máximo 8a." of "máximo 8 alumnos": a number with the first letters of the next word
     if (
         kind != "keywords"
         and text[:1].islower()
@@ -265,7 +268,7 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
         return "repeated_word"
     if any(_misspelled(w, brief) for w in tokens):
         return "misspelled"
-    if any(n not in known_numbers for n in numbers):
+    if any(n not in known_numbers for n in numbers) or _unit_changed(folded, brief):
         return "invented_number"
     if _invented_claim(folded, brief.folded, language):
         return "invented_claim"
@@ -282,6 +285,29 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
     return None
 
 
+# units of time and size that a number carries: "60 seconds" written as "60-Day" is a different fact
+_MEASURES = frozenset(
+    "s sec secs second seconds min mins minute minutes h hr hrs hour hours day days week weeks month months year "
+    "years yr seg segundo segundos minuto minutos hora horas dia dias semana semanas mes meses ano anos "
+    "kg g gr mg cm mm m km ml l lb lbs oz".split()
+)
+_NUMBER_GLUED = re.compile(r"\d+([^\W\d_]+)")
+_NUMBER_UNIT = re.compile(r"(?<![\d.,])(\d+)(?:[.,]\d+)*\s?-?\s?([^\W\d_]+)")
+
+
+def _unit_changed(folded: str, brief: Brief) -> bool:
+    """A number of the brief with a unit the brief never gives it: "in 60-Day" where it writes "in 60 seconds",
+    "30 horas" for "30 minutos". A unit is the brief's when one starts as the other ("min" of "minutos", "h" of
+    "horas")."""
+    for number, unit in _NUMBER_UNIT.findall(folded):
+        if unit not in _MEASURES:
+            continue
+        given = [u for n, u in _NUMBER_UNIT.findall(brief.folded) if n == number]
+        if not any(g.startswith(unit) or unit.startswith(g[:3]) for g in given):
+            return True
+    return False
+
+
 def _plural_repeat(content: list[str]) -> bool:
     """The same word twice, once in the plural ("Charter charters")."""
     seen = set(content)
@@ -290,14 +316,21 @@ def _plural_repeat(content: list[str]) -> bool:
 
 def _misspelled(word: str, brief: Brief) -> bool:
     """A word the brief does not write that is one of its words with a letter of the middle left out ("publicitaras"
-    for "publicitarias"), or in Spanish two of its words glued ("escaperoom" for "escape room"; English has such
-    compounds, "campervan")."""
+    for "publicitarias"), or two of its words glued ("escaperoom" for "escape room", "sunsetsailing"; English has
+    short compounds, "campervan", so there both words and the whole must be longer)."""
     known = brief.word_set
     if word in known or len(word) < 6 or word.isdigit():
         return False
-    ordered = words(brief.text) if brief.language == "es" else []
+    ordered = words(brief.text)
+    shortest = 3 if brief.language == "es" else 4  # English compounds are shorter: "campervan" stays, "sunsetsailing"
     for first, second in zip(ordered, ordered[1:], strict=False):
-        if len(first) >= 3 and len(second) >= 3 and word.startswith(first) and word[len(first) :][:3] == second[:3]:
+        if (
+            len(first) >= shortest
+            and len(second) >= shortest
+            and (brief.language == "es" or len(word) >= 10)
+            and word.startswith(first)
+            and word[len(first) :][:3] == second[:3]
+        ):
             return True
     for known_word in known:
         if len(known_word) == len(word) + 1 and len(known_word) >= 7:
