@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
-from ml.generation.quality import AD_WORDS, DANGLING, SEARCH_WORDS, STOP_WORDS, fold, stem, words
+from ml.generation.quality import AD_WORDS, CLAIMS, DANGLING, SEARCH_WORDS, STOP_WORDS, fold, stem, words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE = re.compile(r"\s*(?:[.;:!?](?=\s|$)|[|()]|,\s|\s[-–—]\s)\s*")
@@ -36,6 +36,8 @@ def _edges_ok(phrase: str, language: str) -> bool:
 _CONJUNCTIONS = frozenset("y e o u and or".split())
 JOIN_BEFORE = frozenset("con para sin with for without plus".split()) | _CONJUNCTIONS
 JOIN_AFTER = JOIN_BEFORE | frozenset("en desde in at".split())
+# English verbs after a noun in -ing: "Water testing is free" names no product
+_EN_VERBS = frozenset("is are was were has have can will".split())
 # a phrase holding one of these is half a clause ("tutors who scored")
 _CLAUSE_WORDS = frozenset(
     "que quien quienes cuyo donde si cuando cuanto cuanta cuantos cuantas who whom whose that which where if when how "
@@ -256,7 +258,21 @@ def places(description: str, brand_terms: Sequence[str] = ()) -> list[str]:
         r"(?<=\s)(?:in|en|de|at|near)\s+(?:the\s+)?((?:[A-ZÁÉÍÓÚÑ][\w'’-]+)(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)*)",
         description,
     )
-    return [p for p in dict.fromkeys(found) if len(p.split()) <= 2 and fold(p) not in brands]
+    out = []
+    for place in found:
+        parts = place.split()
+        if len(parts) == 3 and fold(parts[-1]) in _PLACE_FEATURES:  # "San Diego Bay": the city, then the bay
+            out += [" ".join(parts[:2]), place]
+        elif len(parts) <= 2:
+            out.append(place)
+    return [p for p in dict.fromkeys(out) if fold(p) not in brands]
+
+
+# the last word of a place name of three words ("San Diego Bay", "Palm Springs Valley"), not of a business's name
+_PLACE_FEATURES = frozenset(
+    "bay beach valley lake county city island islands park springs heights hills falls coast harbor harbour "
+    "downtown area region mountains".split()
+)
 
 
 def combinations(description: str, language: str, brand_terms: Sequence[str], width: int, title: bool) -> list[str]:
@@ -359,9 +375,48 @@ def keyword_candidates(
     nouns = noun_phrases(description, language, brand_terms)
     out += [n.lower() for n in nouns]
     out += with_place(nouns, description, language, brand_terms, KEYWORD_LIMIT.max_width, title=False, at_most=1)
+    # when the description names too few things, a selling point that names a product or service ("private
+    # charters"), alone and with the place
+    enough = [k for k in dict.fromkeys(out) if not _says_not_names(k, language)]
+    pointed = [] if len(enough) >= KEYWORDS_FROM_DESCRIPTION else [
+        n
+        for point in selling_points
+        for n in noun_phrases(point, language, brand_terms)
+        if len(n.split()) <= 3 and not _claims(n, language)
+    ]
+    out += [n.lower() for n in pointed]
+    out += with_place(pointed, description, language, brand_terms, KEYWORD_LIMIT.max_width, title=False, at_most=1)
     # the advertiser's own brand with what it sells ("enigma escape room"): a search its ad group should own
     out += [f"{brand} {n}".lower() for brand in brand_terms[:1] for n in nouns[:1] if fold(brand) not in fold(n)]
-    return [k for k in dict.fromkeys(out) if len(k) <= KEYWORD_LIMIT.max_width and 2 <= len(k.split()) <= 5]
+    return [
+        k
+        for k in dict.fromkeys(out)
+        if len(k) <= KEYWORD_LIMIT.max_width and 2 <= len(k.split()) <= 5 and not _says_not_names(k, language)
+    ]
+
+
+# keyword phrases of the description above which the selling points are left to the headlines
+KEYWORDS_FROM_DESCRIPTION = 8
+
+
+def _says_not_names(keyword: str, language: str) -> bool:
+    """A phrase that says something of the product rather than names it, which nobody searches: "snacks included",
+    "dermatologist tested", "desayuno incluido" (a participle after the noun)."""
+    tokens = keyword.split()
+    stops = STOP_WORDS.get(language, frozenset())
+    if language == "es":
+        return any(fold(t) in ("incluido", "incluida", "incluidos", "incluidas") for t in tokens)
+    return any(
+        i and len(t) > 4 and t.endswith("ed") and not tokens[i - 1].endswith("ly") and tokens[i - 1] not in stops
+        for i, t in enumerate(tokens)
+    )  # "fully equipped vans", "plumbers for clogged drains" name them
+
+
+def _claims(phrase: str, language: str) -> bool:
+    """Whether a selling point makes a claim ("free consultations", "precio cerrado" aside, "first week free"):
+    an ad says it, a buyer does not search it."""
+    folded = fold(phrase)
+    return any(re.search(r"(?<![\w])" + re.escape(claim), folded) for claim in CLAIMS.get(language, ()))
 
 
 def _without_figures(phrase: str, language: str) -> str:
@@ -386,7 +441,7 @@ def noun_phrases(description: str, language: str, brand_terms: Sequence[str] = (
     """The noun phrases a buyer searches for, with what "de" / "of" adds to them ("ramos de flores", "vacunas"):
     each run of words between prepositions, conjunctions and signs, with the "de" phrase after it, up to 4 words."""
     stops = STOP_WORDS.get(language, frozenset())
-    brands = {fold(b) for b in brand_terms}
+    brands = {fold(b) for b in brand_terms} | {fold(p) for p in places(description, brand_terms)}
     out: list[str] = []
     for sentence in _SENTENCE.split(description):
         segments = _segments(_tokens(sentence), language)
@@ -455,7 +510,9 @@ class _Segment:
     verb: bool = False  # it held a verb form, cut before it: nothing after it belongs to the product
 
 
-def _is_verb(tokens: list[str], index: int, position: int, language: str, preps: frozenset[str]) -> bool:
+def _is_verb(
+    tokens: list[str], index: int, position: int, language: str, preps: frozenset[str], first: bool = False
+) -> bool:
     """Whether ``tokens[index]`` (the ``position``-th word of its segment) starts a verb phrase: "tostado cada
     semana", "fabricados en", "offering cleanings", "roasted to order" — not an adjective ("kilometraje ilimitado",
     "clogged drains") or an English noun in -ing at the end of a noun phrase ("house cleaning in")."""
@@ -471,8 +528,11 @@ def _is_verb(tokens: list[str], index: int, position: int, language: str, preps:
     if after in _PUNCT or after in _CONJUNCTIONS:
         return False
     before = fold(tokens[index - 1]) if index else ""
-    if language == "en" and low.endswith("ing") and after in preps and not before.endswith("s"):
+    proper = index > 1 and tokens[index - 1][:1].isupper()  # "in Brooklyn specializing in": a verb after a name
+    if language == "en" and low.endswith("ing") and after in preps and not before.endswith("s") and not proper:
         return False  # "house cleaning in Chicago", not "plans starting at"
+    if language == "en" and low.endswith("ing") and first and after not in preps | _ARTICLES | _EN_VERBS:
+        return False  # the sentence's first words name the product: "Sunset sailing tours", "Dog grooming salon"
     return True
 
 
@@ -491,7 +551,7 @@ def _segments(tokens: list[str], language: str) -> list[_Segment]:
                 current.joined = token if token in _PUNCT and current.joined in ("", ",") else current.joined or low
             else:
                 current.opener = low
-        elif _is_verb(tokens, index, len(current.words), language, preps):
+        elif _is_verb(tokens, index, len(current.words), language, preps, not segments and not current.opener):
             current.verb = True
             segments.append(current)
             break

@@ -1,13 +1,10 @@
-"""No N+1: every page makes as many queries with 20 rows as with 2; every page answers in <= 300 ms on the demo.
-
-The timings are the median of a few requests through the test client (the whole Django stack, template rendering
-included, without a network hop); they are printed to the test log (`pytest -s` or the captured output).
+"""No N+1: every page makes as many queries with 20 rows as with 2; every page of the demo answers with a bounded
+number of queries. How fast the pages are is measured by the benches (``bench/page_profile.py``,
+``bench/load_bench.py``), not here: a timed test fails on a busy machine, not on slow code.
 """
 
 from __future__ import annotations
 
-import statistics
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -33,8 +30,9 @@ from tests.factories import AdGroupFactory, CampaignFactory, KeywordFactory
 
 pytestmark = pytest.mark.django_db
 
-BUDGET_MS = 300
-RUNS = 5
+# the most queries one page may make on the demo organization (90 days, a budget plan): its time is measured by
+# bench/page_profile.py and bench/load_bench.py, never by a timed test
+MAX_QUERIES = 25
 
 
 def _user(username: str) -> object:
@@ -204,7 +202,7 @@ END = date(2026, 11, 25)
 DEMO_DAYS = 90  # the seed's default, what `make run` loads
 
 
-def test_every_page_answers_within_300_ms_on_the_demo(client, monkeypatch):
+def test_every_page_answers_on_the_demo_with_few_queries(client, monkeypatch):
     from campaigns import tasks
     from campaigns.models import Campaign
     from campaigns.services import rebalancing
@@ -228,16 +226,9 @@ def test_every_page_answers_within_300_ms_on_the_demo(client, monkeypatch):
     )
     client.force_login(Membership.objects.get(organization=organization, role="owner").user)
     urls = _urls({"campaign": campaign, "ad_group": ad_group})
-    medians = {}
+    counts = {}
     for page, url in urls.items():
-        assert client.get(url).status_code == 200  # warm: the first request of a page loads its templates
-        took = []
-        for _ in range(RUNS):
-            started = time.perf_counter()
-            client.get(url)
-            took.append((time.perf_counter() - started) * 1000)
-        medians[page] = round(statistics.median(took), 1)
-    print(f"\npage timings on the demo organization ({connection.vendor}), median of {RUNS} requests, ms:")
-    for page, ms in medians.items():
-        print(f"  {page:<13} {ms:>7.1f}")
-    assert {page: ms for page, ms in medians.items() if ms > BUDGET_MS} == {}
+        assert client.get(url).status_code == 200  # the first request of a page loads its templates
+        counts[page] = _queries(client, url)
+    print(f"\nqueries per page on the demo organization ({connection.vendor}): {counts}")
+    assert {page: n for page, n in counts.items() if n > MAX_QUERIES} == {}

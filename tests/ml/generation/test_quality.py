@@ -11,6 +11,7 @@ from ml.generation.candidates import (
     description_candidates,
     headline_candidates,
     keyword_candidates,
+    places,
     noun_lists,
 )
 from ml.generation.items import Completion
@@ -324,3 +325,22 @@ def test_a_long_glued_english_pair_a_number_cut_from_its_word_and_a_changed_unit
     locks = Brief("Cerrajeros en Alicante. Llegamos en 30 minutos, servicio 24 h.", "es")
     assert check_line(ScoredLine("Llegamos en 30 min."), "headlines", locks) is None
     assert check_line(ScoredLine("Cerrajeros 24h en Alicante"), "headlines", locks) is None
+
+
+def test_keywords_of_a_brief_that_names_its_product_in_an_ing_phrase_and_a_bay() -> None:
+    # held-out en-boat-tours of session 13 got 2 keywords from its brief and no place; 7 usable in all
+    boats = "Sunset sailing tours in San Diego Bay, 2 hours, up to 12 guests, drinks and snacks included."
+    points = ["2-hour sunset sail", "drinks included", "private charters"]
+    assert places(boats) == ["San Diego", "San Diego Bay"]
+    keywords = keyword_candidates(boats, points, "en")
+    for wanted in ("sunset sailing tours", "sunset sailing tours san diego", "private charters san diego"):
+        assert wanted in keywords
+    assert not any("included" in k for k in keywords)  # it says something of the tour, nobody searches it
+    # a name of three words that is not a place stays out; a verb after a place name is no product
+    assert places("Dentista en Clínica Sonrisa Turia.") == []
+    tattoo = keyword_candidates("Custom tattoo studio in Brooklyn specializing in fine line.", [], "en")
+    assert "tattoo studio in brooklyn" in tattoo and not any("specializing" in k for k in tattoo)
+    # with enough phrases of its own, the description's selling points are left to the headlines
+    plumbing = "Licensed plumbers for leaks, clogged drains, water heaters and repiping in Denver."
+    assert "plumbers for clogged drains" in keyword_candidates(plumbing, ["upfront pricing"], "en")
+    assert "upfront pricing" not in keyword_candidates(plumbing, ["upfront pricing"], "en")
