@@ -308,6 +308,26 @@ def match_header(cells: list[str]) -> HeaderMatch | None:
     return None
 
 
+# a required column as the platforms' downloads head it, in English and in Spanish: what an error names
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "campaign": ("Campaign", "Campaña"),
+    "ad_group": ("Ad group", "Grupo de anuncios"),
+    "search_term": ("Search term", "Término de búsqueda"),
+    "keyword": ("Keyword", "Palabra clave"),
+    "impressions": ("Impr.", "Impr."),
+    "clicks": ("Clicks", "Clics"),
+    "cost": ("Cost", "Coste"),
+}
+
+
+def column_label(name: str, cells: list[str]) -> str:
+    """The header text of canonical column ``name`` in the language of the header ``cells`` (English unless they
+    are Spanish)."""
+    spanish = any(cell.strip().strip('"').lower() in SPANISH_HINTS for cell in cells)
+    english, in_spanish = COLUMN_LABELS.get(name, (name, name))
+    return in_spanish if spanish else english
+
+
 def missing_for_best_kind(cells: list[str]) -> tuple[str, list[str]]:
     """For a header that fits no kind: the closest kind and the columns it lacks, for the error message."""
     present = {canonical(cell) for cell in cells} - {None}

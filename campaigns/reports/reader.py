@@ -30,6 +30,7 @@ from campaigns.reports.columns import (
     TEXT_COLUMNS,
     HeaderMatch,
     canonical,
+    column_label,
     match_header,
     missing_for_best_kind,
 )
@@ -283,7 +284,7 @@ class ReportReader:
             )
             % {
                 "report": KIND_WORDS[kind],
-                "missing": ", ".join(repr(name) for name in missing),
+                "missing": ", ".join(f"“{column_label(name, cells)}”" for name in missing),
                 "count": count(len(cells)),
                 "listed": listed,
             },

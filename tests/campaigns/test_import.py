@@ -142,7 +142,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         GOOGLE_ES_SEARCH_TERMS.replace("Clics,", "Clicks totales,").encode(),
-        "Line 3: wrong header: the search terms report needs the column(s) 'clicks'",
+        "Line 3: wrong header: the search terms report needs the column(s) “Clics”",
         id="wrong header",
     ),
     pytest.param(

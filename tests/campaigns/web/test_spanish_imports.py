@@ -81,7 +81,7 @@ def test_a_file_refused_at_upload_is_explained_in_spanish(client, teammate, uplo
     assert response.status_code == 400
     assert shown_error(response.content.decode()) == (
         "El informe no se ha importado. Línea 2: encabezado incorrecto: el informe de términos de búsqueda necesita "
-        "la(s) columna(s) 'clicks'; el encabezado tiene 10 columna(s): 'Search term', 'Match type', 'Campaign', "
+        "la(s) columna(s) “Clicks”; el encabezado tiene 10 columna(s): 'Search term', 'Match type', 'Campaign', "
         "'Ad group', 'Keyword', 'Day', 'Impr.', 'Currency code', 'Cost', 'Conversions'"
     )
     assert ImportJob.objects.count() == 0
