@@ -125,24 +125,30 @@ seconds_until_reclaimable = _jobs.seconds_until_reclaimable
 
 def run_job(job_id: int, *, chunk_rows: int = 50_000) -> ImportJob | None:
     """Run a queued job; None when there was nothing to claim (a duplicate delivery, a finished or missing job).
+    Every message the job keeps is in the language the file was uploaded in.
 
     Raises:
         RetryLater: the attempt failed and the job is queued again for another attempt.
     """
+    stored = ImportJob.objects.filter(pk=job_id).values_list("result", flat=True).first() or {}
+    with translation.override(stored.get("language") or settings.LANGUAGE_CODE):
+        return _run_job(job_id, chunk_rows)
+
+
+def _run_job(job_id: int, chunk_rows: int) -> ImportJob | None:
     if not claim(job_id):
         return None
     job = ImportJob.objects.select_related("organization", "created_by").get(pk=job_id)
     try:
-        with translation.override(job.result.get("language") or settings.LANGUAGE_CODE):
-            result = import_report(
-                job.organization,
-                stored_path(job),
-                user=job.created_by,
-                decimal=job.decimal or None,
-                filename=job.filename,
-                chunk_rows=chunk_rows,
-                progress=lambda reader: _progress(job_id, reader),
-            )
+        result = import_report(
+            job.organization,
+            stored_path(job),
+            user=job.created_by,
+            decimal=job.decimal or None,
+            filename=job.filename,
+            chunk_rows=chunk_rows,
+            progress=lambda reader: _progress(job_id, reader),
+        )
     except ReportError as exc:
         _jobs.finish(job_id, JobStatus.FAILED, error=exc.reason, error_line=exc.line, error_column=exc.column or "")
     except Exception as exc:  # the database, the disk, a bug: counted, retried, then failed

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from campaigns.models.jobs import BackgroundJob, JobStatus
 from campaigns.services.queue import RetryLater
@@ -58,7 +59,8 @@ class JobRunner(Generic[Job]):
         ).update(
             status=JobStatus.FAILED,
             finished_at=now,
-            error=f"Failed after {self.max_attempts} attempts: the worker running the last one was lost.",
+            error=gettext("Failed after %(attempts)s attempts: the worker running the last one was lost.")
+            % {"attempts": self.max_attempts},
         )
         if lost:
             self.ended(job_id)
@@ -107,7 +109,9 @@ class JobRunner(Generic[Job]):
             if requeued:
                 raise RetryLater(f"{job.kind} job", job.pk, job.attempts, reason) from exc
             return
-        self.finish(job.pk, JobStatus.FAILED, error=f"Failed after {job.attempts} attempts: {reason}")
+        failed = gettext("Failed after %(attempts)s attempts: %(reason)s")
+        failed %= {"attempts": job.attempts, "reason": reason}
+        self.finish(job.pk, JobStatus.FAILED, error=failed)
 
 
 def _reclaim_after() -> timedelta:

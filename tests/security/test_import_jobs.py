@@ -138,3 +138,20 @@ def test_the_api_job_reads_progress_and_is_scoped(api, outsider, organization, u
     stranger = APIClient()
     stranger.force_authenticate(outsider)
     assert stranger.get(f"/api/import-jobs/{job.pk}/").status_code == 404
+
+
+def test_a_job_uploaded_in_spanish_fails_in_spanish_after_its_attempts(organization, upload_dir, settings):
+    crashing = upload(organization, report_rows(3))
+    ImportJob.objects.filter(pk=crashing.pk).update(decimal="x", result={"language": "es"})
+    for _ in (1, 2):
+        with pytest.raises(import_jobs.RetryLater):
+            import_jobs.run_job(crashing.pk)
+    assert import_jobs.run_job(crashing.pk).error == "Falló tras 3 intentos: ValueError: decimal must be ',' or '.'"
+    lost = upload(organization, report_rows(3))
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    ImportJob.objects.filter(pk=lost.pk).update(
+        status="running", attempts=3, started_at=long_ago, result={"language": "es"}
+    )
+    assert import_jobs.run_job(lost.pk) is None
+    lost.refresh_from_db()
+    assert lost.error == "Falló tras 3 intentos: se perdió el proceso que ejecutaba el último."
