@@ -329,7 +329,8 @@ def _misspelled(word: str, brief: Brief) -> bool:
             and len(second) >= shortest
             and (brief.language == "es" or len(word) >= 10)
             and word.startswith(first)
-            and word[len(first) :][:3] == second[:3]
+            and len(word) - len(first) >= 3
+            and word[len(first) :][:2] == second[:2]  # "escaperoy" too: the second word misspelled as well
         ):
             return True
     for known_word in known:

@@ -11,8 +11,8 @@ from ml.generation.candidates import (
     description_candidates,
     headline_candidates,
     keyword_candidates,
-    places,
     noun_lists,
+    places,
 )
 from ml.generation.items import Completion
 from ml.generation.lines import ScoredLine, scored_lines
@@ -344,3 +344,9 @@ def test_keywords_of_a_brief_that_names_its_product_in_an_ing_phrase_and_a_bay()
     plumbing = "Licensed plumbers for leaks, clogged drains, water heaters and repiping in Denver."
     assert "plumbers for clogged drains" in keyword_candidates(plumbing, ["upfront pricing"], "en")
     assert "upfront pricing" not in keyword_candidates(plumbing, ["upfront pricing"], "en")
+
+
+def test_two_brief_words_glued_with_the_second_misspelled_are_dropped() -> None:
+    escape = Brief("Escape room en Valladolid con 3 salas temáticas.", "es")
+    assert check_line(ScoredLine("escaperoy en valladolid"), "keywords", escape) == "misspelled"
+    assert check_line(ScoredLine("escape room en valladolid"), "keywords", escape) is None
