@@ -378,12 +378,16 @@ def keyword_candidates(
     # when the description names too few things, a selling point that names a product or service ("private
     # charters"), alone and with the place
     enough = [k for k in dict.fromkeys(out) if not _says_not_names(k, language)]
-    pointed = [] if len(enough) >= KEYWORDS_FROM_DESCRIPTION else [
-        n
-        for point in selling_points
-        for n in noun_phrases(point, language, brand_terms)
-        if len(n.split()) <= 3 and not _claims(n, language)
-    ]
+    pointed = (
+        []
+        if len(enough) >= KEYWORDS_FROM_DESCRIPTION
+        else [
+            n
+            for point in selling_points
+            for n in noun_phrases(point, language, brand_terms)
+            if len(n.split()) <= 3 and not _claims(n, language)
+        ]
+    )
     out += [n.lower() for n in pointed]
     out += with_place(pointed, description, language, brand_terms, KEYWORD_LIMIT.max_width, title=False, at_most=1)
     # the advertiser's own brand with what it sells ("enigma escape room"): a search its ad group should own
