@@ -268,7 +268,7 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
         return "repeated_word"
     if any(_misspelled(w, brief) for w in tokens):
         return "misspelled"
-    if any(n not in known_numbers for n in numbers) or _unit_changed(folded, brief):
+    if any(n not in known_numbers for n in numbers) or _unit_changed(folded, brief) or _range_changed(folded, brief):
         return "invented_number"
     if _invented_claim(folded, brief.folded, language):
         return "invented_claim"
@@ -293,6 +293,16 @@ _MEASURES = frozenset(
 )
 _NUMBER_GLUED = re.compile(r"\d+([^\W\d_]+)")
 _NUMBER_UNIT = re.compile(r"(?<![\d.,])(\d+)(?:[.,]\d+)*\s?-?\s?([^\W\d_]+)")
+
+
+_RANGE = re.compile(r"(?<![\d.,])(\d+)\s*(?:-|–|a|to|hasta|al)\s*(\d+)(?![\d.,])")
+
+
+def _range_changed(folded: str, brief: Brief) -> bool:
+    """A range whose ends are numbers of the brief but not its range: "grupos de 3 a 6" where it writes "de 2 a
+    6"."""
+    given = set(_RANGE.findall(brief.folded))
+    return any(pair not in given for pair in _RANGE.findall(folded))
 
 
 def _unit_changed(folded: str, brief: Brief) -> bool:

@@ -350,3 +350,12 @@ def test_two_brief_words_glued_with_the_second_misspelled_are_dropped() -> None:
     escape = Brief("Escape room en Valladolid con 3 salas temáticas.", "es")
     assert check_line(ScoredLine("escaperoy en valladolid"), "keywords", escape) == "misspelled"
     assert check_line(ScoredLine("escape room en valladolid"), "keywords", escape) is None
+
+
+def test_a_range_of_the_brief_s_numbers_that_the_brief_does_not_give_is_invented() -> None:
+    # held-out es-escape-room, session 14: "Grupos de 3 a 6" from "3 salas" and "grupos de 2 a 6"
+    escape = Brief("Escape room con 3 salas para grupos de 2 a 6 jugadores. | grupos de 2 a 6", "es")
+    assert check_line(ScoredLine("Grupos de 3 a 6"), "headlines", escape) == "invented_number"
+    assert check_line(ScoredLine("Grupos de 2 a 60"), "headlines", escape) == "invented_number"
+    assert check_line(ScoredLine("Grupos de 2 a 6 jugadores"), "headlines", escape) is None
+    assert check_line(ScoredLine("3 salas, de 2 a 6 jugadores"), "headlines", escape) is None
