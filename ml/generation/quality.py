@@ -276,7 +276,7 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
     known = brief.content_stems
     if _key(text) in brief.example_lines or (stems - known) & brief.example_stems:
         return "example_copy"
-    if _other_language(tokens, language):
+    if _other_language(tokens, language, brief.word_set):
         return "wrong_language"
     if not stems & known:
         return "off_topic"
@@ -440,8 +440,11 @@ def _invented_claim(line: str, brief: str, language: str) -> bool:
     return False
 
 
-def _other_language(tokens: list[str], language: str) -> bool:
+def _other_language(tokens: list[str], language: str, known: frozenset[str] = frozenset()) -> bool:
+    """Written in the other language: more of its stop words than the line's own, or one of them that the brief
+    never writes in a line with none of its own ("escape in valladolid" in a Spanish ad; "Tacos de birria" stays
+    in an English ad whose brief writes it)."""
     other = "en" if language == "es" else "es"
     own = sum(t in STOP_WORDS[language] for t in tokens)
-    foreign = sum(t in STOP_WORDS[other] and t not in STOP_WORDS[language] for t in tokens)
-    return foreign >= 2 and foreign > own
+    foreign = [t for t in tokens if t in STOP_WORDS[other] and t not in STOP_WORDS[language]]
+    return (len(foreign) >= 2 and len(foreign) > own) or (own == 0 and any(t not in known for t in foreign))

@@ -359,3 +359,11 @@ def test_a_range_of_the_brief_s_numbers_that_the_brief_does_not_give_is_invented
     assert check_line(ScoredLine("Grupos de 2 a 60"), "headlines", escape) == "invented_number"
     assert check_line(ScoredLine("Grupos de 2 a 6 jugadores"), "headlines", escape) is None
     assert check_line(ScoredLine("3 salas, de 2 a 6 jugadores"), "headlines", escape) is None
+
+
+def test_one_stop_word_of_the_other_language_in_a_line_with_none_of_its_own_is_the_wrong_language() -> None:
+    escape = Brief("Escape room en Valladolid con 3 salas temáticas.", "es")
+    assert check_line(ScoredLine("escape in valladolid"), "keywords", escape) == "wrong_language"
+    assert check_line(ScoredLine("escape room valladolid"), "keywords", escape) is None
+    tacos = Brief("Food truck in Austin: tacos de birria and quesadillas.", "en")
+    assert check_line(ScoredLine("Tacos de birria"), "headlines", tacos) is None  # the brief writes it
