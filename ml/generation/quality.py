@@ -261,8 +261,8 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
         return "dangling"
     content = [w for w in tokens if w not in stops and not w.isdigit() and w not in _UNITS]
     min_words = {"headlines": 2, "descriptions": 5, "keywords": 1}.get(kind, 1)
-    if len(tokens) < min_words or not content:
-        return "fragment"
+    if len(tokens) < min_words or len(text.split()) < min_words or not content:
+        return "fragment"  # "Dust-free", "45-minute": one word with a hyphen is still one word
     repeatable = [w for w in content if len(w) > 2 and w not in _UNITS]
     if len(set(repeatable)) < len(repeatable) or _plural_repeat(repeatable) or _repeated_pair(tokens):
         return "repeated_word"
@@ -278,8 +278,8 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
         return "example_copy"
     if _other_language(tokens, language, brief.word_set):
         return "wrong_language"
-    if not stems & known:
-        return "off_topic"
+    if not stems & known or stems <= _GENERIC_STEMS[language]:
+        return "off_topic"  # "Book online", "Online booking": words any business's ad uses
     if extra_words(text, kind, brief) > EXTRA_WORDS.get(kind, 0):
         return "unsupported"
     return None
@@ -316,6 +316,11 @@ def _unit_changed(folded: str, brief: Brief) -> bool:
         if not any(g.startswith(unit) or unit.startswith(g[:3]) for g in given):
             return True
     return False
+
+
+_GENERIC_STEMS = {
+    language: frozenset(stem(w) for w in AD_WORDS[language] | SEARCH_WORDS[language]) for language in AD_WORDS
+}
 
 
 def _plural_repeat(content: list[str]) -> bool:
@@ -447,4 +452,9 @@ def _other_language(tokens: list[str], language: str, known: frozenset[str] = fr
     other = "en" if language == "es" else "es"
     own = sum(t in STOP_WORDS[language] for t in tokens)
     foreign = [t for t in tokens if t in STOP_WORDS[other] and t not in STOP_WORDS[language]]
-    return (len(foreign) >= 2 and len(foreign) > own) or (own == 0 and any(t not in known for t in foreign))
+    single = [t for t in foreign if t not in known and t not in _BOTH_LANGUAGES]
+    return (len(foreign) >= 2 and len(foreign) > own) or (own == 0 and bool(single))
+
+
+# short words each language writes ("No franquicia", "Plan B"): never a sign of the other language on their own
+_BOTH_LANGUAGES = frozenset("no me he a e o y u".split())

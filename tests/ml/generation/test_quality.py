@@ -367,3 +367,13 @@ def test_one_stop_word_of_the_other_language_in_a_line_with_none_of_its_own_is_t
     assert check_line(ScoredLine("escape room valladolid"), "keywords", escape) is None
     tacos = Brief("Food truck in Austin: tacos de birria and quesadillas.", "en")
     assert check_line(ScoredLine("Tacos de birria"), "headlines", tacos) is None  # the brief writes it
+
+
+def test_a_hyphenated_word_alone_and_a_line_any_business_writes_are_dropped() -> None:
+    # dev run of session 14: lines the judge failed that the generator returned
+    litter = Brief("Clumping cat litter, dust-free and unscented. Book online.", "en")
+    assert check_line(ScoredLine("Dust-free"), "headlines", litter) == "fragment"
+    assert check_line(ScoredLine("Dust-free cat litter"), "headlines", litter) is None
+    assert check_line(ScoredLine("Book online"), "headlines", litter) == "off_topic"
+    cars = Brief("Alquiler de coches en Málaga sin franquicia.", "es")
+    assert check_line(ScoredLine("No franquicia"), "headlines", cars) is None  # "no" is Spanish too
