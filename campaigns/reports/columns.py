@@ -279,10 +279,15 @@ class HeaderMatch:
     segment: str = ""  # "day", "week", "month", "quarter" or "year": what each row's time cell is; "" without one
 
 
+def _lowered(cells: list[str]) -> list[str]:
+    """Header cells as the aliases write them: unquoted, lower case, single spaces."""
+    return [" ".join(cell.strip().strip('"').lower().split()) for cell in cells]
+
+
 def match_header(cells: list[str]) -> HeaderMatch | None:
     """The report kind that this header row fits best, or None when it is not a header we know."""
     columns: dict[str, int] = {}
-    lowered = [" ".join(cell.strip().strip('"').lower().split()) for cell in cells]
+    lowered = _lowered(cells)
     for position, text in enumerate(lowered):
         name = _LOOKUP.get(text)
         if name and name not in columns:
@@ -323,7 +328,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 def column_label(name: str, cells: list[str]) -> str:
     """The header text of canonical column ``name`` in the language of the header ``cells`` (English unless they
     are Spanish)."""
-    spanish = any(cell.strip().strip('"').lower() in SPANISH_HINTS for cell in cells)
+    spanish = any(text in SPANISH_HINTS for text in _lowered(cells))
     english, in_spanish = COLUMN_LABELS.get(name, (name, name))
     return in_spanish if spanish else english
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ml.ad_rules import DESCRIPTION_LIMIT, HEADLINE_LIMIT, KEYWORD_LIMIT
-from ml.generation.quality import AD_WORDS, CLAIMS, DANGLING, SEARCH_WORDS, STOP_WORDS, fold, stem, words
+from ml.generation.quality import AD_WORDS, DANGLING, SEARCH_WORDS, STOP_WORDS, claims_in, fold, stem, words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE = re.compile(r"\s*(?:[.;:!?](?=\s|$)|[|()]|,\s|\s[-–—]\s)\s*")
@@ -385,7 +385,7 @@ def keyword_candidates(
             n
             for point in selling_points
             for n in noun_phrases(point, language, brand_terms)
-            if len(n.split()) <= 3 and not _claims(n, language)
+            if len(n.split()) <= 3 and not claims_in(fold(n), language)  # an ad says it, nobody searches it
         ]
     )
     out += [n.lower() for n in pointed]
@@ -414,13 +414,6 @@ def _says_not_names(keyword: str, language: str) -> bool:
         i and len(t) > 4 and t.endswith("ed") and not tokens[i - 1].endswith("ly") and tokens[i - 1] not in stops
         for i, t in enumerate(tokens)
     )  # "fully equipped vans", "plumbers for clogged drains" name them
-
-
-def _claims(phrase: str, language: str) -> bool:
-    """Whether a selling point makes a claim ("free consultations", "precio cerrado" aside, "first week free"):
-    an ad says it, a buyer does not search it."""
-    folded = fold(phrase)
-    return any(re.search(r"(?<![\w])" + re.escape(claim), folded) for claim in CLAIMS.get(language, ()))
 
 
 def _without_figures(phrase: str, language: str) -> str:

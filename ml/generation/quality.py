@@ -194,6 +194,16 @@ class Brief:
         return frozenset(words(self.text))
 
     @cached_property
+    def ranges(self) -> frozenset[tuple[str, str]]:
+        """The ranges the brief writes ("de 2 a 6": ``("2", "6")``)."""
+        return frozenset(_RANGE.findall(self.folded))
+
+    @cached_property
+    def number_units(self) -> tuple[tuple[str, str], ...]:
+        """Each number the brief writes with the word after it ("60 seconds": ``("60", "seconds")``)."""
+        return tuple(_NUMBER_UNIT.findall(self.folded))
+
+    @cached_property
     def content_stems(self) -> frozenset[str]:
         stops = STOP_WORDS.get(self.language, frozenset())
         return frozenset(stem(w) for w in words(self.text) if w not in stops and len(w) > 2 and not w.isdigit())
@@ -293,16 +303,13 @@ _MEASURES = frozenset(
 )
 _NUMBER_GLUED = re.compile(r"\d+([^\W\d_]+)")
 _NUMBER_UNIT = re.compile(r"(?<![\d.,])(\d+)(?:[.,]\d+)*\s?-?\s?([^\W\d_]+)")
-
-
 _RANGE = re.compile(r"(?<![\d.,])(\d+)\s*(?:-|–|a|to|hasta|al)\s*(\d+)(?![\d.,])")
 
 
 def _range_changed(folded: str, brief: Brief) -> bool:
     """A range whose ends are numbers of the brief but not its range: "grupos de 3 a 6" where it writes "de 2 a
     6"."""
-    given = set(_RANGE.findall(brief.folded))
-    return any(pair not in given for pair in _RANGE.findall(folded))
+    return any(pair not in brief.ranges for pair in _RANGE.findall(folded))
 
 
 def _unit_changed(folded: str, brief: Brief) -> bool:
@@ -312,7 +319,7 @@ def _unit_changed(folded: str, brief: Brief) -> bool:
     for number, unit in _NUMBER_UNIT.findall(folded):
         if unit not in _MEASURES:
             continue
-        given = [u for n, u in _NUMBER_UNIT.findall(brief.folded) if n == number]
+        given = [u for n, u in brief.number_units if n == number]
         if not any(g.startswith(unit) or unit.startswith(g[:3]) for g in given):
             return True
     return False
@@ -437,12 +444,13 @@ def _repeated_pair(tokens: list[str]) -> bool:
     return len(set(pairs)) < len(pairs)
 
 
+def claims_in(folded: str, language: str) -> list[str]:
+    """The claims of :data:`CLAIMS` that folded text makes ("free", "garantia")."""
+    return [c for c in CLAIMS.get(language, ()) if re.search(r"(?<![\w])" + re.escape(c), folded)]
+
+
 def _invented_claim(line: str, brief: str, language: str) -> bool:
-    for claim in CLAIMS[language]:
-        pattern = r"(?<![\w])" + re.escape(claim)
-        if re.search(pattern, line) and not re.search(pattern, brief):
-            return True
-    return False
+    return bool(set(claims_in(line, language)) - set(claims_in(brief, language)))
 
 
 def _other_language(tokens: list[str], language: str, known: frozenset[str] = frozenset()) -> bool:
