@@ -8,6 +8,7 @@ web process: one process, a thread per request), for a shorter time.
 
     .venv/bin/python bench/load_bench.py            # writes bench/results/load.json
     .venv/bin/python bench/load_bench.py --before REV   # and gunicorn on commit REV's code, same data and load
+    .venv/bin/python bench/load_bench.py --before REV --pages-only   # pages only, to bench/results/load_pages.json
 
 ``--before`` serves another commit's code (extracted with git archive, sharing this checkout's virtual environment
 and the same database, so it needs the same migrations) for as long as this code, just before it: a before/after
@@ -29,6 +30,7 @@ from bench.load import harness
 DATABASE = "adoptimizer_load"
 LOCUSTFILE = Path(__file__).resolve().parent / "load" / "locustfile.py"
 RESULTS = Path(__file__).resolve().parent / "results" / "load.json"
+PAGES_RESULTS = RESULTS.with_name("load_pages.json")
 MAX_ERROR_RATE = 0.001
 
 
@@ -67,7 +69,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * multiprocessing.cpu_count() + 1)
     parser.add_argument("--wait", default="1,3", help="seconds between a user's requests, MIN,MAX")
     parser.add_argument("--before", default="", help="also serve this commit's code (same data), just before")
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="only the signed-in marketers (no API scripts): compares pages with a --before whose API cannot serve",
+    )
     args = parser.parse_args()
+    user_classes = ["WebUser"] if args.pages_only else ["WebUser", "ApiUser"]
 
     env = harness.production_env(DATABASE)
     harness.create_database(DATABASE)
@@ -95,7 +103,7 @@ def main() -> None:
                 seconds,
                 logs / name,
                 locust_env,
-                ["WebUser", "ApiUser"],
+                user_classes,
                 spawn_rate=max(1, args.users // 10),
             )
         finally:
@@ -114,11 +122,16 @@ def main() -> None:
 
     gunicorn = runs["gunicorn"]
     result = {
-        "what": "50 concurrent users, 2 minutes, main pages (signed in) and REST API (token), on loopback",
+        "what": (
+            f"{args.users} concurrent users, {args.seconds} s, main pages (signed in)"
+            + ("" if args.pages_only else " and REST API (token)")
+            + ", on loopback"
+        ),
         "setup": {
             "database": "PostgreSQL 15",
             "settings": "DJANGO_ENV=production",
             "users": args.users,
+            "user_classes": user_classes,
             "think_time_s": args.wait,
             "cpu_cores": multiprocessing.cpu_count(),
             "data": data,
@@ -138,10 +151,11 @@ def main() -> None:
         ),
         "runs": runs,
     }
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    written = PAGES_RESULTS if args.pages_only else RESULTS
+    written.write_text(json.dumps(result, indent=2) + "\n")
     print(
         f"\nerror rate {gunicorn['error_rate']:.4%} (goal < {MAX_ERROR_RATE:.1%}): "
-        f"{'met' if result['goal']['met'] else 'NOT met'}; written to {RESULTS}"
+        f"{'met' if result['goal']['met'] else 'NOT met'}; written to {written}"
     )
 
 

@@ -339,7 +339,7 @@ def generate_many(
         try:
             if request.strategy == "full":
                 guard, item = _guarded_input(request)
-                rows = compose.plan_rows(item, embedder, compose.first_round())
+                rows = compose.plan_rows(item, embedder, compose.first_round(_wanted(request)))
                 planned.append(_Planned(request, guard, [kind for kind, _ in rows], [row for _, row in rows], item))
             else:
                 guard, items = prepare(request, tokenizer)

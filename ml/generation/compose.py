@@ -16,6 +16,7 @@ A field gets fewer lines than asked rather than a bad one. Every dropped line is
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -64,6 +65,8 @@ FIRST_ROWS = {"headlines": 8, "descriptions": 1, "keywords": 4}
 EXTRA_ROWS = {"headlines": 10, "descriptions": 2, "keywords": 8}
 # a full ad: Google's ad strength counts 10+ distinct headlines and 3+ descriptions as good; 8 keywords
 FULL_AD = {"headlines": 10, "descriptions": 3, "keywords": 8}
+# what a request asks by default (a full responsive search ad): the first round's rows are sized for it
+ASKED = {"headlines": 15, "descriptions": 4, "keywords": 10}
 LINES_PER_ROW = {"headlines": 10, "descriptions": 4, "keywords": 10}
 TOKENS_PER_LINE = {"keywords": 9, "headlines": 10, "descriptions": 26}
 KINDS = ("keywords", "headlines", "descriptions")
@@ -76,14 +79,29 @@ def row_tokens() -> int:
     return sum((ROWS[k] + EXTRA_ROWS[k]) * (TOKENS_PER_LINE[k] * LINES_PER_ROW[k] + 2) for k in KINDS)
 
 
-def first_round() -> dict[str, range]:
+def first_rows(wanted: Mapping[str, int] | None = None) -> dict[str, int]:
+    """How many rows of each field the first round decodes: :data:`FIRST_ROWS` for a full ad (what a request asks
+    by default, :data:`ASKED`), and in proportion for a request that asks fewer lines (3 headlines need about a
+    fifth of the rows of 15), at least one. A field the first round leaves short gets the rest of its rows next.
+
+    Only the first round is sized: on the injection corpus's thin briefs (3 headlines, 2 descriptions, 3 keywords
+    asked) a second round sized the same way left most requests short, and the third round then decoded more rows
+    and took longer than a second round of every row left."""
+    wanted = wanted or ASKED
+    return {
+        kind: min(FIRST_ROWS[kind], max(1, math.ceil(FIRST_ROWS[kind] * wanted[kind] / ASKED[kind]))) for kind in KINDS
+    }
+
+
+def first_round(wanted: Mapping[str, int] | None = None) -> dict[str, range]:
     """The rows of the first round, per field (indices into each field's :data:`ROWS`)."""
-    return {kind: range(FIRST_ROWS[kind]) for kind in KINDS}
+    return {kind: range(rows) for kind, rows in first_rows(wanted).items()}
 
 
-def second_round(short: Iterable[str]) -> dict[str, range]:
-    """The rows of :data:`ROWS` the first round left for the fields it left short."""
-    return {kind: range(FIRST_ROWS[kind], ROWS[kind]) for kind in short if FIRST_ROWS[kind] < ROWS[kind]}
+def second_round(short: Iterable[str], wanted: Mapping[str, int] | None = None) -> dict[str, range]:
+    """The rows of :data:`ROWS` the first round (for ``wanted``) left for the fields it left short."""
+    first = first_rows(wanted)
+    return {kind: range(first[kind], ROWS[kind]) for kind in short if first[kind] < ROWS[kind]}
 
 
 def third_round(short: Iterable[str]) -> dict[str, range]:
@@ -101,7 +119,7 @@ def next_rows(round_: int, chosen: Mapping[str, Sequence[Any]], wanted: Mapping[
     short of what was asked, the third for those still short of a full ad (:data:`FULL_AD`, or what was asked
     when that is less)."""
     if round_ == 2:
-        return second_round(short_fields(chosen, wanted))
+        return second_round(short_fields(chosen, wanted), wanted)
     return third_round(short_fields(chosen, {k: min(wanted[k], FULL_AD[k]) for k in KINDS}))
 
 

@@ -21,7 +21,7 @@ from campaigns.services.demo import seed_demo
 from tests.integration.test_worker import ROOT, database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-RUNS = 10
+RUNS = 5  # plans, one after the other, each with at least one crash of its worker
 
 
 def start_worker(queue: str, env: dict[str, str]) -> subprocess.Popen:

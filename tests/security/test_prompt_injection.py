@@ -54,8 +54,9 @@ BENIGN_FLAGGED_BEFORE = 0
 BENIGN_MULTILINGUAL_FLAGGED_BEFORE = 0
 # the disguises of the pen test that found 12 of 14 attempts accepted
 PEN_TEST_KINDS = {"zero_width", "leet", "override", "chatml", "base64", "writer_note", "brand_guideline"}
-# attempts the real model writes from in strip mode: one or two of each kind of disguise, both languages of request
-GENERATION_SAMPLE = [1, 4, 6, 9, 12, 15, 17, 20, 24, 26, 32, 37, 41, 44, 48, 51, 52, 57, 66, 71, 82, 87, 92, 95, 99]
+# attempts the real model writes from in strip mode: one of each kind of disguise the earlier sample of 25 had (17
+# kinds), the language switch in both languages of request; the guardrail's own tests read all 104 attempts
+GENERATION_SAMPLE = [1, 4, 6, 9, 12, 15, 17, 20, 24, 32, 37, 41, 44, 48, 51, 52, 57]
 GERMAN_WORDS = {
     "und",
     "der",

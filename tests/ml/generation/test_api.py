@@ -177,18 +177,39 @@ def test_a_second_round_decodes_only_the_rows_left_for_the_fields_the_first_left
     counting = CountingBatcher(batcher)
     assets = generate_many([request], counting)[0]
 
-    assert len(counting.rounds) in (2, 3) and len(counting.rounds[0]) == 4 + 1 + 2
+    wanted = {"headlines": 1, "descriptions": 4, "keywords": 1}
+    first = compose.first_rows(wanted)  # sized for what was asked: one row for one headline
+    assert first == {"headlines": 1, "descriptions": 1, "keywords": 1}
+    assert len(counting.rounds) in (2, 3) and len(counting.rounds[0]) == sum(first.values())
     second, *third = (
         {kind: sum(item.limit == FIELD_LIMITS[kind] for item in rows) for kind in compose.KINDS}
         for rows in counting.rounds[1:]
     )
     returned = {"headlines": len(assets.headlines), "descriptions": len(assets.descriptions)}
     returned["keywords"] = len(assets.keywords)
-    wanted = {"headlines": 1, "descriptions": 4, "keywords": 1}
     for kind in compose.KINDS:  # a field is decoded again, with all its rows left, only when it was short
-        assert second[kind] in (0, compose.ROWS[kind] - compose.FIRST_ROWS[kind])
+        assert second[kind] in (0, compose.ROWS[kind] - first[kind])
         assert second[kind] or returned[kind] == wanted[kind]
-    assert second["descriptions"] == 1 and second["headlines"] == 0
+    assert second["descriptions"] == compose.ROWS["descriptions"] - 1
     for kind, rows in (third[0] if third else {}).items():  # a third round only for a field still short of a full ad
         assert rows in (0, compose.EXTRA_ROWS[kind]) and (not rows or second[kind])
     assert 0 < assets.tokens <= token_budget(request)
+
+
+def test_the_first_round_is_sized_for_what_the_request_asks() -> None:
+    from ml.generation import compose
+
+    default = GenerationRequest(CEMENT)  # a full ad
+    assert compose.ASKED == {
+        "headlines": default.n_headlines,
+        "descriptions": default.n_descriptions,
+        "keywords": default.n_keywords,
+    }
+    assert compose.first_rows() == compose.first_rows(compose.ASKED) == compose.FIRST_ROWS
+    small = compose.first_rows({"headlines": 3, "descriptions": 2, "keywords": 3})
+    assert small == {"headlines": 2, "descriptions": 1, "keywords": 2}
+    assert compose.first_rows({"headlines": 30, "descriptions": 8, "keywords": 20}) == compose.FIRST_ROWS
+    # a short field gets every row its first round left
+    assert compose.next_rows(2, {}, {"headlines": 3, "descriptions": 2, "keywords": 3})["headlines"] == range(
+        2, compose.ROWS["headlines"]
+    )
