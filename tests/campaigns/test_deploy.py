@@ -211,6 +211,7 @@ def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
+@pytest.mark.backend_independent  # static files and TLS headers: no database in it
 def test_gunicorn_serves_https_only_with_hashed_compressed_static_files(gunicorn):
     base, var = gunicorn
     manifest = json.loads((var / "static" / "staticfiles.json").read_text())["paths"]

@@ -67,6 +67,7 @@ def batches() -> Iterator[list[BatchStats]]:
 
 
 @pytest.mark.slow
+@pytest.mark.backend_independent  # counters of the model's and the rebalance's work, not of the database
 def test_metrics_after_a_generation_run_and_a_rebalance(client, django_capture_on_commit_callbacks, batches):
     organization = seed_demo(seed=7, days=90, end=END)
     # Automatic mode; yesterday's data counts as stale (no raises) and one campaign's monthly cap forces a cut.
