@@ -94,9 +94,9 @@ class GenerationRequest:
     blocked_terms: tuple[str, ...] = ()
     platforms: tuple[Platform, ...] = BOTH_PLATFORMS
     guard_mode: GuardMode = "refuse"
-    n_keywords: int = 10
-    n_headlines: int = 15
-    n_descriptions: int = 4
+    n_keywords: int = compose.ASKED["keywords"]
+    n_headlines: int = compose.ASKED["headlines"]
+    n_descriptions: int = compose.ASKED["descriptions"]
     seed: int = 0
     strategy: Literal["full", "plain"] = "full"
 

@@ -65,7 +65,8 @@ FIRST_ROWS = {"headlines": 8, "descriptions": 1, "keywords": 4}
 EXTRA_ROWS = {"headlines": 10, "descriptions": 2, "keywords": 8}
 # a full ad: Google's ad strength counts 10+ distinct headlines and 3+ descriptions as good; 8 keywords
 FULL_AD = {"headlines": 10, "descriptions": 3, "keywords": 8}
-# what a request asks by default (a full responsive search ad): the first round's rows are sized for it
+# what a request asks by default (a full responsive search ad; GenerationRequest's defaults): the first round's rows
+# are sized for it
 ASKED = {"headlines": 15, "descriptions": 4, "keywords": 10}
 LINES_PER_ROW = {"headlines": 10, "descriptions": 4, "keywords": 10}
 TOKENS_PER_LINE = {"keywords": 9, "headlines": 10, "descriptions": 26}

@@ -180,6 +180,16 @@ class Brief:
         return fold(self.text)
 
     @cached_property
+    def checked_language(self) -> str:
+        """The language whose word lists check the lines (English for one without lists)."""
+        return self.language if self.language in STOP_WORDS else "en"
+
+    @cached_property
+    def claims(self) -> frozenset[str]:
+        """The claims of :data:`CLAIMS` the brief makes: a line may repeat these, and no others."""
+        return frozenset(claims_in(self.folded, self.checked_language))
+
+    @cached_property
     def numbers(self) -> frozenset[str]:
         return frozenset(n.replace(",", ".") for n in _NUMBER.findall(self.text))
 
@@ -236,7 +246,7 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
     text = line.text
     folded = fold(text)
     tokens = words(text)
-    language = brief.language if brief.language in STOP_WORDS else "en"
+    language = brief.checked_language
     stops = STOP_WORDS[language]
     if not line.ended_by_model(MIN_END_PROBABILITY):
         return "cut"
@@ -280,7 +290,7 @@ def check_line(line: ScoredLine, kind: str, brief: Brief) -> str | None:
         return "misspelled"
     if any(n not in known_numbers for n in numbers) or _unit_changed(folded, brief) or _range_changed(folded, brief):
         return "invented_number"
-    if _invented_claim(folded, brief.folded, language):
+    if _invented_claim(folded, brief, language):
         return "invented_claim"
     stems = {stem(w) for w in repeatable}
     known = brief.content_stems
@@ -389,7 +399,7 @@ def _cut_at_limit(text: str, last: str, kind: str, brief: Brief) -> bool:
     if last in brief.word_set:
         return False
     # at the limit, a short stop word of the other language is the start of a cut word ("Tours in San De[go]")
-    language = brief.language if brief.language in STOP_WORDS else "en"
+    language = brief.checked_language
     other = {w for lang, stops in STOP_WORDS.items() if lang != language for w in stops}
     if len(last) <= 3 and last in other and last not in STOP_WORDS[language]:
         return True
@@ -398,7 +408,7 @@ def _cut_at_limit(text: str, last: str, kind: str, brief: Brief) -> bool:
 
 def extra_words(text: str, kind: str, brief: Brief) -> int:
     """How many content words of ``text`` are neither the brief's nor words any ad or search adds."""
-    language = brief.language if brief.language in STOP_WORDS else "en"
+    language = brief.checked_language
     common = SEARCH_WORDS[language] | (AD_WORDS[language] if kind != "keywords" else frozenset())
     allowed = brief.content_stems | {stem(w) for w in common}
     stems = {
@@ -449,8 +459,8 @@ def claims_in(folded: str, language: str) -> list[str]:
     return [c for c in CLAIMS.get(language, ()) if re.search(r"(?<![\w])" + re.escape(c), folded)]
 
 
-def _invented_claim(line: str, brief: str, language: str) -> bool:
-    return bool(set(claims_in(line, language)) - set(claims_in(brief, language)))
+def _invented_claim(line: str, brief: Brief, language: str) -> bool:
+    return bool(set(claims_in(line, language)) - brief.claims)
 
 
 def _other_language(tokens: list[str], language: str, known: frozenset[str] = frozenset()) -> bool:
