@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns.models import Campaign
+from campaigns.models import Ad, Campaign, Keyword, Organization
+from tests.factories import AdGroupFactory, CampaignFactory, KeywordFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +117,48 @@ def test_downloads_list_what_they_leave_out_in_a_file_beside_them(client, owner,
     empty = client.get(reverse("campaigns:download_left_out", args=["google-ads-editor"]))
     assert empty.content.decode("utf-8-sig").splitlines() == ["Item,Rule,Reason"]
     assert client.get(reverse("campaigns:download_left_out", args=["nope"])).status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the page keeps its findings on PostgreSQL only")
+def test_exports_page_keeps_its_findings_only_while_the_account_is_the_same(client, owner, organization):
+    """The findings are kept under a digest of the rows they were checked on: writes that bypass the models' save()
+    (a queryset update, a bulk insert, the organization's blocked terms) show on the next view, in its language."""
+    keyword = KeywordFactory(ad_group=AdGroupFactory(campaign=CampaignFactory(organization=organization)))
+    ad_group = keyword.ad_group
+    ad = Ad.objects.create(
+        ad_group=ad_group,
+        headlines=[{"text": f"Cemento rápido {n}"} for n in range(3)],
+        descriptions=[{"text": "Entrega en 24 horas."}, {"text": "Precio de fábrica."}],
+        final_url="https://example.com/cemento",
+    )
+    client.force_login(owner)
+
+    def editor() -> str:
+        page = client.get(reverse("campaigns:exports")).content.decode()
+        return page.split('id="export-google-ads-editor"')[1].split("</section>")[0]
+
+    assert "Everything in the account goes into this file." in editor()
+    with CaptureQueriesContext(connection) as kept:
+        assert "Everything in the account goes into this file." in editor()
+    # the digest's query only: the ads are not read again
+    assert not [query for query in kept.captured_queries if 'SELECT "campaigns_ad"."id"' in query["sql"]]
+
+    Organization.objects.filter(pk=organization.pk).update(blocked_terms=["rápido"])
+    shown = editor()
+    assert "Everything in the account" not in shown and f"ad {ad.pk}" in shown and "rápido" in shown
+    Ad.objects.filter(pk=ad.pk).update(headlines=[{"text": f"Cemento gris {n}"} for n in range(3)])
+    assert "Everything in the account goes into this file." in editor()
+    Keyword.objects.bulk_create(
+        [
+            Keyword(
+                organization=organization,
+                ad_group=ad_group,
+                campaign=ad_group.campaign,
+                text="cemento rápido",
+                match_type="exact",
+            )
+        ]
+    )
+    assert "keyword &#x27;cemento rápido&#x27;" in editor()
+    spanish = client.get(reverse("campaigns:exports"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "1 elemento queda fuera de este archivo:" in spanish and "palabra clave" in spanish
