@@ -183,8 +183,10 @@ def run_locust(
     env: dict[str, str],
     user_classes: list[str],
     spawn_rate: float | None = None,
+    steady: bool = False,
 ) -> dict[str, dict]:
-    """Locust headless against ``host``; per request name: count, failures, requests/s and p50/p95/p99 in ms."""
+    """Locust headless against ``host``; per request name: count, failures, requests/s and p50/p95/p99 in ms.
+    ``steady``: the statistics restart once every user has spawned (and signed in), so they leave out the ramp."""
     command = [
         str(BIN / "locust"),
         "-f",
@@ -205,6 +207,7 @@ def run_locust(
         "10",
         "--loglevel",
         "WARNING",
+        *(["--reset-stats"] if steady else []),
         *user_classes,
     ]
     subprocess.run(command, cwd=ROOT, env=env, check=False, timeout=seconds + 120)
