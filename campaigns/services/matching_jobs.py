@@ -84,11 +84,28 @@ def _progress(job_id: int, percent: int) -> None:
     MatchingJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(progress=percent)
 
 
+# what the pages say of a matching (campaigns/_matching_job.html, _matching_shown.html): not the import's totals
+SHOWN = (
+    "status",
+    "progress",
+    "terms",
+    "error",
+    "result",
+    "finished_at",
+    "report_import__filename",
+    "report_import__created_at",
+)
+
+
 def latest_and_shown(organization: Organization) -> tuple[MatchingJob | None, MatchingJob | None]:
     """The organization's newest matching job (queued, running or finished, for its progress) and the one whose
     result the pages show (its newest that succeeded), in one query: the pages ask on every view."""
     jobs = MatchingJob.objects.filter(organization=organization).order_by("-pk")
     newest, newest_succeeded = jobs.values("pk")[:1], jobs.filter(status=JobStatus.SUCCEEDED).values("pk")[:1]
-    found = list(jobs.filter(Q(pk=Subquery(newest)) | Q(pk=Subquery(newest_succeeded))).select_related("report_import"))
+    found = list(
+        jobs.filter(Q(pk=Subquery(newest)) | Q(pk=Subquery(newest_succeeded)))
+        .select_related("report_import")
+        .only(*SHOWN)
+    )
     shown = next((job for job in found if job.status == JobStatus.SUCCEEDED), None)
     return (found[0] if found else None), shown
