@@ -13,6 +13,7 @@ The downloads never use this: a file and its left-out CSV are always checked fro
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from django.core.cache import cache
@@ -58,7 +59,9 @@ def structure_digest(organization: Organization) -> str | None:
         return cursor.fetchone()[0]
 
 
+@functools.cache
 def _digest_sql() -> str:
+    """The digest's query: the same text for every organization (its id is the parameter), built once."""
     quote = connection.ops.quote_name
     campaigns, groups, ads, keywords, lists, organizations = (
         quote(model._meta.db_table) for model in (Campaign, AdGroup, Ad, Keyword, NegativeKeywordList, Organization)
@@ -67,33 +70,30 @@ def _digest_sql() -> str:
 
     def rows(alias: str, source: str) -> str:
         # a fixed-width md5 per row, so that no two different sets of rows read alike
-        return f"coalesce((SELECT string_agg(md5({alias}::text), '' ORDER BY {alias}.id) FROM {source}), '')"
+        return f"md5(coalesce((SELECT string_agg(md5({alias}::text), '' ORDER BY {alias}.id) FROM {source}), ''))"
 
+    parts = [
+        f"(SELECT md5(o::text) FROM {organizations} o WHERE o.id = %(organization)s)",
+        rows("c", "org_campaigns c"),
+        rows("g", "org_groups g"),
+        rows("a", f"{ads} a WHERE a.ad_group_id IN (SELECT id FROM org_groups)"),
+        rows(
+            "k",
+            f"{keywords} k WHERE k.organization_id = %(organization)s"
+            " OR k.ad_group_id IN (SELECT id FROM org_groups)"
+            " OR k.campaign_id IN (SELECT id FROM org_campaigns)"
+            " OR k.shared_list_id IN (SELECT id FROM org_lists)",
+        ),
+        rows("l", "org_lists l"),
+        rows(
+            "m",
+            f"{through} m WHERE m.campaign_id IN (SELECT id FROM org_campaigns)"
+            " OR m.negativekeywordlist_id IN (SELECT id FROM org_lists)",
+        ),
+    ]
     return f"""
         WITH org_campaigns AS (SELECT * FROM {campaigns} WHERE organization_id = %(organization)s),
              org_groups AS (SELECT * FROM {groups} WHERE campaign_id IN (SELECT id FROM org_campaigns)),
              org_lists AS (SELECT * FROM {lists} WHERE organization_id = %(organization)s)
-        SELECT md5(concat(
-            (SELECT md5(o::text) FROM {organizations} o WHERE o.id = %(organization)s), '/',
-            md5({rows("c", "org_campaigns c")}), '/',
-            md5({rows("g", "org_groups g")}), '/',
-            md5({rows("a", f"{ads} a WHERE a.ad_group_id IN (SELECT id FROM org_groups)")}), '/',
-            md5({
-        rows(
-            "k",
-            f'''{keywords} k WHERE k.organization_id = %(organization)s
-                OR k.ad_group_id IN (SELECT id FROM org_groups)
-                OR k.campaign_id IN (SELECT id FROM org_campaigns)
-                OR k.shared_list_id IN (SELECT id FROM org_lists)''',
-        )
-    }), '/',
-            md5({rows("l", "org_lists l")}), '/',
-            md5({
-        rows(
-            "m",
-            f'''{through} m WHERE m.campaign_id IN (SELECT id FROM org_campaigns)
-                OR m.negativekeywordlist_id IN (SELECT id FROM org_lists)''',
-        )
-    })
-        ))
+        SELECT md5(concat_ws('/', {", ".join(parts)}))
     """
