@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from functools import reduce
-from operator import or_
+from itertools import chain
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db import connection
+from django.db.models import Model, Sum
 
-from campaigns.models import DailyMetric, MetricLevel, Organization, ReportImport, SearchTermDaily, in_span
+from campaigns.models import (
+    Campaign,
+    DailyMetric,
+    MetricLevel,
+    Organization,
+    ReportImport,
+    SearchTerm,
+    SearchTermDaily,
+    in_span,
+)
 from campaigns.services.performance import latest_period
 from ml.arithmetic import TermStats, summarize, wasted_spend
 
@@ -34,21 +44,8 @@ def account_summaries(
 ) -> list[dict]:
     """:func:`account_summary` of each ``(start, end, days)`` (the dashboard's period and the one before), in three
     queries however many periods when they do not overlap: one per table, grouped by period."""
-    spans = [in_span(start, end) for start, end, _days in periods]
-    totals = _sums_by_period(
-        DailyMetric.objects.filter(organization=organization, level=MetricLevel.CAMPAIGN),
-        periods,
-        spans,
-        (),
-        {name: name for name in _SUMS},
-    )
-    terms = _sums_by_period(
-        SearchTermDaily.objects.filter(campaign__organization=organization),
-        periods,
-        spans,
-        ("search_term__text",),
-        {"clicks": "clicks", "cost": "cost_micros", "conversions": "conversions"},
-    )
+    totals = _sums_by_period(_CAMPAIGN_ROWS, organization, periods)
+    terms = _sums_by_period(_SEARCH_TERM_ROWS, organization, periods)
     first, last = min(start for start, _end, _days in periods), max(end for _start, end, _days in periods)
     imports = list(
         ReportImport.objects.filter(
@@ -83,33 +80,87 @@ def account_summaries(
     return summaries
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Rows to sum per period, for :func:`_sums_by_period`: ``source`` is the FROM and WHERE of an organization's
+    rows (aliased ``r``, the organization its one parameter), ``keys`` the columns grouped by (their names in the
+    result), ``sums`` the result's names of the summed columns and whether each is a whole number."""
+
+    source: str
+    keys: tuple[tuple[str, str], ...]
+    sums: tuple[tuple[str, str, bool], ...]
+
+
+def _source(model: type[Model], joins: str, where: str) -> str:
+    table = connection.ops.quote_name(model._meta.db_table)
+    return f"FROM {table} r {joins} WHERE {where}"
+
+
+# in_span(start, end) of campaigns.models in SQL: the days of [start, end] and the period rows wholly inside it
+_SPAN = "(r.date >= %s AND ((r.date_to IS NULL AND r.date <= %s) OR r.date_to <= %s))"
+
+
+@functools.cache
+def _sums_sql(rows: _Rows, number: int, disjoint: bool) -> str:
+    """The query of :func:`_sums_by_period` for ``number`` periods: one query grouped by the number of the period
+    whose span holds the row when the spans are disjoint; else (overlapping spans, whose rows count in several) a
+    query per period, joined by UNION ALL."""
+    sums = ", ".join(
+        f"CAST(SUM(r.{column}) AS BIGINT) AS {name}" if whole else f"SUM(r.{column}) AS {name}"
+        for name, column, whole in rows.sums
+    )
+    keys = "".join(f", {column} AS {name}" for name, column in rows.keys)
+    group = "".join(f", {column}" for _name, column in rows.keys)
+    if disjoint:
+        which = " ".join(f"WHEN {_SPAN} THEN {i}" for i in range(number))
+        spans = " OR ".join([_SPAN] * number)
+        return f"SELECT CASE {which} END AS period_number{keys}, {sums} {rows.source} AND ({spans}) GROUP BY 1{group}"
+    return " UNION ALL ".join(
+        f"SELECT {i} AS period_number{keys}, {sums} {rows.source} AND {_SPAN} GROUP BY 1{group}" for i in range(number)
+    )
+
+
 def _sums_by_period(
-    rows: QuerySet,
-    periods: Sequence[tuple[date, date, int]],
-    spans: list[Q],
-    keys: tuple[str, ...],
-    sums: dict[str, str],
+    rows: _Rows, organization: Organization, periods: Sequence[tuple[date, date, int]]
 ) -> list[dict[tuple, dict]]:
-    """Per period, ``{values of keys: {name: sum of field}}`` over the rows of its span (a group without rows is
-    absent). Disjoint periods (the dashboard's and the one before) are one query grouped by a period number: each
-    span is compiled once, not once per sum, which was most of the dashboard's own time; overlapping periods,
-    whose rows count in several, take a query each."""
+    """Per period, ``{values of keys: {name: sum}}`` over the organization's rows of its span (a group without rows
+    is absent), in one query. Written in SQL: the ORM's building of this query (a CASE of the spans, each compiled
+    again for every sum) was most of the dashboard's own time."""
     ordered = sorted(periods)
     disjoint = all(earlier[1] < later[0] for earlier, later in zip(ordered, ordered[1:], strict=False))
-    groups = [list(range(len(periods)))] if disjoint else [[i] for i in range(len(periods))]
+    spans = [[connection.ops.adapt_datefield_value(day) for day in (start, end, end)] for start, end, _days in periods]
+    if disjoint:  # the spans in the CASE, the organization, the spans again in the WHERE
+        params = [*chain(*spans), organization.pk, *chain(*spans)]
+    else:  # each period's query: its organization and its span
+        params = [value for span in spans for value in (organization.pk, *span)]
     found: list[dict[tuple, dict]] = [{} for _ in periods]
-    for group in groups:
-        which = Case(*(When(spans[i], then=Value(i)) for i in group), output_field=IntegerField())
-        grouped = (
-            rows.filter(reduce(or_, (spans[i] for i in group)))
-            .annotate(period_number=which)
-            .values("period_number", *keys)
-            .annotate(**{name: Sum(field) for name, field in sums.items()})
-            .order_by()
-        )
-        for row in grouped:
-            found[row["period_number"]][tuple(row[key] for key in keys)] = {name: row[name] for name in sums}
+    names = [name for name, _column in rows.keys]
+    with connection.cursor() as cursor:
+        cursor.execute(_sums_sql(rows, len(periods), disjoint), params)
+        columns = [column[0] for column in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(columns, values, strict=True))
+            found[row["period_number"]][tuple(row[name] for name in names)] = {
+                name: row[name] for name, _column, _whole in rows.sums
+            }
     return found
+
+
+_CAMPAIGN_ROWS = _Rows(
+    source=_source(DailyMetric, "", f"r.organization_id = %s AND r.level = '{MetricLevel.CAMPAIGN.value}'"),
+    keys=(),
+    sums=tuple((name, name, name != "conversions") for name in _SUMS),
+)
+_SEARCH_TERM_ROWS = _Rows(
+    source=_source(
+        SearchTermDaily,
+        f"JOIN {connection.ops.quote_name(SearchTerm._meta.db_table)} t ON t.id = r.search_term_id "
+        f"JOIN {connection.ops.quote_name(Campaign._meta.db_table)} c ON c.id = r.campaign_id",
+        "c.organization_id = %s",
+    ),
+    keys=(("text", "t.text"),),
+    sums=(("clicks", "clicks", True), ("cost", "cost_micros", True), ("conversions", "conversions", False)),
+)
 
 
 def _unlisted_cost(imports: Iterable[ReportImport], start: date, end: date) -> int:

@@ -238,7 +238,8 @@ def test_both_periods_are_summed_in_three_queries_as_each_alone(organization, ac
 
 
 def test_overlapping_periods_count_their_shared_days_in_each(organization, account, django_assert_num_queries):
-    """Periods that overlap (not the dashboard's) are summed a query each, so a day in both counts in both."""
+    """Periods that overlap (not the dashboard's) are summed apart (one query, a part each), so a day in both
+    counts in both."""
     from campaigns.services.summary import account_summaries, account_summary
 
     DailyMetric.objects.create(
@@ -251,7 +252,58 @@ def test_overlapping_periods_count_their_shared_days_in_each(organization, accou
         cost_micros=9_000_000,
     )
     wide, narrow = (DAY - timedelta(days=2), DAY, 3), (DAY - timedelta(days=1), DAY, 2)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         both = account_summaries(organization, [wide, narrow])
     assert both == [account_summary(organization, days=3, end=DAY), account_summary(organization, days=2, end=DAY)]
     assert (both[0]["cost_micros"], both[1]["cost_micros"]) == (59_000_000, 50_000_000)
+
+
+@pytest.mark.parametrize("overlapping", [False, True])
+def test_the_sums_are_those_of_the_rows_in_each_span(organization, account, overlapping):
+    """The summary's SQL selects what ``in_span`` selects: day rows inside, period rows wholly inside (not one that
+    straddles the end), this organization's campaign-level rows only, each search term's rows summed by text."""
+    from django.db.models import Sum
+
+    from campaigns.models import SearchTerm, SearchTermDaily, in_span
+    from campaigns.services.summary import account_summaries
+    from tests.factories import OrganizationFactory
+
+    campaign, other = account["campaign"], CampaignFactory(organization=OrganizationFactory(slug="other"))
+    rows = [  # (organization, campaign, level, first day, last day of a period row, cost)
+        (organization, campaign, "campaign", DAY - timedelta(days=6), DAY - timedelta(days=4), 11_000_000),
+        (organization, campaign, "campaign", DAY - timedelta(days=3), DAY - timedelta(days=1), 13_000_000),
+        (organization, campaign, "campaign", DAY - timedelta(days=7), None, 17_000_000),
+        (organization, campaign, "campaign", DAY - timedelta(days=1), DAY + timedelta(days=1), 29_000_000),
+        (organization, campaign, "ad_group", DAY - timedelta(days=5), None, 19_000_000),
+        (other.organization, other, "campaign", DAY - timedelta(days=5), None, 23_000_000),
+    ]
+    for owner, of, level, first, last, cost in rows:
+        extra = {"ad_group": account["ad_group"]} if level == "ad_group" else {}
+        DailyMetric.objects.create(
+            organization=owner, campaign=of, level=level, date=first, date_to=last, clicks=3, cost_micros=cost, **extra
+        )
+    term = account["term"]
+    twin = SearchTerm.objects.create(organization=organization, campaign=campaign, text=term.text)  # no ad group
+    for search_term, first, last, cost in [
+        (term, DAY - timedelta(days=5), None, 1_000_000),
+        (twin, DAY - timedelta(days=5), None, 2_000_000),
+        (twin, DAY - timedelta(days=2), DAY, 4_000_000),
+    ]:
+        SearchTermDaily.objects.create(
+            search_term=search_term, campaign=campaign, date=first, date_to=last, clicks=4, cost_micros=cost
+        )
+    week, before = (DAY - timedelta(days=6), DAY, 7), (DAY - timedelta(days=13), DAY - timedelta(days=7), 7)
+    periods = [week, (DAY - timedelta(days=3), DAY, 4)] if overlapping else [week, before]
+    summaries = account_summaries(organization, periods)
+    for (start, end, _days), summary in zip(periods, summaries, strict=True):
+        span = in_span(start, end)
+        campaign_rows = DailyMetric.objects.filter(span, organization=organization, level="campaign")
+        term_rows = SearchTermDaily.objects.filter(span, campaign__organization=organization)
+        assert summary["cost_micros"] == campaign_rows.aggregate(cost=Sum("cost_micros", default=0))["cost"]
+        assert summary["clicks"] == campaign_rows.aggregate(clicks=Sum("clicks", default=0))["clicks"]
+        assert summary["search_term_cost_micros"] == term_rows.aggregate(cost=Sum("cost_micros", default=0))["cost"]
+        assert isinstance(summary["cost_micros"], int)
+    assert [summary["cost_micros"] for summary in summaries] == (
+        [74_000_000, 63_000_000] if overlapping else [74_000_000, 17_000_000]
+    )
+    assert summaries[0]["search_term_cost_micros"] == 10_500_000
