@@ -8,16 +8,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Subquery, Sum
+from django.db import connection
+from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from campaigns.models import (
-    DAYS_ONLY,
     BudgetPlan,
     BudgetPlanItem,
+    Campaign,
     DailyMetric,
     Membership,
     MetricLevel,
@@ -26,7 +27,6 @@ from campaigns.models import (
     Suggestion,
     SuggestionKind,
     SuggestionStatus,
-    in_span,
 )
 from campaigns.services import unknowns
 from campaigns.services.performance import latest_period
@@ -52,6 +52,7 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         organization, [(period.start, period.end, period.days), (previous.start, previous.end, previous.days)]
     )
     figures = comparison.figures(summary, before, organization.currency)
+    rows = _campaign_rows(organization, period)
     return render(
         request,
         "campaigns/dashboard.html",
@@ -68,67 +69,90 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
                 {"key": key, "label": label, "url": f"?{urlencode({'range': key})}", "current": key == period.preset}
                 for key, label in periods.PRESETS.items()
             ],
-            "chart": _daily_series(organization, period, cpa_known=unknowns.CONVERSIONS not in summary["unknown"]),
-            "spend_by_campaign": _spend_by_campaign(organization, period),
+            "chart": _daily_series(
+                rows, period, organization.currency, cpa_known=unknowns.CONVERSIONS not in summary["unknown"]
+            ),
+            "spend_by_campaign": _spend_by_campaign(rows, period),
         },
     )
 
 
-def _daily_series(organization: Organization, period: periods.Period, *, cpa_known: bool) -> dict:
+def _campaign_rows(organization: Organization, period: periods.Period) -> list[tuple]:
+    """The organization's campaign rows that start in the period: (date, date_to, campaign id, campaign name, cost,
+    conversions), in one query for both the charts and the spend per campaign. SQL kept per process: the ORM's
+    two grouped queries took most of the time of these two parts of the page."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CAMPAIGN_ROWS_SQL,
+            [
+                organization.pk,
+                connection.ops.adapt_datefield_value(period.start),
+                connection.ops.adapt_datefield_value(period.end),
+            ],
+        )
+        return cursor.fetchall()
+
+
+_CAMPAIGN_ROWS_SQL = (
+    "SELECT r.date, r.date_to, r.campaign_id, c.name, r.cost_micros, r.conversions "
+    f"FROM {connection.ops.quote_name(DailyMetric._meta.db_table)} r "
+    f"JOIN {connection.ops.quote_name(Campaign._meta.db_table)} c ON c.id = r.campaign_id "
+    f"WHERE r.organization_id = %s AND r.level = '{MetricLevel.CAMPAIGN.value}' AND r.date >= %s AND r.date <= %s"
+)
+
+
+def _daily_series(rows: list[tuple], period: periods.Period, currency: str, *, cpa_known: bool) -> dict:
     """Columns for the charts: day (unix seconds, noon UTC), spend and CPA in currency units, conversions; the
     bounds of the time axis (midnight UTC), the currency and the labels."""
     series: dict[str, Any] = {"days": [], "spend": [], "conversions": [], "cpa": []}
     # Charts are per day: period rows (reports without days) have no day to be drawn on.
-    rows = list(
-        DailyMetric.objects.filter(
-            DAYS_ONLY, organization=organization, level=MetricLevel.CAMPAIGN, date__range=(period.start, period.end)
-        )
-        .values("date")
-        .annotate(cost=Sum("cost_micros"), conversions=Sum("conversions"))
-        .order_by("date")
-    )
-    for row in rows:
-        cpa = cpa_micros(row["cost"], row["conversions"]) if cpa_known else None
-        series["days"].append(_seconds(row["date"], time(12)))
-        series["spend"].append(round(row["cost"] / MICROS, 2))
-        series["conversions"].append(round(row["conversions"], 2))
+    by_day: dict[date, list] = {}
+    for day, last, _campaign, _name, cost, conversions in rows:
+        if last is None:
+            sums = by_day.setdefault(_as_date(day), [0, 0.0])
+            sums[0] += cost
+            sums[1] += conversions
+    days = sorted(by_day)
+    for day in days:
+        cost, conversions = by_day[day]
+        cpa = cpa_micros(cost, conversions) if cpa_known else None
+        series["days"].append(_seconds(day, time(12)))
+        series["spend"].append(round(cost / MICROS, 2))
+        series["conversions"].append(round(conversions, 2))
         series["cpa"].append(None if cpa is None else round(cpa / MICROS, 2))
     # the time axis spans the days of data (whole days), not the period asked for: a day of data is a day wide
-    first, last = (rows[0]["date"], rows[-1]["date"]) if rows else (period.start, period.end)
+    first, last = (days[0], days[-1]) if days else (period.start, period.end)
     return {
         **series,
         "start": _seconds(first),
         "end": _seconds(last + timedelta(days=1)),
-        "currency": organization.currency,
+        "currency": currency,
         "locale": get_language() or settings.LANGUAGE_CODE,
         "labels": {"day": _("Day"), "spend": _("Spend"), "conversions": _("Conversions"), "cpa": _("CPA")},
     }
+
+
+def _as_date(value: date | str) -> date:
+    """SQLite returns a raw query's dates as text."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _seconds(day: date, at: time = time(0)) -> int:
     return int(datetime.combine(day, at, tzinfo=UTC).timestamp())
 
 
-def _spend_by_campaign(organization: Organization, period: periods.Period) -> list[dict]:
-    rows = list(
-        DailyMetric.objects.filter(
-            in_span(period.start, period.end), organization=organization, level=MetricLevel.CAMPAIGN
-        )
-        .values("campaign_id", "campaign__name")
-        .annotate(cost=Sum("cost_micros"), conversions=Sum("conversions"))
-        .order_by("-cost")
-    )
-    largest = max((row["cost"] for row in rows), default=0) or 1
-    return [
-        {
-            "id": row["campaign_id"],
-            "name": row["campaign__name"],
-            "cost_micros": row["cost"],
-            "conversions": row["conversions"],
-            "percent": round(100 * row["cost"] / largest),
-        }
-        for row in rows
-    ]
+def _spend_by_campaign(rows: list[tuple], period: periods.Period) -> list[dict]:
+    """Each campaign's cost and conversions over the rows ``in_span`` of the period (days, and period rows wholly
+    inside it), biggest spender first."""
+    sums: dict[int, dict] = {}
+    for _day, last, campaign_id, name, cost, conversions in rows:
+        if last is None or _as_date(last) <= period.end:
+            row = sums.setdefault(campaign_id, {"id": campaign_id, "name": name, "cost_micros": 0, "conversions": 0.0})
+            row["cost_micros"] += cost
+            row["conversions"] += conversions
+    ranked = sorted(sums.values(), key=lambda row: (-row["cost_micros"], row["name"], row["id"]))
+    largest = max((row["cost_micros"] for row in ranked), default=0) or 1
+    return [{**row, "percent": round(100 * row["cost_micros"] / largest)} for row in ranked]
 
 
 def top_negatives(organization: Organization, limit: int = TOP) -> list[Suggestion]:

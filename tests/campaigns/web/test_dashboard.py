@@ -15,7 +15,7 @@ from campaigns.models import DailyMetric, ReportImport
 from campaigns.web import periods
 from campaigns.web.periods import Period
 from tests.campaigns.web.conftest import DAY
-from tests.factories import CampaignFactory
+from tests.factories import CampaignFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -307,3 +307,44 @@ def test_the_sums_are_those_of_the_rows_in_each_span(organization, account, over
         [74_000_000, 63_000_000] if overlapping else [74_000_000, 17_000_000]
     )
     assert summaries[0]["search_term_cost_micros"] == 10_500_000
+
+
+def test_the_charts_draw_days_and_each_campaign_sums_its_period_rows(client, owner, organization, account):
+    """The charts draw only day rows of the period, summed over campaigns; the spend per campaign counts the period
+    rows wholly inside it too, biggest spender first, and never another organization's or an ad group's rows."""
+    cemento, ladrillo = account["campaign"], CampaignFactory(organization=organization, name="Ladrillo")
+    _day(organization, ladrillo, DAY, 20_000_000, conversions=2)
+    _day(organization, ladrillo, DAY - timedelta(days=1), 30_000_000, conversions=0)
+    _day(organization, cemento, DAY - timedelta(days=9), 70_000_000)  # before the period
+    for campaign, first, last, cost in [
+        (ladrillo, DAY - timedelta(days=6), DAY - timedelta(days=2), 90_000_000),  # inside: counted, not drawn
+        (cemento, DAY - timedelta(days=2), DAY + timedelta(days=3), 80_000_000),  # ends after: left out
+    ]:
+        DailyMetric.objects.create(
+            organization=organization, campaign=campaign, level="campaign", date=first, date_to=last, cost_micros=cost
+        )
+    DailyMetric.objects.create(
+        organization=organization,
+        campaign=cemento,
+        ad_group=account["ad_group"],
+        level="ad_group",
+        date=DAY,
+        cost_micros=60_000_000,
+    )
+    other = CampaignFactory(organization=OrganizationFactory(slug="otra"))
+    _day(other.organization, other, DAY, 40_000_000)
+    client.force_login(owner)
+    week = {"range": "custom", "from": (DAY - timedelta(days=6)).isoformat(), "to": DAY.isoformat()}
+    response = client.get(reverse("campaigns:dashboard"), week)
+    assert [
+        (row["name"], row["cost_micros"], row["conversions"], row["percent"])
+        for row in response.context["spend_by_campaign"]
+    ] == [("Ladrillo", 140_000_000, 2.0, 100), (cemento.name, 50_000_000, 5.0, 36)]
+    chart = response.context["chart"]
+    noon = int(datetime(2025, 3, 9, 12, tzinfo=UTC).timestamp())
+    assert (chart["days"], chart["spend"], chart["conversions"], chart["cpa"]) == (
+        [noon, noon + 86_400],
+        [30.0, 70.0],
+        [0.0, 7.0],
+        [None, 10.0],
+    )
