@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from itertools import chain
 
-from django.db import connection
 from django.db.models import Model, Sum
 
 from campaigns.models import (
@@ -21,6 +20,7 @@ from campaigns.models import (
     SearchTermDaily,
     in_span,
 )
+from campaigns.services import page_sql
 from campaigns.services.performance import latest_period
 from ml.arithmetic import TermStats, summarize, wasted_spend
 
@@ -82,18 +82,20 @@ def account_summaries(
 
 @dataclass(frozen=True)
 class _Rows:
-    """Rows to sum per period, for :func:`_sums_by_period`: ``source`` is the FROM and WHERE of an organization's
-    rows (aliased ``r``, the organization its one parameter), ``keys`` the columns grouped by (their names in the
-    result), ``sums`` the result's names of the summed columns and whether each is a whole number."""
+    """Rows to sum per period, for :func:`_sums_by_period`: the FROM and WHERE of an organization's rows of
+    ``model`` (aliased ``r``, its ``joins`` of models aliased and joined ON, ``where`` with the organization as its
+    one parameter), ``keys`` the columns grouped by (their names in the result), ``sums`` the result's names of the
+    summed columns and whether each is a whole number."""
 
-    source: str
+    model: type[Model]
+    joins: tuple[tuple[type[Model], str, str], ...]
+    where: str
     keys: tuple[tuple[str, str], ...]
     sums: tuple[tuple[str, str, bool], ...]
 
-
-def _source(model: type[Model], joins: str, where: str) -> str:
-    table = connection.ops.quote_name(model._meta.db_table)
-    return f"FROM {table} r {joins} WHERE {where}"
+    def source(self) -> str:
+        joins = "".join(f" JOIN {page_sql.table(model)} {alias} ON {on}" for model, alias, on in self.joins)
+        return f"FROM {page_sql.table(self.model)} r{joins} WHERE {self.where}"
 
 
 # in_span(start, end) of campaigns.models in SQL: the days of [start, end] and the period rows wholly inside it
@@ -111,12 +113,13 @@ def _sums_sql(rows: _Rows, number: int, disjoint: bool) -> str:
     )
     keys = "".join(f", {column} AS {name}" for name, column in rows.keys)
     group = "".join(f", {column}" for _name, column in rows.keys)
+    source = rows.source()
     if disjoint:
         which = " ".join(f"WHEN {_SPAN} THEN {i}" for i in range(number))
         spans = " OR ".join([_SPAN] * number)
-        return f"SELECT CASE {which} END AS period_number{keys}, {sums} {rows.source} AND ({spans}) GROUP BY 1{group}"
+        return f"SELECT CASE {which} END AS period_number{keys}, {sums} {source} AND ({spans}) GROUP BY 1{group}"
     return " UNION ALL ".join(
-        f"SELECT {i} AS period_number{keys}, {sums} {rows.source} AND {_SPAN} GROUP BY 1{group}" for i in range(number)
+        f"SELECT {i} AS period_number{keys}, {sums} {source} AND {_SPAN} GROUP BY 1{group}" for i in range(number)
     )
 
 
@@ -128,36 +131,29 @@ def _sums_by_period(
     again for every sum) was most of the dashboard's own time."""
     ordered = sorted(periods)
     disjoint = all(earlier[1] < later[0] for earlier, later in zip(ordered, ordered[1:], strict=False))
-    spans = [[connection.ops.adapt_datefield_value(day) for day in (start, end, end)] for start, end, _days in periods]
+    spans = [[page_sql.day(day) for day in (start, end, end)] for start, end, _days in periods]
     if disjoint:  # the spans in the CASE, the organization, the spans again in the WHERE
         params = [*chain(*spans), organization.pk, *chain(*spans)]
     else:  # each period's query: its organization and its span
         params = [value for span in spans for value in (organization.pk, *span)]
     found: list[dict[tuple, dict]] = [{} for _ in periods]
-    names = [name for name, _column in rows.keys]
-    with connection.cursor() as cursor:
-        cursor.execute(_sums_sql(rows, len(periods), disjoint), params)
-        columns = [column[0] for column in cursor.description]
-        for values in cursor.fetchall():
-            row = dict(zip(columns, values, strict=True))
-            found[row["period_number"]][tuple(row[name] for name in names)] = {
-                name: row[name] for name, _column, _whole in rows.sums
-            }
+    keys, names = len(rows.keys), [name for name, _column, _whole in rows.sums]
+    for period_number, *values in page_sql.fetch(_sums_sql(rows, len(periods), disjoint), params):
+        found[period_number][tuple(values[:keys])] = dict(zip(names, values[keys:], strict=True))
     return found
 
 
 _CAMPAIGN_ROWS = _Rows(
-    source=_source(DailyMetric, "", f"r.organization_id = %s AND r.level = '{MetricLevel.CAMPAIGN.value}'"),
+    model=DailyMetric,
+    joins=(),
+    where=f"r.organization_id = %s AND r.level = '{MetricLevel.CAMPAIGN.value}'",
     keys=(),
     sums=tuple((name, name, name != "conversions") for name in _SUMS),
 )
 _SEARCH_TERM_ROWS = _Rows(
-    source=_source(
-        SearchTermDaily,
-        f"JOIN {connection.ops.quote_name(SearchTerm._meta.db_table)} t ON t.id = r.search_term_id "
-        f"JOIN {connection.ops.quote_name(Campaign._meta.db_table)} c ON c.id = r.campaign_id",
-        "c.organization_id = %s",
-    ),
+    model=SearchTermDaily,
+    joins=((SearchTerm, "t", "t.id = r.search_term_id"), (Campaign, "c", "c.id = r.campaign_id")),
+    where="c.organization_id = %s",
     keys=(("text", "t.text"),),
     sums=(("clicks", "clicks", True), ("cost", "cost_micros", True), ("conversions", "conversions", False)),
 )

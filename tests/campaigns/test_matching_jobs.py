@@ -3,8 +3,11 @@ wins even when an older matching finishes last."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from campaigns.models import JobStatus, MatchingJob, ReportImport, SearchTerm, SearchTermMatch
 from campaigns.services import matching_jobs
@@ -164,3 +167,37 @@ def test_the_pages_read_the_newest_job_and_the_one_shown_in_one_query(
     with django_assert_num_queries(1):
         latest, shown = matching_jobs.latest_and_shown(organization)
         assert (latest, shown, shown.report_import) == (queued, done, None)
+
+
+def test_the_pages_name_the_import_its_time_and_who_imported_it(
+    client, owner, organization, write_report, django_capture_on_commit_callbacks
+):
+    """What the imports and search terms pages read in SQL reads as the ORM would: the import's time (text on
+    SQLite) in the page's format, its file, who imported it, and "—" once that user is gone."""
+    older, newer = _two_imports(organization, write_report, django_capture_on_commit_callbacks)
+    ReportImport.objects.filter(pk=older.report_import_id).update(created_by=owner)
+    ReportImport.objects.filter(pk=newer.report_import_id).update(created_at=datetime(2026, 9, 3, 8, 30, tzinfo=UTC))
+    MatchingJob.objects.filter(pk=newer.pk).update(
+        status=JobStatus.SUCCEEDED, finished_at=datetime(2026, 9, 3, 9, 15, tzinfo=UTC), result={"saved": True}
+    )
+    latest, shown = matching_jobs.latest_and_shown(organization)
+    assert (latest, shown) == (newer, newer)
+    assert (shown.report_import.filename, shown.report_import.created_at, shown.result) == (
+        "second.csv",
+        datetime(2026, 9, 3, 8, 30, tzinfo=UTC),
+        {"saved": True},
+    )
+    client.force_login(owner)
+    with translation.override("en"):
+        body = client.get(reverse("campaigns:search_terms")).content.decode()
+    # Madrid time (settings.TIME_ZONE), the language's short format
+    assert "Matches shown: from the import of second.csv (09/03/2026 10:30 a.m.), matched 09/03/2026 11:15 a.m." in (
+        " ".join(body.split())
+    )
+    response = client.get(reverse("campaigns:imports"))
+    rows = response.context["history"]
+    # newest first: second.csv's time was set back to September
+    assert [(r.filename, r.created_by_username) for r in rows] == [("first.csv", owner.username), ("second.csv", None)]
+    assert f"<td>{owner.username}</td>" in response.content.decode()
+    owner.delete()
+    assert [r.created_by_username for r in import_history(organization)] == [None, None]
