@@ -133,7 +133,7 @@ TERMS = Spec(
         Column(
             "relevance",
             gettext_lazy("Relevance"),
-            lambda t: t.match.score if _has_match(t) else None,
+            lambda t: t.current_match.score if t.current_match else None,
             NUMBER,
             order="match__score",
             help=RELEVANCE_HELP,
@@ -154,14 +154,11 @@ TERMS = Spec(
 )
 
 
-def _has_match(term: SearchTerm) -> bool:
-    return getattr(term, "match", None) is not None
-
-
 def _matched(term: SearchTerm) -> str:
-    if not _has_match(term):
+    match = term.current_match
+    if match is None:
         return _("not matched yet")
-    return term.match.ad_group.name if term.match.ad_group else _("out of scope")
+    return match.ad_group.name if match.ad_group else _("out of scope")
 
 
 @require_http_methods(["GET", "POST"])
