@@ -343,3 +343,34 @@ def test_reasons_stored_in_english_with_a_value_read_in_spanish(client, teammate
     ) in body
     assert f"deshace el cambio {change.pk}" in body
     assert "shared budget" not in body and "campaign-total" not in body and "rollback of change" not in body
+
+
+def test_the_page_shows_the_latest_plan_and_every_campaign_by_name(client, teammate, organization, two_way_plan):
+    """The newest plan (by date, then version) with its items on their campaigns' rows, every campaign of the
+    organization in name order (one without an item too), no other organization's."""
+    from datetime import timedelta
+
+    from tests.factories import OrganizationFactory
+
+    older = BudgetPlan.objects.create(
+        organization=organization, plan_date=DAY - timedelta(days=1), version=5, total_micros=1, policy="thompson"
+    )
+    BudgetPlanItem.objects.create(
+        plan=older, campaign=two_way_plan["arena"], before_micros=1, proposed_micros=2, after_micros=2
+    )
+    CampaignFactory(organization=organization, name="Bloques")  # in no plan
+    CampaignFactory(organization=OrganizationFactory(slug="otra"), name="Azulejos")
+    client.force_login(teammate)
+    response = client.get(reverse("campaigns:budgets"))
+    assert response.context["plan"] == two_way_plan["plan"]
+    rows = [
+        (row["campaign"].name, row["item"] and (row["item"].before_micros, row["item"].after_micros))
+        for row in response.context["rows"]
+    ]
+    assert rows == [
+        ("Arena", (30_000_000, 30_000_000)),
+        ("Bloques", None),
+        ("Cemento", (40_000_000, 50_000_000)),
+        ("Ladrillos", (50_000_000, 40_000_000)),
+    ]
+    assert all(row["item"] is None or row["item"].campaign is row["campaign"] for row in response.context["rows"])
