@@ -186,9 +186,7 @@ def search_terms(request: HttpRequest, membership: Membership) -> HttpResponse:
     terms = (
         SearchTerm.objects.select_related("campaign", "ad_group__campaign", "match__ad_group")
         .only(*shown, "match__ad_group__name")
-        .annotate(
-            cost_micros=_daily_sum("cost_micros"), clicks=_daily_sum("clicks"), conversions=_daily_sum("conversions")
-        )
+        .annotate(**_term_totals(by_total=tables.sort_key(request, TERMS) in TOTALS))
     )
     # shown apart: waste saves money, sculpting only moves traffic to another ad group (rows from before the
     # split carry no kind and were all waste)
@@ -202,10 +200,27 @@ def search_terms(request: HttpRequest, membership: Membership) -> HttpResponse:
     return download or render(request, "campaigns/search_terms.html", {**page_tables, **matching_status(organization)})
 
 
+TOTALS = ("cost", "clicks", "conversions")  # the terms table's columns summed over a term's days
+
+
+def _term_totals(*, by_total: bool) -> dict[str, Sum | Subquery]:
+    """Each term's clicks, cost and conversions over its days (None without any). Sorted by one of them, every
+    term's totals are needed: the days joined and summed under one GROUP BY are then fastest. Sorted otherwise,
+    only the page's terms need them: summed apart for each term, only those rows are read (and the row count
+    does not join the days at all). Measured with 3,030 terms and 272,700 days (PostgreSQL, planner statistics
+    up to date): by cost 250 ms joined, 405 ms apart; by text 240 ms joined, 11 ms apart; the demo's 30 terms by
+    cost 6.2 ms joined, 9.7 ms apart."""
+    if by_total:
+        return {
+            "cost_micros": Sum("daily__cost_micros"),
+            "clicks": Sum("daily__clicks"),
+            "conversions": Sum("daily__conversions"),
+        }
+    return {name: _daily_sum(name) for name in ("cost_micros", "clicks", "conversions")}
+
+
 def _daily_sum(field: str) -> Subquery:
-    """A term's total of ``field`` over its days (None without any), summed apart for each term: a join of the
-    days under GROUP BY would carry every selected related row through the aggregate (a third slower, and the
-    table's row count would aggregate too)."""
+    """A term's total of ``field`` over its days (None without any), summed apart for each term."""
     days = SearchTermDaily.objects.filter(search_term=OuterRef("pk")).order_by().values("search_term")
     return Subquery(days.annotate(total=Sum(field)).values("total"))
 

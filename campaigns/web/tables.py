@@ -249,13 +249,7 @@ def bind(
     anything else falls back to the default order)."""
     params = request.GET
     rows = rows.filter(**{spec.scope: organization})
-    wanted = params.get(spec.param("sort"), "")
-    column = spec.column(wanted.lstrip("-"))
-    if column is None:
-        wanted = spec.default_sort
-        column = spec.column(wanted.lstrip("-"))
-    assert column is not None  # __post_init__ checked the default
-    descending = wanted.startswith("-")
+    column, descending = _sort(params, spec)
     query = params.get(spec.param("q"), "").strip()[:200]
     searched = [c for c in spec.columns if c.key in spec.search]
     if spec.in_memory:
@@ -271,6 +265,22 @@ def bind(
         ordering = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
         source = rows.order_by(ordering, "-pk" if descending else "pk")
     return Table(spec, params, source, column.key, descending, query)
+
+
+def sort_key(request: HttpRequest, spec: Spec) -> str:
+    """The key of the column ``bind`` will sort ``spec``'s rows by (for a view whose best query depends on it)."""
+    return _sort(request.GET, spec)[0].key
+
+
+def _sort(params: QueryDict, spec: Spec) -> tuple[Column, bool]:
+    """The column ``?sort=`` asks for and whether descending; anything else falls back to the default order."""
+    wanted = params.get(spec.param("sort"), "")
+    column = spec.column(wanted.lstrip("-"))
+    if column is None:
+        wanted = spec.default_sort
+        column = spec.column(wanted.lstrip("-"))
+    assert column is not None  # __post_init__ checked the default
+    return column, wanted.startswith("-")
 
 
 def csv_download(tables: Iterable[Table], *, currency: str, basename: str) -> HttpResponse | None:

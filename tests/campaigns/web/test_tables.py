@@ -3,6 +3,8 @@ sort fields, the organization's rows only, formulas neutralised, numbers and dat
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
@@ -273,6 +275,34 @@ def test_search_terms_explain_relevance_and_sort_by_cost(client, viewer, organiz
         '<p class="muted" id="search-terms-relevance-help"><strong>Relevance</strong>: how close the search term '
         "is to the intent of the ad group it was matched to, from 0 (unrelated) to 1"
     ) in body
+
+
+@pytest.mark.parametrize("sort", ["-cost", "clicks", "-conversions", "text", "matched", "-relevance"])
+def test_search_terms_show_the_same_totals_whatever_the_order(client, viewer, organization, account, sort):
+    """Sorted by a total, the totals are summed in one grouped join; sorted otherwise, per term: the same figures
+    either way, a term without days unknown (None), a search that joins other tables counting no day twice."""
+    campaign, ad_group = account["campaign"], account["ad_group"]
+    two_days = SearchTerm.objects.create(
+        organization=organization, campaign=campaign, ad_group=ad_group, text="cemento blanco"
+    )
+    for day, clicks, cost, conversions in [(DAY, 2, 300_000, 1.5), (DAY - timedelta(days=1), 3, 400_000, 0.0)]:
+        SearchTermDaily.objects.create(
+            search_term=two_days,
+            campaign=campaign,
+            date=day,
+            clicks=clicks,
+            cost_micros=cost,
+            conversions=conversions,
+        )
+    SearchTerm.objects.create(organization=organization, campaign=campaign, ad_group=ad_group, text="cemento sin dias")
+    client.force_login(viewer)
+    for query in ({"terms-sort": sort}, {"terms-sort": sort, "terms-q": "Cemento"}):
+        rows = client.get(reverse("campaigns:search_terms"), query).context["terms"].rows
+        assert {(t.text, t.clicks, t.cost_micros, t.conversions) for t in rows} == {
+            ("cemento <b>gratis</b>", 7, 3_500_000, 0.0),
+            ("cemento blanco", 5, 700_000, 1.5),
+            ("cemento sin dias", None, None, None),
+        }
 
 
 def test_budget_history_sorts_filters_and_downloads(client, teammate, organization, account):
