@@ -59,6 +59,12 @@ def test_upload_job_progress_rows(organization, teammate, upload_dir, client):
     assert fragment["HX-Refresh"] == "true"
     assert 'data-status="succeeded"' in fragment.content.decode()
     assert "Imported 120 rows (2026-09-01 – 2026-09-28)." in fragment.content.decode()
+    # the imports page heads with the newest upload, its outcome read from the job's JSON result
+    older = upload(organization, report_rows(3), user=teammate)
+    ImportJob.objects.filter(pk=older.pk).update(created_at=job.created_at - dt.timedelta(minutes=1))
+    page = client.get(reverse("campaigns:imports")).content.decode()
+    assert 'id="import-job" data-status="succeeded"' in page
+    assert "Imported 120 rows (2026-09-01 – 2026-09-28)." in page
 
 
 def test_a_job_polled_while_running_keeps_polling(organization, teammate, upload_dir, client):
