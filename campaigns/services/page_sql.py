@@ -7,10 +7,14 @@ PostgreSQL and SQLite: table names from the models, values converted as the ORM 
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 def table(model: type[Model]) -> str:
@@ -26,11 +30,30 @@ def day(value: Any) -> Any:
 def from_db(model: type[Model], name: str, value: Any) -> Any:
     """A raw query's value of ``model.name`` as the ORM would read it (a datetime from SQLite's text, JSON
     decoded): a raw query's columns beyond its model's own fields get no conversion from Django."""
-    field: Any = model._meta.get_field(name)
-    column = field.get_col(model._meta.db_table)
-    for converter in [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]:
+    column, converters = _converters(model, name)
+    for converter in converters:
         value = converter(value, column, connection)
     return value
+
+
+@functools.cache
+def _converters(model: type[Model], name: str) -> tuple[Any, list[Callable]]:
+    field: Any = model._meta.get_field(name)
+    column = field.get_col(model._meta.db_table)
+    return column, [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """Every column of ``model`` (aliased ``alias``), in the order :func:`instance` reads them."""
+    return ", ".join(f"{alias}.{connection.ops.quote_name(field.column)}" for field in model._meta.concrete_fields)
+
+
+def instance(model: type[M], values: Sequence[Any]) -> M:
+    """A ``model`` instance, as the ORM would build it, from the values of :func:`columns` in a raw row (the row
+    may go on with another model's columns: this one's come first)."""
+    fields = model._meta.concrete_fields
+    converted = [from_db(model, field.name, value) for field, value in zip(fields, values, strict=False)]
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
 
 
 def fetch(sql: str, params: list) -> list[tuple]:

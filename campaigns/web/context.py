@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, cast
@@ -12,7 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from campaigns.models import Membership, Role
+from campaigns.models import Membership, Organization, Role
+from campaigns.services import page_sql
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -35,7 +37,23 @@ class _RememberingRequest(HttpRequest):
 
 
 def memberships_of(user: User) -> list[Membership]:
-    return list(Membership.objects.filter(user=user).select_related("organization").order_by("organization__name"))
+    """The user's memberships, each with its organization, by the organization's name: in SQL, as every page
+    reads them (the ORM's building of this query was most of its time)."""
+    found = []
+    for row in page_sql.fetch(_memberships_sql(), [user.pk]):
+        membership = page_sql.instance(Membership, row)
+        membership.organization = page_sql.instance(Organization, row[len(Membership._meta.concrete_fields) :])
+        found.append(membership)
+    return found
+
+
+@functools.cache
+def _memberships_sql() -> str:
+    return (
+        f"SELECT {page_sql.columns(Membership, 'm')}, {page_sql.columns(Organization, 'o')} "
+        f"FROM {page_sql.table(Membership)} m JOIN {page_sql.table(Organization)} o ON o.id = m.organization_id "
+        "WHERE m.user_id = %s ORDER BY o.name"
+    )
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
