@@ -137,6 +137,27 @@ def test_secret_key_from_a_file(tmp_path):
     assert result.stdout.strip() == secret_file.read_text().strip()
 
 
+def test_the_web_process_loads_its_views_then_freezes_them_out_of_the_collector(tmp_path):
+    """config.wsgi loads every view module before the first request and freezes what is loaded (gc.freeze), so
+    the collector stops walking it; the ML libraries stay out of the web process all the same."""
+    script = (
+        "import gc, sys, config.wsgi; "
+        "print(gc.get_freeze_count(), 'campaigns.web.search_terms' in sys.modules, "
+        "any(name in sys.modules for name in ('torch', 'transformers', 'faiss')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=production_env(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, views_loaded, ml_loaded = result.stdout.split()
+    assert (int(frozen) > 50_000, views_loaded, ml_loaded) == (True, "True", "False")
+
+
 @pytest.mark.parametrize(
     ("change", "address"),
     [
