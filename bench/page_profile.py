@@ -99,6 +99,7 @@ def main() -> None:
     finally:
         if not args.keep:
             harness.drop_database(DATABASE)
+            kept.unlink(missing_ok=True)  # a kept database of the same name is gone with it
 
     result = {
         "what": "signed-in pages rendered by Django's test Client, production settings, PostgreSQL, demo data",
