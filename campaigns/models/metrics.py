@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -12,9 +11,6 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.models.organizations import Organization
 from campaigns.models.structure import Ad, AdGroup, Campaign, Keyword, Platform
-
-if TYPE_CHECKING:
-    from campaigns.models.suggestions import SearchTermMatch
 
 
 class MetricLevel(models.TextChoices):
@@ -180,12 +176,6 @@ class SearchTerm(models.Model):
     def campaign_level(self) -> bool:
         """A Performance Max term: no ad group, so no keyword can be added beside it nor routed to it."""
         return self.ad_group_id is None
-
-    @property
-    def current_match(self) -> SearchTermMatch | None:
-        """Its matching's result, or None until a matching has seen it (``match`` itself raises then: each time, a
-        template's ``term.match`` cost an exception or two per row)."""
-        return getattr(self, "match", None)
 
 
 class SearchTermDaily(_Counters):

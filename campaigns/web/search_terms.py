@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns.models import Membership, SearchTerm, SearchTermDaily, Suggestion, SuggestionKind, SuggestionStatus
 from campaigns.services.suggestions import SuggestionError, decide
+from campaigns.templatetags.campaign_terms import current_match
 from campaigns.web import tables
 from campaigns.web.context import organization_view, require_edit
 from campaigns.web.jobs import matching_status
@@ -133,7 +134,7 @@ TERMS = Spec(
         Column(
             "relevance",
             gettext_lazy("Relevance"),
-            lambda t: t.current_match.score if t.current_match else None,
+            lambda t: match.score if (match := current_match(t)) else None,
             NUMBER,
             order="match__score",
             help=RELEVANCE_HELP,
@@ -155,7 +156,7 @@ TERMS = Spec(
 
 
 def _matched(term: SearchTerm) -> str:
-    match = term.current_match
+    match = current_match(term)
     if match is None:
         return _("not matched yet")
     return match.ad_group.name if match.ad_group else _("out of scope")
