@@ -70,6 +70,11 @@ def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def python(env: dict[str, str], script: str) -> subprocess.CompletedProcess:
+    """``script`` run by this Python in a fresh process, in the project's root."""
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -121,18 +126,7 @@ def test_secret_key_from_a_file(tmp_path):
     secret_file = tmp_path / "secret"
     secret_file.write_text("s" * 20 + secrets.token_hex(20) + "\n")
     env = production_env(tmp_path, SECRET_KEY="", SECRET_KEY_FILE=str(secret_file))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    result = python(env, "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == secret_file.read_text().strip()
 
@@ -145,14 +139,7 @@ def test_the_web_process_loads_its_views_then_freezes_them_out_of_the_collector(
         "print(gc.get_freeze_count(), 'campaigns.web.search_terms' in sys.modules, "
         "any(name in sys.modules for name in ('torch', 'transformers', 'faiss')))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=production_env(tmp_path),
-    )
+    result = python(production_env(tmp_path), script)
     assert result.returncode == 0, result.stderr
     frozen, views_loaded, ml_loaded = result.stdout.split()
     assert (int(frozen) > 50_000, views_loaded, ml_loaded) == (True, "True", "False")
@@ -171,17 +158,9 @@ def test_the_web_process_loads_its_views_then_freezes_them_out_of_the_collector(
 )
 def test_worker_metrics_address_in_production(tmp_path, change, address):
     """Loopback by default; an internal address, or every interface only when explicitly allowed."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; print(settings.WORKER_METRICS_ADDR)",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=production_env(tmp_path, **change),
+    result = python(
+        production_env(tmp_path, **change),
+        "import django; django.setup(); from django.conf import settings; print(settings.WORKER_METRICS_ADDR)",
     )
     assert (result.returncode, result.stdout.strip()) == (0, address), result.stderr
 
