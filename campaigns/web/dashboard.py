@@ -81,7 +81,11 @@ def _campaign_rows(organization: Organization, period: periods.Period) -> list[t
     """The organization's campaign rows that start in the period: (date, date_to, campaign id, campaign name, cost,
     conversions), in one query for both the charts and the spend per campaign, in SQL (the ORM's two grouped
     queries took most of the time of these two parts of the page)."""
-    return page_sql.fetch(_campaign_rows_sql(), [organization.pk, page_sql.day(period.start), page_sql.day(period.end)])
+    rows = page_sql.fetch(_campaign_rows_sql(), [organization.pk, page_sql.day(period.start), page_sql.day(period.end)])
+    return [
+        (page_sql.from_db(DailyMetric, "date", day), page_sql.from_db(DailyMetric, "date_to", last), *rest)
+        for day, last, *rest in rows
+    ]
 
 
 @functools.cache
@@ -101,7 +105,7 @@ def _daily_series(rows: list[tuple], period: periods.Period, currency: str, *, c
     by_day: dict[date, list] = {}
     for day, last, _campaign, _name, cost, conversions in rows:
         if last is None:
-            sums = by_day.setdefault(_as_date(day), [0, 0.0])
+            sums = by_day.setdefault(day, [0, 0.0])
             sums[0] += cost
             sums[1] += conversions
     days = sorted(by_day)
@@ -124,11 +128,6 @@ def _daily_series(rows: list[tuple], period: periods.Period, currency: str, *, c
     }
 
 
-def _as_date(value: date | str) -> date:
-    """SQLite returns a raw query's dates as text."""
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 def _seconds(day: date, at: time = time(0)) -> int:
     return int(datetime.combine(day, at, tzinfo=UTC).timestamp())
 
@@ -138,7 +137,7 @@ def _spend_by_campaign(rows: list[tuple], period: periods.Period) -> list[dict]:
     inside it), biggest spender first."""
     sums: dict[int, dict] = {}
     for _day, last, campaign_id, name, cost, conversions in rows:
-        if last is None or _as_date(last) <= period.end:
+        if last is None or last <= period.end:
             row = sums.setdefault(campaign_id, {"id": campaign_id, "name": name, "cost_micros": 0, "conversions": 0.0})
             row["cost_micros"] += cost
             row["conversions"] += conversions
