@@ -7,7 +7,7 @@ from operator import attrgetter
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from campaigns.models import Membership, SearchTerm, SearchTermDaily, Suggestion, SuggestionKind, SuggestionStatus
+from campaigns.services import page_sql
 from campaigns.services.suggestions import SuggestionError, decide
 from campaigns.templatetags.campaign_terms import current_match
 from campaigns.web import tables
@@ -34,6 +35,15 @@ PENDING_SHOWN = (
     "ad_group__name",
     "ad_group__campaign__name",
 )
+PENDING = Q(status=SuggestionStatus.PENDING)
+SCULPTING_KIND = Q(evidence__kind="sculpting")
+# Which negatives each table lists. Shown apart: waste saves money, sculpting only moves traffic to another ad
+# group (rows from before the split carry no kind and were all waste).
+IN_TABLE = {
+    "waste": PENDING & (Q(evidence__kind__isnull=True) | ~SCULPTING_KIND),
+    "sculpting": PENDING & SCULPTING_KIND,
+    "decided": ~PENDING,
+}
 RELEVANCE_HELP = gettext_lazy(
     "how close the search term is to the intent of the ad group it was matched to, from 0 "
     "(unrelated) to 1 (the same meaning); below the matching threshold a term is out of scope."
@@ -175,12 +185,8 @@ def search_terms(request: HttpRequest, membership: Membership) -> HttpResponse:
     negatives = Suggestion.objects.filter(kind=SuggestionKind.NEGATIVE)
     # only what the rows and their CSV show: every column of the three joined tables took a third of the page's
     # time in building the queries
-    pending = (
-        negatives.filter(status=SuggestionStatus.PENDING)
-        .select_related("campaign", "ad_group__campaign")
-        .only(*PENDING_SHOWN)
-    )
-    sculpting = Q(evidence__kind="sculpting")
+    pending = negatives.select_related("campaign", "ad_group__campaign").only(*PENDING_SHOWN)
+    counts = _negative_counts(organization.pk)
     # only the columns the table and its CSV show: every column of the six joined tables made the rows' query
     # (building, reading, instances) 15 % slower
     shown = ("text", "campaign__name", "ad_group__name", "ad_group__campaign__name", "match__score")
@@ -189,12 +195,12 @@ def search_terms(request: HttpRequest, membership: Membership) -> HttpResponse:
         .only(*shown, "match__ad_group__name")
         .annotate(**_term_totals(by_total=tables.sort_key(request, TERMS) in TOTALS))
     )
-    # shown apart: waste saves money, sculpting only moves traffic to another ad group (rows from before the
-    # split carry no kind and were all waste)
     page_tables = {
-        "waste": tables.bind(request, WASTE, pending.filter(Q(evidence__kind__isnull=True) | ~sculpting), organization),
-        "sculpting": tables.bind(request, SCULPTING, pending.filter(sculpting), organization),
-        "decided": tables.bind(request, DECIDED, _decided(negatives), organization),
+        "waste": tables.bind(request, WASTE, pending.filter(IN_TABLE["waste"]), organization, count=counts["waste"]),
+        "sculpting": tables.bind(
+            request, SCULPTING, pending.filter(IN_TABLE["sculpting"]), organization, count=counts["sculpting"]
+        ),
+        "decided": tables.bind(request, DECIDED, _decided(negatives), organization, count=counts["decided"]),
         "terms": tables.bind(request, TERMS, terms, organization),
     }
     download = tables.csv_download(page_tables.values(), currency=organization.currency, basename=organization.slug)
@@ -223,9 +229,28 @@ def _daily_sum(field: str) -> Subquery:
     return Subquery(days.annotate(total=Sum(field)).values("total"))
 
 
+def _negative_counts(organization_id: int) -> dict[str, int]:
+    """How many negatives each table lists, before its filter: one query, whose SQL is written once per process
+    (building it took as long as a table's query), so that no query reads an empty table (a new organization's,
+    the sculpting table of most)."""
+    rows = _counts_query(organization_id)
+    return dict(zip(IN_TABLE, rows[0] if rows else [0] * len(IN_TABLE), strict=True))
+
+
+@page_sql.per_organization
+def _counts_query(organization_id: int) -> QuerySet:
+    return (
+        Suggestion.objects.filter(organization_id=organization_id, kind=SuggestionKind.NEGATIVE)
+        .order_by()
+        .values("organization")
+        .annotate(**{name: Count("pk", filter=where) for name, where in IN_TABLE.items()})
+        .values_list(*IN_TABLE)
+    )
+
+
 def _decided(negatives: QuerySet) -> QuerySet:
     return (
-        negatives.exclude(status=SuggestionStatus.PENDING)
+        negatives.filter(IN_TABLE["decided"])
         .select_related("decided_by")
         .only("text", "match_type", "status", "decided_at", "decided_by__username")
     )

@@ -100,6 +100,9 @@ class Table:
     sort_key: str
     descending: bool
     query: str
+    # the number of rows when the view knows it without reading them (no filter applied, or none at all): no query
+    # reads an empty table, and no COUNT query pages a long one
+    known_count: int | None = None
     anchor: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -112,7 +115,11 @@ class Table:
     @cached_property
     def page(self) -> Page:
         paginator = Paginator(self.rows_source, self.spec.per_page, allow_empty_first_page=True)
-        if self.params.get(self.spec.param("page"), "1") == "1":
+        if self.known_count is not None:
+            paginator.count = self.known_count  # a cached_property: the value it would have computed
+            if not self.known_count:
+                return Page([], 1, paginator)
+        elif self.params.get(self.spec.param("page"), "1") == "1":
             # The first page, as most views ask for, read with one row more: up to a page of rows are all the
             # rows, so their number is the count, without a COUNT query (most tables fit on one page).
             first = list(self.rows_source[: self.spec.per_page + 1])
@@ -244,9 +251,11 @@ def bind(
     rows: QuerySet,
     organization: Organization,
     decorate: Callable[[list], None] | None = None,
+    count: int | None = None,
 ) -> Table:
     """``rows`` of ``organization`` only, filtered by ``?q=`` and sorted by ``?sort=`` (a column the spec allows;
-    anything else falls back to the default order)."""
+    anything else falls back to the default order). ``count``: how many rows there are before the filter, when the
+    view has read it already."""
     params = request.GET
     rows = rows.filter(**{spec.scope: organization})
     column, descending = _sort(params, spec)
@@ -264,7 +273,8 @@ def bind(
         expression = F(column.order)
         ordering = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
         source = rows.order_by(ordering, "-pk" if descending else "pk")
-    return Table(spec, params, source, column.key, descending, query)
+    known = count if count == 0 or not query else None  # a filter keeps none of no rows
+    return Table(spec, params, source, column.key, descending, query, known)
 
 
 def sort_key(request: HttpRequest, spec: Spec) -> str:

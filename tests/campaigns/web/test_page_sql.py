@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from django.forms.models import model_to_dict
 
-from campaigns.models import Membership, Organization
+from campaigns.models import Campaign, Membership, Organization
+from campaigns.services import page_sql
 from campaigns.web.context import memberships_of
-from tests.factories import member
+from tests.factories import CampaignFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +33,32 @@ def test_memberships_read_in_sql_equal_the_orms(organization, other_organization
     assert organizations[1].blocked_terms == ["gratis", "dental"] and organizations[1].currency == "USD"
     assert found[0].created_at.tzinfo is not None and model_to_dict(found[1])["role"] == "owner"
     assert not found[0]._state.adding and found[0]._state.db == "default"
+
+
+def test_a_kept_query_is_written_once_and_run_for_each_organization(
+    organization, other_organization, django_assert_num_queries
+):
+    built = []
+
+    @page_sql.per_organization
+    def names(organization_id: int):
+        built.append(organization_id)
+        return Campaign.objects.filter(organization_id=organization_id, name__startswith="C").values_list("name")
+
+    CampaignFactory(organization=organization, name="Cemento")
+    CampaignFactory(organization=organization, name="Arena")
+    CampaignFactory(organization=other_organization, name="Cal")
+    with django_assert_num_queries(1):
+        assert names(organization.pk) == [("Cemento",)]
+    assert names(other_organization.pk) == [("Cal",)]
+    assert len(built) == 1
+
+
+def test_a_kept_query_must_hold_the_organization_once(organization):
+    @page_sql.per_organization
+    def twice(organization_id: int):
+        same = Campaign.objects.filter(ad_groups__campaign__organization=organization_id)
+        return Campaign.objects.filter(organization_id=organization_id) & same
+
+    with pytest.raises(ValueError, match="twice: the organization's id must be one parameter of the query"):
+        twice(organization.pk)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigns.models import BudgetChange, BudgetPlanItem, BudgetPolicy, Campaign, Keyword, Suggestion
@@ -251,3 +253,51 @@ def test_sculpting_negatives_are_shown_apart_and_never_as_savings(client, teamma
     assert "Cemento › Cemento cola" in section and f'value="approve:{sculpting.pk}"' in section
     # the costlier sculpting negative is not a dashboard "would have saved" opportunity
     assert [s.text for s in client.get(reverse("campaigns:dashboard")).context["negatives"]] == ["gratis"]
+
+
+def test_each_negatives_table_counts_the_rows_it_lists(client, teammate, account, organization, other_organization):
+    """The page counts the three tables' negatives in one query and reads only the tables that have any: the
+    counts keep the rows each table's own filter lists, whatever the shape of the evidence."""
+    campaign = account["campaign"]
+
+    def negative(text: str, status: str = "pending", of: str = "negative", owner=organization, **evidence):
+        return Suggestion.objects.create(
+            organization=owner,
+            kind=of,
+            text=text,
+            match_type="exact",
+            level="campaign",
+            campaign=campaign if owner == organization else CampaignFactory(organization=owner),
+            source="test",
+            status=status,
+            evidence={"would_have_blocked": {"cost_micros": len(text)}, **evidence},
+        )
+
+    negative("sin tipo")  # from before the split: waste
+    negative("desperdicio", kind="waste")
+    negative("tipo nulo", kind=None)
+    negative("mover", kind="sculpting")
+    negative("aprobada", status="approved")
+    negative("rechazada", status="rejected", kind="sculpting")
+    negative("palabra clave", of="keyword")  # not a negative
+    negative("ajena", owner=other_organization)
+    client.force_login(teammate)
+    response = client.get(reverse("campaigns:search_terms"))
+    listed = {name: response.context[name] for name in ("waste", "sculpting", "decided")}
+    assert {name: sorted(s.text for s in table.rows) for name, table in listed.items()} == {
+        "waste": sorted([account["negative"].text, "sin tipo", "desperdicio", "tipo nulo"]),
+        "sculpting": ["mover"],
+        "decided": ["aprobada", "rechazada"],
+    }
+    assert {name: table.page.paginator.count for name, table in listed.items()} == {
+        "waste": 4,
+        "sculpting": 1,
+        "decided": 2,
+    }
+    Suggestion.objects.filter(kind="negative", evidence__kind="sculpting").delete()
+    Suggestion.objects.exclude(status="pending").delete()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("campaigns:search_terms"))
+    assert response.context["sculpting"].rows == [] and response.context["decided"].rows == []
+    negatives_read = [q["sql"] for q in captured if "campaigns_suggestion" in q["sql"]]
+    assert len(negatives_read) == 2  # the counts, then the waste table's rows

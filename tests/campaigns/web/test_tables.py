@@ -208,6 +208,23 @@ def test_a_first_page_shorter_than_a_page_is_counted_without_a_count_query(
         assert (len(full.rows), full.page.paginator.count, full.pager["pages"]) == (50, 61, 2)
 
 
+def test_a_known_count_reads_no_empty_table_and_pages_without_a_count_query(
+    rf: RequestFactory, organization, account, many_negatives, django_assert_num_queries
+):
+    """The view's count of the rows before the filter: an empty table is not read at all, a long one is paged
+    without a COUNT query; a filter sets it aside (the filtered rows are counted as usual)."""
+    pending = Suggestion.objects.filter(kind="negative")
+    with django_assert_num_queries(0):
+        empty = tables.bind(rf.get("/", {"waste-q": "neg"}), WASTE, pending, organization, count=0)
+        assert (empty.rows, empty.page.paginator.count, empty.pager["pages"]) == ([], 0, 1)
+    second = tables.bind(rf.get("/", {"waste-page": "2"}), WASTE, pending, organization, count=61)
+    with django_assert_num_queries(1):
+        assert (len(second.rows), second.page.paginator.count, second.pager["pages"]) == (11, 61, 2)
+    filtered = tables.bind(rf.get("/", {"waste-q": "neg 1"}), WASTE, pending, organization, count=61)
+    with django_assert_num_queries(1):
+        assert (len(filtered.rows), filtered.page.paginator.count) == (10, 10)
+
+
 def test_a_spec_refuses_a_default_sort_or_search_it_cannot_do():
     name = Column("name", "Name", str, order="name")
     with pytest.raises(ValueError, match="default_sort 'cost' is not a column"):
