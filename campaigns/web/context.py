@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 
 from campaigns.models import Membership, Organization, Role
@@ -20,6 +21,26 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 SESSION_KEY = "current_organization_id"
+# the views every page's header links to (base.html): reversed once, not on every page (a {% url %} takes 20 µs)
+HEADER_VIEWS = (
+    "campaigns:home",
+    "campaigns:dashboard",
+    "campaigns:campaigns",
+    "campaigns:search_terms",
+    "campaigns:intent_clusters",
+    "campaigns:budgets",
+    "campaigns:imports",
+    "campaigns:exports",
+    "campaigns:members",
+    "campaigns:settings",
+    "campaigns:switch_organization",
+    "campaigns:new_organization",
+    "campaigns:set_language",
+    "campaigns:logout",
+    "campaigns:profile",
+    "campaigns:password_change",
+    "admin:index",
+)
 
 
 class SignedInRequest(HttpRequest):
@@ -81,7 +102,14 @@ def organization_context(request: HttpRequest) -> dict:
         "current_organization": membership.organization if membership else None,
         "can_edit": bool(membership and membership.can_edit),
         "is_owner": bool(membership and membership.role == Role.OWNER),
+        "header_urls": _header_urls(get_script_prefix()),
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _header_urls(script_prefix: str) -> dict[str, str]:
+    """The header's links (``header_urls.dashboard``, ``header_urls.admin``) under this script prefix."""
+    return {view.split(":")[1] if view.startswith("campaigns:") else "admin": reverse(view) for view in HEADER_VIEWS}
 
 
 def organization_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from campaigns.models import BudgetChange, BudgetPlanItem, BudgetPolicy, Campaign, Keyword, Suggestion
 from campaigns.web.context import SESSION_KEY
@@ -301,3 +301,23 @@ def test_each_negatives_table_counts_the_rows_it_lists(client, teammate, account
     assert response.context["sculpting"].rows == [] and response.context["decided"].rows == []
     negatives_read = [q["sql"] for q in captured if "campaigns_suggestion" in q["sql"]]
     assert len(negatives_read) == 2  # the counts, then the waste table's rows
+
+
+def test_the_header_links_are_the_views_urls_under_any_script_prefix(client, owner, account):
+    """The header's links are reversed once per script prefix, not on every page: a site served under a path
+    (SCRIPT_NAME) links under it, and the site at the root links at the root."""
+    client.force_login(owner)
+    owner.is_staff = True
+    owner.save()
+    views = ("dashboard", "search_terms", "members", "settings", "profile", "password_change", "logout", "budgets")
+    paths = {view: reverse(f"campaigns:{view}") for view in views} | {"admin": reverse("admin:index")}
+    for prefix in ("", "/optimizador", ""):
+        set_script_prefix(f"{prefix}/")  # as Django's WSGI handler does from SCRIPT_NAME (the test client does not)
+        try:
+            body = client.get(paths["budgets"]).content.decode()
+        finally:
+            set_script_prefix("/")
+        for view in views:
+            assert f'"{prefix}{paths[view]}"' in body, (prefix, view)
+        assert f'href="{prefix}{paths["admin"]}">admin</a>' in body
+        assert f'<a href="{prefix}{paths["budgets"]}" class="active">' in body
