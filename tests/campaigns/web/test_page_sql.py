@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.forms.models import model_to_dict
 
-from campaigns.models import Campaign, Membership, Organization
+from campaigns.models import BudgetPolicy, Campaign, Membership, Organization, RebalanceMode
 from campaigns.services import page_sql
+from campaigns.services.budget_checks import read_policy
 from campaigns.web.context import memberships_of
 from tests.factories import CampaignFactory, member
 
@@ -62,3 +63,12 @@ def test_a_kept_query_must_hold_the_organization_once(organization):
 
     with pytest.raises(ValueError, match="twice: the organization's id must be one parameter of the query"):
         twice(organization.pk)
+
+
+def test_the_policy_read_in_sql_is_the_saved_one_or_an_unsaved_default(organization, other_organization):
+    saved = BudgetPolicy.objects.create(organization=organization, mode=RebalanceMode.APPROVAL, max_change_percent=15)
+    found = read_policy(organization)
+    assert _fields(found) == _fields(BudgetPolicy.objects.get(pk=saved.pk)) and not found._state.adding
+    default = read_policy(other_organization)
+    assert default.pk is None and default.organization == other_organization
+    assert _fields(default) == _fields(BudgetPolicy(organization=other_organization))
