@@ -48,6 +48,7 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", None if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SESSION_ENGINE = "campaigns.web.sessions"  # Django's database sessions, read in SQL
 # Ad-platform credentials are encrypted with the first of these keys (campaigns/services/credentials.py). Outside
 # production a fixed development key stands in, so nothing encrypted with it is a secret.
 _DEV_CREDENTIALS_KEY = "dev:ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="

@@ -27,6 +27,11 @@ def day(value: Any) -> Any:
     return connection.ops.adapt_datefield_value(value)
 
 
+def moment(value: Any) -> Any:
+    """A date and time as the database compares it (SQLite stores them as UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def from_db(model: type[Model], name: str, value: Any) -> Any:
     """A raw query's value of ``model.name`` as the ORM would read it (a datetime from SQLite's text, JSON
     decoded): a raw query's columns beyond its model's own fields get no conversion from Django."""
