@@ -21,25 +21,25 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 SESSION_KEY = "current_organization_id"
-# the views every page's header links to (base.html): reversed once, not on every page (a {% url %} takes 20 µs)
+# the campaigns views every page's header links to (base.html), and the admin: reversed once, not on every page (a
+# {% url %} takes 20 µs)
 HEADER_VIEWS = (
-    "campaigns:home",
-    "campaigns:dashboard",
-    "campaigns:campaigns",
-    "campaigns:search_terms",
-    "campaigns:intent_clusters",
-    "campaigns:budgets",
-    "campaigns:imports",
-    "campaigns:exports",
-    "campaigns:members",
-    "campaigns:settings",
-    "campaigns:switch_organization",
-    "campaigns:new_organization",
-    "campaigns:set_language",
-    "campaigns:logout",
-    "campaigns:profile",
-    "campaigns:password_change",
-    "admin:index",
+    "home",
+    "dashboard",
+    "campaigns",
+    "search_terms",
+    "intent_clusters",
+    "budgets",
+    "imports",
+    "exports",
+    "members",
+    "settings",
+    "switch_organization",
+    "new_organization",
+    "set_language",
+    "logout",
+    "profile",
+    "password_change",
 )
 
 
@@ -109,7 +109,7 @@ def organization_context(request: HttpRequest) -> dict:
 @functools.lru_cache(maxsize=8)
 def _header_urls(script_prefix: str) -> dict[str, str]:
     """The header's links (``header_urls.dashboard``, ``header_urls.admin``) under this script prefix."""
-    return {view.split(":")[1] if view.startswith("campaigns:") else "admin": reverse(view) for view in HEADER_VIEWS}
+    return {name: reverse(f"campaigns:{name}") for name in HEADER_VIEWS} | {"admin": reverse("admin:index")}
 
 
 def organization_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
