@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from campaigns.exporters.left_out import structure_digest
 from campaigns.models import Ad, Campaign, Keyword, Organization
 from tests.factories import AdGroupFactory, CampaignFactory, KeywordFactory
 
@@ -119,10 +120,15 @@ def test_downloads_list_what_they_leave_out_in_a_file_beside_them(client, owner,
     assert client.get(reverse("campaigns:download_left_out", args=["nope"])).status_code == 404
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the page keeps its findings on PostgreSQL only")
+ON_POSTGRESQL = pytest.mark.skipif(connection.vendor != "postgresql", reason="the page keeps findings on PostgreSQL")
+
+
+@ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)  # each write commits, as in production: the digest reads their transactions
 def test_exports_page_keeps_its_findings_only_while_the_account_is_the_same(client, owner, organization):
     """The findings are kept under a digest of the rows they were checked on: writes that bypass the models' save()
-    (a queryset update, a bulk insert, the organization's blocked terms) show on the next view, in its language."""
+    (a queryset update, a bulk insert, the organization's blocked terms) show on the next view, in its language;
+    content written back as it was is checked again."""
     keyword = KeywordFactory(ad_group=AdGroupFactory(campaign=CampaignFactory(organization=organization)))
     ad_group = keyword.ad_group
     ad = Ad.objects.create(
@@ -148,6 +154,9 @@ def test_exports_page_keeps_its_findings_only_while_the_account_is_the_same(clie
     assert "Everything in the account" not in shown and f"ad {ad.pk}" in shown and "rápido" in shown
     Ad.objects.filter(pk=ad.pk).update(headlines=[{"text": f"Cemento gris {n}"} for n in range(3)])
     assert "Everything in the account goes into this file." in editor()
+    before = structure_digest(organization)
+    Ad.objects.filter(pk=ad.pk).update(headlines=[{"text": f"Cemento gris {n}"} for n in range(3)])
+    assert structure_digest(organization) not in (before, None)  # the same text, written again: checked again
     Keyword.objects.bulk_create(
         [
             Keyword(
@@ -162,3 +171,18 @@ def test_exports_page_keeps_its_findings_only_while_the_account_is_the_same(clie
     assert "keyword &#x27;cemento rápido&#x27;" in editor()
     spanish = client.get(reverse("campaigns:exports"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "1 elemento queda fuera de este archivo:" in spanish and "palabra clave" in spanish
+
+
+@ON_POSTGRESQL
+def test_a_transaction_that_has_written_gets_no_digest_and_checks_again(client, owner, organization):
+    """Rows written by one transaction all carry its number, so inside it a digest could not tell two of its own
+    writes apart: it gets none, and the page checks the account on every view."""
+    ad_group = AdGroupFactory(campaign=CampaignFactory(organization=organization))  # written by this test's transaction
+    assert structure_digest(organization) is None
+    client.force_login(owner)
+    Keyword.objects.create(
+        organization=organization, ad_group=ad_group, campaign=ad_group.campaign, text="cemento", match_type="exact"
+    )
+    assert "Everything in the account goes into this file." in client.get(reverse("campaigns:exports")).content.decode()
+    Organization.objects.filter(pk=organization.pk).update(blocked_terms=["cemento"])
+    assert "keyword &#x27;cemento&#x27;" in client.get(reverse("campaigns:exports")).content.decode()
