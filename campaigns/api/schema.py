@@ -3,6 +3,7 @@ can hold it to the schema."""
 
 from __future__ import annotations
 
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -55,3 +56,10 @@ def add_error_responses(result: dict, generator: object, request: object, public
             if method == "delete":  # rows that the budget audit keeps
                 responses.setdefault("409", _response("Kept for the record; cannot be deleted", "ErrorDetail"))
     return result
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The security scheme of campaigns/api/authentication.py's token check: knox's own (drf-spectacular matches
+    knox's class itself, not its subclasses)."""
+
+    target_class = "campaigns.api.authentication.TokenAuthentication"

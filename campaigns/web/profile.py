@@ -14,6 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from knox.models import get_token_model
 
+from campaigns.services.api_tokens import forget_expired_tokens
+from campaigns.web.context import SignedInRequest
+
 # Live tokens one person may hold: enough for a few scripts and machines, and a bound on the table.
 MAX_TOKENS = 10
 
@@ -38,7 +41,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @never_cache  # the page holds the token: no cache may keep it
 @require_POST
 @login_required
-def create_token(request: HttpRequest) -> HttpResponse:
+def create_token(request: SignedInRequest) -> HttpResponse:
     tokens = get_token_model().objects
     live = tokens.filter(user=request.user, expiry__gt=timezone.now()).count()
     if live >= MAX_TOKENS:
@@ -47,6 +50,7 @@ def create_token(request: HttpRequest) -> HttpResponse:
             status=400,
             error=_("You already have %(count)d API tokens: revoke one you no longer use first.") % {"count": live},
         )
+    forget_expired_tokens(request.user)
     _instance, token = tokens.create(user=request.user)
     return _render(request, new_token=token)
 
