@@ -1,17 +1,21 @@
 """What each export leaves out, as the exports page lists it on every view: checked once per content of the
-account, not once per view.
+account, not once per view nor once per web process.
 
 The checks read the whole live structure (campaigns, ad groups, keywords, ads, negative lists) and run every
-platform's rules on it: on PostgreSQL the page first asks the database for a digest of exactly those rows in one
-query, and the findings are kept in Django's cache under that digest and the language they are written in.
+platform's rules on it (11 ms on the load bench's demo organization, 20 ms in a new process). On PostgreSQL the page
+asks the database, in one query, for a digest of exactly those rows and for the findings kept under that digest in
+the page's language (:class:`~campaigns.models.ExportFindings`, one row per organization and language). Only when
+none are kept are the checks run, and their findings kept in that row for every web process: kept in each process's
+memory, as they were before, each of a deployment's processes checked the same account again on its first view, and
+those first views were the page's slowest under load (bench/load_bench.py).
 
 The digest is of each row's id and ``xmin`` (the transaction that wrote the row's current version), in id order,
 table by table, and of the organization's own row (its currency, its blocked terms). Any insert, update or delete
 committed since, however it was written (a queryset update, a bulk insert, raw SQL), gives another digest, and so
-does writing back the same content: a kept list is never shown for content it was not checked on. Reading ids and
-transaction numbers takes the database half the time of reading and hashing every row's text, as the page did
-before. A transaction's own writes all carry its own number, so two of them to one row read alike: a transaction that
-has written anything gets no digest and checks again. Elsewhere (SQLite, the development default) the checks run on
+does writing back the same content: kept findings are never shown for content they were not checked on. Reading ids
+and transaction numbers takes the database half the time of reading and hashing every row's text. A transaction's
+own writes all carry its own number, so two of them to one row read alike: a transaction that has written anything
+gets no digest, and checks again without keeping. Elsewhere (SQLite, the development default) the checks run on
 every view.
 
 The downloads never use this: a file and its left-out CSV are always checked from the database as they are written.
@@ -22,56 +26,87 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from django.core.cache import cache
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from campaigns.exporters.account import load_account, read_structure
 from campaigns.exporters.support import FormatSupport
 from campaigns.exporters.validation import Problem
-from campaigns.models import Ad, AdGroup, Campaign, Keyword, NegativeKeywordList, Organization
+from campaigns.models import Ad, AdGroup, Campaign, ExportFindings, Keyword, NegativeKeywordList, Organization
+from campaigns.services import page_sql
 
-# Bump when the checks change what they find on the same content (a cache shared across deploys keeps old keys).
+# Bump when the checks change what they find on the same content: it is part of the digest, so kept findings of
+# older checks are not shown.
 CHECKS_VERSION = 1
-KEEP_SECONDS = 3600
 
 
 def left_out_by_format(
     organization: Organization, formats: Sequence[tuple[str, str, FormatSupport]]
 ) -> dict[str, list[Problem]]:
     """For each ``(kind, platform, support)``: what its file leaves out, as :func:`load_account` finds it."""
-    digest = structure_digest(organization)
-    key = f"left-out:{CHECKS_VERSION}:{organization.pk}:{translation.get_language()}:{digest}"
-    if digest is not None:
-        kept = cache.get(key)
-        if kept is not None:
-            return kept
+    language = translation.get_language() or ""
+    digest, kept = _digest_and_kept(organization, language)
+    if kept is not None and all(kind in kept for kind, _platform, _support in formats):
+        return {kind: [Problem(**problem) for problem in kept[kind]] for kind, _platform, _support in formats}
     structure = read_structure(organization)
     found = {
         kind: load_account(organization, platform, None, support, structure).problems
         for kind, platform, support in formats
     }
     if digest is not None:
-        cache.set(key, found, KEEP_SECONDS)
+        _keep(organization, language, digest, found)
     return found
 
 
+def _keep(organization: Organization, language: str, digest: str, found: dict[str, list[Problem]]) -> None:
+    """Keep the findings under their digest: one row per organization and language, the newest checks win (two
+    processes checking at once both write, with no error). An organization deleted meanwhile keeps nothing."""
+    try:
+        with transaction.atomic():
+            ExportFindings.objects.bulk_create(
+                [
+                    ExportFindings(
+                        organization=organization,
+                        language=language,
+                        digest=digest,
+                        findings={
+                            kind: [problem.as_dict() for problem in problems] for kind, problems in found.items()
+                        },
+                    )
+                ],
+                update_conflicts=True,
+                unique_fields=["organization", "language"],
+                update_fields=["digest", "findings", "checked_at"],
+            )
+    except IntegrityError:
+        pass
+
+
 def structure_digest(organization: Organization) -> str | None:
-    """An md5 of the id and writing transaction of every row the checks read (and of the organization's own row);
-    None off PostgreSQL, and in a transaction that has written anything (its writes all carry its own number)."""
+    """The checks' version and an md5 of the id and writing transaction of every row the checks read (and of the
+    organization's own row); None off PostgreSQL, and in a transaction that has written anything (its writes all
+    carry its own number)."""
+    return _digest_and_kept(organization, "")[0]
+
+
+def _digest_and_kept(organization: Organization, language: str) -> tuple[str | None, dict | None]:
+    """The structure's digest and the findings kept under it in ``language`` (None when there are none)."""
     if connection.vendor != "postgresql":
-        return None
+        return None, None
     with connection.cursor() as cursor:
-        cursor.execute(_digest_sql(), {"organization": organization.pk})
-        return cursor.fetchone()[0]
+        cursor.execute(_digest_sql(), {"organization": organization.pk, "language": language})
+        digest, kept = cursor.fetchone()
+    return digest, None if kept is None else page_sql.from_db(ExportFindings, "findings", kept)
 
 
 @functools.cache
 def _digest_sql() -> str:
-    """The digest's query: the same text for every organization (its id is the parameter), built once."""
+    """The digest's query, with the findings kept under it: the same text for every organization and language (the
+    parameters), built once."""
     quote = connection.ops.quote_name
-    campaigns, groups, ads, keywords, lists, organizations = (
-        quote(model._meta.db_table) for model in (Campaign, AdGroup, Ad, Keyword, NegativeKeywordList, Organization)
+    campaigns, groups, ads, keywords, lists, organizations, findings = (
+        quote(model._meta.db_table)
+        for model in (Campaign, AdGroup, Ad, Keyword, NegativeKeywordList, Organization, ExportFindings)
     )
     through = quote(NegativeKeywordList.campaigns.through._meta.db_table)
 
@@ -104,6 +139,12 @@ def _digest_sql() -> str:
     return f"""
         WITH org_campaigns AS (SELECT id, xmin FROM {campaigns} WHERE organization_id = %(organization)s),
              org_groups AS (SELECT id, xmin FROM {groups} WHERE campaign_id IN (SELECT id FROM org_campaigns)),
-             org_lists AS (SELECT id, xmin FROM {lists} WHERE organization_id = %(organization)s)
-        SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN md5(concat_ws('/', {", ".join(parts)})) END
+             org_lists AS (SELECT id, xmin FROM {lists} WHERE organization_id = %(organization)s),
+             digest AS (
+                 SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL
+                        THEN '{CHECKS_VERSION}:' || md5(concat_ws('/', {", ".join(parts)})) END AS value
+             )
+        SELECT digest.value, kept.findings FROM digest
+        LEFT JOIN {findings} kept
+            ON kept.organization_id = %(organization)s AND kept.language = %(language)s AND kept.digest = digest.value
     """

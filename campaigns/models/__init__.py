@@ -12,6 +12,7 @@ from campaigns.models.budgets import (
     RebalanceMode,
 )
 from campaigns.models.credentials import CredentialPlatform, PlatformCredential
+from campaigns.models.exports import ExportFindings
 from campaigns.models.imports import ImportJob, MatchingJob
 from campaigns.models.jobs import FINISHED_STATUSES, GenerationJob, JobStatus
 from campaigns.models.metrics import (
@@ -54,6 +55,7 @@ __all__ = [
     "Invitation",
     "SettingsChange",
     "CredentialPlatform",
+    "ExportFindings",
     "FINISHED_STATUSES",
     "GenerationJob",
     "ImportJob",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns.exporters.left_out import structure_digest
-from campaigns.models import Ad, Campaign, Keyword, Organization
+from campaigns.exporters.left_out import _keep, structure_digest
+from campaigns.models import Ad, Campaign, ExportFindings, Keyword, Organization
 from tests.factories import AdGroupFactory, CampaignFactory, KeywordFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,10 +145,13 @@ def test_exports_page_keeps_its_findings_only_while_the_account_is_the_same(clie
         return page.split('id="export-google-ads-editor"')[1].split("</section>")[0]
 
     assert "Everything in the account goes into this file." in editor()
+    assert list(ExportFindings.objects.values_list("organization", "language")) == [(organization.pk, "en")]
+    cache.clear()  # another web process: the findings are kept in the database, not in a process's memory
     with CaptureQueriesContext(connection) as kept:
         assert "Everything in the account goes into this file." in editor()
-    # the digest's query only: the ads are not read again
+    # the digest's query brings the kept findings: the ads are not read again, nothing is written
     assert not [query for query in kept.captured_queries if 'SELECT "campaigns_ad"."id"' in query["sql"]]
+    assert not [query for query in kept.captured_queries if "INSERT" in query["sql"] or "UPDATE" in query["sql"]]
 
     Organization.objects.filter(pk=organization.pk).update(blocked_terms=["rápido"])
     shown = editor()
@@ -171,6 +175,10 @@ def test_exports_page_keeps_its_findings_only_while_the_account_is_the_same(clie
     assert "keyword &#x27;cemento rápido&#x27;" in editor()
     spanish = client.get(reverse("campaigns:exports"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "1 elemento queda fuera de este archivo:" in spanish and "palabra clave" in spanish
+    kept_rows = ExportFindings.objects.order_by("language")
+    assert [(row.language, len(row.findings["google-ads-editor"])) for row in kept_rows] == [("en", 1), ("es", 1)]
+    english, spanish_kept = (row.findings["google-ads-editor"][0]["item"] for row in kept_rows)  # each in its words
+    assert "› keyword 'cemento rápido'" in english and "› palabra clave 'cemento rápido'" in spanish_kept
 
 
 @ON_POSTGRESQL
@@ -180,9 +188,20 @@ def test_a_transaction_that_has_written_gets_no_digest_and_checks_again(client, 
     ad_group = AdGroupFactory(campaign=CampaignFactory(organization=organization))  # written by this test's transaction
     assert structure_digest(organization) is None
     client.force_login(owner)
+    assert "Everything in the account goes into this file." in client.get(reverse("campaigns:exports")).content.decode()
+    assert not ExportFindings.objects.exists()  # nothing kept under no digest
     Keyword.objects.create(
         organization=organization, ad_group=ad_group, campaign=ad_group.campaign, text="cemento", match_type="exact"
     )
     assert "Everything in the account goes into this file." in client.get(reverse("campaigns:exports")).content.decode()
     Organization.objects.filter(pk=organization.pk).update(blocked_terms=["cemento"])
     assert "keyword &#x27;cemento&#x27;" in client.get(reverse("campaigns:exports")).content.decode()
+
+
+@ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_findings_of_an_organization_deleted_meanwhile_are_not_kept(organization):
+    digest = structure_digest(organization)
+    Organization.objects.filter(pk=organization.pk).delete()
+    _keep(organization, "en", digest, {"google-ads-editor": []})  # the page's view of it ends without an error
+    assert not ExportFindings.objects.exists()
