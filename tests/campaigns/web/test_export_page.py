@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -205,3 +207,43 @@ def test_findings_of_an_organization_deleted_meanwhile_are_not_kept(organization
     Organization.objects.filter(pk=organization.pk).delete()
     _keep(organization, "en", digest, {"google-ads-editor": []})  # the page's view of it ends without an error
     assert not ExportFindings.objects.exists()
+
+
+@ON_POSTGRESQL
+def test_the_digest_reads_only_this_accounts_rows_through_indexes(organization, other_organization):
+    """Another tenant's 20,000 keywords and 5,000 ads (40 ad groups) are not scanned: each table is read through its
+    indexes, for this organization's ids, and the connection does not JIT-compile the query (it would on every
+    view)."""
+    from campaigns.exporters.left_out import _digest_sql
+
+    KeywordFactory(ad_group=AdGroupFactory(campaign=CampaignFactory(organization=organization)))
+    their_campaign = CampaignFactory(organization=other_organization)
+    theirs = [AdGroupFactory(campaign=their_campaign).pk for _ in range(40)]
+    keywords, ads = (f'"{model._meta.db_table}"' for model in (Keyword, Ad))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {keywords} (level, external_id, text, match_type, negative, status, ad_group_id,"
+            " campaign_id, organization_id) SELECT 'ad_group', '', 'palabra ' || n, 'exact', false, 'enabled',"
+            " (%s::bigint[])[1 + n %% 40], %s, %s FROM generate_series(1, 20000) n",
+            [theirs, their_campaign.pk, other_organization.pk],
+        )
+        cursor.execute(
+            f"INSERT INTO {ads} (ad_group_id, headlines, descriptions, final_url, status, external_id, path1, path2)"
+            " SELECT (%s::bigint[])[1 + n %% 40], %s::jsonb, %s::jsonb, 'https://example.com', 'enabled', '', '', ''"
+            " FROM generate_series(1, 5000) n",
+            [theirs, json.dumps([{"text": f"Cemento {n}"} for n in range(3)]), json.dumps([{"text": "Uno."}] * 2)],
+        )
+        cursor.execute(f"ANALYZE {keywords}; ANALYZE {ads}")
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {_digest_sql()}", {"organization": organization.pk, "language": "en"})
+        plan = cursor.fetchone()[0]
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+
+    def scans(node: dict) -> list[tuple[str, str]]:
+        found = [(node["Node Type"], node.get("Relation Name", ""))]
+        return found + [scan for child in node.get("Plans", []) for scan in scans(child)]
+
+    read = scans(plan[0]["Plan"])
+    assert ("Seq Scan", Keyword._meta.db_table) not in read and ("Seq Scan", Ad._meta.db_table) not in read
+    assert {relation for _node, relation in read} >= {Keyword._meta.db_table, Ad._meta.db_table}
