@@ -160,8 +160,8 @@ if _ENGINE == "postgresql" and DB_PREPARE_THRESHOLD:
     }
 # PostgreSQL's JIT compiles any query whose estimated cost passes jit_above_cost, again at every execution: 30 to
 # 50 ms for the exports page's 1 ms digest query once another tenant's 300,000 keywords inflated its estimate. The
-# product's queries are short and read through indexes, so its connections turn JIT off; DB_JIT=true keeps the
-# server's setting.
+# product's queries are short and read through indexes, so its connections (web and workers) turn JIT off;
+# DB_JIT=true keeps the server's setting (behind PgBouncer, which refuses the `options` startup parameter).
 if _ENGINE == "postgresql" and not env_bool("DB_JIT", False):
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()

@@ -2,8 +2,8 @@
 
 knox compares the token's digest in constant time and refuses (and deletes) an expired token; this class does the
 same. knox's own reads the token through the ORM and then every other token of its user, to delete the expired
-ones, on every request: 1.1 ms of a script's 4 to 7 ms on the demo organization. Here one hand-written query reads
-the token with its user (0.25 ms), and a user's other expired tokens are deleted when they next get a token
+ones, on every request: 1.0 ms of a script's 4 to 7 ms on the demo organization. Here one hand-written query reads
+the token with its user (0.23 ms), and a user's other expired tokens are deleted when they next get a token
 (:func:`campaigns.services.api_tokens.forget_expired_tokens`); until then each is refused like any expired token.
 
 Its own module: DRF imports authentication classes while it loads its views, so this one imports no view.
