@@ -125,8 +125,10 @@ def _digest_sql() -> str:
         f"ANY(ARRAY(SELECT id FROM {cte}))" for cte in ("org_groups", "org_campaigns", "org_lists")
     )
 
-    def any_of(table: str, *conditions: str) -> str:
-        return " UNION ".join(f"SELECT id, xmin::text AS xmin FROM {table} WHERE {where}" for where in conditions)
+    def any_of(table: str, alias: str, *conditions: str) -> str:
+        # the rows of ``table`` that meet any of ``conditions``, each once, as a source named ``alias``
+        union = " UNION ".join(f"SELECT id, xmin::text AS xmin FROM {table} WHERE {where}" for where in conditions)
+        return f"({union}) {alias}"
 
     parts = [
         f"(SELECT o.xmin::text FROM {organizations} o WHERE o.id = %(organization)s)",
@@ -135,18 +137,17 @@ def _digest_sql() -> str:
         rows("a", f"{ads} a WHERE a.ad_group_id = {group_ids}"),
         rows(
             "k",
-            "("
-            + any_of(
+            any_of(
                 keywords,
+                "k",
                 "organization_id = %(organization)s",
                 f"ad_group_id = {group_ids}",
                 f"campaign_id = {campaign_ids}",
                 f"shared_list_id = {list_ids}",
-            )
-            + ") k",
+            ),
         ),
         rows("l", "org_lists l"),
-        rows("m", f"({any_of(through, f'campaign_id = {campaign_ids}', f'negativekeywordlist_id = {list_ids}')}) m"),
+        rows("m", any_of(through, "m", f"campaign_id = {campaign_ids}", f"negativekeywordlist_id = {list_ids}")),
     ]
     return f"""
         WITH org_campaigns AS (SELECT id, xmin FROM {campaigns} WHERE organization_id = %(organization)s),
