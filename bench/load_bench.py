@@ -13,7 +13,9 @@ web process: one process, a thread per request), for a shorter time.
 ``--before`` serves another commit's code (extracted with git archive, sharing this checkout's virtual environment
 and the same database, so it needs the same migrations) for as long as this code, just before it: a before/after
 comparison in one run, under the same load. ``--rounds 2`` runs them before, current, current, before (a drift of
-the machine falls on both alike) and reports each endpoint's mean p95 over the rounds, with every run's.
+the machine falls on both alike) and reports each endpoint's mean p95 over the rounds, with every run's. A
+warm-up of this code under the same load comes first and is not counted (``--warmup 30``): the first run of a bench
+met a cold database and page cache, and it was always the before code's.
 Scripts sign their API requests with a token of the code they call: a ``--before`` code on Django REST framework's
 own tokens (before the API moved to hashed knox tokens) gets one made by its own code, so that its API serves the
 scripts (as in its own runs) rather than refusing them in a few ms, which would leave its server less work than
@@ -100,6 +102,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="with --before: ABBA rounds (before, current, …)")
     parser.add_argument("--steady", action="store_true", help="statistics from when every user has spawned")
     parser.add_argument(
+        "--warmup",
+        type=int,
+        default=30,
+        help="with --before: seconds of the same load on this code first, not counted (0: none)",
+    )
+    parser.add_argument(
         "--pages-only",
         action="store_true",
         help="only the signed-in marketers (no API scripts): compares pages with a --before whose API cannot serve",
@@ -123,6 +131,8 @@ def main() -> None:
             for number in range(max(1, args.rounds))
             for pair in [("gunicorn_before", args.seconds), ("gunicorn", args.seconds)][:: 1 if number % 2 == 0 else -1]
         ]
+        if args.warmup > 0:  # the session's first run met a cold database and page cache: always the before code's
+            plan.insert(0, ("warmup", args.warmup))
     plan.append(("runserver", args.baseline_seconds))
     rounds: dict[str, list[dict]] = {"gunicorn": [], "gunicorn_before": []}
     for name, seconds in plan:
@@ -156,6 +166,9 @@ def main() -> None:
             "load_average_before_after": [load_before, harness.load_average()],
             **summarize(stats),
         }
+        if name == "warmup":
+            print(f"warm-up ({seconds} s, not counted) done")
+            continue
         rounds.setdefault(name, []).append(run)
         runs[name] = run if len(rounds[name]) == 1 else {**run, "rounds": rounds[name]}
         harness.print_table(f"{name} ({server.workers} worker processes), {args.users} users, {seconds} s", stats)
@@ -180,6 +193,7 @@ def main() -> None:
             "data": data,
             "load_generator": "locust (FastHttpUser), its own process on the same 2 cores",
             "rounds": max(1, args.rounds) if before_tree is not None else 1,
+            "warmup_s": args.warmup if before_tree is not None else 0,
             **({"before_api_token": "Django REST framework's, made by the before code"} if before_token else {}),
             "statistics": "from when every user had spawned (--steady)" if args.steady else "the whole run",
         },
