@@ -11,6 +11,7 @@ those first views were the page's slowest under load (bench/load_bench.py).
 
 The query is a PL/pgSQL function (migration 0017): sent as a statement, PostgreSQL parsed and planned it (0.6 ms,
 three times its execution) on each connection's first ten views; in the function it is planned once per connection.
+Its text is the migration's: checks that come to read another table need a migration that replaces the function.
 The digest is of each row's id and ``xmin`` (the transaction that wrote the row's current version), in id order,
 table by table, and of the organization's own row (its currency, its blocked terms). Any insert, update or delete
 committed since, however it was written (a queryset update, a bulk insert, raw SQL), gives another digest, and so

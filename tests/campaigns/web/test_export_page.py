@@ -210,6 +210,58 @@ def test_findings_of_an_organization_deleted_meanwhile_are_not_kept(organization
 
 
 @ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_every_table_the_checks_read_moves_the_digest_and_no_other_tenants(organization, other_organization):
+    """The function's query (migration 0017) is written by hand: a committed write to each table the checks read,
+    by each route a row belongs to this organization, gives another digest; the same writes to another tenant's
+    rows do not."""
+    from campaigns.models import AdGroup, NegativeKeywordList
+
+    def account(owner: Organization) -> tuple[Campaign, AdGroup, NegativeKeywordList]:
+        campaign = CampaignFactory(organization=owner)
+        return (
+            campaign,
+            AdGroupFactory(campaign=campaign),
+            NegativeKeywordList.objects.create(organization=owner, name="n"),
+        )
+
+    ours, theirs = account(organization), account(other_organization)
+    texts = {"headlines": [{"text": f"Cemento {n}"} for n in range(3)], "descriptions": [{"text": "Uno."}] * 2}
+    seen = [structure_digest(organization)]
+
+    def moved(write, mine: bool = True) -> None:
+        write()
+        digest = structure_digest(organization)
+        assert digest is not None and (digest not in seen) == mine, write
+        seen.append(digest)
+
+    for (campaign, ad_group, shared), owner, mine in ((theirs, other_organization, False), (ours, organization, True)):
+        moved(lambda c=campaign: Campaign.objects.filter(pk=c.pk).update(name="otra"), mine)
+        moved(lambda g=ad_group: AdGroup.objects.filter(pk=g.pk).update(name="otro"), mine)
+        moved(lambda g=ad_group: Ad.objects.create(ad_group=g, final_url="https://example.com", **texts), mine)
+        moved(
+            lambda g=ad_group: KeywordFactory(ad_group=g, campaign=g.campaign, organization=g.campaign.organization),
+            mine,
+        )
+        moved(
+            lambda c=campaign, o=owner: Keyword.objects.create(
+                organization=o, level="campaign", campaign=c, text="gratis", match_type="phrase", negative=True
+            ),
+            mine,
+        )
+        moved(
+            lambda n=shared, o=owner: Keyword.objects.create(
+                organization=o, level="shared_list", shared_list=n, text="lego", match_type="phrase", negative=True
+            ),
+            mine,
+        )
+        moved(lambda n=shared: NegativeKeywordList.objects.filter(pk=n.pk).update(name="negativas"), mine)
+        moved(lambda n=shared, c=campaign: n.campaigns.add(c), mine)
+        moved(lambda o=owner: Organization.objects.filter(pk=o.pk).update(blocked_terms=["gratis"]), mine)
+        moved(lambda g=ad_group: Ad.objects.filter(ad_group=g).delete(), mine)
+
+
+@ON_POSTGRESQL
 def test_the_digest_reads_only_this_accounts_rows_through_indexes(organization, other_organization):
     """Another tenant's 20,000 keywords and 5,000 ads (40 ad groups) are not scanned: the function's query, in the
     generic plan it keeps for a connection, reads each table through its indexes, for this organization's ids; the
