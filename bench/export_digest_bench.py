@@ -62,16 +62,11 @@ def main() -> None:
 def measure(connections: int, views: int) -> dict:
     from django.db import connection
 
-    from campaigns.exporters.left_out import CHECKS_VERSION, DIGEST_SQL
+    from campaigns.exporters.left_out import CHECKS_VERSION, DIGEST_SQL, digest_function_query
     from campaigns.models import Organization
 
     organization = Organization.objects.get(slug="materiales-ibericos")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'campaigns_export_digest'")
-        source = cursor.fetchone()[0]
-    statement = source.split("RETURN QUERY", 1)[1].rsplit(";", 1)[0]
-    for name in ("organization", "language", "version"):
-        statement = statement.replace(f"p_{name}", f"%({name})s")
+    statement = digest_function_query(lambda name: f"%({name})s")
     ways = {
         "statement": (statement, {"organization": organization.pk, "language": "en", "version": CHECKS_VERSION}),
         "function": (DIGEST_SQL, [organization.pk, "en", CHECKS_VERSION]),

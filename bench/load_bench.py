@@ -158,6 +158,9 @@ def main() -> None:
             )
         finally:
             server.stop()
+        if name == "warmup":
+            print(f"warm-up ({seconds} s, not counted) done")
+            continue
         run = {
             "server": "gunicorn" if name == "gunicorn_before" else name,
             **({"commit": args.before} if name == "gunicorn_before" else {}),
@@ -166,9 +169,6 @@ def main() -> None:
             "load_average_before_after": [load_before, harness.load_average()],
             **summarize(stats),
         }
-        if name == "warmup":
-            print(f"warm-up ({seconds} s, not counted) done")
-            continue
         rounds.setdefault(name, []).append(run)
         runs[name] = run if len(rounds[name]) == 1 else {**run, "rounds": rounds[name]}
         harness.print_table(f"{name} ({server.workers} worker processes), {args.users} users, {seconds} s", stats)

@@ -26,7 +26,7 @@ The downloads never use this: a file and its left-out CSV are always checked fro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
@@ -42,6 +42,7 @@ from campaigns.services import page_sql
 CHECKS_VERSION = 1
 # The digest and the findings kept under it, by the function that migration 0017 creates on PostgreSQL.
 DIGEST_SQL = "SELECT structure_digest, kept_findings FROM campaigns_export_digest(%s, %s, %s)"
+DIGEST_PARAMETERS = ("organization", "language", "version")  # the function's, in order (each named p_NAME)
 
 
 def left_out_by_format(
@@ -102,3 +103,16 @@ def _digest_and_kept(organization: Organization, language: str) -> tuple[str | N
         cursor.execute(DIGEST_SQL, [organization.pk, language, CHECKS_VERSION])
         digest, kept = cursor.fetchone()
     return digest, None if kept is None else page_sql.from_db(ExportFindings, "findings", kept)
+
+
+def digest_function_query(placeholder: Callable[[str], str]) -> str:
+    """The query inside the database's digest function, as deployed (its text is migration 0017's), with each of
+    :data:`DIGEST_PARAMETERS` written by ``placeholder(name)``: for a benchmark or a plan test that sends or explains
+    the query on its own."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'campaigns_export_digest'")
+        source = cursor.fetchone()[0]
+    query = source.split("RETURN QUERY", 1)[1].rsplit(";", 1)[0]
+    for name in DIGEST_PARAMETERS:
+        query = query.replace(f"p_{name}", placeholder(name))
+    return query
